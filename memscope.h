@@ -1,0 +1,2397 @@
+/* memscope.h - v0.1.0 - in-process memory tracker for C - MIT
+
+   Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
+   get a report of what was allocated where, by which thread, the peak, what is
+   still alive at exit, hotspots by variable, site and call stack, as JSON.
+
+   USAGE
+     In exactly ONE C file of the program:
+         #define MEMSCOPE_IMPLEMENTATION
+         #include "memscope.h"
+     Everywhere else just #include "memscope.h". Link with -pthread.
+     Or compile memscope.c (those two lines) once and include memscope.h elsewhere.
+     The implementation is C11 (gcc, clang); the declarations and the TRACK
+     macros also compile as C++11.
+
+   TABLE OF CONTENTS (grep '>>' to jump)
+     >>api         public types, functions and macros
+     >>config      compile-time options
+     >>platform    atomics, thread-locals, clock, thread ids
+     >>sampling    the hash and the threshold
+     >>recorder    per-thread event buffers, the live-allocation table, counters
+     >>stacks      call-stack capture and interning
+     >>analysis    stats, report, hotspots, per-thread stats, peak
+     >>monitor     system metrics (not in this version: snapshots say unavailable)
+     >>export      JSON writer, atomic file replace
+     >>reader      binary loader (not in this version)
+     >>lifecycle   trackers, global tracker, exit hook, fork handling
+
+   COMPILE-TIME OPTIONS
+     Set in the file that defines MEMSCOPE_IMPLEMENTATION:
+       MEMSCOPE_STATIC          all functions static (private copy in this TU);
+                                set it in every file that includes memscope.h
+       MEMSCOPE_MALLOC(n), MEMSCOPE_REALLOC(p,n), MEMSCOPE_FREE(p)
+                                allocator for the tracker's own memory (all or none)
+       MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
+       MEMSCOPE_NO_MONITOR      compile out the system monitor
+       MEMSCOPE_NO_JSON         compile out the JSON writer (returns UNSUPPORTED)
+       MEMSCOPE_NO_STACKS       compile out call-stack capture
+     Set before every #include of memscope.h (they change the macros):
+       MEMSCOPE_NO_SHORT_NAMES  do not define TRACKER/TRACK/TRACK_SIZE/UNTRACK
+       MEMSCOPE_USER_TYPES(X)   X-macro list of your types for TRACK's type name,
+                                e.g. #define MEMSCOPE_USER_TYPES(X) X(struct node) X(struct buf)
+
+   QUICK START
+       #define MEMSCOPE_IMPLEMENTATION
+       #include "memscope.h"
+       int main(void) {
+           memscope_tracker *t = memscope_with_auto_export(TRACKER(), "out/memscope.json");
+           int *data = malloc(5 * sizeof *data);  TRACK(t, data);
+           memscope_report r = memscope_analyze(t);
+           printf("peak %llu bytes\n", (unsigned long long)r.peak_memory_bytes);
+           memscope_report_free(&r);
+           UNTRACK(t, data); free(data);
+           return 0;                              // JSON written at exit
+       }
+
+   PUBLIC FUNCTIONS (every one may be called from any thread, with NULL arguments;
+   only memscope_destroy(t) must not run concurrently with other calls on t)
+     memscope_tracker *memscope_new(void);
+     memscope_tracker *memscope_global(void);
+     memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t);
+     memscope_tracker *memscope_with_sampling(memscope_tracker *t, memscope_sampling_config c);
+     memscope_tracker *memscope_with_auto_export(memscope_tracker *t, const char *path);
+     memscope_tracker *memscope_with_max_events(memscope_tracker *t, size_t max_events);
+     void              memscope_destroy(memscope_tracker *t);
+     memscope_result   memscope_set_sampling(memscope_tracker *t, memscope_sampling_config c);
+     memscope_result   memscope_set_max_events(memscope_tracker *t, size_t max_events);
+     memscope_sampling_config memscope_get_sampling(memscope_tracker *t);
+     void memscope_track_as(t, ptr, size, name, type_name, file, line);  strings are copied
+     void memscope_untrack(t, ptr);
+     memscope_report        memscope_analyze(t);     free with memscope_report_free
+     memscope_memory_stats  memscope_stats(t);       allocates nothing
+     memscope_event        *memscope_events(t, &count);   time order; free() the array
+     size_t                 memscope_stack_frames(t, stack_id, frames, max);
+     memscope_system_snapshot memscope_current_system_snapshot(t);
+     memscope_result memscope_export_json / _html / _binary / memscope_export(t, path);
+     const char *memscope_result_string(memscope_result r);
+     const char *memscope_version_string(void);
+   Units: bytes, nanoseconds since the tracker was created (events), milliseconds
+   since the Unix epoch (snapshots), per-second rates over the tracker's lifetime.
+
+   LIMITATIONS
+     - Linux with glibc (malloc_usable_size, gettid, dladdr); x86-64 and AArch64
+       read the CPU's counter for timestamps, other CPUs use clock_gettime.
+     - Call stacks are walked through frame pointers: build your code with
+       -fno-omit-frame-pointer (and link with -rdynamic so dladdr can name
+       functions of the main executable). Code without frame pointers ends the walk.
+     - Not in this version: the system monitor (snapshots carry available = 0),
+       HTML and binary export (MEMSCOPE_ERR_UNSUPPORTED).
+
+   REVISION HISTORY
+     0.1.0  tracker, TRACK macros, hash sampling, lock-free per-thread recording,
+            call stacks, analysis, JSON export, auto-export.
+
+   LICENSE: MIT, see the end of this file.
+*/
+#ifndef MEMSCOPE_H_INCLUDED
+#define MEMSCOPE_H_INCLUDED
+
+/* ==== >>api ==== */
+
+#define MEMSCOPE_VERSION_MAJOR 0
+#define MEMSCOPE_VERSION_MINOR 1
+#define MEMSCOPE_VERSION_PATCH 0
+#define MEMSCOPE_VERSION_STRING "0.1.0"
+
+/* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
+   feature macro before the first system header of this file. */
+#if defined(MEMSCOPE_IMPLEMENTATION) && !defined(__cplusplus) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE 1
+#endif
+
+#ifdef __cplusplus
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <typeinfo>
+#include <type_traits>
+#if defined(__GNUC__)
+#include <cxxabi.h>
+#endif
+#else
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#endif
+
+#ifndef MEMSCOPE_DEF
+#ifdef MEMSCOPE_STATIC
+#define MEMSCOPE_DEF static
+#else
+#define MEMSCOPE_DEF extern
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Results: one list yields the enum and the messages. */
+#define MEMSCOPE_RESULT_LIST(X)                                                   \
+    X(OK, 0, "success")                                                           \
+    X(ERR_INVALID_ARG, -1, "invalid argument")                                    \
+    X(ERR_NO_MEMORY, -2, "out of memory")                                         \
+    X(ERR_IO, -3, "input/output error (errno holds the cause)")                   \
+    X(ERR_FORMAT, -4, "malformed input file")                                     \
+    X(ERR_UNSUPPORTED, -5, "feature compiled out or not available in this version")
+
+typedef enum memscope_result {
+#define MEMSCOPE_RESULT_ENUM_(name, value, text) MEMSCOPE_##name = value,
+    MEMSCOPE_RESULT_LIST(MEMSCOPE_RESULT_ENUM_)
+#undef MEMSCOPE_RESULT_ENUM_
+    MEMSCOPE_RESULT_END_ = 1
+} memscope_result;
+
+MEMSCOPE_DEF const char *memscope_result_string(memscope_result r);
+MEMSCOPE_DEF const char *memscope_version_string(void);
+
+typedef struct memscope_sampling_config {
+    double sample_rate;          /* 0.0 .. 1.0: fraction of TRACK calls recorded */
+    bool   capture_call_stack;   /* capture the caller's stack for each recorded TRACK */
+    size_t max_stack_depth;      /* frames kept per stack; 0 = none */
+} memscope_sampling_config;
+
+MEMSCOPE_DEF memscope_sampling_config memscope_sampling_demo(void);             /* 0.1,  false, 5  */
+MEMSCOPE_DEF memscope_sampling_config memscope_sampling_full(void);             /* 1.0,  true,  20 */
+MEMSCOPE_DEF memscope_sampling_config memscope_sampling_high_performance(void); /* 0.01, false, 0  */
+
+typedef struct memscope_tracker memscope_tracker;   /* opaque, thread-safe */
+
+#define MEMSCOPE_DEFAULT_MAX_EVENTS 4194304u   /* retained events per tracker (128 MiB) */
+#define MEMSCOPE_EVENT_CHUNK 2048u             /* events are retained in chunks of this many */
+#define MEMSCOPE_MAX_STACK_DEPTH 64u           /* larger max_stack_depth values are clamped */
+
+MEMSCOPE_DEF memscope_tracker *memscope_new(void);
+MEMSCOPE_DEF memscope_tracker *memscope_global(void);
+MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t);
+MEMSCOPE_DEF memscope_tracker *memscope_with_sampling(memscope_tracker *t, memscope_sampling_config cfg);
+MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_tracker *memscope_with_max_events(memscope_tracker *t, size_t max_events);
+MEMSCOPE_DEF void              memscope_destroy(memscope_tracker *t);
+MEMSCOPE_DEF memscope_result   memscope_set_sampling(memscope_tracker *t, memscope_sampling_config cfg);
+MEMSCOPE_DEF memscope_result   memscope_set_max_events(memscope_tracker *t, size_t max_events);
+MEMSCOPE_DEF memscope_sampling_config memscope_get_sampling(memscope_tracker *t);
+
+MEMSCOPE_DEF void memscope_track_as(memscope_tracker *t, const void *ptr, size_t size,
+                                    const char *name, const char *type_name,
+                                    const char *file, uint32_t line);
+MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr);
+
+/* A call site of the TRACK macros: a static object per site, so strings are kept by
+   pointer and the site's id and hash are computed once. id and hash are filled in by
+   the library on first use; treat them as private. */
+typedef struct memscope_site {
+    const char *var_name, *type_name, *file;
+    uint32_t    line;
+    uint32_t    id;
+    uint64_t    hash;
+} memscope_site;
+
+/* Entry points of the macros. size MEMSCOPE_SIZE_UNKNOWN = the heap block's usable size. */
+#define MEMSCOPE_SIZE_UNKNOWN ((size_t)-1)
+MEMSCOPE_DEF void memscope_track_site(memscope_tracker *t, uintptr_t address, size_t size,
+                                      memscope_site *site);
+MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address);
+
+typedef struct memscope_system_snapshot {
+    uint64_t timestamp;              /* ms since the Unix epoch */
+    double   cpu_usage_percent;      /* this process: CPU time / wall time * 100 */
+    uint64_t memory_usage_bytes;     /* this process: resident set size */
+    double   memory_usage_percent;   /* RSS / min(MemTotal, cgroup memory.max) * 100 */
+    size_t   thread_count;           /* threads in this process */
+    uint64_t disk_read_bps;          /* this process, storage layer, bytes/s */
+    uint64_t disk_write_bps;
+    uint64_t network_rx_bps;         /* this network namespace, all interfaces but lo */
+    uint64_t network_tx_bps;
+    double   gpu_usage_percent;      /* 0..100 */
+    uint64_t gpu_memory_used;        /* bytes */
+    uint64_t gpu_memory_total;       /* bytes */
+    uint32_t available;              /* MEMSCOPE_METRIC_* bits of fields really measured */
+} memscope_system_snapshot;
+
+enum {
+    MEMSCOPE_METRIC_CPU            = 1u << 0,
+    MEMSCOPE_METRIC_MEMORY         = 1u << 1,
+    MEMSCOPE_METRIC_MEMORY_PERCENT = 1u << 2,
+    MEMSCOPE_METRIC_THREADS        = 1u << 3,
+    MEMSCOPE_METRIC_DISK           = 1u << 4,
+    MEMSCOPE_METRIC_NETWORK        = 1u << 5,
+    MEMSCOPE_METRIC_GPU_USAGE      = 1u << 6,
+    MEMSCOPE_METRIC_GPU_MEMORY     = 1u << 7
+};
+
+typedef struct memscope_hotspot {
+    const char *var_name;
+    const char *type_name;
+    size_t      total_size;          /* bytes recorded at this site, all allocations */
+    size_t      allocation_count;
+    const char *location;            /* "file:line", NULL if unknown */
+} memscope_hotspot;
+
+typedef struct memscope_thread_stats {
+    uint32_t    thread_id;           /* OS thread id (gettid) */
+    const char *thread_name;         /* pthread name at the first recorded call, may be "" */
+    size_t      allocations, deallocations;
+    uint64_t    allocated_bytes, current_bytes, peak_bytes;
+} memscope_thread_stats;
+
+typedef struct memscope_report {
+    size_t   total_allocations;
+    size_t   total_deallocations;
+    size_t   active_allocations;
+    uint64_t peak_memory_bytes;
+    uint64_t current_memory_bytes;
+    double   allocation_rate_per_sec;
+    double   deallocation_rate_per_sec;
+    memscope_hotspot         *hotspots;
+    size_t                    hotspot_count;
+    memscope_system_snapshot *system_snapshots;
+    size_t                    system_snapshot_count;
+    memscope_thread_stats    *threads;
+    size_t                    thread_count;
+    double   sample_rate;
+    double   estimated_total_allocations;
+    double   estimated_total_bytes;
+    /* beyond API.md */
+    uint64_t total_allocated_bytes;  /* sum of the sizes of all recorded TRACKs */
+    uint64_t dropped_events;         /* events not retained (bound reached) */
+    double   duration_sec;           /* from memscope_new to this analysis */
+} memscope_report;
+
+MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t);
+MEMSCOPE_DEF void            memscope_report_free(memscope_report *r);
+
+typedef struct memscope_memory_stats {
+    size_t   total_allocations, total_deallocations, active_allocations;
+    uint64_t total_allocated_bytes, current_memory_bytes, peak_memory_bytes;
+    uint64_t dropped_events;
+} memscope_memory_stats;
+MEMSCOPE_DEF memscope_memory_stats memscope_stats(memscope_tracker *t);
+
+typedef enum memscope_event_kind { MEMSCOPE_EVENT_ALLOC = 1, MEMSCOPE_EVENT_FREE = 2 } memscope_event_kind;
+typedef struct memscope_event {
+    memscope_event_kind kind;
+    uint64_t    timestamp_ns;        /* since the tracker was created, monotonic */
+    uintptr_t   address;
+    size_t      size;
+    uint32_t    thread_id;
+    const char *var_name, *type_name, *file;
+    uint32_t    line;
+    /* beyond API.md */
+    uint32_t    stack_id;            /* ALLOC: 0 = none, else see memscope_stack_frames */
+    uint32_t    alloc_thread_id;     /* FREE: the thread that made the allocation */
+} memscope_event;
+MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count);
+MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id,
+                                          uintptr_t *frames, size_t max);
+
+MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t);
+
+MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+/* ---- TRACK macros ---- */
+
+#ifdef __cplusplus
+/* C++: the type name is the demangled static type, computed once per type. */
+template <class T> inline const char *memscope_cxx_type_name() {
+    static const char *name = [] {
+        const char *raw = typeid(T).name();
+#if defined(__GNUC__)
+        int status = 0;
+        char *d = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
+        if (status == 0 && d) return static_cast<const char *>(d);
+        std::free(d);
+#endif
+        return raw;
+    }();
+    return name;
+}
+#define MEMSCOPE_TYPE_NAME_(var) \
+    memscope_cxx_type_name<typename std::decay<decltype(var)>::type>()
+#define MEMSCOPE_CHECK_POINTER_(var)                                                    \
+    static_assert(std::is_pointer<typename std::decay<decltype(var)>::type>::value,   \
+                  "TRACK/UNTRACK need a pointer or an array")
+#define MEMSCOPE_AUTO_SIZE_(var) \
+    (std::is_array<decltype(var)>::value ? sizeof(var) : MEMSCOPE_SIZE_UNKNOWN)
+#define MEMSCOPE_ADDRESS_(var) \
+    reinterpret_cast<uintptr_t>(static_cast<const volatile void *>(var))
+#else
+#ifndef MEMSCOPE_USER_TYPES
+#define MEMSCOPE_USER_TYPES(X)
+#endif
+#define MEMSCOPE_USER_TYPE_ASSOC_(T) T *: #T " *", const T *: "const " #T " *",
+#define MEMSCOPE_STD_TYPES_(X)                                                        \
+    X(char) X(signed char) X(unsigned char) X(short) X(unsigned short) X(int)         \
+    X(unsigned int) X(long) X(unsigned long) X(long long) X(unsigned long long)       \
+    X(float) X(double) X(long double) X(_Bool)
+/* &*(var): a compile error for non-pointers; arrays decay; void * stays void *. */
+#define MEMSCOPE_TYPE_NAME_(var)                                                      \
+    _Generic(&*(var), MEMSCOPE_STD_TYPES_(MEMSCOPE_USER_TYPE_ASSOC_)                  \
+             MEMSCOPE_USER_TYPES(MEMSCOPE_USER_TYPE_ASSOC_)                           \
+             char **: "char **", const char **: "const char **", void **: "void **",  \
+             void *: "void *", const void *: "const void *", default: "void *")
+#define MEMSCOPE_CHECK_POINTER_(var) ((void)sizeof(&*(var)))
+#if defined(__GNUC__) || defined(__clang__)
+/* Arrays (a static or stack buffer) are recorded with their exact sizeof. */
+#define MEMSCOPE_AUTO_SIZE_(var) \
+    (__builtin_types_compatible_p(__typeof__(var), __typeof__(&*(var))) ? MEMSCOPE_SIZE_UNKNOWN : sizeof(var))
+#else
+#define MEMSCOPE_AUTO_SIZE_(var) MEMSCOPE_SIZE_UNKNOWN
+#endif
+#define MEMSCOPE_ADDRESS_(var) ((uintptr_t)(const volatile void *)(var))
+#endif
+
+#define MEMSCOPE_TRACKER() memscope_new()
+#define MEMSCOPE_TRACK_SITE_(t, var, size)                                             \
+    do {                                                                               \
+        MEMSCOPE_CHECK_POINTER_(var);                                                  \
+        static memscope_site memscope_site_ = {#var, MEMSCOPE_TYPE_NAME_(var),         \
+                                               __FILE__, (uint32_t)__LINE__, 0u, 0u};  \
+        memscope_track_site((t), MEMSCOPE_ADDRESS_(var), (size), &memscope_site_);     \
+    } while (0)
+#define MEMSCOPE_TRACK(t, var) MEMSCOPE_TRACK_SITE_(t, var, MEMSCOPE_AUTO_SIZE_(var))
+#define MEMSCOPE_TRACK_SIZE(t, var, size) MEMSCOPE_TRACK_SITE_(t, var, (size_t)(size))
+#define MEMSCOPE_UNTRACK(t, var)                                                       \
+    do {                                                                               \
+        MEMSCOPE_CHECK_POINTER_(var);                                                  \
+        memscope_untrack_address((t), MEMSCOPE_ADDRESS_(var));                         \
+    } while (0)
+
+#ifndef MEMSCOPE_NO_SHORT_NAMES
+#define TRACKER() MEMSCOPE_TRACKER()
+#define TRACK(t, var) MEMSCOPE_TRACK(t, var)
+#define TRACK_SIZE(t, v, n) MEMSCOPE_TRACK_SIZE(t, v, n)
+#define UNTRACK(t, var) MEMSCOPE_UNTRACK(t, var)
+#endif
+
+#endif /* MEMSCOPE_H_INCLUDED */
+
+/* ======================================================================== */
+/*                              IMPLEMENTATION                              */
+/* ======================================================================== */
+#ifdef MEMSCOPE_IMPLEMENTATION
+#ifndef MEMSCOPE_IMPLEMENTATION_INCLUDED
+#define MEMSCOPE_IMPLEMENTATION_INCLUDED
+#ifdef __cplusplus
+#error "memscope.h: compile the implementation (MEMSCOPE_IMPLEMENTATION) as C11, e.g. in memscope.c"
+#endif
+
+/* ==== >>config ==== */
+
+#if defined(MEMSCOPE_MALLOC) || defined(MEMSCOPE_REALLOC) || defined(MEMSCOPE_FREE)
+#if !defined(MEMSCOPE_MALLOC) || !defined(MEMSCOPE_REALLOC) || !defined(MEMSCOPE_FREE)
+#error "memscope.h: define all of MEMSCOPE_MALLOC, MEMSCOPE_REALLOC and MEMSCOPE_FREE, or none"
+#endif
+#endif
+
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <errno.h>
+#include <math.h>
+#include <time.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <dlfcn.h>
+#include <malloc.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <stdatomic.h>
+
+/* When system headers were included before memscope.h without _GNU_SOURCE, declare
+   the few GNU functions we use ourselves (same signatures as glibc). */
+#ifndef __USE_GNU
+typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname; void *dli_saddr; } Dl_info;
+extern int dladdr(const void *addr, Dl_info *info);
+extern int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
+extern int pthread_getname_np(pthread_t thread, char *name, size_t len);
+#endif
+extern long syscall(long number, ...);
+
+#ifndef MEMSCOPE_MALLOC
+#define MEMSCOPE_MALLOC(n) malloc(n)
+#define MEMSCOPE_REALLOC(p, n) realloc(p, n)
+#define MEMSCOPE_FREE(p) free(p)
+#endif
+#ifndef MEMSCOPE_ASSERT
+#include <assert.h>
+#define MEMSCOPE_ASSERT(x) assert(x)
+#endif
+
+#define MS__NOINLINE __attribute__((noinline))
+#define MS__LIKELY(x) __builtin_expect(!!(x), 1)
+#define MS__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MS__RELAXED memory_order_relaxed
+#define MS__ACQUIRE memory_order_acquire
+#define MS__RELEASE memory_order_release
+#define MS__LOAD(p) atomic_load_explicit((p), MS__RELAXED)
+#define MS__STORE(p, v) atomic_store_explicit((p), (v), MS__RELAXED)
+/* A counter only its owner thread writes: a plain add, readable by others. */
+#define MS__OWNER_ADD(p, v) MS__STORE((p), MS__LOAD(p) + (v))
+
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "memscope.h needs lock-free 64-bit atomics");
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointer atomics");
+
+/* ==== >>platform ==== */
+
+static void *ms__calloc(size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) return NULL;
+    void *p = MEMSCOPE_MALLOC(n * size);
+    if (p) memset(p, 0, n * size);
+    return p;
+}
+
+static char *ms__strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = (char *)MEMSCOPE_MALLOC(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static uint64_t ms__mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t ms__unix_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Event clock: the CPU's invariant counter where there is one (no syscall, no vDSO
+   call), converted to ns at analysis time against CLOCK_MONOTONIC. */
+static inline uint64_t ms__ticks(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+#elif defined(__aarch64__)
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
+    return ms__mono_ns();
+#endif
+}
+
+typedef struct ms__clock {
+    uint64_t tick0, ns0;          /* first reading pair of the process */
+    double   ns_per_tick;         /* from the longest interval measured so far */
+    uint64_t calibrated_ns;       /* length of that interval */
+} ms__clock;
+static ms__clock ms__clk;
+static pthread_mutex_t ms__clock_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ms__clock_init(void) {
+    ms__clk.ns0 = ms__mono_ns();
+    ms__clk.tick0 = ms__ticks();
+    ms__clk.ns_per_tick = 1.0;
+}
+
+/* Called before converting ticks: refines the ratio over the longest interval so far
+   (at least 2 ms, waiting for it once if the process is younger). */
+static double ms__clock_ratio(void) {
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+    pthread_mutex_lock(&ms__clock_lock);
+    uint64_t ns = ms__mono_ns(), tick = ms__ticks();
+    while (ns - ms__clk.ns0 < 2000000u && ms__clk.calibrated_ns < 2000000u) {
+        ns = ms__mono_ns();
+        tick = ms__ticks();
+    }
+    if (ns - ms__clk.ns0 > ms__clk.calibrated_ns && tick > ms__clk.tick0) {
+        ms__clk.ns_per_tick = (double)(ns - ms__clk.ns0) / (double)(tick - ms__clk.tick0);
+        ms__clk.calibrated_ns = ns - ms__clk.ns0;
+    }
+    double r = ms__clk.ns_per_tick;
+    pthread_mutex_unlock(&ms__clock_lock);
+    return r;
+#else
+    return 1.0;
+#endif
+}
+
+/* Per-thread cache of the OS thread id (reset in a forked child). */
+static _Thread_local uint32_t ms__tls_tid;
+static uint32_t ms__gettid(void) {
+    if (MS__UNLIKELY(!ms__tls_tid)) ms__tls_tid = (uint32_t)syscall(SYS_gettid);
+    return ms__tls_tid;
+}
+
+static pthread_once_t ms__process_once = PTHREAD_ONCE_INIT;
+static void ms__process_init(void);
+static void ms__ensure_process_init(void) { pthread_once(&ms__process_once, ms__process_init); }
+
+/* ==== >>sampling ==== */
+
+#define MS__SAMPLE_SEED 0x6d656d73636f7065ull /* "memscope" */
+
+static inline uint64_t ms__mix64(uint64_t x) { /* splitmix64 finaliser */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+/* keep iff (hash >> 1) < threshold; threshold = rate * 2^63, so 1.0 keeps all, 0 none */
+static uint64_t ms__rate_threshold(double rate) {
+    if (rate >= 1.0) return 1ull << 63;
+    if (rate <= 0.0) return 0;
+    return (uint64_t)(rate * 9223372036854775808.0);
+}
+
+static int ms__rate_valid(double rate) { return rate >= 0.0 && rate <= 1.0; } /* NaN fails */
+
+/* FNV-1a over a string, folded into h: the site hash depends on text, not addresses. */
+static uint64_t ms__hash_str(uint64_t h, const char *s) {
+    if (!s) return ms__mix64(h ^ 0x9e3779b97f4a7c15ull);
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+static uint64_t ms__site_hash(const char *name, const char *type, const char *file, uint32_t line) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = ms__hash_str(h, name);
+    h = ms__hash_str(h, type);
+    h = ms__hash_str(h, file);
+    return ms__mix64(h ^ line);
+}
+
+/* ==== >>recorder ==== */
+
+/* --- site registry: process-wide, ids dense from 1; id 0 = "unknown site" --- */
+
+#define MS__SITE_CHUNK 4096u
+#define MS__SITE_CHUNKS 1024u     /* up to 4 194 303 distinct sites */
+static memscope_site *_Atomic *ms__site_table[MS__SITE_CHUNKS];
+static _Atomic uint32_t ms__site_count = 1;
+static pthread_mutex_t ms__site_lock = PTHREAD_MUTEX_INITIALIZER;
+static memscope_site ms__unknown_site = {"?", "?", NULL, 0, 0, 0};
+
+/* Interned sites of memscope_track_as: own copies of the strings, one per distinct
+   (name, type, file, line), kept for the life of the process. */
+typedef struct ms__interned {
+    memscope_site site;
+    struct ms__interned *next;
+} ms__interned;
+#define MS__INTERN_BUCKETS 4096u
+static ms__interned *ms__intern_buckets[MS__INTERN_BUCKETS];
+
+static memscope_site *ms__site_by_id(uint32_t id) {
+    if (!id || id >= atomic_load_explicit(&ms__site_count, MS__ACQUIRE)) return &ms__unknown_site;
+    memscope_site *_Atomic *chunk = ms__site_table[id / MS__SITE_CHUNK];
+    memscope_site *s = chunk ? atomic_load_explicit(&chunk[id % MS__SITE_CHUNK], MS__ACQUIRE) : NULL;
+    return s ? s : &ms__unknown_site;
+}
+
+/* Gives a site its id (once per site); called with ms__site_lock held. */
+static uint32_t ms__site_assign_locked(memscope_site *site) {
+    uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+    if (id) return id;
+    id = atomic_load_explicit(&ms__site_count, MS__RELAXED);
+    if (id >= MS__SITE_CHUNK * MS__SITE_CHUNKS) return 0;
+    uint32_t ci = id / MS__SITE_CHUNK;
+    if (!ms__site_table[ci]) {
+        ms__site_table[ci] = (memscope_site *_Atomic *)ms__calloc(MS__SITE_CHUNK, sizeof(memscope_site *));
+        if (!ms__site_table[ci]) return 0;
+    }
+    __atomic_store_n(&site->hash, ms__site_hash(site->var_name, site->type_name, site->file, site->line),
+                     __ATOMIC_RELAXED);
+    atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], site, MS__RELEASE);
+    atomic_store_explicit(&ms__site_count, id + 1, MS__RELEASE);
+    __atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
+    return id;
+}
+
+static MS__NOINLINE uint32_t ms__site_register(memscope_site *site) {
+    pthread_mutex_lock(&ms__site_lock);
+    uint32_t id = ms__site_assign_locked(site);
+    pthread_mutex_unlock(&ms__site_lock);
+    return id;
+}
+
+static int ms__str_eq(const char *a, const char *b) {
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int ms__site_equal(const memscope_site *s, const char *name, const char *type,
+                          const char *file, uint32_t line) {
+    return s->line == line && ms__str_eq(s->var_name, name) && ms__str_eq(s->type_name, type) &&
+           ms__str_eq(s->file, file);
+}
+
+/* Per-thread cache in front of the interning table, so repeated memscope_track_as
+   calls with the same strings take no lock. */
+#define MS__INTERN_CACHE 64u
+static _Thread_local struct { uint64_t hash; memscope_site *site; } ms__tls_intern[MS__INTERN_CACHE];
+
+static uint32_t ms__site_intern(const char *name, const char *type, const char *file, uint32_t line) {
+    uint64_t h = ms__site_hash(name, type, file, line);
+    unsigned slot = (unsigned)(h % MS__INTERN_CACHE);
+    memscope_site *c = ms__tls_intern[slot].site;
+    if (c && ms__tls_intern[slot].hash == h && ms__site_equal(c, name, type, file, line)) return c->id;
+
+    pthread_mutex_lock(&ms__site_lock);
+    ms__interned **bucket = &ms__intern_buckets[h % MS__INTERN_BUCKETS], *e;
+    for (e = *bucket; e; e = e->next)
+        if (e->site.hash == h && ms__site_equal(&e->site, name, type, file, line)) break;
+    if (!e) {
+        e = (ms__interned *)ms__calloc(1, sizeof *e);
+        char *n = name ? ms__strdup(name) : NULL, *ty = type ? ms__strdup(type) : NULL;
+        char *f = file ? ms__strdup(file) : NULL;
+        if (!e || (name && !n) || (type && !ty) || (file && !f)) {
+            MEMSCOPE_FREE(e); MEMSCOPE_FREE(n); MEMSCOPE_FREE(ty); MEMSCOPE_FREE(f);
+            pthread_mutex_unlock(&ms__site_lock);
+            return 0;
+        }
+        e->site.var_name = n ? n : "";
+        e->site.type_name = ty ? ty : "void *";
+        e->site.file = f;
+        e->site.line = line;
+        if (!ms__site_assign_locked(&e->site)) {
+            MEMSCOPE_FREE(e); MEMSCOPE_FREE(n); MEMSCOPE_FREE(ty); MEMSCOPE_FREE(f);
+            pthread_mutex_unlock(&ms__site_lock);
+            return 0;
+        }
+        e->next = *bucket;
+        *bucket = e;
+    }
+    pthread_mutex_unlock(&ms__site_lock);
+    ms__tls_intern[slot].hash = h;
+    ms__tls_intern[slot].site = &e->site;
+    return e->site.id;
+}
+
+/* --- events: fixed 32-byte records in per-thread chunks --- */
+
+typedef struct ms__event {
+    uint64_t ticks;
+    uint64_t address;
+    uint64_t size_kind;      /* size << 1 | (1 for FREE) */
+    uint32_t site;           /* site id of the allocation */
+    uint32_t aux;            /* ALLOC: stack id; FREE: index of the allocating thread */
+} ms__event;
+_Static_assert(sizeof(ms__event) == 32, "an event record must stay 32 bytes");
+
+typedef struct ms__chunk {
+    _Atomic uint32_t count;                  /* published with release by the owner */
+    struct ms__chunk *_Atomic next;
+    ms__event ev[MEMSCOPE_EVENT_CHUNK];
+} ms__chunk;
+
+/* --- per (tracker, thread) record: written by its thread only, except the
+   _remote counters which other threads add to when they free its allocations --- */
+
+#define MS__STAT_CHUNK 1024u
+#define MS__STAT_CHUNKS 4096u
+typedef struct ms__site_stat { _Atomic uint64_t count, bytes; } ms__site_stat;
+
+typedef struct ms__stack_cache_entry { uint64_t hash; uint32_t id; } ms__stack_cache_entry;
+#define MS__STACK_CACHE 256u
+
+typedef struct ms__thread {
+    uint64_t seq;                             /* sampling sequence number */
+    ms__chunk *tail;                          /* chunk being filled */
+    uint32_t tail_count;
+    uint32_t index;                           /* position in the tracker's thread list */
+    uint32_t tid;
+    char name[16];
+    _Atomic uint64_t allocs, alloc_bytes;     /* recorded TRACKs by this thread */
+    _Atomic uint64_t frees, free_bytes;       /* recorded frees performed by this thread */
+    _Atomic uint64_t own_freed_local;         /* bytes of this thread's allocations it freed */
+    _Atomic uint64_t peak_bytes;
+    _Atomic uint64_t dropped;
+    _Atomic uint64_t own_freed_remote __attribute__((aligned(64))); /* freed by others */
+    ms__chunk *_Atomic head __attribute__((aligned(64)));
+    ms__site_stat *_Atomic stats[MS__STAT_CHUNKS];
+    uintptr_t stack_lo, stack_hi;             /* for the frame-pointer walk */
+    ms__stack_cache_entry *stack_cache;
+    struct ms__thread *_Atomic next;
+} ms__thread;
+
+/* --- the live-allocation table ---
+   64 shards of open-addressing slots, all operations lock-free (CAS on the key word).
+   A slot's key is EMPTY, TOMB, BUSY (being written), or an address; bit 63 set =
+   frozen by a rebuild. A rebuild (to clear tombstones or grow) freezes every slot of
+   its shard, so any concurrent CAS fails and the operation retries once the shard's
+   generation has moved on; lookups that find nothing re-check the generation. */
+
+#define MS__SHARDS 64u
+#define MS__SHARD_MIN 128u
+#define MS__MAX_PROBE 32u
+#define MS__KEY_EMPTY 0ull
+#define MS__KEY_TOMB 0x7ffffffffffffffeull
+#define MS__KEY_BUSY 0x7fffffffffffffffull
+#define MS__KEY_FROZEN (1ull << 63)
+
+typedef struct ms__slot {
+    _Atomic uint64_t key;
+    _Atomic uint64_t size;
+    _Atomic uint64_t site_owner;  /* site id << 32 | owner thread index */
+    _Atomic uint64_t stack;
+} ms__slot;
+
+typedef struct ms__table {
+    uint64_t mask;
+    struct ms__table *retired_next;
+    ms__slot slots[];
+} ms__table;
+
+typedef struct ms__shard {
+    ms__table *_Atomic table;
+    _Atomic uint64_t gen;         /* odd while a rebuild runs */
+    _Atomic int rebuilding;
+    char pad[64 - sizeof(void *) - sizeof(uint64_t) - sizeof(int)];
+} ms__shard;
+_Static_assert(sizeof(ms__shard) == 64, "one shard per cache line");
+
+typedef struct ms__live { uint64_t size; uint32_t site, owner; uint32_t stack; } ms__live;
+
+/* ==== the tracker ==== */
+
+struct memscope_tracker {
+    uint64_t id;                               /* never reused; keys thread-local caches */
+    _Atomic uint64_t threshold;                /* sampling */
+    _Atomic int capture_stacks;
+    _Atomic uint32_t stack_depth;
+    _Atomic uint64_t sample_rate_bits;         /* the double, for reports */
+    _Atomic uint64_t max_events;
+    _Atomic uint64_t events_reserved;          /* chunk-granular reservation count */
+    uint64_t start_ticks, start_mono_ns, start_unix_ms;
+    ms__shard shards[MS__SHARDS];
+    ms__table *retired;                        /* grown-out tables, freed at destroy */
+    pthread_mutex_t retired_lock;
+    ms__thread *_Atomic threads;               /* newest first */
+    _Atomic uint32_t thread_count;
+    struct ms__index_block *_Atomic index;     /* index -> record, for remote frees */
+    struct ms__index_block *retired_index;     /* outgrown index blocks, freed at destroy */
+    pthread_mutex_t threads_lock;
+    struct ms__stacks *_Atomic stacks;
+    pthread_mutex_t stacks_lock;
+    pthread_mutex_t analysis_lock;             /* merges; guards the cached peak */
+    uint64_t peak_cached, peak_key;
+    int peak_valid;
+    _Atomic int monitoring;
+    char *auto_export_path;
+    _Atomic int exported;
+    struct memscope_tracker *auto_next;        /* list of trackers to export at exit */
+};
+
+typedef struct ms__index_block {
+    struct ms__index_block *prev;
+    uint32_t cap;
+    ms__thread *rec[];
+} ms__index_block;
+
+static _Atomic uint64_t ms__next_tracker_id = 1;
+
+/* Thread-local cache: which record this thread uses for which tracker. */
+#define MS__TLS_TRACKERS 4
+static _Thread_local struct { uint64_t id; ms__thread *rec; } ms__tls_rec[MS__TLS_TRACKERS];
+
+/* Count first, then the block: any block published after a record's count has it. */
+static ms__thread *ms__thread_by_index(memscope_tracker *t, uint32_t index) {
+    if (index >= atomic_load_explicit(&t->thread_count, MS__ACQUIRE)) return NULL;
+    ms__index_block *b = atomic_load_explicit(&t->index, MS__ACQUIRE);
+    return b && index < b->cap ? b->rec[index] : NULL;
+}
+
+static MS__NOINLINE ms__thread *ms__thread_slow(memscope_tracker *t) {
+    for (int i = 1; i < MS__TLS_TRACKERS; i++) {
+        if (ms__tls_rec[i].id == t->id) {  /* move to front */
+            ms__thread *rec = ms__tls_rec[i].rec;
+            ms__tls_rec[i] = ms__tls_rec[0];
+            ms__tls_rec[0].id = t->id;
+            ms__tls_rec[0].rec = rec;
+            return rec;
+        }
+    }
+    uint32_t tid = ms__gettid();
+    pthread_mutex_lock(&t->threads_lock);
+    ms__thread *rec = atomic_load_explicit(&t->threads, MS__ACQUIRE);
+    while (rec && rec->tid != tid) rec = atomic_load_explicit(&rec->next, MS__RELAXED);
+    if (!rec) {
+        uint32_t n = atomic_load_explicit(&t->thread_count, MS__RELAXED);
+        ms__index_block *ix = atomic_load_explicit(&t->index, MS__RELAXED);
+        if (!ix || n == ix->cap) { /* grow; readers may still use the old block */
+            uint32_t cap = ix ? ix->cap * 2 : 16;
+            ms__index_block *nb = (ms__index_block *)ms__calloc(1, sizeof *nb + cap * sizeof(ms__thread *));
+            if (!nb) { pthread_mutex_unlock(&t->threads_lock); return NULL; }
+            nb->cap = cap;
+            if (ix) memcpy(nb->rec, ix->rec, n * sizeof(ms__thread *));
+            if (ix) { ix->prev = t->retired_index; t->retired_index = ix; }
+            atomic_store_explicit(&t->index, nb, MS__RELEASE);
+            ix = nb;
+        }
+        rec = (ms__thread *)MEMSCOPE_MALLOC(sizeof *rec);
+        if (!rec) { pthread_mutex_unlock(&t->threads_lock); return NULL; }
+        memset(rec, 0, sizeof *rec);
+        rec->tid = tid;
+        rec->index = n;
+        if (pthread_getname_np(pthread_self(), rec->name, sizeof rec->name) != 0) rec->name[0] = 0;
+        ix->rec[n] = rec;
+        atomic_store_explicit(&rec->next, atomic_load_explicit(&t->threads, MS__RELAXED), MS__RELAXED);
+        atomic_store_explicit(&t->threads, rec, MS__RELEASE);
+        atomic_store_explicit(&t->thread_count, n + 1, MS__RELEASE);
+    }
+    pthread_mutex_unlock(&t->threads_lock);
+    ms__tls_rec[MS__TLS_TRACKERS - 1] = ms__tls_rec[0];
+    for (int i = MS__TLS_TRACKERS - 1; i > 1; i--) ms__tls_rec[i] = ms__tls_rec[i - 1];
+    ms__tls_rec[0].id = t->id;
+    ms__tls_rec[0].rec = rec;
+    return rec;
+}
+
+static inline ms__thread *ms__thread_get(memscope_tracker *t) {
+    if (MS__LIKELY(ms__tls_rec[0].id == t->id)) return ms__tls_rec[0].rec;
+    return ms__thread_slow(t);
+}
+
+/* Appends an event to this thread's buffer; counts it as dropped past the bound. */
+static MS__NOINLINE ms__event *ms__event_new_chunk(memscope_tracker *t, ms__thread *th) {
+    uint64_t max = atomic_load_explicit(&t->max_events, MS__RELAXED);
+    uint64_t prev = atomic_fetch_add_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
+    if (prev >= max) {
+        atomic_fetch_sub_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
+        return NULL;
+    }
+    ms__chunk *c = (ms__chunk *)MEMSCOPE_MALLOC(sizeof *c);
+    if (!c) {
+        atomic_fetch_sub_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
+        return NULL;
+    }
+    atomic_store_explicit(&c->count, 0, MS__RELAXED);
+    atomic_store_explicit(&c->next, NULL, MS__RELAXED);
+    if (th->tail) atomic_store_explicit(&th->tail->next, c, MS__RELEASE);
+    else atomic_store_explicit(&th->head, c, MS__RELEASE);
+    th->tail = c;
+    th->tail_count = 0;
+    return &c->ev[0];
+}
+
+static inline void ms__event_push(memscope_tracker *t, ms__thread *th, uint64_t address,
+                                  uint64_t size_kind, uint32_t site, uint32_t aux) {
+    ms__event *e;
+    if (MS__LIKELY(th->tail && th->tail_count < MEMSCOPE_EVENT_CHUNK)) e = &th->tail->ev[th->tail_count];
+    else if (!(e = ms__event_new_chunk(t, th))) { MS__OWNER_ADD(&th->dropped, 1); return; }
+    e->ticks = ms__ticks();
+    e->address = address;
+    e->size_kind = size_kind;
+    e->site = site;
+    e->aux = aux;
+    atomic_store_explicit(&th->tail->count, ++th->tail_count, MS__RELEASE);
+}
+
+static inline ms__site_stat *ms__site_stat_get(ms__thread *th, uint32_t site) {
+    ms__site_stat *c = atomic_load_explicit(&th->stats[site / MS__STAT_CHUNK], MS__RELAXED);
+    if (MS__UNLIKELY(!c)) {
+        if (site / MS__STAT_CHUNK >= MS__STAT_CHUNKS) return NULL;
+        c = (ms__site_stat *)ms__calloc(MS__STAT_CHUNK, sizeof *c);
+        if (!c) return NULL;
+        atomic_store_explicit(&th->stats[site / MS__STAT_CHUNK], c, MS__RELEASE);
+    }
+    return &c[site % MS__STAT_CHUNK];
+}
+
+/* --- live table operations --- */
+
+static inline uint64_t ms__addr_hash(uint64_t a) { return ms__mix64(a); }
+
+static ms__table *ms__table_new(uint64_t cap) {
+    ms__table *tab = (ms__table *)ms__calloc(1, sizeof(ms__table) + cap * sizeof(ms__slot));
+    if (tab) tab->mask = cap - 1;
+    return tab;
+}
+
+static void ms__wait_gen(ms__shard *sh, uint64_t g0) {
+    for (int spins = 0;; spins++) {
+        uint64_t g = atomic_load_explicit(&sh->gen, MS__ACQUIRE);
+        if (g != g0 && !(g & 1)) return;
+        if (spins > 64) sched_yield();
+    }
+}
+
+static void ms__slot_put(ms__table *tab, uint64_t key, uint64_t size, uint64_t so, uint64_t stack,
+                         uint64_t key_flags) {
+    uint64_t i = ms__addr_hash(key) & tab->mask;
+    while ((atomic_load_explicit(&tab->slots[i].key, MS__RELAXED) & ~MS__KEY_FROZEN) != MS__KEY_EMPTY)
+        i = (i + 1) & tab->mask;
+    MS__STORE(&tab->slots[i].size, size);
+    MS__STORE(&tab->slots[i].site_owner, so);
+    MS__STORE(&tab->slots[i].stack, stack);
+    atomic_store_explicit(&tab->slots[i].key, key | key_flags, MS__RELEASE);
+}
+
+/* Freezes the shard, drops tombstones, grows when more than a third is live. */
+static MS__NOINLINE void ms__shard_rebuild(memscope_tracker *t, ms__shard *sh, ms__table *seen) {
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&sh->rebuilding, &expected, 1)) {
+        uint64_t g = atomic_load_explicit(&sh->gen, MS__ACQUIRE);
+        while (atomic_load_explicit(&sh->rebuilding, MS__ACQUIRE) &&
+               atomic_load_explicit(&sh->gen, MS__ACQUIRE) == g)
+            sched_yield();
+        return;
+    }
+    ms__table *tab = atomic_load_explicit(&sh->table, MS__ACQUIRE);
+    if (tab != seen) { atomic_store_explicit(&sh->rebuilding, 0, MS__RELEASE); return; }
+    atomic_fetch_add(&sh->gen, 1); /* odd: rebuilding */
+    uint64_t cap = tab->mask + 1, live = 0;
+    for (uint64_t i = 0; i < cap; i++) {
+        uint64_t k = atomic_load_explicit(&tab->slots[i].key, MS__ACQUIRE);
+        for (;;) {
+            if (k == MS__KEY_BUSY) { sched_yield(); k = atomic_load_explicit(&tab->slots[i].key, MS__ACQUIRE); continue; }
+            if (atomic_compare_exchange_weak(&tab->slots[i].key, &k, k | MS__KEY_FROZEN)) break;
+        }
+        if (k != MS__KEY_EMPTY && k != MS__KEY_TOMB) live++;
+    }
+    uint64_t newcap = MS__SHARD_MIN;
+    while (newcap < live * 3) newcap *= 2;
+    if (newcap < cap) newcap = cap;
+    ms__table *fresh = ms__table_new(newcap);
+    ms__slot *copy = NULL;
+    if (fresh) {
+        for (uint64_t i = 0; i < cap; i++) {
+            uint64_t k = atomic_load_explicit(&tab->slots[i].key, MS__RELAXED) & ~MS__KEY_FROZEN;
+            if (k == MS__KEY_EMPTY || k == MS__KEY_TOMB) continue;
+            ms__slot_put(fresh, k, MS__LOAD(&tab->slots[i].size), MS__LOAD(&tab->slots[i].site_owner),
+                         MS__LOAD(&tab->slots[i].stack), 0);
+        }
+        if (newcap == cap) { /* same size: rewrite in place, still frozen, then thaw */
+            copy = fresh->slots;
+            for (uint64_t i = 0; i < cap; i++)
+                atomic_store_explicit(&tab->slots[i].key, MS__KEY_EMPTY | MS__KEY_FROZEN, MS__RELAXED);
+            for (uint64_t i = 0; i < cap; i++) {
+                uint64_t k = atomic_load_explicit(&copy[i].key, MS__RELAXED);
+                if (k == MS__KEY_EMPTY) continue;
+                MS__STORE(&tab->slots[i].size, MS__LOAD(&copy[i].size));
+                MS__STORE(&tab->slots[i].site_owner, MS__LOAD(&copy[i].site_owner));
+                MS__STORE(&tab->slots[i].stack, MS__LOAD(&copy[i].stack));
+                atomic_store_explicit(&tab->slots[i].key, k | MS__KEY_FROZEN, MS__RELAXED);
+            }
+            for (uint64_t i = 0; i < cap; i++) {
+                uint64_t k = atomic_load_explicit(&tab->slots[i].key, MS__RELAXED);
+                atomic_store_explicit(&tab->slots[i].key, k & ~MS__KEY_FROZEN, MS__RELEASE);
+            }
+            MEMSCOPE_FREE(fresh);
+        } else {
+            atomic_store_explicit(&sh->table, fresh, MS__RELEASE);
+            pthread_mutex_lock(&t->retired_lock); /* readers may still hold the old one */
+            tab->retired_next = t->retired;
+            t->retired = tab;
+            pthread_mutex_unlock(&t->retired_lock);
+        }
+    } else { /* out of memory: thaw unchanged */
+        for (uint64_t i = 0; i < cap; i++) {
+            uint64_t k = atomic_load_explicit(&tab->slots[i].key, MS__RELAXED);
+            atomic_store_explicit(&tab->slots[i].key, k & ~MS__KEY_FROZEN, MS__RELEASE);
+        }
+    }
+    atomic_fetch_add(&sh->gen, 1); /* even: done */
+    atomic_store_explicit(&sh->rebuilding, 0, MS__RELEASE);
+}
+
+/* Removes address; returns 1 and its record if it was live. */
+static int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out) {
+    uint64_t h = ms__addr_hash(address);
+    ms__shard *sh = &t->shards[h >> 58];
+    for (;;) {
+        uint64_t g0 = atomic_load_explicit(&sh->gen, MS__ACQUIRE);
+        if (g0 & 1) { ms__wait_gen(sh, g0); continue; }
+        ms__table *tab = atomic_load_explicit(&sh->table, MS__ACQUIRE);
+        uint64_t i = h & tab->mask, n = 0;
+        int retry = 0;
+        for (;; i = (i + 1) & tab->mask, n++) {
+            ms__slot *s = &tab->slots[i];
+            uint64_t k = atomic_load_explicit(&s->key, MS__ACQUIRE);
+            if (k & MS__KEY_FROZEN) { ms__wait_gen(sh, g0); retry = 1; break; }
+            if (k == address) {
+                uint64_t size = MS__LOAD(&s->size), so = MS__LOAD(&s->site_owner), st = MS__LOAD(&s->stack);
+                if (!atomic_compare_exchange_strong(&s->key, &k, MS__KEY_TOMB)) { retry = 1; break; }
+                out->size = size;
+                out->site = (uint32_t)(so >> 32);
+                out->owner = (uint32_t)so;
+                out->stack = (uint32_t)st;
+                return 1;
+            }
+            if (k == MS__KEY_EMPTY || n > tab->mask) break;
+        }
+        if (retry) continue;
+        if (atomic_load_explicit(&sh->gen, MS__ACQUIRE) != g0) continue;
+        if (n > MS__MAX_PROBE) ms__shard_rebuild(t, sh, tab);
+        return 0;
+    }
+}
+
+/* Inserts address (known not to be live). */
+static void ms__live_insert(memscope_tracker *t, uint64_t address, const ms__live *v) {
+    uint64_t h = ms__addr_hash(address);
+    ms__shard *sh = &t->shards[h >> 58];
+    for (;;) {
+        uint64_t g0 = atomic_load_explicit(&sh->gen, MS__ACQUIRE);
+        if (g0 & 1) { ms__wait_gen(sh, g0); continue; }
+        ms__table *tab = atomic_load_explicit(&sh->table, MS__ACQUIRE);
+        uint64_t i = h & tab->mask, n = 0, k = 0;
+        int frozen = 0;
+        for (; n <= MS__MAX_PROBE; i = (i + 1) & tab->mask, n++) {
+            k = atomic_load_explicit(&tab->slots[i].key, MS__ACQUIRE);
+            if (k & MS__KEY_FROZEN) { frozen = 1; break; }
+            if (k == MS__KEY_EMPTY || k == MS__KEY_TOMB) break;
+        }
+        if (frozen) { ms__wait_gen(sh, g0); continue; }
+        if (n > MS__MAX_PROBE) { ms__shard_rebuild(t, sh, tab); continue; }
+        ms__slot *s = &tab->slots[i];
+        uint64_t seen = k;
+        if (!atomic_compare_exchange_strong(&s->key, &k, MS__KEY_BUSY)) continue;
+        if (atomic_load(&sh->gen) != g0) { /* a rebuild moved things since we probed */
+            atomic_store_explicit(&s->key, seen, MS__RELEASE);
+            ms__wait_gen(sh, g0);
+            continue;
+        }
+        MS__STORE(&s->size, v->size);
+        MS__STORE(&s->site_owner, (uint64_t)v->site << 32 | v->owner);
+        MS__STORE(&s->stack, v->stack);
+        atomic_store_explicit(&s->key, address, MS__RELEASE);
+        if (n > MS__MAX_PROBE / 2 && seen == MS__KEY_EMPTY) ms__shard_rebuild(t, sh, tab);
+        return;
+    }
+}
+
+/* ==== >>stacks ==== */
+
+/* Interned stacks: id (from 1) -> frames, stored in chunks that never move, so a
+   published entry can be read without the lock. */
+typedef struct ms__stack {
+    uint64_t hash;
+    uint32_t depth;
+    uintptr_t frames[];
+} ms__stack;
+
+#define MS__STACK_IDX_CHUNK 4096u
+#define MS__STACK_IDX_CHUNKS 4096u
+typedef struct ms__stacks {
+    ms__stack *_Atomic *index[MS__STACK_IDX_CHUNKS];
+    _Atomic uint32_t count;            /* next id */
+    uint32_t *buckets;                 /* hash -> id chains via next[] */
+    uint32_t *next;
+    uint32_t bucket_mask, next_cap;
+} ms__stacks;
+
+static ms__stack *ms__stack_by_id(memscope_tracker *t, uint32_t id) {
+    ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
+    if (!st || !id || id >= atomic_load_explicit(&st->count, MS__ACQUIRE)) return NULL;
+    ms__stack *_Atomic *chunk = st->index[id / MS__STACK_IDX_CHUNK];
+    return chunk ? atomic_load_explicit(&chunk[id % MS__STACK_IDX_CHUNK], MS__ACQUIRE) : NULL;
+}
+
+static uint64_t ms__stack_hash(const uintptr_t *frames, size_t n) {
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    for (size_t i = 0; i < n; i++) h = ms__mix64(h ^ frames[i]);
+    return h ? h : 1;
+}
+
+static int ms__stack_same(const ms__stack *s, const uintptr_t *frames, size_t n, uint64_t h) {
+    return s && s->hash == h && s->depth == n && memcmp(s->frames, frames, n * sizeof *frames) == 0;
+}
+
+/* Slow path: the global table under the tracker's stack lock. */
+static MS__NOINLINE uint32_t ms__stack_intern_locked(memscope_tracker *t, const uintptr_t *frames,
+                                                     size_t n, uint64_t h) {
+    pthread_mutex_lock(&t->stacks_lock);
+    ms__stacks *st = atomic_load_explicit(&t->stacks, MS__RELAXED);
+    uint32_t id = 0;
+    if (!st) {
+        st = (ms__stacks *)ms__calloc(1, sizeof *st);
+        if (!st) goto out;
+        atomic_store_explicit(&st->count, 1, MS__RELAXED);
+        atomic_store_explicit(&t->stacks, st, MS__RELEASE);
+    }
+    if (st->buckets) {
+        for (id = st->buckets[h & st->bucket_mask]; id; id = st->next[id])
+            if (ms__stack_same(ms__stack_by_id(t, id), frames, n, h)) goto out;
+    }
+    id = atomic_load_explicit(&st->count, MS__RELAXED);
+    if (id >= MS__STACK_IDX_CHUNK * MS__STACK_IDX_CHUNKS) { id = 0; goto out; }
+    if (id >= st->next_cap) { /* grow chains and rehash the buckets */
+        uint32_t cap = st->next_cap ? st->next_cap * 2 : 1024;
+        uint32_t *nx = (uint32_t *)ms__calloc(cap, sizeof *nx);
+        uint32_t *bk = (uint32_t *)ms__calloc(cap, sizeof *bk);
+        if (!nx || !bk) { MEMSCOPE_FREE(nx); MEMSCOPE_FREE(bk); id = 0; goto out; }
+        for (uint32_t i = 1; i < id; i++) {
+            ms__stack *s = ms__stack_by_id(t, i);
+            uint32_t b = (uint32_t)(s->hash & (cap - 1));
+            nx[i] = bk[b];
+            bk[b] = i;
+        }
+        MEMSCOPE_FREE(st->next);
+        MEMSCOPE_FREE(st->buckets);
+        st->next = nx;
+        st->buckets = bk;
+        st->next_cap = cap;
+        st->bucket_mask = cap - 1;
+    }
+    uint32_t ci = id / MS__STACK_IDX_CHUNK;
+    if (!st->index[ci]) {
+        st->index[ci] = (ms__stack *_Atomic *)ms__calloc(MS__STACK_IDX_CHUNK, sizeof(ms__stack *));
+        if (!st->index[ci]) { id = 0; goto out; }
+    }
+    ms__stack *s = (ms__stack *)MEMSCOPE_MALLOC(sizeof *s + n * sizeof(uintptr_t));
+    if (!s) { id = 0; goto out; }
+    s->hash = h;
+    s->depth = (uint32_t)n;
+    memcpy(s->frames, frames, n * sizeof *frames);
+    atomic_store_explicit(&st->index[ci][id % MS__STACK_IDX_CHUNK], s, MS__RELEASE);
+    st->next[id] = st->buckets[h & st->bucket_mask];
+    st->buckets[h & st->bucket_mask] = id;
+    atomic_store_explicit(&st->count, id + 1, MS__RELEASE);
+out:
+    pthread_mutex_unlock(&t->stacks_lock);
+    return id;
+}
+
+/* Identical stacks get one id; repeats hit this thread's cache without a lock. */
+static uint32_t ms__stack_intern(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
+    if (!n) return 0;
+    uint64_t h = ms__stack_hash(frames, n);
+    if (!th->stack_cache) th->stack_cache = (ms__stack_cache_entry *)ms__calloc(MS__STACK_CACHE, sizeof *th->stack_cache);
+    ms__stack_cache_entry *c = th->stack_cache ? &th->stack_cache[h % MS__STACK_CACHE] : NULL;
+    if (c && c->hash == h && ms__stack_same(ms__stack_by_id(t, c->id), frames, n, h)) return c->id;
+    uint32_t id = ms__stack_intern_locked(t, frames, n, h);
+    if (c && id) { c->hash = h; c->id = id; }
+    return id;
+}
+
+static void ms__thread_stack_bounds(ms__thread *th) {
+    pthread_attr_t attr;
+    void *lo = NULL;
+    size_t size = 0;
+    th->stack_lo = 1; /* "looked up": a failed lookup disables the walk */
+    th->stack_hi = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+    if (pthread_attr_getstack(&attr, &lo, &size) == 0 && lo) {
+        th->stack_lo = (uintptr_t)lo;
+        th->stack_hi = (uintptr_t)lo + size;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* Frame-pointer walk from frame fp (a frame of memscope, whose return address is
+   the TRACK site). Stops at anything that does not look like a frame of this stack. */
+static size_t ms__walk_frames(ms__thread *th, const uintptr_t *fp, uintptr_t *out, size_t max) {
+    if (!th->stack_lo) ms__thread_stack_bounds(th);
+    size_t n = 0;
+    while (n < max) {
+        uintptr_t f = (uintptr_t)fp;
+        if (f < th->stack_lo || f + 2 * sizeof(uintptr_t) > th->stack_hi || (f & (sizeof(uintptr_t) - 1))) break;
+        uintptr_t ret = fp[1];
+        const uintptr_t *next = (const uintptr_t *)fp[0];
+        if (ret < 4096) break;
+        out[n++] = ret;
+        if ((uintptr_t)next <= f) break;
+        fp = next;
+    }
+    return n;
+}
+
+/* ==== recording (the per-call path) ==== */
+
+static void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t address, const ms__live *old) {
+    ms__event_push(t, th, address, old->size << 1 | 1u, old->site, old->owner);
+    MS__OWNER_ADD(&th->frees, 1);
+    MS__OWNER_ADD(&th->free_bytes, old->size);
+    if (old->owner == th->index) {
+        MS__OWNER_ADD(&th->own_freed_local, old->size);
+    } else {
+        ms__thread *owner = ms__thread_by_index(t, old->owner);
+        if (owner) atomic_fetch_add_explicit(&owner->own_freed_remote, old->size, MS__RELAXED);
+    }
+}
+
+static MS__NOINLINE void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
+                                          size_t size, uint32_t site, const uintptr_t *fp) {
+    ms__live old, v;
+    if (MS__UNLIKELY(ms__live_remove(t, address, &old))) ms__record_free(t, th, address, &old);
+    if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
+    uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp) {
+        uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
+        size_t depth = atomic_load_explicit(&t->stack_depth, MS__RELAXED);
+        stack = ms__stack_intern(t, th, frames, ms__walk_frames(th, fp, frames, depth));
+    }
+#else
+    (void)fp;
+#endif
+    ms__event_push(t, th, address, (uint64_t)size << 1, site, stack);
+    MS__OWNER_ADD(&th->allocs, 1);
+    uint64_t allocated = MS__LOAD(&th->alloc_bytes) + size;
+    MS__STORE(&th->alloc_bytes, allocated);
+    uint64_t cur = allocated - MS__LOAD(&th->own_freed_local) -
+                   atomic_load_explicit(&th->own_freed_remote, MS__RELAXED);
+    if (cur > MS__LOAD(&th->peak_bytes)) MS__STORE(&th->peak_bytes, cur);
+    ms__site_stat *ss = ms__site_stat_get(th, site);
+    if (ss) {
+        MS__OWNER_ADD(&ss->count, 1);
+        MS__OWNER_ADD(&ss->bytes, size);
+    }
+    v.size = size;
+    v.site = site;
+    v.owner = th->index;
+    v.stack = stack;
+    ms__live_insert(t, address, &v);
+}
+
+static inline void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
+                             uint64_t site_hash, const uintptr_t *fp) {
+    ms__thread *th = ms__thread_get(t);
+    if (MS__UNLIKELY(!th)) return;
+    uint64_t h = ms__mix64(th->seq++ ^ site_hash ^ MS__SAMPLE_SEED);
+    if (MS__LIKELY((h >> 1) < atomic_load_explicit(&t->threshold, MS__RELAXED))) {
+        ms__record_alloc(t, th, address, size, site, fp);
+    } else { /* skipped: still end a live record at this address (re-TRACK) */
+        ms__live old;
+        if (MS__UNLIKELY(ms__live_remove(t, address, &old))) ms__record_free(t, th, address, &old);
+    }
+}
+
+MEMSCOPE_DEF MS__NOINLINE void memscope_track_site(memscope_tracker *t, uintptr_t address, size_t size,
+                                                   memscope_site *site) {
+    if (MS__UNLIKELY(!t || !address || !site)) return;
+    uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+    if (MS__UNLIKELY(!id)) id = ms__site_register(site);
+    ms__track(t, address, size, id, __atomic_load_n(&site->hash, __ATOMIC_RELAXED),
+              (const uintptr_t *)__builtin_frame_address(0));
+}
+
+MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void *ptr, size_t size,
+                                                 const char *name, const char *type_name,
+                                                 const char *file, uint32_t line) {
+    if (!t || !ptr) return;
+    uint32_t id = ms__site_intern(name, type_name, file, line);
+    ms__track(t, (uint64_t)(uintptr_t)ptr, size, id, ms__site_by_id(id)->hash,
+              (const uintptr_t *)__builtin_frame_address(0));
+}
+
+MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
+    if (MS__UNLIKELY(!t || !address)) return;
+    ms__thread *th = ms__thread_get(t);
+    if (MS__UNLIKELY(!th)) return;
+    ms__live old;
+    if (ms__live_remove(t, address, &old)) ms__record_free(t, th, address, &old);
+}
+
+MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
+    memscope_untrack_address(t, (uintptr_t)ptr);
+}
+
+/* ==== >>analysis ==== */
+
+/* Merged time order of every thread's events (exited threads included), up to what
+   was published when the merge began. Cursors live in a small array; the next
+   event is the one with the smallest (ticks, thread index). */
+typedef struct ms__cursor {
+    ms__thread *th;
+    ms__chunk *chunk, *last;
+    uint32_t i, n, last_n;
+} ms__cursor;
+
+typedef struct ms__merge {
+    ms__cursor *cur;
+    size_t k;
+    ms__cursor local[16];
+} ms__merge;
+
+static void ms__cursor_load(ms__cursor *c) {
+    while (c->chunk) {
+        c->n = c->chunk == c->last ? c->last_n : MEMSCOPE_EVENT_CHUNK;
+        if (c->i < c->n) return;
+        if (c->chunk == c->last) { c->chunk = NULL; return; }
+        c->chunk = atomic_load_explicit(&c->chunk->next, MS__ACQUIRE);
+        c->i = 0;
+    }
+}
+
+/* Snapshots where each thread's events end; returns 0 when out of memory. */
+static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
+    size_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
+    m->k = 0;
+    m->cur = k <= 16 ? m->local : (ms__cursor *)ms__calloc(k, sizeof(ms__cursor));
+    if (!m->cur) return 0;
+    for (size_t i = 0; i < k; i++) {
+        ms__thread *th = ms__thread_by_index(t, (uint32_t)i);
+        if (!th) continue;
+        ms__cursor *c = &m->cur[m->k];
+        c->th = th;
+        c->chunk = atomic_load_explicit(&th->head, MS__ACQUIRE);
+        if (!c->chunk) continue;
+        ms__chunk *last = c->chunk, *nx;
+        while ((nx = atomic_load_explicit(&last->next, MS__ACQUIRE))) last = nx;
+        c->last = last;
+        c->last_n = atomic_load_explicit(&last->count, MS__ACQUIRE);
+        c->i = 0;
+        ms__cursor_load(c);
+        if (c->chunk) m->k++;
+    }
+    return 1;
+}
+
+static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) {
+    ms__cursor *best = NULL;
+    for (size_t i = 0; i < m->k; i++) {
+        ms__cursor *c = &m->cur[i];
+        if (!c->chunk) continue;
+        if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
+    }
+    if (!best) return NULL;
+    const ms__event *e = &best->chunk->ev[best->i++];
+    *th = best->th;
+    ms__cursor_load(best);
+    return e;
+}
+
+static void ms__merge_end(ms__merge *m) {
+    if (m->cur && m->cur != m->local) MEMSCOPE_FREE(m->cur);
+    m->cur = NULL;
+}
+
+typedef struct ms__totals {
+    uint64_t allocs, frees, alloc_bytes, free_bytes, dropped;
+} ms__totals;
+
+static ms__totals ms__sum_threads(memscope_tracker *t) {
+    ms__totals s = {0, 0, 0, 0, 0};
+    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th;
+         th = atomic_load_explicit(&th->next, MS__RELAXED)) {
+        s.allocs += MS__LOAD(&th->allocs);
+        s.frees += MS__LOAD(&th->frees);
+        s.alloc_bytes += MS__LOAD(&th->alloc_bytes);
+        s.free_bytes += MS__LOAD(&th->free_bytes);
+        s.dropped += MS__LOAD(&th->dropped);
+    }
+    return s;
+}
+
+/* Peak of live recorded bytes over the merged order; cached while nothing changes.
+   Exact while no event was dropped; afterwards a lower bound (max with current). */
+static uint64_t ms__peak(memscope_tracker *t, const ms__totals *s) {
+    pthread_mutex_lock(&t->analysis_lock);
+    uint64_t key = s->allocs + s->frees;
+    if (key != t->peak_key || !t->peak_valid) {
+        ms__merge m;
+        uint64_t live = 0, peak = 0;
+        if (ms__merge_begin(t, &m)) {
+            const ms__event *e;
+            ms__thread *th;
+            while ((e = ms__merge_next(&m, &th))) {
+                uint64_t size = e->size_kind >> 1;
+                if (e->size_kind & 1) live = live >= size ? live - size : 0;
+                else if ((live += size) > peak) peak = live;
+            }
+            ms__merge_end(&m);
+            t->peak_cached = peak;
+            t->peak_key = key;
+            t->peak_valid = 1;
+        }
+    }
+    uint64_t peak = t->peak_cached;
+    pthread_mutex_unlock(&t->analysis_lock);
+    uint64_t current = s->alloc_bytes - s->free_bytes;
+    return peak > current ? peak : current;
+}
+
+MEMSCOPE_DEF memscope_memory_stats memscope_stats(memscope_tracker *t) {
+    memscope_memory_stats st;
+    memset(&st, 0, sizeof st);
+    if (!t) return st;
+    ms__totals s = ms__sum_threads(t);
+    st.total_allocations = (size_t)s.allocs;
+    st.total_deallocations = (size_t)s.frees;
+    st.active_allocations = (size_t)(s.allocs - s.frees);
+    st.total_allocated_bytes = s.alloc_bytes;
+    st.current_memory_bytes = s.alloc_bytes - s.free_bytes;
+    st.peak_memory_bytes = ms__peak(t, &s);
+    st.dropped_events = s.dropped;
+    return st;
+}
+
+static double ms__tracker_rate(memscope_tracker *t) {
+    uint64_t bits = atomic_load_explicit(&t->sample_rate_bits, MS__RELAXED);
+    double r;
+    memcpy(&r, &bits, sizeof r);
+    return r;
+}
+
+static double ms__tracker_seconds(memscope_tracker *t) {
+    return (double)(ms__mono_ns() - t->start_mono_ns) / 1e9;
+}
+
+/* --- hotspots: per-site counters of every thread, grouped by the site's text --- */
+
+typedef struct ms__site_sum { uint32_t site; uint64_t count, bytes; } ms__site_sum;
+
+static int ms__cmp_str(const char *a, const char *b) {
+    if (a == b) return 0;
+    if (!a) return -1;
+    if (!b) return 1;
+    return strcmp(a, b);
+}
+
+static int ms__cmp_site_text(const void *pa, const void *pb) {
+    const memscope_site *a = ms__site_by_id(((const ms__site_sum *)pa)->site);
+    const memscope_site *b = ms__site_by_id(((const ms__site_sum *)pb)->site);
+    int c = ms__cmp_str(a->file, b->file);
+    if (!c) c = (a->line > b->line) - (a->line < b->line);
+    if (!c) c = ms__cmp_str(a->var_name, b->var_name);
+    if (!c) c = ms__cmp_str(a->type_name, b->type_name);
+    return c;
+}
+
+static int ms__cmp_site_bytes(const void *pa, const void *pb) {
+    const ms__site_sum *a = (const ms__site_sum *)pa, *b = (const ms__site_sum *)pb;
+    if (a->bytes != b->bytes) return a->bytes > b->bytes ? -1 : 1;
+    if (a->count != b->count) return a->count > b->count ? -1 : 1;
+    return ms__cmp_site_text(pa, pb);
+}
+
+/* Returns the grouped sums sorted by bytes (caller frees), or NULL with *n = 0. */
+static ms__site_sum *ms__site_sums(memscope_tracker *t, size_t *n) {
+    *n = 0;
+    uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
+    ms__site_sum *all = (ms__site_sum *)ms__calloc(nsites, sizeof *all);
+    if (!all) return NULL;
+    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th;
+         th = atomic_load_explicit(&th->next, MS__RELAXED)) {
+        for (uint32_t ci = 0; ci * MS__STAT_CHUNK < nsites; ci++) {
+            ms__site_stat *c = atomic_load_explicit(&th->stats[ci], MS__ACQUIRE);
+            if (!c) continue;
+            for (uint32_t j = 0; j < MS__STAT_CHUNK && ci * MS__STAT_CHUNK + j < nsites; j++) {
+                all[ci * MS__STAT_CHUNK + j].count += MS__LOAD(&c[j].count);
+                all[ci * MS__STAT_CHUNK + j].bytes += MS__LOAD(&c[j].bytes);
+            }
+        }
+    }
+    size_t used = 0;
+    for (uint32_t i = 0; i < nsites; i++)
+        if (all[i].count) { all[i].site = i; all[used++] = all[i]; }
+    qsort(all, used, sizeof *all, ms__cmp_site_text);
+    size_t groups = 0;
+    for (size_t i = 0; i < used; i++) {
+        if (groups && ms__cmp_site_text(&all[groups - 1], &all[i]) == 0) {
+            all[groups - 1].count += all[i].count;
+            all[groups - 1].bytes += all[i].bytes;
+        } else {
+            all[groups++] = all[i];
+        }
+    }
+    qsort(all, groups, sizeof *all, ms__cmp_site_bytes);
+    *n = groups;
+    return all;
+}
+
+static size_t ms__location(char *buf, size_t cap, const memscope_site *s) {
+    if (!s->file) return 0;
+    int n = snprintf(buf, cap, "%s:%u", s->file, (unsigned)s->line);
+    return n < 0 ? 0 : (size_t)n + 1;
+}
+
+static memscope_hotspot *ms__build_hotspots(memscope_tracker *t, size_t *count) {
+    size_t n;
+    *count = 0;
+    ms__site_sum *sums = ms__site_sums(t, &n);
+    if (!sums || !n) { MEMSCOPE_FREE(sums); return NULL; }
+    size_t strbytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const memscope_site *s = ms__site_by_id(sums[i].site);
+        strbytes += strlen(s->var_name ? s->var_name : "") + strlen(s->type_name ? s->type_name : "") + 2;
+        strbytes += s->file ? strlen(s->file) + 12 : 0;
+    }
+    /* one block: the array, then its strings, freed together */
+    memscope_hotspot *hs = (memscope_hotspot *)MEMSCOPE_MALLOC(n * sizeof *hs + strbytes);
+    if (!hs) { MEMSCOPE_FREE(sums); return NULL; }
+    char *p = (char *)(hs + n), *end = p + strbytes;
+    for (size_t i = 0; i < n; i++) {
+        const memscope_site *s = ms__site_by_id(sums[i].site);
+        const char *name = s->var_name ? s->var_name : "", *type = s->type_name ? s->type_name : "";
+        size_t ln = strlen(name) + 1, lt = strlen(type) + 1;
+        hs[i].var_name = memcpy(p, name, ln); p += ln;
+        hs[i].type_name = memcpy(p, type, lt); p += lt;
+        size_t ll = ms__location(p, (size_t)(end - p), s);
+        hs[i].location = ll ? p : NULL;
+        p += ll;
+        hs[i].total_size = (size_t)sums[i].bytes;
+        hs[i].allocation_count = (size_t)sums[i].count;
+    }
+    MEMSCOPE_FREE(sums);
+    *count = n;
+    return hs;
+}
+
+static memscope_thread_stats *ms__build_threads(memscope_tracker *t, size_t *count) {
+    size_t n = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
+    *count = 0;
+    if (!n) return NULL;
+    memscope_thread_stats *ts = (memscope_thread_stats *)MEMSCOPE_MALLOC(n * (sizeof *ts + 16));
+    if (!ts) return NULL;
+    char *names = (char *)(ts + n);
+    for (size_t i = 0; i < n; i++) {
+        ms__thread *th = ms__thread_by_index(t, (uint32_t)i);
+        memcpy(names + 16 * i, th->name, 16);
+        names[16 * i + 15] = 0;
+        ts[i].thread_id = th->tid;
+        ts[i].thread_name = names + 16 * i;
+        ts[i].allocations = (size_t)MS__LOAD(&th->allocs);
+        ts[i].deallocations = (size_t)MS__LOAD(&th->frees);
+        ts[i].allocated_bytes = MS__LOAD(&th->alloc_bytes);
+        ts[i].current_bytes = ts[i].allocated_bytes - MS__LOAD(&th->own_freed_local) -
+                              atomic_load_explicit(&th->own_freed_remote, MS__RELAXED);
+        ts[i].peak_bytes = MS__LOAD(&th->peak_bytes);
+        if (ts[i].current_bytes > ts[i].peak_bytes) ts[i].peak_bytes = ts[i].current_bytes;
+    }
+    *count = n;
+    return ts;
+}
+
+static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count);
+
+MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
+    memscope_report r;
+    memset(&r, 0, sizeof r);
+    if (!t) return r;
+    ms__totals s = ms__sum_threads(t);
+    r.total_allocations = (size_t)s.allocs;
+    r.total_deallocations = (size_t)s.frees;
+    r.active_allocations = (size_t)(s.allocs - s.frees);
+    r.current_memory_bytes = s.alloc_bytes - s.free_bytes;
+    r.peak_memory_bytes = ms__peak(t, &s);
+    r.duration_sec = ms__tracker_seconds(t);
+    double secs = r.duration_sec > 1e-9 ? r.duration_sec : 1e-9;
+    r.allocation_rate_per_sec = (double)s.allocs / secs;
+    r.deallocation_rate_per_sec = (double)s.frees / secs;
+    r.hotspots = ms__build_hotspots(t, &r.hotspot_count);
+    r.system_snapshots = ms__snapshots_copy(t, &r.system_snapshot_count);
+    r.threads = ms__build_threads(t, &r.thread_count);
+    r.sample_rate = ms__tracker_rate(t);
+    r.estimated_total_allocations = r.sample_rate > 0 ? (double)s.allocs / r.sample_rate : 0.0;
+    r.estimated_total_bytes = r.sample_rate > 0 ? (double)s.alloc_bytes / r.sample_rate : 0.0;
+    r.total_allocated_bytes = s.alloc_bytes;
+    r.dropped_events = s.dropped;
+    return r;
+}
+
+MEMSCOPE_DEF void memscope_report_free(memscope_report *r) {
+    if (!r) return;
+    MEMSCOPE_FREE(r->hotspots);
+    MEMSCOPE_FREE(r->system_snapshots);
+    MEMSCOPE_FREE(r->threads);
+    memset(r, 0, sizeof *r);
+}
+
+static void ms__event_public(memscope_tracker *t, const ms__event *e, const ms__thread *th,
+                             double ns_per_tick, memscope_event *out) {
+    const memscope_site *s = ms__site_by_id(e->site);
+    int is_free = (int)(e->size_kind & 1);
+    out->kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
+    out->timestamp_ns = e->ticks > t->start_ticks ? (uint64_t)((double)(e->ticks - t->start_ticks) * ns_per_tick) : 0;
+    out->address = (uintptr_t)e->address;
+    out->size = (size_t)(e->size_kind >> 1);
+    out->thread_id = th->tid;
+    out->var_name = s->var_name;
+    out->type_name = s->type_name;
+    out->file = s->file;
+    out->line = s->line;
+    out->stack_id = is_free ? 0 : e->aux;
+    const ms__thread *owner = is_free ? ms__thread_by_index(t, e->aux) : th;
+    out->alloc_thread_id = owner ? owner->tid : 0;
+}
+
+MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count) {
+    if (count) *count = 0;
+    if (!t || !count) return NULL;
+    double ratio = ms__clock_ratio();
+    pthread_mutex_lock(&t->analysis_lock);
+    ms__merge m;
+    memscope_event *out = NULL;
+    if (ms__merge_begin(t, &m)) {
+        size_t total = 0;
+        for (size_t i = 0; i < m.k; i++) { /* count what the snapshot holds */
+            ms__cursor c = m.cur[i];
+            while (c.chunk) {
+                total += c.n - c.i;
+                c.i = c.n;
+                ms__cursor_load(&c);
+            }
+        }
+        out = total ? (memscope_event *)malloc(total * sizeof *out) : NULL; /* caller free()s */
+        if (out) {
+            const ms__event *e;
+            ms__thread *th;
+            size_t n = 0;
+            while (n < total && (e = ms__merge_next(&m, &th))) ms__event_public(t, e, th, ratio, &out[n++]);
+            *count = n;
+        }
+        ms__merge_end(&m);
+    }
+    pthread_mutex_unlock(&t->analysis_lock);
+    return out;
+}
+
+MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id, uintptr_t *frames, size_t max) {
+    if (!t) return 0;
+    ms__stack *s = ms__stack_by_id(t, stack_id);
+    if (!s) return 0;
+    for (size_t i = 0; frames && i < max && i < s->depth; i++) frames[i] = s->frames[i];
+    return s->depth;
+}
+
+/* ==== >>monitor ==== */
+
+/* The background monitor is not part of this version: snapshots carry the time and
+   available = 0, so no consumer mistakes a missing metric for a measured zero. */
+MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t) {
+    if (t) atomic_store(&t->monitoring, 1);
+    return t;
+}
+
+MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t) {
+    memscope_system_snapshot s;
+    memset(&s, 0, sizeof s);
+    (void)t;
+    s.timestamp = ms__unix_ms();
+    s.available = 0;
+    return s;
+}
+
+static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count) {
+    (void)t;
+    *count = 0;
+    return NULL;
+}
+
+/* ==== >>export ==== */
+
+/* Buffered output to a file descriptor; the first error sticks (errno kept). */
+typedef struct ms__out {
+    int fd;
+    int err;
+    size_t len;
+    char buf[1 << 16];
+} ms__out;
+
+static void ms__out_flush(ms__out *o) {
+    size_t off = 0;
+    while (off < o->len && !o->err) {
+        ssize_t w = write(o->fd, o->buf + off, o->len - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            o->err = errno ? errno : EIO;
+        } else if (w == 0) {
+            o->err = ENOSPC;
+        } else {
+            off += (size_t)w;
+        }
+    }
+    o->len = 0;
+}
+
+static inline void ms__out_mem(ms__out *o, const char *s, size_t n) {
+    if (o->len + n > sizeof o->buf) {
+        ms__out_flush(o);
+        if (n > sizeof o->buf) { o->len = 0; while (n--) ms__out_mem(o, s++, 1); return; }
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+/* literals only: the "" pasting rejects anything else at compile time */
+#define ms__out_lit(o, s) ms__out_mem((o), "" s "", sizeof("" s "") - 1)
+
+static inline void ms__out_u64(ms__out *o, uint64_t v) {
+    char tmp[24];
+    int i = 24;
+    do { tmp[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    ms__out_mem(o, tmp + i, (size_t)(24 - i));
+}
+
+static void ms__out_hex(ms__out *o, uint64_t v) {
+    char tmp[20];
+    int i = 20;
+    do { tmp[--i] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+    tmp[--i] = 'x';
+    tmp[--i] = '0';
+    ms__out_lit(o, "\"");
+    ms__out_mem(o, tmp + i, (size_t)(20 - i));
+    ms__out_lit(o, "\"");
+}
+
+static void ms__out_double(ms__out *o, double v) {
+    if (!isfinite(v)) { ms__out_lit(o, "null"); return; }
+    char tmp[40];
+    int n = snprintf(tmp, sizeof tmp, "%.17g", v);
+    if (n > 0) ms__out_mem(o, tmp, (size_t)n);
+}
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t ms__utf8_len(const unsigned char *s) {
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
+        if (c == 0xe0 && s[1] < 0xa0) return 0;              /* overlong */
+        if (c == 0xed && s[1] >= 0xa0) return 0;             /* surrogates */
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80) return 0;
+        if (c == 0xf0 && s[1] < 0x90) return 0;
+        if (c == 0xf4 && s[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* JSON string: control characters escaped, invalid UTF-8 -> U+FFFD, "</" -> "<\/",
+   U+2028/2029 escaped, so the text is also safe inside an HTML script element. */
+static void ms__out_str(ms__out *o, const char *str) {
+    if (!str) { ms__out_lit(o, "null"); return; }
+    const unsigned char *s = (const unsigned char *)str;
+    ms__out_lit(o, "\"");
+    while (*s) {
+        const unsigned char *run = s;
+        while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\' && *s != '/') s++;
+        if (s > run) ms__out_mem(o, (const char *)run, (size_t)(s - run));
+        if (!*s) break;
+        unsigned c = *s;
+        if (c == '"') { ms__out_lit(o, "\\\""); s++; }
+        else if (c == '\\') { ms__out_lit(o, "\\\\"); s++; }
+        else if (c == '/') { if (s > (const unsigned char *)str && s[-1] == '<') ms__out_lit(o, "\\/"); else ms__out_lit(o, "/"); s++; }
+        else if (c == '\n') { ms__out_lit(o, "\\n"); s++; }
+        else if (c == '\t') { ms__out_lit(o, "\\t"); s++; }
+        else if (c == '\r') { ms__out_lit(o, "\\r"); s++; }
+        else if (c < 0x20) {
+            char esc[7] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
+            ms__out_mem(o, esc, 6);
+            s++;
+        } else {
+            size_t n = ms__utf8_len(s);
+            if (!n) { ms__out_lit(o, "\\ufffd"); s++; }
+            else if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) {
+                if (s[2] == 0xa8) ms__out_lit(o, "\\u2028"); else ms__out_lit(o, "\\u2029");
+                s += 3;
+            } else { ms__out_mem(o, (const char *)s, n); s += n; }
+        }
+    }
+    ms__out_lit(o, "\"");
+}
+
+/* Creates every missing parent directory of path. */
+static int ms__mkdirs_for(const char *path) {
+    char *p = ms__strdup(path);
+    if (!p) { errno = ENOMEM; return -1; }
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            struct stat st;
+            if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) { MEMSCOPE_FREE(p); errno = e; return -1; }
+        }
+        *s = '/';
+    }
+    MEMSCOPE_FREE(p);
+    return 0;
+}
+
+/* Atomic replace: write "<dir>/.<name>.tmp-<pid>-<n>", fsync, rename over path. */
+typedef struct ms__atomic_file {
+    ms__out *out;
+    char *tmp;
+    const char *path;
+} ms__atomic_file;
+
+static _Atomic uint32_t ms__tmp_counter;
+
+static memscope_result ms__file_begin(ms__atomic_file *f, const char *path) {
+    f->out = NULL;
+    f->tmp = NULL;
+    f->path = path;
+    if (!path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    if (ms__mkdirs_for(path) != 0) return MEMSCOPE_ERR_IO;
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t cap = strlen(path) + 64;
+    f->tmp = (char *)MEMSCOPE_MALLOC(cap);
+    f->out = (ms__out *)MEMSCOPE_MALLOC(sizeof *f->out);
+    if (!f->tmp || !f->out) {
+        MEMSCOPE_FREE(f->tmp); MEMSCOPE_FREE(f->out);
+        f->tmp = NULL; f->out = NULL;
+        errno = ENOMEM;
+        return MEMSCOPE_ERR_NO_MEMORY;
+    }
+    snprintf(f->tmp, cap, "%.*s.%s.tmp-%ld-%u", (int)dirlen, path, path + dirlen, (long)getpid(),
+             (unsigned)atomic_fetch_add(&ms__tmp_counter, 1));
+    f->out->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    f->out->err = 0;
+    f->out->len = 0;
+    if (f->out->fd < 0) {
+        int e = errno;
+        MEMSCOPE_FREE(f->tmp); MEMSCOPE_FREE(f->out);
+        f->tmp = NULL; f->out = NULL;
+        errno = e;
+        return MEMSCOPE_ERR_IO;
+    }
+    return MEMSCOPE_OK;
+}
+
+static memscope_result ms__file_end(ms__atomic_file *f) {
+    ms__out *o = f->out;
+    ms__out_flush(o);
+    if (!o->err && fsync(o->fd) != 0 && errno != EINVAL && errno != EROFS) o->err = errno;
+    if (close(o->fd) != 0 && !o->err) o->err = errno;
+    if (!o->err && rename(f->tmp, f->path) != 0) o->err = errno;
+    int e = o->err;
+    if (e) unlink(f->tmp);
+    MEMSCOPE_FREE(f->tmp);
+    MEMSCOPE_FREE(f->out);
+    f->tmp = NULL;
+    f->out = NULL;
+    errno = e;
+    return e ? MEMSCOPE_ERR_IO : MEMSCOPE_OK;
+}
+
+#define ms__out_key(o, k) ms__out_lit((o), ",\"" k "\":")
+
+static void ms__json_snapshot(ms__out *o, const memscope_system_snapshot *s) {
+    ms__out_lit(o, "{\"timestamp\":"); ms__out_u64(o, s->timestamp);
+    ms__out_key(o, "cpu_usage_percent"); ms__out_double(o, s->cpu_usage_percent);
+    ms__out_key(o, "memory_usage_bytes"); ms__out_u64(o, s->memory_usage_bytes);
+    ms__out_key(o, "memory_usage_percent"); ms__out_double(o, s->memory_usage_percent);
+    ms__out_key(o, "thread_count"); ms__out_u64(o, s->thread_count);
+    ms__out_key(o, "disk_read_bps"); ms__out_u64(o, s->disk_read_bps);
+    ms__out_key(o, "disk_write_bps"); ms__out_u64(o, s->disk_write_bps);
+    ms__out_key(o, "network_rx_bps"); ms__out_u64(o, s->network_rx_bps);
+    ms__out_key(o, "network_tx_bps"); ms__out_u64(o, s->network_tx_bps);
+    ms__out_key(o, "gpu_usage_percent"); ms__out_double(o, s->gpu_usage_percent);
+    ms__out_key(o, "gpu_memory_used"); ms__out_u64(o, s->gpu_memory_used);
+    ms__out_key(o, "gpu_memory_total"); ms__out_u64(o, s->gpu_memory_total);
+    ms__out_key(o, "available"); ms__out_u64(o, s->available);
+    ms__out_lit(o, "}");
+}
+
+static void ms__json_report(ms__out *o, memscope_tracker *t, const memscope_report *r) {
+    ms__out_lit(o, "{\"format\":\"memscope\",\"version\":1,\"generator\":\"memscope.h " MEMSCOPE_VERSION_STRING "\"");
+    ms__out_key(o, "total_allocations"); ms__out_u64(o, r->total_allocations);
+    ms__out_key(o, "total_deallocations"); ms__out_u64(o, r->total_deallocations);
+    ms__out_key(o, "active_allocations"); ms__out_u64(o, r->active_allocations);
+    ms__out_key(o, "peak_memory_bytes"); ms__out_u64(o, r->peak_memory_bytes);
+    ms__out_key(o, "current_memory_bytes"); ms__out_u64(o, r->current_memory_bytes);
+    ms__out_key(o, "allocation_rate_per_sec"); ms__out_double(o, r->allocation_rate_per_sec);
+    ms__out_key(o, "deallocation_rate_per_sec"); ms__out_double(o, r->deallocation_rate_per_sec);
+    ms__out_key(o, "hotspots"); ms__out_lit(o, "[");
+    for (size_t i = 0; i < r->hotspot_count; i++) {
+        const memscope_hotspot *h = &r->hotspots[i];
+        if (i) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n{\"var_name\":"); ms__out_str(o, h->var_name);
+        ms__out_key(o, "type_name"); ms__out_str(o, h->type_name);
+        ms__out_key(o, "total_size"); ms__out_u64(o, h->total_size);
+        ms__out_key(o, "allocation_count"); ms__out_u64(o, h->allocation_count);
+        ms__out_key(o, "location"); ms__out_str(o, h->location);
+        ms__out_lit(o, "}");
+    }
+    ms__out_lit(o, "]");
+    ms__out_key(o, "system_snapshots"); ms__out_lit(o, "[");
+    for (size_t i = 0; i < r->system_snapshot_count; i++) {
+        if (i) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n");
+        ms__json_snapshot(o, &r->system_snapshots[i]);
+    }
+    ms__out_lit(o, "]");
+    ms__out_key(o, "sample_rate"); ms__out_double(o, r->sample_rate);
+    ms__out_key(o, "estimated_total_allocations"); ms__out_double(o, r->estimated_total_allocations);
+    ms__out_key(o, "estimated_total_bytes"); ms__out_double(o, r->estimated_total_bytes);
+    ms__out_key(o, "total_allocated_bytes"); ms__out_u64(o, r->total_allocated_bytes);
+    ms__out_key(o, "dropped_events"); ms__out_u64(o, r->dropped_events);
+    ms__out_key(o, "duration_sec"); ms__out_double(o, r->duration_sec);
+    ms__out_key(o, "start_time_unix_ms"); ms__out_u64(o, t->start_unix_ms);
+    memscope_sampling_config cfg = memscope_get_sampling(t);
+    ms__out_key(o, "sampling"); ms__out_lit(o, "{\"sample_rate\":"); ms__out_double(o, cfg.sample_rate);
+    ms__out_key(o, "capture_call_stack"); if (cfg.capture_call_stack) ms__out_lit(o, "true"); else ms__out_lit(o, "false");
+    ms__out_key(o, "max_stack_depth"); ms__out_u64(o, cfg.max_stack_depth);
+    ms__out_lit(o, "}");
+    ms__out_key(o, "threads"); ms__out_lit(o, "[");
+    for (size_t i = 0; i < r->thread_count; i++) {
+        const memscope_thread_stats *th = &r->threads[i];
+        if (i) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n{\"thread_id\":"); ms__out_u64(o, th->thread_id);
+        ms__out_key(o, "thread_name"); ms__out_str(o, th->thread_name);
+        ms__out_key(o, "allocations"); ms__out_u64(o, th->allocations);
+        ms__out_key(o, "deallocations"); ms__out_u64(o, th->deallocations);
+        ms__out_key(o, "allocated_bytes"); ms__out_u64(o, th->allocated_bytes);
+        ms__out_key(o, "current_bytes"); ms__out_u64(o, th->current_bytes);
+        ms__out_key(o, "peak_bytes"); ms__out_u64(o, th->peak_bytes);
+        ms__out_lit(o, "}");
+    }
+    ms__out_lit(o, "]");
+}
+
+static void ms__json_sites(ms__out *o, memscope_tracker *t) {
+    ms__out_key(o, "sites"); ms__out_lit(o, "[");
+    uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
+    unsigned char *used = (unsigned char *)ms__calloc(nsites ? nsites : 1, 1);
+    if (used) {
+        for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th;
+             th = atomic_load_explicit(&th->next, MS__RELAXED))
+            for (uint32_t i = 0; i < nsites; i++) {
+                ms__site_stat *c = atomic_load_explicit(&th->stats[i / MS__STAT_CHUNK], MS__ACQUIRE);
+                if (c && MS__LOAD(&c[i % MS__STAT_CHUNK].count)) used[i] = 1;
+            }
+        int first = 1;
+        for (uint32_t i = 0; i < nsites; i++) {
+            if (!used[i]) continue;
+            const memscope_site *s = ms__site_by_id(i);
+            if (!first) ms__out_lit(o, ",");
+            ms__out_lit(o, "\n{\"id\":"); ms__out_u64(o, i);
+            first = 0;
+            ms__out_key(o, "var_name"); ms__out_str(o, s->var_name);
+            ms__out_key(o, "type_name"); ms__out_str(o, s->type_name);
+            ms__out_key(o, "file"); ms__out_str(o, s->file);
+            ms__out_key(o, "line"); ms__out_u64(o, s->line);
+            ms__out_lit(o, "}");
+        }
+        MEMSCOPE_FREE(used);
+    } else {
+        o->err = ENOMEM;
+    }
+    ms__out_lit(o, "]");
+}
+
+/* Events in merged order, streamed; also sums bytes per stack for stack_hotspots. */
+static void ms__json_events(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
+                            uint32_t nstacks) {
+    double ratio = ms__clock_ratio();
+    ms__out_key(o, "events"); ms__out_lit(o, "[");
+    pthread_mutex_lock(&t->analysis_lock);
+    ms__merge m;
+    if (ms__merge_begin(t, &m)) {
+        const ms__event *e;
+        ms__thread *th;
+        int first = 1;
+        while ((e = ms__merge_next(&m, &th))) {
+            memscope_event ev;
+            ms__event_public(t, e, th, ratio, &ev);
+            if (!first) ms__out_lit(o, ",");
+            ms__out_lit(o, "\n{\"kind\":");
+            first = 0;
+            if (ev.kind == MEMSCOPE_EVENT_FREE) ms__out_lit(o, "\"free\""); else ms__out_lit(o, "\"alloc\"");
+            ms__out_key(o, "timestamp_ns"); ms__out_u64(o, ev.timestamp_ns);
+            ms__out_key(o, "address"); ms__out_hex(o, ev.address);
+            ms__out_key(o, "size"); ms__out_u64(o, ev.size);
+            ms__out_key(o, "thread_id"); ms__out_u64(o, ev.thread_id);
+            ms__out_key(o, "alloc_thread_id"); ms__out_u64(o, ev.alloc_thread_id);
+            ms__out_key(o, "site"); ms__out_u64(o, e->site);
+            ms__out_key(o, "stack"); ms__out_u64(o, ev.stack_id);
+            ms__out_lit(o, "}");
+            if (ev.kind == MEMSCOPE_EVENT_ALLOC && ev.stack_id && ev.stack_id < nstacks) {
+                stack_bytes[ev.stack_id] += ev.size;
+                stack_count[ev.stack_id]++;
+            }
+            if (o->err) break;
+        }
+        ms__merge_end(&m);
+    } else {
+        o->err = ENOMEM;
+    }
+    pthread_mutex_unlock(&t->analysis_lock);
+    ms__out_lit(o, "]");
+}
+
+static void ms__json_frame(ms__out *o, uintptr_t addr) {
+    Dl_info info;
+    memset(&info, 0, sizeof info);
+    /* addr is a return address: look up addr - 1, inside the calling instruction */
+    int ok = dladdr((void *)(addr - 1), &info) != 0;
+    ms__out_lit(o, "{\"address\":"); ms__out_hex(o, addr);
+    ms__out_key(o, "function"); ms__out_str(o, ok ? info.dli_sname : NULL);
+    ms__out_key(o, "module"); ms__out_str(o, ok ? info.dli_fname : NULL);
+    ms__out_key(o, "offset");
+    if (ok && info.dli_sname && info.dli_saddr) ms__out_u64(o, addr - (uintptr_t)info.dli_saddr);
+    else if (ok && info.dli_fbase) ms__out_u64(o, addr - (uintptr_t)info.dli_fbase);
+    else ms__out_lit(o, "null");
+    ms__out_lit(o, "}");
+}
+
+static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
+                            const uint64_t *stack_bytes, const uint64_t *stack_count) {
+    ms__out_key(o, "stacks"); ms__out_lit(o, "[");
+    for (uint32_t id = 1; id < nstacks; id++) {
+        ms__stack *s = ms__stack_by_id(t, id);
+        if (!s) continue;
+        if (id > 1) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n{\"id\":"); ms__out_u64(o, id);
+        ms__out_key(o, "frames"); ms__out_lit(o, "[");
+        for (uint32_t f = 0; f < s->depth; f++) {
+            if (f) ms__out_lit(o, ",");
+            ms__json_frame(o, s->frames[f]);
+        }
+        ms__out_lit(o, "]}");
+    }
+    ms__out_lit(o, "]");
+    ms__out_key(o, "stack_hotspots"); ms__out_lit(o, "[");
+    /* sorted by bytes: selection over an index array */
+    uint32_t *order = nstacks ? (uint32_t *)ms__calloc(nstacks, sizeof *order) : NULL;
+    uint32_t n = 0;
+    for (uint32_t id = 1; order && id < nstacks; id++) if (stack_count[id]) order[n++] = id;
+    for (uint32_t i = 1; i < n; i++) { /* insertion sort by bytes desc, id asc */
+        uint32_t v = order[i], j = i;
+        while (j && (stack_bytes[order[j - 1]] < stack_bytes[v])) { order[j] = order[j - 1]; j--; }
+        order[j] = v;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (i) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n{\"stack\":"); ms__out_u64(o, order[i]);
+        ms__out_key(o, "total_size"); ms__out_u64(o, stack_bytes[order[i]]);
+        ms__out_key(o, "allocation_count"); ms__out_u64(o, stack_count[order[i]]);
+        ms__out_lit(o, "}");
+    }
+    MEMSCOPE_FREE(order);
+    ms__out_lit(o, "]");
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path) {
+#ifdef MEMSCOPE_NO_JSON
+    (void)t; (void)path;
+    return MEMSCOPE_ERR_UNSUPPORTED;
+#else
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__atomic_file f;
+    memscope_result res = ms__file_begin(&f, path);
+    if (res != MEMSCOPE_OK) return res;
+    memscope_report r = memscope_analyze(t);
+    ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
+    uint32_t nstacks = st ? atomic_load_explicit(&st->count, MS__ACQUIRE) : 0;
+    uint64_t *sb = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sb);
+    uint64_t *sc = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sc);
+    if (!sb || !sc) f.out->err = ENOMEM;
+    ms__json_report(f.out, t, &r);
+    ms__json_sites(f.out, t);
+    if (sb && sc) ms__json_events(f.out, t, sb, sc, nstacks);
+    if (sb && sc) ms__json_stacks(f.out, t, nstacks, sb, sc);
+    ms__out_lit(f.out, "}\n");
+    MEMSCOPE_FREE(sb);
+    MEMSCOPE_FREE(sc);
+    memscope_report_free(&r);
+    int oom = f.out->err == ENOMEM;
+    res = ms__file_end(&f);
+    return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
+#endif
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    return MEMSCOPE_ERR_UNSUPPORTED; /* the dashboard lands in a later version */
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    return MEMSCOPE_ERR_UNSUPPORTED; /* the binary format lands in a later version */
+}
+
+static int ms__ends_with(const char *s, const char *ext) {
+    size_t n = strlen(s), m = strlen(ext);
+    return n > m && strcasecmp(s + n - m, ext) == 0;
+}
+
+MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    if (ms__ends_with(path, ".json")) return memscope_export_json(t, path);
+    if (ms__ends_with(path, ".html") || ms__ends_with(path, ".htm")) return memscope_export_html(t, path);
+    if (ms__ends_with(path, ".msb")) return memscope_export_binary(t, path);
+    return MEMSCOPE_ERR_INVALID_ARG;
+}
+
+/* ==== >>reader ==== */
+/* The binary reader lands with the binary format. */
+
+/* ==== >>lifecycle ==== */
+
+static const char *const ms__result_text[] = {
+#define MS__RESULT_TEXT(name, value, text) text,
+    MEMSCOPE_RESULT_LIST(MS__RESULT_TEXT)
+#undef MS__RESULT_TEXT
+};
+static const int ms__result_value[] = {
+#define MS__RESULT_VALUE(name, value, text) value,
+    MEMSCOPE_RESULT_LIST(MS__RESULT_VALUE)
+#undef MS__RESULT_VALUE
+};
+
+MEMSCOPE_DEF const char *memscope_result_string(memscope_result r) {
+    for (size_t i = 0; i < sizeof ms__result_value / sizeof ms__result_value[0]; i++)
+        if (ms__result_value[i] == (int)r) return ms__result_text[i];
+    return "unknown result";
+}
+
+MEMSCOPE_DEF const char *memscope_version_string(void) { return MEMSCOPE_VERSION_STRING; }
+
+MEMSCOPE_DEF memscope_sampling_config memscope_sampling_demo(void) {
+    memscope_sampling_config c = {0.1, false, 5};
+    return c;
+}
+MEMSCOPE_DEF memscope_sampling_config memscope_sampling_full(void) {
+    memscope_sampling_config c = {1.0, true, 20};
+    return c;
+}
+MEMSCOPE_DEF memscope_sampling_config memscope_sampling_high_performance(void) {
+    memscope_sampling_config c = {0.01, false, 0};
+    return c;
+}
+
+/* Trackers with an auto-export path, exported at exit unless destroyed first. */
+static pthread_mutex_t ms__auto_lock = PTHREAD_MUTEX_INITIALIZER;
+static memscope_tracker *ms__auto_list;
+static memscope_tracker *_Atomic ms__global_tracker;
+static pthread_once_t ms__global_once = PTHREAD_ONCE_INIT;
+
+static void ms__auto_export_now(memscope_tracker *t) {
+    if (!t->auto_export_path || atomic_exchange(&t->exported, 1)) return;
+    memscope_result r = memscope_export(t, t->auto_export_path);
+    if (r != MEMSCOPE_OK) {
+        int e = errno;
+        fprintf(stderr, "memscope: auto-export to %s failed: %s%s%s\n", t->auto_export_path,
+                memscope_result_string(r), r == MEMSCOPE_ERR_IO ? ": " : "",
+                r == MEMSCOPE_ERR_IO ? strerror(e) : "");
+    }
+}
+
+static void ms__auto_unlink(memscope_tracker *t) {
+    pthread_mutex_lock(&ms__auto_lock);
+    for (memscope_tracker **p = &ms__auto_list; *p; p = &(*p)->auto_next)
+        if (*p == t) { *p = t->auto_next; break; }
+    pthread_mutex_unlock(&ms__auto_lock);
+}
+
+static void ms__at_exit(void) {
+    pthread_mutex_lock(&ms__auto_lock);
+    for (memscope_tracker *t = ms__auto_list; t; t = t->auto_next) ms__auto_export_now(t);
+    pthread_mutex_unlock(&ms__auto_lock);
+    memscope_tracker *g = atomic_exchange(&ms__global_tracker, NULL);
+    if (g) memscope_destroy(g);
+}
+
+static void ms__fork_prepare(void) {
+    pthread_mutex_lock(&ms__auto_lock);
+    pthread_mutex_lock(&ms__site_lock);
+    pthread_mutex_lock(&ms__clock_lock);
+}
+static void ms__fork_parent(void) {
+    pthread_mutex_unlock(&ms__clock_lock);
+    pthread_mutex_unlock(&ms__site_lock);
+    pthread_mutex_unlock(&ms__auto_lock);
+}
+static void ms__fork_child(void) {
+    ms__fork_parent();
+    ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
+    memset(ms__tls_rec, 0, sizeof ms__tls_rec);
+}
+
+static void ms__process_init(void) {
+    ms__clock_init();
+    atexit(ms__at_exit);
+    pthread_atfork(ms__fork_prepare, ms__fork_parent, ms__fork_child);
+}
+
+MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
+    ms__ensure_process_init();
+    memscope_tracker *t = (memscope_tracker *)ms__calloc(1, sizeof *t);
+    if (!t) return NULL;
+    for (unsigned i = 0; i < MS__SHARDS; i++) {
+        ms__table *tab = ms__table_new(MS__SHARD_MIN);
+        if (!tab) {
+            for (unsigned j = 0; j < i; j++) MEMSCOPE_FREE(atomic_load(&t->shards[j].table));
+            MEMSCOPE_FREE(t);
+            return NULL;
+        }
+        atomic_init(&t->shards[i].table, tab);
+    }
+    t->id = atomic_fetch_add(&ms__next_tracker_id, 1);
+    pthread_mutex_init(&t->retired_lock, NULL);
+    pthread_mutex_init(&t->threads_lock, NULL);
+    pthread_mutex_init(&t->stacks_lock, NULL);
+    pthread_mutex_init(&t->analysis_lock, NULL);
+    memscope_sampling_config def = {1.0, false, 0};
+    memscope_set_sampling(t, def);
+    atomic_store(&t->max_events, MEMSCOPE_DEFAULT_MAX_EVENTS);
+    t->start_mono_ns = ms__mono_ns();
+    t->start_ticks = ms__ticks();
+    t->start_unix_ms = ms__unix_ms();
+    return t;
+}
+
+static void ms__global_create(void) {
+    memscope_tracker *t = memscope_new();
+    const char *out = getenv("MEMSCOPE_OUTPUT");
+    if (t && out && *out) { /* %p -> pid */
+        char path[4096];
+        size_t n = 0;
+        for (const char *s = out; *s && n + 24 < sizeof path; s++) {
+            if (s[0] == '%' && s[1] == 'p') { n += (size_t)snprintf(path + n, sizeof path - n, "%ld", (long)getpid()); s++; }
+            else path[n++] = *s;
+        }
+        path[n] = 0;
+        memscope_with_auto_export(t, path);
+    }
+    atomic_store(&ms__global_tracker, t);
+}
+
+MEMSCOPE_DEF memscope_tracker *memscope_global(void) {
+    pthread_once(&ms__global_once, ms__global_create);
+    return atomic_load(&ms__global_tracker);
+}
+
+MEMSCOPE_DEF memscope_result memscope_set_sampling(memscope_tracker *t, memscope_sampling_config cfg) {
+    if (!t || !ms__rate_valid(cfg.sample_rate)) return MEMSCOPE_ERR_INVALID_ARG;
+    size_t depth = cfg.max_stack_depth > MEMSCOPE_MAX_STACK_DEPTH ? MEMSCOPE_MAX_STACK_DEPTH : cfg.max_stack_depth;
+    uint64_t bits;
+    memcpy(&bits, &cfg.sample_rate, sizeof bits);
+    atomic_store(&t->sample_rate_bits, bits);
+    atomic_store(&t->stack_depth, (uint32_t)depth);
+    atomic_store(&t->capture_stacks, cfg.capture_call_stack && depth > 0);
+    atomic_store(&t->threshold, ms__rate_threshold(cfg.sample_rate));
+    return MEMSCOPE_OK;
+}
+
+MEMSCOPE_DEF memscope_sampling_config memscope_get_sampling(memscope_tracker *t) {
+    memscope_sampling_config c = {0.0, false, 0};
+    if (!t) return c;
+    c.sample_rate = ms__tracker_rate(t);
+    c.max_stack_depth = atomic_load(&t->stack_depth);
+    c.capture_call_stack = atomic_load(&t->capture_stacks) != 0;
+    return c;
+}
+
+MEMSCOPE_DEF memscope_tracker *memscope_with_sampling(memscope_tracker *t, memscope_sampling_config cfg) {
+    memscope_set_sampling(t, cfg);
+    return t;
+}
+
+MEMSCOPE_DEF memscope_result memscope_set_max_events(memscope_tracker *t, size_t max_events) {
+    if (!t) return MEMSCOPE_ERR_INVALID_ARG;
+    atomic_store(&t->max_events, (uint64_t)max_events);
+    return MEMSCOPE_OK;
+}
+
+MEMSCOPE_DEF memscope_tracker *memscope_with_max_events(memscope_tracker *t, size_t max_events) {
+    memscope_set_max_events(t, max_events);
+    return t;
+}
+
+MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return t;
+    char *copy = ms__strdup(path);
+    if (!copy) return t;
+    pthread_mutex_lock(&ms__auto_lock);
+    int listed = t->auto_export_path != NULL;
+    MEMSCOPE_FREE(t->auto_export_path);
+    t->auto_export_path = copy;
+    if (!listed) {
+        t->auto_next = ms__auto_list;
+        ms__auto_list = t;
+    }
+    pthread_mutex_unlock(&ms__auto_lock);
+    return t;
+}
+
+MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
+    if (!t) return;
+    if (t == atomic_load(&ms__global_tracker)) { /* only the exit hook destroys the global one */
+        memscope_tracker *expected = t;
+        if (!atomic_compare_exchange_strong(&ms__global_tracker, &expected, NULL)) return;
+    }
+    if (t->auto_export_path) {
+        ms__auto_unlink(t);
+        ms__auto_export_now(t);
+        MEMSCOPE_FREE(t->auto_export_path);
+    }
+    ms__thread *th = atomic_load(&t->threads);
+    while (th) {
+        ms__thread *next = atomic_load(&th->next);
+        ms__chunk *c = atomic_load(&th->head);
+        while (c) { ms__chunk *n = atomic_load(&c->next); MEMSCOPE_FREE(c); c = n; }
+        for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) MEMSCOPE_FREE(atomic_load(&th->stats[i]));
+        MEMSCOPE_FREE(th->stack_cache);
+        MEMSCOPE_FREE(th);
+        th = next;
+    }
+    MEMSCOPE_FREE(atomic_load(&t->index));
+    for (ms__index_block *b = t->retired_index; b;) { ms__index_block *n = b->prev; MEMSCOPE_FREE(b); b = n; }
+    for (unsigned i = 0; i < MS__SHARDS; i++) MEMSCOPE_FREE(atomic_load(&t->shards[i].table));
+    for (ms__table *r = t->retired; r;) { ms__table *n = r->retired_next; MEMSCOPE_FREE(r); r = n; }
+    ms__stacks *st = atomic_load(&t->stacks);
+    if (st) {
+        uint32_t n = atomic_load(&st->count);
+        for (uint32_t id = 1; id < n; id++) MEMSCOPE_FREE(ms__stack_by_id(t, id));
+        for (unsigned i = 0; i < MS__STACK_IDX_CHUNKS; i++) MEMSCOPE_FREE(st->index[i]);
+        MEMSCOPE_FREE(st->buckets);
+        MEMSCOPE_FREE(st->next);
+        MEMSCOPE_FREE(st);
+    }
+    pthread_mutex_destroy(&t->retired_lock);
+    pthread_mutex_destroy(&t->threads_lock);
+    pthread_mutex_destroy(&t->stacks_lock);
+    pthread_mutex_destroy(&t->analysis_lock);
+    MEMSCOPE_FREE(t);
+}
+
+#undef MS__LIKELY
+#undef MS__UNLIKELY
+#endif /* MEMSCOPE_IMPLEMENTATION_INCLUDED */
+#endif /* MEMSCOPE_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+MIT License
+
+Copyright (c) 2026 the memscope.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+*/
