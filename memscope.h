@@ -30,8 +30,8 @@
      Set in the file that defines MEMSCOPE_IMPLEMENTATION:
        MEMSCOPE_STATIC          all functions static (private copy in this TU);
                                 set it in every file that includes memscope.h
-       MEMSCOPE_MALLOC(n), MEMSCOPE_REALLOC(p,n), MEMSCOPE_FREE(p)
-                                allocator for the tracker's own memory (all or none)
+       MEMSCOPE_MALLOC(n), MEMSCOPE_FREE(p)
+                                allocator for the tracker's own memory (both or none)
        MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
        MEMSCOPE_NO_MONITOR      compile out the system monitor
        MEMSCOPE_NO_JSON         compile out the JSON writer (returns UNSUPPORTED)
@@ -126,7 +126,9 @@
 #endif
 
 #ifndef MEMSCOPE_DEF
-#ifdef MEMSCOPE_STATIC
+#if defined(MEMSCOPE_STATIC) && defined(__GNUC__)
+#define MEMSCOPE_DEF static __attribute__((unused))
+#elif defined(MEMSCOPE_STATIC)
 #define MEMSCOPE_DEF static
 #else
 #define MEMSCOPE_DEF extern
@@ -169,7 +171,7 @@ MEMSCOPE_DEF memscope_sampling_config memscope_sampling_high_performance(void); 
 typedef struct memscope_tracker memscope_tracker;   /* opaque, thread-safe */
 
 #define MEMSCOPE_DEFAULT_MAX_EVENTS 4194304u   /* retained events per tracker (128 MiB) */
-#define MEMSCOPE_EVENT_CHUNK 2048u             /* events are retained in chunks of this many */
+#define MEMSCOPE_EVENT_CHUNK 8190u             /* events are retained in 256 KiB chunks of this many */
 #define MEMSCOPE_MAX_STACK_DEPTH 64u           /* larger max_stack_depth values are clamped */
 
 MEMSCOPE_DEF memscope_tracker *memscope_new(void);
@@ -396,9 +398,9 @@ template <class T> inline const char *memscope_cxx_type_name() {
 
 /* ==== >>config ==== */
 
-#if defined(MEMSCOPE_MALLOC) || defined(MEMSCOPE_REALLOC) || defined(MEMSCOPE_FREE)
-#if !defined(MEMSCOPE_MALLOC) || !defined(MEMSCOPE_REALLOC) || !defined(MEMSCOPE_FREE)
-#error "memscope.h: define all of MEMSCOPE_MALLOC, MEMSCOPE_REALLOC and MEMSCOPE_FREE, or none"
+#if defined(MEMSCOPE_MALLOC) || defined(MEMSCOPE_FREE)
+#if !defined(MEMSCOPE_MALLOC) || !defined(MEMSCOPE_FREE)
+#error "memscope.h: define both MEMSCOPE_MALLOC and MEMSCOPE_FREE, or neither"
 #endif
 #endif
 
@@ -416,6 +418,7 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #include <dlfcn.h>
 #include <malloc.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <stdatomic.h>
@@ -427,12 +430,22 @@ typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname; 
 extern int dladdr(const void *addr, Dl_info *info);
 extern int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
 extern int pthread_getname_np(pthread_t thread, char *name, size_t len);
+extern int pthread_attr_getstack(const pthread_attr_t *attr, void **addr, size_t *size);
+extern int fsync(int fd);
+#endif
+#ifndef MAP_ANONYMOUS /* Linux values, hidden by strict -std=c11 without feature macros */
+#define MAP_ANONYMOUS 0x20
+#endif
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0x08000
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 02000000 /* Linux value; hidden by strict -std=c11 without feature macros */
 #endif
 extern long syscall(long number, ...);
 
 #ifndef MEMSCOPE_MALLOC
 #define MEMSCOPE_MALLOC(n) malloc(n)
-#define MEMSCOPE_REALLOC(p, n) realloc(p, n)
 #define MEMSCOPE_FREE(p) free(p)
 #endif
 #ifndef MEMSCOPE_ASSERT
@@ -441,6 +454,7 @@ extern long syscall(long number, ...);
 #endif
 
 #define MS__NOINLINE __attribute__((noinline))
+#define MS__MAYBE_UNUSED __attribute__((unused))
 #define MS__LIKELY(x) __builtin_expect(!!(x), 1)
 #define MS__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MS__RELAXED memory_order_relaxed
@@ -701,8 +715,19 @@ _Static_assert(sizeof(ms__event) == 32, "an event record must stay 32 bytes");
 typedef struct ms__chunk {
     _Atomic uint32_t count;                  /* published with release by the owner */
     struct ms__chunk *_Atomic next;
+    char pad[48];
     ms__event ev[MEMSCOPE_EVENT_CHUNK];
 } ms__chunk;
+_Static_assert(sizeof(ms__chunk) == 256 * 1024, "a chunk is exactly 256 KiB of mapped memory");
+
+/* Chunks are mapped directly, pre-faulted in one call (far cheaper than a page fault
+   per 128 events), and never come from the heap being tracked. */
+static ms__chunk *ms__chunk_map(void) {
+    void *p = mmap(NULL, sizeof(ms__chunk), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : (ms__chunk *)p;
+}
+static void ms__chunk_unmap(ms__chunk *c) { munmap(c, sizeof *c); }
 
 /* --- per (tracker, thread) record: written by its thread only, except the
    _remote counters which other threads add to when they free its allocations --- */
@@ -875,18 +900,18 @@ static inline ms__thread *ms__thread_get(memscope_tracker *t) {
 /* Appends an event to this thread's buffer; counts it as dropped past the bound. */
 static MS__NOINLINE ms__event *ms__event_new_chunk(memscope_tracker *t, ms__thread *th) {
     uint64_t max = atomic_load_explicit(&t->max_events, MS__RELAXED);
+    /* past the bound: a plain load, so dropping stays cheap and uncontended */
+    if (atomic_load_explicit(&t->events_reserved, MS__RELAXED) >= max) return NULL;
     uint64_t prev = atomic_fetch_add_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
     if (prev >= max) {
         atomic_fetch_sub_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
         return NULL;
     }
-    ms__chunk *c = (ms__chunk *)MEMSCOPE_MALLOC(sizeof *c);
+    ms__chunk *c = ms__chunk_map();
     if (!c) {
         atomic_fetch_sub_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
         return NULL;
     }
-    atomic_store_explicit(&c->count, 0, MS__RELAXED);
-    atomic_store_explicit(&c->next, NULL, MS__RELAXED);
     if (th->tail) atomic_store_explicit(&th->tail->next, c, MS__RELEASE);
     else atomic_store_explicit(&th->head, c, MS__RELEASE);
     th->tail = c;
@@ -1174,7 +1199,7 @@ out:
 }
 
 /* Identical stacks get one id; repeats hit this thread's cache without a lock. */
-static uint32_t ms__stack_intern(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
+MS__MAYBE_UNUSED static uint32_t ms__stack_intern(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
     if (!n) return 0;
     uint64_t h = ms__stack_hash(frames, n);
     if (!th->stack_cache) th->stack_cache = (ms__stack_cache_entry *)ms__calloc(MS__STACK_CACHE, sizeof *th->stack_cache);
@@ -1201,7 +1226,7 @@ static void ms__thread_stack_bounds(ms__thread *th) {
 
 /* Frame-pointer walk from frame fp (a frame of memscope, whose return address is
    the TRACK site). Stops at anything that does not look like a frame of this stack. */
-static size_t ms__walk_frames(ms__thread *th, const uintptr_t *fp, uintptr_t *out, size_t max) {
+MS__MAYBE_UNUSED static size_t ms__walk_frames(ms__thread *th, const uintptr_t *fp, uintptr_t *out, size_t max) {
     if (!th->stack_lo) ms__thread_stack_bounds(th);
     size_t n = 0;
     while (n < max) {
@@ -1735,7 +1760,7 @@ static inline void ms__out_u64(ms__out *o, uint64_t v) {
     ms__out_mem(o, tmp + i, (size_t)(24 - i));
 }
 
-static void ms__out_hex(ms__out *o, uint64_t v) {
+MS__MAYBE_UNUSED static void ms__out_hex(ms__out *o, uint64_t v) {
     char tmp[20];
     int i = 20;
     do { tmp[--i] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
@@ -1746,7 +1771,7 @@ static void ms__out_hex(ms__out *o, uint64_t v) {
     ms__out_lit(o, "\"");
 }
 
-static void ms__out_double(ms__out *o, double v) {
+MS__MAYBE_UNUSED static void ms__out_double(ms__out *o, double v) {
     if (!isfinite(v)) { ms__out_lit(o, "null"); return; }
     char tmp[40];
     int n = snprintf(tmp, sizeof tmp, "%.17g", v);
@@ -1775,7 +1800,7 @@ static size_t ms__utf8_len(const unsigned char *s) {
 
 /* JSON string: control characters escaped, invalid UTF-8 -> U+FFFD, "</" -> "<\/",
    U+2028/2029 escaped, so the text is also safe inside an HTML script element. */
-static void ms__out_str(ms__out *o, const char *str) {
+MS__MAYBE_UNUSED static void ms__out_str(ms__out *o, const char *str) {
     if (!str) { ms__out_lit(o, "null"); return; }
     const unsigned char *s = (const unsigned char *)str;
     ms__out_lit(o, "\"");
@@ -1834,7 +1859,7 @@ typedef struct ms__atomic_file {
 
 static _Atomic uint32_t ms__tmp_counter;
 
-static memscope_result ms__file_begin(ms__atomic_file *f, const char *path) {
+MS__MAYBE_UNUSED static memscope_result ms__file_begin(ms__atomic_file *f, const char *path) {
     f->out = NULL;
     f->tmp = NULL;
     f->path = path;
@@ -1866,7 +1891,7 @@ static memscope_result ms__file_begin(ms__atomic_file *f, const char *path) {
     return MEMSCOPE_OK;
 }
 
-static memscope_result ms__file_end(ms__atomic_file *f) {
+MS__MAYBE_UNUSED static memscope_result ms__file_end(ms__atomic_file *f) {
     ms__out *o = f->out;
     ms__out_flush(o);
     if (!o->err && fsync(o->fd) != 0 && errno != EINVAL && errno != EROFS) o->err = errno;
@@ -1882,6 +1907,7 @@ static memscope_result ms__file_end(ms__atomic_file *f) {
     return e ? MEMSCOPE_ERR_IO : MEMSCOPE_OK;
 }
 
+#ifndef MEMSCOPE_NO_JSON
 #define ms__out_key(o, k) ms__out_lit((o), ",\"" k "\":")
 
 static void ms__json_snapshot(ms__out *o, const memscope_system_snapshot *s) {
@@ -2079,6 +2105,8 @@ static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
     MEMSCOPE_FREE(order);
     ms__out_lit(o, "]");
 }
+
+#endif /* MEMSCOPE_NO_JSON */
 
 MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path) {
 #ifdef MEMSCOPE_NO_JSON
@@ -2278,7 +2306,11 @@ MEMSCOPE_DEF memscope_result memscope_set_sampling(memscope_tracker *t, memscope
     memcpy(&bits, &cfg.sample_rate, sizeof bits);
     atomic_store(&t->sample_rate_bits, bits);
     atomic_store(&t->stack_depth, (uint32_t)depth);
+#ifdef MEMSCOPE_NO_STACKS
+    atomic_store(&t->capture_stacks, 0); /* compiled out: reports say so */
+#else
     atomic_store(&t->capture_stacks, cfg.capture_call_stack && depth > 0);
+#endif
     atomic_store(&t->threshold, ms__rate_threshold(cfg.sample_rate));
     return MEMSCOPE_OK;
 }
@@ -2339,7 +2371,7 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     while (th) {
         ms__thread *next = atomic_load(&th->next);
         ms__chunk *c = atomic_load(&th->head);
-        while (c) { ms__chunk *n = atomic_load(&c->next); MEMSCOPE_FREE(c); c = n; }
+        while (c) { ms__chunk *n = atomic_load(&c->next); ms__chunk_unmap(c); c = n; }
         for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) MEMSCOPE_FREE(atomic_load(&th->stats[i]));
         MEMSCOPE_FREE(th->stack_cache);
         MEMSCOPE_FREE(th);

@@ -1,0 +1,180 @@
+# memscope.h - build, test, benchmark, install.
+#   make          library checks (gcc + clang strict builds), examples
+#   make demo     build and run the realistic example, print where its report is
+#   make test     install test dependencies if missing, then every test
+#   make bench    benchmarks against a baseline measured in the same run
+#   make install  PREFIX=/usr/local DESTDIR=  (header, memscope.c, pkg-config file)
+
+CC      ?= cc
+CLANG   ?= clang
+CXX     ?= c++
+PREFIX  ?= /usr/local
+DESTDIR ?=
+B       := build
+OUT     := $(B)/test-out
+
+STRICT  := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wconversion -Werror
+TESTFLAGS := -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror \
+             -fno-omit-frame-pointer -rdynamic -I.
+EXFLAGS := $(STRICT) -O2 -g -fno-omit-frame-pointer -rdynamic -I.
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+TSAN    := -fsanitize=thread
+LIBS    := -pthread
+
+EXAMPLES := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
+TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+THREAD_TESTS := $(filter test_threads%,$(TESTS))
+HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
+
+.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix \
+        run-examples bench install uninstall clean
+
+all: check-lib examples
+
+# ---- the library itself, strict, with both compilers ----
+check-lib: $(B)/.lib-ok
+$(B)/.lib-ok: memscope.h memscope.c
+	@mkdir -p $(B)
+	$(CC) $(STRICT) -O2 -I. -c memscope.c -o $(B)/memscope.o
+	@if [ -n "$(HAVE_CLANG)" ]; then echo "$(CLANG) $(STRICT) -O2 -c memscope.c"; \
+	  $(CLANG) $(STRICT) -O2 -I. -c memscope.c -o $(B)/memscope-clang.o; fi
+	@touch $@
+
+# ---- examples ----
+examples: $(addprefix $(B)/examples/,$(EXAMPLES))
+$(B)/examples/%: examples/%.c memscope.h
+	@mkdir -p $(B)/examples
+	$(CC) $(EXFLAGS) $< -o $@ $(LIBS)
+
+demo: $(B)/examples/leaky_cache
+	@mkdir -p output
+	@echo "== running examples/leaky_cache.c (a word counter with an LRU cache that leaks) =="
+	@$(B)/examples/leaky_cache
+	@echo "== report: output/leaky_cache.json =="
+	@python3 -c "import json; d=json.load(open('output/leaky_cache.json')); \
+	  print('   parsed back: %d allocations, %d still live, peak %d bytes, %d hotspots, %d stacks' % \
+	  (d['total_allocations'], d['active_allocations'], d['peak_memory_bytes'], len(d['hotspots']), len(d['stacks'])))"
+
+# ---- tests ----
+test: deps
+	@$(MAKE) --no-print-directory unit matrix run-examples sanitize tsan unit-clang
+	@echo "== make test: all green =="
+
+# Installs what the tests need when missing: as root through apt-get, otherwise
+# prints the exact command.
+deps:
+	@missing=""; \
+	printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <cmocka.h>\n' \
+	  | $(CC) -E -x c - >/dev/null 2>&1 || missing="$$missing libcmocka-dev"; \
+	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
+	command -v $(CLANG) >/dev/null 2>&1 || missing="$$missing clang"; \
+	command -v $(CXX) >/dev/null 2>&1 || missing="$$missing g++"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing:$$missing =="; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing test dependencies; install them with:"; \
+	    echo "    sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(B)/tests/%: tests/%.c memscope.h
+	@mkdir -p $(B)/tests
+	$(CC) $(TESTFLAGS) $< -o $@ -lcmocka $(LIBS)
+$(B)/tests-clang/%: tests/%.c memscope.h
+	@mkdir -p $(B)/tests-clang
+	$(CLANG) $(TESTFLAGS) $< -o $@ -lcmocka $(LIBS)
+$(B)/tests-san/%: tests/%.c memscope.h
+	@mkdir -p $(B)/tests-san
+	$(CC) $(TESTFLAGS) $(SAN) $< -o $@ -lcmocka $(LIBS)
+$(B)/tests-tsan/%: tests/%.c memscope.h
+	@mkdir -p $(B)/tests-tsan
+	$(CC) $(TESTFLAGS) $(TSAN) $< -o $@ -lcmocka $(LIBS)
+
+define run_tests
+	@set -e; for t in $(2); do \
+	  echo "== $(1): $$t =="; \
+	  rm -rf $(OUT)/$(1)/$$t; mkdir -p $(OUT)/$(1)/$$t; \
+	  MEMSCOPE_TEST_OUT=$(OUT)/$(1)/$$t $(3) $(B)/$(1)/$$t; \
+	done
+endef
+
+unit: $(addprefix $(B)/tests/,$(TESTS))
+	$(call run_tests,tests,$(TESTS),)
+
+unit-clang:
+	@if [ -n "$(HAVE_CLANG)" ]; then $(MAKE) --no-print-directory unit-clang-run; \
+	 else echo "clang not found: clang build of the tests skipped"; fi
+unit-clang-run: $(addprefix $(B)/tests-clang/,$(TESTS))
+	$(call run_tests,tests-clang,$(TESTS),)
+
+sanitize: $(addprefix $(B)/tests-san/,$(TESTS))
+	$(call run_tests,tests-san,$(TESTS),ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1)
+
+# TSan needs a fixed memory layout on kernels with high mmap randomisation.
+tsan: $(addprefix $(B)/tests-tsan/,$(THREAD_TESTS))
+	$(call run_tests,tests-tsan,$(THREAD_TESTS),TSAN_OPTIONS=halt_on_error=1 setarch $$(uname -m) -R)
+
+# Compile matrix: strict gcc/clang, decl+impl TUs linked, header twice, MEMSCOPE_STATIC,
+# C++11, every MEMSCOPE_NO_* toggle, includes after strict system headers, custom
+# allocator, and two programs that must NOT compile.
+MATRIX_RUN := twice static_impl late_include custom_alloc
+matrix:
+	@mkdir -p $(B)/matrix
+	@set -e; for cc in $(CC) $(if $(HAVE_CLANG),$(CLANG)); do \
+	  echo "== matrix ($$cc) =="; \
+	  $$cc $(STRICT) -I. -c memscope.c -o $(B)/matrix/impl.o; \
+	  $$cc $(STRICT) -I. -c tests/matrix/decl_user.c -o $(B)/matrix/decl.o; \
+	  $$cc $(STRICT) -I. -c tests/matrix/main_link.c -o $(B)/matrix/main.o; \
+	  $$cc $(B)/matrix/impl.o $(B)/matrix/decl.o $(B)/matrix/main.o -o $(B)/matrix/link $(LIBS); \
+	  $(B)/matrix/link; \
+	  for f in $(MATRIX_RUN); do \
+	    $$cc $(STRICT) -I. tests/matrix/$$f.c -o $(B)/matrix/$$f $(LIBS); $(B)/matrix/$$f >/dev/null; \
+	    echo "   $$f: ok"; \
+	  done; \
+	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES; do \
+	    $$cc $(STRICT) -D$$opt -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
+	  done; \
+	  for f in fail_nonpointer fail_partial_alloc; do \
+	    if $$cc $(STRICT) -I. tests/matrix/$$f.c -o $(B)/matrix/$$f $(LIBS) 2>/dev/null; then \
+	      echo "   $$f compiled but must not"; exit 1; fi; \
+	    echo "   $$f: rejected at compile time, as it must be"; \
+	  done; \
+	done
+	@echo "== matrix (C++11) =="
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -I. tests/matrix/cpp_decl.cpp $(B)/matrix/impl.o \
+	  -o $(B)/matrix/cpp $(LIBS)
+	$(B)/matrix/cpp
+	@if [ -n "$(HAVE_CLANG)" ]; then \
+	  clang++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -I. tests/matrix/cpp_decl.cpp $(B)/matrix/impl.o \
+	    -o $(B)/matrix/cpp-clang $(LIBS) && $(B)/matrix/cpp-clang; fi
+
+run-examples: examples
+	@set -e; mkdir -p $(OUT)/examples; for e in $(EXAMPLES); do \
+	  echo "== example: $$e =="; (cd $(OUT)/examples && ../../examples/$$e >/dev/null); echo "   ok"; \
+	done
+
+# ---- benchmark ----
+bench: $(B)/bench
+	$(B)/bench $(BENCH_PAIRS)
+$(B)/bench: bench/bench.c memscope.h
+	@mkdir -p $(B)
+	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -I. $< -o $@ $(LIBS)
+
+# ---- install ----
+install:
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/memscope $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 memscope.h $(DESTDIR)$(PREFIX)/include/memscope.h
+	install -m 644 memscope.c $(DESTDIR)$(PREFIX)/share/memscope/memscope.c
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define MEMSCOPE_VERSION_STRING "\(.*\)"/\1/p' memscope.h)|g' \
+	  tools/memscope.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/memscope.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/memscope.h $(DESTDIR)$(PREFIX)/share/memscope/memscope.c \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/memscope.pc
+	-rmdir $(DESTDIR)$(PREFIX)/share/memscope 2>/dev/null
+
+clean:
+	rm -rf $(B) output

@@ -1,0 +1,2 @@
+#define MEMSCOPE_IMPLEMENTATION
+#include "memscope.h"
