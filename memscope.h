@@ -413,6 +413,7 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #include <math.h>
 #include <time.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <dlfcn.h>
@@ -430,9 +431,17 @@ typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname; 
 extern int dladdr(const void *addr, Dl_info *info);
 extern int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
 extern int pthread_getname_np(pthread_t thread, char *name, size_t len);
+extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int pthread_attr_getstack(const pthread_attr_t *attr, void **addr, size_t *size);
 extern int fsync(int fd);
 #endif
+#if !defined(__USE_XOPEN2K)
+extern int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem);
+#endif
+#ifndef TIMER_ABSTIME
+#define TIMER_ABSTIME 1
+#endif
+extern long syscall(long number, ...);
 #ifndef MAP_ANONYMOUS /* Linux values, hidden by strict -std=c11 without feature macros */
 #define MAP_ANONYMOUS 0x20
 #endif
@@ -455,6 +464,7 @@ extern long syscall(long number, ...);
 
 #define MS__NOINLINE __attribute__((noinline))
 #define MS__MAYBE_UNUSED __attribute__((unused))
+#define MS__HOT static inline __attribute__((always_inline))
 #define MS__LIKELY(x) __builtin_expect(!!(x), 1)
 #define MS__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MS__RELAXED memory_order_relaxed
@@ -546,6 +556,78 @@ static double ms__clock_ratio(void) {
 #else
     return 1.0;
 #endif
+}
+
+/* The clock events read. Reading the CPU counter costs 7-20 ns depending on the CPU
+   (about 19 ns on the machine in the README), more than everything else a TRACK does,
+   so by default one process-wide clock thread stores the counter into a shared word
+   every MEMSCOPE_TICK_US microseconds and events read that word (~1 ns, no syscall,
+   no RMW). Timestamps then have that resolution; order within a thread is exact.
+   MEMSCOPE_PRECISE_CLOCK (implementation file) reads the counter per event instead. */
+#ifndef MEMSCOPE_TICK_US
+#define MEMSCOPE_TICK_US 1000
+#endif
+static _Atomic uint64_t ms__clock_word __attribute__((aligned(64)));
+static _Atomic int ms__ticker_stop;
+static _Atomic int ms__ticker_live;         /* 1 while the clock thread runs */
+static pthread_t ms__ticker_thread;
+static int ms__ticker_users;                 /* live trackers; under ms__ticker_lock */
+static pthread_mutex_t ms__ticker_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static inline uint64_t ms__event_ticks(void) {
+#ifdef MEMSCOPE_PRECISE_CLOCK
+    return ms__ticks();
+#else
+    /* without the clock thread (it could not start), read the counter directly */
+    if (MS__LIKELY(atomic_load_explicit(&ms__ticker_live, MS__RELAXED)))
+        return atomic_load_explicit(&ms__clock_word, MS__RELAXED);
+    return ms__ticks();
+#endif
+}
+
+static void *ms__ticker_main(void *arg) {
+    (void)arg;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    while (!atomic_load_explicit(&ms__ticker_stop, MS__ACQUIRE)) {
+        atomic_store_explicit(&ms__clock_word, ms__ticks(), MS__RELAXED);
+        next.tv_nsec += MEMSCOPE_TICK_US * 1000L;
+        while (next.tv_nsec >= 1000000000L) { next.tv_nsec -= 1000000000L; next.tv_sec++; }
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {}
+    }
+    return NULL;
+}
+
+/* Starts the clock thread with all signals blocked (it must never run a handler). */
+static void ms__ticker_start_locked(void) {
+#ifndef MEMSCOPE_PRECISE_CLOCK
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    atomic_store(&ms__ticker_stop, 0);
+    atomic_store_explicit(&ms__clock_word, ms__ticks(), MS__RELAXED);
+    if (pthread_create(&ms__ticker_thread, NULL, ms__ticker_main, NULL) == 0) {
+        pthread_setname_np(ms__ticker_thread, "memscope-clock");
+        atomic_store(&ms__ticker_live, 1);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+#endif
+}
+
+static void ms__ticker_acquire(void) {
+    pthread_mutex_lock(&ms__ticker_lock);
+    if (ms__ticker_users++ == 0 && !atomic_load(&ms__ticker_live)) ms__ticker_start_locked();
+    pthread_mutex_unlock(&ms__ticker_lock);
+}
+
+static void ms__ticker_release(void) {
+    pthread_mutex_lock(&ms__ticker_lock);
+    if (--ms__ticker_users == 0 && atomic_load(&ms__ticker_live)) {
+        atomic_store(&ms__ticker_live, 0);
+        atomic_store_explicit(&ms__ticker_stop, 1, MS__RELEASE);
+        pthread_join(ms__ticker_thread, NULL);
+    }
+    pthread_mutex_unlock(&ms__ticker_lock);
 }
 
 /* Per-thread cache of the OS thread id (reset in a forked child). */
@@ -892,7 +974,7 @@ static MS__NOINLINE ms__thread *ms__thread_slow(memscope_tracker *t) {
     return rec;
 }
 
-static inline ms__thread *ms__thread_get(memscope_tracker *t) {
+MS__HOT ms__thread *ms__thread_get(memscope_tracker *t) {
     if (MS__LIKELY(ms__tls_rec[0].id == t->id)) return ms__tls_rec[0].rec;
     return ms__thread_slow(t);
 }
@@ -919,12 +1001,12 @@ static MS__NOINLINE ms__event *ms__event_new_chunk(memscope_tracker *t, ms__thre
     return &c->ev[0];
 }
 
-static inline void ms__event_push(memscope_tracker *t, ms__thread *th, uint64_t address,
+MS__HOT void ms__event_push(memscope_tracker *t, ms__thread *th, uint64_t address,
                                   uint64_t size_kind, uint32_t site, uint32_t aux) {
     ms__event *e;
     if (MS__LIKELY(th->tail && th->tail_count < MEMSCOPE_EVENT_CHUNK)) e = &th->tail->ev[th->tail_count];
     else if (!(e = ms__event_new_chunk(t, th))) { MS__OWNER_ADD(&th->dropped, 1); return; }
-    e->ticks = ms__ticks();
+    e->ticks = ms__event_ticks();
     e->address = address;
     e->size_kind = size_kind;
     e->site = site;
@@ -932,7 +1014,7 @@ static inline void ms__event_push(memscope_tracker *t, ms__thread *th, uint64_t 
     atomic_store_explicit(&th->tail->count, ++th->tail_count, MS__RELEASE);
 }
 
-static inline ms__site_stat *ms__site_stat_get(ms__thread *th, uint32_t site) {
+MS__HOT ms__site_stat *ms__site_stat_get(ms__thread *th, uint32_t site) {
     ms__site_stat *c = atomic_load_explicit(&th->stats[site / MS__STAT_CHUNK], MS__RELAXED);
     if (MS__UNLIKELY(!c)) {
         if (site / MS__STAT_CHUNK >= MS__STAT_CHUNKS) return NULL;
@@ -972,6 +1054,26 @@ static void ms__slot_put(ms__table *tab, uint64_t key, uint64_t size, uint64_t s
     atomic_store_explicit(&tab->slots[i].key, key | key_flags, MS__RELEASE);
 }
 
+/* Asymmetric fence: a rebuild (rare) runs membarrier() after making its generation
+   odd, so the owner of an entry may end it with a plain store instead of a CAS (the
+   common case, a TRACK and UNTRACK on one thread): either its store was visible
+   before the rebuild froze anything, or its generation check sees the rebuild. */
+#define MS__MEMBARRIER_PRIVATE_EXPEDITED (1 << 3)
+#define MS__MEMBARRIER_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+static int ms__membarrier_ok;
+
+static void ms__membarrier_register(void) {
+#ifdef SYS_membarrier
+    ms__membarrier_ok = syscall(SYS_membarrier, MS__MEMBARRIER_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#endif
+}
+
+static void ms__membarrier(void) {
+#ifdef SYS_membarrier
+    if (ms__membarrier_ok) syscall(SYS_membarrier, MS__MEMBARRIER_PRIVATE_EXPEDITED, 0, 0);
+#endif
+}
+
 /* Freezes the shard, drops tombstones, grows when more than a third is live. */
 static MS__NOINLINE void ms__shard_rebuild(memscope_tracker *t, ms__shard *sh, ms__table *seen) {
     int expected = 0;
@@ -985,6 +1087,7 @@ static MS__NOINLINE void ms__shard_rebuild(memscope_tracker *t, ms__shard *sh, m
     ms__table *tab = atomic_load_explicit(&sh->table, MS__ACQUIRE);
     if (tab != seen) { atomic_store_explicit(&sh->rebuilding, 0, MS__RELEASE); return; }
     atomic_fetch_add(&sh->gen, 1); /* odd: rebuilding */
+    ms__membarrier();              /* owners' plain removals are now visible, or see odd */
     uint64_t cap = tab->mask + 1, live = 0;
     for (uint64_t i = 0; i < cap; i++) {
         uint64_t k = atomic_load_explicit(&tab->slots[i].key, MS__ACQUIRE);
@@ -1041,9 +1144,12 @@ static MS__NOINLINE void ms__shard_rebuild(memscope_tracker *t, ms__shard *sh, m
 }
 
 /* Removes address; returns 1 and its record if it was live. */
-static int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out) {
+/* Removes address; returns 1 and its record if it was live. self: the caller's thread
+   index (or UINT32_MAX to always use a CAS). */
+MS__HOT int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out, uint32_t self) {
     uint64_t h = ms__addr_hash(address);
     ms__shard *sh = &t->shards[h >> 58];
+    int removed = 0;
     for (;;) {
         uint64_t g0 = atomic_load_explicit(&sh->gen, MS__ACQUIRE);
         if (g0 & 1) { ms__wait_gen(sh, g0); continue; }
@@ -1056,11 +1162,23 @@ static int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out)
             if (k & MS__KEY_FROZEN) { ms__wait_gen(sh, g0); retry = 1; break; }
             if (k == address) {
                 uint64_t size = MS__LOAD(&s->size), so = MS__LOAD(&s->site_owner), st = MS__LOAD(&s->stack);
+                if (!removed) {
+                    out->size = size;
+                    out->site = (uint32_t)(so >> 32);
+                    out->owner = (uint32_t)so;
+                    out->stack = (uint32_t)st;
+                }
+                if ((uint32_t)so == self && ms__membarrier_ok && !removed) {
+                    atomic_store_explicit(&s->key, MS__KEY_TOMB, MS__RELEASE);
+                    atomic_signal_fence(memory_order_seq_cst);
+                    if (MS__LIKELY(atomic_load_explicit(&sh->gen, MS__ACQUIRE) == g0)) return 1;
+                    /* a rebuild raced with the store: it may have copied the entry */
+                    removed = 1;
+                    ms__wait_gen(sh, g0);
+                    retry = 1;
+                    break;
+                }
                 if (!atomic_compare_exchange_strong(&s->key, &k, MS__KEY_TOMB)) { retry = 1; break; }
-                out->size = size;
-                out->site = (uint32_t)(so >> 32);
-                out->owner = (uint32_t)so;
-                out->stack = (uint32_t)st;
                 return 1;
             }
             if (k == MS__KEY_EMPTY || n > tab->mask) break;
@@ -1068,41 +1186,57 @@ static int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out)
         if (retry) continue;
         if (atomic_load_explicit(&sh->gen, MS__ACQUIRE) != g0) continue;
         if (n > MS__MAX_PROBE) ms__shard_rebuild(t, sh, tab);
-        return 0;
+        return removed;
     }
 }
 
-/* Inserts address (known not to be live). */
-static void ms__live_insert(memscope_tracker *t, uint64_t address, const ms__live *v) {
+/* Records address as live with v, in one probe. When it already was live (a TRACK
+   again without UNTRACK) its slot is taken over and the old record returned: 1. */
+MS__HOT int ms__live_upsert(memscope_tracker *t, uint64_t address, const ms__live *v, ms__live *old) {
     uint64_t h = ms__addr_hash(address);
     ms__shard *sh = &t->shards[h >> 58];
     for (;;) {
         uint64_t g0 = atomic_load_explicit(&sh->gen, MS__ACQUIRE);
         if (g0 & 1) { ms__wait_gen(sh, g0); continue; }
         ms__table *tab = atomic_load_explicit(&sh->table, MS__ACQUIRE);
-        uint64_t i = h & tab->mask, n = 0, k = 0;
-        int frozen = 0;
-        for (; n <= MS__MAX_PROBE; i = (i + 1) & tab->mask, n++) {
+        uint64_t i = h & tab->mask, n = 0, k = 0, free_i = UINT64_MAX, free_k = 0;
+        int frozen = 0, found = 0;
+        for (;; i = (i + 1) & tab->mask, n++) {
             k = atomic_load_explicit(&tab->slots[i].key, MS__ACQUIRE);
             if (k & MS__KEY_FROZEN) { frozen = 1; break; }
-            if (k == MS__KEY_EMPTY || k == MS__KEY_TOMB) break;
+            if (k == address) { found = 1; break; }
+            if ((k == MS__KEY_EMPTY || k == MS__KEY_TOMB) && free_i == UINT64_MAX) { free_i = i; free_k = k; }
+            if (k == MS__KEY_EMPTY || n >= tab->mask) break;
         }
         if (frozen) { ms__wait_gen(sh, g0); continue; }
-        if (n > MS__MAX_PROBE) { ms__shard_rebuild(t, sh, tab); continue; }
-        ms__slot *s = &tab->slots[i];
-        uint64_t seen = k;
-        if (!atomic_compare_exchange_strong(&s->key, &k, MS__KEY_BUSY)) continue;
-        if (atomic_load(&sh->gen) != g0) { /* a rebuild moved things since we probed */
-            atomic_store_explicit(&s->key, seen, MS__RELEASE);
-            ms__wait_gen(sh, g0);
-            continue;
+        int replaced = 0;
+        ms__slot *s;
+        if (found) { /* the key stays where it is: no position to re-validate */
+            s = &tab->slots[i];
+            uint64_t size = MS__LOAD(&s->size), so = MS__LOAD(&s->site_owner), st = MS__LOAD(&s->stack);
+            if (!atomic_compare_exchange_strong(&s->key, &k, MS__KEY_BUSY)) continue;
+            old->size = size;
+            old->site = (uint32_t)(so >> 32);
+            old->owner = (uint32_t)so;
+            old->stack = (uint32_t)st;
+            replaced = 1;
+        } else {
+            if (free_i == UINT64_MAX) { ms__shard_rebuild(t, sh, tab); continue; }
+            s = &tab->slots[free_i];
+            k = free_k;
+            if (!atomic_compare_exchange_strong(&s->key, &k, MS__KEY_BUSY)) continue;
+            if (atomic_load(&sh->gen) != g0) { /* a rebuild moved things since we probed */
+                atomic_store_explicit(&s->key, free_k, MS__RELEASE);
+                ms__wait_gen(sh, g0);
+                continue;
+            }
         }
         MS__STORE(&s->size, v->size);
         MS__STORE(&s->site_owner, (uint64_t)v->site << 32 | v->owner);
         MS__STORE(&s->stack, v->stack);
         atomic_store_explicit(&s->key, address, MS__RELEASE);
-        if (n > MS__MAX_PROBE / 2 && seen == MS__KEY_EMPTY) ms__shard_rebuild(t, sh, tab);
-        return;
+        if (n > MS__MAX_PROBE) ms__shard_rebuild(t, sh, tab); /* long chain: clean or grow */
+        return replaced;
     }
 }
 
@@ -1244,7 +1378,7 @@ MS__MAYBE_UNUSED static size_t ms__walk_frames(ms__thread *th, const uintptr_t *
 
 /* ==== recording (the per-call path) ==== */
 
-static void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t address, const ms__live *old) {
+MS__HOT void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t address, const ms__live *old) {
     ms__event_push(t, th, address, old->size << 1 | 1u, old->site, old->owner);
     MS__OWNER_ADD(&th->frees, 1);
     MS__OWNER_ADD(&th->free_bytes, old->size);
@@ -1256,21 +1390,30 @@ static void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t addres
     }
 }
 
-static MS__NOINLINE void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
-                                          size_t size, uint32_t site, const uintptr_t *fp) {
+#ifndef MEMSCOPE_NO_STACKS
+static MS__NOINLINE uint32_t ms__capture_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
+    uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
+    size_t depth = atomic_load_explicit(&t->stack_depth, MS__RELAXED);
+    return ms__stack_intern(t, th, frames, ms__walk_frames(th, fp, frames, depth));
+}
+#endif
+
+MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
+                              size_t size, uint32_t site, const uintptr_t *fp) {
     ms__live old, v;
-    if (MS__UNLIKELY(ms__live_remove(t, address, &old))) ms__record_free(t, th, address, &old);
     if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
     uint32_t stack = 0;
 #ifndef MEMSCOPE_NO_STACKS
-    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp) {
-        uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
-        size_t depth = atomic_load_explicit(&t->stack_depth, MS__RELAXED);
-        stack = ms__stack_intern(t, th, frames, ms__walk_frames(th, fp, frames, depth));
-    }
+    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
+        stack = ms__capture_stack_id(t, th, fp);
 #else
     (void)fp;
 #endif
+    v.size = size;
+    v.site = site;
+    v.owner = th->index;
+    v.stack = stack;
+    if (MS__UNLIKELY(ms__live_upsert(t, address, &v, &old))) ms__record_free(t, th, address, &old);
     ms__event_push(t, th, address, (uint64_t)size << 1, site, stack);
     MS__OWNER_ADD(&th->allocs, 1);
     uint64_t allocated = MS__LOAD(&th->alloc_bytes) + size;
@@ -1283,23 +1426,19 @@ static MS__NOINLINE void ms__record_alloc(memscope_tracker *t, ms__thread *th, u
         MS__OWNER_ADD(&ss->count, 1);
         MS__OWNER_ADD(&ss->bytes, size);
     }
-    v.size = size;
-    v.site = site;
-    v.owner = th->index;
-    v.stack = stack;
-    ms__live_insert(t, address, &v);
 }
 
-static inline void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
+MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
                              uint64_t site_hash, const uintptr_t *fp) {
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
-    uint64_t h = ms__mix64(th->seq++ ^ site_hash ^ MS__SAMPLE_SEED);
-    if (MS__LIKELY((h >> 1) < atomic_load_explicit(&t->threshold, MS__RELAXED))) {
+    uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
+    uint64_t seq = th->seq++;
+    if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1))) {
         ms__record_alloc(t, th, address, size, site, fp);
     } else { /* skipped: still end a live record at this address (re-TRACK) */
         ms__live old;
-        if (MS__UNLIKELY(ms__live_remove(t, address, &old))) ms__record_free(t, th, address, &old);
+        if (MS__UNLIKELY(ms__live_remove(t, address, &old, th->index))) ms__record_free(t, th, address, &old);
     }
 }
 
@@ -1326,7 +1465,7 @@ MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t addres
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
     ms__live old;
-    if (ms__live_remove(t, address, &old)) ms__record_free(t, th, address, &old);
+    if (ms__live_remove(t, address, &old, th->index)) ms__record_free(t, th, address, &old);
 }
 
 MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
@@ -2230,6 +2369,7 @@ static void ms__at_exit(void) {
 }
 
 static void ms__fork_prepare(void) {
+    pthread_mutex_lock(&ms__ticker_lock);
     pthread_mutex_lock(&ms__auto_lock);
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
@@ -2238,15 +2378,23 @@ static void ms__fork_parent(void) {
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
     pthread_mutex_unlock(&ms__auto_lock);
+    pthread_mutex_unlock(&ms__ticker_lock);
 }
 static void ms__fork_child(void) {
+    /* the clock thread did not survive the fork: start the child's own */
+    if (atomic_load(&ms__ticker_live)) {
+        atomic_store(&ms__ticker_live, 0);
+        if (ms__ticker_users > 0) ms__ticker_start_locked();
+    }
     ms__fork_parent();
     ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
+    ms__membarrier_register();
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
 }
 
 static void ms__process_init(void) {
     ms__clock_init();
+    ms__membarrier_register();
     atexit(ms__at_exit);
     pthread_atfork(ms__fork_prepare, ms__fork_parent, ms__fork_child);
 }
@@ -2272,8 +2420,9 @@ MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
     memscope_sampling_config def = {1.0, false, 0};
     memscope_set_sampling(t, def);
     atomic_store(&t->max_events, MEMSCOPE_DEFAULT_MAX_EVENTS);
+    ms__ticker_acquire();
     t->start_mono_ns = ms__mono_ns();
-    t->start_ticks = ms__ticks();
+    t->start_ticks = ms__event_ticks();
     t->start_unix_ms = ms__unix_ms();
     return t;
 }
@@ -2395,6 +2544,7 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     pthread_mutex_destroy(&t->stacks_lock);
     pthread_mutex_destroy(&t->analysis_lock);
     MEMSCOPE_FREE(t);
+    ms__ticker_release();
 }
 
 #undef MS__LIKELY
