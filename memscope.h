@@ -413,7 +413,6 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #include <math.h>
 #include <time.h>
 #include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <dlfcn.h>
@@ -434,12 +433,6 @@ extern int pthread_getname_np(pthread_t thread, char *name, size_t len);
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int pthread_attr_getstack(const pthread_attr_t *attr, void **addr, size_t *size);
 extern int fsync(int fd);
-#endif
-#if !defined(__USE_XOPEN2K)
-extern int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem);
-#endif
-#ifndef TIMER_ABSTIME
-#define TIMER_ABSTIME 1
 #endif
 extern long syscall(long number, ...);
 #ifndef MAP_ANONYMOUS /* Linux values, hidden by strict -std=c11 without feature macros */
@@ -558,77 +551,10 @@ static double ms__clock_ratio(void) {
 #endif
 }
 
-/* The clock events read. Reading the CPU counter costs 7-20 ns depending on the CPU
-   (about 19 ns on the machine in the README), more than everything else a TRACK does,
-   so by default one process-wide clock thread stores the counter into a shared word
-   every MEMSCOPE_TICK_US microseconds and events read that word (~1 ns, no syscall,
-   no RMW). Timestamps then have that resolution; order within a thread is exact.
-   MEMSCOPE_PRECISE_CLOCK (implementation file) reads the counter per event instead. */
-#ifndef MEMSCOPE_TICK_US
-#define MEMSCOPE_TICK_US 1000
-#endif
-static _Atomic uint64_t ms__clock_word __attribute__((aligned(64)));
-static _Atomic int ms__ticker_stop;
-static _Atomic int ms__ticker_live;         /* 1 while the clock thread runs */
-static pthread_t ms__ticker_thread;
-static int ms__ticker_users;                 /* live trackers; under ms__ticker_lock */
-static pthread_mutex_t ms__ticker_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static inline uint64_t ms__event_ticks(void) {
-#ifdef MEMSCOPE_PRECISE_CLOCK
-    return ms__ticks();
-#else
-    /* without the clock thread (it could not start), read the counter directly */
-    if (MS__LIKELY(atomic_load_explicit(&ms__ticker_live, MS__RELAXED)))
-        return atomic_load_explicit(&ms__clock_word, MS__RELAXED);
-    return ms__ticks();
-#endif
-}
-
-static void *ms__ticker_main(void *arg) {
-    (void)arg;
-    struct timespec next;
-    clock_gettime(CLOCK_MONOTONIC, &next);
-    while (!atomic_load_explicit(&ms__ticker_stop, MS__ACQUIRE)) {
-        atomic_store_explicit(&ms__clock_word, ms__ticks(), MS__RELAXED);
-        next.tv_nsec += MEMSCOPE_TICK_US * 1000L;
-        while (next.tv_nsec >= 1000000000L) { next.tv_nsec -= 1000000000L; next.tv_sec++; }
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {}
-    }
-    return NULL;
-}
-
-/* Starts the clock thread with all signals blocked (it must never run a handler). */
-static void ms__ticker_start_locked(void) {
-#ifndef MEMSCOPE_PRECISE_CLOCK
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    atomic_store(&ms__ticker_stop, 0);
-    atomic_store_explicit(&ms__clock_word, ms__ticks(), MS__RELAXED);
-    if (pthread_create(&ms__ticker_thread, NULL, ms__ticker_main, NULL) == 0) {
-        pthread_setname_np(ms__ticker_thread, "memscope-clock");
-        atomic_store(&ms__ticker_live, 1);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-#endif
-}
-
-static void ms__ticker_acquire(void) {
-    pthread_mutex_lock(&ms__ticker_lock);
-    if (ms__ticker_users++ == 0 && !atomic_load(&ms__ticker_live)) ms__ticker_start_locked();
-    pthread_mutex_unlock(&ms__ticker_lock);
-}
-
-static void ms__ticker_release(void) {
-    pthread_mutex_lock(&ms__ticker_lock);
-    if (--ms__ticker_users == 0 && atomic_load(&ms__ticker_live)) {
-        atomic_store(&ms__ticker_live, 0);
-        atomic_store_explicit(&ms__ticker_stop, 1, MS__RELEASE);
-        pthread_join(ms__ticker_thread, NULL);
-    }
-    pthread_mutex_unlock(&ms__ticker_lock);
-}
+/* Events read the CPU's counter directly: one instruction, no syscall, and an order
+   across threads that respects causality (a lock handed from thread A to B puts A's
+   earlier events before B's later ones), which a coarser shared clock would not. */
+static inline uint64_t ms__event_ticks(void) { return ms__ticks(); }
 
 /* Per-thread cache of the OS thread id (reset in a forked child). */
 static _Thread_local uint32_t ms__tls_tid;
@@ -889,6 +815,10 @@ struct memscope_tracker {
     _Atomic uint64_t sample_rate_bits;         /* the double, for reports */
     _Atomic uint64_t max_events;
     _Atomic uint64_t events_reserved;          /* chunk-granular reservation count */
+    _Atomic int overflow;                      /* the bound was reached: see ms__event_overflow */
+    _Atomic int64_t ov_live __attribute__((aligned(64)));  /* live bytes since the overflow */
+    _Atomic int64_t ov_peak;                   /* max of ov_live */
+    char ov_pad[64 - 2 * sizeof(int64_t)];
     uint64_t start_ticks, start_mono_ns, start_unix_ms;
     ms__shard shards[MS__SHARDS];
     ms__table *retired;                        /* grown-out tables, freed at destroy */
@@ -1001,11 +931,32 @@ static MS__NOINLINE ms__event *ms__event_new_chunk(memscope_tracker *t, ms__thre
     return &c->ev[0];
 }
 
+/* Past the bound: the event is counted as dropped and, so that the peak stays exact,
+   live bytes from here on are summed in shared counters (the only shared writes of
+   the recording path, and only once the bound was reached). */
+static MS__NOINLINE void ms__event_overflow(memscope_tracker *t, ms__thread *th, uint64_t size_kind) {
+    if (!atomic_load_explicit(&t->overflow, MS__RELAXED)) atomic_store(&t->overflow, 1);
+    MS__OWNER_ADD(&th->dropped, 1);
+    int64_t size = (int64_t)(size_kind >> 1);
+    if (size_kind & 1) {
+        atomic_fetch_sub_explicit(&t->ov_live, size, MS__RELAXED);
+        return;
+    }
+    int64_t live = atomic_fetch_add_explicit(&t->ov_live, size, MS__RELAXED) + size;
+    int64_t peak = atomic_load_explicit(&t->ov_peak, MS__RELAXED);
+    while (live > peak && !atomic_compare_exchange_weak_explicit(&t->ov_peak, &peak, live, MS__RELAXED, MS__RELAXED)) {}
+}
+
 MS__HOT void ms__event_push(memscope_tracker *t, ms__thread *th, uint64_t address,
-                                  uint64_t size_kind, uint32_t site, uint32_t aux) {
+                            uint64_t size_kind, uint32_t site, uint32_t aux) {
     ms__event *e;
-    if (MS__LIKELY(th->tail && th->tail_count < MEMSCOPE_EVENT_CHUNK)) e = &th->tail->ev[th->tail_count];
-    else if (!(e = ms__event_new_chunk(t, th))) { MS__OWNER_ADD(&th->dropped, 1); return; }
+    if (MS__LIKELY(th->tail && th->tail_count < MEMSCOPE_EVENT_CHUNK &&
+                   !atomic_load_explicit(&t->overflow, MS__RELAXED)))
+        e = &th->tail->ev[th->tail_count];
+    else if (atomic_load_explicit(&t->overflow, MS__RELAXED) || !(e = ms__event_new_chunk(t, th))) {
+        ms__event_overflow(t, th, size_kind);
+        return;
+    }
     e->ticks = ms__event_ticks();
     e->address = address;
     e->size_kind = size_kind;
@@ -1400,7 +1351,7 @@ static MS__NOINLINE uint32_t ms__capture_stack_id(memscope_tracker *t, ms__threa
 
 MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
                               size_t size, uint32_t site, const uintptr_t *fp) {
-    ms__live old, v;
+    ms__live old = {0, 0, 0, 0}, v;
     if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
     uint32_t stack = 0;
 #ifndef MEMSCOPE_NO_STACKS
@@ -1437,7 +1388,7 @@ MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint3
     if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1))) {
         ms__record_alloc(t, th, address, size, site, fp);
     } else { /* skipped: still end a live record at this address (re-TRACK) */
-        ms__live old;
+        ms__live old = {0, 0, 0, 0};
         if (MS__UNLIKELY(ms__live_remove(t, address, &old, th->index))) ms__record_free(t, th, address, &old);
     }
 }
@@ -1464,7 +1415,7 @@ MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t addres
     if (MS__UNLIKELY(!t || !address)) return;
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
-    ms__live old;
+    ms__live old = {0, 0, 0, 0};
     if (ms__live_remove(t, address, &old, th->index)) ms__record_free(t, th, address, &old);
 }
 
@@ -1561,6 +1512,9 @@ static ms__totals ms__sum_threads(memscope_tracker *t) {
 
 /* Peak of live recorded bytes over the merged order; cached while nothing changes.
    Exact while no event was dropped; afterwards a lower bound (max with current). */
+/* Peak of live recorded bytes over the merged order of the retained events, then,
+   past the bound, the live bytes at the end of that prefix plus the peak of the
+   shared counters. Cached while nothing changes. */
 static uint64_t ms__peak(memscope_tracker *t, const ms__totals *s) {
     pthread_mutex_lock(&t->analysis_lock);
     uint64_t key = s->allocs + s->frees;
@@ -1576,6 +1530,10 @@ static uint64_t ms__peak(memscope_tracker *t, const ms__totals *s) {
                 else if ((live += size) > peak) peak = live;
             }
             ms__merge_end(&m);
+            if (atomic_load(&t->overflow)) {
+                int64_t after = (int64_t)live + atomic_load(&t->ov_peak);
+                if (after > (int64_t)peak) peak = (uint64_t)after;
+            }
             t->peak_cached = peak;
             t->peak_key = key;
             t->peak_valid = 1;
@@ -2369,7 +2327,6 @@ static void ms__at_exit(void) {
 }
 
 static void ms__fork_prepare(void) {
-    pthread_mutex_lock(&ms__ticker_lock);
     pthread_mutex_lock(&ms__auto_lock);
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
@@ -2378,14 +2335,8 @@ static void ms__fork_parent(void) {
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
     pthread_mutex_unlock(&ms__auto_lock);
-    pthread_mutex_unlock(&ms__ticker_lock);
 }
 static void ms__fork_child(void) {
-    /* the clock thread did not survive the fork: start the child's own */
-    if (atomic_load(&ms__ticker_live)) {
-        atomic_store(&ms__ticker_live, 0);
-        if (ms__ticker_users > 0) ms__ticker_start_locked();
-    }
     ms__fork_parent();
     ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
     ms__membarrier_register();
@@ -2420,7 +2371,6 @@ MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
     memscope_sampling_config def = {1.0, false, 0};
     memscope_set_sampling(t, def);
     atomic_store(&t->max_events, MEMSCOPE_DEFAULT_MAX_EVENTS);
-    ms__ticker_acquire();
     t->start_mono_ns = ms__mono_ns();
     t->start_ticks = ms__event_ticks();
     t->start_unix_ms = ms__unix_ms();
@@ -2544,7 +2494,6 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     pthread_mutex_destroy(&t->stacks_lock);
     pthread_mutex_destroy(&t->analysis_lock);
     MEMSCOPE_FREE(t);
-    ms__ticker_release();
 }
 
 #undef MS__LIKELY
