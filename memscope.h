@@ -821,6 +821,7 @@ struct memscope_tracker {
     char ov_pad[64 - 2 * sizeof(int64_t)];
     uint64_t start_ticks, start_mono_ns, start_unix_ms;
     ms__shard shards[MS__SHARDS];
+    _Atomic unsigned char *seen;               /* MS__SEEN_BYTES: see ms__maybe_live */
     ms__table *retired;                        /* grown-out tables, freed at destroy */
     pthread_mutex_t retired_lock;
     ms__thread *_Atomic threads;               /* newest first */
@@ -1341,6 +1342,18 @@ MS__HOT void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t addre
     }
 }
 
+/* A byte per address bucket, set when an address of the bucket is first recorded and
+   never cleared: a clear byte proves an address was never recorded, so sampled-out
+   TRACKs and UNTRACKs of unrecorded pointers skip the table without hashing. */
+#define MS__SEEN_BYTES 65536u
+MS__HOT _Atomic unsigned char *ms__seen_byte(memscope_tracker *t, uint64_t address) {
+    return &t->seen[(uint32_t)((address >> 4) ^ (address >> 20)) & (MS__SEEN_BYTES - 1)];
+}
+
+MS__HOT int ms__maybe_live(memscope_tracker *t, uint64_t address) {
+    return atomic_load_explicit(ms__seen_byte(t, address), MS__RELAXED) != 0;
+}
+
 #ifndef MEMSCOPE_NO_STACKS
 static MS__NOINLINE uint32_t ms__capture_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
     uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
@@ -1364,6 +1377,8 @@ MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t addr
     v.site = site;
     v.owner = th->index;
     v.stack = stack;
+    _Atomic unsigned char *seen = ms__seen_byte(t, address);
+    if (MS__UNLIKELY(!atomic_load_explicit(seen, MS__RELAXED))) atomic_store_explicit(seen, 1, MS__RELAXED);
     if (MS__UNLIKELY(ms__live_upsert(t, address, &v, &old))) ms__record_free(t, th, address, &old);
     ms__event_push(t, th, address, (uint64_t)size << 1, site, stack);
     MS__OWNER_ADD(&th->allocs, 1);
@@ -1387,9 +1402,9 @@ MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint3
     uint64_t seq = th->seq++;
     if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1))) {
         ms__record_alloc(t, th, address, size, site, fp);
-    } else { /* skipped: still end a live record at this address (re-TRACK) */
+    } else if (MS__UNLIKELY(ms__maybe_live(t, address))) { /* skipped: still end a live record */
         ms__live old = {0, 0, 0, 0};
-        if (MS__UNLIKELY(ms__live_remove(t, address, &old, th->index))) ms__record_free(t, th, address, &old);
+        if (ms__live_remove(t, address, &old, th->index)) ms__record_free(t, th, address, &old);
     }
 }
 
@@ -1412,11 +1427,13 @@ MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void
 }
 
 MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
-    if (MS__UNLIKELY(!t || !address)) return;
-    ms__thread *th = ms__thread_get(t);
-    if (MS__UNLIKELY(!th)) return;
+    if (MS__UNLIKELY(!t || !address) || !ms__maybe_live(t, address)) return;
+    /* a thread gets a record only once it really frees something */
+    ms__thread *th = MS__LIKELY(ms__tls_rec[0].id == t->id) ? ms__tls_rec[0].rec : NULL;
     ms__live old = {0, 0, 0, 0};
-    if (ms__live_remove(t, address, &old, th->index)) ms__record_free(t, th, address, &old);
+    if (!ms__live_remove(t, address, &old, th ? th->index : UINT32_MAX)) return;
+    if (!th) th = ms__thread_get(t);
+    if (th) ms__record_free(t, th, address, &old);
 }
 
 MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
@@ -2363,6 +2380,12 @@ MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
         }
         atomic_init(&t->shards[i].table, tab);
     }
+    t->seen = (_Atomic unsigned char *)ms__calloc(MS__SEEN_BYTES, 1);
+    if (!t->seen) {
+        for (unsigned j = 0; j < MS__SHARDS; j++) MEMSCOPE_FREE(atomic_load(&t->shards[j].table));
+        MEMSCOPE_FREE(t);
+        return NULL;
+    }
     t->id = atomic_fetch_add(&ms__next_tracker_id, 1);
     pthread_mutex_init(&t->retired_lock, NULL);
     pthread_mutex_init(&t->threads_lock, NULL);
@@ -2479,6 +2502,7 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     MEMSCOPE_FREE(atomic_load(&t->index));
     for (ms__index_block *b = t->retired_index; b;) { ms__index_block *n = b->prev; MEMSCOPE_FREE(b); b = n; }
     for (unsigned i = 0; i < MS__SHARDS; i++) MEMSCOPE_FREE(atomic_load(&t->shards[i].table));
+    MEMSCOPE_FREE((void *)t->seen);
     for (ms__table *r = t->retired; r;) { ms__table *n = r->retired_next; MEMSCOPE_FREE(r); r = n; }
     ms__stacks *st = atomic_load(&t->stacks);
     if (st) {
