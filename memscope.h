@@ -40,6 +40,7 @@
        MEMSCOPE_NO_SHORT_NAMES  do not define TRACKER/TRACK/TRACK_SIZE/UNTRACK
        MEMSCOPE_USER_TYPES(X)   X-macro list of your types for TRACK's type name,
                                 e.g. #define MEMSCOPE_USER_TYPES(X) X(struct node) X(struct buf)
+                                names T *, const T * and T **; list base types only
 
    QUICK START
        #define MEMSCOPE_IMPLEMENTATION
@@ -83,8 +84,11 @@
      - Linux with glibc (malloc_usable_size, gettid, dladdr); x86-64 and AArch64
        read the CPU's counter for timestamps, other CPUs use clock_gettime.
      - Call stacks are walked through frame pointers: build your code with
-       -fno-omit-frame-pointer (and link with -rdynamic so dladdr can name
-       functions of the main executable). Code without frame pointers ends the walk.
+       -fno-omit-frame-pointer. Frames are named with dladdr, which sees exported
+       symbols only: link with -rdynamic to name the main executable's functions;
+       static functions (and functions inlined into their callers) stay unnamed,
+       their frames carry the module and offset. Code without frame pointers ends
+       the walk.
      - Not in this version: the system monitor (snapshots carry available = 0),
        HTML and binary export (MEMSCOPE_ERR_UNSUPPORTED).
 
@@ -339,7 +343,7 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #ifndef MEMSCOPE_USER_TYPES
 #define MEMSCOPE_USER_TYPES(X)
 #endif
-#define MEMSCOPE_USER_TYPE_ASSOC_(T) T *: #T " *", const T *: "const " #T " *",
+#define MEMSCOPE_USER_TYPE_ASSOC_(T) T *: #T " *", const T *: "const " #T " *", T **: #T " **",
 #define MEMSCOPE_STD_TYPES_(X)                                                        \
     X(char) X(signed char) X(unsigned char) X(short) X(unsigned short) X(int)         \
     X(unsigned int) X(long) X(unsigned long) X(long long) X(unsigned long long)       \
@@ -348,7 +352,7 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #define MEMSCOPE_TYPE_NAME_(var)                                                      \
     _Generic(&*(var), MEMSCOPE_STD_TYPES_(MEMSCOPE_USER_TYPE_ASSOC_)                  \
              MEMSCOPE_USER_TYPES(MEMSCOPE_USER_TYPE_ASSOC_)                           \
-             char **: "char **", const char **: "const char **", void **: "void **",  \
+             const char **: "const char **", void **: "void **",                       \
              void *: "void *", const void *: "const void *", default: "void *")
 #define MEMSCOPE_CHECK_POINTER_(var) ((void)sizeof(&*(var)))
 #if defined(__GNUC__) || defined(__clang__)

@@ -1,14 +1,14 @@
 /* leaky_cache.c - a word-frequency counter that leaks, and the memscope report that shows where.
  *
- * Counts the words of a built-in text (A Tale of Two Cities) or of the file argv[1] through
- * a small LRU cache of raw tokens ("Times," -> the entry of "times"). The cache has a bug:
- * evicting a slot overwrites its key without freeing it. After cleanup the program prints
- * what memscope saw: totals, peak, top allocation sites, and what is still allocated.
+ * Counts the words of a built-in text or of the file argv[1] through a small LRU cache of raw
+ * tokens ("Times," -> the entry of "times"). The cache has a bug: evicting a slot overwrites
+ * its key without freeing it. After cleanup the program prints what memscope saw: totals,
+ * peak, top allocation sites, and what is still allocated, by variable name and line.
  *
  *   cc -std=c11 -fno-omit-frame-pointer -I. examples/leaky_cache.c -pthread -o leaky_cache
  *   ./leaky_cache [TEXT_FILE [REPORT.json]]
  * The JSON report (call stacks included) goes to argv[2], else to $LEAKY_CACHE_REPORT, else
- * to ./output/leaky_cache.json. Under -fsanitize=address, LeakSanitizer sees the same leak.
+ * to ./output/leaky_cache.json. LeakSanitizer (-fsanitize=address) sees the same leak.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, strndup */
 #include <ctype.h>
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MEMSCOPE_USER_TYPES(X) X(struct entry) X(struct entry *) X(struct cache_slot)
+#define MEMSCOPE_USER_TYPES(X) X(struct entry) X(struct cache_slot)
 #define MEMSCOPE_IMPLEMENTATION
 #include "memscope.h"
 
@@ -28,21 +28,14 @@
 #define TOP_N 5
 #define DEFAULT_REPORT "./output/leaky_cache.json"
 
-static const char builtin_text[] =
-    "It was the best of times, it was the worst of times, it was the age of wisdom, it was "
-    "the age of foolishness, it was the epoch of belief, it was the epoch of incredulity, it "
-    "was the season of Light, it was the season of Darkness, it was the spring of hope, it "
-    "was the winter of despair, we had everything before us, we had nothing before us, we "
-    "were all going direct to Heaven, we were all going direct the other way -- in short, "
-    "the period was so far like the present period, that some of its noisiest authorities "
-    "insisted on its being received, for good or for evil, in the superlative degree of "
-    "comparison only.\n\n"
-    "There were a king with a large jaw and a queen with a plain face, on the throne of "
-    "England; there were a king with a large jaw and a queen with a fair face, on the "
-    "throne of France. In both countries it was clearer than crystal to the lords of the "
-    "State preserves of loaves and fishes, that things in general were settled for ever.\n\n"
-    "It was the year of Our Lord one thousand seven hundred and seventy-five. Spiritual "
-    "revelations were conceded to England at that favoured period, as at this.\n";
+static const char builtin_text[] = /* the opening of A Tale of Two Cities */
+    "It was the best of times, it was the worst of times, it was the age of wisdom, it was the "
+    "age of foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the "
+    "season of Light, it was the season of Darkness, it was the spring of hope, it was the "
+    "winter of despair, we had everything before us, we had nothing before us, we were all going "
+    "direct to Heaven, we were all going direct the other way -- in short, the period was so far "
+    "like the present period, that some of its noisiest authorities insisted on its being "
+    "received, for good or for evil, in the superlative degree of comparison only.\n";
 
 static memscope_tracker *mem; /* one per program, like a logger */
 
@@ -95,7 +88,6 @@ static struct entry *table_intern(struct table *t, const char *word)
     for (struct entry *e = t->buckets[hash & (t->bucket_count - 1)]; e; e = e->next)
         if (strcmp(e->word, word) == 0)
             return e;
-
     if (t->size >= t->bucket_count / 4 * 3 && table_rehash(t, 2 * t->bucket_count) != 0)
         return NULL;
     struct entry *e = malloc(sizeof *e);
@@ -139,7 +131,7 @@ struct cache_slot {
 struct cache {
     struct cache_slot *slots; /* CACHE_SLOTS of them, the used ones first */
     unsigned long clock;
-    size_t hits, misses, evictions;
+    size_t evictions;
 };
 
 static struct entry *cache_get(struct cache *c, const char *token, size_t len)
@@ -148,11 +140,9 @@ static struct entry *cache_get(struct cache *c, const char *token, size_t len)
         struct cache_slot *s = &c->slots[i];
         if (strncmp(s->key, token, len) == 0 && s->key[len] == '\0') {
             s->last_used = ++c->clock;
-            c->hits++;
             return s->entry;
         }
     }
-    c->misses++;
     return NULL;
 }
 
@@ -167,10 +157,8 @@ static int cache_put(struct cache *c, const char *token, size_t len, struct entr
         return -1;
     if (victim->key)
         c->evictions++; /* THE LEAK: the old key is dropped here without UNTRACK + free */
-    victim->key = key;
+    *victim = (struct cache_slot){.key = key, .entry = e, .last_used = ++c->clock};
     TRACK(mem, victim->key);
-    victim->entry = e;
-    victim->last_used = ++c->clock;
     return 0;
 }
 
@@ -186,19 +174,14 @@ static void cache_free(struct cache *c)
 
 /* ---- counting ---- */
 
-/* Lowercased letters and digits; inner apostrophes and hyphens stay ("Don't" -> "don't",
-   "seventy-five." -> "seventy-five", "--" -> ""). Returns the length written to out. */
+/* The token's letters and digits, lowercased ("Times," -> "times", "--" -> ""); returns the
+   length written to out. */
 static size_t normalize(const char *token, size_t len, char out[MAX_WORD])
 {
     size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < MAX_WORD; i++) {
-        unsigned char ch = (unsigned char)token[i];
-        if (isalnum(ch))
-            out[n++] = (char)tolower(ch);
-        else if ((ch == '\'' || ch == '-') && n > 0 && i + 1 < len &&
-                 isalnum((unsigned char)token[i + 1]))
-            out[n++] = (char)ch;
-    }
+    for (size_t i = 0; i < len && n + 1 < MAX_WORD; i++)
+        if (isalnum((unsigned char)token[i]))
+            out[n++] = (char)tolower((unsigned char)token[i]);
     out[n] = '\0';
     return n;
 }
@@ -214,7 +197,6 @@ static int count_words(const char *p, struct table *words, struct cache *cache, 
         while (*p != '\0' && !isspace((unsigned char)*p))
             p++;
         size_t len = (size_t)(p - token);
-
         struct entry *e = cache_get(cache, token, len);
         if (!e) {
             char word[MAX_WORD];
@@ -228,33 +210,21 @@ static int count_words(const char *p, struct table *words, struct cache *cache, 
     }
 }
 
-static int by_count_then_word(const void *a, const void *b)
+static void print_top_words(const struct table *t)
 {
-    const struct entry *x = *(const struct entry *const *)a;
-    const struct entry *y = *(const struct entry *const *)b;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    return strcmp(x->word, y->word);
-}
-
-static int print_top_words(const struct table *t)
-{
-    struct entry **sorted = malloc((t->size ? t->size : 1) * sizeof *sorted);
-    if (!sorted)
-        return -1;
-    TRACK(mem, sorted);
-    size_t n = 0;
+    const struct entry *top[TOP_N] = {0};
     for (size_t i = 0; i < t->bucket_count; i++)
-        for (struct entry *e = t->buckets[i]; e; e = e->next)
-            sorted[n++] = e;
-    qsort(sorted, n, sizeof *sorted, by_count_then_word);
-    printf("Most frequent:");
-    for (size_t i = 0; i < n && i < TOP_N; i++)
-        printf(" %s (%zu)", sorted[i]->word, sorted[i]->count);
+        for (const struct entry *e = t->buckets[i]; e; e = e->next)
+            for (size_t k = 0; k < TOP_N; k++)
+                if (!top[k] || e->count > top[k]->count) {
+                    memmove(&top[k + 1], &top[k], (TOP_N - 1 - k) * sizeof top[0]);
+                    top[k] = e;
+                    break;
+                }
+    printf("Most frequent:%s", top[0] ? "" : " (no words)");
+    for (size_t k = 0; k < TOP_N && top[k]; k++)
+        printf(" %s (%zu)", top[k]->word, top[k]->count);
     printf("\n");
-    UNTRACK(mem, sorted);
-    free(sorted);
-    return 0;
 }
 
 /* The whole file, NUL-terminated; NULL with errno set on failure. */
@@ -288,9 +258,25 @@ struct site_total {
     int64_t bytes;
 };
 
-/* Live blocks per allocation site: its ALLOCs minus its FREEs (a FREE names its ALLOC's site). */
-static void print_live_by_site(void)
+static void print_memory_report(void)
 {
+    memscope_report r = memscope_analyze(mem);
+    printf("\nmemscope: %zu allocations, %zu frees, %" PRIu64 " bytes allocated, peak %" PRIu64
+           " bytes live\nTop %d allocation sites by bytes:\n",
+           r.total_allocations, r.total_deallocations, r.total_allocated_bytes,
+           r.peak_memory_bytes, TOP_N);
+    for (size_t i = 0; i < r.hotspot_count && i < TOP_N; i++) {
+        const memscope_hotspot *h = &r.hotspots[i];
+        printf("  %6zu bytes in %4zu allocations: %-13s %-19s %s\n", h->total_size,
+               h->allocation_count, h->var_name, h->type_name,
+               h->location ? h->location : "(unknown)");
+    }
+    printf("Still allocated after cleanup (leaked): %" PRIu64 " bytes in %zu blocks%s\n",
+           r.current_memory_bytes, r.active_allocations,
+           r.dropped_events ? " (events were dropped: the list is partial)" : "");
+    memscope_report_free(&r);
+
+    /* Live blocks per allocation site: its ALLOCs minus its FREEs (a FREE names its site). */
     size_t count = 0, n = 0;
     memscope_event *events = memscope_events(mem, &count);
     struct site_total *sites = calloc(count ? count : 1, sizeof *sites);
@@ -316,41 +302,19 @@ static void print_live_by_site(void)
     free(events);
 }
 
-static void print_memory_report(void)
-{
-    memscope_report r = memscope_analyze(mem);
-    printf("\nmemscope: %zu allocations, %zu frees, %" PRIu64 " bytes allocated, peak %" PRIu64
-           " bytes live\nTop %d allocation sites by bytes:\n",
-           r.total_allocations, r.total_deallocations, r.total_allocated_bytes,
-           r.peak_memory_bytes, TOP_N);
-    for (size_t i = 0; i < r.hotspot_count && i < TOP_N; i++) {
-        const memscope_hotspot *h = &r.hotspots[i];
-        printf("  %6zu bytes in %4zu allocations: %-13s %-19s %s\n", h->total_size,
-               h->allocation_count, h->var_name, h->type_name,
-               h->location ? h->location : "(unknown)");
-    }
-    printf("Still allocated after cleanup (leaked): %" PRIu64 " bytes in %zu blocks%s\n",
-           r.current_memory_bytes, r.active_allocations,
-           r.dropped_events ? " (events were dropped: the list is partial)" : "");
-    memscope_report_free(&r);
-    print_live_by_site();
-}
-
 int main(int argc, char **argv)
 {
-    const char *text_path = argc > 1 ? argv[1] : NULL;
     const char *report_path = argc > 2 ? argv[2] : getenv("LEAKY_CACHE_REPORT");
     if (!report_path || !*report_path)
         report_path = DEFAULT_REPORT;
-
     mem = memscope_with_sampling(TRACKER(), memscope_sampling_full());
     if (!mem) {
         fprintf(stderr, "leaky_cache: cannot create a tracker: out of memory\n");
         return 1;
     }
     char *file_text = NULL;
-    if (text_path && !(file_text = read_text(text_path))) {
-        fprintf(stderr, "leaky_cache: %s: %s\n", text_path, strerror(errno));
+    if (argc > 1 && !(file_text = read_text(argv[1]))) {
+        fprintf(stderr, "leaky_cache: %s: %s\n", argv[1], strerror(errno));
         memscope_destroy(mem);
         return 1;
     }
@@ -363,12 +327,12 @@ int main(int argc, char **argv)
     int ok = cache.slots && table_rehash(&words, INITIAL_BUCKETS) == 0 &&
              count_words(file_text ? file_text : builtin_text, &words, &cache, &total) == 0;
     if (ok) {
-        printf("%zu words, %zu distinct; token cache: %zu hits, %zu misses, %zu evictions\n",
-               total, words.size, cache.hits, cache.misses, cache.evictions);
-        ok = print_top_words(&words) == 0;
-    }
-    if (!ok)
+        printf("%zu words, %zu distinct, %zu evictions from the token cache\n", total,
+               words.size, cache.evictions);
+        print_top_words(&words);
+    } else {
         fprintf(stderr, "leaky_cache: out of memory\n");
+    }
     cache_free(&cache);
     table_free(&words);
     UNTRACK(mem, file_text);

@@ -26,15 +26,15 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static volatile double sink; /* keeps busy_work's arithmetic from being optimized away */
+
 /* Keep one core busy for a while, so the monitor has something to measure. */
-static double busy_work(double seconds)
+static void busy_work(double seconds)
 {
-    volatile double sink = 0.0;
     double end = monotonic_seconds() + seconds;
     while (monotonic_seconds() < end)
         for (int i = 1; i < 10000; i++)
             sink += 1.0 / i;
-    return sink;
 }
 
 static const char *human_bytes(char *buf, size_t len, double bytes)

@@ -56,8 +56,16 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void print_thread_table(const memscope_report *r)
+static int by_thread_id(const void *a, const void *b)
 {
+    const memscope_thread_stats *x = a, *y = b;
+    return x->thread_id < y->thread_id ? -1 : x->thread_id > y->thread_id;
+}
+
+static void print_thread_table(memscope_report *r)
+{
+    if (r->thread_count > 1)
+        qsort(r->threads, r->thread_count, sizeof *r->threads, by_thread_id);
     printf("  %9s  %-16s %7s %7s %9s %9s %9s\n", "thread_id", "name", "allocs", "frees",
            "allocated", "current", "peak");
     for (size_t i = 0; i < r->thread_count; i++) {
