@@ -147,6 +147,10 @@ matrix:
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -I. tests/matrix/cpp_decl.cpp $(B)/matrix/impl.o \
 	  -o $(B)/matrix/cpp $(LIBS)
 	$(B)/matrix/cpp
+	$(CC) $(STRICT) -I. -c tests/cpp_impl.c -o $(B)/matrix/cpp_impl.o
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -I. tests/test_cpp.cpp $(B)/matrix/cpp_impl.o \
+	  -o $(B)/matrix/test_cpp $(LIBS)
+	$(B)/matrix/test_cpp
 	@if [ -n "$(HAVE_CLANG)" ]; then \
 	  clang++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -I. tests/matrix/cpp_decl.cpp $(B)/matrix/impl.o \
 	    -o $(B)/matrix/cpp-clang $(LIBS) && $(B)/matrix/cpp-clang; fi

@@ -28,6 +28,16 @@ extern char **environ;
 
 #define MST_PATH_MAX 1024
 
+/* snprintf that fails the test on truncation (and keeps -Wformat-truncation quiet). */
+#define mst_fmt(buf, n, ...)                                                                     \
+    do {                                                                                         \
+        int mst_w_ = snprintf((buf), (n), __VA_ARGS__);                                          \
+        if (mst_w_ < 0 || (size_t)mst_w_ >= (size_t)(n)) {                                       \
+            print_error("%s:%d: formatted text too long for its buffer\n", __FILE__, __LINE__);  \
+            fail();                                                                              \
+        }                                                                                        \
+    } while (0)
+
 static inline uint32_t mst_gettid(void) { return (uint32_t)syscall(SYS_gettid); }
 
 static inline const char *mst_out_root(void) {
@@ -63,7 +73,7 @@ static inline void mst_rm_rf(const char *path) {
 
 /* $OUT/<sub>, created. */
 static inline const char *mst_out_dir(char *buf, size_t n, const char *sub) {
-    snprintf(buf, n, "%s/%s", mst_out_root(), sub);
+    mst_fmt(buf, n, "%s/%s", mst_out_root(), sub);
     if (mst_mkdirs(buf) != 0) {
         print_error("cannot create output directory %s: %s\n", buf, strerror(errno));
         fail();
@@ -75,7 +85,7 @@ static inline const char *mst_out_dir(char *buf, size_t n, const char *sub) {
 static inline const char *mst_out_path(char *buf, size_t n, const char *sub, const char *name) {
     char dir[MST_PATH_MAX];
     mst_out_dir(dir, sizeof dir, sub);
-    snprintf(buf, n, "%s/%s", dir, name);
+    mst_fmt(buf, n, "%s/%s", dir, name);
     (void)unlink(buf);
     return buf;
 }

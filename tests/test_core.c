@@ -468,6 +468,11 @@ static void test_null_tracker_is_accepted_by_every_function(void **state) {
     assert_int_not_equal(rb, MEMSCOPE_OK);
     assert_false(mst_file_exists(path));
 
+    /* the macros' entry points */
+    static memscope_site site = {"p", "char *", "f.c", 1, 0, 0};
+    memscope_track_site(NULL, (uintptr_t)p, 4, &site);
+    memscope_untrack_address(NULL, (uintptr_t)p);
+
     memscope_destroy(NULL);
     free(p);
 }
@@ -487,6 +492,15 @@ static void test_null_pointer_and_path_arguments_are_accepted(void **state) {
     assert_int_not_equal(memscope_export(t, ""), MEMSCOPE_OK);
 
     assert_ptr_equal(memscope_with_auto_export(t, NULL), t);
+
+    /* the macros' entry points with a NULL site / zero address */
+    char *r = malloc(8);
+    memscope_track_site(t, (uintptr_t)r, 8, NULL);
+    memscope_track_site(t, 0, 8, NULL);
+    memscope_untrack_address(t, 0);
+    memscope_untrack_address(t, (uintptr_t)r);
+    assert_int_equal(memscope_stats(t).active_allocations, 0);
+    free(r);
 
     /* events with a NULL count pointer must not crash */
     char *q = malloc(8);
@@ -595,9 +609,9 @@ static const char *single_event_type(memscope_tracker *t, char *out, size_t n, c
     size_t cnt = 0;
     memscope_event *ev = memscope_events(t, &cnt);
     assert_int_equal(cnt, 1);
-    snprintf(out, n, "%s", ev[0].type_name);
+    mst_fmt(out, n, "%s", ev[0].type_name);
     static char var_copy[64];
-    snprintf(var_copy, sizeof var_copy, "%s", ev[0].var_name);
+    mst_fmt(var_copy, sizeof var_copy, "%s", ev[0].var_name);
     *var = var_copy;
     *line = ev[0].line;
     assert_string_equal(ev[0].file, __FILE__);
@@ -630,6 +644,10 @@ static void test_track_names_standard_pointer_types(void **state) {
     EXPECT_TYPE(const char *ccp = storage, ccp, "const char *");
     EXPECT_TYPE(double *dp = (double *)(void *)storage, dp, "double *");
     EXPECT_TYPE(void *vp = storage, vp, "void *");
+    EXPECT_TYPE(unsigned char *ucp = (unsigned char *)storage, ucp, "unsigned char *");
+    EXPECT_TYPE(long *lp = (long *)(void *)storage, lp, "long *");
+    EXPECT_TYPE(float *fp = (float *)(void *)storage, fp, "float *");
+    EXPECT_TYPE(char **cpp = (char **)(void *)storage, cpp, "char **");
 }
 
 static void test_track_names_user_types_and_falls_back_to_void(void **state) {
@@ -748,13 +766,13 @@ static void test_hotspots_grouped_by_site_and_sorted_by_total_size(void **state)
     assert_string_equal(r.hotspots[0].type_name, "char *");
     assert_int_equal(r.hotspots[0].total_size, 1500);
     assert_int_equal(r.hotspots[0].allocation_count, 3);
-    snprintf(loc, sizeof loc, "%s:%u", __FILE__, g_site_b_line);
+    mst_fmt(loc, sizeof loc, "%s:%u", __FILE__, g_site_b_line);
     assert_string_equal(r.hotspots[0].location, loc);
 
     assert_string_equal(r.hotspots[1].var_name, "block");
     assert_int_equal(r.hotspots[1].total_size, 1000);
     assert_int_equal(r.hotspots[1].allocation_count, 10);
-    snprintf(loc, sizeof loc, "%s:%u", __FILE__, g_site_a_line);
+    mst_fmt(loc, sizeof loc, "%s:%u", __FILE__, g_site_a_line);
     assert_string_equal(r.hotspots[1].location, loc);
 
     assert_string_equal(r.hotspots[2].var_name, "one");
@@ -774,7 +792,7 @@ static void test_hotspots_grouped_by_site_and_sorted_by_total_size(void **state)
     assert_string_equal(r.hotspots[5].var_name, "tiny");
     assert_int_equal(r.hotspots[5].total_size, 50);
     assert_int_equal(r.hotspots[5].allocation_count, 1);
-    snprintf(loc, sizeof loc, "%s:%u", __FILE__, g_site_c_line);
+    mst_fmt(loc, sizeof loc, "%s:%u", __FILE__, g_site_c_line);
     assert_string_equal(r.hotspots[5].location, loc);
     memscope_report_free(&r);
     memscope_destroy(t);

@@ -234,6 +234,39 @@ static void test_same_sequence_twice_samples_same_calls_rate_0_1(void **state) {
     check_same_run_twice(0.1);
 }
 
+/* FNV-1a of the kept-call bitmap at rate 0.5, plus the kept count. */
+static void kept_fingerprint(char *out, size_t n) {
+    unsigned char *kept = malloc(CALLS);
+    assert_non_null(kept);
+    kept_set(0.5, kept, CALLS);
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t count = 0;
+    for (size_t i = 0; i < CALLS; i++) {
+        h = (h ^ kept[i]) * 0x100000001b3ull;
+        count += kept[i];
+    }
+    free(kept);
+    mst_fmt(out, n, "%zu %016" PRIx64, count, h);
+}
+
+/* The call site is identified independently of the load address: two separate runs of this
+   program (each loaded at its own ASLR address) keep the same calls as this process does. */
+static void test_same_calls_sampled_in_separate_processes(void **state) {
+    (void)state;
+    char here[64], first[64] = "", second[64] = "";
+    kept_fingerprint(here, sizeof here);
+    char *argv[] = {(char *)"/proc/self/exe", (char *)"--print-kept-fingerprint", NULL};
+    char exe[MST_PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    assert_true(len > 0);
+    exe[len] = '\0';
+    argv[0] = exe;
+    assert_int_equal(mst_run(argv, first, sizeof first), 0);
+    assert_int_equal(mst_run(argv, second, sizeof second), 0);
+    assert_string_equal(first, second);
+    assert_string_equal(first, here);
+}
+
 static void test_estimates_scale_recorded_by_rate(void **state) {
     (void)state;
     memscope_sampling_config cfg = {0.25, false, 0};
@@ -305,7 +338,13 @@ static void test_refused_rate_keeps_old_sampling_behaviour(void **state) {
     memscope_destroy(t);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--print-kept-fingerprint") == 0) {
+        char fp[64];
+        kept_fingerprint(fp, sizeof fp);
+        fputs(fp, stdout);
+        return 0;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kept_fraction_within_5_sigma_at_rate_0_5),
         cmocka_unit_test(test_kept_fraction_within_5_sigma_at_rate_0_1),
@@ -317,6 +356,7 @@ int main(void) {
         cmocka_unit_test(test_rate_one_records_everything),
         cmocka_unit_test(test_same_sequence_twice_samples_same_calls_rate_0_5),
         cmocka_unit_test(test_same_sequence_twice_samples_same_calls_rate_0_1),
+        cmocka_unit_test(test_same_calls_sampled_in_separate_processes),
         cmocka_unit_test(test_estimates_scale_recorded_by_rate),
         cmocka_unit_test(test_invalid_rates_are_refused_and_old_config_kept),
         cmocka_unit_test(test_refused_rate_keeps_old_sampling_behaviour),

@@ -31,7 +31,7 @@ typedef struct worker {
 
 static void name_this_thread(unsigned index) {
     char name[16];
-    snprintf(name, sizeof name, "ms-worker-%u", index);
+    mst_fmt(name, sizeof name, "ms-worker-%u", index);
     pthread_setname_np(pthread_self(), name);
 }
 
@@ -97,7 +97,7 @@ static void test_threads_8x100k_exact_totals(void **state) {
         const memscope_thread_stats *ts = mst_find_thread(&r, w[i].tid);
         assert_non_null(ts);
         char name[16];
-        snprintf(name, sizeof name, "ms-worker-%u", i);
+        mst_fmt(name, sizeof name, "ms-worker-%u", i);
         assert_string_equal(ts->thread_name, name);
         assert_int_equal(ts->allocations, PAIRS);
         assert_int_equal(ts->deallocations, PAIRS - KEEP);
@@ -157,6 +157,42 @@ static void test_threads_track_without_size_usable_bytes(void **state) {
     }
     memscope_report_free(&r);
     memscope_destroy(t);
+}
+
+/* Every address's events alternate ALLOC, FREE, ALLOC, ... in the merged order: a FREE is never
+   listed before the ALLOC it frees, even when the two happened on different threads. */
+typedef struct addr_event {
+    uintptr_t address;
+    size_t index;
+    memscope_event_kind kind;
+} addr_event;
+
+static int cmp_addr_event(const void *a, const void *b) {
+    const addr_event *x = a, *y = b;
+    if (x->address != y->address) return x->address < y->address ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static void assert_causal_order(const memscope_event *ev, size_t n) {
+    addr_event *ae = malloc((n ? n : 1) * sizeof *ae);
+    assert_non_null(ae);
+    for (size_t i = 0; i < n; i++) ae[i] = (addr_event){ev[i].address, i, ev[i].kind};
+    qsort(ae, n, sizeof *ae, cmp_addr_event);
+    size_t bad = 0, first_bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        int first_of_address = i == 0 || ae[i].address != ae[i - 1].address;
+        memscope_event_kind want = first_of_address ? MEMSCOPE_EVENT_ALLOC
+                                   : (ae[i - 1].kind == MEMSCOPE_EVENT_ALLOC ? MEMSCOPE_EVENT_FREE
+                                                                            : MEMSCOPE_EVENT_ALLOC);
+        if (ae[i].kind != want && bad++ == 0) first_bad = ae[i].index;
+    }
+    free(ae);
+    if (bad) {
+        print_error("%zu of %zu events out of causal order (a FREE listed before its ALLOC or "
+                    "two ALLOCs of one address in a row); first at index %zu\n",
+                    bad, n, first_bad);
+        fail();
+    }
 }
 
 /* ---- cross-thread UNTRACK ---------------------------------------------------------------- */
@@ -264,6 +300,36 @@ static void test_cross_thread_untrack_of_live_main_thread_allocation(void **stat
     memscope_destroy(t);
 }
 
+/* B re-TRACKs A's live address while sampling skips B's call: A's record still ends there. */
+static void test_cross_thread_sampled_out_retrack_frees_old_record(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    char *block = malloc(100);
+    handoff a = {t, block, 100, 0}, b = {t, block, 60, 0};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, thread_tracks, &a), 0);
+    assert_int_equal(pthread_join(ta, NULL), 0);
+    const memscope_sampling_config off = {0.0, false, 0};
+    assert_int_equal(memscope_set_sampling(t, off), MEMSCOPE_OK);
+    assert_int_equal(pthread_create(&tb, NULL, thread_tracks, &b), 0);
+    assert_int_equal(pthread_join(tb, NULL), 0);
+
+    memscope_memory_stats s = memscope_stats(t);
+    assert_int_equal(s.total_allocations, 1);
+    assert_int_equal(s.total_deallocations, 1);
+    assert_int_equal(s.active_allocations, 0);
+    assert_int_equal(s.current_memory_bytes, 0);
+    memscope_report r = memscope_analyze(t);
+    const memscope_thread_stats *ra = mst_find_thread(&r, a.tid), *rb = mst_find_thread(&r, b.tid);
+    assert_non_null(ra);
+    assert_int_equal(ra->current_bytes, 0);
+    assert_non_null(rb);
+    assert_int_equal(rb->deallocations, 1);
+    memscope_report_free(&r);
+    free(block);
+    memscope_destroy(t);
+}
+
 /* Producer allocates, consumer frees, concurrently, through a mutex-protected ring. */
 #define RING 64
 typedef struct ring {
@@ -354,11 +420,102 @@ static void test_cross_thread_untrack_concurrent_producer_consumer(void **state)
         }
     }
     assert_int_equal(frees_by_consumer, 20000);
+    assert_causal_order(ev, n);
     free(ev);
     memscope_destroy(rg->t);
     pthread_cond_destroy(&rg->cv);
     pthread_mutex_destroy(&rg->mu);
     free(rg);
+}
+
+/* Strict ping-pong: A allocates 1000 bytes, B frees them, A allocates again, ... The live bytes
+   never exceed 1000, so the peak is exactly 1000 however fast the handoffs are. */
+typedef struct pingpong {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *box;  /* guarded by mu: the block in flight, NULL when empty */
+    int done;   /* guarded by mu */
+    memscope_tracker *t;
+    size_t rounds;
+    uint32_t a_tid, b_tid;
+} pingpong;
+
+static void *ping_allocator(void *arg) {
+    pingpong *pp = arg;
+    pp->a_tid = mst_gettid();
+    for (size_t i = 0; i < pp->rounds; i++) {
+        char *ball = malloc(1000);
+        pthread_mutex_lock(&pp->mu);
+        while (pp->box != NULL) pthread_cond_wait(&pp->cv, &pp->mu);
+        pthread_mutex_unlock(&pp->mu);
+        TRACK_SIZE(pp->t, ball, 1000); /* after the previous block was untracked */
+        pthread_mutex_lock(&pp->mu);
+        pp->box = ball;
+        pthread_cond_broadcast(&pp->cv);
+        pthread_mutex_unlock(&pp->mu);
+    }
+    pthread_mutex_lock(&pp->mu);
+    while (pp->box != NULL) pthread_cond_wait(&pp->cv, &pp->mu);
+    pp->done = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+static void *pong_freer(void *arg) {
+    pingpong *pp = arg;
+    pp->b_tid = mst_gettid();
+    for (;;) {
+        pthread_mutex_lock(&pp->mu);
+        while (pp->box == NULL && !pp->done) pthread_cond_wait(&pp->cv, &pp->mu);
+        char *ball = pp->box;
+        pthread_mutex_unlock(&pp->mu);
+        if (ball == NULL) break;
+        UNTRACK(pp->t, ball); /* before the allocator may track the next one */
+        free(ball);
+        pthread_mutex_lock(&pp->mu);
+        pp->box = NULL;
+        pthread_cond_broadcast(&pp->cv);
+        pthread_mutex_unlock(&pp->mu);
+    }
+    return NULL;
+}
+
+static void test_cross_thread_ping_pong_peak_is_exact(void **state) {
+    (void)state;
+    pingpong *pp = calloc(1, sizeof *pp);
+    pthread_mutex_init(&pp->mu, NULL);
+    pthread_cond_init(&pp->cv, NULL);
+    pp->t = memscope_new();
+    pp->rounds = 2000;
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&tb, NULL, pong_freer, pp), 0);
+    assert_int_equal(pthread_create(&ta, NULL, ping_allocator, pp), 0);
+    assert_int_equal(pthread_join(ta, NULL), 0);
+    assert_int_equal(pthread_join(tb, NULL), 0);
+
+    memscope_memory_stats s = memscope_stats(pp->t);
+    assert_int_equal(s.total_allocations, 2000);
+    assert_int_equal(s.total_deallocations, 2000);
+    assert_int_equal(s.current_memory_bytes, 0);
+    assert_int_equal(s.peak_memory_bytes, 1000);
+    memscope_report r = memscope_analyze(pp->t);
+    assert_int_equal(r.peak_memory_bytes, 1000);
+    const memscope_thread_stats *a = mst_find_thread(&r, pp->a_tid);
+    assert_non_null(a);
+    assert_int_equal(a->peak_bytes, 1000);
+    assert_int_equal(a->current_bytes, 0);
+    memscope_report_free(&r);
+
+    size_t n = 0;
+    memscope_event *ev = memscope_events(pp->t, &n);
+    assert_int_equal(n, 4000);
+    assert_causal_order(ev, n);
+    free(ev);
+    memscope_destroy(pp->t);
+    pthread_cond_destroy(&pp->cv);
+    pthread_mutex_destroy(&pp->mu);
+    free(pp);
 }
 
 /* ---- exited threads ----------------------------------------------------------------------- */
@@ -403,7 +560,7 @@ static void test_thread_that_exited_before_analyze_is_in_report(void **state) {
 
     assert_int_equal(memscope_export_json(t, path), MEMSCOPE_OK);
     char expr[256];
-    snprintf(expr, sizeof expr,
+    mst_fmt(expr, sizeof expr,
              "[(x['thread_name'], x['allocations'], x['current_bytes']) for x in d['threads']"
              " if x['thread_id'] == %u] == [('ms-worker-7', 3, 30)]",
              w.tid);
@@ -424,13 +581,13 @@ typedef struct stop_flag {
     int stop; /* guarded by mu */
 } stop_flag;
 
-typedef struct sampled_worker {
+typedef struct pair_worker {
     memscope_tracker *t;
     size_t pairs;
-} sampled_worker;
+} pair_worker;
 
 static void *worker_pairs(void *arg) {
-    sampled_worker *w = arg;
+    pair_worker *w = arg;
     for (size_t j = 0; j < w->pairs; j++) {
         char *item = malloc(24);
         TRACK_SIZE(w->t, item, 24);
@@ -446,9 +603,9 @@ static void test_analyze_stats_export_concurrent_with_tracking(void **state) {
     mst_out_path(path, sizeof path, "threads", "concurrent.json");
     memscope_tracker *t = memscope_new();
     pthread_t th[4];
-    sampled_worker w[4];
+    pair_worker w[4];
     for (unsigned i = 0; i < 4; i++) {
-        w[i] = (sampled_worker){t, 20000};
+        w[i] = (pair_worker){t, 20000};
         assert_int_equal(pthread_create(&th[i], NULL, worker_pairs, &w[i]), 0);
     }
     for (int round = 0; round < 5; round++) {
@@ -485,9 +642,9 @@ static void test_threads_sampled_counts_stay_consistent(void **state) {
     memscope_sampling_config cfg = {0.5, false, 0};
     memscope_tracker *t = memscope_with_sampling(memscope_new(), cfg);
     pthread_t th[NTHREADS];
-    sampled_worker w[NTHREADS];
+    pair_worker w[NTHREADS];
     for (unsigned i = 0; i < NTHREADS; i++) {
-        w[i] = (sampled_worker){t, 25000};
+        w[i] = (pair_worker){t, 25000};
         assert_int_equal(pthread_create(&th[i], NULL, worker_pairs, &w[i]), 0);
     }
     for (unsigned i = 0; i < NTHREADS; i++) assert_int_equal(pthread_join(th[i], NULL), 0);
@@ -506,7 +663,9 @@ int main(void) {
         cmocka_unit_test(test_threads_track_without_size_usable_bytes),
         cmocka_unit_test(test_cross_thread_untrack_between_two_workers),
         cmocka_unit_test(test_cross_thread_untrack_of_live_main_thread_allocation),
+        cmocka_unit_test(test_cross_thread_sampled_out_retrack_frees_old_record),
         cmocka_unit_test(test_cross_thread_untrack_concurrent_producer_consumer),
+        cmocka_unit_test(test_cross_thread_ping_pong_peak_is_exact),
         cmocka_unit_test(test_thread_that_exited_before_analyze_is_in_report),
         cmocka_unit_test(test_analyze_stats_export_concurrent_with_tracking),
         cmocka_unit_test(test_threads_sampled_counts_stay_consistent),
