@@ -161,9 +161,9 @@ run-examples: examples
 	done
 
 # ---- benchmark ----
-bench: $(B)/bench
-	$(B)/bench $(BENCH_PAIRS)
-$(B)/bench: bench/bench.c memscope.h
+bench: $(B)/memscope-bench
+	$(B)/memscope-bench $(BENCH_PAIRS)
+$(B)/memscope-bench: bench/bench.c memscope.h
 	@mkdir -p $(B)
 	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -I. $< -o $@ $(LIBS)
 

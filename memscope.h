@@ -1223,9 +1223,11 @@ static ms__stack *ms__stack_by_id(memscope_tracker *t, uint32_t id) {
     return chunk ? atomic_load_explicit(&chunk[id % MS__STACK_IDX_CHUNK], MS__ACQUIRE) : NULL;
 }
 
+/* Multiply-add per frame (one cycle of latency chain each), mixed once at the end. */
 static uint64_t ms__stack_hash(const uintptr_t *frames, size_t n) {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    for (size_t i = 0; i < n; i++) h = ms__mix64(h ^ frames[i]);
+    for (size_t i = 0; i < n; i++) h = (h ^ frames[i]) * 0x100000001b3ull + (h >> 29);
+    h = ms__mix64(h);
     return h ? h : 1;
 }
 
