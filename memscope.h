@@ -751,6 +751,13 @@ typedef struct ms__site_stat { _Atomic uint64_t count, bytes; } ms__site_stat;
 typedef struct ms__stack_cache_entry { uint64_t hash; uint32_t id; } ms__stack_cache_entry;
 #define MS__STACK_CACHE 256u
 
+typedef struct ms__cursor {
+    struct ms__thread *th;
+    struct ms__chunk *chunk, *last;
+    uint32_t i, n, last_n;
+    struct ms__cursor *next;                  /* next cursor of the same merge */
+} ms__cursor;
+
 typedef struct ms__thread {
     uint64_t seq;                             /* sampling sequence number */
     ms__chunk *tail;                          /* chunk being filled */
@@ -769,6 +776,7 @@ typedef struct ms__thread {
     uintptr_t stack_lo, stack_hi;             /* for the frame-pointer walk */
     ms__stack_cache_entry *stack_cache;
     struct ms__thread *_Atomic next;
+    ms__cursor cursor;                        /* used by merges, under analysis_lock */
 } ms__thread;
 
 /* --- the live-allocation table ---
@@ -1451,16 +1459,11 @@ MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
 /* Merged time order of every thread's events (exited threads included), up to what
    was published when the merge began. Cursors live in a small array; the next
    event is the one with the smallest (ticks, thread index). */
-typedef struct ms__cursor {
-    ms__thread *th;
-    ms__chunk *chunk, *last;
-    uint32_t i, n, last_n;
-} ms__cursor;
-
+/* Cursors live in the thread records and are chained into a list, so a merge
+   allocates nothing; every merge runs under the tracker's analysis_lock. */
 typedef struct ms__merge {
-    ms__cursor *cur;
+    ms__cursor *head;
     size_t k;
-    ms__cursor local[16];
 } ms__merge;
 
 static void ms__cursor_load(ms__cursor *c) {
@@ -1473,16 +1476,15 @@ static void ms__cursor_load(ms__cursor *c) {
     }
 }
 
-/* Snapshots where each thread's events end; returns 0 when out of memory. */
+/* Snapshots where each thread's events end. Returns 1 (kept for callers' error paths). */
 static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
     size_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
+    ms__cursor **tail = &m->head;
     m->k = 0;
-    m->cur = k <= 16 ? m->local : (ms__cursor *)ms__calloc(k, sizeof(ms__cursor));
-    if (!m->cur) return 0;
     for (size_t i = 0; i < k; i++) {
         ms__thread *th = ms__thread_by_index(t, (uint32_t)i);
         if (!th) continue;
-        ms__cursor *c = &m->cur[m->k];
+        ms__cursor *c = &th->cursor;
         c->th = th;
         c->chunk = atomic_load_explicit(&th->head, MS__ACQUIRE);
         if (!c->chunk) continue;
@@ -1492,15 +1494,19 @@ static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
         c->last_n = atomic_load_explicit(&last->count, MS__ACQUIRE);
         c->i = 0;
         ms__cursor_load(c);
-        if (c->chunk) m->k++;
+        if (!c->chunk) continue;
+        *tail = c;
+        tail = &c->next;
+        m->k++;
     }
+    *tail = NULL;
     return 1;
 }
 
+/* The next event in (ticks, thread index) order; a linear scan over the threads. */
 static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) {
     ms__cursor *best = NULL;
-    for (size_t i = 0; i < m->k; i++) {
-        ms__cursor *c = &m->cur[i];
+    for (ms__cursor *c = m->head; c; c = c->next) {
         if (!c->chunk) continue;
         if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
     }
@@ -1511,10 +1517,7 @@ static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) {
     return e;
 }
 
-static void ms__merge_end(ms__merge *m) {
-    if (m->cur && m->cur != m->local) MEMSCOPE_FREE(m->cur);
-    m->cur = NULL;
-}
+static void ms__merge_end(ms__merge *m) { m->head = NULL; }
 
 typedef struct ms__totals {
     uint64_t allocs, frees, alloc_bytes, free_bytes, dropped;
@@ -1782,8 +1785,8 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
     memscope_event *out = NULL;
     if (ms__merge_begin(t, &m)) {
         size_t total = 0;
-        for (size_t i = 0; i < m.k; i++) { /* count what the snapshot holds */
-            ms__cursor c = m.cur[i];
+        for (ms__cursor *cp = m.head; cp; cp = cp->next) { /* count what the snapshot holds */
+            ms__cursor c = *cp;
             while (c.chunk) {
                 total += c.n - c.i;
                 c.i = c.n;
