@@ -770,6 +770,7 @@ typedef struct ms__thread {
     _Atomic uint64_t own_freed_local;         /* bytes of this thread's allocations it freed */
     _Atomic uint64_t peak_bytes;
     _Atomic uint64_t dropped;
+    _Atomic int removing;                     /* see the asymmetric fence of the live table */
     _Atomic uint64_t own_freed_remote __attribute__((aligned(64))); /* freed by others */
     ms__chunk *_Atomic head __attribute__((aligned(64)));
     ms__site_stat *_Atomic stats[MS__STAT_CHUNKS];
@@ -1018,10 +1019,12 @@ static void ms__slot_put(ms__table *tab, uint64_t key, uint64_t size, uint64_t s
     atomic_store_explicit(&tab->slots[i].key, key | key_flags, MS__RELEASE);
 }
 
-/* Asymmetric fence: a rebuild (rare) runs membarrier() after making its generation
-   odd, so the owner of an entry may end it with a plain store instead of a CAS (the
-   common case, a TRACK and UNTRACK on one thread): either its store was visible
-   before the rebuild froze anything, or its generation check sees the rebuild. */
+/* Asymmetric fence: the owner of an entry ends it with a plain store instead of a CAS
+   (the common case: TRACK and UNTRACK on one thread). It raises its thread's `removing`
+   flag, checks that the shard's generation is unchanged, stores, and lowers the flag. A
+   rebuild (rare) makes the generation odd, runs membarrier(), then waits for every raised
+   flag before freezing slots: either an owner's flag was visible (the rebuild waits for its
+   store) or the owner's later generation check sees the rebuild (and it does not store). */
 #define MS__MEMBARRIER_PRIVATE_EXPEDITED (1 << 3)
 #define MS__MEMBARRIER_REGISTER_PRIVATE_EXPEDITED (1 << 4)
 static int ms__membarrier_ok;
@@ -1051,7 +1054,10 @@ static MS__NOINLINE void ms__shard_rebuild(memscope_tracker *t, ms__shard *sh, m
     ms__table *tab = atomic_load_explicit(&sh->table, MS__ACQUIRE);
     if (tab != seen) { atomic_store_explicit(&sh->rebuilding, 0, MS__RELEASE); return; }
     atomic_fetch_add(&sh->gen, 1); /* odd: rebuilding */
-    ms__membarrier();              /* owners' plain removals are now visible, or see odd */
+    ms__membarrier();              /* owners' flags are now visible, or they see odd */
+    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th;
+         th = atomic_load_explicit(&th->next, MS__RELAXED))
+        while (atomic_load_explicit(&th->removing, MS__ACQUIRE)) sched_yield();
     uint64_t cap = tab->mask + 1, live = 0;
     for (uint64_t i = 0; i < cap; i++) {
         uint64_t k = atomic_load_explicit(&tab->slots[i].key, MS__ACQUIRE);
@@ -1109,11 +1115,10 @@ static MS__NOINLINE void ms__shard_rebuild(memscope_tracker *t, ms__shard *sh, m
 
 /* Removes address; returns 1 and its record if it was live. */
 /* Removes address; returns 1 and its record if it was live. self: the caller's thread
-   index (or UINT32_MAX to always use a CAS). */
-MS__HOT int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out, uint32_t self) {
+   record (a placeholder whose index matches no thread makes every removal a CAS). */
+MS__HOT int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out, ms__thread *self) {
     uint64_t h = ms__addr_hash(address);
     ms__shard *sh = &t->shards[h >> 58];
-    int removed = 0;
     for (;;) {
         uint64_t g0 = atomic_load_explicit(&sh->gen, MS__ACQUIRE);
         if (g0 & 1) { ms__wait_gen(sh, g0); continue; }
@@ -1126,18 +1131,19 @@ MS__HOT int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out
             if (k & MS__KEY_FROZEN) { ms__wait_gen(sh, g0); retry = 1; break; }
             if (k == address) {
                 uint64_t size = MS__LOAD(&s->size), so = MS__LOAD(&s->site_owner), st = MS__LOAD(&s->stack);
-                if (!removed) {
-                    out->size = size;
-                    out->site = (uint32_t)(so >> 32);
-                    out->owner = (uint32_t)so;
-                    out->stack = (uint32_t)st;
-                }
-                if ((uint32_t)so == self && ms__membarrier_ok && !removed) {
-                    atomic_store_explicit(&s->key, MS__KEY_TOMB, MS__RELEASE);
+                out->size = size;
+                out->site = (uint32_t)(so >> 32);
+                out->owner = (uint32_t)so;
+                out->stack = (uint32_t)st;
+                if ((uint32_t)so == self->index && ms__membarrier_ok) {
+                    atomic_store_explicit(&self->removing, 1, MS__RELAXED);
                     atomic_signal_fence(memory_order_seq_cst);
-                    if (MS__LIKELY(atomic_load_explicit(&sh->gen, MS__ACQUIRE) == g0)) return 1;
-                    /* a rebuild raced with the store: it may have copied the entry */
-                    removed = 1;
+                    if (MS__LIKELY(atomic_load_explicit(&sh->gen, MS__RELAXED) == g0)) {
+                        atomic_store_explicit(&s->key, MS__KEY_TOMB, MS__RELEASE);
+                        atomic_store_explicit(&self->removing, 0, MS__RELEASE);
+                        return 1;
+                    }
+                    atomic_store_explicit(&self->removing, 0, MS__RELEASE);
                     ms__wait_gen(sh, g0);
                     retry = 1;
                     break;
@@ -1150,7 +1156,7 @@ MS__HOT int ms__live_remove(memscope_tracker *t, uint64_t address, ms__live *out
         if (retry) continue;
         if (atomic_load_explicit(&sh->gen, MS__ACQUIRE) != g0) continue;
         if (n > MS__MAX_PROBE) ms__shard_rebuild(t, sh, tab);
-        return removed;
+        return 0;
     }
 }
 
@@ -1418,7 +1424,7 @@ MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint3
         ms__record_alloc(t, th, address, size, site, fp);
     } else if (MS__UNLIKELY(ms__maybe_live(t, address))) { /* skipped: still end a live record */
         ms__live old = {0, 0, 0, 0};
-        if (ms__live_remove(t, address, &old, th->index)) ms__record_free(t, th, address, &old);
+        if (ms__live_remove(t, address, &old, th)) ms__record_free(t, th, address, &old);
     }
 }
 
@@ -1445,7 +1451,8 @@ MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t addres
     /* a thread gets a record only once it really frees something */
     ms__thread *th = MS__LIKELY(ms__tls_rec[0].id == t->id) ? ms__tls_rec[0].rec : NULL;
     ms__live old = {0, 0, 0, 0};
-    if (!ms__live_remove(t, address, &old, th ? th->index : UINT32_MAX)) return;
+    static ms__thread no_owner = {.index = UINT32_MAX}; /* matches no entry: CAS path */
+    if (!ms__live_remove(t, address, &old, th ? th : &no_owner)) return;
     if (!th) th = ms__thread_get(t);
     if (th) ms__record_free(t, th, address, &old);
 }
