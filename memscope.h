@@ -911,8 +911,7 @@ static MS__NOINLINE ms__thread *ms__thread_slow(memscope_tracker *t) {
         atomic_store_explicit(&t->thread_count, n + 1, MS__RELEASE);
     }
     pthread_mutex_unlock(&t->threads_lock);
-    ms__tls_rec[MS__TLS_TRACKERS - 1] = ms__tls_rec[0];
-    for (int i = MS__TLS_TRACKERS - 1; i > 1; i--) ms__tls_rec[i] = ms__tls_rec[i - 1];
+    for (int i = MS__TLS_TRACKERS - 1; i > 0; i--) ms__tls_rec[i] = ms__tls_rec[i - 1]; /* drop the oldest */
     ms__tls_rec[0].id = t->id;
     ms__tls_rec[0].rec = rec;
     return rec;
@@ -1875,7 +1874,13 @@ static void ms__out_flush(ms__out *o) {
 static inline void ms__out_mem(ms__out *o, const char *s, size_t n) {
     if (o->len + n > sizeof o->buf) {
         ms__out_flush(o);
-        if (n > sizeof o->buf) { o->len = 0; while (n--) ms__out_mem(o, s++, 1); return; }
+        while (n > sizeof o->buf) { /* longer than the buffer: pass it through in pieces */
+            memcpy(o->buf, s, sizeof o->buf);
+            o->len = sizeof o->buf;
+            ms__out_flush(o);
+            s += sizeof o->buf;
+            n -= sizeof o->buf;
+        }
     }
     memcpy(o->buf + o->len, s, n);
     o->len += n;
