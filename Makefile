@@ -23,7 +23,7 @@ LIBS    := -pthread
 
 EXAMPLES := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
-THREAD_TESTS := $(filter test_threads%,$(TESTS))
+THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
 .PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix \
@@ -69,6 +69,7 @@ deps:
 	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	command -v $(CLANG) >/dev/null 2>&1 || missing="$$missing clang"; \
 	command -v $(CXX) >/dev/null 2>&1 || missing="$$missing g++"; \
+	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "== installing:$$missing =="; \
@@ -115,7 +116,7 @@ sanitize: $(addprefix $(B)/tests-san/,$(TESTS))
 
 # TSan needs a fixed memory layout on kernels with high mmap randomisation.
 tsan: $(addprefix $(B)/tests-tsan/,$(THREAD_TESTS))
-	$(call run_tests,tests-tsan,$(THREAD_TESTS),TSAN_OPTIONS=halt_on_error=1 $$(setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R))
+	$(call run_tests,tests-tsan,$(THREAD_TESTS),TSAN_OPTIONS=halt_on_error=1:die_after_fork=0 $$(setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R))
 
 # Compile matrix: strict gcc/clang, decl+impl TUs linked, header twice, MEMSCOPE_STATIC,
 # C++11, every MEMSCOPE_NO_* toggle, includes after strict system headers, custom

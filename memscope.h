@@ -224,6 +224,24 @@ typedef struct memscope_system_snapshot {
     uint64_t gpu_memory_used;        /* bytes */
     uint64_t gpu_memory_total;       /* bytes */
     uint32_t available;              /* MEMSCOPE_METRIC_* bits of fields really measured */
+    /* beyond API.md */
+    uint64_t elapsed_ns;             /* when it was taken, ns since the tracker was created
+                                        (the clock of memscope_event.timestamp_ns) */
+    double   system_cpu_percent;     /* whole machine: busy / all CPU time * 100 (/proc/stat);
+                                        100 = every CPU busy */
+    uint32_t cpu_count;              /* CPUs this process may run on (its affinity mask) */
+    uint32_t gpu_count;              /* GPUs seen (NVML and amdgpu); 0 = none */
+    uint64_t peak_rss_bytes;         /* this process: highest RSS so far (getrusage) */
+    uint64_t memory_limit_bytes;     /* denominator of memory_usage_percent */
+    uint64_t system_memory_total;    /* MemTotal, bytes */
+    uint64_t system_memory_available;/* MemAvailable, bytes */
+    double   system_memory_used_percent; /* (MemTotal - MemAvailable) / MemTotal * 100 */
+    uint64_t minor_faults_per_sec;   /* this process, page faults without I/O */
+    uint64_t major_faults_per_sec;   /* this process, page faults that read from disk */
+    uint64_t disk_read_bytes;        /* totals since the monitor's first sample, same sources */
+    uint64_t disk_write_bytes;       /*   as the rates (MEMSCOPE_METRIC_DISK, _NETWORK) */
+    uint64_t network_rx_bytes;
+    uint64_t network_tx_bytes;
 } memscope_system_snapshot;
 
 enum {
@@ -234,8 +252,36 @@ enum {
     MEMSCOPE_METRIC_DISK           = 1u << 4,
     MEMSCOPE_METRIC_NETWORK        = 1u << 5,
     MEMSCOPE_METRIC_GPU_USAGE      = 1u << 6,
-    MEMSCOPE_METRIC_GPU_MEMORY     = 1u << 7
+    MEMSCOPE_METRIC_GPU_MEMORY     = 1u << 7,
+    /* beyond API.md */
+    MEMSCOPE_METRIC_SYSTEM_CPU     = 1u << 8,   /* system_cpu_percent */
+    MEMSCOPE_METRIC_CPU_COUNT      = 1u << 9,   /* cpu_count */
+    MEMSCOPE_METRIC_PEAK_RSS       = 1u << 10,  /* peak_rss_bytes */
+    MEMSCOPE_METRIC_SYSTEM_MEMORY  = 1u << 11,  /* system_memory_total, _available, _used_percent */
+    MEMSCOPE_METRIC_PAGE_FAULTS    = 1u << 12   /* minor_faults_per_sec, major_faults_per_sec */
 };
+
+/* The system monitor is one background thread per process, shared by every tracker
+   that enabled it; these settings are process-wide. */
+typedef struct memscope_monitor_config {
+    uint32_t interval_ms;            /* sampling period; default 100, at least 10 */
+    uint32_t gpu_interval_ms;        /* GPU polling period; default 500, at least 500 */
+    size_t   max_snapshots;          /* ring capacity; default 36000 (one hour at 100 ms);
+                                        older snapshots are dropped and counted */
+} memscope_monitor_config;
+MEMSCOPE_DEF memscope_monitor_config memscope_monitor_default(void);
+MEMSCOPE_DEF memscope_monitor_config memscope_get_monitor_config(void);
+MEMSCOPE_DEF memscope_result memscope_set_monitor_config(memscope_monitor_config cfg);
+
+typedef struct memscope_monitor_stats {
+    int      running;                /* the monitor thread exists */
+    uint64_t samples;                /* samples taken by this process */
+    uint64_t cpu_time_ns;            /* the monitor thread's own CPU time */
+    uint64_t last_sample_ns;         /* wall time the last sample took */
+    uint64_t stored_snapshots;       /* in the ring now */
+    uint64_t dropped_snapshots;      /* overwritten because the ring was full */
+} memscope_monitor_stats;
+MEMSCOPE_DEF memscope_monitor_stats memscope_get_monitor_stats(void);
 
 typedef struct memscope_hotspot {
     const char *var_name;
@@ -273,6 +319,7 @@ typedef struct memscope_report {
     uint64_t total_allocated_bytes;  /* sum of the sizes of all recorded TRACKs */
     uint64_t dropped_events;         /* events not retained (bound reached) */
     double   duration_sec;           /* from memscope_new to this analysis */
+    uint64_t dropped_snapshots;      /* this tracker's snapshots lost to the ring's bound */
 } memscope_report;
 
 MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t);
@@ -848,6 +895,7 @@ struct memscope_tracker {
     uint64_t peak_cached, peak_key;
     int peak_valid;
     _Atomic int monitoring;
+    uint64_t mon_first_seq;                    /* first snapshot of this tracker's window */
     char *auto_export_path;
     _Atomic int exported;
     struct memscope_tracker *auto_next;        /* list of trackers to export at exit */
@@ -1729,7 +1777,7 @@ static memscope_thread_stats *ms__build_threads(memscope_tracker *t, size_t *cou
     return ts;
 }
 
-static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count);
+static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count, uint64_t *dropped);
 
 MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
     memscope_report r;
@@ -1746,7 +1794,7 @@ MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
     r.allocation_rate_per_sec = (double)s.allocs / secs;
     r.deallocation_rate_per_sec = (double)s.frees / secs;
     r.hotspots = ms__build_hotspots(t, &r.hotspot_count);
-    r.system_snapshots = ms__snapshots_copy(t, &r.system_snapshot_count);
+    r.system_snapshots = ms__snapshots_copy(t, &r.system_snapshot_count, &r.dropped_snapshots);
     r.threads = ms__build_threads(t, &r.thread_count);
     r.sample_rate = ms__tracker_rate(t);
     r.estimated_total_allocations = r.sample_rate > 0 ? (double)s.allocs / r.sample_rate : 0.0;
@@ -1823,27 +1871,1249 @@ MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id
 
 /* ==== >>monitor ==== */
 
-/* The background monitor is not part of this version: snapshots carry the time and
-   available = 0, so no consumer mistakes a missing metric for a measured zero. */
+/* One background thread per process samples /proc and /sys every interval_ms and
+   publishes the result twice: into a seqlock of atomics (memscope_current_system_snapshot
+   reads it with loads only) and into a bounded ring (memscope_analyze copies the part
+   of it that belongs to a tracker). The files are opened once and re-read with pread at
+   offset 0; the parsers below are pure functions over a buffer. TRACK never touches any
+   of this. */
+
+#define MS__MON_DEFAULT_INTERVAL_MS 100u
+#define MS__MON_DEFAULT_GPU_MS 500u
+#define MS__MON_DEFAULT_SNAPSHOTS ((size_t)36000)
+#define MS__MON_SNAP_CHUNK 1024u
+
+typedef struct ms__snap_entry {
+    memscope_system_snapshot s;
+    uint64_t ticks;   /* event clock at the sample, for elapsed_ns */
+    uint64_t mono_ns; /* CLOCK_MONOTONIC at the sample */
+} ms__snap_entry;
+
+#ifndef MEMSCOPE_NO_MONITOR
+
+/* ---- pure parsers (return 1 when every value they promise was found) ---- */
+
+static int ms__is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+/* Unsigned decimal at *p (leading blanks skipped, not newlines); saturates. */
+static int ms__scan_u64(const char **p, const char *end, uint64_t *v) {
+    const char *s = *p;
+    while (s < end && (*s == ' ' || *s == '\t')) s++;
+    if (s >= end || *s < '0' || *s > '9') return 0;
+    uint64_t x = 0;
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        x = x > (UINT64_MAX - d) / 10 ? UINT64_MAX : x * 10 + d;
+    }
+    *v = x;
+    *p = s;
+    return 1;
+}
+
+/* /proc/self/stat: the command name (field 2) may hold spaces and parentheses, so
+   fields are counted from the LAST ')'. Field 3 is the state; a field counts only
+   when whitespace follows it (a file cut inside a number is not trusted). */
+typedef struct ms__proc_stat {
+    uint64_t minflt, majflt, utime, stime, num_threads, rss_pages;
+} ms__proc_stat;
+
+static int ms__parse_stat(const char *b, size_t n, ms__proc_stat *out) {
+    const char *end = b + n, *p = NULL;
+    for (const char *q = b; q < end; q++) if (*q == ')') p = q;
+    if (!p) return 0;
+    p++;
+    uint64_t f[25];
+    memset(f, 0, sizeof f);
+    for (int field = 3; field <= 24; field++) {
+        while (p < end && ms__is_space(*p)) p++;
+        const char *tok = p;
+        while (p < end && !ms__is_space(*p)) p++;
+        if (p >= end || p == tok) return 0; /* missing or not terminated */
+        if (field == 3) continue;
+        const char *d = tok;
+        if (*d == '-') { f[field] = 0; continue; } /* signed fields we do not use */
+        uint64_t v;
+        if (!ms__scan_u64(&d, p, &v) || d != p) return 0;
+        f[field] = v;
+    }
+    out->minflt = f[10];
+    out->majflt = f[12];
+    out->utime = f[14];
+    out->stime = f[15];
+    out->num_threads = f[20];
+    out->rss_pages = f[24];
+    return out->num_threads > 0;
+}
+
+/* /proc/self/statm: size resident shared text lib data dt (pages). */
+static int ms__parse_statm(const char *b, size_t n, uint64_t *resident_pages) {
+    const char *p = b, *end = b + n;
+    uint64_t size, res;
+    if (!ms__scan_u64(&p, end, &size) || !ms__scan_u64(&p, end, &res)) return 0;
+    if (p >= end || !ms__is_space(*p)) return 0;
+    *resident_pages = res;
+    return 1;
+}
+
+/* Value of "key:" at the start of a line ("key: 123" or "Key:   123 kB"). */
+static int ms__find_key(const char *b, size_t n, const char *key, uint64_t *v) {
+    size_t kl = strlen(key);
+    const char *end = b + n;
+    for (const char *line = b; line < end;) {
+        const char *nl = (const char *)memchr(line, '\n', (size_t)(end - line));
+        const char *le = nl ? nl : end;
+        if ((size_t)(le - line) > kl && memcmp(line, key, kl) == 0 && line[kl] == ':') {
+            const char *p = line + kl + 1;
+            if (!ms__scan_u64(&p, le, v)) return 0;
+            if (p == le && !nl) return 0; /* cut inside the number */
+            return 1;
+        }
+        line = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+/* /proc/self/io: bytes this process caused to be read from / written to storage
+   (read_bytes, write_bytes - cancelled_write_bytes); rchar/wchar also count sockets
+   and the page cache, so they are not used. */
+static int ms__parse_io(const char *b, size_t n, uint64_t *read_bytes, uint64_t *write_bytes) {
+    uint64_t r, w, c = 0;
+    if (!ms__find_key(b, n, "read_bytes", &r) || !ms__find_key(b, n, "write_bytes", &w)) return 0;
+    (void)ms__find_key(b, n, "cancelled_write_bytes", &c); /* absent on some kernels: none */
+    *read_bytes = r;
+    *write_bytes = w > c ? w - c : 0;
+    return 1;
+}
+
+/* /proc/net/dev: "name: 16 counters" per interface, split at the last ':' of the line.
+   Every interface line must carry all 16 counters. Fills up to cap entries of list
+   (lo skipped; *count may exceed cap: grow and parse again); 0 when malformed. */
+typedef struct ms__netif { uint64_t name_hash, rx, tx; } ms__netif;
+
+static int ms__parse_netdev_list(const char *b, size_t n, ms__netif *list, size_t cap, size_t *count) {
+    const char *end = b + n;
+    size_t k = 0;
+    int saw_header = 0;
+    for (const char *line = b; line < end;) {
+        const char *nl = (const char *)memchr(line, '\n', (size_t)(end - line));
+        const char *le = nl ? nl : end;
+        const char *colon = NULL;
+        for (const char *q = line; q < le; q++) if (*q == ':') colon = q;
+        if (!colon) {
+            if (le > line && memchr(line, '|', (size_t)(le - line))) saw_header = 1;
+        } else {
+            const char *ns = line, *ne = colon;
+            while (ns < ne && ms__is_space(*ns)) ns++;
+            while (ne > ns && ms__is_space(ne[-1])) ne--;
+            const char *p = colon + 1;
+            uint64_t v[16];
+            for (int i = 0; i < 16; i++)
+                if (!ms__scan_u64(&p, le, &v[i])) return 0;
+            if (!nl && p == le) return 0; /* cut inside the last number */
+            if (!(ne - ns == 2 && ns[0] == 'l' && ns[1] == 'o')) {
+                if (k < cap) {
+                    uint64_t h = 1469598103934665603u; /* FNV-1a of the name */
+                    for (const char *q = ns; q < ne; q++) h = (h ^ (unsigned char)*q) * 1099511628211u;
+                    list[k].name_hash = h;
+                    list[k].rx = v[0];
+                    list[k].tx = v[8];
+                }
+                k++;
+            }
+        }
+        line = nl ? nl + 1 : end;
+    }
+    if (!saw_header) return 0;
+    *count = k;
+    return 1;
+}
+
+/* Sums over every interface but lo. */
+MS__MAYBE_UNUSED static int ms__parse_netdev(const char *b, size_t n, uint64_t *rx, uint64_t *tx, unsigned *ifaces) {
+    ms__netif one[64];
+    size_t count = 0;
+    if (!ms__parse_netdev_list(b, n, one, 64, &count)) return 0;
+    ms__netif *list = one;
+    if (count > 64) {
+        list = (ms__netif *)ms__calloc(count, sizeof *list);
+        if (!list || !ms__parse_netdev_list(b, n, list, count, &count)) { MEMSCOPE_FREE(list); return 0; }
+    }
+    uint64_t srx = 0, stx = 0;
+    for (size_t i = 0; i < count; i++) { srx += list[i].rx; stx += list[i].tx; }
+    if (list != one) MEMSCOPE_FREE(list);
+    *rx = srx;
+    *tx = stx;
+    *ifaces = (unsigned)count;
+    return 1;
+}
+
+/* Bytes moved between two readings, interface by interface: an interface that
+   appeared has no baseline yet, one that vanished took its counters with it, one
+   whose counters went backwards was reset; none of them disturbs the others. */
+static void ms__net_delta(const ms__netif *prev, size_t np, const ms__netif *cur, size_t nc,
+                          uint64_t *drx, uint64_t *dtx) {
+    uint64_t rx = 0, tx = 0;
+    for (size_t i = 0; i < nc; i++) {
+        const ms__netif *p = NULL;
+        if (i < np && prev[i].name_hash == cur[i].name_hash) p = &prev[i]; /* same order: usual */
+        else
+            for (size_t j = 0; j < np && !p; j++)
+                if (prev[j].name_hash == cur[i].name_hash) p = &prev[j];
+        if (!p) continue;
+        if (cur[i].rx >= p->rx) rx += cur[i].rx - p->rx;
+        if (cur[i].tx >= p->tx) tx += cur[i].tx - p->tx;
+    }
+    *drx = rx;
+    *dtx = tx;
+}
+
+/* /proc/meminfo: bit 1 = MemTotal found, bit 2 = MemAvailable found (bytes). */
+static int ms__parse_meminfo(const char *b, size_t n, uint64_t *total, uint64_t *avail) {
+    int got = 0;
+    uint64_t v;
+    if (ms__find_key(b, n, "MemTotal", &v) && v > 0) { *total = v * 1024u; got |= 1; }
+    if (ms__find_key(b, n, "MemAvailable", &v)) { *avail = v * 1024u; got |= 2; }
+    return got;
+}
+
+/* /proc/stat first line: cpu user nice system idle [iowait irq softirq steal ...]
+   (guest time is already inside user and nice). busy = total - idle - iowait. */
+static int ms__parse_cpu_stat(const char *b, size_t n, uint64_t *busy, uint64_t *total) {
+    if (n < 4 || memcmp(b, "cpu", 3) != 0 || !ms__is_space(b[3])) return 0;
+    const char *p = b + 3, *end = b + n;
+    const char *nl = (const char *)memchr(b, '\n', n);
+    if (!nl) return 0;
+    end = nl;
+    uint64_t v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int k = 0;
+    while (k < 8 && ms__scan_u64(&p, end, &v[k])) k++;
+    if (k < 4) return 0;
+    uint64_t sum = 0;
+    for (int i = 0; i < k; i++) sum += v[i];
+    *total = sum;
+    *busy = sum - v[3] - v[4];
+    return 1;
+}
+
+/* cgroup v2 memory.max ("max" or bytes) or v1 memory.limit_in_bytes. No limit is
+   UINT64_MAX; v1 writes "unlimited" as a page-rounded LONG_MAX. */
+static int ms__parse_cgroup_limit(const char *b, size_t n, uint64_t *limit) {
+    const char *p = b, *end = b + n;
+    while (p < end && ms__is_space(*p)) p++;
+    if (end - p >= 3 && memcmp(p, "max", 3) == 0 && (end - p == 3 || ms__is_space(p[3]))) {
+        *limit = UINT64_MAX;
+        return 1;
+    }
+    uint64_t v;
+    if (!ms__scan_u64(&p, end, &v)) return 0;
+    if (p < end && !ms__is_space(*p)) return 0;
+    *limit = v >= ((uint64_t)1 << 62) ? UINT64_MAX : v;
+    return 1;
+}
+
+/* Copies the field [s, e) of a mountinfo line into out, undoing the \ooo escapes. */
+static void ms__unescape(const char *s, const char *e, char *out, size_t cap) {
+    size_t k = 0;
+    while (s < e && k + 1 < cap) {
+        if (*s == '\\' && e - s >= 4 && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+            out[k++] = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 4;
+        } else {
+            out[k++] = *s++;
+        }
+    }
+    out[k] = 0;
+}
+
+/* Where the memory controller lives: from /proc/self/mountinfo the cgroup2 mount (v2)
+   or the cgroup mount with the memory option (v1): mount point and mount root. */
+typedef struct ms__cg_mount { char point[512], root[512]; int found; } ms__cg_mount;
+
+static void ms__parse_mountinfo(const char *b, size_t n, ms__cg_mount *v2, ms__cg_mount *v1) {
+    const char *end = b + n;
+    v2->found = v1->found = 0;
+    for (const char *line = b; line < end;) {
+        const char *nl = (const char *)memchr(line, '\n', (size_t)(end - line));
+        const char *le = nl ? nl : end;
+        const char *f[6];
+        const char *fe[6];
+        int k = 0;
+        const char *p = line;
+        while (k < 6 && p < le) { /* id parent maj:min root point options */
+            while (p < le && *p == ' ') p++;
+            f[k] = p;
+            while (p < le && *p != ' ') p++;
+            fe[k] = p;
+            k++;
+        }
+        const char *sep = NULL;
+        for (const char *q = p; q + 2 < le; q++)
+            if (q[0] == ' ' && q[1] == '-' && q[2] == ' ') { sep = q + 3; break; }
+        if (k == 6 && sep) {
+            const char *ty = sep, *tye = sep;
+            while (tye < le && *tye != ' ') tye++;
+            const char *src = tye;
+            while (src < le && *src == ' ') src++;
+            while (src < le && *src != ' ') src++;
+            const char *opts = src;
+            while (opts < le && *opts == ' ') opts++;
+            size_t tl = (size_t)(tye - ty);
+            ms__cg_mount *m = NULL;
+            if (tl == 7 && memcmp(ty, "cgroup2", 7) == 0 && !v2->found) m = v2;
+            if (tl == 6 && memcmp(ty, "cgroup", 6) == 0 && !v1->found) {
+                for (const char *o = opts; o < le;) { /* super options: rw,memory,... */
+                    const char *oe = o;
+                    while (oe < le && *oe != ',' && *oe != ' ') oe++;
+                    if (oe - o == 6 && memcmp(o, "memory", 6) == 0) m = v1;
+                    if (oe >= le || *oe == ' ') break;
+                    o = oe + 1;
+                }
+            }
+            if (m) {
+                ms__unescape(f[3], fe[3], m->root, sizeof m->root);
+                ms__unescape(f[4], fe[4], m->point, sizeof m->point);
+                m->found = 1;
+            }
+        }
+        line = nl ? nl + 1 : end;
+    }
+}
+
+/* /proc/self/cgroup: "0::/path" (v2) and "N:...memory...:/path" (v1). Returns bit 1
+   for v2 found, bit 2 for v1 memory found. */
+static int ms__parse_self_cgroup(const char *b, size_t n, char *v2, size_t v2cap, char *v1, size_t v1cap) {
+    const char *end = b + n;
+    int got = 0;
+    for (const char *line = b; line < end;) {
+        const char *nl = (const char *)memchr(line, '\n', (size_t)(end - line));
+        const char *le = nl ? nl : end;
+        const char *c1 = (const char *)memchr(line, ':', (size_t)(le - line));
+        const char *c2 = c1 ? (const char *)memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+        if (c2 && nl) { /* an unterminated line may be cut */
+            size_t len = (size_t)(le - c2 - 1);
+            if (c2 == c1 + 1 && c1 - line == 1 && line[0] == '0' && !(got & 1) && len < v2cap) {
+                memcpy(v2, c2 + 1, len); v2[len] = 0; got |= 1;
+            }
+            for (const char *o = c1 + 1; o < c2 && !(got & 2);) {
+                const char *oe = o;
+                while (oe < c2 && *oe != ',') oe++;
+                if (oe - o == 6 && memcmp(o, "memory", 6) == 0 && len < v1cap) {
+                    memcpy(v1, c2 + 1, len); v1[len] = 0; got |= 2;
+                }
+                o = oe + 1;
+            }
+        }
+        line = nl ? nl + 1 : end;
+    }
+    return got;
+}
+
+/* The limit files to read, innermost first: the process's cgroup and every ancestor
+   up to the mount point (a parent's limit also binds its children). prefix is "" in
+   production and a fake root in tests. Returns how many paths were written. */
+#define MS__CG_MAX_FILES 16
+#define MS__PATH_MAX 1024
+static int ms__cgroup_limit_files(const char *prefix, const ms__cg_mount *m, const char *cg_path,
+                                  const char *file, char out[][MS__PATH_MAX], int max) {
+    if (!m->found || !cg_path[0]) return 0;
+    const char *rel = cg_path;
+    size_t rl = strlen(m->root);
+    if (strcmp(m->root, "/") == 0) rel = cg_path;
+    else if (strncmp(cg_path, m->root, rl) == 0 && (cg_path[rl] == '/' || cg_path[rl] == 0)) rel = cg_path + rl;
+    else rel = "/"; /* outside the mount's view: only its top is visible */
+    char dir[MS__PATH_MAX];
+    int w = snprintf(dir, sizeof dir, "%s%s%s", prefix, m->point, rel);
+    if (w < 0 || (size_t)w >= sizeof dir) return 0;
+    size_t base = strlen(prefix) + strlen(m->point);
+    size_t len = (size_t)w;
+    while (len > base && dir[len - 1] == '/') dir[--len] = 0;
+    int k = 0;
+    for (;;) {
+        if (k >= max) break;
+        w = snprintf(out[k], MS__PATH_MAX, "%s/%s", dir, file);
+        if (w > 0 && (size_t)w < MS__PATH_MAX) k++;
+        if (len <= base) break;
+        while (len > base && dir[len - 1] != '/') len--; /* up one level */
+        while (len > base && dir[len - 1] == '/') len--;
+        dir[len] = 0;
+    }
+    return k;
+}
+
+/* A rate over dt_ns. A counter that went backwards (a reset, a re-created interface)
+   re-baselines: rate 0 and no bytes added to the totals. */
+static uint64_t ms__rate(uint64_t prev, uint64_t cur, uint64_t dt_ns) {
+    if (cur < prev || dt_ns == 0) return 0;
+    return (uint64_t)((double)(cur - prev) * 1e9 / (double)dt_ns + 0.5);
+}
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#ifndef __USE_XOPEN2K
+extern int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock_id);
+#endif
+#if !defined(__USE_UNIX98) && !defined(__USE_XOPEN2K8)
+extern ssize_t pread(int fd, void *buf, size_t count, off_t offset);
+#endif
+
+/* A /proc or /sys file kept open and re-read from offset 0. */
+typedef struct ms__pfile { int fd; char *buf; size_t cap, len; } ms__pfile;
+#define MS__PFILE_MAX ((size_t)4 << 20)
+
+static int ms__pfile_open(ms__pfile *f, const char *path) {
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    f->len = 0;
+    return f->fd >= 0;
+}
+
+static int ms__pfile_read(ms__pfile *f) {
+    if (f->fd < 0) return 0;
+    size_t off = 0;
+    for (;;) {
+        if (off + 1 >= f->cap) {
+            size_t cap = f->cap ? f->cap * 2 : 4096;
+            if (cap > MS__PFILE_MAX) return 0;
+            char *nb = (char *)MEMSCOPE_MALLOC(cap);
+            if (!nb) return 0;
+            if (off) memcpy(nb, f->buf, off);
+            MEMSCOPE_FREE(f->buf);
+            f->buf = nb;
+            f->cap = cap;
+        }
+        ssize_t r = pread(f->fd, f->buf + off, f->cap - 1 - off, (off_t)off);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return 0;
+        }
+        if (r == 0) break;
+        off += (size_t)r;
+    }
+    f->buf[off] = 0;
+    f->len = off;
+    return off > 0;
+}
+
+static void ms__pfile_close(ms__pfile *f, int free_buf) {
+    if (f->fd >= 0) close(f->fd);
+    f->fd = -1;
+    if (free_buf) { MEMSCOPE_FREE(f->buf); f->buf = NULL; f->cap = f->len = 0; }
+}
+
+/* NVML through dlopen: no NVIDIA header or library needed to build. */
+typedef struct { unsigned int gpu, memory; } ms__nvml_util;
+typedef struct { unsigned long long total, free, used; } ms__nvml_mem;
+typedef int (*ms__nvml_void_fn)(void);
+typedef int (*ms__nvml_count_fn)(unsigned int *);
+typedef int (*ms__nvml_handle_fn)(unsigned int, void **);
+typedef int (*ms__nvml_util_fn)(void *, ms__nvml_util *);
+typedef int (*ms__nvml_mem_fn)(void *, ms__nvml_mem *);
+#define MS__MAX_GPUS 16
+
+typedef struct ms__amd_gpu { ms__pfile busy, used, total; } ms__amd_gpu;
+
+enum { MS__F_STAT, MS__F_STATM, MS__F_IO, MS__F_NETDEV, MS__F_MEMINFO, MS__F_CPUSTAT, MS__F_COUNT };
+
+static struct {
+    pthread_mutex_t control;      /* start, stop, users, config; held across a join */
+    pthread_mutex_t wait_lock;    /* the thread's sleep */
+    pthread_cond_t wake;
+    pthread_mutex_t sample_lock;  /* files, parser buffers, previous values */
+    pthread_mutex_t ring_lock;    /* the ring */
+    pthread_t thread;
+    int running, stop, opened;
+    unsigned users;               /* trackers with monitoring on */
+    uint32_t interval_ms, gpu_interval_ms;
+    size_t capacity;
+    _Atomic int restart_pending;  /* a forked child with monitoring trackers */
+    /* sampling state (sample_lock) */
+    ms__pfile f[MS__F_COUNT];
+    ms__pfile cg[MS__CG_MAX_FILES];
+    int ncg;
+    long page_size;
+    int have_prev;
+    uint64_t prev_mono, prev_cpu_ns, prev_minflt, prev_majflt;
+    uint64_t prev_rd, prev_wr, prev_sys_busy, prev_sys_total;
+    ms__netif *net_prev, *net_cur;  /* per-interface counters of the last two readings */
+    size_t net_np, net_cap;
+    int prev_ok_cpu, prev_ok_io, prev_ok_net, prev_ok_faults, prev_ok_sys;
+    uint64_t tot_rd, tot_wr, tot_rx, tot_tx;
+    /* GPUs */
+    void *nvml_lib;
+    int nvml_state;               /* 0 not tried, 1 ready, -1 unavailable */
+    unsigned n_nvml;
+    void *nvml_dev[MS__MAX_GPUS];
+    ms__nvml_util_fn nvml_util;
+    ms__nvml_mem_fn nvml_mem;
+    ms__nvml_void_fn nvml_shutdown;
+    ms__amd_gpu amd[MS__MAX_GPUS];
+    unsigned n_amd;
+    uint64_t gpu_last_mono;
+    uint32_t gpu_avail;
+    double gpu_usage;
+    uint64_t gpu_used, gpu_total;
+    /* ring (ring_lock): entry of sequence number q at position q % ring_cap */
+    ms__snap_entry **chunks;
+    size_t ring_cap, nchunks;
+    uint64_t head;                /* sequence number of the next snapshot */
+    uint64_t tail;                /* sequence number of the oldest one kept */
+    /* latest snapshot: a seqlock of plain words */
+    _Atomic uint64_t latest_seq;
+    _Atomic uint64_t latest_w[(sizeof(ms__snap_entry) + 7) / 8];
+    _Atomic uint64_t samples, cpu_ns, last_sample_ns, dropped;
+} ms__mon = {
+    .control = PTHREAD_MUTEX_INITIALIZER, .wait_lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER, .sample_lock = PTHREAD_MUTEX_INITIALIZER,
+    .ring_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static void ms__mon_cond_init(void) {
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&ms__mon.wake, &a);
+    pthread_condattr_destroy(&a);
+}
+
+static void ms__mon_process_init(void) {
+    pthread_cond_destroy(&ms__mon.wake);
+    ms__mon_cond_init();
+    ms__mon.interval_ms = MS__MON_DEFAULT_INTERVAL_MS;
+    ms__mon.gpu_interval_ms = MS__MON_DEFAULT_GPU_MS;
+    ms__mon.capacity = MS__MON_DEFAULT_SNAPSHOTS;
+    for (int i = 0; i < MS__F_COUNT; i++) ms__mon.f[i].fd = -1;
+    for (int i = 0; i < MS__CG_MAX_FILES; i++) ms__mon.cg[i].fd = -1;
+}
+
+/* ---- GPUs ---- */
+
+static void *ms__dlsym_fn(void *lib, const char *name) { return lib ? dlsym(lib, name) : NULL; }
+#define MS__DLSYM(lib, type, var, name) do { void *sym_ = ms__dlsym_fn((lib), (name)); \
+    memcpy(&(var), &sym_, sizeof(var)); (void)sizeof(type); } while (0)
+
+static void ms__nvml_open(void) {
+    ms__mon.nvml_state = -1;
+    void *lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) return;
+    ms__nvml_void_fn init = NULL;
+    ms__nvml_count_fn count = NULL;
+    ms__nvml_handle_fn handle = NULL;
+    MS__DLSYM(lib, ms__nvml_void_fn, init, "nvmlInit_v2");
+    MS__DLSYM(lib, ms__nvml_count_fn, count, "nvmlDeviceGetCount_v2");
+    MS__DLSYM(lib, ms__nvml_handle_fn, handle, "nvmlDeviceGetHandleByIndex_v2");
+    MS__DLSYM(lib, ms__nvml_util_fn, ms__mon.nvml_util, "nvmlDeviceGetUtilizationRates");
+    MS__DLSYM(lib, ms__nvml_mem_fn, ms__mon.nvml_mem, "nvmlDeviceGetMemoryInfo");
+    MS__DLSYM(lib, ms__nvml_void_fn, ms__mon.nvml_shutdown, "nvmlShutdown");
+    unsigned n = 0;
+    if (!init || !count || !handle || !ms__mon.nvml_util || !ms__mon.nvml_mem || init() != 0) {
+        dlclose(lib);
+        return;
+    }
+    if (count(&n) != 0) n = 0;
+    ms__mon.n_nvml = 0;
+    for (unsigned i = 0; i < n && ms__mon.n_nvml < MS__MAX_GPUS; i++) {
+        void *h = NULL;
+        if (handle(i, &h) == 0 && h) ms__mon.nvml_dev[ms__mon.n_nvml++] = h;
+    }
+    ms__mon.nvml_lib = lib;
+    ms__mon.nvml_state = 1;
+}
+
+static void ms__nvml_close(void) {
+    if (ms__mon.nvml_state == 1) {
+        if (ms__mon.nvml_shutdown) ms__mon.nvml_shutdown();
+        dlclose(ms__mon.nvml_lib);
+    }
+    ms__mon.nvml_lib = NULL;
+    ms__mon.nvml_state = 0;
+    ms__mon.n_nvml = 0;
+}
+
+/* amdgpu: /sys/class/drm/cardN/device/{gpu_busy_percent,mem_info_vram_used,_total}. */
+static unsigned ms__amd_scan(const char *drm_dir, ms__amd_gpu *out, unsigned max) {
+    DIR *d = opendir(drm_dir);
+    if (!d) return 0;
+    unsigned n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        const char *s = e->d_name;
+        if (strncmp(s, "card", 4) != 0 || !s[4]) continue;
+        int digits = 1;
+        for (const char *q = s + 4; *q; q++) if (*q < '0' || *q > '9') digits = 0;
+        if (!digits) continue; /* card0-DP-1 and the like are connectors */
+        char path[MS__PATH_MAX];
+        ms__amd_gpu g;
+        memset(&g, 0, sizeof g);
+        snprintf(path, sizeof path, "%s/%s/device/gpu_busy_percent", drm_dir, s);
+        ms__pfile_open(&g.busy, path);
+        snprintf(path, sizeof path, "%s/%s/device/mem_info_vram_used", drm_dir, s);
+        ms__pfile_open(&g.used, path);
+        snprintf(path, sizeof path, "%s/%s/device/mem_info_vram_total", drm_dir, s);
+        ms__pfile_open(&g.total, path);
+        if (g.busy.fd < 0 && (g.used.fd < 0 || g.total.fd < 0)) {
+            ms__pfile_close(&g.busy, 1); ms__pfile_close(&g.used, 1); ms__pfile_close(&g.total, 1);
+            continue;
+        }
+        out[n++] = g;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Reads every GPU: usage is the mean over the GPUs that report it, memory the sum
+   over those that report it. Sets *avail to the GPU bits measured. */
+static void ms__gpu_read(ms__amd_gpu *amd, unsigned n_amd, uint32_t *avail, double *usage,
+                         uint64_t *used, uint64_t *total) {
+    double usum = 0;
+    unsigned un = 0, mn = 0;
+    uint64_t us = 0, ts = 0;
+    for (unsigned i = 0; i < ms__mon.n_nvml; i++) {
+        ms__nvml_util u;
+        ms__nvml_mem m;
+        if (ms__mon.nvml_util(ms__mon.nvml_dev[i], &u) == 0) { usum += u.gpu; un++; }
+        if (ms__mon.nvml_mem(ms__mon.nvml_dev[i], &m) == 0) { us += m.used; ts += m.total; mn++; }
+    }
+    for (unsigned i = 0; i < n_amd; i++) {
+        uint64_t v, vu, vt;
+        const char *p;
+        if (ms__pfile_read(&amd[i].busy) && (p = amd[i].busy.buf, ms__scan_u64(&p, p + amd[i].busy.len, &v)) && v <= 100) {
+            usum += (double)v; un++;
+        }
+        if (ms__pfile_read(&amd[i].used) && ms__pfile_read(&amd[i].total)) {
+            const char *pu = amd[i].used.buf, *pt = amd[i].total.buf;
+            if (ms__scan_u64(&pu, pu + amd[i].used.len, &vu) && ms__scan_u64(&pt, pt + amd[i].total.len, &vt) && vt > 0) {
+                us += vu; ts += vt; mn++;
+            }
+        }
+    }
+    *avail = 0;
+    if (un) { *avail |= MEMSCOPE_METRIC_GPU_USAGE; *usage = usum / un; }
+    if (mn) { *avail |= MEMSCOPE_METRIC_GPU_MEMORY; *used = us; *total = ts; }
+}
+
+/* ---- opening and sampling ---- */
+
+static void ms__mon_open_files(void) {
+    static const char *const paths[MS__F_COUNT] = {
+        "/proc/self/stat", "/proc/self/statm", "/proc/self/io", "/proc/net/dev", "/proc/meminfo", "/proc/stat",
+    };
+    for (int i = 0; i < MS__F_COUNT; i++) ms__pfile_open(&ms__mon.f[i], paths[i]);
+    ms__mon.page_size = sysconf(_SC_PAGESIZE);
+    if (ms__mon.page_size <= 0) ms__mon.page_size = 4096;
+    /* cgroup memory limits: v2 memory.max, else v1 memory.limit_in_bytes, every level */
+    ms__pfile mi = {-1, NULL, 0, 0}, cg = {-1, NULL, 0, 0};
+    ms__mon.ncg = 0;
+    if (ms__pfile_open(&mi, "/proc/self/mountinfo") && ms__pfile_read(&mi) &&
+        ms__pfile_open(&cg, "/proc/self/cgroup") && ms__pfile_read(&cg)) {
+        ms__cg_mount *m2 = (ms__cg_mount *)ms__calloc(2, sizeof *m2);
+        char (*files)[MS__PATH_MAX] = (char (*)[MS__PATH_MAX])ms__calloc(MS__CG_MAX_FILES, MS__PATH_MAX);
+        char *p2 = (char *)ms__calloc(2, MS__PATH_MAX);
+        if (m2 && files && p2) {
+            ms__parse_mountinfo(mi.buf, mi.len, &m2[0], &m2[1]);
+            int got = ms__parse_self_cgroup(cg.buf, cg.len, p2, MS__PATH_MAX, p2 + MS__PATH_MAX, MS__PATH_MAX);
+            int nf = 0;
+            if (got & 1) nf = ms__cgroup_limit_files("", &m2[0], p2, "memory.max", files, MS__CG_MAX_FILES);
+            if (nf == 0 && (got & 2))
+                nf = ms__cgroup_limit_files("", &m2[1], p2 + MS__PATH_MAX, "memory.limit_in_bytes", files, MS__CG_MAX_FILES);
+            for (int i = 0; i < nf; i++)
+                if (ms__pfile_open(&ms__mon.cg[ms__mon.ncg], files[i])) ms__mon.ncg++;
+        }
+        MEMSCOPE_FREE(m2);
+        MEMSCOPE_FREE(files);
+        MEMSCOPE_FREE(p2);
+    }
+    ms__pfile_close(&mi, 1);
+    ms__pfile_close(&cg, 1);
+    ms__mon.n_amd = ms__amd_scan("/sys/class/drm", ms__mon.amd, MS__MAX_GPUS);
+    ms__mon.have_prev = 0;
+    ms__mon.opened = 1;
+}
+
+static void ms__mon_close_files(int free_bufs) {
+    for (int i = 0; i < MS__F_COUNT; i++) ms__pfile_close(&ms__mon.f[i], free_bufs);
+    for (int i = 0; i < MS__CG_MAX_FILES; i++) ms__pfile_close(&ms__mon.cg[i], free_bufs);
+    for (unsigned i = 0; i < ms__mon.n_amd; i++) {
+        ms__pfile_close(&ms__mon.amd[i].busy, free_bufs);
+        ms__pfile_close(&ms__mon.amd[i].used, free_bufs);
+        ms__pfile_close(&ms__mon.amd[i].total, free_bufs);
+    }
+    ms__mon.ncg = 0;
+    ms__mon.n_amd = 0;
+    ms__mon.opened = 0;
+    ms__mon.net_np = 0;
+    if (free_bufs) {
+        MEMSCOPE_FREE(ms__mon.net_prev);
+        MEMSCOPE_FREE(ms__mon.net_cur);
+        ms__mon.net_prev = ms__mon.net_cur = NULL;
+        ms__mon.net_cap = 0;
+    }
+}
+
+static uint32_t ms__cpu_count(void) {
+    uint64_t mask[64];
+    memset(mask, 0, sizeof mask);
+    long r = syscall(SYS_sched_getaffinity, 0, sizeof mask, mask);
+    if (r <= 0) return 0;
+    uint32_t n = 0;
+    for (long i = 0; i < r / 8 && i < 64; i++) n += (uint32_t)__builtin_popcountll(mask[i]);
+    return n;
+}
+
+static void ms__ring_push(const ms__snap_entry *e) {
+    pthread_mutex_lock(&ms__mon.ring_lock);
+    if (ms__mon.ring_cap == 0 && ms__mon.capacity > 0) { /* first push: the chunk table */
+        size_t nch = (ms__mon.capacity + MS__MON_SNAP_CHUNK - 1) / MS__MON_SNAP_CHUNK;
+        ms__mon.chunks = (ms__snap_entry **)ms__calloc(nch, sizeof *ms__mon.chunks);
+        if (ms__mon.chunks) { ms__mon.ring_cap = ms__mon.capacity; ms__mon.nchunks = nch; }
+    }
+    if (ms__mon.ring_cap) {
+        size_t pos = (size_t)(ms__mon.head % ms__mon.ring_cap);
+        ms__snap_entry **c = &ms__mon.chunks[pos / MS__MON_SNAP_CHUNK];
+        if (!*c) *c = (ms__snap_entry *)ms__calloc(MS__MON_SNAP_CHUNK, sizeof **c);
+        if (*c) {
+            if (ms__mon.head - ms__mon.tail >= ms__mon.ring_cap) {
+                ms__mon.tail++;
+                atomic_fetch_add(&ms__mon.dropped, 1);
+            }
+            (*c)[pos % MS__MON_SNAP_CHUNK] = *e;
+            ms__mon.head++;
+        }
+    }
+    pthread_mutex_unlock(&ms__mon.ring_lock);
+}
+
+static void ms__latest_store(const ms__snap_entry *e) {
+    uint64_t w[sizeof ms__mon.latest_w / sizeof ms__mon.latest_w[0]];
+    memset(w, 0, sizeof w);
+    memcpy(w, e, sizeof *e);
+    uint64_t s = atomic_load_explicit(&ms__mon.latest_seq, MS__RELAXED);
+    atomic_store_explicit(&ms__mon.latest_seq, s + 1, MS__RELAXED);
+    /* release stores: a reader that sees any new word also sees the odd sequence */
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) atomic_store_explicit(&ms__mon.latest_w[i], w[i], MS__RELEASE);
+    atomic_store_explicit(&ms__mon.latest_seq, s + 2, MS__RELEASE);
+}
+
+/* Loads only; 0 when no sample has been published (or a fork cleared it). */
+static int ms__latest_load(ms__snap_entry *e) {
+    uint64_t w[sizeof ms__mon.latest_w / sizeof ms__mon.latest_w[0]];
+    for (;;) {
+        uint64_t s1 = atomic_load_explicit(&ms__mon.latest_seq, MS__ACQUIRE);
+        if (s1 & 1) continue;
+        if (s1 == 0) return 0;
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) w[i] = atomic_load_explicit(&ms__mon.latest_w[i], MS__ACQUIRE);
+        if (atomic_load_explicit(&ms__mon.latest_seq, MS__RELAXED) == s1) break;
+    }
+    memcpy(e, w, sizeof *e);
+    return 1;
+}
+
+/* One sample: read, parse, compute rates against the previous sample, publish.
+   Caller holds sample_lock. */
+static void ms__mon_sample_locked(void) {
+    if (!ms__mon.opened) ms__mon_open_files();
+    ms__snap_entry e;
+    memset(&e, 0, sizeof e);
+    memscope_system_snapshot *s = &e.s;
+    struct timespec cts;
+    int cpu_ok = clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cts) == 0;
+    uint64_t cpu_ns = (uint64_t)cts.tv_sec * 1000000000u + (uint64_t)cts.tv_nsec;
+    e.mono_ns = ms__mono_ns();
+    e.ticks = ms__ticks();
+    s->timestamp = ms__unix_ms();
+    uint64_t dt = ms__mon.have_prev && e.mono_ns > ms__mon.prev_mono ? e.mono_ns - ms__mon.prev_mono : 0;
+    uint64_t psz = (uint64_t)ms__mon.page_size;
+
+    if (cpu_ok && dt && ms__mon.prev_ok_cpu && cpu_ns >= ms__mon.prev_cpu_ns) {
+        s->cpu_usage_percent = (double)(cpu_ns - ms__mon.prev_cpu_ns) * 100.0 / (double)dt;
+        s->available |= MEMSCOPE_METRIC_CPU;
+    }
+    ms__mon.prev_ok_cpu = cpu_ok;
+    ms__mon.prev_cpu_ns = cpu_ns;
+
+    ms__proc_stat ps;
+    int stat_ok = ms__pfile_read(&ms__mon.f[MS__F_STAT]) &&
+                  ms__parse_stat(ms__mon.f[MS__F_STAT].buf, ms__mon.f[MS__F_STAT].len, &ps);
+    /* RSS from statm: current kernels sum it exactly there, while stat's field 24 reads
+       per-CPU counters that may lag by a few hundred KiB per CPU. */
+    uint64_t res;
+    if (ms__pfile_read(&ms__mon.f[MS__F_STATM]) &&
+        ms__parse_statm(ms__mon.f[MS__F_STATM].buf, ms__mon.f[MS__F_STATM].len, &res)) {
+        s->memory_usage_bytes = res * psz;
+        s->available |= MEMSCOPE_METRIC_MEMORY;
+    } else if (stat_ok) {
+        s->memory_usage_bytes = ps.rss_pages * psz;
+        s->available |= MEMSCOPE_METRIC_MEMORY;
+    }
+    if (stat_ok) {
+        s->thread_count = (size_t)ps.num_threads;
+        s->available |= MEMSCOPE_METRIC_THREADS;
+        if (dt && ms__mon.prev_ok_faults) {
+            s->minor_faults_per_sec = ms__rate(ms__mon.prev_minflt, ps.minflt, dt);
+            s->major_faults_per_sec = ms__rate(ms__mon.prev_majflt, ps.majflt, dt);
+            s->available |= MEMSCOPE_METRIC_PAGE_FAULTS;
+        }
+        ms__mon.prev_minflt = ps.minflt;
+        ms__mon.prev_majflt = ps.majflt;
+    }
+    ms__mon.prev_ok_faults = stat_ok;
+
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0) {
+        s->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
+        if ((s->available & MEMSCOPE_METRIC_MEMORY) && s->memory_usage_bytes > s->peak_rss_bytes)
+            s->peak_rss_bytes = s->memory_usage_bytes; /* the kernel updates its mark lazily */
+        s->available |= MEMSCOPE_METRIC_PEAK_RSS;
+    }
+
+    uint64_t mtotal = 0, mavail = 0;
+    int mi = ms__pfile_read(&ms__mon.f[MS__F_MEMINFO])
+                 ? ms__parse_meminfo(ms__mon.f[MS__F_MEMINFO].buf, ms__mon.f[MS__F_MEMINFO].len, &mtotal, &mavail)
+                 : 0;
+    if ((mi & 3) == 3 && mavail <= mtotal) {
+        s->system_memory_total = mtotal;
+        s->system_memory_available = mavail;
+        s->system_memory_used_percent = (double)(mtotal - mavail) * 100.0 / (double)mtotal;
+        s->available |= MEMSCOPE_METRIC_SYSTEM_MEMORY;
+    }
+    if (mi & 1) {
+        uint64_t limit = mtotal;
+        for (int i = 0; i < ms__mon.ncg; i++) {
+            uint64_t l;
+            if (ms__pfile_read(&ms__mon.cg[i]) && ms__parse_cgroup_limit(ms__mon.cg[i].buf, ms__mon.cg[i].len, &l) && l < limit)
+                limit = l;
+        }
+        s->memory_limit_bytes = limit;
+        if (s->available & MEMSCOPE_METRIC_MEMORY) {
+            s->memory_usage_percent = (double)s->memory_usage_bytes * 100.0 / (double)limit;
+            s->available |= MEMSCOPE_METRIC_MEMORY_PERCENT;
+        }
+    }
+
+    uint64_t rd, wr;
+    int io_ok = ms__pfile_read(&ms__mon.f[MS__F_IO]) &&
+                ms__parse_io(ms__mon.f[MS__F_IO].buf, ms__mon.f[MS__F_IO].len, &rd, &wr);
+    if (io_ok && dt && ms__mon.prev_ok_io) {
+        s->disk_read_bps = ms__rate(ms__mon.prev_rd, rd, dt);
+        s->disk_write_bps = ms__rate(ms__mon.prev_wr, wr, dt);
+        if (rd >= ms__mon.prev_rd) ms__mon.tot_rd += rd - ms__mon.prev_rd;
+        if (wr >= ms__mon.prev_wr) ms__mon.tot_wr += wr - ms__mon.prev_wr;
+        s->disk_read_bytes = ms__mon.tot_rd;
+        s->disk_write_bytes = ms__mon.tot_wr;
+        s->available |= MEMSCOPE_METRIC_DISK;
+    }
+    if (io_ok) { ms__mon.prev_rd = rd; ms__mon.prev_wr = wr; }
+    ms__mon.prev_ok_io = io_ok;
+
+    size_t nif = 0;
+    int net_ok = ms__pfile_read(&ms__mon.f[MS__F_NETDEV]) &&
+                 ms__parse_netdev_list(ms__mon.f[MS__F_NETDEV].buf, ms__mon.f[MS__F_NETDEV].len,
+                                       ms__mon.net_cur, ms__mon.net_cap, &nif);
+    if (net_ok && nif > ms__mon.net_cap) { /* more interfaces than room: grow both lists */
+        size_t cap = nif + 16;
+        ms__netif *a = (ms__netif *)ms__calloc(cap, sizeof *a), *b = (ms__netif *)ms__calloc(cap, sizeof *b);
+        if (a && b) {
+            if (ms__mon.net_np) memcpy(a, ms__mon.net_prev, ms__mon.net_np * sizeof *a);
+            MEMSCOPE_FREE(ms__mon.net_prev);
+            MEMSCOPE_FREE(ms__mon.net_cur);
+            ms__mon.net_prev = a;
+            ms__mon.net_cur = b;
+            ms__mon.net_cap = cap;
+            net_ok = ms__parse_netdev_list(ms__mon.f[MS__F_NETDEV].buf, ms__mon.f[MS__F_NETDEV].len,
+                                           ms__mon.net_cur, ms__mon.net_cap, &nif) && nif <= cap;
+        } else {
+            MEMSCOPE_FREE(a);
+            MEMSCOPE_FREE(b);
+            net_ok = 0;
+        }
+    }
+    if (net_ok && dt && ms__mon.prev_ok_net) {
+        uint64_t drx, dtx;
+        ms__net_delta(ms__mon.net_prev, ms__mon.net_np, ms__mon.net_cur, nif, &drx, &dtx);
+        s->network_rx_bps = ms__rate(0, drx, dt);
+        s->network_tx_bps = ms__rate(0, dtx, dt);
+        ms__mon.tot_rx += drx;
+        ms__mon.tot_tx += dtx;
+        s->network_rx_bytes = ms__mon.tot_rx;
+        s->network_tx_bytes = ms__mon.tot_tx;
+        s->available |= MEMSCOPE_METRIC_NETWORK;
+    }
+    if (net_ok) { /* the current reading becomes the baseline */
+        ms__netif *tmp = ms__mon.net_prev;
+        ms__mon.net_prev = ms__mon.net_cur;
+        ms__mon.net_cur = tmp;
+        ms__mon.net_np = nif;
+    }
+    ms__mon.prev_ok_net = net_ok;
+
+    uint64_t busy, total;
+    int sys_ok = ms__pfile_read(&ms__mon.f[MS__F_CPUSTAT]) &&
+                 ms__parse_cpu_stat(ms__mon.f[MS__F_CPUSTAT].buf, ms__mon.f[MS__F_CPUSTAT].len, &busy, &total);
+    if (sys_ok && dt && ms__mon.prev_ok_sys && total > ms__mon.prev_sys_total && busy >= ms__mon.prev_sys_busy) {
+        uint64_t db = busy - ms__mon.prev_sys_busy, dtot = total - ms__mon.prev_sys_total;
+        s->system_cpu_percent = (double)(db > dtot ? dtot : db) * 100.0 / (double)dtot;
+        s->available |= MEMSCOPE_METRIC_SYSTEM_CPU;
+    }
+    if (sys_ok) { ms__mon.prev_sys_busy = busy; ms__mon.prev_sys_total = total; }
+    ms__mon.prev_ok_sys = sys_ok;
+
+    s->cpu_count = ms__cpu_count();
+    if (s->cpu_count) s->available |= MEMSCOPE_METRIC_CPU_COUNT;
+
+    /* GPUs: NVML is slow to start and to query, so it is polled every gpu_interval_ms
+       and its last reading is carried in between. */
+    if (ms__mon.nvml_state == 0) ms__nvml_open();
+    if (!ms__mon.gpu_last_mono || e.mono_ns - ms__mon.gpu_last_mono >= (uint64_t)ms__mon.gpu_interval_ms * 1000000u) {
+        ms__gpu_read(ms__mon.amd, ms__mon.n_amd, &ms__mon.gpu_avail, &ms__mon.gpu_usage, &ms__mon.gpu_used, &ms__mon.gpu_total);
+        ms__mon.gpu_last_mono = e.mono_ns;
+    }
+    s->gpu_count = ms__mon.n_nvml + ms__mon.n_amd;
+    if (ms__mon.gpu_avail & MEMSCOPE_METRIC_GPU_USAGE) s->gpu_usage_percent = ms__mon.gpu_usage;
+    if (ms__mon.gpu_avail & MEMSCOPE_METRIC_GPU_MEMORY) {
+        s->gpu_memory_used = ms__mon.gpu_used;
+        s->gpu_memory_total = ms__mon.gpu_total;
+    }
+    s->available |= ms__mon.gpu_avail;
+
+    ms__mon.have_prev = 1;
+    ms__mon.prev_mono = e.mono_ns;
+    ms__latest_store(&e);
+    ms__ring_push(&e);
+    atomic_fetch_add(&ms__mon.samples, 1);
+}
+
+static void ms__mon_sample(void) {
+    uint64_t t0 = ms__mono_ns();
+    pthread_mutex_lock(&ms__mon.sample_lock);
+    ms__mon_sample_locked();
+    pthread_mutex_unlock(&ms__mon.sample_lock);
+    MS__STORE(&ms__mon.last_sample_ns, ms__mono_ns() - t0);
+}
+
+static void *ms__mon_main(void *arg) {
+    (void)arg;
+    uint64_t next = ms__mono_ns();
+    for (;;) {
+        ms__mon_sample();
+        struct timespec tc;
+        if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tc) == 0)
+            MS__STORE(&ms__mon.cpu_ns, (uint64_t)tc.tv_sec * 1000000000u + (uint64_t)tc.tv_nsec);
+        pthread_mutex_lock(&ms__mon.wait_lock);
+        uint64_t step = (uint64_t)ms__mon.interval_ms * 1000000u;
+        next += step;
+        uint64_t now = ms__mono_ns();
+        if (next <= now) next = now + step / 2; /* fell behind: do not burst to catch up */
+        struct timespec dl = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
+        while (!ms__mon.stop && ms__mono_ns() < next)
+            if (pthread_cond_timedwait(&ms__mon.wake, &ms__mon.wait_lock, &dl) == ETIMEDOUT) break;
+        int stop = ms__mon.stop;
+        pthread_mutex_unlock(&ms__mon.wait_lock);
+        if (stop) break;
+    }
+    return NULL;
+}
+
+/* control held. */
+static int ms__mon_start_locked(void) {
+    if (ms__mon.running) return 1;
+    ms__mon.stop = 0;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the program's signals never land here */
+    int rc = pthread_create(&ms__mon.thread, NULL, ms__mon_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) return 0;
+    pthread_setname_np(ms__mon.thread, "memscope-mon");
+    ms__mon.running = 1;
+    return 1;
+}
+
+static void ms__mon_free_ring(void) {
+    pthread_mutex_lock(&ms__mon.ring_lock);
+    for (size_t i = 0; i < ms__mon.nchunks; i++) MEMSCOPE_FREE(ms__mon.chunks[i]);
+    MEMSCOPE_FREE(ms__mon.chunks);
+    ms__mon.chunks = NULL;
+    ms__mon.nchunks = ms__mon.ring_cap = 0;
+    ms__mon.tail = ms__mon.head; /* sequence numbers keep rising: no tracker sees old ones */
+    pthread_mutex_unlock(&ms__mon.ring_lock);
+}
+
+/* control held: stop and join the thread, close the files. The ring stays. */
+static void ms__mon_stop_locked(void) {
+    if (ms__mon.running) {
+        pthread_mutex_lock(&ms__mon.wait_lock);
+        ms__mon.stop = 1;
+        pthread_cond_broadcast(&ms__mon.wake);
+        pthread_mutex_unlock(&ms__mon.wait_lock);
+        pthread_join(ms__mon.thread, NULL);
+        ms__mon.running = 0;
+    }
+    pthread_mutex_lock(&ms__mon.sample_lock);
+    ms__mon_close_files(1);
+    ms__nvml_close();
+    ms__mon.gpu_last_mono = 0;
+    ms__mon.gpu_avail = 0;
+    ms__mon.have_prev = 0;
+    pthread_mutex_unlock(&ms__mon.sample_lock);
+}
+
+/* A forked child has no monitor thread and must not read the parent's /proc/self fds
+   (they describe the parent). The fork handler closed them; the first monitor-related
+   call in the child restarts the thread, which opens its own. */
+static void ms__mon_check_fork(void) {
+    if (MS__LIKELY(!atomic_load_explicit(&ms__mon.restart_pending, MS__RELAXED))) return;
+    pthread_mutex_lock(&ms__mon.control);
+    if (atomic_exchange(&ms__mon.restart_pending, 0) && ms__mon.users > 0) ms__mon_start_locked();
+    pthread_mutex_unlock(&ms__mon.control);
+}
+
+static void ms__mon_fork_prepare(void) {
+    pthread_mutex_lock(&ms__mon.control);
+    pthread_mutex_lock(&ms__mon.wait_lock);
+    pthread_mutex_lock(&ms__mon.sample_lock);
+    pthread_mutex_lock(&ms__mon.ring_lock);
+}
+static void ms__mon_fork_parent(void) {
+    pthread_mutex_unlock(&ms__mon.ring_lock);
+    pthread_mutex_unlock(&ms__mon.sample_lock);
+    pthread_mutex_unlock(&ms__mon.wait_lock);
+    pthread_mutex_unlock(&ms__mon.control);
+}
+static void ms__mon_fork_child(void) {
+    ms__mon_fork_parent();
+    memset(&ms__mon.wake, 0, sizeof ms__mon.wake); /* it may list the parent's waiter */
+    ms__mon_cond_init();
+    ms__mon_close_files(0);          /* close() only: async-signal-safe */
+    ms__mon.nvml_state = 0;          /* the parent's NVML session is not ours */
+    ms__mon.nvml_lib = NULL;
+    ms__mon.n_nvml = 0;
+    ms__mon.gpu_last_mono = 0;
+    ms__mon.gpu_avail = 0;
+    ms__mon.have_prev = 0;           /* the child's CPU clock starts at 0: new baseline */
+    ms__mon.tot_rd = ms__mon.tot_wr = ms__mon.tot_rx = ms__mon.tot_tx = 0;
+    atomic_store(&ms__mon.latest_seq, 0); /* no current snapshot until the child samples */
+    atomic_store(&ms__mon.cpu_ns, 0);
+    if (ms__mon.running) {
+        ms__mon.running = 0;
+        atomic_store(&ms__mon.restart_pending, ms__mon.users > 0);
+    }
+}
+
+/* At exit: the last samples for the exports were taken; stop the thread before the
+   process tears down what it reads. */
+static void ms__mon_at_exit(void) {
+    pthread_mutex_lock(&ms__mon.control);
+    ms__mon_stop_locked();
+    pthread_mutex_unlock(&ms__mon.control);
+}
+
+/* A closing sample for a report, when the last one is older than 10 ms. */
+static void ms__mon_final_sample(memscope_tracker *t) {
+    if (!atomic_load(&t->monitoring)) return;
+    ms__mon_check_fork();
+    pthread_mutex_lock(&ms__mon.control);
+    int running = ms__mon.running;
+    pthread_mutex_unlock(&ms__mon.control);
+    if (!running) return;
+    pthread_mutex_lock(&ms__mon.sample_lock);
+    if (!ms__mon.have_prev || ms__mono_ns() - ms__mon.prev_mono >= 10000000u) ms__mon_sample_locked();
+    pthread_mutex_unlock(&ms__mon.sample_lock);
+}
+
+static void ms__mon_release(memscope_tracker *t) {
+    if (!atomic_exchange(&t->monitoring, 0)) return;
+    pthread_mutex_lock(&ms__mon.control);
+    if (ms__mon.users > 0 && --ms__mon.users == 0) {
+        ms__mon_stop_locked();
+        atomic_store(&ms__mon.restart_pending, 0);
+        ms__mon_free_ring();
+        atomic_store(&ms__mon.latest_seq, 0);
+    }
+    pthread_mutex_unlock(&ms__mon.control);
+}
+
 MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t) {
-    if (t) atomic_store(&t->monitoring, 1);
+    if (!t) return t;
+    ms__ensure_process_init();
+    ms__mon_check_fork();
+    pthread_mutex_lock(&ms__mon.control);
+    if (!atomic_load(&t->monitoring)) {
+        pthread_mutex_lock(&ms__mon.ring_lock);
+        t->mon_first_seq = ms__mon.head;
+        pthread_mutex_unlock(&ms__mon.ring_lock);
+        atomic_store(&t->monitoring, 1);
+        ms__mon.users++;
+    }
+    ms__mon_start_locked();
+    pthread_mutex_unlock(&ms__mon.control);
     return t;
 }
 
+MEMSCOPE_DEF memscope_monitor_config memscope_monitor_default(void) {
+    memscope_monitor_config c = {MS__MON_DEFAULT_INTERVAL_MS, MS__MON_DEFAULT_GPU_MS, MS__MON_DEFAULT_SNAPSHOTS};
+    return c;
+}
+
+MEMSCOPE_DEF memscope_monitor_config memscope_get_monitor_config(void) {
+    ms__ensure_process_init();
+    pthread_mutex_lock(&ms__mon.control);
+    memscope_monitor_config c = {ms__mon.interval_ms, ms__mon.gpu_interval_ms, ms__mon.capacity};
+    pthread_mutex_unlock(&ms__mon.control);
+    return c;
+}
+
+/* Takes effect at the thread's next sleep. A smaller ring keeps the newest snapshots. */
+MEMSCOPE_DEF memscope_result memscope_set_monitor_config(memscope_monitor_config cfg) {
+    if (cfg.interval_ms < 10 || cfg.interval_ms > 3600000u || cfg.gpu_interval_ms < 500 ||
+        cfg.gpu_interval_ms > 3600000u || cfg.max_snapshots == 0 || cfg.max_snapshots > ((size_t)1 << 32))
+        return MEMSCOPE_ERR_INVALID_ARG;
+    ms__ensure_process_init();
+    pthread_mutex_lock(&ms__mon.control);
+    pthread_mutex_lock(&ms__mon.wait_lock);
+    ms__mon.interval_ms = cfg.interval_ms;
+    pthread_cond_broadcast(&ms__mon.wake);
+    pthread_mutex_unlock(&ms__mon.wait_lock);
+    pthread_mutex_lock(&ms__mon.sample_lock);
+    ms__mon.gpu_interval_ms = cfg.gpu_interval_ms;
+    pthread_mutex_unlock(&ms__mon.sample_lock);
+    memscope_result res = MEMSCOPE_OK;
+    pthread_mutex_lock(&ms__mon.ring_lock);
+    if (cfg.max_snapshots != ms__mon.capacity) {
+        if (ms__mon.ring_cap == 0) {
+            ms__mon.capacity = cfg.max_snapshots;
+        } else { /* move the newest entries into a ring of the new size */
+            size_t nch = (cfg.max_snapshots + MS__MON_SNAP_CHUNK - 1) / MS__MON_SNAP_CHUNK;
+            ms__snap_entry **nc = (ms__snap_entry **)ms__calloc(nch, sizeof *nc);
+            uint64_t oldest = ms__mon.tail;
+            uint64_t from = ms__mon.head > cfg.max_snapshots ? ms__mon.head - cfg.max_snapshots : 0;
+            if (from < oldest) from = oldest;
+            int ok = nc != NULL;
+            for (uint64_t q = from; ok && q < ms__mon.head; q++) {
+                size_t np = (size_t)(q % cfg.max_snapshots), op = (size_t)(q % ms__mon.ring_cap);
+                ms__snap_entry **c = &nc[np / MS__MON_SNAP_CHUNK];
+                if (!*c && !(*c = (ms__snap_entry *)ms__calloc(MS__MON_SNAP_CHUNK, sizeof **c))) ok = 0;
+                else (*c)[np % MS__MON_SNAP_CHUNK] = ms__mon.chunks[op / MS__MON_SNAP_CHUNK][op % MS__MON_SNAP_CHUNK];
+            }
+            if (ok) {
+                atomic_fetch_add(&ms__mon.dropped, from - oldest);
+                for (size_t i = 0; i < ms__mon.nchunks; i++) MEMSCOPE_FREE(ms__mon.chunks[i]);
+                MEMSCOPE_FREE(ms__mon.chunks);
+                ms__mon.chunks = nc;
+                ms__mon.nchunks = nch;
+                ms__mon.ring_cap = ms__mon.capacity = cfg.max_snapshots;
+                ms__mon.tail = from;
+            } else {
+                if (nc) for (size_t i = 0; i < nch; i++) MEMSCOPE_FREE(nc[i]);
+                MEMSCOPE_FREE(nc);
+                res = MEMSCOPE_ERR_NO_MEMORY;
+            }
+        }
+    }
+    pthread_mutex_unlock(&ms__mon.ring_lock);
+    pthread_mutex_unlock(&ms__mon.control);
+    return res;
+}
+
+MEMSCOPE_DEF memscope_monitor_stats memscope_get_monitor_stats(void) {
+    memscope_monitor_stats st;
+    memset(&st, 0, sizeof st);
+    ms__ensure_process_init();
+    pthread_mutex_lock(&ms__mon.control);
+    st.running = ms__mon.running;
+    pthread_mutex_unlock(&ms__mon.control);
+    st.samples = atomic_load(&ms__mon.samples);
+    st.cpu_time_ns = atomic_load(&ms__mon.cpu_ns);
+    st.last_sample_ns = atomic_load(&ms__mon.last_sample_ns);
+    st.dropped_snapshots = atomic_load(&ms__mon.dropped);
+    pthread_mutex_lock(&ms__mon.ring_lock);
+    st.stored_snapshots = ms__mon.head - ms__mon.tail;
+    pthread_mutex_unlock(&ms__mon.ring_lock);
+    return st;
+}
+
+MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t) {
+    memscope_system_snapshot s;
+    ms__snap_entry e;
+    memset(&s, 0, sizeof s);
+    if (t && atomic_load_explicit(&t->monitoring, MS__RELAXED)) {
+        ms__mon_check_fork();
+        if (ms__latest_load(&e)) {
+            s = e.s;
+            s.elapsed_ns = e.mono_ns > t->start_mono_ns ? e.mono_ns - t->start_mono_ns : 0;
+            return s;
+        }
+    }
+    s.timestamp = ms__unix_ms();
+    return s;
+}
+
+/* This tracker's snapshots: those taken since it enabled monitoring, still in the ring. */
+static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count, uint64_t *dropped) {
+    *count = 0;
+    *dropped = 0;
+    if (!atomic_load(&t->monitoring)) return NULL;
+    ms__mon_check_fork();
+    double ns_per_tick = ms__clock_ratio();
+    pthread_mutex_lock(&ms__mon.ring_lock);
+    uint64_t head = ms__mon.head, cap = ms__mon.ring_cap, oldest = ms__mon.tail;
+    uint64_t from = t->mon_first_seq > oldest ? t->mon_first_seq : oldest;
+    *dropped = oldest > t->mon_first_seq ? oldest - t->mon_first_seq : 0;
+    memscope_system_snapshot *out = NULL;
+    if (cap && head > from) {
+        out = (memscope_system_snapshot *)ms__calloc((size_t)(head - from), sizeof *out);
+        if (out) {
+            for (uint64_t q = from; q < head; q++) {
+                size_t pos = (size_t)(q % cap);
+                const ms__snap_entry *e = &ms__mon.chunks[pos / MS__MON_SNAP_CHUNK][pos % MS__MON_SNAP_CHUNK];
+                memscope_system_snapshot *s = &out[*count];
+                *s = e->s;
+                s->elapsed_ns = e->ticks > t->start_ticks ? (uint64_t)((double)(e->ticks - t->start_ticks) * ns_per_tick) : 0;
+                (*count)++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&ms__mon.ring_lock);
+    return out;
+}
+
+#else /* MEMSCOPE_NO_MONITOR: snapshots say unavailable, never a silent 0 */
+
+static void ms__mon_process_init(void) {}
+static void ms__mon_fork_prepare(void) {}
+static void ms__mon_fork_parent(void) {}
+static void ms__mon_fork_child(void) {}
+static void ms__mon_at_exit(void) {}
+static void ms__mon_final_sample(memscope_tracker *t) { (void)t; }
+static void ms__mon_release(memscope_tracker *t) { (void)t; }
+
+MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t) { return t; }
+MEMSCOPE_DEF memscope_monitor_config memscope_monitor_default(void) {
+    memscope_monitor_config c = {MS__MON_DEFAULT_INTERVAL_MS, MS__MON_DEFAULT_GPU_MS, MS__MON_DEFAULT_SNAPSHOTS};
+    return c;
+}
+MEMSCOPE_DEF memscope_monitor_config memscope_get_monitor_config(void) { return memscope_monitor_default(); }
+MEMSCOPE_DEF memscope_result memscope_set_monitor_config(memscope_monitor_config cfg) {
+    (void)cfg;
+    return MEMSCOPE_ERR_UNSUPPORTED;
+}
+MEMSCOPE_DEF memscope_monitor_stats memscope_get_monitor_stats(void) {
+    memscope_monitor_stats st;
+    memset(&st, 0, sizeof st);
+    return st;
+}
 MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t) {
     memscope_system_snapshot s;
     memset(&s, 0, sizeof s);
     (void)t;
     s.timestamp = ms__unix_ms();
-    s.available = 0;
     return s;
 }
-
-static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count) {
+static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count, uint64_t *dropped) {
     (void)t;
     *count = 0;
+    *dropped = 0;
     return NULL;
 }
+#endif /* MEMSCOPE_NO_MONITOR */
 
 /* ==== >>export ==== */
 
@@ -2059,6 +3329,21 @@ static void ms__json_snapshot(ms__out *o, const memscope_system_snapshot *s) {
     ms__out_key(o, "gpu_memory_used"); ms__out_u64(o, s->gpu_memory_used);
     ms__out_key(o, "gpu_memory_total"); ms__out_u64(o, s->gpu_memory_total);
     ms__out_key(o, "available"); ms__out_u64(o, s->available);
+    ms__out_key(o, "elapsed_ns"); ms__out_u64(o, s->elapsed_ns);
+    ms__out_key(o, "system_cpu_percent"); ms__out_double(o, s->system_cpu_percent);
+    ms__out_key(o, "cpu_count"); ms__out_u64(o, s->cpu_count);
+    ms__out_key(o, "gpu_count"); ms__out_u64(o, s->gpu_count);
+    ms__out_key(o, "peak_rss_bytes"); ms__out_u64(o, s->peak_rss_bytes);
+    ms__out_key(o, "memory_limit_bytes"); ms__out_u64(o, s->memory_limit_bytes);
+    ms__out_key(o, "system_memory_total"); ms__out_u64(o, s->system_memory_total);
+    ms__out_key(o, "system_memory_available"); ms__out_u64(o, s->system_memory_available);
+    ms__out_key(o, "system_memory_used_percent"); ms__out_double(o, s->system_memory_used_percent);
+    ms__out_key(o, "minor_faults_per_sec"); ms__out_u64(o, s->minor_faults_per_sec);
+    ms__out_key(o, "major_faults_per_sec"); ms__out_u64(o, s->major_faults_per_sec);
+    ms__out_key(o, "disk_read_bytes"); ms__out_u64(o, s->disk_read_bytes);
+    ms__out_key(o, "disk_write_bytes"); ms__out_u64(o, s->disk_write_bytes);
+    ms__out_key(o, "network_rx_bytes"); ms__out_u64(o, s->network_rx_bytes);
+    ms__out_key(o, "network_tx_bytes"); ms__out_u64(o, s->network_tx_bytes);
     ms__out_lit(o, "}");
 }
 
@@ -2095,6 +3380,7 @@ static void ms__json_report(ms__out *o, memscope_tracker *t, const memscope_repo
     ms__out_key(o, "estimated_total_bytes"); ms__out_double(o, r->estimated_total_bytes);
     ms__out_key(o, "total_allocated_bytes"); ms__out_u64(o, r->total_allocated_bytes);
     ms__out_key(o, "dropped_events"); ms__out_u64(o, r->dropped_events);
+    ms__out_key(o, "dropped_snapshots"); ms__out_u64(o, r->dropped_snapshots);
     ms__out_key(o, "duration_sec"); ms__out_double(o, r->duration_sec);
     ms__out_key(o, "start_time_unix_ms"); ms__out_u64(o, t->start_unix_ms);
     memscope_sampling_config cfg = memscope_get_sampling(t);
@@ -2340,6 +3626,7 @@ static pthread_once_t ms__global_once = PTHREAD_ONCE_INIT;
 
 static void ms__auto_export_now(memscope_tracker *t) {
     if (!t->auto_export_path || atomic_exchange(&t->exported, 1)) return;
+    ms__mon_final_sample(t); /* the report ends with the state at its end */
     memscope_result r = memscope_export(t, t->auto_export_path);
     if (r != MEMSCOPE_OK) {
         int e = errno;
@@ -2362,20 +3649,26 @@ static void ms__at_exit(void) {
     pthread_mutex_unlock(&ms__auto_lock);
     memscope_tracker *g = atomic_exchange(&ms__global_tracker, NULL);
     if (g) memscope_destroy(g);
+    ms__mon_at_exit();
 }
 
 static void ms__fork_prepare(void) {
     pthread_mutex_lock(&ms__auto_lock);
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
+    ms__mon_fork_prepare();
 }
 static void ms__fork_parent(void) {
+    ms__mon_fork_parent();
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
     pthread_mutex_unlock(&ms__auto_lock);
 }
 static void ms__fork_child(void) {
-    ms__fork_parent();
+    ms__mon_fork_child();
+    pthread_mutex_unlock(&ms__clock_lock);
+    pthread_mutex_unlock(&ms__site_lock);
+    pthread_mutex_unlock(&ms__auto_lock);
     ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
     ms__membarrier_register();
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
@@ -2383,6 +3676,7 @@ static void ms__fork_child(void) {
 
 static void ms__process_init(void) {
     ms__clock_init();
+    ms__mon_process_init();
     ms__membarrier_register();
     atexit(ms__at_exit);
     pthread_atfork(ms__fork_prepare, ms__fork_parent, ms__fork_child);
@@ -2510,6 +3804,7 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
         ms__auto_export_now(t);
         MEMSCOPE_FREE(t->auto_export_path);
     }
+    ms__mon_release(t);
     ms__thread *th = atomic_load(&t->threads);
     while (th) {
         ms__thread *next = atomic_load(&th->next);
