@@ -1,4 +1,4 @@
-/* memscope.h - v0.1.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.2.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -21,7 +21,7 @@
      >>recorder    per-thread event buffers, the live-allocation table, counters
      >>stacks      call-stack capture and interning
      >>analysis    stats, report, hotspots, per-thread stats, peak
-     >>monitor     system metrics (not in this version: snapshots say unavailable)
+     >>monitor     /proc and /sys parsers, the monitor thread, the snapshot ring
      >>export      JSON writer, atomic file replace
      >>reader      binary loader (not in this version)
      >>lifecycle   trackers, global tracker, exit hook, fork handling
@@ -73,7 +73,9 @@
      memscope_memory_stats  memscope_stats(t);       allocates nothing
      memscope_event        *memscope_events(t, &count);   time order; free() the array
      size_t                 memscope_stack_frames(t, stack_id, frames, max);
-     memscope_system_snapshot memscope_current_system_snapshot(t);
+     memscope_system_snapshot memscope_current_system_snapshot(t);   loads only
+     memscope_result memscope_set_monitor_config(cfg);  interval, GPU interval, ring size
+     memscope_monitor_stats memscope_get_monitor_stats(void);  the monitor's own cost
      memscope_result memscope_export_json / _html / _binary / memscope_export(t, path);
      const char *memscope_result_string(memscope_result r);
      const char *memscope_version_string(void);
@@ -89,10 +91,15 @@
        static functions (and functions inlined into their callers) stay unnamed,
        their frames carry the module and offset. Code without frame pointers ends
        the walk.
-     - Not in this version: the system monitor (snapshots carry available = 0),
-       HTML and binary export (MEMSCOPE_ERR_UNSUPPORTED).
+     - System monitor: one thread per process, Linux /proc and /sys only; GPUs
+       through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
+       machine cannot provide has its bit clear in snapshot.available.
+     - Not in this version: HTML and binary export (MEMSCOPE_ERR_UNSUPPORTED).
 
    REVISION HISTORY
+     0.2.0  system monitor: CPU, RSS, memory % against the cgroup limit, threads,
+            disk and network rates, GPU (NVML, amdgpu), system CPU and memory,
+            page faults; snapshot ring in reports and JSON.
      0.1.0  tracker, TRACK macros, hash sampling, lock-free per-thread recording,
             call stacks, analysis, JSON export, auto-export.
 
@@ -104,9 +111,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 1
+#define MEMSCOPE_VERSION_MINOR 2
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.1.0"
+#define MEMSCOPE_VERSION_STRING "0.2.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */

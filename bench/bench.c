@@ -126,6 +126,61 @@ static double time_skipped_track(void) {
     return (best - base) * 1e9 / (double)n;
 }
 
+/* The system monitor: its thread's own CPU time per second of wall time, in steady state
+   (after the first sample, which opens the files and looks for GPUs). */
+typedef struct monitor_cost { double startup_us, pct_core, per_sample_us, seconds; uint64_t samples; } monitor_cost;
+
+static void wait_monitor_samples(uint64_t n) {
+    uint64_t s0 = memscope_get_monitor_stats().samples;
+    while (memscope_get_monitor_stats().samples < s0 + n) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static monitor_cost time_monitor(double seconds) {
+    monitor_cost c;
+    memset(&c, 0, sizeof c);
+    memscope_set_monitor_config(memscope_monitor_default());
+    memscope_tracker *t = memscope_with_system_monitoring(memscope_new());
+    wait_monitor_samples(1);
+    memscope_monitor_stats a = memscope_get_monitor_stats();
+    double t0 = now_s();
+    c.startup_us = (double)a.cpu_time_ns / 1e3;
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    nanosleep(&ts, NULL);
+    memscope_monitor_stats b = memscope_get_monitor_stats();
+    c.seconds = now_s() - t0;
+    c.samples = b.samples - a.samples;
+    c.pct_core = (double)(b.cpu_time_ns - a.cpu_time_ns) / 1e9 / c.seconds * 100.0;
+    c.per_sample_us = c.samples ? (double)(b.cpu_time_ns - a.cpu_time_ns) / 1e3 / (double)c.samples : 0;
+    memscope_destroy(t);
+    return c;
+}
+
+/* TRACK+UNTRACK pair cost with the monitor off and on, interleaved, best of REPS each. */
+static void time_track_monitor(uint32_t interval_ms, double *off, double *on) {
+    double best_off = 1e30, best_on = 1e30;
+    memscope_monitor_config cfg = memscope_monitor_default();
+    cfg.interval_ms = interval_ms;
+    memscope_set_monitor_config(cfg);
+    for (int r = 0; r < REPS; r++) {
+        for (int m = 0; m < 2; m++) {
+            memscope_tracker *t = fresh(1.0, 0, 0, 2 * g_pairs + 65536);
+            if (m) { memscope_with_system_monitoring(t); wait_monitor_samples(1); }
+            double t0 = now_s();
+            tracked_loop(t, g_pairs);
+            double dt = now_s() - t0;
+            memscope_destroy(t);
+            if (m && dt < best_on) best_on = dt;
+            if (!m && dt < best_off) best_off = dt;
+        }
+    }
+    memscope_set_monitor_config(memscope_monitor_default());
+    *off = best_off * 1e9 / (double)g_pairs;
+    *on = best_on * 1e9 / (double)g_pairs;
+}
+
 /* Throughput (pairs/s over all threads) of n threads running the loop at once. */
 static double throughput(int nthreads, int tracked) {
     double best = 0;
@@ -238,6 +293,18 @@ int main(int argc, char **argv) {
     printf("retained event: %zu-byte record, %.3f bytes per event with the 64-byte header of each chunk\n\n",
            sizeof(ms__event), bytes_per_event);
 
+    monitor_cost mc = time_monitor(3.0);
+    double mon_off, mon_on, mon_off10, mon_on10;
+    time_track_monitor(100, &mon_off, &mon_on);
+    time_track_monitor(10, &mon_off10, &mon_on10);
+    printf("system monitor at 100 ms: %.3f %% of one core (%.1f us of CPU per sample, %llu samples in %.2f s); "
+           "first sample (opens files, looks for GPUs): %.0f us\n", mc.pct_core, mc.per_sample_us,
+           (unsigned long long)mc.samples, mc.seconds, mc.startup_us);
+    printf("\n| TRACK+UNTRACK pair, rate 1.0 | monitor off ns/pair | monitor on ns/pair | on/off |\n");
+    printf("|------------------------------|--------------------:|-------------------:|-------:|\n");
+    printf("| monitor every 100 ms         | %19.2f | %18.2f | %6.3f |\n", mon_off, mon_on, mon_on / mon_off);
+    printf("| monitor every 10 ms          | %19.2f | %18.2f | %6.3f |\n\n", mon_off10, mon_on10, mon_on10 / mon_off10);
+
     printf("| budget (DESIGN.md)                                   | measured           | budget      | status |\n");
     printf("|------------------------------------------------------|--------------------|-------------|--------|\n");
     budget_row("TRACK+UNTRACK pair added, rate 1.0, 1 thread", r100 - base, "ns", 20, 1);
@@ -246,5 +313,7 @@ int main(int argc, char **argv) {
     budget_row("thread scaling tracked/plain (worst of 2..N)", worst_rel, "x", 0.85, 0);
     budget_row("retained event record", (double)sizeof(ms__event), "bytes", 32, 1);
     budget_row("JSON export", (double)events / dt / 1e6, "M ev/s", 2, 0);
+    budget_row("monitor thread CPU at 100 ms", mc.pct_core, "% core", 0.5, 1);
+    budget_row("TRACK pair, monitor on / off (100 ms)", mon_on / mon_off, "x", 1.05, 1);
     return 0;
 }

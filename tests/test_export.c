@@ -60,7 +60,7 @@ static void test_json_has_exact_report_values(void **state) {
     assert_int_equal(memscope_export_json(t, path), MEMSCOPE_OK);
 
     assert_json(path, "d['format'] == 'memscope'", "d['version'] == 1",
-                "d['generator'] == 'memscope.h 0.1.0'", "d['total_allocations'] == 2",
+                "d['generator'] == 'memscope.h " MEMSCOPE_VERSION_STRING "'", "d['total_allocations'] == 2",
                 "d['total_deallocations'] == 1", "d['active_allocations'] == 1",
                 "d['peak_memory_bytes'] == 150", "d['current_memory_bytes'] == 50",
                 "d['total_allocated_bytes'] == 150", "d['sample_rate'] == 1.0",
