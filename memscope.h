@@ -2800,18 +2800,24 @@ static void *ms__mon_main(void *arg) {
     (void)arg;
     uint64_t next = ms__mono_ns();
     for (;;) {
+        uint64_t started = ms__mono_ns();
         ms__mon_sample();
         struct timespec tc;
         if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tc) == 0)
             MS__STORE(&ms__mon.cpu_ns, (uint64_t)tc.tv_sec * 1000000000u + (uint64_t)tc.tv_nsec);
         pthread_mutex_lock(&ms__mon.wait_lock);
-        uint64_t step = (uint64_t)ms__mon.interval_ms * 1000000u;
-        next += step;
-        uint64_t now = ms__mono_ns();
-        if (next <= now) next = now + step / 2; /* fell behind: do not burst to catch up */
-        struct timespec dl = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
-        while (!ms__mon.stop && ms__mono_ns() < next)
-            if (pthread_cond_timedwait(&ms__mon.wake, &ms__mon.wait_lock, &dl) == ETIMEDOUT) break;
+        uint32_t cur = ms__mon.interval_ms;
+        next += (uint64_t)cur * 1000000u; /* a fixed schedule: wake-up delays do not add up */
+        if (next <= ms__mono_ns()) next = started + (uint64_t)cur * 1000000u; /* fell behind */
+        while (!ms__mon.stop) {
+            if (ms__mon.interval_ms != cur) { /* reconfigured while asleep */
+                cur = ms__mon.interval_ms;
+                next = started + (uint64_t)cur * 1000000u;
+            }
+            if (ms__mono_ns() >= next) break;
+            struct timespec dl = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
+            pthread_cond_timedwait(&ms__mon.wake, &ms__mon.wait_lock, &dl);
+        }
         int stop = ms__mon.stop;
         pthread_mutex_unlock(&ms__mon.wait_lock);
         if (stop) break;
@@ -3735,6 +3741,8 @@ static void ms__global_create(void) {
         path[n] = 0;
         memscope_with_auto_export(t, path);
     }
+    const char *mon = getenv("MEMSCOPE_MONITOR");
+    if (t && mon && strcmp(mon, "1") == 0) memscope_with_system_monitoring(t);
     atomic_store(&ms__global_tracker, t);
 }
 

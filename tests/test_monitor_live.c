@@ -605,7 +605,9 @@ static void test_auto_export_takes_closing_sample(void **state) {
     char path[MST_PATH_MAX];
     mst_out_path(path, sizeof path, "auto", "closing.json");
     memscope_tracker *t = memscope_with_auto_export(memscope_with_system_monitoring(memscope_new()), path);
-    wait_samples(0);
+    double limit = now_s() + 10;
+    while (memscope_current_system_snapshot(t).available == 0) /* the first sample, no more */
+        if (now_s() > limit) fail_msg("no first sample in 10 s");
     struct timespec ts = {0, 30000000};
     nanosleep(&ts, NULL);
     memscope_destroy(t);
@@ -616,6 +618,44 @@ static void test_auto_export_takes_closing_sample(void **state) {
     assert_int_equal(mst_json_check(path, checks, 2), 0);
     assert_false(memscope_get_monitor_stats().running);
     set_interval(100);
+}
+
+/* Reconfiguring a sleeping monitor takes effect at once, not after its old interval. */
+static void test_interval_change_applies_while_asleep(void **state) {
+    (void)state;
+    memscope_tracker *t = monitored(2000);
+    double t0 = now_s();
+    set_interval(10);
+    wait_samples(3);
+    double dt = now_s() - t0;
+    print_message("3 samples %.0f ms after switching from 2000 ms to 10 ms\n", dt * 1000);
+    assert_true(dt < 1.0);
+    memscope_destroy(t);
+    set_interval(100);
+}
+
+/* MEMSCOPE_MONITOR=1 turns the monitor on for memscope_global(). */
+static void test_global_tracker_env_monitor(void **state) {
+    (void)state;
+    fflush(stdout);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("MEMSCOPE_MONITOR", "1", 1);
+        memscope_tracker *g = memscope_global();
+        int rc = 0;
+        if (!g || !memscope_get_monitor_stats().running) rc = 1;
+        uint64_t s0 = memscope_get_monitor_stats().samples;
+        double limit = now_s() + 10;
+        while (!rc && memscope_get_monitor_stats().samples < s0 + 2)
+            if (now_s() > limit) rc = 2;
+        if (!rc && !(memscope_current_system_snapshot(g).available & MEMSCOPE_METRIC_MEMORY)) rc = 3;
+        _exit(rc);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 int main(void) {
@@ -631,6 +671,8 @@ int main(void) {
         cmocka_unit_test(test_fork_child_gets_its_own_monitor),
         cmocka_unit_test(test_ring_bound_counts_dropped),
         cmocka_unit_test(test_auto_export_takes_closing_sample),
+        cmocka_unit_test(test_interval_change_applies_while_asleep),
+        cmocka_unit_test(test_global_tracker_env_monitor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
