@@ -1971,8 +1971,10 @@ static int ms__find_key(const char *b, size_t n, const char *key, uint64_t *v) {
         const char *le = nl ? nl : end;
         if ((size_t)(le - line) > kl && memcmp(line, key, kl) == 0 && line[kl] == ':') {
             const char *p = line + kl + 1;
-            if (!ms__scan_u64(&p, le, v)) return 0;
+            uint64_t x;
+            if (!ms__scan_u64(&p, le, &x)) return 0;
             if (p == le && !nl) return 0; /* cut inside the number */
+            *v = x;
             return 1;
         }
         line = nl ? nl + 1 : end;
@@ -2008,6 +2010,7 @@ static int ms__parse_netdev_list(const char *b, size_t n, ms__netif *list, size_
         for (const char *q = line; q < le; q++) if (*q == ':') colon = q;
         if (!colon) {
             if (le > line && memchr(line, '|', (size_t)(le - line))) saw_header = 1;
+            else if (!nl && le > line) return 0; /* cut before an interface's colon */
         } else {
             const char *ns = line, *ne = colon;
             while (ns < ne && ms__is_space(*ns)) ns++;
@@ -2113,7 +2116,7 @@ static int ms__parse_cgroup_limit(const char *b, size_t n, uint64_t *limit) {
     }
     uint64_t v;
     if (!ms__scan_u64(&p, end, &v)) return 0;
-    if (p < end && !ms__is_space(*p)) return 0;
+    if (p >= end || !ms__is_space(*p)) return 0; /* the kernel ends it with a newline */
     *limit = v >= ((uint64_t)1 << 62) ? UINT64_MAX : v;
     return 1;
 }
@@ -2217,7 +2220,8 @@ static int ms__parse_self_cgroup(const char *b, size_t n, char *v2, size_t v2cap
 
 /* The limit files to read, innermost first: the process's cgroup and every ancestor
    up to the mount point (a parent's limit also binds its children). prefix is "" in
-   production and a fake root in tests. Returns how many paths were written. */
+   production and a fake root in tests. Returns how many paths were written; a tree
+   deeper than max keeps its innermost and outermost levels (where limits are set). */
 #define MS__CG_MAX_FILES 16
 #define MS__PATH_MAX 1024
 static int ms__cgroup_limit_files(const char *prefix, const ms__cg_mount *m, const char *cg_path,
@@ -2234,11 +2238,16 @@ static int ms__cgroup_limit_files(const char *prefix, const ms__cg_mount *m, con
     size_t base = strlen(prefix) + strlen(m->point);
     size_t len = (size_t)w;
     while (len > base && dir[len - 1] == '/') dir[--len] = 0;
+    int levels = 1;
+    for (size_t i = base; i < len; i++)
+        if (dir[i] == '/' && i + 1 < len && dir[i + 1] != '/') levels++;
     int k = 0;
-    for (;;) {
+    for (int level = 0;; level++) {
         if (k >= max) break;
-        w = snprintf(out[k], MS__PATH_MAX, "%s/%s", dir, file);
-        if (w > 0 && (size_t)w < MS__PATH_MAX) k++;
+        if (levels <= max || level < max / 2 || level >= levels - (max - max / 2)) {
+            w = snprintf(out[k], MS__PATH_MAX, "%s/%s", dir, file);
+            if (w > 0 && (size_t)w < MS__PATH_MAX) k++;
+        }
         if (len <= base) break;
         while (len > base && dir[len - 1] != '/') len--; /* up one level */
         while (len > base && dir[len - 1] == '/') len--;
@@ -2251,7 +2260,8 @@ static int ms__cgroup_limit_files(const char *prefix, const ms__cg_mount *m, con
    re-baselines: rate 0 and no bytes added to the totals. */
 static uint64_t ms__rate(uint64_t prev, uint64_t cur, uint64_t dt_ns) {
     if (cur < prev || dt_ns == 0) return 0;
-    return (uint64_t)((double)(cur - prev) * 1e9 / (double)dt_ns + 0.5);
+    double r = (double)(cur - prev) * 1e9 / (double)dt_ns + 0.5;
+    return r >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)r;
 }
 
 #include <dirent.h>
@@ -2518,12 +2528,18 @@ static void ms__mon_open_files(void) {
         if (m2 && files && p2) {
             ms__parse_mountinfo(mi.buf, mi.len, &m2[0], &m2[1]);
             int got = ms__parse_self_cgroup(cg.buf, cg.len, p2, MS__PATH_MAX, p2 + MS__PATH_MAX, MS__PATH_MAX);
-            int nf = 0;
-            if (got & 1) nf = ms__cgroup_limit_files("", &m2[0], p2, "memory.max", files, MS__CG_MAX_FILES);
-            if (nf == 0 && (got & 2))
-                nf = ms__cgroup_limit_files("", &m2[1], p2 + MS__PATH_MAX, "memory.limit_in_bytes", files, MS__CG_MAX_FILES);
-            for (int i = 0; i < nf; i++)
-                if (ms__pfile_open(&ms__mon.cg[ms__mon.ncg], files[i])) ms__mon.ncg++;
+            /* v2 first; on a hybrid host the unified mount has no memory controller (no
+               memory.max opens), so the v1 chain decides */
+            if (got & 1) {
+                int nf = ms__cgroup_limit_files("", &m2[0], p2, "memory.max", files, MS__CG_MAX_FILES);
+                for (int i = 0; i < nf; i++)
+                    if (ms__pfile_open(&ms__mon.cg[ms__mon.ncg], files[i])) ms__mon.ncg++;
+            }
+            if (ms__mon.ncg == 0 && (got & 2)) {
+                int nf = ms__cgroup_limit_files("", &m2[1], p2 + MS__PATH_MAX, "memory.limit_in_bytes", files, MS__CG_MAX_FILES);
+                for (int i = 0; i < nf; i++)
+                    if (ms__pfile_open(&ms__mon.cg[ms__mon.ncg], files[i])) ms__mon.ncg++;
+            }
         }
         MEMSCOPE_FREE(m2);
         MEMSCOPE_FREE(files);
