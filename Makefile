@@ -102,16 +102,22 @@ define run_tests
 	done
 endef
 
-unit: $(addprefix $(B)/tests/,$(TESTS))
+# A stand-in libnvidia-ml.so.1 for the NVML path of the monitor (tests/test_monitor_gpu.c).
+FAKE_NVML := $(B)/fake-nvml/libnvidia-ml.so.1
+$(FAKE_NVML): tests/gpu/fake_nvml.c
+	@mkdir -p $(B)/fake-nvml
+	$(CC) -std=c11 -O1 -Wall -Wextra -Werror -shared -fPIC $< -o $@
+
+unit: $(addprefix $(B)/tests/,$(TESTS)) $(FAKE_NVML)
 	$(call run_tests,tests,$(TESTS),)
 
 unit-clang:
 	@if [ -n "$(HAVE_CLANG)" ]; then $(MAKE) --no-print-directory unit-clang-run; \
 	 else echo "clang not found: clang build of the tests skipped"; fi
-unit-clang-run: $(addprefix $(B)/tests-clang/,$(TESTS))
+unit-clang-run: $(addprefix $(B)/tests-clang/,$(TESTS)) $(FAKE_NVML)
 	$(call run_tests,tests-clang,$(TESTS),)
 
-sanitize: $(addprefix $(B)/tests-san/,$(TESTS))
+sanitize: $(addprefix $(B)/tests-san/,$(TESTS)) $(FAKE_NVML)
 	$(call run_tests,tests-san,$(TESTS),ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1)
 
 # TSan needs a fixed memory layout on kernels with high mmap randomisation.

@@ -236,7 +236,7 @@ typedef struct memscope_system_snapshot {
                                         (the clock of memscope_event.timestamp_ns) */
     double   system_cpu_percent;     /* whole machine: busy / all CPU time * 100 (/proc/stat);
                                         100 = every CPU busy */
-    uint32_t cpu_count;              /* CPUs this process may run on (its affinity mask) */
+    uint32_t cpu_count;              /* CPUs the process may run on (main thread affinity) */
     uint32_t gpu_count;              /* GPUs seen (NVML and amdgpu); 0 = none */
     uint64_t peak_rss_bytes;         /* this process: highest RSS so far (getrusage) */
     uint64_t memory_limit_bytes;     /* denominator of memory_usage_percent */
@@ -2355,6 +2355,7 @@ static struct {
     size_t net_np, net_cap;
     int prev_ok_cpu, prev_ok_io, prev_ok_net, prev_ok_faults, prev_ok_sys;
     uint64_t tot_rd, tot_wr, tot_rx, tot_tx;
+    uint64_t max_rss;             /* highest RSS this monitor read */
     /* GPUs */
     void *nvml_lib;
     int nvml_state;               /* 0 not tried, 1 ready, -1 unavailable */
@@ -2547,6 +2548,11 @@ static void ms__mon_open_files(void) {
     }
     ms__pfile_close(&mi, 1);
     ms__pfile_close(&cg, 1);
+    for (unsigned i = 0; i < ms__mon.n_amd; i++) { /* left by a fork: fds closed, buffers kept */
+        ms__pfile_close(&ms__mon.amd[i].busy, 1);
+        ms__pfile_close(&ms__mon.amd[i].used, 1);
+        ms__pfile_close(&ms__mon.amd[i].total, 1);
+    }
     ms__mon.n_amd = ms__amd_scan("/sys/class/drm", ms__mon.amd, MS__MAX_GPUS);
     ms__mon.have_prev = 0;
     ms__mon.opened = 1;
@@ -2561,7 +2567,7 @@ static void ms__mon_close_files(int free_bufs) {
         ms__pfile_close(&ms__mon.amd[i].total, free_bufs);
     }
     ms__mon.ncg = 0;
-    ms__mon.n_amd = 0;
+    if (free_bufs) ms__mon.n_amd = 0; /* else the buffers stay listed, freed at the next open */
     ms__mon.opened = 0;
     ms__mon.net_np = 0;
     if (free_bufs) {
@@ -2575,7 +2581,7 @@ static void ms__mon_close_files(int free_bufs) {
 static uint32_t ms__cpu_count(void) {
     uint64_t mask[64];
     memset(mask, 0, sizeof mask);
-    long r = syscall(SYS_sched_getaffinity, 0, sizeof mask, mask);
+    long r = syscall(SYS_sched_getaffinity, (long)getpid(), sizeof mask, mask); /* the main thread's */
     if (r <= 0) return 0;
     uint32_t n = 0;
     for (long i = 0; i < r / 8 && i < 64; i++) n += (uint32_t)__builtin_popcountll(mask[i]);
@@ -2637,7 +2643,7 @@ static void ms__mon_sample_locked(void) {
     ms__snap_entry e;
     memset(&e, 0, sizeof e);
     memscope_system_snapshot *s = &e.s;
-    struct timespec cts;
+    struct timespec cts = {0, 0};
     int cpu_ok = clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cts) == 0;
     uint64_t cpu_ns = (uint64_t)cts.tv_sec * 1000000000u + (uint64_t)cts.tv_nsec;
     e.mono_ns = ms__mono_ns();
@@ -2683,8 +2689,10 @@ static void ms__mon_sample_locked(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0) {
         s->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
-        if ((s->available & MEMSCOPE_METRIC_MEMORY) && s->memory_usage_bytes > s->peak_rss_bytes)
-            s->peak_rss_bytes = s->memory_usage_bytes; /* the kernel updates its mark lazily */
+        if ((s->available & MEMSCOPE_METRIC_MEMORY) && s->memory_usage_bytes > ms__mon.max_rss)
+            ms__mon.max_rss = s->memory_usage_bytes;
+        if (ms__mon.max_rss > s->peak_rss_bytes)
+            s->peak_rss_bytes = ms__mon.max_rss; /* the kernel's mark lags the exact statm RSS */
         s->available |= MEMSCOPE_METRIC_PEAK_RSS;
     }
 
@@ -2702,7 +2710,7 @@ static void ms__mon_sample_locked(void) {
         uint64_t limit = mtotal;
         for (int i = 0; i < ms__mon.ncg; i++) {
             uint64_t l;
-            if (ms__pfile_read(&ms__mon.cg[i]) && ms__parse_cgroup_limit(ms__mon.cg[i].buf, ms__mon.cg[i].len, &l) && l < limit)
+            if (ms__pfile_read(&ms__mon.cg[i]) && ms__parse_cgroup_limit(ms__mon.cg[i].buf, ms__mon.cg[i].len, &l) && l > 0 && l < limit)
                 limit = l;
         }
         s->memory_limit_bytes = limit;
@@ -2881,7 +2889,8 @@ static void ms__mon_stop_locked(void) {
     ms__nvml_close();
     ms__mon.gpu_last_mono = 0;
     ms__mon.gpu_avail = 0;
-    ms__mon.have_prev = 0;
+    ms__mon.have_prev = 0; /* a restart begins with a baseline and fresh totals */
+    ms__mon.tot_rd = ms__mon.tot_wr = ms__mon.tot_rx = ms__mon.tot_tx = 0;
     pthread_mutex_unlock(&ms__mon.sample_lock);
 }
 
@@ -2920,7 +2929,11 @@ static void ms__mon_fork_child(void) {
     ms__mon.have_prev = 0;           /* the child's CPU clock starts at 0: new baseline */
     ms__mon.tot_rd = ms__mon.tot_wr = ms__mon.tot_rx = ms__mon.tot_tx = 0;
     atomic_store(&ms__mon.latest_seq, 0); /* no current snapshot until the child samples */
-    atomic_store(&ms__mon.cpu_ns, 0);
+    atomic_store(&ms__mon.cpu_ns, 0);     /* the statistics are this process's */
+    atomic_store(&ms__mon.samples, 0);
+    atomic_store(&ms__mon.dropped, 0);
+    atomic_store(&ms__mon.last_sample_ns, 0);
+    ms__mon.max_rss = 0;
     if (ms__mon.running) {
         ms__mon.running = 0;
         atomic_store(&ms__mon.restart_pending, ms__mon.users > 0);
@@ -2990,10 +3003,11 @@ MEMSCOPE_DEF memscope_monitor_config memscope_get_monitor_config(void) {
     return c;
 }
 
-/* Takes effect at the thread's next sleep. A smaller ring keeps the newest snapshots. */
+/* Takes effect at once, also for a sleeping monitor. A smaller ring keeps the newest
+   snapshots (the others count as dropped). */
 MEMSCOPE_DEF memscope_result memscope_set_monitor_config(memscope_monitor_config cfg) {
     if (cfg.interval_ms < 10 || cfg.interval_ms > 3600000u || cfg.gpu_interval_ms < 500 ||
-        cfg.gpu_interval_ms > 3600000u || cfg.max_snapshots == 0 || cfg.max_snapshots > ((size_t)1 << 32))
+        cfg.gpu_interval_ms > 3600000u || cfg.max_snapshots == 0 || (uint64_t)cfg.max_snapshots > ((uint64_t)1 << 32))
         return MEMSCOPE_ERR_INVALID_ARG;
     ms__ensure_process_init();
     pthread_mutex_lock(&ms__mon.control);
