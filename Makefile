@@ -26,14 +26,24 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
-.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix \
+.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed \
         run-examples bench install uninstall clean
 
 all: check-lib examples
 
+# ---- the dashboard page (tools/dashboard/) embedded into memscope.h ----
+DASHBOARD := tools/dashboard/shell.html tools/dashboard/style.css tools/dashboard/app.js
+embed: $(B)/.embed-ok
+$(B)/.embed-ok: $(DASHBOARD) tools/embed_dashboard.py
+	@mkdir -p $(B)
+	python3 tools/embed_dashboard.py
+	@touch $@
+check-embed:
+	@python3 tools/embed_dashboard.py --check
+
 # ---- the library itself, strict, with both compilers ----
 check-lib: $(B)/.lib-ok
-$(B)/.lib-ok: memscope.h memscope.c
+$(B)/.lib-ok: $(B)/.embed-ok memscope.h memscope.c
 	@mkdir -p $(B)
 	$(CC) $(STRICT) -O2 -I. -c memscope.c -o $(B)/memscope.o
 	@if [ -n "$(HAVE_CLANG)" ]; then echo "$(CLANG) $(STRICT) -O2 -c memscope.c"; \
@@ -57,7 +67,7 @@ demo: $(B)/examples/leaky_cache
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory unit matrix run-examples sanitize tsan unit-clang
+	@$(MAKE) --no-print-directory check-embed unit matrix run-examples sanitize tsan unit-clang
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -141,7 +151,7 @@ matrix:
 	    $$cc $(STRICT) -I. tests/matrix/$$f.c -o $(B)/matrix/$$f $(LIBS); $(B)/matrix/$$f >/dev/null; \
 	    echo "   $$f: ok"; \
 	  done; \
-	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES; do \
+	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES; do \
 	    $$cc $(STRICT) -D$$opt -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
 	  done; \
 	  for f in fail_nonpointer fail_partial_alloc; do \

@@ -35,6 +35,7 @@
        MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
        MEMSCOPE_NO_MONITOR      compile out the system monitor
        MEMSCOPE_NO_JSON         compile out the JSON writer (returns UNSUPPORTED)
+       MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
        MEMSCOPE_NO_STACKS       compile out call-stack capture
      Set before every #include of memscope.h (they change the macros):
        MEMSCOPE_NO_SHORT_NAMES  do not define TRACKER/TRACK/TRACK_SIZE/UNTRACK
@@ -2337,8 +2338,11 @@ static struct {
     pthread_cond_t wake;
     pthread_mutex_t sample_lock;  /* files, parser buffers, previous values */
     pthread_mutex_t ring_lock;    /* the ring */
+    pthread_mutex_t gpu_lock;     /* NVML and amdgpu state; never held across fork prepare */
     pthread_t thread;
-    int running, stop, opened;
+    int running, stop, opened, shut;
+    int sampling_on;              /* (sample_lock) the monitor runs: a closing sample may be taken */
+    int gpu_opened;               /* (gpu_lock) amdgpu files scanned */
     unsigned users;               /* trackers with monitoring on */
     uint32_t interval_ms, gpu_interval_ms;
     size_t capacity;
@@ -2382,7 +2386,7 @@ static struct {
 } ms__mon = {
     .control = PTHREAD_MUTEX_INITIALIZER, .wait_lock = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER, .sample_lock = PTHREAD_MUTEX_INITIALIZER,
-    .ring_lock = PTHREAD_MUTEX_INITIALIZER,
+    .ring_lock = PTHREAD_MUTEX_INITIALIZER, .gpu_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 static void ms__mon_cond_init(void) {
@@ -2509,6 +2513,37 @@ static void ms__gpu_read(ms__amd_gpu *amd, unsigned n_amd, uint32_t *avail, doub
     if (mn) { *avail |= MEMSCOPE_METRIC_GPU_MEMORY; *used = us; *total = ts; }
 }
 
+/* gpu_lock held. A forked child keeps its amdgpu buffers listed (fds closed) until here. */
+static void ms__gpu_close(int free_bufs) {
+    for (unsigned i = 0; i < ms__mon.n_amd; i++) {
+        ms__pfile_close(&ms__mon.amd[i].busy, free_bufs);
+        ms__pfile_close(&ms__mon.amd[i].used, free_bufs);
+        ms__pfile_close(&ms__mon.amd[i].total, free_bufs);
+    }
+    if (free_bufs) ms__mon.n_amd = 0;
+    ms__mon.gpu_opened = 0;
+    ms__mon.gpu_last_mono = 0;
+    ms__mon.gpu_avail = 0;
+}
+
+/* The monitor thread polls the GPUs before each sample, outside sample_lock: NVML calls can
+   be slow, and a fork must not wait for them (nor meet NVML's own fork handlers). */
+static void ms__mon_gpu_poll(void) {
+    pthread_mutex_lock(&ms__mon.gpu_lock);
+    if (!ms__mon.gpu_opened) {
+        ms__gpu_close(1);
+        ms__mon.n_amd = ms__amd_scan("/sys/class/drm", ms__mon.amd, MS__MAX_GPUS);
+        ms__mon.gpu_opened = 1;
+    }
+    if (ms__mon.nvml_state == 0) ms__nvml_open();
+    uint64_t now = ms__mono_ns();
+    if (!ms__mon.gpu_last_mono || now - ms__mon.gpu_last_mono >= (uint64_t)ms__mon.gpu_interval_ms * 1000000u) {
+        ms__gpu_read(ms__mon.amd, ms__mon.n_amd, &ms__mon.gpu_avail, &ms__mon.gpu_usage, &ms__mon.gpu_used, &ms__mon.gpu_total);
+        ms__mon.gpu_last_mono = now;
+    }
+    pthread_mutex_unlock(&ms__mon.gpu_lock);
+}
+
 /* ---- opening and sampling ---- */
 
 static void ms__mon_open_files(void) {
@@ -2548,12 +2583,6 @@ static void ms__mon_open_files(void) {
     }
     ms__pfile_close(&mi, 1);
     ms__pfile_close(&cg, 1);
-    for (unsigned i = 0; i < ms__mon.n_amd; i++) { /* left by a fork: fds closed, buffers kept */
-        ms__pfile_close(&ms__mon.amd[i].busy, 1);
-        ms__pfile_close(&ms__mon.amd[i].used, 1);
-        ms__pfile_close(&ms__mon.amd[i].total, 1);
-    }
-    ms__mon.n_amd = ms__amd_scan("/sys/class/drm", ms__mon.amd, MS__MAX_GPUS);
     ms__mon.have_prev = 0;
     ms__mon.opened = 1;
 }
@@ -2561,13 +2590,7 @@ static void ms__mon_open_files(void) {
 static void ms__mon_close_files(int free_bufs) {
     for (int i = 0; i < MS__F_COUNT; i++) ms__pfile_close(&ms__mon.f[i], free_bufs);
     for (int i = 0; i < MS__CG_MAX_FILES; i++) ms__pfile_close(&ms__mon.cg[i], free_bufs);
-    for (unsigned i = 0; i < ms__mon.n_amd; i++) {
-        ms__pfile_close(&ms__mon.amd[i].busy, free_bufs);
-        ms__pfile_close(&ms__mon.amd[i].used, free_bufs);
-        ms__pfile_close(&ms__mon.amd[i].total, free_bufs);
-    }
     ms__mon.ncg = 0;
-    if (free_bufs) ms__mon.n_amd = 0; /* else the buffers stay listed, freed at the next open */
     ms__mon.opened = 0;
     ms__mon.net_np = 0;
     if (free_bufs) {
@@ -2579,12 +2602,12 @@ static void ms__mon_close_files(int free_bufs) {
 }
 
 static uint32_t ms__cpu_count(void) {
-    uint64_t mask[64];
+    unsigned char mask[512];
     memset(mask, 0, sizeof mask);
     long r = syscall(SYS_sched_getaffinity, (long)getpid(), sizeof mask, mask); /* the main thread's */
     if (r <= 0) return 0;
     uint32_t n = 0;
-    for (long i = 0; i < r / 8 && i < 64; i++) n += (uint32_t)__builtin_popcountll(mask[i]);
+    for (long i = 0; i < r && i < (long)sizeof mask; i++) n += (uint32_t)__builtin_popcount(mask[i]);
     return n;
 }
 
@@ -2599,7 +2622,9 @@ static void ms__ring_push(const ms__snap_entry *e) {
         size_t pos = (size_t)(ms__mon.head % ms__mon.ring_cap);
         ms__snap_entry **c = &ms__mon.chunks[pos / MS__MON_SNAP_CHUNK];
         if (!*c) *c = (ms__snap_entry *)ms__calloc(MS__MON_SNAP_CHUNK, sizeof **c);
-        if (*c) {
+        if (!*c) {
+            atomic_fetch_add(&ms__mon.dropped, 1); /* no memory for it: lost, and counted */
+        } else {
             if (ms__mon.head - ms__mon.tail >= ms__mon.ring_cap) {
                 ms__mon.tail++;
                 atomic_fetch_add(&ms__mon.dropped, 1);
@@ -2790,13 +2815,8 @@ static void ms__mon_sample_locked(void) {
     s->cpu_count = ms__cpu_count();
     if (s->cpu_count) s->available |= MEMSCOPE_METRIC_CPU_COUNT;
 
-    /* GPUs: NVML is slow to start and to query, so it is polled every gpu_interval_ms
-       and its last reading is carried in between. */
-    if (ms__mon.nvml_state == 0) ms__nvml_open();
-    if (!ms__mon.gpu_last_mono || e.mono_ns - ms__mon.gpu_last_mono >= (uint64_t)ms__mon.gpu_interval_ms * 1000000u) {
-        ms__gpu_read(ms__mon.amd, ms__mon.n_amd, &ms__mon.gpu_avail, &ms__mon.gpu_usage, &ms__mon.gpu_used, &ms__mon.gpu_total);
-        ms__mon.gpu_last_mono = e.mono_ns;
-    }
+    /* GPUs: the last poll (every gpu_interval_ms, see ms__mon_gpu_poll) */
+    pthread_mutex_lock(&ms__mon.gpu_lock);
     s->gpu_count = ms__mon.n_nvml + ms__mon.n_amd;
     if (ms__mon.gpu_avail & MEMSCOPE_METRIC_GPU_USAGE) s->gpu_usage_percent = ms__mon.gpu_usage;
     if (ms__mon.gpu_avail & MEMSCOPE_METRIC_GPU_MEMORY) {
@@ -2804,6 +2824,7 @@ static void ms__mon_sample_locked(void) {
         s->gpu_memory_total = ms__mon.gpu_total;
     }
     s->available |= ms__mon.gpu_avail;
+    pthread_mutex_unlock(&ms__mon.gpu_lock);
 
     ms__mon.have_prev = 1;
     ms__mon.prev_mono = e.mono_ns;
@@ -2825,6 +2846,7 @@ static void *ms__mon_main(void *arg) {
     uint64_t next = ms__mono_ns();
     for (;;) {
         uint64_t started = ms__mono_ns();
+        ms__mon_gpu_poll();
         ms__mon_sample();
         struct timespec tc;
         if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tc) == 0)
@@ -2852,6 +2874,7 @@ static void *ms__mon_main(void *arg) {
 /* control held. */
 static int ms__mon_start_locked(void) {
     if (ms__mon.running) return 1;
+    if (ms__mon.shut) return 0; /* the process is exiting */
     ms__mon.stop = 0;
     sigset_t all, old;
     sigfillset(&all);
@@ -2861,6 +2884,9 @@ static int ms__mon_start_locked(void) {
     if (rc != 0) return 0;
     pthread_setname_np(ms__mon.thread, "memscope-mon");
     ms__mon.running = 1;
+    pthread_mutex_lock(&ms__mon.sample_lock);
+    ms__mon.sampling_on = 1;
+    pthread_mutex_unlock(&ms__mon.sample_lock);
     return 1;
 }
 
@@ -2885,10 +2911,12 @@ static void ms__mon_stop_locked(void) {
         ms__mon.running = 0;
     }
     pthread_mutex_lock(&ms__mon.sample_lock);
+    ms__mon.sampling_on = 0;
     ms__mon_close_files(1);
+    pthread_mutex_lock(&ms__mon.gpu_lock);
+    ms__gpu_close(1);
     ms__nvml_close();
-    ms__mon.gpu_last_mono = 0;
-    ms__mon.gpu_avail = 0;
+    pthread_mutex_unlock(&ms__mon.gpu_lock);
     ms__mon.have_prev = 0; /* a restart begins with a baseline and fresh totals */
     ms__mon.tot_rd = ms__mon.tot_wr = ms__mon.tot_rx = ms__mon.tot_tx = 0;
     pthread_mutex_unlock(&ms__mon.sample_lock);
@@ -2920,12 +2948,15 @@ static void ms__mon_fork_child(void) {
     ms__mon_fork_parent();
     memset(&ms__mon.wake, 0, sizeof ms__mon.wake); /* it may list the parent's waiter */
     ms__mon_cond_init();
+    pthread_mutex_init(&ms__mon.gpu_lock, NULL); /* the parent's monitor may have held it */
     ms__mon_close_files(0);          /* close() only: async-signal-safe */
-    ms__mon.nvml_state = 0;          /* the parent's NVML session is not ours */
+    ms__gpu_close(0);
+    /* NVML is not fork-safe: the library stays loaded with the parent's session, so a child
+       has no NVIDIA metrics (amdgpu ones are re-read from the child's own files) */
+    ms__mon.nvml_state = -1;
     ms__mon.nvml_lib = NULL;
     ms__mon.n_nvml = 0;
-    ms__mon.gpu_last_mono = 0;
-    ms__mon.gpu_avail = 0;
+    ms__mon.sampling_on = 0;
     ms__mon.have_prev = 0;           /* the child's CPU clock starts at 0: new baseline */
     ms__mon.tot_rd = ms__mon.tot_wr = ms__mon.tot_rx = ms__mon.tot_tx = 0;
     atomic_store(&ms__mon.latest_seq, 0); /* no current snapshot until the child samples */
@@ -2944,6 +2975,7 @@ static void ms__mon_fork_child(void) {
    process tears down what it reads. */
 static void ms__mon_at_exit(void) {
     pthread_mutex_lock(&ms__mon.control);
+    ms__mon.shut = 1; /* no restart while the process exits */
     ms__mon_stop_locked();
     pthread_mutex_unlock(&ms__mon.control);
 }
@@ -2952,12 +2984,9 @@ static void ms__mon_at_exit(void) {
 static void ms__mon_final_sample(memscope_tracker *t) {
     if (!atomic_load(&t->monitoring)) return;
     ms__mon_check_fork();
-    pthread_mutex_lock(&ms__mon.control);
-    int running = ms__mon.running;
-    pthread_mutex_unlock(&ms__mon.control);
-    if (!running) return;
-    pthread_mutex_lock(&ms__mon.sample_lock);
-    if (!ms__mon.have_prev || ms__mono_ns() - ms__mon.prev_mono >= 10000000u) ms__mon_sample_locked();
+    pthread_mutex_lock(&ms__mon.sample_lock); /* sampling_on: the monitor was not stopped meanwhile */
+    if (ms__mon.sampling_on && (!ms__mon.have_prev || ms__mono_ns() - ms__mon.prev_mono >= 10000000u))
+        ms__mon_sample_locked();
     pthread_mutex_unlock(&ms__mon.sample_lock);
 }
 
@@ -3015,9 +3044,9 @@ MEMSCOPE_DEF memscope_result memscope_set_monitor_config(memscope_monitor_config
     ms__mon.interval_ms = cfg.interval_ms;
     pthread_cond_broadcast(&ms__mon.wake);
     pthread_mutex_unlock(&ms__mon.wait_lock);
-    pthread_mutex_lock(&ms__mon.sample_lock);
+    pthread_mutex_lock(&ms__mon.gpu_lock);
     ms__mon.gpu_interval_ms = cfg.gpu_interval_ms;
-    pthread_mutex_unlock(&ms__mon.sample_lock);
+    pthread_mutex_unlock(&ms__mon.gpu_lock);
     memscope_result res = MEMSCOPE_OK;
     pthread_mutex_lock(&ms__mon.ring_lock);
     if (cfg.max_snapshots != ms__mon.capacity) {
@@ -3077,8 +3106,7 @@ MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_
     memscope_system_snapshot s;
     ms__snap_entry e;
     memset(&s, 0, sizeof s);
-    if (t && atomic_load_explicit(&t->monitoring, MS__RELAXED)) {
-        ms__mon_check_fork();
+    if (t && atomic_load_explicit(&t->monitoring, MS__RELAXED)) { /* loads only, also in a forked child */
         if (ms__latest_load(&e)) {
             s = e.s;
             s.elapsed_ns = e.mono_ns > t->start_mono_ns ? e.mono_ns - t->start_mono_ns : 0;
@@ -3164,6 +3192,7 @@ static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t 
 typedef struct ms__out {
     int fd;
     int err;
+    int html;        /* strings also escape < > & (JSON inside an HTML script element) */
     size_t len;
     char buf[1 << 16];
 } ms__out;
@@ -3254,7 +3283,9 @@ MS__MAYBE_UNUSED static void ms__out_str(ms__out *o, const char *str) {
     ms__out_lit(o, "\"");
     while (*s) {
         const unsigned char *run = s;
-        while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\' && *s != '/') s++;
+        while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\' && *s != '/' &&
+               !(o->html && (*s == '<' || *s == '>' || *s == '&')))
+            s++;
         if (s > run) ms__out_mem(o, (const char *)run, (size_t)(s - run));
         if (!*s) break;
         unsigned c = *s;
@@ -3262,6 +3293,9 @@ MS__MAYBE_UNUSED static void ms__out_str(ms__out *o, const char *str) {
         else if (c == '\\') { ms__out_lit(o, "\\\\"); s++; }
         else if (c == '/') { if (s > (const unsigned char *)str && s[-1] == '<') ms__out_lit(o, "\\/"); else ms__out_lit(o, "/"); s++; }
         else if (c == '\n') { ms__out_lit(o, "\\n"); s++; }
+        else if (c == '<') { ms__out_lit(o, "\\u003c"); s++; }
+        else if (c == '>') { ms__out_lit(o, "\\u003e"); s++; }
+        else if (c == '&') { ms__out_lit(o, "\\u0026"); s++; }
         else if (c == '\t') { ms__out_lit(o, "\\t"); s++; }
         else if (c == '\r') { ms__out_lit(o, "\\r"); s++; }
         else if (c < 0x20) {
@@ -3329,6 +3363,7 @@ MS__MAYBE_UNUSED static memscope_result ms__file_begin(ms__atomic_file *f, const
     f->out->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     f->out->err = 0;
     f->out->len = 0;
+    f->out->html = 0;
     if (f->out->fd < 0) {
         int e = errno;
         MEMSCOPE_FREE(f->tmp); MEMSCOPE_FREE(f->out);
@@ -3601,10 +3636,154 @@ MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const cha
 #endif
 }
 
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_HTML)
+/* ---- the HTML dashboard ----
+   The page is tools/dashboard/ (shell.html, style.css, app.js), embedded below by
+   tools/embed_dashboard.py (make embed; make test fails when this copy is stale). The export
+   writes page part 0, the events as base64 of packed little-endian records, part 1, the report
+   as JSON (strings escape < > & too, so nothing in a name can end the script element), part 2. */
+/* BEGIN GENERATED DASHBOARD */
+/* tools/embed_dashboard.py wrote this block from tools/dashboard/: edit those files, then make embed */
+static const char *const ms__dash_part0[] = {
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>memscope report</title>\n<style>\nbody { font-family: system-ui, sans-serif; }\n</style>\n</head>\n<body>\n<main id=\"app\"><p id=\"loading\">Loading the report\342\200\246</p></main>\n<script type=\"text/plain\" id=\"memscope-events\">",
+    NULL};
+static const char *const ms__dash_part1[] = {
+    "</script>\n<script type=\"application/json\" id=\"memscope-report\">",
+    NULL};
+static const char *const ms__dash_part2[] = {
+    "</script>\n<script>\n\"use strict\";\n(function () {\n  var r = JSON.parse(document.getElementById(\"memscope-report\").textContent);\n  document.getElementById(\"loading\").textContent = r.total_allocations + \" allocations\";\n  window.memscopeReady = true;\n})();\n</script>\n</body>\n</html>\n",
+    NULL};
+/* END GENERATED DASHBOARD */
+
+#define MS__HTML_RECORD 36 /* f64 t_ns, f64 size, f64 address, u32 site, u32 thread|free<<31, u32 stack */
+
+typedef struct ms__b64 { unsigned char carry[3]; unsigned n; char line[4096]; size_t len; } ms__b64;
+
+static void ms__b64_flush(ms__out *o, ms__b64 *b) {
+    ms__out_mem(o, b->line, b->len);
+    b->len = 0;
+}
+
+static const char ms__b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void ms__b64_put(ms__out *o, ms__b64 *b, const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        b->carry[b->n++] = p[i];
+        if (b->n < 3) continue;
+        if (b->len + 4 > sizeof b->line) ms__b64_flush(o, b);
+        unsigned v = (unsigned)b->carry[0] << 16 | (unsigned)b->carry[1] << 8 | b->carry[2];
+        b->line[b->len++] = ms__b64_alphabet[v >> 18];
+        b->line[b->len++] = ms__b64_alphabet[(v >> 12) & 63];
+        b->line[b->len++] = ms__b64_alphabet[(v >> 6) & 63];
+        b->line[b->len++] = ms__b64_alphabet[v & 63];
+        b->n = 0;
+    }
+}
+
+static void ms__b64_end(ms__out *o, ms__b64 *b) {
+    if (b->len + 4 > sizeof b->line) ms__b64_flush(o, b);
+    if (b->n) {
+        unsigned v = (unsigned)b->carry[0] << 16 | (b->n > 1 ? (unsigned)b->carry[1] << 8 : 0u);
+        b->line[b->len++] = ms__b64_alphabet[v >> 18];
+        b->line[b->len++] = ms__b64_alphabet[(v >> 12) & 63];
+        b->line[b->len++] = b->n > 1 ? ms__b64_alphabet[(v >> 6) & 63] : '=';
+        b->line[b->len++] = '=';
+        b->n = 0;
+    }
+    ms__b64_flush(o, b);
+}
+
+static void ms__put_le(unsigned char *p, uint64_t v, unsigned bytes) {
+    for (unsigned i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void ms__put_f64(unsigned char *p, double d) {
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    ms__put_le(p, v, 8);
+}
+
+/* Events in merged order as records; also sums bytes per stack for stack_hotspots. */
+static uint64_t ms__html_events(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
+                                uint32_t nstacks) {
+    double ratio = ms__clock_ratio();
+    uint64_t count = 0;
+    ms__b64 *b = (ms__b64 *)ms__calloc(1, sizeof *b);
+    if (!b) { o->err = ENOMEM; return 0; }
+    pthread_mutex_lock(&t->analysis_lock);
+    ms__merge m;
+    if (ms__merge_begin(t, &m)) {
+        const ms__event *e;
+        ms__thread *th;
+        while ((e = ms__merge_next(&m, &th))) {
+            memscope_event ev;
+            ms__event_public(t, e, th, ratio, &ev);
+            unsigned char rec[MS__HTML_RECORD];
+            ms__put_f64(rec, (double)ev.timestamp_ns);
+            ms__put_f64(rec + 8, (double)ev.size);
+            ms__put_f64(rec + 16, (double)ev.address);
+            ms__put_le(rec + 24, e->site, 4);
+            ms__put_le(rec + 28, (ev.thread_id & 0x7fffffffu) | (ev.kind == MEMSCOPE_EVENT_FREE ? 0x80000000u : 0u), 4);
+            ms__put_le(rec + 32, ev.stack_id, 4);
+            ms__b64_put(o, b, rec, sizeof rec);
+            count++;
+            if (ev.kind == MEMSCOPE_EVENT_ALLOC && ev.stack_id && ev.stack_id < nstacks) {
+                stack_bytes[ev.stack_id] += ev.size;
+                stack_count[ev.stack_id]++;
+            }
+            if (o->err) break;
+        }
+        ms__merge_end(&m);
+    } else {
+        o->err = ENOMEM;
+    }
+    pthread_mutex_unlock(&t->analysis_lock);
+    ms__b64_end(o, b);
+    MEMSCOPE_FREE(b);
+    return count;
+}
+
+static void ms__out_parts(ms__out *o, const char *const *parts) {
+    for (; *parts; parts++) ms__out_mem(o, *parts, strlen(*parts));
+}
+
 MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    return MEMSCOPE_ERR_UNSUPPORTED; /* the dashboard lands in a later version */
+    ms__atomic_file f;
+    memscope_result res = ms__file_begin(&f, path);
+    if (res != MEMSCOPE_OK) return res;
+    f.out->html = 1;
+    memscope_report r = memscope_analyze(t);
+    ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
+    uint32_t nstacks = st ? atomic_load_explicit(&st->count, MS__ACQUIRE) : 0;
+    uint64_t *sb = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sb);
+    uint64_t *sc = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sc);
+    if (!sb || !sc) f.out->err = ENOMEM;
+    uint64_t nev = 0;
+    ms__out_parts(f.out, ms__dash_part0);
+    if (sb && sc) nev = ms__html_events(f.out, t, sb, sc, nstacks);
+    ms__out_parts(f.out, ms__dash_part1);
+    ms__json_report(f.out, t, &r);
+    ms__json_sites(f.out, t);
+    ms__out_key(f.out, "event_count"); ms__out_u64(f.out, nev);
+    ms__out_key(f.out, "event_record_bytes"); ms__out_u64(f.out, MS__HTML_RECORD);
+    ms__out_key(f.out, "events"); ms__out_lit(f.out, "null");
+    if (sb && sc) ms__json_stacks(f.out, t, nstacks, sb, sc);
+    ms__out_lit(f.out, "}");
+    ms__out_parts(f.out, ms__dash_part2);
+    MEMSCOPE_FREE(sb);
+    MEMSCOPE_FREE(sc);
+    memscope_report_free(&r);
+    int oom = f.out->err == ENOMEM;
+    res = ms__file_end(&f);
+    return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
 }
+#else
+MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    return MEMSCOPE_ERR_UNSUPPORTED; /* compiled out */
+}
+#endif
 
 MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;

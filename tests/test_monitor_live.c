@@ -510,8 +510,11 @@ static void test_fork_child_gets_its_own_monitor(void **state) {
         int rc = 0;
         memscope_monitor_stats ms = memscope_get_monitor_stats();
         if (ms.running) rc = 1; /* no dead monitor inherited */
-        memscope_system_snapshot s = memscope_current_system_snapshot(t); /* restarts it */
+        memscope_system_snapshot s = memscope_current_system_snapshot(t); /* loads only */
         if (!rc && s.available != 0) rc = 2; /* nothing published by the child yet */
+        if (!rc && memscope_get_monitor_stats().running) rc = 9; /* and no restart from there */
+        memscope_report r0 = memscope_analyze(t); /* restarts it */
+        memscope_report_free(&r0);
         uint64_t s0 = memscope_get_monitor_stats().samples;
         double limit = now_s() + 10;
         while (!rc && memscope_get_monitor_stats().samples < s0 + 3)
