@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Checks an HTML export of memscope.h against the JSON export of the same tracker state.
+
+    check_html.py PAGE.html REPORT.json
+
+Parses the page the way a browser tokenizer splits it (a script element ends at the first
+"</script"), and requires: the events block is pure base64 of 36-byte little-endian records
+that equal the JSON's events one by one; the report block is strict JSON equal to the JSON
+export except events (null here), event_count and event_record_bytes (added here) and the
+time-dependent rates and duration; no "</script" or "<!--" inside either data block; the page
+declares a CSP without any network source. Exit 0 when all hold, 1 with the first difference.
+"""
+import base64
+import json
+import re
+import struct
+import sys
+
+TIME_KEYS = {"duration_sec", "allocation_rate_per_sec", "deallocation_rate_per_sec"}
+
+
+def fail(msg):
+    sys.stderr.write("check_html: %s\n" % msg)
+    sys.exit(1)
+
+
+def script_block(page, ident):
+    m = re.search(r'<script type="([^"]+)" id="%s">' % re.escape(ident), page)
+    if not m:
+        fail("no script element with id %s" % ident)
+    start = m.end()
+    end = page.lower().find("</script", start)
+    if end < 0:
+        fail("script %s is not closed" % ident)
+    return m.group(1), page[start:end]
+
+
+def strict_json(text, what):
+    def no_dupes(pairs):
+        d = {}
+        for k, v in pairs:
+            if k in d:
+                fail("%s: duplicate key %r" % (what, k))
+            d[k] = v
+        return d
+
+    def no_const(name):
+        fail("%s: non-standard constant %s" % (what, name))
+
+    try:
+        return json.loads(text, object_pairs_hook=no_dupes, parse_constant=no_const)
+    except ValueError as exc:
+        fail("%s: not strict JSON: %s" % (what, exc))
+
+
+def main(argv):
+    if len(argv) != 3:
+        sys.stderr.write(__doc__)
+        return 2
+    raw = open(argv[1], "rb").read()
+    try:
+        page = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail("page is not UTF-8: %s" % exc)
+    doc = strict_json(open(argv[2], encoding="utf-8").read(), "JSON export")
+
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    if not csp or "default-src 'none'" not in csp.group(1) or re.search(r"https?:|\*", csp.group(1)):
+        fail("page has no network-closed Content-Security-Policy")
+
+    etype, events_text = script_block(page, "memscope-events")
+    rtype, report_text = script_block(page, "memscope-report")
+    if etype != "text/plain" or rtype != "application/json":
+        fail("unexpected script types %s, %s" % (etype, rtype))
+    for name, text in (("events", events_text), ("report", report_text)):
+        if "<!--" in text or "</script" in text.lower() or "<script" in text.lower():
+            fail("%s block holds markup" % name)
+    if not re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", events_text):
+        fail("events block is not plain base64")
+    data = base64.b64decode(events_text, validate=True)
+    rep = strict_json(report_text, "report block")
+
+    if len(data) % 36:
+        fail("events: %d bytes is not a multiple of 36" % len(data))
+    n = len(data) // 36
+    if rep.get("event_count") != n or rep.get("event_record_bytes") != 36 or rep.get("events") is not None:
+        fail("report block: event_count %r, record %r, events %r for %d records"
+             % (rep.get("event_count"), rep.get("event_record_bytes"), rep.get("events") is None, n))
+    events = doc["events"]
+    if len(events) != n:
+        fail("%d records in the page, %d events in the JSON" % (n, len(events)))
+    for i, ev in enumerate(events):
+        t, size, addr, site, thread, stack = struct.unpack_from("<dddIII", data, 36 * i)
+        want = (float(ev["timestamp_ns"]), float(ev["size"]), float(int(ev["address"], 16)), ev["site"],
+                (ev["thread_id"] & 0x7FFFFFFF) | (0x80000000 if ev["kind"] == "free" else 0), ev["stack"])
+        got = (t, size, addr, site, thread, stack)
+        # the tick-to-ns ratio is refined at every export, so two exports may differ by up to
+        # a few parts in 100 000 early in a process (calibration over a few ms); everything else is exact
+        if abs(got[0] - want[0]) <= 2 + want[0] * 1e-4:
+            got = (want[0],) + got[1:]
+        if got != want:
+            fail("event %d: page %r, JSON %r" % (i, got, want))
+
+    for key, value in doc.items():
+        if key == "events" or key in TIME_KEYS:
+            continue
+        if key not in rep:
+            fail("report block lacks %r" % key)
+        if rep[key] != value:
+            fail("report block %r differs: %r vs %r" % (key, str(rep[key])[:200], str(value)[:200]))
+    extra = set(rep) - set(doc) - {"event_count", "event_record_bytes"}
+    if extra:
+        fail("report block has unexpected keys %r" % sorted(extra))
+    print("check_html: %d events, %d hotspots, %d stacks: page agrees with the JSON" %
+          (n, len(doc["hotspots"]), len(doc["stacks"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

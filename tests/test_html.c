@@ -1,0 +1,150 @@
+/* test_html.c - the HTML export: one self-contained page whose two data blocks (base64 event
+ * records and the report JSON) equal the JSON export of the same tracker state, for plain,
+ * threaded, stack-carrying, odd-named, empty and 100 000-event runs; atomic replace and errors.
+ * The page itself is tested in a real browser by tests/browser. */
+#define _GNU_SOURCE
+#define MEMSCOPE_IMPLEMENTATION
+#include "memscope.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ms_test.h"
+
+/* Exports t as JSON and HTML back to back and checks them against each other. */
+static void export_and_check(memscope_tracker *t, const char *name) {
+    char html[MST_PATH_MAX], json[MST_PATH_MAX], file[256];
+    mst_fmt(file, sizeof file, "%s.html", name);
+    mst_out_path(html, sizeof html, "html", file);
+    mst_fmt(file, sizeof file, "%s.json", name);
+    mst_out_path(json, sizeof json, "html", file);
+    assert_int_equal(memscope_export_json(t, json), MEMSCOPE_OK);
+    assert_int_equal(memscope_export_html(t, html), MEMSCOPE_OK);
+    char *argv[] = {(char *)"python3", (char *)"tests/check_html.py", html, json, NULL};
+    char out[4096];
+    int rc = mst_run(argv, out, sizeof out);
+    print_message("%s", out);
+    assert_int_equal(rc, 0);
+}
+
+static void test_html_plain_run(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    char *keep[10];
+    for (int i = 0; i < 10; i++) {
+        keep[i] = malloc((size_t)(16 * (i + 1)));
+        TRACK(t, keep[i]);
+    }
+    for (int i = 0; i < 5; i++) { UNTRACK(t, keep[i]); free(keep[i]); }
+    export_and_check(t, "plain");
+    for (int i = 5; i < 10; i++) { UNTRACK(t, keep[i]); free(keep[i]); }
+    memscope_destroy(t);
+}
+
+static MS__NOINLINE void leaf_alloc(memscope_tracker *t, char **out, size_t n) {
+    *out = malloc(n);
+    TRACK(t, *out);
+}
+static MS__NOINLINE void mid_alloc(memscope_tracker *t, char **out, size_t n) {
+    leaf_alloc(t, out, n);
+    __asm__ __volatile__("" ::: "memory");
+}
+
+typedef struct { memscope_tracker *t; int id; char *kept[100]; int nkept; } worker_arg;
+static void *worker(void *p) {
+    worker_arg *a = (worker_arg *)p;
+    char name[16];
+    snprintf(name, sizeof name, "html-w%d", a->id);
+    pthread_setname_np(pthread_self(), name);
+    for (int i = 0; i < 500; i++) {
+        char *b;
+        mid_alloc(a->t, &b, (size_t)(8 + i % 64));
+        if (i % 7) { UNTRACK(a->t, b); free(b); }
+        else a->kept[a->nkept++] = b; /* live at export: leaks in the report */
+    }
+    return NULL;
+}
+
+static void test_html_threads_and_stacks(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_with_sampling(memscope_new(), memscope_sampling_full());
+    pthread_t th[3];
+    worker_arg args[3];
+    for (int i = 0; i < 3; i++) {
+        args[i].t = t;
+        args[i].id = i;
+        args[i].nkept = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    export_and_check(t, "threads");
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < args[i].nkept; k++) free(args[i].kept[k]);
+    memscope_destroy(t);
+}
+
+static void test_html_odd_names(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    static char blocks[8][16];
+    const char *names[] = {"</script><script>alert(1)</script>", "<!-- x", "a\"b'c&amp;<b>", "line\nbreak",
+                           "sep\xe2\x80\xa8" "ar", "bad\xff\xfeutf8", "]]></x>", "\\u003c/script>"};
+    for (int i = 0; i < 8; i++)
+        memscope_track_as(t, blocks[i], 16, names[i], "</SCRIPT type>", "dir with spaces/</script>.c", (uint32_t)(100 + i));
+    export_and_check(t, "odd");
+    memscope_destroy(t);
+}
+
+static void test_html_empty_tracker(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    export_and_check(t, "empty");
+    memscope_destroy(t);
+}
+
+static void test_html_100k_events(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    for (int i = 0; i < 50000; i++) {
+        char *p = malloc((size_t)(1 + i % 4096));
+        TRACK(t, p);
+        UNTRACK(t, p);
+        free(p);
+    }
+    export_and_check(t, "100k");
+    memscope_destroy(t);
+}
+
+static void test_html_errors_and_replace(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    assert_int_equal(memscope_export_html(NULL, "x.html"), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(memscope_export_html(t, NULL), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(memscope_export_html(t, ""), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(memscope_export_html(t, "/proc/memscope-cannot/x.html"), MEMSCOPE_ERR_IO);
+    char path[MST_PATH_MAX], buf[64];
+    mst_out_path(path, sizeof path, "html", "replace.html");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    assert_int_equal(memscope_export(t, path), MEMSCOPE_OK);
+    assert_true(mst_read_file(path, buf, sizeof buf) > 3);
+    assert_memory_equal(buf, "<!DOCTYPE html>", 15);
+    memscope_destroy(t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_html_plain_run),
+        cmocka_unit_test(test_html_threads_and_stacks),
+        cmocka_unit_test(test_html_odd_names),
+        cmocka_unit_test(test_html_empty_tracker),
+        cmocka_unit_test(test_html_100k_events),
+        cmocka_unit_test(test_html_errors_and_replace),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
