@@ -27,6 +27,7 @@ THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
 .PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed \
+        browser-test browser-bench \
         run-examples bench install uninstall clean
 
 all: check-lib examples
@@ -67,7 +68,7 @@ demo: $(B)/examples/leaky_cache
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed unit matrix run-examples sanitize tsan unit-clang
+	@$(MAKE) --no-print-directory check-embed unit matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -151,6 +152,8 @@ matrix:
 	    $$cc $(STRICT) -I. tests/matrix/$$f.c -o $(B)/matrix/$$f $(LIBS); $(B)/matrix/$$f >/dev/null; \
 	    echo "   $$f: ok"; \
 	  done; \
+	  $$cc $(STRICT) -I. tests/matrix/late_include_time.c -o $(B)/matrix/late_include_time; \
+	  $(B)/matrix/late_include_time >/dev/null; echo "   late_include_time (no -pthread): ok"; \
 	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES; do \
 	    $$cc $(STRICT) -D$$opt -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
 	  done; \
@@ -177,9 +180,16 @@ run-examples: examples
 	  echo "== example: $$e =="; (cd $(OUT)/examples && ../../examples/$$e >/dev/null); echo "   ok"; \
 	done
 
+# ---- browser tests of the HTML dashboard (install chromium and playwright-core if missing) ----
+browser-test: embed
+	tests/browser/run.sh
+browser-bench: embed
+	tests/browser/run.sh --bench
+
 # ---- benchmark ----
 bench: $(B)/memscope-bench
 	$(B)/memscope-bench $(BENCH_PAIRS)
+	@$(MAKE) --no-print-directory browser-bench
 $(B)/memscope-bench: bench/bench.c memscope.h
 	@mkdir -p $(B)
 	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -I. $< -o $@ $(LIBS)

@@ -91,7 +91,7 @@ static void test_html_odd_names(void **state) {
     memscope_tracker *t = memscope_new();
     static char blocks[8][16];
     const char *names[] = {"</script><script>alert(1)</script>", "<!-- x", "a\"b'c&amp;<b>", "line\nbreak",
-                           "sep\xe2\x80\xa8" "ar", "bad\xff\xfeutf8", "]]></x>", "\\u003c/script>"};
+                           "sep\342\200\250ar" /* U+2028 */, "bad\xff\xfeutf8", "]]></x>", "\\u003c/script>"};
     for (int i = 0; i < 8; i++)
         memscope_track_as(t, blocks[i], 16, names[i], "</SCRIPT type>", "dir with spaces/</script>.c", (uint32_t)(100 + i));
     export_and_check(t, "odd");

@@ -1,0 +1,733 @@
+// dashboard.test.mjs - browser tests of the page memscope_export_html writes.
+//
+//   node tests/browser/dashboard.test.mjs                 every export in build/test-out/browser
+//   node tests/browser/dashboard.test.mjs --bench FILE    load FILE 3 times, print nav -> ready times
+//
+// Run from the repository root, after tests/browser/run.sh has built the exports (run.sh does
+// both). Uses playwright-core from build/npm and Debian's /usr/bin/chromium, headless. Each
+// export NAME is a pair NAME.html / NAME.json written from the same tracker back to back; the
+// page is checked against the JSON. Only the page's DOM contract is relied on:
+//   window.memscopeReady, window.memscopeTimings {decode_ms, ready_ms}, #error (shown on
+//   exceptions), [data-metric][data-value] cards, table#hotspots (th[data-sort], rows with
+//   data-bytes), input#hotspots-filter, table#leaks[data-total], input#leaks-search, #leaks-prev,
+//   #leaks-next, #leaks-page ("page X of Y"), table#threads, div#flamegraph[data-frames|data-empty],
+//   canvas#timeline, window.memscopeSetWindow(t0_ns, t1_ns) / (null), #window-label,
+//   section#system canvas[data-metric].
+// Beyond it, only optionally: the export's <script id="memscope-report"> / "memscope-events"
+// blocks are read from the file (the exact duration and rates, and the escaping of odd names);
+// without them those checks fall back or are skipped with a note.
+// Prints one line per check, "ok ..." or "FAIL ...: reason", and last "N passed, N failed".
+// Nothing waits on a fixed delay: every wait is on a condition, with a bound.
+
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = process.cwd();
+const OUT = process.env.MEMSCOPE_BROWSER_OUT || path.join(ROOT, 'build', 'test-out', 'browser');
+const CHROMIUM = process.env.MEMSCOPE_CHROMIUM || '/usr/bin/chromium';
+const READY_TIMEOUT_MS = 10000; // window.memscopeReady must be true within this, from navigation
+const UI_TIMEOUT_MS = 3000;     // bound on waiting for the page to react to a click or an input
+const LEAKS_PER_PAGE = 100;
+
+let chromium;
+try {
+  ({ chromium } = createRequire(path.join(ROOT, 'build', 'npm', 'package.json'))('playwright-core'));
+} catch (e) {
+  console.log(`FAIL harness: playwright-core not found in build/npm (${e.message.split('\n')[0]}); run tests/browser/run.sh`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------- reporting
+
+let passed = 0;
+let failed = 0;
+// one line of plain output: newlines, U+2028/2029 and U+FFFD written as escapes
+const oneLine = (s) => String(s).replace(/\r?\n/g, '\\n').replace(/[\u2028\u2029\ufffd]/g,
+  (c) => `\\u${c.charCodeAt(0).toString(16)}`).slice(0, 600);
+function check(name, ok, reason = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${oneLine(name)}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${oneLine(name)}: ${oneLine(reason || 'failed')}`);
+  }
+  return ok;
+}
+const note = (s) => console.log(`#    ${oneLine(s)}`);
+const skip = (name, why) => console.log(`skip ${name}: ${why}`);
+
+// ---------------------------------------------------------------- expectations from the JSON
+
+const norm = (s) => String(s).replace(/[\s\u2028\u2029]+/g, ' ').trim();
+const lower = (s) => String(s ?? '').toLowerCase();
+
+// The report embedded in the HTML file (the exact state the page shows). Only used for
+// duration_sec and the two rates, which each export computes at its own moment.
+function embeddedReport(html) {
+  const m = /<script[^>]*id="memscope-report"[^>]*>([\s\S]*?)<\/script>/i.exec(html);
+  if (!m) return null;
+  try { return JSON.parse(m[1]); } catch { return null; }
+}
+
+function analyse(json) {
+  const sites = new Map((json.sites || []).map((s) => [s.id, s]));
+  const events = json.events || [];
+  const live = new Map();
+  for (const e of events) {
+    if (e.kind === 'alloc') live.set(e.address, e);
+    else live.delete(e.address);
+  }
+  const siteText = (s) => (s ? [s.var_name, s.type_name, s.file, `${s.file}:${s.line}`] : []);
+  const hotText = (h) => [h.var_name, h.type_name, h.location];
+  const allText = [
+    ...(json.sites || []).flatMap(siteText),
+    ...(json.threads || []).map((t) => t.thread_name),
+    ...(json.stacks || []).flatMap((st) => st.frames.flatMap((f) => [f.function, f.module])),
+  ].filter((x) => x).map(lower);
+  // a term that occurs in exactly one field of all (so any filter that looks at names, types,
+  // files or threads matches exactly one thing)
+  const uniqueTerm = (name) => name && name.length >= 4 && /^[\w.-]+$/.test(name) &&
+    allText.filter((t) => t.includes(lower(name))).length === 1;
+
+  const hotspots = json.hotspots || [];
+  let hotTerm = null;
+  for (let i = hotspots.length - 1; i >= 0 && !hotTerm; i--) {
+    const n = hotspots[i].var_name;
+    const matching = hotspots.filter((h) => hotText(h).some((f) => lower(f).includes(lower(n))));
+    if (uniqueTerm(n) && matching.length === 1) hotTerm = n;
+  }
+  const hotMatches = hotTerm ? hotspots.filter((h) => hotText(h).some((f) => lower(f).includes(lower(hotTerm)))) : [];
+
+  const leakBySite = new Map();
+  for (const e of live.values()) leakBySite.set(e.site, (leakBySite.get(e.site) || 0) + 1);
+  let leakTerm = null;
+  let leakMatches = 0;
+  for (const [id, n] of [...leakBySite].sort((a, b) => a[1] - b[1])) {
+    const s = sites.get(id);
+    if (s && uniqueTerm(s.var_name)) {
+      leakTerm = s.var_name;
+      leakMatches = [...live.values()].filter((e) => siteText(sites.get(e.site)).some((f) => lower(f).includes(lower(leakTerm)))).length;
+      if (n <= LEAKS_PER_PAGE) break;
+    }
+  }
+
+  // a window over the first half of the events' span, its end between two events
+  let win = null;
+  const allocs = events.filter((e) => e.kind === 'alloc');
+  if (events.length >= 2) {
+    const ts = events.map((e) => e.timestamp_ns);
+    const mid = (ts[0] + ts[ts.length - 1]) / 2;
+    let k = ts.findIndex((t) => t > mid);
+    if (k <= 0) k = 1;
+    const t1 = Math.floor((ts[k - 1] + ts[k]) / 2);
+    const inWin = allocs.filter((e) => e.timestamp_ns >= 0 && e.timestamp_ns <= t1);
+    win = { t0: 0, t1, bytes: inWin.reduce((a, e) => a + e.size, 0), allocs: inWin.length };
+  }
+  return {
+    live: live.size, hotTerm, hotMatches, leakTerm, leakMatches, win,
+    hotBytes: hotspots.reduce((a, h) => a + h.total_size, 0),
+  };
+}
+
+// ---------------------------------------------------------------- page helpers
+
+// Installed before the page's own scripts: records when memscopeReady turns true (ms since
+// navigation start, performance.now()) and defines helpers under one harness-only name.
+function initScript() {
+  let ready;
+  Object.defineProperty(window, 'memscopeReady', {
+    configurable: true,
+    enumerable: true,
+    get() { return ready; },
+    set(v) {
+      ready = v;
+      if (v === true && window.__msReadyAt === undefined) window.__msReadyAt = performance.now();
+    },
+  });
+  window.__msTest = {
+    // rows of a table that are not hidden inside the table (a hidden tab around it does not count)
+    shown(sel) {
+      const table = document.querySelector(sel);
+      if (!table) return null;
+      return [...table.querySelectorAll('tr')].filter((tr) => {
+        if (tr.closest('thead')) return false;
+        for (let e = tr; e && e !== table; e = e.parentElement) {
+          if (e.hidden || getComputedStyle(e).display === 'none' || getComputedStyle(e).visibility === 'hidden') return false;
+        }
+        return tr.querySelector('td') !== null;
+      });
+    },
+    bytes(sel) {
+      const rows = this.shown(sel);
+      return rows && rows.filter((r) => r.hasAttribute('data-bytes')).map((r) => Number(r.getAttribute('data-bytes')));
+    },
+    sum(sel) {
+      const b = this.bytes(sel);
+      return b && b.reduce((a, x) => a + x, 0);
+    },
+    frame() {
+      return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+    },
+  };
+}
+
+async function openPage(browser, file, { dark = false } = {}) {
+  const context = await browser.newContext({
+    colorScheme: dark ? 'dark' : 'light',
+    viewport: { width: 1280, height: 900 },
+  });
+  openContexts.add(context);
+  const page = await context.newPage();
+  const url = pathToFileURL(file).href;
+  const issues = { console: [], page: [], requests: [], dialogs: [] };
+  page.on('console', (m) => { if (m.type() === 'error') issues.console.push(m.text()); });
+  page.on('pageerror', (e) => issues.page.push(e && e.message ? e.message : String(e)));
+  page.on('crash', () => issues.page.push('the page crashed'));
+  page.on('request', (r) => {
+    const u = r.url();
+    const self = r.isNavigationRequest() && r.frame() === page.mainFrame() && decodeURI(u) === decodeURI(url);
+    if (!self && !u.startsWith('data:')) issues.requests.push(`${r.resourceType()} ${u}`);
+  });
+  page.on('dialog', (d) => {
+    issues.dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  await page.addInitScript(initScript);
+  const started = Date.now();
+  let ready = false;
+  let readyError = '';
+  try {
+    await page.goto(url, { waitUntil: 'commit', timeout: READY_TIMEOUT_MS });
+    const left = Math.max(1, READY_TIMEOUT_MS - (Date.now() - started));
+    await page.waitForFunction(() => window.memscopeReady === true, null, { timeout: left });
+    ready = true;
+  } catch (e) {
+    readyError = e.message.split('\n')[0];
+  }
+  const readyAt = await page.evaluate(() => window.__msReadyAt).catch(() => undefined);
+  return { context, page, issues, ready, readyError, readyAt };
+}
+
+async function clickEl(page, sel) {
+  try {
+    await page.click(sel, { timeout: UI_TIMEOUT_MS });
+  } catch (e) {
+    note(`${sel} was not clickable (${e.message.split('\n')[0]}); dispatching a click event instead`);
+    await page.dispatchEvent(sel, 'click');
+  }
+}
+
+async function typeInto(page, sel, text) {
+  try {
+    await page.fill(sel, text, { timeout: UI_TIMEOUT_MS });
+  } catch (e) {
+    note(`${sel} was not editable (${e.message.split('\n')[0]}); setting its value and dispatching input`);
+    await page.evaluate(([s, t]) => {
+      const el = document.querySelector(s);
+      el.value = t;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }, [sel, text]);
+  }
+}
+
+// Waits (bounded) until fn(arg) is true in the page; returns whether it became true.
+async function until(page, fn, arg, timeout = UI_TIMEOUT_MS) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 'raf' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const exists = (page, sel) => page.evaluate((s) => document.querySelector(s) !== null, sel);
+const attr = (page, sel, a) => page.evaluate(([s, n]) => {
+  const e = document.querySelector(s);
+  return e ? e.getAttribute(n) : null;
+}, [sel, a]);
+const text = (page, sel) => page.evaluate((s) => {
+  const e = document.querySelector(s);
+  return e ? e.innerText : null;
+}, sel);
+
+// ---------------------------------------------------------------- the checks of one export
+
+const METRICS = [
+  'total_allocations', 'total_deallocations', 'active_allocations', 'peak_memory_bytes',
+  'current_memory_bytes', 'allocation_rate_per_sec', 'deallocation_rate_per_sec', 'duration_sec',
+  'sample_rate', 'estimated_total_allocations', 'estimated_total_bytes', 'dropped_events',
+  'dropped_snapshots',
+];
+// computed at each export's own moment, so they differ between NAME.json and NAME.html
+const CLOCKED = new Set(['allocation_rate_per_sec', 'deallocation_rate_per_sec', 'duration_sec']);
+
+async function checkMetrics(page, name, json, embedded) {
+  const cards = await page.evaluate(() => [...document.querySelectorAll('[data-metric][data-value]')]
+    .map((e) => [e.getAttribute('data-metric'), e.getAttribute('data-value')]));
+  // every card of a metric must show the value (a page may repeat one); the first is reported
+  const value = (m) => {
+    const found = [...new Set(cards.filter(([k]) => k === m).map(([, v]) => v))];
+    return found.length === 0 ? undefined : found.length === 1 ? found[0] : found.join(' / ');
+  };
+  const expected = {};
+  for (const m of METRICS) expected[m] = json[m];
+  expected.thread_count = (json.threads || []).length;
+  expected.event_count = (json.events || []).length;
+  for (const m of Object.keys(expected)) {
+    const dv = value(m);
+    const label = `${name}: metric ${m}`;
+    if (dv === undefined) { check(label, false, `no [data-metric="${m}"][data-value] element`); continue; }
+    const got = dv.trim() === '' ? NaN : Number(dv);
+    if (CLOCKED.has(m)) {
+      // the page must show its own export's value exactly; the JSON export was written just
+      // before the HTML one, so its duration is a little shorter
+      const want = embedded ? embedded[m] : json[m];
+      const src = embedded ? 'the report embedded in the .html' : 'the .json (no embedded report found)';
+      check(`${label} = ${want} (${src}; .json says ${json[m]})`, got === want,
+        `data-value="${dv}" (${got}), expected ${want}`);
+    } else {
+      check(`${label} = ${expected[m]}`, got === expected[m], `data-value="${dv}" (${got}), expected ${expected[m]} from the .json`);
+    }
+  }
+  // cards beyond the contract's list that name a number of the .json's top level
+  for (const m of [...new Set(cards.map(([k]) => k))]) {
+    if (m in expected || typeof json[m] !== 'number') continue;
+    const dv = value(m);
+    check(`${name}: metric ${m} = ${json[m]} (a card beyond the list)`, Number(dv) === json[m], `data-value="${dv}", expected ${json[m]}`);
+  }
+  const dur = Number(value('duration_sec'));
+  if (Number.isFinite(dur) && json.duration_sec !== undefined) {
+    check(`${name}: duration_sec on the page (${dur}) >= the .json's (${json.duration_sec}), within 60 s`,
+      dur >= json.duration_sec && dur - json.duration_sec < 60, `page ${dur}, json ${json.duration_sec}`);
+    const rate = Number(value('allocation_rate_per_sec'));
+    const tot = Number(value('total_allocations'));
+    const secs = dur > 1e-9 ? dur : 1e-9;
+    check(`${name}: allocation_rate_per_sec x duration_sec = total_allocations`,
+      Math.abs(rate * secs - tot) <= 1e-6 * Math.max(1, tot), `${rate} x ${secs} = ${rate * secs}, total ${tot}`);
+  }
+}
+
+async function checkHotspots(page, name, json, a) {
+  const hs = json.hotspots || [];
+  if (!check(`${name}: table#hotspots exists`, await exists(page, 'table#hotspots'), 'no table#hotspots')) return;
+  const bytes = await page.evaluate(() => window.__msTest.bytes('#hotspots'));
+  check(`${name}: #hotspots has ${hs.length} rows with data-bytes`, bytes.length === hs.length, `${bytes.length} rows`);
+  const want = hs.map((h) => h.total_size).sort((x, y) => x - y);
+  const got = [...bytes].sort((x, y) => x - y);
+  check(`${name}: #hotspots data-bytes are the .json's total_size values`, JSON.stringify(got) === JSON.stringify(want),
+    `got [${got.slice(0, 12)}], want [${want.slice(0, 12)}]`);
+
+  // sorting: the bytes column (th[data-sort] whose key names bytes/size), else every header
+  const distinct = new Set(bytes).size;
+  if (hs.length < 2 || distinct < 2) {
+    skip(`${name}: #hotspots sort`, 'fewer than two distinct sizes');
+  } else {
+    const keys = await page.evaluate(() => [...document.querySelectorAll('#hotspots th[data-sort]')].map((t) => t.getAttribute('data-sort')));
+    if (!check(`${name}: #hotspots has th[data-sort] headers`, keys.length > 0, 'no th[data-sort] in #hotspots')) return;
+    const order = [...keys].sort((x, y) => Number(/byte|size|total/i.test(y)) - Number(/byte|size|total/i.test(x)));
+    const isAsc = (b) => b.every((x, i) => i === 0 || b[i - 1] <= x);
+    const isDesc = (b) => b.every((x, i) => i === 0 || b[i - 1] >= x);
+    let key = null;
+    const seen = [];
+    for (const k of order) {
+      const sel = `#hotspots th[data-sort="${k}"]`;
+      for (let click = 0; click < 2 && !key; click++) {
+        await clickEl(page, sel);
+        // the first click may keep a descending order, so wait for a rendered frame, not a change
+        await page.evaluate(() => window.__msTest.frame());
+        const now = await page.evaluate(() => window.__msTest.bytes('#hotspots'));
+        seen.push(`${k}: [${now.slice(0, 6)}]`);
+        if (isAsc(now) && !isDesc(now)) key = k;
+      }
+      if (key) break;
+    }
+    if (check(`${name}: clicking a th[data-sort] header sorts #hotspots by data-bytes ascending`, key !== null,
+      `no header gave an ascending data-bytes order; seen ${seen.join('; ')}`)) {
+      const sel = `#hotspots th[data-sort="${key}"]`;
+      const before = JSON.stringify(await page.evaluate(() => window.__msTest.bytes('#hotspots')));
+      await clickEl(page, sel);
+      await until(page, (b) => JSON.stringify(window.__msTest.bytes('#hotspots')) !== b, before);
+      const now = await page.evaluate(() => window.__msTest.bytes('#hotspots'));
+      check(`${name}: clicking th[data-sort="${key}"] again flips #hotspots to descending`, isDesc(now) && !isAsc(now), `order [${now.slice(0, 12)}]`);
+    }
+  }
+
+  // filter
+  if (!a.hotTerm) {
+    skip(`${name}: #hotspots-filter`, 'no hotspot name that matches exactly one hotspot');
+  } else if (check(`${name}: input#hotspots-filter exists`, await exists(page, 'input#hotspots-filter'), 'no input#hotspots-filter')) {
+    const want = a.hotMatches.map((h) => h.total_size).sort((x, y) => x - y);
+    await typeInto(page, '#hotspots-filter', a.hotTerm);
+    await until(page, (n) => window.__msTest.bytes('#hotspots').length === n, want.length);
+    const got = (await page.evaluate(() => window.__msTest.bytes('#hotspots'))).sort((x, y) => x - y);
+    const texts = await page.evaluate(() => window.__msTest.shown('#hotspots').map((r) => r.innerText));
+    check(`${name}: filter "${a.hotTerm}" leaves exactly the ${want.length} matching row(s)`,
+      JSON.stringify(got) === JSON.stringify(want) && texts.every((t) => lower(t).includes(lower(a.hotTerm))),
+      `rows data-bytes [${got.slice(0, 12)}], want [${want}]; texts ${JSON.stringify(texts.slice(0, 3))}`);
+    await typeInto(page, '#hotspots-filter', '');
+    await until(page, (n) => window.__msTest.bytes('#hotspots').length === n, hs.length);
+    const back = await page.evaluate(() => window.__msTest.bytes('#hotspots'));
+    check(`${name}: clearing #hotspots-filter shows all ${hs.length} rows again`, back.length === hs.length, `${back.length} rows`);
+  }
+}
+
+async function checkLeaks(page, name, json, a) {
+  const active = json.active_allocations;
+  if (!check(`${name}: table#leaks exists`, await exists(page, 'table#leaks'), 'no table#leaks')) return;
+  const total = await attr(page, 'table#leaks', 'data-total');
+  check(`${name}: #leaks[data-total] = active_allocations (${active})`, total !== null && Number(total) === active,
+    `data-total=${JSON.stringify(total)}`);
+  if (a.live !== active) note(`${name}: the .json's events leave ${a.live} live allocations, active_allocations is ${active}`);
+  const rowCount = () => page.evaluate(() => window.__msTest.shown('#leaks').length);
+  if (active > 0) {
+    const n = await rowCount();
+    check(`${name}: #leaks shows ${Math.min(active, LEAKS_PER_PAGE)} rows on its first page`, n === Math.min(active, LEAKS_PER_PAGE), `${n} rows`);
+    const pages = Math.ceil(active / LEAKS_PER_PAGE);
+    const pt = await text(page, '#leaks-page');
+    check(`${name}: #leaks-page says "page 1 of ${pages}"`, pt !== null && new RegExp(`\\b1\\s+of\\s+${pages}\\b`).test(pt), `text ${JSON.stringify(pt)}`);
+  }
+  // search
+  if (!a.leakTerm) {
+    skip(`${name}: #leaks-search`, 'no leaking site with a name unique in the report');
+  } else if (check(`${name}: input#leaks-search exists`, await exists(page, 'input#leaks-search'), 'no input#leaks-search')) {
+    const want = Math.min(a.leakMatches, LEAKS_PER_PAGE);
+    await typeInto(page, '#leaks-search', a.leakTerm);
+    await until(page, (n) => window.__msTest.shown('#leaks').length === n, want);
+    const texts = await page.evaluate(() => window.__msTest.shown('#leaks').map((r) => r.innerText));
+    check(`${name}: #leaks-search "${a.leakTerm}" leaves the ${want} matching leak row(s)`,
+      texts.length === want && texts.every((t) => lower(t).includes(lower(a.leakTerm))),
+      `${texts.length} rows; first ${JSON.stringify(texts.slice(0, 2))}`);
+    await typeInto(page, '#leaks-search', '');
+    const full = Math.min(active, LEAKS_PER_PAGE);
+    await until(page, (n) => window.__msTest.shown('#leaks').length === n, full);
+    const n = await rowCount();
+    check(`${name}: clearing #leaks-search shows ${full} rows again`, n === full, `${n} rows`);
+  }
+  // paging
+  if (active <= LEAKS_PER_PAGE) {
+    skip(`${name}: #leaks-next/#leaks-prev`, `${active} leaks fit one page`);
+    return;
+  }
+  const have = await page.evaluate(() => ['#leaks-next', '#leaks-prev', '#leaks-page'].filter((s) => !document.querySelector(s)));
+  if (!check(`${name}: #leaks-next, #leaks-prev, #leaks-page exist`, have.length === 0, `missing ${have.join(', ')}`)) return;
+  const pages = Math.ceil(active / LEAKS_PER_PAGE);
+  const p0 = await text(page, '#leaks-page');
+  const firstRows = await page.evaluate(() => window.__msTest.shown('#leaks').map((r) => r.innerText).join('\n'));
+  await clickEl(page, '#leaks-next');
+  await until(page, (t) => document.querySelector('#leaks-page').innerText !== t, p0);
+  const p1 = await text(page, '#leaks-page');
+  const secondRows = await page.evaluate(() => window.__msTest.shown('#leaks').map((r) => r.innerText).join('\n'));
+  check(`${name}: #leaks-next moves #leaks-page to "page 2 of ${pages}"`, new RegExp(`\\b2\\s+of\\s+${pages}\\b`).test(p1),
+    `before ${JSON.stringify(p0)}, after ${JSON.stringify(p1)}`);
+  check(`${name}: #leaks-next shows other rows`, secondRows !== firstRows && secondRows.length > 0, 'same rows after next');
+  await clickEl(page, '#leaks-prev');
+  await until(page, (t) => document.querySelector('#leaks-page').innerText !== t, p1);
+  const p2 = await text(page, '#leaks-page');
+  check(`${name}: #leaks-prev moves #leaks-page back to "page 1 of ${pages}"`, new RegExp(`\\b1\\s+of\\s+${pages}\\b`).test(p2),
+    `after prev ${JSON.stringify(p2)}`);
+}
+
+async function checkOther(page, name, json) {
+  // flame graph
+  const stacks = (json.stacks || []).length;
+  const fg = await page.evaluate(() => {
+    const e = document.querySelector('div#flamegraph');
+    return e && { frames: e.getAttribute('data-frames'), empty: e.getAttribute('data-empty') };
+  });
+  if (stacks > 0) {
+    check(`${name}: #flamegraph[data-frames] > 0 (${stacks} stacks in the .json)`, fg && Number(fg.frames) > 0, `got ${JSON.stringify(fg)}`);
+  } else {
+    check(`${name}: #flamegraph[data-empty="true"] (no stacks)`, fg && fg.empty === 'true', `got ${JSON.stringify(fg)}`);
+  }
+  // threads table
+  const threads = json.threads || [];
+  const th = await page.evaluate(() => {
+    const rows = window.__msTest.shown('#threads');
+    return rows && { n: rows.length, text: document.querySelector('#threads').innerText };
+  });
+  if (check(`${name}: table#threads exists`, th !== null, 'no table#threads')) {
+    if (threads.length) {
+      check(`${name}: table#threads has ${threads.length} rows`, th.n === threads.length, `${th.n} rows`);
+      const missing = threads.filter((t) => t.thread_name && !norm(th.text).includes(norm(t.thread_name))).map((t) => t.thread_name);
+      check(`${name}: table#threads names every thread`, missing.length === 0, `missing ${JSON.stringify(missing)}`);
+    }
+  }
+  // timeline
+  const tl = await page.evaluate(() => {
+    const c = document.querySelector('canvas#timeline');
+    return c && { w: c.width, h: c.height };
+  });
+  check(`${name}: canvas#timeline exists with a size`, tl && tl.w > 0 && tl.h > 0, `got ${JSON.stringify(tl)}`);
+  // system metrics
+  const snaps = (json.system_snapshots || []).length;
+  if (snaps > 0) {
+    const sys = await page.evaluate(() => [...document.querySelectorAll('section#system canvas[data-metric]')]
+      .map((c) => ({ m: c.getAttribute('data-metric'), w: c.width, h: c.height })));
+    check(`${name}: section#system has canvas[data-metric] charts (${snaps} snapshots)`,
+      sys.length > 0 && sys.every((c) => c.w > 0 && c.h > 0), `got ${JSON.stringify(sys)}`);
+  } else {
+    skip(`${name}: section#system charts`, 'no snapshots');
+  }
+  // timings
+  const tm = await page.evaluate(() => window.memscopeTimings);
+  check(`${name}: window.memscopeTimings has numeric decode_ms and ready_ms`,
+    tm && typeof tm.decode_ms === 'number' && typeof tm.ready_ms === 'number', `got ${JSON.stringify(tm)}`);
+  // error box
+  const err = await page.evaluate(() => {
+    const e = document.querySelector('#error');
+    if (!e) return null;
+    const visible = !e.hidden && getComputedStyle(e).display !== 'none' && e.getClientRects().length > 0;
+    return { visible, text: e.innerText };
+  });
+  check(`${name}: #error is not shown`, !err || !err.visible || err.text.trim() === '', `#error shows ${JSON.stringify(err && err.text)}`);
+}
+
+async function checkWindow(page, name, json, a) {
+  if (!a.win) { skip(`${name}: memscopeSetWindow`, 'fewer than two events'); return; }
+  const has = await page.evaluate(() => typeof window.memscopeSetWindow === 'function');
+  if (!check(`${name}: window.memscopeSetWindow is a function`, has, `typeof ${await page.evaluate(() => typeof window.memscopeSetWindow)}`)) return;
+  if (!(await exists(page, 'table#hotspots'))) return;
+  const full = await page.evaluate(() => window.__msTest.sum('#hotspots'));
+  const label0 = await text(page, '#window-label');
+  const { t0, t1, bytes } = a.win;
+  const res = await page.evaluate(async ([x, y]) => {
+    try { await window.memscopeSetWindow(x, y); await window.__msTest.frame(); return null; } catch (e) { return String(e); }
+  }, [t0, t1]);
+  if (!check(`${name}: memscopeSetWindow(${t0}, ${t1}) runs`, res === null, res)) return;
+  if (bytes !== full) await until(page, (f) => window.__msTest.sum('#hotspots') !== f, full);
+  const inWin = await page.evaluate(() => window.__msTest.sum('#hotspots'));
+  if (bytes !== a.hotBytes) {
+    check(`${name}: the first-half window changes the hotspot total (${full} -> ${bytes})`, inWin !== full, `still ${inWin}`);
+  } else {
+    check(`${name}: the first-half window leaves the hotspot total (every allocation is in it)`, inWin === full, `${full} -> ${inWin}`);
+  }
+  check(`${name}: windowed hotspot total = bytes of the .json's allocations in [${t0}, ${t1}] ns (${a.win.allocs} allocations)`,
+    inWin === bytes, `page ${inWin}, expected ${bytes}`);
+  const label1 = await text(page, '#window-label');
+  check(`${name}: #window-label changes with the window`, label1 !== null && label1 !== label0, `before ${JSON.stringify(label0)}, after ${JSON.stringify(label1)}`);
+  await page.evaluate(async () => { await window.memscopeSetWindow(null); await window.__msTest.frame(); });
+  await until(page, (f) => window.__msTest.sum('#hotspots') === f, full);
+  const back = await page.evaluate(() => window.__msTest.sum('#hotspots'));
+  const rows = await page.evaluate(() => window.__msTest.bytes('#hotspots').length);
+  check(`${name}: memscopeSetWindow(null) restores the hotspot total (${full}) and rows (${(json.hotspots || []).length})`,
+    back === full && rows === (json.hotspots || []).length, `total ${back}, rows ${rows}`);
+  const label2 = await text(page, '#window-label');
+  check(`${name}: memscopeSetWindow(null) restores #window-label`, label2 === label0, `before ${JSON.stringify(label0)}, after ${JSON.stringify(label2)}`);
+}
+
+// Hostile names: shown as text, nothing injected, no dialog.
+async function checkOdd(page, name, json, control, html, controlHtml) {
+  const strings = new Set();
+  for (const h of json.hotspots || []) {
+    strings.add(h.var_name);
+    if (!/^[\w *]+$/.test(h.type_name)) strings.add(h.type_name);
+    if (h.location && / /.test(h.location)) strings.add(h.location);
+  }
+  for (const t of json.threads || []) if (t.thread_name) strings.add(t.thread_name);
+  const body = await page.evaluate(() => {
+    // textContent without script/style/template: the text the page put in its DOM
+    const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    let content = '';
+    for (let n = w.nextNode(); n; n = w.nextNode()) if (!n.parentElement.closest('script, style, template')) content += n.data + ' ';
+    return { inner: document.body.innerText, content };
+  });
+  for (const s of strings) {
+    const shown = norm(body.inner).includes(norm(s));
+    // what a page shows when it writes control characters as visible escapes instead
+    const escaped = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+      ({ '\n': '\\n', '\t': '\\t', '\r': '\\r' })[c] || `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    // the page writes control characters and line separators as visible escapes (\n, \u2028)
+    // so that a name cannot hide or break a table row: that also counts as shown as text
+    const visible = escaped !== s && body.inner.includes(escaped);
+    check(`${name}: the page shows ${JSON.stringify(s)} as text`, shown || visible,
+      norm(body.content).includes(norm(s)) ? 'in the DOM text but not in innerText (hidden?)' : 'not in the page text');
+  }
+  const count = (p) => p.evaluate(() => ({
+    b: document.querySelectorAll('b').length,
+    script: document.querySelectorAll('script').length,
+    img: document.querySelectorAll('img').length,
+    handlers: document.querySelectorAll('[onerror],[onload],[onclick]').length,
+  }));
+  const mine = await count(page);
+  const theirs = await count(control.page);
+  check(`${name}: b/script/img counts equal the control page's (${JSON.stringify(theirs)})`,
+    mine.b === theirs.b && mine.script === theirs.script && mine.img === theirs.img, `odd page ${JSON.stringify(mine)}`);
+  check(`${name}: no element with an inline event handler`, mine.handlers === 0, `${mine.handlers} elements`);
+  const blocks = ['memscope-events', 'memscope-report'].map((id) =>
+    new RegExp(`<script[^>]*id="${id}"[^>]*>([\\s\\S]*?)</script>`, 'i').exec(html));
+  if (blocks.every((m) => m)) {
+    const bad = blocks.filter((m) => /[<>&]/.test(m[1])).map((m) => m[0].slice(0, 60));
+    check(`${name}: the .html's data blocks (memscope-events, memscope-report) hold no < > &`, bad.length === 0, `in ${bad.join(', ')}`);
+  } else {
+    note(`${name}: no memscope-events/memscope-report blocks found in the .html; their escaping is not checked`);
+  }
+  const closers = (s) => (s.match(/<\/script/gi) || []).length;
+  check(`${name}: the .html holds as many "</script" as the control's (${closers(controlHtml)})`,
+    closers(html) === closers(controlHtml), `${closers(html)}`);
+}
+
+function checkIssues(name, o) {
+  check(`${name}: no console errors`, o.issues.console.length === 0, o.issues.console.slice(0, 5).join(' | '));
+  check(`${name}: no page errors`, o.issues.page.length === 0, o.issues.page.slice(0, 5).join(' | '));
+  check(`${name}: no requests besides the document`, o.issues.requests.length === 0, o.issues.requests.slice(0, 5).join(' | '));
+  check(`${name}: no dialog opened`, o.issues.dialogs.length === 0, o.issues.dialogs.slice(0, 5).join(' | '));
+}
+
+async function screenshot(page, name, file, fullPage = true) {
+  try {
+    await page.screenshot({ path: file, fullPage, timeout: 30000 });
+    check(`${name}: screenshot ${path.relative(ROOT, file)}`, fs.statSync(file).size > 0, 'empty file');
+  } catch (e) {
+    check(`${name}: screenshot ${path.relative(ROOT, file)}`, false, e.message.split('\n')[0]);
+  }
+}
+
+function load(name) {
+  const html = path.join(OUT, `${name}.html`);
+  const jsonFile = path.join(OUT, `${name}.json`);
+  if (!fs.existsSync(html) || !fs.existsSync(jsonFile)) return null;
+  const text = fs.readFileSync(html, 'utf8');
+  return { name, html, text, json: JSON.parse(fs.readFileSync(jsonFile, 'utf8')), embedded: embeddedReport(text) };
+}
+
+async function testExport(browser, ex, extra = {}) {
+  const { name, json } = ex;
+  const a = analyse(json);
+  const o = await openPage(browser, ex.html);
+  const when = o.readyAt !== undefined ? ` (ready at ${o.readyAt.toFixed(0)} ms)` : '';
+  check(`${name}: window.memscopeReady === true within ${READY_TIMEOUT_MS / 1000} s${when}`, o.ready, o.readyError);
+  if (!ex.embedded) note(`${name}: no <script id="memscope-report"> found in the .html`);
+  await checkMetrics(o.page, name, json, ex.embedded);
+  await checkOther(o.page, name, json);
+  if (extra.control) await checkOdd(o.page, name, json, extra.control, ex.text, extra.controlText);
+  if (name === 'small') await screenshot(o.page, `${name} (first screen)`, path.join(OUT, 'small-top.png'), false);
+  await screenshot(o.page, name, path.join(OUT, `${name}.png`));
+  await checkHotspots(o.page, name, json, a);
+  await checkLeaks(o.page, name, json, a);
+  await checkWindow(o.page, name, json, a);
+  checkIssues(name, o);
+  return o;
+}
+
+// ---------------------------------------------------------------- main
+
+async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
+
+// Runs fn (the tests of one export); if it throws or outlasts EXPORT_TIMEOUT_MS (a page stuck
+// in a loop never answers an evaluate), reports it, closes the pages and goes on with the next.
+const EXPORT_TIMEOUT_MS = 120000;
+const openContexts = new Set();
+async function guarded(name, fn) {
+  let timer;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${EXPORT_TIMEOUT_MS / 1000} s`)), EXPORT_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (e) {
+    check(`${name}: the tests ran to the end`, false, e && e.message ? e.message.split('\n')[0] : String(e));
+  } finally {
+    clearTimeout(timer);
+    for (const c of openContexts) await c.close().catch(() => {});
+    openContexts.clear();
+  }
+}
+
+async function runTests() {
+  const browser = await launch();
+  try {
+    const names = ['small', 'odd', 'empty', 'sampled'];
+    const exports = {};
+    for (const n of [...names, 'odd-control']) {
+      exports[n] = load(n);
+      check(`${n}: ${n}.html and ${n}.json exist in ${path.relative(ROOT, OUT)}`, exports[n] !== null, 'missing: run tests/browser/run.sh');
+    }
+    if (exports.small) {
+      await guarded('small', () => testExport(browser, exports.small));
+      await guarded('small (dark)', async () => {
+        const dark = await openPage(browser, exports.small.html, { dark: true });
+        check('small (dark): window.memscopeReady === true', dark.ready, dark.readyError);
+        const bg = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        note(`small (dark): body background ${bg}`);
+        await screenshot(dark.page, 'small (dark)', path.join(OUT, 'small-dark.png'));
+        // the first screen (1280 x 900), as the README shows it
+        await screenshot(dark.page, 'small (dark, first screen)', path.join(OUT, 'small-dark-top.png'), false);
+        checkIssues('small (dark)', dark);
+      });
+    }
+    if (exports['odd-control']) {
+      await guarded('odd-control', () => testExport(browser, exports['odd-control']));
+      if (exports.odd) {
+        await guarded('odd', async () => {
+          // a freshly loaded control page gives the element counts the page makes by itself
+          const fresh = await openPage(browser, exports['odd-control'].html);
+          await testExport(browser, exports.odd, { control: fresh, controlText: exports['odd-control'].text });
+        });
+      }
+    }
+    for (const n of ['empty', 'sampled']) {
+      if (exports[n]) await guarded(n, () => testExport(browser, exports[n]));
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+// --bench FILE: nav start -> memscopeReady, LOADS times in fresh contexts; prints key=value lines
+async function runBench(file, loads) {
+  const browser = await launch();
+  const times = [];
+  try {
+    for (let i = 0; i < loads; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.addInitScript(initScript);
+      const t = Date.now();
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'commit', timeout: 120000 });
+      let ms = null;
+      try {
+        await page.waitForFunction(() => window.memscopeReady === true, null, { timeout: Math.max(1, 120000 - (Date.now() - t)) });
+        ms = await page.evaluate(() => window.__msReadyAt ?? performance.now());
+      } catch {
+        ms = null;
+      }
+      const tm = await page.evaluate(() => window.memscopeTimings).catch(() => null);
+      console.log(`load=${i + 1} ready_ms=${ms === null ? 'timeout' : ms.toFixed(1)} timings=${JSON.stringify(tm)}${errors.length ? ' errors=' + JSON.stringify(errors.slice(0, 2)) : ''}`);
+      times.push(ms === null ? Infinity : ms);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  const s = [...times].sort((x, y) => x - y);
+  const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'timeout');
+  console.log(`best_ms=${fmt(s[0])}`);
+  console.log(`median_ms=${fmt(s[Math.floor(s.length / 2)])}`);
+}
+
+const argv = process.argv.slice(2);
+try {
+  if (argv[0] === '--bench') {
+    await runBench(path.resolve(argv[1]), Number(argv[2] || 3));
+    process.exit(0);
+  }
+  await runTests();
+} catch (e) {
+  check('harness', false, e && e.stack ? e.stack : String(e));
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
