@@ -3524,32 +3524,23 @@ static void ms__json_sites(ms__out *o, memscope_tracker *t) {
     ms__out_lit(o, "]");
 }
 
-/* Events in merged order, streamed; also sums bytes per stack for stack_hotspots. */
-static void ms__json_events(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
-                            uint32_t nstacks) {
+/* Every retained event in merged order, handed to emit; also sums bytes per stack for
+   stack_hotspots. Returns the number of events. */
+typedef void (*ms__emit_fn)(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index);
+
+static uint64_t ms__each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
+                               uint32_t nstacks, ms__emit_fn emit, void *ctx) {
     double ratio = ms__clock_ratio();
-    ms__out_key(o, "events"); ms__out_lit(o, "[");
+    uint64_t count = 0;
     pthread_mutex_lock(&t->analysis_lock);
     ms__merge m;
     if (ms__merge_begin(t, &m)) {
         const ms__event *e;
         ms__thread *th;
-        int first = 1;
         while ((e = ms__merge_next(&m, &th))) {
             memscope_event ev;
             ms__event_public(t, e, th, ratio, &ev);
-            if (!first) ms__out_lit(o, ",");
-            ms__out_lit(o, "\n{\"kind\":");
-            first = 0;
-            if (ev.kind == MEMSCOPE_EVENT_FREE) ms__out_lit(o, "\"free\""); else ms__out_lit(o, "\"alloc\"");
-            ms__out_key(o, "timestamp_ns"); ms__out_u64(o, ev.timestamp_ns);
-            ms__out_key(o, "address"); ms__out_hex(o, ev.address);
-            ms__out_key(o, "size"); ms__out_u64(o, ev.size);
-            ms__out_key(o, "thread_id"); ms__out_u64(o, ev.thread_id);
-            ms__out_key(o, "alloc_thread_id"); ms__out_u64(o, ev.alloc_thread_id);
-            ms__out_key(o, "site"); ms__out_u64(o, e->site);
-            ms__out_key(o, "stack"); ms__out_u64(o, ev.stack_id);
-            ms__out_lit(o, "}");
+            emit(o, ctx, e, &ev, count++);
             if (ev.kind == MEMSCOPE_EVENT_ALLOC && ev.stack_id && ev.stack_id < nstacks) {
                 stack_bytes[ev.stack_id] += ev.size;
                 stack_count[ev.stack_id]++;
@@ -3561,6 +3552,28 @@ static void ms__json_events(ms__out *o, memscope_tracker *t, uint64_t *stack_byt
         o->err = ENOMEM;
     }
     pthread_mutex_unlock(&t->analysis_lock);
+    return count;
+}
+
+static void ms__json_event(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index) {
+    (void)ctx;
+    if (index) ms__out_lit(o, ",");
+    ms__out_lit(o, "\n{\"kind\":");
+    if (ev->kind == MEMSCOPE_EVENT_FREE) ms__out_lit(o, "\"free\""); else ms__out_lit(o, "\"alloc\"");
+    ms__out_key(o, "timestamp_ns"); ms__out_u64(o, ev->timestamp_ns);
+    ms__out_key(o, "address"); ms__out_hex(o, ev->address);
+    ms__out_key(o, "size"); ms__out_u64(o, ev->size);
+    ms__out_key(o, "thread_id"); ms__out_u64(o, ev->thread_id);
+    ms__out_key(o, "alloc_thread_id"); ms__out_u64(o, ev->alloc_thread_id);
+    ms__out_key(o, "site"); ms__out_u64(o, e->site);
+    ms__out_key(o, "stack"); ms__out_u64(o, ev->stack_id);
+    ms__out_lit(o, "}");
+}
+
+static void ms__json_events(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
+                            uint32_t nstacks) {
+    ms__out_key(o, "events"); ms__out_lit(o, "[");
+    ms__each_event(o, t, stack_bytes, stack_count, nstacks, ms__json_event, NULL);
     ms__out_lit(o, "]");
 }
 
@@ -3616,6 +3629,37 @@ static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
     ms__out_lit(o, "]");
 }
 
+/* What a JSON or HTML export needs around its writing: the atomic file, the report and the
+   per-stack sums the event pass fills. */
+typedef struct ms__export {
+    ms__atomic_file f;
+    memscope_report r;
+    uint64_t *sb, *sc;
+    uint32_t nstacks;
+} ms__export;
+
+static memscope_result ms__export_begin(ms__export *x, memscope_tracker *t, const char *path, int html) {
+    memscope_result res = ms__file_begin(&x->f, path);
+    if (res != MEMSCOPE_OK) return res;
+    x->f.out->html = html;
+    x->r = memscope_analyze(t);
+    ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
+    x->nstacks = st ? atomic_load_explicit(&st->count, MS__ACQUIRE) : 0;
+    x->sb = (uint64_t *)ms__calloc(x->nstacks ? x->nstacks : 1, sizeof *x->sb);
+    x->sc = (uint64_t *)ms__calloc(x->nstacks ? x->nstacks : 1, sizeof *x->sc);
+    if (!x->sb || !x->sc) x->f.out->err = ENOMEM;
+    return MEMSCOPE_OK;
+}
+
+static memscope_result ms__export_end(ms__export *x) {
+    MEMSCOPE_FREE(x->sb);
+    MEMSCOPE_FREE(x->sc);
+    memscope_report_free(&x->r);
+    int oom = x->f.out->err == ENOMEM;
+    memscope_result res = ms__file_end(&x->f);
+    return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
+}
+
 #endif /* MEMSCOPE_NO_JSON */
 
 MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path) {
@@ -3624,26 +3668,16 @@ MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const cha
     return MEMSCOPE_ERR_UNSUPPORTED;
 #else
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__atomic_file f;
-    memscope_result res = ms__file_begin(&f, path);
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
     if (res != MEMSCOPE_OK) return res;
-    memscope_report r = memscope_analyze(t);
-    ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
-    uint32_t nstacks = st ? atomic_load_explicit(&st->count, MS__ACQUIRE) : 0;
-    uint64_t *sb = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sb);
-    uint64_t *sc = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sc);
-    if (!sb || !sc) f.out->err = ENOMEM;
-    ms__json_report(f.out, t, &r);
-    ms__json_sites(f.out, t);
-    if (sb && sc) ms__json_events(f.out, t, sb, sc, nstacks);
-    if (sb && sc) ms__json_stacks(f.out, t, nstacks, sb, sc);
-    ms__out_lit(f.out, "}\n");
-    MEMSCOPE_FREE(sb);
-    MEMSCOPE_FREE(sc);
-    memscope_report_free(&r);
-    int oom = f.out->err == ENOMEM;
-    res = ms__file_end(&f);
-    return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
+    ms__out *o = x.f.out;
+    ms__json_report(o, t, &x.r);
+    ms__json_sites(o, t);
+    if (x.sb && x.sc) ms__json_events(o, t, x.sb, x.sc, x.nstacks);
+    if (x.sb && x.sc) ms__json_stacks(o, t, x.nstacks, x.sb, x.sc);
+    ms__out_lit(o, "}\n");
+    return ms__export_end(&x);
 #endif
 }
 
@@ -3762,41 +3796,24 @@ static void ms__put_f64(unsigned char *p, double d) {
     ms__put_le(p, v, 8);
 }
 
-/* Events in merged order as records; also sums bytes per stack for stack_hotspots. */
+static void ms__html_event(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index) {
+    (void)index;
+    unsigned char rec[MS__HTML_RECORD];
+    ms__put_f64(rec, (double)ev->timestamp_ns);
+    ms__put_f64(rec + 8, (double)ev->size);
+    ms__put_f64(rec + 16, (double)ev->address);
+    ms__put_le(rec + 24, e->site, 4);
+    ms__put_le(rec + 28, (ev->thread_id & 0x7fffffffu) | (ev->kind == MEMSCOPE_EVENT_FREE ? 0x80000000u : 0u), 4);
+    ms__put_le(rec + 32, ev->stack_id, 4);
+    ms__b64_put(o, (ms__b64 *)ctx, rec, sizeof rec);
+}
+
+/* Events in merged order as base64 records. */
 static uint64_t ms__html_events(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
                                 uint32_t nstacks) {
-    double ratio = ms__clock_ratio();
-    uint64_t count = 0;
     ms__b64 *b = (ms__b64 *)ms__calloc(1, sizeof *b);
     if (!b) { o->err = ENOMEM; return 0; }
-    pthread_mutex_lock(&t->analysis_lock);
-    ms__merge m;
-    if (ms__merge_begin(t, &m)) {
-        const ms__event *e;
-        ms__thread *th;
-        while ((e = ms__merge_next(&m, &th))) {
-            memscope_event ev;
-            ms__event_public(t, e, th, ratio, &ev);
-            unsigned char rec[MS__HTML_RECORD];
-            ms__put_f64(rec, (double)ev.timestamp_ns);
-            ms__put_f64(rec + 8, (double)ev.size);
-            ms__put_f64(rec + 16, (double)ev.address);
-            ms__put_le(rec + 24, e->site, 4);
-            ms__put_le(rec + 28, (ev.thread_id & 0x7fffffffu) | (ev.kind == MEMSCOPE_EVENT_FREE ? 0x80000000u : 0u), 4);
-            ms__put_le(rec + 32, ev.stack_id, 4);
-            ms__b64_put(o, b, rec, sizeof rec);
-            count++;
-            if (ev.kind == MEMSCOPE_EVENT_ALLOC && ev.stack_id && ev.stack_id < nstacks) {
-                stack_bytes[ev.stack_id] += ev.size;
-                stack_count[ev.stack_id]++;
-            }
-            if (o->err) break;
-        }
-        ms__merge_end(&m);
-    } else {
-        o->err = ENOMEM;
-    }
-    pthread_mutex_unlock(&t->analysis_lock);
+    uint64_t count = ms__each_event(o, t, stack_bytes, stack_count, nstacks, ms__html_event, b);
     ms__b64_end(o, b);
     MEMSCOPE_FREE(b);
     return count;
@@ -3808,34 +3825,23 @@ static void ms__out_parts(ms__out *o, const char *const *parts) {
 
 MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__atomic_file f;
-    memscope_result res = ms__file_begin(&f, path);
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 1);
     if (res != MEMSCOPE_OK) return res;
-    f.out->html = 1;
-    memscope_report r = memscope_analyze(t);
-    ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
-    uint32_t nstacks = st ? atomic_load_explicit(&st->count, MS__ACQUIRE) : 0;
-    uint64_t *sb = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sb);
-    uint64_t *sc = (uint64_t *)ms__calloc(nstacks ? nstacks : 1, sizeof *sc);
-    if (!sb || !sc) f.out->err = ENOMEM;
+    ms__out *o = x.f.out;
     uint64_t nev = 0;
-    ms__out_parts(f.out, ms__dash_part0);
-    if (sb && sc) nev = ms__html_events(f.out, t, sb, sc, nstacks);
-    ms__out_parts(f.out, ms__dash_part1);
-    ms__json_report(f.out, t, &r);
-    ms__json_sites(f.out, t);
-    ms__out_key(f.out, "event_count"); ms__out_u64(f.out, nev);
-    ms__out_key(f.out, "event_record_bytes"); ms__out_u64(f.out, MS__HTML_RECORD);
-    ms__out_key(f.out, "events"); ms__out_lit(f.out, "null");
-    if (sb && sc) ms__json_stacks(f.out, t, nstacks, sb, sc);
-    ms__out_lit(f.out, "}");
-    ms__out_parts(f.out, ms__dash_part2);
-    MEMSCOPE_FREE(sb);
-    MEMSCOPE_FREE(sc);
-    memscope_report_free(&r);
-    int oom = f.out->err == ENOMEM;
-    res = ms__file_end(&f);
-    return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
+    ms__out_parts(o, ms__dash_part0);
+    if (x.sb && x.sc) nev = ms__html_events(o, t, x.sb, x.sc, x.nstacks);
+    ms__out_parts(o, ms__dash_part1);
+    ms__json_report(o, t, &x.r);
+    ms__json_sites(o, t);
+    ms__out_key(o, "event_count"); ms__out_u64(o, nev);
+    ms__out_key(o, "event_record_bytes"); ms__out_u64(o, MS__HTML_RECORD);
+    ms__out_key(o, "events"); ms__out_lit(o, "null");
+    if (x.sb && x.sc) ms__json_stacks(o, t, x.nstacks, x.sb, x.sc);
+    ms__out_lit(o, "}");
+    ms__out_parts(o, ms__dash_part2);
+    return ms__export_end(&x);
 }
 #else
 MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
