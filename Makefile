@@ -27,7 +27,7 @@ THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
 .PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed \
-        browser-test browser-bench \
+        browser-test browser-bench format-selftest \
         run-examples bench install uninstall clean
 
 all: check-lib examples
@@ -41,6 +41,10 @@ $(B)/.embed-ok: $(DASHBOARD) tools/embed_dashboard.py
 	@touch $@
 check-embed:
 	@python3 tools/embed_dashboard.py --check
+
+# the reference decoder of the binary format checks itself (worked example, corrupt files)
+format-selftest:
+	@python3 tests/msb_decode.py --selftest
 
 # ---- the library itself, strict, with both compilers ----
 check-lib: $(B)/.lib-ok
@@ -68,7 +72,7 @@ demo: $(B)/examples/leaky_cache
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed unit matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -154,7 +158,7 @@ matrix:
 	  done; \
 	  $$cc $(STRICT) -I. tests/matrix/late_include_time.c -o $(B)/matrix/late_include_time; \
 	  $(B)/matrix/late_include_time >/dev/null; echo "   late_include_time (no -pthread): ok"; \
-	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES; do \
+	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_BINARY MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES; do \
 	    $$cc $(STRICT) -D$$opt -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
 	  done; \
 	  for f in fail_nonpointer fail_partial_alloc; do \

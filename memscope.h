@@ -2,7 +2,9 @@
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
-   still alive at exit, hotspots by variable, site and call stack, as JSON.
+   still alive at exit, hotspots by variable, site and call stack, and what the
+   process and machine did meanwhile, as JSON, a self-contained HTML dashboard or
+   a compact binary file (.msb, docs/FORMAT.md).
 
    USAGE
      In exactly ONE C file of the program:
@@ -36,6 +38,7 @@
        MEMSCOPE_NO_MONITOR      compile out the system monitor
        MEMSCOPE_NO_JSON         compile out the JSON writer (returns UNSUPPORTED)
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
+       MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED)
        MEMSCOPE_NO_STACKS       compile out call-stack capture
      Set before every #include of memscope.h (they change the macros):
        MEMSCOPE_NO_SHORT_NAMES  do not define TRACKER/TRACK/TRACK_SIZE/UNTRACK
@@ -95,12 +98,14 @@
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
-     - Not in this version: HTML and binary export (MEMSCOPE_ERR_UNSUPPORTED).
+     - Not in this version: reading a .msb file back (the reader and the memscope
+       command-line tool).
 
    REVISION HISTORY
      0.2.0  system monitor: CPU, RSS, memory % against the cgroup limit, threads,
             disk and network rates, GPU (NVML, amdgpu), system CPU and memory,
-            page faults; snapshot ring in reports and JSON.
+            page faults; snapshot ring in reports and JSON. HTML dashboard
+            (embedded from tools/dashboard). Binary export (.msb) writer.
      0.1.0  tracker, TRACK macros, hash sampling, lock-free per-thread recording,
             call stacks, analysis, JSON export, auto-export.
 
@@ -3629,6 +3634,17 @@ static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
     ms__out_lit(o, "]");
 }
 
+/* Little-endian encoders shared by the HTML records and the binary format. */
+MS__MAYBE_UNUSED static void ms__put_le(unsigned char *p, uint64_t v, unsigned bytes) {
+    for (unsigned i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+MS__MAYBE_UNUSED static void ms__put_f64(unsigned char *p, double d) {
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    ms__put_le(p, v, 8);
+}
+
 /* What a JSON or HTML export needs around its writing: the atomic file, the report and the
    per-stack sums the event pass fills. */
 typedef struct ms__export {
@@ -3786,16 +3802,6 @@ static void ms__b64_end(ms__out *o, ms__b64 *b) {
     ms__b64_flush(o, b);
 }
 
-static void ms__put_le(unsigned char *p, uint64_t v, unsigned bytes) {
-    for (unsigned i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void ms__put_f64(unsigned char *p, double d) {
-    uint64_t v;
-    memcpy(&v, &d, sizeof v);
-    ms__put_le(p, v, 8);
-}
-
 static void ms__html_event(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index) {
     (void)index;
     unsigned char rec[MS__HTML_RECORD];
@@ -3850,10 +3856,390 @@ MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const cha
 }
 #endif
 
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+/* ---- the binary format (.msb): docs/FORMAT.md ----
+   Header, then sections {u32 type, u32 flags, u64 length, payload, u32 CRC-32 of the 16
+   header bytes and the payload}. Each section is built in a growable buffer and written
+   whole; events go out in blocks of MS__MSB_BLOCK, so memory stays bounded whatever the
+   event count. */
+enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB_EVENTS,
+       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END };
+#define MS__MSB_BLOCK 65536u
+#define MS__MSB_CACHE 7
+
+typedef struct ms__buf { unsigned char *p; size_t len, cap; int err; } ms__buf;
+
+static void ms__buf_put(ms__buf *b, const void *src, size_t n) {
+    if (b->err) return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        unsigned char *np = (unsigned char *)MEMSCOPE_MALLOC(cap);
+        if (!np) { b->err = ENOMEM; return; }
+        if (b->len) memcpy(np, b->p, b->len);
+        MEMSCOPE_FREE(b->p);
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void ms__buf_varint(ms__buf *b, uint64_t v) {
+    unsigned char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (unsigned char)(v & 127u);
+        v >>= 7;
+        if (v) tmp[n] |= 128u;
+        n++;
+    } while (v);
+    ms__buf_put(b, tmp, n);
+}
+
+static void ms__buf_zigzag(ms__buf *b, int64_t v) {
+    ms__buf_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void ms__buf_u64(ms__buf *b, uint64_t v) {
+    unsigned char tmp[8];
+    ms__put_le(tmp, v, 8);
+    ms__buf_put(b, tmp, 8);
+}
+
+static void ms__buf_f64(ms__buf *b, double d) {
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    ms__buf_u64(b, v);
+}
+
+static uint32_t ms__crc32(uint32_t crc, const unsigned char *p, size_t n) {
+    static uint32_t table[256];
+    static _Atomic int ready;
+    if (!atomic_load_explicit(&ready, MS__ACQUIRE)) { /* idempotent: racing builders agree */
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        atomic_store_explicit(&ready, 1, MS__RELEASE);
+    }
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) crc = table[(crc ^ p[i]) & 255u] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* String interning for one export: index 1.. in the order first seen, 0 = NULL. New
+   strings wait in `pending` until ms__msb_flush_strings writes them. */
+typedef struct ms__msb {
+    ms__out *o;
+    ms__buf sec, pending;
+    uint32_t pending_count, nstrings;
+    const char **keys;      /* open addressing on string content */
+    uint32_t *vals;
+    size_t slots;
+    /* event encoder state */
+    ms__buf ev;
+    uint32_t ev_count;
+    uint64_t total_events, prev_ts, prev_lit;
+    uint32_t cur_thread, cur_site;
+    uint64_t cache[MS__MSB_CACHE];
+    uint64_t *site_size;
+    uint32_t *site_stack;
+    uint32_t nsites;
+    int err;
+} ms__msb;
+
+static uint64_t ms__str_hash(const char *s) {
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static uint32_t ms__msb_str(ms__msb *w, const char *s) {
+    if (!s) return 0;
+    if (w->nstrings + 1 > w->slots / 2) { /* grow the table */
+        size_t slots = w->slots ? w->slots * 2 : 1024;
+        const char **nk = (const char **)ms__calloc(slots, sizeof *nk);
+        uint32_t *nv = (uint32_t *)ms__calloc(slots, sizeof *nv);
+        if (!nk || !nv) { MEMSCOPE_FREE((void *)nk); MEMSCOPE_FREE(nv); w->err = ENOMEM; return 0; }
+        for (size_t i = 0; i < w->slots; i++) {
+            if (!w->keys[i]) continue;
+            size_t j = (size_t)ms__str_hash(w->keys[i]) & (slots - 1);
+            while (nk[j]) j = (j + 1) & (slots - 1);
+            nk[j] = w->keys[i];
+            nv[j] = w->vals[i];
+        }
+        MEMSCOPE_FREE((void *)w->keys);
+        MEMSCOPE_FREE(w->vals);
+        w->keys = nk;
+        w->vals = nv;
+        w->slots = slots;
+    }
+    size_t j = (size_t)ms__str_hash(s) & (w->slots - 1);
+    while (w->keys[j]) {
+        if (strcmp(w->keys[j], s) == 0) return w->vals[j];
+        j = (j + 1) & (w->slots - 1);
+    }
+    w->keys[j] = s; /* the strings outlive the export: sites, dladdr names, report */
+    w->vals[j] = ++w->nstrings;
+    size_t n = strlen(s);
+    ms__buf_varint(&w->pending, n);
+    ms__buf_put(&w->pending, s, n);
+    w->pending_count++;
+    return w->vals[j];
+}
+
+static void ms__msb_section(ms__msb *w, uint32_t type, const unsigned char *payload, size_t len) {
+    unsigned char h[16];
+    ms__put_le(h, type, 4);
+    ms__put_le(h + 4, 0, 4);
+    ms__put_le(h + 8, len, 8);
+    uint32_t crc = ms__crc32(ms__crc32(0, h, 16), payload, len);
+    unsigned char c[4];
+    ms__put_le(c, crc, 4);
+    ms__out_mem(w->o, (const char *)h, 16);
+    if (len) ms__out_mem(w->o, (const char *)payload, len);
+    ms__out_mem(w->o, (const char *)c, 4);
+}
+
+static void ms__msb_flush_strings(ms__msb *w) {
+    if (!w->pending_count) return;
+    ms__buf s = {NULL, 0, 0, 0};
+    ms__buf_varint(&s, w->pending_count);
+    ms__buf_put(&s, w->pending.p, w->pending.len);
+    if (s.err) w->err = s.err;
+    else ms__msb_section(w, MS__MSB_STRINGS, s.p, s.len);
+    MEMSCOPE_FREE(s.p);
+    w->pending.len = 0;
+    w->pending_count = 0;
+}
+
+/* Writes the section built in w->sec, after the strings it introduced. */
+static void ms__msb_emit(ms__msb *w, uint32_t type) {
+    if (w->sec.err || w->pending.err) w->err = ENOMEM;
+    if (w->err) return;
+    ms__msb_flush_strings(w);
+    ms__msb_section(w, type, w->sec.p, w->sec.len);
+    w->sec.len = 0;
+}
+
+static void ms__msb_flush_events(ms__msb *w) {
+    if (!w->ev_count) return;
+    ms__buf_varint(&w->sec, w->ev_count);
+    ms__buf_put(&w->sec, w->ev.p, w->ev.len);
+    if (w->ev.err) w->err = ENOMEM;
+    ms__msb_emit(w, MS__MSB_EVENTS);
+    w->ev.len = 0;
+    w->ev_count = 0;
+}
+
+static void ms__msb_event(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index) {
+    (void)o; (void)index;
+    ms__msb *w = (ms__msb *)ctx;
+    int is_free = ev->kind == MEMSCOPE_EVENT_FREE;
+    uint32_t site = e->site;
+    int tracked = site < w->nsites; /* a site registered during the export: always explicit */
+    unsigned tag = is_free ? 1u : 0u;
+    if (ev->thread_id != w->cur_thread) tag |= 2u;
+    if (site != w->cur_site) tag |= 4u;
+    if (!tracked || w->site_size[site] != ev->size) tag |= 8u;
+    if (is_free ? ev->alloc_thread_id != ev->thread_id : (!tracked || w->site_stack[site] != ev->stack_id)) tag |= 16u;
+    unsigned slot = MS__MSB_CACHE;
+    for (unsigned i = 0; i < MS__MSB_CACHE; i++)
+        if (w->cache[i] == ev->address) { slot = i; break; }
+    tag |= (slot < MS__MSB_CACHE ? slot : 7u) << 5;
+    unsigned char t8 = (unsigned char)tag;
+    ms__buf_put(&w->ev, &t8, 1);
+    if (tag & 2u) ms__buf_varint(&w->ev, ev->thread_id);
+    if (tag & 4u) ms__buf_varint(&w->ev, site);
+    if (tag & 8u) ms__buf_varint(&w->ev, ev->size);
+    if (tag & 16u) ms__buf_varint(&w->ev, is_free ? ev->alloc_thread_id : ev->stack_id);
+    if (slot == MS__MSB_CACHE) {
+        ms__buf_zigzag(&w->ev, (int64_t)(ev->address - w->prev_lit));
+        w->prev_lit = ev->address;
+    }
+    ms__buf_varint(&w->ev, ev->timestamp_ns - w->prev_ts);
+    /* the decoder's state, mirrored */
+    w->prev_ts = ev->timestamp_ns;
+    w->cur_thread = ev->thread_id;
+    w->cur_site = site;
+    if (tracked) {
+        w->site_size[site] = ev->size;
+        if (!is_free) w->site_stack[site] = ev->stack_id;
+    }
+    unsigned from = slot < MS__MSB_CACHE ? slot : MS__MSB_CACHE - 1;
+    for (unsigned i = from; i > 0; i--) w->cache[i] = w->cache[i - 1];
+    w->cache[0] = ev->address;
+    w->total_events++;
+    if (++w->ev_count == MS__MSB_BLOCK) ms__msb_flush_events(w);
+    if (w->err && !o->err) o->err = w->err;
+}
+
+static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint(b, id); ms__buf_varint(b, 1); ms__buf_f64(b, v); }
+static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, 0); ms__buf_varint(b, v); }
+
 MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    return MEMSCOPE_ERR_UNSUPPORTED; /* the binary format lands in a later version */
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__msb *w = (ms__msb *)ms__calloc(1, sizeof *w);
+    if (!w) { x.f.out->err = ENOMEM; return ms__export_end(&x); }
+    w->o = x.f.out;
+    const memscope_report *r = &x.r;
+    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0, 0, 0, 0, 0};
+    ms__out_mem(w->o, (const char *)magic, sizeof magic);
+
+    /* META */
+    memscope_sampling_config cfg = memscope_get_sampling(t);
+    ms__buf *b = &w->sec;
+    ms__buf_varint(b, 11);
+    ms__msb_meta_u64(b, 1, t->start_unix_ms);
+    ms__msb_meta_u64(b, 2, (uint64_t)(r->duration_sec * 1e9 + 0.5));
+    ms__msb_meta_f64(b, 3, r->sample_rate);
+    ms__msb_meta_u64(b, 4, cfg.capture_call_stack ? 1u : 0u);
+    ms__msb_meta_u64(b, 5, cfg.max_stack_depth);
+    ms__buf_varint(b, 6); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, "memscope.h " MEMSCOPE_VERSION_STRING));
+    ms__msb_meta_u64(b, 7, (uint64_t)getpid());
+    ms__msb_meta_f64(b, 8, ms__clock_ratio());
+    /* exact doubles of the report, so a loaded file reproduces the export's text */
+    ms__msb_meta_f64(b, 9, r->duration_sec);
+    ms__msb_meta_f64(b, 10, r->allocation_rate_per_sec);
+    ms__msb_meta_f64(b, 11, r->deallocation_rate_per_sec);
+    ms__msb_emit(w, MS__MSB_META);
+
+    /* SITES: those with recorded allocations, as in the JSON */
+    uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
+    w->nsites = nsites;
+    w->site_size = (uint64_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_size);
+    w->site_stack = (uint32_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_stack);
+    unsigned char *used = (unsigned char *)ms__calloc(nsites ? nsites : 1, 1);
+    if (!w->site_size || !w->site_stack || !used) w->err = ENOMEM;
+    uint32_t nused = 0;
+    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); used && th;
+         th = atomic_load_explicit(&th->next, MS__RELAXED))
+        for (uint32_t i = 0; i < nsites; i++) {
+            ms__site_stat *c = atomic_load_explicit(&th->stats[i / MS__STAT_CHUNK], MS__ACQUIRE);
+            if (c && MS__LOAD(&c[i % MS__STAT_CHUNK].count) && !used[i]) { used[i] = 1; nused++; }
+        }
+    ms__buf_varint(b, nused);
+    for (uint32_t i = 0; used && i < nsites; i++) {
+        if (!used[i]) continue;
+        const memscope_site *s = ms__site_by_id(i);
+        ms__buf_varint(b, i);
+        ms__buf_varint(b, ms__msb_str(w, s->var_name));
+        ms__buf_varint(b, ms__msb_str(w, s->type_name));
+        ms__buf_varint(b, ms__msb_str(w, s->file));
+        ms__buf_varint(b, s->line);
+    }
+    MEMSCOPE_FREE(used);
+    ms__msb_emit(w, MS__MSB_SITES);
+
+    /* STACKS, named as the JSON names them */
+    uint32_t nst = 0;
+    for (uint32_t id = 1; id < x.nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
+    ms__buf_varint(b, nst);
+    for (uint32_t id = 1; id < x.nstacks; id++) {
+        ms__stack *s = ms__stack_by_id(t, id);
+        if (!s) continue;
+        ms__buf_varint(b, id);
+        ms__buf_varint(b, s->depth);
+        uint64_t prev = 0;
+        for (uint32_t f = 0; f < s->depth; f++) {
+            uintptr_t addr = s->frames[f];
+            Dl_info info;
+            memset(&info, 0, sizeof info);
+            int ok = dladdr((void *)(addr - 1), &info) != 0;
+            ms__buf_zigzag(b, (int64_t)((uint64_t)addr - prev));
+            prev = addr;
+            ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_sname : NULL));
+            ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_fname : NULL));
+            if (ok && info.dli_sname && info.dli_saddr) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_saddr) + 1);
+            else if (ok && info.dli_fbase) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_fbase) + 1);
+            else ms__buf_varint(b, 0);
+        }
+    }
+    ms__msb_emit(w, MS__MSB_STACKS);
+
+    /* EVENTS in blocks */
+    if (!w->err && x.sb && x.sc) ms__each_event(w->o, t, x.sb, x.sc, x.nstacks, ms__msb_event, w);
+    ms__msb_flush_events(w);
+
+    /* SNAPSHOTS */
+    ms__buf_varint(b, r->system_snapshot_count);
+    for (size_t i = 0; i < r->system_snapshot_count; i++) {
+        const memscope_system_snapshot *s = &r->system_snapshots[i];
+        ms__buf_u64(b, s->timestamp); ms__buf_f64(b, s->cpu_usage_percent);
+        ms__buf_u64(b, s->memory_usage_bytes); ms__buf_f64(b, s->memory_usage_percent);
+        ms__buf_u64(b, s->thread_count); ms__buf_u64(b, s->disk_read_bps); ms__buf_u64(b, s->disk_write_bps);
+        ms__buf_u64(b, s->network_rx_bps); ms__buf_u64(b, s->network_tx_bps); ms__buf_f64(b, s->gpu_usage_percent);
+        ms__buf_u64(b, s->gpu_memory_used); ms__buf_u64(b, s->gpu_memory_total); ms__buf_u64(b, s->available);
+        ms__buf_u64(b, s->elapsed_ns); ms__buf_f64(b, s->system_cpu_percent); ms__buf_u64(b, s->cpu_count);
+        ms__buf_u64(b, s->gpu_count); ms__buf_u64(b, s->peak_rss_bytes); ms__buf_u64(b, s->memory_limit_bytes);
+        ms__buf_u64(b, s->system_memory_total); ms__buf_u64(b, s->system_memory_available);
+        ms__buf_f64(b, s->system_memory_used_percent); ms__buf_u64(b, s->minor_faults_per_sec);
+        ms__buf_u64(b, s->major_faults_per_sec); ms__buf_u64(b, s->disk_read_bytes); ms__buf_u64(b, s->disk_write_bytes);
+        ms__buf_u64(b, s->network_rx_bytes); ms__buf_u64(b, s->network_tx_bytes);
+    }
+    ms__msb_emit(w, MS__MSB_SNAPSHOTS);
+
+    /* THREADS, HOTSPOTS */
+    ms__buf_varint(b, r->thread_count);
+    for (size_t i = 0; i < r->thread_count; i++) {
+        const memscope_thread_stats *th = &r->threads[i];
+        ms__buf_varint(b, th->thread_id);
+        ms__buf_varint(b, ms__msb_str(w, th->thread_name));
+        ms__buf_varint(b, th->allocations);
+        ms__buf_varint(b, th->deallocations);
+        ms__buf_varint(b, th->allocated_bytes);
+        ms__buf_varint(b, th->current_bytes);
+        ms__buf_varint(b, th->peak_bytes);
+    }
+    ms__msb_emit(w, MS__MSB_THREADS);
+    ms__buf_varint(b, r->hotspot_count);
+    for (size_t i = 0; i < r->hotspot_count; i++) {
+        const memscope_hotspot *h = &r->hotspots[i];
+        ms__buf_varint(b, ms__msb_str(w, h->var_name));
+        ms__buf_varint(b, ms__msb_str(w, h->type_name));
+        ms__buf_varint(b, h->total_size);
+        ms__buf_varint(b, h->allocation_count);
+        ms__buf_varint(b, ms__msb_str(w, h->location));
+    }
+    ms__msb_emit(w, MS__MSB_HOTSPOTS);
+
+    /* END */
+    ms__buf_varint(b, r->total_allocations);
+    ms__buf_varint(b, r->total_deallocations);
+    ms__buf_varint(b, r->active_allocations);
+    ms__buf_varint(b, r->peak_memory_bytes);
+    ms__buf_varint(b, r->current_memory_bytes);
+    ms__buf_varint(b, r->total_allocated_bytes);
+    ms__buf_varint(b, r->dropped_events);
+    ms__buf_varint(b, r->dropped_snapshots);
+    ms__buf_varint(b, w->total_events);
+    ms__buf_f64(b, r->estimated_total_allocations);
+    ms__buf_f64(b, r->estimated_total_bytes);
+    ms__msb_emit(w, MS__MSB_END);
+
+    if (w->err && !w->o->err) w->o->err = w->err;
+    MEMSCOPE_FREE(w->sec.p);
+    MEMSCOPE_FREE(w->pending.p);
+    MEMSCOPE_FREE(w->ev.p);
+    MEMSCOPE_FREE((void *)w->keys);
+    MEMSCOPE_FREE(w->vals);
+    MEMSCOPE_FREE(w->site_size);
+    MEMSCOPE_FREE(w->site_stack);
+    MEMSCOPE_FREE(w);
+    return ms__export_end(&x);
 }
+#else
+MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    return MEMSCOPE_ERR_UNSUPPORTED; /* compiled out */
+}
+#endif
+
 
 static int ms__ends_with(const char *s, const char *ext) {
     size_t n = strlen(s), m = strlen(ext);

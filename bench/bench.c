@@ -286,12 +286,19 @@ int main(int argc, char **argv) {
     uint64_t reserved = atomic_load(&t->events_reserved);
     (void)reserved;
     double bytes_per_event = (double)sizeof(ms__chunk) / MEMSCOPE_EVENT_CHUNK;
+    t0 = now_s();
+    memscope_result bres = memscope_export_binary(t, "build/bench/export.msb");
+    double bdt = now_s() - t0;
+    off_t bsize = stat("build/bench/export.msb", &sb) == 0 ? sb.st_size : 0;
     memscope_destroy(t);
     printf("\nJSON export: %s, %llu events in %.3f s = %.2f M events/s, %.1f bytes of JSON per event\n",
            memscope_result_string(res), (unsigned long long)events, dt, (double)events / dt / 1e6,
            (double)jsize / (double)events);
-    printf("retained event: %zu-byte record, %.3f bytes per event with the 64-byte header of each chunk\n\n",
+    printf("retained event: %zu-byte record, %.3f bytes per event with the 64-byte header of each chunk\n",
            sizeof(ms__event), bytes_per_event);
+    printf("binary export (.msb): %s, %llu events in %.3f s = %.2f M events/s, %.2f bytes per event "
+           "(%.0fx smaller than the JSON)\n\n", memscope_result_string(bres), (unsigned long long)events, bdt,
+           (double)events / bdt / 1e6, (double)bsize / (double)events, (double)jsize / (double)(bsize ? bsize : 1));
 
     monitor_cost mc = time_monitor(3.0);
     double mon_off, mon_on, mon_off10, mon_on10;
@@ -313,6 +320,7 @@ int main(int argc, char **argv) {
     budget_row("thread scaling tracked/plain (worst of 2..N)", worst_rel, "x", 0.85, 0);
     budget_row("retained event record", (double)sizeof(ms__event), "bytes", 32, 1);
     budget_row("JSON export", (double)events / dt / 1e6, "M ev/s", 2, 0);
+    budget_row("binary export, churn (goal 6)", (double)bsize / (double)events, "B/event", 8, 1);
     budget_row("monitor thread CPU at 100 ms", mc.pct_core, "% core", 0.5, 1);
     budget_row("TRACK pair, monitor on / off (100 ms)", mon_on / mon_off, "x", 1.05, 1);
     return 0;

@@ -449,12 +449,12 @@ static void test_export_by_extension(void **state) {
     memscope_destroy(t);
 }
 
-/* The binary export is not implemented yet: MEMSCOPE_ERR_UNSUPPORTED, no file. HTML export
-   writes a page holding the report (its browser tests live in tests/browser). */
-static void test_binary_export_unsupported_html_written(void **state) {
+/* HTML and binary exports write their files (their contents are checked by test_html and
+   test_binary); an unknown extension is refused. */
+static void test_html_and_binary_exports_written(void **state) {
     (void)state;
     char dir[MST_PATH_MAX], path[MST_PATH_MAX];
-    fresh_dir(dir, sizeof dir, "unsupported");
+    fresh_dir(dir, sizeof dir, "formats");
     memscope_tracker *t = memscope_new();
     static char block[8];
     memscope_track_as(t, block, 8, "u", "char *", "u.c", 1);
@@ -465,8 +465,13 @@ static void test_binary_export_unsupported_html_written(void **state) {
     assert_int_equal(memscope_export(t, path), MEMSCOPE_OK);
     assert_true(mst_file_exists(path));
     mst_fmt(path, sizeof path, "%s/report.msb", dir);
-    assert_int_equal(memscope_export_binary(t, path), MEMSCOPE_ERR_UNSUPPORTED);
-    assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_UNSUPPORTED);
+    assert_int_equal(memscope_export_binary(t, path), MEMSCOPE_OK);
+    assert_true(mst_file_exists(path));
+    mst_fmt(path, sizeof path, "%s/by-extension.msb", dir);
+    assert_int_equal(memscope_export(t, path), MEMSCOPE_OK);
+    assert_true(mst_file_exists(path));
+    mst_fmt(path, sizeof path, "%s/report.txt", dir);
+    assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_INVALID_ARG);
     assert_false(mst_file_exists(path));
     memscope_destroy(t);
 }
@@ -665,7 +670,7 @@ int main(void) {
         cmocka_unit_test(test_failed_write_keeps_earlier_file_and_no_temp),
         cmocka_unit_test(test_export_replaces_existing_file_and_leaves_no_temp),
         cmocka_unit_test(test_export_by_extension),
-        cmocka_unit_test(test_binary_export_unsupported_html_written),
+        cmocka_unit_test(test_html_and_binary_exports_written),
         cmocka_unit_test(test_auto_export_at_exit),
         cmocka_unit_test(test_destroy_exports_exactly_once),
         cmocka_unit_test(test_destroy_writes_auto_export_in_process),

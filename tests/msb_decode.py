@@ -1,0 +1,1548 @@
+#!/usr/bin/env python3
+"""Strict reference decoder of the memscope binary format (.msb), docs/FORMAT.md.
+
+    msb_decode.py FILE.msb                       one-line summary, exit 0
+    msb_decode.py FILE.msb --json                the decoded content as JSON, exit 0
+    msb_decode.py FILE.msb --compare REPORT.json decode and compare with memscope's JSON export
+                                                 of the same tracker state; exit 0 when equal
+    msb_decode.py --selftest                     encode small files in memory (valid and
+                                                 corrupt ones) and check the verdicts; exit 0
+
+On any violation of the format it prints one line "msb_decode: OFFSET: what is wrong" to
+stderr (OFFSET = byte offset in the file, decimal) and exits 1; a --compare difference is one
+line "msb_decode: compare: ..." and exit 1. Usage errors and unreadable files exit 2.
+A truncated file (no END section) exits 1 with "truncated after section N at offset X"; with
+--json the complete sections before the cut are still printed (with "end": null).
+
+--json: {meta, sites, stacks, events, system_snapshots, threads, hotspots, end} in the shapes of
+memscope's JSON export; strings decoded as UTF-8 with errors="replace", non-finite doubles as
+null, unknown META fields as "field_<id>", unknown sections listed under "unknown_sections".
+
+--compare: events one by one (every field; timestamp_ns, and a snapshot's elapsed_ns, within
+2 ns + 1e-4 relative, since the tick-to-ns ratio is refined at each export), the sites the
+events use (and any other site the file defines that the JSON lists), every stack the file
+defines or the events use, with all frames, threads and hotspots in report order, snapshots
+(doubles exactly: memscope prints %.17g), the END totals against the JSON's, and META's
+start time, sampling and generator. duration_ns is not compared (each export measures its
+own). Strings are compared the way memscope's JSON writes them (one U+FFFD per invalid byte).
+
+The summary line: format version, sections by type (count, and bytes of the whole sections,
+20 bytes of framing each included), events, bytes per event of the EVENTS payloads and of
+the whole file.
+
+Python 3 standard library only (struct, zlib.crc32, json, sys). The decoder never trusts a
+claimed count or length: each is checked against the bytes left before anything is decoded,
+and no memory is reserved in proportion to a claim.
+"""
+import json
+import struct
+import sys
+import zlib
+
+MAGIC = b"\x89MSB\r\n\x1a\n"
+MAJOR = 1
+U64 = (1 << 64) - 1
+HEADER_SIZE = 16
+SECTION_HEADER = 16
+SECTION_FRAMING = 20          # header + CRC
+MAX_BLOCK = 65536             # events per EVENTS section, at most
+CACHE_SLOTS = 7
+
+META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END = range(1, 10)
+TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS",
+              EVENTS: "EVENTS", SNAPSHOTS: "SNAPSHOTS", THREADS: "THREADS",
+              HOTSPOTS: "HOTSPOTS", END: "END"}
+STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS)
+
+# META field id -> (name, wire type); wire types: 0 varint, 1 f64, 2 str
+WIRE_VARINT, WIRE_F64, WIRE_STR = 0, 1, 2
+WIRE_NAMES = {WIRE_VARINT: "varint", WIRE_F64: "f64", WIRE_STR: "str"}
+META_FIELDS = {
+    1: ("start_time_unix_ms", WIRE_VARINT),
+    2: ("duration_ns", WIRE_VARINT),
+    3: ("sample_rate", WIRE_F64),
+    4: ("capture_call_stack", WIRE_VARINT),
+    5: ("max_stack_depth", WIRE_VARINT),
+    6: ("generator", WIRE_STR),
+    7: ("pid", WIRE_VARINT),
+    8: ("ns_per_tick", WIRE_F64),
+    9: ("duration_sec", WIRE_F64),
+    10: ("allocation_rate_per_sec", WIRE_F64),
+    11: ("deallocation_rate_per_sec", WIRE_F64),
+}
+
+# memscope_system_snapshot in declaration order: (name, "u" = u64 / "f" = f64, max value)
+SNAPSHOT_FIELDS = [
+    ("timestamp", "u"), ("cpu_usage_percent", "f"), ("memory_usage_bytes", "u"),
+    ("memory_usage_percent", "f"), ("thread_count", "u"), ("disk_read_bps", "u"),
+    ("disk_write_bps", "u"), ("network_rx_bps", "u"), ("network_tx_bps", "u"),
+    ("gpu_usage_percent", "f"), ("gpu_memory_used", "u"), ("gpu_memory_total", "u"),
+    ("available", "u"), ("elapsed_ns", "u"), ("system_cpu_percent", "f"), ("cpu_count", "u"),
+    ("gpu_count", "u"), ("peak_rss_bytes", "u"), ("memory_limit_bytes", "u"),
+    ("system_memory_total", "u"), ("system_memory_available", "u"),
+    ("system_memory_used_percent", "f"), ("minor_faults_per_sec", "u"),
+    ("major_faults_per_sec", "u"), ("disk_read_bytes", "u"), ("disk_write_bytes", "u"),
+    ("network_rx_bytes", "u"), ("network_tx_bytes", "u"),
+]
+SNAPSHOT_STRUCT = struct.Struct("<" + "".join("Q" if k == "u" else "d" for _, k in SNAPSHOT_FIELDS))
+SNAPSHOT_SIZE = SNAPSHOT_STRUCT.size          # 224
+SNAPSHOT_U32 = ("available", "cpu_count", "gpu_count")   # uint32_t fields widened to 8 bytes
+
+THREAD_FIELDS = ("allocations", "deallocations", "allocated_bytes", "current_bytes", "peak_bytes")
+END_VARINTS = ("total_allocations", "total_deallocations", "active_allocations",
+               "peak_memory_bytes", "current_memory_bytes", "total_allocated_bytes",
+               "dropped_events", "dropped_snapshots", "event_count")
+END_F64 = ("estimated_total_allocations", "estimated_total_bytes")
+
+# Tag byte of an event
+TAG_FREE, TAG_THREAD, TAG_SITE, TAG_SIZE, TAG_STACK_OR_ATHREAD = 1, 2, 4, 8, 16
+ADDR_LITERAL = 7
+
+F64 = struct.Struct("<d")
+U16 = struct.Struct("<H")
+U32 = struct.Struct("<I")
+U64S = struct.Struct("<Q")
+
+
+class MsbError(Exception):
+    """A violation of the format at a byte offset of the file."""
+
+    def __init__(self, offset, message):
+        Exception.__init__(self, "%d: %s" % (offset, message))
+        self.offset = offset
+        self.message = message
+
+
+class MsbTruncated(MsbError):
+    """The file has no END: `result` holds what the complete sections carried."""
+
+    def __init__(self, offset, message, result):
+        MsbError.__init__(self, offset, message)
+        self.result = result
+
+
+def type_name(t):
+    return TYPE_NAMES.get(t, "type %d" % t)
+
+
+class Payload:
+    """Cursor over one section's payload; offsets are absolute file offsets."""
+
+    __slots__ = ("data", "pos", "end", "name")
+
+    def __init__(self, data, pos, end, name):
+        self.data = data
+        self.pos = pos
+        self.end = end
+        self.name = name
+
+    def left(self):
+        return self.end - self.pos
+
+    def varint(self, what):
+        data, p, end = self.data, self.pos, self.end
+        if p < end and data[p] < 0x80:           # the common 1-byte case
+            self.pos = p + 1
+            return data[p]
+        start = p
+        result = 0
+        shift = 0
+        while True:
+            if p - start == 10:
+                raise MsbError(start, "%s: varint longer than 10 bytes" % what)
+            if p >= end:
+                raise MsbError(start, "%s: varint runs past the end of the %s payload (ends at %d)"
+                               % (what, self.name, end))
+            b = data[p]
+            p += 1
+            result |= (b & 0x7F) << shift
+            if b < 0x80:
+                break
+            shift += 7
+        if result > U64:
+            raise MsbError(start, "%s: varint value exceeds 64 bits" % what)
+        self.pos = p
+        return result
+
+    def zigzag(self, what):
+        n = self.varint(what)
+        return (n >> 1) ^ -(n & 1)
+
+    def fixed(self, n, what):
+        if self.end - self.pos < n:
+            raise MsbError(self.pos, "%s: %d bytes needed, %d left in the %s payload"
+                           % (what, n, self.end - self.pos, self.name))
+        p = self.pos
+        self.pos = p + n
+        return p
+
+    def f64(self, what):
+        return F64.unpack_from(self.data, self.fixed(8, what))[0]
+
+    def count(self, what, min_bytes):
+        """A count whose items take at least min_bytes each: checked against the bytes left."""
+        at = self.pos
+        n = self.varint(what)
+        if n * min_bytes > self.end - self.pos:
+            raise MsbError(at, "%s %d is larger than the %d bytes left in the %s payload could hold "
+                           "(%d bytes each at least)" % (what, n, self.end - self.pos, self.name, min_bytes))
+        return n
+
+
+def _finite(x):
+    return x == x and x not in (float("inf"), float("-inf"))
+
+
+def _json_f64(x):
+    """memscope writes non-finite doubles as null."""
+    return x if _finite(x) else None
+
+
+def utf8_replace(b):
+    """Bytes as text the way --json shows them (Python's errors="replace")."""
+    return None if b is None else b.decode("utf-8", "replace")
+
+
+def utf8_like_memscope(b):
+    """Bytes as text the way memscope's JSON export writes them: each byte that does not
+    start a valid UTF-8 sequence becomes one U+FFFD (ms__utf8_len in memscope.h)."""
+    if b is None:
+        return None
+    out = []
+    i, n = 0, len(b)
+
+    def cont(k):
+        return k < n and (b[k] & 0xC0) == 0x80
+
+    while i < n:
+        c = b[i]
+        ln = 0
+        if c < 0x80:
+            ln = 1
+        elif 0xC2 <= c <= 0xDF:
+            ln = 2 if cont(i + 1) else 0
+        elif 0xE0 <= c <= 0xEF:
+            if cont(i + 1) and cont(i + 2) and not (c == 0xE0 and b[i + 1] < 0xA0) \
+                    and not (c == 0xED and b[i + 1] >= 0xA0):
+                ln = 3
+        elif 0xF0 <= c <= 0xF4:
+            if cont(i + 1) and cont(i + 2) and cont(i + 3) and not (c == 0xF0 and b[i + 1] < 0x90) \
+                    and not (c == 0xF4 and b[i + 1] >= 0x90):
+                ln = 4
+        if ln:
+            out.append(b[i:i + ln].decode("utf-8"))
+            i += ln
+        else:
+            out.append("\ufffd")
+            i += 1
+    return "".join(out)
+
+
+class Result:
+    """Everything a file carries, strings as raw bytes (None = absent)."""
+
+    def __init__(self):
+        self.version = (0, 0)
+        self.file_size = 0
+        self.meta = {}                 # name -> value (generator: bytes); unknown: "field_<id>"
+        self.strings = [None]          # index 0 = null
+        self.sites = {}                # id -> dict(var_name, type_name, file, line) (bytes)
+        self.site_order = []
+        self.stacks = {}               # id -> list of (address, function, module, offset|None)
+        self.stack_order = []
+        self.events = []               # tuples (free, ts, address, size, thread, athread, site, stack)
+        self.snapshots = []            # dicts
+        self.threads = None            # list of dicts, None = no THREADS section
+        self.hotspots = None
+        self.end = None
+        self.sections = []             # (type, offset, total bytes)
+        self.unknown_sections = []
+        self.events_payload = 0
+
+
+class Decoder:
+    def __init__(self, data):
+        self.data = data
+        self.r = Result()
+        self.r.file_size = len(data)
+        # event state carried across EVENTS sections
+        self.ts = 0
+        self.thread = 0
+        self.site = 0
+        self.prev_literal = 0
+        self.cache = [None] * CACHE_SLOTS      # None = never filled
+        self.site_size = {}
+        self.site_stack = {}
+        self.first_site_use = {}               # site id -> offset of first event using it
+        self.first_stack_use = {}
+        self.phase = 0                         # 0 before META, 1 streaming, 2 after THREADS,
+                                               # 3 after HOTSPOTS, 4 after END
+        self.minor = 0
+
+    # --- strings ---
+    def string(self, p, what):
+        at = p.pos
+        i = p.varint(what)
+        if i >= len(self.r.strings):
+            raise MsbError(at, "%s: string index %d out of range (%d strings defined so far)"
+                           % (what, i, len(self.r.strings) - 1))
+        return self.r.strings[i]
+
+    # --- whole file ---
+    def decode(self):
+        data, r = self.data, self.r
+        n = len(data)
+        if n < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
+            if data[:min(n, len(MAGIC))] == MAGIC[:min(n, len(MAGIC))]:
+                raise MsbError(0, "file is %d bytes, shorter than the %d-byte header" % (n, HEADER_SIZE))
+            raise MsbError(0, "bad magic %s (expected %s)" % (data[:8].hex(" "), MAGIC.hex(" ")))
+        if n < HEADER_SIZE:
+            raise MsbError(0, "file is %d bytes, shorter than the %d-byte header" % (n, HEADER_SIZE))
+        major, minor = U16.unpack_from(data, 8)[0], U16.unpack_from(data, 10)[0]
+        flags = U32.unpack_from(data, 12)[0]
+        if major != MAJOR:
+            raise MsbError(8, "major version %d not supported (this decoder reads %d)" % (major, MAJOR))
+        self.minor = minor
+        r.version = (major, minor)
+        if flags and minor == 0:
+            raise MsbError(12, "header flags 0x%08x: reserved, must be 0 in a 1.0 file" % flags)
+        pos = HEADER_SIZE
+        index = 0
+        while True:
+            if pos == n:
+                self.truncated(pos, index, "no END section")
+            index += 1
+            if n - pos < SECTION_HEADER:
+                self.truncated(pos, index - 1, "section %d at offset %d: header cut (%d of %d bytes)"
+                               % (index, pos, n - pos, SECTION_HEADER))
+            stype, sflags = U32.unpack_from(data, pos)[0], U32.unpack_from(data, pos + 4)[0]
+            length = U64S.unpack_from(data, pos + 8)[0]
+            start = pos + SECTION_HEADER
+            if length > n - start or n - start - length < 4:
+                self.truncated(pos, index - 1,
+                               "section %d (%s) at offset %d runs past the end of the file "
+                               "(payload %d bytes + 4 CRC bytes, %d bytes left)"
+                               % (index, type_name(stype), pos, length, n - start))
+            end = start + length
+            stored = U32.unpack_from(data, end)[0]
+            computed = zlib.crc32(memoryview(data)[pos:end]) & 0xFFFFFFFF
+            if stored != computed:
+                raise MsbError(end, "bad CRC in section %d (%s) at offset %d: stored 0x%08x, computed 0x%08x"
+                               % (index, type_name(stype), pos, stored, computed))
+            if self.phase == 4:
+                raise MsbError(pos, "%d trailing bytes after END" % (n - pos))
+            if sflags and self.minor == 0:
+                raise MsbError(pos + 4, "section %d (%s): flags 0x%08x: reserved, must be 0 in a 1.0 file"
+                               % (index, type_name(stype), sflags))
+            self.order(stype, pos, index)
+            r.sections.append((stype, pos, length + SECTION_FRAMING))
+            p = Payload(data, start, end, type_name(stype))
+            handler = {META: self.meta, STRINGS: self.strings, SITES: self.sites, STACKS: self.stacks,
+                       EVENTS: self.events, SNAPSHOTS: self.snapshots, THREADS: self.threads,
+                       HOTSPOTS: self.hotspots, END: self.end}.get(stype)
+            if handler is None:
+                r.unknown_sections.append({"type": stype, "offset": pos, "length": length})
+            else:
+                handler(p)
+                if p.pos != end:
+                    if self.minor == 0:
+                        raise MsbError(p.pos, "%d unused bytes at the end of the %s payload (section %d)"
+                                       % (end - p.pos, type_name(stype), index))
+                if stype == EVENTS:
+                    r.events_payload += length
+            pos = end + 4
+            if stype == END:
+                if pos != n:
+                    raise MsbError(pos, "%d trailing bytes after END" % (n - pos))
+                self.finish()
+                return r
+
+    def order(self, stype, pos, index):
+        ph = self.phase
+        name = type_name(stype)
+        if stype == STRINGS:
+            return                         # anywhere before END (always before its uses)
+        if ph == 0:
+            if stype != META:
+                raise MsbError(pos, "section %d is %s: the first section other than STRINGS must be META"
+                               % (index, name))
+            self.phase = 1
+            return
+        if stype == META:
+            raise MsbError(pos, "section %d: a second META" % index)
+        if stype in STREAMED:
+            if ph > 1:
+                raise MsbError(pos, "section %d: %s after %s" % (index, name, "THREADS" if ph == 2 else "HOTSPOTS"))
+        elif stype == THREADS:
+            if ph != 1:
+                raise MsbError(pos, "section %d: a second THREADS" % index if ph == 2 else
+                               "section %d: THREADS after HOTSPOTS" % index)
+            self.phase = 2
+        elif stype == HOTSPOTS:
+            if ph != 2:
+                raise MsbError(pos, "section %d: HOTSPOTS %s" % (index, "before THREADS" if ph == 1 else "twice"))
+            self.phase = 3
+        elif stype == END:
+            if ph != 3:
+                raise MsbError(pos, "section %d: END before %s" % (index, "THREADS" if ph == 1 else "HOTSPOTS"))
+            self.phase = 4
+
+    def truncated(self, pos, complete, what):
+        r = self.r
+        kinds = {t for t, _, _ in r.sections}
+        lost = [type_name(t) for t in (META, THREADS, HOTSPOTS, END) if t not in kinds]
+        msg = ("%s: truncated after section %d at offset %d; kept %d events, %d sites, %d stacks, "
+               "%d snapshots; lost %s" % (what, complete, pos, len(r.events), len(r.sites), len(r.stacks),
+                                         len(r.snapshots), ", ".join(lost) + " and anything after the cut"))
+        raise MsbTruncated(pos, msg, r)
+
+    def finish(self):
+        r = self.r
+        for sid, at in sorted(self.first_site_use.items(), key=lambda kv: kv[1]):
+            if sid not in r.sites and sid != 0:
+                raise MsbError(at, "event uses site %d, which no SITES section defines" % sid)
+        for sid, at in sorted(self.first_stack_use.items(), key=lambda kv: kv[1]):
+            if sid not in r.stacks:
+                raise MsbError(at, "event uses stack %d, which no STACKS section defines" % sid)
+        if r.end["event_count"] != len(r.events):
+            raise MsbError(r.sections[-1][1], "END event_count %d, but the file holds %d events"
+                           % (r.end["event_count"], len(r.events)))
+
+    # --- sections ---
+    def meta(self, p):
+        k = p.count("META field count", 3)
+        seen = set()
+        for _ in range(k):
+            at = p.pos
+            fid = p.varint("META field id")
+            wt_at = p.pos
+            wt = p.varint("META wire type")
+            known = META_FIELDS.get(fid)
+            if wt not in WIRE_NAMES:
+                raise MsbError(wt_at, "META field %d: unknown wire type %d (cannot be skipped)" % (fid, wt))
+            if fid in seen:
+                raise MsbError(at, "META field %d appears twice" % fid)
+            seen.add(fid)
+            if known and known[1] != wt:
+                raise MsbError(wt_at, "META field %d (%s): wire type %s, expected %s"
+                               % (fid, known[0], WIRE_NAMES[wt], WIRE_NAMES[known[1]]))
+            name = known[0] if known else "field_%d" % fid
+            vat = p.pos
+            if wt == WIRE_VARINT:
+                v = p.varint("META " + name)
+                if fid == 4:
+                    if v > 1:
+                        raise MsbError(vat, "META capture_call_stack is %d, expected 0 or 1" % v)
+                    v = bool(v)
+            elif wt == WIRE_F64:
+                v = p.f64("META " + name)
+            else:
+                v = self.string(p, "META " + name)
+            self.r.meta[name] = v
+
+    def strings(self, p):
+        n = p.count("string count", 1)
+        data = self.data
+        out = self.r.strings
+        for _ in range(n):
+            at = p.pos
+            ln = p.varint("string length")
+            if ln > p.left():
+                raise MsbError(at, "string %d: length %d, but %d bytes left in the STRINGS payload"
+                               % (len(out), ln, p.left()))
+            s = bytes(data[p.pos:p.pos + ln])
+            if b"\0" in s:
+                raise MsbError(p.pos + s.index(b"\0"), "string %d holds a NUL byte" % len(out))
+            p.pos += ln
+            out.append(s)
+
+    def sites(self, p):
+        n = p.count("site count", 5)
+        for _ in range(n):
+            at = p.pos
+            sid = p.varint("site id")
+            if sid in self.r.sites:
+                raise MsbError(at, "site %d defined twice" % sid)
+            site = {"var_name": self.string(p, "site var_name"),
+                    "type_name": self.string(p, "site type_name"),
+                    "file": self.string(p, "site file"),
+                    "line": p.varint("site line")}
+            self.r.sites[sid] = site
+            self.r.site_order.append(sid)
+
+    def stacks(self, p):
+        n = p.count("stack count", 2)
+        for _ in range(n):
+            at = p.pos
+            sid = p.varint("stack id")
+            if sid == 0:
+                raise MsbError(at, "stack id 0 is reserved (no stack)")
+            if sid in self.r.stacks:
+                raise MsbError(at, "stack %d defined twice" % sid)
+            depth = p.count("stack %d depth" % sid, 4)
+            frames = []
+            addr = 0
+            for _ in range(depth):
+                addr = (addr + p.zigzag("frame address delta")) & U64
+                fn = self.string(p, "frame function")
+                mod = self.string(p, "frame module")
+                off = p.varint("frame offset+1")
+                frames.append((addr, fn, mod, None if off == 0 else off - 1))
+            self.r.stacks[sid] = frames
+            self.r.stack_order.append(sid)
+
+    def events(self, p):
+        cat = p.pos
+        n = p.count("event count", 2)
+        if n > MAX_BLOCK:
+            raise MsbError(cat, "EVENTS block of %d events (at most %d)" % (n, MAX_BLOCK))
+        data = p.data
+        end = p.end
+        pos = p.pos
+        varint = p.varint
+        ts, thread, site, lit = self.ts, self.thread, self.site, self.prev_literal
+        cache = self.cache
+        site_size, site_stack = self.site_size, self.site_stack
+        first_site, first_stack = self.first_site_use, self.first_stack_use
+        out = self.r.events
+        append = out.append
+        for _ in range(n):
+            at = pos
+            if pos >= end:
+                raise MsbError(pos, "event tag byte past the end of the EVENTS payload")
+            tag = data[pos]
+            p.pos = pos + 1
+            free = tag & TAG_FREE
+            if tag & TAG_THREAD:
+                thread = varint("event thread_id")
+            if tag & TAG_SITE:
+                site = varint("event site")
+            if tag & TAG_SIZE:
+                size = varint("event size")
+                site_size[site] = size
+            else:
+                size = site_size.get(site, 0)
+            if free:
+                stack = 0
+                athread = varint("event alloc_thread_id") if tag & TAG_STACK_OR_ATHREAD else thread
+            else:
+                athread = thread
+                if tag & TAG_STACK_OR_ATHREAD:
+                    stack = varint("event stack")
+                    site_stack[site] = stack
+                else:
+                    stack = site_stack.get(site, 0)
+            mode = tag >> 5
+            if mode == ADDR_LITERAL:
+                aat = p.pos
+                addr = (lit + p.zigzag("event address delta")) & U64
+                lit = addr
+                if addr in cache:
+                    raise MsbError(aat, "literal address 0x%x is in cache slot %d (a writer must use the slot)"
+                                   % (addr, cache.index(addr)))
+                del cache[CACHE_SLOTS - 1]
+            else:
+                addr = cache[mode]
+                if addr is None:
+                    raise MsbError(at, "event uses address cache slot %d, which no earlier event has filled"
+                                   % mode)
+                del cache[mode]
+            cache.insert(0, addr)
+            dat = p.pos
+            d = varint("event timestamp delta")
+            ts += d
+            if ts > U64:
+                raise MsbError(dat, "timestamp decreases: delta %d wraps past 2^64 (previous %d)"
+                               % (d, ts - d))
+            pos = p.pos
+            if site not in first_site:
+                first_site[site] = at
+            if stack and stack not in first_stack:
+                first_stack[stack] = at
+            append((bool(free), ts, addr, size, thread, athread, site, stack))
+        p.pos = pos
+        self.ts, self.thread, self.site, self.prev_literal = ts, thread, site, lit
+
+    def snapshots(self, p):
+        n = p.count("snapshot count", SNAPSHOT_SIZE)
+        for _ in range(n):
+            at = p.fixed(SNAPSHOT_SIZE, "snapshot")
+            vals = SNAPSHOT_STRUCT.unpack_from(self.data, at)
+            snap = dict(zip((f for f, _ in SNAPSHOT_FIELDS), vals))
+            for k in SNAPSHOT_U32:
+                if snap[k] > 0xFFFFFFFF:
+                    off = at + 8 * [f for f, _ in SNAPSHOT_FIELDS].index(k)
+                    raise MsbError(off, "snapshot %s %d does not fit the 32-bit field it widens" % (k, snap[k]))
+            self.r.snapshots.append(snap)
+
+    def threads(self, p):
+        n = p.count("thread count", 7)
+        out = []
+        for _ in range(n):
+            th = {"thread_id": p.varint("thread_id"), "thread_name": self.string(p, "thread_name")}
+            for k in THREAD_FIELDS:
+                th[k] = p.varint("thread " + k)
+            out.append(th)
+        self.r.threads = out
+
+    def hotspots(self, p):
+        n = p.count("hotspot count", 5)
+        out = []
+        for _ in range(n):
+            out.append({"var_name": self.string(p, "hotspot var_name"),
+                        "type_name": self.string(p, "hotspot type_name"),
+                        "total_size": p.varint("hotspot total_size"),
+                        "allocation_count": p.varint("hotspot allocation_count"),
+                        "location": self.string(p, "hotspot location")})
+        self.r.hotspots = out
+
+    def end(self, p):
+        e = {}
+        for k in END_VARINTS:
+            e[k] = p.varint("END " + k)
+        for k in END_F64:
+            e[k] = p.f64("END " + k)
+        self.r.end = e
+
+
+def decode(data):
+    """Decodes a whole file; raises MsbError (MsbTruncated for a file without END)."""
+    d = Decoder(data)
+    try:
+        return d.decode()
+    except MsbError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a decoder bug must still name an offset
+        raise MsbError(-1, "internal decoder error %r" % (exc,))
+
+
+# ---------------------------------------------------------------------------- output
+
+def summary(r):
+    counts = {}
+    order = []
+    for t, _, size in r.sections:
+        if t not in counts:
+            counts[t] = [0, 0]
+            order.append(t)
+        counts[t][0] += 1
+        counts[t][1] += size
+    parts = ", ".join("%s %d (%d B)" % (type_name(t), counts[t][0], counts[t][1]) for t in order)
+    ne = len(r.events)
+    if ne:
+        per = "EVENTS payload %.2f B/event, file %.2f B/event" % (r.events_payload / ne, r.file_size / ne)
+    else:
+        per = "EVENTS payload - B/event, file - B/event"
+    return "msb %d.%d, %d bytes, %d sections: %s; %d events; %s" % (
+        r.version[0], r.version[1], r.file_size, len(r.sections), parts, ne, per)
+
+
+def to_json(r, text=utf8_replace):
+    meta = {"format_version": "%d.%d" % r.version}
+    for k, v in r.meta.items():
+        if isinstance(v, bytes) or v is None and k in ("generator",):
+            v = text(v)
+        elif isinstance(v, float):
+            v = _json_f64(v)
+        meta[k] = v
+    doc = {"meta": meta}
+    doc["sites"] = [{"id": sid, "var_name": text(s["var_name"]), "type_name": text(s["type_name"]),
+                     "file": text(s["file"]), "line": s["line"]}
+                    for sid, s in ((i, r.sites[i]) for i in r.site_order)]
+    doc["stacks"] = [{"id": sid, "frames": [{"address": "0x%x" % a, "function": text(fn), "module": text(mod),
+                                             "offset": off} for a, fn, mod, off in r.stacks[sid]]}
+                     for sid in r.stack_order]
+    doc["events"] = [{"kind": "free" if e[0] else "alloc", "timestamp_ns": e[1], "address": "0x%x" % e[2],
+                      "size": e[3], "thread_id": e[4], "alloc_thread_id": e[5], "site": e[6], "stack": e[7]}
+                     for e in r.events]
+    doc["system_snapshots"] = [{k: (_json_f64(v) if isinstance(v, float) else v) for k, v in s.items()}
+                               for s in r.snapshots]
+    doc["threads"] = None if r.threads is None else [dict(t, thread_name=text(t["thread_name"])) for t in r.threads]
+    doc["hotspots"] = None if r.hotspots is None else [
+        dict(h, var_name=text(h["var_name"]), type_name=text(h["type_name"]), location=text(h["location"]))
+        for h in r.hotspots]
+    doc["end"] = None if r.end is None else {k: (_json_f64(v) if isinstance(v, float) else v)
+                                             for k, v in r.end.items()}
+    if r.unknown_sections:
+        doc["unknown_sections"] = r.unknown_sections
+    return doc
+
+
+# ---------------------------------------------------------------------------- compare
+
+def _reject_constant(name):
+    raise ValueError("non-standard JSON constant " + name)
+
+
+def _no_duplicates(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError("duplicate key " + repr(key))
+        obj[key] = value
+    return obj
+
+
+def load_json(text):
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+
+
+class Diff(Exception):
+    pass
+
+
+def _num_eq(a, b):
+    """Doubles: memscope prints %.17g (exact), non-finite as null."""
+    if a is None or b is None:
+        fa = a is None or (isinstance(a, float) and not _finite(a))
+        fb = b is None or (isinstance(b, float) and not _finite(b))
+        return fa and fb
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return False
+    if isinstance(a, float) and not _finite(a):
+        return False
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def _ts_eq(a, b):
+    return isinstance(b, int) and abs(a - b) <= 2 + 1e-4 * max(abs(a), abs(b))
+
+
+def _hex(s):
+    if not isinstance(s, str) or not s.startswith("0x"):
+        raise Diff("address %r is not a \"0x...\" string" % (s,))
+    return int(s, 16)
+
+
+def _need(obj, key, where):
+    if not isinstance(obj, dict) or key not in obj:
+        raise Diff("%s: the JSON has no %r" % (where, key))
+    return obj[key]
+
+
+def compare(r, doc):
+    """Raises Diff naming the first difference between a decoded file and a JSON report."""
+    text = utf8_like_memscope
+    if not isinstance(doc, dict):
+        raise Diff("the JSON is not an object")
+
+    # events, one by one
+    jev = _need(doc, "events", "report")
+    if not isinstance(jev, list):
+        raise Diff("report: events is not a list")
+    for i, (e, j) in enumerate(zip(r.events, jev)):
+        w = "event %d" % i
+        kind = "free" if e[0] else "alloc"
+        if _need(j, "kind", w) != kind:
+            raise Diff("%s: kind %s in the .msb, %r in the JSON" % (w, kind, j["kind"]))
+        if not _ts_eq(e[1], _need(j, "timestamp_ns", w)):
+            raise Diff("%s: timestamp_ns %d in the .msb, %r in the JSON (beyond 2 ns + 1e-4)" % (w, e[1], j["timestamp_ns"]))
+        if _hex(_need(j, "address", w)) != e[2]:
+            raise Diff("%s: address 0x%x in the .msb, %s in the JSON" % (w, e[2], j["address"]))
+        for k, v in zip(("size", "thread_id", "alloc_thread_id", "site", "stack"), e[3:]):
+            if _need(j, k, w) != v:
+                raise Diff("%s: %s %d in the .msb, %r in the JSON" % (w, k, v, j[k]))
+    if len(r.events) != len(jev):
+        raise Diff("the .msb holds %d events, the JSON %d (the first %d are equal)"
+                   % (len(r.events), len(jev), min(len(r.events), len(jev))))
+
+    # sites used by the events
+    jsites = {}
+    for s in _need(doc, "sites", "report"):
+        jsites[_need(s, "id", "JSON site")] = s
+    used = sorted({e[6] for e in r.events})
+    for sid in used:
+        if sid not in jsites:
+            raise Diff("site %d: used by events, absent from the JSON sites" % sid)
+        j = jsites[sid]
+        if sid not in r.sites:
+            if sid == 0:
+                continue
+            raise Diff("site %d: used by events, absent from the .msb" % sid)
+        s = r.sites[sid]
+        for k in ("var_name", "type_name", "file"):
+            if text(s[k]) != _need(j, k, "JSON site %d" % sid):
+                raise Diff("site %d: %s %r in the .msb, %r in the JSON" % (sid, k, text(s[k]), j[k]))
+        if s["line"] != _need(j, "line", "JSON site %d" % sid):
+            raise Diff("site %d: line %d in the .msb, %r in the JSON" % (sid, s["line"], j["line"]))
+    for sid in r.site_order:           # every site the file defines must agree where the JSON has it
+        if sid in jsites and sid not in used:
+            s, j = r.sites[sid], jsites[sid]
+            if [text(s[k]) for k in ("var_name", "type_name", "file")] + [s["line"]] != \
+                    [j.get(k) for k in ("var_name", "type_name", "file", "line")]:
+                raise Diff("site %d (not used by events) differs from the JSON's" % sid)
+
+    # stacks and frames
+    jstacks = {}
+    for s in _need(doc, "stacks", "report"):
+        jstacks[_need(s, "id", "JSON stack")] = s
+    used = {e[7] for e in r.events if e[7]}
+    for sid in sorted(used | set(r.stacks)):
+        if sid not in jstacks:
+            raise Diff("stack %d: in the .msb, absent from the JSON stacks" % sid)
+        if sid not in r.stacks:
+            raise Diff("stack %d: used by events, absent from the .msb" % sid)
+        frames, jf = r.stacks[sid], _need(jstacks[sid], "frames", "JSON stack %d" % sid)
+        if len(frames) != len(jf):
+            raise Diff("stack %d: %d frames in the .msb, %d in the JSON" % (sid, len(frames), len(jf)))
+        for k, ((a, fn, mod, off), j) in enumerate(zip(frames, jf)):
+            w = "stack %d frame %d" % (sid, k)
+            if _hex(_need(j, "address", w)) != a:
+                raise Diff("%s: address 0x%x in the .msb, %s in the JSON" % (w, a, j["address"]))
+            if text(fn) != _need(j, "function", w):
+                raise Diff("%s: function %r in the .msb, %r in the JSON" % (w, text(fn), j["function"]))
+            if text(mod) != _need(j, "module", w):
+                raise Diff("%s: module %r in the .msb, %r in the JSON" % (w, text(mod), j["module"]))
+            if off != _need(j, "offset", w):
+                raise Diff("%s: offset %r in the .msb, %r in the JSON" % (w, off, j["offset"]))
+    # a JSON stack the file leaves out is no difference when no event uses it
+
+    # threads (in report order)
+    jth = _need(doc, "threads", "report")
+    if len(r.threads) != len(jth):
+        raise Diff("%d threads in the .msb, %d in the JSON" % (len(r.threads), len(jth)))
+    for i, (t, j) in enumerate(zip(r.threads, jth)):
+        for k in ("thread_id",) + THREAD_FIELDS:
+            if t[k] != _need(j, k, "JSON thread %d" % i):
+                raise Diff("thread %d (id %d): %s %d in the .msb, %r in the JSON" % (i, t["thread_id"], k, t[k], j[k]))
+        if text(t["thread_name"]) != _need(j, "thread_name", "JSON thread %d" % i):
+            raise Diff("thread %d (id %d): thread_name %r in the .msb, %r in the JSON"
+                       % (i, t["thread_id"], text(t["thread_name"]), j["thread_name"]))
+
+    # hotspots (report order)
+    jhs = _need(doc, "hotspots", "report")
+    if len(r.hotspots) != len(jhs):
+        raise Diff("%d hotspots in the .msb, %d in the JSON" % (len(r.hotspots), len(jhs)))
+    for i, (h, j) in enumerate(zip(r.hotspots, jhs)):
+        for k in ("var_name", "type_name", "location"):
+            if text(h[k]) != _need(j, k, "JSON hotspot %d" % i):
+                raise Diff("hotspot %d: %s %r in the .msb, %r in the JSON" % (i, k, text(h[k]), j[k]))
+        for k in ("total_size", "allocation_count"):
+            if h[k] != _need(j, k, "JSON hotspot %d" % i):
+                raise Diff("hotspot %d: %s %d in the .msb, %r in the JSON" % (i, k, h[k], j[k]))
+
+    # snapshots
+    jsn = _need(doc, "system_snapshots", "report")
+    for i, (s, j) in enumerate(zip(r.snapshots, jsn)):
+        for k, kind in SNAPSHOT_FIELDS:
+            jv = _need(j, k, "JSON snapshot %d" % i)
+            if k == "elapsed_ns":        # on the event clock: the same tolerance as timestamps
+                ok = _ts_eq(s[k], jv)
+            else:
+                ok = _num_eq(s[k], jv) if kind == "f" else s[k] == jv
+            if not ok:
+                raise Diff("snapshot %d: %s %r in the .msb, %r in the JSON" % (i, k, s[k], jv))
+    if len(r.snapshots) != len(jsn):
+        raise Diff("%d snapshots in the .msb, %d in the JSON (the first %d are equal)"
+                   % (len(r.snapshots), len(jsn), min(len(r.snapshots), len(jsn))))
+
+    # END totals
+    for k in END_VARINTS[:-1]:
+        if r.end[k] != _need(doc, k, "report"):
+            raise Diff("END %s %d, JSON %s %r" % (k, r.end[k], k, doc[k]))
+    for k in END_F64:
+        if not _num_eq(r.end[k], _need(doc, k, "report")):
+            raise Diff("END %s %r, JSON %s %r" % (k, r.end[k], k, doc[k]))
+    if r.end["event_count"] != len(jev):
+        raise Diff("END event_count %d, the JSON has %d events" % (r.end["event_count"], len(jev)))
+
+    # META (duration_ns is not compared: each export measures its own duration)
+    sampling = _need(doc, "sampling", "report")
+    checks = [("start_time_unix_ms", doc.get("start_time_unix_ms")),
+              ("sample_rate", _need(sampling, "sample_rate", "JSON sampling")),
+              ("capture_call_stack", _need(sampling, "capture_call_stack", "JSON sampling")),
+              ("max_stack_depth", _need(sampling, "max_stack_depth", "JSON sampling")),
+              ("generator", doc.get("generator"))]
+    for k, jv in checks:
+        if k not in r.meta:
+            raise Diff("META has no %s (JSON: %r)" % (k, jv))
+        v = r.meta[k]
+        if k == "generator":
+            v = text(v)
+            ok = v == jv
+        elif k == "capture_call_stack":
+            ok = v is jv
+        elif k == "sample_rate":
+            ok = _num_eq(v, jv)
+        else:
+            ok = v == jv
+        if not ok:
+            raise Diff("META %s %r, JSON %r" % (k, v, jv))
+
+
+# ---------------------------------------------------------------------------- CLI
+
+def fail(msg):
+    sys.stderr.write("msb_decode: %s\n" % msg)
+    return 1
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == "--selftest":
+        return selftest()
+    mode = None
+    if len(argv) == 2:
+        mode = "summary"
+    elif len(argv) == 3 and argv[2] == "--json":
+        mode = "json"
+    elif len(argv) == 4 and argv[2] == "--compare":
+        mode = "compare"
+    if mode is None or argv[1].startswith("--"):
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        with open(argv[1], "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        sys.stderr.write("msb_decode: %s: %s\n" % (argv[1], exc))
+        return 2
+    doc = None
+    if mode == "compare":
+        try:
+            with open(argv[3], "rb") as f:
+                doc = load_json(f.read().decode("utf-8"))
+        except (OSError, ValueError) as exc:
+            sys.stderr.write("msb_decode: %s: not strict JSON: %s\n" % (argv[3], exc))
+            return 2
+    try:
+        r = decode(data)
+    except MsbTruncated as exc:
+        if mode == "json":
+            sys.stdout.write(json.dumps(to_json(exc.result), ensure_ascii=True, indent=1) + "\n")
+        return fail("%d: %s" % (exc.offset, exc.message))
+    except MsbError as exc:
+        return fail("%d: %s" % (exc.offset, exc.message))
+    if mode == "summary":
+        sys.stdout.write(summary(r) + "\n")
+        return 0
+    if mode == "json":
+        sys.stdout.write(json.dumps(to_json(r), ensure_ascii=True, indent=1) + "\n")
+        return 0
+    try:
+        compare(r, doc)
+    except Diff as exc:
+        return fail("compare: %s" % exc)
+    except Exception as exc:  # noqa: BLE001 - a malformed report is a difference, not a crash
+        return fail("compare: the JSON report has an unexpected shape: %r" % (exc,))
+    sys.stdout.write("equal: %d events, %d sites, %d stacks, %d threads, %d hotspots, %d snapshots\n"
+                     % (len(r.events), len(r.sites), len(r.stacks), len(r.threads), len(r.hotspots),
+                        len(r.snapshots)))
+    return 0
+
+
+# ---------------------------------------------------------------------------- selftest
+# A tiny encoder written from docs/FORMAT.md, used only to build test files.
+
+def enc_varint(n):
+    assert 0 <= n <= U64
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def enc_zigzag(v):
+    v &= U64                                     # two's complement, 64 bits
+    s = v - (1 << 64) if v >> 63 else v
+    return enc_varint(((s << 1) ^ (s >> 63)) & U64)
+
+
+def enc_f64(x):
+    return F64.pack(x)
+
+
+def enc_section(stype, payload, flags=0, crc_xor=0):
+    head = U32.pack(stype) + U32.pack(flags) + U64S.pack(len(payload))
+    return head + payload + U32.pack((zlib.crc32(head + payload) & 0xFFFFFFFF) ^ crc_xor)
+
+
+def enc_header(major=1, minor=0, flags=0):
+    return MAGIC + U16.pack(major) + U16.pack(minor) + U32.pack(flags)
+
+
+class Encoder:
+    """Builds .msb files section by section; events are given as dicts (JSON-export shape,
+    integer addresses)."""
+
+    def __init__(self):
+        self.strings = {}
+        self.pending = []
+        self.ts = 0
+        self.thread = 0
+        self.site = 0
+        self.literal = 0
+        self.cache = [None] * CACHE_SLOTS
+        self.site_size = {}
+        self.site_stack = {}
+
+    def s(self, b):
+        if b is None:
+            return enc_varint(0)
+        if isinstance(b, str):
+            b = b.encode("utf-8")
+        if b not in self.strings:
+            self.strings[b] = len(self.strings) + 1
+            self.pending.append(b)
+        return enc_varint(self.strings[b])
+
+    def flush_strings(self):
+        if not self.pending:
+            return b""
+        p = enc_varint(len(self.pending)) + b"".join(enc_varint(len(b)) + b for b in self.pending)
+        self.pending = []
+        return enc_section(STRINGS, p)
+
+    def meta(self, fields):
+        """fields: list of (id, wire, value); str values are interned (forward reference)."""
+        p = enc_varint(len(fields))
+        for fid, wt, v in fields:
+            p += enc_varint(fid) + enc_varint(wt)
+            p += enc_varint(v) if wt == WIRE_VARINT else enc_f64(v) if wt == WIRE_F64 else self.s(v)
+        return self.flush_strings() + enc_section(META, p)
+
+    def sites(self, sites):
+        p = enc_varint(len(sites))
+        for st in sites:
+            p += enc_varint(st["id"]) + self.s(st["var_name"]) + self.s(st["type_name"]) + self.s(st["file"]) \
+                + enc_varint(st["line"])
+        return self.flush_strings() + enc_section(SITES, p)
+
+    def stacks(self, stacks):
+        p = enc_varint(len(stacks))
+        for st in stacks:
+            p += enc_varint(st["id"]) + enc_varint(len(st["frames"]))
+            prev = 0
+            for f in st["frames"]:
+                p += enc_zigzag(f["address"] - prev) + self.s(f["function"]) + self.s(f["module"]) \
+                    + enc_varint(0 if f["offset"] is None else f["offset"] + 1)
+                prev = f["address"]
+        return self.flush_strings() + enc_section(STACKS, p)
+
+    def event(self, e):
+        free = e["kind"] == "free"
+        tag = TAG_FREE if free else 0
+        body = b""
+        if e["thread_id"] != self.thread:
+            tag |= TAG_THREAD
+            body += enc_varint(e["thread_id"])
+            self.thread = e["thread_id"]
+        if e["site"] != self.site:
+            tag |= TAG_SITE
+            body += enc_varint(e["site"])
+            self.site = e["site"]
+        if e["size"] != self.site_size.get(self.site, 0):
+            tag |= TAG_SIZE
+            body += enc_varint(e["size"])
+            self.site_size[self.site] = e["size"]
+        if free:
+            if e["alloc_thread_id"] != self.thread:
+                tag |= TAG_STACK_OR_ATHREAD
+                body += enc_varint(e["alloc_thread_id"])
+        elif e["stack"] != self.site_stack.get(self.site, 0):
+            tag |= TAG_STACK_OR_ATHREAD
+            body += enc_varint(e["stack"])
+            self.site_stack[self.site] = e["stack"]
+        a = e["address"]
+        if a in self.cache:
+            m = self.cache.index(a)
+            del self.cache[m]
+        else:
+            m = ADDR_LITERAL
+            body += enc_zigzag(a - self.literal)
+            self.literal = a
+            del self.cache[CACHE_SLOTS - 1]
+        self.cache.insert(0, a)
+        tag |= m << 5
+        assert e["timestamp_ns"] >= self.ts
+        body += enc_varint(e["timestamp_ns"] - self.ts)
+        self.ts = e["timestamp_ns"]
+        return bytes([tag]) + body
+
+    def events(self, events, block=MAX_BLOCK):
+        out = b""
+        for i in range(0, len(events), block):
+            chunk = events[i:i + block]
+            out += enc_section(EVENTS, enc_varint(len(chunk)) + b"".join(self.event(e) for e in chunk))
+        return out
+
+    def snapshots(self, snaps):
+        p = enc_varint(len(snaps)) + b"".join(
+            SNAPSHOT_STRUCT.pack(*[s[k] for k, _ in SNAPSHOT_FIELDS]) for s in snaps)
+        return enc_section(SNAPSHOTS, p)
+
+    def threads(self, threads):
+        p = enc_varint(len(threads))
+        for t in threads:
+            p += enc_varint(t["thread_id"]) + self.s(t["thread_name"]) + b"".join(enc_varint(t[k]) for k in THREAD_FIELDS)
+        return self.flush_strings() + enc_section(THREADS, p)
+
+    def hotspots(self, hs):
+        p = enc_varint(len(hs))
+        for h in hs:
+            p += self.s(h["var_name"]) + self.s(h["type_name"]) + enc_varint(h["total_size"]) \
+                + enc_varint(h["allocation_count"]) + self.s(h["location"])
+        return self.flush_strings() + enc_section(HOTSPOTS, p)
+
+    def end(self, e):
+        return enc_section(END, b"".join(enc_varint(e[k]) for k in END_VARINTS)
+                           + b"".join(enc_f64(e[k]) for k in END_F64))
+
+
+# The worked example of docs/FORMAT.md ("Worked example"): the EVENTS section's bytes.
+EXAMPLE_EVENTS = [
+    {"kind": "alloc", "timestamp_ns": 1000, "address": 0x555500001000, "size": 64, "thread_id": 100,
+     "alloc_thread_id": 100, "site": 3, "stack": 0},
+    {"kind": "free", "timestamp_ns": 1100, "address": 0x555500001000, "size": 64, "thread_id": 100,
+     "alloc_thread_id": 100, "site": 3, "stack": 0},
+    {"kind": "alloc", "timestamp_ns": 1180, "address": 0x555500001000, "size": 64, "thread_id": 100,
+     "alloc_thread_id": 100, "site": 3, "stack": 0},
+]
+EXAMPLE_PAYLOAD_HEX = "03 ee 64 03 40 80 c0 80 80 a0 d5 2a e8 07 01 64 00 50"
+
+
+def _snapshot(i):
+    s = {}
+    for k, kind in SNAPSHOT_FIELDS:
+        s[k] = (i * 1.25 + 0.5) if kind == "f" else (1000 * i + len(k))
+    s["timestamp"] = 1795687822290 + 100 * i
+    s["available"] = 0x1F3F
+    s["cpu_usage_percent"] = float("nan") if i == 1 else 2.5
+    return s
+
+
+def build_model(n_events=300, seed=1):
+    """A deterministic tracker state in the JSON export's shape (addresses as ints)."""
+    rng = seed
+
+    def rand(k):
+        nonlocal rng
+        rng = (rng * 6364136223846793005 + 1442695040888963407) & U64
+        return (rng >> 33) % k
+
+    sites = [{"id": 1, "var_name": "buf", "type_name": "char *", "file": "a.c", "line": 10},
+             {"id": 2, "var_name": b"odd\xff\xe2\x80name", "type_name": "int *", "file": None, "line": 0},
+             {"id": 5, "var_name": "node", "type_name": "struct node *", "file": "lib/deep/b.c", "line": 123456}]
+    stacks = [{"id": 1, "frames": [{"address": 0x7F0000001234, "function": "main", "module": "/bin/x", "offset": 0x34},
+                                   {"address": 0x555500000010, "function": None, "module": "/bin/x", "offset": 16},
+                                   {"address": 0xFFFFFFFFFFFFFFF0, "function": None, "module": None, "offset": None}]},
+              {"id": 7, "frames": []}]
+    tids = [100, 101, 5000000]
+    live = []
+    events = []
+    ts = 0
+    for i in range(n_events):
+        ts += [0, 1, 90, 200, 20000, 1 << 40][rand(6)] if i else 5
+        th = tids[rand(3)]
+        if live and rand(2):
+            a, size, site, athread = live.pop(rand(len(live)))
+            events.append({"kind": "free", "timestamp_ns": ts, "address": a, "size": size, "thread_id": th,
+                           "alloc_thread_id": athread, "site": site, "stack": 0})
+        else:
+            site = [1, 2, 5][rand(3)]
+            a = [0x555500001000 + 64 * rand(12), 0x7F0012345678 + 16 * rand(5), 0x10 + rand(3)][rand(3)]
+            if any(x[0] == a for x in live):
+                a = 0x600000000000 + 8 * i
+            size = [64, 64, 0, 1 << 40][rand(4)] if site != 5 else 24
+            stack = [0, 1, 7][rand(3)]
+            live.append((a, size, site, th))
+            events.append({"kind": "alloc", "timestamp_ns": ts, "address": a, "size": size, "thread_id": th,
+                           "alloc_thread_id": th, "site": site, "stack": stack})
+    threads = [{"thread_id": 100, "thread_name": "main", "allocations": 3, "deallocations": 1,
+                "allocated_bytes": 300, "current_bytes": 200, "peak_bytes": 250},
+               {"thread_id": 101, "thread_name": None, "allocations": 0, "deallocations": 0,
+                "allocated_bytes": 0, "current_bytes": 0, "peak_bytes": 0}]
+    hotspots = [{"var_name": "buf", "type_name": "char *", "total_size": 1 << 50, "allocation_count": 7,
+                 "location": "a.c:10"},
+                {"var_name": b"odd\xff\xe2\x80name", "type_name": "int *", "total_size": 1, "allocation_count": 1,
+                 "location": None}]
+    snaps = [_snapshot(i) for i in range(3)]
+    end = {"total_allocations": 10, "total_deallocations": 4, "active_allocations": 6,
+           "peak_memory_bytes": 640, "current_memory_bytes": 384, "total_allocated_bytes": 1 << 45,
+           "dropped_events": 2, "dropped_snapshots": 0, "event_count": len(events),
+           "estimated_total_allocations": 10.0, "estimated_total_bytes": 1234.5}
+    meta = [(1, WIRE_VARINT, 1795691749052), (2, WIRE_VARINT, 3392009), (3, WIRE_F64, 1.0),
+            (4, WIRE_VARINT, 1), (5, WIRE_VARINT, 20), (6, WIRE_STR, "memscope.h 0.2.0"),
+            (7, WIRE_VARINT, 4242), (8, WIRE_F64, 0.37)]
+    return {"meta": meta, "sites": sites, "stacks": stacks, "events": events, "threads": threads,
+            "hotspots": hotspots, "snapshots": snaps, "end": end}
+
+
+def build_file(m, block=MAX_BLOCK, minor=0, extra=None):
+    """extra: callable(stage) -> bytes inserted at named stages (for order/unknown tests)."""
+    extra = extra or (lambda stage: b"")
+    enc = Encoder()
+    out = enc_header(minor=minor)
+    meta = enc.meta(m["meta"])
+    out += meta + extra("after-meta")
+    out += enc.sites(m["sites"]) + enc.stacks(m["stacks"])
+    half = len(m["events"]) // 2
+    out += enc.events(m["events"][:half], block) + enc.snapshots(m["snapshots"]) + extra("mid-events")
+    out += enc.events(m["events"][half:], block)
+    out += enc.threads(m["threads"]) + extra("after-threads") + enc.hotspots(m["hotspots"])
+    out += enc.end(m["end"])
+    return out
+
+
+def model_json(m):
+    """The JSON export memscope would write for model m (the parts compare() reads)."""
+    t = utf8_like_memscope
+
+    def b(x):
+        return x.encode("utf-8") if isinstance(x, str) else x
+    meta = {fid: v for fid, _, v in m["meta"]}
+    doc = {"format": "memscope", "version": 1, "generator": meta[6]}
+    for k in END_VARINTS[:-1]:
+        doc[k] = m["end"][k]
+    doc["hotspots"] = [{"var_name": t(b(h["var_name"])), "type_name": t(b(h["type_name"])),
+                        "total_size": h["total_size"], "allocation_count": h["allocation_count"],
+                        "location": t(b(h["location"]))} for h in m["hotspots"]]
+    doc["system_snapshots"] = [{k: (None if isinstance(v, float) and not _finite(v) else v) for k, v in s.items()}
+                               for s in m["snapshots"]]
+    doc["sample_rate"] = meta[3]
+    for k in END_F64:
+        doc[k] = m["end"][k]
+    doc["start_time_unix_ms"] = meta[1]
+    doc["sampling"] = {"sample_rate": meta[3], "capture_call_stack": bool(meta[4]), "max_stack_depth": meta[5]}
+    doc["threads"] = [dict(th, thread_name=t(b(th["thread_name"]))) for th in m["threads"]]
+    doc["sites"] = [{"id": s["id"], "var_name": t(b(s["var_name"])), "type_name": t(b(s["type_name"])),
+                     "file": t(b(s["file"])), "line": s["line"]} for s in m["sites"]]
+    doc["events"] = [dict(e, address="0x%x" % e["address"]) for e in m["events"]]
+    doc["stacks"] = [{"id": s["id"], "frames": [{"address": "0x%x" % f["address"], "function": t(b(f["function"])),
+                                                 "module": t(b(f["module"])), "offset": f["offset"]}
+                                                for f in s["frames"]]} for s in m["stacks"]]
+    # through real JSON text, as the export would be read
+    return load_json(json.dumps(doc))
+
+
+def selftest():
+    failures = []
+    checks = [0]
+
+    def check(cond, what):
+        checks[0] += 1
+        if not cond:
+            failures.append(what)
+
+    def verdict(data):
+        try:
+            return decode(data), None
+        except MsbError as exc:
+            return None, exc
+
+    def expect_error(name, data, offset, words, truncated=False):
+        r, exc = verdict(data)
+        if exc is None:
+            check(False, "%s: decoded without error" % name)
+            return
+        ok = exc.offset == offset and all(w in exc.message for w in words) and \
+            isinstance(exc, MsbTruncated) == truncated and "internal" not in exc.message
+        check(ok, "%s: got %d: %s (expected offset %s, words %r)" % (name, exc.offset, exc.message, offset, words))
+
+    # 1. the worked example of docs/FORMAT.md, byte for byte
+    enc = Encoder()
+    ex_payload = enc_varint(3) + b"".join(enc.event(e) for e in EXAMPLE_EVENTS)
+    check(ex_payload.hex(" ") == EXAMPLE_PAYLOAD_HEX, "worked example payload %s" % ex_payload.hex(" "))
+    ex_section = enc_section(EVENTS, ex_payload)
+    check(len(ex_payload) == 18 and len(ex_section) == 38, "worked example sizes %d/%d" % (len(ex_payload), len(ex_section)))
+    ex_crc = ex_section[-4:].hex(" ")
+    ex_model = {"meta": [], "sites": [{"id": 3, "var_name": "p", "type_name": "char *", "file": "x.c", "line": 1}],
+                "stacks": [], "events": EXAMPLE_EVENTS, "threads": [], "hotspots": [], "snapshots": [],
+                "end": dict((k, 0) for k in END_VARINTS + END_F64)}
+    ex_model["end"]["event_count"] = 3
+    r, exc = verdict(build_file(ex_model))
+    check(exc is None and [e[2] for e in r.events] == [0x555500001000] * 3 and
+          [e[1] for e in r.events] == [1000, 1100, 1180] and [e[0] for e in r.events] == [False, True, False],
+          "worked example decodes: %s" % exc)
+    here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+    try:
+        with open(here + "/../docs/FORMAT.md", "r", encoding="utf-8") as f:
+            doc_text = f.read()
+    except OSError:
+        doc_text = None
+    if doc_text is not None:
+        for needle in (EXAMPLE_PAYLOAD_HEX[3:], EXAMPLE_PAYLOAD_HEX, ex_section[:16].hex(" "), ex_crc):
+            check(needle.upper() in doc_text, "docs/FORMAT.md does not show %r" % needle.upper())
+
+    # 2. round trip of a model (blocks of 64 to cross many EVENTS sections), JSON, compare
+    m = build_model(600)
+    data = build_file(m, block=64)
+    r, exc = verdict(data)
+    check(exc is None, "round trip: %s" % exc)
+    if r is not None:
+        want = [(e["kind"] == "free", e["timestamp_ns"], e["address"], e["size"], e["thread_id"],
+                 e["alloc_thread_id"], e["site"], e["stack"]) for e in m["events"]]
+        check(r.events == want, "round trip events differ")
+        check(r.stacks[1][2][0] == 0xFFFFFFFFFFFFFFF0 and r.stacks[1][2][3] is None and r.stacks[7] == [],
+              "round trip stacks")
+        check(r.meta["generator"] == b"memscope.h 0.2.0" and r.meta["capture_call_stack"] is True,
+              "round trip META %r" % r.meta)
+        check(r.sites[2]["var_name"] == b"odd\xff\xe2\x80name" and r.sites[2]["file"] is None, "round trip sites")
+        check(r.snapshots[1]["cpu_usage_percent"] != r.snapshots[1]["cpu_usage_percent"], "snapshot NaN")
+        check(len([s for s in r.sections if s[0] == EVENTS]) == 10, "EVENTS sections %d" % len(r.sections))
+        js = json.dumps(to_json(r), ensure_ascii=True)
+        back = load_json(js)
+        check(back["sites"][1]["var_name"] == "odd\ufffd\ufffdname" and back["events"][0]["address"].startswith("0x")
+              and back["system_snapshots"][1]["cpu_usage_percent"] is None, "--json shape")
+        rep = model_json(m)
+        try:
+            compare(r, rep)
+        except Diff as exc2:
+            check(False, "compare of equal states: %s" % exc2)
+        check("sections" in summary(r) and "600 events" in summary(r), "summary: " + summary(r))
+        # differences are found and named
+        for mutate, words in (
+                (lambda d: d["events"][17].__setitem__("size", d["events"][17]["size"] + 1), "event 17: size"),
+                (lambda d: d["events"][0].__setitem__("timestamp_ns", d["events"][0]["timestamp_ns"] + 3), "event 0: timestamp"),
+                (lambda d: d["events"].pop(), "600 events, the JSON 599"),
+                (lambda d: d["sites"][0].__setitem__("line", 11), "site 1: line"),
+                (lambda d: d["stacks"][0]["frames"][1].__setitem__("offset", None), "stack 1 frame 1: offset"),
+                (lambda d: d["threads"][1].__setitem__("thread_name", "x"), "thread 1 (id 101): thread_name"),
+                (lambda d: d["hotspots"][1].__setitem__("var_name", "odd\ufffdname"), "hotspot 1: var_name"),
+                (lambda d: d["system_snapshots"][2].__setitem__("elapsed_ns", 1), "snapshot 2: elapsed_ns"),
+                (lambda d: d["system_snapshots"][2].__setitem__("disk_read_bps", 1), "snapshot 2: disk_read_bps"),
+                (lambda d: d["system_snapshots"][1].__setitem__("cpu_usage_percent", 2.5), "snapshot 1: cpu_usage_percent"),
+                (lambda d: d.__setitem__("peak_memory_bytes", 641), "END peak_memory_bytes"),
+                (lambda d: d.__setitem__("estimated_total_bytes", 1234.25), "END estimated_total_bytes"),
+                (lambda d: d["sampling"].__setitem__("max_stack_depth", 21), "META max_stack_depth")):
+            rep = model_json(m)
+            mutate(rep)
+            try:
+                compare(r, rep)
+                check(False, "compare missed: " + words)
+            except Diff as exc2:
+                check(words in str(exc2), "compare said %r, expected %r" % (str(exc2), words))
+        rep = model_json(m)
+        rep["events"][3]["timestamp_ns"] += 2          # within the tolerance
+        rep["system_snapshots"][0]["elapsed_ns"] += 2  # on the same clock
+        try:
+            compare(r, rep)
+        except Diff as exc2:
+            check(False, "timestamp tolerance: %s" % exc2)
+
+    # 3. a valid file of 70 000 churn events in two blocks: about 3 bytes per event
+    churn = []
+    for i in range(70000):
+        churn.append({"kind": "free" if i % 2 else "alloc", "timestamp_ns": 1000 + 150 * i,
+                      "address": 0x555500001000 + 64 * ((i // 2) % 3), "size": 64, "thread_id": 100,
+                      "alloc_thread_id": 100, "site": 3, "stack": 0})
+    big = dict(ex_model, events=churn, end=dict(ex_model["end"], event_count=70000))
+    r, exc = verdict(build_file(big))
+    check(exc is None and len(r.events) == 70000, "70 000 events: %s" % exc)
+    if r is not None:
+        per = r.events_payload / 70000.0
+        check(2.0 <= per <= 3.1, "churn costs %.2f B/event" % per)
+        check(sum(1 for s in r.sections if s[0] == EVENTS) == 2, "two halves of 35 000: 2 blocks")
+    blocks = Encoder().events(churn)
+    r5, exc = verdict(enc_header() + enc_section(META, b"\x00") +
+                      enc_section(SITES, b"\x01\x03\x00\x00\x00\x01") + blocks + Encoder().threads([]) +
+                      Encoder().hotspots([]) + Encoder().end(big["end"]))
+    check(exc is None and sum(1 for s in r5.sections if s[0] == EVENTS) == 2, "70 000 events in 2 blocks: %s" % exc)
+
+    # 4. corrupt and unusual files: verdicts and offsets
+    small = build_model(40)
+    good = build_file(small)
+    r, exc = verdict(good)
+    check(exc is None, "small file: %s" % exc)
+    secs = r.sections if r else []
+
+    def sec_at(kind, nth=0):
+        return [s for s in secs if s[0] == kind][nth]
+
+    expect_error("bad magic", b"\x89MSC" + good[4:], 0, ["bad magic"])
+    expect_error("empty file", b"", 0, ["shorter than the 16-byte header"])
+    expect_error("short header", good[:12], 0, ["shorter than the 16-byte header"])
+    expect_error("major 2", good[:8] + U16.pack(2) + good[10:], 8, ["major version 2"])
+    expect_error("header flags", good[:12] + U32.pack(1) + good[16:], 12, ["header flags"])
+    r2, exc = verdict(good[:10] + U16.pack(7) + U32.pack(5) + good[16:])
+    check(exc is None, "minor 7 with flags accepted: %s" % exc)
+    # truncation: at a section boundary, inside a payload, inside a header
+    ev0 = sec_at(EVENTS)
+    cut = ev0[1] + ev0[2]
+    expect_error("missing END", good[:cut], cut, ["no END", "truncated after section %d at offset %d" % (secs.index(ev0) + 1, cut)], True)
+    expect_error("cut in payload", good[:cut + 30], cut, ["runs past the end of the file", "truncated after section %d at offset %d" % (secs.index(ev0) + 1, cut)], True)
+    expect_error("cut in header", good[:cut + 5], cut, ["header cut", "truncated after section"], True)
+    expect_error("only header", good[:16], 16, ["truncated after section 0 at offset 16"], True)
+    try:
+        decode(good[:cut])
+    except MsbTruncated as exc2:
+        check(len(exc2.result.events) == len(small["events"]) // 2, "truncated file keeps the complete events")
+    # a length running past the end in the middle of the file
+    lenbad = bytearray(good)
+    lenbad[ev0[1] + 8:ev0[1] + 16] = U64S.pack(1 << 62)
+    expect_error("huge length", bytes(lenbad), ev0[1], ["runs past the end"], True)
+    # bad CRC: one payload bit flipped, named by section and offset
+    crcbad = bytearray(good)
+    crcbad[ev0[1] + 20] ^= 0x10
+    expect_error("bad CRC", bytes(crcbad), ev0[1] + ev0[2] - 4,
+                 ["bad CRC in section %d (EVENTS) at offset %d" % (secs.index(ev0) + 1, ev0[1])])
+    # trailing bytes after END
+    expect_error("trailing bytes", good + b"\0", len(good), ["1 trailing bytes after END"])
+    expect_error("section after END", good + enc_section(99, b""), len(good), ["trailing bytes after END"])
+
+    # files built piece by piece
+    def file_of(*sections, minor=0):
+        return enc_header(minor=minor) + b"".join(sections)
+
+    meta0 = enc_section(META, enc_varint(0))
+    tail0 = enc_section(THREADS, enc_varint(0)) + enc_section(HOTSPOTS, enc_varint(0))
+
+    def end_of(n_events=0):
+        e = dict((k, 0) for k in END_VARINTS + END_F64)
+        e["event_count"] = n_events
+        return Encoder().end(e)
+
+    def one_events(payload):
+        return file_of(meta0, enc_section(SITES, enc_varint(1) + enc_varint(3) + b"\0\0\0" + enc_varint(1)),
+                       enc_section(EVENTS, payload), tail0, end_of(1))
+
+    base = HEADER_SIZE + 21 + 26 + 16        # offset of the EVENTS payload in one_events
+    check(verdict(one_events(enc_varint(1) + b"\xee\x64\x03\x40\x02\x05"))[1] is None, "one event file")
+    expect_error("varint 11 bytes", one_events(enc_varint(1) + b"\xee" + b"\xff" * 10 + b"\x01" + b"\x03\x40\x02\x05"),
+                 base + 2, ["event thread_id", "longer than 10 bytes"])
+    expect_error("varint over 64 bits", one_events(enc_varint(1) + b"\xee" + b"\xff" * 9 + b"\x02" + b"\x03\x40\x02\x05"),
+                 base + 2, ["exceeds 64 bits"])
+    expect_error("varint past payload", one_events(enc_varint(1) + b"\xee\x64\x03\x40\x02\x80\x80"),
+                 base + 6, ["event timestamp delta", "runs past the end of the EVENTS payload"])
+    expect_error("empty cache slot", one_events(enc_varint(1) + b"\x2e\x64\x03\x40\x05"),
+                 base + 1, ["cache slot 1", "no earlier event has filled"])
+    expect_error("slot 0 at start", one_events(enc_varint(1) + b"\x0e\x64\x03\x40\x05"),
+                 base + 1, ["cache slot 0"])
+    expect_error("count too large", one_events(enc_varint(5) + b"\xee\x64\x03\x40\x02\x05"),
+                 base, ["event count 5 is larger than the 6 bytes left"])
+    expect_error("huge count", one_events(enc_varint(U64) + b"\xee\x64\x03\x40\x02\x05"),
+                 base, ["event count %d is larger" % U64])
+    expect_error("timestamp wraps", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01"),
+                                            enc_section(EVENTS, enc_varint(2) + b"\xee\x64\x03\x40\x02\x05" + b"\x00" + enc_varint(U64)),
+                                            tail0, end_of(2)),
+                 base + 8, ["timestamp decreases", "wraps past 2^64"])
+    expect_error("literal in cache", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01"),
+                         enc_section(EVENTS, enc_varint(2) + b"\xee\x64\x03\x40\x02\x05" + b"\xe0\x00\x05"),
+                         tail0, end_of(2)),
+                 base + 8, ["literal address 0x1 is in cache slot 0"])
+    expect_error("event_count mismatch", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01"),
+                                                 enc_section(EVENTS, enc_varint(1) + b"\xee\x64\x03\x40\x02\x05"),
+                                                 tail0, end_of(2)),
+                 base + 7 + 4 + 21 + 21, ["END event_count 2", "holds 1 events"])
+    expect_error("undefined site", file_of(meta0, enc_section(EVENTS, enc_varint(1) + b"\xee\x64\x09\x40\x02\x05"),
+                                           tail0, end_of(1)),
+                 HEADER_SIZE + 21 + 16 + 1, ["site 9", "no SITES section defines"])
+    expect_error("undefined stack", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01"),
+                                            enc_section(EVENTS, enc_varint(1) + b"\xfe\x64\x03\x40\x04\x02\x05"),
+                                            tail0, end_of(1)),
+                 base + 1, ["stack 4", "no STACKS section defines"])
+    big_block = enc_varint(MAX_BLOCK + 1) + b"\x00" * (2 * MAX_BLOCK + 2)
+    expect_error("block too big", file_of(meta0, enc_section(EVENTS, big_block), tail0, end_of(0)),
+                 HEADER_SIZE + 21 + 16, ["EVENTS block of 65537 events"])
+    # strings
+    strings2 = enc_section(STRINGS, enc_varint(2) + b"\x01a\x02bc")
+    expect_error("string index", file_of(meta0, strings2, enc_section(SITES, enc_varint(1) + b"\x03\x01\x02\x03\x01"), tail0, end_of()),
+                 HEADER_SIZE + 21 + 26 + 16 + 4, ["site file", "string index 3 out of range (2 strings"])
+    check(verdict(file_of(meta0, strings2, enc_section(SITES, enc_varint(1) + b"\x03\x01\x02\x00\x01"), tail0, end_of()))[1] is None,
+          "site with strings")
+    expect_error("string too long", file_of(meta0, enc_section(STRINGS, enc_varint(1) + b"\x05ab"), tail0, end_of()),
+                 HEADER_SIZE + 21 + 16 + 1, ["length 5, but 2 bytes left"])
+    expect_error("NUL in string", file_of(meta0, enc_section(STRINGS, enc_varint(1) + b"\x03a\0b"), tail0, end_of()),
+                 HEADER_SIZE + 21 + 16 + 3, ["NUL"])
+    expect_error("string count", file_of(meta0, enc_section(STRINGS, enc_varint(3) + b"\x00\x00"), tail0, end_of()),
+                 HEADER_SIZE + 21 + 16, ["string count 3 is larger"])
+    expect_error("frame count", file_of(meta0, enc_section(STACKS, enc_varint(1) + b"\x01\x05" + b"\0" * 12), tail0, end_of()),
+                 HEADER_SIZE + 21 + 16 + 2, ["stack 1 depth 5 is larger than the 12 bytes left"])
+    expect_error("snapshot count", file_of(meta0, enc_section(SNAPSHOTS, enc_varint(2) + b"\0" * 300), tail0, end_of()),
+                 HEADER_SIZE + 21 + 16, ["snapshot count 2 is larger"])
+    expect_error("snapshot u32", file_of(meta0, enc_section(SNAPSHOTS, enc_varint(1) + b"\0" * 96 + U64S.pack(1 << 32) + b"\0" * 120),
+                                         tail0, end_of()),
+                 HEADER_SIZE + 21 + 16 + 1 + 96, ["available"])
+    # META: its strings in a STRINGS section before it, unknown fields skipped, bad wire type
+    meta_str = enc_section(META, enc_varint(3) + b"\x06\x02\x01" + b"\x63\x01" + enc_f64(1.5) + b"\x64\x00\x07")
+    gen = enc_section(STRINGS, enc_varint(1) + b"\x03gen")
+    r3, exc = verdict(file_of(gen, meta_str, tail0, end_of()))
+    check(exc is None and r3.meta.get("generator") == b"gen" and r3.meta.get("field_99") == 1.5,
+          "META string and unknown fields: %s %r" % (exc, r3 and r3.meta))
+    expect_error("META forward string", file_of(meta_str, gen, tail0, end_of()), HEADER_SIZE + 16 + 3,
+                 ["META generator: string index 1 out of range (0 strings"])
+    expect_error("META wire type", file_of(enc_section(META, enc_varint(1) + b"\x63\x05\x00"), tail0, end_of()),
+                 HEADER_SIZE + 16 + 2, ["unknown wire type 5"])
+    expect_error("META wrong wire", file_of(enc_section(META, enc_varint(1) + b"\x03\x00\x01"), tail0, end_of()),
+                 HEADER_SIZE + 16 + 2, ["sample_rate", "expected f64"])
+    # unknown sections: skipped when intact, CRC still checked
+    unk = enc_section(42, b"future stuff")
+    check(verdict(file_of(meta0, unk, tail0, end_of()))[1] is None, "unknown section skipped")
+    r4, exc = verdict(build_file(small, extra=lambda st: unk))
+    check(exc is None and len(r4.unknown_sections) == 3, "unknown sections anywhere: %s" % exc)
+    expect_error("unknown section bad CRC", file_of(meta0, enc_section(42, b"future", crc_xor=1), tail0, end_of()),
+                 HEADER_SIZE + 21 + 16 + 6, ["bad CRC in section 2 (type 42) at offset %d" % (HEADER_SIZE + 21)])
+    # order
+    expect_error("no META first", file_of(enc_section(STRINGS, b"\x00"), enc_section(42, b""), meta0, tail0, end_of()),
+                 HEADER_SIZE + 21, ["section 2 is type 42: the first section other than STRINGS must be META"])
+    expect_error("SITES before META", file_of(enc_section(SITES, b"\x00"), meta0, tail0, end_of()), HEADER_SIZE,
+                 ["section 1 is SITES"])
+    expect_error("two METAs", file_of(meta0, meta0, tail0, end_of()), HEADER_SIZE + 21, ["second META"])
+    expect_error("EVENTS after THREADS", file_of(meta0, enc_section(THREADS, b"\x00"), enc_section(EVENTS, b"\x00"),
+                                                 enc_section(HOTSPOTS, b"\x00"), end_of()),
+                 HEADER_SIZE + 42, ["EVENTS after THREADS"])
+    expect_error("END early", file_of(meta0, enc_section(THREADS, b"\x00"), end_of()), HEADER_SIZE + 42,
+                 ["END before HOTSPOTS"])
+    check(verdict(build_file(small, extra=lambda st: enc_section(STRINGS, b"\x01\x01z") if st == "after-threads" else b""))[1] is None,
+          "STRINGS between THREADS and HOTSPOTS")
+    expect_error("payload slack", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of()),
+                 HEADER_SIZE + 21 + 17, ["1 unused bytes at the end of the THREADS payload"])
+    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=1))[1] is None,
+          "payload slack ignored in 1.1")
+    expect_error("section flags", file_of(meta0, enc_section(THREADS, b"\x00", flags=2), enc_section(HOTSPOTS, b"\x00"), end_of()),
+                 HEADER_SIZE + 21 + 4, ["flags 0x00000002"])
+
+    # 5. fuzz: no mutation of a valid file may raise anything but a format error
+    rng = 12345
+    internal = 0
+    for i in range(3000):
+        rng = (rng * 6364136223846793005 + 1442695040888963407) & U64
+        data = bytearray(good)
+        kind = rng % 4
+        if kind == 0:
+            data = data[:(rng >> 8) % len(data)]
+        else:
+            for j in range(1 + kind):
+                pos = (rng >> (8 + 7 * j)) % len(data)
+                data[pos] = (rng >> (20 + 3 * j)) & 0xFF
+        if kind == 3 and len(data) > 40:      # keep CRCs valid so the payload parsers see the damage
+            data = _recrc(bytes(data))
+        try:
+            decode(bytes(data))
+        except MsbError as exc2:
+            if "internal" in exc2.message:
+                internal += 1
+                failures.append("fuzz %d: %s" % (i, exc2.message))
+    check(internal == 0, "fuzz: %d internal errors" % internal)
+
+    for f in failures[:30]:
+        sys.stderr.write("selftest FAIL: %s\n" % f)
+    if failures:
+        sys.stderr.write("msb_decode selftest: %d of %d checks failed\n" % (len(failures), checks[0]))
+        return 1
+    sys.stdout.write("msb_decode selftest: %d checks passed\n" % checks[0])
+    return 0
+
+
+def _recrc(data):
+    """Recomputes the CRC of every section whose framing is still intact (fuzzing helper)."""
+    out = bytearray(data)
+    pos = HEADER_SIZE
+    while len(out) - pos >= SECTION_HEADER:
+        length = U64S.unpack_from(out, pos + 8)[0]
+        end = pos + SECTION_HEADER + length
+        if end + 4 > len(out):
+            break
+        out[end:end + 4] = U32.pack(zlib.crc32(bytes(out[pos:end])) & 0xFFFFFFFF)
+        pos = end + 4
+    return bytes(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
