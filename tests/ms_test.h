@@ -231,4 +231,72 @@ static inline const memscope_hotspot *mst_find_hotspot(const memscope_report *r,
     return NULL;
 }
 
+/* ---- a threaded workload shared by the export tests ----
+   n named threads (prefix0, prefix1, ...) each make `iters` allocations of varied sizes through a
+   two-frame call chain (so captured stacks have depth), free them at once except every
+   keep_every-th, which stays live (leaks in the report). mst_workload_release frees the first
+   `share` of the kept blocks from the calling thread (cross-thread frees), with UNTRACK;
+   mst_workload_free frees the rest without UNTRACK (after the tracker's last export). */
+#define MST_WORKERS 8
+typedef struct mst_worker {
+    memscope_tracker *t;
+    int id, iters, keep_every, nkept, released;
+    const char *prefix;
+    char **kept;
+} mst_worker;
+typedef struct mst_workload { mst_worker w[MST_WORKERS]; int n; } mst_workload;
+
+static __attribute__((noinline, unused)) void mst__leaf_alloc(memscope_tracker *t, char **out, size_t n) {
+    *out = (char *)malloc(n);
+    TRACK(t, *out);
+}
+static __attribute__((noinline, unused)) void mst__mid_alloc(memscope_tracker *t, char **out, size_t n) {
+    mst__leaf_alloc(t, out, n);
+    __asm__ __volatile__("" ::: "memory");
+}
+
+static inline void *mst__worker(void *p) {
+    mst_worker *a = (mst_worker *)p;
+    char name[16];
+    snprintf(name, sizeof name, "%s%d", a->prefix, a->id);
+    pthread_setname_np(pthread_self(), name);
+    for (int i = 0; i < a->iters; i++) {
+        char *b;
+        mst__mid_alloc(a->t, &b, (size_t)(8 + (i * 37) % 500));
+        if (i % a->keep_every) { UNTRACK(a->t, b); free(b); }
+        else a->kept[a->nkept++] = b;
+    }
+    return NULL;
+}
+
+static inline void mst_workload_run(mst_workload *wl, memscope_tracker *t, int n, int iters, int keep_every,
+                                    const char *prefix) {
+    pthread_t th[MST_WORKERS];
+    memset(wl, 0, sizeof *wl);
+    wl->n = n < MST_WORKERS ? n : MST_WORKERS;
+    for (int i = 0; i < wl->n; i++) {
+        mst_worker *a = &wl->w[i];
+        a->t = t; a->id = i; a->iters = iters; a->keep_every = keep_every; a->prefix = prefix;
+        a->kept = (char **)calloc((size_t)(iters / keep_every + 1), sizeof *a->kept);
+        assert_non_null(a->kept);
+        assert_int_equal(pthread_create(&th[i], NULL, mst__worker, a), 0);
+    }
+    for (int i = 0; i < wl->n; i++) pthread_join(th[i], NULL);
+}
+
+static inline void mst_workload_release(mst_workload *wl, memscope_tracker *t, double share) {
+    for (int i = 0; i < wl->n; i++) {
+        mst_worker *a = &wl->w[i];
+        int k = (int)(a->nkept * share);
+        for (; a->released < k; a->released++) { UNTRACK(t, a->kept[a->released]); free(a->kept[a->released]); }
+    }
+}
+
+static inline void mst_workload_free(mst_workload *wl) {
+    for (int i = 0; i < wl->n; i++) {
+        for (int k = wl->w[i].released; k < wl->w[i].nkept; k++) free(wl->w[i].kept[k]);
+        free(wl->w[i].kept);
+    }
+}
+
 #endif /* MS_TEST_H */

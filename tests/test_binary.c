@@ -54,30 +54,6 @@ static void test_msb_plain(void **state) {
     memscope_destroy(t);
 }
 
-static MS__NOINLINE void leaf(memscope_tracker *t, char **out, size_t n) {
-    *out = malloc(n);
-    TRACK(t, *out);
-}
-static MS__NOINLINE void mid(memscope_tracker *t, char **out, size_t n) {
-    leaf(t, out, n);
-    __asm__ __volatile__("" ::: "memory");
-}
-
-typedef struct { memscope_tracker *t; int id; char *kept[200]; int nkept; } worker_arg;
-static void *worker(void *p) {
-    worker_arg *a = (worker_arg *)p;
-    char name[16];
-    snprintf(name, sizeof name, "msb-w%d", a->id);
-    pthread_setname_np(pthread_self(), name);
-    for (int i = 0; i < 1000; i++) {
-        char *b;
-        mid(a->t, &b, (size_t)(8 + (i * 37) % 500));
-        if (i % 9) { UNTRACK(a->t, b); free(b); }
-        else a->kept[a->nkept++] = b;
-    }
-    return NULL;
-}
-
 /* Threads with call stacks and the monitor on: stacks, snapshots, thread changes, frees of
    blocks another thread allocated (the main thread frees the kept ones after the export). */
 static void test_msb_threads_stacks_snapshots(void **state) {
@@ -86,25 +62,15 @@ static void test_msb_threads_stacks_snapshots(void **state) {
     c.interval_ms = 10;
     assert_int_equal(memscope_set_monitor_config(c), MEMSCOPE_OK);
     memscope_tracker *t = memscope_with_system_monitoring(memscope_with_sampling(memscope_new(), memscope_sampling_full()));
-    pthread_t th[3];
-    worker_arg *args = calloc(3, sizeof *args);
-    assert_non_null(args);
-    for (int i = 0; i < 3; i++) {
-        args[i].t = t;
-        args[i].id = i;
-        assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
-    }
-    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
-    for (int i = 0; i < 3; i++) /* cross-thread frees: alloc_thread_id differs */
-        for (int k = 0; k < args[i].nkept / 2; k++) { UNTRACK(t, args[i].kept[k]); free(args[i].kept[k]); args[i].kept[k] = NULL; }
+    mst_workload wl;
+    mst_workload_run(&wl, t, 3, 1000, 9, "msb-w");
+    mst_workload_release(&wl, t, 0.5); /* cross-thread frees: alloc_thread_id differs */
     uint64_t s0 = memscope_get_monitor_stats().samples;
     while (memscope_get_monitor_stats().samples < s0 + 3) { struct timespec ts = {0, 2000000}; nanosleep(&ts, NULL); }
     c.interval_ms = 3600000; /* no sample between the two exports: both see the same snapshots */
     assert_int_equal(memscope_set_monitor_config(c), MEMSCOPE_OK);
     export_and_compare(t, "threads");
-    for (int i = 0; i < 3; i++)
-        for (int k = 0; k < args[i].nkept; k++) free(args[i].kept[k]);
-    free(args);
+    mst_workload_free(&wl);
     memscope_destroy(t);
     assert_int_equal(memscope_set_monitor_config(memscope_monitor_default()), MEMSCOPE_OK);
 }

@@ -44,45 +44,13 @@ static void test_html_plain_run(void **state) {
     memscope_destroy(t);
 }
 
-static MS__NOINLINE void leaf_alloc(memscope_tracker *t, char **out, size_t n) {
-    *out = malloc(n);
-    TRACK(t, *out);
-}
-static MS__NOINLINE void mid_alloc(memscope_tracker *t, char **out, size_t n) {
-    leaf_alloc(t, out, n);
-    __asm__ __volatile__("" ::: "memory");
-}
-
-typedef struct { memscope_tracker *t; int id; char *kept[100]; int nkept; } worker_arg;
-static void *worker(void *p) {
-    worker_arg *a = (worker_arg *)p;
-    char name[16];
-    snprintf(name, sizeof name, "html-w%d", a->id);
-    pthread_setname_np(pthread_self(), name);
-    for (int i = 0; i < 500; i++) {
-        char *b;
-        mid_alloc(a->t, &b, (size_t)(8 + i % 64));
-        if (i % 7) { UNTRACK(a->t, b); free(b); }
-        else a->kept[a->nkept++] = b; /* live at export: leaks in the report */
-    }
-    return NULL;
-}
-
 static void test_html_threads_and_stacks(void **state) {
     (void)state;
     memscope_tracker *t = memscope_with_sampling(memscope_new(), memscope_sampling_full());
-    pthread_t th[3];
-    worker_arg args[3];
-    for (int i = 0; i < 3; i++) {
-        args[i].t = t;
-        args[i].id = i;
-        args[i].nkept = 0;
-        assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
-    }
-    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    mst_workload wl;
+    mst_workload_run(&wl, t, 3, 500, 7, "html-w");
     export_and_check(t, "threads");
-    for (int i = 0; i < 3; i++)
-        for (int k = 0; k < args[i].nkept; k++) free(args[i].kept[k]);
+    mst_workload_free(&wl);
     memscope_destroy(t);
 }
 
