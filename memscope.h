@@ -369,6 +369,14 @@ MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const cha
 MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path);
 
+/* Reads a .msb file into a read-only tracker (analyze, stats, events, stack frames and the
+   exports answer from the file; TRACK records nothing into it); free with memscope_destroy.
+   NULL on failure, with *result set (MEMSCOPE_ERR_FORMAT for a malformed or truncated file,
+   MEMSCOPE_ERR_IO when it cannot be read) and memscope_load_error() saying why, with the
+   byte offset. result may be NULL. */
+MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result);
+MEMSCOPE_DEF const char *memscope_load_error(void);   /* this thread's last memscope_load */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
@@ -890,6 +898,8 @@ typedef struct ms__live { uint64_t size; uint32_t site, owner; uint32_t stack; }
 
 /* ==== the tracker ==== */
 
+struct ms__loaded; /* >>reader */
+
 struct memscope_tracker {
     uint64_t id;                               /* never reused; keys thread-local caches */
     _Atomic uint64_t threshold;                /* sampling */
@@ -919,6 +929,7 @@ struct memscope_tracker {
     int peak_valid;
     _Atomic int monitoring;
     uint64_t mon_first_seq;                    /* first snapshot of this tracker's window */
+    struct ms__loaded *loaded;                 /* memscope_load: the file's contents */
     char *auto_export_path;
     _Atomic int exported;
     struct memscope_tracker *auto_next;        /* list of trackers to export at exit */
@@ -1648,10 +1659,26 @@ static uint64_t ms__peak(memscope_tracker *t, const ms__totals *s) {
     return peak > current ? peak : current;
 }
 
+static void ms__loaded_report(memscope_tracker *t, memscope_report *r);
+
 MEMSCOPE_DEF memscope_memory_stats memscope_stats(memscope_tracker *t) {
     memscope_memory_stats st;
     memset(&st, 0, sizeof st);
     if (!t) return st;
+    if (t->loaded) {
+        memscope_report r;
+        memset(&r, 0, sizeof r);
+        ms__loaded_report(t, &r);
+        st.total_allocations = r.total_allocations;
+        st.total_deallocations = r.total_deallocations;
+        st.active_allocations = r.active_allocations;
+        st.total_allocated_bytes = r.total_allocated_bytes;
+        st.current_memory_bytes = r.current_memory_bytes;
+        st.peak_memory_bytes = r.peak_memory_bytes;
+        st.dropped_events = r.dropped_events;
+        memscope_report_free(&r);
+        return st;
+    }
     ms__totals s = ms__sum_threads(t);
     st.total_allocations = (size_t)s.allocs;
     st.total_deallocations = (size_t)s.frees;
@@ -1801,11 +1828,14 @@ static memscope_thread_stats *ms__build_threads(memscope_tracker *t, size_t *cou
 }
 
 static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t *count, uint64_t *dropped);
+static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out);
+static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_t *frames, size_t max);
 
 MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
     memscope_report r;
     memset(&r, 0, sizeof r);
     if (!t) return r;
+    if (t->loaded) { ms__loaded_report(t, &r); return r; }
     ms__totals s = ms__sum_threads(t);
     r.total_allocations = (size_t)s.allocs;
     r.total_deallocations = (size_t)s.frees;
@@ -1856,6 +1886,11 @@ static void ms__event_public(memscope_tracker *t, const ms__event *e, const ms__
 MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count) {
     if (count) *count = 0;
     if (!t || !count) return NULL;
+    if (t->loaded) {
+        memscope_event *out = NULL;
+        *count = ms__loaded_events(t, &out);
+        return out;
+    }
     double ratio = ms__clock_ratio();
     pthread_mutex_lock(&t->analysis_lock);
     ms__merge m;
@@ -1886,6 +1921,7 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
 
 MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id, uintptr_t *frames, size_t max) {
     if (!t) return 0;
+    if (t->loaded) return ms__loaded_frames(t, stack_id, frames, max);
     ms__stack *s = ms__stack_by_id(t, stack_id);
     if (!s) return 0;
     for (size_t i = 0; frames && i < max && i < s->depth; i++) frames[i] = s->frames[i];
@@ -3498,7 +3534,11 @@ static void ms__json_report(ms__out *o, memscope_tracker *t, const memscope_repo
     ms__out_lit(o, "]");
 }
 
+static void ms__loaded_json_sites(ms__out *o, memscope_tracker *t);
+static void ms__loaded_json_stacks(ms__out *o, memscope_tracker *t);
+
 static void ms__json_sites(ms__out *o, memscope_tracker *t) {
+    if (t->loaded) { ms__loaded_json_sites(o, t); return; }
     ms__out_key(o, "sites"); ms__out_lit(o, "[");
     uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
     unsigned char *used = (unsigned char *)ms__calloc(nsites ? nsites : 1, 1);
@@ -3531,10 +3571,13 @@ static void ms__json_sites(ms__out *o, memscope_tracker *t) {
 
 /* Every retained event in merged order, handed to emit; also sums bytes per stack for
    stack_hotspots. Returns the number of events. */
-typedef void (*ms__emit_fn)(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index);
+typedef void (*ms__emit_fn)(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index);
+static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
+                                      uint32_t nstacks, ms__emit_fn emit, void *ctx);
 
 static uint64_t ms__each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
                                uint32_t nstacks, ms__emit_fn emit, void *ctx) {
+    if (t->loaded) return ms__loaded_each_event(o, t, stack_bytes, stack_count, nstacks, emit, ctx);
     double ratio = ms__clock_ratio();
     uint64_t count = 0;
     pthread_mutex_lock(&t->analysis_lock);
@@ -3545,7 +3588,7 @@ static uint64_t ms__each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_
         while ((e = ms__merge_next(&m, &th))) {
             memscope_event ev;
             ms__event_public(t, e, th, ratio, &ev);
-            emit(o, ctx, e, &ev, count++);
+            emit(o, ctx, e->site, &ev, count++);
             if (ev.kind == MEMSCOPE_EVENT_ALLOC && ev.stack_id && ev.stack_id < nstacks) {
                 stack_bytes[ev.stack_id] += ev.size;
                 stack_count[ev.stack_id]++;
@@ -3560,7 +3603,7 @@ static uint64_t ms__each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_
     return count;
 }
 
-static void ms__json_event(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index) {
+static void ms__json_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)ctx;
     if (index) ms__out_lit(o, ",");
     ms__out_lit(o, "\n{\"kind\":");
@@ -3570,7 +3613,7 @@ static void ms__json_event(ms__out *o, void *ctx, const ms__event *e, const mems
     ms__out_key(o, "size"); ms__out_u64(o, ev->size);
     ms__out_key(o, "thread_id"); ms__out_u64(o, ev->thread_id);
     ms__out_key(o, "alloc_thread_id"); ms__out_u64(o, ev->alloc_thread_id);
-    ms__out_key(o, "site"); ms__out_u64(o, e->site);
+    ms__out_key(o, "site"); ms__out_u64(o, site);
     ms__out_key(o, "stack"); ms__out_u64(o, ev->stack_id);
     ms__out_lit(o, "}");
 }
@@ -3600,7 +3643,8 @@ static void ms__json_frame(ms__out *o, uintptr_t addr) {
 static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
                             const uint64_t *stack_bytes, const uint64_t *stack_count) {
     ms__out_key(o, "stacks"); ms__out_lit(o, "[");
-    for (uint32_t id = 1; id < nstacks; id++) {
+    if (t->loaded) ms__loaded_json_stacks(o, t);
+    for (uint32_t id = 1; !t->loaded && id < nstacks; id++) {
         ms__stack *s = ms__stack_by_id(t, id);
         if (!s) continue;
         if (id > 1) ms__out_lit(o, ",");
@@ -3645,6 +3689,8 @@ MS__MAYBE_UNUSED static void ms__put_f64(unsigned char *p, double d) {
     ms__put_le(p, v, 8);
 }
 
+static uint32_t ms__loaded_nstacks(memscope_tracker *t);
+
 /* What a JSON or HTML export needs around its writing: the atomic file, the report and the
    per-stack sums the event pass fills. */
 typedef struct ms__export {
@@ -3661,6 +3707,7 @@ static memscope_result ms__export_begin(ms__export *x, memscope_tracker *t, cons
     x->r = memscope_analyze(t);
     ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
     x->nstacks = st ? atomic_load_explicit(&st->count, MS__ACQUIRE) : 0;
+    if (t->loaded) x->nstacks = ms__loaded_nstacks(t);
     x->sb = (uint64_t *)ms__calloc(x->nstacks ? x->nstacks : 1, sizeof *x->sb);
     x->sc = (uint64_t *)ms__calloc(x->nstacks ? x->nstacks : 1, sizeof *x->sc);
     if (!x->sb || !x->sc) x->f.out->err = ENOMEM;
@@ -3802,13 +3849,13 @@ static void ms__b64_end(ms__out *o, ms__b64 *b) {
     ms__b64_flush(o, b);
 }
 
-static void ms__html_event(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index) {
+static void ms__html_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)index;
     unsigned char rec[MS__HTML_RECORD];
     ms__put_f64(rec, (double)ev->timestamp_ns);
     ms__put_f64(rec + 8, (double)ev->size);
     ms__put_f64(rec + 16, (double)ev->address);
-    ms__put_le(rec + 24, e->site, 4);
+    ms__put_le(rec + 24, site, 4);
     ms__put_le(rec + 28, (ev->thread_id & 0x7fffffffu) | (ev->kind == MEMSCOPE_EVENT_FREE ? 0x80000000u : 0u), 4);
     ms__put_le(rec + 32, ev->stack_id, 4);
     ms__b64_put(o, (ms__b64 *)ctx, rec, sizeof rec);
@@ -4034,11 +4081,10 @@ static void ms__msb_flush_events(ms__msb *w) {
     w->ev_count = 0;
 }
 
-static void ms__msb_event(ms__out *o, void *ctx, const ms__event *e, const memscope_event *ev, uint64_t index) {
+static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)o; (void)index;
     ms__msb *w = (ms__msb *)ctx;
     int is_free = ev->kind == MEMSCOPE_EVENT_FREE;
-    uint32_t site = e->site;
     int tracked = site < w->nsites; /* a site registered during the export: always explicit */
     unsigned tag = is_free ? 1u : 0u;
     if (ev->thread_id != w->cur_thread) tag |= 2u;
@@ -4076,6 +4122,10 @@ static void ms__msb_event(ms__out *o, void *ctx, const ms__event *e, const memsc
     if (w->err && !o->err) o->err = w->err;
 }
 
+static uint32_t ms__loaded_site_span(memscope_tracker *t);
+static void ms__loaded_msb_sites(memscope_tracker *t, ms__msb *w);
+static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w);
+
 static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint(b, id); ms__buf_varint(b, 1); ms__buf_f64(b, v); }
 static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, 0); ms__buf_varint(b, v); }
 
@@ -4111,19 +4161,21 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
 
     /* SITES: those with recorded allocations, as in the JSON */
     uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
+    if (t->loaded) nsites = ms__loaded_site_span(t); /* 0 for absurd ids: then always explicit */
     w->nsites = nsites;
     w->site_size = (uint64_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_size);
     w->site_stack = (uint32_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_stack);
     unsigned char *used = (unsigned char *)ms__calloc(nsites ? nsites : 1, 1);
     if (!w->site_size || !w->site_stack || !used) w->err = ENOMEM;
     uint32_t nused = 0;
+    if (t->loaded) { MEMSCOPE_FREE(used); used = NULL; ms__loaded_msb_sites(t, w); }
     for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); used && th;
          th = atomic_load_explicit(&th->next, MS__RELAXED))
         for (uint32_t i = 0; i < nsites; i++) {
             ms__site_stat *c = atomic_load_explicit(&th->stats[i / MS__STAT_CHUNK], MS__ACQUIRE);
             if (c && MS__LOAD(&c[i % MS__STAT_CHUNK].count) && !used[i]) { used[i] = 1; nused++; }
         }
-    ms__buf_varint(b, nused);
+    if (used) ms__buf_varint(b, nused);
     for (uint32_t i = 0; used && i < nsites; i++) {
         if (!used[i]) continue;
         const memscope_site *s = ms__site_by_id(i);
@@ -4138,9 +4190,10 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
 
     /* STACKS, named as the JSON names them */
     uint32_t nst = 0;
-    for (uint32_t id = 1; id < x.nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
-    ms__buf_varint(b, nst);
-    for (uint32_t id = 1; id < x.nstacks; id++) {
+    if (t->loaded) ms__loaded_msb_stacks(t, w);
+    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
+    if (!t->loaded) ms__buf_varint(b, nst);
+    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) {
         ms__stack *s = ms__stack_by_id(t, id);
         if (!s) continue;
         ms__buf_varint(b, id);
@@ -4255,7 +4308,516 @@ MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *pa
 }
 
 /* ==== >>reader ==== */
-/* The binary reader lands with the binary format. */
+
+/* memscope_load reads a .msb file (docs/FORMAT.md) into a read-only tracker: analyze,
+   stats, events, stack frames and the exports answer from the file; TRACK and UNTRACK on
+   it record nothing. Every count and length is checked against the bytes left before
+   anything is allocated; a violation fails the load with MEMSCOPE_ERR_FORMAT and a message
+   naming the offset (memscope_load_error). A file cut off before END fails the same way. */
+typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
+typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; } ms__lframe;
+typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
+
+struct ms__loaded {
+    unsigned char *data;
+    size_t size;
+    char *arena;                   /* the strings, NUL-terminated */
+    size_t arena_len;
+    const char **strs;             /* index 1.. */
+    size_t nstrs, cap_strs;
+    ms__lsite *sites; size_t nsites;
+    ms__lstack *stacks; size_t nstacks;
+    ms__lframe *frames; size_t nframes;
+    uint32_t max_stack;
+    memscope_event *events; uint32_t *ev_site; size_t nevents;
+    memscope_system_snapshot *snaps; size_t nsnaps;
+    memscope_thread_stats *threads; size_t nthreads;
+    memscope_hotspot *hot; size_t nhot;
+    double duration_sec, alloc_rate, free_rate, sample_rate;
+    uint64_t totals[9];            /* END, in order */
+    double est_allocs, est_bytes;
+};
+
+static _Thread_local char ms__load_err[256];
+
+MEMSCOPE_DEF const char *memscope_load_error(void) { return ms__load_err; }
+
+static void ms__loaded_free(struct ms__loaded *L) {
+    if (!L) return;
+    MEMSCOPE_FREE(L->data); MEMSCOPE_FREE(L->arena); MEMSCOPE_FREE((void *)L->strs);
+    MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->frames);
+    MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site); MEMSCOPE_FREE(L->snaps);
+    MEMSCOPE_FREE(L->threads); MEMSCOPE_FREE(L->hot);
+    MEMSCOPE_FREE(L);
+}
+
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+typedef struct ms__rd { const unsigned char *p, *end, *base; int err; } ms__rd;
+
+static void ms__rd_fail(ms__rd *r, const char *what) {
+    if (r->err) return;
+    r->err = 1;
+    snprintf(ms__load_err, sizeof ms__load_err, "offset %zu: %s", (size_t)(r->p - r->base), what);
+}
+static uint64_t ms__rd_varint(ms__rd *r) {
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        if (r->p >= r->end) { ms__rd_fail(r, "varint runs past its section"); return 0; }
+        unsigned char c = *r->p++;
+        if (shift == 63 && c > 1) { ms__rd_fail(r, "varint over 64 bits"); return 0; }
+        v |= (uint64_t)(c & 127u) << shift;
+        if (!(c & 128u)) return v;
+    }
+    ms__rd_fail(r, "varint longer than 10 bytes");
+    return 0;
+}
+static uint64_t ms__rd_u64(ms__rd *r) {
+    if (r->end - r->p < 8) { ms__rd_fail(r, "8 bytes expected"); return 0; }
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | r->p[i];
+    r->p += 8;
+    return v;
+}
+static double ms__rd_f64(ms__rd *r) {
+    uint64_t v = ms__rd_u64(r);
+    double d;
+    memcpy(&d, &v, sizeof d);
+    return d;
+}
+/* A count of items of at least min_bytes each must fit in what is left. */
+static size_t ms__rd_count(ms__rd *r, size_t min_bytes) {
+    uint64_t n = ms__rd_varint(r);
+    if (!r->err && n > (uint64_t)(r->end - r->p) / (min_bytes ? min_bytes : 1)) { ms__rd_fail(r, "count larger than the section can hold"); return 0; }
+    return r->err ? 0 : (size_t)n;
+}
+static const char *ms__rd_str(ms__rd *r, struct ms__loaded *L) {
+    uint64_t i = ms__rd_varint(r);
+    if (r->err || i == 0) return NULL;
+    if (i > L->nstrs) { ms__rd_fail(r, "string index out of range"); return NULL; }
+    return L->strs[i];
+}
+static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id) {
+    size_t lo = 0, hi = L->nsites;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (L->sites[mid].id < id) lo = mid + 1; else hi = mid;
+    }
+    return lo < L->nsites && L->sites[lo].id == id ? &L->sites[lo] : NULL;
+}
+
+/* Parses the whole file; 0 on success. Arrays are sized from counts already checked
+   against the file, so nothing grows beyond a small multiple of its size. */
+static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
+    const unsigned char *base = L->data;
+    ms__rd f = {base, base + L->size, base, 0};
+    static const unsigned char magic[8] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A};
+    if (L->size < 16 || memcmp(base, magic, 8) != 0) { ms__rd_fail(&f, "not a memscope .msb file (bad magic)"); return -1; }
+    if (base[8] != 1 || base[9] != 0) { f.p = base + 8; ms__rd_fail(&f, "unsupported major version"); return -1; }
+    if (base[10] == 0 && base[11] == 0 && (base[12] | base[13] | base[14] | base[15])) { /* 1.0: reserved */
+        f.p = base + 12;
+        ms__rd_fail(&f, "reserved header flags set");
+        return -1;
+    }
+    f.p = base + 16;
+    /* bounds for the arrays, from the file size */
+    L->arena = (char *)MEMSCOPE_MALLOC(L->size + 1);
+    L->cap_strs = L->size / 1 + 2;
+    L->strs = (const char **)ms__calloc(L->cap_strs, sizeof *L->strs);
+    if (!L->arena || !L->strs) { ms__rd_fail(&f, "out of memory"); return -2; }
+    int seen_end = 0;
+    uint64_t prev_ts = 0, prev_lit = 0, cache[7] = {0, 0, 0, 0, 0, 0, 0};
+    uint32_t cur_thread = 0;
+    uint64_t cur_site = 0;
+    while (!f.err && f.p < f.end && !seen_end) {
+        if (f.end - f.p < 20) { ms__rd_fail(&f, "section header cut off"); break; }
+        const unsigned char *h = f.p;
+        uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+        ms__rd hr = {h + 8, h + 16, base, 0};
+        uint64_t len = ms__rd_u64(&hr);
+        if (len > (uint64_t)(f.end - h) - 20) { ms__rd_fail(&f, "section runs past the end of the file"); break; }
+        const unsigned char *pl = h + 16;
+        uint32_t crc = (uint32_t)pl[len] | (uint32_t)pl[len + 1] << 8 | (uint32_t)pl[len + 2] << 16 | (uint32_t)pl[len + 3] << 24;
+        if (ms__crc32(ms__crc32(0, h, 16), pl, (size_t)len) != crc) { ms__rd_fail(&f, "CRC mismatch: the section is corrupt"); break; }
+        ms__rd r = {pl, pl + len, base, 0};
+        if (type == MS__MSB_STRINGS) {
+            size_t n = ms__rd_count(&r, 1);
+            for (size_t i = 0; i < n && !r.err; i++) {
+                uint64_t sl = ms__rd_varint(&r);
+                if (r.err || sl > (uint64_t)(r.end - r.p)) { ms__rd_fail(&r, "string runs past its section"); break; }
+                if (memchr(r.p, 0, (size_t)sl)) { ms__rd_fail(&r, "NUL inside a string"); break; }
+                char *s = L->arena + L->arena_len;
+                memcpy(s, r.p, (size_t)sl);
+                s[sl] = 0;
+                L->arena_len += (size_t)sl + 1;
+                r.p += sl;
+                L->strs[++L->nstrs] = s;
+            }
+        } else if (type == MS__MSB_META) {
+            size_t n = ms__rd_count(&r, 3);
+            for (size_t i = 0; i < n && !r.err; i++) {
+                uint64_t id = ms__rd_varint(&r), wire = ms__rd_varint(&r);
+                uint64_t u = 0;
+                double d = 0;
+                const char *s = NULL;
+                if (wire == 0) u = ms__rd_varint(&r);
+                else if (wire == 1) d = ms__rd_f64(&r);
+                else if (wire == 2) s = ms__rd_str(&r, L);
+                else { ms__rd_fail(&r, "unknown META wire type"); break; }
+                (void)s;
+                if (id == 1) t->start_unix_ms = u;
+                else if (id == 3) L->sample_rate = d;
+                else if (id == 4) atomic_store(&t->capture_stacks, u != 0);
+                else if (id == 5) atomic_store(&t->stack_depth, (uint32_t)(u > MEMSCOPE_MAX_STACK_DEPTH ? MEMSCOPE_MAX_STACK_DEPTH : u));
+                else if (id == 9) L->duration_sec = d;
+                else if (id == 10) L->alloc_rate = d;
+                else if (id == 11) L->free_rate = d;
+            }
+        } else if (type == MS__MSB_SITES) {
+            size_t n = ms__rd_count(&r, 5);
+            ms__lsite *ns = (ms__lsite *)ms__calloc(L->nsites + n + 1, sizeof *ns);
+            if (!ns) { ms__rd_fail(&f, "out of memory"); return -2; }
+            if (L->nsites) memcpy(ns, L->sites, L->nsites * sizeof *ns);
+            MEMSCOPE_FREE(L->sites);
+            L->sites = ns;
+            for (size_t i = 0; i < n && !r.err; i++) {
+                ms__lsite s;
+                memset(&s, 0, sizeof s);
+                uint64_t id = ms__rd_varint(&r);
+                s.var = ms__rd_str(&r, L); s.type = ms__rd_str(&r, L); s.file = ms__rd_str(&r, L);
+                uint64_t line = ms__rd_varint(&r);
+                if (id > UINT32_MAX || line > UINT32_MAX) { ms__rd_fail(&r, "site id or line out of range"); break; }
+                if (L->nsites && L->sites[L->nsites - 1].id >= id) { ms__rd_fail(&r, "site ids out of order"); break; }
+                s.id = (uint32_t)id; s.line = (uint32_t)line;
+                L->sites[L->nsites++] = s;
+            }
+        } else if (type == MS__MSB_STACKS) {
+            size_t n = ms__rd_count(&r, 2);
+            size_t maxf = (size_t)len / 3 + 1; /* a frame takes at least 3 bytes */
+            L->stacks = (ms__lstack *)ms__calloc(n + 1, sizeof *L->stacks);
+            L->frames = (ms__lframe *)ms__calloc(maxf, sizeof *L->frames);
+            if (!L->stacks || !L->frames) { ms__rd_fail(&f, "out of memory"); return -2; }
+            for (size_t i = 0; i < n && !r.err; i++) {
+                uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
+                if (id == 0 || id > UINT32_MAX || depth > MEMSCOPE_MAX_STACK_DEPTH || L->nframes + depth > maxf) { ms__rd_fail(&r, "bad stack id or depth"); break; }
+                ms__lstack *s = &L->stacks[L->nstacks++];
+                s->id = (uint32_t)id; s->depth = (uint32_t)depth; s->frames = &L->frames[L->nframes];
+                if (s->id > L->max_stack) L->max_stack = s->id;
+                uint64_t prev = 0;
+                for (uint64_t k = 0; k < depth && !r.err; k++) {
+                    uint64_t z = ms__rd_varint(&r);
+                    prev += (z >> 1) ^ (0 - (z & 1));
+                    ms__lframe *fr = &L->frames[L->nframes++];
+                    fr->addr = (uintptr_t)prev;
+                    fr->fn = ms__rd_str(&r, L);
+                    fr->mod = ms__rd_str(&r, L);
+                    fr->off1 = ms__rd_varint(&r);
+                }
+            }
+        } else if (type == MS__MSB_EVENTS) {
+            size_t n = ms__rd_count(&r, 2);
+            memscope_event *ne = (memscope_event *)MEMSCOPE_MALLOC((L->nevents + n + 1) * sizeof *ne);
+            uint32_t *nsite = (uint32_t *)MEMSCOPE_MALLOC((L->nevents + n + 1) * sizeof *nsite);
+            if (!ne || !nsite) { MEMSCOPE_FREE(ne); MEMSCOPE_FREE(nsite); ms__rd_fail(&f, "out of memory"); return -2; }
+            if (L->nevents) { memcpy(ne, L->events, L->nevents * sizeof *ne); memcpy(nsite, L->ev_site, L->nevents * sizeof *nsite); }
+            MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site);
+            L->events = ne; L->ev_site = nsite;
+            for (size_t i = 0; i < n && !r.err; i++) {
+                if (r.p >= r.end) { ms__rd_fail(&r, "event cut off"); break; }
+                unsigned tag = *r.p++;
+                int is_free = tag & 1u;
+                if (tag & 2u) { uint64_t v = ms__rd_varint(&r); if (v > UINT32_MAX) ms__rd_fail(&r, "thread id out of range"); cur_thread = (uint32_t)v; }
+                if (tag & 4u) cur_site = ms__rd_varint(&r);
+                ms__lsite *s = ms__loaded_site(L, cur_site);
+                if (!r.err && !s) { ms__rd_fail(&r, "event refers to an undefined site"); break; }
+                if (r.err) break;
+                if (tag & 8u) s->last_size = ms__rd_varint(&r);
+                uint32_t alloc_thread = cur_thread, stack = 0;
+                if (tag & 16u) {
+                    uint64_t v = ms__rd_varint(&r);
+                    if (v > UINT32_MAX) { ms__rd_fail(&r, "id out of range"); break; }
+                    if (is_free) alloc_thread = (uint32_t)v; else s->last_stack = (uint32_t)v;
+                }
+                if (!is_free) stack = s->last_stack;
+                unsigned mode = tag >> 5;
+                uint64_t addr;
+                if (mode == 7) {
+                    uint64_t z = ms__rd_varint(&r);
+                    prev_lit += (z >> 1) ^ (0 - (z & 1));
+                    addr = prev_lit;
+                } else {
+                    addr = cache[mode];
+                }
+                uint64_t dt = ms__rd_varint(&r);
+                if (r.err) break;
+                if (dt > UINT64_MAX - prev_ts) { ms__rd_fail(&r, "timestamp overflows"); break; }
+                prev_ts += dt;
+                unsigned from = mode < 7 ? mode : 6;
+                for (unsigned k = from; k > 0; k--) cache[k] = cache[k - 1];
+                cache[0] = addr;
+                memscope_event *e = &L->events[L->nevents];
+                e->kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
+                e->timestamp_ns = prev_ts;
+                e->address = (uintptr_t)addr;
+                e->size = (size_t)s->last_size;
+                e->thread_id = cur_thread;
+                e->var_name = s->var; e->type_name = s->type; e->file = s->file; e->line = s->line;
+                e->stack_id = stack;
+                e->alloc_thread_id = alloc_thread;
+                L->ev_site[L->nevents++] = s->id;
+            }
+        } else if (type == MS__MSB_SNAPSHOTS) {
+            size_t n = ms__rd_count(&r, 224);
+            L->snaps = (memscope_system_snapshot *)ms__calloc(n + 1, sizeof *L->snaps);
+            if (!L->snaps) { ms__rd_fail(&f, "out of memory"); return -2; }
+            for (size_t i = 0; i < n && !r.err; i++) {
+                memscope_system_snapshot *s = &L->snaps[L->nsnaps++];
+                s->timestamp = ms__rd_u64(&r); s->cpu_usage_percent = ms__rd_f64(&r);
+                s->memory_usage_bytes = ms__rd_u64(&r); s->memory_usage_percent = ms__rd_f64(&r);
+                s->thread_count = (size_t)ms__rd_u64(&r); s->disk_read_bps = ms__rd_u64(&r); s->disk_write_bps = ms__rd_u64(&r);
+                s->network_rx_bps = ms__rd_u64(&r); s->network_tx_bps = ms__rd_u64(&r); s->gpu_usage_percent = ms__rd_f64(&r);
+                s->gpu_memory_used = ms__rd_u64(&r); s->gpu_memory_total = ms__rd_u64(&r); s->available = (uint32_t)ms__rd_u64(&r);
+                s->elapsed_ns = ms__rd_u64(&r); s->system_cpu_percent = ms__rd_f64(&r); s->cpu_count = (uint32_t)ms__rd_u64(&r);
+                s->gpu_count = (uint32_t)ms__rd_u64(&r); s->peak_rss_bytes = ms__rd_u64(&r); s->memory_limit_bytes = ms__rd_u64(&r);
+                s->system_memory_total = ms__rd_u64(&r); s->system_memory_available = ms__rd_u64(&r);
+                s->system_memory_used_percent = ms__rd_f64(&r); s->minor_faults_per_sec = ms__rd_u64(&r);
+                s->major_faults_per_sec = ms__rd_u64(&r); s->disk_read_bytes = ms__rd_u64(&r); s->disk_write_bytes = ms__rd_u64(&r);
+                s->network_rx_bytes = ms__rd_u64(&r); s->network_tx_bytes = ms__rd_u64(&r);
+            }
+        } else if (type == MS__MSB_THREADS) {
+            size_t n = ms__rd_count(&r, 7);
+            L->threads = (memscope_thread_stats *)ms__calloc(n + 1, sizeof *L->threads);
+            if (!L->threads) { ms__rd_fail(&f, "out of memory"); return -2; }
+            for (size_t i = 0; i < n && !r.err; i++) {
+                memscope_thread_stats *th = &L->threads[L->nthreads++];
+                th->thread_id = (uint32_t)ms__rd_varint(&r);
+                th->thread_name = ms__rd_str(&r, L);
+                th->allocations = (size_t)ms__rd_varint(&r); th->deallocations = (size_t)ms__rd_varint(&r);
+                th->allocated_bytes = ms__rd_varint(&r); th->current_bytes = ms__rd_varint(&r); th->peak_bytes = ms__rd_varint(&r);
+            }
+        } else if (type == MS__MSB_HOTSPOTS) {
+            size_t n = ms__rd_count(&r, 5);
+            L->hot = (memscope_hotspot *)ms__calloc(n + 1, sizeof *L->hot);
+            if (!L->hot) { ms__rd_fail(&f, "out of memory"); return -2; }
+            for (size_t i = 0; i < n && !r.err; i++) {
+                memscope_hotspot *hs = &L->hot[L->nhot++];
+                hs->var_name = ms__rd_str(&r, L); hs->type_name = ms__rd_str(&r, L);
+                hs->total_size = (size_t)ms__rd_varint(&r); hs->allocation_count = (size_t)ms__rd_varint(&r);
+                hs->location = ms__rd_str(&r, L);
+            }
+        } else if (type == MS__MSB_END) {
+            for (int i = 0; i < 9; i++) L->totals[i] = ms__rd_varint(&r);
+            L->est_allocs = ms__rd_f64(&r);
+            L->est_bytes = ms__rd_f64(&r);
+            if (!r.err && L->totals[8] != L->nevents) ms__rd_fail(&r, "END counts a different number of events");
+            seen_end = 1;
+        } /* other types: unknown, skipped (forward compatibility) */
+        if (r.err) { f.err = 1; break; }
+        f.p = pl + len + 4;
+    }
+    if (!f.err && !seen_end) ms__rd_fail(&f, "file ends before its END section (truncated)");
+    if (!f.err && f.p != f.end) ms__rd_fail(&f, "bytes after the END section");
+    return f.err ? -1 : 0;
+}
+
+MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
+    memscope_result dummy;
+    if (!result) result = &dummy;
+    ms__load_err[0] = 0;
+    if (!path || !*path) { *result = MEMSCOPE_ERR_INVALID_ARG; snprintf(ms__load_err, sizeof ms__load_err, "no path"); return NULL; }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        snprintf(ms__load_err, sizeof ms__load_err, "%s: %s", path, strerror(e));
+        *result = MEMSCOPE_ERR_IO;
+        errno = e;
+        return NULL;
+    }
+    struct ms__loaded *L = (struct ms__loaded *)ms__calloc(1, sizeof *L);
+    size_t size = (size_t)st.st_size;
+    if (L) L->data = (unsigned char *)MEMSCOPE_MALLOC(size ? size : 1);
+    if (!L || !L->data) { close(fd); ms__loaded_free(L); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, L->data + got, size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    L->size = got;
+    memscope_tracker *t = memscope_new();
+    if (!t) { ms__loaded_free(L); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
+    int rc = ms__loaded_parse(L, t);
+    if (rc != 0) {
+        ms__loaded_free(L);
+        memscope_destroy(t);
+        *result = rc == -2 ? MEMSCOPE_ERR_NO_MEMORY : MEMSCOPE_ERR_FORMAT;
+        return NULL;
+    }
+    /* read-only: nothing is sampled in, and the reported rate is the file's */
+    uint64_t bits;
+    memcpy(&bits, &L->sample_rate, sizeof bits);
+    atomic_store(&t->sample_rate_bits, bits);
+    atomic_store(&t->threshold, 0);
+    atomic_store(&t->max_events, 0);
+    t->loaded = L;
+    *result = MEMSCOPE_OK;
+    return t;
+}
+
+#else
+MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
+    (void)path;
+    if (result) *result = MEMSCOPE_ERR_UNSUPPORTED;
+    snprintf(ms__load_err, sizeof ms__load_err, "the .msb reader is compiled out");
+    return NULL;
+}
+#endif
+
+/* The loaded tracker's answers (called from analysis and export). */
+static void ms__loaded_report(memscope_tracker *t, memscope_report *r) {
+    struct ms__loaded *L = t->loaded;
+    r->total_allocations = (size_t)L->totals[0];
+    r->total_deallocations = (size_t)L->totals[1];
+    r->active_allocations = (size_t)L->totals[2];
+    r->peak_memory_bytes = L->totals[3];
+    r->current_memory_bytes = L->totals[4];
+    r->total_allocated_bytes = L->totals[5];
+    r->dropped_events = L->totals[6];
+    r->dropped_snapshots = L->totals[7];
+    r->duration_sec = L->duration_sec;
+    r->allocation_rate_per_sec = L->alloc_rate;
+    r->deallocation_rate_per_sec = L->free_rate;
+    r->sample_rate = L->sample_rate;
+    r->estimated_total_allocations = L->est_allocs;
+    r->estimated_total_bytes = L->est_bytes;
+    r->hotspots = L->nhot ? (memscope_hotspot *)ms__calloc(L->nhot, sizeof *r->hotspots) : NULL;
+    if (r->hotspots) { memcpy(r->hotspots, L->hot, L->nhot * sizeof *L->hot); r->hotspot_count = L->nhot; }
+    r->threads = L->nthreads ? (memscope_thread_stats *)ms__calloc(L->nthreads, sizeof *r->threads) : NULL;
+    if (r->threads) { memcpy(r->threads, L->threads, L->nthreads * sizeof *L->threads); r->thread_count = L->nthreads; }
+    r->system_snapshots = L->nsnaps ? (memscope_system_snapshot *)ms__calloc(L->nsnaps, sizeof *r->system_snapshots) : NULL;
+    if (r->system_snapshots) { memcpy(r->system_snapshots, L->snaps, L->nsnaps * sizeof *L->snaps); r->system_snapshot_count = L->nsnaps; }
+}
+
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+static uint32_t ms__loaded_site_span(memscope_tracker *t) {
+    struct ms__loaded *L = t->loaded;
+    uint32_t max = L->nsites ? L->sites[L->nsites - 1].id : 0;
+    return max < (1u << 24) ? max + 1 : 0;
+}
+
+static void ms__loaded_msb_sites(memscope_tracker *t, ms__msb *w) {
+    struct ms__loaded *L = t->loaded;
+    ms__buf *b = &w->sec;
+    ms__buf_varint(b, L->nsites);
+    for (size_t i = 0; i < L->nsites; i++) {
+        const ms__lsite *s = &L->sites[i];
+        ms__buf_varint(b, s->id);
+        ms__buf_varint(b, ms__msb_str(w, s->var));
+        ms__buf_varint(b, ms__msb_str(w, s->type));
+        ms__buf_varint(b, ms__msb_str(w, s->file));
+        ms__buf_varint(b, s->line);
+    }
+}
+
+static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w) {
+    struct ms__loaded *L = t->loaded;
+    ms__buf *b = &w->sec;
+    ms__buf_varint(b, L->nstacks);
+    for (size_t i = 0; i < L->nstacks; i++) {
+        const ms__lstack *s = &L->stacks[i];
+        ms__buf_varint(b, s->id);
+        ms__buf_varint(b, s->depth);
+        uint64_t prev = 0;
+        for (uint32_t f = 0; f < s->depth; f++) {
+            const ms__lframe *fr = &s->frames[f];
+            ms__buf_zigzag(b, (int64_t)((uint64_t)fr->addr - prev));
+            prev = fr->addr;
+            ms__buf_varint(b, ms__msb_str(w, fr->fn));
+            ms__buf_varint(b, ms__msb_str(w, fr->mod));
+            ms__buf_varint(b, fr->off1);
+        }
+    }
+}
+#endif
+
+static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out) {
+    struct ms__loaded *L = t->loaded;
+    *out = L->nevents ? (memscope_event *)malloc(L->nevents * sizeof **out) : NULL; /* caller free()s */
+    if (!*out) return 0;
+    memcpy(*out, L->events, L->nevents * sizeof **out);
+    return L->nevents;
+}
+
+static const ms__lstack *ms__loaded_stack(struct ms__loaded *L, uint32_t id) {
+    for (size_t i = 0; i < L->nstacks; i++) if (L->stacks[i].id == id) return &L->stacks[i];
+    return NULL;
+}
+
+static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_t *frames, size_t max) {
+    const ms__lstack *s = ms__loaded_stack(t->loaded, stack_id);
+    if (!s) return 0;
+    for (size_t i = 0; frames && i < max && i < s->depth; i++) frames[i] = s->frames[i].addr;
+    return s->depth;
+}
+
+#ifndef MEMSCOPE_NO_JSON
+static uint32_t ms__loaded_nstacks(memscope_tracker *t) { return t->loaded->max_stack + 1; }
+
+static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
+                                      uint32_t nstacks, ms__emit_fn emit, void *ctx) {
+    struct ms__loaded *L = t->loaded;
+    uint64_t i = 0;
+    for (; i < L->nevents && !o->err; i++) {
+        const memscope_event *ev = &L->events[i];
+        emit(o, ctx, L->ev_site[i], ev, i);
+        if (ev->kind == MEMSCOPE_EVENT_ALLOC && ev->stack_id && ev->stack_id < nstacks) {
+            stack_bytes[ev->stack_id] += ev->size;
+            stack_count[ev->stack_id]++;
+        }
+    }
+    return i;
+}
+
+static void ms__loaded_json_sites(ms__out *o, memscope_tracker *t) {
+    struct ms__loaded *L = t->loaded;
+    ms__out_key(o, "sites"); ms__out_lit(o, "[");
+    for (size_t i = 0; i < L->nsites; i++) {
+        const ms__lsite *s = &L->sites[i];
+        if (i) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n{\"id\":"); ms__out_u64(o, s->id);
+        ms__out_key(o, "var_name"); ms__out_str(o, s->var);
+        ms__out_key(o, "type_name"); ms__out_str(o, s->type);
+        ms__out_key(o, "file"); ms__out_str(o, s->file);
+        ms__out_key(o, "line"); ms__out_u64(o, s->line);
+        ms__out_lit(o, "}");
+    }
+    ms__out_lit(o, "]");
+}
+
+static void ms__loaded_json_stacks(ms__out *o, memscope_tracker *t) {
+    struct ms__loaded *L = t->loaded;
+    for (size_t i = 0; i < L->nstacks; i++) {
+        const ms__lstack *s = &L->stacks[i];
+        if (i) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n{\"id\":"); ms__out_u64(o, s->id);
+        ms__out_key(o, "frames"); ms__out_lit(o, "[");
+        for (uint32_t f = 0; f < s->depth; f++) {
+            const ms__lframe *fr = &s->frames[f];
+            if (f) ms__out_lit(o, ",");
+            ms__out_lit(o, "{\"address\":"); ms__out_hex(o, fr->addr);
+            ms__out_key(o, "function"); ms__out_str(o, fr->fn);
+            ms__out_key(o, "module"); ms__out_str(o, fr->mod);
+            ms__out_key(o, "offset");
+            if (fr->off1) ms__out_u64(o, fr->off1 - 1); else ms__out_lit(o, "null");
+            ms__out_lit(o, "}");
+        }
+        ms__out_lit(o, "]}");
+    }
+}
+#endif
 
 /* ==== >>lifecycle ==== */
 
@@ -4480,6 +5042,7 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
         MEMSCOPE_FREE(t->auto_export_path);
     }
     ms__mon_release(t);
+    ms__loaded_free(t->loaded);
     ms__thread *th = atomic_load(&t->threads);
     while (th) {
         ms__thread *next = atomic_load(&th->next);
