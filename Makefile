@@ -27,10 +27,36 @@ THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
 .PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed \
-        browser-test browser-bench format-selftest \
+        browser-test browser-bench format-selftest cli-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
-all: check-lib examples
+all: check-lib examples $(B)/memscope
+
+# ---- the memscope command-line tool ----
+$(B)/memscope: tools/memscope.c memscope.h
+	@mkdir -p $(B)
+	$(CC) $(STRICT) -O2 -I. $< -o $@ $(LIBS)
+
+cli-test: $(B)/memscope $(B)/tests/test_binary
+	tests/test_cli.sh
+
+# ---- fuzzing the .msb reader (clang's libFuzzer); seeds in tests/fuzz/corpus ----
+FUZZ_SECONDS ?= 300
+$(B)/fuzz_msb: tests/fuzz/fuzz_msb.c memscope.h
+	@mkdir -p $(B)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $< -o $@ $(LIBS)
+fuzz: $(B)/fuzz_msb
+	@mkdir -p $(B)/fuzz-corpus $(B)/fuzz-artifacts
+	$(B)/fuzz_msb -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
+	  -artifact_prefix=$(B)/fuzz-artifacts/ $(B)/fuzz-corpus tests/fuzz/corpus
+# in make test: replay the seeds, then a short run
+fuzz-smoke:
+	@if [ -n "$(HAVE_CLANG)" ]; then $(MAKE) --no-print-directory $(B)/fuzz_msb && \
+	  mkdir -p $(B)/fuzz-artifacts && \
+	  $(B)/fuzz_msb -runs=0 tests/fuzz/corpus > $(B)/fuzz-replay.log 2>&1 && tail -1 $(B)/fuzz-replay.log && \
+	  { $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20 > $(B)/fuzz-smoke.log 2>&1 || \
+	    { tail -40 $(B)/fuzz-smoke.log; exit 1; }; } && grep -E "^Done" $(B)/fuzz-smoke.log; \
+	  else echo "clang not found: fuzz smoke skipped"; fi
 
 # ---- the dashboard page (tools/dashboard/) embedded into memscope.h ----
 DASHBOARD := tools/dashboard/shell.html tools/dashboard/style.css tools/dashboard/app.js
@@ -72,7 +98,7 @@ demo: $(B)/examples/leaky_cache
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -199,8 +225,10 @@ $(B)/memscope-bench: bench/bench.c memscope.h
 	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -I. $< -o $@ $(LIBS)
 
 # ---- install ----
-install:
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/memscope $(DESTDIR)$(PREFIX)/lib/pkgconfig
+install: $(B)/memscope
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/memscope $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/memscope $(DESTDIR)$(PREFIX)/bin/memscope
 	install -m 644 memscope.h $(DESTDIR)$(PREFIX)/include/memscope.h
 	install -m 644 memscope.c $(DESTDIR)$(PREFIX)/share/memscope/memscope.c
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define MEMSCOPE_VERSION_STRING "\(.*\)"/\1/p' memscope.h)|g' \
@@ -208,6 +236,7 @@ install:
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/memscope.h $(DESTDIR)$(PREFIX)/share/memscope/memscope.c \
+	  $(DESTDIR)$(PREFIX)/bin/memscope \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/memscope.pc
 	-rmdir $(DESTDIR)$(PREFIX)/share/memscope 2>/dev/null
 

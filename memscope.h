@@ -25,7 +25,7 @@
      >>analysis    stats, report, hotspots, per-thread stats, peak
      >>monitor     /proc and /sys parsers, the monitor thread, the snapshot ring
      >>export      JSON writer, atomic file replace
-     >>reader      binary loader (not in this version)
+     >>reader      the .msb loader: memscope_load, read-only trackers
      >>lifecycle   trackers, global tracker, exit hook, fork handling
 
    COMPILE-TIME OPTIONS
@@ -81,6 +81,8 @@
      memscope_result memscope_set_monitor_config(cfg);  interval, GPU interval, ring size
      memscope_monitor_stats memscope_get_monitor_stats(void);  the monitor's own cost
      memscope_result memscope_export_json / _html / _binary / memscope_export(t, path);
+     memscope_tracker *memscope_load(path, &result);  a .msb back, read-only
+     const char *memscope_load_error(void);           why the last load failed (offset)
      const char *memscope_result_string(memscope_result r);
      const char *memscope_version_string(void);
    Units: bytes, nanoseconds since the tracker was created (events), milliseconds
@@ -98,14 +100,14 @@
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
-     - Not in this version: reading a .msb file back (the reader and the memscope
-       command-line tool).
+     - Not in this version: a streaming .msb mode (files are written whole).
 
    REVISION HISTORY
      0.2.0  system monitor: CPU, RSS, memory % against the cgroup limit, threads,
             disk and network rates, GPU (NVML, amdgpu), system CPU and memory,
             page faults; snapshot ring in reports and JSON. HTML dashboard
-            (embedded from tools/dashboard). Binary export (.msb) writer.
+            (embedded from tools/dashboard). Binary format (.msb): writer, reader
+            (memscope_load), memscope CLI.
      0.1.0  tracker, TRACK macros, hash sampling, lock-free per-thread recording,
             call stacks, analysis, JSON export, auto-export.
 
@@ -4439,6 +4441,11 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         uint32_t crc = (uint32_t)pl[len] | (uint32_t)pl[len + 1] << 8 | (uint32_t)pl[len + 2] << 16 | (uint32_t)pl[len + 3] << 24;
         if (ms__crc32(ms__crc32(0, h, 16), pl, (size_t)len) != crc) { ms__rd_fail(&f, "CRC mismatch: the section is corrupt"); break; }
         ms__rd r = {pl, pl + len, base, 0};
+        if ((type == MS__MSB_STACKS && L->stacks) || (type == MS__MSB_SNAPSHOTS && L->snaps) ||
+            (type == MS__MSB_THREADS && L->threads) || (type == MS__MSB_HOTSPOTS && L->hot)) {
+            ms__rd_fail(&f, "a second section of a type that appears once");
+            break;
+        }
         if (type == MS__MSB_STRINGS) {
             size_t n = ms__rd_count(&r, 1);
             for (size_t i = 0; i < n && !r.err; i++) {
@@ -4619,34 +4626,12 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     return f.err ? -1 : 0;
 }
 
-MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
-    memscope_result dummy;
-    if (!result) result = &dummy;
-    ms__load_err[0] = 0;
-    if (!path || !*path) { *result = MEMSCOPE_ERR_INVALID_ARG; snprintf(ms__load_err, sizeof ms__load_err, "no path"); return NULL; }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        int e = errno;
-        if (fd >= 0) close(fd);
-        snprintf(ms__load_err, sizeof ms__load_err, "%s: %s", path, strerror(e));
-        *result = MEMSCOPE_ERR_IO;
-        errno = e;
-        return NULL;
-    }
+/* Takes ownership of data (MEMSCOPE_MALLOC'd). Also the entry point of the fuzz harness. */
+static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memscope_result *result) {
     struct ms__loaded *L = (struct ms__loaded *)ms__calloc(1, sizeof *L);
-    size_t size = (size_t)st.st_size;
-    if (L) L->data = (unsigned char *)MEMSCOPE_MALLOC(size ? size : 1);
-    if (!L || !L->data) { close(fd); ms__loaded_free(L); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read(fd, L->data + got, size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
-    close(fd);
-    L->size = got;
+    if (!L) { MEMSCOPE_FREE(data); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
+    L->data = data;
+    L->size = size;
     memscope_tracker *t = memscope_new();
     if (!t) { ms__loaded_free(L); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
     int rc = ms__loaded_parse(L, t);
@@ -4667,6 +4652,34 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     return t;
 }
 
+MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
+    memscope_result dummy;
+    if (!result) result = &dummy;
+    ms__load_err[0] = 0;
+    if (!path || !*path) { *result = MEMSCOPE_ERR_INVALID_ARG; snprintf(ms__load_err, sizeof ms__load_err, "no path"); return NULL; }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        snprintf(ms__load_err, sizeof ms__load_err, "cannot open: %s", strerror(e));
+        *result = MEMSCOPE_ERR_IO;
+        errno = e;
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *data = (unsigned char *)MEMSCOPE_MALLOC(size ? size : 1);
+    if (!data) { close(fd); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, data + got, size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return ms__load_buffer(data, got, result);
+}
 #else
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
     (void)path;

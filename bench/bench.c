@@ -291,14 +291,22 @@ int main(int argc, char **argv) {
     double bdt = now_s() - t0;
     off_t bsize = stat("build/bench/export.msb", &sb) == 0 ? sb.st_size : 0;
     memscope_destroy(t);
+    t0 = now_s();
+    memscope_result lres;
+    memscope_tracker *loaded = memscope_load("build/bench/export.msb", &lres);
+    double ldt = now_s() - t0;
+    size_t lcount = loaded ? memscope_stats(loaded).total_allocations + memscope_stats(loaded).total_deallocations : 0;
+    memscope_destroy(loaded);
     printf("\nJSON export: %s, %llu events in %.3f s = %.2f M events/s, %.1f bytes of JSON per event\n",
            memscope_result_string(res), (unsigned long long)events, dt, (double)events / dt / 1e6,
            (double)jsize / (double)events);
     printf("retained event: %zu-byte record, %.3f bytes per event with the 64-byte header of each chunk\n",
            sizeof(ms__event), bytes_per_event);
     printf("binary export (.msb): %s, %llu events in %.3f s = %.2f M events/s, %.2f bytes per event "
-           "(%.0fx smaller than the JSON)\n\n", memscope_result_string(bres), (unsigned long long)events, bdt,
+           "(%.0fx smaller than the JSON)\n", memscope_result_string(bres), (unsigned long long)events, bdt,
            (double)events / bdt / 1e6, (double)bsize / (double)events, (double)jsize / (double)(bsize ? bsize : 1));
+    printf("binary load (memscope_load): %s, %zu events in %.3f s = %.2f M events/s\n\n", memscope_result_string(lres),
+           lcount, ldt, (double)lcount / ldt / 1e6);
 
     monitor_cost mc = time_monitor(3.0);
     double mon_off, mon_on, mon_off10, mon_on10;
