@@ -4331,7 +4331,7 @@ struct ms__loaded {
     ms__lstack *stacks; size_t nstacks;
     ms__lframe *frames; size_t nframes;
     uint32_t max_stack;
-    memscope_event *events; uint32_t *ev_site; size_t nevents;
+    memscope_event *events; uint32_t *ev_site; size_t nevents, cap_events;
     memscope_system_snapshot *snaps; size_t nsnaps;
     memscope_thread_stats *threads; size_t nthreads;
     memscope_hotspot *hot; size_t nhot;
@@ -4522,12 +4522,18 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             }
         } else if (type == MS__MSB_EVENTS) {
             size_t n = ms__rd_count(&r, 2);
-            memscope_event *ne = (memscope_event *)MEMSCOPE_MALLOC((L->nevents + n + 1) * sizeof *ne);
-            uint32_t *nsite = (uint32_t *)MEMSCOPE_MALLOC((L->nevents + n + 1) * sizeof *nsite);
-            if (!ne || !nsite) { MEMSCOPE_FREE(ne); MEMSCOPE_FREE(nsite); ms__rd_fail(&f, "out of memory"); return -2; }
-            if (L->nevents) { memcpy(ne, L->events, L->nevents * sizeof *ne); memcpy(nsite, L->ev_site, L->nevents * sizeof *nsite); }
-            MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site);
-            L->events = ne; L->ev_site = nsite;
+            if (L->nevents + n > L->cap_events) { /* geometric growth, bounded by the file (2 bytes an event) */
+                size_t cap = L->cap_events * 2 > L->nevents + n ? L->cap_events * 2 : L->nevents + n + 1;
+                if (cap > L->size / 2 + 1) cap = L->size / 2 + 1;
+                if (cap < L->nevents + n) cap = L->nevents + n;
+                memscope_event *ne = (memscope_event *)MEMSCOPE_MALLOC(cap * sizeof *ne);
+                uint32_t *nsite = (uint32_t *)MEMSCOPE_MALLOC(cap * sizeof *nsite);
+                if (!ne || !nsite) { MEMSCOPE_FREE(ne); MEMSCOPE_FREE(nsite); ms__rd_fail(&f, "out of memory"); return -2; }
+                if (L->nevents) { memcpy(ne, L->events, L->nevents * sizeof *ne); memcpy(nsite, L->ev_site, L->nevents * sizeof *nsite); }
+                MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site);
+                L->events = ne; L->ev_site = nsite;
+                L->cap_events = cap;
+            }
             for (size_t i = 0; i < n && !r.err; i++) {
                 if (r.p >= r.end) { ms__rd_fail(&r, "event cut off"); break; }
                 unsigned tag = *r.p++;
