@@ -231,6 +231,30 @@ static inline const memscope_hotspot *mst_find_hotspot(const memscope_report *r,
     return NULL;
 }
 
+/* Shared by the exporters' tests: NULL tracker, NULL and empty paths are INVALID_ARG, an
+   unwritable path is IO, and memscope_export (by extension) atomically replaces an existing
+   file with one that starts with `magic`. */
+typedef memscope_result (*mst_export_fn)(memscope_tracker *t, const char *path);
+static inline void mst_check_export_errors(mst_export_fn fn, const char *ext, const char *magic, size_t magic_len) {
+    memscope_tracker *t = memscope_new();
+    char path[MST_PATH_MAX], name[64], buf[64];
+    mst_fmt(path, sizeof path, "/proc/memscope-cannot/x.%s", ext);
+    assert_int_equal(fn(NULL, "x.out"), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(fn(t, NULL), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(fn(t, ""), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(fn(t, path), MEMSCOPE_ERR_IO);
+    mst_fmt(name, sizeof name, "replace.%s", ext);
+    mst_out_path(path, sizeof path, ext, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    assert_int_equal(memscope_export(t, path), MEMSCOPE_OK);
+    assert_true(mst_read_file(path, buf, sizeof buf) >= (long)magic_len);
+    assert_memory_equal(buf, magic, magic_len);
+    memscope_destroy(t);
+}
+
 /* ---- a threaded workload shared by the export tests ----
    n named threads (prefix0, prefix1, ...) each make `iters` allocations of varied sizes through a
    two-frame call chain (so captured stacks have depth), free them at once except every

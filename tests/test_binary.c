@@ -169,21 +169,7 @@ static void test_msb_churn_blocks_and_size(void **state) {
 
 static void test_msb_errors_and_replace(void **state) {
     (void)state;
-    memscope_tracker *t = memscope_new();
-    assert_int_equal(memscope_export_binary(NULL, "x.msb"), MEMSCOPE_ERR_INVALID_ARG);
-    assert_int_equal(memscope_export_binary(t, NULL), MEMSCOPE_ERR_INVALID_ARG);
-    assert_int_equal(memscope_export_binary(t, ""), MEMSCOPE_ERR_INVALID_ARG);
-    assert_int_equal(memscope_export_binary(t, "/proc/memscope-cannot/x.msb"), MEMSCOPE_ERR_IO);
-    char path[MST_PATH_MAX], buf[16];
-    mst_out_path(path, sizeof path, "msb", "replace.msb");
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("old", f);
-    fclose(f);
-    assert_int_equal(memscope_export(t, path), MEMSCOPE_OK);
-    assert_true(mst_read_file(path, buf, sizeof buf) >= 8);
-    assert_memory_equal(buf, "\x89MSB\r\n\x1a\n", 8);
-    memscope_destroy(t);
+    mst_check_export_errors(memscope_export_binary, "msb", "\x89MSB\r\n\x1a\n", 8);
 }
 
 /* Malformed files: every truncation, every single-byte change, bad magic, another major

@@ -88,21 +88,7 @@ static void test_html_100k_events(void **state) {
 
 static void test_html_errors_and_replace(void **state) {
     (void)state;
-    memscope_tracker *t = memscope_new();
-    assert_int_equal(memscope_export_html(NULL, "x.html"), MEMSCOPE_ERR_INVALID_ARG);
-    assert_int_equal(memscope_export_html(t, NULL), MEMSCOPE_ERR_INVALID_ARG);
-    assert_int_equal(memscope_export_html(t, ""), MEMSCOPE_ERR_INVALID_ARG);
-    assert_int_equal(memscope_export_html(t, "/proc/memscope-cannot/x.html"), MEMSCOPE_ERR_IO);
-    char path[MST_PATH_MAX], buf[64];
-    mst_out_path(path, sizeof path, "html", "replace.html");
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("old", f);
-    fclose(f);
-    assert_int_equal(memscope_export(t, path), MEMSCOPE_OK);
-    assert_true(mst_read_file(path, buf, sizeof buf) > 3);
-    assert_memory_equal(buf, "<!DOCTYPE html>", 15);
-    memscope_destroy(t);
+    mst_check_export_errors(memscope_export_html, "html", "<!DOCTYPE html>", 15);
 }
 
 int main(void) {
