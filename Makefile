@@ -30,12 +30,18 @@ HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
         browser-test browser-bench format-selftest cli-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
-all: check-lib examples $(B)/memscope
+all: check-lib examples $(B)/memscope $(B)/libmemscope.so
 
 # ---- the memscope command-line tool ----
 $(B)/memscope: tools/memscope.c memscope.h
 	@mkdir -p $(B)
 	$(CC) $(STRICT) -O2 -I. $< -o $@ $(LIBS)
+
+# the whole-program mode as a preload library (memscope run): frame pointers for its own
+# frames, initial-exec TLS so no hook ever allocates for a thread-local
+$(B)/libmemscope.so: tools/preload.c memscope.h
+	@mkdir -p $(B)
+	$(CC) $(STRICT) -O2 -g -fPIC -shared -fno-omit-frame-pointer -ftls-model=initial-exec -I. $< -o $@ $(LIBS)
 
 cli-test: $(B)/memscope $(B)/tests/test_binary
 	tests/test_cli.sh
@@ -87,7 +93,7 @@ $(B)/examples/%: examples/%.c memscope.h
 	@mkdir -p $(B)/examples
 	$(CC) $(EXFLAGS) $< -o $@ $(LIBS)
 
-demo: $(B)/examples/leaky_cache
+demo: $(B)/examples/leaky_cache $(B)/memscope
 	@mkdir -p output
 	@echo "== running examples/leaky_cache.c (a word counter with an LRU cache that leaks) =="
 	@$(B)/examples/leaky_cache
@@ -95,6 +101,8 @@ demo: $(B)/examples/leaky_cache
 	@python3 -c "import json; d=json.load(open('output/leaky_cache.json')); \
 	  print('   parsed back: %d allocations, %d still live, peak %d bytes, %d hotspots, %d stacks' % \
 	  (d['total_allocations'], d['active_allocations'], d['peak_memory_bytes'], len(d['hotspots']), len(d['stacks'])))"
+	@echo "== the same run from its binary file: $(B)/memscope report output/leaky_cache.msb --top 5 =="
+	@$(B)/memscope report output/leaky_cache.msb --top 5
 
 # ---- tests ----
 test: deps
@@ -205,10 +213,16 @@ matrix:
 	  clang++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -I. tests/matrix/cpp_decl.cpp $(B)/matrix/impl.o \
 	    -o $(B)/matrix/cpp-clang $(LIBS) && $(B)/matrix/cpp-clang; fi
 
-run-examples: examples
-	@set -e; mkdir -p $(OUT)/examples; for e in $(EXAMPLES); do \
-	  echo "== example: $$e =="; (cd $(OUT)/examples && ../../examples/$$e >/dev/null); echo "   ok"; \
-	done
+# Every example writes a JSON report and a .msb of the same instant: `memscope report` of the
+# .msb must give back the JSON byte for byte, and print its report.
+run-examples: examples $(B)/memscope
+	@set -e; rm -rf $(OUT)/examples; mkdir -p $(OUT)/examples; for e in $(EXAMPLES); do \
+	  echo "== example: $$e =="; (cd $(OUT)/examples && ../../examples/$$e >/dev/null); \
+	done; n=0; for m in $(OUT)/examples/output/*.msb; do \
+	  j=$${m%.msb}.json; $(B)/memscope report $$m --json $$m.json > $$m.txt; \
+	  cmp $$j $$m.json; grep -q "^memscope report of" $$m.txt; \
+	  echo "   $$(basename $$m): memscope report ok, its JSON = $$(basename $$j) byte for byte ($$(wc -c < $$j) bytes)"; n=$$((n+1)); \
+	done; [ $$n = $(words $(EXAMPLES)) ] || { echo "FAIL: $$n .msb files for $(words $(EXAMPLES)) examples"; exit 1; }
 
 # ---- browser tests of the HTML dashboard (install chromium and playwright-core if missing) ----
 browser-test: embed
@@ -225,10 +239,11 @@ $(B)/memscope-bench: bench/bench.c memscope.h
 	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -I. $< -o $@ $(LIBS)
 
 # ---- install ----
-install: $(B)/memscope
+install: $(B)/memscope $(B)/libmemscope.so
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/memscope $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/bin
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/memscope
 	install -m 755 $(B)/memscope $(DESTDIR)$(PREFIX)/bin/memscope
+	install -m 755 $(B)/libmemscope.so $(DESTDIR)$(PREFIX)/lib/memscope/libmemscope.so
 	install -m 644 memscope.h $(DESTDIR)$(PREFIX)/include/memscope.h
 	install -m 644 memscope.c $(DESTDIR)$(PREFIX)/share/memscope/memscope.c
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define MEMSCOPE_VERSION_STRING "\(.*\)"/\1/p' memscope.h)|g' \
@@ -236,7 +251,7 @@ install: $(B)/memscope
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/memscope.h $(DESTDIR)$(PREFIX)/share/memscope/memscope.c \
-	  $(DESTDIR)$(PREFIX)/bin/memscope \
+	  $(DESTDIR)$(PREFIX)/bin/memscope $(DESTDIR)$(PREFIX)/lib/memscope/libmemscope.so \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/memscope.pc
 	-rmdir $(DESTDIR)$(PREFIX)/share/memscope 2>/dev/null
 

@@ -198,6 +198,9 @@ MEMSCOPE_DEF memscope_tracker *memscope_global(void);
 MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t);
 MEMSCOPE_DEF memscope_tracker *memscope_with_sampling(memscope_tracker *t, memscope_sampling_config cfg);
 MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export(memscope_tracker *t, const char *path);
+/* One more file for the auto-export, written at the same instant as the first
+   (memscope_export_many); at most 7 more. No effect without memscope_with_auto_export. */
+MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export_also(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_tracker *memscope_with_max_events(memscope_tracker *t, size_t max_events);
 MEMSCOPE_DEF void              memscope_destroy(memscope_tracker *t);
 MEMSCOPE_DEF memscope_result   memscope_set_sampling(memscope_tracker *t, memscope_sampling_config cfg);
@@ -363,6 +366,18 @@ typedef struct memscope_event {
 MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count);
 MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id,
                                           uintptr_t *frames, size_t max);
+/* Frame `index` (0 = the allocating function) of a stack with its symbol: from the file for
+   a loaded tracker, else from the dynamic loader (dladdr; names of exported and -rdynamic
+   symbols). function/module NULL when unknown; offset from the function (or the module when
+   the function is unknown), has_offset 0 when neither is known. 0 when out of range. */
+typedef struct memscope_symbol {
+    uintptr_t   address;
+    const char *function;
+    const char *module;
+    uint64_t    offset;
+    int         has_offset;
+} memscope_symbol;
+MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out);
 
 MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t);
 
@@ -370,6 +385,12 @@ MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const cha
 MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path);
+/* Writes several files (any mix of .json, .html, .msb) of one state: one analysis, one
+   duration, one clock ratio and the events recorded up to one instant, so the JSON of a
+   loaded .msb equals the JSON written beside it byte for byte. Every path is checked before
+   anything is written (MEMSCOPE_ERR_INVALID_ARG for a NULL, empty or unknown one); then each
+   file is written even if an earlier one failed, and the first failure is returned. */
+MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const char *const *paths, size_t count);
 
 /* Reads a .msb file into a read-only tracker (analyze, stats, events, stack frames and the
    exports answer from the file; TRACK records nothing into it); free with memscope_destroy.
@@ -378,6 +399,27 @@ MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *pa
    byte offset. result may be NULL. */
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result);
 MEMSCOPE_DEF const char *memscope_load_error(void);   /* this thread's last memscope_load */
+
+/* A file cut off before its END section (a crash or a full disk while it was written) loads
+   what is complete: every complete section before the cut, checked by its CRC. The load then
+   succeeds, memscope_load_error() says where the cut is and what was lost, and the totals,
+   thread table and hotspots the file lacks are recomputed from the events it kept.
+   memscope_loaded_info tells a program which case it has. */
+typedef struct memscope_load_info {
+    int      complete;          /* 1: the file ends with its END section */
+    uint64_t file_bytes;        /* size of the file */
+    uint64_t valid_bytes;       /* header and complete sections: where a cut is */
+    uint64_t sections;          /* complete sections read */
+    uint64_t events;            /* events loaded */
+    unsigned recomputed;        /* absent, recomputed from the events: 1 totals, 2 threads, 4 hotspots */
+} memscope_load_info;
+/* MEMSCOPE_ERR_INVALID_ARG when t is NULL or was not made by memscope_load. */
+MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info);
+
+/* Whole-program mode (#define MEMSCOPE_HOOK_MALLOC with MEMSCOPE_IMPLEMENTATION, or the
+   preload library): writes the report to $MEMSCOPE_OUTPUT now and stops recording. Done by
+   itself at exit, after the atexit handlers, and on SIGINT/SIGTERM/SIGABRT. */
+MEMSCOPE_DEF void memscope_hook_finish(void);
 
 #ifdef __cplusplus
 } /* extern "C" */
@@ -527,6 +569,23 @@ extern int clock_gettime(int clock_id, struct timespec *tp); /* clockid_t is int
 #endif
 extern long syscall(long number, ...);
 
+#ifdef MEMSCOPE_HOOK_MALLOC /* glibc's own allocator, under the hooks */
+extern void *__libc_malloc(size_t size);
+extern void __libc_free(void *p);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+extern void *__libc_memalign(size_t align, size_t size);
+extern void *__libc_valloc(size_t size);
+extern void *__libc_pvalloc(size_t size);
+#ifndef MEMSCOPE_MALLOC
+#define MEMSCOPE_MALLOC(n) __libc_malloc(n)
+#define MEMSCOPE_FREE(p) __libc_free(p)
+#endif
+#include <signal.h>
+#ifndef RTLD_NEXT
+#define RTLD_NEXT ((void *)-1l)
+#endif
+#endif
 #ifndef MEMSCOPE_MALLOC
 #define MEMSCOPE_MALLOC(n) malloc(n)
 #define MEMSCOPE_FREE(p) free(p)
@@ -613,9 +672,19 @@ static void ms__clock_init(void) {
     ms__clk.ns_per_tick = 1.0;
 }
 
+/* memscope_export_many: the state every file of one call is written from (this thread). */
+typedef struct ms__freeze {
+    memscope_tracker *t;
+    memscope_report r;
+    double ratio;
+    uint64_t ticks;               /* events after this instant are left out */
+} ms__freeze;
+static _Thread_local ms__freeze *ms__frozen;
+
 /* Called before converting ticks: refines the ratio over the longest interval so far
    (at least 2 ms, waiting for it once if the process is younger). */
 static double ms__clock_ratio(void) {
+    if (ms__frozen) return ms__frozen->ratio;
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
     pthread_mutex_lock(&ms__clock_lock);
     uint64_t ns = ms__mono_ns(), tick = ms__ticks();
@@ -856,6 +925,8 @@ typedef struct ms__thread {
     ms__site_stat *_Atomic stats[MS__STAT_CHUNKS];
     uintptr_t stack_lo, stack_hi;             /* for the frame-pointer walk */
     ms__stack_cache_entry *stack_cache;
+    _Atomic double w_count, w_bytes;          /* byte sampling: weighted estimates */
+    struct ms__event *last_alloc;             /* the hooks' last alloc event, for TRACK names */
     struct ms__thread *_Atomic next;
     ms__cursor cursor;                        /* used by merges, under analysis_lock */
 } ms__thread;
@@ -933,6 +1004,8 @@ struct memscope_tracker {
     uint64_t mon_first_seq;                    /* first snapshot of this tracker's window */
     struct ms__loaded *loaded;                 /* memscope_load: the file's contents */
     char *auto_export_path;
+    char *auto_also[7];                        /* memscope_with_auto_export_also */
+    unsigned auto_also_n;
     _Atomic int exported;
     struct memscope_tracker *auto_next;        /* list of trackers to export at exit */
 };
@@ -1465,17 +1538,9 @@ static MS__NOINLINE uint32_t ms__capture_stack_id(memscope_tracker *t, ms__threa
 }
 #endif
 
-MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
-                              size_t size, uint32_t site, const uintptr_t *fp) {
+MS__HOT void ms__record_alloc_stack(memscope_tracker *t, ms__thread *th, uint64_t address,
+                                    size_t size, uint32_t site, uint32_t stack) {
     ms__live old = {0, 0, 0, 0}, v;
-    if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
-    uint32_t stack = 0;
-#ifndef MEMSCOPE_NO_STACKS
-    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
-        stack = ms__capture_stack_id(t, th, fp);
-#else
-    (void)fp;
-#endif
     v.size = size;
     v.site = site;
     v.owner = th->index;
@@ -1497,8 +1562,31 @@ MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t addr
     }
 }
 
+MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
+                              size_t size, uint32_t site, const uintptr_t *fp) {
+    if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
+    uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
+        stack = ms__capture_stack_id(t, th, fp);
+#else
+    (void)fp;
+#endif
+    ms__record_alloc_stack(t, th, address, size, site, stack);
+}
+
+#ifdef MEMSCOPE_HOOK_MALLOC
+static memscope_tracker *_Atomic ms__hook_t;
+static uint64_t ms__hook_mean;
+static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site);
+#endif
+
 MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
                              uint64_t site_hash, const uintptr_t *fp) {
+#ifdef MEMSCOPE_HOOK_MALLOC
+    /* whole-program mode: a TRACK names the block the hooks recorded */
+    if (t == atomic_load_explicit(&ms__hook_t, MS__RELAXED) && ms__hook_name(t, address, site)) return;
+#endif
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
     uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
@@ -1854,6 +1942,17 @@ MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
     r.sample_rate = ms__tracker_rate(t);
     r.estimated_total_allocations = r.sample_rate > 0 ? (double)s.allocs / r.sample_rate : 0.0;
     r.estimated_total_bytes = r.sample_rate > 0 ? (double)s.alloc_bytes / r.sample_rate : 0.0;
+#ifdef MEMSCOPE_HOOK_MALLOC
+    if (ms__hook_mean && t == memscope_global()) { /* byte sampling: each sample weighted */
+        double wc = 0, wb = 0;
+        for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th; th = atomic_load_explicit(&th->next, MS__RELAXED)) {
+            wc += MS__LOAD(&th->w_count);
+            wb += MS__LOAD(&th->w_bytes);
+        }
+        r.estimated_total_allocations = r.sample_rate > 0 ? wc / r.sample_rate : 0.0;
+        r.estimated_total_bytes = r.sample_rate > 0 ? wb / r.sample_rate : 0.0;
+    }
+#endif
     r.total_allocated_bytes = s.alloc_bytes;
     r.dropped_events = s.dropped;
     return r;
@@ -1919,6 +2018,27 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
     }
     pthread_mutex_unlock(&t->analysis_lock);
     return out;
+}
+
+static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out);
+
+MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out) {
+    if (!t || !out) return 0;
+    memset(out, 0, sizeof *out);
+    if (t->loaded) return ms__loaded_symbol(t, stack_id, index, out);
+    ms__stack *s = ms__stack_by_id(t, stack_id);
+    if (!s || index >= s->depth) return 0;
+    uintptr_t addr = s->frames[index];
+    Dl_info info;
+    memset(&info, 0, sizeof info);
+    out->address = addr;
+    if (dladdr((void *)(addr - 1), &info)) { /* a return address: inside the call instruction */
+        out->function = info.dli_sname;
+        out->module = info.dli_fname;
+        if (info.dli_sname && info.dli_saddr) { out->offset = addr - (uintptr_t)info.dli_saddr; out->has_offset = 1; }
+        else if (info.dli_fbase) { out->offset = addr - (uintptr_t)info.dli_fbase; out->has_offset = 1; }
+    }
+    return 1;
 }
 
 MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id, uintptr_t *frames, size_t max) {
@@ -3587,7 +3707,9 @@ static uint64_t ms__each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_
     if (ms__merge_begin(t, &m)) {
         const ms__event *e;
         ms__thread *th;
+        const ms__freeze *fz = ms__frozen && ms__frozen->t == t ? ms__frozen : NULL;
         while ((e = ms__merge_next(&m, &th))) {
+            if (fz && e->ticks > fz->ticks) break; /* merged in time order: the rest is later */
             memscope_event ev;
             ms__event_public(t, e, th, ratio, &ev);
             emit(o, ctx, e->site, &ev, count++);
@@ -3700,13 +3822,15 @@ typedef struct ms__export {
     memscope_report r;
     uint64_t *sb, *sc;
     uint32_t nstacks;
+    int borrowed;                  /* r belongs to memscope_export_many */
 } ms__export;
 
 static memscope_result ms__export_begin(ms__export *x, memscope_tracker *t, const char *path, int html) {
     memscope_result res = ms__file_begin(&x->f, path);
     if (res != MEMSCOPE_OK) return res;
     x->f.out->html = html;
-    x->r = memscope_analyze(t);
+    x->borrowed = ms__frozen && ms__frozen->t == t;
+    x->r = x->borrowed ? ms__frozen->r : memscope_analyze(t);
     ms__stacks *st = atomic_load_explicit(&t->stacks, MS__ACQUIRE);
     x->nstacks = st ? atomic_load_explicit(&st->count, MS__ACQUIRE) : 0;
     if (t->loaded) x->nstacks = ms__loaded_nstacks(t);
@@ -3719,7 +3843,7 @@ static memscope_result ms__export_begin(ms__export *x, memscope_tracker *t, cons
 static memscope_result ms__export_end(ms__export *x) {
     MEMSCOPE_FREE(x->sb);
     MEMSCOPE_FREE(x->sc);
-    memscope_report_free(&x->r);
+    if (!x->borrowed) memscope_report_free(&x->r);
     int oom = x->f.out->err == ENOMEM;
     memscope_result res = ms__file_end(&x->f);
     return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
@@ -4309,13 +4433,50 @@ MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *pa
     return MEMSCOPE_ERR_INVALID_ARG;
 }
 
+static int ms__export_path_ok(const char *p) {
+    return p && *p && (ms__ends_with(p, ".json") || ms__ends_with(p, ".html") || ms__ends_with(p, ".htm") ||
+                       ms__ends_with(p, ".msb"));
+}
+
+/* Writes each path from one frozen state; res[i] (and errno in errs[i]) per file. */
+static void ms__export_many(memscope_tracker *t, const char *const *paths, size_t count, memscope_result *res, int *errs) {
+    ms__freeze fz;
+    memset(&fz, 0, sizeof fz);
+    fz.t = t;
+    fz.ratio = ms__clock_ratio();
+    fz.ticks = ms__ticks();
+    fz.r = memscope_analyze(t);
+    ms__frozen = &fz;
+    for (size_t i = 0; i < count; i++) {
+        errno = 0;
+        res[i] = ms__export_path_ok(paths[i]) ? memscope_export(t, paths[i]) : MEMSCOPE_ERR_INVALID_ARG;
+        if (errs) errs[i] = errno;
+    }
+    ms__frozen = NULL;
+    memscope_report_free(&fz.r);
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const char *const *paths, size_t count) {
+    if (!t || !paths || !count || ms__frozen) return MEMSCOPE_ERR_INVALID_ARG;
+    for (size_t i = 0; i < count; i++)
+        if (!ms__export_path_ok(paths[i])) return MEMSCOPE_ERR_INVALID_ARG;
+    memscope_result stack_res[8], *res = count <= 8 ? stack_res : (memscope_result *)MEMSCOPE_MALLOC(count * sizeof *res);
+    if (!res) return MEMSCOPE_ERR_NO_MEMORY;
+    ms__export_many(t, paths, count, res, NULL);
+    memscope_result first = MEMSCOPE_OK;
+    for (size_t i = 0; i < count && first == MEMSCOPE_OK; i++) first = res[i];
+    if (res != stack_res) MEMSCOPE_FREE(res);
+    return first;
+}
+
 /* ==== >>reader ==== */
 
 /* memscope_load reads a .msb file (docs/FORMAT.md) into a read-only tracker: analyze,
    stats, events, stack frames and the exports answer from the file; TRACK and UNTRACK on
    it record nothing. Every count and length is checked against the bytes left before
    anything is allocated; a violation fails the load with MEMSCOPE_ERR_FORMAT and a message
-   naming the offset (memscope_load_error). A file cut off before END fails the same way. */
+   naming the offset (memscope_load_error). A file cut off before END keeps its complete
+   sections (memscope_loaded_info); what it lacks is recomputed from its events. */
 typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
 typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; } ms__lframe;
 typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
@@ -4338,6 +4499,8 @@ struct ms__loaded {
     double duration_sec, alloc_rate, free_rate, sample_rate;
     uint64_t totals[9];            /* END, in order */
     double est_allocs, est_bytes;
+    char *hot_strs;                /* strings of recomputed hotspots */
+    memscope_load_info info;
 };
 
 static _Thread_local char ms__load_err[256];
@@ -4349,7 +4512,7 @@ static void ms__loaded_free(struct ms__loaded *L) {
     MEMSCOPE_FREE(L->data); MEMSCOPE_FREE(L->arena); MEMSCOPE_FREE((void *)L->strs);
     MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->frames);
     MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site); MEMSCOPE_FREE(L->snaps);
-    MEMSCOPE_FREE(L->threads); MEMSCOPE_FREE(L->hot);
+    MEMSCOPE_FREE(L->threads); MEMSCOPE_FREE(L->hot); MEMSCOPE_FREE(L->hot_strs);
     MEMSCOPE_FREE(L);
 }
 
@@ -4426,17 +4589,17 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->cap_strs = L->size / 1 + 2;
     L->strs = (const char **)ms__calloc(L->cap_strs, sizeof *L->strs);
     if (!L->arena || !L->strs) { ms__rd_fail(&f, "out of memory"); return -2; }
-    int seen_end = 0;
+    int seen_end = 0, seen_meta = 0, cut = 0;
     uint64_t prev_ts = 0, prev_lit = 0, cache[7] = {0, 0, 0, 0, 0, 0, 0};
     uint32_t cur_thread = 0;
     uint64_t cur_site = 0;
     while (!f.err && f.p < f.end && !seen_end) {
-        if (f.end - f.p < 20) { ms__rd_fail(&f, "section header cut off"); break; }
+        if (f.end - f.p < 20) { cut = 1; break; } /* a section header cut off */
         const unsigned char *h = f.p;
         uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
         ms__rd hr = {h + 8, h + 16, base, 0};
         uint64_t len = ms__rd_u64(&hr);
-        if (len > (uint64_t)(f.end - h) - 20) { ms__rd_fail(&f, "section runs past the end of the file"); break; }
+        if (len > (uint64_t)(f.end - h) - 20) { cut = 1; break; } /* runs past the end: cut off */
         const unsigned char *pl = h + 16;
         uint32_t crc = (uint32_t)pl[len] | (uint32_t)pl[len + 1] << 8 | (uint32_t)pl[len + 2] << 16 | (uint32_t)pl[len + 3] << 24;
         if (ms__crc32(ms__crc32(0, h, 16), pl, (size_t)len) != crc) { ms__rd_fail(&f, "CRC mismatch: the section is corrupt"); break; }
@@ -4460,6 +4623,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 L->strs[++L->nstrs] = s;
             }
         } else if (type == MS__MSB_META) {
+            seen_meta = 1;
             size_t n = ms__rd_count(&r, 3);
             for (size_t i = 0; i < n && !r.err; i++) {
                 uint64_t id = ms__rd_varint(&r), wire = ms__rd_varint(&r);
@@ -4521,6 +4685,9 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 }
             }
         } else if (type == MS__MSB_EVENTS) {
+            const unsigned char *at = r.p;
+            if (ms__rd_varint(&r) > 65536 && !r.err) { r.p = at; ms__rd_fail(&r, "an EVENTS block of more than 65 536 events"); f.err = 1; break; }
+            r.p = at;
             size_t n = ms__rd_count(&r, 2);
             if (L->nevents + n > L->cap_events) { /* geometric growth, bounded by the file (2 bytes an event) */
                 size_t cap = L->cap_events * 2 > L->nevents + n ? L->cap_events * 2 : L->nevents + n + 1;
@@ -4626,10 +4793,124 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         } /* other types: unknown, skipped (forward compatibility) */
         if (r.err) { f.err = 1; break; }
         f.p = pl + len + 4;
+        L->info.sections++;
     }
-    if (!f.err && !seen_end) ms__rd_fail(&f, "file ends before its END section (truncated)");
-    if (!f.err && f.p != f.end) ms__rd_fail(&f, "bytes after the END section");
-    return f.err ? -1 : 0;
+    L->info.file_bytes = L->size;
+    L->info.valid_bytes = (uint64_t)(f.p - base);
+    L->info.events = L->nevents;
+    if (!f.err && !seen_end && !seen_meta) ms__rd_fail(&f, "file cut off before its META section: nothing to load");
+    if (f.err) return -1;
+    if (!seen_end) { (void)cut; return 1; } /* truncated: at a section boundary or inside one */
+    if (f.p != f.end) { ms__rd_fail(&f, "bytes after the END section"); return -1; }
+    L->info.complete = 1;
+    return 0;
+}
+
+/* What a truncated file lacks, from the events it kept: the totals (END), the thread table
+   and the hotspots, computed the way the live tracker computes them. */
+static int ms__loaded_cmp_site_text(const ms__lsite *a, const ms__lsite *b) {
+    int c = ms__cmp_str(a->file, b->file);
+    if (!c) c = (a->line > b->line) - (a->line < b->line);
+    if (!c) c = ms__cmp_str(a->var, b->var);
+    if (!c) c = ms__cmp_str(a->type, b->type);
+    return c;
+}
+typedef struct ms__lsum { const ms__lsite *s; uint64_t count, bytes; } ms__lsum;
+static int ms__lsum_text(const void *pa, const void *pb) {
+    return ms__loaded_cmp_site_text(((const ms__lsum *)pa)->s, ((const ms__lsum *)pb)->s);
+}
+static int ms__lsum_bytes(const void *pa, const void *pb) {
+    const ms__lsum *a = (const ms__lsum *)pa, *b = (const ms__lsum *)pb;
+    if (a->bytes != b->bytes) return a->bytes > b->bytes ? -1 : 1;
+    if (a->count != b->count) return a->count > b->count ? -1 : 1;
+    return ms__loaded_cmp_site_text(a->s, b->s);
+}
+
+static int ms__loaded_recompute(struct ms__loaded *L) {
+    int have_end = L->info.complete, have_threads = L->threads != NULL, have_hot = L->hot != NULL;
+    if (!have_end) {
+        uint64_t allocs = 0, frees = 0, cur = 0, peak = 0, bytes = 0;
+        for (size_t i = 0; i < L->nevents; i++) {
+            const memscope_event *e = &L->events[i];
+            if (e->kind == MEMSCOPE_EVENT_ALLOC) { allocs++; bytes += e->size; cur += e->size; if (cur > peak) peak = cur; }
+            else { frees++; cur -= e->size; }
+        }
+        L->totals[0] = allocs; L->totals[1] = frees; L->totals[2] = allocs - frees; L->totals[3] = peak;
+        L->totals[4] = cur; L->totals[5] = bytes; L->totals[6] = 0; L->totals[7] = 0; L->totals[8] = L->nevents;
+        L->est_allocs = L->sample_rate > 0 ? (double)allocs / L->sample_rate : 0.0;
+        L->est_bytes = L->sample_rate > 0 ? (double)bytes / L->sample_rate : 0.0;
+        L->info.recomputed |= 1u;
+    }
+    if (!have_threads) {
+        /* threads in the order of their first event; at most one per event */
+        size_t cap = L->nevents + 1, n = 0;
+        memscope_thread_stats *ts = (memscope_thread_stats *)ms__calloc(cap, sizeof *ts);
+        if (!ts) return -2;
+        for (size_t i = 0; i < L->nevents; i++) {
+            const memscope_event *e = &L->events[i];
+            uint32_t who[2] = {e->thread_id, e->kind == MEMSCOPE_EVENT_FREE ? e->alloc_thread_id : e->thread_id};
+            memscope_thread_stats *th[2] = {NULL, NULL};
+            for (int w = 0; w < 2; w++) {
+                for (size_t k = n; k-- > 0;) if (ts[k].thread_id == who[w]) { th[w] = &ts[k]; break; }
+                if (!th[w] && n < cap) { th[w] = &ts[n]; ts[n++].thread_id = who[w]; }
+            }
+            if (!th[0] || !th[1]) continue;
+            if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+                th[0]->allocations++; th[0]->allocated_bytes += e->size; th[0]->current_bytes += e->size;
+                if (th[0]->current_bytes > th[0]->peak_bytes) th[0]->peak_bytes = th[0]->current_bytes;
+            } else {
+                th[0]->deallocations++;
+                th[1]->current_bytes -= e->size; /* charged back to the allocating thread */
+            }
+        }
+        L->threads = ts; L->nthreads = n;
+        L->info.recomputed |= 2u;
+    }
+    if (!have_hot) {
+        ms__lsum *sum = (ms__lsum *)ms__calloc(L->nsites + 1, sizeof *sum);
+        if (!sum) return -2;
+        for (size_t i = 0; i < L->nsites; i++) sum[i].s = &L->sites[i];
+        for (size_t i = 0; i < L->nevents; i++) {
+            if (L->events[i].kind != MEMSCOPE_EVENT_ALLOC) continue;
+            ms__lsite *st = ms__loaded_site(L, L->ev_site[i]);
+            if (!st) continue;
+            ms__lsum *u = &sum[st - L->sites];
+            u->count++; u->bytes += L->events[i].size;
+        }
+        size_t used = 0, groups = 0, strbytes = 0;
+        for (size_t i = 0; i < L->nsites; i++) if (sum[i].count) sum[used++] = sum[i];
+        qsort(sum, used, sizeof *sum, ms__lsum_text);
+        for (size_t i = 0; i < used; i++) {
+            if (groups && ms__lsum_text(&sum[groups - 1], &sum[i]) == 0) { sum[groups - 1].count += sum[i].count; sum[groups - 1].bytes += sum[i].bytes; }
+            else sum[groups++] = sum[i];
+        }
+        qsort(sum, groups, sizeof *sum, ms__lsum_bytes);
+        for (size_t i = 0; i < groups; i++)
+            strbytes += strlen(sum[i].s->var ? sum[i].s->var : "") + strlen(sum[i].s->type ? sum[i].s->type : "") + 2 +
+                        (sum[i].s->file ? strlen(sum[i].s->file) + 12 : 0);
+        L->hot = (memscope_hotspot *)ms__calloc(groups + 1, sizeof *L->hot);
+        L->hot_strs = (char *)MEMSCOPE_MALLOC(strbytes + 1);
+        if (!L->hot || !L->hot_strs) { MEMSCOPE_FREE(sum); return -2; }
+        char *p = L->hot_strs, *end = p + strbytes + 1;
+        for (size_t i = 0; i < groups; i++) {
+            const ms__lsite *st = sum[i].s;
+            memscope_hotspot *h = &L->hot[L->nhot++];
+            const char *name = st->var ? st->var : "", *type = st->type ? st->type : "";
+            size_t ln = strlen(name) + 1, lt = strlen(type) + 1;
+            h->var_name = memcpy(p, name, ln); p += ln;
+            h->type_name = memcpy(p, type, lt); p += lt;
+            h->location = NULL;
+            if (st->file) {
+                int k = snprintf(p, (size_t)(end - p), "%s:%u", st->file, (unsigned)st->line);
+                if (k > 0) { h->location = p; p += k + 1; }
+            }
+            h->total_size = (size_t)sum[i].bytes;
+            h->allocation_count = (size_t)sum[i].count;
+        }
+        MEMSCOPE_FREE(sum);
+        L->info.recomputed |= 4u;
+    }
+    return 0;
 }
 
 /* Takes ownership of data (MEMSCOPE_MALLOC'd). Also the entry point of the fuzz harness. */
@@ -4641,6 +4922,20 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     memscope_tracker *t = memscope_new();
     if (!t) { ms__loaded_free(L); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
     int rc = ms__loaded_parse(L, t);
+    if (rc == 1) { /* truncated: keep what is complete, say what was lost */
+        rc = ms__loaded_recompute(L);
+        if (rc == 0) {
+            unsigned m = L->info.recomputed;
+            snprintf(ms__load_err, sizeof ms__load_err,
+                     "truncated after section %llu at offset %llu of %llu bytes: lost %s%s%s%s; %s recomputed from the %llu events kept",
+                     (unsigned long long)L->info.sections, (unsigned long long)L->info.valid_bytes,
+                     (unsigned long long)L->info.file_bytes, m & 1u ? "any events after the last complete block, " : "",
+                     m & 2u ? "the thread names, " : "", m & 1u ? "the dropped counts" : "nothing else",
+                     m & 4u ? " and the hotspots as written" : "",
+                     m == 1u ? "the totals" : m == 5u ? "the totals and hotspots" : m == 7u ? "the totals, threads and hotspots" : "what was lost",
+                     (unsigned long long)L->info.events);
+        }
+    }
     if (rc != 0) {
         ms__loaded_free(L);
         memscope_destroy(t);
@@ -4694,6 +4989,12 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     return NULL;
 }
 #endif
+
+MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info) {
+    if (!t || !info || !t->loaded) return MEMSCOPE_ERR_INVALID_ARG;
+    *info = t->loaded->info;
+    return MEMSCOPE_OK;
+}
 
 /* The loaded tracker's answers (called from analysis and export). */
 static void ms__loaded_report(memscope_tracker *t, memscope_report *r) {
@@ -4780,6 +5081,18 @@ static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_
     if (!s) return 0;
     for (size_t i = 0; frames && i < max && i < s->depth; i++) frames[i] = s->frames[i].addr;
     return s->depth;
+}
+
+static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out) {
+    const ms__lstack *s = ms__loaded_stack(t->loaded, stack_id);
+    if (!s || index >= s->depth) return 0;
+    const ms__lframe *f = &s->frames[index];
+    out->address = f->addr;
+    out->function = f->fn;
+    out->module = f->mod;
+    out->has_offset = f->off1 != 0;
+    out->offset = f->off1 ? f->off1 - 1 : 0;
+    return 1;
 }
 
 #ifndef MEMSCOPE_NO_JSON
@@ -4881,12 +5194,16 @@ static pthread_once_t ms__global_once = PTHREAD_ONCE_INIT;
 static void ms__auto_export_now(memscope_tracker *t) {
     if (!t->auto_export_path || atomic_exchange(&t->exported, 1)) return;
     ms__mon_final_sample(t); /* the report ends with the state at its end */
-    memscope_result r = memscope_export(t, t->auto_export_path);
-    if (r != MEMSCOPE_OK) {
-        int e = errno;
-        fprintf(stderr, "memscope: auto-export to %s failed: %s%s%s\n", t->auto_export_path,
-                memscope_result_string(r), r == MEMSCOPE_ERR_IO ? ": " : "",
-                r == MEMSCOPE_ERR_IO ? strerror(e) : "");
+    const char *paths[8];
+    memscope_result res[8];
+    int errs[8];
+    paths[0] = t->auto_export_path;
+    for (unsigned i = 0; i < t->auto_also_n; i++) paths[i + 1] = t->auto_also[i];
+    ms__export_many(t, paths, t->auto_also_n + 1u, res, errs);
+    for (unsigned i = 0; i <= t->auto_also_n; i++) {
+        if (res[i] == MEMSCOPE_OK) continue;
+        fprintf(stderr, "memscope: auto-export to %s failed: %s%s%s\n", paths[i], memscope_result_string(res[i]),
+                res[i] == MEMSCOPE_ERR_IO ? ": " : "", res[i] == MEMSCOPE_ERR_IO ? strerror(errs[i]) : "");
     }
 }
 
@@ -4901,8 +5218,10 @@ static void ms__at_exit(void) {
     pthread_mutex_lock(&ms__auto_lock);
     for (memscope_tracker *t = ms__auto_list; t; t = t->auto_next) ms__auto_export_now(t);
     pthread_mutex_unlock(&ms__auto_lock);
+#ifndef MEMSCOPE_HOOK_MALLOC /* the hooks' tracker lives to the end: threads may still allocate */
     memscope_tracker *g = atomic_exchange(&ms__global_tracker, NULL);
     if (g) memscope_destroy(g);
+#endif
     ms__mon_at_exit();
 }
 
@@ -4971,7 +5290,11 @@ MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
 
 static void ms__global_create(void) {
     memscope_tracker *t = memscope_new();
-    const char *out = getenv("MEMSCOPE_OUTPUT");
+#ifdef MEMSCOPE_HOOK_MALLOC /* written by the hooks' finish, as late as possible; monitor from the constructor */
+    const char *out = NULL, *mon = NULL;
+#else
+    const char *out = getenv("MEMSCOPE_OUTPUT"), *mon = getenv("MEMSCOPE_MONITOR");
+#endif
     if (t && out && *out) { /* %p -> pid */
         char path[4096];
         size_t n = 0;
@@ -4982,7 +5305,6 @@ static void ms__global_create(void) {
         path[n] = 0;
         memscope_with_auto_export(t, path);
     }
-    const char *mon = getenv("MEMSCOPE_MONITOR");
     if (t && mon && strcmp(mon, "1") == 0) memscope_with_system_monitoring(t);
     atomic_store(&ms__global_tracker, t);
 }
@@ -5049,6 +5371,17 @@ MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export(memscope_tracker *t, co
     return t;
 }
 
+MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export_also(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return t;
+    pthread_mutex_lock(&ms__auto_lock);
+    if (t->auto_export_path && t->auto_also_n < 7) {
+        char *copy = ms__strdup(path);
+        if (copy) t->auto_also[t->auto_also_n++] = copy;
+    }
+    pthread_mutex_unlock(&ms__auto_lock);
+    return t;
+}
+
 MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     if (!t) return;
     if (t == atomic_load(&ms__global_tracker)) { /* only the exit hook destroys the global one */
@@ -5059,6 +5392,7 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
         ms__auto_unlink(t);
         ms__auto_export_now(t);
         MEMSCOPE_FREE(t->auto_export_path);
+        for (unsigned i = 0; i < t->auto_also_n; i++) MEMSCOPE_FREE(t->auto_also[i]);
     }
     ms__mon_release(t);
     ms__loaded_free(t->loaded);
@@ -5092,6 +5426,400 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     pthread_mutex_destroy(&t->analysis_lock);
     MEMSCOPE_FREE(t);
 }
+
+/* ==== >>hooks ==== */
+
+/* Whole-program mode (MEMSCOPE_HOOK_MALLOC in the implementation file, or the preload
+   library libmemscope.so): the malloc family is defined here and forwards to glibc's own
+   entry points (__libc_malloc ...), recording every heap allocation of the process with its
+   exact requested size into the global tracker. The hooks never take a lock on the common
+   path: the same per-thread recording as TRACK. Re-entrancy: a thread-local depth makes any
+   allocation made while memscope itself runs (its own memory, libc calls it makes) pass
+   through unrecorded; the tracker's own memory comes from __libc_malloc directly. */
+#ifdef MEMSCOPE_HOOK_MALLOC
+
+#define MS__TLS_IE __attribute__((tls_model("initial-exec")))
+static _Thread_local int ms__hook_busy MS__TLS_IE;          /* > 0: inside memscope */
+static _Thread_local int64_t ms__hook_left MS__TLS_IE;      /* bytes to the next sample */
+static _Thread_local uint64_t ms__hook_rng MS__TLS_IE;
+static _Thread_local int ms__hook_sig_pending MS__TLS_IE;   /* a signal arrived inside a hook */
+static _Atomic int ms__hook_state;                          /* 0 new, 1 starting, 2 on, 3 finished */
+static int ms__hook_unwind;                                 /* 0 fp, 1 fp then unwinder, 2 unwinder */
+static _Atomic int ms__hook_unwinder_ready;
+static char ms__hook_out[4096];                             /* report path, %p = pid */
+extern int backtrace(void **buffer, int size);
+
+enum { MS__H_MALLOC, MS__H_CALLOC, MS__H_REALLOC, MS__H_REALLOCARRAY, MS__H_MEMALIGN,
+       MS__H_ALIGNED_ALLOC, MS__H_POSIX_MEMALIGN, MS__H_VALLOC, MS__H_PVALLOC, MS__H_COUNT };
+static memscope_site ms__hook_sites[MS__H_COUNT] = {
+    {"malloc", NULL, NULL, 0, 0, 0},         {"calloc", NULL, NULL, 0, 0, 0},
+    {"realloc", NULL, NULL, 0, 0, 0},        {"reallocarray", NULL, NULL, 0, 0, 0},
+    {"memalign", NULL, NULL, 0, 0, 0},       {"aligned_alloc", NULL, NULL, 0, 0, 0},
+    {"posix_memalign", NULL, NULL, 0, 0, 0}, {"valloc", NULL, NULL, 0, 0, 0},
+    {"pvalloc", NULL, NULL, 0, 0, 0},
+};
+
+/* ln(x) for 0 < x <= 1 and exp(-x) for x >= 0, without libm: accurate to ~1e-7, which is
+   plenty for drawing sampling gaps and weights. */
+static double ms__ln(double x) {
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    int e = (int)((b >> 52) & 0x7ff) - 1023;
+    b = (b & ~(0x7ffull << 52)) | (1023ull << 52); /* mantissa in [1, 2) */
+    double m;
+    memcpy(&m, &b, sizeof m);
+    if (m > 1.41421356237) { m *= 0.5; e++; }
+    double s = (m - 1) / (m + 1), s2 = s * s;
+    double r = 2 * s * (1 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 / 11)))));
+    return r + e * 0.69314718055994530942;
+}
+static double ms__exp_neg(double x) { /* e^-x */
+    if (x > 700) return 0.0;
+    int k = (int)(x / 0.69314718055994530942);
+    double r = x - k * 0.69314718055994530942, term = 1, sum = 1; /* e^-r, 0 <= r < ln 2 */
+    for (int i = 1; i < 16; i++) { term *= -r / i; sum += term; }
+    while (k-- > 0) sum *= 0.5;
+    return sum;
+}
+/* 1 / (1 - e^(-size/mean)): the weight that makes a byte-sampled allocation count for
+   the allocations it stands for (the chance of sampling a block of `size` bytes). */
+static double ms__hook_weight(uint64_t size, uint64_t mean) {
+    double x = (double)size / (double)mean;
+    double p = x < 1e-3 ? x * (1 - x * (0.5 - x / 6)) : 1 - ms__exp_neg(x);
+    return p > 0 ? 1.0 / p : 0.0;
+}
+static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
+    if (MS__UNLIKELY(!ms__hook_rng)) ms__hook_rng = ms__mix64((uint64_t)ms__gettid() ^ ms__mono_ns()) | 1;
+    ms__hook_rng ^= ms__hook_rng << 13; ms__hook_rng ^= ms__hook_rng >> 7; ms__hook_rng ^= ms__hook_rng << 17;
+    double u = ((double)(ms__hook_rng >> 11) + 0.5) * (1.0 / 9007199254740992.0); /* (0, 1) */
+    return (int64_t)(-ms__ln(u) * (double)ms__hook_mean) + 1;
+}
+
+static uint64_t ms__env_u64(const char *name, uint64_t def) {
+    const char *v = getenv(name);
+    if (!v || !*v) return def;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    return *end ? def : (uint64_t)x;
+}
+
+static void ms__hook_configure(memscope_tracker *t) {
+    /* options of the mode; see README "Whole-program mode" */
+    const char *out = getenv("MEMSCOPE_OUTPUT");
+    if (out && *out) snprintf(ms__hook_out, sizeof ms__hook_out, "%s", out);
+    ms__hook_mean = ms__env_u64("MEMSCOPE_SAMPLE_BYTES", 0);
+    uint64_t depth = ms__env_u64("MEMSCOPE_STACK_DEPTH", 32);
+    memscope_sampling_config c = memscope_get_sampling(t);
+    const char *rate = getenv("MEMSCOPE_SAMPLE_RATE");
+    if (rate && *rate) {
+        char *end;
+        double r = strtod(rate, &end);
+        if (!*end && ms__rate_valid(r)) c.sample_rate = r;
+    }
+    c.capture_call_stack = depth > 0;
+    c.max_stack_depth = (size_t)depth;
+    memscope_set_sampling(t, c);
+    uint64_t maxev = ms__env_u64("MEMSCOPE_MAX_EVENTS", 0);
+    if (maxev) memscope_set_max_events(t, (size_t)maxev);
+    const char *uw = getenv("MEMSCOPE_UNWIND");
+    ms__hook_unwind = !uw || !*uw || !strcmp(uw, "auto") ? 1 : !strcmp(uw, "dwarf") ? 2 : 0;
+}
+
+static MS__NOINLINE memscope_tracker *ms__hook_start(void) {
+    int s = 0;
+    if (!atomic_compare_exchange_strong(&ms__hook_state, &s, 1)) return NULL; /* starting elsewhere, or finished */
+    ms__hook_busy++;
+    memscope_tracker *t = memscope_global();
+    if (t) {
+        ms__hook_configure(t);
+        for (int i = 0; i < MS__H_COUNT; i++) ms__site_register(&ms__hook_sites[i]);
+    }
+    atomic_store(&ms__hook_t, t);
+    atomic_store(&ms__hook_state, t ? 2 : 3);
+    ms__hook_busy--;
+    return t;
+}
+
+static inline memscope_tracker *ms__hook_tracker(void) {
+    memscope_tracker *t = atomic_load_explicit(&ms__hook_t, MS__ACQUIRE);
+    if (MS__LIKELY(t)) return t;
+    return atomic_load_explicit(&ms__hook_state, MS__RELAXED) == 0 ? ms__hook_start() : NULL;
+}
+
+#ifndef MEMSCOPE_NO_STACKS
+/* The caller's stack: frame pointers; where the walk ends at the first frame (a caller
+   built without them), glibc's unwinder (backtrace, DWARF CFI) when it is ready. */
+static MS__NOINLINE uint32_t ms__hook_stack(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
+    uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH + 4];
+    size_t depth = atomic_load_explicit(&t->stack_depth, MS__RELAXED), n = 0;
+    if (ms__hook_unwind < 2) n = ms__walk_frames(th, fp, frames, depth);
+    if (ms__hook_unwind && n < 2 && atomic_load_explicit(&ms__hook_unwinder_ready, MS__RELAXED)) {
+        void *raw[MEMSCOPE_MAX_STACK_DEPTH + 8];
+        int k = backtrace(raw, (int)depth + 8);
+        /* memscope's own frames come first: start at the caller's return address, which the
+           walk always has (the hook's own frame has a frame pointer) */
+        int from = -1;
+        for (int i = 0; i < k && i < 8 && n; i++) if ((uintptr_t)raw[i] == frames[0]) { from = i; break; }
+        if (from >= 0 || !n) {
+            n = 0;
+            for (int i = from < 0 ? 0 : from; i < k && n < depth; i++) frames[n++] = (uintptr_t)raw[i];
+        }
+    }
+    return ms__stack_intern(t, th, frames, n);
+}
+#endif
+
+/* Records a block the hooks saw. The free of a block that was live (realloc, a reused
+   address) is recorded by the caller first. */
+static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uintptr_t *fp) {
+    memscope_tracker *t = ms__hook_tracker();
+    if (!t || !p) return;
+    ms__hook_busy++;
+    ms__thread *th = ms__thread_get(t);
+    if (MS__LIKELY(th)) {
+        int keep = 1;
+        double w = 1.0;
+        if (ms__hook_mean) {
+            ms__hook_left -= (int64_t)size;
+            if (MS__LIKELY(ms__hook_left > 0)) keep = 0;
+            else {
+                ms__hook_left = ms__hook_gap();
+                w = ms__hook_weight(size, ms__hook_mean);
+            }
+        }
+        uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
+        uint32_t site = ms__hook_sites[fn].id;
+        if (keep && threshold != 1ull << 63) {
+            uint64_t seq = th->seq++;
+            keep = threshold > (ms__mix64(seq ^ ms__hook_sites[fn].hash ^ MS__SAMPLE_SEED) >> 1);
+        }
+        if (keep) {
+            uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+            if (atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) stack = ms__hook_stack(t, th, fp);
+#else
+            (void)fp;
+#endif
+            ms__record_alloc_stack(t, th, (uint64_t)(uintptr_t)p, size, site, stack);
+            th->last_alloc = th->tail && th->tail_count ? &th->tail->ev[th->tail_count - 1] : NULL;
+            if (ms__hook_mean) {
+                MS__STORE(&th->w_count, MS__LOAD(&th->w_count) + w);
+                MS__STORE(&th->w_bytes, MS__LOAD(&th->w_bytes) + w * (double)size);
+            }
+        }
+    }
+    ms__hook_busy--;
+}
+
+static void ms__hook_signal_now(int sig);
+
+static inline void ms__hook_free(void *p) {
+    memscope_tracker *t = atomic_load_explicit(&ms__hook_t, MS__ACQUIRE);
+    if (!t || !p || !ms__maybe_live(t, (uint64_t)(uintptr_t)p)) return;
+    ms__hook_busy++;
+    memscope_untrack_address(t, (uintptr_t)p);
+    ms__hook_busy--;
+}
+
+/* The hooks: forward, then record (frees: record, then forward, so that a block is never
+   recorded as freed after another thread got the same address back from malloc). */
+#define MS__HOOK_ENTER() int ms__rec_ = !ms__hook_busy
+#define MS__HOOK_LEAVE() do { if (MS__UNLIKELY(ms__hook_sig_pending) && !ms__hook_busy) ms__hook_signal_now(ms__hook_sig_pending); } while (0)
+#define MS__HOOK_FP() ((const uintptr_t *)__builtin_frame_address(0))
+
+MS__NOINLINE void *malloc(size_t size) {
+    MS__HOOK_ENTER();
+    ms__hook_busy++;
+    void *p = __libc_malloc(size);
+    ms__hook_busy--;
+    if (ms__rec_) ms__hook_alloc(p, size, MS__H_MALLOC, MS__HOOK_FP());
+    MS__HOOK_LEAVE();
+    return p;
+}
+
+MS__NOINLINE void free(void *p) {
+    MS__HOOK_ENTER();
+    if (ms__rec_) ms__hook_free(p);
+    ms__hook_busy++;
+    __libc_free(p);
+    ms__hook_busy--;
+    MS__HOOK_LEAVE();
+}
+
+MS__NOINLINE void *calloc(size_t n, size_t size) {
+    MS__HOOK_ENTER();
+    ms__hook_busy++;
+    void *p = __libc_calloc(n, size);
+    ms__hook_busy--;
+    if (ms__rec_) ms__hook_alloc(p, n * size, MS__H_CALLOC, MS__HOOK_FP());
+    MS__HOOK_LEAVE();
+    return p;
+}
+
+static MS__NOINLINE void *ms__hook_realloc(void *old, size_t size, int fn, const uintptr_t *fp) {
+    MS__HOOK_ENTER();
+    /* the old block ends here whatever happens to it: a failed realloc leaves it live, so
+       it is recorded again below */
+    if (ms__rec_ && old) ms__hook_free(old);
+    ms__hook_busy++;
+    void *p = __libc_realloc(old, size);
+    ms__hook_busy--;
+    if (ms__rec_) {
+        if (p) ms__hook_alloc(p, size, fn, fp);
+        else if (old && size) ms__hook_alloc(old, malloc_usable_size(old), fn, fp); /* failed: still live */
+    }
+    MS__HOOK_LEAVE();
+    return p;
+}
+
+MS__NOINLINE void *realloc(void *old, size_t size) {
+    return ms__hook_realloc(old, size, MS__H_REALLOC, MS__HOOK_FP());
+}
+
+MS__NOINLINE void *reallocarray(void *old, size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) { errno = ENOMEM; return NULL; }
+    return ms__hook_realloc(old, n * size, MS__H_REALLOCARRAY, MS__HOOK_FP());
+}
+
+static MS__NOINLINE void *ms__hook_aligned(size_t align, size_t size, int fn, const uintptr_t *fp) {
+    MS__HOOK_ENTER();
+    ms__hook_busy++;
+    void *p = fn == MS__H_VALLOC ? __libc_valloc(size) : fn == MS__H_PVALLOC ? __libc_pvalloc(size)
+                                                                            : __libc_memalign(align, size);
+    ms__hook_busy--;
+    if (ms__rec_) ms__hook_alloc(p, size, fn, fp);
+    MS__HOOK_LEAVE();
+    return p;
+}
+
+MS__NOINLINE void *memalign(size_t align, size_t size) {
+    return ms__hook_aligned(align, size, MS__H_MEMALIGN, MS__HOOK_FP());
+}
+MS__NOINLINE void *aligned_alloc(size_t align, size_t size) {
+    return ms__hook_aligned(align, size, MS__H_ALIGNED_ALLOC, MS__HOOK_FP());
+}
+MS__NOINLINE void *valloc(size_t size) {
+    return ms__hook_aligned(0, size, MS__H_VALLOC, MS__HOOK_FP());
+}
+MS__NOINLINE void *pvalloc(size_t size) {
+    return ms__hook_aligned(0, size, MS__H_PVALLOC, MS__HOOK_FP());
+}
+MS__NOINLINE int posix_memalign(void **out, size_t align, size_t size) {
+    if (!align || (align & (align - 1)) || align % sizeof(void *)) return EINVAL;
+    void *p = ms__hook_aligned(align, size, MS__H_POSIX_MEMALIGN, MS__HOOK_FP());
+    if (!p) return ENOMEM;
+    *out = p;
+    return 0;
+}
+/* glibc's own, found once: memscope adds no header to blocks, so it is exact */
+size_t malloc_usable_size(void *p) {
+    static size_t (*_Atomic real)(void *);
+    size_t (*f)(void *) = atomic_load_explicit(&real, MS__ACQUIRE);
+    if (!f) {
+        ms__hook_busy++;
+        void *sym = dlsym(RTLD_NEXT, "malloc_usable_size");
+        ms__hook_busy--;
+        memcpy(&f, &sym, sizeof f);
+        if (!f || f == malloc_usable_size) return 0;
+        atomic_store_explicit(&real, f, MS__RELEASE);
+    }
+    return f(p);
+}
+
+/* --- the end of a run: write the report once, at exit, from a fatal signal, or on demand --- */
+static _Atomic int ms__hook_finished;
+
+static void ms__hook_finish(void) {
+    if (atomic_exchange(&ms__hook_finished, 1)) return;
+    ms__hook_busy++;
+    memscope_tracker *t = atomic_load(&ms__hook_t);
+    atomic_store(&ms__hook_state, 3);
+    if (t && ms__hook_out[0]) {
+        char path[4096];
+        size_t n = 0;
+        for (const char *s = ms__hook_out; *s && n + 24 < sizeof path; s++) {
+            if (s[0] == '%' && s[1] == 'p') { n += (size_t)snprintf(path + n, sizeof path - n, "%ld", (long)getpid()); s++; }
+            else path[n++] = *s;
+        }
+        path[n] = 0;
+        const char *one[1] = {path};
+        memscope_result r = memscope_export_many(t, one, 1);
+        if (r != MEMSCOPE_OK)
+            fprintf(stderr, "memscope: writing %s failed: %s%s%s\n", path, memscope_result_string(r),
+                    r == MEMSCOPE_ERR_IO ? ": " : "", r == MEMSCOPE_ERR_IO ? strerror(errno) : "");
+    }
+    atomic_store(&ms__hook_t, NULL); /* stop recording; the tracker stays (threads may still be inside a hook) */
+    ms__hook_busy--;
+}
+
+/* SIGINT, SIGTERM, SIGABRT: write the report, then die of the signal as the program would
+   have. A signal that arrives inside a hook (maybe inside glibc's malloc) is acted on when
+   the hook returns, so the export never waits for a lock its own thread holds. */
+static void ms__hook_signal_now(int sig) {
+    ms__hook_sig_pending = 0;
+    ms__hook_finish();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+static void ms__hook_on_signal(int sig) {
+    if (ms__hook_busy) { ms__hook_sig_pending = sig; return; }
+    ms__hook_signal_now(sig);
+}
+
+/* Called at the start of main's process (constructor): installs the signal handlers where
+   the program left the default, and readies the unwinder outside any hook. */
+__attribute__((constructor)) static void ms__hook_ctor(void) {
+    ms__hook_busy++;
+    if (ms__hook_tracker() && ms__hook_out[0]) {
+        static const int sigs[] = {SIGINT, SIGTERM, SIGABRT};
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+            void (*old)(int) = signal(sigs[i], ms__hook_on_signal); /* glibc: BSD semantics */
+            if (old != SIG_DFL && old != SIG_ERR) signal(sigs[i], old); /* the program's own: keep it */
+        }
+    }
+    if (ms__hook_unwind) {
+        void *warm[4];
+        backtrace(warm, 4); /* loads the unwinder now, not inside a hook */
+        atomic_store(&ms__hook_unwinder_ready, 1);
+    }
+    const char *mon = getenv("MEMSCOPE_MONITOR");
+    memscope_tracker *t = atomic_load(&ms__hook_t);
+    if (t && mon && strcmp(mon, "1") == 0) memscope_with_system_monitoring(t);
+    ms__hook_busy--;
+}
+
+/* The report is written as late as possible: after the atexit handlers, from the
+   destructors, so frees made by the program's own exit code are seen. */
+__attribute__((destructor)) static void ms__hook_dtor(void) { ms__hook_finish(); }
+
+MEMSCOPE_DEF void memscope_hook_finish(void) { ms__hook_finish(); }
+
+/* TRACK on the global tracker in this mode: the block is already recorded (by the hook that
+   returned it); the TRACK gives it its variable's name: the live record, the per-site
+   counts, and the allocation event when it is this thread's latest. 0: not recorded here
+   (sampled out, or not from malloc): TRACK then records it as usual. */
+static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site) {
+    if (!ms__maybe_live(t, address)) return 0;
+    ms__hook_busy++;
+    ms__thread *th = ms__thread_get(t);
+    ms__live old = {0, 0, 0, 0}, dummy = {0, 0, 0, 0};
+    int ok = 0;
+    if (th && ms__live_remove(t, address, &old, th)) {
+        ms__live v = old;
+        v.site = site;
+        ms__live_upsert(t, address, &v, &dummy);
+        ms__site_stat *a = ms__site_stat_get(th, old.site), *b = ms__site_stat_get(th, site);
+        /* per-thread counters may go below zero here (mod 2^64); their sum stays exact */
+        if (a) { MS__OWNER_ADD(&a->count, UINT64_MAX); MS__OWNER_ADD(&a->bytes, 0 - old.size); }
+        if (b) { MS__OWNER_ADD(&b->count, 1); MS__OWNER_ADD(&b->bytes, old.size); }
+        ms__event *e = th->last_alloc;
+        if (e && e->address == address && !(e->size_kind & 1)) __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
+        ok = 1;
+    }
+    ms__hook_busy--;
+    return ok;
+}
+#endif /* MEMSCOPE_HOOK_MALLOC */
 
 #undef MS__LIKELY
 #undef MS__UNLIKELY

@@ -23,6 +23,8 @@
 int main(void)
 {
     memscope_tracker *tracker = memscope_with_auto_export(TRACKER(), REPORT_PATH);
+    /* and the same state as a .msb, written at the same instant */
+    memscope_with_auto_export_also(tracker, "./output/memory_report.msb");
     if (!tracker) {
         fprintf(stderr, "auto_export: cannot create a tracker: out of memory\n");
         return 1;

@@ -59,6 +59,14 @@ int main(void)
     printf("After freeing both: %zu active, %" PRIu64 " bytes live, %zu frees recorded\n",
            after.active_allocations, after.current_memory_bytes, after.total_deallocations);
 
+    /* The run as JSON and as the compact binary file, both from one instant:
+       `memscope report output/basic.msb` prints this run's report again. */
+    const char *files[] = {"output/basic.json", "output/basic.msb"};
+    memscope_result rc = memscope_export_many(tracker, files, 2);
+    if (rc == MEMSCOPE_OK)
+        printf("Reports: %s, %s\n", files[0], files[1]);
+    else
+        fprintf(stderr, "basic: export failed: %s\n", memscope_result_string(rc));
     memscope_destroy(tracker);
-    return 0;
+    return rc == MEMSCOPE_OK ? 0 : 1;
 }

@@ -339,9 +339,17 @@ int main(int argc, char **argv)
     free(file_text);
 
     print_memory_report();
-    memscope_result rc = memscope_export_json(mem, report_path);
+    /* the JSON report and, beside it, the same state as a .msb (one instant for both) */
+    char msb_path[4096];
+    size_t len = strlen(report_path);
+    if (len > 5 && strcmp(report_path + len - 5, ".json") == 0)
+        snprintf(msb_path, sizeof msb_path, "%.*s.msb", (int)(len - 5), report_path);
+    else
+        snprintf(msb_path, sizeof msb_path, "%s.msb", report_path);
+    const char *files[] = {report_path, msb_path};
+    memscope_result rc = memscope_export_many(mem, files, 2);
     if (rc == MEMSCOPE_OK)
-        printf("JSON report: %s\n", report_path);
+        printf("JSON report: %s (binary: %s)\n", report_path, msb_path);
     else
         fprintf(stderr, "leaky_cache: cannot write %s: %s\n", report_path,
                 rc == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(rc));

@@ -76,6 +76,14 @@ int main(void)
         printf("note: recorded count is outside the 3-sigma band\n");
     memscope_report_free(&report);
 
+    /* The run as JSON and as the compact binary file, both from one instant:
+       `memscope report output/sampling.msb` prints this run's report again. */
+    const char *files[] = {"output/sampling.json", "output/sampling.msb"};
+    memscope_result rc = memscope_export_many(tracker, files, 2);
+    if (rc == MEMSCOPE_OK)
+        printf("Reports: %s, %s\n", files[0], files[1]);
+    else
+        fprintf(stderr, "sampling: export failed: %s\n", memscope_result_string(rc));
     memscope_destroy(tracker);
-    return 0;
+    return rc == MEMSCOPE_OK ? 0 : 1;
 }

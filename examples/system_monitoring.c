@@ -9,7 +9,7 @@
  *   2. memory: 96 MiB allocated, touched, TRACKed  -> RSS grows, minor page faults
  *   3. disk:   32 MiB written to output/ and fsync -> disk_write_bps, disk_write_bytes
  * then prints the peaks found in the report's snapshots and the monitor's own cost, and
- * writes output/system_monitoring.json.
+ * writes output/system_monitoring.json and the same state as output/system_monitoring.msb.
  *
  * The monitor samples every 50 ms here (memscope_set_monitor_config; the default is
  * 100 ms). A metric this machine cannot provide (no GPU, /proc/self/io not readable,
@@ -444,9 +444,10 @@ int main(void)
     print_monitor_stats(report.duration_sec);
     memscope_report_free(&report);
 
-    rc = memscope_export_json(tracker, REPORT_FILE);
+    const char *files[] = {REPORT_FILE, OUTPUT_DIR "/system_monitoring.msb"};
+    rc = memscope_export_many(tracker, files, 2); /* JSON and binary of one instant */
     if (rc == MEMSCOPE_OK)
-        printf("Report written to %s\n", REPORT_FILE);
+        printf("Report written to %s and %s\n", files[0], files[1]);
     else
         fprintf(stderr, "system_monitoring: export to %s failed: %s\n", REPORT_FILE, memscope_result_string(rc));
     memscope_destroy(tracker);

@@ -142,6 +142,14 @@ int main(void)
            after.active_allocations, after.total_deallocations, left);
     memscope_report_free(&after);
 
+    /* The run as JSON and as the compact binary file, both from one instant:
+       `memscope report output/threads.msb` prints this run's report again. */
+    const char *files[] = {"output/threads.json", "output/threads.msb"};
+    memscope_result rc = memscope_export_many(tracker, files, 2);
+    if (rc == MEMSCOPE_OK)
+        printf("Reports: %s, %s\n", files[0], files[1]);
+    else
+        fprintf(stderr, "threads: export failed: %s\n", memscope_result_string(rc));
     memscope_destroy(tracker);
-    return status;
+    return rc == MEMSCOPE_OK ? status : 1;
 }

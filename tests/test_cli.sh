@@ -34,7 +34,16 @@ err() { # name, expected stderr text, command...
 }
 err "missing file" "cannot open" $M report "$OUT/none.msb"
 head -c 100 "$MSB" > "$OUT/cut.msb"
-err "truncated file" "offset" $M report "$OUT/cut.msb"
+err "file cut before its META section" "offset" $M report "$OUT/cut.msb"
+# cut inside the events: reported from what is complete, with one warning line
+CHURN=build/test-out/tests/test_binary/msb/churn.msb  # 150 000 events in 3 blocks
+head -c $(( $(stat -c %s "$CHURN") * 2 / 3 )) "$CHURN" > "$OUT/cut2.msb"
+$M report "$OUT/cut2.msb" --json "$OUT/cut2.json" > "$OUT/cut2.txt" 2> "$OUT/e.txt"; check "truncated file: exit 0" $?
+[ "$(wc -l < "$OUT/e.txt")" = 1 ] && grep -q "warning: .*truncated after section [0-9]* at offset [0-9]*.*recomputed from the [0-9]* events kept" "$OUT/e.txt"
+check "truncated file: one warning line: $(head -c 120 "$OUT/e.txt")" $?
+grep -q "HOTSPOTS" "$OUT/cut2.txt" && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d['events']; assert len(e) in (65536, 131072) and d['total_allocations'] + d['total_deallocations'] == len(e), len(e)" "$OUT/cut2.json"
+check "truncated file: report and JSON of the kept events" $?
+err "truncated file with --strict" "truncated.*--strict" $M report "$OUT/cut2.msb" --strict
 printf 'not a memscope file at all' > "$OUT/junk.msb"
 err "not an .msb" "bad magic" $M report "$OUT/junk.msb"
 err "no command" "unknown command" $M frobnicate

@@ -1,25 +1,33 @@
 /* memscope - the command-line tool of memscope.h: turns a .msb file into reports.
  *
- *   memscope report FILE.msb [--top N] [--json OUT] [--html OUT]
+ *   memscope report FILE.msb [--top N] [--json OUT] [--html OUT] [--strict]
  *   memscope --help | --version
  *
  * `report` prints a text summary (totals, peak, top hotspots, what was still live at the end
  * by site, threads, system metrics) and, with --json / --html, writes those reports of the
  * file. Exit status: 0 on success, 1 when the file is missing or malformed or an argument is
- * wrong, with one line on stderr that says which and why. `memscope run` (whole-program mode)
- * is not part of this version. */
+ * wrong, with one line on stderr that says which and why. A file cut off before its end (a
+ * crash while it was written) is reported from its complete sections, with a warning on
+ * stderr saying what was lost; --strict refuses it instead. `memscope run` (whole-program
+ * mode) is not part of this version. */
 #define _GNU_SOURCE
 #define MEMSCOPE_IMPLEMENTATION
 #include "../memscope.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-    "usage: memscope report FILE.msb [--top N] [--json OUT] [--html OUT]\n"
+    "usage: memscope report FILE.msb [--top N] [--json OUT] [--html OUT] [--strict]\n"
+    "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
+    "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf] -- PROGRAM [ARGS]\n"
     "       memscope --help | --version\n"
     "\n"
     "  report FILE.msb   print a summary of a file written by memscope_export_binary:\n"
@@ -28,9 +36,26 @@ static const char usage[] =
     "  --top N           how many rows per table (1..100000)\n"
     "  --json OUT        also write the JSON report of the file to OUT\n"
     "  --html OUT        also write the HTML dashboard of the file to OUT\n"
+    "  --strict          refuse a truncated file (by default its complete sections are\n"
+    "                    reported, with a warning on stderr saying what was lost)\n"
     "\n"
-    "Exit status: 0 on success, 1 when the file is missing or malformed or an argument is\n"
-    "wrong (one line on stderr says which and why).\n";
+    "  run PROGRAM       run a dynamically linked program with every malloc, free, calloc,\n"
+    "                    realloc, ... recorded (libmemscope.so preloaded); the report is\n"
+    "                    written when it ends, also on SIGINT, SIGTERM and abort\n"
+    "  -o OUT.msb        where (default memscope.PROGRAM.%p.msb; %p = the process id, so\n"
+    "                    children get their own files)             env MEMSCOPE_OUTPUT\n"
+    "  --sample-bytes N  record about one allocation per N bytes allocated, weighted so\n"
+    "                    the estimates stay unbiased (0 = every call) MEMSCOPE_SAMPLE_BYTES\n"
+    "  --rate R          keep a fraction R of the calls (hash sampling)  MEMSCOPE_SAMPLE_RATE\n"
+    "  --depth D         call stack frames per allocation (default 32)  MEMSCOPE_STACK_DEPTH\n"
+    "  --no-stacks       no call stacks (depth 0)\n"
+    "  --monitor         sample CPU, RSS, threads, disk, network, GPU  MEMSCOPE_MONITOR=1\n"
+    "  --max-events N    events kept in memory (default 4194304)        MEMSCOPE_MAX_EVENTS\n"
+    "  --unwind MODE     fp: frame pointers; auto (default): frame pointers, glibc's\n"
+    "                    unwinder where they stop at once; dwarf: unwinder  MEMSCOPE_UNWIND\n"
+    "\n"
+    "Exit status: report: 0 on success, 1 when the file is missing or malformed or an argument\n"
+    "is wrong (one line on stderr says which and why); run: the program's.\n";
 
 static const char *human(char *buf, size_t n, double v) {
     static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -95,10 +120,242 @@ static void print_leaks(memscope_tracker *t, size_t top) {
     free(ev);
 }
 
-static int report(const char *path, size_t top, const char *json, const char *html) {
+/* Sections by call stack, like heaptrack_print's: most calls to allocation functions, the
+   peak's consumers, temporary allocations (freed before any other allocation was made),
+   leaks. One pass over the events in time order; a live table maps an address to its
+   allocation event. */
+typedef struct stack_row { uint32_t stack; uint64_t calls, bytes, temp, at_peak, live_bytes, live_count; } stack_row;
+static int by_field_off;
+static int by_field(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)((const char *)a + by_field_off), y = *(const uint64_t *)((const char *)b + by_field_off);
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void print_stack(memscope_tracker *t, uint32_t stack) {
+    memscope_symbol s;
+    size_t shown = 0;
+    for (size_t i = 0; shown < 6 && memscope_stack_symbol(t, stack, i, &s); i++) {
+        const char *mod = s.module ? strrchr(s.module, '/') : NULL;
+        mod = mod ? mod + 1 : s.module;
+        if (s.function)
+            printf("        at %s%s%s\n", s.function, mod ? " in " : "", mod ? mod : "");
+        else
+            printf("        at 0x%" PRIxPTR "%s%s%s\n", s.address, mod ? " in " : "", mod ? mod : "",
+                   s.has_offset ? "" : "");
+        shown++;
+    }
+    if (!shown) printf("        (no call stack)\n");
+}
+
+static void print_by_stack(memscope_tracker *t, const memscope_event *ev, size_t n, size_t top) {
+    uint32_t max = 0;
+    for (size_t i = 0; i < n; i++) if (ev[i].kind == MEMSCOPE_EVENT_ALLOC && ev[i].stack_id > max) max = ev[i].stack_id;
+    if (!max) return; /* no stacks in this file */
+    stack_row *rows = calloc((size_t)max + 1, sizeof *rows);
+    uint64_t *cur = calloc((size_t)max + 1, sizeof *cur);
+    size_t cap = 16;
+    while (cap < 2 * n + 16) cap *= 2;
+    live *tab = calloc(cap, sizeof *tab);
+    if (!rows || !cur || !tab) { free(rows); free(cur); free(tab); printf("  (out of memory)\n"); return; }
+    for (uint32_t s = 0; s <= max; s++) rows[s].stack = s;
+    /* pass 1: the peak's event index */
+    uint64_t live_now = 0, peak = 0;
+    size_t peak_at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == MEMSCOPE_EVENT_ALLOC) { live_now += ev[i].size; if (live_now > peak) { peak = live_now; peak_at = i + 1; } }
+        else live_now -= ev[i].size;
+    }
+    /* pass 2 */
+    uint64_t last_alloc = 0, temporary = 0;
+    size_t last_alloc_ev = 0;
+    for (size_t i = 0; i < n; i++) {
+        const memscope_event *e = &ev[i];
+        size_t h = (size_t)((e->address * 0x9E3779B97F4A7C15u) >> 20) & (cap - 1);
+        while (tab[h].addr && tab[h].addr != e->address) h = (h + 1) & (cap - 1);
+        if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+            tab[h].addr = e->address;
+            tab[h].ev = i + 1;
+            rows[e->stack_id].calls++;
+            rows[e->stack_id].bytes += e->size;
+            cur[e->stack_id] += e->size;
+            last_alloc = e->address;
+            last_alloc_ev = i + 1;
+        } else if (tab[h].addr && tab[h].ev) {
+            const memscope_event *a = &ev[tab[h].ev - 1];
+            cur[a->stack_id] -= a->size;
+            if (last_alloc_ev && last_alloc == e->address && tab[h].ev == last_alloc_ev) { rows[a->stack_id].temp++; temporary++; }
+            tab[h].ev = 0;
+            last_alloc_ev = 0;
+        }
+        if (i + 1 == peak_at) for (uint32_t s = 0; s <= max; s++) rows[s].at_peak = cur[s];
+    }
+    for (size_t s = 0; s < cap; s++) {
+        if (!tab[s].addr || !tab[s].ev) continue;
+        const memscope_event *a = &ev[tab[s].ev - 1];
+        rows[a->stack_id].live_bytes += a->size;
+        rows[a->stack_id].live_count++;
+    }
+    char b1[32], b2[32];
+    uint64_t calls = 0;
+    for (uint32_t s = 0; s <= max; s++) calls += rows[s].calls;
+    printf("\nBY CALL STACK: %" PRIu64 " temporary allocations (%.1f %% of %" PRIu64 ": freed before any other allocation)\n",
+           temporary, calls ? 100.0 * (double)temporary / (double)calls : 0.0, calls);
+    static const struct { const char *title; size_t off; } sections[] = {
+        {"MOST CALLS TO ALLOCATION FUNCTIONS", offsetof(stack_row, calls)},
+        {"PEAK MEMORY CONSUMERS (live at the peak)", offsetof(stack_row, at_peak)},
+        {"MOST TEMPORARY ALLOCATIONS", offsetof(stack_row, temp)},
+        {"LEAKS (live at the end)", offsetof(stack_row, live_bytes)},
+    };
+    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+        by_field_off = (int)sections[k].off;
+        qsort(rows, (size_t)max + 1, sizeof *rows, by_field);
+        printf("\n%s\n", sections[k].title);
+        size_t shown = 0;
+        for (uint32_t s = 0; s <= max && shown < top; s++) {
+            const stack_row *r = &rows[s];
+            uint64_t v = *(const uint64_t *)((const char *)r + sections[k].off);
+            if (!v) break;
+            if (k == 0) printf("  %" PRIu64 " calls, %s allocated\n", r->calls, human(b1, sizeof b1, (double)r->bytes));
+            else if (k == 1) printf("  %s live at the peak, from %" PRIu64 " calls\n", human(b1, sizeof b1, (double)r->at_peak), r->calls);
+            else if (k == 2) printf("  %" PRIu64 " temporary of %" PRIu64 " calls\n", r->temp, r->calls);
+            else printf("  %s leaked in %" PRIu64 " allocations (%s allocated in all)\n", human(b1, sizeof b1, (double)r->live_bytes),
+                        r->live_count, human(b2, sizeof b2, (double)r->bytes));
+            print_stack(t, r->stack);
+            shown++;
+        }
+        if (!shown) printf("  none\n");
+    }
+    free(rows);
+    free(cur);
+    free(tab);
+}
+
+/* memscope run: the program under the preload library, then a one-line summary. */
+static const char *find_preload(char *buf, size_t n) {
+    const char *env = getenv("MEMSCOPE_PRELOAD_LIB");
+    if (env && *env) return env;
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k <= 0) return NULL;
+    self[k] = 0;
+    char *slash = strrchr(self, '/');
+    if (!slash) return NULL;
+    *slash = 0;
+    static const char *const rel[] = {"/libmemscope.so", "/../lib/memscope/libmemscope.so"};
+    for (size_t i = 0; i < 2; i++) {
+        if (strlen(self) + strlen(rel[i]) + 1 > n) continue;
+        memcpy(buf, self, strlen(self));
+        memcpy(buf + strlen(self), rel[i], strlen(rel[i]) + 1);
+        if (access(buf, R_OK) == 0) return buf;
+    }
+    return NULL;
+}
+
+static int run(int argc, char **argv) {
+    const char *out = NULL;
+    int i = 2;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) { i++; break; }
+        if (a[0] != '-') break;
+        static const struct { const char *opt, *env; } vals[] = {
+            {"--sample-bytes", "MEMSCOPE_SAMPLE_BYTES"}, {"--rate", "MEMSCOPE_SAMPLE_RATE"},
+            {"--depth", "MEMSCOPE_STACK_DEPTH"}, {"--max-events", "MEMSCOPE_MAX_EVENTS"}, {"--unwind", "MEMSCOPE_UNWIND"},
+        };
+        int done = 0;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (i + 1 >= argc) return fail("%s needs a value%s", a, "");
+            out = argv[++i];
+            done = 1;
+        } else if (!strcmp(a, "--no-stacks")) {
+            setenv("MEMSCOPE_STACK_DEPTH", "0", 1);
+            done = 1;
+        } else if (!strcmp(a, "--monitor")) {
+            setenv("MEMSCOPE_MONITOR", "1", 1);
+            done = 1;
+        }
+        for (size_t k = 0; !done && k < sizeof vals / sizeof vals[0]; k++) {
+            if (strcmp(a, vals[k].opt) != 0) continue;
+            if (i + 1 >= argc) return fail("%s needs a value%s", a, "");
+            const char *v = argv[++i];
+            char *end;
+            if (strcmp(a, "--unwind") == 0 ? (strcmp(v, "fp") && strcmp(v, "auto") && strcmp(v, "dwarf"))
+                : strcmp(a, "--rate") == 0 ? (strtod(v, &end) < 0 || strtod(v, &end) > 1 || *end || !*v)
+                                           : (*v == '-' || (strtoull(v, &end, 10), *end) || !*v))
+                return fail("%s %s: not a valid value; see memscope --help", a, v);
+            setenv(vals[k].env, v, 1);
+            done = 1;
+        }
+        if (!done) return fail("unknown option '%s'%s; see memscope --help", a, "");
+    }
+    if (i >= argc) return fail("run needs a program: memscope run [options] -- PROGRAM [ARGS]%s%s", "", "");
+    char libbuf[4096], outbuf[4096];
+    const char *lib = find_preload(libbuf, sizeof libbuf);
+    if (!lib) return fail("cannot find libmemscope.so next to this program or in ../lib/memscope (set MEMSCOPE_PRELOAD_LIB)%s%s", "", "");
+    if (!out) {
+        const char *base = strrchr(argv[i], '/');
+        snprintf(outbuf, sizeof outbuf, "memscope.%s.%%p.msb", base ? base + 1 : argv[i]);
+        out = outbuf;
+    }
+    setenv("MEMSCOPE_OUTPUT", out, 1);
+    const char *pre = getenv("LD_PRELOAD");
+    char preload[8192];
+    snprintf(preload, sizeof preload, "%s%s%s", lib, pre && *pre ? " " : "", pre && *pre ? pre : "");
+    setenv("LD_PRELOAD", preload, 1);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return fail("fork: %s%s", strerror(errno), "");
+    if (pid == 0) {
+        execvp(argv[i], argv + i);
+        fprintf(stderr, "memscope: %s: %s\n", argv[i], strerror(errno));
+        _exit(127);
+    }
+    signal(SIGINT, SIG_IGN); /* the program gets the terminal's signals; we wait for its report */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    /* the file of the program itself (its children of fork/exec write their own) */
+    char path[4096];
+    size_t n = 0;
+    for (const char *s = out; *s && n + 24 < sizeof path; s++) {
+        if (s[0] == '%' && s[1] == 'p') { n += (size_t)snprintf(path + n, sizeof path - n, "%ld", (long)pid); s++; }
+        else path[n++] = *s;
+    }
+    path[n] = 0;
+    memscope_result res;
+    memscope_tracker *t = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? NULL : memscope_load(path, &res);
+    if (t) {
+        memscope_report r = memscope_analyze(t);
+        char b1[32], b2[32];
+        fprintf(stderr, "memscope: %s: %zu allocations, peak %s, %s in %zu blocks live at exit; `memscope report %s`\n", path,
+                r.total_allocations, human(b1, sizeof b1, (double)r.peak_memory_bytes),
+                human(b2, sizeof b2, (double)r.current_memory_bytes), r.active_allocations, path);
+        memscope_report_free(&r);
+        memscope_destroy(t);
+    } else if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
+        fprintf(stderr, "memscope: no report from %s (%s): %s\n", argv[i], path, memscope_load_error());
+    }
+    if (WIFSIGNALED(status)) {
+        signal(WTERMSIG(status), SIG_DFL);
+        raise(WTERMSIG(status));
+        return 128 + WTERMSIG(status);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int report(const char *path, size_t top, const char *json, const char *html, int strict) {
     memscope_result res;
     memscope_tracker *t = memscope_load(path, &res);
     if (!t) return fail("%s: %s", path, memscope_load_error());
+    memscope_load_info info;
+    if (memscope_loaded_info(t, &info) == MEMSCOPE_OK && !info.complete) {
+        if (strict) {
+            memscope_destroy(t);
+            return fail("%s: %s (--strict)", path, memscope_load_error());
+        }
+        fprintf(stderr, "memscope: warning: %s: %s\n", path, memscope_load_error());
+    }
     memscope_report r = memscope_analyze(t);
     char b1[32], b2[32], b3[32];
     printf("memscope report of %s\n", path);
@@ -122,6 +379,10 @@ static int report(const char *path, size_t top, const char *json, const char *ht
                h->location ? h->location : "?");
     }
     print_leaks(t, top);
+    size_t nev = 0;
+    memscope_event *ev = memscope_events(t, &nev);
+    if (ev) print_by_stack(t, ev, nev, top);
+    free(ev);
     printf("\nTHREADS (%zu)\n", r.thread_count);
     for (size_t i = 0; i < r.thread_count && i < top; i++) {
         const memscope_thread_stats *th = &r.threads[i];
@@ -164,10 +425,11 @@ int main(int argc, char **argv) {
     if (argc < 2) { fputs(usage, stderr); return 1; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) { fputs(usage, stdout); return 0; }
     if (!strcmp(argv[1], "--version")) { printf("memscope %s\n", memscope_version_string()); return 0; }
-    if (!strcmp(argv[1], "run")) return fail("%s%s", "'run' (whole-program mode) is not part of this version", "");
+    if (!strcmp(argv[1], "run")) return run(argc, argv);
     if (strcmp(argv[1], "report") != 0) return fail("unknown command '%s'%s; see memscope --help", argv[1], "");
     const char *file = NULL, *json = NULL, *html = NULL;
     size_t top = 10;
+    int strict = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--top") || !strcmp(a, "--json") || !strcmp(a, "--html")) {
@@ -181,6 +443,8 @@ int main(int argc, char **argv) {
                 if (*v == '-' || *end || n < 1 || n > 100000) return fail("--top %s: not a number from 1 to 100000%s", v, "");
                 top = (size_t)n;
             }
+        } else if (!strcmp(a, "--strict")) {
+            strict = 1;
         } else if (a[0] == '-' && a[1]) {
             return fail("unknown option '%s'%s; see memscope --help", a, "");
         } else if (!file) {
@@ -190,5 +454,5 @@ int main(int argc, char **argv) {
         }
     }
     if (!file) return fail("report needs a FILE.msb%s%s", "", "");
-    return report(file, top, json, html);
+    return report(file, top, json, html, strict);
 }
