@@ -26,7 +26,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
-.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed \
+.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test \
         browser-test browser-bench format-selftest cli-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
@@ -106,7 +106,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test hook-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -119,6 +119,7 @@ deps:
 	command -v $(CLANG) >/dev/null 2>&1 || missing="$$missing clang"; \
 	command -v $(CXX) >/dev/null 2>&1 || missing="$$missing g++"; \
 	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
+	for p in heaptrack sqlite3 jq; do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "== installing:$$missing =="; \
@@ -223,6 +224,26 @@ run-examples: examples $(B)/memscope
 	  cmp $$j $$m.json; grep -q "^memscope report of" $$m.txt; \
 	  echo "   $$(basename $$m): memscope report ok, its JSON = $$(basename $$j) byte for byte ($$(wc -c < $$j) bytes)"; n=$$((n+1)); \
 	done; [ $$n = $(words $(EXAMPLES)) ] || { echo "FAIL: $$n .msb files for $(words $(EXAMPLES)) examples"; exit 1; }
+
+# ---- whole-program mode: hooks compiled in (gcc, clang), memscope run on programs that know
+# nothing of memscope, and the figures of real Debian programs against heaptrack's ----
+$(B)/hook/test_hooks: tests/hook/test_hooks.c memscope.h tests/ms_test.h
+	@mkdir -p $(B)/hook
+	$(CC) $(TESTFLAGS) $< -o $@ -lcmocka $(LIBS) -lm
+$(B)/hook/test_hooks-clang: tests/hook/test_hooks.c memscope.h tests/ms_test.h
+	@mkdir -p $(B)/hook
+	$(if $(HAVE_CLANG),$(CLANG),$(CC)) $(TESTFLAGS) $< -o $@ -lcmocka $(LIBS) -lm
+$(B)/hook/prog: tests/hook/prog.c
+	@mkdir -p $(B)/hook
+	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror $< -o $@ $(LIBS)
+hook-test: $(B)/hook/test_hooks $(B)/hook/test_hooks-clang $(B)/hook/prog $(B)/memscope $(B)/libmemscope.so
+	@echo "== whole-program mode: hooks in the program (gcc, clang) =="
+	@MEMSCOPE_TEST_OUT=$(OUT)/hooks $(B)/hook/test_hooks
+	@MEMSCOPE_TEST_OUT=$(OUT)/hooks-clang $(B)/hook/test_hooks-clang
+	@echo "== whole-program mode: memscope run =="
+	@tests/hook/test_run.sh
+	@echo "== whole-program mode: figures against heaptrack =="
+	@python3 tests/peer/compare_heaptrack.py
 
 # ---- browser tests of the HTML dashboard (install chromium and playwright-core if missing) ----
 browser-test: embed

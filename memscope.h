@@ -585,6 +585,13 @@ extern void *__libc_pvalloc(size_t size);
 #ifndef RTLD_NEXT
 #define RTLD_NEXT ((void *)-1l)
 #endif
+/* > 0 while memscope itself runs on this thread: the hooks then record nothing */
+static _Thread_local int ms__hook_busy __attribute__((tls_model("initial-exec")));
+#define MS__ENTER() (ms__hook_busy++)
+#define MS__LEAVE() (ms__hook_busy--)
+#else
+#define MS__ENTER() ((void)0)
+#define MS__LEAVE() ((void)0)
 #endif
 #ifndef MEMSCOPE_MALLOC
 #define MEMSCOPE_MALLOC(n) malloc(n)
@@ -1926,6 +1933,7 @@ MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
     memset(&r, 0, sizeof r);
     if (!t) return r;
     if (t->loaded) { ms__loaded_report(t, &r); return r; }
+    MS__ENTER();
     ms__totals s = ms__sum_threads(t);
     r.total_allocations = (size_t)s.allocs;
     r.total_deallocations = (size_t)s.frees;
@@ -1955,6 +1963,7 @@ MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
 #endif
     r.total_allocated_bytes = s.alloc_bytes;
     r.dropped_events = s.dropped;
+    MS__LEAVE();
     return r;
 }
 
@@ -1992,6 +2001,7 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
         *count = ms__loaded_events(t, &out);
         return out;
     }
+    MS__ENTER();
     double ratio = ms__clock_ratio();
     pthread_mutex_lock(&t->analysis_lock);
     ms__merge m;
@@ -2017,6 +2027,7 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
         ms__merge_end(&m);
     }
     pthread_mutex_unlock(&t->analysis_lock);
+    MS__LEAVE();
     return out;
 }
 
@@ -3015,6 +3026,7 @@ static void ms__mon_sample(void) {
 
 static void *ms__mon_main(void *arg) {
     (void)arg;
+    MS__ENTER(); /* for good: nothing this thread allocates is the program's */
     uint64_t next = ms__mono_ns();
     for (;;) {
         uint64_t started = ms__mono_ns();
@@ -3178,6 +3190,7 @@ static void ms__mon_release(memscope_tracker *t) {
 
 MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t) {
     if (!t) return t;
+    MS__ENTER();
     ms__ensure_process_init();
     ms__mon_check_fork();
     pthread_mutex_lock(&ms__mon.control);
@@ -3190,6 +3203,7 @@ MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker 
     }
     ms__mon_start_locked();
     pthread_mutex_unlock(&ms__mon.control);
+    MS__LEAVE();
     return t;
 }
 
@@ -3826,8 +3840,9 @@ typedef struct ms__export {
 } ms__export;
 
 static memscope_result ms__export_begin(ms__export *x, memscope_tracker *t, const char *path, int html) {
+    MS__ENTER(); /* until ms__export_end */
     memscope_result res = ms__file_begin(&x->f, path);
-    if (res != MEMSCOPE_OK) return res;
+    if (res != MEMSCOPE_OK) { MS__LEAVE(); return res; }
     x->f.out->html = html;
     x->borrowed = ms__frozen && ms__frozen->t == t;
     x->r = x->borrowed ? ms__frozen->r : memscope_analyze(t);
@@ -3846,6 +3861,7 @@ static memscope_result ms__export_end(ms__export *x) {
     if (!x->borrowed) memscope_report_free(&x->r);
     int oom = x->f.out->err == ENOMEM;
     memscope_result res = ms__file_end(&x->f);
+    MS__LEAVE();
     return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
 }
 
@@ -5255,7 +5271,15 @@ static void ms__process_init(void) {
     pthread_atfork(ms__fork_prepare, ms__fork_parent, ms__fork_child);
 }
 
+static memscope_tracker *ms__new(void);
 MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
+    MS__ENTER();
+    memscope_tracker *t = ms__new();
+    MS__LEAVE();
+    return t;
+}
+
+static memscope_tracker *ms__new(void) {
     ms__ensure_process_init();
     memscope_tracker *t = (memscope_tracker *)ms__calloc(1, sizeof *t);
     if (!t) return NULL;
@@ -5382,7 +5406,14 @@ MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export_also(memscope_tracker *
     return t;
 }
 
+static void ms__destroy(memscope_tracker *t);
 MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
+    MS__ENTER();
+    ms__destroy(t);
+    MS__LEAVE();
+}
+
+static void ms__destroy(memscope_tracker *t) {
     if (!t) return;
     if (t == atomic_load(&ms__global_tracker)) { /* only the exit hook destroys the global one */
         memscope_tracker *expected = t;
@@ -5439,7 +5470,6 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
 #ifdef MEMSCOPE_HOOK_MALLOC
 
 #define MS__TLS_IE __attribute__((tls_model("initial-exec")))
-static _Thread_local int ms__hook_busy MS__TLS_IE;          /* > 0: inside memscope */
 static _Thread_local int64_t ms__hook_left MS__TLS_IE;      /* bytes to the next sample */
 static _Thread_local uint64_t ms__hook_rng MS__TLS_IE;
 static _Thread_local int ms__hook_sig_pending MS__TLS_IE;   /* a signal arrived inside a hook */

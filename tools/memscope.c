@@ -139,9 +139,10 @@ static void print_stack(memscope_tracker *t, uint32_t stack) {
         mod = mod ? mod + 1 : s.module;
         if (s.function)
             printf("        at %s%s%s\n", s.function, mod ? " in " : "", mod ? mod : "");
+        else if (mod && s.has_offset) /* addr2line -e MODULE OFFSET names it from debug info */
+            printf("        at %s+0x%" PRIx64 "\n", mod, s.offset);
         else
-            printf("        at 0x%" PRIxPTR "%s%s%s\n", s.address, mod ? " in " : "", mod ? mod : "",
-                   s.has_offset ? "" : "");
+            printf("        at 0x%" PRIxPTR "\n", s.address);
         shown++;
     }
     if (!shown) printf("        (no call stack)\n");

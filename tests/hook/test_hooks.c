@@ -1,0 +1,330 @@
+/* test_hooks.c - whole-program mode compiled into a program (MEMSCOPE_HOOK_MALLOC): every
+ * function of the malloc family recorded with its exact requested size, realloc's cases,
+ * failures recorded as nothing, libc-internal allocations seen, TRACK naming a block the
+ * hooks recorded, the tracker's own memory never recorded, allocations before main, threads
+ * and thread-local destructors, and byte-weighted sampling whose estimates are unbiased
+ * (checked against the exact totals within 5 standard deviations computed from the sizes).
+ * Counts are exact: each check takes memscope_stats before and after, with nothing else
+ * allocating in between. Not built with the sanitizers: they replace malloc themselves. */
+#define _GNU_SOURCE
+#define MEMSCOPE_IMPLEMENTATION
+#define MEMSCOPE_HOOK_MALLOC
+#include "memscope.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../ms_test.h"
+
+static memscope_memory_stats before_main;
+static void *early[3];
+__attribute__((constructor)) static void allocate_before_main(void) {
+    before_main = memscope_stats(memscope_global());
+    for (int i = 0; i < 3; i++) early[i] = malloc(7770 + (size_t)i);
+}
+
+/* Called through volatile pointers, so the compiler cannot fold or drop the calls (clang
+   assumes an unused allocation succeeds and removes it). */
+static void *(*volatile v_calloc)(size_t, size_t) = calloc;
+static void *(*volatile v_malloc)(size_t) = malloc;
+static void *(*volatile v_reallocarray)(void *, size_t, size_t) = reallocarray;
+static void *(*volatile v_aligned_alloc)(size_t, size_t) = aligned_alloc;
+static char *(*volatile v_strdup)(const char *) = strdup;
+
+/* Stops the compiler from removing a malloc/free pair whose block is never used. */
+static void *volatile sink;
+static void churn_one(size_t size) {
+    void *p = malloc(size);
+    sink = p;
+    free(sink);
+}
+
+typedef struct delta { uint64_t allocs, frees, live, bytes; } delta;
+static memscope_memory_stats snap(void) { return memscope_stats(memscope_global()); }
+static delta diff(memscope_memory_stats a, memscope_memory_stats b) {
+    delta d = {b.total_allocations - a.total_allocations, b.total_deallocations - a.total_deallocations,
+               b.current_memory_bytes - a.current_memory_bytes, 0};
+    return d;
+}
+
+/* Events of one size, counted in the global tracker's event log. */
+static size_t count_events(size_t size, memscope_event_kind kind) {
+    size_t n = 0, k = 0;
+    memscope_event *ev = memscope_events(memscope_global(), &n);
+    for (size_t i = 0; i < n; i++) if (ev[i].size == size && ev[i].kind == kind) k++;
+    free(ev);
+    return k;
+}
+
+static void test_before_main(void **state) {
+    (void)state;
+    assert_int_equal(count_events(7770, MEMSCOPE_EVENT_ALLOC), 1);
+    assert_int_equal(count_events(7772, MEMSCOPE_EVENT_ALLOC), 1);
+    memscope_memory_stats a = snap();
+    for (int i = 0; i < 3; i++) free(early[i]);
+    delta d = diff(a, snap());
+    assert_int_equal(d.frees, 3);
+    assert_int_equal(d.live, (uint64_t)0 - (7770 + 7771 + 7772));
+}
+
+static void test_every_function_exact(void **state) {
+    (void)state;
+    void *p[10];
+    memscope_memory_stats a = snap();
+    p[0] = malloc(13);
+    p[1] = calloc(7, 11);
+    p[2] = aligned_alloc(64, 128);
+    assert_int_equal(posix_memalign(&p[3], 32, 100), 0);
+    p[4] = memalign(16, 50);
+    p[5] = valloc(10);
+    p[6] = pvalloc(20);
+    p[7] = reallocarray(NULL, 3, 5);
+    p[8] = realloc(NULL, 9);
+    delta d = diff(a, snap());
+    for (int i = 0; i < 9; i++) assert_non_null(p[i]);
+    assert_int_equal(d.allocs, 9);
+    assert_int_equal(d.frees, 0);
+    assert_int_equal(d.live, 13 + 77 + 128 + 100 + 50 + 10 + 20 + 15 + 9); /* requested sizes, not usable sizes */
+    a = snap();
+    for (int i = 0; i < 9; i++) free(p[i]);
+    free(NULL);
+    d = diff(a, snap());
+    assert_int_equal(d.frees, 9);
+    assert_int_equal(d.live, (uint64_t)0 - (13 + 77 + 128 + 100 + 50 + 10 + 20 + 15 + 9));
+    /* the hotspots name the function */
+    memscope_report r = memscope_analyze(memscope_global());
+    int seen_calloc = 0;
+    for (size_t i = 0; i < r.hotspot_count; i++) if (!strcmp(r.hotspots[i].var_name, "posix_memalign")) seen_calloc = 1;
+    memscope_report_free(&r);
+    assert_true(seen_calloc);
+}
+
+static void test_failures_record_nothing(void **state) {
+    (void)state;
+    volatile size_t half = SIZE_MAX / 2, huge = SIZE_MAX - 4096; /* no compile-time warnings */
+    memscope_memory_stats a = snap();
+    void *x = v_calloc(half, 4);             /* overflow */
+    void *y = v_reallocarray(NULL, half, 4); /* overflow */
+    void *z = v_malloc(huge);                /* too large */
+    void *w = NULL;
+    int rc = posix_memalign(&w, 24, 10);   /* not a power of two */
+    void *v = v_aligned_alloc(64, huge);
+    delta d = diff(a, snap());
+    assert_null(x); assert_null(y); assert_null(z); assert_null(v);
+    assert_int_equal(rc, EINVAL);
+    assert_null(w);
+    assert_int_equal(d.allocs, 0);
+    assert_int_equal(d.live, 0);
+}
+
+static void test_realloc_cases(void **state) {
+    (void)state;
+    memscope_memory_stats a = snap();
+    char *p = malloc(100);
+    char *q = realloc(p, 200);        /* grow: a free of 100, an alloc of 200 */
+    char *r = realloc(q, 50);         /* shrink */
+    volatile size_t huge = SIZE_MAX - 4096;
+    void *volatile alias = r;
+    char *big = realloc(alias, huge); /* fails: the block stays, recorded as live */
+    assert_null(big);
+    void *volatile keep = r;          /* still valid: the realloc failed */
+    delta d = diff(a, snap());
+    assert_int_equal(d.allocs, 3 + 1);  /* malloc, 2 reallocs, the failed one re-records the block */
+    assert_int_equal(d.frees, 3);
+    assert_true(d.live >= 50 && d.live < 50 + 64); /* after the failure: its usable size */
+    a = snap();
+    void *gone = realloc(keep, 0); /* glibc frees and returns NULL */
+    d = diff(a, snap());
+    assert_null(gone);
+    assert_int_equal(d.frees, 1);
+    assert_int_equal(d.allocs, 0);
+}
+
+static void test_libc_internal_allocations(void **state) {
+    (void)state;
+    memscope_memory_stats a = snap();
+    char *s = v_strdup("whole-program mode");
+    FILE *f = fopen("/proc/self/stat", "r");
+    assert_non_null(f);
+    fclose(f);
+    delta d = diff(a, snap());
+    free(s);
+    assert_true(d.allocs >= 2); /* strdup's malloc and fopen's FILE at least */
+    assert_true(d.frees >= 1);
+}
+
+/* dlsym's error path allocates (dlerror's buffer) through the hooks; dlopen loads a library */
+static void test_dlsym_and_dlopen(void **state) {
+    (void)state;
+    assert_null(dlsym(RTLD_DEFAULT, "memscope_no_such_symbol"));
+    assert_non_null(dlerror());
+    void *h = dlopen("libm.so.6", RTLD_NOW);
+    assert_non_null(h);
+    assert_non_null(dlsym(h, "cos"));
+    dlclose(h);
+    memscope_memory_stats a = snap();
+    churn_one(99);
+    delta d = diff(a, snap());
+    assert_int_equal(d.allocs, 1);
+    assert_int_equal(d.frees, 1);
+}
+
+static void test_track_names_recorded_block(void **state) {
+    (void)state;
+    memscope_tracker *g = memscope_global();
+    memscope_memory_stats a = snap();
+    char *named_block = malloc(4321);
+    TRACK(g, named_block);
+    delta d = diff(a, snap());
+    assert_int_equal(d.allocs, 1); /* named, not counted twice */
+    assert_int_equal(d.live, 4321); /* the requested size stays */
+    memscope_report r = memscope_analyze(g);
+    int found = 0;
+    for (size_t i = 0; i < r.hotspot_count; i++)
+        if (!strcmp(r.hotspots[i].var_name, "named_block")) { found = 1; assert_int_equal(r.hotspots[i].total_size, 4321); }
+    memscope_report_free(&r);
+    assert_true(found);
+    size_t n = 0;
+    memscope_event *ev = memscope_events(g, &n);
+    int named_event = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].size == 4321 && ev[i].var_name && !strcmp(ev[i].var_name, "named_block")) named_event = 1;
+    free(ev);
+    assert_true(named_event);
+    a = snap();
+    free(named_block); /* no UNTRACK needed */
+    d = diff(a, snap());
+    assert_int_equal(d.frees, 1);
+    assert_int_equal(d.live, (uint64_t)0 - 4321);
+    /* a block that is not from malloc is recorded by TRACK as before */
+    static char buffer[64];
+    char *static_buf = buffer;
+    a = snap();
+    TRACK_SIZE(g, static_buf, 64);
+    UNTRACK(g, static_buf);
+    d = diff(a, snap());
+    assert_int_equal(d.allocs, 1);
+    assert_int_equal(d.frees, 1);
+}
+
+static void test_own_memory_not_recorded(void **state) {
+    (void)state;
+    char path[MST_PATH_MAX];
+    mst_out_path(path, sizeof path, "hooks", "own.json");
+    memscope_tracker *g = memscope_global();
+    memscope_memory_stats a = snap();
+    memscope_report r = memscope_analyze(g);
+    memscope_report_free(&r);
+    size_t n = 0;
+    free(memscope_events(g, &n));
+    memscope_tracker *other = memscope_new();
+    char *x = malloc(10);
+    TRACK(other, x);           /* another tracker: recorded there; the global sees the malloc only */
+    memscope_destroy(other);
+    free(x);
+    assert_int_equal(memscope_export_json(g, path), MEMSCOPE_OK);
+    delta d = diff(a, snap());
+    assert_int_equal(d.allocs, 1);
+    assert_int_equal(d.frees, 1);
+    assert_int_equal(d.live, 0);
+}
+
+#define THREADS 4
+#define PER_THREAD 20000
+static pthread_key_t key;
+static void tls_destructor(void *p) { /* runs after the thread's start routine returned */
+    free(p);
+    churn_one(333);
+}
+static void *worker(void *arg) {
+    (void)arg;
+    for (int i = 0; i < PER_THREAD; i++) churn_one((size_t)(i % 200) + 1);
+    pthread_setspecific(key, malloc(222));
+    return NULL;
+}
+
+static void test_threads_and_tls_destructors(void **state) {
+    (void)state;
+    assert_int_equal(pthread_key_create(&key, tls_destructor), 0);
+    pthread_t th[THREADS];
+    size_t e222 = count_events(222, MEMSCOPE_EVENT_FREE), e333 = count_events(333, MEMSCOPE_EVENT_ALLOC);
+    memscope_memory_stats a = snap();
+    for (int i = 0; i < THREADS; i++) assert_int_equal(pthread_create(&th[i], NULL, worker, NULL), 0);
+    for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
+    delta d = diff(a, snap());
+    /* per thread: the churn, the key's block, the destructor's block; pthread_create's own
+       allocations (its TLS) come on top */
+    assert_true(d.allocs >= (uint64_t)THREADS * (PER_THREAD + 2));
+    assert_true(d.allocs <= (uint64_t)THREADS * (PER_THREAD + 2) + 4 * THREADS);
+    assert_int_equal(count_events(222, MEMSCOPE_EVENT_FREE) - e222, THREADS); /* freed in the destructors */
+    assert_int_equal(count_events(333, MEMSCOPE_EVENT_ALLOC) - e333, THREADS);
+    pthread_key_delete(key);
+}
+
+/* Byte sampling runs in a child process: the mode is read from the environment at start. */
+static void test_byte_sampling_unbiased(void **state) {
+    (void)state;
+    char self[MST_PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert_true(k > 0);
+    self[k] = 0;
+    char *argv[] = {self, (char *)"--sampling-child", NULL};
+    setenv("MEMSCOPE_SAMPLE_BYTES", "65536", 1);
+    char out[4096];
+    int rc = mst_run(argv, out, sizeof out);
+    unsetenv("MEMSCOPE_SAMPLE_BYTES");
+    print_message("%s", out);
+    assert_int_equal(rc, 0);
+}
+
+static int sampling_child(void) {
+    /* N blocks of sizes 1..8192 from an LCG, each freed at once */
+    const uint64_t mean = 65536;
+    const int n = 300000;
+    uint64_t x = 12345, bytes = 0;
+    double var_count = 0, var_bytes = 0;
+    memscope_report r0 = memscope_analyze(memscope_global());
+    double c0 = r0.estimated_total_allocations, b0 = r0.estimated_total_bytes;
+    memscope_report_free(&r0);
+    memscope_memory_stats a = snap();
+    for (int i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t size = (size_t)(x >> 33) % 8192 + 1;
+        churn_one(size);
+        bytes += size;
+        double pr = 1.0 / ms__hook_weight(size, mean); /* the chance of a sample */
+        var_count += (1 - pr) / pr;
+        var_bytes += (double)size * (double)size * (1 - pr) / pr;
+    }
+    memscope_memory_stats b = snap();
+    memscope_report r = memscope_analyze(memscope_global());
+    double ec = r.estimated_total_allocations - c0, eb = r.estimated_total_bytes - b0;
+    memscope_report_free(&r);
+    uint64_t recorded = b.total_allocations - a.total_allocations;
+    double sc = sqrt(var_count), sb = sqrt(var_bytes);
+    printf("byte sampling, mean %" PRIu64 " B: %d allocations of %" PRIu64 " B; recorded %" PRIu64
+           " (expected about %.0f); estimated %.0f allocations (%+.2f sigma), %.0f B (%+.2f sigma)\n",
+           mean, n, bytes, recorded, (double)bytes / (double)mean, ec, (ec - n) / sc, eb, (eb - (double)bytes) / sb);
+    int ok = fabs(ec - n) < 5 * sc && fabs(eb - (double)bytes) < 5 * sb && recorded > 0 && recorded < (uint64_t)n / 10;
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--sampling-child")) return sampling_child();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_before_main),
+        cmocka_unit_test(test_every_function_exact),
+        cmocka_unit_test(test_failures_record_nothing),
+        cmocka_unit_test(test_realloc_cases),
+        cmocka_unit_test(test_libc_internal_allocations),
+        cmocka_unit_test(test_dlsym_and_dlopen),
+        cmocka_unit_test(test_track_names_recorded_block),
+        cmocka_unit_test(test_own_memory_not_recorded),
+        cmocka_unit_test(test_threads_and_tls_destructors),
+        cmocka_unit_test(test_byte_sampling_unbiased),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test_run.sh - `memscope run` on programs that know nothing of memscope: exact counts of
+# known blocks, the program's exit status passed through, a report written at exit, after
+# atexit handlers, on SIGINT/SIGTERM from inside and outside and on abort, separate files
+# for children of fork and exec, threads; then real programs from Debian packages.
+set -u
+cd "$(dirname "$0")/../.."
+M=build/memscope
+P=build/hook/prog
+OUT=build/test-out/hook-run
+rm -rf "$OUT"; mkdir -p "$OUT"
+pass=0; failed=0
+check() { # name, condition (0 = ok)
+  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+# count KIND SIZE FILE.msb: events of that kind and size in the file
+count() {
+  $M report "$3" --json "$3.json" > /dev/null 2>&1 || { echo -1; return; }
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for e in d['events'] if e['kind']==sys.argv[2] and e['size']==int(sys.argv[3])))" "$3.json" "$1" "$2"
+}
+live() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['active_allocations'], d['current_memory_bytes'])" "$1.json"; }
+
+$M run -o "$OUT/leak.msb" -- $P leak 5 2> "$OUT/leak.err"; check "leak: exit 0" $?
+[ "$(count alloc 12345 "$OUT/leak.msb")" = 5 ] && [ "$(count free 12345 "$OUT/leak.msb")" = 0 ]; check "leak: 5 blocks of 12345 recorded, none freed" $?
+grep -q "memscope: $OUT/leak.msb: .* allocations, peak .* live at exit" "$OUT/leak.err"; check "run prints where the report is: $(head -c 150 "$OUT/leak.err")" $?
+
+$M run -o "$OUT/exit.msb" -- $P exit 7 2>/dev/null; rc=$?
+[ $rc = 7 ] && [ "$(count alloc 12345 "$OUT/exit.msb")" = 1 ]; check "exit(7): status 7 passed through, report written ($rc)" $?
+
+$M run -o "$OUT/atexit.msb" -- $P atexit 2>/dev/null
+[ "$(count alloc 12345 "$OUT/atexit.msb")" = 2 ] && [ "$(count free 12345 "$OUT/atexit.msb")" = 1 ]; check "a free in an atexit handler is in the report" $?
+
+for sig in 2 15; do
+  $M run -o "$OUT/raise$sig.msb" -- $P raise $sig 2>/dev/null; rc=$?
+  [ $rc = $((128 + sig)) ] && [ "$(count alloc 12345 "$OUT/raise$sig.msb")" = 3 ]; check "raise($sig): report written, status $rc = 128+$sig" $?
+done
+$M run -o "$OUT/abort.msb" -- $P abort 2>/dev/null; rc=$?
+[ $rc = 134 ] && [ "$(count alloc 12345 "$OUT/abort.msb")" = 2 ]; check "abort(): report written, status $rc" $?
+
+rm -f "$OUT/pid"
+$M run -o "$OUT/wait.msb" -- $P wait "$OUT/pid" 2>/dev/null & runner=$!
+for i in $(seq 100); do [ -s "$OUT/pid" ] && break; sleep 0.05; done
+kill -TERM "$(cat "$OUT/pid")"; wait $runner; rc=$?
+[ $rc = 143 ] && [ "$(count alloc 12345 "$OUT/wait.msb")" = 4 ]; check "SIGTERM from another process: report written, status $rc" $?
+
+$M run -o "$OUT/fork.%p.msb" -- $P fork 2>/dev/null
+files=$(ls "$OUT"/fork.*.msb 2>/dev/null | wc -l)
+tot=0; for f in "$OUT"/fork.*.msb; do tot=$((tot + $(count alloc 12345 "$f"))); done
+[ "$files" = 2 ] && [ $tot = 4 ]; check "fork: the child writes its own file ($files files; 1 + inherited 1 + 2 markers = $tot)" $?
+
+$M run -o "$OUT/exec.%p.msb" -- bash -c "$P leak 2; $P leak 3; true" 2>/dev/null
+n2=0; n3=0; for f in "$OUT"/exec.*.msb; do c=$(count alloc 12345 "$f"); [ "$c" = 2 ] && n2=1; [ "$c" = 3 ] && n3=1; done
+[ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(ls "$OUT"/exec.*.msb | wc -l)" = 3 ]; check "exec: bash and each program it starts write their own files (a program ending in _exit, as dash does, writes none)" $?
+
+$M run -o "$OUT/threads.msb" -- $P threads 1000 2>/dev/null
+[ "$(count alloc 12345 "$OUT/threads.msb")" = 4004 ] && [ "$(count free 12345 "$OUT/threads.msb")" = 4000 ]; check "4 threads x 1000 malloc/free pairs + 1 leak each: exact" $?
+$M report "$OUT/threads.msb" > "$OUT/threads.txt"
+for s in "MOST CALLS TO ALLOCATION FUNCTIONS" "PEAK MEMORY CONSUMERS" "MOST TEMPORARY ALLOCATIONS" "LEAKS (live at the end)" "at prog+0x" "at pthread_create in libc.so.6" "THREADS (5)"; do
+  grep -q "$s" "$OUT/threads.txt"; check "report by call stack shows '$s'" $?
+done
+# temporary = freed before any other allocation of the process: another thread's malloc in between
+# (threads interleave) makes a pair not temporary, so nearly all, not all 4000
+t=$(grep -A1 "MOST TEMPORARY" "$OUT/threads.txt" | sed -n 's/^ *\([0-9]*\) temporary of 4000 calls$/\1/p')
+[ -n "$t" ] && [ "$t" -ge 3800 ]; check "the malloc/free pairs are temporary allocations ($t of 4000)" $?
+
+$M run --sample-bytes 100000 -o "$OUT/sampled.msb" -- $P threads 5000 2>/dev/null
+python3 - "$OUT/sampled.msb" <<'PY'; check "--sample-bytes: fewer recorded, estimates within 20 % of the 20 000+ allocations" $?
+import json, subprocess, sys
+subprocess.run(["build/memscope", "report", sys.argv[1], "--json", sys.argv[1] + ".json"], check=True, stdout=subprocess.DEVNULL)
+d = json.load(open(sys.argv[1] + ".json"))
+print("   sampled: recorded %d, estimated %.0f allocations, %.0f bytes" % (d["total_allocations"], d["estimated_total_allocations"], d["estimated_total_bytes"]))
+n = 4 * 5001
+sys.exit(0 if d["total_allocations"] < n / 5 and abs(d["estimated_total_bytes"] / (n * 12345) - 1) < 0.2 else 1)
+PY
+
+$M run --no-stacks -o "$OUT/nostacks.msb" -- $P leak 1 2>/dev/null
+$M report "$OUT/nostacks.msb" | grep -q "MOST CALLS"; [ $? = 1 ]; check "--no-stacks: no stack sections" $?
+$M run --bogus -- true 2>/dev/null; [ $? = 1 ]; check "unknown option: exit 1" $?
+$M run 2>/dev/null; [ $? = 1 ]; check "no program: exit 1" $?
+$M run -- /nonexistent/prog 2>/dev/null; [ $? = 127 ]; check "missing program: exit 127" $?
+
+# real programs nobody here wrote
+if command -v sqlite3 >/dev/null && command -v jq >/dev/null; then
+  $M run -o "$OUT/sqlite3.msb" -- sqlite3 :memory: "create table t(a); insert into t select value from generate_series(1,20000); select count(*), sum(a) from t;" > "$OUT/sqlite.out" 2>/dev/null
+  grep -q "^20000|200010000$" "$OUT/sqlite.out" && [ -s "$OUT/sqlite3.msb" ]; check "sqlite3 under memscope run: same output, report written" $?
+  echo '{"a":[1,2,3],"b":{"c":"d"}}' | $M run -o "$OUT/jq.msb" -- jq -c '.a | map(. * 2)' > "$OUT/jq.out" 2>/dev/null
+  grep -q '^\[2,4,6\]$' "$OUT/jq.out" && [ -s "$OUT/jq.msb" ]; check "jq under memscope run: same output, report written" $?
+fi
+echo "$pass passed, $failed failed"
+[ $failed = 0 ]
