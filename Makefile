@@ -252,8 +252,11 @@ browser-bench: embed
 	tests/browser/run.sh --bench
 
 # ---- benchmark ----
-bench: $(B)/memscope-bench
+# PEER_PAIRS: malloc/free pairs per run of the whole-program comparison with heaptrack
+PEER_PAIRS ?= 10000000
+bench: $(B)/memscope-bench $(B)/memscope $(B)/libmemscope.so
 	$(B)/memscope-bench $(BENCH_PAIRS)
+	MS_OPTS="--max-events 25000000" bench/peer_bench.sh $(PEER_PAIRS)
 	@$(MAKE) --no-print-directory browser-bench
 $(B)/memscope-bench: bench/bench.c memscope.h
 	@mkdir -p $(B)

@@ -385,6 +385,14 @@ MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const cha
 MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path);
+/* Other tools' formats (README "Formats"), for a live tracker or a loaded .msb:
+   pprof profile.proto (gzip-wrapped when the path ends in .gz) for go tool pprof; folded
+   stacks ("frame;frame;frame BYTES") for flame graph tools; Chrome Trace Event JSON for
+   ui.perfetto.dev; the Prometheus text exposition. Values are unbiased under sampling. */
+MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path);
 /* Writes several files (any mix of .json, .html, .msb) of one state: one analysis, one
    duration, one clock ratio and the events recorded up to one instant, so the JSON of a
    loaded .msb equals the JSON written beside it byte for byte. Every path is checked before
@@ -637,6 +645,9 @@ static char *ms__strdup(const char *s) {
     return d;
 }
 
+/* The process's name (/proc/self/comm), or for a loaded tracker the writer's. */
+static void ms__program_name(const memscope_tracker *t, char *buf, size_t cap);
+
 static uint64_t ms__mono_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -748,6 +759,36 @@ static uint64_t ms__rate_threshold(double rate) {
 }
 
 static int ms__rate_valid(double rate) { return rate >= 0.0 && rate <= 1.0; } /* NaN fails */
+
+/* ln(x) for 0 < x <= 1 and exp(-x) for x >= 0, without libm: accurate to ~1e-7, which is
+   plenty for drawing sampling gaps and weights. */
+MS__MAYBE_UNUSED static double ms__ln(double x) {
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    int e = (int)((b >> 52) & 0x7ff) - 1023;
+    b = (b & ~(0x7ffull << 52)) | (1023ull << 52); /* mantissa in [1, 2) */
+    double m;
+    memcpy(&m, &b, sizeof m);
+    if (m > 1.41421356237) { m *= 0.5; e++; }
+    double s = (m - 1) / (m + 1), s2 = s * s;
+    double r = 2 * s * (1 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 / 11)))));
+    return r + e * 0.69314718055994530942;
+}
+static double ms__exp_neg(double x) { /* e^-x */
+    if (x > 700) return 0.0;
+    int k = (int)(x / 0.69314718055994530942);
+    double r = x - k * 0.69314718055994530942, term = 1, sum = 1; /* e^-r, 0 <= r < ln 2 */
+    for (int i = 1; i < 16; i++) { term *= -r / i; sum += term; }
+    while (k-- > 0) sum *= 0.5;
+    return sum;
+}
+/* 1 / (1 - e^(-size/mean)): the weight that makes a byte-sampled allocation count for
+   the allocations it stands for (the chance of sampling a block of `size` bytes). */
+MS__MAYBE_UNUSED static double ms__sample_weight(uint64_t size, uint64_t mean) {
+    double x = (double)size / (double)mean;
+    double p = x < 1e-3 ? x * (1 - x * (0.5 - x / 6)) : 1 - ms__exp_neg(x);
+    return p > 0 ? 1.0 / p : 0.0;
+}
 
 /* FNV-1a over a string, folded into h: the site hash depends on text, not addresses. */
 static uint64_t ms__hash_str(uint64_t h, const char *s) {
@@ -987,6 +1028,7 @@ struct memscope_tracker {
     _Atomic uint32_t stack_depth;
     _Atomic uint64_t sample_rate_bits;         /* the double, for reports */
     _Atomic uint64_t max_events;
+    _Atomic uint64_t sample_bytes;             /* byte sampling mean of the hooks, 0 = off */
     _Atomic uint64_t events_reserved;          /* chunk-granular reservation count */
     _Atomic int overflow;                      /* the bound was reached: see ms__event_overflow */
     _Atomic int64_t ov_live __attribute__((aligned(64)));  /* live bytes since the overflow */
@@ -1500,7 +1542,9 @@ MS__MAYBE_UNUSED MS__NO_ASAN static size_t ms__walk_frames(ms__thread *th, const
     size_t n = 0;
     while (n < max) {
         uintptr_t f = (uintptr_t)fp;
-        if (f < th->stack_lo || f + 2 * sizeof(uintptr_t) > th->stack_hi || (f & (sizeof(uintptr_t) - 1))) break;
+        if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t) ||
+            (f & (sizeof(uintptr_t) - 1)))
+            break; /* (no f + 16: a garbage frame pointer near 2^64 would wrap past the check) */
         uintptr_t ret = fp[1];
         const uintptr_t *next = (const uintptr_t *)fp[0];
         if (ret < 4096) break;
@@ -4286,7 +4330,9 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     /* META */
     memscope_sampling_config cfg = memscope_get_sampling(t);
     ms__buf *b = &w->sec;
-    ms__buf_varint(b, 11);
+    char program[64];
+    ms__program_name(t, program, sizeof program);
+    ms__buf_varint(b, 13);
     ms__msb_meta_u64(b, 1, t->start_unix_ms);
     ms__msb_meta_u64(b, 2, (uint64_t)(r->duration_sec * 1e9 + 0.5));
     ms__msb_meta_f64(b, 3, r->sample_rate);
@@ -4299,6 +4345,8 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     ms__msb_meta_f64(b, 9, r->duration_sec);
     ms__msb_meta_f64(b, 10, r->allocation_rate_per_sec);
     ms__msb_meta_f64(b, 11, r->deallocation_rate_per_sec);
+    ms__msb_meta_u64(b, 12, atomic_load(&t->sample_bytes)); /* byte sampling mean, 0 = off */
+    ms__buf_varint(b, 13); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, program));
     ms__msb_emit(w, MS__MSB_META);
 
     /* SITES: those with recorded allocations, as in the JSON */
@@ -4443,6 +4491,11 @@ static int ms__ends_with(const char *s, const char *ext) {
 
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    if (ms__ends_with(path, ".trace.json")) return memscope_export_trace(t, path);
+    if (ms__ends_with(path, ".pb.gz") || ms__ends_with(path, ".pprof") || ms__ends_with(path, ".pb"))
+        return memscope_export_pprof(t, path);
+    if (ms__ends_with(path, ".folded")) return memscope_export_folded(t, path);
+    if (ms__ends_with(path, ".prom")) return memscope_export_prometheus(t, path);
     if (ms__ends_with(path, ".json")) return memscope_export_json(t, path);
     if (ms__ends_with(path, ".html") || ms__ends_with(path, ".htm")) return memscope_export_html(t, path);
     if (ms__ends_with(path, ".msb")) return memscope_export_binary(t, path);
@@ -4451,7 +4504,8 @@ MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *pa
 
 static int ms__export_path_ok(const char *p) {
     return p && *p && (ms__ends_with(p, ".json") || ms__ends_with(p, ".html") || ms__ends_with(p, ".htm") ||
-                       ms__ends_with(p, ".msb"));
+                       ms__ends_with(p, ".msb") || ms__ends_with(p, ".pb.gz") || ms__ends_with(p, ".pprof") ||
+                       ms__ends_with(p, ".pb") || ms__ends_with(p, ".folded") || ms__ends_with(p, ".prom"));
 }
 
 /* Writes each path from one frozen state; res[i] (and errno in errs[i]) per file. */
@@ -4516,6 +4570,8 @@ struct ms__loaded {
     uint64_t totals[9];            /* END, in order */
     double est_allocs, est_bytes;
     char *hot_strs;                /* strings of recomputed hotspots */
+    uint64_t pid;                  /* META: the writing process */
+    const char *program;
     memscope_load_info info;
 };
 
@@ -4658,6 +4714,9 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 else if (id == 9) L->duration_sec = d;
                 else if (id == 10) L->alloc_rate = d;
                 else if (id == 11) L->free_rate = d;
+                else if (id == 12) atomic_store(&t->sample_bytes, u);
+                else if (id == 7) L->pid = u;
+                else if (id == 13) L->program = s;
             }
         } else if (type == MS__MSB_SITES) {
             size_t n = ms__rd_count(&r, 5);
@@ -5005,6 +5064,21 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     return NULL;
 }
 #endif
+
+MS__MAYBE_UNUSED static void ms__program_name(const memscope_tracker *t, char *buf, size_t cap) {
+    buf[0] = 0;
+    if (t && t->loaded) {
+        snprintf(buf, cap, "%s", t->loaded->program ? t->loaded->program : "");
+        return;
+    }
+    int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    char *nl = strchr(buf, '\n');
+    if (nl) *nl = 0;
+}
 
 MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info) {
     if (!t || !info || !t->loaded) return MEMSCOPE_ERR_INVALID_ARG;
@@ -5458,6 +5532,739 @@ static void ms__destroy(memscope_tracker *t) {
     MEMSCOPE_FREE(t);
 }
 
+/* ==== >>formats ==== */
+
+/* Writers for other tools' formats: pprof (go tool pprof, Pyroscope), folded stacks
+   (flamegraph.pl, inferno, speedscope), Chrome Trace Event JSON (ui.perfetto.dev,
+   chrome://tracing), massif (ms_print), DHAT JSON (dh_view.html) and the Prometheus text
+   exposition. Each works on a live tracker and on a loaded .msb: they read the same merged
+   event stream as the JSON export. Values are unbiased under sampling: an event recorded at
+   hash rate r counts 1/r; under byte sampling of mean R, an allocation of s bytes counts
+   1/(1 - e^(-s/R)). */
+#ifndef MEMSCOPE_NO_JSON
+
+/* What a site is called, for a live or a loaded tracker. */
+typedef struct ms__site_text { const char *var, *type, *file; uint32_t line; } ms__site_text;
+#if !defined(MEMSCOPE_NO_BINARY)
+static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id);
+#endif
+static ms__site_text ms__site_text_of(memscope_tracker *t, uint32_t site) {
+    ms__site_text r = {"?", "?", NULL, 0};
+    (void)t;
+#if !defined(MEMSCOPE_NO_BINARY)
+    if (t->loaded) {
+        const ms__lsite *s = ms__loaded_site(t->loaded, site);
+        if (s) { r.var = s->var; r.type = s->type; r.file = s->file; r.line = s->line; }
+        return r;
+    }
+#endif
+    const memscope_site *s = ms__site_by_id(site);
+    r.var = s->var_name; r.type = s->type_name; r.file = s->file; r.line = s->line;
+    return r;
+}
+
+/* The mean of byte sampling the tracker's events were recorded with (0: none). */
+static uint64_t ms__sample_bytes(memscope_tracker *t) { return atomic_load_explicit(&t->sample_bytes, MS__RELAXED); }
+
+/* A program point: the call stack and the site of an allocation. */
+typedef struct ms__pp {
+    uint32_t stack, site;
+    double alloc_n, alloc_b;          /* weighted, over the run */
+    double live_n, live_b;            /* weighted, now (during a pass) / at the end */
+    double max_n, max_b;              /* most live at once (weighted) */
+    double peak_n, peak_b;            /* live at the global peak */
+    double life_ns;                   /* sum of block lifetimes (weighted) */
+} ms__pp;
+
+typedef struct ms__lv { uint64_t addr; uint32_t pp; uint32_t used; uint64_t size; double w; uint64_t t0; } ms__lv;
+
+typedef struct ms__agg {
+    memscope_tracker *t;
+    ms__pp *pp; size_t npp, cap;
+    uint32_t *map; size_t map_cap;    /* (stack, site) -> pp index + 1 */
+    ms__lv *lv; size_t lv_n, lv_cap;  /* live blocks by address */
+    double rate_w;                    /* 1 / hash rate */
+    uint64_t mean;                    /* byte sampling mean, 0 = none */
+    double live_b, live_n, peak_b;    /* weighted totals */
+    uint64_t events, peak_at, t_end, t_peak;
+    int pass, err;
+    /* called after each event of pass 2 (massif snapshots) */
+    void (*after)(struct ms__agg *a, uint64_t index, const memscope_event *ev, void *ctx);
+    void *ctx;
+} ms__agg;
+
+static uint64_t ms__mix2(uint64_t a, uint64_t b) { return ms__mix64(a * 0x9E3779B97F4A7C15ull ^ b); }
+
+static uint32_t ms__agg_pp(ms__agg *a, uint32_t stack, uint32_t site) {
+    if (a->npp * 2 + 2 > a->map_cap) {
+        size_t cap = a->map_cap ? a->map_cap * 2 : 1024;
+        uint32_t *m = (uint32_t *)ms__calloc(cap, sizeof *m);
+        if (!m) { a->err = ENOMEM; return UINT32_MAX; }
+        for (size_t i = 0; i < a->npp; i++) {
+            size_t h = (size_t)ms__mix2(a->pp[i].stack, a->pp[i].site) & (cap - 1);
+            while (m[h]) h = (h + 1) & (cap - 1);
+            m[h] = (uint32_t)i + 1;
+        }
+        MEMSCOPE_FREE(a->map);
+        a->map = m;
+        a->map_cap = cap;
+    }
+    size_t h = (size_t)ms__mix2(stack, site) & (a->map_cap - 1);
+    while (a->map[h]) {
+        const ms__pp *p = &a->pp[a->map[h] - 1];
+        if (p->stack == stack && p->site == site) return a->map[h] - 1;
+        h = (h + 1) & (a->map_cap - 1);
+    }
+    if (a->npp == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        ms__pp *np = (ms__pp *)MEMSCOPE_MALLOC(cap * sizeof *np);
+        if (!np) { a->err = ENOMEM; return UINT32_MAX; }
+        if (a->npp) memcpy(np, a->pp, a->npp * sizeof *np);
+        MEMSCOPE_FREE(a->pp);
+        a->pp = np;
+        a->cap = cap;
+    }
+    ms__pp *p = &a->pp[a->npp];
+    memset(p, 0, sizeof *p);
+    p->stack = stack;
+    p->site = site;
+    a->map[h] = (uint32_t)++a->npp;
+    return (uint32_t)(a->npp - 1);
+}
+
+static ms__lv *ms__agg_slot(ms__agg *a, uint64_t addr, int insert) {
+    if (insert && (a->lv_n + 1) * 2 > a->lv_cap) {
+        size_t cap = a->lv_cap ? a->lv_cap * 2 : 1024;
+        ms__lv *n = (ms__lv *)ms__calloc(cap, sizeof *n);
+        if (!n) { a->err = ENOMEM; return NULL; }
+        for (size_t i = 0; i < a->lv_cap; i++) {
+            if (!a->lv[i].used) continue;
+            size_t h = (size_t)ms__mix64(a->lv[i].addr) & (cap - 1);
+            while (n[h].used) h = (h + 1) & (cap - 1);
+            n[h] = a->lv[i];
+        }
+        MEMSCOPE_FREE(a->lv);
+        a->lv = n;
+        a->lv_cap = cap;
+    }
+    if (!a->lv_cap) return NULL;
+    size_t h = (size_t)ms__mix64(addr) & (a->lv_cap - 1);
+    while (a->lv[h].used) {
+        if (a->lv[h].addr == addr) return &a->lv[h];
+        h = (h + 1) & (a->lv_cap - 1);
+    }
+    return insert ? &a->lv[h] : NULL;
+}
+
+/* Removes a slot, keeping the probe chains of the others (backward shift). */
+static void ms__agg_unslot(ms__agg *a, ms__lv *s) {
+    size_t i = (size_t)(s - a->lv), mask = a->lv_cap - 1;
+    a->lv[i].used = 0;
+    a->lv_n--;
+    for (size_t j = (i + 1) & mask; a->lv[j].used; j = (j + 1) & mask) {
+        size_t h = (size_t)ms__mix64(a->lv[j].addr) & mask;
+        if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
+            a->lv[i] = a->lv[j];
+            a->lv[j].used = 0;
+            i = j;
+        }
+    }
+}
+
+static void ms__agg_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
+    (void)o;
+    ms__agg *a = (ms__agg *)ctx;
+    if (a->err) return;
+    a->events = index + 1;
+    a->t_end = ev->timestamp_ns;
+    if (ev->kind == MEMSCOPE_EVENT_ALLOC) {
+        double w = a->rate_w;
+        if (a->mean) w *= ms__sample_weight((uint64_t)ev->size, a->mean);
+        uint32_t pi = ms__agg_pp(a, ev->stack_id, site);
+        ms__lv *s = ms__agg_slot(a, (uint64_t)ev->address, 1);
+        if (pi == UINT32_MAX || !s) return;
+        if (s->used) { /* recorded again without a free: the old block ends */
+            ms__pp *q = &a->pp[s->pp];
+            q->live_n -= s->w; q->live_b -= s->w * (double)s->size;
+            q->life_ns += s->w * (double)(ev->timestamp_ns - s->t0);
+            a->live_b -= s->w * (double)s->size; a->live_n -= s->w;
+        } else {
+            a->lv_n++;
+        }
+        s->used = 1; s->addr = (uint64_t)ev->address; s->pp = pi; s->size = (uint64_t)ev->size; s->w = w; s->t0 = ev->timestamp_ns;
+        ms__pp *p = &a->pp[pi];
+        p->alloc_n += w; p->alloc_b += w * (double)ev->size;
+        p->live_n += w; p->live_b += w * (double)ev->size;
+        if (p->live_b > p->max_b) { p->max_b = p->live_b; p->max_n = p->live_n; }
+        a->live_b += w * (double)ev->size; a->live_n += w;
+        if (a->pass == 1 && a->live_b > a->peak_b) { a->peak_b = a->live_b; a->peak_at = index + 1; a->t_peak = ev->timestamp_ns; }
+    } else {
+        ms__lv *s = ms__agg_slot(a, (uint64_t)ev->address, 0);
+        if (s) {
+            ms__pp *q = &a->pp[s->pp];
+            q->live_n -= s->w; q->live_b -= s->w * (double)s->size;
+            q->life_ns += s->w * (double)(ev->timestamp_ns - s->t0);
+            a->live_b -= s->w * (double)s->size; a->live_n -= s->w;
+            ms__agg_unslot(a, s);
+        }
+    }
+    if (a->pass == 2 && index + 1 == a->peak_at)
+        for (size_t i = 0; i < a->npp; i++) { a->pp[i].peak_n = a->pp[i].live_n; a->pp[i].peak_b = a->pp[i].live_b; }
+    if (a->pass == 2 && a->after) a->after(a, index, ev, a->ctx);
+}
+
+static void ms__agg_reset(ms__agg *a) {
+    a->npp = 0;
+    if (a->map) memset(a->map, 0, a->map_cap * sizeof *a->map);
+    if (a->lv) memset(a->lv, 0, a->lv_cap * sizeof *a->lv);
+    a->lv_n = 0;
+    a->live_b = a->live_n = 0;
+}
+
+/* Two passes over the events: the global peak, then every program point's figures (with
+   what was live at the peak). The blocks still live at the end get their lifetime to the
+   end of the run. */
+static int ms__agg_run(ms__agg *a, ms__out *o, memscope_tracker *t, const memscope_report *r) {
+    a->t = t;
+    double rate = r->sample_rate > 0 ? r->sample_rate : 1.0;
+    a->rate_w = 1.0 / rate;
+    a->mean = ms__sample_bytes(t);
+    a->pass = 1;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, a);
+    ms__agg_reset(a);
+    a->pass = 2;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, a);
+    uint64_t end = (uint64_t)(r->duration_sec * 1e9);
+    if (end < a->t_end) end = a->t_end;
+    for (size_t i = 0; i < a->lv_cap; i++)
+        if (a->lv[i].used) a->pp[a->lv[i].pp].life_ns += a->lv[i].w * (double)(end - a->lv[i].t0);
+    a->t_end = end;
+    return a->err || o->err ? -1 : 0;
+}
+
+static void ms__agg_free(ms__agg *a) {
+    MEMSCOPE_FREE(a->pp); MEMSCOPE_FREE(a->map); MEMSCOPE_FREE(a->lv);
+    memset(a, 0, sizeof *a);
+}
+
+static uint64_t ms__round(double v) { return v <= 0 ? 0 : (uint64_t)(v + 0.5); }
+
+/* A frame's name: its function, else module+0xOFFSET (for addr2line), else its address. */
+static size_t ms__frame_name(memscope_tracker *t, uint32_t stack, size_t i, char *buf, size_t cap) {
+    memscope_symbol s;
+    if (!memscope_stack_symbol(t, stack, i, &s)) return 0;
+    const char *mod = s.module ? strrchr(s.module, '/') : NULL;
+    mod = mod ? mod + 1 : s.module;
+    int n;
+    if (s.function) n = snprintf(buf, cap, "%s", s.function);
+    else if (mod && s.has_offset) n = snprintf(buf, cap, "%s+0x%llx", mod, (unsigned long long)s.offset);
+    else n = snprintf(buf, cap, "0x%llx", (unsigned long long)s.address);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* A site's name as a frame: "malloc" for the whole-program hooks, "var (type) at file:line"
+   for a TRACK. */
+static size_t ms__site_name(memscope_tracker *t, uint32_t site, char *buf, size_t cap) {
+    ms__site_text s = ms__site_text_of(t, site);
+    int n;
+    if (!s.file && (!s.type || !*s.type)) n = snprintf(buf, cap, "%s", s.var ? s.var : "?");
+    else if (s.file) n = snprintf(buf, cap, "%s (%s) at %s:%u", s.var ? s.var : "?", s.type ? s.type : "?", s.file, s.line);
+    else n = snprintf(buf, cap, "%s (%s)", s.var ? s.var : "?", s.type ? s.type : "?");
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static size_t ms__stack_depth_of(memscope_tracker *t, uint32_t stack) {
+    return stack ? memscope_stack_frames(t, stack, NULL, 0) : 0;
+}
+
+/* ---- folded stacks: "outermost;...;innermost;site BYTES" ---- */
+
+static void ms__folded_clean(char *s) { /* ';' separates frames, a newline ends the line */
+    for (; *s; s++) if (*s == ';' || *s == '\n' || *s == '\r') *s = *s == ';' ? ':' : ' ';
+}
+
+static int ms__cmp_pp_bytes(const void *x, const void *y) {
+    const ms__pp *a = (const ms__pp *)x, *b = (const ms__pp *)y;
+    return a->alloc_b < b->alloc_b ? 1 : a->alloc_b > b->alloc_b ? -1 : (a->stack > b->stack) - (a->stack < b->stack);
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    ms__out *o = x.f.out;
+    if (ms__agg_run(&a, o, t, &x.r) == 0) {
+        qsort(a.pp, a.npp, sizeof *a.pp, ms__cmp_pp_bytes);
+        char name[1024];
+        for (size_t i = 0; i < a.npp && !o->err; i++) {
+            uint64_t v = ms__round(a.pp[i].alloc_b);
+            if (!v) continue;
+            for (size_t k = ms__stack_depth_of(t, a.pp[i].stack); k-- > 0;) {
+                size_t n = ms__frame_name(t, a.pp[i].stack, k, name, sizeof name);
+                if (!n) continue;
+                ms__folded_clean(name);
+                ms__out_mem(o, name, strlen(name));
+                ms__out_lit(o, ";");
+            }
+            ms__site_name(t, a.pp[i].site, name, sizeof name);
+            ms__folded_clean(name);
+            if (!*name) memcpy(name, "?", 2);
+            ms__out_mem(o, name, strlen(name));
+            ms__out_lit(o, " ");
+            ms__out_u64(o, v);
+            ms__out_lit(o, "\n");
+        }
+    } else if (!o->err) {
+        o->err = ENOMEM;
+    }
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
+/* ---- Prometheus text exposition ---- */
+
+static void ms__prom_label(ms__out *o, const char *v) { /* \ " and newline escaped */
+    for (const char *s = v ? v : ""; *s; s++) {
+        if (*s == '\\') ms__out_lit(o, "\\\\");
+        else if (*s == '"') ms__out_lit(o, "\\\"");
+        else if (*s == '\n') ms__out_lit(o, "\\n");
+        else ms__out_mem(o, s, 1);
+    }
+}
+
+static void ms__prom_head(ms__out *o, const char *name, const char *type, const char *help) {
+    ms__out_lit(o, "# HELP memscope_"); ms__out_mem(o, name, strlen(name)); ms__out_lit(o, " ");
+    ms__out_mem(o, help, strlen(help));
+    ms__out_lit(o, "\n# TYPE memscope_"); ms__out_mem(o, name, strlen(name)); ms__out_lit(o, " ");
+    ms__out_mem(o, type, strlen(type)); ms__out_lit(o, "\n");
+}
+
+static void ms__prom_sample(ms__out *o, const char *name, const char *labels, const char *thread, uint32_t tid, double v) {
+    ms__out_lit(o, "memscope_"); ms__out_mem(o, name, strlen(name));
+    ms__out_lit(o, "{"); ms__out_mem(o, labels, strlen(labels));
+    if (thread) {
+        ms__out_lit(o, ",thread=\""); ms__prom_label(o, thread); ms__out_lit(o, "\",tid=\"");
+        ms__out_u64(o, tid); ms__out_lit(o, "\"");
+    }
+    ms__out_lit(o, "} ");
+    char tmp[40];
+    int n = v == (double)(uint64_t)v && v < 1e19 ? snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v) : snprintf(tmp, sizeof tmp, "%.17g", v);
+    if (n > 0) ms__out_mem(o, tmp, (size_t)n);
+    ms__out_lit(o, "\n");
+}
+
+static void ms__prom_write(ms__out *o, memscope_tracker *t, const memscope_report *r) {
+    char program[64], labels[256];
+    ms__program_name(t, program, sizeof program);
+    long pid = (long)getpid();
+#if !defined(MEMSCOPE_NO_BINARY)
+    if (t->loaded) pid = (long)t->loaded->pid;
+#endif
+    {   /* program="...",pid="..." with the value escaped */
+        size_t k = 0;
+        k += (size_t)snprintf(labels + k, sizeof labels - k, "program=\"");
+        for (const char *s = program; *s && k + 4 < sizeof labels; s++) {
+            if (*s == '\\' || *s == '"') labels[k++] = '\\';
+            labels[k++] = *s == '\n' ? ' ' : *s;
+        }
+        snprintf(labels + k, sizeof labels - k, "\",pid=\"%ld\"", pid);
+    }
+    static const struct { const char *name, *type, *help; int field; } m[] = {
+        {"allocations_total", "counter", "Allocations recorded (TRACK calls kept, or malloc-family calls in whole-program mode).", 0},
+        {"frees_total", "counter", "Frees of recorded allocations.", 1},
+        {"allocated_bytes_total", "counter", "Bytes of all recorded allocations.", 2},
+        {"live_allocations", "gauge", "Recorded allocations not yet freed.", 3},
+        {"live_bytes", "gauge", "Bytes of the recorded allocations not yet freed.", 4},
+        {"peak_bytes", "gauge", "Most live recorded bytes at any moment so far.", 5},
+        {"dropped_events_total", "counter", "Events not retained past the event bound (totals stay exact).", 6},
+        {"estimated_allocations_total", "counter", "Allocations estimated over every call, under sampling.", 7},
+        {"estimated_bytes_total", "counter", "Bytes estimated over every call, under sampling.", 8},
+        {"sample_rate", "gauge", "Fraction of calls recorded by hash sampling (1 = all).", 9},
+    };
+    double v[10] = {(double)r->total_allocations, (double)r->total_deallocations, (double)r->total_allocated_bytes,
+                    (double)r->active_allocations, (double)r->current_memory_bytes, (double)r->peak_memory_bytes,
+                    (double)r->dropped_events, r->estimated_total_allocations, r->estimated_total_bytes, r->sample_rate};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        ms__prom_head(o, m[i].name, m[i].type, m[i].help);
+        ms__prom_sample(o, m[i].name, labels, NULL, 0, v[m[i].field]);
+    }
+    static const struct { const char *name, *type, *help; } tm[] = {
+        {"thread_allocations_total", "counter", "Allocations recorded by a thread."},
+        {"thread_allocated_bytes_total", "counter", "Bytes allocated by a thread."},
+        {"thread_live_bytes", "gauge", "Bytes a thread allocated that are still live, wherever freed."},
+        {"thread_peak_bytes", "gauge", "Most live bytes of a thread's allocations."},
+    };
+    for (size_t k = 0; k < 4 && r->thread_count; k++) {
+        ms__prom_head(o, tm[k].name, tm[k].type, tm[k].help);
+        for (size_t i = 0; i < r->thread_count; i++) {
+            const memscope_thread_stats *th = &r->threads[i];
+            double val = k == 0 ? (double)th->allocations : k == 1 ? (double)th->allocated_bytes
+                       : k == 2 ? (double)th->current_bytes : (double)th->peak_bytes;
+            char tname[24];
+            snprintf(tname, sizeof tname, "%s", th->thread_name && *th->thread_name ? th->thread_name : "-");
+            ms__prom_sample(o, tm[k].name, labels, tname, th->thread_id, val);
+        }
+    }
+    if (r->system_snapshot_count) { /* the latest snapshot, its measured fields only */
+        const memscope_system_snapshot *s = &r->system_snapshots[r->system_snapshot_count - 1];
+        struct { uint32_t bit; const char *name, *type, *help; double v; } sm[] = {
+            {MEMSCOPE_METRIC_CPU, "process_cpu_percent", "gauge", "Process CPU time over wall time, percent of one core.", s->cpu_usage_percent},
+            {MEMSCOPE_METRIC_MEMORY, "process_resident_bytes", "gauge", "Resident set size of the process.", (double)s->memory_usage_bytes},
+            {MEMSCOPE_METRIC_MEMORY_PERCENT, "process_memory_percent", "gauge", "Resident set size against the memory limit, percent.", s->memory_usage_percent},
+            {MEMSCOPE_METRIC_THREADS, "process_threads", "gauge", "Threads of the process.", (double)s->thread_count},
+            {MEMSCOPE_METRIC_DISK, "process_disk_read_bytes_per_second", "gauge", "Bytes read from storage per second.", (double)s->disk_read_bps},
+            {MEMSCOPE_METRIC_DISK, "process_disk_write_bytes_per_second", "gauge", "Bytes written to storage per second.", (double)s->disk_write_bps},
+            {MEMSCOPE_METRIC_NETWORK, "network_receive_bytes_per_second", "gauge", "Bytes received per second, all interfaces but loopback.", (double)s->network_rx_bps},
+            {MEMSCOPE_METRIC_NETWORK, "network_transmit_bytes_per_second", "gauge", "Bytes sent per second, all interfaces but loopback.", (double)s->network_tx_bps},
+            {MEMSCOPE_METRIC_GPU_USAGE, "gpu_utilization_percent", "gauge", "GPU utilisation, mean over the GPUs, percent.", s->gpu_usage_percent},
+            {MEMSCOPE_METRIC_GPU_MEMORY, "gpu_memory_used_bytes", "gauge", "GPU memory in use, all GPUs.", (double)s->gpu_memory_used},
+            {MEMSCOPE_METRIC_GPU_MEMORY, "gpu_memory_total_bytes", "gauge", "GPU memory, all GPUs.", (double)s->gpu_memory_total},
+        };
+        for (size_t i = 0; i < sizeof sm / sizeof sm[0]; i++) {
+            if (!(s->available & sm[i].bit)) continue;
+            ms__prom_head(o, sm[i].name, sm[i].type, sm[i].help);
+            ms__prom_sample(o, sm[i].name, labels, NULL, 0, sm[i].v);
+        }
+    }
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__prom_write(x.f.out, t, &x.r);
+    return ms__export_end(&x);
+}
+
+/* ---- Chrome Trace Event JSON ---- */
+
+typedef struct ms__trace_ctx {
+    memscope_tracker *t;
+    const memscope_report *r;
+    uint32_t *tids; double *thr_live, *thr_bmax; size_t nthr;
+    double live, bucket_max, bucket_t;
+    uint64_t every, n;
+    int first;
+} ms__trace_ctx;
+
+static void ms__trace_counter(ms__out *o, ms__trace_ctx *c, const char *name, uint64_t ts_ns, const char *key, double v) {
+    ms__out_lit(o, ",\n{\"name\":"); ms__out_str(o, name);
+    ms__out_lit(o, ",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
+    ms__out_double(o, (double)ts_ns / 1000.0);
+    ms__out_lit(o, ",\"args\":{"); ms__out_str(o, key); ms__out_lit(o, ":");
+    ms__out_u64(o, ms__round(v));
+    ms__out_lit(o, "}}");
+    (void)c;
+}
+
+static void ms__trace_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
+    (void)site;
+    ms__trace_ctx *c = (ms__trace_ctx *)ctx;
+    double w = 1.0 / (c->r->sample_rate > 0 ? c->r->sample_rate : 1.0);
+    uint64_t mean = ms__sample_bytes(c->t);
+    if (mean) w *= ms__sample_weight((uint64_t)ev->size, mean);
+    /* a free carries the size, and the allocating thread; under byte sampling its weight is
+       the same function of the size */
+    double d = (ev->kind == MEMSCOPE_EVENT_ALLOC ? 1.0 : -1.0) * w * (double)ev->size;
+    c->live += d;
+    uint32_t owner = ev->kind == MEMSCOPE_EVENT_ALLOC ? ev->thread_id : ev->alloc_thread_id;
+    for (size_t i = 0; i < c->nthr; i++) if (c->tids[i] == owner) { c->thr_live[i] += d; if (c->thr_live[i] > c->thr_bmax[i]) c->thr_bmax[i] = c->thr_live[i]; break; }
+    if (index % c->every == 0 || c->live > c->bucket_max) { c->bucket_max = c->live; c->bucket_t = (double)ev->timestamp_ns; }
+    /* one point per bucket of `every` events: the bucket's highest value, so the peak is exact */
+    if ((index + 1) % c->every == 0 || index + 1 == c->n) {
+        ms__trace_counter(o, c, "live bytes", (uint64_t)c->bucket_t, "bytes", c->bucket_max);
+        for (size_t i = 0; i < c->nthr; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "live bytes of thread %u", c->tids[i]);
+            ms__trace_counter(o, c, name, (uint64_t)c->bucket_t, "bytes", c->thr_bmax[i]);
+            c->thr_bmax[i] = c->thr_live[i];
+        }
+    }
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    const memscope_report *r = &x.r;
+    ms__trace_ctx c;
+    memset(&c, 0, sizeof c);
+    c.t = t; c.r = r;
+    c.nthr = r->thread_count;
+    c.tids = (uint32_t *)ms__calloc(c.nthr + 1, sizeof *c.tids);
+    c.thr_live = (double *)ms__calloc(c.nthr + 1, sizeof *c.thr_live);
+    c.thr_bmax = (double *)ms__calloc(c.nthr + 1, sizeof *c.thr_bmax);
+    if (!c.tids || !c.thr_live || !c.thr_bmax) o->err = ENOMEM;
+    for (size_t i = 0; i < c.nthr && c.tids; i++) c.tids[i] = r->threads[i].thread_id;
+    c.n = r->total_allocations + r->total_deallocations - r->dropped_events;
+    c.every = c.n / 20000 + 1; /* about 20 000 points per counter */
+    if (c.nthr > 16) c.nthr = 16; /* per-thread counters for the first 16 threads */
+    ms__out_lit(o, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"generator\":\"memscope.h " MEMSCOPE_VERSION_STRING "\"},\"traceEvents\":[\n");
+    ms__out_lit(o, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"memscope: tracked memory\"}}");
+    for (size_t i = 0; i < r->thread_count; i++) {
+        ms__out_lit(o, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":");
+        ms__out_u64(o, r->threads[i].thread_id);
+        ms__out_lit(o, ",\"args\":{\"name\":");
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s (%u)", r->threads[i].thread_name && *r->threads[i].thread_name ? r->threads[i].thread_name : "thread",
+                 r->threads[i].thread_id);
+        ms__out_str(o, nm);
+        ms__out_lit(o, "}}");
+        /* each thread's totals, as one instant event on its own track */
+        ms__out_lit(o, ",\n{\"name\":\"thread totals\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"ts\":0,\"tid\":");
+        ms__out_u64(o, r->threads[i].thread_id);
+        ms__out_lit(o, ",\"args\":{\"allocations\":"); ms__out_u64(o, r->threads[i].allocations);
+        ms__out_lit(o, ",\"frees\":"); ms__out_u64(o, r->threads[i].deallocations);
+        ms__out_lit(o, ",\"allocated_bytes\":"); ms__out_u64(o, r->threads[i].allocated_bytes);
+        ms__out_lit(o, ",\"live_bytes\":"); ms__out_u64(o, r->threads[i].current_bytes);
+        ms__out_lit(o, ",\"peak_bytes\":"); ms__out_u64(o, r->threads[i].peak_bytes);
+        ms__out_lit(o, "}}");
+    }
+    if (!o->err) ms__each_event(o, t, NULL, NULL, 0, ms__trace_event, &c);
+    for (size_t i = 0; i < r->system_snapshot_count; i++) {
+        const memscope_system_snapshot *s = &r->system_snapshots[i];
+        if (s->available & MEMSCOPE_METRIC_MEMORY) ms__trace_counter(o, &c, "RSS bytes", s->elapsed_ns, "bytes", (double)s->memory_usage_bytes);
+        if (s->available & MEMSCOPE_METRIC_CPU) {
+            ms__out_lit(o, ",\n{\"name\":\"CPU %\",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
+            ms__out_double(o, (double)s->elapsed_ns / 1000.0);
+            ms__out_lit(o, ",\"args\":{\"percent\":"); ms__out_double(o, s->cpu_usage_percent); ms__out_lit(o, "}}");
+        }
+    }
+    ms__out_lit(o, "\n]}\n");
+    MEMSCOPE_FREE(c.tids); MEMSCOPE_FREE(c.thr_live); MEMSCOPE_FREE(c.thr_bmax);
+    return ms__export_end(&x);
+}
+
+#ifndef MEMSCOPE_NO_BINARY
+/* ---- pprof profile.proto (github.com/google/pprof proto/profile.proto), gzip-wrapped ---- */
+
+static void ms__pb_key(ms__buf *b, unsigned field, unsigned wire) { ms__buf_varint(b, (uint64_t)field << 3 | wire); }
+static void ms__pb_u64(ms__buf *b, unsigned field, uint64_t v) { if (v) { ms__pb_key(b, field, 0); ms__buf_varint(b, v); } }
+static void ms__pb_bytes(ms__buf *b, unsigned field, const void *p, size_t n) {
+    ms__pb_key(b, field, 2); ms__buf_varint(b, n); ms__buf_put(b, p, n);
+}
+
+/* String table: index 0 is "" (required by the format). */
+typedef struct ms__strtab { ms__buf out; char **s; uint32_t *map; size_t n, cap, map_cap; int err; } ms__strtab;
+static uint64_t ms__strtab_id(ms__strtab *st, const char *s) {
+    if (!s) s = "";
+    if ((st->n + 1) * 2 > st->map_cap) {
+        size_t cap = st->map_cap ? st->map_cap * 2 : 256;
+        uint32_t *m = (uint32_t *)ms__calloc(cap, sizeof *m);
+        if (!m) { st->err = 1; return 0; }
+        for (size_t i = 0; i < st->n; i++) {
+            size_t h = (size_t)ms__hash_str(0, st->s[i]) & (cap - 1);
+            while (m[h]) h = (h + 1) & (cap - 1);
+            m[h] = (uint32_t)i + 1;
+        }
+        MEMSCOPE_FREE(st->map); st->map = m; st->map_cap = cap;
+    }
+    size_t h = (size_t)ms__hash_str(0, s) & (st->map_cap - 1);
+    while (st->map[h]) {
+        if (!strcmp(st->s[st->map[h] - 1], s)) return st->map[h] - 1;
+        h = (h + 1) & (st->map_cap - 1);
+    }
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 256;
+        char **ns = (char **)MEMSCOPE_MALLOC(cap * sizeof *ns);
+        if (!ns) { st->err = 1; return 0; }
+        if (st->n) memcpy(ns, st->s, st->n * sizeof *ns);
+        MEMSCOPE_FREE(st->s); st->s = ns; st->cap = cap;
+    }
+    char *copy = ms__strdup(s);
+    if (!copy) { st->err = 1; return 0; }
+    st->s[st->n] = copy;
+    st->map[h] = (uint32_t)++st->n;
+    ms__pb_bytes(&st->out, 6, s, strlen(s)); /* string_table, in index order */
+    return st->n - 1;
+}
+static void ms__strtab_free(ms__strtab *st) {
+    for (size_t i = 0; i < st->n; i++) MEMSCOPE_FREE(st->s[i]);
+    MEMSCOPE_FREE(st->s); MEMSCOPE_FREE(st->map); MEMSCOPE_FREE(st->out.p);
+}
+
+/* id maps: a 64-bit key to a dense id from 1 */
+typedef struct ms__idmap { uint64_t *k; uint32_t *v; size_t n, cap; } ms__idmap;
+static uint32_t ms__idmap_get(ms__idmap *m, uint64_t key, int *fresh) {
+    *fresh = 0;
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *k = (uint64_t *)ms__calloc(cap, sizeof *k);
+        uint32_t *v = (uint32_t *)ms__calloc(cap, sizeof *v);
+        if (!k || !v) { MEMSCOPE_FREE(k); MEMSCOPE_FREE(v); return 0; }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->v[i]) continue;
+            size_t h = (size_t)ms__mix64(m->k[i]) & (cap - 1);
+            while (v[h]) h = (h + 1) & (cap - 1);
+            k[h] = m->k[i]; v[h] = m->v[i];
+        }
+        MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); m->k = k; m->v = v; m->cap = cap;
+    }
+    size_t h = (size_t)ms__mix64(key) & (m->cap - 1);
+    while (m->v[h]) { if (m->k[h] == key) return m->v[h]; h = (h + 1) & (m->cap - 1); }
+    m->k[h] = key; m->v[h] = (uint32_t)++m->n;
+    *fresh = 1;
+    return m->v[h];
+}
+static void ms__idmap_free(ms__idmap *m) { MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); }
+
+/* A function per distinct (name, file); a location per distinct frame address, and one per
+   site (the leaf: "malloc", or the TRACKed variable). */
+typedef struct ms__pprof {
+    memscope_tracker *t;
+    ms__strtab st;
+    ms__idmap fn_ids, loc_ids;
+    ms__buf fns, locs, samples, tmp;
+} ms__pprof;
+
+static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, uint32_t line) {
+    uint64_t key = ms__hash_str(ms__hash_str(0, name), file) ^ line;
+    int fresh;
+    uint32_t id = ms__idmap_get(&p->fn_ids, key, &fresh);
+    if (fresh) {
+        ms__buf *b = &p->tmp;
+        b->len = 0;
+        ms__pb_u64(b, 1, id);
+        ms__pb_u64(b, 2, ms__strtab_id(&p->st, name));
+        ms__pb_u64(b, 3, ms__strtab_id(&p->st, name));
+        ms__pb_u64(b, 4, ms__strtab_id(&p->st, file));
+        ms__pb_u64(b, 5, line);
+        ms__pb_bytes(&p->fns, 5, b->p, b->len);
+    }
+    return id;
+}
+
+static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const char *fn, const char *file, uint32_t line) {
+    int fresh;
+    uint32_t id = ms__idmap_get(&p->loc_ids, key, &fresh);
+    if (fresh) {
+        uint32_t f = ms__pprof_fn(p, fn, file, line);
+        ms__buf line_msg = {NULL, 0, 0, 0};
+        ms__pb_u64(&line_msg, 1, f);
+        ms__pb_u64(&line_msg, 2, line);
+        ms__buf *b = &p->tmp;
+        b->len = 0;
+        ms__pb_u64(b, 1, id);
+        ms__pb_u64(b, 3, address);
+        ms__pb_bytes(b, 4, line_msg.p ? line_msg.p : (const unsigned char *)"", line_msg.len);
+        MEMSCOPE_FREE(line_msg.p);
+        ms__pb_bytes(&p->locs, 4, b->p, b->len);
+    }
+    return id;
+}
+
+static void ms__gzip_stored(ms__out *o, const unsigned char *p, size_t n) {
+    static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+    ms__out_mem(o, (const char *)head, sizeof head);
+    size_t off = 0;
+    do { /* deflate "stored" blocks of at most 65 535 bytes */
+        size_t k = n - off > 65535 ? 65535 : n - off;
+        unsigned char bh[5] = {(unsigned char)(off + k == n ? 1 : 0), (unsigned char)k, (unsigned char)(k >> 8),
+                               (unsigned char)~k, (unsigned char)(~k >> 8)};
+        ms__out_mem(o, (const char *)bh, 5);
+        ms__out_mem(o, (const char *)p + off, k);
+        off += k;
+    } while (off < n);
+    unsigned char tail[8];
+    ms__put_le(tail, ms__crc32(0, p, n), 4);
+    ms__put_le(tail + 4, (uint64_t)n & 0xffffffffu, 4);
+    ms__out_mem(o, (const char *)tail, 8);
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    ms__pprof p;
+    memset(&p, 0, sizeof p);
+    p.t = t;
+    ms__buf prof = {NULL, 0, 0, 0};
+    ms__strtab_id(&p.st, "");
+    if (ms__agg_run(&a, o, t, &x.r) == 0) {
+        static const char *const types[4][2] = {{"alloc_objects", "count"}, {"alloc_space", "bytes"},
+                                                {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+        for (int i = 0; i < 4; i++) {
+            ms__buf vt = {NULL, 0, 0, 0};
+            ms__pb_u64(&vt, 1, ms__strtab_id(&p.st, types[i][0]));
+            ms__pb_u64(&vt, 2, ms__strtab_id(&p.st, types[i][1]));
+            ms__pb_bytes(&prof, 1, vt.p, vt.len);
+            MEMSCOPE_FREE(vt.p);
+        }
+        char name[1024];
+        for (size_t i = 0; i < a.npp; i++) {
+            const ms__pp *pp = &a.pp[i];
+            uint64_t v[4] = {ms__round(pp->alloc_n), ms__round(pp->alloc_b), ms__round(pp->live_n), ms__round(pp->live_b)};
+            if (!v[0] && !v[2]) continue;
+            ms__buf ids = {NULL, 0, 0, 0}, vals = {NULL, 0, 0, 0}, smp = {NULL, 0, 0, 0};
+            ms__site_text st = ms__site_text_of(t, pp->site);
+            ms__site_name(t, pp->site, name, sizeof name);
+            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, name, st.file, st.line));
+            size_t depth = ms__stack_depth_of(t, pp->stack);
+            for (size_t k = 0; k < depth; k++) {
+                memscope_symbol sym;
+                if (!memscope_stack_symbol(t, pp->stack, k, &sym)) continue;
+                ms__frame_name(t, pp->stack, k, name, sizeof name);
+                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name, sym.module, 0));
+            }
+            for (int k = 0; k < 4; k++) ms__buf_varint(&vals, v[k]);
+            ms__pb_bytes(&smp, 1, ids.p, ids.len);
+            ms__pb_bytes(&smp, 2, vals.p, vals.len);
+            ms__pb_bytes(&p.samples, 2, smp.p, smp.len);
+            MEMSCOPE_FREE(ids.p); MEMSCOPE_FREE(vals.p); MEMSCOPE_FREE(smp.p);
+        }
+        ms__buf_put(&prof, p.samples.p, p.samples.len);
+        ms__buf_put(&prof, p.locs.p, p.locs.len);
+        ms__buf_put(&prof, p.fns.p, p.fns.len);
+        uint64_t dflt = ms__strtab_id(&p.st, "inuse_space");
+        ms__buf pt = {NULL, 0, 0, 0};
+        ms__pb_u64(&pt, 1, ms__strtab_id(&p.st, "space"));
+        ms__pb_u64(&pt, 2, ms__strtab_id(&p.st, "bytes"));
+        uint64_t comment = ms__strtab_id(&p.st, "memscope.h " MEMSCOPE_VERSION_STRING);
+        ms__buf_put(&prof, p.st.out.p, p.st.out.len);
+        ms__pb_u64(&prof, 9, t->start_unix_ms * 1000000u);
+        ms__pb_u64(&prof, 10, (uint64_t)(x.r.duration_sec * 1e9));
+        ms__pb_bytes(&prof, 11, pt.p, pt.len);
+        MEMSCOPE_FREE(pt.p);
+        ms__pb_u64(&prof, 12, ms__sample_bytes(t) ? ms__sample_bytes(t) : 1);
+        ms__pb_key(&prof, 13, 0); ms__buf_varint(&prof, comment);
+        ms__pb_u64(&prof, 14, dflt);
+        if (prof.err || p.st.err || p.fns.err || p.locs.err || p.samples.err || p.tmp.err) o->err = ENOMEM;
+        else if (ms__ends_with(path, ".gz")) ms__gzip_stored(o, prof.p, prof.len);
+        else ms__out_mem(o, (const char *)prof.p, prof.len);
+    } else if (!o->err) {
+        o->err = ENOMEM;
+    }
+    MEMSCOPE_FREE(prof.p);
+    ms__strtab_free(&p.st);
+    ms__idmap_free(&p.fn_ids); ms__idmap_free(&p.loc_ids);
+    MEMSCOPE_FREE(p.fns.p); MEMSCOPE_FREE(p.locs.p); MEMSCOPE_FREE(p.samples.p); MEMSCOPE_FREE(p.tmp.p);
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
+#else
+MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) {
+    (void)t; (void)path;
+    return MEMSCOPE_ERR_UNSUPPORTED;
+}
+#endif
+#else /* MEMSCOPE_NO_JSON: the writers share the JSON export's machinery */
+MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+#endif /* MEMSCOPE_NO_JSON */
+
 /* ==== >>hooks ==== */
 
 /* Whole-program mode (MEMSCOPE_HOOK_MALLOC in the implementation file, or the preload
@@ -5489,35 +6296,6 @@ static memscope_site ms__hook_sites[MS__H_COUNT] = {
     {"pvalloc", NULL, NULL, 0, 0, 0},
 };
 
-/* ln(x) for 0 < x <= 1 and exp(-x) for x >= 0, without libm: accurate to ~1e-7, which is
-   plenty for drawing sampling gaps and weights. */
-static double ms__ln(double x) {
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    int e = (int)((b >> 52) & 0x7ff) - 1023;
-    b = (b & ~(0x7ffull << 52)) | (1023ull << 52); /* mantissa in [1, 2) */
-    double m;
-    memcpy(&m, &b, sizeof m);
-    if (m > 1.41421356237) { m *= 0.5; e++; }
-    double s = (m - 1) / (m + 1), s2 = s * s;
-    double r = 2 * s * (1 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 / 11)))));
-    return r + e * 0.69314718055994530942;
-}
-static double ms__exp_neg(double x) { /* e^-x */
-    if (x > 700) return 0.0;
-    int k = (int)(x / 0.69314718055994530942);
-    double r = x - k * 0.69314718055994530942, term = 1, sum = 1; /* e^-r, 0 <= r < ln 2 */
-    for (int i = 1; i < 16; i++) { term *= -r / i; sum += term; }
-    while (k-- > 0) sum *= 0.5;
-    return sum;
-}
-/* 1 / (1 - e^(-size/mean)): the weight that makes a byte-sampled allocation count for
-   the allocations it stands for (the chance of sampling a block of `size` bytes). */
-static double ms__hook_weight(uint64_t size, uint64_t mean) {
-    double x = (double)size / (double)mean;
-    double p = x < 1e-3 ? x * (1 - x * (0.5 - x / 6)) : 1 - ms__exp_neg(x);
-    return p > 0 ? 1.0 / p : 0.0;
-}
 static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
     if (MS__UNLIKELY(!ms__hook_rng)) ms__hook_rng = ms__mix64((uint64_t)ms__gettid() ^ ms__mono_ns()) | 1;
     ms__hook_rng ^= ms__hook_rng << 13; ms__hook_rng ^= ms__hook_rng >> 7; ms__hook_rng ^= ms__hook_rng << 17;
@@ -5538,6 +6316,7 @@ static void ms__hook_configure(memscope_tracker *t) {
     const char *out = getenv("MEMSCOPE_OUTPUT");
     if (out && *out) snprintf(ms__hook_out, sizeof ms__hook_out, "%s", out);
     ms__hook_mean = ms__env_u64("MEMSCOPE_SAMPLE_BYTES", 0);
+    atomic_store(&t->sample_bytes, ms__hook_mean);
     uint64_t depth = ms__env_u64("MEMSCOPE_STACK_DEPTH", 32);
     memscope_sampling_config c = memscope_get_sampling(t);
     const char *rate = getenv("MEMSCOPE_SAMPLE_RATE");
@@ -5614,7 +6393,7 @@ static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uint
             if (MS__LIKELY(ms__hook_left > 0)) keep = 0;
             else {
                 ms__hook_left = ms__hook_gap();
-                w = ms__hook_weight(size, ms__hook_mean);
+                w = ms__sample_weight(size, ms__hook_mean);
             }
         }
         uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);

@@ -70,6 +70,8 @@ META_FIELDS = {
     9: ("duration_sec", WIRE_F64),
     10: ("allocation_rate_per_sec", WIRE_F64),
     11: ("deallocation_rate_per_sec", WIRE_F64),
+    12: ("sample_bytes", WIRE_VARINT),
+    13: ("program", WIRE_STR),
 }
 
 # memscope_system_snapshot in declaration order: (name, "u" = u64 / "f" = f64, max value)

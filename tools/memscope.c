@@ -1,6 +1,6 @@
 /* memscope - the command-line tool of memscope.h: turns a .msb file into reports.
  *
- *   memscope report FILE.msb [--top N] [--json OUT] [--html OUT] [--strict]
+ *   memscope report FILE.msb [--top N] [--json|--html|--pprof|--folded|--trace|--prom OUT]... [--strict]
  *   memscope --help | --version
  *
  * `report` prints a text summary (totals, peak, top hotspots, what was still live at the end
@@ -25,7 +25,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: memscope report FILE.msb [--top N] [--json OUT] [--html OUT] [--strict]\n"
+    "usage: memscope report FILE.msb [--top N] [--FORMAT OUT]... [--strict]\n"
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
     "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf] -- PROGRAM [ARGS]\n"
     "       memscope --help | --version\n"
@@ -35,7 +35,12 @@ static const char usage[] =
     "                    live at the end by site, threads, system metrics\n"
     "  --top N           how many rows per table (1..100000)\n"
     "  --json OUT        also write the JSON report of the file to OUT\n"
-    "  --html OUT        also write the HTML dashboard of the file to OUT\n"
+    "  --html OUT        ... the HTML dashboard\n"
+    "  --msb OUT         ... the binary file again (complete, also from a truncated one)\n"
+    "  --pprof OUT       ... a pprof profile (go tool pprof; gzip-wrapped if OUT ends in .gz)\n"
+    "  --folded OUT      ... folded stacks, bytes allocated (flamegraph.pl, inferno, speedscope)\n"
+    "  --trace OUT       ... Chrome Trace Event JSON (ui.perfetto.dev, chrome://tracing)\n"
+    "  --prom OUT        ... the Prometheus text exposition (node_exporter's textfile collector)\n"
     "  --strict          refuse a truncated file (by default its complete sections are\n"
     "                    reported, with a warning on stderr saying what was lost)\n"
     "\n"
@@ -231,6 +236,47 @@ static void print_by_stack(memscope_tracker *t, const memscope_event *ev, size_t
     free(tab);
 }
 
+/* The totals of a .msb from its END section alone (the last section), found by walking the
+   section headers: the summary of `memscope run` without reading millions of events.
+   0 on success; the full reader checks everything else when the file is reported. */
+static uint64_t rd_varint(const unsigned char **p, const unsigned char *end, int *err) {
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+        unsigned char c = *(*p)++;
+        v |= (uint64_t)(c & 127u) << shift;
+        if (!(c & 128u)) return v;
+    }
+    *err = 1;
+    return 0;
+}
+static int read_end_totals(const char *path, uint64_t totals[9]) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    unsigned char h[16];
+    int rc = -1;
+    if (fread(h, 1, 16, f) == 16 && !memcmp(h, "\x89MSB\r\n\x1a\n", 8)) {
+        for (;;) {
+            if (fread(h, 1, 16, f) != 16) break;
+            uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+            uint64_t len = 0;
+            for (int i = 7; i >= 0; i--) len = len << 8 | h[8 + i];
+            if (type != 9) {
+                if (len > (uint64_t)1 << 40 || fseeko(f, (off_t)len + 4, SEEK_CUR) != 0) break;
+                continue;
+            }
+            unsigned char buf[256];
+            if (len > sizeof buf || fread(buf, 1, (size_t)len, f) != len) break;
+            const unsigned char *p = buf;
+            int err = 0;
+            for (int i = 0; i < 9; i++) totals[i] = rd_varint(&p, buf + len, &err);
+            rc = err ? -1 : 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
 /* memscope run: the program under the preload library, then a one-line summary. */
 static const char *find_preload(char *buf, size_t n) {
     const char *env = getenv("MEMSCOPE_PRELOAD_LIB");
@@ -324,18 +370,19 @@ static int run(int argc, char **argv) {
         else path[n++] = *s;
     }
     path[n] = 0;
-    memscope_result res;
-    memscope_tracker *t = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? NULL : memscope_load(path, &res);
-    if (t) {
-        memscope_report r = memscope_analyze(t);
-        char b1[32], b2[32];
-        fprintf(stderr, "memscope: %s: %zu allocations, peak %s, %s in %zu blocks live at exit; `memscope report %s`\n", path,
-                r.total_allocations, human(b1, sizeof b1, (double)r.peak_memory_bytes),
-                human(b2, sizeof b2, (double)r.current_memory_bytes), r.active_allocations, path);
-        memscope_report_free(&r);
-        memscope_destroy(t);
-    } else if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
-        fprintf(stderr, "memscope: no report from %s (%s): %s\n", argv[i], path, memscope_load_error());
+    uint64_t tot[9]; /* END: allocations, frees, active, peak, current, allocated bytes, ... */
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
+        size_t pl = strlen(path);
+        if (pl < 4 || strcmp(path + pl - 4, ".msb") != 0) {
+            fprintf(stderr, "memscope: report: %s%s\n", path, access(path, F_OK) == 0 ? "" : " (not written)");
+        } else if (read_end_totals(path, tot) == 0) {
+            char b1[32], b2[32];
+            fprintf(stderr, "memscope: %s: %" PRIu64 " allocations, peak %s, %s in %" PRIu64 " blocks live at exit; `memscope report %s`\n",
+                    path, tot[0], human(b1, sizeof b1, (double)tot[3]), human(b2, sizeof b2, (double)tot[4]), tot[2], path);
+        } else {
+            fprintf(stderr, "memscope: no complete report from %s at %s%s\n", argv[i], path,
+                    access(path, F_OK) == 0 ? " (see memscope report)" : "");
+        }
     }
     if (WIFSIGNALED(status)) {
         signal(WTERMSIG(status), SIG_DFL);
@@ -345,7 +392,16 @@ static int run(int argc, char **argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-static int report(const char *path, size_t top, const char *json, const char *html, int strict) {
+typedef struct conversion { const char *option; memscope_result (*write)(memscope_tracker *, const char *); const char *out; } conversion;
+static conversion conversions[] = {
+    {"--json", memscope_export_json, NULL},     {"--html", memscope_export_html, NULL},
+    {"--msb", memscope_export_binary, NULL},    {"--pprof", memscope_export_pprof, NULL},
+    {"--folded", memscope_export_folded, NULL}, {"--trace", memscope_export_trace, NULL},
+    {"--prom", memscope_export_prometheus, NULL},
+};
+#define NCONV (sizeof conversions / sizeof conversions[0])
+
+static int report(const char *path, size_t top, int strict) {
     memscope_result res;
     memscope_tracker *t = memscope_load(path, &res);
     if (!t) return fail("%s: %s", path, memscope_load_error());
@@ -414,10 +470,9 @@ static int report(const char *path, size_t top, const char *json, const char *ht
     }
     memscope_report_free(&r);
     int rc = 0;
-    if (json && (res = memscope_export_json(t, json)) != MEMSCOPE_OK)
-        rc = fail("%s: %s", json, res == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(res));
-    if (html && !rc && (res = memscope_export_html(t, html)) != MEMSCOPE_OK)
-        rc = fail("%s: %s", html, res == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(res));
+    for (size_t k = 0; k < NCONV && !rc; k++)
+        if (conversions[k].out && (res = conversions[k].write(t, conversions[k].out)) != MEMSCOPE_OK)
+            rc = fail("%s: %s", conversions[k].out, res == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(res));
     memscope_destroy(t);
     return rc;
 }
@@ -428,16 +483,17 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "--version")) { printf("memscope %s\n", memscope_version_string()); return 0; }
     if (!strcmp(argv[1], "run")) return run(argc, argv);
     if (strcmp(argv[1], "report") != 0) return fail("unknown command '%s'%s; see memscope --help", argv[1], "");
-    const char *file = NULL, *json = NULL, *html = NULL;
+    const char *file = NULL;
     size_t top = 10;
     int strict = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--top") || !strcmp(a, "--json") || !strcmp(a, "--html")) {
+        size_t conv = NCONV;
+        for (size_t k = 0; k < NCONV; k++) if (!strcmp(a, conversions[k].option)) conv = k;
+        if (!strcmp(a, "--top") || conv < NCONV) {
             if (i + 1 >= argc) return fail("%s needs a value%s", a, "");
             const char *v = argv[++i];
-            if (!strcmp(a, "--json")) json = v;
-            else if (!strcmp(a, "--html")) html = v;
+            if (conv < NCONV) conversions[conv].out = v;
             else {
                 char *end;
                 unsigned long long n = strtoull(v, &end, 10);
@@ -455,5 +511,5 @@ int main(int argc, char **argv) {
         }
     }
     if (!file) return fail("report needs a FILE.msb%s%s", "", "");
-    return report(file, top, json, html, strict);
+    return report(file, top, strict);
 }
