@@ -26,7 +26,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
-.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test \
+.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test \
         browser-test browser-bench format-selftest cli-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
@@ -106,7 +106,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test hook-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test hook-test formats-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -244,6 +244,10 @@ hook-test: $(B)/hook/test_hooks $(B)/hook/test_hooks-clang $(B)/hook/prog $(B)/m
 	@tests/hook/test_run.sh
 	@echo "== whole-program mode: figures against heaptrack =="
 	@python3 tests/peer/compare_heaptrack.py
+
+# ---- other tools' formats, each checked by its real reader (installed when missing) ----
+formats-test: $(B)/tests/test_formats $(B)/memscope $(B)/libmemscope.so
+	tests/formats/run.sh
 
 # ---- browser tests of the HTML dashboard (install chromium and playwright-core if missing) ----
 browser-test: embed

@@ -393,6 +393,15 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
 MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path);
+/* massif's text format (ms_print, massif-visualizer): ~50 snapshots over the run, time unit
+   bytes allocated, heap trees at every 10th and at the exact peak; DHAT JSON v2 (Valgrind's
+   dh_view.html): a program point per call stack and site, with lifetimes in microseconds. */
+MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path);
+MEMSCOPE_DEF memscope_result memscope_export_dhat(memscope_tracker *t, const char *path);
+/* Rewrites the exposition at path every interval_sec seconds from the monitor thread (which
+   it starts), atomically, for node_exporter's textfile collector; written once at the call
+   (its result is returned). path NULL stops. At most 8 files per process. */
+MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec);
 /* Writes several files (any mix of .json, .html, .msb) of one state: one analysis, one
    duration, one clock ratio and the events recorded up to one instant, so the JSON of a
    loaded .msb equals the JSON written beside it byte for byte. Every path is checked before
@@ -3068,6 +3077,8 @@ static void ms__mon_sample(void) {
     MS__STORE(&ms__mon.last_sample_ns, ms__mono_ns() - t0);
 }
 
+static void (*_Atomic ms__mon_tick_hook)(void); /* periodic writers (Prometheus file) */
+
 static void *ms__mon_main(void *arg) {
     (void)arg;
     MS__ENTER(); /* for good: nothing this thread allocates is the program's */
@@ -3076,6 +3087,8 @@ static void *ms__mon_main(void *arg) {
         uint64_t started = ms__mono_ns();
         ms__mon_gpu_poll();
         ms__mon_sample();
+        void (*tick)(void) = atomic_load(&ms__mon_tick_hook);
+        if (tick) tick();
         struct timespec tc;
         if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tc) == 0)
             MS__STORE(&ms__mon.cpu_ns, (uint64_t)tc.tv_sec * 1000000000u + (uint64_t)tc.tv_nsec);
@@ -4089,20 +4102,10 @@ MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const cha
 }
 #endif
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
-/* ---- the binary format (.msb): docs/FORMAT.md ----
-   Header, then sections {u32 type, u32 flags, u64 length, payload, u32 CRC-32 of the 16
-   header bytes and the payload}. Each section is built in a growable buffer and written
-   whole; events go out in blocks of MS__MSB_BLOCK, so memory stays bounded whatever the
-   event count. */
-enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB_EVENTS,
-       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END };
-#define MS__MSB_BLOCK 65536u
-#define MS__MSB_CACHE 7
-
+#ifndef MEMSCOPE_NO_JSON /* a growable byte buffer: the binary writer, pprof, folded lines */
 typedef struct ms__buf { unsigned char *p; size_t len, cap; int err; } ms__buf;
 
-static void ms__buf_put(ms__buf *b, const void *src, size_t n) {
+MS__MAYBE_UNUSED static void ms__buf_put(ms__buf *b, const void *src, size_t n) {
     if (b->err) return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -4118,7 +4121,7 @@ static void ms__buf_put(ms__buf *b, const void *src, size_t n) {
     b->len += n;
 }
 
-static void ms__buf_varint(ms__buf *b, uint64_t v) {
+MS__MAYBE_UNUSED static void ms__buf_varint(ms__buf *b, uint64_t v) {
     unsigned char tmp[10];
     size_t n = 0;
     do {
@@ -4130,21 +4133,34 @@ static void ms__buf_varint(ms__buf *b, uint64_t v) {
     ms__buf_put(b, tmp, n);
 }
 
-static void ms__buf_zigzag(ms__buf *b, int64_t v) {
+MS__MAYBE_UNUSED static void ms__buf_zigzag(ms__buf *b, int64_t v) {
     ms__buf_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
-static void ms__buf_u64(ms__buf *b, uint64_t v) {
+MS__MAYBE_UNUSED static void ms__buf_u64(ms__buf *b, uint64_t v) {
     unsigned char tmp[8];
     ms__put_le(tmp, v, 8);
     ms__buf_put(b, tmp, 8);
 }
 
-static void ms__buf_f64(ms__buf *b, double d) {
+MS__MAYBE_UNUSED static void ms__buf_f64(ms__buf *b, double d) {
     uint64_t v;
     memcpy(&v, &d, sizeof v);
     ms__buf_u64(b, v);
 }
+
+#endif
+
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+/* ---- the binary format (.msb): docs/FORMAT.md ----
+   Header, then sections {u32 type, u32 flags, u64 length, payload, u32 CRC-32 of the 16
+   header bytes and the payload}. Each section is built in a growable buffer and written
+   whole; events go out in blocks of MS__MSB_BLOCK, so memory stays bounded whatever the
+   event count. */
+enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB_EVENTS,
+       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END };
+#define MS__MSB_BLOCK 65536u
+#define MS__MSB_CACHE 7
 
 static uint32_t ms__crc32(uint32_t crc, const unsigned char *p, size_t n) {
     static uint32_t table[256];
@@ -4312,6 +4328,7 @@ static uint32_t ms__loaded_site_span(memscope_tracker *t);
 static void ms__loaded_msb_sites(memscope_tracker *t, ms__msb *w);
 static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w);
 
+static double ms__loaded_ratio(memscope_tracker *t);
 static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint(b, id); ms__buf_varint(b, 1); ms__buf_f64(b, v); }
 static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, 0); ms__buf_varint(b, v); }
 
@@ -4340,7 +4357,7 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     ms__msb_meta_u64(b, 5, cfg.max_stack_depth);
     ms__buf_varint(b, 6); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, "memscope.h " MEMSCOPE_VERSION_STRING));
     ms__msb_meta_u64(b, 7, (uint64_t)getpid());
-    ms__msb_meta_f64(b, 8, ms__clock_ratio());
+    ms__msb_meta_f64(b, 8, t->loaded ? ms__loaded_ratio(t) : ms__clock_ratio()); /* a loaded file: its own */
     /* exact doubles of the report, so a loaded file reproduces the export's text */
     ms__msb_meta_f64(b, 9, r->duration_sec);
     ms__msb_meta_f64(b, 10, r->allocation_rate_per_sec);
@@ -4492,6 +4509,9 @@ static int ms__ends_with(const char *s, const char *ext) {
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
     if (ms__ends_with(path, ".trace.json")) return memscope_export_trace(t, path);
+    if (ms__ends_with(path, ".dhat.json")) return memscope_export_dhat(t, path);
+    const char *base = strrchr(path, '/');
+    if (ms__ends_with(path, ".massif") || !strncmp(base ? base + 1 : path, "massif.out", 10)) return memscope_export_massif(t, path);
     if (ms__ends_with(path, ".pb.gz") || ms__ends_with(path, ".pprof") || ms__ends_with(path, ".pb"))
         return memscope_export_pprof(t, path);
     if (ms__ends_with(path, ".folded")) return memscope_export_folded(t, path);
@@ -4505,7 +4525,8 @@ MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *pa
 static int ms__export_path_ok(const char *p) {
     return p && *p && (ms__ends_with(p, ".json") || ms__ends_with(p, ".html") || ms__ends_with(p, ".htm") ||
                        ms__ends_with(p, ".msb") || ms__ends_with(p, ".pb.gz") || ms__ends_with(p, ".pprof") ||
-                       ms__ends_with(p, ".pb") || ms__ends_with(p, ".folded") || ms__ends_with(p, ".prom"));
+                       ms__ends_with(p, ".pb") || ms__ends_with(p, ".folded") || ms__ends_with(p, ".prom") ||
+                       ms__ends_with(p, ".massif") || !strncmp(strrchr(p, '/') ? strrchr(p, '/') + 1 : p, "massif.out", 10));
 }
 
 /* Writes each path from one frozen state; res[i] (and errno in errs[i]) per file. */
@@ -4571,6 +4592,7 @@ struct ms__loaded {
     double est_allocs, est_bytes;
     char *hot_strs;                /* strings of recomputed hotspots */
     uint64_t pid;                  /* META: the writing process */
+    double ns_per_tick;
     const char *program;
     memscope_load_info info;
 };
@@ -4716,6 +4738,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 else if (id == 11) L->free_rate = d;
                 else if (id == 12) atomic_store(&t->sample_bytes, u);
                 else if (id == 7) L->pid = u;
+                else if (id == 8) L->ns_per_tick = d;
                 else if (id == 13) L->program = s;
             }
         } else if (type == MS__MSB_SITES) {
@@ -4987,6 +5010,8 @@ static int ms__loaded_recompute(struct ms__loaded *L) {
     }
     return 0;
 }
+
+static double ms__loaded_ratio(memscope_tracker *t) { return t->loaded->ns_per_tick; }
 
 /* Takes ownership of data (MEMSCOPE_MALLOC'd). Also the entry point of the fuzz harness. */
 static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memscope_result *result) {
@@ -5487,8 +5512,10 @@ MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     MS__LEAVE();
 }
 
+static void ms__prom_forget(memscope_tracker *t);
 static void ms__destroy(memscope_tracker *t) {
     if (!t) return;
+    ms__prom_forget(t);
     if (t == atomic_load(&ms__global_tracker)) { /* only the exit hook destroys the global one */
         memscope_tracker *expected = t;
         if (!atomic_compare_exchange_strong(&ms__global_tracker, &expected, NULL)) return;
@@ -5777,17 +5804,47 @@ static size_t ms__stack_depth_of(memscope_tracker *t, uint32_t stack) {
     return stack ? memscope_stack_frames(t, stack, NULL, 0) : 0;
 }
 
+/* id maps: a 64-bit key to a dense id from 1 */
+typedef struct ms__idmap { uint64_t *k; uint32_t *v; size_t n, cap; } ms__idmap;
+static uint32_t ms__idmap_get(ms__idmap *m, uint64_t key, int *fresh) {
+    *fresh = 0;
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *k = (uint64_t *)ms__calloc(cap, sizeof *k);
+        uint32_t *v = (uint32_t *)ms__calloc(cap, sizeof *v);
+        if (!k || !v) { MEMSCOPE_FREE(k); MEMSCOPE_FREE(v); return 0; }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->v[i]) continue;
+            size_t h = (size_t)ms__mix64(m->k[i]) & (cap - 1);
+            while (v[h]) h = (h + 1) & (cap - 1);
+            k[h] = m->k[i]; v[h] = m->v[i];
+        }
+        MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); m->k = k; m->v = v; m->cap = cap;
+    }
+    size_t h = (size_t)ms__mix64(key) & (m->cap - 1);
+    while (m->v[h]) { if (m->k[h] == key) return m->v[h]; h = (h + 1) & (m->cap - 1); }
+    m->k[h] = key; m->v[h] = (uint32_t)++m->n;
+    *fresh = 1;
+    return m->v[h];
+}
+static void ms__idmap_free(ms__idmap *m) { MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); }
+
 /* ---- folded stacks: "outermost;...;innermost;site BYTES" ---- */
 
 static void ms__folded_clean(char *s) { /* ';' separates frames, a newline ends the line */
     for (; *s; s++) if (*s == ';' || *s == '\n' || *s == '\r') *s = *s == ';' ? ':' : ' ';
 }
 
-static int ms__cmp_pp_bytes(const void *x, const void *y) {
-    const ms__pp *a = (const ms__pp *)x, *b = (const ms__pp *)y;
-    return a->alloc_b < b->alloc_b ? 1 : a->alloc_b > b->alloc_b ? -1 : (a->stack > b->stack) - (a->stack < b->stack);
+
+typedef struct ms__fline { char *text; uint64_t v; } ms__fline;
+static int ms__fline_text(const void *x, const void *y) { return strcmp(((const ms__fline *)x)->text, ((const ms__fline *)y)->text); }
+static int ms__fline_value(const void *x, const void *y) {
+    const ms__fline *a = (const ms__fline *)x, *b = (const ms__fline *)y;
+    return a->v < b->v ? 1 : a->v > b->v ? -1 : strcmp(a->text, b->text);
 }
 
+/* Stacks that differ only where the names are the same (two calls from one function) make
+   the same line: they are merged, as the format requires (one line per distinct stack). */
 MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
     ms__export x;
@@ -5796,30 +5853,51 @@ MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const c
     ms__agg a;
     memset(&a, 0, sizeof a);
     ms__out *o = x.f.out;
+    ms__fline *lines = NULL;
+    size_t nl = 0;
     if (ms__agg_run(&a, o, t, &x.r) == 0) {
-        qsort(a.pp, a.npp, sizeof *a.pp, ms__cmp_pp_bytes);
+        lines = (ms__fline *)ms__calloc(a.npp + 1, sizeof *lines);
+        if (!lines) o->err = ENOMEM;
         char name[1024];
-        for (size_t i = 0; i < a.npp && !o->err; i++) {
+        for (size_t i = 0; i < a.npp && lines && !o->err; i++) {
             uint64_t v = ms__round(a.pp[i].alloc_b);
             if (!v) continue;
+            ms__buf b = {NULL, 0, 0, 0};
             for (size_t k = ms__stack_depth_of(t, a.pp[i].stack); k-- > 0;) {
-                size_t n = ms__frame_name(t, a.pp[i].stack, k, name, sizeof name);
-                if (!n) continue;
+                if (!ms__frame_name(t, a.pp[i].stack, k, name, sizeof name)) continue;
                 ms__folded_clean(name);
-                ms__out_mem(o, name, strlen(name));
-                ms__out_lit(o, ";");
+                ms__buf_put(&b, name, strlen(name));
+                ms__buf_put(&b, ";", 1);
             }
             ms__site_name(t, a.pp[i].site, name, sizeof name);
             ms__folded_clean(name);
             if (!*name) memcpy(name, "?", 2);
-            ms__out_mem(o, name, strlen(name));
+            ms__buf_put(&b, name, strlen(name) + 1);
+            if (b.err) { MEMSCOPE_FREE(b.p); o->err = ENOMEM; break; }
+            lines[nl].text = (char *)b.p;
+            lines[nl++].v = v;
+        }
+        if (lines && nl) {
+            qsort(lines, nl, sizeof *lines, ms__fline_text);
+            size_t m = 0;
+            for (size_t i = 0; i < nl; i++) {
+                if (m && !strcmp(lines[m - 1].text, lines[i].text)) { lines[m - 1].v += lines[i].v; MEMSCOPE_FREE(lines[i].text); }
+                else lines[m++] = lines[i];
+            }
+            nl = m;
+            qsort(lines, nl, sizeof *lines, ms__fline_value);
+        }
+        for (size_t i = 0; i < nl && !o->err; i++) {
+            ms__out_mem(o, lines[i].text, strlen(lines[i].text));
             ms__out_lit(o, " ");
-            ms__out_u64(o, v);
+            ms__out_u64(o, lines[i].v);
             ms__out_lit(o, "\n");
         }
     } else if (!o->err) {
         o->err = ENOMEM;
     }
+    for (size_t i = 0; i < nl; i++) MEMSCOPE_FREE(lines[i].text);
+    MEMSCOPE_FREE(lines);
     ms__agg_free(&a);
     return ms__export_end(&x);
 }
@@ -5940,6 +6018,59 @@ MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, con
     return ms__export_end(&x);
 }
 
+/* The periodic exposition: the monitor thread rewrites each registered file (atomically,
+   like every export) when its interval has passed, for node_exporter's textfile collector. */
+#define MS__PROM_MAX 8
+static struct { memscope_tracker *t; char *path; uint64_t every_ns, due; long pid; } ms__prom[MS__PROM_MAX];
+static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER;
+
+MS__MAYBE_UNUSED static void ms__prom_tick(void) {
+    pthread_mutex_lock(&ms__prom_lock);
+    uint64_t now = ms__mono_ns();
+    for (int i = 0; i < MS__PROM_MAX; i++) {
+        if (!ms__prom[i].t || now < ms__prom[i].due || ms__prom[i].pid != (long)getpid()) continue;
+        memscope_export_prometheus(ms__prom[i].t, ms__prom[i].path); /* a failure is retried next time */
+        ms__prom[i].due = now + ms__prom[i].every_ns;
+    }
+    pthread_mutex_unlock(&ms__prom_lock);
+}
+
+static void ms__prom_forget(memscope_tracker *t) {
+    pthread_mutex_lock(&ms__prom_lock);
+    for (int i = 0; i < MS__PROM_MAX; i++)
+        if (ms__prom[i].t == t) { MEMSCOPE_FREE(ms__prom[i].path); ms__prom[i].t = NULL; ms__prom[i].path = NULL; }
+    pthread_mutex_unlock(&ms__prom_lock);
+}
+
+MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec) {
+    if (!t || t->loaded || (path && (!*path || interval_sec == 0 || interval_sec > 86400))) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__prom_forget(t);
+    if (!path) return MEMSCOPE_OK;
+#ifdef MEMSCOPE_NO_MONITOR
+    return MEMSCOPE_ERR_UNSUPPORTED;
+#else
+    memscope_result first = memscope_export_prometheus(t, path); /* now: a bad path is an error now */
+    if (first != MEMSCOPE_OK) return first;
+    char *copy = ms__strdup(path);
+    if (!copy) return MEMSCOPE_ERR_NO_MEMORY;
+    pthread_mutex_lock(&ms__prom_lock);
+    int slot = -1;
+    for (int i = 0; i < MS__PROM_MAX && slot < 0; i++) if (!ms__prom[i].t) slot = i;
+    if (slot >= 0) {
+        ms__prom[slot].t = t;
+        ms__prom[slot].path = copy;
+        ms__prom[slot].every_ns = (uint64_t)interval_sec * 1000000000u;
+        ms__prom[slot].due = ms__mono_ns() + ms__prom[slot].every_ns;
+        ms__prom[slot].pid = (long)getpid();
+    }
+    pthread_mutex_unlock(&ms__prom_lock);
+    if (slot < 0) { MEMSCOPE_FREE(copy); return MEMSCOPE_ERR_NO_MEMORY; }
+    atomic_store(&ms__mon_tick_hook, ms__prom_tick);
+    memscope_with_system_monitoring(t); /* the monitor thread does the writing */
+    return MEMSCOPE_OK;
+#endif
+}
+
 /* ---- Chrome Trace Event JSON ---- */
 
 typedef struct ms__trace_ctx {
@@ -6041,6 +6172,316 @@ MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const ch
     return ms__export_end(&x);
 }
 
+/* ---- massif (valgrind --tool=massif's text format, for ms_print and massif-visualizer) and
+   DHAT JSON v2 (valgrind --tool=dhat's, for dh_view.html) ---- */
+
+/* A program point's path, innermost first: its TRACK site (a named variable) when it has
+   one, then its frames. The whole-program hooks' sites ("malloc") are left out: the tree's
+   root already says "heap allocation functions". */
+static int ms__site_is_hook(memscope_tracker *t, uint32_t site) {
+    ms__site_text s = ms__site_text_of(t, site);
+    return !s.file && (!s.type || !*s.type);
+}
+static int ms__pp_site_first(memscope_tracker *t, const ms__pp *p) { /* named, or nothing else to show */
+    return !ms__site_is_hook(t, p->site) || !ms__stack_depth_of(t, p->stack);
+}
+static size_t ms__pp_path_len(memscope_tracker *t, const ms__pp *p) {
+    return (size_t)ms__pp_site_first(t, p) + ms__stack_depth_of(t, p->stack);
+}
+/* key of element k of the path (for merging tree nodes) and its label */
+static uint64_t ms__pp_path_key(memscope_tracker *t, const ms__pp *p, size_t k) {
+    int named = ms__pp_site_first(t, p);
+    if (named && k == 0) return (uint64_t)p->site << 1 | 1;
+    uintptr_t f[MEMSCOPE_MAX_STACK_DEPTH];
+    size_t n = memscope_stack_frames(t, p->stack, f, MEMSCOPE_MAX_STACK_DEPTH);
+    size_t i = k - (size_t)named;
+    return i < n ? (uint64_t)f[i] << 1 : 0;
+}
+static void ms__pp_path_label(memscope_tracker *t, const ms__pp *p, size_t k, char *buf, size_t cap) {
+    int named = ms__pp_site_first(t, p);
+    if (named && k == 0) {
+        char nm[900];
+        ms__site_name(t, p->site, nm, sizeof nm);
+        snprintf(buf, cap, "0x0: %s", nm);
+        return;
+    }
+    memscope_symbol s;
+    char nm[900];
+    if (!memscope_stack_symbol(t, p->stack, k - (size_t)named, &s)) { snprintf(buf, cap, "0x0: ???"); return; }
+    ms__frame_name(t, p->stack, k - (size_t)named, nm, sizeof nm);
+    const char *mod = s.module ? strrchr(s.module, '/') : NULL;
+    mod = mod ? mod + 1 : s.module;
+    snprintf(buf, cap, "0x%llX: %s%s%s%s", (unsigned long long)s.address, nm, mod && s.function ? " (in " : "",
+             mod && s.function ? mod : "", mod && s.function ? ")" : "");
+}
+static void ms__massif_clean(char *s) { /* one line, and no '#': ms_print cuts a line there */
+    for (; *s; s++) if (*s == '\n' || *s == '\r' || *s == '#') *s = *s == '#' ? '_' : ' ';
+}
+
+/* One node of the heap tree: the program points below it (indices into the sorted order) */
+static void ms__massif_node(ms__out *o, memscope_tracker *t, const ms__pp *pp, uint32_t *idx, const uint64_t *bytes,
+                            size_t n, size_t depth, uint64_t total, uint64_t node_bytes) {
+    /* children: group idx[0..n) by the key at depth (idx is sorted so equal keys are adjacent) */
+    size_t groups = 0, small = 0, i = 0;
+    uint64_t small_b = 0, sig_b = 0;
+    while (i < n) {
+        if (ms__pp_path_len(t, &pp[idx[i]]) <= depth) { i++; continue; } /* ends here */
+        uint64_t key = ms__pp_path_key(t, &pp[idx[i]], depth), b = 0;
+        size_t j = i;
+        while (j < n && ms__pp_path_len(t, &pp[idx[j]]) > depth && ms__pp_path_key(t, &pp[idx[j]], depth) == key) b += bytes[idx[j++]];
+        if (b * 100 >= total && b) { groups++; sig_b += b; } else if (b) { small++; small_b += b; }
+        i = j;
+    }
+    /* bytes allocated exactly here (paths ending at this depth) go nowhere else in massif's
+       model; they join the "below threshold" line so that the children add up */
+    uint64_t here = node_bytes - sig_b - small_b;
+    /* this node's line */
+    for (size_t d = 0; d < depth; d++) ms__out_lit(o, " ");
+    ms__out_lit(o, "n");
+    ms__out_u64(o, groups + (small || here ? 1 : 0));
+    ms__out_lit(o, ": ");
+    ms__out_u64(o, node_bytes);
+    ms__out_lit(o, " ");
+    char label[1024];
+    if (depth == 0) snprintf(label, sizeof label, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.");
+    else ms__pp_path_label(t, &pp[idx[0]], depth - 1, label, sizeof label);
+    ms__massif_clean(label);
+    ms__out_mem(o, label, strlen(label));
+    ms__out_lit(o, "\n");
+    /* significant children, largest first: collect (start, end, bytes), then sort */
+    typedef struct { size_t a, b; uint64_t bytes; } grp;
+    grp *g = groups ? (grp *)MEMSCOPE_MALLOC(groups * sizeof *g) : NULL;
+    size_t ng = 0;
+    for (i = 0; i < n && g;) {
+        if (ms__pp_path_len(t, &pp[idx[i]]) <= depth) { i++; continue; }
+        uint64_t key = ms__pp_path_key(t, &pp[idx[i]], depth), b = 0;
+        size_t j = i;
+        while (j < n && ms__pp_path_len(t, &pp[idx[j]]) > depth && ms__pp_path_key(t, &pp[idx[j]], depth) == key) b += bytes[idx[j++]];
+        if (b * 100 >= total && b) { g[ng].a = i; g[ng].b = j; g[ng].bytes = b; ng++; }
+        i = j;
+    }
+    for (size_t x = 1; x < ng; x++) { /* insertion sort, largest first (few children) */
+        grp v = g[x];
+        size_t y = x;
+        while (y > 0 && g[y - 1].bytes < v.bytes) { g[y] = g[y - 1]; y--; }
+        g[y] = v;
+    }
+    for (size_t x = 0; x < ng; x++) ms__massif_node(o, t, pp, idx + g[x].a, bytes, g[x].b - g[x].a, depth + 1, total, g[x].bytes);
+    MEMSCOPE_FREE(g);
+    if (small || here) {
+        for (size_t d = 0; d <= depth; d++) ms__out_lit(o, " ");
+        ms__out_lit(o, "n0: ");
+        ms__out_u64(o, small_b + here);
+        size_t places = small + (here ? 1 : 0);
+        if (places == 1) ms__out_lit(o, " in 1 place, below massif's threshold (1.00%)\n");
+        else { ms__out_lit(o, " in "); ms__out_u64(o, places); ms__out_lit(o, " places, all below massif's threshold (1.00%)\n"); }
+    }
+}
+
+typedef struct ms__massif_snap { uint64_t time, heap; uint64_t *pp_bytes; size_t npp; int kind; } ms__massif_snap;
+typedef struct ms__massif_ctx {
+    const uint64_t *marks; size_t nmarks, next;
+    ms__massif_snap *snaps;
+    double cum_b;                      /* allocated so far (the time unit: B) */
+    uint64_t peak_index;
+    int err;
+} ms__massif_ctx;
+
+static void ms__massif_after(ms__agg *a, uint64_t index, const memscope_event *ev, void *ctx) {
+    ms__massif_ctx *c = (ms__massif_ctx *)ctx;
+    if (ev->kind == MEMSCOPE_EVENT_ALLOC) {
+        double w = a->rate_w * (a->mean ? ms__sample_weight((uint64_t)ev->size, a->mean) : 1.0);
+        c->cum_b += w * (double)ev->size;
+    }
+    while (c->next < c->nmarks && c->marks[c->next] == index) {
+        ms__massif_snap *s = &c->snaps[c->next];
+        s->time = ms__round(c->cum_b);
+        if (s->kind) { /* detailed: every program point's live bytes */
+            s->pp_bytes = (uint64_t *)MEMSCOPE_MALLOC((a->npp + 1) * sizeof *s->pp_bytes);
+            if (!s->pp_bytes) { c->err = 1; }
+            else { for (size_t i = 0; i < a->npp; i++) s->pp_bytes[i] = ms__round(a->pp[i].live_b); s->npp = a->npp; }
+        }
+        s->heap = 0;
+        if (s->pp_bytes) for (size_t i = 0; i < s->npp; i++) s->heap += s->pp_bytes[i];
+        else s->heap = ms__round(a->live_b);
+        c->next++;
+    }
+}
+
+static memscope_tracker *ms__sort_t;
+static const ms__pp *ms__sort_pp;
+static int ms__cmp_pp_path(const void *x, const void *y) { /* by path, element by element */
+    const ms__pp *a = &ms__sort_pp[*(const uint32_t *)x], *b = &ms__sort_pp[*(const uint32_t *)y];
+    size_t na = ms__pp_path_len(ms__sort_t, a), nb = ms__pp_path_len(ms__sort_t, b);
+    for (size_t k = 0; k < na && k < nb; k++) {
+        uint64_t ka = ms__pp_path_key(ms__sort_t, a, k), kb = ms__pp_path_key(ms__sort_t, b, k);
+        if (ka != kb) return ka < kb ? -1 : 1;
+    }
+    return (na > nb) - (na < nb);
+}
+static pthread_mutex_t ms__sort_lock = PTHREAD_MUTEX_INITIALIZER; /* qsort has no context argument */
+
+MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    enum { SNAPS = 50, DETAIL_EVERY = 10 };
+    uint64_t marks[SNAPS + 2];
+    ms__massif_snap snaps[SNAPS + 2];
+    memset(snaps, 0, sizeof snaps);
+    ms__massif_ctx c;
+    memset(&c, 0, sizeof c);
+    /* pass 1 alone: the number of events and the peak's index */
+    a.t = t;
+    a.rate_w = 1.0 / (x.r.sample_rate > 0 ? x.r.sample_rate : 1.0);
+    a.mean = ms__sample_bytes(t);
+    a.pass = 1;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, &a);
+    uint64_t n = a.events, peak_index = a.peak_at ? a.peak_at - 1 : UINT64_MAX;
+    size_t nm = 0;
+    for (uint64_t k = 1; k <= SNAPS && n; k++) {
+        uint64_t idx = k * n / SNAPS - 1;
+        if (peak_index != UINT64_MAX && idx > peak_index && (nm == 0 || marks[nm - 1] < peak_index)) marks[nm++] = peak_index;
+        if (nm == 0 || marks[nm - 1] < idx) marks[nm++] = idx;
+    }
+    if (peak_index != UINT64_MAX && (nm == 0 || marks[nm - 1] < peak_index)) marks[nm++] = peak_index;
+    for (size_t i = 0; i < nm; i++) snaps[i + 1].kind = marks[i] == peak_index ? 2 : (i + 1) % DETAIL_EVERY == 0 ? 1 : 0;
+    c.marks = marks; c.nmarks = nm; c.snaps = snaps + 1;
+    ms__agg_reset(&a);
+    a.pass = 2;
+    a.after = ms__massif_after;
+    a.ctx = &c;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, &a);
+    if (a.err || c.err) o->err = ENOMEM;
+    char program[64];
+    ms__program_name(t, program, sizeof program);
+    ms__massif_clean(program);
+    if (!*program) snprintf(program, sizeof program, "(unknown)");
+    ms__out_lit(o, "desc: memscope.h " MEMSCOPE_VERSION_STRING "\ncmd: ");
+    ms__out_mem(o, program, strlen(program));
+    ms__out_lit(o, "\ntime_unit: B\n");
+    uint32_t *idx = a.npp ? (uint32_t *)MEMSCOPE_MALLOC(a.npp * sizeof *idx) : NULL;
+    if (a.npp && !idx) o->err = ENOMEM;
+    for (size_t i = 0; i < a.npp && idx; i++) idx[i] = (uint32_t)i;
+    if (idx) { /* one order of the program points, by path, for every tree */
+        pthread_mutex_lock(&ms__sort_lock);
+        ms__sort_t = t; ms__sort_pp = a.pp;
+        qsort(idx, a.npp, sizeof *idx, ms__cmp_pp_path);
+        pthread_mutex_unlock(&ms__sort_lock);
+    }
+    for (size_t i = 0; i <= nm && !o->err; i++) {
+        const ms__massif_snap *s = &snaps[i];
+        ms__out_lit(o, "#-----------\nsnapshot="); ms__out_u64(o, i);
+        ms__out_lit(o, "\n#-----------\ntime="); ms__out_u64(o, s->time);
+        ms__out_lit(o, "\nmem_heap_B="); ms__out_u64(o, s->heap);
+        ms__out_lit(o, "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=");
+        if (!s->kind || !s->pp_bytes) { ms__out_lit(o, "empty\n"); continue; }
+        if (s->kind == 2) ms__out_lit(o, "peak\n"); else ms__out_lit(o, "detailed\n");
+        /* the tree over the program points that existed at that moment */
+        size_t k = 0;
+        uint32_t *sub = (uint32_t *)MEMSCOPE_MALLOC((a.npp + 1) * sizeof *sub);
+        if (!sub) { o->err = ENOMEM; break; }
+        for (size_t j = 0; j < a.npp; j++) if (idx[j] < s->npp && s->pp_bytes[idx[j]]) sub[k++] = idx[j];
+        ms__massif_node(o, t, a.pp, sub, s->pp_bytes, k, 0, s->heap ? s->heap : 1, s->heap);
+        MEMSCOPE_FREE(sub);
+    }
+    MEMSCOPE_FREE(idx);
+    for (size_t i = 0; i <= nm; i++) MEMSCOPE_FREE(snaps[i].pp_bytes);
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
+/* DHAT: a program point per (stack, site), with its totals, most live at once, what was live
+   at the global peak and at the end; times in microseconds. */
+MEMSCOPE_DEF memscope_result memscope_export_dhat(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    ms__idmap frames;
+    memset(&frames, 0, sizeof frames);
+    if (ms__agg_run(&a, o, t, &x.r) == 0) {
+        char program[64];
+        ms__program_name(t, program, sizeof program);
+        long pid = (long)getpid();
+#if !defined(MEMSCOPE_NO_BINARY)
+        if (t->loaded) pid = (long)t->loaded->pid;
+#endif
+        ms__out_lit(o, "{\"dhatFileVersion\":2,\"mode\":\"heap\",\"verb\":\"Allocated\",\"bklt\":true,\"bkacc\":false,"
+                       "\"tu\":\"\xc2\xb5s\",\"Mtu\":\"s\",\"tuth\":500,\"cmd\":");
+        ms__out_str(o, program);
+        ms__out_lit(o, ",\"pid\":"); ms__out_u64(o, (uint64_t)pid);
+        ms__out_lit(o, ",\"te\":"); ms__out_u64(o, a.t_end / 1000);
+        ms__out_lit(o, ",\"tg\":"); ms__out_u64(o, a.t_peak / 1000);
+        ms__out_lit(o, ",\"pps\":[");
+        /* frame table: index 0 "[root]", then each distinct path element */
+        size_t first = 1, nframes = 0;
+        for (size_t i = 0; i < a.npp && !o->err; i++) {
+            const ms__pp *p = &a.pp[i];
+            if (!ms__round(p->alloc_n)) continue;
+            ms__out_mem(o, first ? "\n{" : ",\n{", first ? 2 : 3);
+            first = 0;
+            ms__out_lit(o, "\"tb\":"); ms__out_u64(o, ms__round(p->alloc_b));
+            ms__out_lit(o, ",\"tbk\":"); ms__out_u64(o, ms__round(p->alloc_n));
+            ms__out_lit(o, ",\"tl\":"); ms__out_u64(o, ms__round(p->life_ns / 1000.0));
+            ms__out_lit(o, ",\"mb\":"); ms__out_u64(o, ms__round(p->max_b));
+            ms__out_lit(o, ",\"mbk\":"); ms__out_u64(o, ms__round(p->max_n));
+            ms__out_lit(o, ",\"gb\":"); ms__out_u64(o, ms__round(p->peak_b));
+            ms__out_lit(o, ",\"gbk\":"); ms__out_u64(o, ms__round(p->peak_n));
+            ms__out_lit(o, ",\"eb\":"); ms__out_u64(o, ms__round(p->live_b));
+            ms__out_lit(o, ",\"ebk\":"); ms__out_u64(o, ms__round(p->live_n));
+            ms__out_lit(o, ",\"fs\":[");
+            size_t len = ms__pp_path_len(t, p);
+            for (size_t k = 0; k < len; k++) {
+                int fresh;
+                uint32_t id = ms__idmap_get(&frames, ms__pp_path_key(t, p, k), &fresh);
+                if (k) ms__out_lit(o, ",");
+                ms__out_u64(o, id);
+                if (id > nframes) nframes = id;
+            }
+            ms__out_lit(o, "]}");
+        }
+        ms__out_lit(o, "\n],\"ftbl\":[\"[root]\"");
+        /* labels in id order: walk the program points again, writing each id once */
+        char *done = (char *)ms__calloc(nframes + 2, 1);
+        char **labels = (char **)ms__calloc(nframes + 2, sizeof *labels);
+        if (!done || !labels) o->err = ENOMEM;
+        for (size_t i = 0; i < a.npp && done && labels; i++) {
+            const ms__pp *p = &a.pp[i];
+            size_t len = ms__pp_path_len(t, p);
+            char label[1024];
+            for (size_t k = 0; k < len; k++) {
+                int fresh;
+                uint32_t id = ms__idmap_get(&frames, ms__pp_path_key(t, p, k), &fresh);
+                if (fresh || id > nframes || done[id]) continue;
+                done[id] = 1;
+                ms__pp_path_label(t, p, k, label, sizeof label);
+                labels[id] = ms__strdup(label);
+            }
+        }
+        for (size_t id = 1; id <= nframes && labels; id++) {
+            ms__out_lit(o, ",");
+            ms__out_str(o, labels[id] ? labels[id] : "???");
+            MEMSCOPE_FREE(labels[id]);
+        }
+        MEMSCOPE_FREE(done);
+        MEMSCOPE_FREE(labels);
+        ms__out_lit(o, "]}\n");
+    } else if (!o->err) {
+        o->err = ENOMEM;
+    }
+    ms__idmap_free(&frames);
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
 #ifndef MEMSCOPE_NO_BINARY
 /* ---- pprof profile.proto (github.com/google/pprof proto/profile.proto), gzip-wrapped ---- */
 
@@ -6089,30 +6530,6 @@ static void ms__strtab_free(ms__strtab *st) {
     MEMSCOPE_FREE(st->s); MEMSCOPE_FREE(st->map); MEMSCOPE_FREE(st->out.p);
 }
 
-/* id maps: a 64-bit key to a dense id from 1 */
-typedef struct ms__idmap { uint64_t *k; uint32_t *v; size_t n, cap; } ms__idmap;
-static uint32_t ms__idmap_get(ms__idmap *m, uint64_t key, int *fresh) {
-    *fresh = 0;
-    if ((m->n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 1024;
-        uint64_t *k = (uint64_t *)ms__calloc(cap, sizeof *k);
-        uint32_t *v = (uint32_t *)ms__calloc(cap, sizeof *v);
-        if (!k || !v) { MEMSCOPE_FREE(k); MEMSCOPE_FREE(v); return 0; }
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->v[i]) continue;
-            size_t h = (size_t)ms__mix64(m->k[i]) & (cap - 1);
-            while (v[h]) h = (h + 1) & (cap - 1);
-            k[h] = m->k[i]; v[h] = m->v[i];
-        }
-        MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); m->k = k; m->v = v; m->cap = cap;
-    }
-    size_t h = (size_t)ms__mix64(key) & (m->cap - 1);
-    while (m->v[h]) { if (m->k[h] == key) return m->v[h]; h = (h + 1) & (m->cap - 1); }
-    m->k[h] = key; m->v[h] = (uint32_t)++m->n;
-    *fresh = 1;
-    return m->v[h];
-}
-static void ms__idmap_free(ms__idmap *m) { MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); }
 
 /* A function per distinct (name, file); a location per distinct frame address, and one per
    site (the leaf: "malloc", or the TRACKed variable). */
@@ -6261,7 +6678,14 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
 #else /* MEMSCOPE_NO_JSON: the writers share the JSON export's machinery */
 MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
 MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec) {
+    (void)t; (void)path; (void)interval_sec;
+    return MEMSCOPE_ERR_UNSUPPORTED;
+}
+static void ms__prom_forget(memscope_tracker *t) { (void)t; }
 MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+MEMSCOPE_DEF memscope_result memscope_export_dhat(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
 MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
 #endif /* MEMSCOPE_NO_JSON */
 

@@ -1,6 +1,7 @@
 /* memscope - the command-line tool of memscope.h: turns a .msb file into reports.
  *
- *   memscope report FILE.msb [--top N] [--json|--html|--pprof|--folded|--trace|--prom OUT]... [--strict]
+ *   memscope report FILE.msb [--top N] [--json|--html|--msb|--pprof|--folded|--trace|--prom|--massif|--dhat OUT]...
+ *                   [--strict]
  *   memscope --help | --version
  *
  * `report` prints a text summary (totals, peak, top hotspots, what was still live at the end
@@ -41,6 +42,8 @@ static const char usage[] =
     "  --folded OUT      ... folded stacks, bytes allocated (flamegraph.pl, inferno, speedscope)\n"
     "  --trace OUT       ... Chrome Trace Event JSON (ui.perfetto.dev, chrome://tracing)\n"
     "  --prom OUT        ... the Prometheus text exposition (node_exporter's textfile collector)\n"
+    "  --massif OUT      ... massif's format (ms_print, massif-visualizer)\n"
+    "  --dhat OUT        ... DHAT's JSON (Valgrind's dh_view.html)\n"
     "  --strict          refuse a truncated file (by default its complete sections are\n"
     "                    reported, with a warning on stderr saying what was lost)\n"
     "\n"
@@ -397,7 +400,8 @@ static conversion conversions[] = {
     {"--json", memscope_export_json, NULL},     {"--html", memscope_export_html, NULL},
     {"--msb", memscope_export_binary, NULL},    {"--pprof", memscope_export_pprof, NULL},
     {"--folded", memscope_export_folded, NULL}, {"--trace", memscope_export_trace, NULL},
-    {"--prom", memscope_export_prometheus, NULL},
+    {"--prom", memscope_export_prometheus, NULL}, {"--massif", memscope_export_massif, NULL},
+    {"--dhat", memscope_export_dhat, NULL},
 };
 #define NCONV (sizeof conversions / sizeof conversions[0])
 

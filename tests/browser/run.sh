@@ -24,8 +24,9 @@ MODE="test"
 case "${1:-}" in
   "") ;;
   --bench) MODE=bench ;;
+  --install-only) MODE=install ;;
   -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-  *) echo "usage: tests/browser/run.sh [--bench]" >&2; exit 2 ;;
+  *) echo "usage: tests/browser/run.sh [--bench|--install-only]" >&2; exit 2 ;;
 esac
 
 CC=${CC:-cc}
@@ -83,6 +84,7 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 18 ]; then
   echo "browser tests: node $(node --version) is too old; playwright-core needs node 18 or newer" >&2
   exit 1
 fi
+[ $MODE = install ] && exit 0 # what other browser checks need (tests/formats/check_dhat.mjs)
 
 # ---- the programs that write the exports ----
 build() { # build NAME: BIN/NAME from tests/browser/NAME.c, when missing or older than its sources
