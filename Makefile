@@ -3,7 +3,8 @@
 #   make demo     build and run the realistic example, print where its report is
 #   make test     install test dependencies if missing, then every test
 #   make bench    benchmarks against a baseline measured in the same run
-#   make install  PREFIX=/usr/local DESTDIR=  (header, memscope.c, pkg-config file)
+#   make install  PREFIX=/usr/local DESTDIR=  (header, memscope.c, memscope CLI, libmemscope.so,
+#                 pkg-config file, CMake package)
 
 CC      ?= cc
 CLANG   ?= clang
@@ -26,7 +27,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
-.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test \
+.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
         browser-test browser-bench format-selftest cli-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
@@ -106,7 +107,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test hook-test formats-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test hook-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -193,7 +194,7 @@ matrix:
 	  done; \
 	  $$cc $(STRICT) -I. tests/matrix/late_include_time.c -o $(B)/matrix/late_include_time; \
 	  $(B)/matrix/late_include_time >/dev/null; echo "   late_include_time (no -pthread): ok"; \
-	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_BINARY MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES; do \
+	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_BINARY MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES MEMSCOPE_HOOK_MALLOC; do \
 	    $$cc $(STRICT) -D$$opt -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
 	  done; \
 	  for f in fail_nonpointer fail_partial_alloc; do \
@@ -249,6 +250,11 @@ hook-test: $(B)/hook/test_hooks $(B)/hook/test_hooks-clang $(B)/hook/prog $(B)/m
 formats-test: $(B)/tests/test_formats $(B)/memscope $(B)/libmemscope.so
 	tests/formats/run.sh
 
+# ---- make install / uninstall, and a consumer project built against the installed tree
+# through find_package(memscope) and through pkg-config ----
+package-test: $(B)/memscope $(B)/libmemscope.so
+	tests/package/run.sh
+
 # ---- browser tests of the HTML dashboard (install chromium and playwright-core if missing) ----
 browser-test: embed
 	tests/browser/run.sh
@@ -276,12 +282,20 @@ install: $(B)/memscope $(B)/libmemscope.so
 	install -m 644 memscope.c $(DESTDIR)$(PREFIX)/share/memscope/memscope.c
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define MEMSCOPE_VERSION_STRING "\(.*\)"/\1/p' memscope.h)|g' \
 	  tools/memscope.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/memscope.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/cmake/memscope
+	for f in memscope-config memscope-config-version; do \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define MEMSCOPE_VERSION_STRING "\(.*\)"/\1/p' memscope.h)|g' \
+	    tools/cmake/$$f.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/memscope/$$f.cmake || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/memscope.h $(DESTDIR)$(PREFIX)/share/memscope/memscope.c \
 	  $(DESTDIR)$(PREFIX)/bin/memscope $(DESTDIR)$(PREFIX)/lib/memscope/libmemscope.so \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/memscope.pc
+	rm -f $(DESTDIR)$(PREFIX)/lib/cmake/memscope/memscope-config.cmake \
+	  $(DESTDIR)$(PREFIX)/lib/cmake/memscope/memscope-config-version.cmake
 	-rmdir $(DESTDIR)$(PREFIX)/share/memscope 2>/dev/null
+	-rmdir $(DESTDIR)$(PREFIX)/lib/memscope $(DESTDIR)$(PREFIX)/lib/cmake/memscope 2>/dev/null
 
 clean:
 	rm -rf $(B) output

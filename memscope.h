@@ -1,4 +1,4 @@
-/* memscope.h - v0.2.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.3.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -101,8 +101,14 @@
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
      - Not in this version: a streaming .msb mode (files are written whole).
+     - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.3.0  whole-program mode (MEMSCOPE_HOOK_MALLOC, libmemscope.so, memscope run) with
+            byte-weighted sampling; formats for other tools: pprof, folded stacks,
+            Chrome Trace Event JSON, massif, DHAT, Prometheus (also rewritten
+            periodically); memscope_export_many; truncated .msb files load what is
+            complete.
      0.2.0  system monitor: CPU, RSS, memory % against the cgroup limit, threads,
             disk and network rates, GPU (NVML, amdgpu), system CPU and memory,
             page faults; snapshot ring in reports and JSON. HTML dashboard
@@ -119,9 +125,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 2
+#define MEMSCOPE_VERSION_MINOR 3
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.2.0"
+#define MEMSCOPE_VERSION_STRING "0.3.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
@@ -6232,13 +6238,17 @@ static void ms__massif_node(ms__out *o, memscope_tracker *t, const ms__pp *pp, u
         if (b * 100 >= total && b) { groups++; sig_b += b; } else if (b) { small++; small_b += b; }
         i = j;
     }
-    /* bytes allocated exactly here (paths ending at this depth) go nowhere else in massif's
-       model; they join the "below threshold" line so that the children add up */
+    /* bytes allocated where a path ends, at this node: a leaf when nothing goes deeper; next to
+       children, one more "place" of the threshold line when below 1 %, else a leaf child */
     uint64_t here = node_bytes - sig_b - small_b;
+    int leaf = !groups && !small;
+    int here_child = !leaf && here && here * 100 >= total;
+    int here_small = !leaf && here && !here_child;
+    size_t below = small + (here_small ? 1u : 0u);
     /* this node's line */
     for (size_t d = 0; d < depth; d++) ms__out_lit(o, " ");
     ms__out_lit(o, "n");
-    ms__out_u64(o, groups + (small || here ? 1 : 0));
+    ms__out_u64(o, leaf ? 0 : groups + (here_child ? 1u : 0u) + (below ? 1u : 0u));
     ms__out_lit(o, ": ");
     ms__out_u64(o, node_bytes);
     ms__out_lit(o, " ");
@@ -6248,33 +6258,44 @@ static void ms__massif_node(ms__out *o, memscope_tracker *t, const ms__pp *pp, u
     ms__massif_clean(label);
     ms__out_mem(o, label, strlen(label));
     ms__out_lit(o, "\n");
-    /* significant children, largest first: collect (start, end, bytes), then sort */
-    typedef struct { size_t a, b; uint64_t bytes; } grp;
-    grp *g = groups ? (grp *)MEMSCOPE_MALLOC(groups * sizeof *g) : NULL;
+    if (leaf) return;
+    /* significant children (and the "here" leaf), largest first */
+    typedef struct { size_t a, b; uint64_t bytes; int here; } grp;
+    size_t cap = groups + 1;
+    grp *g = (grp *)MEMSCOPE_MALLOC(cap * sizeof *g);
     size_t ng = 0;
     for (i = 0; i < n && g;) {
         if (ms__pp_path_len(t, &pp[idx[i]]) <= depth) { i++; continue; }
         uint64_t key = ms__pp_path_key(t, &pp[idx[i]], depth), b = 0;
         size_t j = i;
         while (j < n && ms__pp_path_len(t, &pp[idx[j]]) > depth && ms__pp_path_key(t, &pp[idx[j]], depth) == key) b += bytes[idx[j++]];
-        if (b * 100 >= total && b) { g[ng].a = i; g[ng].b = j; g[ng].bytes = b; ng++; }
+        if (b * 100 >= total && b) { g[ng].a = i; g[ng].b = j; g[ng].bytes = b; g[ng].here = 0; ng++; }
         i = j;
     }
+    if (g && here_child) { g[ng].a = g[ng].b = 0; g[ng].bytes = here; g[ng].here = 1; ng++; }
     for (size_t x = 1; x < ng; x++) { /* insertion sort, largest first (few children) */
         grp v = g[x];
         size_t y = x;
         while (y > 0 && g[y - 1].bytes < v.bytes) { g[y] = g[y - 1]; y--; }
         g[y] = v;
     }
-    for (size_t x = 0; x < ng; x++) ms__massif_node(o, t, pp, idx + g[x].a, bytes, g[x].b - g[x].a, depth + 1, total, g[x].bytes);
+    for (size_t x = 0; x < ng; x++) {
+        if (g[x].here) {
+            for (size_t d = 0; d <= depth; d++) ms__out_lit(o, " ");
+            ms__out_lit(o, "n0: ");
+            ms__out_u64(o, g[x].bytes);
+            ms__out_lit(o, " 0x0: (allocated here: the call stack ends at the frame above)\n");
+        } else {
+            ms__massif_node(o, t, pp, idx + g[x].a, bytes, g[x].b - g[x].a, depth + 1, total, g[x].bytes);
+        }
+    }
     MEMSCOPE_FREE(g);
-    if (small || here) {
+    if (below) {
         for (size_t d = 0; d <= depth; d++) ms__out_lit(o, " ");
         ms__out_lit(o, "n0: ");
-        ms__out_u64(o, small_b + here);
-        size_t places = small + (here ? 1 : 0);
-        if (places == 1) ms__out_lit(o, " in 1 place, below massif's threshold (1.00%)\n");
-        else { ms__out_lit(o, " in "); ms__out_u64(o, places); ms__out_lit(o, " places, all below massif's threshold (1.00%)\n"); }
+        ms__out_u64(o, small_b + (here_small ? here : 0));
+        if (below == 1) ms__out_lit(o, " in 1 place, below massif's threshold (1.00%)\n");
+        else { ms__out_lit(o, " in "); ms__out_u64(o, below); ms__out_lit(o, " places, all below massif's threshold (1.00%)\n"); }
     }
 }
 
@@ -7052,6 +7073,8 @@ static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site) {
     ms__hook_busy--;
     return ok;
 }
+#else
+MEMSCOPE_DEF void memscope_hook_finish(void) {} /* no hooks compiled in: nothing to write */
 #endif /* MEMSCOPE_HOOK_MALLOC */
 
 #undef MS__LIKELY

@@ -33,7 +33,10 @@ Lint of the input (each is a place where ms_print silently prints garbage):
   some total is above 0; no '#' after the start of a line (ms_print cuts it and the rest of
   the line off as a comment); tree lines "nK: BYTES LABEL" indented one space per depth
   (massif's convention; ms_print reads the tree by the child counts only), the top node's
-  BYTES equal to mem_heap_B, and each node with children equal to the sum of its children.
+  BYTES equal to mem_heap_B, and each node with children equal to the sum of its children;
+  threshold lines ("in 1 place, below massif's threshold (1.00%)", "in N places, all below
+  massif's threshold (1.00%)") are leaves, at most one per parent, with BYTES below N times
+  the threshold's share of the snapshot's total (ms_print prints them as they are).
 """
 
 import os
@@ -143,8 +146,9 @@ def lint(path):
 
 def lint_tree(lines, i, snap):
     """Checks the tree that starts at lines[i]; returns the index after it."""
-    # iterative walk: stack of [bytes, children left, children sum, line no]
+    # iterative walk: stack of [bytes, children left, children sum, line no, threshold lines]
     node_re = re.compile(r"( *)n([0-9]+): ([0-9]+)( .*)?")
+    thr_re = re.compile(r" in ([0-9]+) (place|places), (all )?below massif's threshold \(([0-9]+(?:\.[0-9]+)?)%\)")
     stack = []
     depth = 0
     top = True
@@ -167,21 +171,44 @@ def lint_tree(lines, i, snap):
             top = False
             if nbytes != snap["heap"]:
                 raise Fail(f"line {no}: top node {nbytes} B != mem_heap_B={snap['heap']} of snapshot {snap['num']}")
+        elif "below massif's threshold" in label:
+            lint_threshold_line(no, kids, nbytes, label, thr_re.fullmatch(label), stack[-1], snap)
         if stack:
             stack[-1][1] -= 1
             stack[-1][2] += nbytes
         if kids > 0:
-            stack.append([nbytes, kids, 0, no])
+            stack.append([nbytes, kids, 0, no, 0])
             depth += 1
             continue
         # close every node whose children are all read
         while stack and stack[-1][1] == 0:
-            b, _, total, pno = stack.pop()
+            b, _, total, pno, _ = stack.pop()
             depth -= 1
             if total != b:
                 raise Fail(f"line {pno}: node of {b} B has children adding up to {total} B (snapshot {snap['num']})")
         if not stack:
             return i
+
+
+def lint_threshold_line(no, kids, nbytes, label, m, parent, snap):
+    """A massif threshold line stands for N siblings that are each below T% of the snapshot:
+    'in 1 place, below ...' or 'in N places, all below ...', a leaf, one per parent, and its
+    bytes under N * T% of the snapshot (ms_print prints it as it is, so a line that stands for
+    something else, e.g. frames cut off, tells the reader something false)."""
+    if not m:
+        raise Fail(f"line {no}: threshold line not in massif's form 'in 1 place, below massif's threshold (1.00%)' "
+                   f"or 'in N places, all below massif's threshold (1.00%)': {label.strip()[:80]!r}")
+    n, word, all_, pct = int(m.group(1)), m.group(2), m.group(3), float(m.group(4))
+    if n < 1 or (n == 1) != (word == "place") or (n == 1) != (all_ is None):
+        raise Fail(f"line {no}: threshold line {label.strip()[:80]!r}: write 'in 1 place, below' or 'in N places, all below' (N > 1)")
+    if kids != 0:
+        raise Fail(f"line {no}: threshold line with {kids} children; it is a leaf (n0)")
+    parent[4] += 1
+    if parent[4] > 1:
+        raise Fail(f"line {no}: a second threshold line under the node of line {parent[3]}; massif writes at most one")
+    if nbytes > 0 and not nbytes * 100 < n * pct * snap["total"]:
+        raise Fail(f"line {no}: threshold line of {nbytes} B in {n} place{'s' if n > 1 else ''} is not below "
+                   f"{pct:g}% of the snapshot's {snap['total']} B per place; write such a node as a normal node")
 
 
 # ---------------------------------------------------------------- ms_print's output

@@ -295,7 +295,7 @@ static int sampling_child(void) {
         size_t size = (size_t)(x >> 33) % 8192 + 1;
         churn_one(size);
         bytes += size;
-        double pr = 1.0 / ms__hook_weight(size, mean); /* the chance of a sample */
+        double pr = 1.0 / ms__sample_weight(size, mean); /* the chance of a sample */
         var_count += (1 - pr) / pr;
         var_bytes += (double)size * (double)size * (1 - pr) / pr;
     }
