@@ -4112,7 +4112,7 @@ MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const cha
 typedef struct ms__buf { unsigned char *p; size_t len, cap; int err; } ms__buf;
 
 MS__MAYBE_UNUSED static void ms__buf_put(ms__buf *b, const void *src, size_t n) {
-    if (b->err) return;
+    if (b->err || !n) return; /* (an empty buffer's NULL is a valid source of nothing) */
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n) cap *= 2;
