@@ -15,7 +15,7 @@ static void *volatile sink;
 static void leak(int n) { for (int i = 0; i < n; i++) sink = malloc(MARKER); }
 static void *worker(void *arg) {
     int n = *(int *)arg;
-    for (int i = 0; i < n; i++) { void *p = malloc(MARKER); sink = p; free(sink); }
+    for (int i = 0; i < n; i++) { void *p = malloc(MARKER); sink = p; free(p); } /* not sink: shared */
     leak(1);
     return NULL;
 }

@@ -38,8 +38,8 @@ static char *(*volatile v_strdup)(const char *) = strdup;
 static void *volatile sink;
 static void churn_one(size_t size) {
     void *p = malloc(size);
-    sink = p;
-    free(sink);
+    sink = p; /* the pointer escapes: the pair cannot be removed */
+    free(p);  /* p, not sink: sink is shared by the threads */
 }
 
 typedef struct delta { uint64_t allocs, frees, live, bytes; } delta;
