@@ -58,6 +58,9 @@ $M report "$OUT/threads.msb" > "$OUT/threads.txt"
 for s in "MOST CALLS TO ALLOCATION FUNCTIONS" "PEAK MEMORY CONSUMERS" "MOST TEMPORARY ALLOCATIONS" "LEAKS (live at the end)" "at prog+0x" "at pthread_create in libc.so.6" "THREADS (5)"; do
   grep -q "$s" "$OUT/threads.txt"; check "report by call stack shows '$s'" $?
 done
+$M report "$OUT/threads.msb" --json "$OUT/threads.html.json" --html "$OUT/threads.html" > /dev/null
+python3 tests/check_html.py "$OUT/threads.html" "$OUT/threads.html.json" > "$OUT/html.txt" && grep -q "stacks" "$OUT/html.txt"
+check "the HTML dashboard of a whole-program run agrees with its JSON, stacks included: $(tail -c 100 "$OUT/html.txt")" $?
 # temporary = freed before any other allocation of the process: another thread's malloc in between
 # (threads interleave) makes a pair not temporary, so nearly all, not all 4000
 t=$(grep -A1 "MOST TEMPORARY" "$OUT/threads.txt" | sed -n 's/^ *\([0-9]*\) temporary of 4000 calls$/\1/p')
