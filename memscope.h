@@ -438,6 +438,9 @@ typedef struct memscope_load_info {
 } memscope_load_info;
 /* MEMSCOPE_ERR_INVALID_ARG when t is NULL or was not made by memscope_load. */
 MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info);
+/* The mean gap of byte-weighted sampling the tracker's allocations were recorded with (the
+   whole-program mode's MEMSCOPE_SAMPLE_BYTES, or a loaded file's), 0 when off. */
+MEMSCOPE_DEF uint64_t memscope_sample_bytes(memscope_tracker *t);
 
 /* Whole-program mode (#define MEMSCOPE_HOOK_MALLOC with MEMSCOPE_IMPLEMENTATION, or the
    preload library): writes the report to $MEMSCOPE_OUTPUT now and stops recording. Done by
@@ -3716,6 +3719,7 @@ static void ms__json_report(ms__out *o, memscope_tracker *t, const memscope_repo
     ms__out_key(o, "sampling"); ms__out_lit(o, "{\"sample_rate\":"); ms__out_double(o, cfg.sample_rate);
     ms__out_key(o, "capture_call_stack"); if (cfg.capture_call_stack) ms__out_lit(o, "true"); else ms__out_lit(o, "false");
     ms__out_key(o, "max_stack_depth"); ms__out_u64(o, cfg.max_stack_depth);
+    ms__out_key(o, "sample_bytes"); ms__out_u64(o, atomic_load(&t->sample_bytes)); /* byte sampling, 0 = off */
     ms__out_lit(o, "}");
     ms__out_key(o, "threads"); ms__out_lit(o, "[");
     for (size_t i = 0; i < r->thread_count; i++) {
@@ -5095,6 +5099,8 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     return NULL;
 }
 #endif
+
+MEMSCOPE_DEF uint64_t memscope_sample_bytes(memscope_tracker *t) { return t ? atomic_load(&t->sample_bytes) : 0; }
 
 MS__MAYBE_UNUSED static void ms__program_name(const memscope_tracker *t, char *buf, size_t cap) {
     buf[0] = 0;

@@ -848,6 +848,8 @@ def compare(r, doc):
               ("capture_call_stack", _need(sampling, "capture_call_stack", "JSON sampling")),
               ("max_stack_depth", _need(sampling, "max_stack_depth", "JSON sampling")),
               ("generator", doc.get("generator"))]
+    if r.meta.get("sample_bytes", 0) != _need(sampling, "sample_bytes", "JSON sampling"):
+        raise Diff("META sample_bytes %r, JSON %r" % (r.meta.get("sample_bytes", 0), sampling["sample_bytes"]))
     for k, jv in checks:
         if k not in r.meta:
             raise Diff("META has no %s (JSON: %r)" % (k, jv))
@@ -1202,7 +1204,8 @@ def model_json(m):
     for k in END_F64:
         doc[k] = m["end"][k]
     doc["start_time_unix_ms"] = meta[1]
-    doc["sampling"] = {"sample_rate": meta[3], "capture_call_stack": bool(meta[4]), "max_stack_depth": meta[5]}
+    doc["sampling"] = {"sample_rate": meta[3], "capture_call_stack": bool(meta[4]), "max_stack_depth": meta[5],
+                       "sample_bytes": meta.get(12, 0)}
     doc["threads"] = [dict(th, thread_name=t(b(th["thread_name"]))) for th in m["threads"]]
     doc["sites"] = [{"id": s["id"], "var_name": t(b(s["var_name"])), "type_name": t(b(s["type_name"])),
                      "file": t(b(s["file"])), "line": s["line"]} for s in m["sites"]]

@@ -69,7 +69,7 @@ static void test_json_has_exact_report_values(void **state) {
                 "d['allocation_rate_per_sec'] > 0", "d['deallocation_rate_per_sec'] > 0",
                 "d['start_time_unix_ms'] > 1600000000000",
                 "d['sampling'] == {'sample_rate': 1.0, 'capture_call_stack': False, "
-                "'max_stack_depth': 0}",
+                "'max_stack_depth': 0, 'sample_bytes': 0}",
                 "d['system_snapshots'] == []", "d['stacks'] == []", "d['stack_hotspots'] == []");
 
     /* top-level keys in the documented order */
@@ -154,7 +154,7 @@ static void test_json_sampling_fields(void **state) {
              s.total_allocations, s.total_allocations, s.total_allocations, s.total_allocations);
     assert_json(path, "d['sample_rate'] == 0.25",
                 "d['sampling'] == {'sample_rate': 0.25, 'capture_call_stack': True, "
-                "'max_stack_depth': 7}",
+                "'max_stack_depth': 7, 'sample_bytes': 0}",
                 expr);
     for (size_t i = 0; i < 4000; i++) memscope_untrack(t, &blocks[i]);
     memscope_destroy(t);

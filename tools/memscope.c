@@ -427,7 +427,11 @@ static int report(const char *path, size_t top, int strict) {
            human(b2, sizeof b2, (double)r.current_memory_bytes));
     printf("  peak %s; %.0f allocations/s, %.0f frees/s\n", human(b3, sizeof b3, (double)r.peak_memory_bytes),
            r.allocation_rate_per_sec, r.deallocation_rate_per_sec);
-    if (r.sample_rate < 1.0)
+    uint64_t sample_bytes = memscope_sample_bytes(t);
+    if (sample_bytes)
+        printf("  byte sampling: about one allocation recorded per %s allocated, each weighted\n",
+               human(b1, sizeof b1, (double)sample_bytes));
+    if (r.sample_rate < 1.0 || sample_bytes)
         printf("  estimated over every call: %.0f allocations, %s\n", r.estimated_total_allocations,
                human(b1, sizeof b1, r.estimated_total_bytes));
     if (r.dropped_events) printf("  %" PRIu64 " events were not retained (event bound): lists below are partial\n", r.dropped_events);

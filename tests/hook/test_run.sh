@@ -73,9 +73,11 @@ subprocess.run(["build/memscope", "report", sys.argv[1], "--json", sys.argv[1] +
 d = json.load(open(sys.argv[1] + ".json"))
 print("   sampled: recorded %d, estimated %.0f allocations, %.0f bytes" % (d["total_allocations"], d["estimated_total_allocations"], d["estimated_total_bytes"]))
 n = 4 * 5001
-sys.exit(0 if d["total_allocations"] < n / 5 and abs(d["estimated_total_bytes"] / (n * 12345) - 1) < 0.2 else 1)
+sys.exit(0 if d["total_allocations"] < n / 5 and abs(d["estimated_total_bytes"] / (n * 12345) - 1) < 0.2
+         and d["sampling"]["sample_bytes"] == 100000 else 1)
 PY
 
+$M report "$OUT/sampled.msb" | grep -q "byte sampling: about one allocation recorded per 97.7 KiB allocated"; check "report says byte sampling was on" $?
 $M run --no-stacks -o "$OUT/nostacks.msb" -- $P leak 1 2>/dev/null
 $M report "$OUT/nostacks.msb" | grep -q "MOST CALLS"; [ $? = 1 ]; check "--no-stacks: no stack sections" $?
 $M run --bogus -- true 2>/dev/null; [ $? = 1 ]; check "unknown option: exit 1" $?
