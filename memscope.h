@@ -6563,9 +6563,26 @@ static void ms__strtab_free(ms__strtab *st) {
 typedef struct ms__pprof {
     memscope_tracker *t;
     ms__strtab st;
-    ms__idmap fn_ids, loc_ids;
-    ms__buf fns, locs, samples, tmp;
+    ms__idmap fn_ids, loc_ids, map_ids;
+    ms__buf fns, locs, maps, samples, tmp;
 } ms__pprof;
+
+/* A mapping per module (its file name; the functions are named already, so pprof does not
+   look for the binaries). */
+static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module) {
+    if (!module || !*module) return 0;
+    int fresh;
+    uint32_t id = ms__idmap_get(&p->map_ids, ms__hash_str(0x6d6170, module), &fresh);
+    if (fresh) {
+        ms__buf m = {NULL, 0, 0, 0};
+        ms__pb_u64(&m, 1, id);
+        ms__pb_u64(&m, 5, ms__strtab_id(&p->st, module));
+        ms__pb_u64(&m, 7, 1); /* has_functions */
+        ms__pb_bytes(&p->maps, 3, m.p, m.len);
+        MEMSCOPE_FREE(m.p);
+    }
+    return id;
+}
 
 static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, uint32_t line) {
     uint64_t key = ms__hash_str(ms__hash_str(0, name), file) ^ line;
@@ -6584,17 +6601,20 @@ static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, u
     return id;
 }
 
-static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const char *fn, const char *file, uint32_t line) {
+static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const char *fn, const char *file, uint32_t line,
+                              const char *module) {
     int fresh;
     uint32_t id = ms__idmap_get(&p->loc_ids, key, &fresh);
     if (fresh) {
         uint32_t f = ms__pprof_fn(p, fn, file, line);
+        uint32_t map = ms__pprof_mapping(p, module);
         ms__buf line_msg = {NULL, 0, 0, 0};
         ms__pb_u64(&line_msg, 1, f);
         ms__pb_u64(&line_msg, 2, line);
         ms__buf *b = &p->tmp;
         b->len = 0;
         ms__pb_u64(b, 1, id);
+        ms__pb_u64(b, 2, map);
         ms__pb_u64(b, 3, address);
         ms__pb_bytes(b, 4, line_msg.p ? line_msg.p : (const unsigned char *)"", line_msg.len);
         MEMSCOPE_FREE(line_msg.p);
@@ -6644,7 +6664,20 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             ms__pb_bytes(&prof, 1, vt.p, vt.len);
             MEMSCOPE_FREE(vt.p);
         }
-        char name[1024];
+        char name[1024], program[64];
+        /* the program's own module first: pprof names the profile after the first mapping */
+        ms__program_name(t, program, sizeof program);
+        for (size_t i = 0, found = 0; i < a.npp && !found && *program; i++) {
+            memscope_symbol sym;
+            for (size_t k = 0; !found && memscope_stack_symbol(t, a.pp[i].stack, k, &sym); k++) {
+                const char *base = sym.module ? strrchr(sym.module, '/') : NULL;
+                base = base ? base + 1 : sym.module;
+                if (base && !strncmp(base, program, 15) && (strlen(program) < 15 ? !strcmp(base, program) : 1)) {
+                    ms__pprof_mapping(&p, sym.module);
+                    found = 1;
+                }
+            }
+        }
         for (size_t i = 0; i < a.npp; i++) {
             const ms__pp *pp = &a.pp[i];
             uint64_t v[4] = {ms__round(pp->alloc_n), ms__round(pp->alloc_b), ms__round(pp->live_n), ms__round(pp->live_b)};
@@ -6652,13 +6685,13 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             ms__buf ids = {NULL, 0, 0, 0}, vals = {NULL, 0, 0, 0}, smp = {NULL, 0, 0, 0};
             ms__site_text st = ms__site_text_of(t, pp->site);
             ms__site_name(t, pp->site, name, sizeof name);
-            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, name, st.file, st.line));
+            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, name, st.file, st.line, NULL));
             size_t depth = ms__stack_depth_of(t, pp->stack);
             for (size_t k = 0; k < depth; k++) {
                 memscope_symbol sym;
                 if (!memscope_stack_symbol(t, pp->stack, k, &sym)) continue;
                 ms__frame_name(t, pp->stack, k, name, sizeof name);
-                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name, sym.module, 0));
+                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name, sym.module, 0, sym.module));
             }
             for (int k = 0; k < 4; k++) ms__buf_varint(&vals, v[k]);
             ms__pb_bytes(&smp, 1, ids.p, ids.len);
@@ -6667,6 +6700,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             MEMSCOPE_FREE(ids.p); MEMSCOPE_FREE(vals.p); MEMSCOPE_FREE(smp.p);
         }
         ms__buf_put(&prof, p.samples.p, p.samples.len);
+        ms__buf_put(&prof, p.maps.p, p.maps.len);
         ms__buf_put(&prof, p.locs.p, p.locs.len);
         ms__buf_put(&prof, p.fns.p, p.fns.len);
         uint64_t dflt = ms__strtab_id(&p.st, "inuse_space");
@@ -6682,7 +6716,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
         ms__pb_u64(&prof, 12, ms__sample_bytes(t) ? ms__sample_bytes(t) : 1);
         ms__pb_key(&prof, 13, 0); ms__buf_varint(&prof, comment);
         ms__pb_u64(&prof, 14, dflt);
-        if (prof.err || p.st.err || p.fns.err || p.locs.err || p.samples.err || p.tmp.err) o->err = ENOMEM;
+        if (prof.err || p.st.err || p.fns.err || p.locs.err || p.maps.err || p.samples.err || p.tmp.err) o->err = ENOMEM;
         else if (ms__ends_with(path, ".gz")) ms__gzip_stored(o, prof.p, prof.len);
         else ms__out_mem(o, (const char *)prof.p, prof.len);
     } else if (!o->err) {
@@ -6690,7 +6724,8 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
     }
     MEMSCOPE_FREE(prof.p);
     ms__strtab_free(&p.st);
-    ms__idmap_free(&p.fn_ids); ms__idmap_free(&p.loc_ids);
+    ms__idmap_free(&p.fn_ids); ms__idmap_free(&p.loc_ids); ms__idmap_free(&p.map_ids);
+    MEMSCOPE_FREE(p.maps.p);
     MEMSCOPE_FREE(p.fns.p); MEMSCOPE_FREE(p.locs.p); MEMSCOPE_FREE(p.samples.p); MEMSCOPE_FREE(p.tmp.p);
     ms__agg_free(&a);
     return ms__export_end(&x);
