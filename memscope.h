@@ -4693,17 +4693,17 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->cap_strs = L->size / 1 + 2;
     L->strs = (const char **)ms__calloc(L->cap_strs, sizeof *L->strs);
     if (!L->arena || !L->strs) { ms__rd_fail(&f, "out of memory"); return -2; }
-    int seen_end = 0, seen_meta = 0, cut = 0;
+    int seen_end = 0, seen_meta = 0;
     uint64_t prev_ts = 0, prev_lit = 0, cache[7] = {0, 0, 0, 0, 0, 0, 0};
     uint32_t cur_thread = 0;
     uint64_t cur_site = 0;
     while (!f.err && f.p < f.end && !seen_end) {
-        if (f.end - f.p < 20) { cut = 1; break; } /* a section header cut off */
+        if (f.end - f.p < 20) break; /* a section header cut off: truncated */
         const unsigned char *h = f.p;
         uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
         ms__rd hr = {h + 8, h + 16, base, 0};
         uint64_t len = ms__rd_u64(&hr);
-        if (len > (uint64_t)(f.end - h) - 20) { cut = 1; break; } /* runs past the end: cut off */
+        if (len > (uint64_t)(f.end - h) - 20) break; /* runs past the end: truncated */
         const unsigned char *pl = h + 16;
         uint32_t crc = (uint32_t)pl[len] | (uint32_t)pl[len + 1] << 8 | (uint32_t)pl[len + 2] << 16 | (uint32_t)pl[len + 3] << 24;
         if (ms__crc32(ms__crc32(0, h, 16), pl, (size_t)len) != crc) { ms__rd_fail(&f, "CRC mismatch: the section is corrupt"); break; }
@@ -4908,7 +4908,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->info.events = L->nevents;
     if (!f.err && !seen_end && !seen_meta) ms__rd_fail(&f, "file cut off before its META section: nothing to load");
     if (f.err) return -1;
-    if (!seen_end) { (void)cut; return 1; } /* truncated: at a section boundary or inside one */
+    if (!seen_end) return 1; /* truncated: at a section boundary or inside one */
     if (f.p != f.end) { ms__rd_fail(&f, "bytes after the END section"); return -1; }
     L->info.complete = 1;
     return 0;
@@ -6091,17 +6091,15 @@ typedef struct ms__trace_ctx {
     uint32_t *tids; double *thr_live, *thr_bmax; size_t nthr;
     double live, bucket_max, bucket_t;
     uint64_t every, n;
-    int first;
 } ms__trace_ctx;
 
-static void ms__trace_counter(ms__out *o, ms__trace_ctx *c, const char *name, uint64_t ts_ns, const char *key, double v) {
+static void ms__trace_counter(ms__out *o, const char *name, uint64_t ts_ns, const char *key, double v) {
     ms__out_lit(o, ",\n{\"name\":"); ms__out_str(o, name);
     ms__out_lit(o, ",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
     ms__out_double(o, (double)ts_ns / 1000.0);
     ms__out_lit(o, ",\"args\":{"); ms__out_str(o, key); ms__out_lit(o, ":");
     ms__out_u64(o, ms__round(v));
     ms__out_lit(o, "}}");
-    (void)c;
 }
 
 static void ms__trace_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
@@ -6119,11 +6117,11 @@ static void ms__trace_event(ms__out *o, void *ctx, uint32_t site, const memscope
     if (index % c->every == 0 || c->live > c->bucket_max) { c->bucket_max = c->live; c->bucket_t = (double)ev->timestamp_ns; }
     /* one point per bucket of `every` events: the bucket's highest value, so the peak is exact */
     if ((index + 1) % c->every == 0 || index + 1 == c->n) {
-        ms__trace_counter(o, c, "live bytes", (uint64_t)c->bucket_t, "bytes", c->bucket_max);
+        ms__trace_counter(o, "live bytes", (uint64_t)c->bucket_t, "bytes", c->bucket_max);
         for (size_t i = 0; i < c->nthr; i++) {
             char name[64];
             snprintf(name, sizeof name, "live bytes of thread %u", c->tids[i]);
-            ms__trace_counter(o, c, name, (uint64_t)c->bucket_t, "bytes", c->thr_bmax[i]);
+            ms__trace_counter(o, name, (uint64_t)c->bucket_t, "bytes", c->thr_bmax[i]);
             c->thr_bmax[i] = c->thr_live[i];
         }
     }
@@ -6172,7 +6170,7 @@ MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const ch
     if (!o->err) ms__each_event(o, t, NULL, NULL, 0, ms__trace_event, &c);
     for (size_t i = 0; i < r->system_snapshot_count; i++) {
         const memscope_system_snapshot *s = &r->system_snapshots[i];
-        if (s->available & MEMSCOPE_METRIC_MEMORY) ms__trace_counter(o, &c, "RSS bytes", s->elapsed_ns, "bytes", (double)s->memory_usage_bytes);
+        if (s->available & MEMSCOPE_METRIC_MEMORY) ms__trace_counter(o, "RSS bytes", s->elapsed_ns, "bytes", (double)s->memory_usage_bytes);
         if (s->available & MEMSCOPE_METRIC_CPU) {
             ms__out_lit(o, ",\n{\"name\":\"CPU %\",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
             ms__out_double(o, (double)s->elapsed_ns / 1000.0);
@@ -6310,7 +6308,6 @@ typedef struct ms__massif_ctx {
     const uint64_t *marks; size_t nmarks, next;
     ms__massif_snap *snaps;
     double cum_b;                      /* allocated so far (the time unit: B) */
-    uint64_t peak_index;
     int err;
 } ms__massif_ctx;
 
