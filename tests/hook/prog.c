@@ -1,6 +1,6 @@
 /* prog.c - a program that knows nothing of memscope, run under `memscope run` by
  * tests/hook/test_run.sh. Blocks of MARKER bytes are the ones the test counts.
- *   prog leak N | exit K | raise SIG | abort | wait PIDFILE | fork | threads N | atexit */
+ *   prog leak N | exit K | raise SIG | abort | wait PIDFILE | fork | threads N | churn N | atexit */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -51,6 +51,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
         return 0;
     }
+    if (!strcmp(mode, "churn")) { int k = n; worker(&k); return 0; } /* one thread: n pairs + 1 leak */
     if (!strcmp(mode, "atexit")) { kept = malloc(MARKER); atexit(free_kept); leak(1); return 0; }
     return 3;
 }
