@@ -941,18 +941,77 @@ _Static_assert(sizeof(ms__event) == 32, "an event record must stay 32 bytes");
 
 typedef struct ms__chunk {
     _Atomic uint32_t count;                  /* published with release by the owner */
+    uint32_t seq;                            /* position in its thread's list, from 0 */
     struct ms__chunk *_Atomic next;
     char pad[48];
     ms__event ev[MEMSCOPE_EVENT_CHUNK];
 } ms__chunk;
 _Static_assert(sizeof(ms__chunk) == 256 * 1024, "a chunk is exactly 256 KiB of mapped memory");
 
-/* Chunks are mapped directly, pre-faulted in one call (far cheaper than a page fault
-   per 128 events), and never come from the heap being tracked. */
+/* Chunks never come from the heap being tracked: they are cut from 2 MiB slabs, mapped
+   at a 2 MiB boundary and asked for as one huge page where the kernel has them (one fault
+   and no page table per 8 chunks), pre-faulted in one call otherwise (far cheaper than a
+   fault per 128 events). A slab's rest is used by the next chunk of any thread. */
+#define MS__SLAB_BYTES (2u << 20)
+#define MS__MADV_HUGEPAGE 14
+#define MS__MADV_POPULATE_WRITE 23
+#define MS__SLAB_READY_MAX 4u
+static pthread_mutex_t ms__slab_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *ms__slab;
+static unsigned ms__slab_left;
+static char *ms__slab_ready[MS__SLAB_READY_MAX]; /* faulted in ahead by a background thread */
+static unsigned ms__slab_nready, ms__slab_taken;
+
+static char *ms__slab_new(void) {
+    char *p = (char *)mmap(NULL, 2 * MS__SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == (char *)MAP_FAILED) return NULL;
+    char *a = p + ((MS__SLAB_BYTES - (uintptr_t)p % MS__SLAB_BYTES) % MS__SLAB_BYTES);
+    if (a > p) munmap(p, (size_t)(a - p));
+    munmap(a + MS__SLAB_BYTES, (size_t)(p + 2 * MS__SLAB_BYTES - (a + MS__SLAB_BYTES)));
+    madvise(a, MS__SLAB_BYTES, MS__MADV_HUGEPAGE);
+    if (madvise(a, MS__SLAB_BYTES, MS__MADV_POPULATE_WRITE) != 0) /* before Linux 5.14 */
+        for (size_t off = 0; off < MS__SLAB_BYTES; off += 4096) a[off] = 0;
+    return a;
+}
+
+/* Keeps slabs faulted in ahead of need: one, or as many as were taken since the last call
+   (up to four), so a thread that fills chunks fast does not wait for the kernel. */
+MS__MAYBE_UNUSED static void ms__slab_refill(void) {
+    pthread_mutex_lock(&ms__slab_lock);
+    unsigned want = 1 + ms__slab_taken;
+    ms__slab_taken = 0;
+    if (want > MS__SLAB_READY_MAX) want = MS__SLAB_READY_MAX;
+    unsigned have = ms__slab_nready;
+    pthread_mutex_unlock(&ms__slab_lock);
+    for (; have < want; have++) {
+        char *a = ms__slab_new();
+        if (!a) return;
+        pthread_mutex_lock(&ms__slab_lock);
+        if (ms__slab_nready < MS__SLAB_READY_MAX) { ms__slab_ready[ms__slab_nready++] = a; a = NULL; }
+        pthread_mutex_unlock(&ms__slab_lock);
+        if (a) { munmap(a, MS__SLAB_BYTES); return; }
+    }
+}
+
 static ms__chunk *ms__chunk_map(void) {
-    void *p = mmap(NULL, sizeof(ms__chunk), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    return p == MAP_FAILED ? NULL : (ms__chunk *)p;
+    pthread_mutex_lock(&ms__slab_lock);
+    if (!ms__slab_left) {
+        char *a;
+        if (ms__slab_nready) {
+            a = ms__slab_ready[--ms__slab_nready];
+            ms__slab_taken++;
+        } else if (!(a = ms__slab_new())) {
+            pthread_mutex_unlock(&ms__slab_lock);
+            return NULL;
+        }
+        ms__slab = a;
+        ms__slab_left = MS__SLAB_BYTES / sizeof(ms__chunk);
+    }
+    ms__chunk *c = (ms__chunk *)(void *)ms__slab;
+    ms__slab += sizeof(ms__chunk);
+    ms__slab_left--;
+    pthread_mutex_unlock(&ms__slab_lock);
+    return c;
 }
 static void ms__chunk_unmap(ms__chunk *c) { munmap(c, sizeof *c); }
 
@@ -963,7 +1022,7 @@ static void ms__chunk_unmap(ms__chunk *c) { munmap(c, sizeof *c); }
 #define MS__STAT_CHUNKS 4096u
 typedef struct ms__site_stat { _Atomic uint64_t count, bytes; } ms__site_stat;
 
-typedef struct ms__stack_cache_entry { uint64_t hash; uint32_t id; } ms__stack_cache_entry;
+typedef struct ms__stack_cache_entry { uint64_t hash; const struct ms__stack *stack; uint32_t id; } ms__stack_cache_entry;
 #define MS__STACK_CACHE 256u
 
 typedef struct ms__cursor {
@@ -990,9 +1049,29 @@ typedef struct ms__thread {
     ms__chunk *_Atomic head __attribute__((aligned(64)));
     ms__site_stat *_Atomic stats[MS__STAT_CHUNKS];
     uintptr_t stack_lo, stack_hi;             /* for the frame-pointer walk */
+    uintptr_t stack_span;                     /* a frame f is in the stack: f - stack_lo <= span */
     ms__stack_cache_entry *stack_cache;
+    uint32_t last_stack_id, last_stack_n;     /* this thread's latest stack, checked first */
+    uintptr_t last_stack[MEMSCOPE_MAX_STACK_DEPTH];
     _Atomic double w_count, w_bytes;          /* byte sampling: weighted estimates */
     struct ms__event *last_alloc;             /* the hooks' last alloc event, for TRACK names */
+    uint32_t chunk_seq;                       /* seq of the next event chunk */
+    /* log mode (whole-program full capture, see >>resolve): the thread's log of compact
+       records, written by it; the resolver's position in it, under analysis_lock */
+    _Atomic int logging;                      /* inside a log push: see ms__log_switch */
+    uint32_t log_left;                        /* events until the next counter read */
+    uint32_t log_budget;                      /* events reserved and not yet logged */
+    uint32_t log_n;                           /* words used in log_tail */
+    uint32_t log_seq;                         /* seq of the next log chunk */
+    uint64_t log_tick, log_written;           /* the stamp now; the last one in the log */
+    struct ms__chunk *_Atomic log_head;
+    struct ms__chunk *log_tail;
+    struct ms__chunk *rv_chunk, *rv_end;      /* resolved up to (rv_chunk, rv_n) */
+    uint32_t rv_n, rv_end_n;                  /* the pass's snapshot ends at (rv_end, rv_end_n) */
+    uint32_t rv_vis_seq, rv_vis_n;            /* visible before the latest snapshot */
+    uint64_t rv_tick;                         /* the stamp in force at (rv_chunk, rv_n) */
+    int rv_blocked;
+    struct ms__thread *rv_next;
     struct ms__thread *_Atomic next;
     ms__cursor cursor;                        /* used by merges, under analysis_lock */
 } ms__thread;
@@ -1035,6 +1114,10 @@ _Static_assert(sizeof(ms__shard) == 64, "one shard per cache line");
 
 typedef struct ms__live { uint64_t size; uint32_t site, owner; uint32_t stack; } ms__live;
 
+/* The resolver's table of live blocks (log mode): address -> the allocation. */
+typedef struct ms__rent { uint64_t addr, size; struct ms__event *ev; uint32_t site, owner, stack, origin; } ms__rent;
+typedef struct ms__resolver { ms__rent *slot; uint64_t cap, n, voided; } ms__resolver;
+
 /* ==== the tracker ==== */
 
 struct ms__loaded; /* >>reader */
@@ -1075,6 +1158,9 @@ struct memscope_tracker {
     unsigned auto_also_n;
     _Atomic int exported;
     struct memscope_tracker *auto_next;        /* list of trackers to export at exit */
+    _Atomic int log_mode;                      /* 1 log, 2 switching to 0 (the live table) */
+    int rv_hold;                               /* export_many: the frontier stays put */
+    ms__resolver rv;                           /* under analysis_lock */
 };
 
 typedef struct ms__index_block {
@@ -1161,6 +1247,7 @@ static MS__NOINLINE ms__event *ms__event_new_chunk(memscope_tracker *t, ms__thre
         atomic_fetch_sub_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
         return NULL;
     }
+    c->seq = th->chunk_seq++;
     if (th->tail) atomic_store_explicit(&th->tail->next, c, MS__RELEASE);
     else atomic_store_explicit(&th->head, c, MS__RELEASE);
     th->tail = c;
@@ -1460,10 +1547,12 @@ static ms__stack *ms__stack_by_id(memscope_tracker *t, uint32_t id) {
     return chunk ? atomic_load_explicit(&chunk[id % MS__STACK_IDX_CHUNK], MS__ACQUIRE) : NULL;
 }
 
-/* Multiply-add per frame (one cycle of latency chain each), mixed once at the end. */
+/* Rotate-xor per frame (two cycles of dependency each; the multiplies of a stronger
+   per-frame mix would cost more than the whole walk), mixed once at the end. Equal hashes
+   are always checked frame by frame. */
 static uint64_t ms__stack_hash(const uintptr_t *frames, size_t n) {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    for (size_t i = 0; i < n; i++) h = (h ^ frames[i]) * 0x100000001b3ull + (h >> 29);
+    for (size_t i = 0; i < n; i++) h = ((h << 23) | (h >> 41)) ^ frames[i];
     h = ms__mix64(h);
     return h ? h : 1;
 }
@@ -1528,14 +1617,35 @@ out:
 }
 
 /* Identical stacks get one id; repeats hit this thread's cache without a lock. */
+static uint32_t ms__stack_intern_cached(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n);
 MS__MAYBE_UNUSED static uint32_t ms__stack_intern(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
     if (!n) return 0;
+    if (n == th->last_stack_n) { /* a loop allocating: the same stack as last time, no hash */
+        size_t i = 0;
+        while (i < n && frames[i] == th->last_stack[i]) i++;
+        if (i == n) return th->last_stack_id;
+    }
+    uint32_t id = ms__stack_intern_cached(t, th, frames, n);
+    if (id && n <= MEMSCOPE_MAX_STACK_DEPTH) {
+        memcpy(th->last_stack, frames, n * sizeof *frames);
+        th->last_stack_n = (uint32_t)n;
+        th->last_stack_id = id;
+    }
+    return id;
+}
+
+static uint32_t ms__stack_intern_cached(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
     uint64_t h = ms__stack_hash(frames, n);
-    if (!th->stack_cache) th->stack_cache = (ms__stack_cache_entry *)ms__calloc(MS__STACK_CACHE, sizeof *th->stack_cache);
+    if (MS__UNLIKELY(!th->stack_cache))
+        th->stack_cache = (ms__stack_cache_entry *)ms__calloc(MS__STACK_CACHE, sizeof *th->stack_cache);
     ms__stack_cache_entry *c = th->stack_cache ? &th->stack_cache[h % MS__STACK_CACHE] : NULL;
-    if (c && c->hash == h && ms__stack_same(ms__stack_by_id(t, c->id), frames, n, h)) return c->id;
+    if (MS__LIKELY(c && c->hash == h) && c->stack->depth == n) { /* the frames compared inline */
+        size_t i = 0;
+        while (i < n && c->stack->frames[i] == frames[i]) i++;
+        if (MS__LIKELY(i == n)) return c->id;
+    }
     uint32_t id = ms__stack_intern_locked(t, frames, n, h);
-    if (c && id) { c->hash = h; c->id = id; }
+    if (c && id) { c->hash = h; c->id = id; c->stack = ms__stack_by_id(t, id); }
     return id;
 }
 
@@ -1545,10 +1655,12 @@ static void ms__thread_stack_bounds(ms__thread *th) {
     size_t size = 0;
     th->stack_lo = 1; /* "looked up": a failed lookup disables the walk */
     th->stack_hi = 0;
+    th->stack_span = 0;
     if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
     if (pthread_attr_getstack(&attr, &lo, &size) == 0 && lo) {
         th->stack_lo = (uintptr_t)lo;
         th->stack_hi = (uintptr_t)lo + size;
+        if (size >= 2 * sizeof(uintptr_t)) th->stack_span = size - 2 * sizeof(uintptr_t);
     }
     pthread_attr_destroy(&attr);
 }
@@ -1575,16 +1687,36 @@ MS__MAYBE_UNUSED MS__NO_ASAN static size_t ms__walk_frames(ms__thread *th, const
 
 /* ==== recording (the per-call path) ==== */
 
+/* The counters of a recorded free and a recorded allocation (the per-call path; in log
+   mode the resolver, see >>resolve). */
+static inline void ms__count_free(memscope_tracker *t, ms__thread *th, uint64_t size, uint32_t owner) {
+    MS__OWNER_ADD(&th->frees, 1);
+    MS__OWNER_ADD(&th->free_bytes, size);
+    if (owner == th->index) {
+        MS__OWNER_ADD(&th->own_freed_local, size);
+    } else {
+        ms__thread *o = ms__thread_by_index(t, owner);
+        if (o) atomic_fetch_add_explicit(&o->own_freed_remote, size, MS__RELAXED);
+    }
+}
+
+static inline void ms__count_alloc(ms__thread *th, uint64_t size, uint32_t site) {
+    MS__OWNER_ADD(&th->allocs, 1);
+    uint64_t allocated = MS__LOAD(&th->alloc_bytes) + size;
+    MS__STORE(&th->alloc_bytes, allocated);
+    uint64_t cur = allocated - MS__LOAD(&th->own_freed_local) -
+                   atomic_load_explicit(&th->own_freed_remote, MS__RELAXED);
+    if (cur > MS__LOAD(&th->peak_bytes)) MS__STORE(&th->peak_bytes, cur);
+    ms__site_stat *ss = ms__site_stat_get(th, site);
+    if (ss) {
+        MS__OWNER_ADD(&ss->count, 1);
+        MS__OWNER_ADD(&ss->bytes, size);
+    }
+}
+
 MS__HOT void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t address, const ms__live *old) {
     ms__event_push(t, th, address, old->size << 1 | 1u, old->site, old->owner);
-    MS__OWNER_ADD(&th->frees, 1);
-    MS__OWNER_ADD(&th->free_bytes, old->size);
-    if (old->owner == th->index) {
-        MS__OWNER_ADD(&th->own_freed_local, old->size);
-    } else {
-        ms__thread *owner = ms__thread_by_index(t, old->owner);
-        if (owner) atomic_fetch_add_explicit(&owner->own_freed_remote, old->size, MS__RELAXED);
-    }
+    ms__count_free(t, th, old->size, old->owner);
 }
 
 /* A byte per address bucket, set when an address of the bucket is first recorded and
@@ -1618,17 +1750,7 @@ MS__HOT void ms__record_alloc_stack(memscope_tracker *t, ms__thread *th, uint64_
     if (MS__UNLIKELY(!atomic_load_explicit(seen, MS__RELAXED))) atomic_store_explicit(seen, 1, MS__RELAXED);
     if (MS__UNLIKELY(ms__live_upsert(t, address, &v, &old))) ms__record_free(t, th, address, &old);
     ms__event_push(t, th, address, (uint64_t)size << 1, site, stack);
-    MS__OWNER_ADD(&th->allocs, 1);
-    uint64_t allocated = MS__LOAD(&th->alloc_bytes) + size;
-    MS__STORE(&th->alloc_bytes, allocated);
-    uint64_t cur = allocated - MS__LOAD(&th->own_freed_local) -
-                   atomic_load_explicit(&th->own_freed_remote, MS__RELAXED);
-    if (cur > MS__LOAD(&th->peak_bytes)) MS__STORE(&th->peak_bytes, cur);
-    ms__site_stat *ss = ms__site_stat_get(th, site);
-    if (ss) {
-        MS__OWNER_ADD(&ss->count, 1);
-        MS__OWNER_ADD(&ss->bytes, size);
-    }
+    ms__count_alloc(th, size, site);
 }
 
 MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
@@ -1647,14 +1769,16 @@ MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t addr
 #ifdef MEMSCOPE_HOOK_MALLOC
 static memscope_tracker *_Atomic ms__hook_t;
 static uint64_t ms__hook_mean;
-static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site);
+static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, size_t size, const uintptr_t *fp);
+static int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a);
+static int ms__log_name(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack);
 #endif
 
 MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
                              uint64_t site_hash, const uintptr_t *fp) {
 #ifdef MEMSCOPE_HOOK_MALLOC
     /* whole-program mode: a TRACK names the block the hooks recorded */
-    if (t == atomic_load_explicit(&ms__hook_t, MS__RELAXED) && ms__hook_name(t, address, site)) return;
+    if (t == atomic_load_explicit(&ms__hook_t, MS__RELAXED) && ms__hook_name(t, address, site, size, fp)) return;
 #endif
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
@@ -1687,7 +1811,14 @@ MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void
 }
 
 MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
-    if (MS__UNLIKELY(!t || !address) || !ms__maybe_live(t, address)) return;
+    if (MS__UNLIKELY(!t || !address)) return;
+#ifdef MEMSCOPE_HOOK_MALLOC
+    if (atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) { /* ends what a TRACK began (>>resolve) */
+        ms__thread *th = ms__thread_get(t);
+        if (th && ms__log_untrack(t, th, address)) return;
+    }
+#endif
+    if (!ms__maybe_live(t, address)) return;
     /* a thread gets a record only once it really frees something */
     ms__thread *th = MS__LIKELY(ms__tls_rec[0].id == t->id) ? ms__tls_rec[0].rec : NULL;
     ms__live old = {0, 0, 0, 0};
@@ -1752,19 +1883,496 @@ static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
 
 /* The next event in (ticks, thread index) order; a linear scan over the threads. */
 static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) {
-    ms__cursor *best = NULL;
-    for (ms__cursor *c = m->head; c; c = c->next) {
-        if (!c->chunk) continue;
-        if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
+    for (;;) {
+        ms__cursor *best = NULL;
+        for (ms__cursor *c = m->head; c; c = c->next) {
+            if (!c->chunk) continue;
+            if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
+        }
+        if (!best) return NULL;
+        const ms__event *e = &best->chunk->ev[best->i++];
+        ms__cursor_load(best);
+        *th = best->th;
+        return e;
     }
-    if (!best) return NULL;
-    const ms__event *e = &best->chunk->ev[best->i++];
-    *th = best->th;
-    ms__cursor_load(best);
-    return e;
 }
 
 static void ms__merge_end(ms__merge *m) { m->head = NULL; }
+#ifdef MEMSCOPE_HOOK_MALLOC
+/* ==== >>resolve ==== */
+
+/* Log mode. In whole-program mode with every allocation kept (no sampling), the hooks
+   only append compact records to their thread's log: an allocation's address, size,
+   function and stack in 16 bytes, a free's address in 8, a stamp record when the thread's
+   stamp has moved. They touch no shared table, write a quarter of the memory a full event
+   takes, and read the CPU's counter once every MS__LOG_STAMP_EVERY events of a thread
+   (the other records carry the thread's latest stamp, or the ticker thread's when that is
+   later). When a report is asked for, the resolver replays the records in stamp order
+   against a table of live blocks, gives each free the size, site and owner of the block it
+   ends, counts everything as the ordinary path would have, and writes the ordinary events;
+   the log chunks it has passed are unmapped.
+
+   A stamp is a lower bound of the record's time, at most MS__LOG_STALE late (the ticker
+   refreshes it every 10 ms). So two threads' records may come out of the merge in an order
+   that a block's life contradicts: thread B's free of X before thread A's allocation of X.
+   A record that cannot be applied yet (a free of a block not live, an allocation at an
+   address still live) waits at the head of its thread while the other threads go on. The
+   record it waits for is older than its stamp plus MS__LOG_STALE and was published before
+   it (a block is logged before malloc returns it), so it is among the records read once
+   the snapshot was taken again after the waiting one was seen: when no such record exists,
+   the waiting one has no partner. A free without one (of a block memscope never recorded:
+   allocated inside memscope's own calls) is dropped; an allocation at a live address ends
+   the block there unseen. */
+
+#define MS__LOG_STAMP_EVERY 16u
+#define MS__LOG_STALE_NS 100000000.0          /* 100 ms */
+#define MS__TICKER_NS 10000000L               /* 10 ms */
+#define MS__LOG_WORDS ((uint32_t)(MEMSCOPE_EVENT_CHUNK * sizeof(ms__event) / sizeof(uint64_t)))
+#define MS__ORIGIN_HOOK 0u
+#define MS__ORIGIN_TRACK 1u
+
+/* Records: word 0's low 3 bits say which. ALLOC: address | 1, then size (36 bits) |
+   function (4) | stack id (24). FREE: address | 2. STAMP: 3, then the stamp. WIDE: 4 |
+   kind << 3, then the address and, for ALLOC_W and NAME, the size and site-or-function |
+   stack << 32 (an address not 8-aligned, a size or stack id too large, TRACK, UNTRACK). */
+enum { MS__LK_ALLOC = 1, MS__LK_FREE = 2, MS__LK_STAMP = 3, MS__LK_WIDE = 4 };
+enum { MS__RV_ALLOC, MS__RV_FREE, MS__RV_UNTRACK, MS__RV_NAME, MS__RV_STAMP };
+static uint32_t ms__log_site[16]; /* function -> site id, set when the hooks start */
+
+typedef struct ms__rec { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } ms__rec;
+
+static unsigned ms__rec_read(const uint64_t *w, ms__rec *r) {
+    uint64_t w0 = w[0];
+    r->addr = w0 & ~(uint64_t)7;
+    switch (w0 & 7) {
+    case MS__LK_ALLOC:
+        r->kind = MS__RV_ALLOC;
+        r->size = w[1] & ((1ull << 36) - 1);
+        r->site = ms__log_site[(w[1] >> 36) & 15];
+        r->stack = (uint32_t)(w[1] >> 40);
+        return 2;
+    case MS__LK_FREE: r->kind = MS__RV_FREE; return 1;
+    case MS__LK_STAMP: r->kind = MS__RV_STAMP; r->tick = w[1]; return 2;
+    default:
+        r->kind = (int)(w0 >> 3);
+        r->addr = w[1];
+        if (r->kind == MS__RV_FREE || r->kind == MS__RV_UNTRACK) return 2;
+        r->size = w[2];
+        r->site = r->kind == MS__RV_ALLOC ? ms__log_site[w[3] & 15] : (uint32_t)w[3];
+        r->stack = (uint32_t)(w[3] >> 32);
+        return 4;
+    }
+}
+
+/* --- writing (the hooks' path) --- */
+
+static _Atomic uint64_t ms__tick_now; /* the ticker's latest counter reading */
+
+MS__HOT uint64_t ms__log_stamp(ms__thread *th) {
+    if (MS__UNLIKELY(!th->log_left)) {
+        th->log_left = MS__LOG_STAMP_EVERY;
+        uint64_t x = ms__ticks();
+        if (x > th->log_tick) th->log_tick = x;
+    }
+    th->log_left--;
+    uint64_t g = atomic_load_explicit(&ms__tick_now, MS__RELAXED);
+    if (g > th->log_tick) th->log_tick = g;
+    return th->log_tick;
+}
+
+/* Events are reserved against max_events as they are logged, a chunk's worth at a time. */
+static MS__NOINLINE int ms__log_more(memscope_tracker *t, ms__thread *th, unsigned need) {
+    if (!th->log_budget) {
+        uint64_t max = atomic_load_explicit(&t->max_events, MS__RELAXED);
+        if (atomic_load_explicit(&t->events_reserved, MS__RELAXED) >= max) return 0;
+        if (atomic_fetch_add_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED) >= max) {
+            atomic_fetch_sub_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
+            return 0;
+        }
+        th->log_budget = MEMSCOPE_EVENT_CHUNK;
+    }
+    if (!th->log_tail || th->log_n + need > MS__LOG_WORDS) {
+        ms__chunk *c = ms__chunk_map();
+        if (!c) return 0;
+        c->seq = th->log_seq++;
+        if (th->log_tail) atomic_store_explicit(&th->log_tail->next, c, MS__RELEASE);
+        else atomic_store_explicit(&th->log_head, c, MS__RELEASE);
+        th->log_tail = c;
+        th->log_n = 0;
+    }
+    return 1;
+}
+
+static MS__NOINLINE void ms__log_switch(memscope_tracker *t);
+
+/* Appends a record of n words (with a stamp record first when the stamp moved): 1, or 0
+   when the tracker has left (or is leaving) log mode and the caller goes the ordinary way. */
+MS__HOT int ms__log_push(memscope_tracker *t, ms__thread *th, uint64_t w0, uint64_t w1, uint64_t w2,
+                         uint64_t w3, unsigned n) {
+    atomic_store_explicit(&th->logging, 1, MS__RELAXED);
+    atomic_signal_fence(memory_order_seq_cst); /* with the switch's membarrier */
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) {
+        uint64_t stamp = ms__log_stamp(th);
+        unsigned need = n + (stamp != th->log_written ? 2u : 0u);
+        if (MS__LIKELY(th->log_budget && th->log_tail && th->log_n + need <= MS__LOG_WORDS) ||
+            ms__log_more(t, th, need)) {
+            uint64_t *w = (uint64_t *)(void *)th->log_tail->ev + th->log_n;
+            if (stamp != th->log_written) {
+                w[0] = MS__LK_STAMP;
+                w[1] = stamp;
+                w += 2;
+                th->log_written = stamp;
+            }
+            w[0] = w0;
+            if (n > 1) w[1] = w1;
+            if (n > 2) { w[2] = w2; w[3] = w3; }
+            th->log_n += need;
+            th->log_budget--;
+            atomic_store_explicit(&th->log_tail->count, th->log_n, MS__RELEASE);
+            atomic_store_explicit(&th->logging, 0, MS__RELEASE);
+            return 1;
+        }
+        atomic_store_explicit(&th->logging, 0, MS__RELEASE);
+        ms__log_switch(t); /* the event bound: the rest of the run goes through the live table */
+        return 0;
+    }
+    atomic_store_explicit(&th->logging, 0, MS__RELEASE);
+    while (atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 2) sched_yield();
+    return 0;
+}
+
+MS__HOT int ms__log_alloc(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, unsigned fn, uint32_t stack) {
+    if (MS__LIKELY(!(a & 7) && size < (1ull << 36) && stack < (1u << 24)))
+        return ms__log_push(t, th, a | MS__LK_ALLOC, size | (uint64_t)fn << 36 | (uint64_t)stack << 40, 0, 0, 2);
+    return ms__log_push(t, th, MS__LK_WIDE | MS__RV_ALLOC << 3, a, size, fn | (uint64_t)stack << 32, 4);
+}
+MS__HOT int ms__log_free(memscope_tracker *t, ms__thread *th, uint64_t a) {
+    if (MS__LIKELY(!(a & 7))) return ms__log_push(t, th, a | MS__LK_FREE, 0, 0, 0, 1);
+    return ms__log_push(t, th, MS__LK_WIDE | MS__RV_FREE << 3, a, 0, 0, 2);
+}
+static int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a) {
+    return ms__log_push(t, th, MS__LK_WIDE | MS__RV_UNTRACK << 3, a, 0, 0, 2);
+}
+static int ms__log_name(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack) {
+    return ms__log_push(t, th, MS__LK_WIDE | MS__RV_NAME << 3, a, size, site | (uint64_t)stack << 32, 4);
+}
+
+/* --- the resolver (under analysis_lock) --- */
+
+static ms__rent *ms__rv_find(ms__resolver *r, uint64_t a) {
+    if (!r->cap) return NULL;
+    for (uint64_t m = r->cap - 1, i = ms__mix64(a) & m;; i = (i + 1) & m) {
+        if (r->slot[i].addr == a) return &r->slot[i];
+        if (!r->slot[i].addr) return NULL;
+    }
+}
+
+static ms__rent *ms__rv_put(ms__resolver *r, uint64_t a) {
+    if ((r->n + 1) * 2 > r->cap) {
+        uint64_t cap = r->cap ? r->cap * 2 : 4096;
+        ms__rent *s = (ms__rent *)ms__calloc(cap, sizeof *s);
+        if (!s) return NULL;
+        for (uint64_t i = 0; i < r->cap; i++) {
+            if (!r->slot[i].addr) continue;
+            uint64_t j = ms__mix64(r->slot[i].addr) & (cap - 1);
+            while (s[j].addr) j = (j + 1) & (cap - 1);
+            s[j] = r->slot[i];
+        }
+        MEMSCOPE_FREE(r->slot);
+        r->slot = s;
+        r->cap = cap;
+    }
+    uint64_t m = r->cap - 1, i = ms__mix64(a) & m;
+    while (r->slot[i].addr) i = (i + 1) & m;
+    memset(&r->slot[i], 0, sizeof r->slot[i]);
+    r->slot[i].addr = a;
+    r->n++;
+    return &r->slot[i];
+}
+
+/* Linear probing without tombstones: later entries of the run move back. */
+static void ms__rv_del(ms__resolver *r, ms__rent *e) {
+    uint64_t m = r->cap - 1, i = (uint64_t)(e - r->slot), j = i;
+    for (;;) {
+        j = (j + 1) & m;
+        if (!r->slot[j].addr) break;
+        uint64_t k = ms__mix64(r->slot[j].addr) & m;
+        if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue; /* its home is after the hole */
+        r->slot[i] = r->slot[j];
+        i = j;
+    }
+    r->slot[i].addr = 0;
+    r->n--;
+}
+
+/* The ordinary event, written to th's event chunks (reserved when its record was logged). */
+static ms__event *ms__rv_emit(ms__thread *th, uint64_t tick, uint64_t addr, uint64_t size_kind, uint32_t site, uint32_t aux) {
+    if (!th->tail || th->tail_count == MEMSCOPE_EVENT_CHUNK) {
+        ms__chunk *c = ms__chunk_map();
+        if (!c) { MS__OWNER_ADD(&th->dropped, 1); return NULL; }
+        c->seq = th->chunk_seq++;
+        if (th->tail) atomic_store_explicit(&th->tail->next, c, MS__RELEASE);
+        else atomic_store_explicit(&th->head, c, MS__RELEASE);
+        th->tail = c;
+        th->tail_count = 0;
+    }
+    ms__event *e = &th->tail->ev[th->tail_count];
+    e->ticks = tick;
+    e->address = addr;
+    e->size_kind = size_kind;
+    e->site = site;
+    e->aux = aux;
+    atomic_store_explicit(&th->tail->count, ++th->tail_count, MS__RELEASE);
+    return e;
+}
+
+static uint32_t ms__rv_limit(const ms__thread *th, ms__chunk *c) {
+    return c == th->rv_end ? th->rv_end_n : atomic_load_explicit(&c->count, MS__ACQUIRE);
+}
+
+/* The thread's next record inside the pass's snapshot (stamps taken on the way), or NULL.
+   Log chunks left behind are unmapped. */
+static const uint64_t *ms__rv_head(ms__thread *th, ms__rec *r) {
+    if (!th->rv_end) return NULL;
+    if (!th->rv_chunk) {
+        th->rv_chunk = atomic_load_explicit(&th->log_head, MS__ACQUIRE);
+        th->rv_n = 0;
+    }
+    for (;;) {
+        if (th->rv_n < ms__rv_limit(th, th->rv_chunk)) {
+            const uint64_t *w = (const uint64_t *)(const void *)th->rv_chunk->ev + th->rv_n;
+            r->words = ms__rec_read(w, r);
+            if (r->kind != MS__RV_STAMP) { r->tick = th->rv_tick; return w; }
+            th->rv_tick = r->tick;
+            th->rv_n += r->words;
+            continue;
+        }
+        if (th->rv_chunk == th->rv_end) return NULL;
+        ms__chunk *nx = atomic_load_explicit(&th->rv_chunk->next, MS__ACQUIRE), *old = th->rv_chunk;
+        if (!nx) return NULL;
+        th->rv_chunk = nx;
+        th->rv_n = 0;
+        atomic_store_explicit(&th->log_head, nx, MS__RELEASE);
+        ms__chunk_unmap(old);
+    }
+}
+
+/* Takes the snapshot again: what was its end is now "seen before". */
+static void ms__rv_snapshot(ms__thread *th) {
+    th->rv_vis_seq = th->rv_end ? th->rv_end->seq : 0;
+    th->rv_vis_n = th->rv_end ? th->rv_end_n : 0;
+    ms__chunk *c = th->rv_end ? th->rv_end : atomic_load_explicit(&th->log_head, MS__ACQUIRE), *nx;
+    if (!c) return;
+    while ((nx = atomic_load_explicit(&c->next, MS__ACQUIRE))) c = nx;
+    th->rv_end = c;
+    th->rv_end_n = atomic_load_explicit(&c->count, MS__ACQUIRE);
+}
+
+static int ms__rv_seen_before(const ms__thread *th) {
+    uint32_t seq = th->rv_chunk->seq;
+    return seq < th->rv_vis_seq || (seq == th->rv_vis_seq && th->rv_n < th->rv_vis_n);
+}
+
+/* Whether another thread holds, before `limit`, the record that would let r be applied:
+   an allocation (or a TRACK) at its address for a free, a free for an allocation. */
+static int ms__rv_partner_ahead(ms__thread *list, const ms__thread *self, const ms__rec *r, uint64_t limit) {
+    int want_alloc = r->kind == MS__RV_FREE;
+    for (ms__thread *th = list; th; th = th->rv_next) {
+        ms__rec x;
+        if (th == self || !ms__rv_head(th, &x)) continue;
+        ms__chunk *c = th->rv_chunk;
+        uint64_t tick = th->rv_tick;
+        for (uint32_t i = th->rv_n;;) {
+            if (i >= ms__rv_limit(th, c)) {
+                if (c == th->rv_end || !(c = atomic_load_explicit(&c->next, MS__ACQUIRE))) break;
+                i = 0;
+                continue;
+            }
+            i += ms__rec_read((const uint64_t *)(const void *)c->ev + i, &x);
+            if (x.kind == MS__RV_STAMP) {
+                if ((tick = x.tick) >= limit) break;
+                continue;
+            }
+            if (x.addr != r->addr) continue;
+            if (want_alloc ? x.kind == MS__RV_ALLOC || x.kind == MS__RV_NAME : x.kind == MS__RV_FREE || x.kind == MS__RV_UNTRACK)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, unsigned origin) {
+    ms__event *e = ms__rv_emit(th, r->tick, r->addr, r->size << 1, r->site, r->stack);
+    ms__rent *x = ms__rv_put(&t->rv, r->addr);
+    if (x) {
+        x->size = r->size;
+        x->site = r->site;
+        x->owner = th->index;
+        x->stack = r->stack;
+        x->origin = origin;
+        x->ev = e;
+    }
+    ms__count_alloc(th, r->size, r->site);
+}
+
+/* Applies th's head record r when it can be: 1 applied (or dropped), 0 it must wait. */
+static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
+    ms__rent *x = ms__rv_find(&t->rv, r->addr);
+    switch (r->kind) {
+    case MS__RV_ALLOC:
+        if (x) return 0;
+        ms__rv_alloc(t, th, r, MS__ORIGIN_HOOK);
+        break;
+    case MS__RV_NAME: /* TRACK: names the live block, else records one of its own */
+        if (x) {
+            ms__thread *owner = ms__thread_by_index(t, x->owner);
+            ms__site_stat *from = owner ? ms__site_stat_get(owner, x->site) : NULL;
+            ms__site_stat *to = owner ? ms__site_stat_get(owner, r->site) : NULL;
+            if (from && to) {
+                MS__OWNER_ADD(&from->count, UINT64_MAX);
+                MS__OWNER_ADD(&from->bytes, 0 - x->size);
+                MS__OWNER_ADD(&to->count, 1);
+                MS__OWNER_ADD(&to->bytes, x->size);
+            }
+            x->site = r->site;
+            if (x->ev) x->ev->site = r->site;
+        } else {
+            ms__rv_alloc(t, th, r, MS__ORIGIN_TRACK);
+        }
+        break;
+    default: /* a free by the hooks, or an UNTRACK (which ends only what a TRACK began) */
+        if (!x && r->kind == MS__RV_FREE) return 0;
+        if (!x || (r->kind == MS__RV_UNTRACK && x->origin == MS__ORIGIN_HOOK)) break;
+        ms__rv_emit(th, r->tick, r->addr, x->size << 1 | 1u, x->site, x->owner);
+        ms__count_free(t, th, x->size, x->owner);
+        ms__rv_del(&t->rv, x);
+        break;
+    }
+    th->rv_n += r->words;
+    return 1;
+}
+
+/* Resolves what the threads have logged since the last pass (under analysis_lock).
+   all: go on until every record read is resolved (the switch to the live table). */
+static void ms__resolve_locked(memscope_tracker *t, int all) {
+    ms__thread *list = NULL, **tail = &list;
+    uint32_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
+    for (uint32_t i = 0; i < k; i++) {
+        ms__thread *th = ms__thread_by_index(t, i);
+        if (!th) continue;
+        ms__rv_snapshot(th);
+        th->rv_blocked = 0;
+        *tail = th;
+        tail = &th->rv_next;
+    }
+    *tail = NULL;
+    uint64_t stale = (uint64_t)(MS__LOG_STALE_NS / ms__clock_ratio());
+    int rounds = 0;
+    for (;;) {
+        ms__thread *best = NULL, *wait = NULL;
+        ms__rec br, wr, r;
+        int have_b = 0, have_w = 0;
+        memset(&br, 0, sizeof br);
+        memset(&wr, 0, sizeof wr);
+        for (ms__thread *th = list; th; th = th->rv_next) {
+            if (!ms__rv_head(th, &r)) continue;
+            if (th->rv_blocked) {
+                if (!have_w || r.tick < wr.tick) { wait = th; wr = r; have_w = 1; }
+            } else if (!have_b || r.tick < br.tick) {
+                best = th;
+                br = r;
+                have_b = 1;
+            }
+        }
+        if (have_b && (!have_w || br.tick < wr.tick + stale)) {
+            if (!ms__rv_apply(t, best, &br)) { best->rv_blocked = 1; continue; }
+            if (have_w) /* the table changed at br.addr: heads waiting on it may go */
+                for (ms__thread *th = list; th; th = th->rv_next)
+                    if (th->rv_blocked && ms__rv_head(th, &r) && r.addr == br.addr) th->rv_blocked = 0;
+            continue;
+        }
+        if (!have_w) break; /* all read */
+        /* nothing can be applied before the waiting heads' partners would have to come */
+        ms__thread *cut = NULL;
+        int unseen = 0;
+        for (ms__thread *th = list; th && !cut; th = th->rv_next) {
+            if (!th->rv_blocked || !ms__rv_head(th, &r)) continue;
+            if (!ms__rv_seen_before(th)) { unseen = 1; continue; }
+            if (!ms__rv_partner_ahead(list, th, &r, r.tick + stale)) cut = th;
+        }
+        if (!cut && unseen && rounds < 8) {
+            rounds++;
+            for (ms__thread *th = list; th; th = th->rv_next) {
+                ms__rv_snapshot(th);
+                th->rv_blocked = 0;
+            }
+            continue;
+        }
+        if (!cut) {
+            if (!all) break; /* left for a later pass */
+            cut = wait;
+        }
+        ms__rv_head(cut, &r);
+        if (r.kind == MS__RV_FREE) { /* the free of a block never recorded */
+            cut->rv_n += r.words;
+            t->rv.voided++;
+        } else { /* an allocation where a block is live: that block ended unseen */
+            ms__rent *x = ms__rv_find(&t->rv, r.addr);
+            if (x) ms__rv_del(&t->rv, x);
+        }
+        for (ms__thread *th = list; th; th = th->rv_next) th->rv_blocked = 0;
+    }
+}
+
+static void ms__resolve(memscope_tracker *t) {
+    if (!atomic_load_explicit(&t->log_mode, MS__ACQUIRE)) return;
+    pthread_mutex_lock(&t->analysis_lock);
+    if (atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 1 && !t->rv_hold) ms__resolve_locked(t, 0);
+    pthread_mutex_unlock(&t->analysis_lock);
+}
+
+/* Leaves log mode for the live table (the event bound was reached, or sampling turned on):
+   every log push in flight ends, everything logged is resolved, the live blocks move into
+   the live table, and the ordinary path goes on from there. Threads in a hook meanwhile
+   wait (none of them holds a lock of malloc's or memscope's). */
+static MS__NOINLINE void ms__log_switch(memscope_tracker *t) {
+    int on = 1;
+    if (!atomic_compare_exchange_strong(&t->log_mode, &on, 2)) {
+        while (atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 2) sched_yield();
+        return;
+    }
+    ms__membarrier(); /* a push either shows its flag now or sees the new mode */
+    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th;
+         th = atomic_load_explicit(&th->next, MS__RELAXED))
+        while (atomic_load_explicit(&th->logging, MS__ACQUIRE)) sched_yield();
+    pthread_mutex_lock(&t->analysis_lock);
+    ms__resolve_locked(t, 1);
+    ms__resolver *r = &t->rv;
+    for (uint64_t i = 0; i < r->cap; i++) {
+        const ms__rent *x = &r->slot[i];
+        if (!x->addr) continue;
+        ms__live v = {x->size, x->site, x->owner, x->stack}, old;
+        atomic_store_explicit(ms__seen_byte(t, x->addr), 1, MS__RELAXED);
+        ms__live_upsert(t, x->addr, &v, &old);
+    }
+    MEMSCOPE_FREE(r->slot);
+    r->slot = NULL;
+    r->cap = r->n = 0;
+    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th; /* the logs are done */
+         th = atomic_load_explicit(&th->next, MS__RELAXED)) {
+        for (ms__chunk *c = atomic_load(&th->log_head), *n; c; c = n) {
+            n = atomic_load(&c->next);
+            ms__chunk_unmap(c);
+        }
+        atomic_store(&th->log_head, NULL);
+        th->log_tail = th->rv_chunk = th->rv_end = NULL;
+    }
+    atomic_store_explicit(&t->log_mode, 0, MS__RELEASE);
+    pthread_mutex_unlock(&t->analysis_lock);
+}
+#else
+static void ms__resolve(memscope_tracker *t) { (void)t; }
+#endif /* MEMSCOPE_HOOK_MALLOC */
 
 typedef struct ms__totals {
     uint64_t allocs, frees, alloc_bytes, free_bytes, dropped;
@@ -1838,6 +2446,7 @@ MEMSCOPE_DEF memscope_memory_stats memscope_stats(memscope_tracker *t) {
         memscope_report_free(&r);
         return st;
     }
+    ms__resolve(t);
     ms__totals s = ms__sum_threads(t);
     st.total_allocations = (size_t)s.allocs;
     st.total_deallocations = (size_t)s.frees;
@@ -1996,6 +2605,7 @@ MEMSCOPE_DEF memscope_report memscope_analyze(memscope_tracker *t) {
     if (!t) return r;
     if (t->loaded) { ms__loaded_report(t, &r); return r; }
     MS__ENTER();
+    ms__resolve(t);
     ms__totals s = ms__sum_threads(t);
     r.total_allocations = (size_t)s.allocs;
     r.total_deallocations = (size_t)s.frees;
@@ -2064,6 +2674,7 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
         return out;
     }
     MS__ENTER();
+    ms__resolve(t);
     double ratio = ms__clock_ratio();
     pthread_mutex_lock(&t->analysis_lock);
     ms__merge m;
@@ -4547,6 +5158,13 @@ static void ms__export_many(memscope_tracker *t, const char *const *paths, size_
     fz.ratio = ms__clock_ratio();
     fz.ticks = ms__ticks();
     fz.r = memscope_analyze(t);
+    pthread_mutex_lock(&t->analysis_lock);
+    if (atomic_load(&t->log_mode)) { /* log mode: the resolved frontier is the instant */
+        t->rv_hold++;
+        fz.ticks = UINT64_MAX;
+    }
+    int held = t->rv_hold > 0 && fz.ticks == UINT64_MAX;
+    pthread_mutex_unlock(&t->analysis_lock);
     ms__frozen = &fz;
     for (size_t i = 0; i < count; i++) {
         errno = 0;
@@ -4554,6 +5172,11 @@ static void ms__export_many(memscope_tracker *t, const char *const *paths, size_
         if (errs) errs[i] = errno;
     }
     ms__frozen = NULL;
+    if (held) {
+        pthread_mutex_lock(&t->analysis_lock);
+        t->rv_hold--;
+        pthread_mutex_unlock(&t->analysis_lock);
+    }
     memscope_report_free(&fz.r);
 }
 
@@ -5353,6 +5976,7 @@ static void ms__at_exit(void) {
 }
 
 static void ms__fork_prepare(void) {
+    pthread_mutex_lock(&ms__slab_lock);
     pthread_mutex_lock(&ms__auto_lock);
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
@@ -5363,15 +5987,23 @@ static void ms__fork_parent(void) {
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
     pthread_mutex_unlock(&ms__auto_lock);
+    pthread_mutex_unlock(&ms__slab_lock);
 }
+#ifdef MEMSCOPE_HOOK_MALLOC
+static void ms__hook_fork_child(void);
+#endif
 static void ms__fork_child(void) {
     ms__mon_fork_child();
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
     pthread_mutex_unlock(&ms__auto_lock);
+    pthread_mutex_unlock(&ms__slab_lock);
     ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
     ms__membarrier_register();
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
+#ifdef MEMSCOPE_HOOK_MALLOC
+    ms__hook_fork_child();
+#endif
 }
 
 static void ms__process_init(void) {
@@ -5462,6 +6094,9 @@ MEMSCOPE_DEF memscope_result memscope_set_sampling(memscope_tracker *t, memscope
     atomic_store(&t->capture_stacks, cfg.capture_call_stack && depth > 0);
 #endif
     atomic_store(&t->threshold, ms__rate_threshold(cfg.sample_rate));
+#ifdef MEMSCOPE_HOOK_MALLOC
+    if (cfg.sample_rate < 1.0 && atomic_load(&t->log_mode) == 1) ms__log_switch(t); /* frees need the table */
+#endif
     return MEMSCOPE_OK;
 }
 
@@ -5554,6 +6189,7 @@ static void ms__destroy(memscope_tracker *t) {
     for (ms__index_block *b = t->retired_index; b;) { ms__index_block *n = b->prev; MEMSCOPE_FREE(b); b = n; }
     for (unsigned i = 0; i < MS__SHARDS; i++) MEMSCOPE_FREE(atomic_load(&t->shards[i].table));
     MEMSCOPE_FREE((void *)t->seen);
+    MEMSCOPE_FREE(t->rv.slot);
     for (ms__table *r = t->retired; r;) { ms__table *n = r->retired_next; MEMSCOPE_FREE(r); r = n; }
     ms__stacks *st = atomic_load(&t->stacks);
     if (st) {
@@ -6815,6 +7451,47 @@ static void ms__hook_configure(memscope_tracker *t) {
     if (maxev) memscope_set_max_events(t, (size_t)maxev);
     const char *uw = getenv("MEMSCOPE_UNWIND");
     ms__hook_unwind = !uw || !*uw || !strcmp(uw, "auto") ? 1 : !strcmp(uw, "dwarf") ? 2 : 0;
+    /* every allocation kept: log mode (>>resolve), unless asked for the live table */
+    const char *lt = getenv("MEMSCOPE_LIVE_TABLE");
+    if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !(lt && !strcmp(lt, "1")))
+        atomic_store(&t->log_mode, 1);
+}
+
+/* Log mode's clock: the thread's own counter read every MS__LOG_STAMP_EVERY events, and a
+   ticker thread's reading every 10 ms, so that no stamp is more than that late. */
+static void *ms__ticker_main(void *arg) {
+    (void)arg;
+    ms__hook_busy++; /* for good */
+    struct timespec ts = {0, MS__TICKER_NS};
+    for (;;) {
+        atomic_store_explicit(&ms__tick_now, ms__ticks(), MS__RELAXED);
+        ms__slab_refill();
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static void ms__ticker_start(void) {
+    pthread_attr_t a;
+    pthread_t th;
+    sigset_t all, old;
+    if (pthread_attr_init(&a) != 0) return;
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&a, 64 * 1024);
+    sigfillset(&all); /* signals stay the program's threads' business */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (pthread_create(&th, &a, ms__ticker_main, NULL) == 0) pthread_setname_np(th, "memscope-tick");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&a);
+}
+
+static void ms__hook_fork_child(void) {
+    memscope_tracker *t = atomic_load(&ms__hook_t);
+    if (!t || atomic_load(&t->log_mode) != 1) return;
+    /* the parent's threads are gone, pushes in flight with them */
+    for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) atomic_store(&th->logging, 0);
+    atomic_store(&ms__tick_now, ms__ticks());
+    ms__ticker_start();
 }
 
 static MS__NOINLINE memscope_tracker *ms__hook_start(void) {
@@ -6824,7 +7501,7 @@ static MS__NOINLINE memscope_tracker *ms__hook_start(void) {
     memscope_tracker *t = memscope_global();
     if (t) {
         ms__hook_configure(t);
-        for (int i = 0; i < MS__H_COUNT; i++) ms__site_register(&ms__hook_sites[i]);
+        for (int i = 0; i < MS__H_COUNT; i++) ms__log_site[i] = ms__site_register(&ms__hook_sites[i]);
     }
     atomic_store(&ms__hook_t, t);
     atomic_store(&ms__hook_state, t ? 2 : 3);
@@ -6861,6 +7538,30 @@ static MS__NOINLINE uint32_t ms__hook_stack(memscope_tracker *t, ms__thread *th,
 }
 #endif
 
+/* The common case in one pass: walk the frame pointers while comparing with this thread's
+   previous stack, which a loop that allocates repeats; anything else goes the full way. */
+MS__HOT MS__NO_ASAN uint32_t ms__hook_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
+    uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
+    size_t max = atomic_load_explicit(&t->stack_depth, MS__RELAXED), n = 0;
+    if (MS__UNLIKELY(!th->stack_lo) || max > MEMSCOPE_MAX_STACK_DEPTH || ms__hook_unwind == 2) return ms__hook_stack(t, th, fp);
+    uintptr_t lo = th->stack_lo, span = th->stack_span, diff = 0;
+    const uintptr_t *fp0 = fp;
+    while (n < max) {
+        uintptr_t f = (uintptr_t)fp;
+        if (f - lo > span || (f & (sizeof(uintptr_t) - 1))) break;
+        uintptr_t ret = fp[1];
+        const uintptr_t *next = (const uintptr_t *)fp[0];
+        if (ret < 4096) break;
+        diff |= ret ^ th->last_stack[n];
+        frames[n++] = ret;
+        if ((uintptr_t)next <= f) break;
+        fp = next;
+    }
+    if (MS__LIKELY(!diff && n == th->last_stack_n && n >= 2)) return th->last_stack_id;
+    if (n < 2) return ms__hook_stack(t, th, fp0); /* maybe a caller without frame pointers */
+    return ms__stack_intern(t, th, frames, n);
+}
+
 /* Records a block the hooks saw. The free of a block that was live (realloc, a reused
    address) is recorded by the caller first. */
 static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uintptr_t *fp) {
@@ -6868,6 +7569,16 @@ static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uint
     if (!t || !p) return;
     ms__hook_busy++;
     ms__thread *th = ms__thread_get(t);
+    if (MS__LIKELY(th) && MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) {
+        uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+        if (atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) stack = ms__hook_stack_id(t, th, fp);
+#endif
+        if (ms__log_alloc(t, th, (uint64_t)(uintptr_t)p, size, (unsigned)fn, stack)) {
+            ms__hook_busy--;
+            return;
+        }
+    }
     if (MS__LIKELY(th)) {
         int keep = 1;
         double w = 1.0;
@@ -6907,7 +7618,15 @@ static void ms__hook_signal_now(int sig);
 
 static inline void ms__hook_free(void *p) {
     memscope_tracker *t = atomic_load_explicit(&ms__hook_t, MS__ACQUIRE);
-    if (!t || !p || !ms__maybe_live(t, (uint64_t)(uintptr_t)p)) return;
+    if (!t || !p) return;
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) {
+        ms__hook_busy++;
+        ms__thread *th = ms__thread_get(t);
+        int done = th && ms__log_free(t, th, (uint64_t)(uintptr_t)p);
+        ms__hook_busy--;
+        if (done) return;
+    }
+    if (!ms__maybe_live(t, (uint64_t)(uintptr_t)p)) return;
     ms__hook_busy++;
     memscope_untrack_address(t, (uintptr_t)p);
     ms__hook_busy--;
@@ -7076,6 +7795,10 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
     }
     const char *mon = getenv("MEMSCOPE_MONITOR");
     memscope_tracker *t = atomic_load(&ms__hook_t);
+    if (t && atomic_load(&t->log_mode) == 1) {
+        atomic_store(&ms__tick_now, ms__ticks());
+        ms__ticker_start();
+    }
     if (t && mon && strcmp(mon, "1") == 0) memscope_with_system_monitoring(t);
     ms__hook_busy--;
 }
@@ -7090,7 +7813,26 @@ MEMSCOPE_DEF void memscope_hook_finish(void) { ms__hook_finish(); }
    returned it); the TRACK gives it its variable's name: the live record, the per-site
    counts, and the allocation event when it is this thread's latest. 0: not recorded here
    (sampled out, or not from malloc): TRACK then records it as usual. */
-static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site) {
+static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, size_t size, const uintptr_t *fp) {
+    if (atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) { /* the resolver names or records it */
+        ms__hook_busy++;
+        ms__thread *th = ms__thread_get(t);
+        int done = 0;
+        if (th) {
+            if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
+            uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+            if (atomic_load_explicit(&t->capture_stacks, MS__RELAXED) && fp) stack = ms__capture_stack_id(t, th, fp);
+#else
+            (void)fp;
+#endif
+            done = ms__log_name(t, th, address, size, site, stack);
+        }
+        ms__hook_busy--;
+        if (done) return 1;
+    }
+    (void)size;
+    (void)fp;
     if (!ms__maybe_live(t, address)) return 0;
     ms__hook_busy++;
     ms__thread *th = ms__thread_get(t);
