@@ -241,6 +241,8 @@ hook-test: $(B)/hook/test_hooks $(B)/hook/test_hooks-clang $(B)/hook/prog $(B)/m
 	@echo "== whole-program mode: hooks in the program (gcc, clang) =="
 	@MEMSCOPE_TEST_OUT=$(OUT)/hooks $(B)/hook/test_hooks
 	@MEMSCOPE_TEST_OUT=$(OUT)/hooks-clang $(B)/hook/test_hooks-clang
+	@echo "== the same with the live table instead of log mode (MEMSCOPE_LIVE_TABLE=1) =="
+	@MEMSCOPE_LIVE_TABLE=1 MEMSCOPE_TEST_OUT=$(OUT)/hooks-table $(B)/hook/test_hooks
 	@echo "== whole-program mode: memscope run =="
 	@tests/hook/test_run.sh
 	@echo "== whole-program mode: figures against heaptrack =="

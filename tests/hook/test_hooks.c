@@ -312,8 +312,238 @@ static int sampling_child(void) {
     return ok ? 0 : 1;
 }
 
+/* --- log mode (full capture): records resolved when a report is asked for --- */
+
+static void test_full_capture_uses_log_mode(void **state) {
+    (void)state;
+    const char *lt = getenv("MEMSCOPE_LIVE_TABLE");
+    int want = !(lt && !strcmp(lt, "1"));
+    assert_int_equal(atomic_load(&memscope_global()->log_mode) == 1, want);
+}
+
+/* A producer thread allocates, a consumer thread frees, through a queue; the main thread
+   asks for figures while they run (each time a resolver pass over what is logged so far). */
+#define HANDOFF 30000
+#define HANDOFF_BASE 70000
+static void *queue[HANDOFF];
+static atomic_int queued, producer_tid, consumer_tid;
+static size_t handoff_size(int i) { return HANDOFF_BASE + (size_t)(i % 997); }
+static void *producer(void *arg) {
+    (void)arg;
+    producer_tid = (int)syscall(SYS_gettid);
+    for (int i = 0; i < HANDOFF; i++) {
+        queue[i] = v_malloc(handoff_size(i));
+        atomic_store(&queued, i + 1);
+    }
+    return NULL;
+}
+static void *consumer(void *arg) {
+    (void)arg;
+    consumer_tid = (int)syscall(SYS_gettid);
+    for (int i = 0; i < HANDOFF; i++) {
+        while (atomic_load(&queued) <= i) sched_yield();
+        free(queue[i]);
+    }
+    return NULL;
+}
+
+static void test_handoff_between_threads(void **state) {
+    (void)state;
+    memscope_memory_stats a = snap();
+    pthread_t p, c;
+    assert_int_equal(pthread_create(&c, NULL, consumer, NULL), 0);
+    assert_int_equal(pthread_create(&p, NULL, producer, NULL), 0);
+    for (int i = 0; i < 20; i++) { (void)snap(); usleep(1000); } /* resolver passes meanwhile */
+    pthread_join(p, NULL);
+    pthread_join(c, NULL);
+    memscope_memory_stats b = snap();
+    uint64_t bytes = 0;
+    for (int i = 0; i < HANDOFF; i++) bytes += handoff_size(i);
+    size_t n = 0, allocs = 0, frees = 0, wrong = 0;
+    uint64_t freed = 0;
+    memscope_event *ev = memscope_events(memscope_global(), &n);
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].size < HANDOFF_BASE || ev[i].size >= HANDOFF_BASE + 997) continue;
+        if (ev[i].kind == MEMSCOPE_EVENT_ALLOC) {
+            allocs++;
+            if (ev[i].thread_id != (uint32_t)producer_tid) wrong++;
+        } else {
+            frees++;
+            freed += ev[i].size;
+            if (ev[i].thread_id != (uint32_t)consumer_tid || ev[i].alloc_thread_id != (uint32_t)producer_tid) wrong++;
+        }
+    }
+    free(ev);
+    assert_int_equal(allocs, HANDOFF);
+    assert_int_equal(frees, HANDOFF);
+    assert_int_equal(freed, bytes); /* every free got its block's size */
+    assert_int_equal(wrong, 0);
+    assert_true(b.total_allocated_bytes - a.total_allocated_bytes >= bytes);
+    /* the two threads' figures: the producer's blocks all freed by the other thread */
+    memscope_report r = memscope_analyze(memscope_global());
+    int seen = 0;
+    for (size_t i = 0; i < r.thread_count; i++) {
+        if (r.threads[i].thread_id == (uint32_t)producer_tid) {
+            seen++;
+            assert_true(r.threads[i].allocated_bytes >= bytes);
+            assert_true(r.threads[i].current_bytes < 4096); /* what pthread keeps at most */
+        }
+        if (r.threads[i].thread_id == (uint32_t)consumer_tid) {
+            seen++;
+            assert_true(r.threads[i].deallocations >= HANDOFF);
+        }
+    }
+    memscope_report_free(&r);
+    assert_int_equal(seen, 2);
+}
+
+/* Stamps out of order between threads (as a stale stamp makes them): the producer's
+   records are stamped 50 ms ahead, so the consumer's free of each block, and its own
+   allocation at the same address right after (malloc's per-thread cache hands it back),
+   come before the block's allocation in stamp order. The resolver holds them until the
+   allocation is applied: every figure stays exact. */
+#define SKEWED 2000
+static void *skew_queue[SKEWED];
+static atomic_int skew_queued;
+static void *skew_producer(void *arg) {
+    (void)arg;
+    ms__thread *th = ms__thread_get(memscope_global());
+    th->log_tick = ms__ticks() + (uint64_t)(50e6 / ms__clock_ratio()); /* 50 ms ahead */
+    for (int i = 0; i < SKEWED; i++) {
+        skew_queue[i] = v_malloc(61000 + (size_t)(i % 7));
+        atomic_store(&skew_queued, i + 1);
+    }
+    return NULL;
+}
+static void *skew_consumer(void *arg) {
+    (void)arg;
+    for (int i = 0; i < SKEWED; i++) {
+        while (atomic_load(&skew_queued) <= i) sched_yield();
+        free(skew_queue[i]);
+        void *again = v_malloc(61000 + (size_t)(i % 7)); /* most often the same address */
+        free(again);
+    }
+    return NULL;
+}
+static void test_stamps_out_of_order(void **state) {
+    (void)state;
+    if (atomic_load(&memscope_global()->log_mode) != 1) skip();
+    memscope_memory_stats a = snap();
+    pthread_t p, c;
+    assert_int_equal(pthread_create(&c, NULL, skew_consumer, NULL), 0);
+    assert_int_equal(pthread_create(&p, NULL, skew_producer, NULL), 0);
+    pthread_join(p, NULL);
+    pthread_join(c, NULL);
+    usleep(120000); /* past the producer's stamps */
+    memscope_memory_stats b = snap();
+    uint64_t bytes = 0;
+    for (int i = 0; i < SKEWED; i++) bytes += 61000 + (uint64_t)(i % 7);
+    size_t n = 0, allocs = 0, frees = 0;
+    uint64_t freed = 0;
+    memscope_event *ev = memscope_events(memscope_global(), &n);
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].size < 61000 || ev[i].size >= 61007) continue;
+        if (ev[i].kind == MEMSCOPE_EVENT_ALLOC) allocs++;
+        else { frees++; freed += ev[i].size; }
+    }
+    free(ev);
+    assert_int_equal(allocs, 2 * SKEWED);
+    assert_int_equal(frees, 2 * SKEWED);
+    assert_int_equal(freed, 2 * bytes);
+    assert_true(b.total_deallocations - a.total_deallocations >= 2 * SKEWED);
+    assert_true(b.current_memory_bytes - a.current_memory_bytes < 8192); /* pthread's own at most */
+}
+
+/* free() of a block the hooks never saw (here: from glibc's own entry point) is dropped,
+   also while another thread allocates. */
+extern void *__libc_malloc(size_t);
+static void *unrecorded_freer(void *arg) {
+    void **blocks = (void **)arg;
+    for (int i = 0; i < 1000; i++) free(blocks[i]);
+    return NULL;
+}
+static void test_free_of_unrecorded_block(void **state) {
+    (void)state;
+    static void *blocks[1000];
+    for (int i = 0; i < 1000; i++) blocks[i] = __libc_malloc(88888);
+    memscope_memory_stats a = snap();
+    uint64_t voided = memscope_global()->rv.voided;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, unrecorded_freer, blocks), 0);
+    for (int i = 0; i < 2000; i++) churn_one(99999);
+    pthread_join(th, NULL);
+    memscope_memory_stats b = snap();
+    assert_int_equal(count_events(88888, MEMSCOPE_EVENT_FREE), 0);
+    assert_int_equal(count_events(99999, MEMSCOPE_EVENT_ALLOC), 2000);
+    assert_int_equal(count_events(99999, MEMSCOPE_EVENT_FREE), 2000);
+    assert_true(b.total_deallocations - a.total_deallocations < 2000 + 16); /* + pthread's own */
+    if (atomic_load(&memscope_global()->log_mode) == 1) { /* + a few of pthread's, made inside memscope's calls */
+        assert_true(memscope_global()->rv.voided - voided >= 1000);
+        assert_true(memscope_global()->rv.voided - voided <= 1000 + 16);
+    }
+}
+
+/* UNTRACK of a block the hooks recorded, then free: one free, not two. */
+static void test_untrack_then_free_counts_once(void **state) {
+    (void)state;
+    memscope_tracker *g = memscope_global();
+    memscope_memory_stats a = snap();
+    char *untracked_block = v_malloc(5555);
+    TRACK(g, untracked_block);
+    UNTRACK(g, untracked_block);
+    free(untracked_block);
+    delta d = diff(a, snap());
+    assert_int_equal(d.allocs, 1);
+    assert_int_equal(d.frees, 1);
+    assert_int_equal(d.live, 0);
+}
+
+/* Past the event bound the run goes on through the live table: the totals, the live bytes
+   and the peak stay exact (the blocks live across the switch included). Run in a child
+   (the bound is read at start). */
+static void test_event_bound_switch(void **state) {
+    (void)state;
+    char self[MST_PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert_true(k > 0);
+    self[k] = 0;
+    char *argv[] = {self, (char *)"--bound-child", NULL};
+    setenv("MEMSCOPE_MAX_EVENTS", "50000", 1);
+    char out[4096];
+    int rc = mst_run(argv, out, sizeof out);
+    unsetenv("MEMSCOPE_MAX_EVENTS");
+    print_message("%s", out);
+    assert_int_equal(rc, 0);
+}
+
+static int bound_child(void) {
+    memscope_tracker *g = memscope_global();
+    int log0 = atomic_load(&g->log_mode);
+    memscope_memory_stats a = snap();
+    static void *kept[1000];
+    for (int i = 0; i < 1000; i++) kept[i] = v_malloc(1000); /* live across the switch */
+    for (int i = 0; i < 100000; i++) churn_one(10);          /* 200 000 events: past the bound */
+    int log1 = atomic_load(&g->log_mode);
+    void *big = v_malloc(5000000);                           /* the peak: after the switch */
+    free(big);
+    for (int i = 0; i < 1000; i++) free(kept[i]);
+    memscope_memory_stats b = snap();
+    uint64_t allocs = b.total_allocations - a.total_allocations, frees = b.total_deallocations - a.total_deallocations;
+    printf("event bound 50000: log mode %d -> %d, %" PRIu64 " allocations, %" PRIu64 " frees, live %+" PRId64
+           ", peak %" PRIu64 ", dropped %" PRIu64 "\n", log0, log1, allocs, frees,
+           (int64_t)(b.current_memory_bytes - a.current_memory_bytes), (uint64_t)b.peak_memory_bytes,
+           (uint64_t)b.dropped_events);
+    int ok = allocs == 101001 && frees == 101001 && b.current_memory_bytes == a.current_memory_bytes &&
+             b.peak_memory_bytes == a.current_memory_bytes + 1000 * 1000 + 5000000 && b.dropped_events > 0 &&
+             log1 == 0;
+    const char *lt = getenv("MEMSCOPE_LIVE_TABLE");
+    if (!(lt && !strcmp(lt, "1"))) ok = ok && log0 == 1;
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--sampling-child")) return sampling_child();
+    if (argc > 1 && !strcmp(argv[1], "--bound-child")) return bound_child();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_before_main),
         cmocka_unit_test(test_every_function_exact),
@@ -325,6 +555,12 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_own_memory_not_recorded),
         cmocka_unit_test(test_threads_and_tls_destructors),
         cmocka_unit_test(test_byte_sampling_unbiased),
+        cmocka_unit_test(test_full_capture_uses_log_mode),
+        cmocka_unit_test(test_handoff_between_threads),
+        cmocka_unit_test(test_stamps_out_of_order),
+        cmocka_unit_test(test_free_of_unrecorded_block),
+        cmocka_unit_test(test_untrack_then_free_counts_once),
+        cmocka_unit_test(test_event_bound_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
