@@ -948,10 +948,11 @@ typedef struct ms__chunk {
 } ms__chunk;
 _Static_assert(sizeof(ms__chunk) == 256 * 1024, "a chunk is exactly 256 KiB of mapped memory");
 
-/* Chunks never come from the heap being tracked: they are cut from 2 MiB slabs, mapped
-   at a 2 MiB boundary and asked for as one huge page where the kernel has them (one fault
-   and no page table per 8 chunks), pre-faulted in one call otherwise (far cheaper than a
-   fault per 128 events). A slab's rest is used by the next chunk of any thread. */
+/* Chunks never come from the heap being tracked: they are cut from 2 MiB slabs, mapped at
+   a 2 MiB boundary; each is pre-faulted in one call when it is handed out (far cheaper
+   than a fault per 128 events). A slab's rest is used by the next chunk of any thread.
+   In log mode (>>resolve), which fills chunks fast, slabs are asked for as huge pages
+   where the kernel has them and faulted in whole by the ticker thread ahead of need. */
 #define MS__SLAB_BYTES (2u << 20)
 #define MS__MADV_HUGEPAGE 14
 #define MS__MADV_POPULATE_WRITE 23
@@ -961,6 +962,12 @@ static char *ms__slab;
 static unsigned ms__slab_left;
 static char *ms__slab_ready[MS__SLAB_READY_MAX]; /* faulted in ahead by a background thread */
 static unsigned ms__slab_nready, ms__slab_taken;
+static int ms__slab_whole;                        /* log mode: huge pages, faulted in whole */
+
+static void ms__populate(char *a, size_t n) {
+    if (madvise(a, n, MS__MADV_POPULATE_WRITE) != 0) /* before Linux 5.14 */
+        for (size_t off = 0; off < n; off += 4096) a[off] = 0;
+}
 
 static char *ms__slab_new(void) {
     char *p = (char *)mmap(NULL, 2 * MS__SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -968,9 +975,10 @@ static char *ms__slab_new(void) {
     char *a = p + ((MS__SLAB_BYTES - (uintptr_t)p % MS__SLAB_BYTES) % MS__SLAB_BYTES);
     if (a > p) munmap(p, (size_t)(a - p));
     munmap(a + MS__SLAB_BYTES, (size_t)(p + 2 * MS__SLAB_BYTES - (a + MS__SLAB_BYTES)));
-    madvise(a, MS__SLAB_BYTES, MS__MADV_HUGEPAGE);
-    if (madvise(a, MS__SLAB_BYTES, MS__MADV_POPULATE_WRITE) != 0) /* before Linux 5.14 */
-        for (size_t off = 0; off < MS__SLAB_BYTES; off += 4096) a[off] = 0;
+    if (ms__slab_whole) {
+        madvise(a, MS__SLAB_BYTES, MS__MADV_HUGEPAGE);
+        ms__populate(a, MS__SLAB_BYTES);
+    }
     return a;
 }
 
@@ -1010,7 +1018,9 @@ static ms__chunk *ms__chunk_map(void) {
     ms__chunk *c = (ms__chunk *)(void *)ms__slab;
     ms__slab += sizeof(ms__chunk);
     ms__slab_left--;
+    int whole = ms__slab_whole;
     pthread_mutex_unlock(&ms__slab_lock);
+    if (!whole) ms__populate((char *)c, sizeof *c);
     return c;
 }
 static void ms__chunk_unmap(ms__chunk *c) { munmap(c, sizeof *c); }
@@ -1023,7 +1033,7 @@ static void ms__chunk_unmap(ms__chunk *c) { munmap(c, sizeof *c); }
 typedef struct ms__site_stat { _Atomic uint64_t count, bytes; } ms__site_stat;
 
 typedef struct ms__stack_cache_entry { uint64_t hash; const struct ms__stack *stack; uint32_t id; } ms__stack_cache_entry;
-#define MS__STACK_CACHE 256u
+#define MS__STACK_CACHE 4096u            /* per thread that records stacks: 96 KiB */
 
 typedef struct ms__cursor {
     struct ms__thread *th;
@@ -1618,6 +1628,7 @@ out:
 
 /* Identical stacks get one id; repeats hit this thread's cache without a lock. */
 static uint32_t ms__stack_intern_cached(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n);
+static uint32_t ms__stack_intern_new(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n);
 MS__MAYBE_UNUSED static uint32_t ms__stack_intern(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
     if (!n) return 0;
     if (n == th->last_stack_n) { /* a loop allocating: the same stack as last time, no hash */
@@ -1625,6 +1636,11 @@ MS__MAYBE_UNUSED static uint32_t ms__stack_intern(memscope_tracker *t, ms__threa
         while (i < n && frames[i] == th->last_stack[i]) i++;
         if (i == n) return th->last_stack_id;
     }
+    return ms__stack_intern_new(t, th, frames, n);
+}
+
+/* A stack that is not this thread's latest: by hash, then remembered as the latest. */
+static uint32_t ms__stack_intern_new(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
     uint32_t id = ms__stack_intern_cached(t, th, frames, n);
     if (id && n <= MEMSCOPE_MAX_STACK_DEPTH) {
         memcpy(th->last_stack, frames, n * sizeof *frames);
@@ -6182,6 +6198,10 @@ static void ms__destroy(memscope_tracker *t) {
         while (c) { ms__chunk *n = atomic_load(&c->next); ms__chunk_unmap(c); c = n; }
         for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) MEMSCOPE_FREE(atomic_load(&th->stats[i]));
         MEMSCOPE_FREE(th->stack_cache);
+        for (ms__chunk *lc = atomic_load(&th->log_head), *ln; lc; lc = ln) {
+            ln = atomic_load(&lc->next);
+            ms__chunk_unmap(lc);
+        }
         MEMSCOPE_FREE(th);
         th = next;
     }
@@ -7453,8 +7473,12 @@ static void ms__hook_configure(memscope_tracker *t) {
     ms__hook_unwind = !uw || !*uw || !strcmp(uw, "auto") ? 1 : !strcmp(uw, "dwarf") ? 2 : 0;
     /* every allocation kept: log mode (>>resolve), unless asked for the live table */
     const char *lt = getenv("MEMSCOPE_LIVE_TABLE");
-    if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !(lt && !strcmp(lt, "1")))
+    if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !(lt && !strcmp(lt, "1"))) {
         atomic_store(&t->log_mode, 1);
+        pthread_mutex_lock(&ms__slab_lock);
+        ms__slab_whole = 1;
+        pthread_mutex_unlock(&ms__slab_lock);
+    }
 }
 
 /* Log mode's clock: the thread's own counter read every MS__LOG_STAMP_EVERY events, and a
@@ -7559,7 +7583,7 @@ MS__HOT MS__NO_ASAN uint32_t ms__hook_stack_id(memscope_tracker *t, ms__thread *
     }
     if (MS__LIKELY(!diff && n == th->last_stack_n && n >= 2)) return th->last_stack_id;
     if (n < 2) return ms__hook_stack(t, th, fp0); /* maybe a caller without frame pointers */
-    return ms__stack_intern(t, th, frames, n);
+    return ms__stack_intern_new(t, th, frames, n);
 }
 
 /* Records a block the hooks saw. The free of a block that was live (realloc, a reused

@@ -3,7 +3,8 @@
 # heaptrack, on the same unmodified program (bench/churn.c), against the bare program.
 #
 #   bench/peer_bench.sh [PAIRS]        PAIRS per run, default 10000000
-#   REPS=5 bench/peer_bench.sh         runs per configuration (median), default 3
+#   REPS=7 bench/peer_bench.sh         runs per configuration (median), default 5; the
+#                                      configurations take turns, one run each per round
 #   MEMSCOPE=path HEAPTRACK=path CC=cc override the tools
 #   MS_OPTS="--max-events 40000000"   extra options for both memscope runs
 #
@@ -33,7 +34,7 @@
 set -u
 
 PAIRS=${1:-10000000}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$ROOT/build
 MEMSCOPE=${MEMSCOPE:-$B/memscope}
@@ -72,16 +73,18 @@ run_one() {
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "";
     else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# measure NAME CMD... : REPS runs; sets in_NAME and wall_NAME to the medians (empty on failure)
-measure() {
-    local name=$1 r ins="" walls=""
+# add NAME CMD... : one run, its figures appended to NAME's lists (fails when churn fails)
+add() {
+    local name=$1 r
     shift
-    for _ in $(seq "$REPS"); do
-        r=$(run_one "$@") || { eval "in_$name=; wall_$name="; return 1; }
-        ins="$ins ${r% *}"
-        walls="$walls ${r#* }"
-        rm -f "$TMP"/x.msb "$TMP"/x.*.msb "$TMP"/ht.* 2>/dev/null
-    done
+    r=$(run_one "$@") || return 1
+    eval "ins_$name=\"\${ins_$name:-} ${r% *}\"; walls_$name=\"\${walls_$name:-} ${r#* }\""
+    rm -f "$TMP"/x.msb "$TMP"/x.*.msb "$TMP"/ht.* 2>/dev/null
+}
+# finish NAME: sets in_NAME and wall_NAME to the medians of its runs (empty when none)
+finish() {
+    local name=$1 ins walls
+    eval "ins=\${ins_$name:-}; walls=\${walls_$name:-}"
     eval "in_$name=$(printf '%s\n' $ins | median)"
     eval "wall_$name=$(printf '%s\n' $walls | median)"
 }
@@ -108,29 +111,43 @@ else
     echo "NOTE: $HEAPTRACK not found: heaptrack columns are skipped"
 fi
 
+# The configurations take turns, one run each per round, so that a machine getting
+# slower or faster during the benchmark shifts all of them alike.
 for m in $MODES; do
     echo "  running $m ..." >&2
-    measure bare_$m "$CHURN" "$m" "$PAIRS" || {
-        echo "churn $m failed: $(cat "$TMP/last_error")" >&2; exit 1; }
-    if [ $HAVE_MS = 1 ]; then
-        # shellcheck disable=SC2086 # MS_OPTS is a list of options
-        measure ms_$m "$MEMSCOPE" run -o "$TMP/x.msb" ${MS_OPTS:-} -- "$CHURN" "$m" "$PAIRS" ||
-            echo "memscope run failed on $m: $(cat "$TMP/last_error")" >&2
-        # shellcheck disable=SC2086
-        measure mss_$m "$MEMSCOPE" run -o "$TMP/x.msb" --sample-bytes $SAMPLE_BYTES ${MS_OPTS:-} -- \
-            "$CHURN" "$m" "$PAIRS" ||
-            echo "memscope run --sample-bytes failed on $m: $(cat "$TMP/last_error")" >&2
-    fi
     eval "HTRAW_$m="
-    if [ $HAVE_HT = 1 ]; then
-        if ! measure ht_$m heaptrack_capped -o "$TMP/ht.$m" "$CHURN" "$m" "$PAIRS"; then
-            echo "  heaptrack failed on $m ($(grep -m1 -o 'std::bad_alloc' "$TMP/last_error" ||
-                echo 'see below')); measuring it with heaptrack -r" >&2
-            eval "HTRAW_$m=raw"
-            measure ht_$m heaptrack_capped -r -o "$TMP/ht.$m" "$CHURN" "$m" "$PAIRS" ||
-                echo "heaptrack -r failed on $m: $(cat "$TMP/last_error")" >&2
+    ms_ok=$HAVE_MS mss_ok=$HAVE_MS ht_ok=$HAVE_HT
+    for _ in $(seq "$REPS"); do
+        add bare_$m "$CHURN" "$m" "$PAIRS" || { echo "churn $m failed: $(cat "$TMP/last_error")" >&2; exit 1; }
+        if [ "$ms_ok" = 1 ]; then
+            # shellcheck disable=SC2086 # MS_OPTS is a list of options
+            add ms_$m "$MEMSCOPE" run -o "$TMP/x.msb" ${MS_OPTS:-} -- "$CHURN" "$m" "$PAIRS" ||
+                { ms_ok=0; echo "memscope run failed on $m: $(cat "$TMP/last_error")" >&2; }
         fi
-    fi
+        if [ "$mss_ok" = 1 ]; then
+            # shellcheck disable=SC2086
+            add mss_$m "$MEMSCOPE" run -o "$TMP/x.msb" --sample-bytes $SAMPLE_BYTES ${MS_OPTS:-} -- \
+                "$CHURN" "$m" "$PAIRS" ||
+                { mss_ok=0; echo "memscope run --sample-bytes failed on $m: $(cat "$TMP/last_error")" >&2; }
+        fi
+        if [ "$ht_ok" = 1 ]; then
+            eval "raw=\${HTRAW_$m:-}"
+            if [ -z "$raw" ] && ! add ht_$m heaptrack_capped -o "$TMP/ht.$m" "$CHURN" "$m" "$PAIRS"; then
+                echo "  heaptrack failed on $m ($(grep -m1 -o 'std::bad_alloc' "$TMP/last_error" ||
+                    echo 'see below')); measuring it with heaptrack -r" >&2
+                eval "HTRAW_$m=raw; ins_ht_$m=; walls_ht_$m="
+                raw=raw
+            fi
+            if [ -n "$raw" ]; then
+                add ht_$m heaptrack_capped -r -o "$TMP/ht.$m" "$CHURN" "$m" "$PAIRS" ||
+                    { ht_ok=0; echo "heaptrack -r failed on $m: $(cat "$TMP/last_error")" >&2; }
+            fi
+        fi
+    done
+    for c in bare ms mss ht; do finish ${c}_$m; done
+    [ "$ms_ok" = 1 ] || eval "in_ms_$m=; wall_ms_$m="
+    [ "$mss_ok" = 1 ] || eval "in_mss_$m=; wall_mss_$m="
+    [ "$ht_ok" = 1 ] || eval "in_ht_$m=; wall_ht_$m="
 done
 
 table() {
