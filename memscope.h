@@ -1080,6 +1080,8 @@ typedef struct ms__thread {
     uint32_t rv_n, rv_end_n;                  /* the pass's snapshot ends at (rv_end, rv_end_n) */
     uint32_t rv_vis_seq, rv_vis_n;            /* visible before the latest snapshot */
     uint64_t rv_tick;                         /* the stamp in force at (rv_chunk, rv_n) */
+    const uint64_t *rv_at;                    /* the record rv_rec was decoded from */
+    struct { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } rv_rec;
     int rv_blocked;
     struct ms__thread *rv_next;
     struct ms__thread *_Atomic next;
@@ -1956,6 +1958,7 @@ enum { MS__RV_ALLOC, MS__RV_FREE, MS__RV_UNTRACK, MS__RV_NAME, MS__RV_STAMP };
 static uint32_t ms__log_site[16]; /* function -> site id, set when the hooks start */
 
 typedef struct ms__rec { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } ms__rec;
+_Static_assert(sizeof(ms__rec) == sizeof(((ms__thread *)0)->rv_rec), "rv_rec holds an ms__rec");
 
 static unsigned ms__rec_read(const uint64_t *w, ms__rec *r) {
     uint64_t w0 = w[0];
@@ -2157,8 +2160,14 @@ static const uint64_t *ms__rv_head(ms__thread *th, ms__rec *r) {
     for (;;) {
         if (th->rv_n < ms__rv_limit(th, th->rv_chunk)) {
             const uint64_t *w = (const uint64_t *)(const void *)th->rv_chunk->ev + th->rv_n;
+            if (w == th->rv_at) { memcpy(r, &th->rv_rec, sizeof *r); return w; } /* decoded before */
             r->words = ms__rec_read(w, r);
-            if (r->kind != MS__RV_STAMP) { r->tick = th->rv_tick; return w; }
+            if (r->kind != MS__RV_STAMP) {
+                r->tick = th->rv_tick;
+                memcpy(&th->rv_rec, r, sizeof *r);
+                th->rv_at = w;
+                return w;
+            }
             th->rv_tick = r->tick;
             th->rv_n += r->words;
             continue;
@@ -2168,6 +2177,7 @@ static const uint64_t *ms__rv_head(ms__thread *th, ms__rec *r) {
         if (!nx) return NULL;
         th->rv_chunk = nx;
         th->rv_n = 0;
+        th->rv_at = NULL; /* the address may come back in a later mapping */
         atomic_store_explicit(&th->log_head, nx, MS__RELEASE);
         ms__chunk_unmap(old);
     }
@@ -2382,6 +2392,7 @@ static MS__NOINLINE void ms__log_switch(memscope_tracker *t) {
         }
         atomic_store(&th->log_head, NULL);
         th->log_tail = th->rv_chunk = th->rv_end = NULL;
+        th->rv_at = NULL;
     }
     atomic_store_explicit(&t->log_mode, 0, MS__RELEASE);
     pthread_mutex_unlock(&t->analysis_lock);
@@ -4742,32 +4753,32 @@ MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const cha
 #ifndef MEMSCOPE_NO_JSON /* a growable byte buffer: the binary writer, pprof, folded lines */
 typedef struct ms__buf { unsigned char *p; size_t len, cap; int err; } ms__buf;
 
+/* Room for n more bytes: 1, or 0 with err set. */
+MS__MAYBE_UNUSED static int ms__buf_grow(ms__buf *b, size_t n) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n) cap *= 2;
+    unsigned char *np = (unsigned char *)MEMSCOPE_MALLOC(cap);
+    if (!np) { b->err = ENOMEM; return 0; }
+    if (b->len) memcpy(np, b->p, b->len);
+    MEMSCOPE_FREE(b->p);
+    b->p = np;
+    b->cap = cap;
+    return 1;
+}
+
 MS__MAYBE_UNUSED static void ms__buf_put(ms__buf *b, const void *src, size_t n) {
     if (b->err || !n) return; /* (an empty buffer's NULL is a valid source of nothing) */
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n) cap *= 2;
-        unsigned char *np = (unsigned char *)MEMSCOPE_MALLOC(cap);
-        if (!np) { b->err = ENOMEM; return; }
-        if (b->len) memcpy(np, b->p, b->len);
-        MEMSCOPE_FREE(b->p);
-        b->p = np;
-        b->cap = cap;
-    }
+    if (b->len + n > b->cap && !ms__buf_grow(b, n)) return;
     memcpy(b->p + b->len, src, n);
     b->len += n;
 }
 
 MS__MAYBE_UNUSED static void ms__buf_varint(ms__buf *b, uint64_t v) {
-    unsigned char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n] = (unsigned char)(v & 127u);
-        v >>= 7;
-        if (v) tmp[n] |= 128u;
-        n++;
-    } while (v);
-    ms__buf_put(b, tmp, n);
+    if (b->err || (b->len + 10 > b->cap && !ms__buf_grow(b, 10))) return;
+    unsigned char *q = b->p + b->len;
+    for (; v >= 128u; v >>= 7) *q++ = (unsigned char)(v | 128u);
+    *q++ = (unsigned char)v;
+    b->len = (size_t)(q - b->p);
 }
 
 MS__MAYBE_UNUSED static void ms__buf_zigzag(ms__buf *b, int64_t v) {
@@ -4799,19 +4810,31 @@ enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
 
-static uint32_t ms__crc32(uint32_t crc, const unsigned char *p, size_t n) {
-    static uint32_t table[256];
-    static _Atomic int ready;
-    if (!atomic_load_explicit(&ready, MS__ACQUIRE)) { /* idempotent: racing builders agree */
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        atomic_store_explicit(&ready, 1, MS__RELEASE);
+/* CRC-32 (zlib's), eight bytes per step ("slicing by 8"). */
+static uint32_t ms__crc_tab[8][256];
+static pthread_once_t ms__crc_once = PTHREAD_ONCE_INIT;
+static void ms__crc_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        ms__crc_tab[0][i] = c;
     }
+    for (int k = 1; k < 8; k++)
+        for (uint32_t i = 0; i < 256; i++)
+            ms__crc_tab[k][i] = (ms__crc_tab[k - 1][i] >> 8) ^ ms__crc_tab[0][ms__crc_tab[k - 1][i] & 255u];
+}
+
+static uint32_t ms__crc32(uint32_t crc, const unsigned char *p, size_t n) {
+    pthread_once(&ms__crc_once, ms__crc_init);
+    uint32_t (*t)[256] = ms__crc_tab;
     crc = ~crc;
-    for (size_t i = 0; i < n; i++) crc = table[(crc ^ p[i]) & 255u] ^ (crc >> 8);
+    for (; n >= 8; p += 8, n -= 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+        crc = t[7][lo & 255u] ^ t[6][(lo >> 8) & 255u] ^ t[5][(lo >> 16) & 255u] ^ t[4][lo >> 24] ^
+              t[3][hi & 255u] ^ t[2][(hi >> 8) & 255u] ^ t[1][(hi >> 16) & 255u] ^ t[0][hi >> 24];
+    }
+    for (size_t i = 0; i < n; i++) crc = t[0][(crc ^ p[i]) & 255u] ^ (crc >> 8);
     return ~crc;
 }
 
@@ -4934,8 +4957,8 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     for (unsigned i = 0; i < MS__MSB_CACHE; i++)
         if (w->cache[i] == ev->address) { slot = i; break; }
     tag |= (slot < MS__MSB_CACHE ? slot : 7u) << 5;
-    unsigned char t8 = (unsigned char)tag;
-    ms__buf_put(&w->ev, &t8, 1);
+    if (w->ev.len < w->ev.cap && !w->ev.err) w->ev.p[w->ev.len++] = (unsigned char)tag;
+    else { unsigned char t8 = (unsigned char)tag; ms__buf_put(&w->ev, &t8, 1); }
     if (tag & 2u) ms__buf_varint(&w->ev, ev->thread_id);
     if (tag & 4u) ms__buf_varint(&w->ev, site);
     if (tag & 8u) ms__buf_varint(&w->ev, ev->size);
