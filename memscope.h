@@ -1074,12 +1074,15 @@ typedef struct ms__thread {
     uint32_t log_n;                           /* words used in log_tail */
     uint32_t log_seq;                         /* seq of the next log chunk */
     uint64_t log_tick, log_written;           /* the stamp now; the last one in the log */
+    uintptr_t log_recent[1024];               /* addresses this thread allocated lately */
     struct ms__chunk *_Atomic log_head;
     struct ms__chunk *log_tail;
     struct ms__chunk *rv_chunk, *rv_end;      /* resolved up to (rv_chunk, rv_n) */
     uint32_t rv_n, rv_end_n;                  /* the pass's snapshot ends at (rv_end, rv_end_n) */
     uint32_t rv_vis_seq, rv_vis_n;            /* visible before the latest snapshot */
-    uint64_t rv_tick;                         /* the stamp in force at (rv_chunk, rv_n) */
+    uint64_t rv_tick;                         /* the stamp of the group at (rv_chunk, rv_n) */
+    uint64_t rv_span;                         /* to the next stamp record */
+    uint32_t rv_m, rv_j;                      /* events in the group (0: not known yet), done */
     const uint64_t *rv_at;                    /* the record rv_rec was decoded from */
     struct { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } rv_rec;
     int rv_blocked;
@@ -1987,8 +1990,25 @@ static unsigned ms__rec_read(const uint64_t *w, ms__rec *r) {
 
 static _Atomic uint64_t ms__tick_now; /* the ticker's latest counter reading */
 
+/* While threads hand blocks to each other, every record is stamped: one thread's run of
+   allocations must not be ordered before the other's frees that came between them. A free
+   of a block this thread did not allocate lately opens (or extends) that window for all
+   threads, ms__log_window ticks (about 20 ms) long. */
+static _Atomic uint64_t ms__log_exact_until;
+static _Atomic uint64_t ms__log_window = 1ull << 26; /* set from the counter's rate by the ticker */
+
+static inline unsigned ms__log_slot(uint64_t a) { return (unsigned)(a >> 4) & 1023u; }
+
+static MS__NOINLINE void ms__log_foreign(ms__thread *th) {
+    uint64_t now = ms__ticks(), w = atomic_load_explicit(&ms__log_window, MS__RELAXED);
+    if (now > th->log_tick) th->log_tick = now;
+    if (atomic_load_explicit(&ms__log_exact_until, MS__RELAXED) < now + w / 2)
+        atomic_store_explicit(&ms__log_exact_until, now + w, MS__RELAXED);
+}
+
 MS__HOT uint64_t ms__log_stamp(ms__thread *th) {
-    if (MS__UNLIKELY(!th->log_left)) {
+    if (MS__UNLIKELY(!th->log_left) ||
+        MS__UNLIKELY(atomic_load_explicit(&ms__log_exact_until, MS__RELAXED) > th->log_tick)) {
         th->log_left = MS__LOG_STAMP_EVERY;
         uint64_t x = ms__ticks();
         if (x > th->log_tick) th->log_tick = x;
@@ -2061,11 +2081,13 @@ MS__HOT int ms__log_push(memscope_tracker *t, ms__thread *th, uint64_t w0, uint6
 }
 
 MS__HOT int ms__log_alloc(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, unsigned fn, uint32_t stack) {
+    th->log_recent[ms__log_slot(a)] = (uintptr_t)a;
     if (MS__LIKELY(!(a & 7) && size < (1ull << 36) && stack < (1u << 24)))
         return ms__log_push(t, th, a | MS__LK_ALLOC, size | (uint64_t)fn << 36 | (uint64_t)stack << 40, 0, 0, 2);
     return ms__log_push(t, th, MS__LK_WIDE | MS__RV_ALLOC << 3, a, size, fn | (uint64_t)stack << 32, 4);
 }
 MS__HOT int ms__log_free(memscope_tracker *t, ms__thread *th, uint64_t a) {
+    if (MS__UNLIKELY(th->log_recent[ms__log_slot(a)] != (uintptr_t)a)) ms__log_foreign(th);
     if (MS__LIKELY(!(a & 7))) return ms__log_push(t, th, a | MS__LK_FREE, 0, 0, 0, 1);
     return ms__log_push(t, th, MS__LK_WIDE | MS__RV_FREE << 3, a, 0, 0, 2);
 }
@@ -2149,6 +2171,35 @@ static uint32_t ms__rv_limit(const ms__thread *th, ms__chunk *c) {
     return c == th->rv_end ? th->rv_end_n : atomic_load_explicit(&c->count, MS__ACQUIRE);
 }
 
+/* A group: the events between two stamp records of a thread, which the thread made in that
+   order between the two counter readings. Its events are given times spread evenly across
+   the interval (the first one's is exact), so that two threads taking turns come out of the
+   merge taking turns. Counts the group's events when its end is in the snapshot. */
+static void ms__rv_group(ms__thread *th) {
+    ms__chunk *c = th->rv_chunk;
+    uint32_t count = 0;
+    th->rv_m = 0;
+    for (uint32_t i = th->rv_n;;) {
+        if (i >= ms__rv_limit(th, c)) {
+            if (c == th->rv_end || !(c = atomic_load_explicit(&c->next, MS__ACQUIRE))) return;
+            i = 0;
+            continue;
+        }
+        ms__rec x;
+        i += ms__rec_read((const uint64_t *)(const void *)c->ev + i, &x);
+        if (x.kind != MS__RV_STAMP) { count++; continue; }
+        th->rv_m = th->rv_j + count;
+        th->rv_span = x.tick > th->rv_tick ? x.tick - th->rv_tick : 0;
+        return;
+    }
+}
+
+/* The head event has been applied (or dropped). */
+static void ms__rv_next(ms__thread *th, unsigned words) {
+    th->rv_n += words;
+    th->rv_j++;
+}
+
 /* The thread's next record inside the pass's snapshot (stamps taken on the way), or NULL.
    Log chunks left behind are unmapped. */
 static const uint64_t *ms__rv_head(ms__thread *th, ms__rec *r) {
@@ -2164,12 +2215,15 @@ static const uint64_t *ms__rv_head(ms__thread *th, ms__rec *r) {
             r->words = ms__rec_read(w, r);
             if (r->kind != MS__RV_STAMP) {
                 r->tick = th->rv_tick;
+                if (th->rv_m) r->tick += (uint64_t)((double)th->rv_span * th->rv_j / th->rv_m);
                 memcpy(&th->rv_rec, r, sizeof *r);
                 th->rv_at = w;
                 return w;
             }
             th->rv_tick = r->tick;
             th->rv_n += r->words;
+            th->rv_j = 0;
+            ms__rv_group(th);
             continue;
         }
         if (th->rv_chunk == th->rv_end) return NULL;
@@ -2274,7 +2328,7 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
         ms__rv_del(&t->rv, x);
         break;
     }
-    th->rv_n += r->words;
+    ms__rv_next(th, r->words);
     return 1;
 }
 
@@ -2288,6 +2342,10 @@ static void ms__resolve_locked(memscope_tracker *t, int all) {
         if (!th) continue;
         ms__rv_snapshot(th);
         th->rv_blocked = 0;
+        if (!th->rv_m && th->rv_chunk) { /* a group left open by the last pass: its end may be in now */
+            ms__rv_group(th);
+            th->rv_at = NULL;
+        }
         *tail = th;
         tail = &th->rv_next;
     }
@@ -2331,6 +2389,10 @@ static void ms__resolve_locked(memscope_tracker *t, int all) {
             for (ms__thread *th = list; th; th = th->rv_next) {
                 ms__rv_snapshot(th);
                 th->rv_blocked = 0;
+                if (!th->rv_m && th->rv_chunk) {
+                    ms__rv_group(th);
+                    th->rv_at = NULL;
+                }
             }
             continue;
         }
@@ -2340,7 +2402,7 @@ static void ms__resolve_locked(memscope_tracker *t, int all) {
         }
         ms__rv_head(cut, &r);
         if (r.kind == MS__RV_FREE) { /* the free of a block never recorded */
-            cut->rv_n += r.words;
+            ms__rv_next(cut, r.words);
             t->rv.voided++;
         } else { /* an allocation where a block is live: that block ended unseen */
             ms__rent *x = ms__rv_find(&t->rv, r.addr);
@@ -7510,8 +7572,12 @@ static void *ms__ticker_main(void *arg) {
     (void)arg;
     ms__hook_busy++; /* for good */
     struct timespec ts = {0, MS__TICKER_NS};
+    uint64_t t0 = ms__ticks(), n0 = ms__mono_ns();
     for (;;) {
-        atomic_store_explicit(&ms__tick_now, ms__ticks(), MS__RELAXED);
+        uint64_t now = ms__ticks(), ns = ms__mono_ns();
+        atomic_store_explicit(&ms__tick_now, now, MS__RELAXED);
+        if (ns - n0 >= 100000000u && now > t0) /* the counter's rate: 20 ms of it */
+            atomic_store_explicit(&ms__log_window, (now - t0) / ((ns - n0) / 20000000u), MS__RELAXED);
         ms__slab_refill();
         nanosleep(&ts, NULL);
     }

@@ -454,6 +454,61 @@ static void test_stamps_out_of_order(void **state) {
     assert_true(b.current_memory_bytes - a.current_memory_bytes < 8192); /* pthread's own at most */
 }
 
+/* Two threads in lockstep: one makes a block and hands it over, the other frees it, and
+   only then is the next one made (a different address each time: the freed block goes to
+   the freeing thread's cache), so exactly one is live at any time. The merged events of
+   both threads must say so: a clock coarser than the handoffs would put a run of one
+   thread's allocations before the other's frees and show many blocks live at once. Run in
+   a child (a fresh peak). */
+#define PINGPONG 3000
+#define PP_SIZE 100000
+static void *pp_slot;
+static atomic_int pp_turn;
+static void *pingpong(void *arg) {
+    int me = (int)(intptr_t)arg;
+    for (int r = me; r < 2 * PINGPONG; r += 2) {
+        while (atomic_load(&pp_turn) != r) sched_yield();
+        if (me == 0) pp_slot = v_malloc(PP_SIZE + (size_t)(r / 2 % 7));
+        else free(pp_slot);
+        atomic_store(&pp_turn, r + 1);
+    }
+    return NULL;
+}
+static void test_pingpong_peak(void **state) {
+    (void)state;
+    char self[MST_PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert_true(k > 0);
+    self[k] = 0;
+    char *argv[] = {self, (char *)"--pingpong-child", NULL};
+    char out[4096];
+    int rc = mst_run(argv, out, sizeof out);
+    print_message("%s", out);
+    assert_int_equal(rc, 0);
+}
+static int pingpong_child(void) {
+    pthread_t a, b;
+    memscope_memory_stats s0 = snap();
+    if (pthread_create(&a, NULL, pingpong, (void *)(intptr_t)0) || pthread_create(&b, NULL, pingpong, (void *)(intptr_t)1))
+        return 2;
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    usleep(20000);
+    memscope_memory_stats s1 = snap();
+    size_t n = 0, live = 0, max_live = 0;
+    memscope_event *ev = memscope_events(memscope_global(), &n);
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].size < PP_SIZE || ev[i].size >= PP_SIZE + 7) continue;
+        if (ev[i].kind == MEMSCOPE_EVENT_ALLOC) { if (++live > max_live) max_live = live; }
+        else live--;
+    }
+    free(ev);
+    printf("ping-pong of %d blocks of %d B between 2 threads: at most %zu live at once in the merged "
+           "events; peak %" PRIu64 " B above the start\n", PINGPONG, PP_SIZE, max_live,
+           (uint64_t)(s1.peak_memory_bytes - s0.current_memory_bytes));
+    return max_live == 1 && s1.peak_memory_bytes - s0.current_memory_bytes < 2 * PP_SIZE ? 0 : 1;
+}
+
 /* free() of a block the hooks never saw (here: from glibc's own entry point) is dropped,
    also while another thread allocates. */
 extern void *__libc_malloc(size_t);
@@ -544,6 +599,7 @@ static int bound_child(void) {
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--sampling-child")) return sampling_child();
     if (argc > 1 && !strcmp(argv[1], "--bound-child")) return bound_child();
+    if (argc > 1 && !strcmp(argv[1], "--pingpong-child")) return pingpong_child();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_before_main),
         cmocka_unit_test(test_every_function_exact),
@@ -558,6 +614,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_full_capture_uses_log_mode),
         cmocka_unit_test(test_handoff_between_threads),
         cmocka_unit_test(test_stamps_out_of_order),
+        cmocka_unit_test(test_pingpong_peak),
         cmocka_unit_test(test_free_of_unrecorded_block),
         cmocka_unit_test(test_untrack_then_free_counts_once),
         cmocka_unit_test(test_event_bound_switch),
