@@ -577,6 +577,7 @@ extern int pthread_attr_getstack(const pthread_attr_t *attr, void **addr, size_t
 extern int fsync(int fd);
 #endif
 extern long syscall(long number, ...);
+extern int madvise(void *addr, size_t len, int advice); /* hidden by strict -std=c11 */
 #ifndef MAP_ANONYMOUS /* Linux values, hidden by strict -std=c11 without feature macros */
 #define MAP_ANONYMOUS 0x20
 #endif
@@ -1085,6 +1086,7 @@ typedef struct ms__thread {
     uint32_t rv_m, rv_j;                      /* events in the group (0: not known yet), done */
     const uint64_t *rv_at;                    /* the record rv_rec was decoded from */
     struct { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } rv_rec;
+    uint64_t rv_emitted;                      /* time of this thread's latest event written */
     int rv_blocked;
     struct ms__thread *rv_next;
     struct ms__thread *_Atomic next;
@@ -1131,7 +1133,11 @@ typedef struct ms__live { uint64_t size; uint32_t site, owner; uint32_t stack; }
 
 /* The resolver's table of live blocks (log mode): address -> the allocation. */
 typedef struct ms__rent { uint64_t addr, size; struct ms__event *ev; uint32_t site, owner, stack, origin; } ms__rent;
-typedef struct ms__resolver { ms__rent *slot; uint64_t cap, n, voided; } ms__resolver;
+typedef struct ms__resolver {
+    ms__rent *slot;
+    uint64_t cap, n, voided;
+    uint64_t ended[256][2];        /* address, time of its latest free: a new block there comes after */
+} ms__resolver;
 
 /* ==== the tracker ==== */
 
@@ -2281,8 +2287,22 @@ static int ms__rv_partner_ahead(ms__thread *list, const ms__thread *self, const 
     return 0;
 }
 
+/* The time an event is written with: its stamp, but never before what it follows (its
+   thread's previous event; for a free, its block's allocation; for an allocation, the free
+   that ended the previous block at that address), so that any merge by time replays a
+   block's life in order even where the stamps were out of order. */
+static uint64_t ms__rv_when(memscope_tracker *t, ms__thread *th, uint64_t tick, uint64_t after) {
+    (void)t;
+    if (after != UINT64_MAX && tick <= after) tick = after + 1;
+    if (tick < th->rv_emitted) tick = th->rv_emitted;
+    th->rv_emitted = tick;
+    return tick;
+}
+
 static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, unsigned origin) {
-    ms__event *e = ms__rv_emit(th, r->tick, r->addr, r->size << 1, r->site, r->stack);
+    const uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
+    uint64_t when = ms__rv_when(t, th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
+    ms__event *e = ms__rv_emit(th, when, r->addr, r->size << 1, r->site, r->stack);
     ms__rent *x = ms__rv_put(&t->rv, r->addr);
     if (x) {
         x->size = r->size;
@@ -2323,7 +2343,13 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
     default: /* a free by the hooks, or an UNTRACK (which ends only what a TRACK began) */
         if (!x && r->kind == MS__RV_FREE) return 0;
         if (!x || (r->kind == MS__RV_UNTRACK && x->origin == MS__ORIGIN_HOOK)) break;
-        ms__rv_emit(th, r->tick, r->addr, x->size << 1 | 1u, x->site, x->owner);
+        {
+            uint64_t when = ms__rv_when(t, th, r->tick, x->ev ? x->ev->ticks : UINT64_MAX);
+            uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
+            ms__rv_emit(th, when, r->addr, x->size << 1 | 1u, x->site, x->owner);
+            end[0] = r->addr;
+            end[1] = when;
+        }
         ms__count_free(t, th, x->size, x->owner);
         ms__rv_del(&t->rv, x);
         break;
