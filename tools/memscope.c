@@ -61,6 +61,8 @@ static const char usage[] =
     "  --max-events N    events kept in memory (default 4194304)        MEMSCOPE_MAX_EVENTS\n"
     "  --unwind MODE     fp: frame pointers; auto (default): frame pointers, glibc's\n"
     "                    unwinder where they stop at once; dwarf: unwinder  MEMSCOPE_UNWIND\n"
+    "  --live-table      record through the live-address table at each call instead of\n"
+    "                    per-thread logs resolved at the end (slower)  MEMSCOPE_LIVE_TABLE=1\n"
     "\n"
     "Exit status: report: 0 on success, 1 when the file is missing or malformed or an argument\n"
     "is wrong (one line on stderr says which and why); run: the program's.\n";
@@ -322,6 +324,9 @@ static int run(int argc, char **argv) {
             done = 1;
         } else if (!strcmp(a, "--monitor")) {
             setenv("MEMSCOPE_MONITOR", "1", 1);
+            done = 1;
+        } else if (!strcmp(a, "--live-table")) {
+            setenv("MEMSCOPE_LIVE_TABLE", "1", 1);
             done = 1;
         }
         for (size_t k = 0; !done && k < sizeof vals / sizeof vals[0]; k++) {

@@ -86,6 +86,29 @@ $M run 2>/dev/null; [ $? = 1 ]; check "no program: exit 1" $?
 $M run -- /nonexistent/prog 2>/dev/null; [ $? = 127 ]; check "missing program: exit 127" $?
 
 # real programs nobody here wrote
+# log mode (the default for full capture) against the live table (--live-table): the same
+# figures, on four threads and on sqlite3 (one thread: the peak too)
+figures() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(*[d[k] for k in sys.argv[2:]])" "$@"; }
+for mode in log table; do
+  opt=; [ $mode = table ] && opt=--live-table
+  $M run $opt -o "$OUT/mode_$mode.msb" -- $P threads 20000 2>/dev/null
+  $M report "$OUT/mode_$mode.msb" --json "$OUT/mode_$mode.json" > /dev/null 2>&1
+done
+a=$(figures "$OUT/mode_log.json" total_allocations total_deallocations current_memory_bytes)
+b=$(figures "$OUT/mode_table.json" total_allocations total_deallocations current_memory_bytes)
+[ -n "$a" ] && [ "$a" = "$b" ] && [ "$(count free 12345 "$OUT/mode_log.msb")" = 80000 ]
+check "4 threads, log mode = live table: allocations, frees, live bytes ($a / $b)" $?
+if command -v sqlite3 >/dev/null; then
+  for mode in log table; do
+    opt=; [ $mode = table ] && opt=--live-table
+    $M run $opt -o "$OUT/sq_$mode.msb" -- sqlite3 :memory: < tests/peer/script.sql > /dev/null 2>&1
+    $M report "$OUT/sq_$mode.msb" --json "$OUT/sq_$mode.json" > /dev/null 2>&1
+  done
+  a=$(figures "$OUT/sq_log.json" total_allocations total_deallocations total_allocated_bytes current_memory_bytes peak_memory_bytes)
+  b=$(figures "$OUT/sq_table.json" total_allocations total_deallocations total_allocated_bytes current_memory_bytes peak_memory_bytes)
+  [ -n "$a" ] && [ "$a" = "$b" ]; check "sqlite3, log mode = live table: allocations, frees, bytes, live, peak ($a)" $?
+fi
+
 if command -v sqlite3 >/dev/null && command -v jq >/dev/null; then
   $M run -o "$OUT/sqlite3.msb" -- sqlite3 :memory: "create table t(a); insert into t select value from generate_series(1,20000); select count(*), sum(a) from t;" > "$OUT/sqlite.out" 2>/dev/null
   grep -q "^20000|200010000$" "$OUT/sqlite.out" && [ -s "$OUT/sqlite3.msb" ]; check "sqlite3 under memscope run: same output, report written" $?
