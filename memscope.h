@@ -703,9 +703,25 @@ typedef struct ms__clock {
 static ms__clock ms__clk;
 static pthread_mutex_t ms__clock_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A (CLOCK_MONOTONIC, counter) pair read as close together as this thread manages: the
+   counter read on both sides of the clock, the tightest of a few tries kept, so that a
+   preemption between the two readings does not skew the ratio (early in a process, the
+   ratio comes from a few milliseconds). */
+static void ms__clock_pair(uint64_t *ns, uint64_t *tick) {
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t t1 = ms__ticks(), n = ms__mono_ns(), t2 = ms__ticks();
+        if (t2 >= t1 && t2 - t1 < best) {
+            best = t2 - t1;
+            *ns = n;
+            *tick = t1 + (t2 - t1) / 2;
+        }
+    }
+    if (best == UINT64_MAX) { *ns = ms__mono_ns(); *tick = ms__ticks(); }
+}
+
 static void ms__clock_init(void) {
-    ms__clk.ns0 = ms__mono_ns();
-    ms__clk.tick0 = ms__ticks();
+    ms__clock_pair(&ms__clk.ns0, &ms__clk.tick0);
     ms__clk.ns_per_tick = 1.0;
 }
 
@@ -724,11 +740,9 @@ static double ms__clock_ratio(void) {
     if (ms__frozen) return ms__frozen->ratio;
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
     pthread_mutex_lock(&ms__clock_lock);
-    uint64_t ns = ms__mono_ns(), tick = ms__ticks();
-    while (ns - ms__clk.ns0 < 2000000u && ms__clk.calibrated_ns < 2000000u) {
-        ns = ms__mono_ns();
-        tick = ms__ticks();
-    }
+    uint64_t ns, tick;
+    ms__clock_pair(&ns, &tick);
+    while (ns - ms__clk.ns0 < 2000000u && ms__clk.calibrated_ns < 2000000u) ms__clock_pair(&ns, &tick);
     if (ns - ms__clk.ns0 > ms__clk.calibrated_ns && tick > ms__clk.tick0) {
         ms__clk.ns_per_tick = (double)(ns - ms__clk.ns0) / (double)(tick - ms__clk.tick0);
         ms__clk.calibrated_ns = ns - ms__clk.ns0;
