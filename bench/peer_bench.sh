@@ -28,7 +28,7 @@
 # `heaptrack -r` (raw capture, no interpreter; its output is compressed with zstd) and
 # the row is marked "raw".
 #
-# Runtime at the default size: about 2 minutes on a 2-core machine, half of it heaptrack
+# Runtime at the default size: about 5 minutes on a 2-core machine, half of it heaptrack
 # (300-1000 ns per pair). Lower PAIRS for a quick look; below about 1000000 start-up and
 # exit dominate the whole-process figures.
 set -u
