@@ -1,4 +1,4 @@
-/* memscope.h - v0.3.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.4.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -104,6 +104,11 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.4.0  whole-program full capture in log mode: per-thread compact logs, no shared
+            table and a counter reading every 16 records (exact while threads hand
+            blocks over), resolved when a report is asked for; a ticker thread bounds
+            stamp lateness and faults log memory in ahead; --live-table keeps the old
+            path. Event chunks cut from 2 MiB mappings; faster CRC in .msb writing.
      0.3.0  whole-program mode (MEMSCOPE_HOOK_MALLOC, libmemscope.so, memscope run) with
             byte-weighted sampling; formats for other tools: pprof, folded stacks,
             Chrome Trace Event JSON, massif, DHAT, Prometheus (also rewritten
@@ -125,9 +130,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 3
+#define MEMSCOPE_VERSION_MINOR 4
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.3.0"
+#define MEMSCOPE_VERSION_STRING "0.4.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
