@@ -3,7 +3,11 @@
  * failures recorded as nothing, libc-internal allocations seen, TRACK naming a block the
  * hooks recorded, the tracker's own memory never recorded, allocations before main, threads
  * and thread-local destructors, and byte-weighted sampling whose estimates are unbiased
- * (checked against the exact totals within 5 standard deviations computed from the sizes).
+ * (checked against the exact totals within 5 standard deviations computed from the sizes);
+ * then log mode, which resolves the threads' records when figures are asked for: blocks
+ * handed between threads, stamps out of order between threads, two threads in lockstep,
+ * frees of blocks never recorded, UNTRACK of hooked blocks, the event bound reached mid-run.
+ * The Makefile runs it again with MEMSCOPE_LIVE_TABLE=1 (the live table at every call).
  * Counts are exact: each check takes memscope_stats before and after, with nothing else
  * allocating in between. Not built with the sanitizers: they replace malloc themselves. */
 #define _GNU_SOURCE
@@ -264,20 +268,26 @@ static void test_threads_and_tls_destructors(void **state) {
     pthread_key_delete(key);
 }
 
-/* Byte sampling runs in a child process: the mode is read from the environment at start. */
-static void test_byte_sampling_unbiased(void **state) {
-    (void)state;
+/* Runs this program again with FLAG (and NAME=VALUE in its environment when NAME is not
+   NULL: the mode is read at start), prints what it says, and checks it exits 0. */
+static void run_child(const char *flag, const char *name, const char *value) {
     char self[MST_PATH_MAX];
     ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
     assert_true(k > 0);
     self[k] = 0;
-    char *argv[] = {self, (char *)"--sampling-child", NULL};
-    setenv("MEMSCOPE_SAMPLE_BYTES", "65536", 1);
+    char *argv[] = {self, (char *)flag, NULL};
+    if (name) setenv(name, value, 1);
     char out[4096];
     int rc = mst_run(argv, out, sizeof out);
-    unsetenv("MEMSCOPE_SAMPLE_BYTES");
+    if (name) unsetenv(name);
     print_message("%s", out);
     assert_int_equal(rc, 0);
+}
+
+/* Byte sampling runs in a child process: the mode is read from the environment at start. */
+static void test_byte_sampling_unbiased(void **state) {
+    (void)state;
+    run_child("--sampling-child", "MEMSCOPE_SAMPLE_BYTES", "65536");
 }
 
 static int sampling_child(void) {
@@ -492,15 +502,7 @@ static void *pingpong(void *arg) {
 }
 static void test_pingpong_peak(void **state) {
     (void)state;
-    char self[MST_PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-    assert_true(k > 0);
-    self[k] = 0;
-    char *argv[] = {self, (char *)"--pingpong-child", NULL};
-    char out[4096];
-    int rc = mst_run(argv, out, sizeof out);
-    print_message("%s", out);
-    assert_int_equal(rc, 0);
+    run_child("--pingpong-child", NULL, NULL);
 }
 static int pingpong_child(void) {
     pthread_t a, b;
@@ -574,17 +576,7 @@ static void test_untrack_then_free_counts_once(void **state) {
    (the bound is read at start). */
 static void test_event_bound_switch(void **state) {
     (void)state;
-    char self[MST_PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-    assert_true(k > 0);
-    self[k] = 0;
-    char *argv[] = {self, (char *)"--bound-child", NULL};
-    setenv("MEMSCOPE_MAX_EVENTS", "50000", 1);
-    char out[4096];
-    int rc = mst_run(argv, out, sizeof out);
-    unsetenv("MEMSCOPE_MAX_EVENTS");
-    print_message("%s", out);
-    assert_int_equal(rc, 0);
+    run_child("--bound-child", "MEMSCOPE_MAX_EVENTS", "50000");
 }
 
 static int bound_child(void) {
