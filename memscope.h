@@ -5303,14 +5303,16 @@ static void ms__export_many(memscope_tracker *t, const char *const *paths, size_
     fz.t = t;
     fz.ratio = ms__clock_ratio();
     fz.ticks = ms__ticks();
-    fz.r = memscope_analyze(t);
-    pthread_mutex_lock(&t->analysis_lock);
-    if (atomic_load(&t->log_mode)) { /* log mode: the resolved frontier is the instant */
+    int held = 0;
+    if (atomic_load(&t->log_mode)) { /* log mode: what is resolved now is the instant */
+        ms__resolve(t);
+        pthread_mutex_lock(&t->analysis_lock);
         t->rv_hold++;
+        pthread_mutex_unlock(&t->analysis_lock);
         fz.ticks = UINT64_MAX;
+        held = 1;
     }
-    int held = t->rv_hold > 0 && fz.ticks == UINT64_MAX;
-    pthread_mutex_unlock(&t->analysis_lock);
+    fz.r = memscope_analyze(t);
     ms__frozen = &fz;
     for (size_t i = 0; i < count; i++) {
         errno = 0;
@@ -7645,6 +7647,8 @@ static void ms__ticker_start(void) {
 
 static void ms__hook_fork_child(void) {
     memscope_tracker *t = atomic_load(&ms__hook_t);
+    if (t && atomic_load(&t->log_mode) == 2) /* forked while leaving log mode: the child goes on */
+        atomic_store(&t->log_mode, 0);       /* with the live table as far as it was filled */
     if (!t || atomic_load(&t->log_mode) != 1) return;
     /* the parent's threads are gone, pushes in flight with them */
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) atomic_store(&th->logging, 0);
