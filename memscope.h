@@ -6123,29 +6123,44 @@ static void ms__at_exit(void) {
     ms__mon_at_exit();
 }
 
+/* The locks a fork must not split, taken in the order the code nests them: the exit-time
+   export list (exports run under it), the hooks' tracker (its analysis lock is held while
+   the resolver clears the slab lock's chunks, and its stack-table and thread-list locks
+   inside hooks), then the process-wide leaves. */
+#ifdef MEMSCOPE_HOOK_MALLOC
+static void ms__hook_fork_child(void);
+static memscope_tracker *ms__hook_forked; /* whose locks ms__fork_prepare took */
+static void ms__hook_fork_lock(int lock);
+#endif
 static void ms__fork_prepare(void) {
-    pthread_mutex_lock(&ms__slab_lock);
     pthread_mutex_lock(&ms__auto_lock);
+#ifdef MEMSCOPE_HOOK_MALLOC
+    ms__hook_fork_lock(1);
+#endif
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
     ms__mon_fork_prepare();
+    pthread_mutex_lock(&ms__slab_lock);
 }
 static void ms__fork_parent(void) {
+    pthread_mutex_unlock(&ms__slab_lock);
     ms__mon_fork_parent();
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
-    pthread_mutex_unlock(&ms__auto_lock);
-    pthread_mutex_unlock(&ms__slab_lock);
-}
 #ifdef MEMSCOPE_HOOK_MALLOC
-static void ms__hook_fork_child(void);
+    ms__hook_fork_lock(0);
 #endif
+    pthread_mutex_unlock(&ms__auto_lock);
+}
 static void ms__fork_child(void) {
+    pthread_mutex_unlock(&ms__slab_lock);
     ms__mon_fork_child();
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
+#ifdef MEMSCOPE_HOOK_MALLOC
+    ms__hook_fork_lock(0);
+#endif
     pthread_mutex_unlock(&ms__auto_lock);
-    pthread_mutex_unlock(&ms__slab_lock);
     ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
     ms__membarrier_register();
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
@@ -7643,6 +7658,22 @@ static void ms__ticker_start(void) {
     if (pthread_create(&th, &a, ms__ticker_main, NULL) == 0) pthread_setname_np(th, "memscope-tick");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&a);
+}
+
+static void ms__hook_fork_lock(int lock) {
+    memscope_tracker *t = lock ? atomic_load(&ms__hook_t) : ms__hook_forked;
+    if (!t) return;
+    if (lock) {
+        ms__hook_forked = t;
+        pthread_mutex_lock(&t->analysis_lock);
+        pthread_mutex_lock(&t->stacks_lock);
+        pthread_mutex_lock(&t->threads_lock);
+    } else {
+        ms__hook_forked = NULL;
+        pthread_mutex_unlock(&t->threads_lock);
+        pthread_mutex_unlock(&t->stacks_lock);
+        pthread_mutex_unlock(&t->analysis_lock);
+    }
 }
 
 static void ms__hook_fork_child(void) {

@@ -47,6 +47,12 @@ $M run -o "$OUT/fork.%p.msb" -- $P fork 2>/dev/null
 files=$(ls "$OUT"/fork.*.msb 2>/dev/null | wc -l)
 tot=0; for f in "$OUT"/fork.*.msb; do tot=$((tot + $(count alloc 12345 "$f"))); done
 [ "$files" = 2 ] && [ $tot = 4 ]; check "fork: the child writes its own file ($files files; 1 + inherited 1 + 2 markers = $tot)" $?
+# forks while other threads intern new stacks and start threads: every child finishes (a lock
+# of the tracker held by another thread at the fork would leave the child waiting forever)
+mkdir -p "$OUT/forks"
+timeout 120 $M run -o "$OUT/forks/f.%p.msb" -- $P forks 100 2>/dev/null; rc=$?
+n=$(ls "$OUT/forks" | wc -l)
+[ $rc = 0 ] && [ "$n" -ge 90 ]; check "100 forks from a busy multi-threaded program: every child exits and writes its report (status $rc, $n files)" $?
 
 $M run -o "$OUT/exec.%p.msb" -- bash -c "$P leak 2; $P leak 3; true" 2>/dev/null
 n2=0; n3=0; for f in "$OUT"/exec.*.msb; do c=$(count alloc 12345 "$f"); [ "$c" = 2 ] && n2=1; [ "$c" = 3 ] && n3=1; done
