@@ -961,7 +961,7 @@ _Static_assert(sizeof(ms__event) == 32, "an event record must stay 32 bytes");
 
 typedef struct ms__chunk {
     _Atomic uint32_t count;                  /* published with release by the owner */
-    uint32_t seq;                            /* position in its thread's list, from 0 */
+    uint32_t seq;                            /* log chunks: position in the thread's log, from 0 */
     struct ms__chunk *_Atomic next;
     char pad[48];
     ms__event ev[MEMSCOPE_EVENT_CHUNK];
@@ -982,7 +982,7 @@ static char *ms__slab;
 static unsigned ms__slab_left;
 static char *ms__slab_ready[MS__SLAB_READY_MAX]; /* faulted in ahead by a background thread */
 static unsigned ms__slab_nready, ms__slab_taken;
-static int ms__slab_whole;                        /* log mode: huge pages, faulted in whole */
+static _Atomic int ms__slab_whole;                /* log mode: huge pages, faulted in whole */
 
 static void ms__populate(char *a, size_t n) {
     if (madvise(a, n, MS__MADV_POPULATE_WRITE) != 0) /* before Linux 5.14 */
@@ -995,7 +995,7 @@ static char *ms__slab_new(void) {
     char *a = p + ((MS__SLAB_BYTES - (uintptr_t)p % MS__SLAB_BYTES) % MS__SLAB_BYTES);
     if (a > p) munmap(p, (size_t)(a - p));
     munmap(a + MS__SLAB_BYTES, (size_t)(p + 2 * MS__SLAB_BYTES - (a + MS__SLAB_BYTES)));
-    if (ms__slab_whole) {
+    if (atomic_load_explicit(&ms__slab_whole, MS__RELAXED)) {
         madvise(a, MS__SLAB_BYTES, MS__MADV_HUGEPAGE);
         ms__populate(a, MS__SLAB_BYTES);
     }
@@ -1038,7 +1038,7 @@ static ms__chunk *ms__chunk_map(void) {
     ms__chunk *c = (ms__chunk *)(void *)ms__slab;
     ms__slab += sizeof(ms__chunk);
     ms__slab_left--;
-    int whole = ms__slab_whole;
+    int whole = atomic_load_explicit(&ms__slab_whole, MS__RELAXED);
     pthread_mutex_unlock(&ms__slab_lock);
     if (!whole) ms__populate((char *)c, sizeof *c);
     return c;
@@ -1085,7 +1085,6 @@ typedef struct ms__thread {
     uintptr_t last_stack[MEMSCOPE_MAX_STACK_DEPTH];
     _Atomic double w_count, w_bytes;          /* byte sampling: weighted estimates */
     struct ms__event *last_alloc;             /* the hooks' last alloc event, for TRACK names */
-    uint32_t chunk_seq;                       /* seq of the next event chunk */
     /* log mode (whole-program full capture, see >>resolve): the thread's log of compact
        records, written by it; the resolver's position in it, under analysis_lock */
     _Atomic int logging;                      /* inside a log push: see ms__log_switch */
@@ -1287,7 +1286,6 @@ static MS__NOINLINE ms__event *ms__event_new_chunk(memscope_tracker *t, ms__thre
         atomic_fetch_sub_explicit(&t->events_reserved, MEMSCOPE_EVENT_CHUNK, MS__RELAXED);
         return NULL;
     }
-    c->seq = th->chunk_seq++;
     if (th->tail) atomic_store_explicit(&th->tail->next, c, MS__RELEASE);
     else atomic_store_explicit(&th->head, c, MS__RELEASE);
     th->tail = c;
@@ -2176,7 +2174,6 @@ static ms__event *ms__rv_emit(ms__thread *th, uint64_t tick, uint64_t addr, uint
     if (!th->tail || th->tail_count == MEMSCOPE_EVENT_CHUNK) {
         ms__chunk *c = ms__chunk_map();
         if (!c) { MS__OWNER_ADD(&th->dropped, 1); return NULL; }
-        c->seq = th->chunk_seq++;
         if (th->tail) atomic_store_explicit(&th->tail->next, c, MS__RELEASE);
         else atomic_store_explicit(&th->head, c, MS__RELEASE);
         th->tail = c;
@@ -2310,8 +2307,7 @@ static int ms__rv_partner_ahead(ms__thread *list, const ms__thread *self, const 
    thread's previous event; for a free, its block's allocation; for an allocation, the free
    that ended the previous block at that address), so that any merge by time replays a
    block's life in order even where the stamps were out of order. */
-static uint64_t ms__rv_when(memscope_tracker *t, ms__thread *th, uint64_t tick, uint64_t after) {
-    (void)t;
+static uint64_t ms__rv_when(ms__thread *th, uint64_t tick, uint64_t after) {
     if (after != UINT64_MAX && tick <= after) tick = after + 1;
     if (tick < th->rv_emitted) tick = th->rv_emitted;
     th->rv_emitted = tick;
@@ -2320,7 +2316,7 @@ static uint64_t ms__rv_when(memscope_tracker *t, ms__thread *th, uint64_t tick, 
 
 static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, unsigned origin) {
     const uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
-    uint64_t when = ms__rv_when(t, th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
+    uint64_t when = ms__rv_when(th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
     ms__event *e = ms__rv_emit(th, when, r->addr, r->size << 1, r->site, r->stack);
     ms__rent *x = ms__rv_put(&t->rv, r->addr);
     if (x) {
@@ -2363,7 +2359,7 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
         if (!x && r->kind == MS__RV_FREE) return 0;
         if (!x || (r->kind == MS__RV_UNTRACK && x->origin == MS__ORIGIN_HOOK)) break;
         {
-            uint64_t when = ms__rv_when(t, th, r->tick, x->ev ? x->ev->ticks : UINT64_MAX);
+            uint64_t when = ms__rv_when(th, r->tick, x->ev ? x->ev->ticks : UINT64_MAX);
             uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
             ms__rv_emit(th, when, r->addr, x->size << 1 | 1u, x->site, x->owner);
             end[0] = r->addr;
@@ -7622,9 +7618,7 @@ static void ms__hook_configure(memscope_tracker *t) {
     const char *lt = getenv("MEMSCOPE_LIVE_TABLE");
     if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !(lt && !strcmp(lt, "1"))) {
         atomic_store(&t->log_mode, 1);
-        pthread_mutex_lock(&ms__slab_lock);
-        ms__slab_whole = 1;
-        pthread_mutex_unlock(&ms__slab_lock);
+        atomic_store(&ms__slab_whole, 1);
     }
 }
 
