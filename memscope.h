@@ -176,7 +176,8 @@ extern "C" {
     X(ERR_NO_MEMORY, -2, "out of memory")                                         \
     X(ERR_IO, -3, "input/output error (errno holds the cause)")                   \
     X(ERR_FORMAT, -4, "malformed input file")                                     \
-    X(ERR_UNSUPPORTED, -5, "feature compiled out or not available in this version")
+    X(ERR_UNSUPPORTED, -5, "feature compiled out or not available in this version") \
+    X(ERR_NOT_REGULAR, -6, "not a regular file (a device, FIFO, socket or directory): left as it is")
 
 typedef enum memscope_result {
 #define MEMSCOPE_RESULT_ENUM_(name, value, text) MEMSCOPE_##name = value,
@@ -396,6 +397,10 @@ MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const cha
 MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path);
+/* The format memscope_export writes for path, from its name: "json", "html", "msb", "pprof",
+   "folded", "trace", "prometheus", "massif" or "dhat"; NULL for a NULL or empty path or one
+   no writer claims. Pure: looks at the string only. */
+MEMSCOPE_DEF const char *memscope_export_format(const char *path);
 /* Other tools' formats (README "Formats"), for a live tracker or a loaded .msb:
    pprof profile.proto (gzip-wrapped when the path ends in .gz) for go tool pprof; folded
    stacks ("frame;frame;frame BYTES") for flame graph tools; Chrome Trace Event JSON for
@@ -553,6 +558,7 @@ template <class T> inline const char *memscope_cxx_type_name() {
 
 
 #include <stdlib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -580,6 +586,9 @@ extern int pthread_getname_np(pthread_t thread, char *name, size_t len);
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int pthread_attr_getstack(const pthread_attr_t *attr, void **addr, size_t *size);
 extern int fsync(int fd);
+extern char *secure_getenv(const char *name);
+extern char *realpath(const char *path, char *resolved);
+extern int lstat(const char *path, struct stat *st);
 #endif
 extern long syscall(long number, ...);
 extern int madvise(void *addr, size_t len, int advice); /* hidden by strict -std=c11 */
@@ -797,6 +806,14 @@ static uint64_t ms__rate_threshold(double rate) {
 }
 
 static int ms__rate_valid(double rate) { return rate >= 0.0 && rate <= 1.0; } /* NaN fails */
+
+/* double -> uint64_t without undefined behaviour: NaN and below 0 give 0, 2^64 and above
+   (inf included) give UINT64_MAX. Values read from a file may be anything. */
+MS__MAYBE_UNUSED static uint64_t ms__d2u64(double v) {
+    if (!(v > 0.0)) return 0;
+    if (v >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)v;
+}
 
 /* ln(x) for 0 < x <= 1 and exp(-x) for x >= 0, without libm: accurate to ~1e-7, which is
    plenty for drawing sampling gaps and weights. */
@@ -1187,6 +1204,7 @@ struct memscope_tracker {
     struct ms__stacks *_Atomic stacks;
     pthread_mutex_t stacks_lock;
     pthread_mutex_t analysis_lock;             /* merges; guards the cached peak */
+    struct memscope_tracker *all_next;         /* every tracker, for the fork handlers */
     uint64_t peak_cached, peak_key;
     int peak_valid;
     _Atomic int monitoring;
@@ -4327,46 +4345,83 @@ static int ms__mkdirs_for(const char *path) {
     return 0;
 }
 
-/* Atomic replace: write "<dir>/.<name>.tmp-<pid>-<n>", fsync, rename over path. */
+/* Atomic replace: write "<dir>/.<name>.tmp-<16 random hex digits>", fsync, rename over path.
+   The target must be a regular file or absent: a device, FIFO, socket or directory is never
+   replaced (MEMSCOPE_ERR_NOT_REGULAR); a symbolic link to a regular file replaces that file
+   and keeps the link. Temp names cannot be guessed, and a name taken by someone else is
+   retried with a fresh one, up to MS__TMP_TRIES times. */
 typedef struct ms__atomic_file {
     ms__out *out;
     char *tmp;
     const char *path;
+    char *resolved; /* the link's target, when path is a symbolic link */
 } ms__atomic_file;
 
-static _Atomic uint32_t ms__tmp_counter;
+#define MS__TMP_TRIES 64
+static _Atomic uint64_t ms__tmp_counter;
+
+/* 64 unpredictable bits: the kernel's generator; without it, clocks, ids and a counter mixed */
+static uint64_t ms__random_u64(void) {
+    uint64_t v = 0;
+#ifdef SYS_getrandom
+    if (syscall(SYS_getrandom, &v, sizeof v, 1 /* GRND_NONBLOCK */) == (long)sizeof v) return v;
+#endif
+    uint64_t c = atomic_fetch_add(&ms__tmp_counter, 1);
+    return ms__mix64(ms__mono_ns() ^ ((uint64_t)getpid() << 32) ^ ms__mix64(c ^ (uint64_t)(uintptr_t)&v) ^ (uint64_t)time(NULL));
+}
+static uint64_t (*ms__tmp_random)(void) = ms__random_u64; /* tests replace it */
+
+/* 0: path may be written (absent, or a regular file, or a link to one; *resolved set for a
+   link); else the memscope_result to return. */
+static memscope_result ms__target_check(const char *path, char **resolved) {
+    struct stat st;
+    *resolved = NULL;
+    if (lstat(path, &st) != 0) return MEMSCOPE_OK; /* absent (or unreachable: open says why) */
+    if (S_ISREG(st.st_mode)) return MEMSCOPE_OK;
+    if (!S_ISLNK(st.st_mode) || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        errno = EEXIST;
+        return MEMSCOPE_ERR_NOT_REGULAR;
+    }
+    char *r = realpath(path, NULL); /* libc's malloc: freed with free() */
+    if (!r) return MEMSCOPE_ERR_IO;
+    *resolved = r;
+    return MEMSCOPE_OK;
+}
 
 MS__MAYBE_UNUSED static memscope_result ms__file_begin(ms__atomic_file *f, const char *path) {
     f->out = NULL;
     f->tmp = NULL;
     f->path = path;
+    f->resolved = NULL;
     if (!path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    if (ms__mkdirs_for(path) != 0) return MEMSCOPE_ERR_IO;
+    memscope_result chk = ms__target_check(path, &f->resolved);
+    if (chk != MEMSCOPE_OK) return chk;
+    if (f->resolved) path = f->path = f->resolved;
+    if (ms__mkdirs_for(path) != 0) { int e = errno; free(f->resolved); f->resolved = NULL; errno = e; return MEMSCOPE_ERR_IO; }
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     size_t cap = strlen(path) + 64;
     f->tmp = (char *)MEMSCOPE_MALLOC(cap);
     f->out = (ms__out *)MEMSCOPE_MALLOC(sizeof *f->out);
-    if (!f->tmp || !f->out) {
-        MEMSCOPE_FREE(f->tmp); MEMSCOPE_FREE(f->out);
-        f->tmp = NULL; f->out = NULL;
-        errno = ENOMEM;
-        return MEMSCOPE_ERR_NO_MEMORY;
+    int e = ENOMEM;
+    if (f->tmp && f->out) {
+        f->out->fd = -1;
+        for (int i = 0; i < MS__TMP_TRIES && f->out->fd < 0; i++) {
+            snprintf(f->tmp, cap, "%.*s.%s.tmp-%016llx", (int)dirlen, path, path + dirlen, (unsigned long long)ms__tmp_random());
+            f->out->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+            e = errno;
+            if (f->out->fd < 0 && e != EEXIST) break;
+        }
+        f->out->err = 0;
+        f->out->len = 0;
+        f->out->html = 0;
+        if (f->out->fd >= 0) return MEMSCOPE_OK;
     }
-    snprintf(f->tmp, cap, "%.*s.%s.tmp-%ld-%u", (int)dirlen, path, path + dirlen, (long)getpid(),
-             (unsigned)atomic_fetch_add(&ms__tmp_counter, 1));
-    f->out->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    f->out->err = 0;
-    f->out->len = 0;
-    f->out->html = 0;
-    if (f->out->fd < 0) {
-        int e = errno;
-        MEMSCOPE_FREE(f->tmp); MEMSCOPE_FREE(f->out);
-        f->tmp = NULL; f->out = NULL;
-        errno = e;
-        return MEMSCOPE_ERR_IO;
-    }
-    return MEMSCOPE_OK;
+    MEMSCOPE_FREE(f->tmp); MEMSCOPE_FREE(f->out);
+    free(f->resolved);
+    f->tmp = NULL; f->out = NULL; f->resolved = NULL;
+    errno = e;
+    return e == ENOMEM ? MEMSCOPE_ERR_NO_MEMORY : MEMSCOPE_ERR_IO;
 }
 
 MS__MAYBE_UNUSED static memscope_result ms__file_end(ms__atomic_file *f) {
@@ -4374,15 +4429,23 @@ MS__MAYBE_UNUSED static memscope_result ms__file_end(ms__atomic_file *f) {
     ms__out_flush(o);
     if (!o->err && fsync(o->fd) != 0 && errno != EINVAL && errno != EROFS) o->err = errno;
     if (close(o->fd) != 0 && !o->err) o->err = errno;
+    int special = 0;
+    if (!o->err) { /* checked again: the target may have changed while the file was written */
+        struct stat st;
+        special = lstat(f->path, &st) == 0 && !S_ISREG(st.st_mode);
+        if (special) o->err = EEXIST;
+    }
     if (!o->err && rename(f->tmp, f->path) != 0) o->err = errno;
     int e = o->err;
     if (e) unlink(f->tmp);
     MEMSCOPE_FREE(f->tmp);
     MEMSCOPE_FREE(f->out);
+    free(f->resolved);
     f->tmp = NULL;
     f->out = NULL;
+    f->resolved = NULL;
     errno = e;
-    return e ? MEMSCOPE_ERR_IO : MEMSCOPE_OK;
+    return special ? MEMSCOPE_ERR_NOT_REGULAR : e ? MEMSCOPE_ERR_IO : MEMSCOPE_OK;
 }
 
 #ifndef MEMSCOPE_NO_JSON
@@ -5114,7 +5177,7 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     ms__program_name(t, program, sizeof program);
     ms__buf_varint(b, 13);
     ms__msb_meta_u64(b, 1, t->start_unix_ms);
-    ms__msb_meta_u64(b, 2, (uint64_t)(r->duration_sec * 1e9 + 0.5));
+    ms__msb_meta_u64(b, 2, ms__d2u64(r->duration_sec * 1e9 + 0.5));
     ms__msb_meta_f64(b, 3, r->sample_rate);
     ms__msb_meta_u64(b, 4, cfg.capture_call_stack ? 1u : 0u);
     ms__msb_meta_u64(b, 5, cfg.max_stack_depth);
@@ -5269,27 +5332,42 @@ static int ms__ends_with(const char *s, const char *ext) {
     return n > m && strcasecmp(s + n - m, ext) == 0;
 }
 
-MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    if (ms__ends_with(path, ".trace.json")) return memscope_export_trace(t, path);
-    if (ms__ends_with(path, ".dhat.json")) return memscope_export_dhat(t, path);
+/* Suffix -> format, first match wins (".trace.json" before ".json"). */
+static const struct { const char *suffix, *format; } ms__export_suffixes[] = {
+    {".trace.json", "trace"}, {".dhat.json", "dhat"}, {".massif", "massif"}, {".pb.gz", "pprof"},
+    {".pprof", "pprof"},      {".pb", "pprof"},       {".folded", "folded"}, {".prom", "prometheus"},
+    {".json", "json"},        {".html", "html"},      {".htm", "html"},      {".msb", "msb"},
+};
+
+MEMSCOPE_DEF const char *memscope_export_format(const char *path) {
+    if (!path || !*path) return NULL;
+    for (size_t i = 0; i < sizeof ms__export_suffixes / sizeof ms__export_suffixes[0]; i++)
+        if (ms__ends_with(path, ms__export_suffixes[i].suffix)) return ms__export_suffixes[i].format;
     const char *base = strrchr(path, '/');
-    if (ms__ends_with(path, ".massif") || !strncmp(base ? base + 1 : path, "massif.out", 10)) return memscope_export_massif(t, path);
-    if (ms__ends_with(path, ".pb.gz") || ms__ends_with(path, ".pprof") || ms__ends_with(path, ".pb"))
-        return memscope_export_pprof(t, path);
-    if (ms__ends_with(path, ".folded")) return memscope_export_folded(t, path);
-    if (ms__ends_with(path, ".prom")) return memscope_export_prometheus(t, path);
-    if (ms__ends_with(path, ".json")) return memscope_export_json(t, path);
-    if (ms__ends_with(path, ".html") || ms__ends_with(path, ".htm")) return memscope_export_html(t, path);
-    if (ms__ends_with(path, ".msb")) return memscope_export_binary(t, path);
+    return !strncmp(base ? base + 1 : path, "massif.out", 10) ? "massif" : NULL;
+}
+
+MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path) {
+    static const struct { const char *format; memscope_result (*write)(memscope_tracker *, const char *); } writers[] = {
+        {"json", memscope_export_json},     {"html", memscope_export_html},     {"msb", memscope_export_binary},
+        {"pprof", memscope_export_pprof},   {"folded", memscope_export_folded}, {"trace", memscope_export_trace},
+        {"prometheus", memscope_export_prometheus}, {"massif", memscope_export_massif}, {"dhat", memscope_export_dhat},
+    };
+    const char *f = memscope_export_format(path);
+    if (!t || !f) return MEMSCOPE_ERR_INVALID_ARG;
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
+        if (!strcmp(writers[i].format, f)) return writers[i].write(t, path);
     return MEMSCOPE_ERR_INVALID_ARG;
 }
 
-static int ms__export_path_ok(const char *p) {
-    return p && *p && (ms__ends_with(p, ".json") || ms__ends_with(p, ".html") || ms__ends_with(p, ".htm") ||
-                       ms__ends_with(p, ".msb") || ms__ends_with(p, ".pb.gz") || ms__ends_with(p, ".pprof") ||
-                       ms__ends_with(p, ".pb") || ms__ends_with(p, ".folded") || ms__ends_with(p, ".prom") ||
-                       ms__ends_with(p, ".massif") || !strncmp(strrchr(p, '/') ? strrchr(p, '/') + 1 : p, "massif.out", 10));
+static int ms__export_path_ok(const char *p) { return memscope_export_format(p) != NULL; }
+
+/* Length of the extension that picks path's format (0 for massif.out.* names, which are
+   named by their start). */
+static size_t ms__export_suffix_len(const char *path) {
+    for (size_t i = 0; i < sizeof ms__export_suffixes / sizeof ms__export_suffixes[0]; i++)
+        if (ms__ends_with(path, ms__export_suffixes[i].suffix)) return strlen(ms__export_suffixes[i].suffix);
+    return 0;
 }
 
 /* Writes each path from one frozen state; res[i] (and errno in errs[i]) per file. */
@@ -5835,7 +5913,8 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     if (!result) result = &dummy;
     ms__load_err[0] = 0;
     if (!path || !*path) { *result = MEMSCOPE_ERR_INVALID_ARG; snprintf(ms__load_err, sizeof ms__load_err, "no path"); return NULL; }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* non-blocking: a FIFO with no writer must not hang the open; it is refused below */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         int e = errno;
@@ -5843,6 +5922,25 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
         snprintf(ms__load_err, sizeof ms__load_err, "cannot open: %s", strerror(e));
         *result = MEMSCOPE_ERR_IO;
         errno = e;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(ms__load_err, sizeof ms__load_err, "not a regular file (%s): memscope reads .msb files",
+                 S_ISFIFO(st.st_mode) ? "a FIFO or pipe" : S_ISDIR(st.st_mode) ? "a directory"
+                 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISSOCK(st.st_mode) ? "a socket" : "special");
+        *result = MEMSCOPE_ERR_NOT_REGULAR;
+        return NULL;
+    }
+    /* the magic first: a large file of something else costs one small read */
+    static const unsigned char magic[8] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A};
+    unsigned char head[8];
+    ssize_t hn;
+    do hn = pread(fd, head, sizeof head, 0); while (hn < 0 && errno == EINTR);
+    if (hn != (ssize_t)sizeof head || memcmp(head, magic, sizeof magic) != 0) {
+        close(fd);
+        snprintf(ms__load_err, sizeof ms__load_err, "offset 0: not a memscope .msb file (bad magic)");
+        *result = MEMSCOPE_ERR_FORMAT;
         return NULL;
     }
     size_t size = (size_t)st.st_size;
@@ -6096,8 +6194,8 @@ static void ms__auto_export_now(memscope_tracker *t) {
     ms__export_many(t, paths, t->auto_also_n + 1u, res, errs);
     for (unsigned i = 0; i <= t->auto_also_n; i++) {
         if (res[i] == MEMSCOPE_OK) continue;
-        fprintf(stderr, "memscope: auto-export to %s failed: %s%s%s\n", paths[i], memscope_result_string(res[i]),
-                res[i] == MEMSCOPE_ERR_IO ? ": " : "", res[i] == MEMSCOPE_ERR_IO ? strerror(errs[i]) : "");
+        fprintf(stderr, "memscope: auto-export to %s failed: %s\n", paths[i],
+                res[i] == MEMSCOPE_ERR_IO ? strerror(errs[i]) : memscope_result_string(res[i]));
     }
 }
 
@@ -6119,47 +6217,91 @@ static void ms__at_exit(void) {
     ms__mon_at_exit();
 }
 
-/* The locks a fork must not split, taken in the order the code nests them: the exit-time
-   export list (exports run under it), the hooks' tracker (its analysis lock is held while
-   the resolver clears the slab lock's chunks, and its stack-table and thread-list locks
-   inside hooks), then the process-wide leaves. */
+/* Every tracker, live or loaded: the fork handlers take each one's locks. */
+static pthread_mutex_t ms__trackers_lock = PTHREAD_MUTEX_INITIALIZER;
+static memscope_tracker *ms__trackers;
+
+static void ms__trackers_add(memscope_tracker *t) {
+    pthread_mutex_lock(&ms__trackers_lock);
+    t->all_next = ms__trackers;
+    ms__trackers = t;
+    pthread_mutex_unlock(&ms__trackers_lock);
+}
+static void ms__trackers_remove(memscope_tracker *t) {
+    pthread_mutex_lock(&ms__trackers_lock);
+    for (memscope_tracker **p = &ms__trackers; *p; p = &(*p)->all_next)
+        if (*p == t) { *p = t->all_next; break; }
+    pthread_mutex_unlock(&ms__trackers_lock);
+}
+
+/* Fork. A child has one thread: any lock another thread of the parent held at the fork
+   would stay locked in the child forever. So the prepare handler takes every lock memscope
+   has, in the order the code nests them, and both sides release them. Each lock, outermost
+   first (README "Locks and fork" lists the same table):
+
+     lock                      taken at fork  why it nests there
+     ms__auto_lock             yes            exports at exit run under it
+     ms__prom_lock             yes            the monitor exports a tracker under it
+     ms__trackers_lock         yes            guards the list walked next
+     t->analysis_lock (each)   yes            analyze/export/resolver; outer to the three below
+     t->stacks_lock (each)     yes            stack interning, inside hooks and analysis
+     t->threads_lock (each)    yes            thread registration, inside hooks and analysis
+     t->retired_lock (each)    yes            live-table growth, a leaf
+     ms__site_lock             yes            site registration, inside TRACK and analysis
+     ms__clock_lock            yes            the clock ratio, inside analysis and export
+     ms__mon.control, wait_lock, sample_lock, ring_lock   yes (ms__mon_fork_prepare)
+     ms__mon.gpu_lock          no             held across NVML calls that may block; the child
+                                              re-initialises it and never uses NVML
+     ms__sort_lock             yes            around qsort in the massif writer, a leaf
+     ms__slab_lock             yes            event memory, the innermost
+   pthread_once (the global tracker, process init) needs nothing: a child forked during the
+   once routine is undefined in POSIX, and memscope runs it before any thread of its own. */
 #ifdef MEMSCOPE_HOOK_MALLOC
 static void ms__hook_fork_child(void);
-static memscope_tracker *ms__hook_forked; /* whose locks ms__fork_prepare took */
-static void ms__hook_fork_lock(int lock);
 #endif
+static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER; /* >>formats */
+static pthread_mutex_t ms__sort_lock = PTHREAD_MUTEX_INITIALIZER; /* >>formats: qsort has no context argument */
 static void ms__fork_prepare(void) {
     pthread_mutex_lock(&ms__auto_lock);
-#ifdef MEMSCOPE_HOOK_MALLOC
-    ms__hook_fork_lock(1);
-#endif
+    pthread_mutex_lock(&ms__prom_lock);
+    pthread_mutex_lock(&ms__trackers_lock);
+    /* level by level: a thread holding one tracker's analysis lock may take another's stack
+       lock (a hook inside an export), never the other way round */
+    for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->analysis_lock);
+    for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->stacks_lock);
+    for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->threads_lock);
+    for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->retired_lock);
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
     ms__mon_fork_prepare();
+    pthread_mutex_lock(&ms__sort_lock);
     pthread_mutex_lock(&ms__slab_lock);
 }
-static void ms__fork_parent(void) {
+static void ms__fork_release(int child) {
     pthread_mutex_unlock(&ms__slab_lock);
-    ms__mon_fork_parent();
+    pthread_mutex_unlock(&ms__sort_lock);
+    if (child) ms__mon_fork_child(); /* unlocks too */
+    else ms__mon_fork_parent();
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
-#ifdef MEMSCOPE_HOOK_MALLOC
-    ms__hook_fork_lock(0);
-#endif
+    for (memscope_tracker *t = ms__trackers; t; t = t->all_next) {
+        pthread_mutex_unlock(&t->retired_lock);
+        pthread_mutex_unlock(&t->threads_lock);
+        pthread_mutex_unlock(&t->stacks_lock);
+        pthread_mutex_unlock(&t->analysis_lock);
+    } /* the order of unlocking does not matter */
+    pthread_mutex_unlock(&ms__trackers_lock);
+    pthread_mutex_unlock(&ms__prom_lock);
     pthread_mutex_unlock(&ms__auto_lock);
 }
+static void ms__fork_parent(void) { ms__fork_release(0); }
+static void ms__output_after_fork(void);
 static void ms__fork_child(void) {
-    pthread_mutex_unlock(&ms__slab_lock);
-    ms__mon_fork_child();
-    pthread_mutex_unlock(&ms__clock_lock);
-    pthread_mutex_unlock(&ms__site_lock);
-#ifdef MEMSCOPE_HOOK_MALLOC
-    ms__hook_fork_lock(0);
-#endif
-    pthread_mutex_unlock(&ms__auto_lock);
+    ms__fork_release(1);
     ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
     ms__membarrier_register();
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
+    ms__output_after_fork();
 #ifdef MEMSCOPE_HOOK_MALLOC
     ms__hook_fork_child();
 #endif
@@ -6211,28 +6353,199 @@ static memscope_tracker *ms__new(void) {
     t->start_mono_ns = ms__mono_ns();
     t->start_ticks = ms__event_ticks();
     t->start_unix_ms = ms__unix_ms();
+    ms__trackers_add(t);
     return t;
 }
+
+/* ---- MEMSCOPE_* settings from the environment ----
+   Read with secure_getenv: a set-user-ID or set-group-ID program ignores them all (any
+   user could otherwise make it write files of their choice), and says so once. A value
+   memscope cannot use is refused with one line that names the variable, the accepted
+   values and what is used instead; the program goes on. Lines are written with write(2):
+   these run inside the first malloc of a whole-program run. */
+static _Atomic uint32_t ms__env_said; /* one bit per message already written */
+
+__attribute__((format(printf, 1, 2))) static void ms__say(const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n <= 0) return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (line[len - 1] != '\n') { /* cut short: still one whole line */
+        if (len == sizeof line - 1) line[len - 1] = '\n';
+        else line[len++] = '\n';
+    }
+    ssize_t w = write(2, line, len);
+    (void)w;
+}
+
+static const char *ms__env(const char *name) {
+    const char *v = secure_getenv(name);
+    if (!v && getenv(name) && !(atomic_fetch_or(&ms__env_said, 1u) & 1u))
+        ms__say("memscope: MEMSCOPE_* settings ignored (%s is set): this is a set-user-ID or set-group-ID program\n", name);
+    return v;
+}
+
+/* One line per variable and process: "memscope: NAME=VALUE: not ACCEPTED; using FALLBACK". */
+static void ms__env_refuse(unsigned bit, const char *name, const char *value, const char *accepted, const char *fallback) {
+    if (atomic_fetch_or(&ms__env_said, 1u << bit) & (1u << bit)) return;
+    ms__say("memscope: %s=%.300s refused: %s; using %s\n", name, value, accepted, fallback);
+}
+
+/* A whole decimal number from 0 to hi: no sign, no spaces, nothing after it. */
+static int ms__parse_u64(const char *v, uint64_t hi, uint64_t *out) {
+    if (!v || *v < '0' || *v > '9') return 0;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end || x > hi) return 0;
+    *out = (uint64_t)x;
+    return 1;
+}
+MS__MAYBE_UNUSED static int ms__parse_rate(const char *v, double *out) {
+    if (!v || !((*v >= '0' && *v <= '9') || *v == '.')) return 0; /* no sign, nan, inf, spaces */
+    char *end;
+    errno = 0;
+    double r = strtod(v, &end);
+    if (errno || *end || !ms__rate_valid(r)) return 0;
+    *out = r;
+    return 1;
+}
+
+/* Unsigned setting: the default when unset, else the value, else refused (default used). */
+MS__MAYBE_UNUSED static uint64_t ms__env_number(unsigned bit, const char *name, uint64_t hi, uint64_t def, const char *accepted) {
+    const char *v = ms__env(name);
+    uint64_t x;
+    if (!v) return def;
+    if (ms__parse_u64(v, hi, &x)) return x;
+    char fb[32];
+    snprintf(fb, sizeof fb, "%llu", (unsigned long long)def);
+    ms__env_refuse(bit, name, v, accepted, fb);
+    return def;
+}
+/* One of the words in `words` (0-separated, ending with an empty one): its index, else def. */
+static int ms__env_word(unsigned bit, const char *name, const char *words, int def, const char *accepted) {
+    const char *v = ms__env(name);
+    if (!v) return def;
+    int i = 0;
+    for (const char *w = words; *w; w += strlen(w) + 1, i++)
+        if (!strcmp(v, w)) return i;
+    const char *fb = words;
+    for (int k = 0; k < def; k++) fb += strlen(fb) + 1;
+    ms__env_refuse(bit, name, v, accepted, fb);
+    return def;
+}
+
+/* ---- the output path of the global tracker and of whole-program mode ----
+   MEMSCOPE_OUTPUT is a template: %p = the process id, %% = a literal %. It is checked and
+   made absolute when the process starts (a program that changes its working directory
+   writes where the user meant). The process that read it first owns it (its pid travels
+   to children in MEMSCOPE_OUTPUT_OWNER); any other process that writes a template without
+   %p (a forked child, a program a child execs) inserts ".PID" before the extension, so
+   it never replaces its parent's file. */
+#define MS__OUTPUT_MAX 4000 /* characters of a template: room for the pid and the temp name */
+static char ms__out_tmpl[4096];
+static long ms__out_owner;
+
+/* NULL when tmpl can be an output template, else why not */
+static const char *ms__output_problem(const char *tmpl) {
+    for (const char *s = tmpl; *s; s++) {
+        if (*s != '%') continue;
+        if (s[1] != 'p' && s[1] != '%') return "a % must be followed by p (the process id) or % (a % sign)";
+        s++;
+    }
+    if (!memscope_export_format(tmpl))
+        return "its extension names no format (.msb .json .html .pb.gz .pprof .folded .trace.json .prom .massif .dhat.json)";
+    if (strlen(tmpl) > MS__OUTPUT_MAX) return "longer than 4000 characters";
+    return NULL;
+}
+
+/* tmpl expanded for this process into out; 0 when it does not fit. */
+static int ms__output_expand(const char *tmpl, long owner, char *out, size_t cap) {
+    long pid = (long)getpid();
+    size_t n = 0;
+    int has_p = 0;
+    for (const char *s = tmpl; *s; s++) {
+        if (n + 24 >= cap) return 0;
+        if (s[0] == '%' && s[1] == 'p') { n += (size_t)snprintf(out + n, cap - n, "%ld", pid); s++; has_p = 1; }
+        else if (s[0] == '%' && s[1] == '%') { out[n++] = '%'; s++; }
+        else out[n++] = *s;
+    }
+    out[n] = 0;
+    if (has_p || !owner || pid == owner) return 1;
+    size_t ext = ms__export_suffix_len(out);
+    char tail[64];
+    snprintf(tail, sizeof tail, "%s", out + n - ext);
+    if (n + 24 >= cap) return 0;
+    snprintf(out + n - ext, cap - (n - ext), ".%ld%s", pid, tail);
+    return 1;
+}
+
+/* Reads MEMSCOPE_OUTPUT into ms__out_tmpl, absolute; 0 when unset (nothing to write).
+   A value that cannot be used gives memscope-%p.msb, with one line saying so. */
+static int ms__output_setup(void) {
+    const char *v = ms__env("MEMSCOPE_OUTPUT");
+    if (!v || !*v) return 0;
+    const char *why = ms__output_problem(v);
+    if (why) {
+        ms__env_refuse(1, "MEMSCOPE_OUTPUT", v, why, "memscope-%p.msb");
+        v = "memscope-%p.msb";
+    }
+    size_t n = 0;
+    if (v[0] != '/') { /* the working directory, its % signs doubled */
+        char cwd[4096];
+        if (getcwd(cwd, sizeof cwd)) {
+            for (const char *c = cwd; *c && n + 2 < sizeof ms__out_tmpl; c++) {
+                if (*c == '%') ms__out_tmpl[n++] = '%';
+                ms__out_tmpl[n++] = *c;
+            }
+            if (n > 1) ms__out_tmpl[n++] = '/';
+        }
+    }
+    if (n + strlen(v) > MS__OUTPUT_MAX) {
+        ms__env_refuse(1, "MEMSCOPE_OUTPUT", v, "longer than 4000 characters with the working directory", "memscope-%p.msb in /tmp");
+        v = "/tmp/memscope-%p.msb";
+        n = 0;
+    }
+    snprintf(ms__out_tmpl + n, sizeof ms__out_tmpl - n, "%s", v);
+    const char *o = ms__env("MEMSCOPE_OUTPUT_OWNER");
+    uint64_t owner = 0;
+    if (o && ms__parse_u64(o, 0x7fffffff, &owner) && owner) ms__out_owner = (long)owner;
+    else ms__out_owner = (long)getpid();
+    return 1;
+}
+
+static char *ms__global_env_path; /* the global tracker's auto-export path, from the template */
 
 static void ms__global_create(void) {
     memscope_tracker *t = memscope_new();
 #ifdef MEMSCOPE_HOOK_MALLOC /* written by the hooks' finish, as late as possible; monitor from the constructor */
-    const char *out = NULL, *mon = NULL;
+    int out = 0, mon = 0;
 #else
-    const char *out = getenv("MEMSCOPE_OUTPUT"), *mon = getenv("MEMSCOPE_MONITOR");
+    int out = t ? ms__output_setup() : 0;
+    int mon = ms__env_word(3, "MEMSCOPE_MONITOR", "0\0" "1\0", 0, "0 or 1") == 1;
 #endif
-    if (t && out && *out) { /* %p -> pid */
-        char path[4096];
-        size_t n = 0;
-        for (const char *s = out; *s && n + 24 < sizeof path; s++) {
-            if (s[0] == '%' && s[1] == 'p') { n += (size_t)snprintf(path + n, sizeof path - n, "%ld", (long)getpid()); s++; }
-            else path[n++] = *s;
-        }
-        path[n] = 0;
+    char path[4096];
+    if (out && ms__output_expand(ms__out_tmpl, ms__out_owner, path, sizeof path)) {
         memscope_with_auto_export(t, path);
+        ms__global_env_path = t->auto_export_path;
     }
-    if (t && mon && strcmp(mon, "1") == 0) memscope_with_system_monitoring(t);
+    if (t && mon) memscope_with_system_monitoring(t);
     atomic_store(&ms__global_tracker, t);
+}
+
+/* A forked child exports the global tracker to its own name (see above). */
+static void ms__output_after_fork(void) {
+    memscope_tracker *g = atomic_load(&ms__global_tracker);
+    char path[4096];
+    if (!g || !ms__global_env_path || g->auto_export_path != ms__global_env_path || atomic_load(&g->exported)) return;
+    if (!ms__output_expand(ms__out_tmpl, ms__out_owner, path, sizeof path)) return;
+    char *copy = ms__strdup(path);
+    if (!copy) return;
+    MEMSCOPE_FREE(g->auto_export_path);
+    g->auto_export_path = ms__global_env_path = copy;
 }
 
 MEMSCOPE_DEF memscope_tracker *memscope_global(void) {
@@ -6363,6 +6676,7 @@ static void ms__destroy(memscope_tracker *t) {
         MEMSCOPE_FREE(st->next);
         MEMSCOPE_FREE(st);
     }
+    ms__trackers_remove(t);
     pthread_mutex_destroy(&t->retired_lock);
     pthread_mutex_destroy(&t->threads_lock);
     pthread_mutex_destroy(&t->stacks_lock);
@@ -6572,7 +6886,7 @@ static int ms__agg_run(ms__agg *a, ms__out *o, memscope_tracker *t, const memsco
     ms__agg_reset(a);
     a->pass = 2;
     ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, a);
-    uint64_t end = (uint64_t)(r->duration_sec * 1e9);
+    uint64_t end = ms__d2u64(r->duration_sec * 1e9);
     if (end < a->t_end) end = a->t_end;
     for (size_t i = 0; i < a->lv_cap; i++)
         if (a->lv[i].used) a->pp[a->lv[i].pp].life_ns += a->lv[i].w * (double)(end - a->lv[i].t0);
@@ -6740,7 +7054,12 @@ static void ms__prom_sample(ms__out *o, const char *name, const char *labels, co
     }
     ms__out_lit(o, "} ");
     char tmp[40];
-    int n = v == (double)(uint64_t)v && v < 1e19 ? snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v) : snprintf(tmp, sizeof tmp, "%.17g", v);
+    /* whole numbers below 2^64 as integers; anything else (fractions, inf, NaN, huge) as %.17g,
+       and inf/NaN in the exposition's spelling */
+    int whole = v >= 0.0 && v < 18446744073709551616.0 && v == (double)ms__d2u64(v);
+    int n = whole ? snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)ms__d2u64(v))
+            : isnan(v) ? snprintf(tmp, sizeof tmp, "NaN")
+            : isinf(v) ? snprintf(tmp, sizeof tmp, v > 0 ? "+Inf" : "-Inf") : snprintf(tmp, sizeof tmp, "%.17g", v);
     if (n > 0) ms__out_mem(o, tmp, (size_t)n);
     ms__out_lit(o, "\n");
 }
@@ -6833,7 +7152,6 @@ MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, con
    like every export) when its interval has passed, for node_exporter's textfile collector. */
 #define MS__PROM_MAX 8
 static struct { memscope_tracker *t; char *path; uint64_t every_ns, due; long pid; } ms__prom[MS__PROM_MAX];
-static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER;
 
 MS__MAYBE_UNUSED static void ms__prom_tick(void) {
     pthread_mutex_lock(&ms__prom_lock);
@@ -7142,7 +7460,6 @@ static int ms__cmp_pp_path(const void *x, const void *y) { /* by path, element b
     }
     return (na > nb) - (na < nb);
 }
-static pthread_mutex_t ms__sort_lock = PTHREAD_MUTEX_INITIALIZER; /* qsort has no context argument */
 
 MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
@@ -7506,7 +7823,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
         uint64_t comment = ms__strtab_id(&p.st, "memscope.h " MEMSCOPE_VERSION_STRING);
         ms__buf_put(&prof, p.st.out.p, p.st.out.len);
         ms__pb_u64(&prof, 9, t->start_unix_ms * 1000000u);
-        ms__pb_u64(&prof, 10, (uint64_t)(x.r.duration_sec * 1e9));
+        ms__pb_u64(&prof, 10, ms__d2u64(x.r.duration_sec * 1e9));
         ms__pb_bytes(&prof, 11, pt.p, pt.len);
         MEMSCOPE_FREE(pt.p);
         ms__pb_u64(&prof, 12, ms__sample_bytes(t) ? ms__sample_bytes(t) : 1);
@@ -7585,38 +7902,36 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
     return (int64_t)(-ms__ln(u) * (double)ms__hook_mean) + 1;
 }
 
-static uint64_t ms__env_u64(const char *name, uint64_t def) {
-    const char *v = getenv(name);
-    if (!v || !*v) return def;
-    char *end;
-    unsigned long long x = strtoull(v, &end, 10);
-    return *end ? def : (uint64_t)x;
-}
+#define MS__SAMPLE_BYTES_MAX ((uint64_t)1 << 40)
 
 static void ms__hook_configure(memscope_tracker *t) {
     /* options of the mode; see README "Whole-program mode" */
-    const char *out = getenv("MEMSCOPE_OUTPUT");
-    if (out && *out) snprintf(ms__hook_out, sizeof ms__hook_out, "%s", out);
-    ms__hook_mean = ms__env_u64("MEMSCOPE_SAMPLE_BYTES", 0);
-    atomic_store(&t->sample_bytes, ms__hook_mean);
-    uint64_t depth = ms__env_u64("MEMSCOPE_STACK_DEPTH", 32);
-    memscope_sampling_config c = memscope_get_sampling(t);
-    const char *rate = getenv("MEMSCOPE_SAMPLE_RATE");
-    if (rate && *rate) {
-        char *end;
-        double r = strtod(rate, &end);
-        if (!*end && ms__rate_valid(r)) c.sample_rate = r;
+    if (ms__output_setup()) snprintf(ms__hook_out, sizeof ms__hook_out, "%s", ms__out_tmpl);
+    if (!ms__env("MEMSCOPE_OUTPUT_OWNER")) { /* children know whose name is unsuffixed */
+        char pid[24];
+        snprintf(pid, sizeof pid, "%ld", (long)getpid());
+        setenv("MEMSCOPE_OUTPUT_OWNER", pid, 1);
     }
+    ms__hook_mean = ms__env_number(4, "MEMSCOPE_SAMPLE_BYTES", MS__SAMPLE_BYTES_MAX, 0,
+                                   "a whole number of bytes from 0 (every allocation) to 1099511627776");
+    atomic_store(&t->sample_bytes, ms__hook_mean);
+    uint64_t depth = ms__env_number(5, "MEMSCOPE_STACK_DEPTH", MEMSCOPE_MAX_STACK_DEPTH, 32,
+                                    "a whole number of frames from 0 (no stacks) to 64");
+    memscope_sampling_config c = memscope_get_sampling(t);
+    const char *rate = ms__env("MEMSCOPE_SAMPLE_RATE");
+    if (rate && !ms__parse_rate(rate, &c.sample_rate))
+        ms__env_refuse(2, "MEMSCOPE_SAMPLE_RATE", rate, "a number from 0 to 1", "1");
     c.capture_call_stack = depth > 0;
     c.max_stack_depth = (size_t)depth;
     memscope_set_sampling(t, c);
-    uint64_t maxev = ms__env_u64("MEMSCOPE_MAX_EVENTS", 0);
-    if (maxev) memscope_set_max_events(t, (size_t)maxev);
-    const char *uw = getenv("MEMSCOPE_UNWIND");
-    ms__hook_unwind = !uw || !*uw || !strcmp(uw, "auto") ? 1 : !strcmp(uw, "dwarf") ? 2 : 0;
+    const char *maxev = ms__env("MEMSCOPE_MAX_EVENTS");
+    uint64_t max = 0;
+    if (maxev && ms__parse_u64(maxev, (uint64_t)SIZE_MAX >> 6, &max)) memscope_set_max_events(t, (size_t)max); /* 0: counters only */
+    else if (maxev) ms__env_refuse(6, "MEMSCOPE_MAX_EVENTS", maxev, "a whole number of events (0 = counters only)", "the default");
+    ms__hook_unwind = ms__env_word(7, "MEMSCOPE_UNWIND", "fp\0" "auto\0" "dwarf\0", 1, "fp, auto or dwarf");
     /* every allocation kept: log mode (>>resolve), unless asked for the live table */
-    const char *lt = getenv("MEMSCOPE_LIVE_TABLE");
-    if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !(lt && !strcmp(lt, "1"))) {
+    int lt = ms__env_word(8, "MEMSCOPE_LIVE_TABLE", "0\0" "1\0", 0, "0 or 1");
+    if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !lt) {
         atomic_store(&t->log_mode, 1);
         atomic_store(&ms__slab_whole, 1);
     }
@@ -7652,22 +7967,6 @@ static void ms__ticker_start(void) {
     if (pthread_create(&th, &a, ms__ticker_main, NULL) == 0) pthread_setname_np(th, "memscope-tick");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&a);
-}
-
-static void ms__hook_fork_lock(int lock) {
-    memscope_tracker *t = lock ? atomic_load(&ms__hook_t) : ms__hook_forked;
-    if (!t) return;
-    if (lock) {
-        ms__hook_forked = t;
-        pthread_mutex_lock(&t->analysis_lock);
-        pthread_mutex_lock(&t->stacks_lock);
-        pthread_mutex_lock(&t->threads_lock);
-    } else {
-        ms__hook_forked = NULL;
-        pthread_mutex_unlock(&t->threads_lock);
-        pthread_mutex_unlock(&t->stacks_lock);
-        pthread_mutex_unlock(&t->analysis_lock);
-    }
 }
 
 static void ms__hook_fork_child(void) {
@@ -7770,6 +8069,9 @@ static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uint
         int keep = 1;
         double w = 1.0;
         if (ms__hook_mean) {
+            /* each thread starts a fresh gap: a countdown at 0 would record every thread's
+               first allocation, weighted as if a whole gap had passed */
+            if (MS__UNLIKELY(!ms__hook_rng)) ms__hook_left = ms__hook_gap();
             ms__hook_left -= (int64_t)size;
             if (MS__LIKELY(ms__hook_left > 0)) keep = 0;
             else {
@@ -7934,17 +8236,12 @@ static void ms__hook_finish(void) {
     atomic_store(&ms__hook_state, 3);
     if (t && ms__hook_out[0]) {
         char path[4096];
-        size_t n = 0;
-        for (const char *s = ms__hook_out; *s && n + 24 < sizeof path; s++) {
-            if (s[0] == '%' && s[1] == 'p') { n += (size_t)snprintf(path + n, sizeof path - n, "%ld", (long)getpid()); s++; }
-            else path[n++] = *s;
-        }
-        path[n] = 0;
         const char *one[1] = {path};
-        memscope_result r = memscope_export_many(t, one, 1);
+        memscope_result r = ms__output_expand(ms__hook_out, ms__out_owner, path, sizeof path)
+                                ? memscope_export_many(t, one, 1) : MEMSCOPE_ERR_INVALID_ARG;
         if (r != MEMSCOPE_OK)
-            fprintf(stderr, "memscope: writing %s failed: %s%s%s\n", path, memscope_result_string(r),
-                    r == MEMSCOPE_ERR_IO ? ": " : "", r == MEMSCOPE_ERR_IO ? strerror(errno) : "");
+            fprintf(stderr, "memscope: writing %s failed: %s\n", path,
+                    r == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(r));
     }
     atomic_store(&ms__hook_t, NULL); /* stop recording; the tracker stays (threads may still be inside a hook) */
     ms__hook_busy--;
@@ -7980,13 +8277,13 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
         backtrace(warm, 4); /* loads the unwinder now, not inside a hook */
         atomic_store(&ms__hook_unwinder_ready, 1);
     }
-    const char *mon = getenv("MEMSCOPE_MONITOR");
+    int mon = ms__env_word(3, "MEMSCOPE_MONITOR", "0\0" "1\0", 0, "0 or 1") == 1;
     memscope_tracker *t = atomic_load(&ms__hook_t);
     if (t && atomic_load(&t->log_mode) == 1) {
         atomic_store(&ms__tick_now, ms__ticks());
         ms__ticker_start();
     }
-    if (t && mon && strcmp(mon, "1") == 0) memscope_with_system_monitoring(t);
+    if (t && mon) memscope_with_system_monitoring(t);
     ms__hook_busy--;
 }
 

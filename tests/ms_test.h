@@ -107,12 +107,17 @@ static inline long mst_read_file(const char *path, char *buf, size_t n) {
 
 /* Runs argv (PATH lookup), stdout captured into out (may be NULL). Returns the exit status,
    or -1 when it could not run or was killed by a signal. */
-static inline int mst_run(char *const argv[], char *out, size_t outn) {
+static inline int mst_run_to(char *const argv[], char *out, size_t outn, int with_stderr);
+static inline int mst_run(char *const argv[], char *out, size_t outn) { return mst_run_to(argv, out, outn, 0); }
+/* The same with stderr captured too (after stdout's text, interleaved as written). */
+static inline int mst_run_both(char *const argv[], char *out, size_t outn) { return mst_run_to(argv, out, outn, 1); }
+static inline int mst_run_to(char *const argv[], char *out, size_t outn, int with_stderr) {
     int fds[2];
     if (pipe(fds) != 0) return -1;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    if (with_stderr) posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     posix_spawn_file_actions_addclose(&fa, fds[1]);
     pid_t pid;

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/sysmacros.h>
 
 #include "ms_test.h"
 
@@ -363,7 +364,7 @@ static void test_export_onto_a_directory_fails_without_leftovers(void **state) {
     memscope_tracker *t = memscope_new();
     static char block[8];
     memscope_track_as(t, block, 8, "d", "char *", "d.c", 1);
-    assert_int_equal(memscope_export_json(t, target), MEMSCOPE_ERR_IO);
+    assert_int_equal(memscope_export_json(t, target), MEMSCOPE_ERR_NOT_REGULAR);
     assert_true(mst_file_exists(inner));
     assert_int_equal(list_dir(dir, names, sizeof names), 1); /* no temp file left behind */
     assert_string_equal(names, "report.json");
@@ -473,6 +474,143 @@ static void test_html_and_binary_exports_written(void **state) {
     mst_fmt(path, sizeof path, "%s/report.txt", dir);
     assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_INVALID_ARG);
     assert_false(mst_file_exists(path));
+    memscope_destroy(t);
+}
+
+/* ---- targets that are not regular files, temp names ---------------------------------------- */
+
+/* Kind of what is at path without following a link: 'f' file, 'p' FIFO, 'c' device, 'l' link,
+   'd' directory, 0 absent. */
+static char kind_at(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return 0;
+    return S_ISREG(st.st_mode) ? 'f' : S_ISFIFO(st.st_mode) ? 'p' : S_ISCHR(st.st_mode) ? 'c'
+         : S_ISLNK(st.st_mode) ? 'l' : S_ISDIR(st.st_mode) ? 'd' : '?';
+}
+
+/* A FIFO, a link to /dev/null, a link to a FIFO and (as root) a copy of /dev/null are left as
+   they are, for every format, with MEMSCOPE_ERR_NOT_REGULAR and no temp file behind; the
+   FIFO has no reader, so a writer that opened it would block. */
+static void test_export_refuses_special_files(void **state) {
+    (void)state;
+    static const char *const exts[] = {".json", ".html", ".msb", ".pb.gz", ".folded", ".trace.json", ".prom", ".massif", ".dhat.json"};
+    char dir[MST_PATH_MAX], path[MST_PATH_MAX], fifo[MST_PATH_MAX], names[4096];
+    fresh_dir(dir, sizeof dir, "special");
+    memscope_tracker *t = memscope_new();
+    static char block[8];
+    memscope_track_as(t, block, 8, "s", "char *", "s.c", 1);
+    int made_device = 0;
+    size_t expect_entries = 0;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        mst_fmt(fifo, sizeof fifo, "%s/fifo%s", dir, exts[i]);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(memscope_export(t, fifo), MEMSCOPE_ERR_NOT_REGULAR);
+        assert_int_equal(kind_at(fifo), 'p');
+        mst_fmt(path, sizeof path, "%s/null%s", dir, exts[i]);
+        assert_int_equal(symlink("/dev/null", path), 0);
+        assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_NOT_REGULAR);
+        assert_int_equal(kind_at(path), 'l');
+        mst_fmt(path, sizeof path, "%s/tofifo%s", dir, exts[i]);
+        assert_int_equal(symlink(fifo, path), 0);
+        assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_NOT_REGULAR);
+        assert_int_equal(kind_at(path), 'l');
+        expect_entries += 3;
+        mst_fmt(path, sizeof path, "%s/devnull%s", dir, exts[i]);
+        if (mknod(path, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+            made_device = 1;
+            expect_entries++;
+            assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_NOT_REGULAR);
+            assert_int_equal(kind_at(path), 'c');
+        }
+    }
+    const char *const many[] = {fifo};
+    assert_int_equal(memscope_export_many(t, many, 1), MEMSCOPE_ERR_NOT_REGULAR);
+    assert_string_not_equal(memscope_result_string(MEMSCOPE_ERR_NOT_REGULAR), "unknown result");
+    assert_int_equal(list_dir(dir, names, sizeof names), expect_entries); /* no temp files */
+    if (!made_device) print_message("(not root: the copy of /dev/null was not tried)\n");
+    memscope_destroy(t);
+}
+
+/* A link to a regular file: the file is replaced, the link stays a link. */
+static void test_export_through_link_replaces_its_file(void **state) {
+    (void)state;
+    char dir[MST_PATH_MAX], real[MST_PATH_MAX], link[MST_PATH_MAX], names[1024];
+    fresh_dir(dir, sizeof dir, "link");
+    mst_fmt(real, sizeof real, "%s/real.json", dir);
+    mst_fmt(link, sizeof link, "%s/link.json", dir);
+    FILE *f = fopen(real, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    assert_int_equal(symlink("real.json", link), 0);
+    memscope_tracker *t = memscope_new();
+    static char block[8];
+    memscope_track_as(t, block, 8, "l", "char *", "l.c", 1);
+    assert_int_equal(memscope_export_json(t, link), MEMSCOPE_OK);
+    assert_int_equal(kind_at(link), 'l');
+    assert_int_equal(kind_at(real), 'f');
+    assert_json(real, "d['total_allocations'] == 1");
+    assert_int_equal(list_dir(dir, names, sizeof names), 2);
+    memscope_destroy(t);
+}
+
+/* Another user who pre-creates the names an export would use for its temp file (the old
+   ".NAME.tmp-PID-N") cannot block it: names are random. */
+static void test_temp_names_cannot_be_guessed(void **state) {
+    (void)state;
+    char dir[MST_PATH_MAX], path[MST_PATH_MAX], trap[MST_PATH_MAX];
+    fresh_dir(dir, sizeof dir, "tmp-guess");
+    mst_fmt(path, sizeof path, "%s/report.json", dir);
+    for (int n = 0; n < 3000; n++) {
+        mst_fmt(trap, sizeof trap, "%s/.report.json.tmp-%ld-%d", dir, (long)getpid(), n);
+        int fd = open(trap, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+    }
+    memscope_tracker *t = memscope_new();
+    static char block[8];
+    memscope_track_as(t, block, 8, "g", "char *", "g.c", 1);
+    assert_int_equal(memscope_export_json(t, path), MEMSCOPE_OK);
+    assert_int_equal(memscope_export_binary(t, path), MEMSCOPE_OK); /* any writer: the same opening */
+    memscope_destroy(t);
+    uint64_t a = ms__random_u64(), b = ms__random_u64();
+    assert_true(a != b);
+}
+
+/* A name that is taken is retried with a fresh one, a bounded number of times. */
+static uint64_t fixed_values[MS__TMP_TRIES + 8];
+static size_t fixed_next;
+static uint64_t fixed_random(void) { return fixed_values[fixed_next++ % (sizeof fixed_values / sizeof fixed_values[0])]; }
+
+static void test_temp_name_taken_is_retried_then_refused(void **state) {
+    (void)state;
+    char dir[MST_PATH_MAX], path[MST_PATH_MAX], trap[MST_PATH_MAX], names[16384];
+    fresh_dir(dir, sizeof dir, "tmp-retry");
+    mst_fmt(path, sizeof path, "%s/r.json", dir);
+    for (size_t i = 0; i < sizeof fixed_values / sizeof fixed_values[0]; i++) fixed_values[i] = 0x1000 + i;
+    for (int i = 0; i < 5; i++) { /* the first five names are taken */
+        mst_fmt(trap, sizeof trap, "%s/.r.json.tmp-%016llx", dir, (unsigned long long)fixed_values[i]);
+        close(open(trap, O_WRONLY | O_CREAT | O_EXCL, 0600));
+    }
+    memscope_tracker *t = memscope_new();
+    static char block[8];
+    memscope_track_as(t, block, 8, "r", "char *", "r.c", 1);
+    ms__tmp_random = fixed_random;
+    fixed_next = 0;
+    assert_int_equal(memscope_export_json(t, path), MEMSCOPE_OK);
+    assert_int_equal((int)fixed_next, 6);
+    assert_int_equal(list_dir(dir, names, sizeof names), 6);
+    for (int i = 5; i < MS__TMP_TRIES; i++) { /* now every name it will try */
+        mst_fmt(trap, sizeof trap, "%s/.r.json.tmp-%016llx", dir, (unsigned long long)fixed_values[i]);
+        close(open(trap, O_WRONLY | O_CREAT | O_EXCL, 0600));
+    }
+    fixed_next = 0;
+    errno = 0;
+    assert_int_equal(memscope_export_json(t, path), MEMSCOPE_ERR_IO);
+    assert_int_equal(errno, EEXIST);
+    assert_int_equal((int)fixed_next, MS__TMP_TRIES);
+    assert_int_equal(list_dir(dir, names, sizeof names), MS__TMP_TRIES + 1);
+    ms__tmp_random = ms__random_u64;
     memscope_destroy(t);
 }
 
@@ -654,6 +792,102 @@ static void test_global_tracker_without_output_exports_nothing(void **state) {
     }
 }
 
+/* A relative MEMSCOPE_OUTPUT is taken against the working directory at the start: a program
+   that changes directory later still writes where the user meant. */
+static void child_global_relative_then_chdir(void) {
+    if (chdir(g_path) != 0) _exit(10);
+    if (setenv("MEMSCOPE_OUTPUT", "rel.json", 1) != 0) _exit(11);
+    memscope_tracker *g = memscope_global();
+    if (!g) _exit(12);
+    char *moved_block = g_child_blocks[5];
+    TRACK_SIZE(g, moved_block, 55);
+    if (chdir(g_moved) != 0) _exit(13);
+    exit_from_helper();
+}
+
+static void test_global_tracker_relative_output_is_fixed_at_start(void **state) {
+    (void)state;
+    char names[1024], want[MST_PATH_MAX];
+    fresh_dir(g_path, sizeof g_path, "global-rel");
+    fresh_dir(g_moved, sizeof g_moved, "global-rel-elsewhere");
+    assert_child_exited_0(run_in_child(child_global_relative_then_chdir, NULL));
+    mst_fmt(want, sizeof want, "%s/rel.json", g_path);
+    assert_json(want, "d['total_allocations'] == 1");
+    assert_int_equal(list_dir(g_moved, names, sizeof names), 0);
+}
+
+/* A forked child never replaces its parent's file: without %p it writes NAME.PID.EXT. Here
+   the child outlives the parent, which wrote first. */
+static int g_pipe[2];
+static void child_global_forks(void) {
+    if (setenv("MEMSCOPE_OUTPUT", g_path, 1) != 0) _exit(10);
+    memscope_tracker *g = memscope_global();
+    if (!g) _exit(11);
+    char *parent_block = g_child_blocks[5];
+    TRACK_SIZE(g, parent_block, 11);
+    pid_t kid = fork();
+    if (kid < 0) _exit(12);
+    if (kid == 0) {
+        char *a = g_child_blocks[6], *b = g_child_blocks[7];
+        TRACK_SIZE(g, a, 22);
+        TRACK_SIZE(g, b, 33);
+        struct timespec ts = {0, 300 * 1000 * 1000};
+        nanosleep(&ts, NULL); /* the parent has exported by now */
+        exit_from_helper();
+    }
+    if (write(g_pipe[1], &kid, sizeof kid) != (ssize_t)sizeof kid) _exit(13);
+    exit_from_helper();
+}
+
+static void test_global_tracker_forked_child_writes_its_own_file(void **state) {
+    (void)state;
+    char dir[MST_PATH_MAX], kid_path[MST_PATH_MAX];
+    fresh_dir(dir, sizeof dir, "global-fork");
+    mst_fmt(g_path, sizeof g_path, "%s/g.json", dir);
+    assert_int_equal(pipe(g_pipe), 0);
+    assert_child_exited_0(run_in_child(child_global_forks, NULL));
+    pid_t kid = 0;
+    assert_int_equal(read(g_pipe[0], &kid, sizeof kid), (ssize_t)sizeof kid);
+    close(g_pipe[0]);
+    close(g_pipe[1]);
+    mst_fmt(kid_path, sizeof kid_path, "%s/g.%d.json", dir, (int)kid);
+    for (int i = 0; i < 500 && !mst_file_exists(kid_path); i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL); /* a late write to g.json would land by now */
+    assert_json(g_path, "d['total_allocations'] == 1", "d['total_allocated_bytes'] == 11");
+    assert_json(kid_path, "d['total_allocations'] == 3", "d['total_allocated_bytes'] == 66");
+}
+
+/* A MEMSCOPE_OUTPUT the library cannot use is refused at the start with one line, and the
+   default name is written instead. */
+static void child_global_bad_output(void) {
+    if (chdir(g_path) != 0) _exit(10);
+    if (setenv("MEMSCOPE_OUTPUT", "out.txt", 1) != 0) _exit(11);
+    memscope_tracker *g = memscope_global();
+    if (!g) _exit(12);
+    char *b = g_child_blocks[5];
+    TRACK_SIZE(g, b, 5);
+    exit_from_helper();
+}
+
+static void test_global_tracker_bad_output_refused_at_start(void **state) {
+    (void)state;
+    char err[MST_PATH_MAX], text[2048], want[MST_PATH_MAX];
+    fresh_dir(g_path, sizeof g_path, "global-bad");
+    mst_fmt(err, sizeof err, "%s.stderr", g_path);
+    assert_child_exited_0(run_in_child(child_global_bad_output, err));
+    assert_true(mst_read_file(err, text, sizeof text) > 0);
+    print_message("%s", text);
+    assert_non_null(strstr(text, "memscope: MEMSCOPE_OUTPUT=out.txt refused: its extension names no format"));
+    assert_non_null(strstr(text, "using memscope-%p.msb"));
+    assert_null(strchr(strchr(text, '\n') + 1, '\n')); /* one line */
+    mst_fmt(want, sizeof want, "%s/memscope-%d.msb", g_path, (int)g_last_child);
+    assert_true(mst_file_exists(want));
+}
+
 int main(void) {
     /* the auto-export children inherit this; none of them may see a global path by accident */
     unsetenv("MEMSCOPE_OUTPUT");
@@ -678,6 +912,13 @@ int main(void) {
         cmocka_unit_test(test_global_tracker_exports_at_exit_with_memscope_output),
         cmocka_unit_test(test_global_tracker_output_path_pid_pattern),
         cmocka_unit_test(test_global_tracker_without_output_exports_nothing),
+        cmocka_unit_test(test_global_tracker_relative_output_is_fixed_at_start),
+        cmocka_unit_test(test_global_tracker_forked_child_writes_its_own_file),
+        cmocka_unit_test(test_global_tracker_bad_output_refused_at_start),
+        cmocka_unit_test(test_export_refuses_special_files),
+        cmocka_unit_test(test_export_through_link_replaces_its_file),
+        cmocka_unit_test(test_temp_names_cannot_be_guessed),
+        cmocka_unit_test(test_temp_name_taken_is_retried_then_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

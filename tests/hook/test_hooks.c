@@ -322,6 +322,103 @@ static int sampling_child(void) {
     return ok ? 0 : 1;
 }
 
+/* Every thread starts its own gap: 200 threads of 10 blocks of 64 B. A countdown that
+   started at 0 recorded each thread's first block weighted ~mean/64, so the estimate was
+   hundreds of times the truth at a large mean (1.6 M for 2 000 at 512 KiB). Checked at the
+   reported mean (524288: one sample in ~4 000 blocks, so the bound is wide) and at a mean
+   where the same bug is 11 sigma off (4096, 100 blocks per thread). */
+static void test_byte_sampling_threads_start_fresh(void **state) {
+    (void)state;
+    run_child("--threads-sampling-child", "MEMSCOPE_SAMPLE_BYTES", "524288");
+    setenv("THREAD_BLOCKS", "100", 1);
+    run_child("--threads-sampling-child", "MEMSCOPE_SAMPLE_BYTES", "4096");
+    unsetenv("THREAD_BLOCKS");
+}
+
+static int thread_blocks = 10;
+static void *ten_blocks(void *arg) {
+    (void)arg;
+    for (int i = 0; i < thread_blocks; i++) churn_one(64);
+    return NULL;
+}
+
+static int threads_sampling_child(void) {
+    const char *tb = getenv("THREAD_BLOCKS");
+    if (tb) thread_blocks = atoi(tb);
+    uint64_t mean = memscope_sample_bytes(memscope_global());
+    memscope_report r0 = memscope_analyze(memscope_global());
+    double c0 = r0.estimated_total_allocations;
+    size_t k0 = r0.total_allocations;
+    memscope_report_free(&r0);
+    enum { NTHREADS = 200 };
+    pthread_t th[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) { /* one at a time: many threads, each with a fresh countdown */
+        if (pthread_create(&th[i], NULL, ten_blocks, NULL) != 0) return 2;
+        pthread_join(th[i], NULL);
+    }
+    memscope_report r = memscope_analyze(memscope_global());
+    double ec = r.estimated_total_allocations - c0;
+    size_t kept = r.total_allocations - k0;
+    memscope_report_free(&r);
+    double n = (double)NTHREADS * thread_blocks, pr = 1.0 / ms__sample_weight(64, mean);
+    double sigma = sqrt(n * (1 - pr) / pr), expect = n * pr;
+    printf("byte sampling, mean %" PRIu64 " B, %d threads x %d blocks of 64 B: %zu recorded (expected %.2f), "
+           "estimated %.0f allocations of %.0f (%+.2f sigma)\n",
+           mean, NTHREADS, thread_blocks, kept, expect, ec, n, (ec - n) / sigma);
+    if (!mean) return 1;
+    /* a handful of samples expected: their count is Poisson, far from normal; 9 or more at
+       a mean of 0.25 has a chance of about 1e-11 */
+    if (expect < 1) return kept <= 8 ? 0 : 1;
+    return fabs(ec - n) < 5 * sigma ? 0 : 1;
+}
+
+/* Values the library cannot use are refused with one line naming the variable and the
+   accepted values, and the default is used; the program runs on. */
+static void test_bad_settings_refused_with_one_line(void **state) {
+    (void)state;
+    static const struct { const char *name, *value, *line; } cases[] = {
+        {"MEMSCOPE_SAMPLE_BYTES", "-5", "memscope: MEMSCOPE_SAMPLE_BYTES=-5 refused: a whole number of bytes from 0"},
+        {"MEMSCOPE_SAMPLE_BYTES", "99999999999999999999", "MEMSCOPE_SAMPLE_BYTES=99999999999999999999 refused"},
+        {"MEMSCOPE_SAMPLE_RATE", "abc", "memscope: MEMSCOPE_SAMPLE_RATE=abc refused: a number from 0 to 1; using 1"},
+        {"MEMSCOPE_SAMPLE_RATE", "nan", "MEMSCOPE_SAMPLE_RATE=nan refused"},
+        {"MEMSCOPE_SAMPLE_RATE", "1e309", "MEMSCOPE_SAMPLE_RATE=1e309 refused"},
+        {"MEMSCOPE_SAMPLE_RATE", "", "MEMSCOPE_SAMPLE_RATE= refused"},
+        {"MEMSCOPE_STACK_DEPTH", "-1", "MEMSCOPE_STACK_DEPTH=-1 refused: a whole number of frames from 0 (no stacks) to 64; using 32"},
+        {"MEMSCOPE_UNWIND", "frame", "MEMSCOPE_UNWIND=frame refused: fp, auto or dwarf; using auto"},
+        {"MEMSCOPE_MAX_EVENTS", "lots", "MEMSCOPE_MAX_EVENTS=lots refused"},
+        {"MEMSCOPE_MONITOR", "yes", "MEMSCOPE_MONITOR=yes refused: 0 or 1; using 0"},
+    };
+    char self[MST_PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert_true(k > 0);
+    self[k] = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[] = {self, (char *)"--settings-child", NULL};
+        char out[4096];
+        setenv(cases[i].name, cases[i].value, 1);
+        int rc = mst_run_both(argv, out, sizeof out);
+        unsetenv(cases[i].name);
+        print_message("%s=%s: %s", cases[i].name, cases[i].value, out);
+        assert_int_equal(rc, 0);
+        const char *at = strstr(out, cases[i].line);
+        assert_non_null(at);
+        const char *eol = strchr(at, '\n');
+        assert_non_null(eol);
+        assert_null(strstr(eol, "refused")); /* once */
+        size_t lines = 0;
+        for (const char *c = out; *c; c++) lines += *c == '\n';
+        assert_int_equal(lines, 2); /* the refusal and the child's own line */
+    }
+}
+
+static int settings_child(void) {
+    memscope_tracker *g = memscope_global();
+    memscope_sampling_config c = memscope_get_sampling(g);
+    printf("rate %g depth %zu sample_bytes %" PRIu64 "\n", c.sample_rate, c.max_stack_depth, memscope_sample_bytes(g));
+    /* the defaults stand */
+    return c.sample_rate == 1.0 && c.max_stack_depth == 32 && memscope_sample_bytes(g) == 0 ? 0 : 1;
+}
+
 /* --- log mode (full capture): records resolved when a report is asked for --- */
 
 static void test_full_capture_uses_log_mode(void **state) {
@@ -607,6 +704,8 @@ static int bound_child(void) {
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--sampling-child")) return sampling_child();
     if (argc > 1 && !strcmp(argv[1], "--bound-child")) return bound_child();
+    if (argc > 1 && !strcmp(argv[1], "--threads-sampling-child")) return threads_sampling_child();
+    if (argc > 1 && !strcmp(argv[1], "--settings-child")) return settings_child();
     if (argc > 1 && !strcmp(argv[1], "--pingpong-child")) return pingpong_child();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_before_main),
@@ -619,6 +718,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_own_memory_not_recorded),
         cmocka_unit_test(test_threads_and_tls_destructors),
         cmocka_unit_test(test_byte_sampling_unbiased),
+        cmocka_unit_test(test_byte_sampling_threads_start_fresh),
+        cmocka_unit_test(test_bad_settings_refused_with_one_line),
         cmocka_unit_test(test_full_capture_uses_log_mode),
         cmocka_unit_test(test_handoff_between_threads),
         cmocka_unit_test(test_stamps_out_of_order),
