@@ -6899,7 +6899,7 @@ static void ms__agg_free(ms__agg *a) {
     memset(a, 0, sizeof *a);
 }
 
-static uint64_t ms__round(double v) { return v <= 0 ? 0 : (uint64_t)(v + 0.5); }
+static uint64_t ms__round(double v) { return ms__d2u64(v + 0.5); } /* NaN and below 0: 0 */
 
 /* A frame's name: its function, else module+0xOFFSET (for addr2line), else its address. */
 static size_t ms__frame_name(memscope_tracker *t, uint32_t stack, size_t i, char *buf, size_t cap) {
@@ -7234,11 +7234,11 @@ static void ms__trace_event(ms__out *o, void *ctx, uint32_t site, const memscope
     if (index % c->every == 0 || c->live > c->bucket_max) { c->bucket_max = c->live; c->bucket_t = (double)ev->timestamp_ns; }
     /* one point per bucket of `every` events: the bucket's highest value, so the peak is exact */
     if ((index + 1) % c->every == 0 || index + 1 == c->n) {
-        ms__trace_counter(o, "live bytes", (uint64_t)c->bucket_t, "bytes", c->bucket_max);
+        ms__trace_counter(o, "live bytes", ms__d2u64(c->bucket_t), "bytes", c->bucket_max);
         for (size_t i = 0; i < c->nthr; i++) {
             char name[64];
             snprintf(name, sizeof name, "live bytes of thread %u", c->tids[i]);
-            ms__trace_counter(o, name, (uint64_t)c->bucket_t, "bytes", c->thr_bmax[i]);
+            ms__trace_counter(o, name, ms__d2u64(c->bucket_t), "bytes", c->thr_bmax[i]);
             c->thr_bmax[i] = c->thr_live[i];
         }
     }

@@ -1,12 +1,55 @@
 /* fuzz_msb.c - libFuzzer harness for the .msb reader (make fuzz; make test replays the corpus
- * and runs a short smoke). Every input either loads, and then the loaded tracker is analysed
- * and its events and JSON produced, or is refused with MEMSCOPE_ERR_FORMAT: never a crash, a
- * hang, a leak or an allocation out of proportion to the input. */
+ * and runs a short smoke). Every input either loads, and then the loaded tracker is analysed,
+ * its events and JSON produced and it is written through every writer that turns its numbers
+ * into text or integers, or is refused with MEMSCOPE_ERR_FORMAT: never a crash, a hang, a
+ * leak, undefined behaviour (hostile doubles: NaN, infinities, values beyond 2^64) or an
+ * allocation out of proportion to the input. */
 #define _GNU_SOURCE
 #define MEMSCOPE_IMPLEMENTATION
 #include "../../memscope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Exports go to a private directory (in memory when /dev/shm exists: each export fsyncs), made
+   once and removed at exit; every file is unlinked after its export. */
+static char fz_dir[64];
+
+static void fz_rmdir(void) {
+    if (fz_dir[0]) rmdir(fz_dir);
+}
+
+static const char *fz_dir_get(void) {
+    if (!fz_dir[0]) {
+        struct stat st;
+        const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
+        snprintf(fz_dir, sizeof fz_dir, "%s/fuzz_msb-XXXXXX", base);
+        if (!mkdtemp(fz_dir)) { perror("fuzz_msb: mkdtemp"); abort(); }
+        atexit(fz_rmdir);
+    }
+    return fz_dir;
+}
+
+static const struct {
+    const char *name;
+    memscope_result (*write)(memscope_tracker *, const char *);
+} fz_writers[] = {
+    {"x.prom", memscope_export_prometheus}, {"x.msb", memscope_export_binary},
+    {"x.json", memscope_export_json},       {"x.folded", memscope_export_folded},
+    {"x.trace.json", memscope_export_trace}, {"x.pprof", memscope_export_pprof},
+    {"x.massif", memscope_export_massif},   {"x.dhat.json", memscope_export_dhat},
+};
+enum { FZ_NWRITERS = sizeof fz_writers / sizeof fz_writers[0] };
+
+static void fz_export(memscope_tracker *t) {
+    char path[128];
+    for (unsigned i = 0; i < FZ_NWRITERS; i++) {
+        snprintf(path, sizeof path, "%s/%s", fz_dir_get(), fz_writers[i].name);
+        memscope_result res = fz_writers[i].write(t, path);
+        /* A loaded tracker is always writable; only the machine can refuse (memory, disk). */
+        if (res != MEMSCOPE_OK && res != MEMSCOPE_ERR_NO_MEMORY && res != MEMSCOPE_ERR_IO) __builtin_trap();
+        unlink(path);
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char *copy = (unsigned char *)malloc(size ? size : 1);
@@ -36,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n = 0;
     free(memscope_events(t, &n));
     (void)memscope_stats(t);
+    fz_export(t);
     memscope_destroy(t);
     return 0;
 }
