@@ -81,6 +81,7 @@
      memscope_result memscope_set_monitor_config(cfg);  interval, GPU interval, ring size
      memscope_monitor_stats memscope_get_monitor_stats(void);  the monitor's own cost
      memscope_result memscope_export_json / _html / _binary / memscope_export(t, path);
+     const char *memscope_export_format(path);        the format a path's extension picks, or NULL
      memscope_tracker *memscope_load(path, &result);  a .msb back, read-only
      const char *memscope_load_error(void);           why the last load failed (offset)
      const char *memscope_result_string(memscope_result r);
@@ -600,6 +601,15 @@ extern int madvise(void *addr, size_t len, int advice); /* hidden by strict -std
 #endif
 #ifndef O_CLOEXEC
 #define O_CLOEXEC 02000000 /* Linux value; hidden by strict -std=c11 without feature macros */
+#endif
+#ifndef O_NOFOLLOW
+#define O_NOFOLLOW 0400000 /* likewise */
+#endif
+#ifndef S_ISSOCK
+#define S_ISSOCK(m) (((m) & 0170000) == 0140000)
+#endif
+#ifndef S_ISLNK
+#define S_ISLNK(m) (((m) & 0170000) == 0120000)
 #endif
 #ifndef CLOCK_MONOTONIC /* <time.h> came first in strict ISO C: the POSIX clocks are hidden */
 #define CLOCK_REALTIME 0
@@ -6391,7 +6401,7 @@ static const char *ms__env(const char *name) {
 /* One line per variable and process: "memscope: NAME=VALUE: not ACCEPTED; using FALLBACK". */
 static void ms__env_refuse(unsigned bit, const char *name, const char *value, const char *accepted, const char *fallback) {
     if (atomic_fetch_or(&ms__env_said, 1u << bit) & (1u << bit)) return;
-    ms__say("memscope: %s=%.300s refused: %s; using %s\n", name, value, accepted, fallback);
+    ms__say("memscope: %s=%.300s%s refused: %s; using %s\n", name, value, strlen(value) > 300 ? "..." : "", accepted, fallback);
 }
 
 /* A whole decimal number from 0 to hi: no sign, no spaces, nothing after it. */
@@ -6449,8 +6459,8 @@ static int ms__env_word(unsigned bit, const char *name, const char *words, int d
 static char ms__out_tmpl[4096];
 static long ms__out_owner;
 
-/* NULL when tmpl can be an output template, else why not */
-static const char *ms__output_problem(const char *tmpl) {
+/* NULL when tmpl can be an output template, else why not (in buf or static) */
+static const char *ms__output_problem(const char *tmpl, char *buf, size_t cap) {
     for (const char *s = tmpl; *s; s++) {
         if (*s != '%') continue;
         if (s[1] != 'p' && s[1] != '%') return "a % must be followed by p (the process id) or % (a % sign)";
@@ -6458,7 +6468,10 @@ static const char *ms__output_problem(const char *tmpl) {
     }
     if (!memscope_export_format(tmpl))
         return "its extension names no format (.msb .json .html .pb.gz .pprof .folded .trace.json .prom .massif .dhat.json)";
-    if (strlen(tmpl) > MS__OUTPUT_MAX) return "longer than 4000 characters";
+    if (strlen(tmpl) > MS__OUTPUT_MAX) {
+        snprintf(buf, cap, "%zu characters, more than the 4000 a path may have", strlen(tmpl));
+        return buf;
+    }
     return NULL;
 }
 
@@ -6488,7 +6501,8 @@ static int ms__output_expand(const char *tmpl, long owner, char *out, size_t cap
 static int ms__output_setup(void) {
     const char *v = ms__env("MEMSCOPE_OUTPUT");
     if (!v || !*v) return 0;
-    const char *why = ms__output_problem(v);
+    char whybuf[96];
+    const char *why = ms__output_problem(v, whybuf, sizeof whybuf);
     if (why) {
         ms__env_refuse(1, "MEMSCOPE_OUTPUT", v, why, "memscope-%p.msb");
         v = "memscope-%p.msb";
@@ -6505,7 +6519,8 @@ static int ms__output_setup(void) {
         }
     }
     if (n + strlen(v) > MS__OUTPUT_MAX) {
-        ms__env_refuse(1, "MEMSCOPE_OUTPUT", v, "longer than 4000 characters with the working directory", "memscope-%p.msb in /tmp");
+        snprintf(whybuf, sizeof whybuf, "%zu characters with the working directory, more than the 4000 a path may have", n + strlen(v));
+        ms__env_refuse(1, "MEMSCOPE_OUTPUT", v, whybuf, "/tmp/memscope-%p.msb");
         v = "/tmp/memscope-%p.msb";
         n = 0;
     }

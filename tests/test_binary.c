@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -505,6 +506,40 @@ static void test_msb_corruption(void **state) {
     assert_null(memscope_load("", NULL));
 }
 
+/* The reader checks the magic with one small read before anything else, and refuses what
+   is not a regular file at once (a FIFO with no writer would block an open for reading). */
+static void test_load_checks_magic_first_and_refuses_special_files(void **state) {
+    (void)state;
+    char dir[MST_PATH_MAX], path[MST_PATH_MAX];
+    mst_out_dir(dir, sizeof dir, "reader");
+    mst_fmt(path, sizeof path, "%s/huge-junk.msb", dir);
+    unlink(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "junk", 4), 4);
+    off_t big = (off_t)1 << 40; /* 1 TiB, sparse: reading it whole would need 1 TiB of memory */
+    if (ftruncate(fd, big) != 0) { big = (off_t)1 << 34; assert_int_equal(ftruncate(fd, big), 0); }
+    close(fd);
+    memscope_result res = MEMSCOPE_OK;
+    assert_null(memscope_load(path, &res));
+    assert_int_equal(res, MEMSCOPE_ERR_FORMAT);
+    assert_non_null(strstr(memscope_load_error(), "bad magic"));
+    unlink(path);
+
+    mst_fmt(path, sizeof path, "%s/fifo.msb", dir);
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_null(memscope_load(path, &res)); /* would block forever in open() before */
+    assert_int_equal(res, MEMSCOPE_ERR_NOT_REGULAR);
+    assert_non_null(strstr(memscope_load_error(), "not a regular file (a FIFO or pipe)"));
+    unlink(path);
+    assert_null(memscope_load(dir, &res));
+    assert_int_equal(res, MEMSCOPE_ERR_NOT_REGULAR);
+    assert_null(memscope_load("/dev/null", &res));
+    assert_int_equal(res, MEMSCOPE_ERR_NOT_REGULAR);
+    assert_non_null(strstr(memscope_load_error(), "a device"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_msb_plain),
@@ -516,6 +551,7 @@ int main(void) {
         cmocka_unit_test(test_msb_corruption),
         cmocka_unit_test(test_msb_truncated),
         cmocka_unit_test(test_export_many_and_auto_also),
+        cmocka_unit_test(test_load_checks_magic_first_and_refuses_special_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -873,6 +873,16 @@ static void child_global_bad_output(void) {
     exit_from_helper();
 }
 
+static void child_global_long_output(void) {
+    static char longpath[5006];
+    memset(longpath, 'a', 5000);
+    memcpy(longpath + 5000, ".json", 6);
+    if (chdir(g_path) != 0) _exit(10);
+    if (setenv("MEMSCOPE_OUTPUT", longpath, 1) != 0) _exit(11);
+    if (!memscope_global()) _exit(12);
+    exit_from_helper();
+}
+
 static void test_global_tracker_bad_output_refused_at_start(void **state) {
     (void)state;
     char err[MST_PATH_MAX], text[2048], want[MST_PATH_MAX];
@@ -886,6 +896,13 @@ static void test_global_tracker_bad_output_refused_at_start(void **state) {
     assert_null(strchr(strchr(text, '\n') + 1, '\n')); /* one line */
     mst_fmt(want, sizeof want, "%s/memscope-%d.msb", g_path, (int)g_last_child);
     assert_true(mst_file_exists(want));
+    /* too long: said with its length, not cut short */
+    fresh_dir(g_path, sizeof g_path, "global-long");
+    assert_child_exited_0(run_in_child(child_global_long_output, err));
+    assert_true(mst_read_file(err, text, sizeof text) > 0);
+    print_message("%.120s...\n", text);
+    assert_non_null(strstr(text, "refused: 5005 characters, more than the 4000 a path may have"));
+    assert_null(strchr(strchr(text, '\n') + 1, '\n'));
 }
 
 int main(void) {
