@@ -57,6 +57,12 @@ n=$(ls "$OUT/forks" | wc -l)
 $M run -o "$OUT/exec.%p.msb" -- bash -c "$P leak 2; $P leak 3; true" 2>/dev/null
 n2=0; n3=0; for f in "$OUT"/exec.*.msb; do c=$(count alloc 12345 "$f"); [ "$c" = 2 ] && n2=1; [ "$c" = 3 ] && n3=1; done
 [ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(ls "$OUT"/exec.*.msb | wc -l)" = 3 ]; check "exec: bash and each program it starts write their own files (a program ending in _exit, as dash does, writes none)" $?
+# the same without %p: the path as given is bash's (the process memscope run started); each
+# program bash starts inserts its pid, so none replaces another's file
+$M run -o "$OUT/execfix.msb" -- bash -c "$P leak 2; $P leak 3; true" 2>/dev/null
+n2=0; n3=0; for f in "$OUT"/execfix.[0-9]*.msb; do c=$(count alloc 12345 "$f"); [ "$c" = 2 ] && n2=1; [ "$c" = 3 ] && n3=1; done
+[ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(count alloc 12345 "$OUT/execfix.msb")" = 0 ] && [ "$(ls "$OUT"/execfix.*msb | grep -c 'msb$')" = 3 ]
+check "exec, -o without %p: bash writes execfix.msb, each program execfix.PID.msb ($(cd "$OUT" && ls execfix.*msb | grep 'msb$' | tr '\n' ' '))" $?
 
 $M run -o "$OUT/threads.msb" -- $P threads 1000 2>/dev/null
 [ "$(count alloc 12345 "$OUT/threads.msb")" = 4004 ] && [ "$(count free 12345 "$OUT/threads.msb")" = 4000 ]; check "4 threads x 1000 malloc/free pairs + 1 leak each: exact" $?
