@@ -1,4 +1,4 @@
-/* memscope.h - v0.4.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.4.1 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -105,6 +105,14 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.4.1  hardening: MEMSCOPE_* read with secure_getenv and checked at start (one
+            line per refused value); exports never replace a FIFO, device, socket or
+            directory (MEMSCOPE_ERR_NOT_REGULAR) and use unguessable temp names; fork
+            takes every tracker's locks; a forked or exec'd child without %p writes
+            NAME.PID.EXT; byte sampling starts each thread with a fresh gap; the reader
+            checks the magic first and refuses special files; no out-of-range double
+            casts on crafted files; memscope_export_format; memscope run forwards signals
+            and never shows an older file's summary.
      0.4.0  whole-program full capture in log mode: per-thread compact logs, no shared
             table and a counter reading every 16 records (exact while threads hand
             blocks over), resolved when a report is asked for; a ticker thread bounds
@@ -132,8 +140,8 @@
 
 #define MEMSCOPE_VERSION_MAJOR 0
 #define MEMSCOPE_VERSION_MINOR 4
-#define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.4.0"
+#define MEMSCOPE_VERSION_PATCH 1
+#define MEMSCOPE_VERSION_STRING "0.4.1"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
