@@ -28,7 +28,7 @@ THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
 .PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
-        browser-test browser-bench format-selftest cli-test fuzz fuzz-smoke \
+        browser-test browser-bench format-selftest cli-test setuid-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
 all: check-lib examples $(B)/memscope $(B)/libmemscope.so
@@ -44,8 +44,17 @@ $(B)/libmemscope.so: tools/preload.c memscope.h
 	@mkdir -p $(B)
 	$(CC) $(STRICT) -O2 -g -fPIC -shared -fno-omit-frame-pointer -ftls-model=initial-exec -I. $< -o $@ $(LIBS)
 
-cli-test: $(B)/memscope $(B)/tests/test_binary
+cli-test: $(B)/memscope $(B)/libmemscope.so $(B)/tests/test_binary $(B)/cli/alloc
 	tests/test_cli.sh
+	tests/test_run_cli.sh
+# a program that knows nothing of memscope, with known allocations, for test_run_cli.sh
+$(B)/cli/alloc: tests/cli/alloc.c
+	@mkdir -p $(B)/cli
+	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror $< -o $@
+
+# a set-user-ID or set-group-ID program ignores MEMSCOPE_* (needs root and setpriv, else skipped)
+setuid-test:
+	tests/setuid/run.sh
 
 # ---- fuzzing the .msb reader (clang's libFuzzer); seeds in tests/fuzz/corpus ----
 FUZZ_SECONDS ?= 300
@@ -56,12 +65,20 @@ fuzz: $(B)/fuzz_msb
 	@mkdir -p $(B)/fuzz-corpus $(B)/fuzz-artifacts
 	$(B)/fuzz_msb -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 \
 	  -artifact_prefix=$(B)/fuzz-artifacts/ $(B)/fuzz-corpus tests/fuzz/corpus
-# in make test: replay the seeds, then a short run
+# in make test: replay every seed (a sanitizer report fails it and is shown), then a short run
 fuzz-smoke:
 	@if [ -n "$(HAVE_CLANG)" ]; then $(MAKE) --no-print-directory $(B)/fuzz_msb && \
 	  mkdir -p $(B)/fuzz-artifacts && \
-	  $(B)/fuzz_msb -runs=0 tests/fuzz/corpus > $(B)/fuzz-replay.log 2>&1 && tail -1 $(B)/fuzz-replay.log && \
-	  { $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20 > $(B)/fuzz-smoke.log 2>&1 || \
+	  { $(B)/fuzz_msb -runs=0 -artifact_prefix=$(B)/fuzz-artifacts/ tests/fuzz/corpus > $(B)/fuzz-replay.log 2>&1 && \
+	    ! grep -qE "runtime error:|ERROR: [A-Za-z]+Sanitizer" $(B)/fuzz-replay.log || \
+	    { echo "fuzz-smoke: replay of tests/fuzz/corpus failed ($(B)/fuzz-replay.log):"; \
+	      grep -E "runtime error:|ERROR: |SUMMARY: |^    #[0-9] " $(B)/fuzz-replay.log | head -30; \
+	      a=$$(sed -n 's/.*Test unit written to //p' $(B)/fuzz-replay.log | tail -1); \
+	      for f in tests/fuzz/corpus/*; do [ -n "$$a" ] && cmp -s "$$f" "$$a" && echo "failing seed: $$f"; done; \
+	      exit 1; }; } && \
+	  tail -1 $(B)/fuzz-replay.log && \
+	  { $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20 > $(B)/fuzz-smoke.log 2>&1 && \
+	    ! grep -qE "runtime error:|ERROR: [A-Za-z]+Sanitizer" $(B)/fuzz-smoke.log || \
 	    { tail -40 $(B)/fuzz-smoke.log; exit 1; }; } && grep -E "^Done" $(B)/fuzz-smoke.log; \
 	  else echo "clang not found: fuzz smoke skipped"; fi
 
@@ -107,7 +124,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test hook-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test setuid-test hook-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise

@@ -1,29 +1,48 @@
-/* memscope - the command-line tool of memscope.h: turns a .msb file into reports.
+/* memscope - the command-line tool of memscope.h: turns a .msb file into reports, and runs a
+ * program with every allocation recorded.
  *
  *   memscope report FILE.msb [--top N] [--json|--html|--msb|--pprof|--folded|--trace|--prom|--massif|--dhat OUT]...
  *                   [--strict]
+ *   memscope run [options] -- PROGRAM [ARGS]
  *   memscope --help | --version
  *
  * `report` prints a text summary (totals, peak, top hotspots, what was still live at the end
- * by site, threads, system metrics) and, with --json / --html, writes those reports of the
- * file. Exit status: 0 on success, 1 when the file is missing or malformed or an argument is
- * wrong, with one line on stderr that says which and why. A file cut off before its end (a
+ * by site, threads, system metrics) and writes the reports asked for (OUT "-": standard
+ * output). Exit status: 0 on success, 1 when the file is missing or malformed or an argument
+ * is wrong, with one line on stderr that says which and why. A file cut off before its end (a
  * crash while it was written) is reported from its complete sections, with a warning on
- * stderr saying what was lost; --strict refuses it instead. `memscope run` (whole-program
- * mode) is not part of this version. */
+ * stderr saying what was lost; --strict refuses it instead. `run` checks where the report
+ * will go before the program starts, passes on the signals sent to it, and exits as the
+ * program did. */
 #define _GNU_SOURCE
 #define MEMSCOPE_IMPLEMENTATION
 #include "../memscope.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+/* the library's longest MEMSCOPE_OUTPUT (room left for a pid and a temp name) */
+#ifdef MS__OUTPUT_MAX
+#define OUTPUT_MAX MS__OUTPUT_MAX
+#else
+#define OUTPUT_MAX 4000
+#endif
+#define MAX_SAMPLE_BYTES 1099511627776ull /* 2^40 */
+#define MAX_MAX_EVENTS 1099511627776ull
 
 static const char usage[] =
     "usage: memscope report FILE.msb [--top N] [--FORMAT OUT]... [--strict]\n"
@@ -44,28 +63,57 @@ static const char usage[] =
     "  --prom OUT        ... the Prometheus text exposition (node_exporter's textfile collector)\n"
     "  --massif OUT      ... massif's format (ms_print, massif-visualizer)\n"
     "  --dhat OUT        ... DHAT's JSON (Valgrind's dh_view.html)\n"
+    "                    OUT \"-\" writes that report to standard output instead of the text\n"
+    "                    summary (one OUT at most may be -). An OUT that is the input file,\n"
+    "                    or the same file as another OUT, or exists and is not a regular file\n"
+    "                    (a FIFO, a device, a link to one) is refused before anything is written\n"
     "  --strict          refuse a truncated file (by default its complete sections are\n"
     "                    reported, with a warning on stderr saying what was lost)\n"
-    "\n"
+    "\n";
+static const char usage_run[] = /* two strings: C compilers need only take 4095 characters in one */
     "  run PROGRAM       run a dynamically linked program with every malloc, free, calloc,\n"
     "                    realloc, ... recorded (libmemscope.so preloaded); the report is\n"
-    "                    written when it ends, also on SIGINT, SIGTERM and abort\n"
-    "  -o OUT.msb        where (default memscope.PROGRAM.%p.msb; %p = the process id, so\n"
-    "                    children get their own files)             env MEMSCOPE_OUTPUT\n"
+    "                    written when it ends, also on SIGINT, SIGTERM and abort. SIGTERM,\n"
+    "                    SIGINT, SIGQUIT, SIGHUP, SIGUSR1 and SIGUSR2 sent to memscope are\n"
+    "                    passed on to the program\n"
+    "  -o OUT.msb        where (default memscope.PROGRAM.%p.msb); made absolute against the\n"
+    "                    current directory before the program starts, and checked then: its\n"
+    "                    name must end in a report format's extension (.msb, .json, .html,\n"
+    "                    .pb.gz, .folded, .trace.json, .prom, .massif, .dhat.json, ...), its\n"
+    "                    directory must be writable, and an existing OUT a regular file.\n"
+    "                    %p = the process id, %% = a literal %. Without %p, the program\n"
+    "                    writes OUT and each process it forks or starts writes its own file\n"
+    "                    with .PID before the extension (out.msb -> out.1234.msb)\n"
+    "                                                                 env MEMSCOPE_OUTPUT\n"
     "  --sample-bytes N  record about one allocation per N bytes allocated, weighted so\n"
-    "                    the estimates stay unbiased (0 = every call) MEMSCOPE_SAMPLE_BYTES\n"
-    "  --rate R          keep a fraction R of the calls (hash sampling)  MEMSCOPE_SAMPLE_RATE\n"
-    "  --depth D         call stack frames per allocation (default 32)  MEMSCOPE_STACK_DEPTH\n"
+    "                    the estimates stay unbiased (0 = every call; 0..2^40)\n"
+    "                                                                 MEMSCOPE_SAMPLE_BYTES\n"
+    "  --rate R          keep a fraction R of the calls (hash sampling; 0..1)\n"
+    "                                                                 MEMSCOPE_SAMPLE_RATE\n"
+    "  --depth D         call stack frames per allocation (default 32; 0..@D@)\n"
+    "                                                                 MEMSCOPE_STACK_DEPTH\n"
     "  --no-stacks       no call stacks (depth 0)\n"
     "  --monitor         sample CPU, RSS, threads, disk, network, GPU  MEMSCOPE_MONITOR=1\n"
-    "  --max-events N    events kept in memory (default 4194304)        MEMSCOPE_MAX_EVENTS\n"
+    "  --max-events N    events kept in memory (default 4194304; 0..2^40; 0 = counters only,\n"
+    "                    no events kept: totals and peak, no lists)   MEMSCOPE_MAX_EVENTS\n"
     "  --unwind MODE     fp: frame pointers; auto (default): frame pointers, glibc's\n"
     "                    unwinder where they stop at once; dwarf: unwinder  MEMSCOPE_UNWIND\n"
     "  --live-table      record through the live-address table at each call instead of\n"
     "                    per-thread logs resolved at the end (slower)  MEMSCOPE_LIVE_TABLE=1\n"
     "\n"
     "Exit status: report: 0 on success, 1 when the file is missing or malformed or an argument\n"
-    "is wrong (one line on stderr says which and why); run: the program's.\n";
+    "is wrong (one line on stderr says which and why); run: the program's (memscope dies of\n"
+    "the signal the program died of), or 1 when an option or OUT is refused (the program is\n"
+    "not started).\n";
+
+/* the usage text with the library's stack depth limit in place of @D@ */
+static void print_usage(FILE *f) {
+    const char *mark = strstr(usage_run, "@D@");
+    fputs(usage, f);
+    fwrite(usage_run, 1, (size_t)(mark - usage_run), f);
+    fprintf(f, "%u", (unsigned)MEMSCOPE_MAX_STACK_DEPTH);
+    fputs(mark + 3, f);
+}
 
 static const char *human(char *buf, size_t n, double v) {
     static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -75,10 +123,13 @@ static const char *human(char *buf, size_t n, double v) {
     return buf;
 }
 
-static int fail(const char *fmt, const char *a, const char *b) {
+__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "memscope: ");
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
     return 1;
 }
 
@@ -255,8 +306,12 @@ static uint64_t rd_varint(const unsigned char **p, const unsigned char *end, int
     return 0;
 }
 static int read_end_totals(const char *path, uint64_t totals[9]) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO put there must not block us */
+    struct stat st;
+    if (fd < 0) return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return -1; }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) { close(fd); return -1; }
     unsigned char h[16];
     int rc = -1;
     if (fread(h, 1, 16, f) == 16 && !memcmp(h, "\x89MSB\r\n\x1a\n", 8)) {
@@ -303,20 +358,166 @@ static const char *find_preload(char *buf, size_t n) {
     return NULL;
 }
 
+/* A decimal number in [lo, hi], digits only (no sign, no blanks); 0 on success. */
+static int parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *out) {
+    if (!*v) return -1;
+    for (const char *s = v; *s; s++)
+        if (*s < '0' || *s > '9') return -1;
+    errno = 0;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno == ERANGE || *end || n < lo || n > hi) return -1;
+    *out = (uint64_t)n;
+    return 0;
+}
+
+/* in with %p replaced by pid and %% by %, malloc'd. NULL when a % is followed by anything
+   else (*bad = 1) or out of memory (*bad = 0). */
+static char *expand_out(const char *in, long pid, int *bad) {
+    char ps[24];
+    size_t pl = (size_t)snprintf(ps, sizeof ps, "%ld", pid), n = 0;
+    *bad = 0;
+    for (const char *s = in; *s; s++) {
+        if (*s != '%') { n++; continue; }
+        if (s[1] == 'p') n += pl;
+        else if (s[1] == '%') n++;
+        else { *bad = 1; return NULL; }
+        s++;
+    }
+    char *r = malloc(n + 1), *w = r;
+    if (!r) return NULL;
+    for (const char *s = in; *s; s++) {
+        if (*s != '%') *w++ = *s;
+        else if (*++s == 'p') { memcpy(w, ps, pl); w += pl; }
+        else *w++ = '%';
+    }
+    *w = 0;
+    return r;
+}
+
+/* a + b with every % of a doubled (a directory name taken literally in an OUT pattern) */
+static char *join_escaped(const char *a, const char *b) {
+    size_t n = strlen(a) + strlen(b) + 2;
+    for (const char *s = a; *s; s++) n += *s == '%';
+    char *r = malloc(n), *w = r;
+    if (!r) return NULL;
+    for (const char *s = a; *s; s++) { *w++ = *s; if (*s == '%') *w++ = '%'; }
+    if (w == r || w[-1] != '/') *w++ = '/';
+    strcpy(w, b);
+    return r;
+}
+
+/* a long path in a message: its start and end */
+static const char *shown(const char *p, char *buf, size_t n) {
+    size_t len = strlen(p);
+    if (len < 120 || n < 120) return p;
+    snprintf(buf, n, "%.60s...%s", p, p + len - 40);
+    return buf;
+}
+
+static const char *kind_of(mode_t m) {
+    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+         : S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a directory" : "a special file";
+}
+
+/* 0 when a file can be made at absolute path: its nearest existing ancestor is a directory
+   we may write in (the library makes the missing ones); else why not, in why. */
+static int check_dir_of(const char *path, char *why, size_t n) {
+    char *d = strdup(path);
+    if (!d) { snprintf(why, n, "%s", strerror(ENOMEM)); return -1; }
+    struct stat st;
+    int rc = 0;
+    for (;;) {
+        char *slash = strrchr(d, '/');
+        if (!slash) break;
+        if (slash == d) slash[1] = 0; else *slash = 0;
+        if (stat(d, &st) == 0) {
+            char b[160];
+            if (!S_ISDIR(st.st_mode)) { snprintf(why, n, "%s is not a directory", shown(d, b, sizeof b)); rc = -1; }
+            else if (access(d, W_OK | X_OK) != 0) { snprintf(why, n, "cannot write in %s: %s", shown(d, b, sizeof b), strerror(errno)); rc = -1; }
+            break;
+        }
+        if (errno != ENOENT && errno != ENOTDIR) { snprintf(why, n, "%s", strerror(errno)); rc = -1; break; }
+        if (!strcmp(d, "/")) break;
+    }
+    free(d);
+    return rc;
+}
+
+/* 0 when the report can be written at absolute path: absent, a regular file, or a link to
+   one (the link's target is replaced), in a writable directory; else why not, in why. */
+static int check_target(const char *path, char *why, size_t n) {
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno != ENOENT && errno != ENOTDIR) { snprintf(why, n, "%s", strerror(errno)); return -1; }
+        return check_dir_of(path, why, n);
+    }
+    if (S_ISREG(st.st_mode)) return check_dir_of(path, why, n);
+    if (!S_ISLNK(st.st_mode)) { snprintf(why, n, "%s, not a regular file", kind_of(st.st_mode)); return -1; }
+    if (stat(path, &st) != 0) { snprintf(why, n, "a symbolic link to nothing (%s)", strerror(errno)); return -1; }
+    if (!S_ISREG(st.st_mode)) { snprintf(why, n, "a symbolic link to %s, not a regular file", kind_of(st.st_mode)); return -1; }
+    char *target = realpath(path, NULL);
+    if (!target) { snprintf(why, n, "%s", strerror(errno)); return -1; }
+    int rc = check_dir_of(target, why, n);
+    free(target);
+    return rc;
+}
+
+/* What a path held before the program ran: a report is this run's only if this changed. */
+typedef struct file_state { int exists; mode_t mode; dev_t dev; ino_t ino; off_t size; struct timespec mtime; } file_state;
+static file_state state_of(const char *path) {
+    file_state s;
+    struct stat st;
+    memset(&s, 0, sizeof s);
+    if (stat(path, &st) == 0) {
+        s.exists = 1;
+        s.mode = st.st_mode;
+        s.dev = st.st_dev;
+        s.ino = st.st_ino;
+        s.size = st.st_size;
+        s.mtime = st.st_mtim;
+    }
+    return s;
+}
+static int same_state(const file_state *a, const file_state *b) {
+    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* Signals sent to memscope by another process go on to the program. One from the terminal
+   is not passed on: the program, in the same process group, got it already. */
+static const int forwarded[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2};
+#define NFORWARDED (sizeof forwarded / sizeof forwarded[0])
+static volatile sig_atomic_t forward_to; /* the program's pid until it has ended, else 0 */
+
+static void forward_signal(int sig, siginfo_t *si, void *ctx) {
+    (void)ctx;
+    pid_t pid = (pid_t)forward_to;
+    if (pid <= 0 || !si || si->si_pid == pid) return; /* none, or the program's own signal */
+    int e = errno;
+    if (si->si_code == SI_QUEUE) sigqueue(pid, sig, si->si_value);
+    else if (si->si_code == SI_USER) kill(pid, sig);
+    errno = e;
+}
+
 static int run(int argc, char **argv) {
-    const char *out = NULL;
+    const char *out = NULL, *out_opt = "-o";
     int i = 2;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
         if (a[0] != '-') break;
-        static const struct { const char *opt, *env; } vals[] = {
-            {"--sample-bytes", "MEMSCOPE_SAMPLE_BYTES"}, {"--rate", "MEMSCOPE_SAMPLE_RATE"},
-            {"--depth", "MEMSCOPE_STACK_DEPTH"}, {"--max-events", "MEMSCOPE_MAX_EVENTS"}, {"--unwind", "MEMSCOPE_UNWIND"},
+        static const struct { const char *opt, *env; uint64_t max; const char *range; } vals[] = {
+            {"--sample-bytes", "MEMSCOPE_SAMPLE_BYTES", MAX_SAMPLE_BYTES, "a number from 0 to 1099511627776 (2^40)"},
+            {"--rate", "MEMSCOPE_SAMPLE_RATE", 0, "a number from 0 to 1"},
+            {"--depth", "MEMSCOPE_STACK_DEPTH", MEMSCOPE_MAX_STACK_DEPTH, NULL},
+            {"--max-events", "MEMSCOPE_MAX_EVENTS", MAX_MAX_EVENTS, "a number from 0 to 1099511627776 (2^40; 0 = counters only)"},
+            {"--unwind", "MEMSCOPE_UNWIND", 0, "fp, auto or dwarf"},
         };
         int done = 0;
         if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (i + 1 >= argc) return fail("%s needs a value%s", a, "");
+            if (i + 1 >= argc) return fail("%s needs a value", a);
+            out_opt = a;
             out = argv[++i];
             done = 1;
         } else if (!strcmp(a, "--no-stacks")) {
@@ -331,71 +532,189 @@ static int run(int argc, char **argv) {
         }
         for (size_t k = 0; !done && k < sizeof vals / sizeof vals[0]; k++) {
             if (strcmp(a, vals[k].opt) != 0) continue;
-            if (i + 1 >= argc) return fail("%s needs a value%s", a, "");
+            if (i + 1 >= argc) return fail("%s needs a value", a);
             const char *v = argv[++i];
-            char *end;
-            if (strcmp(a, "--unwind") == 0 ? (strcmp(v, "fp") && strcmp(v, "auto") && strcmp(v, "dwarf"))
-                : strcmp(a, "--rate") == 0 ? (strtod(v, &end) < 0 || strtod(v, &end) > 1 || *end || !*v)
-                                           : (*v == '-' || (strtoull(v, &end, 10), *end) || !*v))
-                return fail("%s %s: not a valid value; see memscope --help", a, v);
-            setenv(vals[k].env, v, 1);
+            char num[32];
+            if (!strcmp(a, "--unwind")) {
+                if (strcmp(v, "fp") && strcmp(v, "auto") && strcmp(v, "dwarf")) return fail("%s %s: not one of %s", a, v, vals[k].range);
+                snprintf(num, sizeof num, "%s", v);
+            } else if (!strcmp(a, "--rate")) {
+                char *end = NULL;
+                double r = -1.0;
+                errno = 0;
+                if ((*v >= '0' && *v <= '9') || *v == '.') r = strtod(v, &end); /* no sign, blank, nan, inf */
+                if (!end || *end || errno || !(r >= 0.0 && r <= 1.0)) return fail("%s %s: not %s", a, v, vals[k].range);
+                snprintf(num, sizeof num, "%s", v);
+            } else {
+                uint64_t n;
+                if (parse_u64(v, 0, vals[k].max, &n) != 0) {
+                    if (vals[k].range) return fail("%s %s: not %s", a, v, vals[k].range);
+                    return fail("%s %s: not a number from 0 to %" PRIu64, a, v, vals[k].max);
+                }
+                snprintf(num, sizeof num, "%" PRIu64, n);
+            }
+            setenv(vals[k].env, num, 1);
             done = 1;
         }
-        if (!done) return fail("unknown option '%s'%s; see memscope --help", a, "");
+        if (!done) return fail("unknown option '%s'; see memscope --help", a);
     }
-    if (i >= argc) return fail("run needs a program: memscope run [options] -- PROGRAM [ARGS]%s%s", "", "");
-    char libbuf[4096], outbuf[4096];
+    if (i >= argc) return fail("run needs a program: memscope run [options] -- PROGRAM [ARGS]");
+    const char *prog = argv[i];
+    char libbuf[4096], libabs[PATH_MAX], b1[160];
     const char *lib = find_preload(libbuf, sizeof libbuf);
-    if (!lib) return fail("cannot find libmemscope.so next to this program or in ../lib/memscope (set MEMSCOPE_PRELOAD_LIB)%s%s", "", "");
+    if (!lib) return fail("cannot find libmemscope.so next to this program or in ../lib/memscope (set MEMSCOPE_PRELOAD_LIB)");
+    if (realpath(lib, libabs)) lib = libabs; /* found again by a program that changes directory and starts another */
+
+    /* OUT: checked now, made absolute now (a program may change directory before it ends) */
+    char *defname = NULL;
     if (!out) {
-        const char *base = strrchr(argv[i], '/');
-        snprintf(outbuf, sizeof outbuf, "memscope.%s.%%p.msb", base ? base + 1 : argv[i]);
-        out = outbuf;
+        const char *base = strrchr(prog, '/');
+        base = base ? base + 1 : prog;
+        defname = malloc(2 * strlen(base) + 32);
+        if (!defname) return fail("%s", strerror(ENOMEM));
+        char *w = defname + sprintf(defname, "memscope.");
+        for (const char *s = base; *s; s++) { *w++ = *s; if (*s == '%') *w++ = '%'; }
+        strcpy(w, ".%p.msb");
+        out = defname;
     }
-    setenv("MEMSCOPE_OUTPUT", out, 1);
+    int bad;
+    char *probe = expand_out(out, 9999999, &bad); /* the longest pid: pid_max is at most 2^22 */
+    if (!probe && bad)
+        return fail("%s %s: a %% must be followed by p (the process id) or %% (a literal %%); %s not started", out_opt,
+                    shown(out, b1, sizeof b1), prog);
+    if (!probe) return fail("%s", strerror(ENOMEM));
+    if (!memscope_export_format(out) || !memscope_export_format(probe)) { /* the library checks the pattern */
+        free(probe);
+        return fail("%s %s: not the name of a report (.msb, .json, .html, .pb.gz, .pprof, .folded, .trace.json, .prom, "
+                    ".massif, .dhat.json); %s not started", out_opt, shown(out, b1, sizeof b1), prog);
+    }
+    free(probe);
+    char *pattern = NULL; /* the absolute OUT, %p and %% kept: MEMSCOPE_OUTPUT */
+    if (out[0] == '/') pattern = strdup(out);
+    else {
+        char *cwd = getcwd(NULL, 0);
+        if (!cwd) return fail("%s %s: cannot make it absolute: the current directory: %s", out_opt, out, strerror(errno));
+        pattern = join_escaped(cwd, out);
+        free(cwd);
+    }
+    if (!pattern || !(probe = expand_out(pattern, 9999999, &bad))) return fail("%s", strerror(ENOMEM));
+    size_t plen = strlen(probe);
+    free(probe);
+    if (strlen(pattern) > OUTPUT_MAX)
+        return fail("%s %s: the path is %zu characters long%s, more than the limit of %d; %s not started", out_opt,
+                    shown(out, b1, sizeof b1), strlen(pattern), out[0] == '/' ? "" : " once made absolute", OUTPUT_MAX, prog);
+    if (plen > PATH_MAX - 1)
+        return fail("%s %s: the path is %zu characters long%s%s, more than the limit of %d; %s not started", out_opt,
+                    shown(out, b1, sizeof b1), plen, out[0] == '/' ? "" : " once made absolute",
+                    strstr(pattern, "%p") ? " with a 7-digit process id for %p" : "", PATH_MAX - 1, prog);
+    setenv("MEMSCOPE_OUTPUT", pattern, 1);
     const char *pre = getenv("LD_PRELOAD");
     char preload[8192];
     snprintf(preload, sizeof preload, "%s%s%s", lib, pre && *pre ? " " : "", pre && *pre ? pre : "");
     setenv("LD_PRELOAD", preload, 1);
+
+    /* The child waits on `go` until the path's state is known for its pid; `ex` (closed by a
+       successful exec) says whether the exec failed. */
+    int go[2], ex[2];
+    if (pipe2(go, O_CLOEXEC) != 0) return fail("pipe: %s", strerror(errno));
+    if (pipe2(ex, O_CLOEXEC) != 0) return fail("pipe: %s", strerror(errno));
+    sigset_t fwd, old;
+    sigemptyset(&fwd);
+    for (size_t k = 0; k < NFORWARDED; k++) sigaddset(&fwd, forwarded[k]);
+    sigprocmask(SIG_BLOCK, &fwd, &old); /* none lost or left unforwarded between fork and handlers */
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) return fail("fork: %s%s", strerror(errno), "");
+    if (pid < 0) return fail("fork: %s", strerror(errno));
     if (pid == 0) {
-        execvp(argv[i], argv + i);
-        fprintf(stderr, "memscope: %s: %s\n", argv[i], strerror(errno));
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        close(go[1]);
+        close(ex[0]);
+        char c;
+        ssize_t r;
+        while ((r = read(go[0], &c, 1)) < 0 && errno == EINTR) {}
+        if (r != 1) _exit(127); /* OUT refused: the program is not started */
+        char own[32];
+        snprintf(own, sizeof own, "%ld", (long)getpid()); /* the program writes OUT itself; its children OUT.PID */
+        setenv("MEMSCOPE_OUTPUT_OWNER", own, 1);
+        execvp(prog, argv + i);
+        int e = errno;
+        fprintf(stderr, "memscope: %s: %s\n", prog, strerror(e));
+        if (write(ex[1], &e, sizeof e) < 0) {}
         _exit(127);
     }
-    signal(SIGINT, SIG_IGN); /* the program gets the terminal's signals; we wait for its report */
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
+    close(go[0]);
+    close(ex[1]);
+    signal(SIGPIPE, SIG_IGN); /* the child may be gone before it reads `go` */
+    forward_to = pid;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = forward_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t k = 0; k < NFORWARDED; k++) {
+        struct sigaction prev;
+        if (sigaction(forwarded[k], NULL, &prev) == 0 && !(prev.sa_flags & SA_SIGINFO) && prev.sa_handler == SIG_IGN)
+            continue; /* ignored when we started: so it is in the program */
+        sigaction(forwarded[k], &sa, NULL);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+    /* the program's own file: %p is its pid */
+    char *path = expand_out(pattern, (long)pid, &bad), *disp = expand_out(out, (long)pid, &bad);
+    char why[512];
+    int refused = !path || !disp || check_target(path, why, sizeof why) != 0;
+    if (!path || !disp) snprintf(why, sizeof why, "%s", strerror(ENOMEM));
+    file_state before = state_of(path ? path : "");
+    if (!refused && write(go[1], "g", 1) != 1) { /* it died of a signal passed on before its start */ }
+    close(go[1]);
+    int exec_err = 0;
+    ssize_t got;
+    while ((got = read(ex[0], &exec_err, sizeof exec_err)) < 0 && errno == EINTR) {}
+    close(ex[0]);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {}
+    forward_to = 0; /* ended, not yet reaped: its pid cannot have been reused until now */
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    /* the file of the program itself (its children of fork/exec write their own) */
-    char path[4096];
-    size_t n = 0;
-    for (const char *s = out; *s && n + 24 < sizeof path; s++) {
-        if (s[0] == '%' && s[1] == 'p') { n += (size_t)snprintf(path + n, sizeof path - n, "%ld", (long)pid); s++; }
-        else path[n++] = *s;
+    if (refused) {
+        int rc = fail("%s %s: %s; %s not started", out_opt, shown(disp ? disp : out, b1, sizeof b1), why, prog);
+        free(path); free(disp); free(pattern); free(defname);
+        return rc;
     }
-    path[n] = 0;
-    uint64_t tot[9]; /* END: allocations, frees, active, peak, current, allocated bytes, ... */
-    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
-        size_t pl = strlen(path);
-        if (pl < 4 || strcmp(path + pl - 4, ".msb") != 0) {
-            fprintf(stderr, "memscope: report: %s%s\n", path, access(path, F_OK) == 0 ? "" : " (not written)");
+    if (got != (ssize_t)sizeof exec_err) { /* it ran */
+        file_state after = state_of(path);
+        const char *fmt = memscope_export_format(path);
+        uint64_t tot[9]; /* END: allocations, frees, active, peak, current, allocated bytes, ... */
+        char sigtxt[96] = "";
+        if (WIFSIGNALED(status))
+            snprintf(sigtxt, sizeof sigtxt, " (it was killed by signal %d, %s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+        if (after.exists && !S_ISREG(after.mode)) {
+            fprintf(stderr, "memscope: %s wrote no report to %s this run%s: %s is there now\n", prog, disp, sigtxt,
+                    kind_of(after.mode));
+        } else if (!after.exists || same_state(&before, &after)) {
+            fprintf(stderr, "memscope: %s wrote no report to %s this run%s%s\n", prog, disp, sigtxt,
+                    after.exists ? "; the file there is from an earlier run" : "");
+        } else if (!fmt || strcmp(fmt, "msb") != 0) {
+            fprintf(stderr, "memscope: report: %s\n", disp);
         } else if (read_end_totals(path, tot) == 0) {
-            char b1[32], b2[32];
+            char h1[32], h2[32];
             fprintf(stderr, "memscope: %s: %" PRIu64 " allocations, peak %s, %s in %" PRIu64 " blocks live at exit; `memscope report %s`\n",
-                    path, tot[0], human(b1, sizeof b1, (double)tot[3]), human(b2, sizeof b2, (double)tot[4]), tot[2], path);
+                    disp, tot[0], human(h1, sizeof h1, (double)tot[3]), human(h2, sizeof h2, (double)tot[4]), tot[2], disp);
         } else {
-            fprintf(stderr, "memscope: no complete report from %s at %s%s\n", argv[i], path,
-                    access(path, F_OK) == 0 ? " (see memscope report)" : "");
+            fprintf(stderr, "memscope: no complete report from %s at %s%s (see memscope report)\n", prog, disp, sigtxt);
         }
     }
+    free(path); free(disp); free(pattern); free(defname);
     if (WIFSIGNALED(status)) {
-        signal(WTERMSIG(status), SIG_DFL);
-        raise(WTERMSIG(status));
-        return 128 + WTERMSIG(status);
+        int s = WTERMSIG(status);
+        signal(s, SIG_DFL);
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, s);
+        sigprocmask(SIG_UNBLOCK, &one, NULL);
+        raise(s);
+        return 128 + s;
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
@@ -410,18 +729,8 @@ static conversion conversions[] = {
 };
 #define NCONV (sizeof conversions / sizeof conversions[0])
 
-static int report(const char *path, size_t top, int strict) {
-    memscope_result res;
-    memscope_tracker *t = memscope_load(path, &res);
-    if (!t) return fail("%s: %s", path, memscope_load_error());
-    memscope_load_info info;
-    if (memscope_loaded_info(t, &info) == MEMSCOPE_OK && !info.complete) {
-        if (strict) {
-            memscope_destroy(t);
-            return fail("%s: %s (--strict)", path, memscope_load_error());
-        }
-        fprintf(stderr, "memscope: warning: %s: %s\n", path, memscope_load_error());
-    }
+/* The text summary of a loaded file */
+static void print_report(memscope_tracker *t, const char *path, size_t top) {
     memscope_report r = memscope_analyze(t);
     char b1[32], b2[32], b3[32];
     printf("memscope report of %s\n", path);
@@ -482,20 +791,165 @@ static int report(const char *path, size_t top, int strict) {
         printf("\nSYSTEM: no snapshots (the monitor was off)\n");
     }
     memscope_report_free(&r);
+}
+
+/* A failed export in words: the cause itself for an I/O error */
+static const char *result_text(memscope_result res, int err) {
+    if (res == MEMSCOPE_ERR_IO) return err ? strerror(err) : "input/output error";
+    return memscope_result_string(res);
+}
+
+/* A name for the file path names that two spellings of one path share: its directory
+   resolved, then its last component (for a file that does not exist yet). */
+static char *canonical(const char *path) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    char *r = dir ? realpath(dir, NULL) : NULL, *res = NULL;
+    if (!r && dir && dir[0] != '/') { /* a directory yet to be made: the name made absolute */
+        char *cwd = getcwd(NULL, 0);
+        if (cwd && (r = malloc(strlen(cwd) + strlen(dir) + 2))) sprintf(r, "%s/%s", cwd, dir);
+        free(cwd);
+    } else if (!r && dir) {
+        r = strdup(dir);
+    }
+    if (r && (res = malloc(strlen(r) + strlen(base) + 2))) sprintf(res, "%s/%s", r, base);
+    free(r);
+    free(dir);
+    return res;
+}
+
+/* Every output checked against the input and each other before anything is written */
+static int check_outputs(const char *input) {
+    struct stat in, st;
+    int have_in = stat(input, &in) == 0;
+    size_t dashes = 0;
+    const char *first_dash = NULL;
+    char b1[160], b2[160];
+    for (size_t k = 0; k < NCONV; k++) {
+        const conversion *c = &conversions[k];
+        if (!c->out) continue;
+        if (!strcmp(c->out, "-")) {
+            if (dashes++) return fail("%s - and %s -: one output at most can be - (standard output)", first_dash, c->option);
+            first_dash = c->option;
+            continue;
+        }
+        if (lstat(c->out, &st) == 0) {
+            int link = S_ISLNK(st.st_mode);
+            if (link && stat(c->out, &st) != 0)
+                return fail("%s %s: a symbolic link to nothing; nothing written", c->option, shown(c->out, b1, sizeof b1));
+            if (!S_ISREG(st.st_mode))
+                return fail("%s %s: %s%s, not a regular file; nothing written", c->option, shown(c->out, b1, sizeof b1),
+                            link ? "a symbolic link to " : "", kind_of(st.st_mode));
+            if (have_in && st.st_dev == in.st_dev && st.st_ino == in.st_ino)
+                return fail("%s %s: the input file itself; nothing written", c->option, shown(c->out, b1, sizeof b1));
+        }
+    }
+    for (size_t k = 0; k < NCONV; k++) {
+        const conversion *a = &conversions[k];
+        if (!a->out || !strcmp(a->out, "-")) continue;
+        struct stat sa;
+        int ea = stat(a->out, &sa) == 0;
+        char *ca = ea ? NULL : canonical(a->out);
+        for (size_t j = k + 1; j < NCONV; j++) {
+            const conversion *b = &conversions[j];
+            if (!b->out || !strcmp(b->out, "-")) continue;
+            struct stat sb;
+            int eb = stat(b->out, &sb) == 0, same = 0;
+            if (ea && eb) same = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+            else if (!ea && !eb) {
+                char *cb = canonical(b->out);
+                same = ca && cb && !strcmp(ca, cb);
+                free(cb);
+            }
+            if (same) {
+                free(ca);
+                return fail("%s %s and %s %s: the same file; nothing written", a->option, shown(a->out, b1, sizeof b1),
+                            b->option, shown(b->out, b2, sizeof b2));
+            }
+        }
+        free(ca);
+    }
+    return 0;
+}
+
+/* OUT "-": the report goes to a file in a private directory, then to standard output */
+static int export_to_stdout(memscope_tracker *t, const conversion *c) {
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp) tmp = "/tmp";
+    char dir[PATH_MAX], file[PATH_MAX + 8];
+    if ((size_t)snprintf(dir, sizeof dir, "%s/memscope-XXXXXX", tmp) >= sizeof dir) return fail("%s -: TMPDIR is too long", c->option);
+    if (!mkdtemp(dir)) return fail("%s -: cannot make a directory in %s: %s", c->option, tmp, strerror(errno));
+    snprintf(file, sizeof file, "%s/out", dir);
+    memscope_result res = c->write(t, file);
+    int err = errno, fd = -1;
+    if (res == MEMSCOPE_OK && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) err = errno;
+    unlink(file); /* gone before the copy: nothing is left behind if the copy is cut short */
+    rmdir(dir);
+    if (res != MEMSCOPE_OK) return fail("%s -: %s", c->option, result_text(res, err));
+    if (fd < 0) return fail("%s -: %s", c->option, strerror(err));
+    fflush(stdout);
+    char buf[65536];
+    ssize_t n;
     int rc = 0;
-    for (size_t k = 0; k < NCONV && !rc; k++)
-        if (conversions[k].out && (res = conversions[k].write(t, conversions[k].out)) != MEMSCOPE_OK)
-            rc = fail("%s: %s", conversions[k].out, res == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(res));
+    while (!rc && (n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            rc = fail("%s -: %s", c->option, strerror(errno));
+            break;
+        }
+        for (ssize_t w = 0, k; w < n; w += k)
+            if ((k = write(STDOUT_FILENO, buf + w, (size_t)(n - w))) < 0) {
+                if (errno == EINTR) { k = 0; continue; }
+                rc = fail("%s -: standard output: %s", c->option, strerror(errno));
+                break;
+            }
+    }
+    close(fd);
+    return rc;
+}
+
+static int report(const char *path, size_t top, int strict) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) /* a FIFO would wait for a writer */
+        return fail("%s: %s, not a regular file", path, kind_of(st.st_mode));
+    if (check_outputs(path) != 0) return 1;
+    int text = 1; /* the text summary, unless a report goes to standard output */
+    for (size_t k = 0; k < NCONV; k++)
+        if (conversions[k].out && !strcmp(conversions[k].out, "-")) text = 0;
+    memscope_result res;
+    memscope_tracker *t = memscope_load(path, &res);
+    if (!t) return fail("%s: %s", path, memscope_load_error());
+    memscope_load_info info;
+    if (memscope_loaded_info(t, &info) == MEMSCOPE_OK && !info.complete) {
+        if (strict) {
+            memscope_destroy(t);
+            return fail("%s: %s (--strict)", path, memscope_load_error());
+        }
+        fprintf(stderr, "memscope: warning: %s: %s\n", path, memscope_load_error());
+    }
+    if (text) print_report(t, path, top);
+    int rc = 0;
+    for (size_t k = 0; k < NCONV && !rc; k++) {
+        const conversion *c = &conversions[k];
+        if (!c->out) continue;
+        if (!strcmp(c->out, "-")) { rc = export_to_stdout(t, c); continue; }
+        if ((res = c->write(t, c->out)) != MEMSCOPE_OK) {
+            int err = errno;
+            char b1[160];
+            rc = fail("%s %s: %s", c->option, shown(c->out, b1, sizeof b1), result_text(res, err));
+        }
+    }
     memscope_destroy(t);
     return rc;
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fputs(usage, stderr); return 1; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) { fputs(usage, stdout); return 0; }
+    if (argc < 2) { print_usage(stderr); return 1; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) { print_usage(stdout); return 0; }
     if (!strcmp(argv[1], "--version")) { printf("memscope %s\n", memscope_version_string()); return 0; }
     if (!strcmp(argv[1], "run")) return run(argc, argv);
-    if (strcmp(argv[1], "report") != 0) return fail("unknown command '%s'%s; see memscope --help", argv[1], "");
+    if (strcmp(argv[1], "report") != 0) return fail("unknown command '%s'; see memscope --help", argv[1]);
     const char *file = NULL;
     size_t top = 10;
     int strict = 0;
@@ -504,25 +958,24 @@ int main(int argc, char **argv) {
         size_t conv = NCONV;
         for (size_t k = 0; k < NCONV; k++) if (!strcmp(a, conversions[k].option)) conv = k;
         if (!strcmp(a, "--top") || conv < NCONV) {
-            if (i + 1 >= argc) return fail("%s needs a value%s", a, "");
+            if (i + 1 >= argc) return fail("%s needs a value", a);
             const char *v = argv[++i];
             if (conv < NCONV) conversions[conv].out = v;
             else {
-                char *end;
-                unsigned long long n = strtoull(v, &end, 10);
-                if (*v == '-' || *end || n < 1 || n > 100000) return fail("--top %s: not a number from 1 to 100000%s", v, "");
+                uint64_t n;
+                if (parse_u64(v, 1, 100000, &n) != 0) return fail("--top %s: not a number from 1 to 100000", v);
                 top = (size_t)n;
             }
         } else if (!strcmp(a, "--strict")) {
             strict = 1;
         } else if (a[0] == '-' && a[1]) {
-            return fail("unknown option '%s'%s; see memscope --help", a, "");
+            return fail("unknown option '%s'; see memscope --help", a);
         } else if (!file) {
             file = a;
         } else {
-            return fail("one file at a time ('%s' is extra)%s", a, "");
+            return fail("one file at a time ('%s' is extra)", a);
         }
     }
-    if (!file) return fail("report needs a FILE.msb%s%s", "", "");
+    if (!file) return fail("report needs a FILE.msb");
     return report(file, top, strict);
 }

@@ -10,6 +10,7 @@ P=build/hook/prog
 OUT=build/test-out/hook-run
 rm -rf "$OUT"; mkdir -p "$OUT"
 pass=0; failed=0
+# a check whose name runs a command takes the status first: `cmd; rc=$?; check "... $(...)" $rc`
 check() { # name, condition (0 = ok)
   if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
 }
@@ -22,7 +23,7 @@ live() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['a
 
 $M run -o "$OUT/leak.msb" -- $P leak 5 2> "$OUT/leak.err"; check "leak: exit 0" $?
 [ "$(count alloc 12345 "$OUT/leak.msb")" = 5 ] && [ "$(count free 12345 "$OUT/leak.msb")" = 0 ]; check "leak: 5 blocks of 12345 recorded, none freed" $?
-grep -q "memscope: $OUT/leak.msb: .* allocations, peak .* live at exit" "$OUT/leak.err"; check "run prints where the report is: $(head -c 150 "$OUT/leak.err")" $?
+grep -q "memscope: $OUT/leak.msb: .* allocations, peak .* live at exit" "$OUT/leak.err"; rc=$?; check "run prints where the report is: $(head -c 150 "$OUT/leak.err")" $rc
 
 $M run -o "$OUT/exit.msb" -- $P exit 7 2>/dev/null; rc=$?
 [ $rc = 7 ] && [ "$(count alloc 12345 "$OUT/exit.msb")" = 1 ]; check "exit(7): status 7 passed through, report written ($rc)" $?
@@ -62,7 +63,8 @@ n2=0; n3=0; for f in "$OUT"/exec.*.msb; do c=$(count alloc 12345 "$f"); [ "$c" =
 $M run -o "$OUT/execfix.msb" -- bash -c "$P leak 2; $P leak 3; true" 2>/dev/null
 n2=0; n3=0; for f in "$OUT"/execfix.[0-9]*.msb; do c=$(count alloc 12345 "$f"); [ "$c" = 2 ] && n2=1; [ "$c" = 3 ] && n3=1; done
 [ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(count alloc 12345 "$OUT/execfix.msb")" = 0 ] && [ "$(ls "$OUT"/execfix.*msb | grep -c 'msb$')" = 3 ]
-check "exec, -o without %p: bash writes execfix.msb, each program execfix.PID.msb ($(cd "$OUT" && ls execfix.*msb | grep 'msb$' | tr '\n' ' '))" $?
+rc=$?
+check "exec, -o without %p: bash writes execfix.msb, each program execfix.PID.msb ($(cd "$OUT" && ls execfix.*msb | grep 'msb$' | tr '\n' ' '))" $rc
 
 $M run -o "$OUT/threads.msb" -- $P threads 1000 2>/dev/null
 [ "$(count alloc 12345 "$OUT/threads.msb")" = 4004 ] && [ "$(count free 12345 "$OUT/threads.msb")" = 4000 ]; check "4 threads x 1000 malloc/free pairs + 1 leak each: exact" $?
@@ -72,7 +74,8 @@ for s in "MOST CALLS TO ALLOCATION FUNCTIONS" "PEAK MEMORY CONSUMERS" "MOST TEMP
 done
 $M report "$OUT/threads.msb" --json "$OUT/threads.html.json" --html "$OUT/threads.html" > /dev/null
 python3 tests/check_html.py "$OUT/threads.html" "$OUT/threads.html.json" > "$OUT/html.txt" && grep -q "stacks" "$OUT/html.txt"
-check "the HTML dashboard of a whole-program run agrees with its JSON, stacks included: $(tail -c 100 "$OUT/html.txt")" $?
+rc=$?
+check "the HTML dashboard of a whole-program run agrees with its JSON, stacks included: $(tail -c 100 "$OUT/html.txt")" $rc
 # temporary = freed before any other allocation of the process: on one thread (threads interleave,
 # which makes the count depend on scheduling), every one of the 1000 pairs is
 $M run -o "$OUT/churn.msb" -- $P churn 1000 2>/dev/null
