@@ -5640,7 +5640,9 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             if (!L->stacks || !L->frames) { ms__rd_fail(&f, "out of memory"); return -2; }
             for (size_t i = 0; i < n && !r.err; i++) {
                 uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
-                if (id == 0 || id > UINT32_MAX || depth > MEMSCOPE_MAX_STACK_DEPTH || L->nframes + depth > maxf) { ms__rd_fail(&r, "bad stack id or depth"); break; }
+                /* ids are 1..count as written; a gap of up to 65 536 is tolerated. A larger id
+                   would make every export allocate per-stack sums out of proportion to the file */
+                if (id == 0 || id > (uint64_t)n + 65536 || depth > MEMSCOPE_MAX_STACK_DEPTH || L->nframes + depth > maxf) { ms__rd_fail(&r, "bad stack id or depth"); break; }
                 ms__lstack *s = &L->stacks[L->nstacks++];
                 s->id = (uint32_t)id; s->depth = (uint32_t)depth; s->frames = &L->frames[L->nframes];
                 if (s->id > L->max_stack) L->max_stack = s->id;
@@ -5770,6 +5772,18 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->info.valid_bytes = (uint64_t)(f.p - base);
     L->info.events = L->nevents;
     if (!f.err && !seen_end && !seen_meta) ms__rd_fail(&f, "file cut off before its META section: nothing to load");
+    if (!f.err && L->nevents) { /* every stack an event names is defined (docs/FORMAT.md) */
+        unsigned char *defined = (unsigned char *)ms__calloc((size_t)L->max_stack + 2, 1);
+        if (!defined) { ms__rd_fail(&f, "out of memory"); return -2; }
+        for (size_t i = 0; i < L->nstacks; i++) defined[L->stacks[i].id] = 1;
+        for (uint64_t i = 0; i < L->nevents && !f.err; i++) {
+            uint32_t st = L->events[i].stack_id;
+            if (!st || (st <= L->max_stack && defined[st])) continue;
+            if (seen_end) ms__rd_fail(&f, "an event refers to an undefined stack");
+            else L->events[i].stack_id = 0; /* cut short: the definition may be what was lost */
+        }
+        MEMSCOPE_FREE(defined);
+    }
     if (f.err) return -1;
     if (!seen_end) return 1; /* truncated: at a section boundary or inside one */
     if (f.p != f.end) { ms__rd_fail(&f, "bytes after the END section"); return -1; }

@@ -808,8 +808,11 @@ static void child_global_relative_then_chdir(void) {
 static void test_global_tracker_relative_output_is_fixed_at_start(void **state) {
     (void)state;
     char names[1024], want[MST_PATH_MAX];
-    fresh_dir(g_path, sizeof g_path, "global-rel");
-    fresh_dir(g_moved, sizeof g_moved, "global-rel-elsewhere");
+    char rel[MST_PATH_MAX];
+    fresh_dir(rel, sizeof rel, "global-rel"); /* absolute: the child changes directory twice */
+    assert_non_null(realpath(rel, g_path));
+    fresh_dir(rel, sizeof rel, "global-rel-elsewhere");
+    assert_non_null(realpath(rel, g_moved));
     assert_child_exited_0(run_in_child(child_global_relative_then_chdir, NULL));
     mst_fmt(want, sizeof want, "%s/rel.json", g_path);
     assert_json(want, "d['total_allocations'] == 1");
