@@ -6275,6 +6275,8 @@ static void ms__trackers_remove(memscope_tracker *t) {
      ms__auto_lock             yes            exports at exit run under it
      ms__prom_lock             yes            the monitor exports a tracker under it
      ms__trackers_lock         yes            guards the list walked next
+     shard rebuild flags       yes            no live-table rebuild half done at the fork;
+                                              the child also lowers stale flags (below)
      t->analysis_lock (each)   yes            analyze/export/resolver; outer to the three below
      t->stacks_lock (each)     yes            stack interning, inside hooks and analysis
      t->threads_lock (each)    yes            thread registration, inside hooks and analysis
@@ -6297,6 +6299,14 @@ static void ms__fork_prepare(void) {
     pthread_mutex_lock(&ms__auto_lock);
     pthread_mutex_lock(&ms__prom_lock);
     pthread_mutex_lock(&ms__trackers_lock);
+    /* no live-table rebuild may be half done at the fork: each shard's rebuild flag is taken
+       (a rebuild in progress finishes first; it takes no lock but the retired-table one,
+       which is taken below) */
+    for (memscope_tracker *t = ms__trackers; t; t = t->all_next)
+        for (unsigned i = 0; i < MS__SHARDS; i++) {
+            int expected = 0;
+            while (!atomic_compare_exchange_weak(&t->shards[i].rebuilding, &expected, 1)) { expected = 0; sched_yield(); }
+        }
     /* level by level: a thread holding one tracker's analysis lock may take another's stack
        lock (a hook inside an export), never the other way round */
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->analysis_lock);
@@ -6308,6 +6318,19 @@ static void ms__fork_prepare(void) {
     ms__mon_fork_prepare();
     pthread_mutex_lock(&ms__sort_lock);
     pthread_mutex_lock(&ms__slab_lock);
+}
+/* The child's live tables: the other threads are gone, so none is inside an UNTRACK (its
+   `removing` flag up) or an insert (a slot it claimed still BUSY). Left so, the child's next
+   rebuild of that shard would wait for them forever: the flags are lowered, the claimed
+   slots become tombstones (reads only, unless a slot is claimed). */
+static void ms__live_after_fork(memscope_tracker *t) {
+    for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) atomic_store(&th->removing, 0);
+    for (unsigned i = 0; i < MS__SHARDS; i++) {
+        ms__table *tab = atomic_load(&t->shards[i].table);
+        for (uint64_t k = 0; tab && k <= tab->mask; k++)
+            if (atomic_load_explicit(&tab->slots[k].key, MS__RELAXED) == MS__KEY_BUSY)
+                atomic_store_explicit(&tab->slots[k].key, MS__KEY_TOMB, MS__RELAXED);
+    }
 }
 static void ms__fork_release(int child) {
     pthread_mutex_unlock(&ms__slab_lock);
@@ -6321,6 +6344,8 @@ static void ms__fork_release(int child) {
         pthread_mutex_unlock(&t->threads_lock);
         pthread_mutex_unlock(&t->stacks_lock);
         pthread_mutex_unlock(&t->analysis_lock);
+        if (child) ms__live_after_fork(t);
+        for (unsigned i = 0; i < MS__SHARDS; i++) atomic_store(&t->shards[i].rebuilding, 0);
     } /* the order of unlocking does not matter */
     pthread_mutex_unlock(&ms__trackers_lock);
     pthread_mutex_unlock(&ms__prom_lock);

@@ -2,7 +2,7 @@
  * child must be able to use every tracker (analyze, stats, events, export, the auto-export
  * at exit), because the fork handlers take every lock memscope has. A child that is still
  * alive 20 s after its fork is counted as hung and killed. Not run under TSan (fork from a
- * threaded program); ASan and UBSan run it. */
+ * threaded program) nor ASan (its allocator is not fork-safe); gcc and clang builds run it. */
 #define _GNU_SOURCE
 #define MEMSCOPE_IMPLEMENTATION
 #include "memscope.h"
@@ -56,12 +56,12 @@ static void *exporter(void *arg) {
     return NULL;
 }
 
-static void *tracker_thread(void *arg) {
+static void *tracker_thread(void *arg) { /* new addresses each time: tombstones, rebuilds */
     memscope_tracker *t = (memscope_tracker *)arg;
-    static char mine[64][16];
+    static char mine[4096][16];
     for (unsigned i = 0; !atomic_load(&stop); i++) {
-        memscope_track_as(t, mine[i % 64], 16, "mine", "char *", "fork.c", 1);
-        memscope_untrack(t, mine[i % 64]);
+        memscope_track_as(t, mine[i % 4096], 16, "mine", "char *", "fork.c", 1);
+        memscope_untrack(t, mine[i % 4096]);
         if (i % 64 == 0) pause_briefly();
     }
     return NULL;
@@ -82,8 +82,22 @@ static int reap(pid_t pid, int *hung) {
     return 0;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+
 static void test_fork_while_threads_use_user_trackers(void **state) {
     (void)state;
+#ifdef ASAN_BUILD
+    /* AddressSanitizer's own allocator (GCC 12's) is not fork-safe: a child forked while
+       another thread is inside malloc waits forever on its region lock, whatever the
+       program does (seen in 1 of 60 children). The plain gcc and clang builds run it. */
+    skip();
+#endif
     memscope_tracker *t = memscope_new(), *u = memscope_new();
     /* a third one that threads keep tracking into: its events bounded, so analysis stays quick */
     memscope_tracker *v = memscope_with_max_events(memscope_new(), 4096);
@@ -114,8 +128,14 @@ static void test_fork_while_threads_use_user_trackers(void **state) {
             free(memscope_events(t, &n));
             memscope_memory_stats s = memscope_stats(u);
             good = good && s.total_allocations == 1;
-            (void)memscope_stats(v);
-            memscope_track_as(v, blocks[1], 16, "in-child", "char *", "fork.c", 2);
+            /* enough TRACK/UNTRACK of new addresses for live-table rebuilds in the child: they
+               would wait forever for a thread of the parent that was inside an UNTRACK */
+            size_t active0 = memscope_stats(v).active_allocations; /* the parent's thread may have left one */
+            for (int k = 0; k < BLOCKS; k++) {
+                memscope_track_as(v, blocks[k], 16, "in-child", "char *", "fork.c", 2);
+                memscope_untrack(v, blocks[k]);
+            }
+            good = good && memscope_stats(v).active_allocations == active0;
             memscope_tracker *fresh = memscope_new(); /* the process-wide locks too */
             memscope_destroy(fresh);
             _exit(good ? 0 : 1);
@@ -151,9 +171,43 @@ static void test_fork_while_threads_use_user_trackers(void **state) {
     memscope_destroy(t);
 }
 
+/* The state lock-free code leaves while another thread is inside it, made by hand at the
+   fork: a thread's UNTRACK flag up and a live-table slot claimed for an insert. In the child
+   those threads are gone; its live-table rebuilds must not wait for them. */
+static void test_fork_child_repairs_live_table(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    assert_non_null(t);
+    memscope_track_as(t, blocks[0], 16, "b", "char *", "fork.c", 1);
+    ms__thread *th = atomic_load(&t->threads);
+    assert_non_null(th);
+    ms__table *tab = atomic_load(&t->shards[0].table);
+    uint64_t slot = 0;
+    while (atomic_load(&tab->slots[slot].key) != MS__KEY_EMPTY) slot++;
+    atomic_store(&th->removing, 1);                          /* "inside an UNTRACK" */
+    atomic_store(&tab->slots[slot].key, MS__KEY_BUSY);       /* "inside an insert" */
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        for (int k = 0; k < BLOCKS; k++) { /* every shard rebuilt several times */
+            memscope_track_as(t, blocks[k], 16, "b", "char *", "fork.c", 2);
+            memscope_untrack(t, blocks[k]);
+        }
+        _exit(memscope_stats(t).active_allocations == 0 ? 0 : 1);
+    }
+    atomic_store(&th->removing, 0);
+    atomic_store(&tab->slots[slot].key, MS__KEY_EMPTY);
+    int hung = 0;
+    assert_int_equal(reap(pid, &hung), 1);
+    assert_int_equal(hung, 0);
+    memscope_destroy(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fork_while_threads_use_user_trackers),
+        cmocka_unit_test(test_fork_child_repairs_live_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
