@@ -7969,7 +7969,7 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
 static void ms__hook_configure(memscope_tracker *t) {
     /* options of the mode; see README "Whole-program mode" */
     if (ms__output_setup()) snprintf(ms__hook_out, sizeof ms__hook_out, "%s", ms__out_tmpl);
-    if (!ms__env("MEMSCOPE_OUTPUT_OWNER")) { /* children know whose name is unsuffixed */
+    if (ms__hook_out[0] && !ms__env("MEMSCOPE_OUTPUT_OWNER")) { /* children know whose name is unsuffixed */
         char pid[24];
         snprintf(pid, sizeof pid, "%ld", (long)getpid());
         setenv("MEMSCOPE_OUTPUT_OWNER", pid, 1);
