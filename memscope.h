@@ -112,7 +112,8 @@
             NAME.PID.EXT; byte sampling starts each thread with a fresh gap; the reader
             checks the magic first and refuses special files; no out-of-range double
             casts on crafted files; memscope_export_format; memscope run forwards signals
-            and never shows an older file's summary.
+            and never shows an older file's summary; the report is also written on
+            SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2 and SIGALRM.
      0.4.0  whole-program full capture in log mode: per-thread compact logs, no shared
             table and a counter reading every 16 records (exact while threads hand
             blocks over), resolved when a report is asked for; a ticker thread bounds
@@ -463,7 +464,9 @@ MEMSCOPE_DEF uint64_t memscope_sample_bytes(memscope_tracker *t);
 
 /* Whole-program mode (#define MEMSCOPE_HOOK_MALLOC with MEMSCOPE_IMPLEMENTATION, or the
    preload library): writes the report to $MEMSCOPE_OUTPUT now and stops recording. Done by
-   itself at exit, after the atexit handlers, and on SIGINT/SIGTERM/SIGABRT. */
+   itself at exit, after the atexit handlers, and on the signals that end a process without a
+   core dump or with abort (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGABRT, SIGUSR1,
+   SIGUSR2, SIGALRM) where the program left their default action. */
 MEMSCOPE_DEF void memscope_hook_finish(void);
 
 #ifdef __cplusplus
@@ -8309,7 +8312,8 @@ static void ms__hook_finish(void) {
     ms__hook_busy--;
 }
 
-/* SIGINT, SIGTERM, SIGABRT: write the report, then die of the signal as the program would
+/* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE (a reader that went away: `prog | head -1`),
+   SIGABRT, SIGUSR1, SIGUSR2, SIGALRM: write the report, then die of the signal as the program would
    have. A signal that arrives inside a hook (maybe inside glibc's malloc) is acted on when
    the hook returns, so the export never waits for a lock its own thread holds. */
 static void ms__hook_signal_now(int sig) {
@@ -8328,7 +8332,7 @@ static void ms__hook_on_signal(int sig) {
 __attribute__((constructor)) static void ms__hook_ctor(void) {
     ms__hook_busy++;
     if (ms__hook_tracker() && ms__hook_out[0]) {
-        static const int sigs[] = {SIGINT, SIGTERM, SIGABRT};
+        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGABRT, SIGUSR1, SIGUSR2, SIGALRM};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
             void (*old)(int) = signal(sigs[i], ms__hook_on_signal); /* glibc: BSD semantics */
             if (old != SIG_DFL && old != SIG_ERR) signal(sigs[i], old); /* the program's own: keep it */

@@ -44,6 +44,20 @@ for i in $(seq 100); do [ -s "$OUT/pid" ] && break; sleep 0.05; done
 kill -TERM "$(cat "$OUT/pid")"; wait $runner; rc=$?
 [ $rc = 143 ] && [ "$(count alloc 12345 "$OUT/wait.msb")" = 4 ]; check "SIGTERM from another process: report written, status $rc" $?
 
+# SIGHUP and SIGUSR1 from another process, SIGPIPE from a reader that went away: the report
+# is written, then the program dies of the signal as it would have
+for sig in 1 10; do  # not 2 or 3: a shell without job control starts background jobs with them ignored
+  rm -f "$OUT/pid"
+  $M run -o "$OUT/wait$sig.msb" -- $P wait "$OUT/pid" 2>/dev/null & runner=$!
+  for i in $(seq 100); do [ -s "$OUT/pid" ] && break; sleep 0.05; done
+  kill -$sig "$(cat "$OUT/pid")"; wait $runner 2>/dev/null; rc=$?
+  [ $rc = $((128 + sig)) ] && [ "$(count alloc 12345 "$OUT/wait$sig.msb")" = 4 ]
+  rc2=$?; check "signal $sig (SIG$(kill -l $sig)) from another process: report written, status $rc" $rc2
+done
+$M run -o "$OUT/pipe.msb" -- seq 1 100000000 2>"$OUT/pipe.err" | head -1 > /dev/null; st=("${PIPESTATUS[@]}")
+$M report "$OUT/pipe.msb" --json "$OUT/pipe.json" > /dev/null 2>&1 && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['total_allocations'] > 0" "$OUT/pipe.json"
+rc=$?; check "SIGPIPE (seq | head -1): report written and loads, memscope's status ${st[0]} = 141" $(( rc || ${st[0]} != 141 ))
+
 $M run -o "$OUT/fork.%p.msb" -- $P fork 2>/dev/null
 files=$(ls "$OUT"/fork.*.msb 2>/dev/null | wc -l)
 tot=0; for f in "$OUT"/fork.*.msb; do tot=$((tot + $(count alloc 12345 "$f"))); done
