@@ -480,6 +480,8 @@ class Decoder:
             sid = p.varint("stack id")
             if sid == 0:
                 raise MsbError(at, "stack id 0 is reserved (no stack)")
+            if sid > n + 65536:
+                raise MsbError(at, "stack id %d above the section's count + 65 536" % sid)
             if sid in self.r.stacks:
                 raise MsbError(at, "stack %d defined twice" % sid)
             depth = p.count("stack %d depth" % sid, 4)
