@@ -599,7 +599,6 @@ extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int pthread_attr_getstack(const pthread_attr_t *attr, void **addr, size_t *size);
 extern int fsync(int fd);
 extern char *secure_getenv(const char *name);
-extern char *realpath(const char *path, char *resolved);
 extern int lstat(const char *path, struct stat *st);
 #endif
 extern long syscall(long number, ...);
@@ -4368,14 +4367,15 @@ static int ms__mkdirs_for(const char *path) {
 
 /* Atomic replace: write "<dir>/.<name>.tmp-<16 random hex digits>", fsync, rename over path.
    The target must be a regular file or absent: a device, FIFO, socket or directory is never
-   replaced (MEMSCOPE_ERR_NOT_REGULAR); a symbolic link to a regular file replaces that file
-   and keeps the link. Temp names cannot be guessed, and a name taken by someone else is
-   retried with a fresh one, up to MS__TMP_TRIES times. */
+   replaced (MEMSCOPE_ERR_NOT_REGULAR), nor a symbolic link to one. A symbolic link to a
+   regular file (or to nothing) is itself replaced: nothing is ever written through a link,
+   so a link planted in a shared directory cannot aim a report at another file. Temp names
+   cannot be guessed, and a name taken by someone else is retried with a fresh one, up to
+   MS__TMP_TRIES times. */
 typedef struct ms__atomic_file {
     ms__out *out;
     char *tmp;
     const char *path;
-    char *resolved; /* the link's target, when path is a symbolic link */
 } ms__atomic_file;
 
 #define MS__TMP_TRIES 64
@@ -4392,33 +4392,25 @@ static uint64_t ms__random_u64(void) {
 }
 static uint64_t (*ms__tmp_random)(void) = ms__random_u64; /* tests replace it */
 
-/* 0: path may be written (absent, or a regular file, or a link to one; *resolved set for a
-   link); else the memscope_result to return. */
-static memscope_result ms__target_check(const char *path, char **resolved) {
+/* MEMSCOPE_OK when path may be replaced: absent, a regular file, or a link that does not lead
+   to a device, FIFO, socket or directory. */
+static memscope_result ms__target_check(const char *path) {
     struct stat st;
-    *resolved = NULL;
     if (lstat(path, &st) != 0) return MEMSCOPE_OK; /* absent (or unreachable: open says why) */
     if (S_ISREG(st.st_mode)) return MEMSCOPE_OK;
-    if (!S_ISLNK(st.st_mode) || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        errno = EEXIST;
-        return MEMSCOPE_ERR_NOT_REGULAR;
-    }
-    char *r = realpath(path, NULL); /* libc's malloc: freed with free() */
-    if (!r) return MEMSCOPE_ERR_IO;
-    *resolved = r;
-    return MEMSCOPE_OK;
+    if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || S_ISREG(st.st_mode))) return MEMSCOPE_OK;
+    errno = EEXIST;
+    return MEMSCOPE_ERR_NOT_REGULAR;
 }
 
 MS__MAYBE_UNUSED static memscope_result ms__file_begin(ms__atomic_file *f, const char *path) {
     f->out = NULL;
     f->tmp = NULL;
     f->path = path;
-    f->resolved = NULL;
     if (!path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    memscope_result chk = ms__target_check(path, &f->resolved);
+    memscope_result chk = ms__target_check(path);
     if (chk != MEMSCOPE_OK) return chk;
-    if (f->resolved) path = f->path = f->resolved;
-    if (ms__mkdirs_for(path) != 0) { int e = errno; free(f->resolved); f->resolved = NULL; errno = e; return MEMSCOPE_ERR_IO; }
+    if (ms__mkdirs_for(path) != 0) return MEMSCOPE_ERR_IO;
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     size_t cap = strlen(path) + 64;
@@ -4439,8 +4431,7 @@ MS__MAYBE_UNUSED static memscope_result ms__file_begin(ms__atomic_file *f, const
         if (f->out->fd >= 0) return MEMSCOPE_OK;
     }
     MEMSCOPE_FREE(f->tmp); MEMSCOPE_FREE(f->out);
-    free(f->resolved);
-    f->tmp = NULL; f->out = NULL; f->resolved = NULL;
+    f->tmp = NULL; f->out = NULL;
     errno = e;
     return e == ENOMEM ? MEMSCOPE_ERR_NO_MEMORY : MEMSCOPE_ERR_IO;
 }
@@ -4451,20 +4442,17 @@ MS__MAYBE_UNUSED static memscope_result ms__file_end(ms__atomic_file *f) {
     if (!o->err && fsync(o->fd) != 0 && errno != EINVAL && errno != EROFS) o->err = errno;
     if (close(o->fd) != 0 && !o->err) o->err = errno;
     int special = 0;
-    if (!o->err) { /* checked again: the target may have changed while the file was written */
-        struct stat st;
-        special = lstat(f->path, &st) == 0 && !S_ISREG(st.st_mode);
-        if (special) o->err = EEXIST;
+    if (!o->err && ms__target_check(f->path) != MEMSCOPE_OK) { /* it may have changed meanwhile */
+        special = 1;
+        o->err = EEXIST;
     }
     if (!o->err && rename(f->tmp, f->path) != 0) o->err = errno;
     int e = o->err;
     if (e) unlink(f->tmp);
     MEMSCOPE_FREE(f->tmp);
     MEMSCOPE_FREE(f->out);
-    free(f->resolved);
     f->tmp = NULL;
     f->out = NULL;
-    f->resolved = NULL;
     errno = e;
     return special ? MEMSCOPE_ERR_NOT_REGULAR : e ? MEMSCOPE_ERR_IO : MEMSCOPE_OK;
 }

@@ -531,26 +531,33 @@ static void test_export_refuses_special_files(void **state) {
     memscope_destroy(t);
 }
 
-/* A link to a regular file: the file is replaced, the link stays a link. */
-static void test_export_through_link_replaces_its_file(void **state) {
+/* Nothing is written through a link: a link to a regular file (say one planted in a shared
+   directory, aimed at a file of the exporting user) is itself replaced by the report, and the
+   file it led to stays as it was; a dangling link likewise. */
+static void test_export_never_writes_through_a_link(void **state) {
     (void)state;
-    char dir[MST_PATH_MAX], real[MST_PATH_MAX], link[MST_PATH_MAX], names[1024];
+    char dir[MST_PATH_MAX], victim[MST_PATH_MAX], link[MST_PATH_MAX], dangling[MST_PATH_MAX], text[64], names[1024];
     fresh_dir(dir, sizeof dir, "link");
-    mst_fmt(real, sizeof real, "%s/real.json", dir);
+    mst_fmt(victim, sizeof victim, "%s/victim.json", dir);
     mst_fmt(link, sizeof link, "%s/link.json", dir);
-    FILE *f = fopen(real, "w");
+    mst_fmt(dangling, sizeof dangling, "%s/dangling.json", dir);
+    FILE *f = fopen(victim, "w");
     assert_non_null(f);
-    fputs("old", f);
+    fputs("precious", f);
     fclose(f);
-    assert_int_equal(symlink("real.json", link), 0);
+    assert_int_equal(symlink("victim.json", link), 0);
+    assert_int_equal(symlink("nowhere/none.json", dangling), 0);
     memscope_tracker *t = memscope_new();
     static char block[8];
     memscope_track_as(t, block, 8, "l", "char *", "l.c", 1);
     assert_int_equal(memscope_export_json(t, link), MEMSCOPE_OK);
-    assert_int_equal(kind_at(link), 'l');
-    assert_int_equal(kind_at(real), 'f');
-    assert_json(real, "d['total_allocations'] == 1");
-    assert_int_equal(list_dir(dir, names, sizeof names), 2);
+    assert_int_equal(kind_at(link), 'f'); /* the link itself was replaced */
+    assert_json(link, "d['total_allocations'] == 1");
+    assert_int_equal(mst_read_file(victim, text, sizeof text), 8);
+    assert_string_equal(text, "precious");
+    assert_int_equal(memscope_export_json(t, dangling), MEMSCOPE_OK);
+    assert_int_equal(kind_at(dangling), 'f');
+    assert_int_equal(list_dir(dir, names, sizeof names), 3); /* no nowhere/, no temp file */
     memscope_destroy(t);
 }
 
@@ -936,7 +943,7 @@ int main(void) {
         cmocka_unit_test(test_global_tracker_forked_child_writes_its_own_file),
         cmocka_unit_test(test_global_tracker_bad_output_refused_at_start),
         cmocka_unit_test(test_export_refuses_special_files),
-        cmocka_unit_test(test_export_through_link_replaces_its_file),
+        cmocka_unit_test(test_export_never_writes_through_a_link),
         cmocka_unit_test(test_temp_names_cannot_be_guessed),
         cmocka_unit_test(test_temp_name_taken_is_retried_then_refused),
     };
