@@ -511,7 +511,7 @@ static void test_export_refuses_special_files(void **state) {
         assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_NOT_REGULAR);
         assert_int_equal(kind_at(path), 'l');
         mst_fmt(path, sizeof path, "%s/tofifo%s", dir, exts[i]);
-        assert_int_equal(symlink(fifo, path), 0);
+        assert_int_equal(symlink(strrchr(fifo, '/') + 1, path), 0); /* the FIFO beside it */
         assert_int_equal(memscope_export(t, path), MEMSCOPE_ERR_NOT_REGULAR);
         assert_int_equal(kind_at(path), 'l');
         expect_entries += 3;
