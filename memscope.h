@@ -264,7 +264,7 @@ typedef struct memscope_system_snapshot {
     uint64_t gpu_memory_used;        /* bytes */
     uint64_t gpu_memory_total;       /* bytes */
     uint32_t available;              /* MEMSCOPE_METRIC_* bits of fields really measured */
-    /* beyond API.md */
+    /* added after the first version (docs/API-ADDITIONS.md) */
     uint64_t elapsed_ns;             /* when it was taken, ns since the tracker was created
                                         (the clock of memscope_event.timestamp_ns) */
     double   system_cpu_percent;     /* whole machine: busy / all CPU time * 100 (/proc/stat);
@@ -293,7 +293,7 @@ enum {
     MEMSCOPE_METRIC_NETWORK        = 1u << 5,
     MEMSCOPE_METRIC_GPU_USAGE      = 1u << 6,
     MEMSCOPE_METRIC_GPU_MEMORY     = 1u << 7,
-    /* beyond API.md */
+    /* added after the first version (docs/API-ADDITIONS.md) */
     MEMSCOPE_METRIC_SYSTEM_CPU     = 1u << 8,   /* system_cpu_percent */
     MEMSCOPE_METRIC_CPU_COUNT      = 1u << 9,   /* cpu_count */
     MEMSCOPE_METRIC_PEAK_RSS       = 1u << 10,  /* peak_rss_bytes */
@@ -355,7 +355,7 @@ typedef struct memscope_report {
     double   sample_rate;
     double   estimated_total_allocations;
     double   estimated_total_bytes;
-    /* beyond API.md */
+    /* added after the first version (docs/API-ADDITIONS.md) */
     uint64_t total_allocated_bytes;  /* sum of the sizes of all recorded TRACKs */
     uint64_t dropped_events;         /* events not retained (bound reached) */
     double   duration_sec;           /* from memscope_new to this analysis */
@@ -381,7 +381,7 @@ typedef struct memscope_event {
     uint32_t    thread_id;
     const char *var_name, *type_name, *file;
     uint32_t    line;
-    /* beyond API.md */
+    /* added after the first version (docs/API-ADDITIONS.md) */
     uint32_t    stack_id;            /* ALLOC: 0 = none, else see memscope_stack_frames */
     uint32_t    alloc_thread_id;     /* FREE: the thread that made the allocation */
 } memscope_event;

@@ -1,5 +1,5 @@
 /* memscope.h benchmark: every figure is measured against a baseline in the same run.
-   Prints ns/op, the cost added by the tracker, ratios and the budget of DESIGN.md.
+   Prints ns/op, the cost added by the tracker, ratios and the performance budget (README "Benchmark").
    Usage: bench [pairs_per_run]   (default 4 000 000) */
 #define MEMSCOPE_IMPLEMENTATION
 #include "memscope.h"
@@ -320,7 +320,7 @@ int main(int argc, char **argv) {
     printf("| monitor every 100 ms         | %19.2f | %18.2f | %6.3f |\n", mon_off, mon_on, mon_on / mon_off);
     printf("| monitor every 10 ms          | %19.2f | %18.2f | %6.3f |\n\n", mon_off10, mon_on10, mon_on10 / mon_off10);
 
-    printf("| budget (DESIGN.md)                                   | measured           | budget      | status |\n");
+    printf("| budget                                               | measured           | budget      | status |\n");
     printf("|------------------------------------------------------|--------------------|-------------|--------|\n");
     budget_row("TRACK+UNTRACK pair added, rate 1.0, 1 thread", r100 - base, "ns", 20, 1);
     budget_row("sampled-out TRACK", skipped, "ns", 3, 1);

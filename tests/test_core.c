@@ -93,7 +93,7 @@ static void test_with_functions_configure_in_place_and_return_t(void **state) {
     assert_ptr_equal(memscope_with_system_monitoring(t), t);
     memscope_destroy(t);
 
-    /* the chain from API.md */
+    /* the chain from the quick start */
     memscope_tracker *chained = memscope_with_sampling(
         memscope_with_system_monitoring(memscope_new()), memscope_sampling_full());
     assert_non_null(chained);
