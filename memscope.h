@@ -5348,10 +5348,17 @@ static const struct { const char *suffix, *format; } ms__export_suffixes[] = {
     {".json", "json"},        {".html", "html"},      {".htm", "html"},      {".msb", "msb"},
 };
 
+/* The entry of ms__export_suffixes path ends with, or -1. */
+static int ms__export_suffix(const char *path) {
+    for (size_t i = 0; i < sizeof ms__export_suffixes / sizeof ms__export_suffixes[0]; i++)
+        if (ms__ends_with(path, ms__export_suffixes[i].suffix)) return (int)i;
+    return -1;
+}
+
 MEMSCOPE_DEF const char *memscope_export_format(const char *path) {
     if (!path || !*path) return NULL;
-    for (size_t i = 0; i < sizeof ms__export_suffixes / sizeof ms__export_suffixes[0]; i++)
-        if (ms__ends_with(path, ms__export_suffixes[i].suffix)) return ms__export_suffixes[i].format;
+    int i = ms__export_suffix(path);
+    if (i >= 0) return ms__export_suffixes[i].format;
     const char *base = strrchr(path, '/');
     return !strncmp(base ? base + 1 : path, "massif.out", 10) ? "massif" : NULL;
 }
@@ -5374,9 +5381,8 @@ static int ms__export_path_ok(const char *p) { return memscope_export_format(p) 
 /* Length of the extension that picks path's format (0 for massif.out.* names, which are
    named by their start). */
 static size_t ms__export_suffix_len(const char *path) {
-    for (size_t i = 0; i < sizeof ms__export_suffixes / sizeof ms__export_suffixes[0]; i++)
-        if (ms__ends_with(path, ms__export_suffixes[i].suffix)) return strlen(ms__export_suffixes[i].suffix);
-    return 0;
+    int i = ms__export_suffix(path);
+    return i < 0 ? 0 : strlen(ms__export_suffixes[i].suffix);
 }
 
 /* Writes each path from one frozen state; res[i] (and errno in errs[i]) per file. */
@@ -5530,11 +5536,12 @@ static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id) {
 
 /* Parses the whole file; 0 on success. Arrays are sized from counts already checked
    against the file, so nothing grows beyond a small multiple of its size. */
+static const unsigned char ms__msb_magic[8] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A};
+
 static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     const unsigned char *base = L->data;
     ms__rd f = {base, base + L->size, base, 0};
-    static const unsigned char magic[8] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A};
-    if (L->size < 16 || memcmp(base, magic, 8) != 0) { ms__rd_fail(&f, "not a memscope .msb file (bad magic)"); return -1; }
+    if (L->size < 16 || memcmp(base, ms__msb_magic, sizeof ms__msb_magic) != 0) { ms__rd_fail(&f, "not a memscope .msb file (bad magic)"); return -1; }
     if (base[8] != 1 || base[9] != 0) { f.p = base + 8; ms__rd_fail(&f, "unsupported major version"); return -1; }
     if (base[10] == 0 && base[11] == 0 && (base[12] | base[13] | base[14] | base[15])) { /* 1.0: reserved */
         f.p = base + 12;
@@ -5956,11 +5963,10 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
         return NULL;
     }
     /* the magic first: a large file of something else costs one small read */
-    static const unsigned char magic[8] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A};
-    unsigned char head[8];
+    unsigned char head[sizeof ms__msb_magic];
     ssize_t hn;
     do hn = pread(fd, head, sizeof head, 0); while (hn < 0 && errno == EINTR);
-    if (hn != (ssize_t)sizeof head || memcmp(head, magic, sizeof magic) != 0) {
+    if (hn != (ssize_t)sizeof head || memcmp(head, ms__msb_magic, sizeof head) != 0) {
         close(fd);
         snprintf(ms__load_err, sizeof ms__load_err, "offset 0: not a memscope .msb file (bad magic)");
         *result = MEMSCOPE_ERR_FORMAT;
@@ -6260,7 +6266,7 @@ static void ms__trackers_remove(memscope_tracker *t) {
 /* Fork. A child has one thread: any lock another thread of the parent held at the fork
    would stay locked in the child forever. So the prepare handler takes every lock memscope
    has, in the order the code nests them, and both sides release them. Each lock, outermost
-   first (README "Locks and fork" lists the same table):
+   first (README "Files, paths, fork and hostile input" lists the same table):
 
      lock                      taken at fork  why it nests there
      ms__auto_lock             yes            exports at exit run under it
@@ -6436,7 +6442,7 @@ static const char *ms__env(const char *name) {
     return v;
 }
 
-/* One line per variable and process: "memscope: NAME=VALUE: not ACCEPTED; using FALLBACK". */
+/* One line per variable and process: "memscope: NAME=VALUE refused: ACCEPTED; using FALLBACK". */
 static void ms__env_refuse(unsigned bit, const char *name, const char *value, const char *accepted, const char *fallback) {
     if (atomic_fetch_or(&ms__env_said, 1u << bit) & (1u << bit)) return;
     ms__say("memscope: %s=%.300s%s refused: %s; using %s\n", name, value, strlen(value) > 300 ? "..." : "", accepted, fallback);
@@ -6698,6 +6704,7 @@ static void ms__destroy(memscope_tracker *t) {
         MEMSCOPE_FREE(t->auto_export_path);
         for (unsigned i = 0; i < t->auto_also_n; i++) MEMSCOPE_FREE(t->auto_also[i]);
     }
+    ms__trackers_remove(t); /* before anything is freed: a fork from another thread walks the list */
     ms__mon_release(t);
     ms__loaded_free(t->loaded);
     ms__thread *th = atomic_load(&t->threads);
@@ -6729,7 +6736,6 @@ static void ms__destroy(memscope_tracker *t) {
         MEMSCOPE_FREE(st->next);
         MEMSCOPE_FREE(st);
     }
-    ms__trackers_remove(t);
     pthread_mutex_destroy(&t->retired_lock);
     pthread_mutex_destroy(&t->threads_lock);
     pthread_mutex_destroy(&t->stacks_lock);
@@ -7935,7 +7941,6 @@ static _Thread_local int ms__hook_sig_pending MS__TLS_IE;   /* a signal arrived 
 static _Atomic int ms__hook_state;                          /* 0 new, 1 starting, 2 on, 3 finished */
 static int ms__hook_unwind;                                 /* 0 fp, 1 fp then unwinder, 2 unwinder */
 static _Atomic int ms__hook_unwinder_ready;
-static char ms__hook_out[4096];                             /* report path, %p = pid */
 extern int backtrace(void **buffer, int size);
 
 enum { MS__H_MALLOC, MS__H_CALLOC, MS__H_REALLOC, MS__H_REALLOCARRAY, MS__H_MEMALIGN,
@@ -7959,8 +7964,7 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
 
 static void ms__hook_configure(memscope_tracker *t) {
     /* options of the mode; see README "Whole-program mode" */
-    if (ms__output_setup()) snprintf(ms__hook_out, sizeof ms__hook_out, "%s", ms__out_tmpl);
-    if (ms__hook_out[0] && !ms__env("MEMSCOPE_OUTPUT_OWNER")) { /* children know whose name is unsuffixed */
+    if (ms__output_setup() && !ms__env("MEMSCOPE_OUTPUT_OWNER")) { /* children know whose name is unsuffixed */
         char pid[24];
         snprintf(pid, sizeof pid, "%ld", (long)getpid());
         setenv("MEMSCOPE_OUTPUT_OWNER", pid, 1);
@@ -8287,10 +8291,10 @@ static void ms__hook_finish(void) {
     ms__hook_busy++;
     memscope_tracker *t = atomic_load(&ms__hook_t);
     atomic_store(&ms__hook_state, 3);
-    if (t && ms__hook_out[0]) {
+    if (t && ms__out_tmpl[0]) {
         char path[4096];
         const char *one[1] = {path};
-        memscope_result r = ms__output_expand(ms__hook_out, ms__out_owner, path, sizeof path)
+        memscope_result r = ms__output_expand(ms__out_tmpl, ms__out_owner, path, sizeof path)
                                 ? memscope_export_many(t, one, 1) : MEMSCOPE_ERR_INVALID_ARG;
         if (r != MEMSCOPE_OK)
             fprintf(stderr, "memscope: writing %s failed: %s\n", path,
@@ -8319,7 +8323,7 @@ static void ms__hook_on_signal(int sig) {
    the program left the default, and readies the unwinder outside any hook. */
 __attribute__((constructor)) static void ms__hook_ctor(void) {
     ms__hook_busy++;
-    if (ms__hook_tracker() && ms__hook_out[0]) {
+    if (ms__hook_tracker() && ms__out_tmpl[0]) {
         static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGABRT, SIGUSR1, SIGUSR2, SIGALRM};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
             void (*old)(int) = signal(sigs[i], ms__hook_on_signal); /* glibc: BSD semantics */

@@ -15,57 +15,24 @@ Each seed is one base file with a single value replaced:
     gap of 2^64 - 1.
 The base file has events (with a call stack), one snapshot with every metric available, a
 thread and a hotspot, so every exporter has something to convert. Each file is checked with
-tests/msb_decode.py when it is there. Python 3 standard library only.
+tests/msb_decode.py, whose constants and encoders it uses. Python 3 standard library only.
 """
 import os
 import struct
 import sys
-import zlib
 
-U64 = (1 << 64) - 1
-META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END = range(1, 10)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import msb_decode  # noqa: E402  (tests/msb_decode.py: the format's constants and encoders)
+from msb_decode import (U64, META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS,  # noqa: E402
+                        HOTSPOTS, END, SNAPSHOT_FIELDS, END_VARINTS, THREAD_FIELDS)
 
-SNAPSHOT_FIELDS = [
-    ("timestamp", "u"), ("cpu_usage_percent", "f"), ("memory_usage_bytes", "u"),
-    ("memory_usage_percent", "f"), ("thread_count", "u"), ("disk_read_bps", "u"),
-    ("disk_write_bps", "u"), ("network_rx_bps", "u"), ("network_tx_bps", "u"),
-    ("gpu_usage_percent", "f"), ("gpu_memory_used", "u"), ("gpu_memory_total", "u"),
-    ("available", "u"), ("elapsed_ns", "u"), ("system_cpu_percent", "f"), ("cpu_count", "u"),
-    ("gpu_count", "u"), ("peak_rss_bytes", "u"), ("memory_limit_bytes", "u"),
-    ("system_memory_total", "u"), ("system_memory_available", "u"),
-    ("system_memory_used_percent", "f"), ("minor_faults_per_sec", "u"),
-    ("major_faults_per_sec", "u"), ("disk_read_bytes", "u"), ("disk_write_bytes", "u"),
-    ("network_rx_bytes", "u"), ("network_tx_bytes", "u"),
-]
-END_VARINTS = ("total_allocations", "total_deallocations", "active_allocations",
-               "peak_memory_bytes", "current_memory_bytes", "total_allocated_bytes",
-               "dropped_events", "dropped_snapshots", "event_count")
-THREAD_FIELDS = ("allocations", "deallocations", "allocated_bytes", "current_bytes", "peak_bytes")
+varint, zigzag, section = msb_decode.enc_varint, msb_decode.enc_zigzag, msb_decode.enc_section
 
 # name in the file name -> value
 HOSTILE = [("inf", float("inf")), ("neginf", float("-inf")), ("nan", float("nan")),
            ("1e308", 1e308), ("2p64", 18446744073709551616.0), ("negative", -1.0)]
 META_F64 = {3: "sample_rate", 8: "ns_per_tick", 9: "duration_sec",
             10: "allocation_rate_per_sec", 11: "deallocation_rate_per_sec"}
-
-
-def varint(n):
-    assert 0 <= n <= U64
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | 0x80 if n else b)
-        if not n:
-            return bytes(out)
-
-
-def zigzag(v):
-    return varint(((v << 1) ^ (v >> 63)) & U64)
-
-
-def section(stype, payload):
-    head = struct.pack("<IIQ", stype, 0, len(payload))
-    return head + payload + struct.pack("<I", zlib.crc32(head + payload) & 0xFFFFFFFF)
 
 
 def base_model():
@@ -127,7 +94,7 @@ def events_payload(events):
 
 
 def encode(m):
-    out = b"\x89MSB\r\n\x1a\n" + struct.pack("<HHI", 1, 0, 0)
+    out = msb_decode.enc_header()
     out += section(STRINGS, varint(len(m["strings"])) + b"".join(varint(len(s)) + s for s in m["strings"]))
     p = varint(len(m["meta"]))
     for fid, (wire, v) in sorted(m["meta"].items()):
@@ -202,17 +169,11 @@ def seeds():
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     out_dir = argv[1] if len(argv) > 1 else os.path.join(here, "corpus")
-    sys.path.insert(0, os.path.join(here, ".."))
-    try:
-        import msb_decode
-    except ImportError:
-        msb_decode = None
     os.makedirs(out_dir, exist_ok=True)
     n = 0
     for name, m in seeds():
         data = encode(m)
-        if msb_decode:
-            msb_decode.decode(data)  # raises on anything docs/FORMAT.md forbids
+        msb_decode.decode(data)  # raises on anything docs/FORMAT.md forbids
         with open(os.path.join(out_dir, name), "wb") as f:
             f.write(data)
         n += 1
