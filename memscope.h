@@ -455,6 +455,10 @@ typedef struct memscope_load_info {
     uint64_t sections;          /* complete sections read */
     uint64_t events;            /* events loaded */
     unsigned recomputed;        /* absent, recomputed from the events: 1 totals, 2 threads, 4 hotspots */
+    /* added after the first version (docs/API-ADDITIONS.md) */
+    int streamed;               /* written while the program ran (whole-program mode); incomplete:
+                                   the process did not reach its end (or is still running) */
+    uint64_t pid, ppid;         /* the writing process and its parent (ppid 0: not recorded) */
 } memscope_load_info;
 /* MEMSCOPE_ERR_INVALID_ARG when t is NULL or was not made by memscope_load. */
 MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info);
@@ -1058,8 +1062,27 @@ MS__MAYBE_UNUSED static void ms__slab_refill(void) {
     }
 }
 
+/* Chunks that were given back, kept for reuse: a stream hands out and takes back chunks at
+   the rate of the program's allocations, which would otherwise fault in (and zero) fresh
+   pages for each. ms__chunks_out counts the chunks handed out and not given back. */
+#define MS__CHUNK_CACHE 16u
+static ms__chunk *ms__chunk_cache;
+static unsigned ms__chunk_cached;
+static _Atomic uint64_t ms__chunks_out;
+
 static ms__chunk *ms__chunk_map(void) {
     pthread_mutex_lock(&ms__slab_lock);
+    if (ms__chunk_cache) {
+        ms__chunk *c = ms__chunk_cache;
+        ms__chunk_cache = atomic_load_explicit(&c->next, MS__RELAXED);
+        ms__chunk_cached--;
+        pthread_mutex_unlock(&ms__slab_lock);
+        atomic_store_explicit(&c->count, 0, MS__RELAXED);
+        atomic_store_explicit(&c->next, NULL, MS__RELAXED);
+        c->seq = 0;
+        atomic_fetch_add_explicit(&ms__chunks_out, 1, MS__RELAXED);
+        return c;
+    }
     if (!ms__slab_left) {
         char *a;
         if (ms__slab_nready) {
@@ -1078,9 +1101,21 @@ static ms__chunk *ms__chunk_map(void) {
     int whole = atomic_load_explicit(&ms__slab_whole, MS__RELAXED);
     pthread_mutex_unlock(&ms__slab_lock);
     if (!whole) ms__populate((char *)c, sizeof *c);
+    atomic_fetch_add_explicit(&ms__chunks_out, 1, MS__RELAXED);
     return c;
 }
-static void ms__chunk_unmap(ms__chunk *c) { munmap(c, sizeof *c); }
+static void ms__chunk_unmap(ms__chunk *c) {
+    atomic_fetch_sub_explicit(&ms__chunks_out, 1, MS__RELAXED);
+    pthread_mutex_lock(&ms__slab_lock);
+    if (ms__chunk_cached < MS__CHUNK_CACHE) {
+        atomic_store_explicit(&c->next, ms__chunk_cache, MS__RELAXED);
+        ms__chunk_cache = c;
+        ms__chunk_cached++;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&ms__slab_lock);
+    if (c) munmap(c, sizeof *c);
+}
 
 /* --- per (tracker, thread) record: written by its thread only, except the
    _remote counters which other threads add to when they free its allocations --- */
@@ -1114,6 +1149,7 @@ typedef struct ms__thread {
     _Atomic int removing;                     /* see the asymmetric fence of the live table */
     _Atomic uint64_t own_freed_remote __attribute__((aligned(64))); /* freed by others */
     ms__chunk *_Atomic head __attribute__((aligned(64)));
+    uint32_t head_i;                          /* events of head before it were streamed out */
     ms__site_stat *_Atomic stats[MS__STAT_CHUNKS];
     uintptr_t stack_lo, stack_hi;             /* for the frame-pointer walk */
     uintptr_t stack_span;                     /* a frame f is in the stack: f - stack_lo <= span */
@@ -1138,6 +1174,7 @@ typedef struct ms__thread {
     uint32_t rv_vis_seq, rv_vis_n;            /* visible before the latest snapshot */
     uint64_t rv_tick;                         /* the stamp of the group at (rv_chunk, rv_n) */
     uint64_t rv_span;                         /* to the next stamp record */
+    double rv_step;                           /* rv_span / rv_m */
     uint32_t rv_m, rv_j;                      /* events in the group (0: not known yet), done */
     const uint64_t *rv_at;                    /* the record rv_rec was decoded from */
     struct { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } rv_rec;
@@ -1187,7 +1224,12 @@ _Static_assert(sizeof(ms__shard) == 64, "one shard per cache line");
 typedef struct ms__live { uint64_t size; uint32_t site, owner; uint32_t stack; } ms__live;
 
 /* The resolver's table of live blocks (log mode): address -> the allocation. */
-typedef struct ms__rent { uint64_t addr, size; struct ms__event *ev; uint32_t site, owner, stack, origin; } ms__rent;
+typedef struct ms__rent { uint64_t addr, size, ticks, evseq; struct ms__event *ev; uint32_t site, owner, stack, origin; } ms__rent;
+/* A stream's resolved events on their way to the file, in the order the resolver applied
+   them (its merged order): held a short while so that a TRACK right after its malloc can
+   still name the allocation event. Event number `done` is at `head`. */
+typedef struct ms__ringev { struct ms__event e; struct ms__thread *th; } ms__ringev;
+typedef struct ms__ring { ms__ringev *ev; uint32_t cap, head, n; uint64_t done; } ms__ring;
 typedef struct ms__resolver {
     ms__rent *slot;
     uint64_t cap, n, voided;
@@ -1238,6 +1280,15 @@ struct memscope_tracker {
     _Atomic int log_mode;                      /* 1 log, 2 switching to 0 (the live table) */
     int rv_hold;                               /* export_many: the frontier stays put */
     ms__resolver rv;                           /* under analysis_lock */
+    ms__ring ring;                             /* a stream's resolved events (under analysis_lock) */
+    /* streaming (>>hooks): the events written out so far are gone from memory; these carry
+       what the merge over the rest needs (under analysis_lock) */
+    struct ms__stream *stream;
+    _Atomic int streaming;                     /* the stream's writer is running: brakes apply */
+    uint64_t wr_live, wr_peak;                 /* live bytes after the written events; their peak */
+    _Atomic uint64_t wr_dropped;               /* events past the stream's cap, not written */
+    int skip_idle_threads;                     /* a forked child: the parent's threads are not its own */
+    struct ms__chunk *wr_graveyard;            /* written chunks a thread may still point into */
 };
 
 typedef struct ms__index_block {
@@ -1952,7 +2003,7 @@ static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
         while ((nx = atomic_load_explicit(&last->next, MS__ACQUIRE))) last = nx;
         c->last = last;
         c->last_n = atomic_load_explicit(&last->count, MS__ACQUIRE);
-        c->i = 0;
+        c->i = th->head_i;
         ms__cursor_load(c);
         if (!c->chunk) continue;
         *tail = c;
@@ -1963,21 +2014,21 @@ static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
     return 1;
 }
 
-/* The next event in (ticks, thread index) order; a linear scan over the threads. */
-static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) {
-    for (;;) {
-        ms__cursor *best = NULL;
-        for (ms__cursor *c = m->head; c; c = c->next) {
-            if (!c->chunk) continue;
-            if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
-        }
-        if (!best) return NULL;
-        const ms__event *e = &best->chunk->ev[best->i++];
-        ms__cursor_load(best);
-        *th = best->th;
-        return e;
+/* The next event in (ticks, thread index) order, if it is before `limit`; a linear scan
+   over the threads. */
+static const ms__event *ms__merge_next_before(ms__merge *m, ms__thread **th, uint64_t limit) {
+    ms__cursor *best = NULL;
+    for (ms__cursor *c = m->head; c; c = c->next) {
+        if (!c->chunk) continue;
+        if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
     }
+    if (!best || best->chunk->ev[best->i].ticks >= limit) return NULL;
+    const ms__event *e = &best->chunk->ev[best->i++];
+    ms__cursor_load(best);
+    *th = best->th;
+    return e;
 }
+static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) { return ms__merge_next_before(m, th, UINT64_MAX); }
 
 static void ms__merge_end(ms__merge *m) { m->head = NULL; }
 #ifdef MEMSCOPE_HOOK_MALLOC
@@ -2080,8 +2131,23 @@ MS__HOT uint64_t ms__log_stamp(ms__thread *th) {
     return th->log_tick;
 }
 
+/* A stream's backlog: the chunks of logs and events not written yet. Past it a thread that
+   needs a new log chunk waits for the writer (200 us at a time, at most 100 ms for one
+   chunk: the writer may wait for a lock that thread holds, such as the dynamic loader's,
+   so the wait is a brake, never a block). */
+#define MS__BACKLOG_CHUNKS 48u
+static MS__NOINLINE void ms__log_brake(memscope_tracker *t) {
+    struct timespec ts = {0, 200000};
+    for (int i = 0; i < 500 && atomic_load_explicit(&ms__chunks_out, MS__RELAXED) > MS__BACKLOG_CHUNKS &&
+                    atomic_load_explicit(&t->streaming, MS__RELAXED); i++)
+        nanosleep(&ts, NULL);
+}
+
 /* Events are reserved against max_events as they are logged, a chunk's worth at a time. */
 static MS__NOINLINE int ms__log_more(memscope_tracker *t, ms__thread *th, unsigned need) {
+    if (MS__UNLIKELY(atomic_load_explicit(&t->streaming, MS__RELAXED)) &&
+        atomic_load_explicit(&ms__chunks_out, MS__RELAXED) > MS__BACKLOG_CHUNKS)
+        ms__log_brake(t);
     if (!th->log_budget) {
         uint64_t max = atomic_load_explicit(&t->max_events, MS__RELAXED);
         if (atomic_load_explicit(&t->events_reserved, MS__RELAXED) >= max) return 0;
@@ -2207,8 +2273,28 @@ static void ms__rv_del(ms__resolver *r, ms__rent *e) {
     r->n--;
 }
 
-/* The ordinary event, written to th's event chunks (reserved when its record was logged). */
-static ms__event *ms__rv_emit(ms__thread *th, uint64_t tick, uint64_t addr, uint64_t size_kind, uint32_t site, uint32_t aux) {
+static void ms__ring_drain(memscope_tracker *t, uint32_t count);
+
+/* The ordinary event, written to th's event chunks (reserved when its record was logged),
+   or a stream's ring. *seq: its number in the ring. */
+static ms__event *ms__rv_emit(memscope_tracker *t, ms__thread *th, uint64_t tick, uint64_t addr, uint64_t size_kind,
+                              uint32_t site, uint32_t aux, uint64_t *seq) {
+    ms__ring *g = &t->ring;
+    *seq = 0;
+    if (g->ev) {
+        if (g->n == g->cap) ms__ring_drain(t, g->cap / 2);
+        uint32_t i = g->head + g->n;
+        if (i >= g->cap) i -= g->cap;
+        *seq = g->done + g->n++;
+        ms__ringev *r = &g->ev[i];
+        r->e.ticks = tick;
+        r->e.address = addr;
+        r->e.size_kind = size_kind;
+        r->e.site = site;
+        r->e.aux = aux;
+        r->th = th;
+        return &r->e;
+    }
     if (!th->tail || th->tail_count == MEMSCOPE_EVENT_CHUNK) {
         ms__chunk *c = ms__chunk_map();
         if (!c) { MS__OWNER_ADD(&th->dropped, 1); return NULL; }
@@ -2250,6 +2336,7 @@ static void ms__rv_group(ms__thread *th) {
         if (x.kind != MS__RV_STAMP) { count++; continue; }
         th->rv_m = th->rv_j + count;
         th->rv_span = x.tick > th->rv_tick ? x.tick - th->rv_tick : 0;
+        th->rv_step = th->rv_m ? (double)th->rv_span / th->rv_m : 0.0;
         return;
     }
 }
@@ -2271,13 +2358,10 @@ static const uint64_t *ms__rv_head(ms__thread *th, ms__rec *r) {
     for (;;) {
         if (th->rv_n < ms__rv_limit(th, th->rv_chunk)) {
             const uint64_t *w = (const uint64_t *)(const void *)th->rv_chunk->ev + th->rv_n;
-            if (w == th->rv_at) { memcpy(r, &th->rv_rec, sizeof *r); return w; } /* decoded before */
             r->words = ms__rec_read(w, r);
             if (r->kind != MS__RV_STAMP) {
                 r->tick = th->rv_tick;
-                if (th->rv_m) r->tick += (uint64_t)((double)th->rv_span * th->rv_j / th->rv_m);
-                memcpy(&th->rv_rec, r, sizeof *r);
-                th->rv_at = w;
+                if (th->rv_m) r->tick += (uint64_t)(th->rv_step * th->rv_j);
                 return w;
             }
             th->rv_tick = r->tick;
@@ -2355,15 +2439,18 @@ static uint64_t ms__rv_when(ms__thread *th, uint64_t tick, uint64_t after) {
 static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, unsigned origin) {
     const uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
     uint64_t when = ms__rv_when(th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
-    ms__event *e = ms__rv_emit(th, when, r->addr, r->size << 1, r->site, r->stack);
+    uint64_t seq;
+    ms__event *e = ms__rv_emit(t, th, when, r->addr, r->size << 1, r->site, r->stack, &seq);
     ms__rent *x = ms__rv_put(&t->rv, r->addr);
     if (x) {
         x->size = r->size;
+        x->ticks = when;
         x->site = r->site;
         x->owner = th->index;
         x->stack = r->stack;
         x->origin = origin;
-        x->ev = e;
+        x->ev = e; /* a stream's: valid while evseq >= ring.done (not written yet) */
+        x->evseq = seq;
     }
     ms__count_alloc(th, r->size, r->site);
 }
@@ -2388,7 +2475,7 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
                 MS__OWNER_ADD(&to->bytes, x->size);
             }
             x->site = r->site;
-            if (x->ev) x->ev->site = r->site;
+            if (x->ev && x->evseq >= t->ring.done) x->ev->site = r->site;
         } else {
             ms__rv_alloc(t, th, r, MS__ORIGIN_TRACK);
         }
@@ -2397,9 +2484,10 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
         if (!x && r->kind == MS__RV_FREE) return 0;
         if (!x || (r->kind == MS__RV_UNTRACK && x->origin == MS__ORIGIN_HOOK)) break;
         {
-            uint64_t when = ms__rv_when(th, r->tick, x->ev ? x->ev->ticks : UINT64_MAX);
+            uint64_t when = ms__rv_when(th, r->tick, x->ticks);
             uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
-            ms__rv_emit(th, when, r->addr, x->size << 1 | 1u, x->site, x->owner);
+            uint64_t seq;
+            ms__rv_emit(t, th, when, r->addr, x->size << 1 | 1u, x->site, x->owner, &seq);
             end[0] = r->addr;
             end[1] = when;
         }
@@ -2412,8 +2500,11 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
 }
 
 /* Resolves what the threads have logged since the last pass (under analysis_lock).
-   all: go on until every record read is resolved (the switch to the live table). */
-static void ms__resolve_locked(memscope_tracker *t, int all) {
+   all: go on until every record read is resolved (the switch to the live table).
+   budget (0: none): stop after that many records; then the stamp of the last one applied is
+   returned (what is left comes after it, except records that wait for a partner), else
+   UINT64_MAX. */
+static uint64_t ms__resolve_some(memscope_tracker *t, int all, uint64_t budget, uint64_t limit) {
     ms__thread *list = NULL, **tail = &list;
     uint32_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
     for (uint32_t i = 0; i < k; i++) {
@@ -2429,12 +2520,13 @@ static void ms__resolve_locked(memscope_tracker *t, int all) {
         tail = &th->rv_next;
     }
     *tail = NULL;
-    uint64_t stale = (uint64_t)(MS__LOG_STALE_NS / ms__clock_ratio());
+    uint64_t stale = (uint64_t)(MS__LOG_STALE_NS / ms__clock_ratio()), applied = 0;
     int rounds = 0;
     for (;;) {
         ms__thread *best = NULL, *wait = NULL;
         ms__rec br, wr, r;
         int have_b = 0, have_w = 0;
+        uint64_t second = UINT64_MAX; /* the earliest head of the other threads */
         memset(&br, 0, sizeof br);
         memset(&wr, 0, sizeof wr);
         for (ms__thread *th = list; th; th = th->rv_next) {
@@ -2442,16 +2534,27 @@ static void ms__resolve_locked(memscope_tracker *t, int all) {
             if (th->rv_blocked) {
                 if (!have_w || r.tick < wr.tick) { wait = th; wr = r; have_w = 1; }
             } else if (!have_b || r.tick < br.tick) {
+                if (have_b && br.tick < second) second = br.tick;
                 best = th;
                 br = r;
                 have_b = 1;
+            } else if (r.tick < second) {
+                second = r.tick;
             }
         }
+        if (have_b && !all && br.tick >= limit && (!have_w || wr.tick >= limit)) break; /* the rest: later */
         if (have_b && (!have_w || br.tick < wr.tick + stale)) {
-            if (!ms__rv_apply(t, best, &br)) { best->rv_blocked = 1; continue; }
-            if (have_w) /* the table changed at br.addr: heads waiting on it may go */
-                for (ms__thread *th = list; th; th = th->rv_next)
-                    if (th->rv_blocked && ms__rv_head(th, &r) && r.addr == br.addr) th->rv_blocked = 0;
+            /* a run of the best thread's records, up to the next thread's head */
+            for (;;) {
+                if (!ms__rv_apply(t, best, &br)) { best->rv_blocked = 1; break; }
+                if (budget && ++applied >= budget) return br.tick;
+                if (have_w) { /* the table changed at br.addr: heads waiting on it may go */
+                    for (ms__thread *th = list; th; th = th->rv_next)
+                        if (th->rv_blocked && ms__rv_head(th, &r) && r.addr == br.addr) th->rv_blocked = 0;
+                    break;
+                }
+                if (!ms__rv_head(best, &br) || br.tick > second || (!all && br.tick >= limit)) break;
+            }
             continue;
         }
         if (!have_w) break; /* all read */
@@ -2489,7 +2592,9 @@ static void ms__resolve_locked(memscope_tracker *t, int all) {
         }
         for (ms__thread *th = list; th; th = th->rv_next) th->rv_blocked = 0;
     }
+    return UINT64_MAX;
 }
+static void ms__resolve_locked(memscope_tracker *t, int all) { ms__resolve_some(t, all, 0, UINT64_MAX); }
 
 static void ms__resolve(memscope_tracker *t) {
     if (!atomic_load_explicit(&t->log_mode, MS__ACQUIRE)) return;
@@ -2556,6 +2661,7 @@ static ms__totals ms__sum_threads(memscope_tracker *t) {
         s.free_bytes += MS__LOAD(&th->free_bytes);
         s.dropped += MS__LOAD(&th->dropped);
     }
+    s.dropped += atomic_load_explicit(&t->wr_dropped, MS__RELAXED);
     return s;
 }
 
@@ -2569,7 +2675,12 @@ static uint64_t ms__peak(memscope_tracker *t, const ms__totals *s) {
     uint64_t key = s->allocs + s->frees;
     if (key != t->peak_key || !t->peak_valid) {
         ms__merge m;
-        uint64_t live = 0, peak = 0;
+        uint64_t live = t->wr_live, peak = t->wr_peak; /* what was streamed out, then the rest */
+        for (uint32_t k = 0, i = t->ring.head; k < t->ring.n; k++, i = i + 1 == t->ring.cap ? 0 : i + 1) {
+            uint64_t size = t->ring.ev[i].e.size_kind >> 1;
+            if (t->ring.ev[i].e.size_kind & 1) live = live >= size ? live - size : 0;
+            else if ((live += size) > peak) peak = live;
+        }
         if (ms__merge_begin(t, &m)) {
             const ms__event *e;
             ms__thread *th;
@@ -2745,8 +2856,11 @@ static memscope_thread_stats *ms__build_threads(memscope_tracker *t, size_t *cou
     memscope_thread_stats *ts = (memscope_thread_stats *)MEMSCOPE_MALLOC(n * (sizeof *ts + 16));
     if (!ts) return NULL;
     char *names = (char *)(ts + n);
-    for (size_t i = 0; i < n; i++) {
-        ms__thread *th = ms__thread_by_index(t, (uint32_t)i);
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        ms__thread *th = ms__thread_by_index(t, (uint32_t)j);
+        if (!th || (t->skip_idle_threads && !MS__LOAD(&th->allocs) && !MS__LOAD(&th->frees))) continue;
+        size_t i = k++;
         memcpy(names + 16 * i, th->name, 16);
         names[16 * i + 15] = 0;
         ts[i].thread_id = th->tid;
@@ -2759,7 +2873,7 @@ static memscope_thread_stats *ms__build_threads(memscope_tracker *t, size_t *cou
         ts[i].peak_bytes = MS__LOAD(&th->peak_bytes);
         if (ts[i].current_bytes > ts[i].peak_bytes) ts[i].peak_bytes = ts[i].current_bytes;
     }
-    *count = n;
+    *count = k;
     return ts;
 }
 
@@ -5032,6 +5146,7 @@ typedef struct ms__msb {
     uint32_t *site_stack;
     uint32_t nsites;
     int err;
+    int own;                /* a stream: strings are copied (a library may be unloaded meanwhile) */
 } ms__msb;
 
 static uint64_t ms__str_hash(const char *s) {
@@ -5065,7 +5180,12 @@ static uint32_t ms__msb_str(ms__msb *w, const char *s) {
         if (strcmp(w->keys[j], s) == 0) return w->vals[j];
         j = (j + 1) & (w->slots - 1);
     }
-    w->keys[j] = s; /* the strings outlive the export: sites, dladdr names, report */
+    if (w->own) { /* a stream outlives what the names point into */
+        char *copy = ms__strdup(s);
+        if (!copy) { w->err = ENOMEM; return 0; }
+        s = copy;
+    }
+    w->keys[j] = s; /* an export's strings outlive it: sites, dladdr names, report */
     w->vals[j] = ++w->nstrings;
     size_t n = strlen(s);
     ms__buf_varint(&w->pending, n);
@@ -5167,100 +5287,93 @@ static double ms__loaded_ratio(memscope_tracker *t);
 static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint(b, id); ms__buf_varint(b, 1); ms__buf_f64(b, v); }
 static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, 0); ms__buf_varint(b, v); }
 
-MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__msb *w = (ms__msb *)ms__calloc(1, sizeof *w);
-    if (!w) { x.f.out->err = ENOMEM; return ms__export_end(&x); }
-    w->o = x.f.out;
-    const memscope_report *r = &x.r;
-    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0, 0, 0, 0, 0};
-    ms__out_mem(w->o, (const char *)magic, sizeof magic);
+static void ms__msb_free(ms__msb *w) {
+    MEMSCOPE_FREE(w->sec.p);
+    MEMSCOPE_FREE(w->pending.p);
+    MEMSCOPE_FREE(w->ev.p);
+    if (w->own)
+        for (size_t i = 0; i < w->slots; i++) MEMSCOPE_FREE((void *)w->keys[i]);
+    MEMSCOPE_FREE((void *)w->keys);
+    MEMSCOPE_FREE(w->vals);
+    MEMSCOPE_FREE(w->site_size);
+    MEMSCOPE_FREE(w->site_stack);
+}
 
-    /* META */
+/* One stack of a STACKS section into b, its frames named by the dynamic loader. */
+static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *s) {
+    ms__buf_varint(b, id);
+    ms__buf_varint(b, s->depth);
+    uint64_t prev = 0;
+    for (uint32_t f = 0; f < s->depth; f++) {
+        uintptr_t addr = s->frames[f];
+        Dl_info info;
+        memset(&info, 0, sizeof info);
+        int ok = dladdr((void *)(addr - 1), &info) != 0;
+        ms__buf_zigzag(b, (int64_t)((uint64_t)addr - prev));
+        prev = addr;
+        ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_sname : NULL));
+        ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_fname : NULL));
+        if (ok && info.dli_sname && info.dli_saddr) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_saddr) + 1);
+        else if (ok && info.dli_fbase) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_fbase) + 1);
+        else ms__buf_varint(b, 0);
+    }
+}
+
+/* A varint in exactly 10 bytes (readers accept a longer encoding): a stream rewrites it in
+   place at its end. */
+static void ms__put_varint10(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 9; i++, v >>= 7) p[i] = (unsigned char)((v & 127u) | 128u);
+    p[9] = (unsigned char)(v & 1u);
+}
+
+/* Where a stream's META keeps the figures it only knows at its end (payload offsets). */
+typedef struct ms__meta_at { size_t dur_ns, ratio, dsec, arate, frate; ms__buf payload; } ms__meta_at;
+
+/* META (docs/FORMAT.md). at: a stream's, written before the run's figures are known, with
+   its duration and rates at fixed places (patched by its end) and fields 14-15. */
+/* program: the process's name, kept by the caller until the strings are written */
+static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report *r, ms__meta_at *at, const char *program) {
     memscope_sampling_config cfg = memscope_get_sampling(t);
     ms__buf *b = &w->sec;
-    char program[64];
-    ms__program_name(t, program, sizeof program);
-    ms__buf_varint(b, 13);
+    ms__buf_varint(b, at ? 15 : 13);
     ms__msb_meta_u64(b, 1, t->start_unix_ms);
-    ms__msb_meta_u64(b, 2, ms__d2u64(r->duration_sec * 1e9 + 0.5));
+    if (at) {
+        unsigned char ten[10];
+        ms__buf_varint(b, 2); ms__buf_varint(b, 0);
+        at->dur_ns = b->len;
+        ms__put_varint10(ten, 0);
+        ms__buf_put(b, ten, sizeof ten);
+    } else {
+        ms__msb_meta_u64(b, 2, ms__d2u64(r->duration_sec * 1e9 + 0.5));
+    }
     ms__msb_meta_f64(b, 3, r->sample_rate);
     ms__msb_meta_u64(b, 4, cfg.capture_call_stack ? 1u : 0u);
     ms__msb_meta_u64(b, 5, cfg.max_stack_depth);
     ms__buf_varint(b, 6); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, "memscope.h " MEMSCOPE_VERSION_STRING));
     ms__msb_meta_u64(b, 7, (uint64_t)getpid());
+    if (at) at->ratio = b->len + 2;
     ms__msb_meta_f64(b, 8, t->loaded ? ms__loaded_ratio(t) : ms__clock_ratio()); /* a loaded file: its own */
     /* exact doubles of the report, so a loaded file reproduces the export's text */
+    if (at) at->dsec = b->len + 2;
     ms__msb_meta_f64(b, 9, r->duration_sec);
+    if (at) at->arate = b->len + 2;
     ms__msb_meta_f64(b, 10, r->allocation_rate_per_sec);
+    if (at) at->frate = b->len + 2;
     ms__msb_meta_f64(b, 11, r->deallocation_rate_per_sec);
     ms__msb_meta_u64(b, 12, atomic_load(&t->sample_bytes)); /* byte sampling mean, 0 = off */
     ms__buf_varint(b, 13); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, program));
+    if (at) {
+        ms__msb_meta_u64(b, 14, (uint64_t)getppid());
+        ms__msb_meta_u64(b, 15, 1); /* streamed: written as the program ran */
+        at->payload.len = 0;
+        ms__buf_put(&at->payload, b->p, b->len);
+    }
     ms__msb_emit(w, MS__MSB_META);
+}
 
-    /* SITES: those with recorded allocations, as in the JSON */
-    uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
-    if (t->loaded) nsites = ms__loaded_site_span(t); /* 0 for absurd ids: then always explicit */
-    w->nsites = nsites;
-    w->site_size = (uint64_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_size);
-    w->site_stack = (uint32_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_stack);
-    unsigned char *used = (unsigned char *)ms__calloc(nsites ? nsites : 1, 1);
-    if (!w->site_size || !w->site_stack || !used) w->err = ENOMEM;
-    uint32_t nused = 0;
-    if (t->loaded) { MEMSCOPE_FREE(used); used = NULL; ms__loaded_msb_sites(t, w); }
-    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); used && th;
-         th = atomic_load_explicit(&th->next, MS__RELAXED))
-        for (uint32_t i = 0; i < nsites; i++) {
-            ms__site_stat *c = atomic_load_explicit(&th->stats[i / MS__STAT_CHUNK], MS__ACQUIRE);
-            if (c && MS__LOAD(&c[i % MS__STAT_CHUNK].count) && !used[i]) { used[i] = 1; nused++; }
-        }
-    if (used) ms__buf_varint(b, nused);
-    for (uint32_t i = 0; used && i < nsites; i++) {
-        if (!used[i]) continue;
-        const memscope_site *s = ms__site_by_id(i);
-        ms__buf_varint(b, i);
-        ms__buf_varint(b, ms__msb_str(w, s->var_name));
-        ms__buf_varint(b, ms__msb_str(w, s->type_name));
-        ms__buf_varint(b, ms__msb_str(w, s->file));
-        ms__buf_varint(b, s->line);
-    }
-    MEMSCOPE_FREE(used);
-    ms__msb_emit(w, MS__MSB_SITES);
-
-    /* STACKS, named as the JSON names them */
-    uint32_t nst = 0;
-    if (t->loaded) ms__loaded_msb_stacks(t, w);
-    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
-    if (!t->loaded) ms__buf_varint(b, nst);
-    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) {
-        ms__stack *s = ms__stack_by_id(t, id);
-        if (!s) continue;
-        ms__buf_varint(b, id);
-        ms__buf_varint(b, s->depth);
-        uint64_t prev = 0;
-        for (uint32_t f = 0; f < s->depth; f++) {
-            uintptr_t addr = s->frames[f];
-            Dl_info info;
-            memset(&info, 0, sizeof info);
-            int ok = dladdr((void *)(addr - 1), &info) != 0;
-            ms__buf_zigzag(b, (int64_t)((uint64_t)addr - prev));
-            prev = addr;
-            ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_sname : NULL));
-            ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_fname : NULL));
-            if (ok && info.dli_sname && info.dli_saddr) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_saddr) + 1);
-            else if (ok && info.dli_fbase) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_fbase) + 1);
-            else ms__buf_varint(b, 0);
-        }
-    }
-    ms__msb_emit(w, MS__MSB_STACKS);
-
-    /* EVENTS in blocks */
-    if (!w->err && x.sb && x.sc) ms__each_event(w->o, t, x.sb, x.sc, x.nstacks, ms__msb_event, w);
-    ms__msb_flush_events(w);
-
+/* SNAPSHOTS, THREADS, HOTSPOTS and END: what closes a file. */
+static void ms__msb_tail(ms__msb *w, const memscope_report *r) {
+    ms__buf *b = &w->sec;
     /* SNAPSHOTS */
     ms__buf_varint(b, r->system_snapshot_count);
     for (size_t i = 0; i < r->system_snapshot_count; i++) {
@@ -5316,15 +5429,73 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     ms__buf_f64(b, r->estimated_total_allocations);
     ms__buf_f64(b, r->estimated_total_bytes);
     ms__msb_emit(w, MS__MSB_END);
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__msb *w = (ms__msb *)ms__calloc(1, sizeof *w);
+    if (!w) { x.f.out->err = ENOMEM; return ms__export_end(&x); }
+    w->o = x.f.out;
+    const memscope_report *r = &x.r;
+    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0, 0, 0, 0, 0};
+    ms__out_mem(w->o, (const char *)magic, sizeof magic);
+
+    char program[64];
+    ms__program_name(t, program, sizeof program);
+    ms__msb_meta(w, t, r, NULL, program);
+    ms__buf *b = &w->sec;
+
+    /* SITES: those with recorded allocations, as in the JSON */
+    uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
+    if (t->loaded) nsites = ms__loaded_site_span(t); /* 0 for absurd ids: then always explicit */
+    w->nsites = nsites;
+    w->site_size = (uint64_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_size);
+    w->site_stack = (uint32_t *)ms__calloc(nsites ? nsites : 1, sizeof *w->site_stack);
+    unsigned char *used = (unsigned char *)ms__calloc(nsites ? nsites : 1, 1);
+    if (!w->site_size || !w->site_stack || !used) w->err = ENOMEM;
+    uint32_t nused = 0;
+    if (t->loaded) { MEMSCOPE_FREE(used); used = NULL; ms__loaded_msb_sites(t, w); }
+    for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); used && th;
+         th = atomic_load_explicit(&th->next, MS__RELAXED))
+        for (uint32_t i = 0; i < nsites; i++) {
+            ms__site_stat *c = atomic_load_explicit(&th->stats[i / MS__STAT_CHUNK], MS__ACQUIRE);
+            if (c && MS__LOAD(&c[i % MS__STAT_CHUNK].count) && !used[i]) { used[i] = 1; nused++; }
+        }
+    if (used) ms__buf_varint(b, nused);
+    for (uint32_t i = 0; used && i < nsites; i++) {
+        if (!used[i]) continue;
+        const memscope_site *s = ms__site_by_id(i);
+        ms__buf_varint(b, i);
+        ms__buf_varint(b, ms__msb_str(w, s->var_name));
+        ms__buf_varint(b, ms__msb_str(w, s->type_name));
+        ms__buf_varint(b, ms__msb_str(w, s->file));
+        ms__buf_varint(b, s->line);
+    }
+    MEMSCOPE_FREE(used);
+    ms__msb_emit(w, MS__MSB_SITES);
+
+    /* STACKS, named as the JSON names them */
+    uint32_t nst = 0;
+    if (t->loaded) ms__loaded_msb_stacks(t, w);
+    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
+    if (!t->loaded) ms__buf_varint(b, nst);
+    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) {
+        ms__stack *s = ms__stack_by_id(t, id);
+        if (s) ms__msb_stack(w, b, id, s);
+    }
+    ms__msb_emit(w, MS__MSB_STACKS);
+
+    /* EVENTS in blocks */
+    if (!w->err && x.sb && x.sc) ms__each_event(w->o, t, x.sb, x.sc, x.nstacks, ms__msb_event, w);
+    ms__msb_flush_events(w);
+
+    ms__msb_tail(w, r);
 
     if (w->err && !w->o->err) w->o->err = w->err;
-    MEMSCOPE_FREE(w->sec.p);
-    MEMSCOPE_FREE(w->pending.p);
-    MEMSCOPE_FREE(w->ev.p);
-    MEMSCOPE_FREE((void *)w->keys);
-    MEMSCOPE_FREE(w->vals);
-    MEMSCOPE_FREE(w->site_size);
-    MEMSCOPE_FREE(w->site_stack);
+    ms__msb_free(w);
     MEMSCOPE_FREE(w);
     return ms__export_end(&x);
 }
@@ -5462,8 +5633,12 @@ struct ms__loaded {
     double est_allocs, est_bytes;
     char *hot_strs;                /* strings of recomputed hotspots */
     uint64_t pid;                  /* META: the writing process */
+    uint64_t ppid;                 /* META 14: its parent (streamed files) */
+    int streamed;                  /* META 15: written as the program ran */
     double ns_per_tick;
     const char *program;
+    void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
+    uint32_t *stack_ix;            /* stack id -> index in stacks + 1 (0: undefined) */
     memscope_load_info info;
 };
 
@@ -5474,7 +5649,8 @@ MEMSCOPE_DEF const char *memscope_load_error(void) { return ms__load_err; }
 static void ms__loaded_free(struct ms__loaded *L) {
     if (!L) return;
     MEMSCOPE_FREE(L->data); MEMSCOPE_FREE(L->arena); MEMSCOPE_FREE((void *)L->strs);
-    MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->frames);
+    MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->stack_ix);
+    for (void *b = L->frame_blocks, *nx; b; b = nx) { memcpy(&nx, b, sizeof nx); MEMSCOPE_FREE(b); }
     MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site); MEMSCOPE_FREE(L->snaps);
     MEMSCOPE_FREE(L->threads); MEMSCOPE_FREE(L->hot); MEMSCOPE_FREE(L->hot_strs);
     MEMSCOPE_FREE(L);
@@ -5525,6 +5701,10 @@ static const char *ms__rd_str(ms__rd *r, struct ms__loaded *L) {
     if (i > L->nstrs) { ms__rd_fail(r, "string index out of range"); return NULL; }
     return L->strs[i];
 }
+static int ms__lsite_by_id(const void *a, const void *b) {
+    uint32_t x = ((const ms__lsite *)a)->id, y = ((const ms__lsite *)b)->id;
+    return (x > y) - (x < y);
+}
 static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id) {
     size_t lo = 0, hi = L->nsites;
     while (lo < hi) {
@@ -5569,7 +5749,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         uint32_t crc = (uint32_t)pl[len] | (uint32_t)pl[len + 1] << 8 | (uint32_t)pl[len + 2] << 16 | (uint32_t)pl[len + 3] << 24;
         if (ms__crc32(ms__crc32(0, h, 16), pl, (size_t)len) != crc) { ms__rd_fail(&f, "CRC mismatch: the section is corrupt"); break; }
         ms__rd r = {pl, pl + len, base, 0};
-        if ((type == MS__MSB_STACKS && L->stacks) || (type == MS__MSB_SNAPSHOTS && L->snaps) ||
+        if ((type == MS__MSB_SNAPSHOTS && L->snaps) ||
             (type == MS__MSB_THREADS && L->threads) || (type == MS__MSB_HOTSPOTS && L->hot)) {
             ms__rd_fail(&f, "a second section of a type that appears once");
             break;
@@ -5611,6 +5791,8 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 else if (id == 7) L->pid = u;
                 else if (id == 8) L->ns_per_tick = d;
                 else if (id == 13) L->program = s;
+                else if (id == 14) L->ppid = u;
+                else if (id == 15) L->streamed = u != 0;
             }
         } else if (type == MS__MSB_SITES) {
             size_t n = ms__rd_count(&r, 5);
@@ -5626,21 +5808,32 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 s.var = ms__rd_str(&r, L); s.type = ms__rd_str(&r, L); s.file = ms__rd_str(&r, L);
                 uint64_t line = ms__rd_varint(&r);
                 if (id > UINT32_MAX || line > UINT32_MAX) { ms__rd_fail(&r, "site id or line out of range"); break; }
-                if (L->nsites && L->sites[L->nsites - 1].id >= id) { ms__rd_fail(&r, "site ids out of order"); break; }
                 s.id = (uint32_t)id; s.line = (uint32_t)line;
                 L->sites[L->nsites++] = s;
             }
+            /* sorted by id for the lookup: a stream defines sites in the order of first use */
+            qsort(L->sites, L->nsites, sizeof *L->sites, ms__lsite_by_id);
+            for (size_t i = 1; i < L->nsites && !r.err; i++)
+                if (L->sites[i - 1].id == L->sites[i].id) ms__rd_fail(&r, "a site id defined twice");
         } else if (type == MS__MSB_STACKS) {
             size_t n = ms__rd_count(&r, 2);
             size_t maxf = (size_t)len / 3 + 1; /* a frame takes at least 3 bytes */
-            L->stacks = (ms__lstack *)ms__calloc(n + 1, sizeof *L->stacks);
-            L->frames = (ms__lframe *)ms__calloc(maxf, sizeof *L->frames);
-            if (!L->stacks || !L->frames) { ms__rd_fail(&f, "out of memory"); return -2; }
+            /* a stream writes a STACKS section with each block: stacks and frames grow */
+            ms__lstack *ns = (ms__lstack *)ms__calloc(L->nstacks + n + 1, sizeof *ns);
+            void *blk = ms__calloc(1, sizeof(void *) + maxf * sizeof(ms__lframe));
+            if (!ns || !blk) { MEMSCOPE_FREE(ns); MEMSCOPE_FREE(blk); ms__rd_fail(&f, "out of memory"); return -2; }
+            if (L->nstacks) memcpy(ns, L->stacks, L->nstacks * sizeof *ns);
+            MEMSCOPE_FREE(L->stacks);
+            L->stacks = ns;
+            memcpy(blk, &L->frame_blocks, sizeof(void *));
+            L->frame_blocks = blk;
+            L->frames = (ms__lframe *)(void *)((char *)blk + sizeof(void *));
+            L->nframes = 0;
             for (size_t i = 0; i < n && !r.err; i++) {
                 uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
                 /* ids are 1..count as written; a gap of up to 65 536 is tolerated. A larger id
                    would make every export allocate per-stack sums out of proportion to the file */
-                if (id == 0 || id > (uint64_t)n + 65536 || depth > MEMSCOPE_MAX_STACK_DEPTH || L->nframes + depth > maxf) { ms__rd_fail(&r, "bad stack id or depth"); break; }
+                if (id == 0 || id > (uint64_t)(L->nstacks + n) + 65536 || depth > MEMSCOPE_MAX_STACK_DEPTH || L->nframes + depth > maxf) { ms__rd_fail(&r, "bad stack id or depth"); break; }
                 ms__lstack *s = &L->stacks[L->nstacks++];
                 s->id = (uint32_t)id; s->depth = (uint32_t)depth; s->frames = &L->frames[L->nframes];
                 if (s->id > L->max_stack) L->max_stack = s->id;
@@ -5770,17 +5963,21 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->info.valid_bytes = (uint64_t)(f.p - base);
     L->info.events = L->nevents;
     if (!f.err && !seen_end && !seen_meta) ms__rd_fail(&f, "file cut off before its META section: nothing to load");
+    if (!f.err) { /* stack id -> stack; each defined once */
+        L->stack_ix = (uint32_t *)ms__calloc((size_t)L->max_stack + 2, sizeof *L->stack_ix);
+        if (!L->stack_ix) { ms__rd_fail(&f, "out of memory"); return -2; }
+        for (size_t i = 0; i < L->nstacks && !f.err; i++) {
+            if (L->stack_ix[L->stacks[i].id]) ms__rd_fail(&f, "a stack id defined twice");
+            L->stack_ix[L->stacks[i].id] = (uint32_t)i + 1;
+        }
+    }
     if (!f.err && L->nevents) { /* every stack an event names is defined (docs/FORMAT.md) */
-        unsigned char *defined = (unsigned char *)ms__calloc((size_t)L->max_stack + 2, 1);
-        if (!defined) { ms__rd_fail(&f, "out of memory"); return -2; }
-        for (size_t i = 0; i < L->nstacks; i++) defined[L->stacks[i].id] = 1;
         for (uint64_t i = 0; i < L->nevents && !f.err; i++) {
             uint32_t st = L->events[i].stack_id;
-            if (!st || (st <= L->max_stack && defined[st])) continue;
+            if (!st || (st <= L->max_stack && L->stack_ix[st])) continue;
             if (seen_end) ms__rd_fail(&f, "an event refers to an undefined stack");
             else L->events[i].stack_id = 0; /* cut short: the definition may be what was lost */
         }
-        MEMSCOPE_FREE(defined);
     }
     if (f.err) return -1;
     if (!seen_end) return 1; /* truncated: at a section boundary or inside one */
@@ -5823,6 +6020,14 @@ static int ms__loaded_recompute(struct ms__loaded *L) {
         L->est_allocs = L->sample_rate > 0 ? (double)allocs / L->sample_rate : 0.0;
         L->est_bytes = L->sample_rate > 0 ? (double)bytes / L->sample_rate : 0.0;
         L->info.recomputed |= 1u;
+        if (L->streamed && L->duration_sec == 0.0) { /* a stream that never reached its end: to its last record */
+            uint64_t last = L->nevents ? L->events[L->nevents - 1].timestamp_ns : 0;
+            if (L->nsnaps && L->snaps[L->nsnaps - 1].elapsed_ns > last) last = L->snaps[L->nsnaps - 1].elapsed_ns;
+            L->duration_sec = (double)last / 1e9;
+            double secs = L->duration_sec > 1e-9 ? L->duration_sec : 1e-9;
+            L->alloc_rate = (double)allocs / secs;
+            L->free_rate = (double)frees / secs;
+        }
     }
     if (!have_threads) {
         /* threads in the order of their first event; at most one per event */
@@ -5909,7 +6114,13 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     int rc = ms__loaded_parse(L, t);
     if (rc == 1) { /* truncated: keep what is complete, say what was lost */
         rc = ms__loaded_recompute(L);
-        if (rc == 0) {
+        if (rc == 0 && L->streamed) {
+            snprintf(ms__load_err, sizeof ms__load_err,
+                     "the run did not end normally (the process was killed, crashed or ended in _exit or exec, or it is "
+                     "still running): this is the run up to the last block written, %llu events over %.3f s; blocks live "
+                     "then are reported as live at the end",
+                     (unsigned long long)L->info.events, L->duration_sec);
+        } else if (rc == 0) {
             unsigned m = L->info.recomputed;
             snprintf(ms__load_err, sizeof ms__load_err,
                      "truncated after section %llu at offset %llu of %llu bytes: lost %s%s%s%s; %s recomputed from the %llu events kept",
@@ -6014,6 +6225,9 @@ MS__MAYBE_UNUSED static void ms__program_name(const memscope_tracker *t, char *b
 MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info) {
     if (!t || !info || !t->loaded) return MEMSCOPE_ERR_INVALID_ARG;
     *info = t->loaded->info;
+    info->streamed = t->loaded->streamed;
+    info->pid = t->loaded->pid;
+    info->ppid = t->loaded->ppid;
     return MEMSCOPE_OK;
 }
 
@@ -6093,8 +6307,7 @@ static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out) {
 }
 
 static const ms__lstack *ms__loaded_stack(struct ms__loaded *L, uint32_t id) {
-    for (size_t i = 0; i < L->nstacks; i++) if (L->stacks[i].id == id) return &L->stacks[i];
-    return NULL;
+    return L->stack_ix && id <= L->max_stack && L->stack_ix[id] ? &L->stacks[L->stack_ix[id] - 1] : NULL;
 }
 
 static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_t *frames, size_t max) {
@@ -6721,11 +6934,13 @@ static void ms__destroy(memscope_tracker *t) {
         MEMSCOPE_FREE(th);
         th = next;
     }
+    for (ms__chunk *c = t->wr_graveyard, *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
     MEMSCOPE_FREE(atomic_load(&t->index));
     for (ms__index_block *b = t->retired_index; b;) { ms__index_block *n = b->prev; MEMSCOPE_FREE(b); b = n; }
     for (unsigned i = 0; i < MS__SHARDS; i++) MEMSCOPE_FREE(atomic_load(&t->shards[i].table));
     MEMSCOPE_FREE((void *)t->seen);
     MEMSCOPE_FREE(t->rv.slot);
+    MEMSCOPE_FREE(t->ring.ev);
     for (ms__table *r = t->retired; r;) { ms__table *n = r->retired_next; MEMSCOPE_FREE(r); r = n; }
     ms__stacks *st = atomic_load(&t->stacks);
     if (st) {
@@ -7962,6 +8177,476 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
 
 #define MS__SAMPLE_BYTES_MAX ((uint64_t)1 << 40)
 
+/* --- streaming: the run's .msb is written while the program runs ---
+   In log mode with a .msb output, the ticker thread resolves what the threads have logged
+   every MS__STREAM_EVERY periods, writes the events older than its frontier (the moment it
+   began, less MS__STREAM_LAG_NS: a record published later carries a stamp after that) as an
+   EVENTS section, after the SITES and STACKS sections that define what they use, and unmaps
+   the event chunks it has written. So memory does not grow with the run, no event bound
+   applies, and the file is readable at every section boundary: write(2) puts each section in
+   the page cache, which outlives a process that is killed (SIGKILL, the OOM killer), crashes,
+   calls _exit or exec. The end of the run drains the rest, appends SNAPSHOTS, THREADS,
+   HOTSPOTS and END, and rewrites META's duration and rates in place (fixed-width fields).
+   An event written late (a record that waited for its partner) keeps the file's time order:
+   its time is raised to the last one written. */
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#define MS__STREAM 1
+#define MS__STREAM_EVERY 2u             /* ticker periods between passes: 20 ms */
+#define MS__STREAM_LAG_NS 2000000.0
+
+typedef struct ms__stream {
+    ms__msb w;
+    ms__out *out;                       /* NULL until the file exists (made at the first events) */
+    char path[4096];
+    int64_t meta_off;                   /* where META's section starts in the file */
+    ms__meta_at at;
+    ms__buf meta;                       /* META's payload, patched at the end */
+    unsigned char *site_def, *stack_def;/* ids already defined in the file */
+    uint32_t site_cap, stack_cap;
+    ms__buf sites, stacks;              /* definitions for the block being encoded */
+    uint32_t nsites_new, nstacks_new;
+    uint64_t cap;                       /* events written at most (MEMSCOPE_MAX_EVENTS); UINT64_MAX: all */
+    int failed;                         /* the file could not be made or written (said once) */
+    int done;                           /* under analysis_lock: the end was written */
+} ms__stream;
+
+static int ms__flags_grow(unsigned char **p, uint32_t *cap, uint32_t id) {
+    if (id < *cap) return 1;
+    uint64_t n = *cap ? *cap : 256;
+    while (n <= id) n *= 2;
+    unsigned char *np = (unsigned char *)ms__calloc((size_t)n, 1);
+    if (!np) return 0;
+    if (*cap) memcpy(np, *p, *cap);
+    MEMSCOPE_FREE(*p);
+    *p = np;
+    *cap = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+    return 1;
+}
+
+/* The encoder's per-site state covers site: new sites start as the decoder's do (0, 0). */
+static int ms__stream_site_state(ms__msb *w, uint32_t site) {
+    if (site < w->nsites) return 1;
+    uint64_t n = w->nsites ? w->nsites : 64;
+    while (n <= site) n *= 2;
+    uint64_t *ns = (uint64_t *)ms__calloc((size_t)n, sizeof *ns);
+    uint32_t *nk = (uint32_t *)ms__calloc((size_t)n, sizeof *nk);
+    if (!ns || !nk) { MEMSCOPE_FREE(ns); MEMSCOPE_FREE(nk); return 0; }
+    if (w->nsites) {
+        memcpy(ns, w->site_size, w->nsites * sizeof *ns);
+        memcpy(nk, w->site_stack, w->nsites * sizeof *nk);
+    }
+    MEMSCOPE_FREE(w->site_size);
+    MEMSCOPE_FREE(w->site_stack);
+    w->site_size = ns;
+    w->site_stack = nk;
+    w->nsites = (uint32_t)n;
+    return 1;
+}
+
+static void ms__stream_fail(ms__stream *s, int e, const char *what) {
+    if (s->failed) return;
+    s->failed = 1;
+    ms__say("memscope: %s %s failed: %s; the recording goes on, but is not written\n", what, s->path, strerror(e ? e : EIO));
+}
+
+/* The SITES and STACKS sections the block being encoded needs, before it. */
+static void ms__stream_defs(ms__stream *s) {
+    ms__msb *w = &s->w;
+    if (s->nsites_new) {
+        ms__buf_varint(&w->sec, s->nsites_new);
+        ms__buf_put(&w->sec, s->sites.p, s->sites.len);
+        if (s->sites.err) w->err = ENOMEM;
+        ms__msb_emit(w, MS__MSB_SITES);
+        s->sites.len = 0;
+        s->nsites_new = 0;
+    }
+    if (s->nstacks_new) {
+        ms__buf_varint(&w->sec, s->nstacks_new);
+        ms__buf_put(&w->sec, s->stacks.p, s->stacks.len);
+        if (s->stacks.err) w->err = ENOMEM;
+        ms__msb_emit(w, MS__MSB_STACKS);
+        s->stacks.len = 0;
+        s->nstacks_new = 0;
+    }
+}
+
+/* Process start, ms since the epoch (/proc/self/stat's starttime after /proc/stat's btime):
+   a stream file of this pid begun before it is from an earlier process. */
+static uint64_t ms__proc_start_ms(void) {
+    char b[1024];
+    uint64_t btime = 0, start = 0;
+    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        for (;;) { /* btime is a few lines down, after one line per CPU: read until it shows */
+            ssize_t n = read(fd, b, sizeof b - 1);
+            if (n <= 0) break;
+            b[n] = 0;
+            const char *p = strstr(b, "\nbtime ");
+            if (p) { btime = strtoull(p + 7, NULL, 10); break; }
+            if (n > 16) lseek(fd, -16, SEEK_CUR); /* the key may straddle two reads */
+        }
+        close(fd);
+    }
+    fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, b, sizeof b - 1);
+        close(fd);
+        if (n > 0) {
+            b[n] = 0;
+            const char *p = strrchr(b, ')');
+            for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+            if (p) start = strtoull(p + 1, NULL, 10);
+        }
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    if (!btime || hz <= 0) return 0;
+    return btime * 1000u + start * 1000u / (uint64_t)hz;
+}
+
+/* After exec the new image has the same pid, so the same name: the file the image before it
+   streamed (this pid, streamed, begun after this process started) moves aside to
+   NAME.exec-N.EXT first, so each image keeps its own. */
+static void ms__stream_aside(const char *path) {
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return;
+    unsigned char b[4096];
+    ssize_t n = read(fd, b, sizeof b);
+    close(fd);
+    if (n < 36 || memcmp(b, ms__msb_magic, sizeof ms__msb_magic) != 0) return;
+    uint64_t pid = 0, streamed = 0, start = 0;
+    size_t off = 16;
+    while (off + 20 <= (size_t)n) { /* STRINGS, then META: read its fields 1, 7 and 15 */
+        uint32_t type = (uint32_t)b[off] | (uint32_t)b[off + 1] << 8;
+        uint64_t len = 0;
+        for (int i = 7; i >= 0; i--) len = len << 8 | b[off + 8 + (unsigned)i];
+        if (len > (uint64_t)n - off - 20) return;
+        if (type == MS__MSB_META) {
+            ms__rd r = {b + off + 16, b + off + 16 + len, b, 0};
+            uint64_t k = ms__rd_varint(&r);
+            for (uint64_t i = 0; i < k && !r.err; i++) {
+                uint64_t id = ms__rd_varint(&r), wire = ms__rd_varint(&r), u = 0;
+                if (wire == 1) { if (r.end - r.p < 8) return; r.p += 8; continue; }
+                if (wire > 2) return;
+                u = ms__rd_varint(&r);
+                if (id == 1) start = u;
+                else if (id == 7) pid = u;
+                else if (id == 15) streamed = u;
+            }
+            break;
+        }
+        if (type != MS__MSB_STRINGS) return;
+        off += 20 + (size_t)len;
+    }
+    uint64_t since = ms__proc_start_ms();
+    if (pid != (uint64_t)getpid() || !streamed || !since || start + 1000u < since) return;
+    size_t ext = ms__export_suffix_len(path), len = strlen(path);
+    char aside[4200];
+    for (unsigned k = 1; k < 1000; k++) {
+        struct stat st;
+        snprintf(aside, sizeof aside, "%.*s.exec-%u%s", (int)(len - ext), path, k, path + len - ext);
+        if (lstat(aside, &st) != 0) { rename(path, aside); return; }
+    }
+}
+
+/* Makes the file: header and META under a temporary name, then renamed into place. */
+static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
+    if (s->out || s->failed) return s->out != NULL;
+    if (!ms__output_expand(ms__out_tmpl, ms__out_owner, s->path, sizeof s->path)) {
+        ms__stream_fail(s, ENAMETOOLONG, "making");
+        return 0;
+    }
+    ms__atomic_file f;
+    memscope_result res = ms__file_begin(&f, s->path);
+    if (res != MEMSCOPE_OK) {
+        ms__stream_fail(s, res == MEMSCOPE_ERR_NOT_REGULAR ? EEXIST : errno, "making");
+        return 0;
+    }
+    s->out = f.out;
+    s->w.o = s->out;
+    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 1, 0, 0, 0, 0, 0};
+    ms__out_mem(s->out, (const char *)magic, sizeof magic);
+    memscope_report r;
+    memset(&r, 0, sizeof r);
+    r.sample_rate = ms__tracker_rate(t);
+    char program[64];
+    ms__program_name(t, program, sizeof program);
+    ms__msb_meta(&s->w, t, &r, &s->at, program); /* (a stream's strings are copies) */
+    s->meta.len = 0;
+    ms__buf_put(&s->meta, s->at.payload.p, s->at.payload.len);
+    s->meta_off = (int64_t)s->out->len - (int64_t)(s->meta.len + 20); /* all of it still in the buffer */
+    ms__out_flush(s->out);
+    int e = s->out->err ? s->out->err : s->w.err;
+    ms__stream_aside(s->path);
+    if (!e && ms__target_check(s->path) != MEMSCOPE_OK) e = EEXIST; /* it may have changed meanwhile */
+    if (!e && rename(f.tmp, s->path) != 0) e = errno;
+    if (e) {
+        unlink(f.tmp);
+        close(s->out->fd);
+        MEMSCOPE_FREE(s->out);
+        s->out = NULL;
+        s->w.o = NULL;
+    }
+    MEMSCOPE_FREE(f.tmp);
+    if (e) ms__stream_fail(s, e, "making");
+    return !e;
+}
+
+/* One event out: the exact peak over the written order; the encoder, unless capped. */
+static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event *e, ms__thread *th, double ratio) {
+    uint64_t size = e->size_kind >> 1;
+    if (e->size_kind & 1) t->wr_live = t->wr_live >= size ? t->wr_live - size : 0;
+    else if ((t->wr_live += size) > t->wr_peak) t->wr_peak = t->wr_live;
+    if (s->w.total_events >= s->cap) { atomic_fetch_add_explicit(&t->wr_dropped, 1, MS__RELAXED); return; }
+    if (!s->out && (s->failed || !ms__stream_open(t, s))) return; /* made at the first event */
+    if (s->failed) return;
+    ms__msb *w = &s->w;
+    memscope_event ev; /* what the encoder reads of it */
+    int is_free = (int)(e->size_kind & 1);
+    ev.kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
+    ev.timestamp_ns = e->ticks > t->start_ticks ? (uint64_t)((double)(e->ticks - t->start_ticks) * ratio) : 0;
+    if (ev.timestamp_ns < w->prev_ts) ev.timestamp_ns = w->prev_ts;
+    ev.address = (uintptr_t)e->address;
+    ev.size = (size_t)size;
+    ev.thread_id = th->tid;
+    ev.stack_id = is_free ? 0 : e->aux;
+    if (is_free && e->aux != th->index) {
+        const ms__thread *owner = ms__thread_by_index(t, e->aux);
+        ev.alloc_thread_id = owner ? owner->tid : 0;
+    } else {
+        ev.alloc_thread_id = th->tid;
+    }
+    uint32_t site = e->site;
+    if (MS__UNLIKELY(site >= s->site_cap || site >= w->nsites) &&
+        (!ms__flags_grow(&s->site_def, &s->site_cap, site) || !ms__stream_site_state(w, site))) { w->err = ENOMEM; return; }
+    if (MS__UNLIKELY(!s->site_def[site])) {
+        const memscope_site *st = ms__site_by_id(site);
+        s->site_def[site] = 1;
+        ms__buf_varint(&s->sites, site);
+        ms__buf_varint(&s->sites, ms__msb_str(w, st->var_name));
+        ms__buf_varint(&s->sites, ms__msb_str(w, st->type_name));
+        ms__buf_varint(&s->sites, ms__msb_str(w, st->file));
+        ms__buf_varint(&s->sites, st->line);
+        s->nsites_new++;
+    }
+    if (ev.stack_id && MS__UNLIKELY(ev.stack_id >= s->stack_cap || !s->stack_def[ev.stack_id])) {
+        if (!ms__flags_grow(&s->stack_def, &s->stack_cap, ev.stack_id)) { w->err = ENOMEM; return; }
+        {
+            const ms__stack *st = ms__stack_by_id(t, ev.stack_id);
+            if (st) {
+                s->stack_def[ev.stack_id] = 1;
+                ms__msb_stack(w, &s->stacks, ev.stack_id, st);
+                s->nstacks_new++;
+            } else {
+                ev.stack_id = 0;
+            }
+        }
+    }
+    if (w->ev_count == MS__MSB_BLOCK - 1) ms__stream_defs(s); /* this event closes the block */
+    ms__msb_event(s->out, w, site, &ev, 0);
+}
+
+/* Writes the merged events before limit and unmaps the chunks written (under analysis_lock). */
+static void ms__stream_write(memscope_tracker *t, ms__stream *s, uint64_t limit, double ratio) {
+    ms__merge m;
+    ms__merge_begin(t, &m);
+    if (!m.head) return;
+    const ms__event *e;
+    ms__thread *th;
+    while ((e = ms__merge_next_before(&m, &th, limit))) ms__stream_event(t, s, e, th, ratio);
+    /* a thread may point into its chunks outside log mode (its last allocation, for TRACK):
+       then they wait in the graveyard until the tracker goes */
+    int can_free = atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 1;
+    uint32_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
+    for (uint32_t i = 0; i < k; i++) {
+        ms__thread *x = ms__thread_by_index(t, i);
+        ms__chunk *head = x ? atomic_load_explicit(&x->head, MS__ACQUIRE) : NULL;
+        if (!head) continue;
+        ms__cursor *c = &x->cursor;
+        ms__chunk *at = c->chunk ? c->chunk : c->last;
+        uint32_t ai = c->chunk ? c->i : c->last_n;
+        for (ms__chunk *y = head, *nx; y != at; y = nx) {
+            nx = atomic_load_explicit(&y->next, MS__ACQUIRE);
+            if (can_free) ms__chunk_unmap(y);
+            else { atomic_store_explicit(&y->next, t->wr_graveyard, MS__RELAXED); t->wr_graveyard = y; }
+        }
+        atomic_store_explicit(&x->head, at, MS__RELEASE);
+        x->head_i = ai;
+    }
+    ms__merge_end(&m);
+    t->peak_valid = 0;
+}
+
+/* The oldest `count` events of the ring into the file (under analysis_lock). */
+static void ms__ring_drain(memscope_tracker *t, uint32_t count) {
+    ms__ring *g = &t->ring;
+    ms__stream *s = t->stream;
+    double ratio = ms__clock_ratio();
+    for (; count && g->n; count--, g->n--, g->done++) {
+        ms__ringev *r = &g->ev[g->head];
+        if (++g->head == g->cap) g->head = 0;
+        if (s) ms__stream_event(t, s, &r->e, r->th, ratio);
+    }
+}
+
+/* The ring's events before `before` (its order is the merged one, times all but monotone). */
+static void ms__ring_drain_before(memscope_tracker *t, uint64_t before) {
+    ms__ring *g = &t->ring;
+    uint32_t k = 0;
+    for (uint32_t i = g->head; k < g->n && g->ev[i].e.ticks < before; k++)
+        if (++i == g->cap) i = 0;
+    ms__ring_drain(t, k);
+}
+
+static void ms__stream_flush(ms__stream *s) {
+    if (!s->out || s->failed) return;
+    ms__stream_defs(s);
+    ms__msb_flush_events(&s->w);
+    ms__out_flush(s->out);
+    if (s->out->err || s->w.err) ms__stream_fail(s, s->out->err ? s->out->err : s->w.err, "writing");
+}
+
+/* One pass (under analysis_lock): resolve a slice at a time (the log chunks read are given
+   back as it goes) into the ring, write what is older than the naming window, then the
+   events of chunks (recorded outside log mode); final: everything. */
+#define MS__STREAM_SLICE 65536u
+#define MS__STREAM_NAME_NS 30000000.0      /* a TRACK this soon after its malloc names its event */
+static void ms__stream_pass(memscope_tracker *t, ms__stream *s, int final) {
+    double ratio = ms__clock_ratio();
+    uint64_t now = ms__ticks(), lag = (uint64_t)(MS__STREAM_LAG_NS / ratio), win = (uint64_t)(MS__STREAM_NAME_NS / ratio);
+    uint64_t limit = final ? UINT64_MAX : now > lag ? now - lag : 0;
+    uint64_t named = final ? UINT64_MAX : now > win ? now - win : 0;
+    if (t->ring.ev && atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 1) {
+        for (int more = 1; more;) {
+            more = ms__resolve_some(t, final, MS__STREAM_SLICE, limit) != UINT64_MAX;
+            ms__ring_drain_before(t, named);
+            ms__stream_flush(s);
+        }
+    } else if (t->ring.n) {
+        ms__ring_drain(t, t->ring.n); /* left log mode: what it resolved goes first */
+    }
+    ms__stream_write(t, s, limit, ratio);
+    ms__stream_flush(s);
+}
+
+static void ms__stream_tick(void) {
+    memscope_tracker *t = atomic_load(&ms__hook_t);
+    ms__stream *s = t ? t->stream : NULL;
+    if (!s) return;
+    pthread_mutex_lock(&t->analysis_lock);
+    if (!s->done) ms__stream_pass(t, s, 0);
+    pthread_mutex_unlock(&t->analysis_lock);
+}
+
+/* The end of the run: the rest of the events, the closing sections, META's figures. */
+static void ms__stream_finish(memscope_tracker *t) {
+    ms__stream *s = t->stream;
+    atomic_store(&t->streaming, 0); /* no thread waits for the writer any more */
+    pthread_mutex_lock(&t->analysis_lock);
+    int first = !s->done;
+    if (first) ms__stream_pass(t, s, 1);
+    s->done = 1;
+    pthread_mutex_unlock(&t->analysis_lock);
+    if (!first || (!s->out && !ms__stream_open(t, s))) return;
+    memscope_report r = memscope_analyze(t);
+    ms__stream_defs(s);
+    ms__msb_tail(&s->w, &r);
+    ms__out_flush(s->out);
+    /* META again, with the duration and rates, in place */
+    unsigned char *m = s->meta.p;
+    if (m && !s->meta.err && s->meta_off >= 0) {
+        ms__put_varint10(m + s->at.dur_ns, ms__d2u64(r.duration_sec * 1e9 + 0.5));
+        ms__put_f64(m + s->at.ratio, ms__clock_ratio());
+        ms__put_f64(m + s->at.dsec, r.duration_sec);
+        ms__put_f64(m + s->at.arate, r.allocation_rate_per_sec);
+        ms__put_f64(m + s->at.frate, r.deallocation_rate_per_sec);
+        unsigned char h[16], c[4];
+        ms__put_le(h, MS__MSB_META, 4);
+        ms__put_le(h + 4, 0, 4);
+        ms__put_le(h + 8, s->meta.len, 8);
+        ms__put_le(c, ms__crc32(ms__crc32(0, h, 16), m, s->meta.len), 4);
+        if (!s->out->err && (pwrite(s->out->fd, h, 16, s->meta_off) != 16 ||
+                             pwrite(s->out->fd, m, s->meta.len, s->meta_off + 16) != (ssize_t)s->meta.len ||
+                             pwrite(s->out->fd, c, 4, s->meta_off + 16 + (int64_t)s->meta.len) != 4))
+            s->out->err = errno ? errno : EIO;
+    }
+    if (s->out->err || s->w.err) ms__stream_fail(s, s->out->err ? s->out->err : s->w.err, "writing");
+    close(s->out->fd);
+    memscope_report_free(&r);
+}
+
+static void ms__stream_free(ms__stream *s) {
+    if (!s) return;
+    ms__msb_free(&s->w);
+    MEMSCOPE_FREE(s->at.payload.p);
+    MEMSCOPE_FREE(s->meta.p);
+    MEMSCOPE_FREE(s->site_def);
+    MEMSCOPE_FREE(s->stack_def);
+    MEMSCOPE_FREE(s->sites.p);
+    MEMSCOPE_FREE(s->stacks.p);
+    MEMSCOPE_FREE(s->out);
+    MEMSCOPE_FREE(s);
+}
+
+static ms__stream *ms__stream_new(uint64_t cap) {
+    ms__stream *s = (ms__stream *)ms__calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->w.own = 1;
+    s->cap = cap;
+    s->meta_off = -1;
+    return s;
+}
+
+/* A forked child records from the fork on, into its own file: the parent's unwritten events
+   and logs, its counters and its live blocks are not the child's (a free of one of them is a
+   free of a block never recorded, and is left out). The parent's file is not touched: its
+   descriptor is closed unwritten. */
+static void ms__stream_after_fork(memscope_tracker *t) {
+    ms__stream *old = t->stream;
+    if (old->out) close(old->out->fd);
+    t->stream = ms__stream_new(old->cap);
+    ms__stream_free(old);
+    for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) {
+        for (ms__chunk *c = atomic_load(&th->head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
+        for (ms__chunk *c = atomic_load(&th->log_head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
+        atomic_store(&th->head, NULL);
+        atomic_store(&th->log_head, NULL);
+        th->tail = th->log_tail = th->rv_chunk = th->rv_end = NULL;
+        th->head_i = th->tail_count = th->log_n = th->log_budget = th->log_left = 0;
+        th->rv_n = th->rv_end_n = th->rv_vis_seq = th->rv_vis_n = th->rv_m = th->rv_j = 0;
+        th->log_seq = 0;
+        th->log_written = th->rv_tick = th->rv_span = th->rv_emitted = 0;
+        th->rv_at = NULL;
+        th->rv_blocked = 0;
+        th->last_alloc = NULL;
+        atomic_store(&th->allocs, 0); atomic_store(&th->alloc_bytes, 0);
+        atomic_store(&th->frees, 0); atomic_store(&th->free_bytes, 0);
+        atomic_store(&th->own_freed_local, 0); atomic_store(&th->own_freed_remote, 0);
+        atomic_store(&th->peak_bytes, 0); atomic_store(&th->dropped, 0);
+        atomic_store(&th->w_count, 0.0); atomic_store(&th->w_bytes, 0.0);
+        for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) {
+            ms__site_stat *c = atomic_load(&th->stats[i]);
+            if (c) memset((void *)c, 0, MS__STAT_CHUNK * sizeof *c);
+        }
+    }
+    MEMSCOPE_FREE(t->rv.slot);
+    memset(&t->rv, 0, sizeof t->rv);
+    t->ring.head = t->ring.n = 0;
+    t->ring.done = 0;
+    for (ms__chunk *c = t->wr_graveyard, *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
+    t->wr_graveyard = NULL;
+    t->wr_live = t->wr_peak = 0;
+    atomic_store(&t->wr_dropped, 0);
+    atomic_store(&t->events_reserved, 0);
+    t->peak_valid = 0;
+    t->skip_idle_threads = 1;
+    t->start_ticks = ms__ticks();
+    t->start_mono_ns = ms__mono_ns();
+    t->start_unix_ms = ms__unix_ms();
+    atomic_store(&t->streaming, 0); /* until the child's writer runs */
+}
+#endif
+
+
 static void ms__hook_configure(memscope_tracker *t) {
     /* options of the mode; see README "Whole-program mode" */
     if (ms__output_setup() && !ms__env("MEMSCOPE_OUTPUT_OWNER")) { /* children know whose name is unsuffixed */
@@ -7992,7 +8677,20 @@ static void ms__hook_configure(memscope_tracker *t) {
         atomic_store(&t->log_mode, 1);
         atomic_store(&ms__slab_whole, 1);
     }
+#ifdef MS__STREAM
+    /* every allocation kept, into a .msb: streamed as the program runs, no event bound;
+       MEMSCOPE_MAX_EVENTS caps the events written instead */
+    const char *fmt = ms__out_tmpl[0] ? memscope_export_format(ms__out_tmpl) : NULL;
+    if (atomic_load(&t->log_mode) == 1 && fmt && strcmp(fmt, "msb") == 0 &&
+        ms__env_word(9, "MEMSCOPE_STREAM", "0\0" "1\0", 1, "0 or 1") == 1 &&
+        (t->stream = ms__stream_new(maxev && max != UINT64_MAX ? max : UINT64_MAX)) != NULL) {
+        atomic_store(&t->max_events, UINT64_MAX);
+        t->ring.cap = MS__STREAM_SLICE;
+        t->ring.ev = (ms__ringev *)ms__calloc(t->ring.cap, sizeof *t->ring.ev);
+    }
+#endif
 }
+
 
 /* Log mode's clock: the thread's own counter read every MS__LOG_STAMP_EVERY events, and a
    ticker thread's reading every 10 ms, so that no stamp is more than that late. */
@@ -8012,6 +8710,21 @@ static void *ms__ticker_main(void *arg) {
     return NULL;
 }
 
+#ifdef MS__STREAM
+/* The stream's writer: a pass every 20 ms, back to back while the backlog is large. */
+static void *ms__writer_main(void *arg) {
+    (void)arg;
+    ms__hook_busy++; /* for good */
+    struct timespec idle = {0, MS__STREAM_EVERY * MS__TICKER_NS};
+    for (;;) { /* the first pass after one period: a child that execs at once leaves no file */
+        if (atomic_load_explicit(&ms__chunks_out, MS__RELAXED) > MS__BACKLOG_CHUNKS / 2) sched_yield();
+        else nanosleep(&idle, NULL);
+        ms__stream_tick();
+    }
+    return NULL;
+}
+#endif
+
 static void ms__ticker_start(void) {
     pthread_attr_t a;
     pthread_t th;
@@ -8022,6 +8735,16 @@ static void ms__ticker_start(void) {
     sigfillset(&all); /* signals stay the program's threads' business */
     pthread_sigmask(SIG_SETMASK, &all, &old);
     if (pthread_create(&th, &a, ms__ticker_main, NULL) == 0) pthread_setname_np(th, "memscope-tick");
+#ifdef MS__STREAM
+    memscope_tracker *t = atomic_load(&ms__hook_t);
+    if (t && t->stream) {
+        pthread_attr_setstacksize(&a, 256 * 1024); /* dladdr, the encoder */
+        if (pthread_create(&th, &a, ms__writer_main, NULL) == 0) {
+            pthread_setname_np(th, "memscope-write");
+            atomic_store(&t->streaming, 1);
+        }
+    }
+#endif
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&a);
 }
@@ -8030,6 +8753,14 @@ static void ms__hook_fork_child(void) {
     memscope_tracker *t = atomic_load(&ms__hook_t);
     if (t && atomic_load(&t->log_mode) == 2) /* forked while leaving log mode: the child goes on */
         atomic_store(&t->log_mode, 0);       /* with the live table as far as it was filled */
+#ifdef MS__STREAM
+    if (t && t->stream && atomic_load(&t->log_mode) == 1) ms__stream_after_fork(t);
+    else if (t && t->stream) { /* left log mode: the child writes what it has at its end */
+        if (t->stream->out) close(t->stream->out->fd);
+        ms__stream_free(t->stream);
+        t->stream = NULL;
+    }
+#endif
     if (!t || atomic_load(&t->log_mode) != 1) return;
     /* the parent's threads are gone, pushes in flight with them */
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) atomic_store(&th->logging, 0);
@@ -8291,6 +9022,11 @@ static void ms__hook_finish(void) {
     ms__hook_busy++;
     memscope_tracker *t = atomic_load(&ms__hook_t);
     atomic_store(&ms__hook_state, 3);
+#ifdef MS__STREAM
+    if (t && t->stream) {
+        ms__stream_finish(t);
+    } else
+#endif
     if (t && ms__out_tmpl[0]) {
         char path[4096];
         const char *one[1] = {path};

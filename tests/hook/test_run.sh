@@ -61,7 +61,7 @@ rc=$?; check "SIGPIPE (seq | head -1): report written and loads, memscope's stat
 $M run -o "$OUT/fork.%p.msb" -- $P fork 2>/dev/null
 files=$(ls "$OUT"/fork.*.msb 2>/dev/null | wc -l)
 tot=0; for f in "$OUT"/fork.*.msb; do tot=$((tot + $(count alloc 12345 "$f"))); done
-[ "$files" = 2 ] && [ $tot = 4 ]; check "fork: the child writes its own file ($files files; 1 + inherited 1 + 2 markers = $tot)" $?
+[ "$files" = 2 ] && [ $tot = 3 ]; check "fork: the child writes its own file, from the fork on ($files files; parent 1 + child 2 markers = $tot)" $?
 # forks while other threads intern new stacks and start threads: every child finishes (a lock
 # of the tracker held by another thread at the fork would leave the child waiting forever)
 mkdir -p "$OUT/forks"
@@ -71,12 +71,13 @@ n=$(ls "$OUT/forks" | wc -l)
 
 $M run -o "$OUT/exec.%p.msb" -- bash -c "$P leak 2; $P leak 3; true" 2>/dev/null
 n2=0; n3=0; for f in "$OUT"/exec.*.msb; do c=$(count alloc 12345 "$f"); [ "$c" = 2 ] && n2=1; [ "$c" = 3 ] && n3=1; done
-[ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(ls "$OUT"/exec.*.msb | wc -l)" = 3 ]; check "exec: bash and each program it starts write their own files (a program ending in _exit, as dash does, writes none)" $?
+# (a forked bash that runs long enough before its exec leaves its part in NAME.exec-N.msb: not counted)
+[ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(ls "$OUT"/exec.*.msb | grep -vc '\.exec-[0-9]*\.msb$')" = 3 ]; check "exec: bash and each program it starts write their own files" $?
 # the same without %p: the path as given is bash's (the process memscope run started); each
 # program bash starts inserts its pid, so none replaces another's file
 $M run -o "$OUT/execfix.msb" -- bash -c "$P leak 2; $P leak 3; true" 2>/dev/null
 n2=0; n3=0; for f in "$OUT"/execfix.[0-9]*.msb; do c=$(count alloc 12345 "$f"); [ "$c" = 2 ] && n2=1; [ "$c" = 3 ] && n3=1; done
-[ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(count alloc 12345 "$OUT/execfix.msb")" = 0 ] && [ "$(ls "$OUT"/execfix.*msb | grep -c 'msb$')" = 3 ]
+[ $n2 = 1 ] && [ $n3 = 1 ] && [ "$(count alloc 12345 "$OUT/execfix.msb")" = 0 ] && [ "$(ls "$OUT"/execfix.*msb | grep 'msb$' | grep -vc '\.exec-[0-9]*\.msb$')" = 3 ]
 rc=$?
 check "exec, -o without %p: bash writes execfix.msb, each program execfix.PID.msb ($(cd "$OUT" && ls execfix.*msb | grep 'msb$' | tr '\n' ' '))" $rc
 
