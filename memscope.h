@@ -2135,7 +2135,7 @@ MS__HOT uint64_t ms__log_stamp(ms__thread *th) {
    needs a new log chunk waits for the writer (200 us at a time, at most 100 ms for one
    chunk: the writer may wait for a lock that thread holds, such as the dynamic loader's,
    so the wait is a brake, never a block). */
-#define MS__BACKLOG_CHUNKS 48u
+#define MS__BACKLOG_CHUNKS 24u
 static MS__NOINLINE void ms__log_brake(memscope_tracker *t) {
     struct timespec ts = {0, 200000};
     for (int i = 0; i < 500 && atomic_load_explicit(&ms__chunks_out, MS__RELAXED) > MS__BACKLOG_CHUNKS &&
@@ -5147,7 +5147,50 @@ typedef struct ms__msb {
     uint32_t nsites;
     int err;
     int own;                /* a stream: strings are copied (a library may be unloaded meanwhile) */
+    void *zctx;             /* a stream: EVENTS payloads through zstd (ms__zstd) when set */
+    ms__buf z;
+    uint64_t raw_bytes;     /* EVENTS payload bytes before compression */
 } ms__msb;
+
+/* zstd through dlopen (libzstd.so.1, on nearly every Linux system): no header or library
+   needed to build. A stream compresses each EVENTS payload (section flag 1, docs/FORMAT.md);
+   the reader needs the library only for a file that has such sections. */
+typedef struct ms__zstd_api {
+    size_t (*bound)(size_t);
+    void *(*create_cctx)(void);
+    size_t (*free_cctx)(void *);
+    size_t (*compress_cctx)(void *, void *, size_t, const void *, size_t, int);
+    size_t (*decompress)(void *, size_t, const void *, size_t);
+    unsigned long long (*content_size)(const void *, size_t);
+    unsigned (*is_error)(size_t);
+} ms__zstd_api;
+static ms__zstd_api ms__zstd;
+static int ms__zstd_ok;
+static pthread_once_t ms__zstd_once = PTHREAD_ONCE_INIT;
+static void ms__zstd_open(void) {
+    void *lib = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) return;
+    void *f[7] = {dlsym(lib, "ZSTD_compressBound"), dlsym(lib, "ZSTD_createCCtx"), dlsym(lib, "ZSTD_freeCCtx"),
+                  dlsym(lib, "ZSTD_compressCCtx"), dlsym(lib, "ZSTD_decompress"), dlsym(lib, "ZSTD_getFrameContentSize"),
+                  dlsym(lib, "ZSTD_isError")};
+    for (int i = 0; i < 7; i++) if (!f[i]) { dlclose(lib); return; }
+    memcpy(&ms__zstd.bound, &f[0], sizeof f[0]);
+    memcpy(&ms__zstd.create_cctx, &f[1], sizeof f[1]);
+    memcpy(&ms__zstd.free_cctx, &f[2], sizeof f[2]);
+    memcpy(&ms__zstd.compress_cctx, &f[3], sizeof f[3]);
+    memcpy(&ms__zstd.decompress, &f[4], sizeof f[4]);
+    memcpy(&ms__zstd.content_size, &f[5], sizeof f[5]);
+    memcpy(&ms__zstd.is_error, &f[6], sizeof f[6]);
+    ms__zstd_ok = 1; /* the library stays loaded for the process */
+}
+static int ms__zstd_load(void) {
+    pthread_once(&ms__zstd_once, ms__zstd_open);
+    return ms__zstd_ok;
+}
+#define MS__MSB_ZSTD 1u                  /* section flag: the payload is one zstd frame */
+#define MS__ZSTD_MAX ((size_t)4 << 20)   /* a reader's bound on a section's decompressed size: 65 536
+                                            events of at most 51 bytes, and room */
+#define MS__ZSTD_RATIO 64u               /* ... and on all of them: 64 x their stored size + 16 MiB */
 
 static uint64_t ms__str_hash(const char *s) {
     uint64_t h = 1469598103934665603u;
@@ -5194,10 +5237,10 @@ static uint32_t ms__msb_str(ms__msb *w, const char *s) {
     return w->vals[j];
 }
 
-static void ms__msb_section(ms__msb *w, uint32_t type, const unsigned char *payload, size_t len) {
+static void ms__msb_section_f(ms__msb *w, uint32_t type, uint32_t flags, const unsigned char *payload, size_t len) {
     unsigned char h[16];
     ms__put_le(h, type, 4);
-    ms__put_le(h + 4, 0, 4);
+    ms__put_le(h + 4, flags, 4);
     ms__put_le(h + 8, len, 8);
     uint32_t crc = ms__crc32(ms__crc32(0, h, 16), payload, len);
     unsigned char c[4];
@@ -5205,6 +5248,9 @@ static void ms__msb_section(ms__msb *w, uint32_t type, const unsigned char *payl
     ms__out_mem(w->o, (const char *)h, 16);
     if (len) ms__out_mem(w->o, (const char *)payload, len);
     ms__out_mem(w->o, (const char *)c, 4);
+}
+static void ms__msb_section(ms__msb *w, uint32_t type, const unsigned char *payload, size_t len) {
+    ms__msb_section_f(w, type, 0, payload, len);
 }
 
 static void ms__msb_flush_strings(ms__msb *w) {
@@ -5233,6 +5279,22 @@ static void ms__msb_flush_events(ms__msb *w) {
     ms__buf_varint(&w->sec, w->ev_count);
     ms__buf_put(&w->sec, w->ev.p, w->ev.len);
     if (w->ev.err) w->err = ENOMEM;
+    w->raw_bytes += w->sec.len;
+    if (w->zctx && !w->err && !w->sec.err) { /* compressed when that is smaller */
+        size_t cap = ms__zstd.bound(w->sec.len);
+        w->z.len = 0;
+        if (w->z.cap >= cap || ms__buf_grow(&w->z, cap)) {
+            size_t n = ms__zstd.compress_cctx(w->zctx, w->z.p, w->z.cap, w->sec.p, w->sec.len, 1);
+            if (!ms__zstd.is_error(n) && n < w->sec.len) {
+                ms__msb_flush_strings(w);
+                ms__msb_section_f(w, MS__MSB_EVENTS, MS__MSB_ZSTD, w->z.p, n);
+                w->sec.len = 0;
+                w->ev.len = 0;
+                w->ev_count = 0;
+                return;
+            }
+        }
+    }
     ms__msb_emit(w, MS__MSB_EVENTS);
     w->ev.len = 0;
     w->ev_count = 0;
@@ -5288,6 +5350,8 @@ static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint
 static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, 0); ms__buf_varint(b, v); }
 
 static void ms__msb_free(ms__msb *w) {
+    if (w->zctx) ms__zstd.free_cctx(w->zctx);
+    MEMSCOPE_FREE(w->z.p);
     MEMSCOPE_FREE(w->sec.p);
     MEMSCOPE_FREE(w->pending.p);
     MEMSCOPE_FREE(w->ev.p);
@@ -5638,6 +5702,8 @@ struct ms__loaded {
     double ns_per_tick;
     const char *program;
     void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
+    uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
+    unsigned char *zbuf;           /* the decompressed payload of the section being read */
     uint32_t *stack_ix;            /* stack id -> index in stacks + 1 (0: undefined) */
     memscope_load_info info;
 };
@@ -5649,7 +5715,7 @@ MEMSCOPE_DEF const char *memscope_load_error(void) { return ms__load_err; }
 static void ms__loaded_free(struct ms__loaded *L) {
     if (!L) return;
     MEMSCOPE_FREE(L->data); MEMSCOPE_FREE(L->arena); MEMSCOPE_FREE((void *)L->strs);
-    MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->stack_ix);
+    MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->stack_ix); MEMSCOPE_FREE(L->zbuf);
     for (void *b = L->frame_blocks, *nx; b; b = nx) { memcpy(&nx, b, sizeof nx); MEMSCOPE_FREE(b); }
     MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site); MEMSCOPE_FREE(L->snaps);
     MEMSCOPE_FREE(L->threads); MEMSCOPE_FREE(L->hot); MEMSCOPE_FREE(L->hot_strs);
@@ -5735,6 +5801,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->strs = (const char **)ms__calloc(L->cap_strs, sizeof *L->strs);
     if (!L->arena || !L->strs) { ms__rd_fail(&f, "out of memory"); return -2; }
     int seen_end = 0, seen_meta = 0;
+    uint64_t zin = 0, zout = 0;
     uint64_t prev_ts = 0, prev_lit = 0, cache[7] = {0, 0, 0, 0, 0, 0, 0};
     uint32_t cur_thread = 0;
     uint64_t cur_site = 0;
@@ -5745,9 +5812,32 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         ms__rd hr = {h + 8, h + 16, base, 0};
         uint64_t len = ms__rd_u64(&hr);
         if (len > (uint64_t)(f.end - h) - 20) break; /* runs past the end: truncated */
-        const unsigned char *pl = h + 16;
+        const unsigned char *pl = h + 16, *stored = pl;
+        uint64_t stored_len = len;
         uint32_t crc = (uint32_t)pl[len] | (uint32_t)pl[len + 1] << 8 | (uint32_t)pl[len + 2] << 16 | (uint32_t)pl[len + 3] << 24;
         if (ms__crc32(ms__crc32(0, h, 16), pl, (size_t)len) != crc) { ms__rd_fail(&f, "CRC mismatch: the section is corrupt"); break; }
+        uint32_t sflags = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+        MEMSCOPE_FREE(L->zbuf);
+        L->zbuf = NULL;
+        if ((sflags & MS__MSB_ZSTD) && (base[10] | base[11])) { /* 1.1: a zstd frame (EVENTS only) */
+            if (type != MS__MSB_EVENTS) { ms__rd_fail(&f, "a compressed section that is not EVENTS"); break; }
+            if (!ms__zstd_load()) {
+                ms__rd_fail(&f, "an EVENTS section is compressed with zstd and libzstd.so.1 cannot be loaded (install libzstd, Debian: libzstd1)");
+                break;
+            }
+            unsigned long long n = ms__zstd.content_size(pl, (size_t)len);
+            zin += len;
+            if (n > MS__ZSTD_MAX) { ms__rd_fail(&f, "a compressed section of unknown size or larger than 4 MiB"); break; }
+            zout += n;
+            if (zout > (uint64_t)MS__ZSTD_RATIO * zin + ((uint64_t)16 << 20)) { ms__rd_fail(&f, "compressed sections that expand more than 64 times: refused"); break; }
+            L->zbuf = (unsigned char *)MEMSCOPE_MALLOC(n ? (size_t)n : 1);
+            if (!L->zbuf) { ms__rd_fail(&f, "out of memory"); return -2; }
+            size_t got = ms__zstd.decompress(L->zbuf, (size_t)n, pl, (size_t)len);
+            if (ms__zstd.is_error(got) || got != n) { ms__rd_fail(&f, "a compressed section that does not decompress"); break; }
+            pl = L->zbuf;
+            len = n;
+            L->zbytes += n;
+        }
         ms__rd r = {pl, pl + len, base, 0};
         if ((type == MS__MSB_SNAPSHOTS && L->snaps) ||
             (type == MS__MSB_THREADS && L->threads) || (type == MS__MSB_HOTSPOTS && L->hot)) {
@@ -5855,7 +5945,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             size_t n = ms__rd_count(&r, 2);
             if (L->nevents + n > L->cap_events) { /* geometric growth, bounded by the file (2 bytes an event) */
                 size_t cap = L->cap_events * 2 > L->nevents + n ? L->cap_events * 2 : L->nevents + n + 1;
-                if (cap > L->size / 2 + 1) cap = L->size / 2 + 1;
+                if (cap > (L->size + L->zbytes) / 2 + 1) cap = (L->size + L->zbytes) / 2 + 1;
                 if (cap < L->nevents + n) cap = L->nevents + n;
                 memscope_event *ne = (memscope_event *)MEMSCOPE_MALLOC(cap * sizeof *ne);
                 uint32_t *nsite = (uint32_t *)MEMSCOPE_MALLOC(cap * sizeof *nsite);
@@ -5956,9 +6046,11 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             seen_end = 1;
         } /* other types: unknown, skipped (forward compatibility) */
         if (r.err) { f.err = 1; break; }
-        f.p = pl + len + 4;
+        f.p = stored + stored_len + 4;
         L->info.sections++;
     }
+    MEMSCOPE_FREE(L->zbuf);
+    L->zbuf = NULL;
     L->info.file_bytes = L->size;
     L->info.valid_bytes = (uint64_t)(f.p - base);
     L->info.events = L->nevents;
@@ -8193,6 +8285,10 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
 #define MS__STREAM 1
 #define MS__STREAM_EVERY 2u             /* ticker periods between passes: 20 ms */
 #define MS__STREAM_LAG_NS 2000000.0
+/* A stream's times are multiples of this: log mode's times are interpolated between counter
+   readings made every 16 events of a thread, finer digits would be noise (and take most of
+   the file once compressed) */
+#define MS__STREAM_TIME_NS 1000u
 
 typedef struct ms__stream {
     ms__msb w;
@@ -8404,6 +8500,7 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
     int is_free = (int)(e->size_kind & 1);
     ev.kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
     ev.timestamp_ns = e->ticks > t->start_ticks ? (uint64_t)((double)(e->ticks - t->start_ticks) * ratio) : 0;
+    ev.timestamp_ns -= ev.timestamp_ns % MS__STREAM_TIME_NS;
     if (ev.timestamp_ns < w->prev_ts) ev.timestamp_ns = w->prev_ts;
     ev.address = (uintptr_t)e->address;
     ev.size = (size_t)size;
@@ -8604,6 +8701,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
     ms__stream *old = t->stream;
     if (old->out) close(old->out->fd);
     t->stream = ms__stream_new(old->cap);
+    if (t->stream && old->w.zctx) t->stream->w.zctx = ms__zstd.create_cctx();
     ms__stream_free(old);
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) {
         for (ms__chunk *c = atomic_load(&th->head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
@@ -9073,6 +9171,11 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
     }
     int mon = ms__env_word(3, "MEMSCOPE_MONITOR", "0\0" "1\0", 0, "0 or 1") == 1;
     memscope_tracker *t = atomic_load(&ms__hook_t);
+#ifdef MS__STREAM
+    /* the stream's EVENTS through zstd where the library is (loaded here, outside any hook) */
+    if (t && t->stream && ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1 && ms__zstd_load())
+        t->stream->w.zctx = ms__zstd.create_cctx();
+#endif
     if (t && atomic_load(&t->log_mode) == 1) {
         atomic_store(&ms__tick_now, ms__ticks());
         ms__ticker_start();

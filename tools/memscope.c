@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -335,6 +336,117 @@ static int read_end_totals(const char *path, uint64_t totals[9]) {
     }
     fclose(f);
     return rc;
+}
+
+/* What a .msb says of its writer, from META and the section headers alone. 0 when it is a
+   .msb whose META could be read. */
+typedef struct peek { uint64_t pid, ppid, events_sections; int streamed, complete; char program[64]; } peek;
+static int peek_msb(const char *path, peek *pk) {
+    memset(pk, 0, sizeof *pk);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return -1; }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) { close(fd); return -1; }
+    unsigned char h[16];
+    const char *strs[64]; /* the strings before META: the generator and program name */
+    char arena[4096];
+    size_t nstrs = 0, used = 0;
+    int meta = 0;
+    if (fread(h, 1, 16, f) == 16 && !memcmp(h, "\x89MSB\r\n\x1a\n", 8)) {
+        for (;;) {
+            if (fread(h, 1, 16, f) != 16) break;
+            uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+            uint64_t len = 0;
+            for (int i = 7; i >= 0; i--) len = len << 8 | h[8 + i];
+            if (len > (uint64_t)st.st_size) break;
+            if (!meta && (type == 1 || type == 2) && len <= 4096) {
+                unsigned char buf[4096];
+                if (fread(buf, 1, (size_t)len, f) != len || fseeko(f, 4, SEEK_CUR) != 0) break;
+                const unsigned char *p = buf, *e = buf + len;
+                int err = 0;
+                uint64_t n = rd_varint(&p, e, &err);
+                for (uint64_t i = 0; i < n && !err; i++) {
+                    if (type == 2) { /* STRINGS */
+                        uint64_t sl = rd_varint(&p, e, &err);
+                        if (err || sl > (uint64_t)(e - p)) break;
+                        if (nstrs < 64 && used + sl + 1 <= sizeof arena) {
+                            memcpy(arena + used, p, (size_t)sl);
+                            arena[used + sl] = 0;
+                            strs[nstrs++] = arena + used;
+                            used += (size_t)sl + 1;
+                        }
+                        p += sl;
+                        continue;
+                    }
+                    uint64_t id = rd_varint(&p, e, &err), wire = rd_varint(&p, e, &err), u = 0;
+                    if (wire == 1) { if (e - p < 8) { err = 1; break; } p += 8; continue; }
+                    u = rd_varint(&p, e, &err);
+                    if (id == 7) pk->pid = u;
+                    else if (id == 14) pk->ppid = u;
+                    else if (id == 15) pk->streamed = u != 0;
+                    else if (id == 13 && u >= 1 && u <= nstrs) snprintf(pk->program, sizeof pk->program, "%s", strs[u - 1]);
+                }
+                if (type == 1) meta = !err;
+                continue;
+            }
+            if (type == 5) pk->events_sections++;
+            if (type == 9) pk->complete = 1;
+            if (fseeko(f, (off_t)len + 4, SEEK_CUR) != 0) break;
+        }
+    }
+    fclose(f);
+    return meta ? 0 : -1;
+}
+
+/* The files of one run besides the program's own: its children's (NAME.PID.EXT, or %p
+   expanded) and those of images that exec'd (NAME.exec-N.EXT), written since `since`.
+   Printed as one index when there is more than the program's file. */
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static void print_index(const char *pattern, const char *own, const struct timespec *since) {
+    /* the pattern as a glob: %p -> *, %% -> %, glob's own characters escaped; without %p
+       the children's names insert .* before the extension */
+    size_t n = strlen(pattern), ext = ms__export_suffix_len(pattern);
+    char *g = malloc(2 * n + 8);
+    if (!g) return;
+    size_t k = 0;
+    int has_p = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pattern[i] == '%' && pattern[i + 1] == 'p') { g[k++] = '*'; i++; has_p = 1; continue; }
+        if (pattern[i] == '%' && pattern[i + 1] == '%') i++;
+        if (!has_p && i == n - ext) { g[k++] = '*'; }
+        if (strchr("*?[\\", pattern[i])) g[k++] = '\\';
+        g[k++] = pattern[i];
+    }
+    g[k] = 0;
+    glob_t gl;
+    memset(&gl, 0, sizeof gl);
+    int rc = glob(g, 0, NULL, &gl);
+    free(g);
+    if (rc != 0) { globfree(&gl); return; }
+    char **names = calloc(gl.gl_pathc + 1, sizeof *names);
+    size_t m = 0;
+    struct stat st;
+    for (size_t i = 0; names && i < gl.gl_pathc; i++) {
+        if (lstat(gl.gl_pathv[i], &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (st.st_mtim.tv_sec < since->tv_sec || (st.st_mtim.tv_sec == since->tv_sec && st.st_mtim.tv_nsec < since->tv_nsec)) continue;
+        names[m++] = gl.gl_pathv[i];
+    }
+    int others = 0;
+    for (size_t i = 0; i < m; i++) if (strcmp(names[i], own) != 0) others = 1;
+    if (others) {
+        qsort(names, m, sizeof *names, by_name);
+        fprintf(stderr, "memscope: %zu files written by this run (program, pid, parent pid):\n", m);
+        for (size_t i = 0; i < m; i++) {
+            peek pk;
+            if (peek_msb(names[i], &pk) != 0) { fprintf(stderr, "  %s\n", names[i]); continue; }
+            fprintf(stderr, "  %s  %s %" PRIu64 " (parent %" PRIu64 ")%s\n", names[i], pk.program[0] ? pk.program : "?", pk.pid,
+                    pk.ppid, pk.complete ? "" : pk.streamed ? ", did not end normally (killed, crashed, _exit or exec)" : ", incomplete");
+        }
+    }
+    free(names);
+    globfree(&gl);
 }
 
 /* memscope run: the program under the preload library, then a one-line summary. */
@@ -665,6 +777,9 @@ static int run(int argc, char **argv) {
     int refused = !path || !disp || check_target(path, why, sizeof why) != 0;
     if (!path || !disp) snprintf(why, sizeof why, "%s", strerror(ENOMEM));
     file_state before = state_of(path ? path : "");
+    struct timespec started;
+    clock_gettime(CLOCK_REALTIME, &started);
+    started.tv_sec -= 1; /* file times are coarser than the clock */
     if (!refused && write(go[1], "g", 1) != 1) { /* it died of a signal passed on before its start */ }
     close(go[1]);
     int exec_err = 0;
@@ -702,8 +817,14 @@ static int run(int argc, char **argv) {
             fprintf(stderr, "memscope: %s: %" PRIu64 " allocations, peak %s, %s in %" PRIu64 " blocks live at exit; `memscope report %s`\n",
                     disp, tot[0], human(h1, sizeof h1, (double)tot[3]), human(h2, sizeof h2, (double)tot[4]), tot[2], disp);
         } else {
-            fprintf(stderr, "memscope: no complete report from %s at %s%s (see memscope report)\n", prog, disp, sigtxt);
+            peek pk;
+            if (peek_msb(path, &pk) == 0 && pk.streamed)
+                fprintf(stderr, "memscope: %s did not end normally%s: %s holds the run up to then (%" PRIu64
+                                " blocks of events); `memscope report %s`\n", prog, sigtxt, disp, pk.events_sections, disp);
+            else
+                fprintf(stderr, "memscope: no complete report from %s at %s%s (see memscope report)\n", prog, disp, sigtxt);
         }
+        if (fmt && strcmp(fmt, "msb") == 0) print_index(pattern, path, &started);
     }
     free(path); free(disp); free(pattern); free(defname);
     if (WIFSIGNALED(status)) {
