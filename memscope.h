@@ -1,4 +1,4 @@
-/* memscope.h - v0.4.1 - in-process memory tracker for C - MIT
+/* memscope.h - v0.5.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -101,10 +101,20 @@
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
-     - Not in this version: a streaming .msb mode (files are written whole).
+     - Whole-program full capture into a .msb streams it while the program runs
+       (README "Streaming: what survives what"); other files are written whole.
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.5.0  whole-program full capture streams its .msb (format 1.1) while the program
+            runs: a writer thread resolves the logs every 20 ms and appends EVENTS
+            (zstd through dlopen) with the SITES and STACKS they use, so a killed,
+            crashed, _exit'ed or exec'd process leaves a readable file, memory stays
+            bounded and no event bound applies (MEMSCOPE_MAX_EVENTS caps what is
+            written); a forked child records from the fork on; small first log chunks
+            (a thread costs about 27 KB); memscope run says when a run did not end
+            normally and lists the files it wrote; memscope_load_info says whether a
+            file was streamed and by which process.
      0.4.1  hardening: MEMSCOPE_* read with secure_getenv and checked at start (one
             line per refused value); exports never replace a FIFO, device, socket or
             directory (MEMSCOPE_ERR_NOT_REGULAR) and use unguessable temp names; fork
@@ -140,9 +150,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 4
-#define MEMSCOPE_VERSION_PATCH 1
-#define MEMSCOPE_VERSION_STRING "0.4.1"
+#define MEMSCOPE_VERSION_MINOR 5
+#define MEMSCOPE_VERSION_PATCH 0
+#define MEMSCOPE_VERSION_STRING "0.5.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
@@ -773,14 +783,14 @@ typedef struct ms__freeze {
 static _Thread_local ms__freeze *ms__frozen;
 
 /* Called before converting ticks: refines the ratio over the longest interval so far
-   (at least 2 ms, waiting for it once if the process is younger). */
+   (at least 0.5 ms, waiting for it once if the process is younger). */
 static double ms__clock_ratio(void) {
     if (ms__frozen) return ms__frozen->ratio;
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
     pthread_mutex_lock(&ms__clock_lock);
     uint64_t ns, tick;
     ms__clock_pair(&ns, &tick);
-    while (ns - ms__clk.ns0 < 2000000u && ms__clk.calibrated_ns < 2000000u) ms__clock_pair(&ns, &tick);
+    while (ns - ms__clk.ns0 < 500000u && ms__clk.calibrated_ns < 500000u) ms__clock_pair(&ns, &tick);
     if (ns - ms__clk.ns0 > ms__clk.calibrated_ns && tick > ms__clk.tick0) {
         ms__clk.ns_per_tick = (double)(ns - ms__clk.ns0) / (double)(tick - ms__clk.tick0);
         ms__clk.calibrated_ns = ns - ms__clk.ns0;
@@ -1004,7 +1014,9 @@ typedef struct ms__chunk {
     _Atomic uint32_t count;                  /* published with release by the owner */
     uint32_t seq;                            /* log chunks: position in the thread's log, from 0 */
     struct ms__chunk *_Atomic next;
-    char pad[48];
+    uint32_t words;                          /* log chunks: room, in 8-byte words */
+    uint32_t heap;                           /* a thread's first, small log chunks: from the heap */
+    char pad[40];
     ms__event ev[MEMSCOPE_EVENT_CHUNK];
 } ms__chunk;
 _Static_assert(sizeof(ms__chunk) == 256 * 1024, "a chunk is exactly 256 KiB of mapped memory");
@@ -1047,7 +1059,9 @@ static char *ms__slab_new(void) {
    (up to four), so a thread that fills chunks fast does not wait for the kernel. */
 MS__MAYBE_UNUSED static void ms__slab_refill(void) {
     pthread_mutex_lock(&ms__slab_lock);
-    unsigned want = 1 + ms__slab_taken;
+    /* none before the first slab was used: a thread's first log chunks come from the heap,
+       and a short process should not fault in 2 MiB it never uses */
+    unsigned want = ms__slab ? 1 + ms__slab_taken : 0;
     ms__slab_taken = 0;
     if (want > MS__SLAB_READY_MAX) want = MS__SLAB_READY_MAX;
     unsigned have = ms__slab_nready;
@@ -1069,6 +1083,7 @@ MS__MAYBE_UNUSED static void ms__slab_refill(void) {
 static ms__chunk *ms__chunk_cache;
 static unsigned ms__chunk_cached;
 static _Atomic uint64_t ms__chunks_out;
+static _Atomic int ms__chunk_short;              /* a chunk could not be mapped: keep them all */
 
 static ms__chunk *ms__chunk_map(void) {
     pthread_mutex_lock(&ms__slab_lock);
@@ -1080,6 +1095,7 @@ static ms__chunk *ms__chunk_map(void) {
         atomic_store_explicit(&c->count, 0, MS__RELAXED);
         atomic_store_explicit(&c->next, NULL, MS__RELAXED);
         c->seq = 0;
+        c->words = (uint32_t)(sizeof c->ev / (sizeof(uint64_t)));
         atomic_fetch_add_explicit(&ms__chunks_out, 1, MS__RELAXED);
         return c;
     }
@@ -1101,13 +1117,24 @@ static ms__chunk *ms__chunk_map(void) {
     int whole = atomic_load_explicit(&ms__slab_whole, MS__RELAXED);
     pthread_mutex_unlock(&ms__slab_lock);
     if (!whole) ms__populate((char *)c, sizeof *c);
+    c->words = (uint32_t)(sizeof c->ev / (sizeof(uint64_t)));
+    atomic_fetch_add_explicit(&ms__chunks_out, 1, MS__RELAXED);
+    return c;
+}
+/* A small log chunk of `words` words (a thread's first ones: most threads log little). */
+MS__MAYBE_UNUSED static ms__chunk *ms__chunk_small(uint32_t words) {
+    ms__chunk *c = (ms__chunk *)ms__calloc(1, offsetof(ms__chunk, ev) + (size_t)words * sizeof(uint64_t));
+    if (!c) return NULL;
+    c->words = words;
+    c->heap = 1;
     atomic_fetch_add_explicit(&ms__chunks_out, 1, MS__RELAXED);
     return c;
 }
 static void ms__chunk_unmap(ms__chunk *c) {
     atomic_fetch_sub_explicit(&ms__chunks_out, 1, MS__RELAXED);
+    if (c->heap) { MEMSCOPE_FREE(c); return; }
     pthread_mutex_lock(&ms__slab_lock);
-    if (ms__chunk_cached < MS__CHUNK_CACHE) {
+    if (ms__chunk_cached < MS__CHUNK_CACHE || atomic_load_explicit(&ms__chunk_short, MS__RELAXED)) {
         atomic_store_explicit(&c->next, ms__chunk_cache, MS__RELAXED);
         ms__chunk_cache = c;
         ms__chunk_cached++;
@@ -1120,12 +1147,13 @@ static void ms__chunk_unmap(ms__chunk *c) {
 /* --- per (tracker, thread) record: written by its thread only, except the
    _remote counters which other threads add to when they free its allocations --- */
 
-#define MS__STAT_CHUNK 1024u
-#define MS__STAT_CHUNKS 4096u
+#define MS__STAT_CHUNK 512u               /* sites per counter chunk (8 KiB) */
+#define MS__STAT_CHUNKS 8192u              /* chunk 0 in the record, the rest in a directory */
 typedef struct ms__site_stat { _Atomic uint64_t count, bytes; } ms__site_stat;
 
 typedef struct ms__stack_cache_entry { uint64_t hash; const struct ms__stack *stack; uint32_t id; } ms__stack_cache_entry;
-#define MS__STACK_CACHE 4096u            /* per thread that records stacks: 96 KiB */
+#define MS__STACK_CACHE 4096u            /* per thread that records many stacks: 96 KiB */
+#define MS__STACK_CACHE_MIN 256u         /* to begin with (6 KiB), grown when it misses often */
 
 typedef struct ms__cursor {
     struct ms__thread *th;
@@ -1150,10 +1178,12 @@ typedef struct ms__thread {
     _Atomic uint64_t own_freed_remote __attribute__((aligned(64))); /* freed by others */
     ms__chunk *_Atomic head __attribute__((aligned(64)));
     uint32_t head_i;                          /* events of head before it were streamed out */
-    ms__site_stat *_Atomic stats[MS__STAT_CHUNKS];
+    ms__site_stat *_Atomic stats0;            /* sites 0 .. MS__STAT_CHUNK - 1 */
+    ms__site_stat *_Atomic *_Atomic stats_dir; /* chunk i of the others at [i], made on first use */
     uintptr_t stack_lo, stack_hi;             /* for the frame-pointer walk */
     uintptr_t stack_span;                     /* a frame f is in the stack: f - stack_lo <= span */
     ms__stack_cache_entry *stack_cache;
+    uint32_t stack_cache_n, stack_misses;
     uint32_t last_stack_id, last_stack_n;     /* this thread's latest stack, checked first */
     uintptr_t last_stack[MEMSCOPE_MAX_STACK_DEPTH];
     _Atomic double w_count, w_bytes;          /* byte sampling: weighted estimates */
@@ -1166,7 +1196,8 @@ typedef struct ms__thread {
     uint32_t log_n;                           /* words used in log_tail */
     uint32_t log_seq;                         /* seq of the next log chunk */
     uint64_t log_tick, log_written;           /* the stamp now; the last one in the log */
-    uintptr_t log_recent[1024];               /* addresses this thread allocated lately */
+    uintptr_t log_recent[512];                /* addresses this thread allocated lately */
+    uint32_t log_cap;                         /* words of log_tail */
     struct ms__chunk *_Atomic log_head;
     struct ms__chunk *log_tail;
     struct ms__chunk *rv_chunk, *rv_end;      /* resolved up to (rv_chunk, rv_n) */
@@ -1416,13 +1447,34 @@ MS__HOT void ms__event_push(memscope_tracker *t, ms__thread *th, uint64_t addres
     atomic_store_explicit(&th->tail->count, ++th->tail_count, MS__RELEASE);
 }
 
+/* Where counter chunk ci of th is: chunk 0 in the record, the others in a directory made on
+   first use (make), so a thread costs 8 KiB of counters, not 64. NULL: absent or no memory. */
+static ms__site_stat *_Atomic *ms__stat_slot(ms__thread *th, uint32_t ci, int make) {
+    if (!ci) return &th->stats0;
+    if (ci >= MS__STAT_CHUNKS) return NULL;
+    ms__site_stat *_Atomic *dir = atomic_load_explicit(&th->stats_dir, MS__ACQUIRE);
+    if (!dir && make) { /* another thread's resolver may make it too: the first one stays */
+        ms__site_stat *_Atomic *nd = (ms__site_stat *_Atomic *)ms__calloc(MS__STAT_CHUNKS, sizeof *nd);
+        if (!nd) return NULL;
+        if (atomic_compare_exchange_strong(&th->stats_dir, &dir, nd)) dir = nd;
+        else MEMSCOPE_FREE((void *)nd);
+    }
+    return dir ? &dir[ci] : NULL;
+}
+static ms__site_stat *ms__stat_chunk(ms__thread *th, uint32_t ci) {
+    ms__site_stat *_Atomic *slot = ms__stat_slot(th, ci, 0);
+    return slot ? atomic_load_explicit(slot, MS__ACQUIRE) : NULL;
+}
+
 MS__HOT ms__site_stat *ms__site_stat_get(ms__thread *th, uint32_t site) {
-    ms__site_stat *c = atomic_load_explicit(&th->stats[site / MS__STAT_CHUNK], MS__RELAXED);
+    ms__site_stat *c = site < MS__STAT_CHUNK ? atomic_load_explicit(&th->stats0, MS__RELAXED) : ms__stat_chunk(th, site / MS__STAT_CHUNK);
     if (MS__UNLIKELY(!c)) {
-        if (site / MS__STAT_CHUNK >= MS__STAT_CHUNKS) return NULL;
-        c = (ms__site_stat *)ms__calloc(MS__STAT_CHUNK, sizeof *c);
-        if (!c) return NULL;
-        atomic_store_explicit(&th->stats[site / MS__STAT_CHUNK], c, MS__RELEASE);
+        ms__site_stat *_Atomic *slot = ms__stat_slot(th, site / MS__STAT_CHUNK, 1);
+        if (!slot) return NULL;
+        ms__site_stat *nc = (ms__site_stat *)ms__calloc(MS__STAT_CHUNK, sizeof *nc);
+        if (!nc) return NULL;
+        if (atomic_compare_exchange_strong(slot, &c, nc)) c = nc;
+        else MEMSCOPE_FREE(nc);
     }
     return &c[site % MS__STAT_CHUNK];
 }
@@ -1769,14 +1821,25 @@ static uint32_t ms__stack_intern_new(memscope_tracker *t, ms__thread *th, const 
 
 static uint32_t ms__stack_intern_cached(memscope_tracker *t, ms__thread *th, const uintptr_t *frames, size_t n) {
     uint64_t h = ms__stack_hash(frames, n);
-    if (MS__UNLIKELY(!th->stack_cache))
-        th->stack_cache = (ms__stack_cache_entry *)ms__calloc(MS__STACK_CACHE, sizeof *th->stack_cache);
-    ms__stack_cache_entry *c = th->stack_cache ? &th->stack_cache[h % MS__STACK_CACHE] : NULL;
+    if (MS__UNLIKELY(!th->stack_cache) ||
+        MS__UNLIKELY(th->stack_misses > 2 * th->stack_cache_n && th->stack_cache_n < MS__STACK_CACHE)) {
+        /* small at first; four times larger each time it missed twice its size */
+        uint32_t want = th->stack_cache ? th->stack_cache_n * 4 : MS__STACK_CACHE_MIN;
+        ms__stack_cache_entry *nc = (ms__stack_cache_entry *)ms__calloc(want, sizeof *nc);
+        if (nc) {
+            MEMSCOPE_FREE(th->stack_cache);
+            th->stack_cache = nc;
+            th->stack_cache_n = want;
+        }
+        th->stack_misses = 0;
+    }
+    ms__stack_cache_entry *c = th->stack_cache ? &th->stack_cache[h & (th->stack_cache_n - 1)] : NULL;
     if (MS__LIKELY(c && c->hash == h) && c->stack->depth == n) { /* the frames compared inline */
         size_t i = 0;
         while (i < n && c->stack->frames[i] == frames[i]) i++;
         if (MS__LIKELY(i == n)) return c->id;
     }
+    th->stack_misses++;
     uint32_t id = ms__stack_intern_locked(t, frames, n, h);
     if (c && id) { c->hash = h; c->id = id; c->stack = ms__stack_by_id(t, id); }
     return id;
@@ -2109,7 +2172,7 @@ static _Atomic uint64_t ms__tick_now; /* the ticker's latest counter reading */
 static _Atomic uint64_t ms__log_exact_until;
 static _Atomic uint64_t ms__log_window = 1ull << 26; /* set from the counter's rate by the ticker */
 
-static inline unsigned ms__log_slot(uint64_t a) { return (unsigned)(a >> 4) & 1023u; }
+static inline unsigned ms__log_slot(uint64_t a) { return (unsigned)(a >> 4) & 511u; }
 
 static MS__NOINLINE void ms__log_foreign(ms__thread *th) {
     uint64_t now = ms__ticks(), w = atomic_load_explicit(&ms__log_window, MS__RELAXED);
@@ -2131,23 +2194,24 @@ MS__HOT uint64_t ms__log_stamp(ms__thread *th) {
     return th->log_tick;
 }
 
-/* A stream's backlog: the chunks of logs and events not written yet. Past it a thread that
-   needs a new log chunk waits for the writer (200 us at a time, at most 100 ms for one
-   chunk: the writer may wait for a lock that thread holds, such as the dynamic loader's,
-   so the wait is a brake, never a block). */
+/* A stream's backlog: the chunks of logs not resolved yet, beyond the one each thread is
+   filling. Past it a thread that needs a new log chunk waits for the writer (200 us at a
+   time, at most 100 ms for one chunk: the writer may wait for a lock that thread holds,
+   such as the dynamic loader's, so the wait is a brake, never a block). */
 #define MS__BACKLOG_CHUNKS 24u
+static inline int ms__backlogged(memscope_tracker *t) {
+    return atomic_load_explicit(&ms__chunks_out, MS__RELAXED) >
+           MS__BACKLOG_CHUNKS + atomic_load_explicit(&t->thread_count, MS__RELAXED);
+}
 static MS__NOINLINE void ms__log_brake(memscope_tracker *t) {
     struct timespec ts = {0, 200000};
-    for (int i = 0; i < 500 && atomic_load_explicit(&ms__chunks_out, MS__RELAXED) > MS__BACKLOG_CHUNKS &&
-                    atomic_load_explicit(&t->streaming, MS__RELAXED); i++)
+    for (int i = 0; i < 500 && ms__backlogged(t) && atomic_load_explicit(&t->streaming, MS__RELAXED); i++)
         nanosleep(&ts, NULL);
 }
 
 /* Events are reserved against max_events as they are logged, a chunk's worth at a time. */
 static MS__NOINLINE int ms__log_more(memscope_tracker *t, ms__thread *th, unsigned need) {
-    if (MS__UNLIKELY(atomic_load_explicit(&t->streaming, MS__RELAXED)) &&
-        atomic_load_explicit(&ms__chunks_out, MS__RELAXED) > MS__BACKLOG_CHUNKS)
-        ms__log_brake(t);
+    if (MS__UNLIKELY(atomic_load_explicit(&t->streaming, MS__RELAXED)) && ms__backlogged(t)) ms__log_brake(t);
     if (!th->log_budget) {
         uint64_t max = atomic_load_explicit(&t->max_events, MS__RELAXED);
         if (atomic_load_explicit(&t->events_reserved, MS__RELAXED) >= max) return 0;
@@ -2157,9 +2221,20 @@ static MS__NOINLINE int ms__log_more(memscope_tracker *t, ms__thread *th, unsign
         }
         th->log_budget = MEMSCOPE_EVENT_CHUNK;
     }
-    if (!th->log_tail || th->log_n + need > MS__LOG_WORDS) {
-        ms__chunk *c = ms__chunk_map();
+    if (!th->log_tail || th->log_n + need > th->log_cap) {
+        /* 4 KiB, then 32 KiB, then whole chunks: a thread that allocates little costs little */
+        ms__chunk *c = th->log_seq == 0 ? ms__chunk_small(504u) : th->log_seq == 1 ? ms__chunk_small(4088u) : NULL;
+        if (!c) c = ms__chunk_map();
+        /* out of memory or address space (ulimit -v): a stream gives chunks back as it
+           writes, and they are kept for reuse; wait for one (a brake, as above) */
+        struct timespec ts = {0, 200000};
+        for (int i = 0; !c && i < 500 && atomic_load_explicit(&t->streaming, MS__RELAXED); i++) {
+            atomic_store_explicit(&ms__chunk_short, 1, MS__RELAXED);
+            nanosleep(&ts, NULL);
+            c = ms__chunk_map();
+        }
         if (!c) return 0;
+        th->log_cap = c->words;
         c->seq = th->log_seq++;
         if (th->log_tail) atomic_store_explicit(&th->log_tail->next, c, MS__RELEASE);
         else atomic_store_explicit(&th->log_head, c, MS__RELEASE);
@@ -2180,7 +2255,7 @@ MS__HOT int ms__log_push(memscope_tracker *t, ms__thread *th, uint64_t w0, uint6
     if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) {
         uint64_t stamp = ms__log_stamp(th);
         unsigned need = n + (stamp != th->log_written ? 2u : 0u);
-        if (MS__LIKELY(th->log_budget && th->log_tail && th->log_n + need <= MS__LOG_WORDS) ||
+        if (MS__LIKELY(th->log_budget && th->log_tail && th->log_n + need <= th->log_cap) ||
             ms__log_more(t, th, need)) {
             uint64_t *w = (uint64_t *)(void *)th->log_tail->ev + th->log_n;
             if (stamp != th->log_written) {
@@ -2785,7 +2860,7 @@ static ms__site_sum *ms__site_sums(memscope_tracker *t, size_t *n) {
     for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th;
          th = atomic_load_explicit(&th->next, MS__RELAXED)) {
         for (uint32_t ci = 0; ci * MS__STAT_CHUNK < nsites; ci++) {
-            ms__site_stat *c = atomic_load_explicit(&th->stats[ci], MS__ACQUIRE);
+            ms__site_stat *c = ms__stat_chunk(th, ci);
             if (!c) continue;
             for (uint32_t j = 0; j < MS__STAT_CHUNK && ci * MS__STAT_CHUNK + j < nsites; j++) {
                 all[ci * MS__STAT_CHUNK + j].count += MS__LOAD(&c[j].count);
@@ -4676,7 +4751,7 @@ static void ms__json_sites(ms__out *o, memscope_tracker *t) {
         for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th;
              th = atomic_load_explicit(&th->next, MS__RELAXED))
             for (uint32_t i = 0; i < nsites; i++) {
-                ms__site_stat *c = atomic_load_explicit(&th->stats[i / MS__STAT_CHUNK], MS__ACQUIRE);
+                ms__site_stat *c = ms__stat_chunk(th, i / MS__STAT_CHUNK);
                 if (c && MS__LOAD(&c[i % MS__STAT_CHUNK].count)) used[i] = 1;
             }
         int first = 1;
@@ -5363,16 +5438,29 @@ static void ms__msb_free(ms__msb *w) {
     MEMSCOPE_FREE(w->site_stack);
 }
 
+/* dladdr's answers by address: it scans a module's symbols, and a stream names the same
+   frames again and again (and each forked child would name them all again). Direct-mapped,
+   owned by one writer. */
+#define MS__SYMCACHE 2048u
+typedef struct ms__symcache { uintptr_t addr; int ok; Dl_info info; } ms__symcache;
+static int ms__dladdr_cached(ms__symcache *c, uintptr_t addr, Dl_info *info) {
+    ms__symcache *e = c ? &c[ms__mix64(addr) & (MS__SYMCACHE - 1)] : NULL;
+    if (e && e->addr == addr) { *info = e->info; return e->ok; }
+    memset(info, 0, sizeof *info);
+    int ok = dladdr((void *)(addr - 1), info) != 0;
+    if (e) { e->addr = addr; e->ok = ok; e->info = *info; }
+    return ok;
+}
+
 /* One stack of a STACKS section into b, its frames named by the dynamic loader. */
-static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *s) {
+static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *s, ms__symcache *cache) {
     ms__buf_varint(b, id);
     ms__buf_varint(b, s->depth);
     uint64_t prev = 0;
     for (uint32_t f = 0; f < s->depth; f++) {
         uintptr_t addr = s->frames[f];
         Dl_info info;
-        memset(&info, 0, sizeof info);
-        int ok = dladdr((void *)(addr - 1), &info) != 0;
+        int ok = ms__dladdr_cached(cache, addr, &info);
         ms__buf_zigzag(b, (int64_t)((uint64_t)addr - prev));
         prev = addr;
         ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_sname : NULL));
@@ -5525,7 +5613,7 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); used && th;
          th = atomic_load_explicit(&th->next, MS__RELAXED))
         for (uint32_t i = 0; i < nsites; i++) {
-            ms__site_stat *c = atomic_load_explicit(&th->stats[i / MS__STAT_CHUNK], MS__ACQUIRE);
+            ms__site_stat *c = ms__stat_chunk(th, i / MS__STAT_CHUNK);
             if (c && MS__LOAD(&c[i % MS__STAT_CHUNK].count) && !used[i]) { used[i] = 1; nused++; }
         }
     if (used) ms__buf_varint(b, nused);
@@ -5548,7 +5636,7 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     if (!t->loaded) ms__buf_varint(b, nst);
     for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) {
         ms__stack *s = ms__stack_by_id(t, id);
-        if (s) ms__msb_stack(w, b, id, s);
+        if (s) ms__msb_stack(w, b, id, s, NULL);
     }
     ms__msb_emit(w, MS__MSB_STACKS);
 
@@ -7017,7 +7105,8 @@ static void ms__destroy(memscope_tracker *t) {
         ms__thread *next = atomic_load(&th->next);
         ms__chunk *c = atomic_load(&th->head);
         while (c) { ms__chunk *n = atomic_load(&c->next); ms__chunk_unmap(c); c = n; }
-        for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) MEMSCOPE_FREE(atomic_load(&th->stats[i]));
+        for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) MEMSCOPE_FREE(ms__stat_chunk(th, i));
+        MEMSCOPE_FREE((void *)atomic_load(&th->stats_dir));
         MEMSCOPE_FREE(th->stack_cache);
         for (ms__chunk *lc = atomic_load(&th->log_head), *ln; lc; lc = ln) {
             ln = atomic_load(&lc->next);
@@ -8284,6 +8373,7 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
 #if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
 #define MS__STREAM 1
 #define MS__STREAM_EVERY 2u             /* ticker periods between passes: 20 ms */
+#define MS__STREAM_BUF (256u << 10)     /* the encoder's buffers: an EVENTS block at most this large */
 #define MS__STREAM_LAG_NS 2000000.0
 /* A stream's times are multiples of this: log mode's times are interpolated between counter
    readings made every 16 events of a thread, finer digits would be noise (and take most of
@@ -8293,7 +8383,11 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
 typedef struct ms__stream {
     ms__msb w;
     ms__out *out;                       /* NULL until the file exists (made at the first events) */
+    ms__out *outmem;                    /* made with the stream: the file needs no memory later */
+    dev_t dev;                          /* the file, to know the descriptor is still it */
+    ino_t ino;
     char path[4096];
+    char tmp[4200];
     int64_t meta_off;                   /* where META's section starts in the file */
     ms__meta_at at;
     ms__buf meta;                       /* META's payload, patched at the end */
@@ -8302,6 +8396,7 @@ typedef struct ms__stream {
     ms__buf sites, stacks;              /* definitions for the block being encoded */
     uint32_t nsites_new, nstacks_new;
     uint64_t cap;                       /* events written at most (MEMSCOPE_MAX_EVENTS); UINT64_MAX: all */
+    ms__symcache *sym;                  /* frames named so far (kept by a forked child) */
     int failed;                         /* the file could not be made or written (said once) */
     int done;                           /* under analysis_lock: the end was written */
 } ms__stream;
@@ -8444,20 +8539,63 @@ static void ms__stream_aside(const char *path) {
     }
 }
 
-/* Makes the file: header and META under a temporary name, then renamed into place. */
+/* The stream's descriptor is moved high, out of the way of a program that dup2()s onto low
+   numbers (a shell does); it must still be the stream's file before anything is written: a
+   program that closed it (a daemon closing every descriptor) may have another file at that
+   number now. Then the file is opened again by its name, if it is still the same file. */
+static int ms__fd_high(int fd) {
+    /* 48..63: above what shells and most programs use, inside the 64 descriptors every
+       process has room for (a higher one makes the kernel grow the table, which in a process
+       with threads waits for an RCU grace period: 10-15 ms) */
+    int h = fd >= 48 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 48);
+    if (h < 0 || h == fd) return fd;
+    close(fd);
+    return h;
+}
+static int ms__stream_fd_ok(ms__stream *s) {
+    struct stat st;
+    if (fstat(s->out->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino) return 1;
+    int fd = open(s->path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino && lseek(fd, 0, SEEK_END) >= 0) {
+        s->out->fd = ms__fd_high(fd); /* (the old number is the program's now: left alone) */
+        return 1;
+    }
+    if (fd >= 0) close(fd);
+    s->out->err = 0;
+    s->out->len = 0;
+    ms__stream_fail(s, ESTALE, "writing (the program closed its descriptor, and the file was removed or replaced)");
+    return 0;
+}
+
+/* Makes the file: header and META under a temporary name, then renamed into place. Needs no
+   memory (a process out of address space still gets its file). */
 static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     if (s->out || s->failed) return s->out != NULL;
-    if (!ms__output_expand(ms__out_tmpl, ms__out_owner, s->path, sizeof s->path)) {
-        ms__stream_fail(s, ENAMETOOLONG, "making");
+    if (!s->outmem || !ms__output_expand(ms__out_tmpl, ms__out_owner, s->path, sizeof s->path)) {
+        ms__stream_fail(s, s->outmem ? ENAMETOOLONG : ENOMEM, "making");
         return 0;
     }
-    ms__atomic_file f;
-    memscope_result res = ms__file_begin(&f, s->path);
-    if (res != MEMSCOPE_OK) {
-        ms__stream_fail(s, res == MEMSCOPE_ERR_NOT_REGULAR ? EEXIST : errno, "making");
-        return 0;
+    memscope_result res = ms__target_check(s->path);
+    if (res != MEMSCOPE_OK) { ms__stream_fail(s, EEXIST, "making (not a regular file)"); return 0; }
+    ms__mkdirs_for(s->path);
+    const char *slash = strrchr(s->path, '/');
+    size_t dirlen = slash ? (size_t)(slash - s->path) + 1 : 0;
+    int fd = -1, e = 0;
+    for (int i = 0; i < MS__TMP_TRIES && fd < 0; i++) {
+        snprintf(s->tmp, sizeof s->tmp, "%.*s.%s.tmp-%016llx", (int)dirlen, s->path, s->path + dirlen, (unsigned long long)ms__tmp_random());
+        fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+        e = errno;
+        if (fd < 0 && e != EEXIST) break;
     }
-    s->out = f.out;
+    if (fd < 0) { ms__stream_fail(s, e, "making"); return 0; }
+    struct stat st;
+    fd = ms__fd_high(fd);
+    if (fstat(fd, &st) == 0) { s->dev = st.st_dev; s->ino = st.st_ino; }
+    s->out = s->outmem;
+    s->out->fd = fd;
+    s->out->err = 0;
+    s->out->len = 0;
+    s->out->html = 0;
     s->w.o = s->out;
     static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 1, 0, 0, 0, 0, 0};
     ms__out_mem(s->out, (const char *)magic, sizeof magic);
@@ -8471,19 +8609,17 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     ms__buf_put(&s->meta, s->at.payload.p, s->at.payload.len);
     s->meta_off = (int64_t)s->out->len - (int64_t)(s->meta.len + 20); /* all of it still in the buffer */
     ms__out_flush(s->out);
-    int e = s->out->err ? s->out->err : s->w.err;
+    e = s->out->err ? s->out->err : s->w.err;
     ms__stream_aside(s->path);
     if (!e && ms__target_check(s->path) != MEMSCOPE_OK) e = EEXIST; /* it may have changed meanwhile */
-    if (!e && rename(f.tmp, s->path) != 0) e = errno;
+    if (!e && rename(s->tmp, s->path) != 0) e = errno;
     if (e) {
-        unlink(f.tmp);
-        close(s->out->fd);
-        MEMSCOPE_FREE(s->out);
+        unlink(s->tmp);
+        close(fd);
         s->out = NULL;
         s->w.o = NULL;
+        ms__stream_fail(s, e, "making");
     }
-    MEMSCOPE_FREE(f.tmp);
-    if (e) ms__stream_fail(s, e, "making");
     return !e;
 }
 
@@ -8531,7 +8667,7 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
             const ms__stack *st = ms__stack_by_id(t, ev.stack_id);
             if (st) {
                 s->stack_def[ev.stack_id] = 1;
-                ms__msb_stack(w, &s->stacks, ev.stack_id, st);
+                ms__msb_stack(w, &s->stacks, ev.stack_id, st, s->sym);
                 s->nstacks_new++;
             } else {
                 ev.stack_id = 0;
@@ -8540,6 +8676,10 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
     }
     if (w->ev_count == MS__MSB_BLOCK - 1) ms__stream_defs(s); /* this event closes the block */
     ms__msb_event(s->out, w, site, &ev, 0);
+    if (w->ev.len + 64 > MS__STREAM_BUF) { /* the block is as large as the buffers: out with it */
+        ms__stream_defs(s);
+        ms__msb_flush_events(w);
+    }
 }
 
 /* Writes the merged events before limit and unmaps the chunks written (under analysis_lock). */
@@ -8608,6 +8748,7 @@ static void ms__stream_flush(ms__stream *s) {
 #define MS__STREAM_SLICE 65536u
 #define MS__STREAM_NAME_NS 30000000.0      /* a TRACK this soon after its malloc names its event */
 static void ms__stream_pass(memscope_tracker *t, ms__stream *s, int final) {
+    if (s->out && !s->failed) ms__stream_fd_ok(s);
     double ratio = ms__clock_ratio();
     uint64_t now = ms__ticks(), lag = (uint64_t)(MS__STREAM_LAG_NS / ratio), win = (uint64_t)(MS__STREAM_NAME_NS / ratio);
     uint64_t limit = final ? UINT64_MAX : now > lag ? now - lag : 0;
@@ -8645,6 +8786,10 @@ static void ms__stream_finish(memscope_tracker *t) {
     pthread_mutex_unlock(&t->analysis_lock);
     if (!first || (!s->out && !ms__stream_open(t, s))) return;
     memscope_report r = memscope_analyze(t);
+    if (s->failed || !ms__stream_fd_ok(s)) {
+        memscope_report_free(&r);
+        return;
+    }
     ms__stream_defs(s);
     ms__msb_tail(&s->w, &r);
     ms__out_flush(s->out);
@@ -8680,16 +8825,29 @@ static void ms__stream_free(ms__stream *s) {
     MEMSCOPE_FREE(s->stack_def);
     MEMSCOPE_FREE(s->sites.p);
     MEMSCOPE_FREE(s->stacks.p);
-    MEMSCOPE_FREE(s->out);
+    MEMSCOPE_FREE(s->outmem);
+    MEMSCOPE_FREE(s->sym);
     MEMSCOPE_FREE(s);
 }
 
+/* Everything the writer needs later is taken now: a process that runs out of memory or
+   address space (ulimit -v) still gets its file. The encoder writes an EVENTS block when its
+   buffer is nearly full, so the buffers do not grow. */
 static ms__stream *ms__stream_new(uint64_t cap) {
     ms__stream *s = (ms__stream *)ms__calloc(1, sizeof *s);
     if (!s) return NULL;
     s->w.own = 1;
     s->cap = cap;
     s->meta_off = -1;
+    s->outmem = (ms__out *)MEMSCOPE_MALLOC(sizeof *s->outmem);
+    ms__buf_grow(&s->w.ev, MS__STREAM_BUF);
+    ms__buf_grow(&s->w.sec, MS__STREAM_BUF + 64);
+    ms__buf_grow(&s->w.pending, 16u << 10);
+    ms__buf_grow(&s->sites, 4096);
+    ms__buf_grow(&s->stacks, 64u << 10);
+    ms__buf_grow(&s->meta, 512);
+    ms__buf_grow(&s->at.payload, 512);
+    s->sym = (ms__symcache *)ms__calloc(MS__SYMCACHE, sizeof *s->sym);
     return s;
 }
 
@@ -8701,7 +8859,15 @@ static void ms__stream_after_fork(memscope_tracker *t) {
     ms__stream *old = t->stream;
     if (old->out) close(old->out->fd);
     t->stream = ms__stream_new(old->cap);
-    if (t->stream && old->w.zctx) t->stream->w.zctx = ms__zstd.create_cctx();
+    if (t->stream && old->sym) { /* the same mappings: the names found so far hold */
+        MEMSCOPE_FREE(t->stream->sym);
+        t->stream->sym = old->sym;
+        old->sym = NULL;
+    }
+    if (t->stream && old->w.zctx) {
+        t->stream->w.zctx = ms__zstd.create_cctx();
+        ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
+    }
     ms__stream_free(old);
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) {
         for (ms__chunk *c = atomic_load(&th->head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
@@ -8722,7 +8888,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
         atomic_store(&th->peak_bytes, 0); atomic_store(&th->dropped, 0);
         atomic_store(&th->w_count, 0.0); atomic_store(&th->w_bytes, 0.0);
         for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) {
-            ms__site_stat *c = atomic_load(&th->stats[i]);
+            ms__site_stat *c = ms__stat_chunk(th, i);
             if (c) memset((void *)c, 0, MS__STAT_CHUNK * sizeof *c);
         }
     }
@@ -8795,6 +8961,7 @@ static void ms__hook_configure(memscope_tracker *t) {
 static void *ms__ticker_main(void *arg) {
     (void)arg;
     ms__hook_busy++; /* for good */
+    pthread_setname_np(pthread_self(), "memscope-tick"); /* (from itself: prctl, no /proc file) */
     struct timespec ts = {0, MS__TICKER_NS};
     uint64_t t0 = ms__ticks(), n0 = ms__mono_ns();
     for (;;) {
@@ -8813,10 +8980,15 @@ static void *ms__ticker_main(void *arg) {
 static void *ms__writer_main(void *arg) {
     (void)arg;
     ms__hook_busy++; /* for good */
+    pthread_setname_np(pthread_self(), "memscope-write");
     struct timespec idle = {0, MS__STREAM_EVERY * MS__TICKER_NS};
     for (;;) { /* the first pass after one period: a child that execs at once leaves no file */
-        if (atomic_load_explicit(&ms__chunks_out, MS__RELAXED) > MS__BACKLOG_CHUNKS / 2) sched_yield();
-        else nanosleep(&idle, NULL);
+        memscope_tracker *t = atomic_load(&ms__hook_t);
+        if (t && atomic_load_explicit(&ms__chunks_out, MS__RELAXED) >
+                     MS__BACKLOG_CHUNKS / 2 + atomic_load_explicit(&t->thread_count, MS__RELAXED))
+            sched_yield();
+        else
+            nanosleep(&idle, NULL);
         ms__stream_tick();
     }
     return NULL;
@@ -8832,15 +9004,12 @@ static void ms__ticker_start(void) {
     pthread_attr_setstacksize(&a, 64 * 1024);
     sigfillset(&all); /* signals stay the program's threads' business */
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    if (pthread_create(&th, &a, ms__ticker_main, NULL) == 0) pthread_setname_np(th, "memscope-tick");
+    pthread_create(&th, &a, ms__ticker_main, NULL);
 #ifdef MS__STREAM
     memscope_tracker *t = atomic_load(&ms__hook_t);
     if (t && t->stream) {
         pthread_attr_setstacksize(&a, 256 * 1024); /* dladdr, the encoder */
-        if (pthread_create(&th, &a, ms__writer_main, NULL) == 0) {
-            pthread_setname_np(th, "memscope-write");
-            atomic_store(&t->streaming, 1);
-        }
+        if (pthread_create(&th, &a, ms__writer_main, NULL) == 0) atomic_store(&t->streaming, 1);
     }
 #endif
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -9175,6 +9344,7 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
     /* the stream's EVENTS through zstd where the library is (loaded here, outside any hook) */
     if (t && t->stream && ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1 && ms__zstd_load())
         t->stream->w.zctx = ms__zstd.create_cctx();
+    if (t && t->stream && t->stream->w.zctx) ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
 #endif
     if (t && atomic_load(&t->log_mode) == 1) {
         atomic_store(&ms__tick_now, ms__ticks());
