@@ -396,6 +396,11 @@ typedef struct memscope_event {
     uint32_t    alloc_thread_id;     /* FREE: the thread that made the allocation */
 } memscope_event;
 MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count);
+/* Calls fn(ev, ctx) for each event of t in time order, as memscope_events lists them, without
+   an array of them all (a loaded file's events are decoded as they go, so a file of any size
+   is read in bounded memory); fn returns nonzero to stop. fn must not call into t. Returns how
+   many events fn saw. */
+MEMSCOPE_DEF size_t memscope_each_event(memscope_tracker *t, int (*fn)(const memscope_event *ev, void *ctx), void *ctx);
 MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id,
                                           uintptr_t *frames, size_t max);
 /* Frame `index` (0 = the allocating function) of a stack with its symbol: from the file for
@@ -3062,6 +3067,32 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
 }
 
 static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out);
+static size_t ms__loaded_each(memscope_tracker *t, int (*fn)(const memscope_event *, void *), void *ctx);
+
+MEMSCOPE_DEF size_t memscope_each_event(memscope_tracker *t, int (*fn)(const memscope_event *ev, void *ctx), void *ctx) {
+    if (!t || !fn) return 0;
+    if (t->loaded) return ms__loaded_each(t, fn, ctx);
+    MS__ENTER();
+    ms__resolve(t);
+    double ratio = ms__clock_ratio();
+    size_t n = 0;
+    pthread_mutex_lock(&t->analysis_lock);
+    ms__merge m;
+    if (ms__merge_begin(t, &m)) {
+        const ms__event *e;
+        ms__thread *th;
+        while ((e = ms__merge_next(&m, &th))) {
+            memscope_event ev;
+            ms__event_public(t, e, th, ratio, &ev);
+            n++;
+            if (fn(&ev, ctx)) break;
+        }
+        ms__merge_end(&m);
+    }
+    pthread_mutex_unlock(&t->analysis_lock);
+    MS__LEAVE();
+    return n;
+}
 
 MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out) {
     if (!t || !out) return 0;
@@ -5776,7 +5807,11 @@ struct ms__loaded {
     ms__lstack *stacks; size_t nstacks;
     ms__lframe *frames; size_t nframes;
     uint32_t max_stack;
-    memscope_event *events; uint32_t *ev_site; size_t nevents, cap_events;
+    struct ms__lblock *blocks; size_t nblocks, cap_blocks; /* the EVENTS sections, decoded when read */
+    size_t nevents;
+    unsigned char *stack_used;     /* stack ids events use (a bit each), checked against STACKS */
+    uint32_t stack_used_cap, stack_used_max;
+    uint64_t last_ts;              /* the last event's time */
     memscope_system_snapshot *snaps; size_t nsnaps;
     memscope_thread_stats *threads; size_t nthreads;
     memscope_hotspot *hot; size_t nhot;
@@ -5805,7 +5840,7 @@ static void ms__loaded_free(struct ms__loaded *L) {
     MEMSCOPE_FREE(L->data); MEMSCOPE_FREE(L->arena); MEMSCOPE_FREE((void *)L->strs);
     MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->stack_ix); MEMSCOPE_FREE(L->zbuf);
     for (void *b = L->frame_blocks, *nx; b; b = nx) { memcpy(&nx, b, sizeof nx); MEMSCOPE_FREE(b); }
-    MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site); MEMSCOPE_FREE(L->snaps);
+    MEMSCOPE_FREE(L->blocks); MEMSCOPE_FREE(L->stack_used); MEMSCOPE_FREE(L->snaps);
     MEMSCOPE_FREE(L->threads); MEMSCOPE_FREE(L->hot); MEMSCOPE_FREE(L->hot_strs);
     MEMSCOPE_FREE(L);
 }
@@ -5868,6 +5903,129 @@ static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id) {
     return lo < L->nsites && L->sites[lo].id == id ? &L->sites[lo] : NULL;
 }
 
+/* The EVENTS decoder (docs/FORMAT.md), one event at a time: the parse checks every event
+   with it and keeps only where each block is; each pass over a loaded file's events
+   (exports, analysis, memscope_each_event) decodes them again, so memory does not grow
+   with the number of events. */
+typedef struct ms__lblock { const unsigned char *p; uint64_t len; uint32_t flags, n; } ms__lblock;
+typedef struct ms__ldec {
+    uint64_t prev_ts, prev_lit, cache[7];
+    uint32_t cur_thread;
+    uint64_t cur_site;
+    ms__lsite *site;                   /* of cur_site, looked up when it changes */
+    uint64_t *size;                    /* per site index: a pass's own state; NULL: in the sites */
+    uint32_t *stack;
+} ms__ldec;
+
+/* One event from r into *e (site id in *site_id); 0 on a malformed one (r failed). */
+static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope_event *e, uint32_t *site_id) {
+    if (r->p >= r->end) { ms__rd_fail(r, "event cut off"); return 0; }
+    unsigned tag = *r->p++;
+    int is_free = tag & 1u;
+    if (tag & 2u) {
+        uint64_t v = ms__rd_varint(r);
+        if (v > UINT32_MAX) { ms__rd_fail(r, "thread id out of range"); return 0; }
+        d->cur_thread = (uint32_t)v;
+    }
+    if ((tag & 4u) || !d->site) {
+        if (tag & 4u) d->cur_site = ms__rd_varint(r);
+        d->site = ms__loaded_site(L, d->cur_site);
+        if (!r->err && !d->site) { ms__rd_fail(r, "event refers to an undefined site"); return 0; }
+    }
+    if (r->err) return 0;
+    ms__lsite *s = d->site;
+    size_t k = (size_t)(s - L->sites);
+    uint64_t *sz = d->size ? &d->size[k] : &s->last_size;
+    uint32_t *sk = d->stack ? &d->stack[k] : &s->last_stack;
+    if (tag & 8u) *sz = ms__rd_varint(r);
+    uint32_t alloc_thread = d->cur_thread, stack = 0;
+    if (tag & 16u) {
+        uint64_t v = ms__rd_varint(r);
+        if (v > UINT32_MAX) { ms__rd_fail(r, "id out of range"); return 0; }
+        if (is_free) alloc_thread = (uint32_t)v; else *sk = (uint32_t)v;
+    }
+    if (!is_free) stack = *sk;
+    unsigned mode = tag >> 5;
+    uint64_t addr;
+    if (mode == 7) {
+        uint64_t z = ms__rd_varint(r);
+        d->prev_lit += (z >> 1) ^ (0 - (z & 1));
+        addr = d->prev_lit;
+    } else {
+        addr = d->cache[mode];
+    }
+    uint64_t dt = ms__rd_varint(r);
+    if (r->err) return 0;
+    if (dt > UINT64_MAX - d->prev_ts) { ms__rd_fail(r, "timestamp overflows"); return 0; }
+    d->prev_ts += dt;
+    unsigned from = mode < 7 ? mode : 6;
+    for (unsigned i = from; i > 0; i--) d->cache[i] = d->cache[i - 1];
+    d->cache[0] = addr;
+    e->kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
+    e->timestamp_ns = d->prev_ts;
+    e->address = (uintptr_t)addr;
+    e->size = (size_t)*sz;
+    e->thread_id = d->cur_thread;
+    e->var_name = s->var; e->type_name = s->type; e->file = s->file; e->line = s->line;
+    e->stack_id = stack;
+    e->alloc_thread_id = alloc_thread;
+    *site_id = s->id;
+    return 1;
+}
+
+/* A pass over a loaded file's events, in file order. */
+typedef struct ms__lit {
+    struct ms__loaded *L;
+    ms__ldec d;
+    ms__rd r;
+    size_t block;                      /* the next block to open */
+    uint64_t left;                     /* events left in the open block */
+    unsigned char *z;                  /* a compressed block, decompressed */
+    int err;
+} ms__lit;
+
+static int ms__lit_begin(ms__lit *it, struct ms__loaded *L) {
+    memset(it, 0, sizeof *it);
+    it->L = L;
+    it->d.size = (uint64_t *)ms__calloc(L->nsites + 1, sizeof *it->d.size);
+    it->d.stack = (uint32_t *)ms__calloc(L->nsites + 1, sizeof *it->d.stack);
+    if (!it->d.size || !it->d.stack) { it->err = ENOMEM; return 0; }
+    return 1;
+}
+
+static const memscope_event *ms__lit_next(ms__lit *it, memscope_event *e, uint32_t *site_id) {
+    struct ms__loaded *L = it->L;
+    while (!it->left) {
+        if (it->err || it->block >= L->nblocks) return NULL;
+        const ms__lblock *b = &L->blocks[it->block++];
+        const unsigned char *p = b->p;
+        uint64_t len = b->len;
+        if (b->flags & MS__MSB_ZSTD) { /* checked by the parse: it decompresses */
+            unsigned long long n = ms__zstd.content_size(p, (size_t)len);
+            MEMSCOPE_FREE(it->z);
+            it->z = (unsigned char *)MEMSCOPE_MALLOC(n ? (size_t)n : 1);
+            if (!it->z || n > MS__ZSTD_MAX || ms__zstd.decompress(it->z, (size_t)n, p, (size_t)len) != n) { it->err = EIO; return NULL; }
+            p = it->z;
+            len = n;
+        }
+        ms__rd r = {p, p + len, p, 0};
+        it->r = r;
+        it->left = ms__rd_varint(&it->r);
+        if (it->r.err) { it->err = EIO; return NULL; }
+    }
+    it->left--;
+    if (!ms__ldec_event(&it->d, &it->r, L, e, site_id)) { it->err = EIO; return NULL; }
+    if (e->stack_id && (e->stack_id > L->max_stack || !L->stack_ix || !L->stack_ix[e->stack_id]))
+        e->stack_id = 0; /* a cut file: its definition was what was lost */
+    return e;
+}
+
+static void ms__lit_end(ms__lit *it) {
+    MEMSCOPE_FREE(it->d.size);
+    MEMSCOPE_FREE(it->d.stack);
+    MEMSCOPE_FREE(it->z);
+}
+
 /* Parses the whole file; 0 on success. Arrays are sized from counts already checked
    against the file, so nothing grows beyond a small multiple of its size. */
 static const unsigned char ms__msb_magic[8] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A};
@@ -5890,9 +6048,8 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     if (!L->arena || !L->strs) { ms__rd_fail(&f, "out of memory"); return -2; }
     int seen_end = 0, seen_meta = 0;
     uint64_t zin = 0, zout = 0;
-    uint64_t prev_ts = 0, prev_lit = 0, cache[7] = {0, 0, 0, 0, 0, 0, 0};
-    uint32_t cur_thread = 0;
-    uint64_t cur_site = 0;
+    ms__ldec dec;
+    memset(&dec, 0, sizeof dec);
     while (!f.err && f.p < f.end && !seen_end) {
         if (f.end - f.p < 20) break; /* a section header cut off: truncated */
         const unsigned char *h = f.p;
@@ -6031,62 +6188,44 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             if (ms__rd_varint(&r) > 65536 && !r.err) { r.p = at; ms__rd_fail(&r, "an EVENTS block of more than 65 536 events"); f.err = 1; break; }
             r.p = at;
             size_t n = ms__rd_count(&r, 2);
-            if (L->nevents + n > L->cap_events) { /* geometric growth, bounded by the file (2 bytes an event) */
-                size_t cap = L->cap_events * 2 > L->nevents + n ? L->cap_events * 2 : L->nevents + n + 1;
-                if (cap > (L->size + L->zbytes) / 2 + 1) cap = (L->size + L->zbytes) / 2 + 1;
-                if (cap < L->nevents + n) cap = L->nevents + n;
-                memscope_event *ne = (memscope_event *)MEMSCOPE_MALLOC(cap * sizeof *ne);
-                uint32_t *nsite = (uint32_t *)MEMSCOPE_MALLOC(cap * sizeof *nsite);
-                if (!ne || !nsite) { MEMSCOPE_FREE(ne); MEMSCOPE_FREE(nsite); ms__rd_fail(&f, "out of memory"); return -2; }
-                if (L->nevents) { memcpy(ne, L->events, L->nevents * sizeof *ne); memcpy(nsite, L->ev_site, L->nevents * sizeof *nsite); }
-                MEMSCOPE_FREE(L->events); MEMSCOPE_FREE(L->ev_site);
-                L->events = ne; L->ev_site = nsite;
-                L->cap_events = cap;
+            if (L->nblocks == L->cap_blocks) {
+                size_t cap = L->cap_blocks ? L->cap_blocks * 2 : 64;
+                ms__lblock *nb = (ms__lblock *)MEMSCOPE_MALLOC(cap * sizeof *nb);
+                if (!nb) { ms__rd_fail(&f, "out of memory"); return -2; }
+                if (L->nblocks) memcpy(nb, L->blocks, L->nblocks * sizeof *nb);
+                MEMSCOPE_FREE(L->blocks);
+                L->blocks = nb;
+                L->cap_blocks = cap;
             }
+            ms__lblock *blk = &L->blocks[L->nblocks];
+            blk->p = stored;
+            blk->len = stored_len;
+            blk->flags = sflags & MS__MSB_ZSTD;
+            blk->n = (uint32_t)n;
+            dec.site = NULL; /* sites may have been added (and re-sorted) since */
             for (size_t i = 0; i < n && !r.err; i++) {
-                if (r.p >= r.end) { ms__rd_fail(&r, "event cut off"); break; }
-                unsigned tag = *r.p++;
-                int is_free = tag & 1u;
-                if (tag & 2u) { uint64_t v = ms__rd_varint(&r); if (v > UINT32_MAX) ms__rd_fail(&r, "thread id out of range"); cur_thread = (uint32_t)v; }
-                if (tag & 4u) cur_site = ms__rd_varint(&r);
-                ms__lsite *s = ms__loaded_site(L, cur_site);
-                if (!r.err && !s) { ms__rd_fail(&r, "event refers to an undefined site"); break; }
-                if (r.err) break;
-                if (tag & 8u) s->last_size = ms__rd_varint(&r);
-                uint32_t alloc_thread = cur_thread, stack = 0;
-                if (tag & 16u) {
-                    uint64_t v = ms__rd_varint(&r);
-                    if (v > UINT32_MAX) { ms__rd_fail(&r, "id out of range"); break; }
-                    if (is_free) alloc_thread = (uint32_t)v; else s->last_stack = (uint32_t)v;
+                memscope_event e;
+                uint32_t sid;
+                if (!ms__ldec_event(&dec, &r, L, &e, &sid)) break;
+                L->nevents++;
+                L->last_ts = e.timestamp_ns;
+                uint32_t st = e.stack_id;
+                if (!st) continue;
+                if (st >= L->stack_used_cap) { /* ids a file can define: its STACKS' count + 65 536 */
+                    if ((uint64_t)st > L->size / 2 + 65537) { ms__rd_fail(&r, "a stack id beyond what the file could define"); break; }
+                    uint64_t cap = L->stack_used_cap ? (uint64_t)L->stack_used_cap * 2 : 4096;
+                    while (cap <= st) cap *= 2;
+                    unsigned char *nu = (unsigned char *)ms__calloc((size_t)(cap / 8 + 1), 1);
+                    if (!nu) { ms__rd_fail(&f, "out of memory"); return -2; }
+                    if (L->stack_used) memcpy(nu, L->stack_used, L->stack_used_cap / 8 + 1);
+                    MEMSCOPE_FREE(L->stack_used);
+                    L->stack_used = nu;
+                    L->stack_used_cap = (uint32_t)cap;
                 }
-                if (!is_free) stack = s->last_stack;
-                unsigned mode = tag >> 5;
-                uint64_t addr;
-                if (mode == 7) {
-                    uint64_t z = ms__rd_varint(&r);
-                    prev_lit += (z >> 1) ^ (0 - (z & 1));
-                    addr = prev_lit;
-                } else {
-                    addr = cache[mode];
-                }
-                uint64_t dt = ms__rd_varint(&r);
-                if (r.err) break;
-                if (dt > UINT64_MAX - prev_ts) { ms__rd_fail(&r, "timestamp overflows"); break; }
-                prev_ts += dt;
-                unsigned from = mode < 7 ? mode : 6;
-                for (unsigned k = from; k > 0; k--) cache[k] = cache[k - 1];
-                cache[0] = addr;
-                memscope_event *e = &L->events[L->nevents];
-                e->kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
-                e->timestamp_ns = prev_ts;
-                e->address = (uintptr_t)addr;
-                e->size = (size_t)s->last_size;
-                e->thread_id = cur_thread;
-                e->var_name = s->var; e->type_name = s->type; e->file = s->file; e->line = s->line;
-                e->stack_id = stack;
-                e->alloc_thread_id = alloc_thread;
-                L->ev_site[L->nevents++] = s->id;
+                L->stack_used[st / 8] = (unsigned char)(L->stack_used[st / 8] | 1u << (st % 8));
+                if (st > L->stack_used_max) L->stack_used_max = st;
             }
+            if (!r.err) L->nblocks++;
         } else if (type == MS__MSB_SNAPSHOTS) {
             size_t n = ms__rd_count(&r, 224);
             L->snaps = (memscope_system_snapshot *)ms__calloc(n + 1, sizeof *L->snaps);
@@ -6151,14 +6290,11 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             L->stack_ix[L->stacks[i].id] = (uint32_t)i + 1;
         }
     }
-    if (!f.err && L->nevents) { /* every stack an event names is defined (docs/FORMAT.md) */
-        for (uint64_t i = 0; i < L->nevents && !f.err; i++) {
-            uint32_t st = L->events[i].stack_id;
-            if (!st || (st <= L->max_stack && L->stack_ix[st])) continue;
-            if (seen_end) ms__rd_fail(&f, "an event refers to an undefined stack");
-            else L->events[i].stack_id = 0; /* cut short: the definition may be what was lost */
-        }
-    }
+    if (!f.err && seen_end) /* every stack an event names is defined (docs/FORMAT.md); in a cut
+                               file the definition may be what was lost: those read as 0 */
+        for (uint32_t st = 1; st <= L->stack_used_max && !f.err; st++)
+            if ((L->stack_used[st / 8] >> (st % 8) & 1u) && (st > L->max_stack || !L->stack_ix[st]))
+                ms__rd_fail(&f, "an event refers to an undefined stack");
     if (f.err) return -1;
     if (!seen_end) return 1; /* truncated: at a section boundary or inside one */
     if (f.p != f.end) { ms__rd_fail(&f, "bytes after the END section"); return -1; }
@@ -6186,22 +6322,70 @@ static int ms__lsum_bytes(const void *pa, const void *pb) {
     return ms__loaded_cmp_site_text(a->s, b->s);
 }
 
+/* A thread of the recomputed table, found from the last one looked up or by a scan. */
+static memscope_thread_stats *ms__lthread(memscope_thread_stats **ts, size_t *n, size_t *cap, uint32_t tid) {
+    for (size_t k = *n; k-- > 0;) if ((*ts)[k].thread_id == tid) return &(*ts)[k];
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        memscope_thread_stats *nt = (memscope_thread_stats *)ms__calloc(nc, sizeof *nt);
+        if (!nt) return NULL;
+        if (*n) memcpy(nt, *ts, *n * sizeof *nt);
+        MEMSCOPE_FREE(*ts);
+        *ts = nt;
+        *cap = nc;
+    }
+    (*ts)[*n].thread_id = tid;
+    return &(*ts)[(*n)++];
+}
+
 static int ms__loaded_recompute(struct ms__loaded *L) {
     int have_end = L->info.complete, have_threads = L->threads != NULL, have_hot = L->hot != NULL;
-    if (!have_end) {
-        uint64_t allocs = 0, frees = 0, cur = 0, peak = 0, bytes = 0;
-        for (size_t i = 0; i < L->nevents; i++) {
-            const memscope_event *e = &L->events[i];
-            if (e->kind == MEMSCOPE_EVENT_ALLOC) { allocs++; bytes += e->size; cur += e->size; if (cur > peak) peak = cur; }
-            else { frees++; cur -= e->size; }
+    uint64_t allocs = 0, frees = 0, cur = 0, peak = 0, bytes = 0;
+    memscope_thread_stats *ts = NULL;
+    size_t nts = 0, cap_ts = 0;
+    ms__lsum *sum = NULL;
+    if (!have_hot) {
+        sum = (ms__lsum *)ms__calloc(L->nsites + 1, sizeof *sum);
+        if (!sum) return -2;
+        for (size_t i = 0; i < L->nsites; i++) sum[i].s = &L->sites[i];
+    }
+    ms__lit it;
+    memscope_event ev;
+    uint32_t sid;
+    const memscope_event *e;
+    if (!ms__lit_begin(&it, L)) { ms__lit_end(&it); MEMSCOPE_FREE(sum); return -2; }
+    while ((e = ms__lit_next(&it, &ev, &sid))) { /* one pass for all three */
+        if (e->kind == MEMSCOPE_EVENT_ALLOC) { allocs++; bytes += e->size; cur += e->size; if (cur > peak) peak = cur; }
+        else { frees++; cur -= e->size; }
+        if (!have_threads) { /* threads in the order of their first event */
+            memscope_thread_stats *a = ms__lthread(&ts, &nts, &cap_ts, e->thread_id);
+            memscope_thread_stats *o = e->kind == MEMSCOPE_EVENT_FREE ? ms__lthread(&ts, &nts, &cap_ts, e->alloc_thread_id) : a;
+            a = a ? ms__lthread(&ts, &nts, &cap_ts, e->thread_id) : NULL; /* (the table may have moved) */
+            if (!a || !o) { it.err = ENOMEM; break; }
+            if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+                a->allocations++; a->allocated_bytes += e->size; a->current_bytes += e->size;
+                if (a->current_bytes > a->peak_bytes) a->peak_bytes = a->current_bytes;
+            } else {
+                a->deallocations++;
+                o->current_bytes -= e->size; /* charged back to the allocating thread */
+            }
         }
+        if (sum && e->kind == MEMSCOPE_EVENT_ALLOC) {
+            ms__lsite *st = ms__loaded_site(L, sid);
+            if (st) { sum[st - L->sites].count++; sum[st - L->sites].bytes += e->size; }
+        }
+    }
+    int failed = it.err != 0;
+    ms__lit_end(&it);
+    if (failed) { MEMSCOPE_FREE(ts); MEMSCOPE_FREE(sum); return -2; }
+    if (!have_end) {
         L->totals[0] = allocs; L->totals[1] = frees; L->totals[2] = allocs - frees; L->totals[3] = peak;
         L->totals[4] = cur; L->totals[5] = bytes; L->totals[6] = 0; L->totals[7] = 0; L->totals[8] = L->nevents;
         L->est_allocs = L->sample_rate > 0 ? (double)allocs / L->sample_rate : 0.0;
         L->est_bytes = L->sample_rate > 0 ? (double)bytes / L->sample_rate : 0.0;
         L->info.recomputed |= 1u;
         if (L->streamed && L->duration_sec == 0.0) { /* a stream that never reached its end: to its last record */
-            uint64_t last = L->nevents ? L->events[L->nevents - 1].timestamp_ns : 0;
+            uint64_t last = L->last_ts;
             if (L->nsnaps && L->snaps[L->nsnaps - 1].elapsed_ns > last) last = L->snaps[L->nsnaps - 1].elapsed_ns;
             L->duration_sec = (double)last / 1e9;
             double secs = L->duration_sec > 1e-9 ? L->duration_sec : 1e-9;
@@ -6210,41 +6394,14 @@ static int ms__loaded_recompute(struct ms__loaded *L) {
         }
     }
     if (!have_threads) {
-        /* threads in the order of their first event; at most one per event */
-        size_t cap = L->nevents + 1, n = 0;
-        memscope_thread_stats *ts = (memscope_thread_stats *)ms__calloc(cap, sizeof *ts);
-        if (!ts) return -2;
-        for (size_t i = 0; i < L->nevents; i++) {
-            const memscope_event *e = &L->events[i];
-            uint32_t who[2] = {e->thread_id, e->kind == MEMSCOPE_EVENT_FREE ? e->alloc_thread_id : e->thread_id};
-            memscope_thread_stats *th[2] = {NULL, NULL};
-            for (int w = 0; w < 2; w++) {
-                for (size_t k = n; k-- > 0;) if (ts[k].thread_id == who[w]) { th[w] = &ts[k]; break; }
-                if (!th[w] && n < cap) { th[w] = &ts[n]; ts[n++].thread_id = who[w]; }
-            }
-            if (!th[0] || !th[1]) continue;
-            if (e->kind == MEMSCOPE_EVENT_ALLOC) {
-                th[0]->allocations++; th[0]->allocated_bytes += e->size; th[0]->current_bytes += e->size;
-                if (th[0]->current_bytes > th[0]->peak_bytes) th[0]->peak_bytes = th[0]->current_bytes;
-            } else {
-                th[0]->deallocations++;
-                th[1]->current_bytes -= e->size; /* charged back to the allocating thread */
-            }
-        }
-        L->threads = ts; L->nthreads = n;
+        if (!ts) ts = (memscope_thread_stats *)ms__calloc(1, sizeof *ts);
+        if (!ts) { MEMSCOPE_FREE(sum); return -2; }
+        L->threads = ts; L->nthreads = nts;
         L->info.recomputed |= 2u;
+    } else {
+        MEMSCOPE_FREE(ts);
     }
     if (!have_hot) {
-        ms__lsum *sum = (ms__lsum *)ms__calloc(L->nsites + 1, sizeof *sum);
-        if (!sum) return -2;
-        for (size_t i = 0; i < L->nsites; i++) sum[i].s = &L->sites[i];
-        for (size_t i = 0; i < L->nevents; i++) {
-            if (L->events[i].kind != MEMSCOPE_EVENT_ALLOC) continue;
-            ms__lsite *st = ms__loaded_site(L, L->ev_site[i]);
-            if (!st) continue;
-            ms__lsum *u = &sum[st - L->sites];
-            u->count++; u->bytes += L->events[i].size;
-        }
         size_t used = 0, groups = 0, strbytes = 0;
         for (size_t i = 0; i < L->nsites; i++) if (sum[i].count) sum[used++] = sum[i];
         qsort(sum, used, sizeof *sum, ms__lsum_text);
@@ -6482,8 +6639,33 @@ static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out) {
     struct ms__loaded *L = t->loaded;
     *out = L->nevents ? (memscope_event *)malloc(L->nevents * sizeof **out) : NULL; /* caller free()s */
     if (!*out) return 0;
-    memcpy(*out, L->events, L->nevents * sizeof **out);
-    return L->nevents;
+    size_t n = 0;
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
+    ms__lit it;
+    uint32_t sid;
+    if (ms__lit_begin(&it, L))
+        while (n < L->nevents && ms__lit_next(&it, &(*out)[n], &sid)) n++;
+    ms__lit_end(&it);
+#endif
+    return n;
+}
+
+static size_t ms__loaded_each(memscope_tracker *t, int (*fn)(const memscope_event *, void *), void *ctx) {
+    size_t n = 0;
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
+    ms__lit it;
+    memscope_event e;
+    uint32_t sid;
+    if (ms__lit_begin(&it, t->loaded))
+        while (ms__lit_next(&it, &e, &sid)) {
+            n++;
+            if (fn(&e, ctx)) break;
+        }
+    ms__lit_end(&it);
+#else
+    (void)t; (void)fn; (void)ctx;
+#endif
+    return n;
 }
 
 static const ms__lstack *ms__loaded_stack(struct ms__loaded *L, uint32_t id) {
@@ -6514,16 +6696,25 @@ static uint32_t ms__loaded_nstacks(memscope_tracker *t) { return t->loaded->max_
 
 static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
                                       uint32_t nstacks, ms__emit_fn emit, void *ctx) {
-    struct ms__loaded *L = t->loaded;
     uint64_t i = 0;
-    for (; i < L->nevents && !o->err; i++) {
-        const memscope_event *ev = &L->events[i];
-        emit(o, ctx, L->ev_site[i], ev, i);
+#ifndef MEMSCOPE_NO_BINARY /* (else nothing is ever loaded) */
+    ms__lit it;
+    memscope_event e;
+    const memscope_event *ev;
+    uint32_t sid;
+    if (!ms__lit_begin(&it, t->loaded)) o->err = ENOMEM;
+    while (!o->err && (ev = ms__lit_next(&it, &e, &sid))) {
+        emit(o, ctx, sid, ev, i++);
         if (ev->kind == MEMSCOPE_EVENT_ALLOC && ev->stack_id && ev->stack_id < nstacks) {
             stack_bytes[ev->stack_id] += ev->size;
             stack_count[ev->stack_id]++;
         }
     }
+    if (it.err && !o->err) o->err = it.err;
+    ms__lit_end(&it);
+#else
+    (void)o; (void)t; (void)stack_bytes; (void)stack_count; (void)nstacks; (void)emit; (void)ctx;
+#endif
     return i;
 }
 

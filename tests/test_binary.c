@@ -22,6 +22,18 @@
 
 #include "ms_test.h"
 
+typedef struct each_ctx { const memscope_event *want; size_t n, seen, bad, stop_after; int times; } each_ctx;
+static int each_check(const memscope_event *e, void *ctx) {
+    each_ctx *c = (each_ctx *)ctx;
+    const memscope_event *w = c->seen < c->n ? &c->want[c->seen] : NULL;
+    if (!w || w->kind != e->kind || w->address != e->address || w->size != e->size || w->thread_id != e->thread_id ||
+        w->alloc_thread_id != e->alloc_thread_id || w->stack_id != e->stack_id || w->line != e->line ||
+        (c->times && w->timestamp_ns != e->timestamp_ns)) /* (a live tracker's times: a refined ratio) */
+        c->bad++;
+    c->seen++;
+    return c->stop_after && c->seen == c->stop_after;
+}
+
 static long file_size(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
@@ -109,6 +121,18 @@ static long export_and_compare(memscope_tracker *t, const char *name) {
         assert_int_equal(el[i].stack_id, et[i].stack_id);
         assert_int_equal(el[i].line, et[i].line);
     }
+    /* memscope_each_event: the same events, in the same order, without an array (a loaded
+       file's decoded as they go), from the loaded and the live tracker; stopping early */
+    for (int which = 0; which < 2; which++) {
+        each_ctx c = {el, nl, 0, 0, 0, !which};
+        assert_int_equal(memscope_each_event(which ? t : l, each_check, &c), nl);
+        assert_int_equal(c.seen, nl);
+        assert_int_equal(c.bad, 0);
+        each_ctx stop = {el, nl, 0, 0, nl / 2 + 1, !which};
+        assert_int_equal(memscope_each_event(which ? t : l, each_check, &stop), nl ? nl / 2 + 1 : 0);
+    }
+    assert_int_equal(memscope_each_event(NULL, each_check, NULL), 0);
+    assert_int_equal(memscope_each_event(l, NULL, NULL), 0);
     free(el);
     free(et);
     TRACK_SIZE(l, out, 16); /* read-only: records nothing */

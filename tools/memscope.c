@@ -134,59 +134,148 @@ __attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...) {
     return 1;
 }
 
+/* What the report computes from the events: two passes over them (memscope_each_event: a
+   file's events are decoded as they go, never all held), with a table of the blocks live at
+   each point, so memory follows the live blocks and the call stacks, not the events.
+   Pass 1 finds where the peak is; pass 2 replays the run: live at the end by site (the
+   leaks), and by call stack, like heaptrack_print: most calls to allocation functions, the
+   peak's consumers, temporary allocations (freed before any other allocation was made),
+   leaks. */
+typedef struct lv { uint64_t addr, size, seq; uint32_t stack, line; const char *var, *type, *file; } lv;
+typedef struct livetab { lv *s; size_t cap, n; } livetab;
+static size_t lt_home(const livetab *lt, uint64_t a) { return (size_t)((a * 0x9E3779B97F4A7C15u) >> 20) & (lt->cap - 1); }
+static lv *lt_find(livetab *lt, uint64_t a) {
+    if (!lt->cap) return NULL;
+    for (size_t h = lt_home(lt, a);; h = (h + 1) & (lt->cap - 1)) {
+        if (lt->s[h].addr == a) return &lt->s[h];
+        if (!lt->s[h].addr) return NULL;
+    }
+}
+static lv *lt_put(livetab *lt, uint64_t a) { /* NULL: out of memory */
+    if ((lt->n + 1) * 2 > lt->cap) {
+        size_t cap = lt->cap ? lt->cap * 2 : 1024;
+        lv *ns = calloc(cap, sizeof *ns);
+        if (!ns) return NULL;
+        livetab old = *lt;
+        lt->s = ns;
+        lt->cap = cap;
+        for (size_t i = 0; i < old.cap; i++) {
+            if (!old.s[i].addr) continue;
+            size_t h = lt_home(lt, old.s[i].addr);
+            while (lt->s[h].addr) h = (h + 1) & (cap - 1);
+            lt->s[h] = old.s[i];
+        }
+        free(old.s);
+    }
+    size_t h = lt_home(lt, a);
+    while (lt->s[h].addr && lt->s[h].addr != a) h = (h + 1) & (lt->cap - 1);
+    if (!lt->s[h].addr) lt->n++;
+    lt->s[h].addr = a;
+    return &lt->s[h];
+}
+static void lt_del(livetab *lt, lv *e) { /* linear probing without tombstones: later entries move back */
+    size_t m = lt->cap - 1, i = (size_t)(e - lt->s), j = i;
+    for (;;) {
+        j = (j + 1) & m;
+        if (!lt->s[j].addr) break;
+        size_t k = lt_home(lt, lt->s[j].addr);
+        if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
+        lt->s[i] = lt->s[j];
+        i = j;
+    }
+    lt->s[i].addr = 0;
+    lt->n--;
+}
+
+typedef struct stack_row { uint32_t stack; uint64_t calls, bytes, temp, at_peak, live_bytes, live_count; } stack_row;
+typedef struct replay {
+    /* pass 1 */
+    uint64_t seq, live_now, peak, peak_at;
+    uint32_t max_stack;
+    /* pass 2 */
+    livetab lt;
+    stack_row *rows;
+    uint64_t *cur;
+    uint64_t last_alloc, last_alloc_seq, temporary;
+    int oom;
+} replay;
+
+static int replay_peak(const memscope_event *e, void *ctx) {
+    replay *r = ctx;
+    r->seq++;
+    if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+        r->live_now += e->size;
+        if (r->live_now > r->peak) { r->peak = r->live_now; r->peak_at = r->seq; }
+        if (e->stack_id > r->max_stack) r->max_stack = e->stack_id;
+    } else {
+        r->live_now -= e->size;
+    }
+    return 0;
+}
+
+static int replay_run(const memscope_event *e, void *ctx) {
+    replay *r = ctx;
+    r->seq++;
+    if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+        lv *x = lt_put(&r->lt, e->address);
+        if (!x) { r->oom = 1; return 1; }
+        x->size = e->size; x->stack = e->stack_id; x->seq = r->seq;
+        x->var = e->var_name; x->type = e->type_name; x->file = e->file; x->line = e->line;
+        if (r->rows && e->stack_id <= r->max_stack) {
+            r->rows[e->stack_id].calls++;
+            r->rows[e->stack_id].bytes += e->size;
+            r->cur[e->stack_id] += e->size;
+        }
+        r->last_alloc = e->address;
+        r->last_alloc_seq = r->seq;
+    } else {
+        lv *x = lt_find(&r->lt, e->address);
+        if (x) {
+            if (r->rows && x->stack <= r->max_stack) {
+                r->cur[x->stack] -= x->size;
+                if (r->last_alloc_seq && r->last_alloc == e->address && x->seq == r->last_alloc_seq) { r->rows[x->stack].temp++; r->temporary++; }
+            }
+            lt_del(&r->lt, x);
+        }
+        r->last_alloc_seq = 0;
+    }
+    if (r->rows && r->seq == r->peak_at)
+        for (uint32_t s = 0; s <= r->max_stack; s++) r->rows[s].at_peak = r->cur[s];
+    return 0;
+}
+
 /* Live allocations at the end, grouped by site (variable and location), largest first. */
 typedef struct leak_row { const char *var, *type, *file; uint32_t line; uint64_t bytes, count; } leak_row;
-typedef struct live { uint64_t addr; size_t ev; } live;
-
 static int by_bytes(const void *a, const void *b) {
     const leak_row *x = (const leak_row *)a, *y = (const leak_row *)b;
     return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
 }
 
-static void print_leaks(memscope_tracker *t, size_t top) {
-    size_t n = 0;
-    memscope_event *ev = memscope_events(t, &n);
-    size_t cap = 16;
-    while (cap < 2 * n + 16) cap *= 2;
-    live *tab = calloc(cap, sizeof *tab);
-    if (!tab) { free(ev); printf("  (out of memory)\n"); return; }
-    for (size_t i = 0; i < n; i++) { /* open addressing on the address; the latest alloc wins */
-        size_t h = (size_t)((ev[i].address * 0x9E3779B97F4A7C15u) >> 20) & (cap - 1);
-        while (tab[h].addr && tab[h].addr != ev[i].address) h = (h + 1) & (cap - 1);
-        if (ev[i].kind == MEMSCOPE_EVENT_ALLOC) { tab[h].addr = ev[i].address; tab[h].ev = i + 1; }
-        else if (tab[h].addr) tab[h].ev = 0; /* freed; the slot stays for probing */
-    }
-    leak_row *rows = calloc(n + 1, sizeof *rows);
+static void print_leaks(const replay *r, size_t top) {
+    leak_row *rows = calloc(r->lt.n + 1, sizeof *rows);
     size_t nrows = 0;
     uint64_t total = 0, count = 0;
-    for (size_t s = 0; rows && s < cap; s++) {
-        if (!tab[s].addr || !tab[s].ev) continue;
-        const memscope_event *e = &ev[tab[s].ev - 1];
-        size_t r = 0;
-        while (r < nrows && !(rows[r].line == e->line && rows[r].var == e->var_name && rows[r].file == e->file)) r++;
-        if (r == nrows) { rows[r].var = e->var_name; rows[r].type = e->type_name; rows[r].file = e->file; rows[r].line = e->line; nrows++; }
-        rows[r].bytes += e->size;
-        rows[r].count++;
+    for (size_t s = 0; rows && s < r->lt.cap; s++) {
+        const lv *e = &r->lt.s[s];
+        if (!e->addr) continue;
+        size_t k = 0;
+        while (k < nrows && !(rows[k].line == e->line && rows[k].var == e->var && rows[k].file == e->file)) k++;
+        if (k == nrows) { rows[k].var = e->var; rows[k].type = e->type; rows[k].file = e->file; rows[k].line = e->line; nrows++; }
+        rows[k].bytes += e->size;
+        rows[k].count++;
         total += e->size;
         count++;
     }
     char b1[32];
     printf("\nLIVE AT THE END (leaks): %" PRIu64 " allocations, %s, at %zu sites\n", count, human(b1, sizeof b1, (double)total), nrows);
     if (rows) qsort(rows, nrows, sizeof *rows, by_bytes);
-    for (size_t r = 0; r < nrows && r < top; r++)
-        printf("  %12s in %6" PRIu64 " allocations  %s (%s) at %s:%u\n", human(b1, sizeof b1, (double)rows[r].bytes),
-               rows[r].count, rows[r].var ? rows[r].var : "?", rows[r].type ? rows[r].type : "?",
-               rows[r].file ? rows[r].file : "?", rows[r].line);
+    for (size_t k = 0; k < nrows && k < top; k++)
+        printf("  %12s in %6" PRIu64 " allocations  %s (%s) at %s:%u\n", human(b1, sizeof b1, (double)rows[k].bytes),
+               rows[k].count, rows[k].var ? rows[k].var : "?", rows[k].type ? rows[k].type : "?",
+               rows[k].file ? rows[k].file : "?", rows[k].line);
     free(rows);
-    free(tab);
-    free(ev);
 }
 
-/* Sections by call stack, like heaptrack_print's: most calls to allocation functions, the
-   peak's consumers, temporary allocations (freed before any other allocation was made),
-   leaks. One pass over the events in time order; a live table maps an address to its
-   allocation event. */
-typedef struct stack_row { uint32_t stack; uint64_t calls, bytes, temp, at_peak, live_bytes, live_count; } stack_row;
 static int by_field_off;
 static int by_field(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)((const char *)a + by_field_off), y = *(const uint64_t *)((const char *)b + by_field_off);
@@ -210,59 +299,21 @@ static void print_stack(memscope_tracker *t, uint32_t stack) {
     if (!shown) printf("        (no call stack)\n");
 }
 
-static void print_by_stack(memscope_tracker *t, const memscope_event *ev, size_t n, size_t top) {
-    uint32_t max = 0;
-    for (size_t i = 0; i < n; i++) if (ev[i].kind == MEMSCOPE_EVENT_ALLOC && ev[i].stack_id > max) max = ev[i].stack_id;
-    if (!max) return; /* no stacks in this file */
-    stack_row *rows = calloc((size_t)max + 1, sizeof *rows);
-    uint64_t *cur = calloc((size_t)max + 1, sizeof *cur);
-    size_t cap = 16;
-    while (cap < 2 * n + 16) cap *= 2;
-    live *tab = calloc(cap, sizeof *tab);
-    if (!rows || !cur || !tab) { free(rows); free(cur); free(tab); printf("  (out of memory)\n"); return; }
-    for (uint32_t s = 0; s <= max; s++) rows[s].stack = s;
-    /* pass 1: the peak's event index */
-    uint64_t live_now = 0, peak = 0;
-    size_t peak_at = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (ev[i].kind == MEMSCOPE_EVENT_ALLOC) { live_now += ev[i].size; if (live_now > peak) { peak = live_now; peak_at = i + 1; } }
-        else live_now -= ev[i].size;
-    }
-    /* pass 2 */
-    uint64_t last_alloc = 0, temporary = 0;
-    size_t last_alloc_ev = 0;
-    for (size_t i = 0; i < n; i++) {
-        const memscope_event *e = &ev[i];
-        size_t h = (size_t)((e->address * 0x9E3779B97F4A7C15u) >> 20) & (cap - 1);
-        while (tab[h].addr && tab[h].addr != e->address) h = (h + 1) & (cap - 1);
-        if (e->kind == MEMSCOPE_EVENT_ALLOC) {
-            tab[h].addr = e->address;
-            tab[h].ev = i + 1;
-            rows[e->stack_id].calls++;
-            rows[e->stack_id].bytes += e->size;
-            cur[e->stack_id] += e->size;
-            last_alloc = e->address;
-            last_alloc_ev = i + 1;
-        } else if (tab[h].addr && tab[h].ev) {
-            const memscope_event *a = &ev[tab[h].ev - 1];
-            cur[a->stack_id] -= a->size;
-            if (last_alloc_ev && last_alloc == e->address && tab[h].ev == last_alloc_ev) { rows[a->stack_id].temp++; temporary++; }
-            tab[h].ev = 0;
-            last_alloc_ev = 0;
-        }
-        if (i + 1 == peak_at) for (uint32_t s = 0; s <= max; s++) rows[s].at_peak = cur[s];
-    }
-    for (size_t s = 0; s < cap; s++) {
-        if (!tab[s].addr || !tab[s].ev) continue;
-        const memscope_event *a = &ev[tab[s].ev - 1];
-        rows[a->stack_id].live_bytes += a->size;
-        rows[a->stack_id].live_count++;
+static void print_by_stack(memscope_tracker *t, replay *r, size_t top) {
+    uint32_t max = r->max_stack;
+    if (!max || !r->rows) return; /* no stacks in this file */
+    stack_row *rows = r->rows;
+    for (size_t s = 0; s < r->lt.cap; s++) {
+        const lv *a = &r->lt.s[s];
+        if (!a->addr || a->stack > max) continue;
+        rows[a->stack].live_bytes += a->size;
+        rows[a->stack].live_count++;
     }
     char b1[32], b2[32];
     uint64_t calls = 0;
     for (uint32_t s = 0; s <= max; s++) calls += rows[s].calls;
     printf("\nBY CALL STACK: %" PRIu64 " temporary allocations (%.1f %% of %" PRIu64 ": freed before any other allocation)\n",
-           temporary, calls ? 100.0 * (double)temporary / (double)calls : 0.0, calls);
+           r->temporary, calls ? 100.0 * (double)r->temporary / (double)calls : 0.0, calls);
     static const struct { const char *title; size_t off; } sections[] = {
         {"MOST CALLS TO ALLOCATION FUNCTIONS", offsetof(stack_row, calls)},
         {"PEAK MEMORY CONSUMERS (live at the peak)", offsetof(stack_row, at_peak)},
@@ -275,22 +326,45 @@ static void print_by_stack(memscope_tracker *t, const memscope_event *ev, size_t
         printf("\n%s\n", sections[k].title);
         size_t shown = 0;
         for (uint32_t s = 0; s <= max && shown < top; s++) {
-            const stack_row *r = &rows[s];
-            uint64_t v = *(const uint64_t *)((const char *)r + sections[k].off);
+            const stack_row *w = &rows[s];
+            uint64_t v = *(const uint64_t *)((const char *)w + sections[k].off);
             if (!v) break;
-            if (k == 0) printf("  %" PRIu64 " calls, %s allocated\n", r->calls, human(b1, sizeof b1, (double)r->bytes));
-            else if (k == 1) printf("  %s live at the peak, from %" PRIu64 " calls\n", human(b1, sizeof b1, (double)r->at_peak), r->calls);
-            else if (k == 2) printf("  %" PRIu64 " temporary of %" PRIu64 " calls\n", r->temp, r->calls);
-            else printf("  %s leaked in %" PRIu64 " allocations (%s allocated in all)\n", human(b1, sizeof b1, (double)r->live_bytes),
-                        r->live_count, human(b2, sizeof b2, (double)r->bytes));
-            print_stack(t, r->stack);
+            if (k == 0) printf("  %" PRIu64 " calls, %s allocated\n", w->calls, human(b1, sizeof b1, (double)w->bytes));
+            else if (k == 1) printf("  %s live at the peak, from %" PRIu64 " calls\n", human(b1, sizeof b1, (double)w->at_peak), w->calls);
+            else if (k == 2) printf("  %" PRIu64 " temporary of %" PRIu64 " calls\n", w->temp, w->calls);
+            else printf("  %s leaked in %" PRIu64 " allocations (%s allocated in all)\n", human(b1, sizeof b1, (double)w->live_bytes),
+                        w->live_count, human(b2, sizeof b2, (double)w->bytes));
+            print_stack(t, w->stack);
             shown++;
         }
         if (!shown) printf("  none\n");
     }
-    free(rows);
-    free(cur);
-    free(tab);
+}
+
+/* The leaks and the sections by call stack: two passes over the events. */
+static void print_from_events(memscope_tracker *t, size_t top) {
+    replay r;
+    memset(&r, 0, sizeof r);
+    memscope_each_event(t, replay_peak, &r);
+    uint64_t peak_at = r.peak_at;
+    uint32_t max = r.max_stack;
+    memset(&r, 0, sizeof r);
+    r.peak_at = peak_at;
+    r.max_stack = max;
+    if (max) {
+        r.rows = calloc((size_t)max + 1, sizeof *r.rows);
+        r.cur = calloc((size_t)max + 1, sizeof *r.cur);
+        if (!r.rows || !r.cur) { free(r.rows); free(r.cur); r.rows = NULL; r.cur = NULL; }
+        for (uint32_t s = 0; r.rows && s <= max; s++) r.rows[s].stack = s;
+    }
+    memscope_each_event(t, replay_run, &r);
+    if (r.oom) printf("\n  (out of memory: the tables below are incomplete)\n");
+    print_leaks(&r, top);
+    if (max && !r.rows) printf("  (out of memory)\n");
+    print_by_stack(t, &r, top);
+    free(r.rows);
+    free(r.cur);
+    free(r.lt.s);
 }
 
 /* The totals of a .msb from its END section alone (the last section), found by walking the
@@ -878,11 +952,7 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
                h->allocation_count, h->var_name ? h->var_name : "?", h->type_name ? h->type_name : "?",
                h->location ? h->location : "?");
     }
-    print_leaks(t, top);
-    size_t nev = 0;
-    memscope_event *ev = memscope_events(t, &nev);
-    if (ev) print_by_stack(t, ev, nev, top);
-    free(ev);
+    print_from_events(t, top);
     printf("\nTHREADS (%zu)\n", r.thread_count);
     for (size_t i = 0; i < r.thread_count && i < top; i++) {
         const memscope_thread_stats *th = &r.threads[i];
