@@ -262,6 +262,8 @@ hook-test: $(B)/hook/test_hooks $(B)/hook/test_hooks-clang $(B)/hook/prog $(B)/m
 	@MEMSCOPE_LIVE_TABLE=1 MEMSCOPE_TEST_OUT=$(OUT)/hooks-table $(B)/hook/test_hooks
 	@echo "== whole-program mode: memscope run =="
 	@tests/hook/test_run.sh
+	@echo "== whole-program mode: the .msb written while the program runs =="
+	@tests/hook/test_stream.sh
 	@echo "== whole-program mode: figures against heaptrack =="
 	@python3 tests/peer/compare_heaptrack.py
 
@@ -285,7 +287,7 @@ browser-bench: embed
 PEER_PAIRS ?= 10000000
 bench: $(B)/memscope-bench $(B)/memscope $(B)/libmemscope.so
 	$(B)/memscope-bench $(BENCH_PAIRS)
-	MS_OPTS="--max-events 25000000" bench/peer_bench.sh $(PEER_PAIRS)
+	bench/peer_bench.sh $(PEER_PAIRS)
 	@$(MAKE) --no-print-directory browser-bench
 $(B)/memscope-bench: bench/bench.c memscope.h
 	@mkdir -p $(B)

@@ -5296,7 +5296,8 @@ static int ms__zstd_load(void) {
 #define MS__MSB_ZSTD 1u                  /* section flag: the payload is one zstd frame */
 #define MS__ZSTD_MAX ((size_t)4 << 20)   /* a reader's bound on a section's decompressed size: 65 536
                                             events of at most 51 bytes, and room */
-#define MS__ZSTD_RATIO 64u               /* ... and on all of them: 64 x their stored size + 16 MiB */
+#define MS__ZSTD_RATIO 4096u             /* ... and on all of them: 4096 x their stored size + 64 MiB
+                                            (a steady run of identical events compresses a thousand-fold) */
 
 static uint64_t ms__str_hash(const char *s) {
     uint64_t h = 1469598103934665603u;
@@ -6074,7 +6075,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             zin += len;
             if (n > MS__ZSTD_MAX) { ms__rd_fail(&f, "a compressed section of unknown size or larger than 4 MiB"); break; }
             zout += n;
-            if (zout > (uint64_t)MS__ZSTD_RATIO * zin + ((uint64_t)16 << 20)) { ms__rd_fail(&f, "compressed sections that expand more than 64 times: refused"); break; }
+            if (zout > (uint64_t)MS__ZSTD_RATIO * zin + ((uint64_t)64 << 20)) { ms__rd_fail(&f, "compressed sections that expand more than 4096 times: refused"); break; }
             L->zbuf = (unsigned char *)MEMSCOPE_MALLOC(n ? (size_t)n : 1);
             if (!L->zbuf) { ms__rd_fail(&f, "out of memory"); return -2; }
             size_t got = ms__zstd.decompress(L->zbuf, (size_t)n, pl, (size_t)len);

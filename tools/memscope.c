@@ -95,8 +95,10 @@ static const char usage_run[] = /* two strings: C compilers need only take 4095 
     "                                                                 MEMSCOPE_STACK_DEPTH\n"
     "  --no-stacks       no call stacks (depth 0)\n"
     "  --monitor         sample CPU, RSS, threads, disk, network, GPU  MEMSCOPE_MONITOR=1\n"
-    "  --max-events N    events kept in memory (default 4194304; 0..2^40; 0 = counters only,\n"
-    "                    no events kept: totals and peak, no lists)   MEMSCOPE_MAX_EVENTS\n"
+    "  --max-events N    a .msb written as the program runs (the default: every allocation\n"
+    "                    kept): write at most N events (default: all); past it totals and\n"
+    "                    the peak stay exact. Other outputs, or sampling: events kept in\n"
+    "                    memory (default 4194304; 0 = counters only)  MEMSCOPE_MAX_EVENTS\n"
     "  --unwind MODE     fp: frame pointers; auto (default): frame pointers, glibc's\n"
     "                    unwinder where they stop at once; dwarf: unwinder  MEMSCOPE_UNWIND\n"
     "  --live-table      record through the live-address table at each call instead of\n"
@@ -251,6 +253,7 @@ static int by_bytes(const void *a, const void *b) {
     return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
 }
 
+static const char *end_word = "AT THE END"; /* "WHEN THE RUN STOPPED" for an interrupted one */
 static void print_leaks(const replay *r, size_t top) {
     leak_row *rows = calloc(r->lt.n + 1, sizeof *rows);
     size_t nrows = 0;
@@ -267,7 +270,7 @@ static void print_leaks(const replay *r, size_t top) {
         count++;
     }
     char b1[32];
-    printf("\nLIVE AT THE END (leaks): %" PRIu64 " allocations, %s, at %zu sites\n", count, human(b1, sizeof b1, (double)total), nrows);
+    printf("\nLIVE %s (leaks): %" PRIu64 " allocations, %s, at %zu sites\n", end_word, count, human(b1, sizeof b1, (double)total), nrows);
     if (rows) qsort(rows, nrows, sizeof *rows, by_bytes);
     for (size_t k = 0; k < nrows && k < top; k++)
         printf("  %12s in %6" PRIu64 " allocations  %s (%s) at %s:%u\n", human(b1, sizeof b1, (double)rows[k].bytes),
@@ -318,12 +321,13 @@ static void print_by_stack(memscope_tracker *t, replay *r, size_t top) {
         {"MOST CALLS TO ALLOCATION FUNCTIONS", offsetof(stack_row, calls)},
         {"PEAK MEMORY CONSUMERS (live at the peak)", offsetof(stack_row, at_peak)},
         {"MOST TEMPORARY ALLOCATIONS", offsetof(stack_row, temp)},
-        {"LEAKS (live at the end)", offsetof(stack_row, live_bytes)},
+        {"LEAKS (live at the end)", offsetof(stack_row, live_bytes)}, /* (title adjusted below) */
     };
     for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
         by_field_off = (int)sections[k].off;
         qsort(rows, (size_t)max + 1, sizeof *rows, by_field);
-        printf("\n%s\n", sections[k].title);
+        if (k == 3 && strcmp(end_word, "AT THE END") != 0) printf("\nLEAKS (live when the run stopped)\n");
+        else printf("\n%s\n", sections[k].title);
         size_t shown = 0;
         for (uint32_t s = 0; s <= max && shown < top; s++) {
             const stack_row *w = &rows[s];
@@ -931,8 +935,15 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
     printf("memscope report of %s\n", path);
     printf("  duration %.3f s, sample rate %.4g%s\n", r.duration_sec, r.sample_rate,
            memscope_get_sampling(t).capture_call_stack ? ", call stacks" : "");
-    printf("  allocations %zu (%s), frees %zu, live at the end %zu (%s)\n", r.total_allocations,
-           human(b1, sizeof b1, (double)r.total_allocated_bytes), r.total_deallocations, r.active_allocations,
+    memscope_load_info li;
+    int cut = memscope_loaded_info(t, &li) == MEMSCOPE_OK && !li.complete;
+    end_word = cut ? "WHEN THE RUN STOPPED" : "AT THE END";
+    if (cut && li.streamed)
+        printf("  the run did not end normally: what follows is the run up to the last block written,\n"
+               "  and \"live\" means not freed when it stopped\n");
+    printf("  allocations %zu (%s), frees %zu, live %s %zu (%s)\n", r.total_allocations,
+           human(b1, sizeof b1, (double)r.total_allocated_bytes), r.total_deallocations, cut ? "when it stopped" : "at the end",
+           r.active_allocations,
            human(b2, sizeof b2, (double)r.current_memory_bytes));
     printf("  peak %s; %.0f allocations/s, %.0f frees/s\n", human(b3, sizeof b3, (double)r.peak_memory_bytes),
            r.allocation_rate_per_sec, r.deallocation_rate_per_sec);
@@ -943,7 +954,9 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
     if (r.sample_rate < 1.0 || sample_bytes)
         printf("  estimated over every call: %.0f allocations, %s\n", r.estimated_total_allocations,
                human(b1, sizeof b1, r.estimated_total_bytes));
-    if (r.dropped_events) printf("  %" PRIu64 " events were not retained (event bound): lists below are partial\n", r.dropped_events);
+    if (r.dropped_events)
+        printf("  %" PRIu64 " events were not retained (the event bound, or --max-events): the totals and the peak\n"
+               "  above count every event; the lists below come from the events kept and are partial\n", r.dropped_events);
 
     printf("\nHOTSPOTS (%zu sites, by bytes)\n", r.hotspot_count);
     for (size_t i = 0; i < r.hotspot_count && i < top; i++) {
