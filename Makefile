@@ -138,6 +138,7 @@ deps:
 	command -v $(CXX) >/dev/null 2>&1 || missing="$$missing g++"; \
 	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
 	for p in heaptrack sqlite3 jq; do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	ldconfig -p 2>/dev/null | grep -q 'libzstd\.so\.1 ' || missing="$$missing libzstd1"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "== installing:$$missing =="; \

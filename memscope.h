@@ -6001,11 +6001,12 @@ static const memscope_event *ms__lit_next(ms__lit *it, memscope_event *e, uint32
         const ms__lblock *b = &L->blocks[it->block++];
         const unsigned char *p = b->p;
         uint64_t len = b->len;
-        if (b->flags & MS__MSB_ZSTD) { /* checked by the parse: it decompresses */
+        if (b->flags & MS__MSB_ZSTD) { /* the parse decompressed it once: the library is there */
             unsigned long long n = ms__zstd.content_size(p, (size_t)len);
+            if (n > MS__ZSTD_MAX) { it->err = EIO; return NULL; }
             MEMSCOPE_FREE(it->z);
             it->z = (unsigned char *)MEMSCOPE_MALLOC(n ? (size_t)n : 1);
-            if (!it->z || n > MS__ZSTD_MAX || ms__zstd.decompress(it->z, (size_t)n, p, (size_t)len) != n) { it->err = EIO; return NULL; }
+            if (!it->z || ms__zstd.decompress(it->z, (size_t)n, p, (size_t)len) != n) { it->err = EIO; return NULL; }
             p = it->z;
             len = n;
         }
@@ -6201,7 +6202,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             ms__lblock *blk = &L->blocks[L->nblocks];
             blk->p = stored;
             blk->len = stored_len;
-            blk->flags = sflags & MS__MSB_ZSTD;
+            blk->flags = pl != stored ? MS__MSB_ZSTD : 0; /* decompressed above (a 1.1 file's flag) */
             blk->n = (uint32_t)n;
             dec.site = NULL; /* sites may have been added (and re-sorted) since */
             for (size_t i = 0; i < n && !r.err; i++) {
