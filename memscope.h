@@ -8584,8 +8584,11 @@ typedef struct ms__stream {
     int64_t meta_off;                   /* where META's section starts in the file */
     ms__meta_at at;
     ms__buf meta;                       /* META's payload, patched at the end */
-    unsigned char *site_def, *stack_def;/* ids already defined in the file */
+    unsigned char *site_def;            /* site ids already defined in the file */
     uint32_t site_cap, stack_cap;
+    uint32_t *stack_fid;                /* stack id -> the file's (dense from 1: a forked child's
+                                           file starts its numbering afresh), 0: not yet */
+    uint32_t stack_files;
     ms__buf sites, stacks;              /* definitions for the block being encoded */
     uint32_t nsites_new, nstacks_new;
     uint64_t cap;                       /* events written at most (MEMSCOPE_MAX_EVENTS); UINT64_MAX: all */
@@ -8854,18 +8857,27 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
         ms__buf_varint(&s->sites, st->line);
         s->nsites_new++;
     }
-    if (ev.stack_id && MS__UNLIKELY(ev.stack_id >= s->stack_cap || !s->stack_def[ev.stack_id])) {
-        if (!ms__flags_grow(&s->stack_def, &s->stack_cap, ev.stack_id)) { w->err = ENOMEM; return; }
-        {
-            const ms__stack *st = ms__stack_by_id(t, ev.stack_id);
+    if (ev.stack_id) {
+        uint32_t id = ev.stack_id;
+        if (MS__UNLIKELY(id >= s->stack_cap)) {
+            uint64_t n = s->stack_cap ? s->stack_cap : 256;
+            while (n <= id) n *= 2;
+            uint32_t *nf = (uint32_t *)ms__calloc((size_t)n, sizeof *nf);
+            if (!nf) { w->err = ENOMEM; return; }
+            if (s->stack_cap) memcpy(nf, s->stack_fid, s->stack_cap * sizeof *nf);
+            MEMSCOPE_FREE(s->stack_fid);
+            s->stack_fid = nf;
+            s->stack_cap = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+        }
+        if (MS__UNLIKELY(!s->stack_fid[id])) {
+            const ms__stack *st = ms__stack_by_id(t, id);
             if (st) {
-                s->stack_def[ev.stack_id] = 1;
-                ms__msb_stack(w, &s->stacks, ev.stack_id, st, s->sym);
+                s->stack_fid[id] = ++s->stack_files;
+                ms__msb_stack(w, &s->stacks, s->stack_fid[id], st, s->sym);
                 s->nstacks_new++;
-            } else {
-                ev.stack_id = 0;
             }
         }
+        ev.stack_id = s->stack_fid[id];
     }
     if (w->ev_count == MS__MSB_BLOCK - 1) ms__stream_defs(s); /* this event closes the block */
     ms__msb_event(s->out, w, site, &ev, 0);
@@ -8983,9 +8995,8 @@ static void ms__stream_finish(memscope_tracker *t) {
         memscope_report_free(&r);
         return;
     }
-    ms__stream_defs(s);
-    ms__msb_tail(&s->w, &r);
-    ms__out_flush(s->out);
+    /* META again, with the duration and rates, in place, then the closing sections: a file
+       with END always has its figures */
     /* META again, with the duration and rates, in place */
     unsigned char *m = s->meta.p;
     if (m && !s->meta.err && s->meta_off >= 0) {
@@ -9004,6 +9015,9 @@ static void ms__stream_finish(memscope_tracker *t) {
                              pwrite(s->out->fd, c, 4, s->meta_off + 16 + (int64_t)s->meta.len) != 4))
             s->out->err = errno ? errno : EIO;
     }
+    ms__stream_defs(s);
+    ms__msb_tail(&s->w, &r);
+    ms__out_flush(s->out);
     if (s->out->err || s->w.err) ms__stream_fail(s, s->out->err ? s->out->err : s->w.err, "writing");
     close(s->out->fd);
     memscope_report_free(&r);
@@ -9015,7 +9029,7 @@ static void ms__stream_free(ms__stream *s) {
     MEMSCOPE_FREE(s->at.payload.p);
     MEMSCOPE_FREE(s->meta.p);
     MEMSCOPE_FREE(s->site_def);
-    MEMSCOPE_FREE(s->stack_def);
+    MEMSCOPE_FREE(s->stack_fid);
     MEMSCOPE_FREE(s->sites.p);
     MEMSCOPE_FREE(s->stacks.p);
     MEMSCOPE_FREE(s->outmem);

@@ -8,15 +8,27 @@
     msb_decode.py --selftest                     encode small files in memory (valid and
                                                  corrupt ones) and check the verdicts; exit 0
 
+It reads versions 1.0 and 1.1 (a file streamed while the program ran: META fields 14 ppid and
+15 streamed, SITES and STACKS sections before each EVENTS block that needs them, each id
+defined before its first use, EVENTS payloads that may be zstd frames: section flag 1) and,
+like any reader of major 1, later minor versions. Compressed EVENTS sections are decompressed
+with the system's libzstd.so.1 through ctypes; a file without them needs no library.
+
 On any violation of the format it prints one line "msb_decode: OFFSET: what is wrong" to
 stderr (OFFSET = byte offset in the file, decimal) and exits 1; a --compare difference is one
 line "msb_decode: compare: ..." and exit 1. Usage errors and unreadable files exit 2.
 A truncated file (no END section) exits 1 with "truncated after section N at offset X"; with
---json the complete sections before the cut are still printed (with "end": null).
+--json the complete sections before the cut are still printed (with "end": null). A streamed
+file without END (META streamed = 1) is a run that did not end normally, not a damaged file:
+the summary (or --json) is printed, followed by "the run did not end normally: ... truncated
+after section N at offset X ...", and the exit status is 0; --compare refuses it (exit 1).
 
 --json: {meta, sites, stacks, events, system_snapshots, threads, hotspots, end} in the shapes of
 memscope's JSON export; strings decoded as UTF-8 with errors="replace", non-finite doubles as
-null, unknown META fields as "field_<id>", unknown sections listed under "unknown_sections".
+null, unknown META fields as "field_<id>", unknown sections listed under "unknown_sections";
+sites and stacks in the order the file defines them. For a streamed file without END, "end"
+is null and "interrupted" holds {"message", "last_time_ns"} (the time of the last event or
+snapshot kept: the duration of what the file holds).
 
 --compare: events one by one (every field; timestamp_ns, and a snapshot's elapsed_ns, within
 2 ns + 1e-4 relative, since the tick-to-ns ratio is refined at each export), the sites the
@@ -30,9 +42,10 @@ The summary line: format version, sections by type (count, and bytes of the whol
 20 bytes of framing each included), events, bytes per event of the EVENTS payloads and of
 the whole file.
 
-Python 3 standard library only (struct, zlib.crc32, json, sys). The decoder never trusts a
-claimed count or length: each is checked against the bytes left before anything is decoded,
-and no memory is reserved in proportion to a claim.
+Python 3 standard library only (struct, zlib.crc32, json, sys; ctypes for libzstd.so.1 when a
+file has compressed EVENTS sections). The decoder never trusts a claimed count or length: each
+is checked against the bytes left before anything is decoded, and no memory is reserved in
+proportion to a claim (a compressed section's stated size is checked against 4 MiB first).
 """
 import json
 import os
@@ -42,6 +55,7 @@ import zlib
 
 MAGIC = b"\x89MSB\r\n\x1a\n"
 MAJOR = 1
+KNOWN_MINOR = 1               # 1.0 exports, 1.1 streamed files: both read strictly
 U64 = (1 << 64) - 1
 HEADER_SIZE = 16
 SECTION_HEADER = 16
@@ -54,6 +68,8 @@ TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS"
               EVENTS: "EVENTS", SNAPSHOTS: "SNAPSHOTS", THREADS: "THREADS",
               HOTSPOTS: "HOTSPOTS", END: "END"}
 STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS)
+FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd frame
+ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
 
 # META field id -> (name, wire type); wire types: 0 varint, 1 f64, 2 str
 WIRE_VARINT, WIRE_F64, WIRE_STR = 0, 1, 2
@@ -72,7 +88,11 @@ META_FIELDS = {
     11: ("deallocation_rate_per_sec", WIRE_F64),
     12: ("sample_bytes", WIRE_VARINT),
     13: ("program", WIRE_STR),
+    14: ("ppid", WIRE_VARINT),         # 1.1: the writing process's parent
+    15: ("streamed", WIRE_VARINT),     # 1.1: 1 = written as the program ran
 }
+META_BOOLS = {4: "capture_call_stack", 15: "streamed"}   # varints that are 0 or 1
+STREAM_RUN = "the run did not end normally"
 
 # memscope_system_snapshot in declaration order: (name, "u" = u64 / "f" = f64, max value)
 SNAPSHOT_FIELDS = [
@@ -126,6 +146,86 @@ class MsbTruncated(MsbError):
 
 def type_name(t):
     return TYPE_NAMES.get(t, "type %d" % t)
+
+
+_ZSTD = []
+
+
+def zstd_lib():
+    """The system's libzstd.so.1 through ctypes, or None (loaded once)."""
+    if not _ZSTD:
+        lib = None
+        try:
+            import ctypes
+            import ctypes.util
+            for name in ("libzstd.so.1", ctypes.util.find_library("zstd")):
+                if not name:
+                    continue
+                try:
+                    lib = ctypes.CDLL(name)
+                    break
+                except OSError:
+                    lib = None
+            if lib is not None:
+                sz, vp, cp = ctypes.c_size_t, ctypes.c_void_p, ctypes.c_char_p
+                lib.ZSTD_getFrameContentSize.restype = ctypes.c_ulonglong
+                lib.ZSTD_getFrameContentSize.argtypes = (cp, sz)
+                lib.ZSTD_findFrameCompressedSize.restype = sz
+                lib.ZSTD_findFrameCompressedSize.argtypes = (cp, sz)
+                lib.ZSTD_decompress.restype = sz
+                lib.ZSTD_decompress.argtypes = (vp, sz, cp, sz)
+                lib.ZSTD_isError.restype = ctypes.c_uint
+                lib.ZSTD_isError.argtypes = (sz,)
+                lib.ZSTD_compressBound.restype = sz
+                lib.ZSTD_compressBound.argtypes = (sz,)
+                lib.ZSTD_compress.restype = sz
+                lib.ZSTD_compress.argtypes = (vp, sz, cp, sz, ctypes.c_int)
+        except (ImportError, AttributeError, OSError):
+            lib = None
+        _ZSTD.append(lib)
+    return _ZSTD[0]
+
+
+def zstd_decompress(src, at, what):
+    """One zstd frame that states its content size, at most ZSTD_MAX bytes, and nothing after
+    it: the decompressed bytes, or MsbError at file offset `at`."""
+    lib = zstd_lib()
+    if lib is None:
+        raise MsbError(at, "%s is compressed with zstd (section flag 1) and libzstd.so.1 cannot be loaded "
+                       "(install libzstd; Debian: libzstd1)" % what)
+    import ctypes
+    src = bytes(src)
+    size = lib.ZSTD_getFrameContentSize(src, len(src))
+    if size == U64:
+        raise MsbError(at, "%s: the zstd frame does not state its content size" % what)
+    if size == U64 - 1:
+        raise MsbError(at, "%s: the payload is not a zstd frame (magic %s)" % (what, src[:4].hex(" ")))
+    if size > ZSTD_MAX:
+        raise MsbError(at, "%s: the zstd frame states %d bytes, more than an EVENTS payload can hold (%d)"
+                       % (what, size, ZSTD_MAX))
+    framed = lib.ZSTD_findFrameCompressedSize(src, len(src))
+    if lib.ZSTD_isError(framed) or framed != len(src):
+        raise MsbError(at, "%s: the payload is not exactly one zstd frame (%s of %d bytes)"
+                       % (what, "an incomplete frame" if lib.ZSTD_isError(framed) else "a frame of %d" % framed,
+                          len(src)))
+    dst = ctypes.create_string_buffer(max(size, 1))
+    got = lib.ZSTD_decompress(dst, size, src, len(src))
+    if lib.ZSTD_isError(got) or got != size:
+        raise MsbError(at, "%s: the zstd frame does not decompress to the %d bytes it states" % (what, size))
+    return dst.raw[:size]
+
+
+def zstd_compress(payload, level=1):
+    """payload as one zstd frame (for building test files); None without libzstd.so.1."""
+    lib = zstd_lib()
+    if lib is None:
+        return None
+    import ctypes
+    cap = lib.ZSTD_compressBound(len(payload))
+    dst = ctypes.create_string_buffer(cap)
+    n = lib.ZSTD_compress(dst, cap, bytes(payload), len(payload), level)
+    assert not lib.ZSTD_isError(n)
+    return dst.raw[:n]
 
 
 class Payload:
@@ -260,7 +360,21 @@ class Result:
         self.end = None
         self.sections = []             # (type, offset, total bytes)
         self.unknown_sections = []
-        self.events_payload = 0
+        self.events_payload = 0        # bytes of the EVENTS payloads as stored
+        self.zstd_sections = 0         # EVENTS sections stored as zstd frames
+        self.zstd_bytes = [0, 0]       # their stored and decompressed payload bytes
+        self.interrupted = None        # a streamed file without END: {"message", "last_time_ns"}
+
+    def streamed(self):
+        return self.meta.get("streamed") is True
+
+    def last_time_ns(self):
+        """The time of the last event or snapshot kept (a snapshot's elapsed_ns is on the
+        event clock): what a reader takes as the duration of an interrupted run."""
+        t = self.events[-1][1] if self.events else 0
+        if self.snapshots and self.snapshots[-1]["elapsed_ns"] > t:
+            t = self.snapshots[-1]["elapsed_ns"]
+        return t
 
 
 class Decoder:
@@ -281,6 +395,7 @@ class Decoder:
         self.phase = 0                         # 0 before META, 1 streaming, 2 after THREADS,
                                                # 3 after HOTSPOTS, 4 after END
         self.minor = 0
+        self.streamed = False                  # META streamed = 1: ids defined before first use
 
     # --- strings ---
     def string(self, p, what):
@@ -307,8 +422,8 @@ class Decoder:
             raise MsbError(8, "major version %d not supported (this decoder reads %d)" % (major, MAJOR))
         self.minor = minor
         r.version = (major, minor)
-        if flags and minor == 0:
-            raise MsbError(12, "header flags 0x%08x: reserved, must be 0 in a 1.0 file" % flags)
+        if flags and minor <= KNOWN_MINOR:
+            raise MsbError(12, "header flags 0x%08x: reserved, must be 0 in a 1.%d file" % (flags, minor))
         pos = HEADER_SIZE
         index = 0
         while True:
@@ -334,12 +449,33 @@ class Decoder:
                                % (index, type_name(stype), pos, stored, computed))
             if self.phase == 4:
                 raise MsbError(pos, "%d trailing bytes after END" % (n - pos))
-            if sflags and self.minor == 0:
-                raise MsbError(pos + 4, "section %d (%s): flags 0x%08x: reserved, must be 0 in a 1.0 file"
-                               % (index, type_name(stype), sflags))
+            zstd = stype == EVENTS and self.minor >= 1 and sflags & FLAG_ZSTD
+            reserved = sflags & ~FLAG_ZSTD if zstd else sflags
+            if reserved and self.minor <= KNOWN_MINOR:
+                raise MsbError(pos + 4, "section %d (%s): flags 0x%08x: reserved, must be 0 in a 1.%d file%s"
+                               % (index, type_name(stype), sflags, self.minor,
+                                  " (flag 1, a zstd payload, is defined for EVENTS sections of 1.1 files)"
+                                  if sflags & FLAG_ZSTD else ""))
             self.order(stype, pos, index)
             r.sections.append((stype, pos, length + SECTION_FRAMING))
             p = Payload(data, start, end, type_name(stype))
+            if zstd:
+                where = "section %d (EVENTS, zstd) at offset %d" % (index, pos)
+                raw = zstd_decompress(memoryview(data)[start:end], start, where)
+                p = Payload(raw, 0, len(raw), "decompressed EVENTS")
+                r.zstd_sections += 1
+                r.zstd_bytes[0] += length
+                r.zstd_bytes[1] += len(raw)
+                try:
+                    self.events(p, pos)
+                    if p.pos != p.end and self.minor <= KNOWN_MINOR:
+                        raise MsbError(p.pos, "%d unused bytes at the end of the EVENTS payload" % (p.end - p.pos))
+                except MsbError as exc:   # offsets inside the frame's content: named as such
+                    raise MsbError(start, "%s, byte %d of its decompressed payload: %s"
+                                   % (where, exc.offset, exc.message))
+                r.events_payload += length
+                pos = end + 4
+                continue
             handler = {META: self.meta, STRINGS: self.strings, SITES: self.sites, STACKS: self.stacks,
                        EVENTS: self.events, SNAPSHOTS: self.snapshots, THREADS: self.threads,
                        HOTSPOTS: self.hotspots, END: self.end}.get(stype)
@@ -348,7 +484,7 @@ class Decoder:
             else:
                 handler(p)
                 if p.pos != end:
-                    if self.minor == 0:
+                    if self.minor <= KNOWN_MINOR:
                         raise MsbError(p.pos, "%d unused bytes at the end of the %s payload (section %d)"
                                        % (end - p.pos, type_name(stype), index))
                 if stype == EVENTS:
@@ -394,9 +530,20 @@ class Decoder:
         r = self.r
         kinds = {t for t, _, _ in r.sections}
         lost = [type_name(t) for t in (META, THREADS, HOTSPOTS, END) if t not in kinds]
-        msg = ("%s: truncated after section %d at offset %d; kept %d events, %d sites, %d stacks, "
-               "%d snapshots; lost %s" % (what, complete, pos, len(r.events), len(r.sites), len(r.stacks),
-                                         len(r.snapshots), ", ".join(lost) + " and anything after the cut"))
+        if self.streamed:
+            # an interrupted run (killed, crashed, _exit, exec, or still running), not damage
+            last = r.last_time_ns()
+            msg = ("%s: %s: truncated after section %d at offset %d (a streamed file without END: the "
+                   "process was killed, crashed, ended in _exit or exec, or is still running); kept %d events "
+                   "over %.3f s (to its last event or snapshot), %d sites, %d stacks, %d snapshots; lost %s"
+                   % (STREAM_RUN, what, complete, pos, len(r.events), last / 1e9, len(r.sites), len(r.stacks),
+                      len(r.snapshots), ", ".join(lost) + " (a reader recomputes the totals, threads, hotspots "
+                      "and duration from what was kept) and anything after the cut"))
+            r.interrupted = {"message": msg, "last_time_ns": last}
+        else:
+            msg = ("%s: truncated after section %d at offset %d; kept %d events, %d sites, %d stacks, "
+                   "%d snapshots; lost %s" % (what, complete, pos, len(r.events), len(r.sites), len(r.stacks),
+                                             len(r.snapshots), ", ".join(lost) + " and anything after the cut"))
         raise MsbTruncated(pos, msg, r)
 
     def finish(self):
@@ -433,10 +580,12 @@ class Decoder:
             vat = p.pos
             if wt == WIRE_VARINT:
                 v = p.varint("META " + name)
-                if fid == 4:
+                if fid in META_BOOLS:
                     if v > 1:
-                        raise MsbError(vat, "META capture_call_stack is %d, expected 0 or 1" % v)
+                        raise MsbError(vat, "META %s is %d, expected 0 or 1" % (name, v))
                     v = bool(v)
+                    if fid == 15:
+                        self.streamed = v
             elif wt == WIRE_F64:
                 v = p.f64("META " + name)
             else:
@@ -461,11 +610,11 @@ class Decoder:
 
     def sites(self, p):
         n = p.count("site count", 5)
-        for _ in range(n):
+        for _ in range(n):                 # ids in any order (a stream defines them as first used)
             at = p.pos
             sid = p.varint("site id")
             if sid in self.r.sites:
-                raise MsbError(at, "site %d defined twice" % sid)
+                raise MsbError(at, "site %d defined twice (a site id is defined at most once in a file)" % sid)
             site = {"var_name": self.string(p, "site var_name"),
                     "type_name": self.string(p, "site type_name"),
                     "file": self.string(p, "site file"),
@@ -475,15 +624,17 @@ class Decoder:
 
     def stacks(self, p):
         n = p.count("stack count", 2)
+        bound = len(self.r.stacks) + n + 65536     # stacks of earlier sections + this section's count
         for _ in range(n):
             at = p.pos
             sid = p.varint("stack id")
             if sid == 0:
                 raise MsbError(at, "stack id 0 is reserved (no stack)")
-            if sid > n + 65536:
-                raise MsbError(at, "stack id %d above the section's count + 65 536" % sid)
+            if sid > bound:
+                raise MsbError(at, "stack id %d above the stacks defined so far and the section's count "
+                               "(%d) + 65 536" % (sid, bound - 65536))
             if sid in self.r.stacks:
-                raise MsbError(at, "stack %d defined twice" % sid)
+                raise MsbError(at, "stack %d defined twice (a stack id is defined at most once in a file)" % sid)
             depth = p.count("stack %d depth" % sid, 4)
             frames = []
             addr = 0
@@ -496,7 +647,9 @@ class Decoder:
             self.r.stacks[sid] = frames
             self.r.stack_order.append(sid)
 
-    def events(self, p):
+    def events(self, p, section=None):
+        """section: the file offset of a compressed section (p is then its decompressed payload),
+        where an event's first use of an id is located for the checks made at the end."""
         cat = p.pos
         n = p.count("event count", 2)
         if n > MAX_BLOCK:
@@ -509,6 +662,7 @@ class Decoder:
         cache = self.cache
         site_size, site_stack = self.site_size, self.site_stack
         first_site, first_stack = self.first_site_use, self.first_stack_use
+        streamed, sites, stacks = self.streamed, self.r.sites, self.r.stacks
         out = self.r.events
         append = out.append
         for _ in range(n):
@@ -561,9 +715,15 @@ class Decoder:
                                % (d, ts - d))
             pos = p.pos
             if site not in first_site:
-                first_site[site] = at
+                first_site[site] = at if section is None else section
+                if streamed and site and site not in sites:
+                    raise MsbError(at, "event uses site %d, which no earlier SITES section defines (a streamed "
+                                   "file defines each id before its first use)" % site)
             if stack and stack not in first_stack:
-                first_stack[stack] = at
+                first_stack[stack] = at if section is None else section
+                if streamed and stack not in stacks:
+                    raise MsbError(at, "event uses stack %d, which no earlier STACKS section defines (a streamed "
+                                   "file defines each id before its first use)" % stack)
             append((bool(free), ts, addr, size, thread, athread, site, stack))
         p.pos = pos
         self.ts, self.thread, self.site, self.prev_literal = ts, thread, site, lit
@@ -632,14 +792,19 @@ def summary(r):
             order.append(t)
         counts[t][0] += 1
         counts[t][1] += size
-    parts = ", ".join("%s %d (%d B)" % (type_name(t), counts[t][0], counts[t][1]) for t in order)
+    parts = ", ".join("%s %d (%d B%s)" % (type_name(t), counts[t][0], counts[t][1],
+                                          ", %d zstd: %d B from %d B" % (r.zstd_sections, r.zstd_bytes[0],
+                                                                         r.zstd_bytes[1])
+                                          if t == EVENTS and r.zstd_sections else "")
+                      for t in order)
     ne = len(r.events)
     if ne:
         per = "EVENTS payload %.2f B/event, file %.2f B/event" % (r.events_payload / ne, r.file_size / ne)
     else:
         per = "EVENTS payload - B/event, file - B/event"
-    return "msb %d.%d, %d bytes, %d sections: %s; %d events; %s" % (
-        r.version[0], r.version[1], r.file_size, len(r.sections), parts, ne, per)
+    return "msb %d.%d%s, %d bytes, %d sections: %s; %d events; %s" % (
+        r.version[0], r.version[1], " (streamed)" if r.streamed() else "", r.file_size, len(r.sections),
+        parts, ne, per)
 
 
 def to_json(r, text=utf8_replace):
@@ -670,6 +835,8 @@ def to_json(r, text=utf8_replace):
                                              for k, v in r.end.items()}
     if r.unknown_sections:
         doc["unknown_sections"] = r.unknown_sections
+    if r.interrupted is not None:
+        doc["interrupted"] = r.interrupted
     return doc
 
 
@@ -906,6 +1073,15 @@ def main(argv):
     try:
         r = decode(data)
     except MsbTruncated as exc:
+        if exc.result.interrupted is not None:
+            # a streamed run that did not end normally: what it kept is valid, nothing is damaged
+            if mode == "summary":
+                sys.stdout.write("%s; %s\n" % (summary(exc.result), exc.message))
+                return 0
+            if mode == "json":
+                sys.stdout.write(json.dumps(to_json(exc.result), ensure_ascii=True, indent=1) + "\n")
+                return 0
+            return fail("compare: %d: %s: no THREADS, HOTSPOTS or END to compare" % (exc.offset, exc.message))
         if mode == "json":
             sys.stdout.write(json.dumps(to_json(exc.result), ensure_ascii=True, indent=1) + "\n")
         return fail("%d: %s" % (exc.offset, exc.message))
@@ -943,6 +1119,13 @@ def enc_varint(n):
         else:
             out.append(b)
             return bytes(out)
+
+
+def enc_varint10(n):
+    """A varint in exactly 10 bytes (9 with the 0x80 bit, then 0x00 or 0x01): the width a
+    streamed file gives META's duration_ns so that the writer can rewrite it in place."""
+    assert 0 <= n <= U64
+    return bytes([(n >> (7 * i) & 0x7F) | 0x80 for i in range(9)] + [n >> 63])
 
 
 def enc_zigzag(v):
@@ -997,9 +1180,13 @@ class Encoder:
         return enc_section(STRINGS, p)
 
     def meta(self, fields):
-        """fields: list of (id, wire, value); str values are interned (forward reference)."""
+        """fields: list of (id, wire, value); str values are interned (forward reference).
+        Wire "varint10": a varint field written in 10 bytes (a streamed file's duration_ns)."""
         p = enc_varint(len(fields))
         for fid, wt, v in fields:
+            if wt == "varint10":
+                p += enc_varint(fid) + enc_varint(WIRE_VARINT) + enc_varint10(v)
+                continue
             p += enc_varint(fid) + enc_varint(wt)
             p += enc_varint(v) if wt == WIRE_VARINT else enc_f64(v) if wt == WIRE_F64 else self.s(v)
         return self.flush_strings() + enc_section(META, p)
@@ -1062,11 +1249,16 @@ class Encoder:
         self.ts = e["timestamp_ns"]
         return bytes([tag]) + body
 
-    def events(self, events, block=MAX_BLOCK):
+    def events(self, events, block=MAX_BLOCK, zstd=False):
+        """zstd: each payload as a zstd frame (section flag 1, version 1.1)."""
         out = b""
         for i in range(0, len(events), block):
             chunk = events[i:i + block]
-            out += enc_section(EVENTS, enc_varint(len(chunk)) + b"".join(self.event(e) for e in chunk))
+            payload = enc_varint(len(chunk)) + b"".join(self.event(e) for e in chunk)
+            if zstd:
+                out += enc_section(EVENTS, zstd_compress(payload), flags=FLAG_ZSTD)
+            else:
+                out += enc_section(EVENTS, payload)
         return out
 
     def snapshots(self, snaps):
@@ -1184,6 +1376,80 @@ def build_file(m, block=MAX_BLOCK, minor=0, extra=None):
     out += enc.events(m["events"][half:], block)
     out += enc.threads(m["threads"]) + extra("after-threads") + enc.hotspots(m["hotspots"])
     out += enc.end(m["end"])
+    return out
+
+
+def stream_model():
+    """A small run streamed the way memscope's whole-program mode writes it (version 1.1): two
+    EVENTS blocks, each after the SITES and STACKS sections defining what it uses first; site
+    and stack ids in the order of first use (not increasing)."""
+    stack = lambda sid, *addrs: {"id": sid, "frames": [  # noqa: E731
+        {"address": a, "function": "f%x" % (a & 0xFFF), "module": "/usr/bin/prog", "offset": a & 0xFF}
+        for a in addrs]}
+    ev = lambda kind, ts, addr, size, th, site, st=0, ath=None: {  # noqa: E731
+        "kind": kind, "timestamp_ns": ts, "address": addr, "size": size, "thread_id": th,
+        "alloc_thread_id": th if ath is None else ath, "site": site, "stack": st}
+    a, b, c, d = 0x55550000A010, 0x55550000B020, 0x7F0000001000, 0x55550000C030
+    blocks = [
+        {"sites": [{"id": 5, "var_name": "malloc", "type_name": None, "file": None, "line": 0},
+                   {"id": 2, "var_name": "calloc", "type_name": None, "file": None, "line": 0}],
+         "stacks": [stack(3, 0x401234, 0x401800), stack(1, 0x402010)],
+         "events": [ev("alloc", 1000, a, 64, 300, 5, 3), ev("alloc", 1500, b, 4096, 300, 2, 1),
+                    ev("free", 2000, a, 64, 300, 5), ev("alloc", 2600, c, 64, 301, 5, 3)]},
+        {"sites": [{"id": 1, "var_name": "realloc", "type_name": None, "file": None, "line": 0}],
+         "stacks": [stack(2, 0x401234, 0x403000, 0x404000)],
+         "events": [ev("alloc", 20001000, d, 100, 300, 1, 2), ev("free", 20002000, b, 4096, 301, 2, ath=300),
+                    ev("alloc", 20003000, a, 64, 300, 5, 2), ev("free", 20004000, d, 100, 300, 1)]},
+    ]
+    snap = _snapshot(0)
+    snap["elapsed_ns"] = 30000000
+    end = {"total_allocations": 5, "total_deallocations": 3, "active_allocations": 2,
+           "peak_memory_bytes": 4324, "current_memory_bytes": 128, "total_allocated_bytes": 4388,
+           "dropped_events": 0, "dropped_snapshots": 0, "event_count": 8,
+           "estimated_total_allocations": 5.0, "estimated_total_bytes": 4388.0}
+    return {"blocks": blocks, "snapshots": [snap], "duration_ns": 45000000, "pid": 4243, "ppid": 4242,
+            "threads": [{"thread_id": 300, "thread_name": "prog", "allocations": 4, "deallocations": 2,
+                         "allocated_bytes": 4324, "current_bytes": 64, "peak_bytes": 4324},
+                        {"thread_id": 301, "thread_name": None, "allocations": 1, "deallocations": 1,
+                         "allocated_bytes": 64, "current_bytes": 64, "peak_bytes": 64}],
+            "hotspots": [{"var_name": "calloc", "type_name": "", "total_size": 4096, "allocation_count": 1,
+                          "location": None}],
+            "end": end}
+
+
+def build_streamed(m, rewritten=True, minor=1, zstd=False):
+    """The file of stream_model() m. rewritten=False: META as written at the start of the run
+    (duration_ns, duration_sec and the rates 0), as a file that never reached its end has it.
+    zstd: every EVENTS payload as a zstd frame (needs libzstd.so.1)."""
+    enc = Encoder()
+    dur = m["duration_ns"] if rewritten else 0
+    secs = dur / 1e9
+    allocs, frees = m["end"]["total_allocations"], m["end"]["total_deallocations"]
+    meta = [(1, WIRE_VARINT, 1795691749052), (2, "varint10", dur), (3, WIRE_F64, 1.0), (4, WIRE_VARINT, 1),
+            (5, WIRE_VARINT, 32), (6, WIRE_STR, "memscope.h 0.5.0"), (7, WIRE_VARINT, m["pid"]),
+            (8, WIRE_F64, 0.4089), (9, WIRE_F64, secs), (10, WIRE_F64, allocs / secs if secs else 0.0),
+            (11, WIRE_F64, frees / secs if secs else 0.0), (12, WIRE_VARINT, 0), (13, WIRE_STR, "prog"),
+            (14, WIRE_VARINT, m["ppid"]), (15, WIRE_VARINT, 1)]
+    out = enc_header(minor=minor) + enc.meta(meta)
+    for blk in m["blocks"]:
+        if blk["sites"]:
+            out += enc.sites(blk["sites"])
+        if blk["stacks"]:
+            out += enc.stacks(blk["stacks"])
+        out += enc.events(blk["events"], zstd=zstd)
+    out += enc.snapshots(m["snapshots"]) + enc.threads(m["threads"]) + enc.hotspots(m["hotspots"])
+    return out + enc.end(m["end"])
+
+
+def raw_sections(data):
+    """(type, offset, total bytes) of each whole section, from the framing alone (no checks)."""
+    out, pos = [], HEADER_SIZE
+    while len(data) - pos >= SECTION_FRAMING:
+        length = U64S.unpack_from(data, pos + 8)[0]
+        if length > len(data) - pos - SECTION_FRAMING:
+            break
+        out.append((U32.unpack_from(data, pos)[0], pos, length + SECTION_FRAMING))
+        pos += length + SECTION_FRAMING
     return out
 
 
@@ -1491,17 +1757,220 @@ def selftest():
           "STRINGS between THREADS and HOTSPOTS")
     expect_error("payload slack", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of()),
                  HEADER_SIZE + 21 + 17, ["1 unused bytes at the end of the THREADS payload"])
-    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=1))[1] is None,
-          "payload slack ignored in 1.1")
+    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=2))[1] is None,
+          "payload slack ignored in 1.2")
+    # 1.1 is a version this decoder knows: read as strictly as 1.0
+    expect_error("payload slack in 1.1", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"),
+                                                 end_of(), minor=1),
+                 HEADER_SIZE + 21 + 17, ["1 unused bytes at the end of the THREADS payload"])
+    expect_error("header flags in 1.1", file_of(meta0, tail0, end_of(), minor=1)[:12] + U32.pack(4) +
+                 file_of(meta0, tail0, end_of())[16:], 12, ["header flags 0x00000004", "1.1 file"])
+    expect_error("section flags in 1.1", file_of(meta0, enc_section(THREADS, b"\x00", flags=1), enc_section(HOTSPOTS, b"\x00"),
+                                                 end_of(), minor=1),
+                 HEADER_SIZE + 21 + 4, ["flags 0x00000001", "1.1 file"])
     expect_error("section flags", file_of(meta0, enc_section(THREADS, b"\x00", flags=2), enc_section(HOTSPOTS, b"\x00"), end_of()),
                  HEADER_SIZE + 21 + 4, ["flags 0x00000002"])
 
-    # 5. fuzz: no mutation of a valid file may raise anything but a format error
+    # 5. version 1.1: a streamed file (META 14 ppid and 15 streamed, a 10-byte duration_ns,
+    #    SITES/STACKS before each EVENTS block that needs them, ids in the order of first use)
+    check(enc_varint10(0).hex(" ") == "80 80 80 80 80 80 80 80 80 00" and
+          enc_varint10(2500000000).hex(" ") == "80 f2 8b a8 89 80 80 80 80 00" and
+          enc_varint10(U64)[9] == 1, "10-byte varints %s" % enc_varint10(2500000000).hex(" "))
+    if doc_text is not None:
+        for needle in ("02 00 80 80 80 80 80 80 80 80 80 00", "02 00 80 f2 8b a8 89 80 80 80 80 00"):
+            check(needle.upper() in doc_text, "docs/FORMAT.md does not show %r" % needle.upper())
+    sm = stream_model()
+    sfile = build_streamed(sm)
+    r, exc = verdict(sfile)
+    check(exc is None, "streamed file: %s" % exc)
+    ssecs = raw_sections(sfile)
+
+    def s_at(kind, nth=0):
+        return [x for x in ssecs if x[0] == kind][nth]
+    check([x[0] for x in ssecs] == [STRINGS, META, STRINGS, SITES, STRINGS, STACKS, EVENTS, STRINGS, SITES,
+                                    STRINGS, STACKS, EVENTS, SNAPSHOTS, THREADS, STRINGS, HOTSPOTS, END],
+          "streamed layout %r" % [type_name(x[0]) for x in ssecs])
+    if r is not None:
+        want = [(e["kind"] == "free", e["timestamp_ns"], e["address"], e["size"], e["thread_id"], e["alloc_thread_id"],
+                 e["site"], e["stack"]) for blk in sm["blocks"] for e in blk["events"]]
+        check(r.version == (1, 1) and r.events == want, "streamed events %r" % r.events)
+        check(r.meta["ppid"] == 4242 and r.meta["streamed"] is True and r.meta["duration_ns"] == 45000000 and
+              r.meta["duration_sec"] == 0.045, "streamed META %r" % r.meta)
+        check(r.site_order == [5, 2, 1] and r.stack_order == [3, 1, 2], "ids in the order of first use")
+        check(summary(r).startswith("msb 1.1 (streamed), ") and "EVENTS 2 " in summary(r), summary(r))
+        js = load_json(json.dumps(to_json(r)))
+        check(js["meta"]["ppid"] == 4242 and js["meta"]["streamed"] is True and "interrupted" not in js
+              and [x["id"] for x in js["sites"]] == [5, 2, 1], "streamed --json")
+        mp = sfile[s_at(META)[1] + 16:s_at(META)[1] + s_at(META)[2] - 4]
+        check(b"\x02\x00" + enc_varint10(45000000) in mp and mp.endswith(b"\x0e\x00" + enc_varint(4242) + b"\x0f\x00\x01"),
+              "streamed META bytes %s" % mp.hex(" "))
+    # cut after the second EVENTS block: a run that did not end normally, not damage
+    ev2 = s_at(EVENTS, 1)
+    cut = ev2[1] + ev2[2]
+    expect_error("streamed cut", sfile[:cut], cut,
+                 ["the run did not end normally", "no END", "truncated after section 12 at offset %d" % cut,
+                  "kept 8 events over 0.020 s"], True)
+    try:
+        decode(sfile[:cut])
+    except MsbTruncated as exc2:
+        check(exc2.result.interrupted is not None and exc2.result.interrupted["last_time_ns"] == 20004000 and
+              len(exc2.result.events) == 8 and exc2.result.end is None, "streamed cut keeps its events")
+    # as written before its end (META not rewritten), killed inside a section
+    sfile0 = build_streamed(sm, rewritten=False)
+    r0, exc = verdict(sfile0)
+    check(exc is None and r0.meta["duration_ns"] == 0 and r0.meta["duration_sec"] == 0.0 and
+          r0.meta["allocation_rate_per_sec"] == 0.0, "streamed, META not rewritten: %s" % exc)
+    th = s_at(THREADS)
+    expect_error("streamed cut inside THREADS", sfile0[:th[1] + 25], th[1],
+                 ["the run did not end normally", "runs past the end of the file", "truncated after section 13",
+                  "kept 8 events over 0.030 s (to its last event or snapshot), 3 sites, 3 stacks, 1 snapshots",
+                  "lost THREADS, HOTSPOTS, END"], True)
+    ev1 = s_at(EVENTS, 0)
+    expect_error("streamed cut in the second block's STRINGS", sfile0[:ev1[1] + ev1[2] + 7], ev1[1] + ev1[2],
+                 ["the run did not end normally", "header cut", "kept 4 events over 0.000 s"], True)
+    expect_error("cut inside META", sfile0[:s_at(META)[1] + 30], s_at(META)[1], ["truncated after section 1"], True)
+    r1, exc = verdict(sfile0[:s_at(META)[1] + 30])
+    check("did not end normally" not in str(exc), "a cut META is no streamed file yet: %s" % exc)
+    # the command line: an interrupted run is reported (exit 0), a truncated export is an error
+    import io
+    import tempfile
+
+    def cli(data, *args):
+        fd, path = tempfile.mkstemp(suffix=".msb")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        out, err = io.StringIO(), io.StringIO()
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err
+        try:
+            rc = main(["msb_decode.py", path] + list(args))
+        finally:
+            sys.stdout, sys.stderr = saved
+            os.unlink(path)
+        return rc, out.getvalue(), err.getvalue()
+    rc, out, err = cli(sfile[:cut])
+    check(rc == 0 and "msb 1.1 (streamed)" in out and "the run did not end normally" in out and not err,
+          "CLI on an interrupted run: %d %r %r" % (rc, out, err))
+    rc, out, err = cli(sfile[:cut], "--json")
+    check(rc == 0 and json.loads(out)["end"] is None and json.loads(out)["interrupted"]["last_time_ns"] == 20004000,
+          "CLI --json on an interrupted run: %d %r" % (rc, err))
+    jfd, jpath = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(jfd, "w") as f:
+        f.write("{}")
+    rc, out, err = cli(sfile[:cut], "--compare", jpath)
+    os.unlink(jpath)
+    check(rc == 1 and "compare: %d: the run did not end normally" % cut in err and "no THREADS, HOTSPOTS or END" in err,
+          "CLI --compare refuses an interrupted run: %d %r" % (rc, err))
+    rc, out, err = cli(good[:len(good) // 2])
+    check(rc == 1 and "truncated after section" in err and "did not end normally" not in err,
+          "CLI on a truncated export: %d %r" % (rc, err))
+    rc, out, err = cli(sfile)
+    check(rc == 0 and out.startswith("msb 1.1 (streamed), "), "CLI on a streamed file: %d %r" % (rc, err))
+    # a site id defined twice, in two sections or in one
+    m2 = stream_model()
+    m2["blocks"][1]["sites"].insert(0, dict(m2["blocks"][0]["sites"][0]))
+    bad = build_streamed(m2)
+    sec = [x for x in raw_sections(bad) if x[0] == SITES][1]
+    expect_error("site defined twice", bad, sec[1] + 16 + 1, ["site 5 defined twice"])
+    m2 = stream_model()
+    m2["blocks"][0]["sites"].append(dict(m2["blocks"][0]["sites"][1]))
+    bad = build_streamed(m2)
+    sec = [x for x in raw_sections(bad) if x[0] == SITES][0]
+    expect_error("site defined twice in a section", bad, sec[1] + 16 + 1 + 5 + 5, ["site 2 defined twice"])
+    # a stack id defined twice across STACKS sections
+    m2 = stream_model()
+    m2["blocks"][1]["stacks"].insert(0, dict(m2["blocks"][0]["stacks"][1]))
+    bad = build_streamed(m2)
+    sec = [x for x in raw_sections(bad) if x[0] == STACKS][1]
+    expect_error("stack defined twice", bad, sec[1] + 16 + 1, ["stack 1 defined twice"])
+    # a streamed file defines each id before its first use; a 1.0 export may define it later
+    m2 = stream_model()
+    m2["blocks"][1]["events"].insert(0, dict(m2["blocks"][1]["events"][0], site=7, timestamp_ns=20000000))
+    m2["blocks"][1]["sites"].append({"id": 7, "var_name": "x", "type_name": None, "file": None, "line": 0})
+    m2["end"]["event_count"] = 9
+    check(verdict(build_streamed(m2))[1] is None, "site defined in the section before its block")
+    m2["blocks"][1]["sites"].pop()
+    m2["blocks"].append({"sites": [{"id": 7, "var_name": "x", "type_name": None, "file": None, "line": 0}],
+                         "stacks": [], "events": []})
+    bad = build_streamed(m2)
+    sec = [x for x in raw_sections(bad) if x[0] == EVENTS][1]
+    expect_error("streamed: site used before its definition", bad, sec[1] + 16 + 1,
+                 ["event uses site 7, which no earlier SITES section defines", "before its first use"])
+    m2 = stream_model()
+    m2["blocks"][1]["stacks"], m2["blocks"][0]["stacks"] = [], m2["blocks"][0]["stacks"] + [
+        dict(m2["blocks"][0]["stacks"][0], id=9)]
+    m2["blocks"][1]["events"][0]["stack"] = 2
+    m2["blocks"].append({"sites": [], "stacks": [dict(stream_model()["blocks"][1]["stacks"][0])], "events": []})
+    bad = build_streamed(m2)
+    sec = [x for x in raw_sections(bad) if x[0] == EVENTS][1]
+    expect_error("streamed: stack used before its definition", bad, sec[1] + 16 + 1,
+                 ["event uses stack 2, which no earlier STACKS section defines"])
+    late = (enc_header() + meta0 + enc_section(EVENTS, enc_varint(1) + b"\xfe\x64\x03\x40\x04\x02\x05") +
+            enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01") + enc_section(STACKS, b"\x01\x04\x00") + tail0 + end_of(1))
+    check(verdict(late)[1] is None, "an export may define sites and stacks after their events: %s" % verdict(late)[1])
+    # META streamed is 0 or 1
+    expect_error("META streamed 2", file_of(enc_section(META, enc_varint(1) + b"\x0f\x00\x02"), tail0, end_of(), minor=1),
+                 HEADER_SIZE + 16 + 3, ["META streamed is 2, expected 0 or 1"])
+    # the stack id bound counts the stacks of earlier STACKS sections
+    st2 = enc_section(STACKS, enc_varint(2) + b"\x01\x00\x02\x00")
+    ok_id = 2 + 1 + 65536
+    check(verdict(file_of(meta0, st2, enc_section(STACKS, enc_varint(1) + enc_varint(ok_id) + b"\x00"), tail0, end_of(), minor=1))[1]
+          is None, "stack id at the bound")
+    expect_error("stack id past the bound", file_of(meta0, st2, enc_section(STACKS, enc_varint(1) + enc_varint(ok_id + 1) + b"\x00"),
+                                                    tail0, end_of(), minor=1),
+                 HEADER_SIZE + 21 + 25 + 16 + 1, ["stack id %d above the stacks defined so far and the section's count (3)" % (ok_id + 1)])
+
+    # 6. 1.1: EVENTS payloads stored as zstd frames (section flag 1), read through libzstd.so.1
+    zfile = build_streamed(sm, zstd=True) if zstd_lib() is not None else None
+    if zfile is None:
+        sys.stdout.write("msb_decode selftest: libzstd.so.1 not found, compressed EVENTS not checked\n")
+    else:
+        r, exc = verdict(zfile)
+        r2, _ = verdict(sfile)
+        check(exc is None and r.events == r2.events and r.zstd_sections == 2 and "2 zstd: " in summary(r),
+              "zstd streamed file: %s" % exc)
+        check(verdict(zfile[:10] + U16.pack(2) + zfile[12:])[1] is None, "flag 1 on EVENTS is zstd in 1.2 as well")
+        zsecs = raw_sections(zfile)
+        zev = [x for x in zsecs if x[0] == EVENTS]
+        expect_error("zstd cut", zfile[:zev[1][1] + 30], zev[1][1],
+                     ["the run did not end normally", "truncated after section %d" % (zsecs.index(zev[1]))], True)
+        p1 = enc_varint(1) + b"\xee\x64\x03\x40\x02\x05"
+        site3 = enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01")
+        zp1 = zstd_compress(p1)
+        zbase = HEADER_SIZE + 21 + 26        # offset of the EVENTS section after meta0 and site3
+        check(verdict(file_of(meta0, site3, enc_section(EVENTS, zp1, flags=1), tail0, end_of(1), minor=1))[1] is None,
+              "one compressed EVENTS section")
+        expect_error("zstd in 1.0", file_of(meta0, site3, enc_section(EVENTS, zp1, flags=1), tail0, end_of(1)),
+                     zbase + 4, ["flags 0x00000001: reserved, must be 0 in a 1.0 file", "defined for EVENTS sections of 1.1"])
+        expect_error("zstd on SITES", file_of(meta0, enc_section(SITES, zstd_compress(b"\x00"), flags=1), tail0, end_of(), minor=1),
+                     HEADER_SIZE + 21 + 4, ["section 2 (SITES): flags 0x00000001"])
+        expect_error("flag 2 on EVENTS", file_of(meta0, site3, enc_section(EVENTS, zp1, flags=3), tail0, end_of(1), minor=1),
+                     zbase + 4, ["flags 0x00000003: reserved"])
+        expect_error("not a zstd frame", file_of(meta0, site3, enc_section(EVENTS, p1, flags=1), tail0, end_of(1), minor=1),
+                     zbase + 16, ["section 3 (EVENTS, zstd) at offset %d: the payload is not a zstd frame" % zbase])
+        expect_error("zstd frame too large", file_of(meta0, enc_section(EVENTS, zstd_compress(b"\x00" * (ZSTD_MAX + 1)), flags=1),
+                                                     tail0, end_of(), minor=1),
+                     HEADER_SIZE + 21 + 16, ["states 4194305 bytes, more than an EVENTS payload can hold (4194304)"])
+        expect_error("two zstd frames", file_of(meta0, site3, enc_section(EVENTS, zp1 + zstd_compress(b""), flags=1), tail0,
+                                                end_of(1), minor=1),
+                     zbase + 16, ["not exactly one zstd frame"])
+        expect_error("zstd frame cut", file_of(meta0, site3, enc_section(EVENTS, zp1[:-2], flags=1), tail0, end_of(1), minor=1),
+                     zbase + 16, ["not exactly one zstd frame (an incomplete frame"])
+        expect_error("error inside a zstd frame", file_of(meta0, site3, enc_section(EVENTS, zstd_compress(enc_varint(5) + p1[1:]), flags=1),
+                                                          tail0, end_of(1), minor=1),
+                     zbase + 16, ["(EVENTS, zstd) at offset %d, byte 0 of its decompressed payload: event count 5 is larger" % zbase])
+        expect_error("slack inside a zstd frame", file_of(meta0, site3, enc_section(EVENTS, zstd_compress(p1 + b"\x00"), flags=1),
+                                                          tail0, end_of(1), minor=1),
+                     zbase + 16, ["byte 7 of its decompressed payload: 1 unused bytes"])
+        expect_error("zstd: undefined site in an export", file_of(meta0, enc_section(EVENTS, zp1, flags=1), tail0, end_of(1), minor=1),
+                     HEADER_SIZE + 21, ["event uses site 3, which no SITES section defines"])
+
+    # 7. fuzz: no mutation of a valid file may raise anything but a format error
     rng = 12345
     internal = 0
-    for i in range(3000):
+    for i in range(4000):
         rng = (rng * 6364136223846793005 + 1442695040888963407) & U64
-        data = bytearray(good)
+        data = bytearray(good if i % 4 else sfile if i % 8 or zfile is None else zfile)
         kind = rng % 4
         if kind == 0:
             data = data[:(rng >> 8) % len(data)]
