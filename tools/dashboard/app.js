@@ -706,6 +706,12 @@
       M.banners.push(["warn", "This dashboard reads format \"memscope\" version 1; the report says " +
         JSON.stringify(r.format) + " version " + JSON.stringify(r.version) + ": some fields may be missing."]);
     var dropped = Number(r.dropped_events) || 0;
+    var total = Number(r.events_total);
+    if (isNum(total) && total > M.n)
+      M.banners.unshift(["warn", "This page holds the first " + exact(M.n) + " of the run's " + exact(total) +
+        " events (a page with all of them would not open): the timeline, the per-window tables, the live-at-exit list " +
+        "and the flame graph of a window cover those only. Totals, the peak, the threads, the whole-run hotspots and the " +
+        "call stacks' totals are the whole run's; memscope report FILE.msb and its other formats read every event."]);
     if (dropped > 0)
       M.banners.unshift(["warn", exact(dropped) + " events were not retained (the event bound was reached): the timeline, " +
         "the per-window tables, the live-at-exit list and the flame graph of a window cover the retained events only. " +
