@@ -6,8 +6,9 @@
 Parses the page the way a browser tokenizer splits it (a script element ends at the first
 "</script"), and requires: the events block is pure base64 of 36-byte little-endian records
 that equal the JSON's events one by one; the report block is strict JSON equal to the JSON
-export except events (null here), event_count and event_record_bytes (added here) and the
-time-dependent rates and duration; no "</script" or "<!--" inside either data block; the page
+export except events (null here), event_count, events_total and event_record_bytes (added
+here) and the time-dependent rates and duration; a page holds the first event_count of the
+JSON's events_total events (at most 1 000 000: a page of a larger run says so); no "</script" or "<!--" inside either data block; the page
 declares a CSP without any network source. Exit 0 when all hold, 1 with the first difference.
 """
 import base64
@@ -87,8 +88,10 @@ def main(argv):
         fail("report block: event_count %r, record %r, events %r for %d records"
              % (rep.get("event_count"), rep.get("event_record_bytes"), rep.get("events") is None, n))
     events = doc["events"]
-    if len(events) != n:
-        fail("%d records in the page, %d events in the JSON" % (n, len(events)))
+    if rep.get("events_total") != len(events) or n != min(len(events), 1000000):
+        fail("%d records in the page (events_total %r), %d events in the JSON: a page holds the first 1 000 000"
+             % (n, rep.get("events_total"), len(events)))
+    events = events[:n]
     for i, ev in enumerate(events):
         t, size, addr, site, thread, stack = struct.unpack_from("<dddIII", data, 36 * i)
         want = (float(ev["timestamp_ns"]), float(ev["size"]), float(int(ev["address"], 16)), ev["site"],
@@ -108,7 +111,7 @@ def main(argv):
             fail("report block lacks %r" % key)
         if rep[key] != value:
             fail("report block %r differs: %r vs %r" % (key, str(rep[key])[:200], str(value)[:200]))
-    extra = set(rep) - set(doc) - {"event_count", "event_record_bytes"}
+    extra = set(rep) - set(doc) - {"event_count", "events_total", "event_record_bytes"}
     if extra:
         fail("report block has unexpected keys %r" % sorted(extra))
     print("check_html: %d events, %d hotspots, %d stacks: page agrees with the JSON" %
