@@ -1,6 +1,7 @@
 // dashboard.test.mjs - browser tests of the page memscope_export_html writes.
 //
 //   node tests/browser/dashboard.test.mjs                 every export in build/test-out/browser
+//                                                         (large last: a page of 1,000,000 events)
 //   node tests/browser/dashboard.test.mjs --bench FILE    load FILE 3 times, print nav -> ready times
 //
 // Run from the repository root, after tests/browser/run.sh has built the exports (run.sh does
@@ -16,6 +17,9 @@
 // Beyond it, only optionally: the export's <script id="memscope-report"> / "memscope-events"
 // blocks are read from the file (the exact duration and rates, and the escaping of odd names);
 // without them those checks fall back or are skipped with a note.
+// The large export (more events than a page holds) also reads the banners (#banners .banner),
+// the cards' title attributes, #summary-line and #window-label, and needs the embedded report
+// (event_count, events_total).
 // Prints one line per check, "ok ..." or "FAIL ...: reason", and last "N passed, N failed".
 // Nothing waits on a fixed delay: every wait is on a condition, with a bound.
 
@@ -28,6 +32,8 @@ const ROOT = process.cwd();
 const OUT = process.env.MEMSCOPE_BROWSER_OUT || path.join(ROOT, 'build', 'test-out', 'browser');
 const CHROMIUM = process.env.MEMSCOPE_CHROMIUM || '/usr/bin/chromium';
 const READY_TIMEOUT_MS = 10000; // window.memscopeReady must be true within this, from navigation
+const LARGE_READY_TIMEOUT_MS = 60000; // the same for the large export (1,000,000 events in the page)
+const HTML_MAX_EVENTS = 1000000; // MEMSCOPE_HTML_MAX_EVENTS: the events a page holds at most
 const UI_TIMEOUT_MS = 3000;     // bound on waiting for the page to react to a click or an input
 const LEAKS_PER_PAGE = 100;
 
@@ -175,7 +181,7 @@ function initScript() {
   };
 }
 
-async function openPage(browser, file, { dark = false } = {}) {
+async function openPage(browser, file, { dark = false, readyTimeout = READY_TIMEOUT_MS } = {}) {
   const context = await browser.newContext({
     colorScheme: dark ? 'dark' : 'light',
     viewport: { width: 1280, height: 900 },
@@ -201,8 +207,8 @@ async function openPage(browser, file, { dark = false } = {}) {
   let ready = false;
   let readyError = '';
   try {
-    await page.goto(url, { waitUntil: 'commit', timeout: READY_TIMEOUT_MS });
-    const left = Math.max(1, READY_TIMEOUT_MS - (Date.now() - started));
+    await page.goto(url, { waitUntil: 'commit', timeout: readyTimeout });
+    const left = Math.max(1, readyTimeout - (Date.now() - started));
     await page.waitForFunction(() => window.memscopeReady === true, null, { timeout: left });
     ready = true;
   } catch (e) {
@@ -614,6 +620,156 @@ async function testExport(browser, ex, extra = {}) {
   return o;
 }
 
+// ---------------------------------------------------------------- the large export
+
+// large.html / large.json of one .msb of more events than a page holds: the page holds the
+// first HTML_MAX_EVENTS of them and says so in a banner; the cards, the whole-run hotspots,
+// the threads and the stack totals are the whole run's, the live-at-exit list is of the
+// page's events.
+const exactNF = new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 }); // the page's exact()
+const exact = (n) => exactNF.format(n);
+
+async function testLarge(browser) {
+  const name = 'large';
+  const t0 = Date.now();
+  const htmlFile = path.join(OUT, 'large.html');
+  const jsonFile = path.join(OUT, 'large.json');
+  const html = fs.readFileSync(htmlFile, 'utf8');
+  const embedded = embeddedReport(html);
+  const json = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+  const events = json.events || [];
+  const total = events.length;
+  const inPage = Math.min(total, HTML_MAX_EVENTS);
+  // the live-at-exit list of the page: allocations of its events that its events do not free
+  const live = new Set();
+  for (let i = 0; i < inPage; i++) {
+    const e = events[i];
+    if (e.kind === 'alloc') live.add(e.address);
+    else live.delete(e.address);
+  }
+  const liveInPage = live.size;
+  delete json.events; // a few hundred MB of objects, not needed past here
+  const tRead = Date.now();
+  note(`${name}: read large.html (${html.length} chars) and large.json (${total} events) in ${tRead - t0} ms`);
+
+  // the files: more events than a page holds, none dropped, the report's counts add up
+  check(`${name}: the .json holds ${exact(total)} events, more than a page holds (${exact(HTML_MAX_EVENTS)})`,
+    total > HTML_MAX_EVENTS, `${total} events`);
+  check(`${name}: the .json's events = total_allocations + total_deallocations (${exact(json.total_allocations)} + ${exact(json.total_deallocations)}), dropped_events 0`,
+    total === json.total_allocations + json.total_deallocations && json.dropped_events === 0,
+    `${total} events, ${json.total_allocations} + ${json.total_deallocations}, dropped ${json.dropped_events}`);
+  if (check(`${name}: the .html has its <script id="memscope-report">`, embedded !== null, 'not found or not JSON')) {
+    check(`${name}: the embedded report's event_count = ${inPage}, events_total = ${total}`,
+      embedded.event_count === inPage && embedded.events_total === total,
+      `event_count ${embedded.event_count}, events_total ${embedded.events_total}`);
+    const same = ['total_allocations', 'total_deallocations', 'active_allocations', 'peak_memory_bytes', 'total_allocated_bytes']
+      .filter((k) => embedded[k] !== json[k]);
+    check(`${name}: the embedded report's totals are the .json's`, same.length === 0,
+      same.map((k) => `${k}: ${embedded[k]} vs ${json[k]}`).join(', '));
+  }
+
+  const o = await openPage(browser, htmlFile, { readyTimeout: LARGE_READY_TIMEOUT_MS });
+  const tReady = Date.now();
+  const when = o.readyAt !== undefined ? ` (ready at ${o.readyAt.toFixed(0)} ms)` : '';
+  if (!check(`${name}: window.memscopeReady === true within ${LARGE_READY_TIMEOUT_MS / 1000} s${when}`, o.ready, o.readyError)) {
+    checkIssues(name, o);
+    return;
+  }
+  const { page } = o;
+  const tm = await page.evaluate(() => window.memscopeTimings);
+  note(`${name}: memscopeTimings ${JSON.stringify(tm)}`);
+
+  // the banner
+  const banners = await page.evaluate(() => [...document.querySelectorAll('#banners .banner')].map((b) => ({
+    text: b.innerText, role: b.getAttribute('role'), shown: !b.hidden && b.getClientRects().length > 0,
+  })));
+  const head = `This page holds the first ${exact(inPage)} of the run's ${exact(total)} events`;
+  const banner = banners.find((b) => norm(b.text).startsWith(head));
+  check(`${name}: a banner says "${head}"`, banner !== undefined,
+    `banners: ${JSON.stringify(banners.map((b) => b.text.slice(0, 120)))}`);
+  if (banner) check(`${name}: that banner is shown, as an alert`, banner.shown && banner.role === 'alert', JSON.stringify(banner));
+  for (const b of banners) if (b !== banner) note(`${name}: another banner: ${b.text}`);
+
+  // the cards: the whole run's numbers, the events of the page
+  const cards = await page.evaluate(() => [...document.querySelectorAll('[data-metric][data-value]')].map((c) => ({
+    m: c.getAttribute('data-metric'), v: c.getAttribute('data-value'), title: c.title || '', text: c.innerText,
+  })));
+  const card = (m) => cards.find((c) => c.m === m);
+  const expected = {};
+  for (const m of METRICS) expected[m] = CLOCKED.has(m) && embedded ? embedded[m] : json[m];
+  expected.thread_count = (json.threads || []).length;
+  expected.event_count = inPage;
+  for (const [m, want] of Object.entries(expected)) {
+    const c = card(m);
+    check(`${name}: metric ${m} = ${want}`, c !== undefined && Number(c.v) === want,
+      c ? `data-value="${c.v}", expected ${want}` : `no [data-metric="${m}"][data-value] element`);
+  }
+  const allocs = card('total_allocations');
+  check(`${name}: the Allocations card says "${exact(json.total_allocations)} allocations recorded"`,
+    allocs !== undefined && allocs.title.startsWith(`${exact(json.total_allocations)} allocations recorded`),
+    allocs ? `title ${JSON.stringify(allocs.title)}` : 'no card');
+  const frees = card('total_deallocations');
+  check(`${name}: the Frees card says "${exact(json.total_deallocations)} frees recorded"`,
+    frees !== undefined && frees.title.startsWith(`${exact(json.total_deallocations)} frees recorded`),
+    frees ? `title ${JSON.stringify(frees.title)}` : 'no card');
+  const ev = card('event_count');
+  check(`${name}: the Events card says "${exact(inPage)} events in this page"`,
+    ev !== undefined && /^events\b/i.test(ev.text) && ev.title === `${exact(inPage)} events in this page`,
+    ev ? `text ${JSON.stringify(ev.text)}, title ${JSON.stringify(ev.title)}` : 'no card');
+  const summary = await text(page, '#summary-line');
+  check(`${name}: #summary-line names the page's ${exact(inPage)} events`,
+    summary !== null && summary.includes(`${exact(inPage)} events`), `text ${JSON.stringify(summary)}`);
+  const label = await text(page, '#window-label');
+  check(`${name}: #window-label names the page's ${exact(inPage)} events`,
+    label !== null && label.includes(`${exact(inPage)} events`), `text ${JSON.stringify(label)}`);
+  note(`${name}: #summary-line ${JSON.stringify(summary)}; #window-label ${JSON.stringify(label)}`);
+
+  // whole-run tables
+  const hs = json.hotspots || [];
+  const hb = await page.evaluate(() => window.__msTest.bytes('#hotspots'));
+  const wantHb = hs.map((h) => h.total_size).sort((x, y) => x - y);
+  check(`${name}: #hotspots data-bytes are the whole run's (${wantHb.join(', ')})`,
+    hb !== null && JSON.stringify([...hb].sort((x, y) => x - y)) === JSON.stringify(wantHb), `got ${JSON.stringify(hb)}`);
+  const threads = json.threads || [];
+  const th = await page.evaluate(() => {
+    const rows = window.__msTest.shown('#threads');
+    return rows && rows.map((r) => ({ text: r.innerText, titles: [...r.querySelectorAll('td')].map((d) => d.title) }));
+  });
+  const thMissing = threads.filter((t) => !(th || []).some((r) => r.titles.includes(`${exact(t.allocations)} allocations`) &&
+    r.titles.includes(`${exact(t.deallocations)} frees`) && (!t.thread_name || norm(r.text).includes(norm(t.thread_name)))));
+  check(`${name}: table#threads has the ${threads.length} thread(s) with their whole-run counts (${threads.map((t) => `${t.thread_name} ${exact(t.allocations)} allocations`).join(', ')})`,
+    th !== null && th.length === threads.length && thMissing.length === 0,
+    `rows ${JSON.stringify(th)}; missing ${JSON.stringify(thMissing.map((t) => t.thread_name))}`);
+  const fg = await attr(page, 'div#flamegraph', 'data-frames');
+  check(`${name}: #flamegraph[data-frames] > 0 (${(json.stack_hotspots || []).length} stack totals in the .json)`,
+    fg !== null && Number(fg) > 0, `data-frames=${JSON.stringify(fg)}`);
+  const lt = await attr(page, 'table#leaks', 'data-total');
+  check(`${name}: #leaks[data-total] = ${liveInPage}, the allocations the page's ${exact(inPage)} events leave live (active_allocations of the run: ${json.active_allocations})`,
+    lt !== null && Number(lt) === liveInPage, `data-total=${JSON.stringify(lt)}`);
+  if (liveInPage !== json.active_allocations) {
+    const box = await page.evaluate(() => {
+      const t = document.querySelector('table#leaks');
+      const s = t && t.closest('section');
+      return s ? s.innerText : null;
+    });
+    note(`${name}: the live-at-exit list covers the page's events only (${liveInPage} live there, ${json.active_allocations} at the end of the run); it reads ${JSON.stringify(box && box.slice(0, 300))}`);
+  }
+  const tl = await page.evaluate(() => {
+    const c = document.querySelector('canvas#timeline');
+    return c && { w: c.width, h: c.height };
+  });
+  check(`${name}: canvas#timeline exists with a size`, tl && tl.w > 0 && tl.h > 0, `got ${JSON.stringify(tl)}`);
+  const err = await page.evaluate(() => {
+    const e = document.querySelector('#error');
+    return e && { visible: !e.hidden && getComputedStyle(e).display !== 'none' && e.getClientRects().length > 0, text: e.innerText };
+  });
+  check(`${name}: #error is not shown`, !err || !err.visible || err.text.trim() === '', `#error shows ${JSON.stringify(err && err.text)}`);
+
+  await screenshot(page, name, path.join(OUT, 'large.png'));
+  checkIssues(name, o);
+  note(`${name}: ${Date.now() - t0} ms in all: files ${tRead - t0} ms, navigation -> ready ${tReady - tRead} ms, checks and screenshot ${Date.now() - tReady} ms`);
+}
+
 // ---------------------------------------------------------------- main
 
 async function launch() {
@@ -680,6 +836,9 @@ async function runTests() {
     for (const n of ['empty', 'sampled']) {
       if (exports[n]) await guarded(n, () => testExport(browser, exports[n]));
     }
+    const large = ['html', 'json'].every((x) => fs.existsSync(path.join(OUT, `large.${x}`)));
+    check(`large: large.html and large.json exist in ${path.relative(ROOT, OUT)}`, large, 'missing: run tests/browser/run.sh');
+    if (large) await guarded('large', () => testLarge(browser));
   } finally {
     await browser.close();
   }

@@ -7,7 +7,7 @@
 #                                  time, navigation -> window.memscopeReady (best and median of 3)
 #
 # Run from the repository root (it changes there itself). Needs Debian's chromium
-# (/usr/bin/chromium), node and npm, cc, python3; as root it installs the missing ones with
+# (/usr/bin/chromium), node and npm, cc, make, python3; as root it installs the missing ones with
 # apt-get, and playwright-core into build/npm with npm. Otherwise it prints the commands.
 #
 # Exports, each NAME.json and NAME.html of the same tracker (build/test-out/browser/):
@@ -16,6 +16,9 @@
 #   odd-control  the same shape with plain names (element counts of the page itself)
 #   empty    no events, no stacks, no monitor
 #   sampled  sample rate 0.25, no stacks
+#   large    `memscope run -- churn shallow 700000` (bench/churn.c): 1,400,001 events, more than
+#            a page holds (MEMSCOPE_HTML_MAX_EVENTS, 1,000,000), written by `memscope report
+#            large.msb --html large.html --json large.json` (the .json holds every event)
 # Screenshots land next to them (NAME.png, small-dark.png).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +28,7 @@ case "${1:-}" in
   "") ;;
   --bench) MODE=bench ;;
   --install-only) MODE=install ;;
-  -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
   *) echo "usage: tests/browser/run.sh [--bench|--install-only]" >&2; exit 2 ;;
 esac
 
@@ -50,6 +53,7 @@ apt_missing=()
 command -v node >/dev/null 2>&1 || apt_missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_missing+=(npm)
 command -v "$CC" >/dev/null 2>&1 || apt_missing+=(gcc libc6-dev)
+command -v make >/dev/null 2>&1 || apt_missing+=(make)
 command -v python3 >/dev/null 2>&1 || apt_missing+=(python3)
 npm_missing=0
 [ -d "$NPM/node_modules/playwright-core" ] || npm_missing=1
@@ -148,5 +152,21 @@ echo "== writing the exports into $OUT =="
 for p in small odd empty sampled; do
   "$BIN/$p" "$OUT/$p"
 done
+# large: a whole-program run of more events than a page holds
+ms_now() { date +%s%3N; }
+t_large=$(ms_now)
+make --no-print-directory "$B/memscope" "$B/libmemscope.so"
+if [ ! -x "$BIN/churn" ] || [ bench/churn.c -nt "$BIN/churn" ]; then
+  echo "$CC -std=c11 -O2 -fno-omit-frame-pointer bench/churn.c -o $BIN/churn -pthread"
+  $CC -std=c11 -O2 -fno-omit-frame-pointer bench/churn.c -o "$BIN/churn" -pthread
+fi
+t_run=$(ms_now)
+"$B/memscope" run -o "$OUT/large.msb" -- "$BIN/churn" shallow 700000 >"$OUT/large.churn.txt"
+t_report=$(ms_now)
+"$B/memscope" report "$OUT/large.msb" --html "$OUT/large.html" --json "$OUT/large.json" >"$OUT/large.txt"
+t_done=$(ms_now)
+echo "large: build $((t_run - t_large)) ms, memscope run $((t_report - t_run)) ms," \
+  "memscope report (--html, --json) $((t_done - t_report)) ms;" \
+  "large.html $(stat -c %s "$OUT/large.html") B, large.json $(stat -c %s "$OUT/large.json") B"
 echo "== testing them in headless Chromium =="
 exec node tests/browser/dashboard.test.mjs

@@ -668,7 +668,7 @@
     var label = $("window-label"), r = eventRange(), vr = viewRange();
     var nev = exact(r[1] - r[0]) + " events";
     if (!V.win) {
-      label.textContent = "Whole run: 0 – " + fmtNs(M.tEnd) + " · " + nev;
+      label.textContent = "Whole run: 0 – " + fmtNs(M.tEnd) + " · " + nev + (pageCut() ? " (the first of the run's " + exact(Number(M.r.events_total)) + ")" : "");
     } else {
       var step = (vr[1] - vr[0]) / 1000;
       label.textContent = "Window: " + fmtTimeAt(V.win.t0, step, M.tEnd) + " – " + fmtTimeAt(V.win.t1, step, M.tEnd) +
@@ -700,6 +700,12 @@
     document.title = "memscope report · " + fmtDate(Number(r.start_time_unix_ms));
   }
 
+  /* The page holds the first of the run's events only (memscope writes at most a million). */
+  function pageCut() {
+    var total = Number(M.r.events_total);
+    return isNum(total) && total > M.n;
+  }
+
   function buildBanners() {
     var r = M.r, box = $("banners");
     if (r.format !== "memscope" || Number(r.version) !== 1)
@@ -707,18 +713,20 @@
         JSON.stringify(r.format) + " version " + JSON.stringify(r.version) + ": some fields may be missing."]);
     var dropped = Number(r.dropped_events) || 0;
     var total = Number(r.events_total);
-    if (isNum(total) && total > M.n)
+    if (pageCut())
       M.banners.unshift(["warn", "This page holds the first " + exact(M.n) + " of the run's " + exact(total) +
         " events (a page with all of them would not open): the timeline, the per-window tables, the live-at-exit list " +
         "and the flame graph of a window cover those only. Totals, the peak, the threads, the whole-run hotspots and the " +
         "call stacks' totals are the whole run's; memscope report FILE.msb and its other formats read every event."]);
+    if (dropped > 0 || pageCut())
+      ; /* a partial page: the peak of its events is not the run's */
+    else if (M.n && M.peak !== Number(r.peak_memory_bytes))
+      M.banners.push(["warn", "The peak computed from the events (" + exact(M.peak) + " bytes) differs from the report's peak_memory_bytes (" +
+        exact(Number(r.peak_memory_bytes)) + ")."]);
     if (dropped > 0)
       M.banners.unshift(["warn", exact(dropped) + " events were not retained (the event bound was reached): the timeline, " +
         "the per-window tables, the live-at-exit list and the flame graph of a window cover the retained events only. " +
         "Totals, the peak and the whole-run hotspots are exact."]);
-    else if (M.n && M.peak !== Number(r.peak_memory_bytes))
-      M.banners.push(["warn", "The peak computed from the events (" + exact(M.peak) + " bytes) differs from the report's peak_memory_bytes (" +
-        exact(Number(r.peak_memory_bytes)) + ")."]);
     if ((Number(r.dropped_snapshots) || 0) > 0)
       M.banners.push(["warn", exact(Number(r.dropped_snapshots)) + " system snapshots were overwritten (the ring was full): the system charts start later than the run."]);
     if (isNum(r.sample_rate) && r.sample_rate < 1)
@@ -780,7 +788,8 @@
     card("dropped_snapshots", r.dropped_snapshots, "Dropped snapshots", fmtCount(ds), exact(ds) + " system snapshots overwritten",
       ds > 0 ? "system charts start late" : "none lost", ds > 0 ? "warn" : null);
     card("thread_count", r.threads.length, "Threads", String(r.threads.length), plural(r.threads.length, "thread") + " recorded", "that tracked");
-    card("event_count", r.event_count, "Events", fmtCount(M.n), exact(M.n) + " events in this page", "allocs + frees retained");
+    card("event_count", r.event_count, "Events", fmtCount(M.n), exact(M.n) + " events in this page",
+      pageCut() ? "the first of " + fmtCount(Number(r.events_total)) : "allocs + frees retained", pageCut() ? "warn" : null);
   }
 
   /* ------------------------------------------------------------------ 4b. timeline */
@@ -1424,7 +1433,9 @@
     }
     emptyNote("leaks", total ? "" : LK.query ? "No live allocation matches the search." :
       !M.n && (Number(M.r.active_allocations) || 0) > 0 ? "No events were retained, so the live allocations cannot be listed." :
-      V.win ? "No allocation made in this window is still live." : "Nothing is live at exit: no leak.");
+      V.win ? "No allocation made in this window is still live." :
+      pageCut() ? "Nothing allocated in this page's events is still live at its last event; the run's other events are not in this page." :
+      "Nothing is live at exit: no leak.");
     tbody.appendChild(frag);
     $("leaks-page").textContent = "page " + (LK.page + 1) + " of " + pages;
     $("leaks-prev").disabled = LK.page <= 0;
@@ -1433,9 +1444,10 @@
     for (i = 0; i < total; i++) bytes += M.size[rows[i]];
     var cap = $("leaks").querySelector("caption");
     cap.textContent = plural(total, "allocation") + " still live, " + exact(bytes) + " bytes";
-    $("leaks-scope").textContent = (V.win ? "allocated in the window" : "whole run") + " · " + plural(total, "allocation") +
-      ", " + fmtBytes(bytes) + (LK.query ? " matching" : "") +
-      ((Number(M.r.dropped_events) || 0) > 0 ? " · events were dropped: some of these may have been freed" : "");
+    $("leaks-scope").textContent = (V.win ? "allocated in the window" : pageCut() ? "this page's events" : "whole run") + " · " +
+      plural(total, "allocation") + ", " + fmtBytes(bytes) + (LK.query ? " matching" : "") +
+      ((Number(M.r.dropped_events) || 0) > 0 ? " · events were dropped: some of these may have been freed" :
+       pageCut() ? " · live at the last event of this page, which holds the first of the run's events only" : "");
   }
 
   function buildLeaks() {
