@@ -6302,7 +6302,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     if (!f.err && seen_end) /* every stack an event names is defined (docs/FORMAT.md); in a cut
                                file the definition may be what was lost: those read as 0 */
         for (uint32_t st = 1; st <= L->stack_used_max && !f.err; st++)
-            if ((L->stack_used[st / 8] >> (st % 8) & 1u) && (st > L->max_stack || !L->stack_ix[st]))
+            if ((((unsigned)L->stack_used[st / 8] >> (st % 8)) & 1u) && (st > L->max_stack || !L->stack_ix[st]))
                 ms__rd_fail(&f, "an event refers to an undefined stack");
     if (f.err) return -1;
     if (!seen_end) return 1; /* truncated: at a section boundary or inside one */
