@@ -212,8 +212,9 @@ matrix:
 	  done; \
 	  $$cc $(STRICT) -I. tests/matrix/late_include_time.c -o $(B)/matrix/late_include_time; \
 	  $(B)/matrix/late_include_time >/dev/null; echo "   late_include_time (no -pthread): ok"; \
-	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_BINARY MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES MEMSCOPE_HOOK_MALLOC; do \
-	    $$cc $(STRICT) -D$$opt -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
+	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_BINARY MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES MEMSCOPE_HOOK_MALLOC \
+	             MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_BINARY MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_JSON MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_STACKS; do \
+	    $$cc $(STRICT) $$(echo "-D$$opt" | sed 's/,/ -D/g') -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
 	  done; \
 	  for f in fail_nonpointer fail_partial_alloc; do \
 	    if $$cc $(STRICT) -I. tests/matrix/$$f.c -o $(B)/matrix/$$f $(LIBS) 2>/dev/null; then \

@@ -9122,6 +9122,8 @@ static void ms__stream_after_fork(memscope_tracker *t) {
     t->start_unix_ms = ms__unix_ms();
     atomic_store(&t->streaming, 0); /* until the child's writer runs */
 }
+#else
+static void ms__ring_drain(memscope_tracker *t, uint32_t count) { (void)t; (void)count; } /* (no ring without a stream) */
 #endif
 
 
@@ -9293,6 +9295,7 @@ static MS__NOINLINE uint32_t ms__hook_stack(memscope_tracker *t, ms__thread *th,
 }
 #endif
 
+#ifndef MEMSCOPE_NO_STACKS
 /* The common case in one pass: walk the frame pointers while comparing with this thread's
    previous stack, which a loop that allocates repeats; anything else goes the full way. */
 MS__HOT MS__NO_ASAN uint32_t ms__hook_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
@@ -9316,6 +9319,7 @@ MS__HOT MS__NO_ASAN uint32_t ms__hook_stack_id(memscope_tracker *t, ms__thread *
     if (n < 2) return ms__hook_stack(t, th, fp0); /* maybe a caller without frame pointers */
     return ms__stack_intern_new(t, th, frames, n);
 }
+#endif
 
 /* Records a block the hooks saw. The free of a block that was live (realloc, a reused
    address) is recorded by the caller first. */
