@@ -1260,7 +1260,9 @@ _Static_assert(sizeof(ms__shard) == 64, "one shard per cache line");
 typedef struct ms__live { uint64_t size; uint32_t site, owner; uint32_t stack; } ms__live;
 
 /* The resolver's table of live blocks (log mode): address -> the allocation. */
-typedef struct ms__rent { uint64_t addr, size, ticks, evseq; struct ms__event *ev; uint32_t site, owner, stack, origin; } ms__rent;
+/* 48 bytes, at most 3/4 full: the table follows the blocks live at once. ev: the event in th's
+   chunks, or in a stream its number in the ring (see ms__rv_event). */
+typedef struct ms__rent { uint64_t addr, size, ticks; union { struct ms__event *p; uint64_t seq; } ev; uint32_t site, owner, stack, origin; } ms__rent;
 /* A stream's resolved events on their way to the file, in the order the resolver applied
    them (its merged order): held a short while so that a TRACK right after its malloc can
    still name the allocation event. Event number `done` is at `head`. */
@@ -2316,7 +2318,7 @@ static ms__rent *ms__rv_find(ms__resolver *r, uint64_t a) {
 }
 
 static ms__rent *ms__rv_put(ms__resolver *r, uint64_t a) {
-    if ((r->n + 1) * 2 > r->cap) {
+    if ((r->n + 1) * 4 > r->cap * 3) {
         uint64_t cap = r->cap ? r->cap * 2 : 4096;
         ms__rent *s = (ms__rent *)ms__calloc(cap, sizeof *s);
         if (!s) return NULL;
@@ -2354,6 +2356,16 @@ static void ms__rv_del(ms__resolver *r, ms__rent *e) {
 }
 
 static void ms__ring_drain(memscope_tracker *t, uint32_t count);
+
+/* The allocation event of a live block, or NULL when it is no longer in memory (a stream
+   wrote it out already). */
+static ms__event *ms__rv_event(memscope_tracker *t, const ms__rent *x) {
+    const ms__ring *g = &t->ring;
+    if (!g->ev) return x->ev.p;
+    if (x->ev.seq < g->done || x->ev.seq - g->done >= g->n) return NULL;
+    uint64_t i = g->head + (x->ev.seq - g->done);
+    return &g->ev[i >= g->cap ? i - g->cap : i].e;
+}
 
 /* The ordinary event, written to th's event chunks (reserved when its record was logged),
    or a stream's ring. *seq: its number in the ring. */
@@ -2529,8 +2541,8 @@ static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, 
         x->owner = th->index;
         x->stack = r->stack;
         x->origin = origin;
-        x->ev = e; /* a stream's: valid while evseq >= ring.done (not written yet) */
-        x->evseq = seq;
+        if (t->ring.ev) x->ev.seq = seq; /* a stream's: in the ring while seq >= ring.done */
+        else x->ev.p = e;
     }
     ms__count_alloc(th, r->size, r->site);
 }
@@ -2555,7 +2567,8 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
                 MS__OWNER_ADD(&to->bytes, x->size);
             }
             x->site = r->site;
-            if (x->ev && x->evseq >= t->ring.done) x->ev->site = r->site;
+            ms__event *ev = ms__rv_event(t, x);
+            if (ev) ev->site = r->site;
         } else {
             ms__rv_alloc(t, th, r, MS__ORIGIN_TRACK);
         }
