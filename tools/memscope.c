@@ -371,9 +371,7 @@ static void print_from_events(memscope_tracker *t, size_t top) {
     free(r.lt.s);
 }
 
-/* The totals of a .msb from its END section alone (the last section), found by walking the
-   section headers: the summary of `memscope run` without reading millions of events.
-   0 on success; the full reader checks everything else when the file is reported. */
+/* A varint of the format (docs/FORMAT.md); *err set when it runs past end. */
 static uint64_t rd_varint(const unsigned char **p, const unsigned char *end, int *err) {
     uint64_t v = 0;
     for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
@@ -384,41 +382,12 @@ static uint64_t rd_varint(const unsigned char **p, const unsigned char *end, int
     *err = 1;
     return 0;
 }
-static int read_end_totals(const char *path, uint64_t totals[9]) {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO put there must not block us */
-    struct stat st;
-    if (fd < 0) return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return -1; }
-    FILE *f = fdopen(fd, "rb");
-    if (!f) { close(fd); return -1; }
-    unsigned char h[16];
-    int rc = -1;
-    if (fread(h, 1, 16, f) == 16 && !memcmp(h, "\x89MSB\r\n\x1a\n", 8)) {
-        for (;;) {
-            if (fread(h, 1, 16, f) != 16) break;
-            uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
-            uint64_t len = 0;
-            for (int i = 7; i >= 0; i--) len = len << 8 | h[8 + i];
-            if (type != 9) {
-                if (len > (uint64_t)1 << 40 || fseeko(f, (off_t)len + 4, SEEK_CUR) != 0) break;
-                continue;
-            }
-            unsigned char buf[256];
-            if (len > sizeof buf || fread(buf, 1, (size_t)len, f) != len) break;
-            const unsigned char *p = buf;
-            int err = 0;
-            for (int i = 0; i < 9; i++) totals[i] = rd_varint(&p, buf + len, &err);
-            rc = err ? -1 : 0;
-            break;
-        }
-    }
-    fclose(f);
-    return rc;
-}
 
-/* What a .msb says of its writer, from META and the section headers alone. 0 when it is a
-   .msb whose META could be read. */
-typedef struct peek { uint64_t pid, ppid, events_sections; int streamed, complete; char program[64]; } peek;
+/* What a .msb says of its writer and its totals, from META, the section headers and END alone
+   (the summary of `memscope run` without reading millions of events; the full reader checks
+   everything else when the file is reported). 0 when it is a .msb whose META could be read;
+   complete: END was read, its totals in totals (allocations, frees, active, peak, current, ...). */
+typedef struct peek { uint64_t pid, ppid, events_sections, totals[9]; int streamed, complete; char program[64]; } peek;
 static int peek_msb(const char *path, peek *pk) {
     memset(pk, 0, sizeof *pk);
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -470,7 +439,15 @@ static int peek_msb(const char *path, peek *pk) {
                 continue;
             }
             if (type == 5) pk->events_sections++;
-            if (type == 9) pk->complete = 1;
+            if (type == 9) { /* END: the totals */
+                unsigned char buf[256];
+                if (len > sizeof buf || fread(buf, 1, (size_t)len, f) != len) break;
+                const unsigned char *p = buf;
+                int err = 0;
+                for (int i = 0; i < 9; i++) pk->totals[i] = rd_varint(&p, buf + len, &err);
+                pk->complete = !err;
+                break;
+            }
             if (fseeko(f, (off_t)len + 4, SEEK_CUR) != 0) break;
         }
     }
@@ -878,7 +855,8 @@ static int run(int argc, char **argv) {
     if (got != (ssize_t)sizeof exec_err) { /* it ran */
         file_state after = state_of(path);
         const char *fmt = memscope_export_format(path);
-        uint64_t tot[9]; /* END: allocations, frees, active, peak, current, allocated bytes, ... */
+        peek pk;
+        int peeked = fmt && strcmp(fmt, "msb") == 0 && after.exists && peek_msb(path, &pk) == 0;
         char sigtxt[96] = "";
         if (WIFSIGNALED(status))
             snprintf(sigtxt, sizeof sigtxt, " (it was killed by signal %d, %s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -890,13 +868,13 @@ static int run(int argc, char **argv) {
                     after.exists ? "; the file there is from an earlier run" : "");
         } else if (!fmt || strcmp(fmt, "msb") != 0) {
             fprintf(stderr, "memscope: report: %s\n", disp);
-        } else if (read_end_totals(path, tot) == 0) {
+        } else if (peeked && pk.complete) {
             char h1[32], h2[32];
             fprintf(stderr, "memscope: %s: %" PRIu64 " allocations, peak %s, %s in %" PRIu64 " blocks live at exit; `memscope report %s`\n",
-                    disp, tot[0], human(h1, sizeof h1, (double)tot[3]), human(h2, sizeof h2, (double)tot[4]), tot[2], disp);
+                    disp, pk.totals[0], human(h1, sizeof h1, (double)pk.totals[3]), human(h2, sizeof h2, (double)pk.totals[4]),
+                    pk.totals[2], disp);
         } else {
-            peek pk;
-            if (peek_msb(path, &pk) == 0 && pk.streamed)
+            if (peeked && pk.streamed)
                 fprintf(stderr, "memscope: %s did not end normally%s: %s holds the run up to then (%" PRIu64
                                 " blocks of events); `memscope report %s`\n", prog, sigtxt, disp, pk.events_sections, disp);
             else
