@@ -9179,7 +9179,8 @@ static void ms__hook_configure(memscope_tracker *t) {
         (t->stream = ms__stream_new(maxev && max != UINT64_MAX ? max : UINT64_MAX)) != NULL) {
         atomic_store(&t->max_events, UINT64_MAX);
         t->ring.cap = MS__STREAM_SLICE;
-        t->ring.ev = (ms__ringev *)ms__calloc(t->ring.cap, sizeof *t->ring.ev);
+        /* written before read: not cleared, so that its pages cost nothing until used */
+        t->ring.ev = (ms__ringev *)MEMSCOPE_MALLOC(t->ring.cap * sizeof *t->ring.ev);
     }
 #endif
 }
