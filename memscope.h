@@ -600,6 +600,10 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #include <unistd.h>
 #include <fcntl.h>
 #include <dlfcn.h>
+#include <elf.h>
+#ifdef __USE_GNU
+#include <link.h> /* dl_iterate_phdr (declared by memscope.h itself otherwise) */
+#endif
 #include <malloc.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
@@ -708,6 +712,12 @@ static void *ms__calloc(size_t n, size_t size) {
     void *p = MEMSCOPE_MALLOC(n * size);
     if (p) memset(p, 0, n * size);
     return p;
+}
+
+/* Zeroed memory whose pages cost nothing until touched (munmap it). */
+static void *ms__map_anon(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 static char *ms__strdup(const char *s) {
@@ -2035,6 +2045,278 @@ MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
     memscope_untrack_address(t, (uintptr_t)ptr);
 }
 
+/* ==== >>symbols ==== */
+
+/* Names for code addresses, from each module's own ELF file: .symtab (static functions
+   too) and .dynsym, in one table per module sorted by address, searched by halves. The
+   dynamic loader's dladdr knows only exported names and scans every one of them per call,
+   so it is only the fallback for a module without a readable file (the vDSO). The files
+   are mapped read-only and stay mapped (names point into them); the sorted tables are
+   rebuilt on demand after memscope_symbols_release. */
+
+#ifndef __USE_GNU
+struct dl_phdr_info {
+    uint64_t dlpi_addr;
+    const char *dlpi_name;
+    const void *dlpi_phdr;
+    uint16_t dlpi_phnum;
+    unsigned long long dlpi_adds, dlpi_subs;
+    size_t dlpi_tls_modid;
+    void *dlpi_tls_data;
+};
+extern int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *info, size_t size, void *data), void *data);
+#endif
+
+typedef struct ms__fsym { uintptr_t lo, size; const char *name; } ms__fsym;
+enum { MS__SYMS_NONE, MS__SYMS_DYNSYM, MS__SYMS_SYMTAB };
+
+typedef struct ms__symmod {
+    uintptr_t bias, lo, hi;     /* load bias; lowest and highest mapped address */
+    char *path;                 /* the file (the program's: /proc/self/exe's target) */
+    const unsigned char *map;   /* the file, mapped read-only (kept: names point into it) */
+    size_t map_len;
+    ms__fsym *syms;             /* sorted by lo; NULL until first asked, or after a release */
+    size_t nsyms, syms_bytes;
+    int tried, source;          /* source: MS__SYMS_*, the best table the file had */
+    int alive, main;            /* still loaded at the last scan; the program itself */
+} ms__symmod;
+
+#define MS__SYMMODS 1024u
+static pthread_mutex_t ms__sym_lock = PTHREAD_MUTEX_INITIALIZER;
+static ms__symmod ms__symmods[MS__SYMMODS];
+static size_t ms__nsymmods;
+static unsigned long long ms__sym_adds = ~0ull, ms__sym_subs = ~0ull;
+
+typedef struct ms__symscan { int changed; } ms__symscan;
+
+static int ms__sym_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    ms__symscan *sc = (ms__symscan *)data;
+    if (!sc->changed) {
+        if (info->dlpi_adds == ms__sym_adds && info->dlpi_subs == ms__sym_subs) return 1; /* nothing new */
+        ms__sym_adds = info->dlpi_adds;
+        ms__sym_subs = info->dlpi_subs;
+        sc->changed = 1;
+        for (size_t i = 0; i < ms__nsymmods; i++) ms__symmods[i].alive = 0;
+    }
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)info->dlpi_phdr;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (uint16_t i = 0; i < info->dlpi_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD) continue;
+        uintptr_t a = (uintptr_t)(info->dlpi_addr + ph[i].p_vaddr);
+        if (a < lo) lo = a;
+        if (a + ph[i].p_memsz > hi) hi = a + ph[i].p_memsz;
+    }
+    if (lo >= hi) return 0;
+    const char *name = info->dlpi_name;
+    for (size_t i = 0; i < ms__nsymmods; i++) {
+        ms__symmod *m = &ms__symmods[i];
+        if (m->bias == info->dlpi_addr && m->lo == lo && m->hi == hi &&
+            (name && *name ? !m->main && strcmp(m->path, name) == 0 : m->main)) {
+            m->alive = 1;
+            return 0;
+        }
+    }
+    if (ms__nsymmods == MS__SYMMODS) return 0;
+    char exe[4096];
+    int is_main = !name || !*name;
+    if (is_main) { /* the program itself */
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n <= 0) return 0;
+        exe[n] = 0;
+        name = exe;
+    }
+    ms__symmod *m = &ms__symmods[ms__nsymmods];
+    memset(m, 0, sizeof *m);
+    m->path = ms__strdup(name);
+    if (!m->path) return 0;
+    m->bias = (uintptr_t)info->dlpi_addr;
+    m->lo = lo;
+    m->hi = hi;
+    m->alive = 1;
+    m->main = is_main;
+    ms__nsymmods++;
+    return 0;
+}
+
+static ms__symmod *ms__sym_module(uintptr_t addr) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = ms__nsymmods; i-- > 0;) { /* the latest first: a reused range */
+            ms__symmod *m = &ms__symmods[i];
+            if (m->alive && addr >= m->lo && addr < m->hi) return m;
+        }
+        if (pass) break;
+        ms__symscan sc = {0};
+        dl_iterate_phdr(ms__sym_scan_cb, &sc);
+        if (!sc.changed) break;
+    }
+    return NULL;
+}
+
+/* A heap sort: no memory, no recursion (this may run in a process out of both). */
+static int ms__fsym_before(const ms__fsym *a, const ms__fsym *b) {
+    return a->lo != b->lo ? a->lo < b->lo : a->size > b->size; /* the sized one first */
+}
+static void ms__fsym_sift(ms__fsym *s, size_t i, size_t n) {
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) return;
+        if (c + 1 < n && ms__fsym_before(&s[c], &s[c + 1])) c++;
+        if (!ms__fsym_before(&s[i], &s[c])) return;
+        ms__fsym x = s[i];
+        s[i] = s[c];
+        s[c] = x;
+        i = c;
+    }
+}
+static void ms__fsym_sort(ms__fsym *s, size_t n) {
+    for (size_t i = n / 2; i-- > 0;) ms__fsym_sift(s, i, n);
+    for (size_t k = n; k-- > 1;) {
+        ms__fsym x = s[0];
+        s[0] = s[k];
+        s[k] = x;
+        ms__fsym_sift(s, 0, k);
+    }
+}
+
+/* The function symbols of one table (SHT_SYMTAB or SHT_DYNSYM) into out (NULL: count). */
+static size_t ms__elf_funcs(const ms__symmod *m, const Elf64_Shdr *sh, size_t shnum, unsigned type, ms__fsym *out) {
+    const unsigned char *f = m->map;
+    size_t n = 0;
+    for (size_t i = 0; i < shnum; i++) {
+        if (sh[i].sh_type != type || sh[i].sh_entsize != sizeof(Elf64_Sym) || sh[i].sh_link >= shnum) continue;
+        const Elf64_Shdr *str = &sh[sh[i].sh_link];
+        if (sh[i].sh_offset > m->map_len || sh[i].sh_size > m->map_len - sh[i].sh_offset ||
+            str->sh_offset > m->map_len || str->sh_size > m->map_len - str->sh_offset || !str->sh_size)
+            continue;
+        const Elf64_Sym *sym = (const Elf64_Sym *)(const void *)(f + sh[i].sh_offset);
+        const char *names = (const char *)f + str->sh_offset;
+        if (names[str->sh_size - 1]) continue; /* not terminated: not trusted */
+        for (size_t k = 0, count = sh[i].sh_size / sizeof *sym; k < count; k++) {
+            unsigned st = ELF64_ST_TYPE(sym[k].st_info);
+            if ((st != STT_FUNC && st != STT_GNU_IFUNC) || sym[k].st_shndx == SHN_UNDEF || !sym[k].st_value ||
+                sym[k].st_name >= str->sh_size || !names[sym[k].st_name])
+                continue;
+            if (out) {
+                out[n].lo = m->bias + (uintptr_t)sym[k].st_value;
+                out[n].size = (uintptr_t)sym[k].st_size;
+                out[n].name = names + sym[k].st_name;
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Maps the module's file and builds its sorted table (under ms__sym_lock). */
+static void ms__sym_load(ms__symmod *m) {
+    if (m->syms || (m->tried && !m->map)) return;
+    m->tried = 1;
+    if (!m->map) {
+        int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)sizeof(Elf64_Ehdr)) {
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p != MAP_FAILED) {
+                m->map = (const unsigned char *)p;
+                m->map_len = (size_t)st.st_size;
+            }
+        }
+        close(fd);
+        if (!m->map) return;
+    }
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)m->map;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > m->map_len ||
+        (size_t)eh->e_shnum > (m->map_len - eh->e_shoff) / sizeof(Elf64_Shdr))
+        return;
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(const void *)(m->map + eh->e_shoff);
+    size_t shnum = eh->e_shnum;
+    size_t nsym = ms__elf_funcs(m, sh, shnum, SHT_SYMTAB, NULL), ndyn = ms__elf_funcs(m, sh, shnum, SHT_DYNSYM, NULL);
+    m->source = nsym ? MS__SYMS_SYMTAB : ndyn ? MS__SYMS_DYNSYM : MS__SYMS_NONE;
+    if (!nsym && !ndyn) return;
+    size_t bytes = (nsym + ndyn) * sizeof(ms__fsym);
+    ms__fsym *s = (ms__fsym *)ms__map_anon(bytes);
+    if (!s) return;
+    /* .dynsym first: on equal addresses the exported name (malloc, not __libc_malloc) wins */
+    size_t n = ms__elf_funcs(m, sh, shnum, SHT_DYNSYM, s);
+    n += ms__elf_funcs(m, sh, shnum, SHT_SYMTAB, s + n);
+    ms__fsym_sort(s, n); /* (not stable: ties by size) */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) { /* one name per address: the sized one, else the first */
+        if (k && s[k - 1].lo == s[i].lo) continue;
+        s[k++] = s[i];
+    }
+    m->syms = s;
+    m->nsyms = k;
+    m->syms_bytes = bytes;
+}
+
+typedef struct ms__symres {
+    const char *function, *module;
+    uintptr_t fn_lo, base;  /* the function's start (when named), the module's load address */
+    int named, source;      /* source: where the name came from (MS__SYMS_*) */
+} ms__symres;
+
+/* Names the code at addr (an address inside an instruction; for a return address pass
+   addr - 1). 0 when no module holds it. */
+static int ms__sym_lookup(uintptr_t addr, ms__symres *r) {
+    memset(r, 0, sizeof *r);
+    pthread_mutex_lock(&ms__sym_lock);
+    ms__symmod *m = ms__sym_module(addr);
+    int fileless = !m;
+    if (m) {
+        ms__sym_load(m);
+        r->module = m->path;
+        r->base = m->lo;
+        r->source = m->source;
+        size_t lo = 0, hi = m->nsyms; /* the last symbol starting at or before addr */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (m->syms[mid].lo <= addr) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo) {
+            const ms__fsym *s = &m->syms[lo - 1];
+            /* a sized symbol must hold addr; an unsized one names up to the next symbol */
+            if (addr < s->lo + s->size || (!s->size && (lo == m->nsyms || addr < m->syms[lo].lo))) {
+                r->function = s->name;
+                r->fn_lo = s->lo;
+                r->named = 1;
+            }
+        }
+        fileless = !m->map;
+    }
+    pthread_mutex_unlock(&ms__sym_lock);
+    if (!fileless) return 1;
+    Dl_info info; /* no file to read (the vDSO, a deleted file): the dynamic loader's names */
+    memset(&info, 0, sizeof info);
+    if (!dladdr((void *)addr, &info)) return m != NULL;
+    r->module = info.dli_fname;
+    r->base = (uintptr_t)info.dli_fbase;
+    if (info.dli_sname && info.dli_saddr) {
+        r->function = info.dli_sname;
+        r->fn_lo = (uintptr_t)info.dli_saddr;
+        r->named = 1;
+        r->source = MS__SYMS_DYNSYM;
+    }
+    return 1;
+}
+
+/* The sorted tables go (the mapped files stay: names handed out point into them). */
+static void ms__symbols_release(void) {
+    pthread_mutex_lock(&ms__sym_lock);
+    for (size_t i = 0; i < ms__nsymmods; i++) {
+        ms__symmod *m = &ms__symmods[i];
+        if (m->syms) munmap(m->syms, m->syms_bytes);
+        m->syms = NULL;
+        m->nsyms = 0;
+        m->tried = 0;
+    }
+    pthread_mutex_unlock(&ms__sym_lock);
+}
+
 /* ==== >>analysis ==== */
 
 /* Merged time order of every thread's events (exited threads included), up to what
@@ -2319,7 +2601,7 @@ static ms__rent *ms__rv_find(ms__resolver *r, uint64_t a) {
 
 static ms__rent *ms__rv_put(ms__resolver *r, uint64_t a) {
     if ((r->n + 1) * 4 > r->cap * 3) {
-        uint64_t cap = r->cap ? r->cap * 2 : 4096;
+        uint64_t cap = r->cap ? r->cap * 2 : 256;
         ms__rent *s = (ms__rent *)ms__calloc(cap, sizeof *s);
         if (!s) return NULL;
         for (uint64_t i = 0; i < r->cap; i++) {
@@ -3114,14 +3396,13 @@ MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, s
     ms__stack *s = ms__stack_by_id(t, stack_id);
     if (!s || index >= s->depth) return 0;
     uintptr_t addr = s->frames[index];
-    Dl_info info;
-    memset(&info, 0, sizeof info);
+    ms__symres r;
     out->address = addr;
-    if (dladdr((void *)(addr - 1), &info)) { /* a return address: inside the call instruction */
-        out->function = info.dli_sname;
-        out->module = info.dli_fname;
-        if (info.dli_sname && info.dli_saddr) { out->offset = addr - (uintptr_t)info.dli_saddr; out->has_offset = 1; }
-        else if (info.dli_fbase) { out->offset = addr - (uintptr_t)info.dli_fbase; out->has_offset = 1; }
+    if (ms__sym_lookup(addr - 1, &r)) { /* a return address: inside the call instruction */
+        out->function = r.function;
+        out->module = r.module;
+        if (r.named) { out->offset = addr - r.fn_lo; out->has_offset = 1; }
+        else if (r.base) { out->offset = addr - r.base; out->has_offset = 1; }
     }
     return 1;
 }
@@ -4877,16 +5158,15 @@ static void ms__json_events(ms__out *o, memscope_tracker *t, uint64_t *stack_byt
 }
 
 static void ms__json_frame(ms__out *o, uintptr_t addr) {
-    Dl_info info;
-    memset(&info, 0, sizeof info);
+    ms__symres r;
     /* addr is a return address: look up addr - 1, inside the calling instruction */
-    int ok = dladdr((void *)(addr - 1), &info) != 0;
+    int ok = ms__sym_lookup(addr - 1, &r);
     ms__out_lit(o, "{\"address\":"); ms__out_hex(o, addr);
-    ms__out_key(o, "function"); ms__out_str(o, ok ? info.dli_sname : NULL);
-    ms__out_key(o, "module"); ms__out_str(o, ok ? info.dli_fname : NULL);
+    ms__out_key(o, "function"); ms__out_str(o, ok ? r.function : NULL);
+    ms__out_key(o, "module"); ms__out_str(o, ok ? r.module : NULL);
     ms__out_key(o, "offset");
-    if (ok && info.dli_sname && info.dli_saddr) ms__out_u64(o, addr - (uintptr_t)info.dli_saddr);
-    else if (ok && info.dli_fbase) ms__out_u64(o, addr - (uintptr_t)info.dli_fbase);
+    if (ok && r.named) ms__out_u64(o, addr - r.fn_lo);
+    else if (ok && r.base) ms__out_u64(o, addr - r.base);
     else ms__out_lit(o, "null");
     ms__out_lit(o, "}");
 }
@@ -5490,35 +5770,33 @@ static void ms__msb_free(ms__msb *w) {
     MEMSCOPE_FREE(w->site_stack);
 }
 
-/* dladdr's answers by address: it scans a module's symbols, and a stream names the same
-   frames again and again (and each forked child would name them all again). Direct-mapped,
-   owned by one writer. */
-#define MS__SYMCACHE 2048u
-typedef struct ms__symcache { uintptr_t addr; int ok; Dl_info info; } ms__symcache;
-static int ms__dladdr_cached(ms__symcache *c, uintptr_t addr, Dl_info *info) {
+/* Names by return address: a stream names the same frames again and again (and each
+   forked child would name them all again). Direct-mapped, owned by one writer. */
+#define MS__SYMCACHE 512u
+typedef struct ms__symcache { uintptr_t addr; int ok; ms__symres r; } ms__symcache;
+static int ms__sym_cached(ms__symcache *c, uintptr_t addr, ms__symres *r) {
     ms__symcache *e = c ? &c[ms__mix64(addr) & (MS__SYMCACHE - 1)] : NULL;
-    if (e && e->addr == addr) { *info = e->info; return e->ok; }
-    memset(info, 0, sizeof *info);
-    int ok = dladdr((void *)(addr - 1), info) != 0;
-    if (e) { e->addr = addr; e->ok = ok; e->info = *info; }
+    if (e && e->addr == addr) { *r = e->r; return e->ok; }
+    int ok = ms__sym_lookup(addr - 1, r);
+    if (e) { e->addr = addr; e->ok = ok; e->r = *r; }
     return ok;
 }
 
-/* One stack of a STACKS section into b, its frames named by the dynamic loader. */
+/* One stack of a STACKS section into b, its frames named (>>symbols). */
 static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *s, ms__symcache *cache) {
     ms__buf_varint(b, id);
     ms__buf_varint(b, s->depth);
     uint64_t prev = 0;
     for (uint32_t f = 0; f < s->depth; f++) {
         uintptr_t addr = s->frames[f];
-        Dl_info info;
-        int ok = ms__dladdr_cached(cache, addr, &info);
+        ms__symres r;
+        int ok = ms__sym_cached(cache, addr, &r);
         ms__buf_zigzag(b, (int64_t)((uint64_t)addr - prev));
         prev = addr;
-        ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_sname : NULL));
-        ms__buf_varint(b, ms__msb_str(w, ok ? info.dli_fname : NULL));
-        if (ok && info.dli_sname && info.dli_saddr) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_saddr) + 1);
-        else if (ok && info.dli_fbase) ms__buf_varint(b, (uint64_t)(addr - (uintptr_t)info.dli_fbase) + 1);
+        ms__buf_varint(b, ms__msb_str(w, ok ? r.function : NULL));
+        ms__buf_varint(b, ms__msb_str(w, ok ? r.module : NULL));
+        if (ok && r.named) ms__buf_varint(b, (uint64_t)(addr - r.fn_lo) + 1);
+        else if (ok && r.base) ms__buf_varint(b, (uint64_t)(addr - r.base) + 1);
         else ms__buf_varint(b, 0);
     }
 }
@@ -5746,8 +6024,12 @@ MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *pa
     };
     const char *f = memscope_export_format(path);
     if (!t || !f) return MEMSCOPE_ERR_INVALID_ARG;
-    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
-        if (!strcmp(writers[i].format, f)) return writers[i].write(t, path);
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
+        if (strcmp(writers[i].format, f) != 0) continue;
+        memscope_result res = writers[i].write(t, path);
+        ms__symbols_release();
+        return res;
+    }
     return MEMSCOPE_ERR_INVALID_ARG;
 }
 
@@ -5799,6 +6081,7 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
     memscope_result stack_res[8], *res = count <= 8 ? stack_res : (memscope_result *)MEMSCOPE_MALLOC(count * sizeof *res);
     if (!res) return MEMSCOPE_ERR_NO_MEMORY;
     ms__export_many(t, paths, count, res, NULL);
+    ms__symbols_release();
     memscope_result first = MEMSCOPE_OK;
     for (size_t i = 0; i < count && first == MEMSCOPE_OK; i++) first = res[i];
     if (res != stack_res) MEMSCOPE_FREE(res);
@@ -6996,7 +7279,7 @@ static memscope_tracker *ms__new(void) {
         }
         atomic_init(&t->shards[i].table, tab);
     }
-    t->seen = (_Atomic unsigned char *)ms__calloc(MS__SEEN_BYTES, 1);
+    t->seen = (_Atomic unsigned char *)ms__map_anon(MS__SEEN_BYTES);
     if (!t->seen) {
         for (unsigned j = 0; j < MS__SHARDS; j++) MEMSCOPE_FREE(atomic_load(&t->shards[j].table));
         MEMSCOPE_FREE(t);
@@ -7332,7 +7615,7 @@ static void ms__destroy(memscope_tracker *t) {
     MEMSCOPE_FREE(atomic_load(&t->index));
     for (ms__index_block *b = t->retired_index; b;) { ms__index_block *n = b->prev; MEMSCOPE_FREE(b); b = n; }
     for (unsigned i = 0; i < MS__SHARDS; i++) MEMSCOPE_FREE(atomic_load(&t->shards[i].table));
-    MEMSCOPE_FREE((void *)t->seen);
+    if (t->seen) munmap((void *)t->seen, MS__SEEN_BYTES);
     MEMSCOPE_FREE(t->rv.slot);
     MEMSCOPE_FREE(t->ring.ev);
     for (ms__table *r = t->retired; r;) { ms__table *n = r->retired_next; MEMSCOPE_FREE(r); r = n; }
@@ -8341,28 +8624,43 @@ static void ms__strtab_free(ms__strtab *st) {
 
 /* A function per distinct (name, file); a location per distinct frame address, and one per
    site (the leaf: "malloc", or the TRACKed variable). */
+#define MS__PPROF_MAPS 1024u
 typedef struct ms__pprof {
     memscope_tracker *t;
     ms__strtab st;
     ms__idmap fn_ids, loc_ids, map_ids;
     ms__buf fns, locs, maps, samples, tmp;
+    uint32_t nmaps;
+    uint64_t map_name[MS__PPROF_MAPS]; /* string id of mapping i + 1 */
+    unsigned char map_unnamed[MS__PPROF_MAPS]; /* a frame in it had no function name */
 } ms__pprof;
 
-/* A mapping per module (its file name; the functions are named already, so pprof does not
-   look for the binaries). */
-static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module) {
+/* A mapping per module (its file name), written at the end: has_functions only where every
+   frame in it was named (elsewhere pprof may name them from the binary itself). */
+static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module, int named) {
     if (!module || !*module) return 0;
     int fresh;
     uint32_t id = ms__idmap_get(&p->map_ids, ms__hash_str(0x6d6170, module), &fresh);
+    if (!id || id > MS__PPROF_MAPS) return 0; /* (beyond: frames without a mapping) */
     if (fresh) {
+        p->map_name[id - 1] = ms__strtab_id(&p->st, module);
+        p->map_unnamed[id - 1] = 0;
+        if (id > p->nmaps) p->nmaps = id;
+    }
+    if (!named) p->map_unnamed[id - 1] = 1;
+    return id;
+}
+
+static void ms__pprof_mappings(ms__pprof *p) {
+    for (uint32_t i = 0; i < p->nmaps; i++) {
         ms__buf m = {NULL, 0, 0, 0};
-        ms__pb_u64(&m, 1, id);
-        ms__pb_u64(&m, 5, ms__strtab_id(&p->st, module));
-        ms__pb_u64(&m, 7, 1); /* has_functions */
+        ms__pb_u64(&m, 1, i + 1);
+        ms__pb_u64(&m, 5, p->map_name[i]);
+        ms__pb_u64(&m, 7, p->map_unnamed[i] ? 0u : 1u); /* has_functions */
         ms__pb_bytes(&p->maps, 3, m.p, m.len);
+        if (m.err) p->maps.err = 1;
         MEMSCOPE_FREE(m.p);
     }
-    return id;
 }
 
 static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, uint32_t line) {
@@ -8383,12 +8681,12 @@ static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, u
 }
 
 static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const char *fn, const char *file, uint32_t line,
-                              const char *module) {
+                              const char *module, int named) {
     int fresh;
     uint32_t id = ms__idmap_get(&p->loc_ids, key, &fresh);
     if (fresh) {
         uint32_t f = ms__pprof_fn(p, fn, file, line);
-        uint32_t map = ms__pprof_mapping(p, module);
+        uint32_t map = ms__pprof_mapping(p, module, named);
         ms__buf line_msg = {NULL, 0, 0, 0};
         ms__pb_u64(&line_msg, 1, f);
         ms__pb_u64(&line_msg, 2, line);
@@ -8454,7 +8752,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
                 const char *base = sym.module ? strrchr(sym.module, '/') : NULL;
                 base = base ? base + 1 : sym.module;
                 if (base && !strncmp(base, program, 15) && (strlen(program) < 15 ? !strcmp(base, program) : 1)) {
-                    ms__pprof_mapping(&p, sym.module);
+                    ms__pprof_mapping(&p, sym.module, sym.function != NULL);
                     found = 1;
                 }
             }
@@ -8466,13 +8764,13 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             ms__buf ids = {NULL, 0, 0, 0}, vals = {NULL, 0, 0, 0}, smp = {NULL, 0, 0, 0};
             ms__site_text st = ms__site_text_of(t, pp->site);
             ms__site_name(t, pp->site, name, sizeof name);
-            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, name, st.file, st.line, NULL));
+            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, name, st.file, st.line, NULL, 1));
             size_t depth = ms__stack_depth_of(t, pp->stack);
             for (size_t k = 0; k < depth; k++) {
                 memscope_symbol sym;
                 if (!memscope_stack_symbol(t, pp->stack, k, &sym)) continue;
                 ms__frame_name(t, pp->stack, k, name, sizeof name);
-                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name, sym.module, 0, sym.module));
+                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name, sym.module, 0, sym.module, sym.function != NULL));
             }
             for (int k = 0; k < 4; k++) ms__buf_varint(&vals, v[k]);
             ms__pb_bytes(&smp, 1, ids.p, ids.len);
@@ -8481,6 +8779,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             MEMSCOPE_FREE(ids.p); MEMSCOPE_FREE(vals.p); MEMSCOPE_FREE(smp.p);
         }
         ms__buf_put(&prof, p.samples.p, p.samples.len);
+        ms__pprof_mappings(&p);
         ms__buf_put(&prof, p.maps.p, p.maps.len);
         ms__buf_put(&prof, p.locs.p, p.locs.len);
         ms__buf_put(&prof, p.fns.p, p.fns.len);

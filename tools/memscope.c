@@ -1,7 +1,7 @@
 /* memscope - the command-line tool of memscope.h: turns a .msb file into reports, and runs a
  * program with every allocation recorded.
  *
- *   memscope report FILE.msb [--top N] [--json|--html|--msb|--pprof|--folded|--trace|--prom|--massif|--dhat OUT]...
+ *   memscope report FILE.msb [--top N] [--frames N] [--json|--html|--msb|--pprof|--folded|--trace|--prom|--massif|--dhat OUT]...
  *                   [--strict]
  *   memscope run [options] -- PROGRAM [ARGS]
  *   memscope --help | --version
@@ -46,7 +46,7 @@
 #define MAX_MAX_EVENTS 1099511627776ull
 
 static const char usage[] =
-    "usage: memscope report FILE.msb [--top N] [--FORMAT OUT]... [--strict]\n"
+    "usage: memscope report FILE.msb [--top N] [--frames N] [--FORMAT OUT]... [--strict]\n"
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
     "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf] -- PROGRAM [ARGS]\n"
     "       memscope --help | --version\n"
@@ -55,6 +55,8 @@ static const char usage[] =
     "                    totals, peak, the top N hotspots (default 10), what was still\n"
     "                    live at the end by site, threads, system metrics\n"
     "  --top N           how many rows per table (1..100000)\n"
+    "  --frames N        at most N frames of each call stack (default: every one);\n"
+    "                    a cut stack ends with \"... K more frames\"\n"
     "  --json OUT        also write the JSON report of the file to OUT\n"
     "  --html OUT        ... the HTML dashboard\n"
     "  --msb OUT         ... the binary file again (complete, also from a truncated one)\n"
@@ -285,10 +287,12 @@ static int by_field(const void *a, const void *b) {
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static size_t max_frames = SIZE_MAX; /* --frames N */
+
 static void print_stack(memscope_tracker *t, uint32_t stack) {
     memscope_symbol s;
-    size_t shown = 0;
-    for (size_t i = 0; shown < 6 && memscope_stack_symbol(t, stack, i, &s); i++) {
+    size_t shown = 0, depth = memscope_stack_frames(t, stack, NULL, 0);
+    for (size_t i = 0; shown < max_frames && memscope_stack_symbol(t, stack, i, &s); i++) {
         const char *mod = s.module ? strrchr(s.module, '/') : NULL;
         mod = mod ? mod + 1 : s.module;
         if (s.function)
@@ -299,6 +303,7 @@ static void print_stack(memscope_tracker *t, uint32_t stack) {
             printf("        at 0x%" PRIxPTR "\n", s.address);
         shown++;
     }
+    if (depth > shown && shown) printf("        ... %zu more frame%s (--frames)\n", depth - shown, depth - shown == 1 ? "" : "s");
     if (!shown) printf("        (no call stack)\n");
 }
 
@@ -1139,11 +1144,15 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         size_t conv = NCONV;
         for (size_t k = 0; k < NCONV; k++) if (!strcmp(a, conversions[k].option)) conv = k;
-        if (!strcmp(a, "--top") || conv < NCONV) {
+        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || conv < NCONV) {
             if (i + 1 >= argc) return fail("%s needs a value", a);
             const char *v = argv[++i];
             if (conv < NCONV) conversions[conv].out = v;
-            else {
+            else if (!strcmp(a, "--frames")) {
+                uint64_t n;
+                if (parse_u64(v, 1, 1000, &n) != 0) return fail("--frames %s: not a number from 1 to 1000", v);
+                max_frames = (size_t)n;
+            } else {
                 uint64_t n;
                 if (parse_u64(v, 1, 100000, &n) != 0) return fail("--top %s: not a number from 1 to 100000", v);
                 top = (size_t)n;
