@@ -27,7 +27,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
-.PHONY: all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
+.PHONY: stacks-test all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
         browser-test browser-bench format-selftest cli-test setuid-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
@@ -124,7 +124,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test setuid-test hook-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test setuid-test hook-test stacks-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -268,6 +268,11 @@ hook-test: $(B)/hook/test_hooks $(B)/hook/test_hooks-clang $(B)/hook/prog $(B)/m
 	@tests/hook/test_stream.sh
 	@echo "== whole-program mode: figures against heaptrack =="
 	@python3 tests/peer/compare_heaptrack.py
+
+# ---- call stacks: frame names against the modules' symbol tables, nm and addr2line ----
+stacks-test: $(B)/memscope $(B)/libmemscope.so
+	@echo "== call stacks: frame names (static, exported, stripped, a library of the test's own) =="
+	@tests/names/run.sh
 
 # ---- other tools' formats, each checked by its real reader (installed when missing) ----
 formats-test: $(B)/tests/test_formats $(B)/memscope $(B)/libmemscope.so

@@ -93,11 +93,11 @@
      - Linux with glibc (malloc_usable_size, gettid, dladdr); x86-64 and AArch64
        read the CPU's counter for timestamps, other CPUs use clock_gettime.
      - Call stacks are walked through frame pointers: build your code with
-       -fno-omit-frame-pointer. Frames are named with dladdr, which sees exported
-       symbols only: link with -rdynamic to name the main executable's functions;
-       static functions (and functions inlined into their callers) stay unnamed,
-       their frames carry the module and offset. Code without frame pointers ends
-       the walk.
+       -fno-omit-frame-pointer. Frames are named from each module's own .symtab
+       and .dynsym (static functions too); a stripped module has its exported
+       names only, other frames carry the module and its own offset. Functions
+       inlined into their callers have no frame; no file:line is given. Code
+       without frame pointers ends the walk.
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
@@ -404,9 +404,11 @@ MEMSCOPE_DEF size_t memscope_each_event(memscope_tracker *t, int (*fn)(const mem
 MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id,
                                           uintptr_t *frames, size_t max);
 /* Frame `index` (0 = the allocating function) of a stack with its symbol: from the file for
-   a loaded tracker, else from the dynamic loader (dladdr; names of exported and -rdynamic
-   symbols). function/module NULL when unknown; offset from the function (or the module when
-   the function is unknown), has_offset 0 when neither is known. 0 when out of range. */
+   a loaded tracker, else from the module's own ELF symbol tables (.symtab, .dynsym; the
+   strings stay valid for the life of the process). function/module NULL when unknown; offset
+   from the function, or when the function is unknown from the module's load bias (the
+   module's own address, as addr2line takes it); has_offset 0 when neither is known. 0 when
+   out of range. */
 typedef struct memscope_symbol {
     uintptr_t   address;
     const char *function;
@@ -2067,7 +2069,7 @@ struct dl_phdr_info {
 extern int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *info, size_t size, void *data), void *data);
 #endif
 
-typedef struct ms__fsym { uintptr_t lo, size; const char *name; } ms__fsym;
+typedef struct ms__fsym { uintptr_t lo, size; const char *name; uintptr_t dyn; } ms__fsym; /* dyn: from .dynsym */
 enum { MS__SYMS_NONE, MS__SYMS_DYNSYM, MS__SYMS_SYMTAB };
 
 typedef struct ms__symmod {
@@ -2086,6 +2088,7 @@ static pthread_mutex_t ms__sym_lock = PTHREAD_MUTEX_INITIALIZER;
 static ms__symmod ms__symmods[MS__SYMMODS];
 static size_t ms__nsymmods;
 static unsigned long long ms__sym_adds = ~0ull, ms__sym_subs = ~0ull;
+static _Atomic uint32_t ms__sym_gen; /* moves when the loaded modules change: cached names go */
 
 typedef struct ms__symscan { int changed; } ms__symscan;
 
@@ -2139,23 +2142,25 @@ static int ms__sym_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
     return 0;
 }
 
+/* The module holding addr: the list is checked against the loader's load and unload
+   counters first (one callback when nothing changed), so a library loaded where an
+   unloaded one was is never named after it. */
 static ms__symmod *ms__sym_module(uintptr_t addr) {
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = ms__nsymmods; i-- > 0;) { /* the latest first: a reused range */
-            ms__symmod *m = &ms__symmods[i];
-            if (m->alive && addr >= m->lo && addr < m->hi) return m;
-        }
-        if (pass) break;
-        ms__symscan sc = {0};
-        dl_iterate_phdr(ms__sym_scan_cb, &sc);
-        if (!sc.changed) break;
+    ms__symscan sc = {0};
+    dl_iterate_phdr(ms__sym_scan_cb, &sc);
+    if (sc.changed) atomic_fetch_add_explicit(&ms__sym_gen, 1, MS__RELAXED);
+    for (size_t i = ms__nsymmods; i-- > 0;) { /* the latest first: a reused range */
+        ms__symmod *m = &ms__symmods[i];
+        if (m->alive && addr >= m->lo && addr < m->hi) return m;
     }
     return NULL;
 }
 
 /* A heap sort: no memory, no recursion (this may run in a process out of both). */
 static int ms__fsym_before(const ms__fsym *a, const ms__fsym *b) {
-    return a->lo != b->lo ? a->lo < b->lo : a->size > b->size; /* the sized one first */
+    if (a->lo != b->lo) return a->lo < b->lo;
+    if ((a->size != 0) != (b->size != 0)) return a->size != 0; /* the sized one first, */
+    return a->dyn > b->dyn;                                    /* then the exported name */
 }
 static void ms__fsym_sift(ms__fsym *s, size_t i, size_t n) {
     for (;;) {
@@ -2181,6 +2186,7 @@ static void ms__fsym_sort(ms__fsym *s, size_t n) {
 
 /* The function symbols of one table (SHT_SYMTAB or SHT_DYNSYM) into out (NULL: count). */
 static size_t ms__elf_funcs(const ms__symmod *m, const Elf64_Shdr *sh, size_t shnum, unsigned type, ms__fsym *out) {
+    uintptr_t dyn = type == SHT_DYNSYM;
     const unsigned char *f = m->map;
     size_t n = 0;
     for (size_t i = 0; i < shnum; i++) {
@@ -2201,6 +2207,7 @@ static size_t ms__elf_funcs(const ms__symmod *m, const Elf64_Shdr *sh, size_t sh
                 out[n].lo = m->bias + (uintptr_t)sym[k].st_value;
                 out[n].size = (uintptr_t)sym[k].st_size;
                 out[n].name = names + sym[k].st_name;
+                out[n].dyn = dyn;
             }
             n++;
         }
@@ -2239,10 +2246,10 @@ static void ms__sym_load(ms__symmod *m) {
     size_t bytes = (nsym + ndyn) * sizeof(ms__fsym);
     ms__fsym *s = (ms__fsym *)ms__map_anon(bytes);
     if (!s) return;
-    /* .dynsym first: on equal addresses the exported name (malloc, not __libc_malloc) wins */
+    /* on equal addresses the exported name (malloc, not __libc_malloc) wins */
     size_t n = ms__elf_funcs(m, sh, shnum, SHT_DYNSYM, s);
     n += ms__elf_funcs(m, sh, shnum, SHT_SYMTAB, s + n);
-    ms__fsym_sort(s, n); /* (not stable: ties by size) */
+    ms__fsym_sort(s, n);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) { /* one name per address: the sized one, else the first */
         if (k && s[k - 1].lo == s[i].lo) continue;
@@ -2255,8 +2262,8 @@ static void ms__sym_load(ms__symmod *m) {
 
 typedef struct ms__symres {
     const char *function, *module;
-    uintptr_t fn_lo, base;  /* the function's start (when named), the module's load address */
-    int named, source;      /* source: where the name came from (MS__SYMS_*) */
+    uintptr_t fn_lo, base;  /* the function's start (when named), the module's load bias */
+    int named, has_base, source; /* source: where the name came from (MS__SYMS_*) */
 } ms__symres;
 
 /* Names the code at addr (an address inside an instruction; for a return address pass
@@ -2269,7 +2276,8 @@ static int ms__sym_lookup(uintptr_t addr, ms__symres *r) {
     if (m) {
         ms__sym_load(m);
         r->module = m->path;
-        r->base = m->lo;
+        r->base = m->bias; /* module offsets are the file's own addresses (addr2line's) */
+        r->has_base = 1;
         r->source = m->source;
         size_t lo = 0, hi = m->nsyms; /* the last symbol starting at or before addr */
         while (lo < hi) {
@@ -2295,6 +2303,7 @@ static int ms__sym_lookup(uintptr_t addr, ms__symres *r) {
     if (!dladdr((void *)addr, &info)) return m != NULL;
     r->module = info.dli_fname;
     r->base = (uintptr_t)info.dli_fbase;
+    r->has_base = info.dli_fbase != NULL;
     if (info.dli_sname && info.dli_saddr) {
         r->function = info.dli_sname;
         r->fn_lo = (uintptr_t)info.dli_saddr;
@@ -3402,7 +3411,7 @@ MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, s
         out->function = r.function;
         out->module = r.module;
         if (r.named) { out->offset = addr - r.fn_lo; out->has_offset = 1; }
-        else if (r.base) { out->offset = addr - r.base; out->has_offset = 1; }
+        else if (r.has_base) { out->offset = addr - r.base; out->has_offset = 1; }
     }
     return 1;
 }
@@ -5166,7 +5175,7 @@ static void ms__json_frame(ms__out *o, uintptr_t addr) {
     ms__out_key(o, "module"); ms__out_str(o, ok ? r.module : NULL);
     ms__out_key(o, "offset");
     if (ok && r.named) ms__out_u64(o, addr - r.fn_lo);
-    else if (ok && r.base) ms__out_u64(o, addr - r.base);
+    else if (ok && r.has_base) ms__out_u64(o, addr - r.base);
     else ms__out_lit(o, "null");
     ms__out_lit(o, "}");
 }
@@ -5773,12 +5782,13 @@ static void ms__msb_free(ms__msb *w) {
 /* Names by return address: a stream names the same frames again and again (and each
    forked child would name them all again). Direct-mapped, owned by one writer. */
 #define MS__SYMCACHE 512u
-typedef struct ms__symcache { uintptr_t addr; int ok; ms__symres r; } ms__symcache;
+typedef struct ms__symcache { uintptr_t addr; uint32_t gen; int ok; ms__symres r; } ms__symcache;
 static int ms__sym_cached(ms__symcache *c, uintptr_t addr, ms__symres *r) {
     ms__symcache *e = c ? &c[ms__mix64(addr) & (MS__SYMCACHE - 1)] : NULL;
-    if (e && e->addr == addr) { *r = e->r; return e->ok; }
+    uint32_t gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
+    if (e && e->addr == addr && e->gen == gen) { *r = e->r; return e->ok; }
     int ok = ms__sym_lookup(addr - 1, r);
-    if (e) { e->addr = addr; e->ok = ok; e->r = *r; }
+    if (e) { e->addr = addr; e->gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED); e->ok = ok; e->r = *r; }
     return ok;
 }
 
@@ -5796,7 +5806,7 @@ static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *
         ms__buf_varint(b, ms__msb_str(w, ok ? r.function : NULL));
         ms__buf_varint(b, ms__msb_str(w, ok ? r.module : NULL));
         if (ok && r.named) ms__buf_varint(b, (uint64_t)(addr - r.fn_lo) + 1);
-        else if (ok && r.base) ms__buf_varint(b, (uint64_t)(addr - r.base) + 1);
+        else if (ok && r.has_base) ms__buf_varint(b, (uint64_t)(addr - r.base) + 1);
         else ms__buf_varint(b, 0);
     }
 }
