@@ -2088,7 +2088,7 @@ static pthread_mutex_t ms__sym_lock = PTHREAD_MUTEX_INITIALIZER;
 static ms__symmod ms__symmods[MS__SYMMODS];
 static size_t ms__nsymmods;
 static unsigned long long ms__sym_adds = ~0ull, ms__sym_subs = ~0ull;
-static _Atomic uint32_t ms__sym_gen; /* moves when the loaded modules change: cached names go */
+static _Atomic uint32_t ms__sym_gen; /* moves when a module is unloaded: names given before may differ */
 
 typedef struct ms__symscan { int changed; } ms__symscan;
 
@@ -2147,8 +2147,9 @@ static int ms__sym_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
    unloaded one was is never named after it. */
 static ms__symmod *ms__sym_module(uintptr_t addr) {
     ms__symscan sc = {0};
+    unsigned long long subs = ms__sym_subs;
     dl_iterate_phdr(ms__sym_scan_cb, &sc);
-    if (sc.changed) atomic_fetch_add_explicit(&ms__sym_gen, 1, MS__RELAXED);
+    if (sc.changed && subs != ms__sym_subs) atomic_fetch_add_explicit(&ms__sym_gen, 1, MS__RELAXED); /* one went */
     for (size_t i = ms__nsymmods; i-- > 0;) { /* the latest first: a reused range */
         ms__symmod *m = &ms__symmods[i];
         if (m->alive && addr >= m->lo && addr < m->hi) return m;
@@ -2311,6 +2312,13 @@ static int ms__sym_lookup(uintptr_t addr, ms__symres *r) {
         r->source = MS__SYMS_DYNSYM;
     }
     return 1;
+}
+
+/* Brings the module list (and ms__sym_gen) up to date with the loader's. */
+MS__MAYBE_UNUSED static void ms__sym_refresh(void) {
+    pthread_mutex_lock(&ms__sym_lock);
+    (void)ms__sym_module(0);
+    pthread_mutex_unlock(&ms__sym_lock);
 }
 
 /* The sorted tables go (the mapped files stay: names handed out point into them). */
@@ -8915,6 +8923,7 @@ typedef struct ms__stream {
     ms__buf meta;                       /* META's payload, patched at the end */
     unsigned char *site_def;            /* site ids already defined in the file */
     uint32_t site_cap, stack_cap;
+    uint32_t stack_gen;                 /* ms__sym_gen when stack_fid was last valid */
     uint32_t *stack_fid;                /* stack id -> the file's (dense from 1: a forked child's
                                            file starts its numbering afresh), 0: not yet */
     uint32_t stack_files;
@@ -9187,7 +9196,11 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
         s->nsites_new++;
     }
     if (ev.stack_id) {
-        uint32_t id = ev.stack_id;
+        uint32_t id = ev.stack_id, gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
+        if (MS__UNLIKELY(gen != s->stack_gen) && s->stack_cap) { /* a module went: names may differ now */
+            memset(s->stack_fid, 0, s->stack_cap * sizeof *s->stack_fid);
+        }
+        s->stack_gen = gen;
         if (MS__UNLIKELY(id >= s->stack_cap)) {
             uint64_t n = s->stack_cap ? s->stack_cap : 256;
             while (n <= id) n *= 2;
@@ -9283,6 +9296,7 @@ static void ms__stream_flush(ms__stream *s) {
 #define MS__STREAM_NAME_NS 30000000.0      /* a TRACK this soon after its malloc names its event */
 static void ms__stream_pass(memscope_tracker *t, ms__stream *s, int final) {
     if (s->out && !s->failed) ms__stream_fd_ok(s);
+    if (atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) ms__sym_refresh(); /* a module unloaded since: its stacks are named again */
     double ratio = ms__clock_ratio();
     uint64_t now = ms__ticks(), lag = (uint64_t)(MS__STREAM_LAG_NS / ratio), win = (uint64_t)(MS__STREAM_NAME_NS / ratio);
     uint64_t limit = final ? UINT64_MAX : now > lag ? now - lag : 0;

@@ -8,7 +8,10 @@
 # JSON report (function, module, offset), and with addr2line for the noipa functions. Then
 # stripped copies (only .dynsym left: static functions unnamed, exported ones still named),
 # the text report of a .msb (`at FN in MODULE`, --frames 2 cuts with '... K more frames'),
-# the JSON converted from that same .msb, and the two runs against each other.
+# the JSON converted from that same .msb, and the two runs against each other. Last, plugins
+# loaded where an unloaded plugin was (reload_*.c, check_reload.py): through the TRACK API
+# (stacks named at export) and under `memscope run` (a streamed .msb), each allocation's
+# stack must name the plugin that made it, never the one unloaded before.
 # Run from anywhere; it works from the repository root. Needs gcc, binutils, python3.
 set -u
 cd "$(dirname "$0")/../.."
@@ -25,13 +28,29 @@ check() { # name, condition (0 = ok)
 checker() {
   local log=$1; shift
   python3 "$T/check.py" "$@" > "$log" 2>&1; local rc=$?
+  tally "$log"
+  [ $rc = 0 ] || check "check.py $1 ran to the end (status $rc, see $log)" 1
+}
+# rchecker LOG ARGS...: the same for check_reload.py (section 5)
+rchecker() {
+  local log=$1; shift
+  python3 "$T/check_reload.py" "$@" > "$log" 2>&1; local rc=$?
+  tally "$log"
+  [ $rc = 0 ] || check "check_reload.py $2 ran to the end (status $rc, see $log)" 1
+}
+tally() { # prints a checker's lines, counts its ok/FAIL lines
   while IFS= read -r line; do
     echo "$line"
     case "$line" in "ok   "*) pass=$((pass + 1));; "FAIL "*) failed=$((failed + 1));; esac
-  done < "$log"
-  [ $rc = 0 ] || check "check.py $1 ran to the end (status $rc, see $log)" 1
+  done < "$1"
 }
 summary() { echo "$pass passed, $failed failed"; [ "$failed" = 0 ]; exit $?; }
+
+# section 5's TRACK host holds the whole implementation (MEMSCOPE_IMPLEMENTATION, some seconds to
+# compile at -O2 -g): compiled meanwhile, waited for there
+gcc -rdynamic -fno-omit-frame-pointer -O2 -g -pthread -Wall -Wextra -Werror -I. -o "$O/reload_host" "$T/reload_host.c" -ldl \
+  > "$O/reload-host-build.log" 2>&1 &
+RELOAD_HOST_PID=$!
 
 make -s build/memscope build/libmemscope.so > "$O/make.log" 2>&1; rc=$?
 check "memscope and libmemscope.so built" $rc
@@ -103,5 +122,58 @@ checker "$O/check-text.log" text --label "report.txt" --json "$O/msb.json" --ful
 # the two runs (JSON written at exit, .msb streamed): the same stacks for the test's allocations
 checker "$O/check-same.log" same --label "run.json vs msb.json" --a "$O/run.json" --b "$O/msb.json" \
   --module names_prog --module libnames.so --min-stacks 10
+
+# ---- 5. a library loaded where an unloaded one was is named after itself ----
+# Two plugins built from one source (the same code layout, different names and sizes); the
+# second is usually mapped at the address the first one had, its frames at the very return
+# addresses of the first one's. Only meaningful when it lands there ("same base" below), but
+# the checks hold either way.
+PF=(-O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -fPIC -shared)
+# 5a. the TRACK API: a tracker in the host (MEMSCOPE_IMPLEMENTATION), TRACK in the plugins;
+# stacks named at export: t1.json while alpha is loaded, t2.json after alpha out, beta in
+gcc "${PF[@]}" -I. -DPFX=alpha -DSIZE=3000 -o "$O/libtalpha.so" "$T/reload_plugin.c" 2> "$O/reload-build.log" &&
+gcc "${PF[@]}" -I. -DPFX=beta -DSIZE=5000 -o "$O/libtbeta.so" "$T/reload_plugin.c" 2>> "$O/reload-build.log"
+rc=$?; wait $RELOAD_HOST_PID; hrc=$?; cat "$O/reload-host-build.log" >> "$O/reload-build.log"
+[ $rc = 0 ] && [ $hrc = 0 ]; rc=$?
+check "reload (TRACK): libtalpha.so, libtbeta.so (TRACK, no MEMSCOPE_IMPLEMENTATION) and reload_host (-rdynamic -O2 -g, MEMSCOPE_IMPLEMENTATION) built" $rc
+[ $rc = 0 ] || cat "$O/reload-build.log"
+if [ $rc = 0 ]; then
+  (cd "$O" && ./reload_host "$ABS/libtalpha.so" alpha_entry t1.json "$ABS/libtbeta.so" beta_entry t2.json reload.bases) > "$O/reload.out" 2> "$O/reload.err"
+  rc=$?; [ $rc = 0 ] && [ -s "$O/t1.json" ] && [ -s "$O/t2.json" ]
+  check "reload (TRACK): reload_host ran, t1.json and t2.json written (status $rc, see $O/reload.err)" $?
+  sed 's/^/note: reload (TRACK): /' "$O/reload.out"
+  rchecker "$O/check-reload-t1.log" --label "reload t1.json" --json "$O/t1.json" \
+    --bases "$O/reload.bases" --size 3007-3031 --module "$O/libtalpha.so" --shape alpha_static,alpha_entry,run_plugin,main \
+    --forbid-prefix beta_ --forbid-module "$O/libtbeta.so"
+  rchecker "$O/check-reload-t2.log" --label "reload t2.json" --json "$O/t2.json" \
+    --bases "$O/reload.bases" --size 5007-5031 --module "$O/libtbeta.so" --shape beta_static,beta_entry,run_plugin,main \
+    --forbid-prefix alpha_ --forbid-module "$O/libtalpha.so" --same-as 3007-3031
+fi
+# 5b. the whole program (memscope run, a .msb streamed while it runs, then report --json): a host
+# without memscope.h, plain malloc in the plugins; entries called from one call site
+# (same-site: B's allocation has the return addresses of A's), then from two
+gcc "${PF[@]}" -DPFX=walpha -DSIZE=6000 -o "$O/libwalpha.so" "$T/reload_wplugin.c" 2> "$O/reload-wbuild.log" &&
+gcc "${PF[@]}" -DPFX=wbeta -DSIZE=8000 -o "$O/libwbeta.so" "$T/reload_wplugin.c" 2>> "$O/reload-wbuild.log" &&
+gcc -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -o "$O/reload_whost" "$T/reload_whost.c" -ldl 2>> "$O/reload-wbuild.log"
+rc=$?; check "reload (whole program): libwalpha.so, libwbeta.so and reload_whost built" $rc
+[ $rc = 0 ] || cat "$O/reload-wbuild.log"
+if [ $rc = 0 ]; then
+  for mode in same-site two-sites; do
+    $M run -o "$O/reload-$mode.msb" -- "$O/reload_whost" $mode "$ABS/libwalpha.so" walpha_entry "$ABS/libwbeta.so" wbeta_entry \
+      "$O/reload-$mode.bases" > "$O/reload-$mode.out" 2> "$O/reload-$mode.err"
+    rc=$?; [ $rc = 0 ] && [ -s "$O/reload-$mode.msb" ]
+    check "reload ($mode): memscope run -o reload-$mode.msb (status $rc, see $O/reload-$mode.err)" $?
+    sed "s/^/note: reload ($mode): /" "$O/reload-$mode.out"
+    $M report "$O/reload-$mode.msb" --json "$O/reload-$mode.json" > /dev/null 2> "$O/reload-$mode-json.err"
+    rc=$?; [ $rc = 0 ] && [ -s "$O/reload-$mode.json" ]
+    check "reload ($mode): memscope report reload-$mode.msb --json (status $rc)" $?
+    rchecker "$O/check-reload-$mode-a.log" --label "reload-$mode.json A" \
+      --json "$O/reload-$mode.json" --bases "$O/reload-$mode.bases" --size 6007 --module "$O/libwalpha.so" \
+      --shape walpha_static,walpha_entry,run_plugin,main --forbid-prefix wbeta_ --forbid-module "$O/libwbeta.so"
+    rchecker "$O/check-reload-$mode-b.log" --label "reload-$mode.json B" \
+      --json "$O/reload-$mode.json" --bases "$O/reload-$mode.bases" --size 8007 --module "$O/libwbeta.so" \
+      --shape wbeta_static,wbeta_entry,run_plugin,main --forbid-prefix walpha_ --forbid-module "$O/libwalpha.so" --same-as 6007
+  done
+fi
 
 summary
