@@ -415,6 +415,8 @@ typedef struct memscope_symbol {
     const char *module;
     uint64_t    offset;
     int         has_offset;
+    const char *file;     /* source file of the call (DWARF line data), NULL when unknown */
+    uint32_t    line;     /* its line; 0 when unknown (or the compiler gave none) */
 } memscope_symbol;
 MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out);
 
@@ -2047,6 +2049,1317 @@ MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
     memscope_untrack_address(t, (uintptr_t)ptr);
 }
 
+/* ==== >>lines ==== */
+
+/* Source file and line of a code address from the module's DWARF .debug_line (versions 2
+   to 5), one sorted table of rows per module, searched by halves; .debug_info is read only
+   for each unit's compilation directory. Bounds-checked throughout: a malformed file gives
+   no lines, never a crash. */
+/* One row: [addr, next row's addr) maps to file/line.  file == MS__DL_END
+ * marks the end of a sequence (addresses from here up to the next row are
+ * not covered). */
+typedef struct ms__dl_row {
+    uint64_t addr;
+    uint32_t file; /* index into ms__dl_table.file_off, or MS__DL_END */
+    uint32_t line; /* 0 = compiler said "no line" */
+} ms__dl_row;
+
+typedef struct ms__dl_table {
+    ms__dl_row *rows;  /* sorted by addr, at most one row per address */
+    size_t nrows;
+    char *names;       /* NUL-terminated full paths, back to back */
+    uint32_t *file_off; /* file index -> offset into names */
+    size_t nfiles;
+} ms__dl_table;
+
+#define MS__DL_END 0xffffffffu
+#define MS__DL_NOFILE 0xfffffffeu /* per-unit: file register out of range */
+
+/* ------------------------------------------------------------------------ */
+/* bounds-checked reader                                                     */
+
+typedef struct ms__dl_rd {
+    const unsigned char *p, *end;
+    int be;  /* big-endian data */
+    int bad; /* set on any out-of-bounds or malformed read; sticky */
+} ms__dl_rd;
+
+static ms__dl_rd ms__dl_rd_make(const unsigned char *p, const unsigned char *end, int be)
+{
+    ms__dl_rd r;
+    r.p = p;
+    r.end = end;
+    r.be = be;
+    r.bad = 0;
+    return r;
+}
+
+static size_t ms__dl_left(const ms__dl_rd *r)
+{
+    return r->bad ? 0 : (size_t)(r->end - r->p);
+}
+
+static void ms__dl_fail(ms__dl_rd *r)
+{
+    r->bad = 1;
+    r->p = r->end;
+}
+
+static void ms__dl_skip(ms__dl_rd *r, uint64_t n)
+{
+    if (r->bad || n > (uint64_t)(r->end - r->p)) {
+        ms__dl_fail(r);
+        return;
+    }
+    r->p += (size_t)n;
+}
+
+/* unsigned integer of n bytes (n <= 8) in the data's byte order */
+static uint64_t ms__dl_un(ms__dl_rd *r, size_t n)
+{
+    uint64_t v = 0;
+    size_t i;
+    if (r->bad || n > 8 || n > (size_t)(r->end - r->p)) {
+        ms__dl_fail(r);
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t b = r->p[i];
+        if (r->be)
+            v = (v << 8) | b;
+        else
+            v |= b << (8 * i);
+    }
+    r->p += n;
+    return v;
+}
+
+static uint8_t ms__dl_u8(ms__dl_rd *r) { return (uint8_t)ms__dl_un(r, 1); }
+static uint16_t ms__dl_u16(ms__dl_rd *r) { return (uint16_t)ms__dl_un(r, 2); }
+static uint32_t ms__dl_u32(ms__dl_rd *r) { return (uint32_t)ms__dl_un(r, 4); }
+static uint64_t ms__dl_u64(ms__dl_rd *r) { return ms__dl_un(r, 8); }
+
+static uint64_t ms__dl_uleb(ms__dl_rd *r)
+{
+    uint64_t v = 0;
+    unsigned sh = 0;
+    for (;;) {
+        unsigned char b;
+        if (r->bad || r->p >= r->end) {
+            ms__dl_fail(r);
+            return 0;
+        }
+        b = *r->p++;
+        if (sh < 64) {
+            v |= (uint64_t)(b & 0x7f) << sh;
+            sh += 7;
+        }
+        if (!(b & 0x80))
+            return v;
+    }
+}
+
+/* signed LEB128, returned as two's complement in a uint64_t */
+static uint64_t ms__dl_sleb(ms__dl_rd *r)
+{
+    uint64_t v = 0;
+    unsigned sh = 0;
+    for (;;) {
+        unsigned char b;
+        if (r->bad || r->p >= r->end) {
+            ms__dl_fail(r);
+            return 0;
+        }
+        b = *r->p++;
+        if (sh < 64) {
+            v |= (uint64_t)(b & 0x7f) << sh;
+            sh += 7;
+        }
+        if (!(b & 0x80)) {
+            if (sh < 64 && (b & 0x40))
+                v |= ~(uint64_t)0 << sh;
+            return v;
+        }
+    }
+}
+
+/* NUL-terminated string in place; NULL (and reader failed) if unterminated */
+static const char *ms__dl_cstr(ms__dl_rd *r)
+{
+    const unsigned char *s = r->p;
+    const void *z;
+    if (r->bad || s >= r->end) {
+        ms__dl_fail(r);
+        return NULL;
+    }
+    z = memchr(s, 0, (size_t)(r->end - s));
+    if (!z) {
+        ms__dl_fail(r);
+        return NULL;
+    }
+    r->p = (const unsigned char *)z + 1;
+    return (const char *)s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* sections                                                                  */
+
+typedef struct ms__dl_sec {
+    const unsigned char *data; /* NULL if absent */
+    size_t size;
+} ms__dl_sec;
+
+static const char *ms__dl_str_at(const ms__dl_sec *s, uint64_t off)
+{
+    if (!s->data || off >= s->size)
+        return NULL;
+    if (!memchr(s->data + off, 0, s->size - (size_t)off))
+        return NULL;
+    return (const char *)(s->data + off);
+}
+
+/* ------------------------------------------------------------------------ */
+/* build context                                                             */
+
+typedef struct ms__dl_seq {
+    size_t start, n; /* rows[start .. start+n) (no end row stored) */
+    uint64_t low, high;
+    size_t ord;
+} ms__dl_seq;
+
+typedef struct ms__dl_fent {
+    const char *name; /* NULL if not resolvable */
+    uint64_t dir;
+} ms__dl_fent;
+
+typedef struct ms__dl_range {
+    uint64_t lo, hi;
+} ms__dl_range;
+
+typedef struct ms__dl_cu {
+    uint64_t stmt;        /* DW_AT_stmt_list */
+    const char *comp_dir; /* DW_AT_comp_dir or NULL */
+} ms__dl_cu;
+
+typedef struct ms__dl_ctx {
+    const unsigned char *img;
+    size_t size;
+    int be;
+    unsigned etype;
+    uint64_t shoff;
+    size_t shnum, shentsize;
+    ms__dl_sec line, line_str, str, info, abbrev, str_offs;
+
+    ms__dl_row *rows;
+    size_t nrows, caprows;
+    ms__dl_seq *seqs;
+    size_t nseqs, capseqs;
+    char *names;
+    size_t nlen, ncap;
+    uint32_t *foff;
+    size_t nfiles, capfiles;
+    uint32_t unknown_id; /* MS__DL_END until "<unknown>" is added */
+
+    const char **dirs;
+    size_t ndirs, capdirs;
+    ms__dl_fent *fents;
+    size_t nfents, capfents;
+    uint32_t *fmap;
+    size_t capfmap;
+
+    ms__dl_cu *cus;
+    size_t ncus, capcus;
+    ms__dl_range *exec;
+    size_t nexec, capexec;
+} ms__dl_ctx;
+
+/* Grow an array to hold `need` elements; returns the (possibly moved)
+ * array or NULL on failure (the old array is then still valid). */
+static void *ms__dl_reserve(void *p, size_t *cap, size_t need, size_t elem)
+{
+    size_t nc;
+    void *np;
+    if (p && need <= *cap)
+        return p;
+    nc = *cap ? *cap : 16;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2)
+            return NULL;
+        nc *= 2;
+    }
+    if (nc > SIZE_MAX / elem)
+        return NULL;
+    np = MEMSCOPE_MALLOC(nc * elem); /* (no realloc among the allocator hooks) */
+    if (!np)
+        return NULL;
+    if (p) {
+        memcpy(np, p, *cap * elem);
+        MEMSCOPE_FREE(p);
+    }
+    *cap = nc;
+    return np;
+}
+
+/* ------------------------------------------------------------------------ */
+/* ELF                                                                       */
+
+static int ms__dl_shdr(const ms__dl_ctx *c, size_t i, uint32_t *name, uint32_t *type,
+                       uint64_t *flags, uint64_t *addr, uint64_t *off, uint64_t *size,
+                       uint32_t *link)
+{
+    uint64_t o = c->shoff + (uint64_t)i * c->shentsize;
+    ms__dl_rd r;
+    if (i >= c->shnum && !(i == 0 && c->shnum == 0))
+        return 0;
+    if (o > c->size || c->size - (size_t)o < sizeof(Elf64_Shdr))
+        return 0;
+    r = ms__dl_rd_make(c->img + o, c->img + o + sizeof(Elf64_Shdr), c->be);
+    *name = ms__dl_u32(&r);
+    *type = ms__dl_u32(&r);
+    *flags = ms__dl_u64(&r);
+    *addr = ms__dl_u64(&r);
+    *off = ms__dl_u64(&r);
+    *size = ms__dl_u64(&r);
+    *link = ms__dl_u32(&r);
+    return !r.bad;
+}
+
+/* Locate the debug sections.  Returns 1 if .debug_line was found usable,
+ * 0 otherwise (not ELF64, no section headers, stripped, compressed, ...). */
+static int ms__dl_elf(ms__dl_ctx *c)
+{
+    ms__dl_rd r;
+    uint64_t shoff;
+    uint16_t shentsize, shnum16, shstrndx16;
+    size_t shnum, shstrndx, i;
+    uint32_t nm, ty, lk;
+    uint64_t fl, ad, of, sz;
+    ms__dl_sec shstr;
+    int compressed_line = 0;
+
+    if (c->size < sizeof(Elf64_Ehdr) || memcmp(c->img, ELFMAG, SELFMAG) != 0 ||
+        c->img[EI_CLASS] != ELFCLASS64)
+        return 0;
+    if (c->img[EI_DATA] == ELFDATA2LSB)
+        c->be = 0;
+    else if (c->img[EI_DATA] == ELFDATA2MSB)
+        c->be = 1;
+    else
+        return 0;
+
+    /* Elf64_Ehdr field offsets: e_type 16, e_shoff 40, e_shentsize 58
+     * (then e_shnum 60, e_shstrndx 62) */
+    r = ms__dl_rd_make(c->img + 16, c->img + sizeof(Elf64_Ehdr), c->be);
+    c->etype = ms__dl_u16(&r);
+    r = ms__dl_rd_make(c->img + 40, c->img + sizeof(Elf64_Ehdr), c->be);
+    shoff = ms__dl_u64(&r);
+    r = ms__dl_rd_make(c->img + 58, c->img + sizeof(Elf64_Ehdr), c->be);
+    shentsize = ms__dl_u16(&r);
+    shnum16 = ms__dl_u16(&r);
+    shstrndx16 = ms__dl_u16(&r);
+    if (r.bad || shoff == 0 || shoff >= c->size || shentsize < sizeof(Elf64_Shdr))
+        return 0;
+    c->shoff = shoff;
+    c->shentsize = shentsize;
+    c->shnum = 0;
+    shnum = shnum16;
+    shstrndx = shstrndx16;
+    if (shnum == 0 || shstrndx == SHN_XINDEX) { /* extended numbering in sh[0] */
+        if (!ms__dl_shdr(c, 0, &nm, &ty, &fl, &ad, &of, &sz, &lk))
+            return 0;
+        if (shnum == 0)
+            shnum = sz > SIZE_MAX ? SIZE_MAX : (size_t)sz;
+        if (shstrndx == SHN_XINDEX)
+            shstrndx = lk;
+    }
+    if (shnum > (c->size - (size_t)shoff) / shentsize)
+        return 0;
+    c->shnum = shnum;
+    if (!ms__dl_shdr(c, shstrndx, &nm, &ty, &fl, &ad, &of, &sz, &lk) || ty == SHT_NOBITS ||
+        of > c->size || sz > c->size - of)
+        return 0;
+    shstr.data = c->img + of;
+    shstr.size = (size_t)sz;
+
+    for (i = 0; i < shnum; i++) {
+        const char *name;
+        ms__dl_sec *dst = NULL;
+        if (!ms__dl_shdr(c, i, &nm, &ty, &fl, &ad, &of, &sz, &lk))
+            return 0;
+        name = ms__dl_str_at(&shstr, nm);
+        if (!name || strncmp(name, ".debug_", 7) != 0)
+            continue;
+        name += 7;
+        if (!strcmp(name, "line"))
+            dst = &c->line;
+        else if (!strcmp(name, "line_str"))
+            dst = &c->line_str;
+        else if (!strcmp(name, "str"))
+            dst = &c->str;
+        else if (!strcmp(name, "info"))
+            dst = &c->info;
+        else if (!strcmp(name, "abbrev"))
+            dst = &c->abbrev;
+        else if (!strcmp(name, "str_offsets"))
+            dst = &c->str_offs;
+        if (!dst || dst->data)
+            continue; /* not ours, or a duplicate: first one wins */
+        if (ty == SHT_NOBITS || of > c->size || sz > c->size - of)
+            continue; /* stripped to NOBITS (separate debug file) or bogus */
+        if (fl & SHF_COMPRESSED) {
+            /* not supported: treat as unusable; .debug_line compressed
+             * means no line data at all */
+            if (dst == &c->line)
+                compressed_line = 1;
+            continue;
+        }
+        dst->data = c->img + of;
+        dst->size = (size_t)sz;
+    }
+    return !compressed_line && c->line.data != NULL && c->line.size > 0;
+}
+
+static int ms__dl_range_cmp(const void *pa, const void *pb)
+{
+    const ms__dl_range *a = (const ms__dl_range *)pa, *b = (const ms__dl_range *)pb;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* Collect the address ranges of allocated executable sections (sorted,
+ * overlaps merged).  They are used to drop sequences of discarded code
+ * (garbage-collected functions, duplicate COMDAT copies) that linkers
+ * relocate to a tombstone address such as 0.  Returns 0 on allocation
+ * failure. */
+static int ms__dl_exec_ranges(ms__dl_ctx *c)
+{
+    size_t i, w = 0;
+    uint32_t nm, ty, lk;
+    uint64_t fl, ad, of, sz;
+    if (c->etype == ET_REL || c->shnum == 0)
+        return 1; /* relocatable objects: addresses are section-relative */
+    for (i = 0; i < c->shnum; i++) {
+        if (!ms__dl_shdr(c, i, &nm, &ty, &fl, &ad, &of, &sz, &lk))
+            break;
+        if ((fl & (SHF_ALLOC | SHF_EXECINSTR)) != (SHF_ALLOC | SHF_EXECINSTR) || sz == 0 ||
+            ad + sz < ad)
+            continue;
+        {
+            void *np = ms__dl_reserve(c->exec, &c->capexec, c->nexec + 1, sizeof *c->exec);
+            if (!np)
+                return 0;
+            c->exec = (ms__dl_range *)np;
+            c->exec[c->nexec].lo = ad;
+            c->exec[c->nexec].hi = ad + sz;
+            c->nexec++;
+        }
+    }
+    if (c->nexec > 1)
+        qsort(c->exec, c->nexec, sizeof *c->exec, ms__dl_range_cmp);
+    for (i = 0; i < c->nexec; i++) {
+        if (w > 0 && c->exec[i].lo <= c->exec[w - 1].hi) {
+            if (c->exec[i].hi > c->exec[w - 1].hi)
+                c->exec[w - 1].hi = c->exec[i].hi;
+        } else {
+            c->exec[w++] = c->exec[i];
+        }
+    }
+    c->nexec = w;
+    return 1;
+}
+
+/* Is addr inside an executable section?  (Always yes when the image has
+ * no executable sections: then nothing can be checked.) */
+static int ms__dl_in_exec(const ms__dl_ctx *c, uint64_t addr)
+{
+    size_t lo = 0, hi = c->nexec;
+    if (c->nexec == 0)
+        return 1;
+    while (lo < hi) { /* first range with lo > addr */
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->exec[mid].lo <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && addr < c->exec[lo - 1].hi;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DWARF attribute forms                                                     */
+
+/* Read one value of `form`.  *val receives integer values / offsets /
+ * indices, *str a string when the form names one directly, *strx = 1 when
+ * the value is a .debug_str_offsets index.  Returns 0 on unknown form or
+ * out-of-bounds. */
+static int ms__dl_form(const ms__dl_ctx *c, ms__dl_rd *r, uint64_t form, unsigned offsz,
+                       unsigned addrsz, unsigned ver, uint64_t *val, const char **str,
+                       int *strx)
+{
+    uint64_t v = 0;
+    int indirect_done = 0;
+    *str = NULL;
+    *strx = 0;
+again:
+    switch (form) {
+    case 0x01: /* addr */
+        if (addrsz < 1 || addrsz > 8)
+            return 0;
+        v = ms__dl_un(r, addrsz);
+        break;
+    case 0x03: /* block2 */
+        ms__dl_skip(r, ms__dl_u16(r));
+        break;
+    case 0x04: /* block4 */
+        ms__dl_skip(r, ms__dl_u32(r));
+        break;
+    case 0x09: /* block */
+    case 0x18: /* exprloc */
+        ms__dl_skip(r, ms__dl_uleb(r));
+        break;
+    case 0x0a: /* block1 */
+        ms__dl_skip(r, ms__dl_u8(r));
+        break;
+    case 0x0b: case 0x0c: case 0x11: case 0x29: /* data1 flag ref1 addrx1 */
+        v = ms__dl_u8(r);
+        break;
+    case 0x25: /* strx1 */
+        v = ms__dl_u8(r);
+        *strx = 1;
+        break;
+    case 0x05: case 0x12: case 0x2a: /* data2 ref2 addrx2 */
+        v = ms__dl_u16(r);
+        break;
+    case 0x26: /* strx2 */
+        v = ms__dl_u16(r);
+        *strx = 1;
+        break;
+    case 0x2b: /* addrx3 */
+        v = ms__dl_un(r, 3);
+        break;
+    case 0x27: /* strx3 */
+        v = ms__dl_un(r, 3);
+        *strx = 1;
+        break;
+    case 0x06: case 0x13: case 0x1c: case 0x2c: /* data4 ref4 ref_sup4 addrx4 */
+        v = ms__dl_u32(r);
+        break;
+    case 0x28: /* strx4 */
+        v = ms__dl_u32(r);
+        *strx = 1;
+        break;
+    case 0x07: case 0x14: case 0x20: case 0x24: /* data8 ref8 ref_sig8 ref_sup8 */
+        v = ms__dl_u64(r);
+        break;
+    case 0x1e: /* data16 (MD5) */
+        ms__dl_skip(r, 16);
+        break;
+    case 0x08: /* string */
+        *str = ms__dl_cstr(r);
+        break;
+    case 0x0e: /* strp */
+        v = ms__dl_un(r, offsz);
+        if (!r->bad)
+            *str = ms__dl_str_at(&c->str, v);
+        break;
+    case 0x1f: /* line_strp */
+        v = ms__dl_un(r, offsz);
+        if (!r->bad)
+            *str = ms__dl_str_at(&c->line_str, v);
+        break;
+    case 0x17: case 0x1d: case 0x1f20: case 0x1f21:
+        /* sec_offset strp_sup GNU_ref_alt GNU_strp_alt (alt file: unsupported) */
+        v = ms__dl_un(r, offsz);
+        break;
+    case 0x10: /* ref_addr */
+        v = ms__dl_un(r, ver <= 2 ? addrsz : offsz);
+        break;
+    case 0x0d: /* sdata */
+        v = ms__dl_sleb(r);
+        break;
+    case 0x0f: case 0x15: case 0x1b: case 0x22: case 0x23: case 0x1f01:
+        /* udata ref_udata addrx loclistx rnglistx GNU_addr_index */
+        v = ms__dl_uleb(r);
+        break;
+    case 0x1a: case 0x1f02: /* strx GNU_str_index */
+        v = ms__dl_uleb(r);
+        *strx = (form == 0x1a);
+        break;
+    case 0x19: /* flag_present */
+    case 0x21: /* implicit_const: value lives in the abbreviation */
+        break;
+    case 0x16: /* indirect */
+        if (indirect_done)
+            return 0;
+        indirect_done = 1;
+        form = ms__dl_uleb(r);
+        if (r->bad)
+            return 0;
+        goto again;
+    default:
+        return 0;
+    }
+    *val = v;
+    return !r->bad;
+}
+
+/* ------------------------------------------------------------------------ */
+/* .debug_info: DW_AT_comp_dir of each compilation unit, keyed by the
+ * DW_AT_stmt_list offset of its line program.  Pre-DWARF-5 line tables
+ * express "directory 0" as the compilation directory, which lives only
+ * here.  Best effort: anything malformed just yields no comp_dir. */
+
+static int ms__dl_cu_cmp(const void *a, const void *b)
+{
+    const ms__dl_cu *x = (const ms__dl_cu *)a, *y = (const ms__dl_cu *)b;
+    return x->stmt < y->stmt ? -1 : x->stmt > y->stmt;
+}
+
+static int ms__dl_scan_info(ms__dl_ctx *c)
+{
+    ms__dl_rd r;
+    if (!c->info.data || !c->abbrev.data)
+        return 1;
+    r = ms__dl_rd_make(c->info.data, c->info.data + c->info.size, c->be);
+    while (ms__dl_left(&r) >= 4) {
+        uint64_t len = ms__dl_u32(&r), aoff, code, stmt = 0, sobase = 8, cdval = 0;
+        unsigned ver, asz, ut = 1;
+        int have_stmt = 0, cd_strx = 0;
+        const char *cd = NULL;
+        ms__dl_rd u, a;
+        if (len == 0xffffffffu) { /* 64-bit DWARF: not supported, skip */
+            len = ms__dl_u64(&r);
+            ms__dl_skip(&r, len);
+            continue;
+        }
+        if (len >= 0xfffffff0u || len > ms__dl_left(&r))
+            break;
+        u = ms__dl_rd_make(r.p, r.p + len, c->be);
+        r.p += len;
+        ver = ms__dl_u16(&u);
+        if (ver < 2 || ver > 5)
+            continue;
+        if (ver >= 5) {
+            ut = ms__dl_u8(&u);
+            asz = ms__dl_u8(&u);
+            aoff = ms__dl_u32(&u);
+            if (ut == 4 || ut == 5) /* skeleton, split_compile: dwo_id */
+                ms__dl_skip(&u, 8);
+            else if (ut != 1 && ut != 3) /* only compile / partial units */
+                continue;
+        } else {
+            aoff = ms__dl_u32(&u);
+            asz = ms__dl_u8(&u);
+        }
+        code = ms__dl_uleb(&u);
+        if (u.bad || code == 0 || aoff >= c->abbrev.size)
+            continue;
+        /* find the abbreviation */
+        a = ms__dl_rd_make(c->abbrev.data + aoff, c->abbrev.data + c->abbrev.size, c->be);
+        for (;;) {
+            uint64_t ac = ms__dl_uleb(&a);
+            if (a.bad || ac == 0) {
+                ms__dl_fail(&a);
+                break;
+            }
+            (void)ms__dl_uleb(&a); /* tag */
+            (void)ms__dl_u8(&a);   /* children */
+            if (ac == code)
+                break;
+            for (;;) {
+                uint64_t at = ms__dl_uleb(&a), fm = ms__dl_uleb(&a);
+                if (a.bad || (at == 0 && fm == 0))
+                    break;
+                if (fm == 0x21)
+                    (void)ms__dl_sleb(&a);
+            }
+        }
+        /* walk the DIE's attributes */
+        while (!a.bad && !u.bad) {
+            uint64_t at = ms__dl_uleb(&a), fm = ms__dl_uleb(&a), v = 0;
+            const char *s;
+            int sx;
+            if (a.bad || (at == 0 && fm == 0))
+                break;
+            if (fm == 0x21) {
+                v = ms__dl_sleb(&a);
+                s = NULL;
+                sx = 0;
+            } else if (!ms__dl_form(c, &u, fm, 4, asz, ver, &v, &s, &sx)) {
+                break;
+            }
+            if (at == 0x10 /* stmt_list */ && !s && !sx) {
+                stmt = v;
+                have_stmt = 1;
+            } else if (at == 0x1b /* comp_dir */) {
+                cd = s;
+                cd_strx = sx;
+                cdval = v;
+            } else if (at == 0x72 /* str_offsets_base */) {
+                sobase = v;
+            }
+        }
+        if (!have_stmt)
+            continue;
+        if (cd_strx && c->str_offs.data) {
+            ms__dl_rd so;
+            uint64_t o = sobase + cdval * 4;
+            if (cdval < (1ull << 60) && o >= sobase && o < c->str_offs.size) {
+                so = ms__dl_rd_make(c->str_offs.data + o, c->str_offs.data + c->str_offs.size,
+                                    c->be);
+                o = ms__dl_u32(&so);
+                if (!so.bad)
+                    cd = ms__dl_str_at(&c->str, o);
+            }
+        }
+        {
+            void *np = ms__dl_reserve(c->cus, &c->capcus, c->ncus + 1, sizeof *c->cus);
+            if (!np)
+                return 0;
+            c->cus = (ms__dl_cu *)np;
+            c->cus[c->ncus].stmt = stmt;
+            c->cus[c->ncus].comp_dir = cd;
+            c->ncus++;
+        }
+    }
+    if (c->ncus > 1)
+        qsort(c->cus, c->ncus, sizeof *c->cus, ms__dl_cu_cmp);
+    return 1;
+}
+
+static const char *ms__dl_comp_dir(const ms__dl_ctx *c, uint64_t stmt, int *found)
+{
+    size_t lo = 0, hi = c->ncus;
+    *found = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->cus[mid].stmt < stmt)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < c->ncus && c->cus[lo].stmt == stmt) {
+        *found = 1;
+        return c->cus[lo].comp_dir;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* file names                                                                */
+
+/* append a full path built from up to three parts; returns new file id or
+ * MS__DL_END on allocation failure */
+static uint32_t ms__dl_add_name(ms__dl_ctx *c, const char *a, const char *b, const char *n)
+{
+    size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0, ln = strlen(n);
+    size_t need = la + lb + ln + 3;
+    void *np;
+    char *d;
+    if (c->nfiles >= MS__DL_NOFILE || c->nlen > UINT32_MAX || need > SIZE_MAX - c->nlen)
+        return MS__DL_END;
+    np = ms__dl_reserve(c->names, &c->ncap, c->nlen + need, 1);
+    if (!np)
+        return MS__DL_END;
+    c->names = (char *)np;
+    np = ms__dl_reserve(c->foff, &c->capfiles, c->nfiles + 1, sizeof *c->foff);
+    if (!np)
+        return MS__DL_END;
+    c->foff = (uint32_t *)np;
+    d = c->names + c->nlen;
+    if (a) {
+        memcpy(d, a, la);
+        d += la;
+        *d++ = '/';
+    }
+    if (b) {
+        memcpy(d, b, lb);
+        d += lb;
+        *d++ = '/';
+    }
+    memcpy(d, n, ln);
+    d[ln] = 0;
+    c->foff[c->nfiles] = (uint32_t)c->nlen;
+    c->nlen = (size_t)(d + ln + 1 - c->names);
+    return (uint32_t)c->nfiles++;
+}
+
+/* Full path of file entry e of the current unit, joined like GNU BFD:
+ * absolute name as is; else dir/name if dir is absolute; else
+ * comp_dir/dir/name (comp_dir/name when the entry has no directory). */
+static uint32_t ms__dl_file_id(ms__dl_ctx *c, size_t e, unsigned ver, const char *comp_dir)
+{
+    const ms__dl_fent *f = &c->fents[e];
+    const char *sub = NULL, *base;
+    if (!f->name) {
+        if (c->unknown_id == MS__DL_END)
+            c->unknown_id = ms__dl_add_name(c, NULL, NULL, "<unknown>");
+        return c->unknown_id;
+    }
+    if (f->name[0] == '/')
+        return ms__dl_add_name(c, NULL, NULL, f->name);
+    if (ver >= 5) {
+        if (f->dir < c->ndirs)
+            sub = c->dirs[f->dir];
+    } else if (f->dir >= 1 && f->dir - 1 < c->ndirs) {
+        sub = c->dirs[f->dir - 1];
+    }
+    base = (!sub || sub[0] != '/') ? comp_dir : NULL;
+    if (!base) {
+        base = sub;
+        sub = NULL;
+    }
+    return ms__dl_add_name(c, base, sub, f->name);
+}
+
+static int ms__dl_push_fent(ms__dl_ctx *c, const char *name, uint64_t dir)
+{
+    void *np = ms__dl_reserve(c->fents, &c->capfents, c->nfents + 1, sizeof *c->fents);
+    if (!np)
+        return 0;
+    c->fents = (ms__dl_fent *)np;
+    c->fents[c->nfents].name = name;
+    c->fents[c->nfents].dir = dir;
+    c->nfents++;
+    return 1;
+}
+
+static int ms__dl_push_dir(ms__dl_ctx *c, const char *name)
+{
+    void *np = ms__dl_reserve(c->dirs, &c->capdirs, c->ndirs + 1, sizeof *c->dirs);
+    if (!np)
+        return 0;
+    c->dirs = (const char **)np;
+    c->dirs[c->ndirs++] = name;
+    return 1;
+}
+
+/* DWARF 5 directory or file-name table (entry formats + entries).
+ * Returns 1 ok, 0 malformed, -1 out of memory. */
+static int ms__dl_v5_table(ms__dl_ctx *c, ms__dl_rd *h, int files, unsigned offsz,
+                           unsigned addrsz)
+{
+    uint64_t ctype[255], form[255], count, i;
+    unsigned nfmt = ms__dl_u8(h), j;
+    for (j = 0; j < nfmt; j++) {
+        ctype[j] = ms__dl_uleb(h);
+        form[j] = ms__dl_uleb(h);
+    }
+    count = ms__dl_uleb(h);
+    if (h->bad || (nfmt == 0 && count != 0) || count > ms__dl_left(h))
+        return 0;
+    for (i = 0; i < count; i++) {
+        const char *path = NULL;
+        uint64_t dir = 0;
+        const unsigned char *before = h->p;
+        for (j = 0; j < nfmt; j++) {
+            uint64_t v = 0;
+            const char *s;
+            int sx;
+            if (form[j] == 0x21 ||
+                !ms__dl_form(c, h, form[j], offsz, addrsz, 5, &v, &s, &sx))
+                return 0;
+            if (ctype[j] == 1) /* DW_LNCT_path */
+                path = s;      /* NULL if strx/sup/alt form: unresolvable */
+            else if (ctype[j] == 2 && !s) /* DW_LNCT_directory_index */
+                dir = v;
+            /* DW_LNCT_timestamp / size / MD5 / vendor types: skipped */
+        }
+        if (h->p == before)
+            return 0; /* zero-size entries: refuse rather than spin */
+        if (!(files ? ms__dl_push_fent(c, path, dir) : ms__dl_push_dir(c, path)))
+            return -1;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* line-number program                                                       */
+
+static int ms__dl_emit(ms__dl_ctx *c, uint64_t addr, uint64_t file, uint32_t line)
+{
+    void *np = ms__dl_reserve(c->rows, &c->caprows, c->nrows + 1, sizeof *c->rows);
+    if (!np)
+        return 0;
+    c->rows = (ms__dl_row *)np;
+    c->rows[c->nrows].addr = addr;
+    c->rows[c->nrows].file = file >= MS__DL_NOFILE ? MS__DL_NOFILE : (uint32_t)file;
+    c->rows[c->nrows].line = line;
+    c->nrows++;
+    return 1;
+}
+
+/* Decode one line-number program unit [p, end) found at section offset
+ * uoff.  Complete sequences decoded before any malformation are kept.
+ * Returns 1, or 0 on allocation failure. */
+static int ms__dl_unit(ms__dl_ctx *c, uint64_t uoff, const unsigned char *p,
+                       const unsigned char *end)
+{
+    ms__dl_rd r = ms__dl_rd_make(p, end, c->be), h;
+    unsigned ver, addrsz = 8, minlen, maxops = 1, line_range, opbase, i;
+    uint8_t line_base_u;
+    uint64_t line_base, hlen;
+    const unsigned char *stdlen, *prog;
+    const char *comp_dir;
+    int found, ok = 1;
+    size_t unit_start = c->nrows, seq_start = c->nrows;
+    /* state machine registers */
+    uint64_t addr, file, opidx;
+    uint32_t line;
+
+    c->ndirs = 0;
+    c->nfents = 0;
+    ver = ms__dl_u16(&r);
+    if (r.bad || ver < 2 || ver > 5)
+        return 1;
+    if (ver >= 5) {
+        addrsz = ms__dl_u8(&r);
+        (void)ms__dl_u8(&r); /* segment_selector_size */
+    }
+    hlen = ms__dl_u32(&r);
+    if (r.bad || hlen > ms__dl_left(&r))
+        return 1;
+    prog = r.p + hlen;
+    h = ms__dl_rd_make(r.p, prog, c->be);
+    minlen = ms__dl_u8(&h);
+    if (ver >= 4)
+        maxops = ms__dl_u8(&h);
+    if (maxops == 0)
+        maxops = 1;
+    (void)ms__dl_u8(&h); /* default_is_stmt: rows are kept regardless */
+    line_base_u = ms__dl_u8(&h);
+    line_base = line_base_u >= 0x80 ? (uint64_t)line_base_u - 256u : line_base_u;
+    line_range = ms__dl_u8(&h);
+    opbase = ms__dl_u8(&h);
+    if (h.bad || line_range == 0 || opbase == 0)
+        return 1;
+    stdlen = h.p;
+    ms__dl_skip(&h, opbase - 1u);
+    if (h.bad)
+        return 1;
+
+    if (ver < 5) {
+        for (;;) {
+            const char *s = ms__dl_cstr(&h);
+            if (!s || !*s)
+                break;
+            if (!ms__dl_push_dir(c, s))
+                return 0;
+        }
+        for (;;) {
+            const char *s = ms__dl_cstr(&h);
+            uint64_t d;
+            if (!s || !*s)
+                break;
+            d = ms__dl_uleb(&h);
+            (void)ms__dl_uleb(&h); /* mtime */
+            (void)ms__dl_uleb(&h); /* length */
+            if (h.bad)
+                break;
+            if (!ms__dl_push_fent(c, s, d))
+                return 0;
+        }
+    } else {
+        int t = ms__dl_v5_table(c, &h, 0, 4, addrsz);
+        if (t > 0)
+            t = ms__dl_v5_table(c, &h, 1, 4, addrsz);
+        if (t < 0)
+            return 0;
+        if (t == 0)
+            return 1;
+    }
+    if (h.bad)
+        return 1;
+
+    comp_dir = ms__dl_comp_dir(c, uoff, &found);
+    if (!found && ver >= 5 && c->ndirs > 0)
+        comp_dir = c->dirs[0];
+
+    r = ms__dl_rd_make(prog, end, c->be);
+    addr = 0;
+    file = 1; /* DWARF 2-5 all start with file 1 (see NOTES.md on BFD) */
+    line = 1;
+    opidx = 0;
+    while (ok && ms__dl_left(&r) > 0) {
+        unsigned op = ms__dl_u8(&r);
+        uint64_t adv = 0;
+        int advance = 0;
+        if (op >= opbase) { /* special opcode */
+            unsigned adj = op - opbase;
+            adv = adj / line_range;
+            line = (uint32_t)(line + (uint32_t)(line_base + adj % line_range));
+            advance = 1;
+        } else if (op == 0) { /* extended opcode */
+            uint64_t len = ms__dl_uleb(&r);
+            ms__dl_rd e;
+            if (r.bad || len > ms__dl_left(&r))
+                break;
+            e = ms__dl_rd_make(r.p, r.p + len, c->be);
+            r.p += len;
+            if (len == 0)
+                continue;
+            switch (ms__dl_u8(&e)) {
+            case 1: /* DW_LNE_end_sequence */
+                if (c->nrows > seq_start) {
+                    void *np = ms__dl_reserve(c->seqs, &c->capseqs, c->nseqs + 1,
+                                              sizeof *c->seqs);
+                    if (!np) {
+                        ok = 0;
+                        break;
+                    }
+                    c->seqs = (ms__dl_seq *)np;
+                    c->seqs[c->nseqs].start = seq_start;
+                    c->seqs[c->nseqs].n = c->nrows - seq_start;
+                    c->seqs[c->nseqs].high = addr;
+                    c->seqs[c->nseqs].ord = c->nseqs;
+                    c->nseqs++;
+                }
+                seq_start = c->nrows;
+                addr = 0;
+                file = 1;
+                line = 1;
+                opidx = 0;
+                break;
+            case 2: /* DW_LNE_set_address */
+                if (len - 1 >= 1 && len - 1 <= 8)
+                    addr = ms__dl_un(&e, (size_t)(len - 1));
+                opidx = 0;
+                break;
+            case 3: /* DW_LNE_define_file (v2-4) */
+                if (ver < 5) {
+                    const char *s = ms__dl_cstr(&e);
+                    uint64_t d = ms__dl_uleb(&e);
+                    if (!e.bad && !ms__dl_push_fent(c, s, d))
+                        ok = 0;
+                }
+                break;
+            default: /* set_discriminator (4), vendor: skipped by length */
+                break;
+            }
+            continue;
+        } else {
+            switch (op) {
+            case 1: /* DW_LNS_copy */
+                if (!ms__dl_emit(c, addr, file, line))
+                    ok = 0;
+                continue;
+            case 2: /* DW_LNS_advance_pc */
+                adv = ms__dl_uleb(&r);
+                break;
+            case 3: /* DW_LNS_advance_line */
+                line = (uint32_t)(line + (uint32_t)ms__dl_sleb(&r));
+                continue;
+            case 4: /* DW_LNS_set_file */
+                file = ms__dl_uleb(&r);
+                continue;
+            case 5: /* DW_LNS_set_column */
+            case 12: /* DW_LNS_set_isa */
+                (void)ms__dl_uleb(&r);
+                continue;
+            case 6: case 7: case 10: case 11:
+                /* negate_stmt set_basic_block set_prologue_end set_epilogue_begin */
+                continue;
+            case 8: /* DW_LNS_const_add_pc */
+                adv = (255u - opbase) / line_range;
+                break;
+            case 9: /* DW_LNS_fixed_advance_pc */
+                addr += ms__dl_u16(&r);
+                opidx = 0;
+                continue;
+            default: /* unknown standard opcode: skip its ULEB operands */
+                for (i = 0; i < stdlen[op - 1]; i++)
+                    (void)ms__dl_uleb(&r);
+                continue;
+            }
+        }
+        if (r.bad)
+            break;
+        /* advance address by `adv` operations (VLIW aware) */
+        if (maxops == 1) {
+            addr += (uint64_t)minlen * adv;
+        } else {
+            uint64_t t = opidx + adv;
+            addr += (uint64_t)minlen * (t / maxops);
+            opidx = t % maxops;
+        }
+        if (advance && !ms__dl_emit(c, addr, file, line))
+            ok = 0;
+    }
+    if (!ok)
+        return 0;
+    /* drop an unterminated trailing sequence */
+    c->nrows = seq_start;
+
+    /* turn unit-local file numbers into table file ids; each (unit, file
+     * entry) that some row uses gets its full path stored once */
+    if (c->nrows > unit_start) {
+        size_t k;
+        void *np = ms__dl_reserve(c->fmap, &c->capfmap, c->nfents + 1, sizeof *c->fmap);
+        if (!np)
+            return 0;
+        c->fmap = (uint32_t *)np;
+        for (k = 0; k < c->nfents; k++)
+            c->fmap[k] = MS__DL_END;
+        for (k = unit_start; k < c->nrows; k++) {
+            uint64_t f = c->rows[k].file;
+            uint32_t id;
+            if (ver < 5)
+                f--; /* 1-based; 0 wraps to "unknown" */
+            if (f < c->nfents) {
+                if (c->fmap[f] == MS__DL_END) {
+                    c->fmap[f] = ms__dl_file_id(c, (size_t)f, ver, comp_dir);
+                    if (c->fmap[f] == MS__DL_END)
+                        return 0;
+                }
+                id = c->fmap[f];
+            } else {
+                if (c->unknown_id == MS__DL_END) {
+                    c->unknown_id = ms__dl_add_name(c, NULL, NULL, "<unknown>");
+                    if (c->unknown_id == MS__DL_END)
+                        return 0;
+                }
+                id = c->unknown_id;
+            }
+            c->rows[k].file = id;
+        }
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* assembling the table                                                      */
+
+/* stable merge sort of rows by address (rarely needed: producers emit
+ * sequences in increasing address order) */
+static int ms__dl_sort_rows(ms__dl_row *a, size_t n)
+{
+    ms__dl_row *tmp, *src, *dst;
+    size_t w;
+    if (n > SIZE_MAX / sizeof *a)
+        return 0;
+    tmp = (ms__dl_row *)MEMSCOPE_MALLOC(n * sizeof *a);
+    if (!tmp)
+        return 0;
+    src = a;
+    dst = tmp;
+    for (w = 1; w < n; w *= 2) {
+        size_t lo;
+        ms__dl_row *t;
+        for (lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n;
+            size_t hi = mid + w < n ? mid + w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = src[j].addr < src[i].addr ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        t = src;
+        src = dst;
+        dst = t;
+        if (w > SIZE_MAX / 2)
+            break;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+    MEMSCOPE_FREE(tmp);
+    return 1;
+}
+
+static int ms__dl_seq_cmp(const void *pa, const void *pb)
+{
+    const ms__dl_seq *a = (const ms__dl_seq *)pa, *b = (const ms__dl_seq *)pb;
+    if (a->low != b->low)
+        return a->low < b->low ? -1 : 1;
+    if (a->high != b->high) /* larger range first */
+        return a->high > b->high ? -1 : 1;
+    return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+/* Normalize each sequence's rows (sort, keep the last row of equal
+ * addresses, merge neighbours with equal file/line, drop rows at or past
+ * the end), then order sequences by address, drop sequences nested in an
+ * earlier one and trim overlapping starts, and emit one flat sorted array
+ * with an end marker after each sequence. */
+static int ms__dl_finish(ms__dl_ctx *c, ms__dl_table *out)
+{
+    size_t s, total = 0, n = 0;
+    uint64_t last_high = 0;
+    int have_last = 0;
+    ms__dl_row *fin;
+
+    for (s = 0; s < c->nseqs; s++) {
+        ms__dl_seq *q = &c->seqs[s];
+        ms__dl_row *a = c->rows + q->start;
+        size_t i, w = 0;
+        int sorted = 1;
+        for (i = 1; i < q->n; i++)
+            if (a[i].addr < a[i - 1].addr) {
+                sorted = 0;
+                break;
+            }
+        if (!sorted && !ms__dl_sort_rows(a, q->n))
+            return 0;
+        for (i = 0; i < q->n && a[i].addr < q->high; i++) {
+            if (w > 0 && a[w - 1].addr == a[i].addr) {
+                a[w - 1] = a[i];
+                if (w > 1 && a[w - 2].file == a[w - 1].file && a[w - 2].line == a[w - 1].line)
+                    w--;
+            } else if (w == 0 || a[w - 1].file != a[i].file || a[w - 1].line != a[i].line) {
+                a[w++] = a[i];
+            }
+        }
+        q->n = w;
+        q->low = w ? a[0].addr : q->high;
+        if (w && !ms__dl_in_exec(c, q->low))
+            q->n = 0; /* discarded code relocated to a tombstone address */
+        total += q->n + 1;
+    }
+    if (c->nseqs > 1)
+        qsort(c->seqs, c->nseqs, sizeof *c->seqs, ms__dl_seq_cmp);
+    if (total == 0 || total > SIZE_MAX / sizeof *fin)
+        return 0;
+    fin = (ms__dl_row *)MEMSCOPE_MALLOC(total * sizeof *fin);
+    if (!fin)
+        return 0;
+    for (s = 0; s < c->nseqs; s++) {
+        ms__dl_seq *q = &c->seqs[s];
+        ms__dl_row *a = c->rows + q->start;
+        size_t first = 0, i;
+        if (q->n == 0)
+            continue;
+        if (have_last && q->low < last_high) {
+            if (q->high <= last_high)
+                continue; /* nested in the previous sequence */
+            while (first + 1 < q->n && a[first + 1].addr <= last_high)
+                first++;
+        }
+        /* a sequence starting exactly at the previous end replaces the end
+         * marker */
+        if (n > 0 && fin[n - 1].file == MS__DL_END && fin[n - 1].addr >= a[first].addr)
+            n--;
+        for (i = first; i < q->n; i++) {
+            fin[n] = a[i];
+            if (i == first && have_last && fin[n].addr < last_high)
+                fin[n].addr = last_high;
+            n++;
+        }
+        fin[n].addr = q->high;
+        fin[n].file = MS__DL_END;
+        fin[n].line = 0;
+        n++;
+        last_high = q->high;
+        have_last = 1;
+    }
+    if (n == 0) {
+        MEMSCOPE_FREE(fin);
+        return 0;
+    }
+    out->rows = fin;
+    out->nrows = n;
+    out->names = c->names;
+    out->file_off = c->foff;
+    out->nfiles = c->nfiles;
+    c->names = NULL;
+    c->foff = NULL;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* public interface                                                          */
+
+MS__MAYBE_UNUSED static void ms__dl_free(ms__dl_table *t)
+{
+    if (!t)
+        return;
+    MEMSCOPE_FREE(t->rows);
+    MEMSCOPE_FREE(t->names);
+    MEMSCOPE_FREE(t->file_off);
+    memset(t, 0, sizeof *t);
+}
+
+static int ms__dl_build(const unsigned char *image, size_t size, ms__dl_table *out)
+{
+    ms__dl_ctx c;
+    ms__dl_rd r;
+    int ok = 0;
+
+    if (!out)
+        return 0;
+    memset(out, 0, sizeof *out);
+    if (!image)
+        return 0;
+    memset(&c, 0, sizeof c);
+    c.img = image;
+    c.size = size;
+    c.unknown_id = MS__DL_END;
+    if (!ms__dl_elf(&c))
+        return 0;
+    if (!ms__dl_scan_info(&c) || !ms__dl_exec_ranges(&c))
+        goto done;
+
+    r = ms__dl_rd_make(c.line.data, c.line.data + c.line.size, c.be);
+    while (ms__dl_left(&r) >= 4) {
+        uint64_t uoff = (uint64_t)(r.p - c.line.data);
+        uint64_t len = ms__dl_u32(&r);
+        if (len == 0xffffffffu) {
+            /* 64-bit DWARF unit: rejected (skipped whole) */
+            len = ms__dl_u64(&r);
+            ms__dl_skip(&r, len);
+            continue;
+        }
+        if (len >= 0xfffffff0u || len > ms__dl_left(&r))
+            break; /* reserved length or truncated section */
+        if (!ms__dl_unit(&c, uoff, r.p, r.p + len))
+            goto done;
+        r.p += len;
+    }
+    ok = c.nseqs > 0 && ms__dl_finish(&c, out);
+done:
+    MEMSCOPE_FREE(c.rows);
+    MEMSCOPE_FREE(c.seqs);
+    MEMSCOPE_FREE(c.names);
+    MEMSCOPE_FREE(c.foff);
+    MEMSCOPE_FREE(c.dirs);
+    MEMSCOPE_FREE(c.fents);
+    MEMSCOPE_FREE(c.fmap);
+    MEMSCOPE_FREE(c.cus);
+    MEMSCOPE_FREE(c.exec);
+    if (!ok)
+        memset(out, 0, sizeof *out);
+    return ok;
+}
+
+/* file/line of file-relative address addr; 0 if no row covers it */
+static int ms__dl_lookup(const ms__dl_table *t, uint64_t addr, const char **file,
+                         uint32_t *line)
+{
+    size_t lo = 0, hi;
+    const ms__dl_row *row;
+    if (!t || !t->rows)
+        return 0;
+    hi = t->nrows;
+    while (lo < hi) { /* first row with row.addr > addr */
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->rows[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return 0;
+    row = &t->rows[lo - 1];
+    if (row->file == MS__DL_END || row->file >= t->nfiles)
+        return 0;
+    if (file)
+        *file = t->names + t->file_off[row->file];
+    if (line)
+        *line = row->line;
+    return 1;
+}
+/* ==== <<lines ==== */
+
 /* ==== >>symbols ==== */
 
 /* Names for code addresses, from each module's own ELF file: .symtab (static functions
@@ -2081,6 +3394,8 @@ typedef struct ms__symmod {
     size_t nsyms, syms_bytes;
     int tried, source;          /* source: MS__SYMS_*, the best table the file had */
     int alive, main;            /* still loaded at the last scan; the program itself */
+    ms__dl_table lines;         /* .debug_line rows (of the file or its separate debug file) */
+    int lines_tried;
 } ms__symmod;
 
 #define MS__SYMMODS 1024u
@@ -2263,13 +3578,96 @@ static void ms__sym_load(ms__symmod *m) {
 
 typedef struct ms__symres {
     const char *function, *module;
+    const char *file;       /* source file and line (0: none), when asked for and known */
+    uint32_t line;
     uintptr_t fn_lo, base;  /* the function's start (when named), the module's load bias */
     int named, has_base, source; /* source: where the name came from (MS__SYMS_*) */
 } ms__symres;
 
+/* A section of an ELF image by name (NULL when absent or out of bounds). */
+static const Elf64_Shdr *ms__elf_section(const unsigned char *f, size_t len, const char *name) {
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)f;
+    if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > len ||
+        (size_t)eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr) || eh->e_shstrndx >= eh->e_shnum)
+        return NULL;
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(const void *)(f + eh->e_shoff), *names = &sh[eh->e_shstrndx];
+    if (names->sh_offset > len || names->sh_size > len - names->sh_offset) return NULL;
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_name >= names->sh_size || names->sh_size - sh[i].sh_name <= nlen) continue;
+        if (memcmp(f + names->sh_offset + sh[i].sh_name, name, nlen + 1) != 0) continue;
+        if (sh[i].sh_type != SHT_NOBITS && (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset)) return NULL;
+        return &sh[i];
+    }
+    return NULL;
+}
+
+/* Maps a file read-only: 1 with *p, *n. */
+static int ms__map_file(const char *path, const unsigned char **p, size_t *n) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    struct stat st;
+    void *m = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return 0;
+    *p = (const unsigned char *)m;
+    *n = (size_t)st.st_size;
+    return 1;
+}
+
+/* The module's line rows: from its own file, else from its separate debug file, found by
+   build id (/usr/lib/debug/.build-id/xx/rest.debug) or by .gnu_debuglink (next to the
+   module, in its .debug/, under /usr/lib/debug). Under ms__sym_lock. */
+static void ms__sym_lines(ms__symmod *m) {
+    if (m->lines_tried || !m->map) return;
+    m->lines_tried = 1;
+    if (ms__dl_build(m->map, m->map_len, &m->lines)) return;
+    char path[4096];
+    const Elf64_Shdr *id = ms__elf_section(m->map, m->map_len, ".note.gnu.build-id");
+    int n = 0;
+    const char *cand[4];
+    char bufs[4][4096];
+    if (id && id->sh_size > 16) { /* note header (12), "GNU\0", then the id */
+        const unsigned char *d = m->map + id->sh_offset;
+        uint32_t namesz, descsz;
+        memcpy(&namesz, d, 4);
+        memcpy(&descsz, d + 4, 4);
+        if (namesz == 4 && descsz >= 2 && descsz <= 64 && 16 + (size_t)descsz <= id->sh_size) {
+            size_t k = (size_t)snprintf(bufs[n], sizeof bufs[n], "/usr/lib/debug/.build-id/%02x/", d[16]);
+            for (uint32_t i = 1; i < descsz && k + 3 < sizeof bufs[n]; i++) k += (size_t)snprintf(bufs[n] + k, 3, "%02x", d[16 + i]);
+            snprintf(bufs[n] + k, sizeof bufs[n] - k, ".debug");
+            cand[n] = bufs[n];
+            n++;
+        }
+    }
+    const Elf64_Shdr *dl = ms__elf_section(m->map, m->map_len, ".gnu_debuglink");
+    if (dl && dl->sh_size > 4 && memchr(m->map + dl->sh_offset, 0, dl->sh_size)) {
+        const char *link = (const char *)m->map + dl->sh_offset, *slash = strrchr(m->path, '/');
+        int dirlen = slash ? (int)(slash - m->path) : 0;
+        if (!strchr(link, '/')) {
+            snprintf(bufs[n], sizeof bufs[n], "%.*s/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
+            snprintf(bufs[n], sizeof bufs[n], "%.*s/.debug/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
+            snprintf(bufs[n], sizeof bufs[n], "/usr/lib/debug%.*s/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        const unsigned char *f;
+        size_t len;
+        if (!strcmp(cand[i], m->path) || !ms__map_file(cand[i], &f, &len)) continue;
+        int ok = ms__dl_build(f, len, &m->lines); /* (its names are copies) */
+        munmap((void *)(uintptr_t)f, len);
+        if (ok) return;
+    }
+    (void)path;
+}
+
 /* Names the code at addr (an address inside an instruction; for a return address pass
    addr - 1). 0 when no module holds it. */
-static int ms__sym_lookup(uintptr_t addr, ms__symres *r) {
+/* lines: also the source file and line, where the module has line data. */
+static int ms__sym_lookup_lines(uintptr_t addr, ms__symres *r, int lines) {
     memset(r, 0, sizeof *r);
     pthread_mutex_lock(&ms__sym_lock);
     ms__symmod *m = ms__sym_module(addr);
@@ -2293,6 +3691,15 @@ static int ms__sym_lookup(uintptr_t addr, ms__symres *r) {
                 r->function = s->name;
                 r->fn_lo = s->lo;
                 r->named = 1;
+            }
+        }
+        if (lines) {
+            ms__sym_lines(m);
+            const char *file = NULL;
+            uint32_t line = 0;
+            if (m->lines.nrows && ms__dl_lookup(&m->lines, (uint64_t)(addr - m->bias), &file, &line)) {
+                r->file = file;
+                r->line = line;
             }
         }
         fileless = !m->map;
@@ -2333,6 +3740,1197 @@ static void ms__symbols_release(void) {
     }
     pthread_mutex_unlock(&ms__sym_lock);
 }
+
+/* ==== >>unwind ==== */
+
+/* Call stacks of code built without frame pointers: the return address of each frame from
+   the module's call-frame information (.eh_frame_hdr, .eh_frame), one rule per return
+   address cached in a lock-free table of 64-bit words (a repeated frame costs a load), the
+   table of modules refreshed when the loader's counters say one came or went. No memory is
+   allocated (it runs inside malloc). x86-64 Linux; elsewhere the walk finds nothing and the
+   frame-pointer walk stays. */
+typedef struct ms__cfi_regs { uintptr_t ip, sp, bp; } ms__cfi_regs;
+#if defined(__x86_64__) && defined(__linux__) && defined(__USE_GNU) && !defined(MEMSCOPE_NO_STACKS)
+#define MS__CFI 1
+#include <sched.h>
+#include <ucontext.h>
+/* ------------------------------------------------------------------------ */
+/* Constants                                                                 */
+
+enum {
+    ms__cfi_tab_bits = 14,                 /* 16384 cache slots, 128 KiB */
+    ms__cfi_tab_size = 1 << 14,
+    ms__cfi_max_mods = 512,                /* modules with unwind info */
+    ms__cfi_max_ranges = 1024,             /* executable PT_LOAD ranges */
+    ms__cfi_max_remember = 16              /* DW_CFA_remember_state depth */
+};
+
+/* Rule kinds (also bits 27..29 of a cache word; 0 = empty slot). */
+enum {
+    ms__cfi_k_empty = 0,
+    ms__cfi_k_normal = 1,   /* CFA = sp|bp + off, RA at CFA-8, rbp same or at CFA-8k */
+    ms__cfi_k_end = 2,      /* end of stack (RA column undefined) */
+    ms__cfi_k_signal = 3,   /* signal trampoline: ucontext_t at sp */
+    ms__cfi_k_slow = 4,     /* "not cacheable": a rule that does not fit a cache word is simply
+                               never stored, so its ip misses and takes the slow path */
+    ms__cfi_k_normal_bp = 5 /* cache word only: k_normal with the CFA based on rbp */
+};
+
+/* Cache word layout (64 bits):
+ *   bits  0..16  CFA offset (17 bits, bytes)
+ *   bit  17      0
+ *   bits 18..26  k: saved rbp at CFA - 8k (0: rbp unchanged)
+ *   bits 27..29  kind (0: empty slot; k_normal: CFA = rsp + offset,
+ *                k_normal_bp: CFA = rbp + offset, k_end, k_signal)
+ *   bit  30      0
+ *   bits 31..63  tag = ip >> 14 (33 bits; user addresses are < 2^47)
+ * slot index = ip & 16383, so (index, tag) identify ip exactly. A hit on a
+ * normal rule is one compare of e >> 27 with (ip >> 14) << 4 | kind, which
+ * can never hold for ip >= 2^47 (the right side is then >= 2^37 > e >> 27). */
+enum {
+    ms__cfi_w_off_bits = 17,
+    ms__cfi_w_bp_shift = 18,
+    ms__cfi_w_bp_bits = 9,
+    ms__cfi_w_kind_shift = 27,
+    ms__cfi_w_tag_shift = 31
+};
+
+/* DWARF register numbers (x86-64 psABI). */
+enum { ms__cfi_r_rbp = 6, ms__cfi_r_rsp = 7, ms__cfi_r_rip = 16 };
+
+/* Linux x86-64 mcontext gregs indices (REG_RBP, REG_RSP, REG_RIP). */
+enum { ms__cfi_g_rbp = 10, ms__cfi_g_rsp = 15, ms__cfi_g_rip = 16 };
+#ifdef REG_RIP
+_Static_assert(REG_RIP == 16 && REG_RSP == 15 && REG_RBP == 10, "gregs layout");
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Global state                                                              */
+
+typedef struct ms__cfi_mod {
+    uintptr_t hdr;        /* .eh_frame_hdr */
+    uintptr_t ehf;        /* .eh_frame */
+    uintptr_t ehf_end;    /* end of the PT_LOAD holding .eh_frame (read bound) */
+    uintptr_t table;      /* binary search table (0: none usable) */
+    size_t fde_count;
+} ms__cfi_mod;
+
+typedef struct ms__cfi_range {
+    uintptr_t lo, hi;     /* executable PT_LOAD [lo, hi) */
+    unsigned mod;         /* index in ms__cfi_mods */
+} ms__cfi_range;
+
+static _Atomic(_Atomic uint64_t *) ms__cfi_tab;          /* rule cache, mmap'ed */
+static _Atomic uintptr_t ms__cfi_lock_owner;             /* slow-path lock */
+static _Atomic unsigned ms__cfi_epoch;                   /* bumped whenever the cache is cleared */
+/* everything below is protected by ms__cfi_lock_owner */
+static ms__cfi_mod ms__cfi_mods[ms__cfi_max_mods];
+static ms__cfi_range ms__cfi_ranges[ms__cfi_max_ranges];
+static unsigned ms__cfi_nmods, ms__cfi_nranges;
+static int ms__cfi_valid;                                /* table built at least once */
+static unsigned long long ms__cfi_adds, ms__cfi_subs;
+static unsigned long ms__cfi_rebuilds;                   /* statistics */
+/* Set while this thread is inside dl_iterate_phdr for the slow path: a signal
+   handler that interrupts it must not call dl_iterate_phdr again (the loader
+   lock may be half-taken). initial-exec: no __tls_get_addr, hence no malloc. */
+static _Thread_local volatile int ms__cfi_busy __attribute__((tls_model("initial-exec")));
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                             */
+
+typedef struct ms__cfi_w8 { char b[8]; } ms__cfi_w8;
+
+/* Reads 8 bytes of the walked stack. Done in asm so that sanitizers do not
+   treat reads of other frames' slots (or of garbage addresses inside the
+   stack bounds, e.g. ASan redzones) as errors; the "m" operand tells the
+   compiler which memory is read. The caller has bounds-checked the address. */
+__attribute__((unused)) static inline uintptr_t ms__cfi_peek(uintptr_t a)
+{
+    uintptr_t v;
+    __asm__("movq %1, %0" : "=r"(v) : "m"(*(const ms__cfi_w8 *)a));
+    return v;
+}
+
+/* Slow-path lock: a word holding the owner's pthread_self() value, so that a
+   signal handler that interrupts its own thread inside the slow path sees
+   that it already owns the lock and gives up instead of deadlocking. */
+__attribute__((unused)) static int ms__cfi_lock(void)
+{
+    uintptr_t self = (uintptr_t)pthread_self();
+    unsigned spins = 0;
+    for (;;) {
+        uintptr_t cur = 0;
+        if (atomic_compare_exchange_weak_explicit(&ms__cfi_lock_owner, &cur, self,
+                                                  memory_order_acquire, memory_order_relaxed))
+            return 1;
+        if (cur == self) return 0;
+        if (++spins > 64) { spins = 0; sched_yield(); }
+    }
+}
+
+__attribute__((unused)) static void ms__cfi_unlock(void)
+{
+    atomic_store_explicit(&ms__cfi_lock_owner, (uintptr_t)0, memory_order_release);
+}
+
+/* Bounded reader of module memory (.eh_frame, .eh_frame_hdr). */
+typedef struct ms__cfi_rd { uintptr_t p, end; int ok; } ms__cfi_rd;
+
+__attribute__((unused)) static int ms__cfi_need(ms__cfi_rd *r, uintptr_t n)
+{
+    if (!r->ok || r->p > r->end || r->end - r->p < n) { r->ok = 0; return 0; }
+    return 1;
+}
+__attribute__((unused)) static uint8_t ms__cfi_u8(ms__cfi_rd *r)
+{
+    uint8_t v;
+    if (!ms__cfi_need(r, 1)) return 0;
+    memcpy(&v, (const void *)r->p, 1); r->p += 1; return v;
+}
+__attribute__((unused)) static uint16_t ms__cfi_u16(ms__cfi_rd *r)
+{
+    uint16_t v;
+    if (!ms__cfi_need(r, 2)) return 0;
+    memcpy(&v, (const void *)r->p, 2); r->p += 2; return v;
+}
+__attribute__((unused)) static uint32_t ms__cfi_u32(ms__cfi_rd *r)
+{
+    uint32_t v;
+    if (!ms__cfi_need(r, 4)) return 0;
+    memcpy(&v, (const void *)r->p, 4); r->p += 4; return v;
+}
+__attribute__((unused)) static uint64_t ms__cfi_u64(ms__cfi_rd *r)
+{
+    uint64_t v;
+    if (!ms__cfi_need(r, 8)) return 0;
+    memcpy(&v, (const void *)r->p, 8); r->p += 8; return v;
+}
+__attribute__((unused)) static uint64_t ms__cfi_uleb(ms__cfi_rd *r)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    for (;;) {
+        uint8_t b = ms__cfi_u8(r);
+        if (!r->ok) return 0;
+        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80)) break;
+        if (shift > 70) { r->ok = 0; return 0; }
+    }
+    return v;
+}
+__attribute__((unused)) static int64_t ms__cfi_sleb(ms__cfi_rd *r)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    for (;;) {
+        b = ms__cfi_u8(r);
+        if (!r->ok) return 0;
+        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80)) break;
+        if (shift > 70) { r->ok = 0; return 0; }
+    }
+    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+    return (int64_t)v;
+}
+
+/* u * f with wrap-around (no signed overflow on garbage input). */
+__attribute__((unused)) static int64_t ms__cfi_mulf(uint64_t u, int64_t f)
+{
+    return (int64_t)(u * (uint64_t)f);
+}
+
+/* Reads a DW_EH_PE-encoded pointer. datarel: base for DW_EH_PE_datarel (0 if
+   none). need: 0 if the value is only skipped (personality), in which case
+   unsupported bases are not an error. Indirect values are not dereferenced. */
+__attribute__((unused)) static uintptr_t ms__cfi_enc(ms__cfi_rd *r, uint8_t enc, uintptr_t datarel, int need)
+{
+    uintptr_t start, v;
+    if (enc == 0xff) return 0; /* DW_EH_PE_omit */
+    if ((enc & 0x70) == 0x50) { /* aligned */
+        uintptr_t a = (r->p + 7u) & ~(uintptr_t)7u;
+        if (a < r->p || a > r->end) { r->ok = 0; return 0; }
+        r->p = a;
+        return (uintptr_t)ms__cfi_u64(r);
+    }
+    start = r->p;
+    switch (enc & 0x0f) {
+    case 0x00: v = (uintptr_t)ms__cfi_u64(r); break;
+    case 0x01: v = (uintptr_t)ms__cfi_uleb(r); break;
+    case 0x02: v = ms__cfi_u16(r); break;
+    case 0x03: v = ms__cfi_u32(r); break;
+    case 0x04: v = (uintptr_t)ms__cfi_u64(r); break;
+    case 0x09: v = (uintptr_t)ms__cfi_sleb(r); break;
+    case 0x0a: v = (uintptr_t)(int64_t)(int16_t)ms__cfi_u16(r); break;
+    case 0x0b: v = (uintptr_t)(int64_t)(int32_t)ms__cfi_u32(r); break;
+    case 0x0c: v = (uintptr_t)ms__cfi_u64(r); break;
+    default: r->ok = 0; return 0;
+    }
+    switch (enc & 0x70) {
+    case 0x00: break;
+    case 0x10: v += start; break;                          /* pcrel */
+    case 0x30:                                             /* datarel */
+        if (datarel) { v += datarel; break; }
+        if (need) r->ok = 0;
+        break;
+    default:                                               /* textrel, funcrel */
+        if (need) r->ok = 0;
+        break;
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CIE / FDE parsing                                                         */
+
+typedef struct ms__cfi_cie {
+    uintptr_t insn, insn_end;  /* initial instructions */
+    uint64_t caf;              /* code alignment factor */
+    int64_t daf;               /* data alignment factor */
+    uint64_t ra_col;           /* return address column */
+    uint8_t fde_enc;           /* 'R' */
+    uint8_t has_z;             /* augmentation data present */
+    uint8_t signal;            /* 'S' */
+} ms__cfi_cie;
+
+__attribute__((unused)) static int ms__cfi_parse_cie(uintptr_t at, uintptr_t bound, ms__cfi_cie *c)
+{
+    ms__cfi_rd r = { at, bound, 1 };
+    uint32_t len, id;
+    uint8_t ver;
+    char aug[8];
+    unsigned na = 0, i;
+    len = ms__cfi_u32(&r);
+    if (!r.ok || len == 0 || len == 0xffffffffu || bound - r.p < len) return 0;
+    r.end = r.p + len;
+    id = ms__cfi_u32(&r);
+    if (!r.ok || id != 0) return 0;
+    ver = ms__cfi_u8(&r);
+    if (ver != 1 && ver != 3 && ver != 4) return 0;
+    for (;;) {
+        uint8_t ch = ms__cfi_u8(&r);
+        if (!r.ok) return 0;
+        if (!ch) break;
+        if (na >= sizeof aug) return 0;
+        aug[na++] = (char)ch;
+    }
+    if (na >= 2 && aug[0] == 'e' && aug[1] == 'h') return 0; /* ancient "eh" */
+    if (ver == 4) { (void)ms__cfi_u8(&r); (void)ms__cfi_u8(&r); }
+    c->caf = ms__cfi_uleb(&r);
+    c->daf = ms__cfi_sleb(&r);
+    c->ra_col = (ver == 1) ? ms__cfi_u8(&r) : ms__cfi_uleb(&r);
+    c->fde_enc = 0;    /* absptr */
+    c->has_z = 0;
+    c->signal = 0;
+    if (!r.ok) return 0;
+    if (na > 0) {
+        uint64_t alen;
+        uintptr_t aend;
+        if (aug[0] != 'z') return 0;   /* cannot find the instructions */
+        c->has_z = 1;
+        alen = ms__cfi_uleb(&r);
+        if (!r.ok || r.end - r.p < alen) return 0;
+        aend = r.p + (uintptr_t)alen;
+        for (i = 1; i < na && r.ok; i++) {
+            uint8_t e;
+            switch (aug[i]) {
+            case 'R': c->fde_enc = ms__cfi_u8(&r); break;
+            case 'P': e = ms__cfi_u8(&r); (void)ms__cfi_enc(&r, e, 0, 0); break;
+            case 'L': (void)ms__cfi_u8(&r); break;
+            case 'S': c->signal = 1; break;
+            default: i = na; break;     /* unknown: rest skipped via the length */
+            }
+        }
+        if (!r.ok || r.p > aend) return 0;
+        r.p = aend;
+    }
+    c->insn = r.p;
+    c->insn_end = r.end;
+    return 1;
+}
+
+typedef struct ms__cfi_fde {
+    uintptr_t pc_begin, pc_end, insn, insn_end;
+} ms__cfi_fde;
+
+/* Parses the FDE at 'at' (and its CIE). Returns 1 on success, 0 on error,
+   -1 if 'at' is a CIE. cie_cache/cie_addr: optional memo of the last CIE. */
+__attribute__((unused)) static int ms__cfi_parse_fde(uintptr_t at, uintptr_t lo_bound, uintptr_t bound,
+                                                     ms__cfi_fde *f, ms__cfi_cie *cie, uintptr_t *cie_addr)
+{
+    ms__cfi_rd r = { at, bound, 1 };
+    uint32_t len, cptr;
+    uintptr_t field, ciea, range;
+    len = ms__cfi_u32(&r);
+    if (!r.ok || len == 0 || len == 0xffffffffu || bound - r.p < len) return 0;
+    r.end = r.p + len;
+    field = r.p;
+    cptr = ms__cfi_u32(&r);
+    if (!r.ok) return 0;
+    if (cptr == 0) return -1;
+    if (cptr > field - lo_bound) return 0;
+    ciea = field - cptr;
+    if (!cie_addr || *cie_addr != ciea) {
+        if (!ms__cfi_parse_cie(ciea, bound, cie)) return 0;
+        if (cie_addr) *cie_addr = ciea;
+    }
+    f->pc_begin = ms__cfi_enc(&r, cie->fde_enc, 0, 1);
+    range = ms__cfi_enc(&r, (uint8_t)(cie->fde_enc & 0x0f), 0, 1);
+    if (cie->has_z) {
+        uint64_t alen = ms__cfi_uleb(&r);
+        if (!r.ok || r.end - r.p < alen) return 0;
+        r.p += (uintptr_t)alen;
+    }
+    if (!r.ok) return 0;
+    f->pc_end = f->pc_begin + range;
+    f->insn = r.p;
+    f->insn_end = r.end;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CFA program interpreter                                                   */
+
+enum {
+    ms__cfi_h_unset = 0,   /* no rule: same value (callee-saved) */
+    ms__cfi_h_undef,
+    ms__cfi_h_offset,      /* saved at CFA + v */
+    ms__cfi_h_valoff,      /* value is CFA + v */
+    ms__cfi_h_reg,         /* value in register v */
+    ms__cfi_h_expr,
+    ms__cfi_h_valexpr,
+    ms__cfi_h_same
+};
+
+typedef struct ms__cfi_rr { int how; int64_t v; uintptr_t e, elen; } ms__cfi_rr;
+
+typedef struct ms__cfi_row {
+    uint64_t cfa_reg;
+    int64_t cfa_off;
+    int cfa_expr;
+    uintptr_t cfa_e, cfa_elen;   /* DW_CFA_def_cfa_expression block */
+    ms__cfi_rr bp, ra;
+} ms__cfi_row;
+
+__attribute__((unused)) static void ms__cfi_setreg(ms__cfi_row *row, uint64_t ra_col, uint64_t reg, int how, int64_t v)
+{
+    if (reg == ms__cfi_r_rbp) { row->bp.how = how; row->bp.v = v; }
+    if (reg == ra_col) { row->ra.how = how; row->ra.v = v; }
+}
+
+__attribute__((unused)) static void ms__cfi_setexpr(ms__cfi_row *row, uint64_t ra_col, uint64_t reg, int how,
+                                                   uintptr_t e, uintptr_t elen)
+{
+    ms__cfi_setreg(row, ra_col, reg, how, 0);
+    if (reg == ms__cfi_r_rbp) { row->bp.e = e; row->bp.elen = elen; }
+    if (reg == ra_col) { row->ra.e = e; row->ra.elen = elen; }
+}
+
+__attribute__((unused)) static void ms__cfi_restorereg(ms__cfi_row *row, const ms__cfi_row *init, uint64_t ra_col, uint64_t reg)
+{
+    if (reg == ms__cfi_r_rbp) row->bp = init->bp;
+    if (reg == ra_col) row->ra = init->ra;
+}
+
+/* Runs CFA instructions [p, end) starting at location loc, stopping before
+   the first row that starts after target. init: the row after the CIE's
+   initial instructions (for DW_CFA_restore). Returns 0 on malformed input. */
+__attribute__((unused)) static int ms__cfi_exec(uintptr_t p, uintptr_t end, const ms__cfi_cie *cie, ms__cfi_row *row,
+                                                const ms__cfi_row *init, uintptr_t loc, uintptr_t target)
+{
+    ms__cfi_rd r = { p, end, 1 };
+    ms__cfi_row stack[ms__cfi_max_remember];
+    unsigned depth = 0;
+    const uint64_t ra = cie->ra_col;
+    while (r.ok && r.p < r.end) {
+        uint8_t op = ms__cfi_u8(&r);
+        uint64_t reg, u;
+        int64_t s;
+        uintptr_t nloc;
+        switch (op >> 6) {
+        case 1:
+            nloc = loc + (uintptr_t)((uint64_t)(op & 0x3f) * cie->caf);
+            if (nloc > target) return 1;
+            loc = nloc;
+            continue;
+        case 2:
+            u = ms__cfi_uleb(&r);
+            ms__cfi_setreg(row, ra, (uint64_t)(op & 0x3f), ms__cfi_h_offset, ms__cfi_mulf(u, cie->daf));
+            continue;
+        case 3:
+            ms__cfi_restorereg(row, init, ra, (uint64_t)(op & 0x3f));
+            continue;
+        default:
+            break;
+        }
+        switch (op) {
+        case 0x00: break;                                   /* nop */
+        case 0x01:                                          /* set_loc */
+            nloc = ms__cfi_enc(&r, cie->fde_enc, 0, 1);
+            if (!r.ok) return 0;
+            if (nloc > target) return 1;
+            loc = nloc;
+            break;
+        case 0x02: case 0x03: case 0x04:                    /* advance_loc1/2/4 */
+            u = op == 0x02 ? ms__cfi_u8(&r) : op == 0x03 ? ms__cfi_u16(&r) : ms__cfi_u32(&r);
+            if (!r.ok) return 0;
+            nloc = loc + (uintptr_t)(u * cie->caf);
+            if (nloc > target) return 1;
+            loc = nloc;
+            break;
+        case 0x05:                                          /* offset_extended */
+            reg = ms__cfi_uleb(&r); u = ms__cfi_uleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_offset, ms__cfi_mulf(u, cie->daf));
+            break;
+        case 0x06:                                          /* restore_extended */
+            reg = ms__cfi_uleb(&r);
+            ms__cfi_restorereg(row, init, ra, reg);
+            break;
+        case 0x07:                                          /* undefined */
+            reg = ms__cfi_uleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_undef, 0);
+            break;
+        case 0x08:                                          /* same_value */
+            reg = ms__cfi_uleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_same, 0);
+            break;
+        case 0x09:                                          /* register */
+            reg = ms__cfi_uleb(&r); u = ms__cfi_uleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_reg, (int64_t)(u & 0xffff));
+            break;
+        case 0x0a:                                          /* remember_state */
+            if (depth >= ms__cfi_max_remember) return 0;
+            stack[depth++] = *row;
+            break;
+        case 0x0b:                                          /* restore_state */
+            if (depth == 0) return 0;
+            {   /* the CFA rule is part of the remembered state too */
+                *row = stack[--depth];
+            }
+            break;
+        case 0x0c:                                          /* def_cfa */
+            row->cfa_reg = ms__cfi_uleb(&r);
+            row->cfa_off = (int64_t)ms__cfi_uleb(&r);
+            row->cfa_expr = 0;
+            break;
+        case 0x0d:                                          /* def_cfa_register */
+            row->cfa_reg = ms__cfi_uleb(&r);
+            row->cfa_expr = 0;
+            break;
+        case 0x0e:                                          /* def_cfa_offset */
+            row->cfa_off = (int64_t)ms__cfi_uleb(&r);
+            break;
+        case 0x0f:                                          /* def_cfa_expression */
+            u = ms__cfi_uleb(&r);
+            if (!r.ok || r.end - r.p < u) return 0;
+            row->cfa_e = r.p;
+            row->cfa_elen = (uintptr_t)u;
+            r.p += (uintptr_t)u;
+            row->cfa_expr = 1;
+            break;
+        case 0x10: case 0x16:                               /* (val_)expression */
+            reg = ms__cfi_uleb(&r); u = ms__cfi_uleb(&r);
+            if (!r.ok || r.end - r.p < u) return 0;
+            ms__cfi_setexpr(row, ra, reg, op == 0x10 ? ms__cfi_h_expr : ms__cfi_h_valexpr, r.p, (uintptr_t)u);
+            r.p += (uintptr_t)u;
+            break;
+        case 0x11:                                          /* offset_extended_sf */
+            reg = ms__cfi_uleb(&r); s = ms__cfi_sleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_offset, ms__cfi_mulf((uint64_t)s, cie->daf));
+            break;
+        case 0x12:                                          /* def_cfa_sf */
+            row->cfa_reg = ms__cfi_uleb(&r);
+            s = ms__cfi_sleb(&r);
+            row->cfa_off = ms__cfi_mulf((uint64_t)s, cie->daf);
+            row->cfa_expr = 0;
+            break;
+        case 0x13:                                          /* def_cfa_offset_sf */
+            s = ms__cfi_sleb(&r);
+            row->cfa_off = ms__cfi_mulf((uint64_t)s, cie->daf);
+            break;
+        case 0x14:                                          /* val_offset */
+            reg = ms__cfi_uleb(&r); u = ms__cfi_uleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_valoff, ms__cfi_mulf(u, cie->daf));
+            break;
+        case 0x15:                                          /* val_offset_sf */
+            reg = ms__cfi_uleb(&r); s = ms__cfi_sleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_valoff, ms__cfi_mulf((uint64_t)s, cie->daf));
+            break;
+        case 0x2e:                                          /* GNU_args_size */
+            (void)ms__cfi_uleb(&r);
+            break;
+        case 0x2f:                                          /* GNU_negative_offset_extended */
+            reg = ms__cfi_uleb(&r); u = ms__cfi_uleb(&r);
+            ms__cfi_setreg(row, ra, reg, ms__cfi_h_offset, -ms__cfi_mulf(u, cie->daf));
+            break;
+        default:
+            return 0;
+        }
+    }
+    return r.ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Module table (built with dl_iterate_phdr; protected by the lock)          */
+
+__attribute__((unused)) static uintptr_t ms__cfi_seg_end(const struct dl_phdr_info *info, uintptr_t a)
+{
+    ElfW(Half) i;
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t s = (uintptr_t)info->dlpi_addr + (uintptr_t)ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && a >= s && a - s < (uintptr_t)ph->p_memsz)
+            return s + (uintptr_t)ph->p_memsz;
+    }
+    return 0;
+}
+
+__attribute__((unused)) static int ms__cfi_add_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    ElfW(Half) i;
+    uintptr_t hdr = 0, hdr_end;
+    ms__cfi_mod m;
+    ms__cfi_rd r;
+    uint8_t ver, ptr_enc, cnt_enc, tab_enc;
+    (void)size; (void)data;
+    for (i = 0; i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME)
+            hdr = (uintptr_t)info->dlpi_addr + (uintptr_t)info->dlpi_phdr[i].p_vaddr;
+    if (!hdr || ms__cfi_nmods >= ms__cfi_max_mods) return 0;
+    hdr_end = ms__cfi_seg_end(info, hdr);
+    if (!hdr_end) return 0;
+    r.p = hdr; r.end = hdr_end; r.ok = 1;
+    ver = ms__cfi_u8(&r);
+    ptr_enc = ms__cfi_u8(&r);
+    cnt_enc = ms__cfi_u8(&r);
+    tab_enc = ms__cfi_u8(&r);
+    if (!r.ok || ver != 1) return 0;
+    m.hdr = hdr;
+    m.ehf = ms__cfi_enc(&r, ptr_enc, hdr, 1);
+    if (!r.ok || !m.ehf) return 0;
+    m.ehf_end = ms__cfi_seg_end(info, m.ehf);
+    if (!m.ehf_end) return 0;
+    m.table = 0;
+    m.fde_count = 0;
+    if (cnt_enc != 0xff && tab_enc == 0x3b) {   /* datarel | sdata4 */
+        uintptr_t cnt = ms__cfi_enc(&r, cnt_enc, hdr, 1);
+        if (r.ok && cnt > 0 && cnt < ((uintptr_t)1 << 40) && (hdr_end - r.p) / 8 >= cnt) {
+            m.table = r.p;
+            m.fde_count = (size_t)cnt;
+        }
+    }
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo, hi;
+        unsigned k;
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || !ph->p_memsz) continue;
+        if (ms__cfi_nranges >= ms__cfi_max_ranges) break;
+        lo = (uintptr_t)info->dlpi_addr + (uintptr_t)ph->p_vaddr;
+        hi = lo + (uintptr_t)ph->p_memsz;
+        /* insertion sort by lo */
+        k = ms__cfi_nranges++;
+        while (k > 0 && ms__cfi_ranges[k - 1].lo > lo) { ms__cfi_ranges[k] = ms__cfi_ranges[k - 1]; k--; }
+        ms__cfi_ranges[k].lo = lo;
+        ms__cfi_ranges[k].hi = hi;
+        ms__cfi_ranges[k].mod = ms__cfi_nmods;
+    }
+    ms__cfi_mods[ms__cfi_nmods++] = m;
+    return 0;
+}
+
+__attribute__((unused)) static const ms__cfi_mod *ms__cfi_find_mod(uintptr_t pc)
+{
+    unsigned lo = 0, hi = ms__cfi_nranges;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (ms__cfi_ranges[mid].lo <= pc) lo = mid + 1; else hi = mid;
+    }
+    if (lo == 0) return NULL;
+    if (pc >= ms__cfi_ranges[lo - 1].hi) return NULL;
+    return &ms__cfi_mods[ms__cfi_ranges[lo - 1].mod];
+}
+
+__attribute__((unused)) static void ms__cfi_cache_clear(void)
+{
+    _Atomic uint64_t *tab = atomic_load_explicit(&ms__cfi_tab, memory_order_acquire);
+    unsigned i;
+    if (!tab) return;
+    for (i = 0; i < (unsigned)ms__cfi_tab_size; i++)
+        atomic_store_explicit(&tab[i], (uint64_t)0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&ms__cfi_epoch, 1u, memory_order_release);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rule lookup (slow path, under the lock and inside dl_iterate_phdr)        */
+
+typedef struct ms__cfi_rule {
+    int kind;          /* ms__cfi_k_normal / end / signal, or -1: end the walk, don't cache */
+    uint64_t cfa_reg;  /* CFA = reg + cfa_off (rsp or rbp; any GPR right after a signal frame) */
+    int64_t cfa_off;
+    int64_t ra_off;    /* RA saved at CFA + ra_off */
+    int bp_how;        /* 0: unchanged, 1: saved at CFA+bp_off, 2: = CFA+bp_off, 3: unknown,
+                          4: saved at address bp_e(), 5: = bp_e() (DWARF expressions) */
+    int64_t bp_off;
+    uintptr_t cfa_e, cfa_elen;   /* CFA = cfa_e() if cfa_elen (then never cached) */
+    uintptr_t bp_e, bp_elen;
+} ms__cfi_rule;
+
+/* Register state of the frame being unwound (slow path). */
+typedef struct ms__cfi_frame {
+    uintptr_t ip, sp, bp;
+    uintptr_t sig_g;    /* gregs of the ucontext_t if this frame was interrupted by a signal */
+    uintptr_t lo, hi;
+} ms__cfi_frame;
+
+/* Value of DWARF register reg in frame f: rsp, rbp, rip always; the other
+   general registers only in a frame interrupted by a signal (ucontext_t). */
+__attribute__((unused)) static int ms__cfi_regval(const ms__cfi_frame *f, uint64_t reg, uintptr_t *out)
+{
+    /* DWARF 0..15 -> gregs index: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 */
+    static const unsigned char ms__cfi_gmap[16] = { 13, 12, 14, 11, 9, 8, 10, 15, 0, 1, 2, 3, 4, 5, 6, 7 };
+    uintptr_t a;
+    if (reg == ms__cfi_r_rsp) { *out = f->sp; return 1; }
+    if (reg == ms__cfi_r_rbp) { *out = f->bp; return 1; }
+    if (reg == ms__cfi_r_rip) { *out = f->ip; return 1; }
+    if (!f->sig_g || reg >= 16) return 0;
+    a = f->sig_g + (uintptr_t)ms__cfi_gmap[reg] * 8u;
+    if (a < f->lo || a > f->hi || f->hi - a < 8) return 0;
+    *out = ms__cfi_peek(a);
+    return 1;
+}
+
+/* DWARF expression evaluator for the CFI of PLT entries and of functions
+   that realign the stack (DRAP). Slow path only, the rule is never cached.
+   Registers: see ms__cfi_regval; DW_OP_deref reads only inside the stack
+   bounds. push_cfa: DW_CFA_(val_)expression pushes the CFA first. */
+__attribute__((unused)) static int ms__cfi_eval(uintptr_t p, uintptr_t len, const ms__cfi_frame *f,
+                                                int push_cfa, uintptr_t cfa, uintptr_t *out)
+{
+    const uintptr_t lo = f->lo, hi = f->hi;
+    ms__cfi_rd r = { p, p + len, 1 };
+    uint64_t st[16];
+    unsigned n = 0, steps = 0;
+    if (len > 4096) return 0;
+    if (push_cfa) st[n++] = cfa;
+    while (r.ok && r.p < r.end) {
+        const uint8_t op = ms__cfi_u8(&r);
+        uint64_t a = 0, b;
+        int64_t so;
+        if (++steps > 1000) return 0;
+        if (op >= 0x30 && op <= 0x4f) { a = (uint64_t)(op - 0x30); goto push; }      /* lit */
+        if ((op >= 0x70 && op <= 0x8f) || op == 0x92) {                              /* breg, bregx */
+            uint64_t reg = op == 0x92 ? ms__cfi_uleb(&r) : (uint64_t)(op - 0x70);
+            uintptr_t rv;
+            so = ms__cfi_sleb(&r);
+            if (!r.ok || !ms__cfi_regval(f, reg, &rv)) return 0;
+            a = (uint64_t)rv + (uint64_t)so;
+            goto push;
+        }
+        switch (op) {
+        case 0x03: a = ms__cfi_u64(&r); goto push;                                    /* addr */
+        case 0x08: a = ms__cfi_u8(&r); goto push;
+        case 0x09: a = (uint64_t)(int64_t)(int8_t)ms__cfi_u8(&r); goto push;
+        case 0x0a: a = ms__cfi_u16(&r); goto push;
+        case 0x0b: a = (uint64_t)(int64_t)(int16_t)ms__cfi_u16(&r); goto push;
+        case 0x0c: a = ms__cfi_u32(&r); goto push;
+        case 0x0d: a = (uint64_t)(int64_t)(int32_t)ms__cfi_u32(&r); goto push;
+        case 0x0e: case 0x0f: a = ms__cfi_u64(&r); goto push;
+        case 0x10: a = ms__cfi_uleb(&r); goto push;
+        case 0x11: a = (uint64_t)ms__cfi_sleb(&r); goto push;
+        case 0x12: if (!n) return 0; a = st[n - 1]; goto push;                        /* dup */
+        case 0x13: if (!n) return 0; n--; break;                                      /* drop */
+        case 0x14: if (n < 2) return 0; a = st[n - 2]; goto push;                     /* over */
+        case 0x15: b = ms__cfi_u8(&r); if (b >= n) return 0; a = st[n - 1 - b]; goto push;  /* pick */
+        case 0x16: if (n < 2) return 0; a = st[n - 1]; st[n - 1] = st[n - 2]; st[n - 2] = a; break;
+        case 0x17: if (n < 3) return 0;                                               /* rot */
+            a = st[n - 1]; st[n - 1] = st[n - 2]; st[n - 2] = st[n - 3]; st[n - 3] = a; break;
+        case 0x06: case 0x94: {                                                       /* deref(_size) */
+            unsigned sz = op == 0x06 ? 8u : ms__cfi_u8(&r);
+            uint64_t v;
+            if (!n || (sz != 1 && sz != 2 && sz != 4 && sz != 8)) return 0;
+            a = st[n - 1];
+            if (a < lo || a >= hi || hi - a < 8) return 0;
+            v = ms__cfi_peek((uintptr_t)a);
+            if (sz < 8) v &= ((uint64_t)1 << (8 * sz)) - 1;
+            st[n - 1] = v;
+            break;
+        }
+        case 0x19: if (!n) return 0; if ((int64_t)st[n - 1] < 0) st[n - 1] = 0 - st[n - 1]; break;
+        case 0x1f: if (!n) return 0; st[n - 1] = 0 - st[n - 1]; break;                /* neg */
+        case 0x20: if (!n) return 0; st[n - 1] = ~st[n - 1]; break;                   /* not */
+        case 0x23: if (!n) return 0; st[n - 1] += ms__cfi_uleb(&r); break;            /* plus_uconst */
+        case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x21: case 0x22:
+        case 0x24: case 0x25: case 0x26: case 0x27: case 0x29: case 0x2a: case 0x2b:
+        case 0x2c: case 0x2d: case 0x2e: {                                            /* binary */
+            int64_t sa, sb;
+            if (n < 2) return 0;
+            b = st[--n]; a = st[n - 1];
+            sa = (int64_t)a; sb = (int64_t)b;
+            switch (op) {
+            case 0x1a: a &= b; break;
+            case 0x1b: if (!sb || (sa == INT64_MIN && sb == -1)) return 0; a = (uint64_t)(sa / sb); break;
+            case 0x1c: a -= b; break;
+            case 0x1d: if (!b) return 0; a %= b; break;
+            case 0x1e: a *= b; break;
+            case 0x21: a |= b; break;
+            case 0x22: a += b; break;
+            case 0x24: a = b < 64 ? a << b : 0; break;
+            case 0x25: a = b < 64 ? a >> b : 0; break;
+            case 0x26: a = b < 64 ? (uint64_t)(sa >> b) : (sa < 0 ? ~(uint64_t)0 : 0); break;
+            case 0x27: a ^= b; break;
+            case 0x29: a = sa == sb; break;
+            case 0x2a: a = sa >= sb; break;
+            case 0x2b: a = sa > sb; break;
+            case 0x2c: a = sa <= sb; break;
+            case 0x2d: a = sa < sb; break;
+            default: a = sa != sb; break;
+            }
+            st[n - 1] = a;
+            break;
+        }
+        case 0x2f: case 0x28: {                                                       /* skip, bra */
+            int16_t d = (int16_t)ms__cfi_u16(&r);
+            if (op == 0x28) { if (!n) return 0; if (!st[--n]) break; }
+            if (d < 0 ? (uintptr_t)(-(int32_t)d) > r.p - p : (uintptr_t)d > r.end - r.p) return 0;
+            r.p = d < 0 ? r.p - (uintptr_t)(-(int32_t)d) : r.p + (uintptr_t)d;
+            break;
+        }
+        case 0x96: break;                                                             /* nop */
+        default: return 0;
+        }
+        continue;
+    push:
+        if (n >= 16) return 0;
+        st[n++] = a;
+    }
+    if (!r.ok || !n) return 0;
+    *out = (uintptr_t)st[n - 1];
+    return 1;
+}
+
+/* Finds the FDE covering pc in module m. */
+__attribute__((unused)) static int ms__cfi_find_fde(const ms__cfi_mod *m, uintptr_t pc, ms__cfi_fde *f, ms__cfi_cie *cie)
+{
+    uintptr_t cie_addr = 0;
+    if (m->table) {
+        size_t lo = 0, hi = m->fde_count;
+        int32_t v;
+        uintptr_t fde;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            memcpy(&v, (const void *)(m->table + mid * 8), 4);
+            if (m->hdr + (uintptr_t)(intptr_t)v <= pc) lo = mid + 1; else hi = mid;
+        }
+        if (lo == 0) return 0;
+        memcpy(&v, (const void *)(m->table + (lo - 1) * 8 + 4), 4);
+        fde = m->hdr + (uintptr_t)(intptr_t)v;
+        if (fde < m->ehf || fde >= m->ehf_end) return 0;
+        if (ms__cfi_parse_fde(fde, m->ehf, m->ehf_end, f, cie, NULL) != 1) return 0;
+        return pc >= f->pc_begin && pc < f->pc_end;
+    } else {
+        /* linear scan of .eh_frame up to its zero terminator */
+        uintptr_t p = m->ehf;
+        while (p < m->ehf_end && m->ehf_end - p >= 8) {
+            uint32_t len;
+            int rc;
+            memcpy(&len, (const void *)p, 4);
+            if (len == 0 || len == 0xffffffffu || m->ehf_end - p - 4 < len) return 0;
+            rc = ms__cfi_parse_fde(p, m->ehf, m->ehf_end, f, cie, &cie_addr);
+            if (rc == 1 && pc >= f->pc_begin && pc < f->pc_end) return 1;
+            if (rc == 0) cie_addr = 0;
+            p += 4u + (uintptr_t)len;
+        }
+        return 0;
+    }
+}
+
+/* Computes the unwind rule at pc (pc = return address - 1, or the exact
+   interrupted ip after a signal frame). Returns 0 if pc is in no module or
+   has no FDE (end of the walk, not cached). */
+__attribute__((unused)) static int ms__cfi_lookup(uintptr_t pc, ms__cfi_rule *out)
+{
+    const ms__cfi_mod *m = ms__cfi_find_mod(pc);
+    ms__cfi_fde f;
+    ms__cfi_cie cie;
+    ms__cfi_row row, init;
+    memset(out, 0, sizeof *out);
+    out->kind = -1;
+    if (!m || !ms__cfi_find_fde(m, pc, &f, &cie)) return 0;
+    if (cie.signal) { out->kind = ms__cfi_k_signal; return 1; }
+    memset(&row, 0, sizeof row);
+    row.cfa_reg = ms__cfi_r_rsp;
+    row.cfa_off = 8;
+    if (!ms__cfi_exec(cie.insn, cie.insn_end, &cie, &row, &row, 0, UINTPTR_MAX)) return 1;
+    init = row;
+    if (!ms__cfi_exec(f.insn, f.insn_end, &cie, &row, &init, f.pc_begin, pc)) return 1;
+    if (row.ra.how == ms__cfi_h_undef) { out->kind = ms__cfi_k_end; return 1; }
+    if (row.cfa_expr) { out->cfa_e = row.cfa_e; out->cfa_elen = row.cfa_elen; }
+    else if (row.cfa_reg > ms__cfi_r_rip) return 1;
+    if (row.ra.how != ms__cfi_h_offset) return 1;
+    out->cfa_reg = row.cfa_reg;
+    out->cfa_off = row.cfa_off;
+    out->ra_off = row.ra.v;
+    out->bp_off = row.bp.v;
+    switch (row.bp.how) {
+    case ms__cfi_h_unset: case ms__cfi_h_same: out->bp_how = 0; break;
+    case ms__cfi_h_offset: out->bp_how = 1; break;
+    case ms__cfi_h_valoff: out->bp_how = 2; break;
+    case ms__cfi_h_reg:
+        if (row.bp.v == ms__cfi_r_rbp) out->bp_how = 0;
+        else if (row.bp.v == ms__cfi_r_rsp) { out->bp_how = 2; out->bp_off = 0; }
+        else out->bp_how = 3;
+        break;
+    case ms__cfi_h_expr: case ms__cfi_h_valexpr:
+        out->bp_how = row.bp.how == ms__cfi_h_expr ? 4 : 5;
+        out->bp_e = row.bp.e;
+        out->bp_elen = row.bp.elen;
+        break;
+    default: out->bp_how = 3; break;
+    }
+    out->kind = ms__cfi_k_normal;
+    return 1;
+}
+
+/* Compact cache word for a rule, or 0 if it does not fit. */
+__attribute__((unused)) static uint64_t ms__cfi_encode(uintptr_t ip, const ms__cfi_rule *ru)
+{
+    uint64_t w, k = 0;
+    if (ip >> 47) return 0;
+    w = (uint64_t)(ip >> ms__cfi_tab_bits) << ms__cfi_w_tag_shift;
+    if (ru->kind == ms__cfi_k_end || ru->kind == ms__cfi_k_signal)
+        return w | ((uint64_t)ru->kind << ms__cfi_w_kind_shift);
+    if (ru->kind != ms__cfi_k_normal || ru->cfa_elen) return 0;
+    if (ru->cfa_reg != ms__cfi_r_rsp && ru->cfa_reg != ms__cfi_r_rbp) return 0;
+    if (ru->ra_off != -8) return 0;
+    if (ru->cfa_off < 0 || ru->cfa_off >= ((int64_t)1 << ms__cfi_w_off_bits)) return 0;
+    if (ru->bp_how == 1) {
+        if (ru->bp_off >= 0 || (ru->bp_off & 7) != 0) return 0;
+        k = (uint64_t)(-ru->bp_off) / 8u;
+        if (k >= (1u << ms__cfi_w_bp_bits)) return 0;
+    } else if (ru->bp_how != 0) {
+        return 0;
+    }
+    return w | ((uint64_t)(ru->cfa_reg == ms__cfi_r_rbp ? ms__cfi_k_normal_bp : ms__cfi_k_normal)
+                << ms__cfi_w_kind_shift) |
+           (uint64_t)ru->cfa_off | (k << ms__cfi_w_bp_shift);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The walk                                                                  */
+
+enum { ms__cfi_st_run = 0, ms__cfi_st_done = 1, ms__cfi_st_slow = 2 };
+
+typedef struct ms__cfi_walker {
+    uintptr_t ip, sp, bp, lo, hi;
+    uintptr_t *frames;
+    size_t n, max, skip;
+    uintptr_t sig_g; /* != 0: ip is an interrupted ip (after a signal frame): no -1, no
+                        cache; the other registers are in the gregs at sig_g */
+    int state;
+    ms__cfi_regs r0;   /* start state, to restart after the cache was cleared */
+    size_t skip0;
+    unsigned epoch;    /* ms__cfi_epoch when the walk (re)started */
+} ms__cfi_walker;
+
+/* Signal trampoline: the interrupted context's ucontext_t is at sp. */
+__attribute__((unused)) static int ms__cfi_step_signal(uintptr_t *ip, uintptr_t *sp, uintptr_t *bp,
+                                                       uintptr_t lo, uintptr_t hi, uintptr_t *sig_g)
+{
+    const uintptr_t g = *sp + offsetof(ucontext_t, uc_mcontext) + offsetof(mcontext_t, gregs);
+    uintptr_t nip, nsp;
+    if (*sp < lo || g < *sp || g > hi || hi - g < (ms__cfi_g_rip + 1) * 8) return 0;
+    nip = ms__cfi_peek(g + ms__cfi_g_rip * 8);
+    nsp = ms__cfi_peek(g + ms__cfi_g_rsp * 8);
+    if (nsp <= *sp || nsp >= hi || !nip) return 0;
+    *bp = ms__cfi_peek(g + ms__cfi_g_rbp * 8);
+    *sp = nsp;
+    *ip = nip;
+    *sig_g = g;
+    return 1;
+}
+
+/* General rule application (slow path, under the loader lock: expression
+   blocks point into module memory). */
+__attribute__((unused)) static int ms__cfi_apply(const ms__cfi_rule *ru, ms__cfi_frame *f)
+{
+    const uintptr_t lo = f->lo, hi = f->hi;
+    uintptr_t cfa, a, nbp = f->bp, nip;
+    if (ru->cfa_elen) {
+        if (!ms__cfi_eval(ru->cfa_e, ru->cfa_elen, f, 0, 0, &cfa)) return 0;
+    } else {
+        if (!ms__cfi_regval(f, ru->cfa_reg, &cfa)) return 0;
+        cfa += (uintptr_t)ru->cfa_off;
+    }
+    if (cfa <= f->sp || cfa > hi) return 0;
+    a = cfa + (uintptr_t)ru->ra_off;
+    if (a < f->sp || a > hi || hi - a < 8) return 0;
+    nip = ms__cfi_peek(a);
+    if (!nip) return 0;
+    switch (ru->bp_how) {
+    case 1:
+        a = cfa + (uintptr_t)ru->bp_off;
+        if (a < lo || a > hi || hi - a < 8) return 0;
+        nbp = ms__cfi_peek(a);
+        break;
+    case 2: nbp = cfa + (uintptr_t)ru->bp_off; break;
+    case 3: nbp = 0; break;
+    case 4: case 5:
+        if (!ms__cfi_eval(ru->bp_e, ru->bp_elen, f, 1, cfa, &a)) { nbp = 0; break; }
+        if (ru->bp_how == 5) { nbp = a; break; }
+        if (a < lo || a > hi || hi - a < 8) return 0;
+        nbp = ms__cfi_peek(a);
+        break;
+    default: break;
+    }
+    f->ip = nip;
+    f->sp = cfa;
+    f->bp = nbp;
+    f->sig_g = 0;
+    return 1;
+}
+
+/* (Re)starts a walk: frames[0] = r0.ip (unless skipped). */
+__attribute__((unused)) static void ms__cfi_start(ms__cfi_walker *w)
+{
+    w->ip = w->r0.ip; w->sp = w->r0.sp; w->bp = w->r0.bp;
+    w->n = 0; w->skip = w->skip0; w->sig_g = 0;
+    w->state = ms__cfi_st_run;
+    w->epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
+    if (w->skip) w->skip--; else w->frames[w->n++] = w->ip;
+    if (w->sp < w->lo || w->sp >= w->hi) w->state = ms__cfi_st_done;
+}
+
+/* Everything but a cache hit on a normal rule: a cached end/signal rule,
+   or (locked) the slow path. Kept out of line so that the hit loop of
+   ms__cfi_run stays small and in registers. Returns 1 if st stepped to the
+   caller frame, 0 at the end of the walk, -1 if the slow path is needed
+   (only when !locked). */
+__attribute__((noinline, unused)) static int ms__cfi_step_other(ms__cfi_frame *st, uint64_t e, int locked,
+                                                               _Atomic uint64_t *tab)
+{
+    const uintptr_t ip = st->ip;
+    const int kind = (e >> ms__cfi_w_tag_shift) == (ip >> ms__cfi_tab_bits)
+                         ? (int)((e >> ms__cfi_w_kind_shift) & 7u) : 0;
+    ms__cfi_rule ru;
+    if (kind == ms__cfi_k_end) return 0;
+    if (kind == ms__cfi_k_signal) {
+        if (ms__cfi_step_signal(&st->ip, &st->sp, &st->bp, st->lo, st->hi, &st->sig_g)) return 1;
+        return locked ? 0 : -1;   /* unlocked: maybe a stale rule, re-check */
+    }
+    if (!locked) return -1;
+    if (!ms__cfi_lookup(st->sig_g ? ip : ip - 1, &ru)) return 0;
+    if (!st->sig_g && tab) {
+        uint64_t ne = ms__cfi_encode(ip, &ru);
+        if (ne) atomic_store_explicit(&tab[ip & (ms__cfi_tab_size - 1)], ne, memory_order_relaxed);
+    }
+    if (ru.kind == ms__cfi_k_end || ru.kind < 0) return 0;
+    if (ru.kind == ms__cfi_k_signal)
+        return ms__cfi_step_signal(&st->ip, &st->sp, &st->bp, st->lo, st->hi, &st->sig_g);
+    return ms__cfi_apply(&ru, st);
+}
+
+/* Runs the walk. Cache hits are handled inline. Unlocked, a miss (or a
+   cached rule that fails, which may be stale after a dlclose) returns with
+   state ms__cfi_st_slow; locked, the slow path runs here. */
+__attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
+{
+    uintptr_t ip = w->ip, sp = w->sp, bp = w->bp;
+    const uintptr_t lo = w->lo, hi = w->hi;
+    uintptr_t *const frames = w->frames;
+    size_t n = w->n, skip = w->skip;
+    const size_t max = w->max;
+    uintptr_t sig_g = w->sig_g;
+    int state = ms__cfi_st_done;
+    _Atomic uint64_t *const tab = atomic_load_explicit(&ms__cfi_tab, memory_order_acquire);
+
+    while (n < max) {
+        uint64_t e = 0;
+        /* keeps ip/sp/bp in general registers (GCC's SLP vectorizer would
+           otherwise pair ip and sp in an SSE register: +2 ns per frame) */
+        __asm__("" : "+r"(ip), "+r"(sp), "+r"(bp));
+        if (tab && !sig_g)
+            e = atomic_load_explicit(&tab[ip & (ms__cfi_tab_size - 1)], memory_order_relaxed);
+        const uint64_t key = (uint64_t)(ip >> ms__cfi_tab_bits) << 4;
+        uintptr_t base;
+        /* one compare identifies the ip and the kind; the CFA base register
+           is part of the kind so that it is chosen by a (predicted) branch,
+           not by a cmov on the critical path */
+        if ((e >> ms__cfi_w_kind_shift) == (key | ms__cfi_k_normal)) {
+            base = sp;
+            __asm__("" : "+r"(base));   /* keeps the branch: no cmov */
+        } else if ((e >> ms__cfi_w_kind_shift) == (key | ms__cfi_k_normal_bp)) {
+            base = bp;
+            __asm__("" : "+r"(base));
+        } else {
+            goto other;
+        }
+        {
+            /* hit: CFA = sp|bp + off; RA at CFA-8; rbp unchanged or at CFA-8k */
+            const uintptr_t k = (uintptr_t)(e >> ms__cfi_w_bp_shift) & ((1u << ms__cfi_w_bp_bits) - 1);
+            const uintptr_t cfa = base + ((uintptr_t)e & ((1u << ms__cfi_w_off_bits) - 1));
+            uintptr_t nip, nbp = bp;
+            if (cfa < sp + 8 || cfa > hi) goto bad;
+            if (k) {
+                if (cfa - lo < 8 * k) goto bad;
+                nbp = ms__cfi_peek(cfa - 8 * k);
+            }
+            nip = ms__cfi_peek(cfa - 8);
+            if (!nip) goto bad;
+            ip = nip;
+            sp = cfa;
+            bp = nbp;
+        }
+        sig_g = 0;
+        goto emit;
+    other:
+        {
+            ms__cfi_frame st;
+            int rc;
+            st.ip = ip; st.sp = sp; st.bp = bp; st.sig_g = sig_g; st.lo = lo; st.hi = hi;
+            rc = ms__cfi_step_other(&st, e, locked, tab);
+            if (rc < 0) { state = ms__cfi_st_slow; break; }
+            if (!rc) break;
+            ip = st.ip; sp = st.sp; bp = st.bp; sig_g = st.sig_g;
+        }
+    emit:
+        if (skip) skip--; else frames[n++] = ip;
+        continue;
+    bad:
+        /* A cached rule failed. Unlocked, re-check under the loader lock
+           whether modules changed (stale rule); locked, it is the end. */
+        if (!locked) state = ms__cfi_st_slow;
+        break;
+    }
+    w->ip = ip; w->sp = sp; w->bp = bp;
+    w->n = n; w->skip = skip; w->sig_g = sig_g;
+    w->state = state;
+}
+
+/* Refreshes the module table if dl_iterate_phdr reports a change. */
+__attribute__((unused)) static void ms__cfi_refresh(struct dl_phdr_info *info, size_t size)
+{
+    const int has_counts = size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs;
+    if (ms__cfi_valid && has_counts && info->dlpi_adds == ms__cfi_adds && info->dlpi_subs == ms__cfi_subs)
+        return;
+    if (ms__cfi_valid && (!has_counts || info->dlpi_subs != ms__cfi_subs))
+        ms__cfi_cache_clear();   /* a module went away: its addresses may be reused */
+    ms__cfi_nmods = 0;
+    ms__cfi_nranges = 0;
+    /* the loader lock is recursive: iterating again from the callback is fine */
+    dl_iterate_phdr(ms__cfi_add_cb, NULL);
+    ms__cfi_valid = 1;
+    ms__cfi_rebuilds++;
+    if (has_counts) { ms__cfi_adds = info->dlpi_adds; ms__cfi_subs = info->dlpi_subs; }
+}
+
+/* dl_iterate_phdr callback: runs the slow path while the loader lock keeps
+   modules from being unmapped. Only the first call does anything. */
+__attribute__((unused)) static int ms__cfi_dl_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    ms__cfi_walker *w = (ms__cfi_walker *)data;
+    if (w->state != ms__cfi_st_slow) return 1;
+    if (!ms__cfi_lock()) { w->state = ms__cfi_st_done; return 1; }
+    if (!atomic_load_explicit(&ms__cfi_tab, memory_order_relaxed)) {
+        void *p = mmap(NULL, sizeof(uint64_t) * (size_t)ms__cfi_tab_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) atomic_store_explicit(&ms__cfi_tab, (_Atomic uint64_t *)p, memory_order_release);
+    }
+    ms__cfi_refresh(info, size);
+    /* frames found so far may have used rules of an unloaded module: redo */
+    if (atomic_load_explicit(&ms__cfi_epoch, memory_order_relaxed) != w->epoch) ms__cfi_start(w);
+    if (w->state != ms__cfi_st_done) ms__cfi_run(w, 1);
+    ms__cfi_unlock();
+    return 1;
+}
+
+__attribute__((unused)) static size_t ms__cfi_walk_skip(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
+                                                        uintptr_t *frames, size_t max, size_t skip)
+{
+    ms__cfi_walker w;
+    if (!max || !r.ip) return 0;
+    w.r0 = r; w.skip0 = skip; w.lo = stack_lo; w.hi = stack_hi;
+    w.frames = frames; w.max = max;
+    ms__cfi_start(&w);
+    if (w.state == ms__cfi_st_done) return w.n;
+    ms__cfi_run(&w, 0);
+    if (w.state == ms__cfi_st_slow && !ms__cfi_busy) {
+        ms__cfi_busy = 1;
+        atomic_signal_fence(memory_order_seq_cst);
+        dl_iterate_phdr(ms__cfi_dl_cb, &w);
+        atomic_signal_fence(memory_order_seq_cst);
+        ms__cfi_busy = 0;
+    }
+    return w.n;
+}
+
+/* Walks the calling thread's stack from state r (see NOTES.md). */
+__attribute__((unused)) static size_t ms__cfi_walk(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
+                                                   uintptr_t *frames, size_t max)
+{
+    return ms__cfi_walk_skip(r, stack_lo, stack_hi, frames, max, 0);
+}
+
+/* Walks from the caller: frames[0] = return address into the function that
+   called ms__cfi_here (after skipping 'skip' more frames). */
+__attribute__((unused, noinline)) static size_t ms__cfi_here(uintptr_t stack_lo, uintptr_t stack_hi,
+                                                             uintptr_t *frames, size_t max, size_t skip)
+{
+    ms__cfi_regs r;
+    size_t n;
+    /* rbp first: an output register may be rbp itself. All three values
+       belong to one CFI row: no CFI directive can fall inside the asm. */
+    __asm__ volatile("movq %%rbp, %2\n\t"
+                     "movq %%rsp, %1\n\t"
+                     "leaq 0(%%rip), %0"
+                     : "=&r"(r.ip), "=&r"(r.sp), "=&r"(r.bp));
+    n = ms__cfi_walk_skip(r, stack_lo, stack_hi, frames, max, skip + 1);
+    __asm__ volatile("" : : "r"(n) : "memory"); /* no tail call: our frame must stay */
+    return n;
+}
+
+/* Drops every cached rule and forces a module-table rebuild. A library that
+   intercepts dlopen/dlclose should call it after each of them returns (see
+   NOTES.md: stale rules). Returns 0 if the calling thread holds the lock
+   (called from a signal handler that interrupted a walk). */
+__attribute__((unused)) static int ms__cfi_flush(void)
+{
+    if (!ms__cfi_lock()) return 0;
+    ms__cfi_cache_clear();
+    ms__cfi_valid = 0;
+    ms__cfi_unlock();
+    return 1;
+}
+
+/* Call in the child after fork() (from the library's pthread_atfork child
+   handler): another thread of the parent may have held the slow-path lock,
+   or been half-way through a module-table rebuild. */
+__attribute__((unused)) static void ms__cfi_fork_child(void)
+{
+    atomic_store_explicit(&ms__cfi_lock_owner, (uintptr_t)0, memory_order_relaxed);
+    ms__cfi_valid = 0;
+    ms__cfi_busy = 0;
+}
+#else
+__attribute__((unused)) static size_t ms__cfi_walk(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
+                                                   uintptr_t *frames, size_t max)
+{
+    (void)r; (void)stack_lo; (void)stack_hi; (void)frames; (void)max;
+    return 0;
+}
+
+__attribute__((unused)) static size_t ms__cfi_here(uintptr_t stack_lo, uintptr_t stack_hi,
+                                                   uintptr_t *frames, size_t max, size_t skip)
+{
+    (void)stack_lo; (void)stack_hi; (void)frames; (void)max; (void)skip;
+    return 0;
+}
+
+__attribute__((unused)) static int ms__cfi_flush(void) { return 1; }
+__attribute__((unused)) static void ms__cfi_fork_child(void) {}
+#endif
+/* ==== <<unwind ==== */
 
 /* ==== >>analysis ==== */
 
@@ -3415,9 +6013,11 @@ MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, s
     uintptr_t addr = s->frames[index];
     ms__symres r;
     out->address = addr;
-    if (ms__sym_lookup(addr - 1, &r)) { /* a return address: inside the call instruction */
+    if (ms__sym_lookup_lines(addr - 1, &r, 1)) { /* a return address: inside the call instruction */
         out->function = r.function;
         out->module = r.module;
+        out->file = r.file;
+        out->line = r.line;
         if (r.named) { out->offset = addr - r.fn_lo; out->has_offset = 1; }
         else if (r.has_base) { out->offset = addr - r.base; out->has_offset = 1; }
     }
@@ -5177,13 +7777,17 @@ static void ms__json_events(ms__out *o, memscope_tracker *t, uint64_t *stack_byt
 static void ms__json_frame(ms__out *o, uintptr_t addr) {
     ms__symres r;
     /* addr is a return address: look up addr - 1, inside the calling instruction */
-    int ok = ms__sym_lookup(addr - 1, &r);
+    int ok = ms__sym_lookup_lines(addr - 1, &r, 1);
     ms__out_lit(o, "{\"address\":"); ms__out_hex(o, addr);
     ms__out_key(o, "function"); ms__out_str(o, ok ? r.function : NULL);
     ms__out_key(o, "module"); ms__out_str(o, ok ? r.module : NULL);
     ms__out_key(o, "offset");
     if (ok && r.named) ms__out_u64(o, addr - r.fn_lo);
     else if (ok && r.has_base) ms__out_u64(o, addr - r.base);
+    else ms__out_lit(o, "null");
+    ms__out_key(o, "file"); ms__out_str(o, ok ? r.file : NULL);
+    ms__out_key(o, "line");
+    if (ok && r.file && r.line) ms__out_u64(o, r.line);
     else ms__out_lit(o, "null");
     ms__out_lit(o, "}");
 }
@@ -5518,7 +8122,7 @@ MS__MAYBE_UNUSED static void ms__buf_f64(ms__buf *b, double d) {
    whole; events go out in blocks of MS__MSB_BLOCK, so memory stays bounded whatever the
    event count. */
 enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB_EVENTS,
-       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END };
+       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END, MS__MSB_LINES };
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
 
@@ -5767,7 +8371,7 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
 
 static uint32_t ms__loaded_site_span(memscope_tracker *t);
 static void ms__loaded_msb_sites(memscope_tracker *t, ms__msb *w);
-static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w);
+static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, uint32_t *nln);
 
 static double ms__loaded_ratio(memscope_tracker *t);
 static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint(b, id); ms__buf_varint(b, 1); ms__buf_f64(b, v); }
@@ -5795,20 +8399,29 @@ static int ms__sym_cached(ms__symcache *c, uintptr_t addr, ms__symres *r) {
     ms__symcache *e = c ? &c[ms__mix64(addr) & (MS__SYMCACHE - 1)] : NULL;
     uint32_t gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
     if (e && e->addr == addr && e->gen == gen) { *r = e->r; return e->ok; }
-    int ok = ms__sym_lookup(addr - 1, r);
+    int ok = ms__sym_lookup_lines(addr - 1, r, 1);
     if (e) { e->addr = addr; e->gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED); e->ok = ok; e->r = *r; }
     return ok;
 }
 
-/* One stack of a STACKS section into b, its frames named (>>symbols). */
-static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *s, ms__symcache *cache) {
+/* One stack of a STACKS section into b, its frames named (>>symbols); its source lines, when
+   a frame has one, into the LINES section ln (*nln: its entries). */
+static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *s, ms__symcache *cache,
+                          ms__buf *ln, uint32_t *nln) {
     ms__buf_varint(b, id);
     ms__buf_varint(b, s->depth);
     uint64_t prev = 0;
+    size_t at = ln->len;
+    int any = 0;
+    ms__buf_varint(ln, id);
+    ms__buf_varint(ln, s->depth);
     for (uint32_t f = 0; f < s->depth; f++) {
         uintptr_t addr = s->frames[f];
         ms__symres r;
         int ok = ms__sym_cached(cache, addr, &r);
+        ms__buf_varint(ln, ms__msb_str(w, ok ? r.file : NULL));
+        ms__buf_varint(ln, ok && r.file ? r.line : 0);
+        any |= ok && r.file;
         ms__buf_zigzag(b, (int64_t)((uint64_t)addr - prev));
         prev = addr;
         ms__buf_varint(b, ms__msb_str(w, ok ? r.function : NULL));
@@ -5817,6 +8430,17 @@ static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *
         else if (ok && r.has_base) ms__buf_varint(b, (uint64_t)(addr - r.base) + 1);
         else ms__buf_varint(b, 0);
     }
+    if (any) (*nln)++;
+    else ln->len = at; /* no line in it: not listed */
+}
+
+/* LINES for the STACKS section just written: count, then the entries. */
+static void ms__msb_lines(ms__msb *w, const ms__buf *ln, uint32_t nln) {
+    if (!nln) return;
+    ms__buf_varint(&w->sec, nln);
+    ms__buf_put(&w->sec, ln->p, ln->len);
+    if (ln->err) w->err = ENOMEM;
+    ms__msb_emit(w, MS__MSB_LINES);
 }
 
 /* A varint in exactly 10 bytes (readers accept a longer encoding): a stream rewrites it in
@@ -5979,14 +8603,18 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
 
     /* STACKS, named as the JSON names them */
     uint32_t nst = 0;
-    if (t->loaded) ms__loaded_msb_stacks(t, w);
+    ms__buf ln = {NULL, 0, 0, 0};
+    uint32_t nln = 0;
+    if (t->loaded) ms__loaded_msb_stacks(t, w, &ln, &nln);
     for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
     if (!t->loaded) ms__buf_varint(b, nst);
     for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) {
         ms__stack *s = ms__stack_by_id(t, id);
-        if (s) ms__msb_stack(w, b, id, s, NULL);
+        if (s) ms__msb_stack(w, b, id, s, NULL, &ln, &nln);
     }
     ms__msb_emit(w, MS__MSB_STACKS);
+    ms__msb_lines(w, &ln, nln);
+    MEMSCOPE_FREE(ln.p);
 
     /* EVENTS in blocks */
     if (!w->err && x.sb && x.sc) ms__each_event(w->o, t, x.sb, x.sc, x.nstacks, ms__msb_event, w);
@@ -6115,7 +8743,7 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
    naming the offset (memscope_load_error). A file cut off before END keeps its complete
    sections (memscope_loaded_info); what it lacks is recomputed from its events. */
 typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
-typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; } ms__lframe;
+typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; const char *file; uint32_t line; } ms__lframe;
 typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
 
 struct ms__loaded {
@@ -6126,7 +8754,7 @@ struct ms__loaded {
     const char **strs;             /* index 1.. */
     size_t nstrs, cap_strs;
     ms__lsite *sites; size_t nsites;
-    ms__lstack *stacks; size_t nstacks;
+    ms__lstack *stacks; size_t nstacks, stacks_from; /* stacks_from: the last STACKS section's first */
     ms__lframe *frames; size_t nframes;
     uint32_t max_stack;
     struct ms__lblock *blocks; size_t nblocks, cap_blocks; /* the EVENTS sections, decoded when read */
@@ -6504,6 +9132,20 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                     fr->fn = ms__rd_str(&r, L);
                     fr->mod = ms__rd_str(&r, L);
                     fr->off1 = ms__rd_varint(&r);
+                }
+            }
+            L->stacks_from = L->nstacks - (r.err ? 0 : n);
+        } else if (type == MS__MSB_LINES) { /* the source lines of the STACKS section before it */
+            size_t n = ms__rd_count(&r, 2);
+            for (size_t i = 0; i < n && !r.err; i++) {
+                uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
+                ms__lstack *s = NULL;
+                for (size_t k = L->nstacks; k-- > L->stacks_from;) if (L->stacks[k].id == id) { s = &L->stacks[k]; break; }
+                if (!s || depth != s->depth) { ms__rd_fail(&r, "LINES names a stack the STACKS section before it does not define"); break; }
+                for (uint64_t k = 0; k < depth && !r.err; k++) {
+                    s->frames[k].file = ms__rd_str(&r, L);
+                    uint64_t line = ms__rd_varint(&r);
+                    s->frames[k].line = line > UINT32_MAX ? 0 : (uint32_t)line;
                 }
             }
         } else if (type == MS__MSB_EVENTS) {
@@ -6937,23 +9579,32 @@ static void ms__loaded_msb_sites(memscope_tracker *t, ms__msb *w) {
     }
 }
 
-static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w) {
+static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, uint32_t *nln) {
     struct ms__loaded *L = t->loaded;
     ms__buf *b = &w->sec;
     ms__buf_varint(b, L->nstacks);
-    for (size_t i = 0; i < L->nstacks; i++) {
+    for (size_t i = 0; i < L->nstacks; i++) { /* (strings in the order a live export makes them) */
         const ms__lstack *s = &L->stacks[i];
         ms__buf_varint(b, s->id);
         ms__buf_varint(b, s->depth);
+        size_t at = ln->len;
+        int any = 0;
+        ms__buf_varint(ln, s->id);
+        ms__buf_varint(ln, s->depth);
         uint64_t prev = 0;
         for (uint32_t f = 0; f < s->depth; f++) {
             const ms__lframe *fr = &s->frames[f];
+            ms__buf_varint(ln, ms__msb_str(w, fr->file));
+            ms__buf_varint(ln, fr->file ? fr->line : 0);
+            any |= fr->file != NULL;
             ms__buf_zigzag(b, (int64_t)((uint64_t)fr->addr - prev));
             prev = fr->addr;
             ms__buf_varint(b, ms__msb_str(w, fr->fn));
             ms__buf_varint(b, ms__msb_str(w, fr->mod));
             ms__buf_varint(b, fr->off1);
         }
+        if (any) (*nln)++;
+        else ln->len = at;
     }
 }
 #endif
@@ -7011,6 +9662,8 @@ static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t inde
     out->module = f->mod;
     out->has_offset = f->off1 != 0;
     out->offset = f->off1 ? f->off1 - 1 : 0;
+    out->file = f->file;
+    out->line = f->file ? f->line : 0;
     return 1;
 }
 
@@ -7072,6 +9725,9 @@ static void ms__loaded_json_stacks(ms__out *o, memscope_tracker *t) {
             ms__out_key(o, "module"); ms__out_str(o, fr->mod);
             ms__out_key(o, "offset");
             if (fr->off1) ms__out_u64(o, fr->off1 - 1); else ms__out_lit(o, "null");
+            ms__out_key(o, "file"); ms__out_str(o, fr->file);
+            ms__out_key(o, "line");
+            if (fr->file && fr->line) ms__out_u64(o, fr->line); else ms__out_lit(o, "null");
             ms__out_lit(o, "}");
         }
         ms__out_lit(o, "]}");
@@ -7259,6 +9915,7 @@ static void ms__fork_parent(void) { ms__fork_release(0); }
 static void ms__output_after_fork(void);
 static void ms__fork_child(void) {
     ms__fork_release(1);
+    ms__cfi_fork_child(); /* another thread may have held the unwinder's lock */
     ms__tls_tid = 0; /* the child's only thread has a new id: register afresh */
     ms__membarrier_register();
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
@@ -8865,9 +11522,11 @@ static _Thread_local int64_t ms__hook_left MS__TLS_IE;      /* bytes to the next
 static _Thread_local uint64_t ms__hook_rng MS__TLS_IE;
 static _Thread_local int ms__hook_sig_pending MS__TLS_IE;   /* a signal arrived inside a hook */
 static _Atomic int ms__hook_state;                          /* 0 new, 1 starting, 2 on, 3 finished */
-static int ms__hook_unwind;                                 /* 0 fp, 1 fp then unwinder, 2 unwinder */
+static int ms__hook_unwind;                                 /* 0 fp, 1 auto, 2 call-frame information only */
+#ifndef MS__CFI
 static _Atomic int ms__hook_unwinder_ready;
 extern int backtrace(void **buffer, int size);
+#endif
 
 enum { MS__H_MALLOC, MS__H_CALLOC, MS__H_REALLOC, MS__H_REALLOCARRAY, MS__H_MEMALIGN,
        MS__H_ALIGNED_ALLOC, MS__H_POSIX_MEMALIGN, MS__H_VALLOC, MS__H_PVALLOC, MS__H_COUNT };
@@ -8927,8 +11586,8 @@ typedef struct ms__stream {
     uint32_t *stack_fid;                /* stack id -> the file's (dense from 1: a forked child's
                                            file starts its numbering afresh), 0: not yet */
     uint32_t stack_files;
-    ms__buf sites, stacks;              /* definitions for the block being encoded */
-    uint32_t nsites_new, nstacks_new;
+    ms__buf sites, stacks, lines;       /* definitions for the block being encoded */
+    uint32_t nsites_new, nstacks_new, nlines_new;
     uint64_t cap;                       /* events written at most (MEMSCOPE_MAX_EVENTS); UINT64_MAX: all */
     ms__symcache *sym;                  /* frames named so far (kept by a forked child) */
     int failed;                         /* the file could not be made or written (said once) */
@@ -8992,7 +11651,10 @@ static void ms__stream_defs(ms__stream *s) {
         ms__msb_emit(w, MS__MSB_STACKS);
         s->stacks.len = 0;
         s->nstacks_new = 0;
+        ms__msb_lines(w, &s->lines, s->nlines_new);
     }
+    s->lines.len = 0;
+    s->nlines_new = 0;
 }
 
 /* Process start, ms since the epoch (/proc/self/stat's starttime after /proc/stat's btime):
@@ -9215,7 +11877,7 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
             const ms__stack *st = ms__stack_by_id(t, id);
             if (st) {
                 s->stack_fid[id] = ++s->stack_files;
-                ms__msb_stack(w, &s->stacks, s->stack_fid[id], st, s->sym);
+                ms__msb_stack(w, &s->stacks, s->stack_fid[id], st, s->sym, &s->lines, &s->nlines_new);
                 s->nstacks_new++;
             }
         }
@@ -9610,12 +12272,36 @@ static inline memscope_tracker *ms__hook_tracker(void) {
 }
 
 #ifndef MEMSCOPE_NO_STACKS
-/* The caller's stack: frame pointers; where the walk ends at the first frame (a caller
-   built without them), glibc's unwinder (backtrace, DWARF CFI) when it is ready. */
+/* The caller's stack by call-frame information (>>unwind), from the return address in the
+   hook's own frame (which has a frame pointer): memscope's frames are never in it. 0 when
+   the caller's code has none (then frame pointers). */
+MS__HOT size_t ms__hook_cfi(ms__thread *th, const uintptr_t *fp, uintptr_t *frames, size_t depth) {
+#ifdef MS__CFI
+    uintptr_t f = (uintptr_t)fp;
+    if (MS__UNLIKELY(!th->stack_lo)) ms__thread_stack_bounds(th);
+    if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t)) return 0;
+    ms__cfi_regs r = {fp[1], f + 2 * sizeof(uintptr_t), fp[0]};
+    return ms__cfi_walk(r, th->stack_lo, th->stack_hi, frames, depth);
+#else
+    (void)th; (void)fp; (void)frames; (void)depth;
+    return 0;
+#endif
+}
+
+/* The caller's stack: call-frame information (auto, dwarf), frame pointers where it has
+   none (auto, fp); without the former (not x86-64), glibc's unwinder (backtrace) where the
+   frame-pointer walk ends at the first frame. */
 static MS__NOINLINE uint32_t ms__hook_stack(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
     uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH + 4];
     size_t depth = atomic_load_explicit(&t->stack_depth, MS__RELAXED), n = 0;
-    if (ms__hook_unwind < 2) n = ms__walk_frames(th, fp, frames, depth);
+    if (depth > MEMSCOPE_MAX_STACK_DEPTH) depth = MEMSCOPE_MAX_STACK_DEPTH;
+    if (ms__hook_unwind) n = ms__hook_cfi(th, fp, frames, depth);
+    if (n < 2 && ms__hook_unwind < 2) {
+        uintptr_t fpf[MEMSCOPE_MAX_STACK_DEPTH + 4];
+        size_t k = ms__walk_frames(th, fp, fpf, depth);
+        if (k > n) { memcpy(frames, fpf, k * sizeof *fpf); n = k; }
+    }
+#ifndef MS__CFI
     if (ms__hook_unwind && n < 2 && atomic_load_explicit(&ms__hook_unwinder_ready, MS__RELAXED)) {
         void *raw[MEMSCOPE_MAX_STACK_DEPTH + 8];
         int k = backtrace(raw, (int)depth + 8);
@@ -9628,17 +12314,26 @@ static MS__NOINLINE uint32_t ms__hook_stack(memscope_tracker *t, ms__thread *th,
             for (int i = from < 0 ? 0 : from; i < k && n < depth; i++) frames[n++] = (uintptr_t)raw[i];
         }
     }
+#endif
     return ms__stack_intern(t, th, frames, n);
 }
 #endif
 
 #ifndef MEMSCOPE_NO_STACKS
-/* The common case in one pass: walk the frame pointers while comparing with this thread's
-   previous stack, which a loop that allocates repeats; anything else goes the full way. */
+/* The common case in one pass: walk (call-frame information, or frame pointers while
+   comparing with this thread's previous stack), which a loop that allocates repeats;
+   anything else goes the full way. */
 MS__HOT MS__NO_ASAN uint32_t ms__hook_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
     uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
     size_t max = atomic_load_explicit(&t->stack_depth, MS__RELAXED), n = 0;
     if (MS__UNLIKELY(!th->stack_lo) || max > MEMSCOPE_MAX_STACK_DEPTH || ms__hook_unwind == 2) return ms__hook_stack(t, th, fp);
+#ifdef MS__CFI
+    if (ms__hook_unwind) {
+        n = ms__hook_cfi(th, fp, frames, max);
+        if (MS__UNLIKELY(n < 2)) return ms__hook_stack(t, th, fp);
+        return ms__stack_intern(t, th, frames, n);
+    }
+#endif
     uintptr_t lo = th->stack_lo, span = th->stack_span, diff = 0;
     const uintptr_t *fp0 = fp;
     while (n < max) {
@@ -9888,11 +12583,13 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
             if (old != SIG_DFL && old != SIG_ERR) signal(sigs[i], old); /* the program's own: keep it */
         }
     }
+#ifndef MS__CFI
     if (ms__hook_unwind) {
         void *warm[4];
         backtrace(warm, 4); /* loads the unwinder now, not inside a hook */
         atomic_store(&ms__hook_unwinder_ready, 1);
     }
+#endif
     int mon = ms__env_word(3, "MEMSCOPE_MONITOR", "0\0" "1\0", 0, "0 or 1") == 1;
     memscope_tracker *t = atomic_load(&ms__hook_t);
 #ifdef MS__STREAM

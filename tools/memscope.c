@@ -295,7 +295,9 @@ static void print_stack(memscope_tracker *t, uint32_t stack) {
     for (size_t i = 0; shown < max_frames && memscope_stack_symbol(t, stack, i, &s); i++) {
         const char *mod = s.module ? strrchr(s.module, '/') : NULL;
         mod = mod ? mod + 1 : s.module;
-        if (s.function)
+        if (s.function && s.file && s.line)
+            printf("        at %s (%s:%u)%s%s\n", s.function, s.file, (unsigned)s.line, mod ? " in " : "", mod ? mod : "");
+        else if (s.function)
             printf("        at %s%s%s\n", s.function, mod ? " in " : "", mod ? mod : "");
         else if (mod && s.has_offset) /* addr2line -e MODULE OFFSET names it from debug info */
             printf("        at %s+0x%" PRIx64 "\n", mod, s.offset);

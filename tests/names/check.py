@@ -135,6 +135,7 @@ def cmd_frames(a):
     named = {}           # function name -> frames named so
     truth_frames = []    # (frame, module, truth names) in stripped mode
     a2l = {}             # module -> [(rel, expected name, where)]
+    lines = {}           # module -> [(rel, file, line, where)]: every frame, against addr2line
     for s in stacks:
         for i, fr in enumerate(s["frames"]):
             addr = int(fr["address"], 16)
@@ -166,6 +167,8 @@ def cmd_frames(a):
                     named.setdefault(fn, []).append(where)
                 if a.addr2line and fn in a.addr2line and fn in dict(exp):
                     a2l.setdefault(m.path, []).append((rel, fn, where))
+                if a.addr2line:
+                    lines.setdefault(m.path, []).append((rel, fr.get("file"), fr.get("line"), where))
                 if truth:
                     truth_frames.append((fr, addr, m, bias, {n for n, _ in truth.containing(rel)}, where))
     c.check("%d frames in the test's own modules compared" % compared, compared >= a.min_frames,
@@ -183,6 +186,17 @@ def cmd_frames(a):
                 n += 1
                 if g != fn:
                     bad.append("%s: memscope %s, addr2line -f -e %s %#x says %s" % (where, fn, path, rel, g))
+        lbad, ln = [], 0
+        for path, items in lines.items():
+            out = subprocess.run(["addr2line", "-e", path] + ["%#x" % r for r, _, _, _ in items], check=True,
+                                 capture_output=True, text=True).stdout.splitlines()
+            for (rel, file, line, where), g in zip(items, out):
+                ln += 1
+                gf, _, gl = g.partition(" ")[0].rpartition(":")
+                want = (gf, int(gl)) if gl.isdigit() and gf != "??" else (None, None)
+                if (file, line) != want and not (want[0] and file == want[0] and not want[1]):
+                    lbad.append("%s: memscope %s:%s, addr2line -e %s %#x says %s" % (where, file, line, path, rel, g))
+        c.check("file:line equals addr2line's on all %d frames of the test's modules" % ln, ln > 0 and not lbad, lbad)
         missing = [f for f in a.addr2line if f not in {fn for items in a2l.values() for _, fn, _ in items}]
         c.check("addr2line -f agrees on all %d frames in %s" % (n, ", ".join(a.addr2line)), not bad and not missing,
                 bad + ["no frame named %s" % f for f in missing])
@@ -225,6 +239,8 @@ def cmd_frames(a):
 def render(fr):
     """A frame as memscope report prints it."""
     mod = fr["module"].rsplit("/", 1)[-1] if fr["module"] else None
+    if fr["function"] and fr.get("file") and fr.get("line"):
+        return "at %s (%s:%d)%s" % (fr["function"], fr["file"], fr["line"], " in " + mod if mod else "")
     if fr["function"]:
         return "at %s%s" % (fr["function"], " in " + mod if mod else "")
     if mod and fr["offset"] is not None:

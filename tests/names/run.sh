@@ -103,10 +103,10 @@ check "memscope report run.msb: status 0" $?
 $M report "$O/run.msb" --top 100000 --frames 2 > "$O/report2.txt" 2> "$O/report2.err"
 check "memscope report run.msb --frames 2: status 0" $?
 for f in ${STATIC_PROG//,/ }; do
-  grep -qx "        at $f in names_prog" "$O/report.txt"; check "text report: 'at $f in names_prog' (static)" $?
+  grep -qx "        at $f ([^)]*names_prog.c:[0-9]*) in names_prog" "$O/report.txt"; check "text report: 'at $f in names_prog' (static)" $?
 done
 for f in ${STATIC_LIB//,/ }; do
-  grep -qx "        at $f in libnames.so" "$O/report.txt"; check "text report: 'at $f in libnames.so' (static, in the library)" $?
+  grep -qx "        at $f ([^)]*names_lib.c:[0-9]*) in libnames.so" "$O/report.txt"; check "text report: 'at $f in libnames.so' (static, in the library)" $?
 done
 ! grep -q "at names_prog+0x\|at libnames.so+0x" "$O/report.txt"; check "text report: no unnamed frame in the test's modules" $?
 
