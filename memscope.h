@@ -92,12 +92,14 @@
    LIMITATIONS
      - Linux with glibc (malloc_usable_size, gettid, dladdr); x86-64 and AArch64
        read the CPU's counter for timestamps, other CPUs use clock_gettime.
-     - Call stacks are walked through frame pointers: build your code with
-       -fno-omit-frame-pointer. Frames are named from each module's own .symtab
-       and .dynsym (static functions too); a stripped module has its exported
-       names only, other frames carry the module and its own offset. Functions
-       inlined into their callers have no frame; no file:line is given. Code
-       without frame pointers ends the walk.
+     - TRACK walks call stacks through frame pointers: build your code with
+       -fno-omit-frame-pointer (code without them ends the walk). Whole-program
+       mode reads the code's call-frame information (.eh_frame) on x86-64.
+       Frames are named from each module's own .symtab and .dynsym (static
+       functions too), with file:line from its .debug_line (or its separate
+       debug file); a stripped module has its exported names only, other frames
+       carry the module and its own offset. Functions inlined into their
+       callers have no frame; C++ names stay mangled.
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.

@@ -63,11 +63,11 @@ SECTION_FRAMING = 20          # header + CRC
 MAX_BLOCK = 65536             # events per EVENTS section, at most
 CACHE_SLOTS = 7
 
-META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END = range(1, 10)
+META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES = range(1, 11)
 TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS",
               EVENTS: "EVENTS", SNAPSHOTS: "SNAPSHOTS", THREADS: "THREADS",
-              HOTSPOTS: "HOTSPOTS", END: "END"}
-STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS)
+              HOTSPOTS: "HOTSPOTS", END: "END", LINES: "LINES"}
+STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES)
 FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd frame
 ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
 
@@ -353,6 +353,8 @@ class Result:
         self.site_order = []
         self.stacks = {}               # id -> list of (address, function, module, offset|None)
         self.stack_order = []
+        self.lines = {}                # stack id -> list of (file|None, line) (LINES sections)
+        self.last_stacks = set()       # the ids the latest STACKS section defined
         self.events = []               # tuples (free, ts, address, size, thread, athread, site, stack)
         self.snapshots = []            # dicts
         self.threads = None            # list of dicts, None = no THREADS section
@@ -476,7 +478,7 @@ class Decoder:
                 r.events_payload += length
                 pos = end + 4
                 continue
-            handler = {META: self.meta, STRINGS: self.strings, SITES: self.sites, STACKS: self.stacks,
+            handler = {META: self.meta, STRINGS: self.strings, SITES: self.sites, STACKS: self.stacks, LINES: self.lines,
                        EVENTS: self.events, SNAPSHOTS: self.snapshots, THREADS: self.threads,
                        HOTSPOTS: self.hotspots, END: self.end}.get(stype)
             if handler is None:
@@ -624,6 +626,7 @@ class Decoder:
 
     def stacks(self, p):
         n = p.count("stack count", 2)
+        defined = set()
         bound = len(self.r.stacks) + n + 65536     # stacks of earlier sections + this section's count
         for _ in range(n):
             at = p.pos
@@ -646,6 +649,20 @@ class Decoder:
                 frames.append((addr, fn, mod, None if off == 0 else off - 1))
             self.r.stacks[sid] = frames
             self.r.stack_order.append(sid)
+            defined.add(sid)
+        self.r.last_stacks = defined
+
+    def lines(self, p):
+        """LINES: file and line per frame of stacks the STACKS section just before defined."""
+        n = p.count("lines count", 2)
+        for _ in range(n):
+            at = p.pos
+            sid = p.varint("lines stack id")
+            depth = p.varint("lines depth")
+            if sid not in self.r.last_stacks or depth != len(self.r.stacks[sid]):
+                raise MsbError(at, "LINES names stack %d (depth %d), which the STACKS section before it does not "
+                               "define with that depth" % (sid, depth))
+            self.r.lines[sid] = [(self.string(p, "line file"), p.varint("line number")) for _ in range(depth)]
 
     def events(self, p, section=None):
         """section: the file offset of a compressed section (p is then its decompressed payload),
@@ -820,7 +837,11 @@ def to_json(r, text=utf8_replace):
                      "file": text(s["file"]), "line": s["line"]}
                     for sid, s in ((i, r.sites[i]) for i in r.site_order)]
     doc["stacks"] = [{"id": sid, "frames": [{"address": "0x%x" % a, "function": text(fn), "module": text(mod),
-                                             "offset": off} for a, fn, mod, off in r.stacks[sid]]}
+                                             "offset": off,
+                                             "file": text(r.lines[sid][k][0]) if sid in r.lines else None,
+                                             "line": (r.lines[sid][k][1] or None) if sid in r.lines and
+                                             r.lines[sid][k][0] is not None else None}
+                                            for k, (a, fn, mod, off) in enumerate(r.stacks[sid])]}
                      for sid in r.stack_order]
     doc["events"] = [{"kind": "free" if e[0] else "alloc", "timestamp_ns": e[1], "address": "0x%x" % e[2],
                       "size": e[3], "thread_id": e[4], "alloc_thread_id": e[5], "site": e[6], "stack": e[7]}
@@ -959,6 +980,10 @@ def compare(r, doc):
                 raise Diff("%s: module %r in the .msb, %r in the JSON" % (w, text(mod), j["module"]))
             if off != _need(j, "offset", w):
                 raise Diff("%s: offset %r in the .msb, %r in the JSON" % (w, off, j["offset"]))
+            lf, ll = r.lines.get(sid, [(None, 0)] * len(frames))[k]
+            want = (text(lf), ll if lf is not None and ll else None)
+            if "file" in j and (j["file"], j["line"]) != want:
+                raise Diff("%s: %s:%s in the .msb's LINES, %s:%s in the JSON" % (w, want[0], want[1], j["file"], j["line"]))
     # a JSON stack the file leaves out is no difference when no event uses it
 
     # threads (in report order)
