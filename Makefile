@@ -27,7 +27,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
-.PHONY: stacks-test all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
+.PHONY: stacks-test unwind-test all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
         browser-test browser-bench format-selftest cli-test setuid-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
@@ -124,7 +124,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test setuid-test hook-test stacks-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test setuid-test hook-test stacks-test unwind-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -274,6 +274,16 @@ stacks-test: $(B)/memscope $(B)/libmemscope.so
 	@echo "== call stacks: frame names (static, exported, stripped, a library of the test's own) =="
 	@tests/names/run.sh
 
+# ---- the call-frame-information unwinder (>>unwind) against glibc's backtrace() (gcc, clang,
+# ASan+UBSan, TSan), and end to end through memscope run ----
+unwind-test: $(B)/memscope $(B)/libmemscope.so
+	@echo "== call stacks: the unwinder against backtrace(), and through memscope run =="
+	@tests/unwind/run.sh
+
+$(B)/unwind-bench: bench/unwind_bench.c memscope.h
+	@mkdir -p $(B)
+	$(CC) -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -I. $< -o $@ $(LIBS)
+
 # ---- other tools' formats, each checked by its real reader (installed when missing) ----
 formats-test: $(B)/tests/test_formats $(B)/memscope $(B)/libmemscope.so
 	tests/formats/run.sh
@@ -292,8 +302,9 @@ browser-bench: embed
 # ---- benchmark ----
 # PEER_PAIRS: malloc/free pairs per run of the whole-program comparison with heaptrack
 PEER_PAIRS ?= 10000000
-bench: $(B)/memscope-bench $(B)/memscope $(B)/libmemscope.so
+bench: $(B)/memscope-bench $(B)/unwind-bench $(B)/memscope $(B)/libmemscope.so
 	$(B)/memscope-bench $(BENCH_PAIRS)
+	$(B)/unwind-bench
 	bench/peer_bench.sh $(PEER_PAIRS)
 	@$(MAKE) --no-print-directory browser-bench
 $(B)/memscope-bench: bench/bench.c memscope.h
