@@ -629,6 +629,7 @@ extern int pthread_attr_getstack(const pthread_attr_t *attr, void **addr, size_t
 extern int fsync(int fd);
 extern char *secure_getenv(const char *name);
 extern int lstat(const char *path, struct stat *st);
+extern ssize_t readlink(const char *path, char *buf, size_t len);
 #endif
 extern long syscall(long number, ...);
 extern int madvise(void *addr, size_t len, int advice); /* hidden by strict -std=c11 */
@@ -3668,6 +3669,37 @@ static void ms__sym_lines(ms__symmod *m) {
 
 /* Names the code at addr (an address inside an instruction; for a return address pass
    addr - 1). 0 when no module holds it. */
+/* C++ names readable: libstdc++'s __cxa_demangle where the process has it (looked up at run
+   time; no library is loaded for it), each answer kept for the life of the process (names
+   handed out stay valid). Under ms__sym_lock. */
+#define MS__DEMANGLED 4096u
+static struct { const char *mangled; char *plain; } ms__demangled[MS__DEMANGLED];
+static size_t ms__ndemangled;
+static const char *ms__demangle(const char *name) {
+    static char *(*fn)(const char *, char *, size_t *, int *);
+    static int looked;
+    if (!name || name[0] != '_' || name[1] != 'Z') return name;
+    if (!looked) {
+        looked = 1;
+        void *f = dlsym((void *)0, "__cxa_demangle"); /* RTLD_DEFAULT */
+        memcpy(&fn, &f, sizeof fn);
+    }
+    if (!fn) return name;
+    size_t h = (size_t)(ms__mix64((uint64_t)(uintptr_t)name) & (MS__DEMANGLED - 1));
+    for (size_t i = h, k = 0; k < MS__DEMANGLED; i = (i + 1) & (MS__DEMANGLED - 1), k++) {
+        if (ms__demangled[i].mangled == name) return ms__demangled[i].plain ? ms__demangled[i].plain : name;
+        if (ms__demangled[i].mangled) continue;
+        if (ms__ndemangled * 4 >= MS__DEMANGLED * 3) return name; /* full: mangled from here on */
+        int status = -1;
+        char *out = fn(name, NULL, NULL, &status); /* (malloc: inside memscope's own calls, not recorded) */
+        ms__demangled[i].mangled = name;
+        ms__demangled[i].plain = status == 0 ? out : NULL;
+        ms__ndemangled++;
+        return status == 0 && out ? out : name;
+    }
+    return name;
+}
+
 /* lines: also the source file and line, where the module has line data. */
 static int ms__sym_lookup_lines(uintptr_t addr, ms__symres *r, int lines) {
     memset(r, 0, sizeof *r);
@@ -3690,7 +3722,7 @@ static int ms__sym_lookup_lines(uintptr_t addr, ms__symres *r, int lines) {
             const ms__fsym *s = &m->syms[lo - 1];
             /* a sized symbol must hold addr; an unsized one names up to the next symbol */
             if (addr < s->lo + s->size || (!s->size && (lo == m->nsyms || addr < m->syms[lo].lo))) {
-                r->function = s->name;
+                r->function = ms__demangle(s->name);
                 r->fn_lo = s->lo;
                 r->named = 1;
             }
