@@ -11342,11 +11342,12 @@ typedef struct ms__pprof {
     uint32_t nmaps;
     uint64_t map_name[MS__PPROF_MAPS]; /* string id of mapping i + 1 */
     unsigned char map_unnamed[MS__PPROF_MAPS]; /* a frame in it had no function name */
+    unsigned char map_unlined[MS__PPROF_MAPS]; /* a frame in it had no file and line */
 } ms__pprof;
 
 /* A mapping per module (its file name), written at the end: has_functions only where every
    frame in it was named (elsewhere pprof may name them from the binary itself). */
-static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module, int named) {
+static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module, int named, int lined) {
     if (!module || !*module) return 0;
     int fresh;
     uint32_t id = ms__idmap_get(&p->map_ids, ms__hash_str(0x6d6170, module), &fresh);
@@ -11354,9 +11355,11 @@ static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module, int named) {
     if (fresh) {
         p->map_name[id - 1] = ms__strtab_id(&p->st, module);
         p->map_unnamed[id - 1] = 0;
+        p->map_unlined[id - 1] = 0;
         if (id > p->nmaps) p->nmaps = id;
     }
     if (!named) p->map_unnamed[id - 1] = 1;
+    if (!lined) p->map_unlined[id - 1] = 1;
     return id;
 }
 
@@ -11366,6 +11369,8 @@ static void ms__pprof_mappings(ms__pprof *p) {
         ms__pb_u64(&m, 1, i + 1);
         ms__pb_u64(&m, 5, p->map_name[i]);
         ms__pb_u64(&m, 7, p->map_unnamed[i] ? 0u : 1u); /* has_functions */
+        ms__pb_u64(&m, 8, p->map_unlined[i] ? 0u : 1u); /* has_filenames */
+        ms__pb_u64(&m, 9, p->map_unlined[i] ? 0u : 1u); /* has_line_numbers */
         ms__pb_bytes(&p->maps, 3, m.p, m.len);
         if (m.err) p->maps.err = 1;
         MEMSCOPE_FREE(m.p);
@@ -11395,7 +11400,7 @@ static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, cons
     uint32_t id = ms__idmap_get(&p->loc_ids, key, &fresh);
     if (fresh) {
         uint32_t f = ms__pprof_fn(p, fn, file, line);
-        uint32_t map = ms__pprof_mapping(p, module, named);
+        uint32_t map = ms__pprof_mapping(p, module, named, file && line);
         ms__buf line_msg = {NULL, 0, 0, 0};
         ms__pb_u64(&line_msg, 1, f);
         ms__pb_u64(&line_msg, 2, line);
@@ -11461,7 +11466,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
                 const char *base = sym.module ? strrchr(sym.module, '/') : NULL;
                 base = base ? base + 1 : sym.module;
                 if (base && !strncmp(base, program, 15) && (strlen(program) < 15 ? !strcmp(base, program) : 1)) {
-                    ms__pprof_mapping(&p, sym.module, sym.function != NULL);
+                    ms__pprof_mapping(&p, sym.module, sym.function != NULL, sym.file && sym.line);
                     found = 1;
                 }
             }
@@ -11479,7 +11484,9 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
                 memscope_symbol sym;
                 if (!memscope_stack_symbol(t, pp->stack, k, &sym)) continue;
                 ms__frame_name(t, pp->stack, k, name, sizeof name);
-                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name, sym.module, 0, sym.module, sym.function != NULL));
+                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name,
+                                                   sym.file && sym.line ? sym.file : sym.module, sym.file ? sym.line : 0,
+                                                   sym.module, sym.function != NULL));
             }
             for (int k = 0; k < 4; k++) ms__buf_varint(&vals, v[k]);
             ms__pb_bytes(&smp, 1, ids.p, ids.len);
