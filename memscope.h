@@ -956,7 +956,22 @@ static uint32_t ms__site_assign_locked(memscope_site *site) {
     }
     __atomic_store_n(&site->hash, ms__site_hash(site->var_name, site->type_name, site->file, site->line),
                      __ATOMIC_RELAXED);
-    atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], site, MS__RELEASE);
+    /* the table keeps a copy, strings included: a TRACK site lives in the static data of the
+       module that holds it, which dlclose may unmap while its events are still reported */
+    ms__interned *copy = (ms__interned *)ms__calloc(1, sizeof *copy);
+    if (!copy) return 0;
+    copy->site = *site;
+    copy->site.var_name = site->var_name ? ms__strdup(site->var_name) : NULL;
+    copy->site.type_name = site->type_name ? ms__strdup(site->type_name) : NULL;
+    copy->site.file = site->file ? ms__strdup(site->file) : NULL;
+    copy->site.id = id;
+    if ((site->var_name && !copy->site.var_name) || (site->type_name && !copy->site.type_name) ||
+        (site->file && !copy->site.file)) {
+        MEMSCOPE_FREE((void *)copy->site.var_name); MEMSCOPE_FREE((void *)copy->site.type_name);
+        MEMSCOPE_FREE((void *)copy->site.file); MEMSCOPE_FREE(copy);
+        return 0;
+    }
+    atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], &copy->site, MS__RELEASE);
     atomic_store_explicit(&ms__site_count, id + 1, MS__RELEASE);
     __atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
     return id;
