@@ -944,7 +944,8 @@ static memscope_site *ms__site_by_id(uint32_t id) {
 }
 
 /* Gives a site its id (once per site); called with ms__site_lock held. */
-static uint32_t ms__site_assign_locked(memscope_site *site) {
+/* own: the site is memscope's already (an interned one), kept as it is */
+static uint32_t ms__site_assign_locked(memscope_site *site, int own) {
     uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
     if (id) return id;
     id = atomic_load_explicit(&ms__site_count, MS__RELAXED);
@@ -958,6 +959,12 @@ static uint32_t ms__site_assign_locked(memscope_site *site) {
                      __ATOMIC_RELAXED);
     /* the table keeps a copy, strings included: a TRACK site lives in the static data of the
        module that holds it, which dlclose may unmap while its events are still reported */
+    if (own) {
+        atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], site, MS__RELEASE);
+        atomic_store_explicit(&ms__site_count, id + 1, MS__RELEASE);
+        __atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
+        return id;
+    }
     ms__interned *copy = (ms__interned *)ms__calloc(1, sizeof *copy);
     if (!copy) return 0;
     copy->site = *site;
@@ -979,7 +986,7 @@ static uint32_t ms__site_assign_locked(memscope_site *site) {
 
 static MS__NOINLINE uint32_t ms__site_register(memscope_site *site) {
     pthread_mutex_lock(&ms__site_lock);
-    uint32_t id = ms__site_assign_locked(site);
+    uint32_t id = ms__site_assign_locked(site, 0);
     pthread_mutex_unlock(&ms__site_lock);
     return id;
 }
@@ -1022,7 +1029,7 @@ static uint32_t ms__site_intern(const char *name, const char *type, const char *
         e->site.type_name = ty ? ty : "void *";
         e->site.file = f;
         e->site.line = line;
-        if (!ms__site_assign_locked(&e->site)) {
+        if (!ms__site_assign_locked(&e->site, 1)) {
             MEMSCOPE_FREE(e); MEMSCOPE_FREE(n); MEMSCOPE_FREE(ty); MEMSCOPE_FREE(f);
             pthread_mutex_unlock(&ms__site_lock);
             return 0;

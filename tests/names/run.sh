@@ -11,7 +11,9 @@
 # the JSON converted from that same .msb, and the two runs against each other. Last, plugins
 # loaded where an unloaded plugin was (reload_*.c, check_reload.py): through the TRACK API
 # (stacks named at export) and under `memscope run` (a streamed .msb), each allocation's
-# stack must name the plugin that made it, never the one unloaded before.
+# stack must name the plugin that made it, never the one unloaded before. And the TRACK sites of
+# a plugin dlclosed before the export (reload_site_*.c, check_reload_site.py): the next plugin
+# kept off its old base, the export must not crash and must name the site from its own copy.
 # Run from anywhere; it works from the repository root. Needs gcc, binutils, python3.
 set -u
 cd "$(dirname "$0")/../.."
@@ -51,6 +53,10 @@ summary() { echo "$pass passed, $failed failed"; [ "$failed" = 0 ]; exit $?; }
 gcc -rdynamic -fno-omit-frame-pointer -O2 -g -pthread -Wall -Wextra -Werror -I. -o "$O/reload_host" "$T/reload_host.c" -ldl \
   > "$O/reload-host-build.log" 2>&1 &
 RELOAD_HOST_PID=$!
+# and section 5c's (the same, -O0: its code is not what is checked, and it compiles in a second)
+gcc -rdynamic -fno-omit-frame-pointer -O0 -g -pthread -Wall -Wextra -Werror -I. -o "$O/reload_site_host" "$T/reload_site_host.c" -ldl \
+  > "$O/reload-site-host-build.log" 2>&1 &
+RELOAD_SITE_HOST_PID=$!
 
 make -s build/memscope build/libmemscope.so > "$O/make.log" 2>&1; rc=$?
 check "memscope and libmemscope.so built" $rc
@@ -148,6 +154,30 @@ if [ $rc = 0 ]; then
   rchecker "$O/check-reload-t2.log" --label "reload t2.json" --json "$O/t2.json" \
     --bases "$O/reload.bases" --size 5007-5031 --module "$O/libtbeta.so" --shape beta_static,beta_entry,run_plugin,main \
     --forbid-prefix alpha_ --forbid-module "$O/libtalpha.so" --same-as 3007-3031
+fi
+# 5c. TRACK sites of an unloaded plugin: the host dlopens A (TRACK(t, alpha_buf)), calls it,
+# dlcloses it, maps a page at A's old base (so B lands elsewhere and A's old data stays
+# unmapped), dlopens B (TRACK(t, beta_buf)), calls it, exports t.json, destroys the tracker.
+# A site table that pointed at the memscope_site in A's static data read unmapped memory there
+# (a crash, status 139, in the export).
+gcc "${PF[@]}" -I. -DALPHA -DSIZE=4000 -o "$O/libsalpha.so" "$T/reload_site_plugin.c" 2> "$O/reload-site-build.log" &&
+gcc "${PF[@]}" -I. -DSIZE=6000 -o "$O/libsbeta.so" "$T/reload_site_plugin.c" 2>> "$O/reload-site-build.log"
+rc=$?; wait $RELOAD_SITE_HOST_PID; hrc=$?; cat "$O/reload-site-host-build.log" >> "$O/reload-site-build.log"
+[ $rc = 0 ] && [ $hrc = 0 ]; rc=$?
+check "reload (sites): libsalpha.so, libsbeta.so (TRACK, no MEMSCOPE_IMPLEMENTATION) and reload_site_host (MEMSCOPE_IMPLEMENTATION) built" $rc
+[ $rc = 0 ] || cat "$O/reload-site-build.log"
+if [ $rc = 0 ]; then
+  (cd "$O" && ./reload_site_host "$ABS/libsalpha.so" alpha_site_entry "$ABS/libsbeta.so" beta_site_entry t.json) \
+    > "$O/reload-site.out" 2> "$O/reload-site.err"
+  rc=$?
+  check "reload (sites): reload_site_host ran (A unloaded, a page at its base, B loaded, export, destroy): status $rc, see $O/reload-site.err" $rc
+  sed 's/^/note: reload (sites): /' "$O/reload-site.out"
+  grep -q "different bases" "$O/reload-site.out"
+  check "reload (sites): the page was mapped at A's old base and B landed elsewhere" $?
+  python3 "$T/check_reload_site.py" --label "reload-site t.json" --json "$O/t.json" --source "$T/reload_site_plugin.c" \
+    --site alpha_buf:4007-4031 --site beta_buf:6007-6031 > "$O/check-reload-site.log" 2>&1; rc=$?
+  tally "$O/check-reload-site.log"
+  [ $rc = 0 ] || check "check_reload_site.py ran to the end (status $rc, see $O/check-reload-site.log)" 1
 fi
 # 5b. the whole program (memscope run, a .msb streamed while it runs, then report --json): a host
 # without memscope.h, plain malloc in the plugins; entries called from one call site
