@@ -3650,7 +3650,6 @@ static void ms__sym_lines(ms__symmod *m) {
     if (m->lines_tried || !m->map) return;
     m->lines_tried = 1;
     if (ms__dl_build(m->map, m->map_len, &m->lines)) return;
-    char path[4096];
     const Elf64_Shdr *id = ms__elf_section(m->map, m->map_len, ".note.gnu.build-id");
     int n = 0;
     const char *cand[4];
@@ -3686,7 +3685,6 @@ static void ms__sym_lines(ms__symmod *m) {
         munmap((void *)(uintptr_t)f, len);
         if (ok) return;
     }
-    (void)path;
 }
 
 /* Names the code at addr (an address inside an instruction; for a return address pass
