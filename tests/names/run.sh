@@ -206,4 +206,65 @@ if [ $rc = 0 ]; then
   done
 fi
 
+# ---- 6. file:line from a separate debug file found by .gnu_debuglink ----
+# debuglink_prog.c built -O2 -g, its DWARF moved out (objcopy --only-keep-debug, strip -g keeps
+# .symtab, objcopy --add-gnu-debuglink): one copy with the debug file next to it (dl/next), one
+# with it in .debug/ next to it (dl/sub), one without it (dl/none: the function still named,
+# file and line null). The frame of debuglink_alloc must carry the malloc call's line, as
+# grep -n finds it in the source and as addr2line reads it from the debug file.
+D="$O/dl"; MABS="$PWD/$M"; mkdir -p "$D/next" "$D/sub/.debug" "$D/none"
+DL_LINE=$(grep -n 'KEEP(malloc(4321' "$T/debuglink_prog.c" | cut -d: -f1)
+gcc "${CF[@]}" -o "$D/debuglink_prog" "$T/debuglink_prog.c" 2> "$D/build.log" &&
+objcopy --only-keep-debug "$D/debuglink_prog" "$D/debuglink_prog.debug" 2>> "$D/build.log" &&
+strip -g "$D/debuglink_prog" 2>> "$D/build.log" &&
+objcopy --add-gnu-debuglink="$D/debuglink_prog.debug" "$D/debuglink_prog" 2>> "$D/build.log"
+rc=$?; check "debuglink: debuglink_prog built -O2 -g, debug file split off (--only-keep-debug, strip -g, --add-gnu-debuglink)" $rc
+[ $rc = 0 ] || cat "$D/build.log"
+if [ $rc = 0 ]; then
+  readelf -S -W "$D/debuglink_prog" > "$D/sections.txt" 2>&1
+  ! grep -q '\.debug_line' "$D/sections.txt" && grep -q '\.gnu_debuglink' "$D/sections.txt" && grep -q '\.symtab' "$D/sections.txt"
+  check "debuglink: the program has no .debug_line, has .gnu_debuglink and .symtab (readelf -S)" $?
+  readelf -S -W "$D/debuglink_prog.debug" 2>&1 | grep -q '\.debug_line'
+  check "debuglink: debuglink_prog.debug has .debug_line" $?
+  cp "$D/debuglink_prog" "$D/next/" && cp "$D/debuglink_prog.debug" "$D/next/" &&
+  cp "$D/debuglink_prog" "$D/sub/" && cp "$D/debuglink_prog.debug" "$D/sub/.debug/" &&
+  cp "$D/debuglink_prog" "$D/none/"
+  check "debuglink: copies laid out (next/: debug file beside, sub/: in .debug/, none/: no debug file)" $?
+  # the line addr2line reads from the debug file at the malloc call's return address - 1
+  # (debuglink_alloc's symbol value + the frame's offset - 1, a link-time address)
+  DL_SYM=$(readelf -s -W "$D/debuglink_prog" | awk '$8 == "debuglink_alloc" { print $2; exit }')
+  dl_frame() { # JSON: debuglink_alloc's frame as "FUNCTION|MODULE|OFFSET|FILE|LINE" (the first one)
+    python3 -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["stacks"]:
+    for fr in s["frames"]:
+        if fr["function"] == "debuglink_alloc":
+            print("%s|%s|%s|%s|%s" % (fr["function"], fr["module"], fr["offset"], fr["file"], fr["line"])); sys.exit(0)
+' "$1" 2>/dev/null
+  }
+  for where in next sub none; do
+    (cd "$D/$where" && "$MABS" run -o run.json -- ./debuglink_prog) > "$D/$where.out" 2> "$D/$where.err"
+    rc=$?; [ $rc = 0 ] && [ -s "$D/$where/run.json" ]
+    check "debuglink ($where): memscope run -o run.json -- ./debuglink_prog (status $rc, see $D/$where.err)" $?
+    fr=$(dl_frame "$D/$where/run.json"); IFS='|' read -r fn mod off file line <<< "$fr"
+    [ "$fn" = debuglink_alloc ] && [ "$(realpath "$mod" 2>/dev/null)" = "$(realpath "$D/$where/debuglink_prog")" ]
+    check "debuglink ($where): a frame named debuglink_alloc in $D/$where/debuglink_prog (got '$fr')" $?
+    if [ "$where" = none ]; then
+      [ -n "$fr" ] && [ "$file" = None ] && [ "$line" = None ]
+      check "debuglink (none): no debug file: file null, line null (got file $file, line $line)" $?
+      continue
+    fi
+    case "$file" in */debuglink_prog.c) rc=0;; *) rc=1;; esac
+    check "debuglink ($where): file ends in debuglink_prog.c (got $file)" $rc
+    [ -n "$DL_LINE" ] && [ "$line" = "$DL_LINE" ]
+    check "debuglink ($where): line $line is the malloc call's (grep -n: $DL_LINE)" $?
+    want=""
+    if [ -n "$DL_SYM" ] && [ -n "$off" ] && [ "$off" != None ]; then
+      want=$(addr2line -e "$D/debuglink_prog.debug" "$(printf '%#x' $((0x$DL_SYM + off - 1)))" | cut -d' ' -f1)
+    fi
+    [ -n "$want" ] && [ "$file:$line" = "$want" ]
+    check "debuglink ($where): file:line $file:$line equals addr2line -e debuglink_prog.debug's ($want)" $?
+  done
+fi
+
 summary
