@@ -1,4 +1,4 @@
-/* memscope.h - v0.5.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.6.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -108,6 +108,15 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.6.0  call stacks: whole-program mode walks the code's call-frame information
+            (.eh_frame, a cached rule per return address) instead of glibc's
+            backtrace, so binaries without frame pointers get whole stacks; frames
+            are named from each module's .symtab/.dynsym (no dladdr scan), with
+            file:line from .debug_line or a separate debug file (build id,
+            debuglink), C++ names demangled; memscope_symbol gains file and line,
+            JSON frames file and line, the .msb an optional LINES section;
+            memscope report prints whole stacks (--frames N); TRACK sites are
+            copied, so a dlclosed module's sites still report.
      0.5.0  whole-program full capture streams its .msb (format 1.1) while the program
             runs: a writer thread resolves the logs every 20 ms and appends EVENTS
             (zstd through dlopen) with the SITES and STACKS they use, so a killed,
@@ -152,9 +161,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 5
+#define MEMSCOPE_VERSION_MINOR 6
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.5.0"
+#define MEMSCOPE_VERSION_STRING "0.6.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */

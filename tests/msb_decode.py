@@ -1451,7 +1451,7 @@ def build_streamed(m, rewritten=True, minor=1, zstd=False):
     secs = dur / 1e9
     allocs, frees = m["end"]["total_allocations"], m["end"]["total_deallocations"]
     meta = [(1, WIRE_VARINT, 1795691749052), (2, "varint10", dur), (3, WIRE_F64, 1.0), (4, WIRE_VARINT, 1),
-            (5, WIRE_VARINT, 32), (6, WIRE_STR, "memscope.h 0.5.0"), (7, WIRE_VARINT, m["pid"]),
+            (5, WIRE_VARINT, 32), (6, WIRE_STR, "memscope.h 0.6.0"), (7, WIRE_VARINT, m["pid"]),
             (8, WIRE_F64, 0.4089), (9, WIRE_F64, secs), (10, WIRE_F64, allocs / secs if secs else 0.0),
             (11, WIRE_F64, frees / secs if secs else 0.0), (12, WIRE_VARINT, 0), (13, WIRE_STR, "prog"),
             (14, WIRE_VARINT, m["ppid"]), (15, WIRE_VARINT, 1)]
