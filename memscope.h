@@ -974,20 +974,22 @@ static uint32_t ms__site_assign_locked(memscope_site *site, int own) {
         __atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
         return id;
     }
-    ms__interned *copy = (ms__interned *)ms__calloc(1, sizeof *copy);
+    const char *str[3] = {site->var_name, site->type_name, site->file};
+    size_t len[3], total = sizeof(memscope_site);
+    for (int i = 0; i < 3; i++) total += (len[i] = str[i] ? strlen(str[i]) + 1 : 0);
+    memscope_site *copy = (memscope_site *)MEMSCOPE_MALLOC(total); /* one block: the site, then its strings */
     if (!copy) return 0;
-    copy->site = *site;
-    copy->site.var_name = site->var_name ? ms__strdup(site->var_name) : NULL;
-    copy->site.type_name = site->type_name ? ms__strdup(site->type_name) : NULL;
-    copy->site.file = site->file ? ms__strdup(site->file) : NULL;
-    copy->site.id = id;
-    if ((site->var_name && !copy->site.var_name) || (site->type_name && !copy->site.type_name) ||
-        (site->file && !copy->site.file)) {
-        MEMSCOPE_FREE((void *)copy->site.var_name); MEMSCOPE_FREE((void *)copy->site.type_name);
-        MEMSCOPE_FREE((void *)copy->site.file); MEMSCOPE_FREE(copy);
-        return 0;
+    *copy = *site;
+    char *at = (char *)(copy + 1);
+    const char **dst[3] = {&copy->var_name, &copy->type_name, &copy->file};
+    for (int i = 0; i < 3; i++) {
+        if (!str[i]) continue;
+        memcpy(at, str[i], len[i]);
+        *dst[i] = at;
+        at += len[i];
     }
-    atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], &copy->site, MS__RELEASE);
+    copy->id = id;
+    atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], copy, MS__RELEASE);
     atomic_store_explicit(&ms__site_count, id + 1, MS__RELEASE);
     __atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
     return id;
