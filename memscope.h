@@ -99,7 +99,8 @@
        functions too), with file:line from its .debug_line (or its separate
        debug file); a stripped module has its exported names only, other frames
        carry the module and its own offset. Functions inlined into their
-       callers have no frame; C++ names stay mangled.
+       callers have no frame; C++ names are demangled only where the process
+       has libstdc++ loaded.
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
