@@ -432,6 +432,25 @@ typedef struct memscope_symbol {
 } memscope_symbol;
 MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out);
 
+/* The modules (program and shared libraries) the frames are in, with the build id that
+   identifies the exact file. For a loaded tracker, state says how the file on disk today
+   (under $MEMSCOPE_SYSROOT when set) compares with the recording: memscope_load names the
+   frames a recording left unnamed only from a file whose build id matches. Returns the
+   count (fills at most max). */
+enum { MEMSCOPE_MODULE_UNCHECKED = 0, /* a live tracker: the module is the loaded one */
+       MEMSCOPE_MODULE_MATCHES,       /* the file has the recorded build id */
+       MEMSCOPE_MODULE_CHANGED,       /* the file has another build id: not used for names */
+       MEMSCOPE_MODULE_MISSING,       /* no such file */
+       MEMSCOPE_MODULE_UNVERIFIED };  /* no build id on one side: not used for names */
+typedef struct memscope_module {
+    const char *path;
+    const char *build_id;  /* lowercase hex; NULL when the file has none */
+    uint64_t    base;      /* load bias: a frame's module offset is address - base */
+    uint64_t    low, high; /* the mapped address range */
+    int         state;     /* MEMSCOPE_MODULE_* */
+} memscope_module;
+MEMSCOPE_DEF size_t memscope_modules(memscope_tracker *t, memscope_module *out, size_t max);
+
 MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t);
 
 MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path);
@@ -3422,7 +3441,7 @@ extern int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *info, size_t size, voi
 typedef struct ms__fsym { uintptr_t lo, size; const char *name; uintptr_t dyn; } ms__fsym; /* dyn: from .dynsym */
 enum { MS__SYMS_NONE, MS__SYMS_DYNSYM, MS__SYMS_SYMTAB };
 
-typedef struct ms__symmod {
+typedef struct ms__symmod { /* (struct tag: ms__symres points at one) */
     uintptr_t bias, lo, hi;     /* load bias; lowest and highest mapped address */
     char *path;                 /* the file (the program's: /proc/self/exe's target) */
     const unsigned char *map;   /* the file, mapped read-only (kept: names point into it) */
@@ -3433,6 +3452,8 @@ typedef struct ms__symmod {
     int alive, main;            /* still loaded at the last scan; the program itself */
     ms__dl_table lines;         /* .debug_line rows (of the file or its separate debug file) */
     int lines_tried;
+    char *build_id;             /* hex, once looked up (bid_tried) */
+    int bid_tried;
 } ms__symmod;
 
 #define MS__SYMMODS 1024u
@@ -3619,6 +3640,7 @@ typedef struct ms__symres {
     uint32_t line;
     uintptr_t fn_lo, base;  /* the function's start (when named), the module's load bias */
     int named, has_base, source; /* source: where the name came from (MS__SYMS_*) */
+    struct ms__symmod *mod; /* the module (NULL: named by the dynamic loader) */
 } ms__symres;
 
 /* A section of an ELF image by name (NULL when absent or out of bounds). */
@@ -3638,6 +3660,22 @@ static const Elf64_Shdr *ms__elf_section(const unsigned char *f, size_t len, con
         return &sh[i];
     }
     return NULL;
+}
+
+/* The GNU build id of an ELF image: its length (0: none), *id pointing at its bytes. */
+static size_t ms__elf_build_id(const unsigned char *f, size_t len, const unsigned char **id) {
+    const Elf64_Shdr *sh = ms__elf_section(f, len, ".note.gnu.build-id");
+    if (!sh || sh->sh_type == SHT_NOBITS || sh->sh_size <= 16) return 0;
+    const unsigned char *d = f + sh->sh_offset; /* note header (12), "GNU\0", then the id */
+    uint32_t namesz, descsz, type;
+    memcpy(&namesz, d, 4);
+    memcpy(&descsz, d + 4, 4);
+    memcpy(&type, d + 8, 4);
+    if (namesz != 4 || type != 3 || memcmp(d + 12, "GNU", 4) != 0 || descsz < 2 || descsz > 64 ||
+        16 + (size_t)descsz > sh->sh_size)
+        return 0;
+    *id = d + 16;
+    return descsz;
 }
 
 /* Maps a file read-only: 1 with *p, *n. */
@@ -3662,22 +3700,17 @@ static void ms__sym_lines(ms__symmod *m) {
     if (m->lines_tried || !m->map) return;
     m->lines_tried = 1;
     if (ms__dl_build(m->map, m->map_len, &m->lines)) return;
-    const Elf64_Shdr *id = ms__elf_section(m->map, m->map_len, ".note.gnu.build-id");
+    const unsigned char *d;
+    size_t idn = ms__elf_build_id(m->map, m->map_len, &d);
     int n = 0;
     const char *cand[4];
     char bufs[4][4096];
-    if (id && id->sh_size > 16) { /* note header (12), "GNU\0", then the id */
-        const unsigned char *d = m->map + id->sh_offset;
-        uint32_t namesz, descsz;
-        memcpy(&namesz, d, 4);
-        memcpy(&descsz, d + 4, 4);
-        if (namesz == 4 && descsz >= 2 && descsz <= 64 && 16 + (size_t)descsz <= id->sh_size) {
-            size_t k = (size_t)snprintf(bufs[n], sizeof bufs[n], "/usr/lib/debug/.build-id/%02x/", d[16]);
-            for (uint32_t i = 1; i < descsz && k + 3 < sizeof bufs[n]; i++) k += (size_t)snprintf(bufs[n] + k, 3, "%02x", d[16 + i]);
-            snprintf(bufs[n] + k, sizeof bufs[n] - k, ".debug");
-            cand[n] = bufs[n];
-            n++;
-        }
+    if (idn >= 2) {
+        size_t k = (size_t)snprintf(bufs[n], sizeof bufs[n], "/usr/lib/debug/.build-id/%02x/", d[0]);
+        for (size_t i = 1; i < idn && k + 3 < sizeof bufs[n]; i++) k += (size_t)snprintf(bufs[n] + k, 3, "%02x", d[i]);
+        snprintf(bufs[n] + k, sizeof bufs[n] - k, ".debug");
+        cand[n] = bufs[n];
+        n++;
     }
     const Elf64_Shdr *dl = ms__elf_section(m->map, m->map_len, ".gnu_debuglink");
     if (dl && dl->sh_size > 4 && memchr(m->map + dl->sh_offset, 0, dl->sh_size)) {
@@ -3732,6 +3765,41 @@ static const char *ms__demangle(const char *name) {
     return name;
 }
 
+/* Names addr inside module m (its file mapped and tables built on first use); lines: also
+   the source file and line, where the module has line data. Under ms__sym_lock. */
+static void ms__symmod_name(ms__symmod *m, uintptr_t addr, ms__symres *r, int lines) {
+    ms__sym_load(m);
+    r->module = m->path;
+    r->mod = m;
+    r->base = m->bias; /* module offsets are the file's own addresses (addr2line's) */
+    r->has_base = 1;
+    r->source = m->source;
+    size_t lo = 0, hi = m->nsyms; /* the last symbol starting at or before addr */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->syms[mid].lo <= addr) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo) {
+        const ms__fsym *s = &m->syms[lo - 1];
+        /* a sized symbol must hold addr; an unsized one names up to the next symbol */
+        if (addr < s->lo + s->size || (!s->size && (lo == m->nsyms || addr < m->syms[lo].lo))) {
+            r->function = ms__demangle(s->name);
+            r->fn_lo = s->lo;
+            r->named = 1;
+        }
+    }
+    if (lines) {
+        ms__sym_lines(m);
+        const char *file = NULL;
+        uint32_t line = 0;
+        if (m->lines.nrows && ms__dl_lookup(&m->lines, (uint64_t)(addr - m->bias), &file, &line)) {
+            r->file = file;
+            r->line = line;
+        }
+    }
+}
+
 /* lines: also the source file and line, where the module has line data. */
 static int ms__sym_lookup_lines(uintptr_t addr, ms__symres *r, int lines) {
     memset(r, 0, sizeof *r);
@@ -3739,39 +3807,12 @@ static int ms__sym_lookup_lines(uintptr_t addr, ms__symres *r, int lines) {
     ms__symmod *m = ms__sym_module(addr);
     int fileless = !m;
     if (m) {
-        ms__sym_load(m);
-        r->module = m->path;
-        r->base = m->bias; /* module offsets are the file's own addresses (addr2line's) */
-        r->has_base = 1;
-        r->source = m->source;
-        size_t lo = 0, hi = m->nsyms; /* the last symbol starting at or before addr */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (m->syms[mid].lo <= addr) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo) {
-            const ms__fsym *s = &m->syms[lo - 1];
-            /* a sized symbol must hold addr; an unsized one names up to the next symbol */
-            if (addr < s->lo + s->size || (!s->size && (lo == m->nsyms || addr < m->syms[lo].lo))) {
-                r->function = ms__demangle(s->name);
-                r->fn_lo = s->lo;
-                r->named = 1;
-            }
-        }
-        if (lines) {
-            ms__sym_lines(m);
-            const char *file = NULL;
-            uint32_t line = 0;
-            if (m->lines.nrows && ms__dl_lookup(&m->lines, (uint64_t)(addr - m->bias), &file, &line)) {
-                r->file = file;
-                r->line = line;
-            }
-        }
+        ms__symmod_name(m, addr, r, lines);
         fileless = !m->map;
     }
     pthread_mutex_unlock(&ms__sym_lock);
     if (!fileless) return 1;
+    r->mod = NULL;
     Dl_info info; /* no file to read (the vDSO, a deleted file): the dynamic loader's names */
     memset(&info, 0, sizeof info);
     if (!dladdr((void *)addr, &info)) return m != NULL;
@@ -3785,6 +3826,51 @@ static int ms__sym_lookup_lines(uintptr_t addr, ms__symres *r, int lines) {
         r->source = MS__SYMS_DYNSYM;
     }
     return 1;
+}
+
+/* MEMSCOPE_NAMES=offline: the .msb gets each frame's module and offset only, and memscope
+   report names them afterwards from the module files (matched by build id). */
+static int ms__names_offline;
+static int ms__sym_lookup_module(uintptr_t addr, ms__symres *r) {
+    memset(r, 0, sizeof *r);
+    pthread_mutex_lock(&ms__sym_lock);
+    ms__symmod *m = ms__sym_module(addr);
+    if (m) {
+        r->module = m->path;
+        r->mod = m;
+        r->base = m->bias;
+        r->has_base = 1;
+    }
+    pthread_mutex_unlock(&ms__sym_lock);
+    return m != NULL;
+}
+
+/* The module's build id (the GNU build-id note) as lowercase hex into out: its length, 0
+   when the file has none or is not readable. Under ms__sym_lock. */
+static size_t ms__symmod_build_id(ms__symmod *m, char *out, size_t cap) {
+    if (!m->bid_tried) {
+        m->bid_tried = 1;
+        if (!m->map && !m->tried && !ms__map_file(m->path, &m->map, &m->map_len)) m->tried = 1;
+        const unsigned char *id;
+        size_t n = m->map ? ms__elf_build_id(m->map, m->map_len, &id) : 0;
+        char hex[129];
+        for (size_t i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", id[i]);
+        if (n) m->build_id = ms__strdup(hex);
+    }
+    size_t len = m->build_id ? strlen(m->build_id) : 0;
+    if (!len || cap <= len) return 0;
+    memcpy(out, m->build_id, len + 1);
+    return len;
+}
+
+/* Unmaps what a module of its own (not of the loader's list) holds. */
+static void ms__symmod_drop(ms__symmod *m) {
+    if (m->syms) munmap(m->syms, m->syms_bytes);
+    if (m->map) munmap((void *)(uintptr_t)m->map, m->map_len);
+    ms__dl_free(&m->lines);
+    MEMSCOPE_FREE(m->path);
+    MEMSCOPE_FREE(m->build_id);
+    memset(m, 0, sizeof *m);
 }
 
 /* Brings the module list (and ms__sym_gen) up to date with the loader's. */
@@ -6099,6 +6185,30 @@ MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id
     return s->depth;
 }
 
+static size_t ms__loaded_modules(memscope_tracker *t, memscope_module *out, size_t max);
+MEMSCOPE_DEF size_t memscope_modules(memscope_tracker *t, memscope_module *out, size_t max) {
+    if (!t) return 0;
+    size_t n = 0;
+    if (t->loaded) return ms__loaded_modules(t, out, max);
+    MS__ENTER();
+    ms__sym_refresh();
+    pthread_mutex_lock(&ms__sym_lock);
+    for (size_t i = 0; i < ms__nsymmods; i++) {
+        ms__symmod *m = &ms__symmods[i];
+        if (!m->alive) continue;
+        if (out && n < max) {
+            char id[130];
+            (void)ms__symmod_build_id(m, id, sizeof id);
+            out[n].path = m->path; out[n].build_id = m->build_id;
+            out[n].base = m->bias; out[n].low = m->lo; out[n].high = m->hi; out[n].state = MEMSCOPE_MODULE_UNCHECKED;
+        }
+        n++;
+    }
+    pthread_mutex_unlock(&ms__sym_lock);
+    MS__LEAVE();
+    return n;
+}
+
 /* ==== >>monitor ==== */
 
 /* One background thread per process samples /proc and /sys every interval_ms and
@@ -8188,7 +8298,7 @@ MS__MAYBE_UNUSED static void ms__buf_f64(ms__buf *b, double d) {
    whole; events go out in blocks of MS__MSB_BLOCK, so memory stays bounded whatever the
    event count. */
 enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB_EVENTS,
-       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END, MS__MSB_LINES };
+       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END, MS__MSB_LINES, MS__MSB_MODULES };
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
 
@@ -8243,6 +8353,9 @@ typedef struct ms__msb {
     void *zctx;             /* a stream: EVENTS payloads through zstd (ms__zstd) when set */
     ms__buf z;
     uint64_t raw_bytes;     /* EVENTS payload bytes before compression */
+    ms__buf mods;           /* MODULES entries not yet written */
+    uint32_t nmods;
+    unsigned char mod_done[(MS__SYMMODS + 7) / 8]; /* the process's modules already in the file */
 } ms__msb;
 
 /* zstd through dlopen (libzstd.so.1, on nearly every Linux system): no header or library
@@ -8455,6 +8568,7 @@ static void ms__msb_free(ms__msb *w) {
     MEMSCOPE_FREE(w->vals);
     MEMSCOPE_FREE(w->site_size);
     MEMSCOPE_FREE(w->site_stack);
+    MEMSCOPE_FREE(w->mods.p);
 }
 
 /* Names by return address: a stream names the same frames again and again (and each
@@ -8465,9 +8579,31 @@ static int ms__sym_cached(ms__symcache *c, uintptr_t addr, ms__symres *r) {
     ms__symcache *e = c ? &c[ms__mix64(addr) & (MS__SYMCACHE - 1)] : NULL;
     uint32_t gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
     if (e && e->addr == addr && e->gen == gen) { *r = e->r; return e->ok; }
-    int ok = ms__sym_lookup_lines(addr - 1, r, 1);
+    int ok = ms__names_offline ? ms__sym_lookup_module(addr - 1, r) : ms__sym_lookup_lines(addr - 1, r, 1);
     if (e) { e->addr = addr; e->gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED); e->ok = ok; e->r = *r; }
     return ok;
+}
+
+/* One MODULES entry (docs/FORMAT.md): path, build id, load bias, address range. */
+static void ms__msb_module_entry(ms__msb *w, const char *path, const char *build_id, uint64_t bias, uint64_t lo, uint64_t hi) {
+    ms__buf_varint(&w->mods, ms__msb_str(w, path));
+    ms__buf_varint(&w->mods, ms__msb_str(w, build_id));
+    ms__buf_varint(&w->mods, bias);
+    ms__buf_varint(&w->mods, lo);
+    ms__buf_varint(&w->mods, hi);
+    w->nmods++;
+}
+
+/* A module of this process that a frame is in: listed once per file. */
+static void ms__msb_module(ms__msb *w, ms__symmod *m) {
+    size_t i = (size_t)(m - ms__symmods);
+    if (i >= MS__SYMMODS || (w->mod_done[i / 8] & (1u << (i % 8)))) return;
+    w->mod_done[i / 8] = (unsigned char)(w->mod_done[i / 8] | (1u << (i % 8)));
+    char id[130];
+    pthread_mutex_lock(&ms__sym_lock);
+    size_t n = ms__symmod_build_id(m, id, sizeof id);
+    pthread_mutex_unlock(&ms__sym_lock);
+    ms__msb_module_entry(w, m->path, n ? id : NULL, m->bias, m->lo, m->hi);
 }
 
 /* One stack of a STACKS section into b, its frames named (>>symbols); its source lines, when
@@ -8485,6 +8621,7 @@ static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *
         uintptr_t addr = s->frames[f];
         ms__symres r;
         int ok = ms__sym_cached(cache, addr, &r);
+        if (ok && r.mod) ms__msb_module(w, r.mod);
         ms__buf_varint(ln, ms__msb_str(w, ok ? r.file : NULL));
         ms__buf_varint(ln, ok && r.file ? r.line : 0);
         any |= ok && r.file;
@@ -8500,13 +8637,23 @@ static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *
     else ln->len = at; /* no line in it: not listed */
 }
 
-/* LINES for the STACKS section just written: count, then the entries. */
+/* LINES for the STACKS section just written: count, then the entries; then the MODULES
+   its frames are in that the file does not list yet. */
 static void ms__msb_lines(ms__msb *w, const ms__buf *ln, uint32_t nln) {
-    if (!nln) return;
-    ms__buf_varint(&w->sec, nln);
-    ms__buf_put(&w->sec, ln->p, ln->len);
-    if (ln->err) w->err = ENOMEM;
-    ms__msb_emit(w, MS__MSB_LINES);
+    if (nln) {
+        ms__buf_varint(&w->sec, nln);
+        ms__buf_put(&w->sec, ln->p, ln->len);
+        if (ln->err) w->err = ENOMEM;
+        ms__msb_emit(w, MS__MSB_LINES);
+    }
+    if (w->nmods) {
+        ms__buf_varint(&w->sec, w->nmods);
+        ms__buf_put(&w->sec, w->mods.p, w->mods.len);
+        if (w->mods.err) w->err = ENOMEM;
+        ms__msb_emit(w, MS__MSB_MODULES);
+        w->mods.len = 0;
+        w->nmods = 0;
+    }
 }
 
 /* A varint in exactly 10 bytes (readers accept a longer encoding): a stream rewrites it in
@@ -8811,6 +8958,7 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
 typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
 typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; const char *file; uint32_t line; } ms__lframe;
 typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
+typedef struct ms__lmod { const char *path, *build_id; uint64_t bias, lo, hi; int state; struct ms__symmod *sm; } ms__lmod;
 
 struct ms__loaded {
     unsigned char *data;
@@ -8844,6 +8992,7 @@ struct ms__loaded {
     uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
     unsigned char *zbuf;           /* the decompressed payload of the section being read */
     uint32_t *stack_ix;            /* stack id -> index in stacks + 1 (0: undefined) */
+    ms__lmod *mods; size_t nmods;  /* MODULES: the files the frames are in */
     memscope_load_info info;
 };
 
@@ -8858,6 +9007,9 @@ static void ms__loaded_free(struct ms__loaded *L) {
     for (void *b = L->frame_blocks, *nx; b; b = nx) { memcpy(&nx, b, sizeof nx); MEMSCOPE_FREE(b); }
     MEMSCOPE_FREE(L->blocks); MEMSCOPE_FREE(L->stack_used); MEMSCOPE_FREE(L->snaps);
     MEMSCOPE_FREE(L->threads); MEMSCOPE_FREE(L->hot); MEMSCOPE_FREE(L->hot_strs);
+    for (size_t i = 0; i < L->nmods; i++)
+        if (L->mods[i].sm) { ms__symmod_drop(L->mods[i].sm); MEMSCOPE_FREE(L->mods[i].sm); }
+    MEMSCOPE_FREE(L->mods);
     MEMSCOPE_FREE(L);
 }
 
@@ -9201,6 +9353,23 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 }
             }
             L->stacks_from = L->nstacks - (r.err ? 0 : n);
+        } else if (type == MS__MSB_MODULES) {
+            size_t n = ms__rd_count(&r, 5);
+            ms__lmod *nm = (ms__lmod *)ms__calloc(L->nmods + n + 1, sizeof *nm);
+            if (!nm) { ms__rd_fail(&f, "out of memory"); return -2; }
+            if (L->nmods) memcpy(nm, L->mods, L->nmods * sizeof *nm);
+            MEMSCOPE_FREE(L->mods);
+            L->mods = nm;
+            for (size_t i = 0; i < n && !r.err; i++) {
+                ms__lmod *m = &L->mods[L->nmods];
+                m->path = ms__rd_str(&r, L);
+                m->build_id = ms__rd_str(&r, L);
+                m->bias = ms__rd_varint(&r);
+                m->lo = ms__rd_varint(&r);
+                m->hi = ms__rd_varint(&r);
+                if (!r.err && (!m->path || m->lo >= m->hi)) { ms__rd_fail(&r, "a module without a path or address range"); break; }
+                if (!r.err) L->nmods++;
+            }
         } else if (type == MS__MSB_LINES) { /* the source lines of the STACKS section before it */
             size_t n = ms__rd_count(&r, 2);
             for (size_t i = 0; i < n && !r.err; i++) {
@@ -9517,6 +9686,63 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     return t;
 }
 
+/* Names from the module files themselves, after the run (docs/FORMAT.md, MODULES): each
+   recorded module's file (under $MEMSCOPE_SYSROOT when set) is compared with the recording
+   by build id; frames the recording left without a function or a source line are named from
+   a file that matches. A file that changed or is gone is only reported (memscope_modules),
+   never used: names from another build would be wrong. */
+static void ms__loaded_offline(struct ms__loaded *L) {
+    const char *root = getenv("MEMSCOPE_SYSROOT");
+    int need = 0;
+    for (size_t i = 0; i < L->nstacks && !need; i++)
+        for (uint32_t k = 0; k < L->stacks[i].depth; k++)
+            if (L->stacks[i].frames[k].mod && (!L->stacks[i].frames[k].fn || !L->stacks[i].frames[k].file)) { need = 1; break; }
+    for (size_t i = 0; i < L->nmods; i++) {
+        ms__lmod *m = &L->mods[i];
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s%s", root && *root && m->path[0] == '/' ? root : "", m->path) >= (int)sizeof path) {
+            m->state = MEMSCOPE_MODULE_MISSING;
+            continue;
+        }
+        ms__symmod *sm = (ms__symmod *)ms__calloc(1, sizeof *sm);
+        if (!sm) return;
+        sm->path = ms__strdup(path);
+        sm->bias = (uintptr_t)m->bias;
+        sm->lo = (uintptr_t)m->lo;
+        sm->hi = (uintptr_t)m->hi;
+        char id[130];
+        pthread_mutex_lock(&ms__sym_lock);
+        size_t n = sm->path && ms__map_file(path, &sm->map, &sm->map_len) ? ms__symmod_build_id(sm, id, sizeof id) : 0;
+        pthread_mutex_unlock(&ms__sym_lock);
+        m->state = !sm->map ? MEMSCOPE_MODULE_MISSING
+                 : !m->build_id || !n ? MEMSCOPE_MODULE_UNVERIFIED
+                 : strcmp(id, m->build_id) == 0 ? MEMSCOPE_MODULE_MATCHES : MEMSCOPE_MODULE_CHANGED;
+        if (m->state != MEMSCOPE_MODULE_MATCHES || !need) { ms__symmod_drop(sm); MEMSCOPE_FREE(sm); continue; }
+        m->sm = sm;
+    }
+    if (!need) return;
+    pthread_mutex_lock(&ms__sym_lock);
+    size_t last = 0;
+    for (size_t i = 0; i < L->nstacks; i++)
+        for (uint32_t k = 0; k < L->stacks[i].depth; k++) {
+            ms__lframe *fr = &L->stacks[i].frames[k];
+            if (!fr->mod || (fr->fn && fr->file) || !fr->addr) continue;
+            ms__lmod *m = NULL;
+            for (size_t j = 0; j < L->nmods && !m; j++) {
+                ms__lmod *c = &L->mods[(last + j) % L->nmods];
+                if (c->lo <= fr->addr && fr->addr - 1 < c->hi && strcmp(c->path, fr->mod) == 0) { m = c; last = (last + j) % L->nmods; }
+            }
+            if (!m || !m->sm) continue;
+            ms__symres r;
+            memset(&r, 0, sizeof r);
+            ms__symmod_name(m->sm, fr->addr - 1, &r, !fr->file);
+            if (!fr->fn && r.named) { fr->fn = r.function; fr->off1 = fr->addr - r.fn_lo + 1; }
+            else if (!fr->fn && !fr->off1) fr->off1 = fr->addr - m->bias + 1;
+            if (!fr->file && r.file) { fr->file = r.file; fr->line = r.line; }
+        }
+    pthread_mutex_unlock(&ms__sym_lock);
+}
+
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
     memscope_result dummy;
     if (!result) result = &dummy;
@@ -9562,7 +9788,9 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
         got += (size_t)n;
     }
     close(fd);
-    return ms__load_buffer(data, got, result);
+    memscope_tracker *t = ms__load_buffer(data, got, result);
+    if (t) ms__loaded_offline(t->loaded);
+    return t;
 }
 #else
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
@@ -9672,6 +9900,10 @@ static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, 
         if (any) (*nln)++;
         else ln->len = at;
     }
+    for (size_t i = 0; i < L->nmods; i++) {
+        const ms__lmod *m = &L->mods[i];
+        ms__msb_module_entry(w, m->path, m->build_id, m->bias, m->lo, m->hi);
+    }
 }
 #endif
 
@@ -9717,6 +9949,17 @@ static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_
     if (!s) return 0;
     for (size_t i = 0; frames && i < max && i < s->depth; i++) frames[i] = s->frames[i].addr;
     return s->depth;
+}
+
+static size_t ms__loaded_modules(memscope_tracker *t, memscope_module *out, size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->loaded->nmods; i++, n++) {
+        const ms__lmod *m = &t->loaded->mods[i];
+        if (!out || n >= max) continue;
+        out[n].path = m->path; out[n].build_id = m->build_id;
+        out[n].base = m->bias; out[n].low = m->lo; out[n].high = m->hi; out[n].state = m->state;
+    }
+    return n;
 }
 
 static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out) {
@@ -12222,6 +12465,7 @@ static void ms__hook_configure(memscope_tracker *t) {
     if (maxev && ms__parse_u64(maxev, (uint64_t)SIZE_MAX >> 6, &max)) memscope_set_max_events(t, (size_t)max); /* 0: counters only */
     else if (maxev) ms__env_refuse(6, "MEMSCOPE_MAX_EVENTS", maxev, "a whole number of events (0 = counters only)", "the default");
     ms__hook_unwind = ms__env_word(7, "MEMSCOPE_UNWIND", "fp\0" "auto\0" "dwarf\0", 1, "fp, auto or dwarf");
+    ms__names_offline = ms__env_word(9, "MEMSCOPE_NAMES", "process\0" "offline\0", 0, "process or offline");
     /* every allocation kept: log mode (>>resolve), unless asked for the live table */
     int lt = ms__env_word(8, "MEMSCOPE_LIVE_TABLE", "0\0" "1\0", 0, "0 or 1");
     if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !lt) {

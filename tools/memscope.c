@@ -46,9 +46,11 @@
 #define MAX_MAX_EVENTS 1099511627776ull
 
 static const char usage[] =
-    "usage: memscope report FILE.msb [--top N] [--frames N] [--FORMAT OUT]... [--strict]\n"
+    "usage: memscope report FILE.msb [--top N] [--frames N] [--sysroot DIR] [--FORMAT OUT]...\n"
+    "                    [--strict]\n"
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
-    "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf] -- PROGRAM [ARGS]\n"
+    "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf]\n"
+    "                    [--names process|offline] -- PROGRAM [ARGS]\n"
     "       memscope --help | --version\n"
     "\n"
     "  report FILE.msb   print a summary of a file written by memscope_export_binary:\n"
@@ -57,13 +59,19 @@ static const char usage[] =
     "  --top N           how many rows per table (1..100000)\n"
     "  --frames N        at most N frames of each call stack (default: every one);\n"
     "                    a cut stack ends with \"... K more frames\"\n"
+    "  --sysroot DIR     look for the recorded modules under DIR (DIR/usr/lib/...): a\n"
+    "                    file recorded on another machine. Frames the file left unnamed are\n"
+    "                    named from each module whose build id matches the recording; a\n"
+    "                    module that changed since is named on stderr and not used\n"
+    "                                                                 env MEMSCOPE_SYSROOT\n"
     "  --json OUT        also write the JSON report of the file to OUT\n"
     "  --html OUT        ... the HTML dashboard\n"
     "  --msb OUT         ... the binary file again (complete, also from a truncated one)\n"
     "  --pprof OUT       ... a pprof profile (go tool pprof; gzip-wrapped if OUT ends in .gz)\n"
     "  --folded OUT      ... folded stacks, bytes allocated (flamegraph.pl, inferno, speedscope)\n"
     "  --trace OUT       ... Chrome Trace Event JSON (ui.perfetto.dev, chrome://tracing)\n"
-    "  --prom OUT        ... the Prometheus text exposition (node_exporter's textfile collector)\n"
+    "  --prometheus OUT  ... the Prometheus text exposition (node_exporter's textfile\n"
+    "                    collector; --prom is the same)\n"
     "  --massif OUT      ... massif's format (ms_print, massif-visualizer)\n"
     "  --dhat OUT        ... DHAT's JSON (Valgrind's dh_view.html)\n"
     "                    OUT \"-\" writes that report to standard output instead of the text\n"
@@ -104,6 +112,11 @@ static const char usage_run[] = /* two strings: C compilers need only take 4095 
     "  --unwind MODE     auto (default): the code's call-frame information (.eh_frame),\n"
     "                    frame pointers where it has none; fp: frame pointers only;\n"
     "                    dwarf: call-frame information only               MEMSCOPE_UNWIND\n"
+    "  --names MODE      process (default): frames are named in the program, from its\n"
+    "                    modules' symbol tables and debug data; offline: the file gets each\n"
+    "                    frame's module, offset and the module's build id only, and memscope\n"
+    "                    report names them from the same files later (a target without debug\n"
+    "                    data: memscope report --sysroot)                MEMSCOPE_NAMES\n"
     "  --live-table      record through the live-address table at each call instead of\n"
     "                    per-thread logs resolved at the end (slower)  MEMSCOPE_LIVE_TABLE=1\n"
     "\n"
@@ -688,6 +701,7 @@ static int run(int argc, char **argv) {
             {"--depth", "MEMSCOPE_STACK_DEPTH", MEMSCOPE_MAX_STACK_DEPTH, NULL},
             {"--max-events", "MEMSCOPE_MAX_EVENTS", MAX_MAX_EVENTS, "a number from 0 to 1099511627776 (2^40; 0 = counters only)"},
             {"--unwind", "MEMSCOPE_UNWIND", 0, "fp, auto or dwarf"},
+            {"--names", "MEMSCOPE_NAMES", 0, "process or offline"},
         };
         int done = 0;
         if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
@@ -712,6 +726,9 @@ static int run(int argc, char **argv) {
             char num[32];
             if (!strcmp(a, "--unwind")) {
                 if (strcmp(v, "fp") && strcmp(v, "auto") && strcmp(v, "dwarf")) return fail("%s %s: not one of %s", a, v, vals[k].range);
+                snprintf(num, sizeof num, "%s", v);
+            } else if (!strcmp(a, "--names")) {
+                if (strcmp(v, "process") && strcmp(v, "offline")) return fail("%s %s: not %s", a, v, vals[k].range);
                 snprintf(num, sizeof num, "%s", v);
             } else if (!strcmp(a, "--rate")) {
                 char *end = NULL;
@@ -909,7 +926,7 @@ static conversion conversions[] = {
     {"--json", memscope_export_json, NULL},     {"--html", memscope_export_html, NULL},
     {"--msb", memscope_export_binary, NULL},    {"--pprof", memscope_export_pprof, NULL},
     {"--folded", memscope_export_folded, NULL}, {"--trace", memscope_export_trace, NULL},
-    {"--prom", memscope_export_prometheus, NULL}, {"--massif", memscope_export_massif, NULL},
+    {"--prometheus", memscope_export_prometheus, NULL}, {"--massif", memscope_export_massif, NULL},
     {"--dhat", memscope_export_dhat, NULL},
 };
 #define NCONV (sizeof conversions / sizeof conversions[0])
@@ -1099,6 +1116,26 @@ static int export_to_stdout(memscope_tracker *t, const conversion *c) {
     return rc;
 }
 
+/* Modules whose file is no longer the one recorded: their frames keep the recorded names
+   (or stay unnamed) rather than take names from another build. */
+static void warn_modules(memscope_tracker *t) {
+    size_t n = memscope_modules(t, NULL, 0), missing = 0;
+    memscope_module *m = n ? (memscope_module *)calloc(n, sizeof *m) : NULL;
+    if (!m) return;
+    n = memscope_modules(t, m, n);
+    const char *root = getenv("MEMSCOPE_SYSROOT");
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].state == MEMSCOPE_MODULE_CHANGED)
+            fprintf(stderr, "memscope: warning: %s%s has changed since the recording (build id %s there, another now):"
+                            " its frames keep the names recorded\n", root ? root : "", m[i].path, m[i].build_id);
+        missing += m[i].state == MEMSCOPE_MODULE_MISSING;
+    }
+    if (missing)
+        fprintf(stderr, "memscope: note: %zu of the %zu modules recorded are not on this machine%s%s: their frames keep the names recorded\n",
+                missing, n, root ? " under " : "", root ? root : "");
+    free(m);
+}
+
 static int report(const char *path, size_t top, int strict) {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) /* a FIFO would wait for a writer */
@@ -1118,6 +1155,7 @@ static int report(const char *path, size_t top, int strict) {
         }
         fprintf(stderr, "memscope: warning: %s: %s\n", path, memscope_load_error());
     }
+    warn_modules(t);
     if (text) print_report(t, path, top);
     int rc = 0;
     for (size_t k = 0; k < NCONV && !rc; k++) {
@@ -1146,11 +1184,17 @@ int main(int argc, char **argv) {
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         size_t conv = NCONV;
+        if (!strcmp(a, "--prom")) a = "--prometheus"; /* the short spelling of earlier versions */
         for (size_t k = 0; k < NCONV; k++) if (!strcmp(a, conversions[k].option)) conv = k;
-        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || conv < NCONV) {
+        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--sysroot") || conv < NCONV) {
             if (i + 1 >= argc) return fail("%s needs a value", a);
             const char *v = argv[++i];
             if (conv < NCONV) conversions[conv].out = v;
+            else if (!strcmp(a, "--sysroot")) {
+                struct stat sr;
+                if (stat(v, &sr) != 0 || !S_ISDIR(sr.st_mode)) return fail("--sysroot %s: not a directory", v);
+                setenv("MEMSCOPE_SYSROOT", v, 1);
+            }
             else if (!strcmp(a, "--frames")) {
                 uint64_t n;
                 if (parse_u64(v, 1, 1000, &n) != 0) return fail("--frames %s: not a number from 1 to 1000", v);
