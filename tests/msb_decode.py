@@ -63,11 +63,11 @@ SECTION_FRAMING = 20          # header + CRC
 MAX_BLOCK = 65536             # events per EVENTS section, at most
 CACHE_SLOTS = 7
 
-META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES = range(1, 11)
+META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES, MODULES = range(1, 12)
 TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS",
               EVENTS: "EVENTS", SNAPSHOTS: "SNAPSHOTS", THREADS: "THREADS",
-              HOTSPOTS: "HOTSPOTS", END: "END", LINES: "LINES"}
-STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES)
+              HOTSPOTS: "HOTSPOTS", END: "END", LINES: "LINES", MODULES: "MODULES"}
+STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES, MODULES)
 FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd frame
 ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
 
@@ -354,6 +354,7 @@ class Result:
         self.stacks = {}               # id -> list of (address, function, module, offset|None)
         self.stack_order = []
         self.lines = {}                # stack id -> list of (file|None, line) (LINES sections)
+        self.modules = []              # dicts path, build_id (str|None), bias, low, high (MODULES)
         self.last_stacks = set()       # the ids the latest STACKS section defined
         self.events = []               # tuples (free, ts, address, size, thread, athread, site, stack)
         self.snapshots = []            # dicts
@@ -479,6 +480,7 @@ class Decoder:
                 pos = end + 4
                 continue
             handler = {META: self.meta, STRINGS: self.strings, SITES: self.sites, STACKS: self.stacks, LINES: self.lines,
+                       MODULES: self.modules,
                        EVENTS: self.events, SNAPSHOTS: self.snapshots, THREADS: self.threads,
                        HOTSPOTS: self.hotspots, END: self.end}.get(stype)
             if handler is None:
@@ -663,6 +665,20 @@ class Decoder:
                 raise MsbError(at, "LINES names stack %d (depth %d), which the STACKS section before it does not "
                                "define with that depth" % (sid, depth))
             self.r.lines[sid] = [(self.string(p, "line file"), p.varint("line number")) for _ in range(depth)]
+
+    def modules(self, p):
+        """MODULES: the files the frames are in, with their build ids."""
+        n = p.count("modules count", 5)
+        for _ in range(n):
+            at = p.pos
+            path = self.string(p, "module path")
+            bid = self.string(p, "module build id")
+            bias, low, high = p.varint("module bias"), p.varint("module low"), p.varint("module high")
+            if path is None or low >= high:
+                raise MsbError(at, "a module without a path or address range")
+            self.r.modules.append({"path": path.decode("utf-8", "replace"),
+                                   "build_id": bid.decode("ascii", "replace") if bid is not None else None,
+                                   "bias": bias, "low": low, "high": high})
 
     def events(self, p, section=None):
         """section: the file offset of a compressed section (p is then its decompressed payload),

@@ -267,4 +267,54 @@ for s in json.load(open(sys.argv[1]))["stacks"]:
   done
 fi
 
+
+# ---- 8. names given after the run: --names offline, build ids, --sysroot ----
+# The .msb of an offline run holds modules and offsets only; memscope report names its frames
+# from the module files, which must carry the build id the MODULES section recorded. A module
+# rebuilt since is reported and not used; --sysroot finds the recorded files under a directory.
+NAMES_BASES="$O/off.bases" $M run --names offline -o "$O/off.msb" -- "$O/names_prog" > "$O/off.out" 2> "$O/off.err"
+rc=$?; [ $rc = 0 ] && [ -s "$O/off.msb" ]; check "memscope run --names offline -o off.msb: written (status $rc)" $?
+python3 - "$O/off.msb" > "$O/off.raw" 2>&1 <<'PY'
+import sys; sys.path.insert(0, "tests")
+import msb_decode as d
+f = d.decode(open(sys.argv[1], "rb").read())
+named = sum(1 for s in f.stacks.values() for fr in s if fr[1])
+mods = f.modules
+print("named", named, "modules", len(mods))
+for m in mods: print("module", m["path"], m["build_id"])
+PY
+grep -q "^named 0 modules" "$O/off.raw"; check "off.msb: no frame named in the process (got: $(head -1 "$O/off.raw"))" $?
+for m in names_prog libnames.so; do
+  want=$(readelf -n "$O/$m" | sed -n 's/.*Build ID: //p')
+  grep -qx "module $ABS/$m $want" "$O/off.raw"; check "off.msb: MODULES lists $m with its build id ($want)" $?
+done
+$M report "$O/off.msb" --json "$O/off.json" > /dev/null 2> "$O/off-json.err"
+rc=$?; [ $rc = 0 ] && [ -s "$O/off.json" ] && [ ! -s "$O/off-json.err" ]; check "memscope report off.msb --json: written, nothing on stderr (status $rc)" $?
+checker "$O/check-off.log" frames --label "off.json" --json "$O/off.json" --bases "$O/off.bases" \
+  --module "$O/names_prog" --module "$O/libnames.so" --min-frames 27 \
+  --addr2line "$STATIC_PROG,$STATIC_LIB,prog_exported_alloc,$EXPORTED_LIB" \
+  --require "$STATIC_PROG,$STATIC_LIB,$EXPORTED_PROG,$EXPORTED_LIB" "${SHAPES[@]}"
+checker "$O/check-off-same.log" same --label "msb.json vs off.json" --a "$O/msb.json" --b "$O/off.json" \
+  --module names_prog --module libnames.so --min-stacks 10
+# the program moved to a sysroot, a different build in its place
+R="$O/sysroot"
+mkdir -p "$R$ABS" && cp "$O/names_prog" "$O/libnames.so" "$R$ABS/" && cp "$O/names_prog" "$O/names_prog.orig" &&
+gcc -O1 -g -fno-omit-frame-pointer -o "$O/names_prog" "$T/names_prog.c" -L"$O" -lnames -Wl,-rpath,"$ABS" -pthread 2>> "$O/build.log"
+check "sysroot copies made, names_prog rebuilt at -O1" $?
+$M report "$O/off.msb" --top 100000 > "$O/changed.txt" 2> "$O/changed.err"
+rc=$?; check "memscope report off.msb with names_prog rebuilt: status $rc" $rc
+grep -q "warning: $ABS/names_prog has changed since the recording (build id [0-9a-f]* there, another now)" "$O/changed.err"
+check "a rebuilt names_prog is named on stderr as changed" $?
+! grep -q "libnames.so has changed" "$O/changed.err"; check "libnames.so, unchanged, is not" $?
+! grep -q " at chain_leaf\| at main " "$O/changed.txt" && grep -q " at names_prog+0x" "$O/changed.txt" && grep -q " at lib_static_alloc " "$O/changed.txt"
+check "changed module: its frames stay module+offset, the unchanged library's are named" $?
+$M report "$O/off.msb" --top 100000 --sysroot "$R" > "$O/sysroot.txt" 2> "$O/sysroot.err"
+rc=$?; check "memscope report off.msb --sysroot: status $rc" $rc
+! grep -q "changed since" "$O/sysroot.err"; check "--sysroot: no module reported as changed" $?
+grep -q "note: .* modules recorded are not on this machine under $R" "$O/sysroot.err"; check "--sysroot: libc's absence under it is one note" $?
+grep -qx "        at chain_leaf ([^)]*names_prog.c:[0-9]*) in names_prog" "$O/sysroot.txt"; check "--sysroot: frames named from the recorded build, with lines" $?
+cp "$O/names_prog.orig" "$O/names_prog"
+$M report "$O/off.msb" --sysroot "$O/nonexistent" > /dev/null 2> "$O/sysroot-bad.err"
+rc=$?; [ $rc = 1 ] && grep -q "sysroot .*not a directory" "$O/sysroot-bad.err"; check "--sysroot to no directory: status 1 and why (got $rc)" $?
+
 summary
