@@ -429,8 +429,16 @@ typedef struct memscope_symbol {
     int         has_offset;
     const char *file;     /* source file of the call (DWARF line data), NULL when unknown */
     uint32_t    line;     /* its line; 0 when unknown (or the compiler gave none) */
+    int         inlined;  /* memscope_stack_symbols: a call the compiler inlined (no frame of its own) */
 } memscope_symbol;
 MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out);
+/* The frames of a stack as a reader wants them, innermost first: where the compiler inlined
+   calls at a return address (DWARF .debug_info), each inlined call is a frame of its own
+   (inlined = 1, the same address, offset unknown) before the function it was inlined into,
+   and each frame's file and line are those of the call it made, as `addr2line -f -i` prints
+   them. memscope_stack_symbol gives the machine frames only (function from the symbol table,
+   line of the innermost inlined code). Returns the number of frames (fills at most max). */
+MEMSCOPE_DEF size_t memscope_stack_symbols(memscope_tracker *t, uint32_t stack_id, memscope_symbol *out, size_t max);
 
 /* The modules (program and shared libraries) the frames are in, with the build id that
    identifies the exact file. For a loaded tracker, state says how the file on disk today
@@ -3414,6 +3422,11 @@ static int ms__dl_lookup(const ms__dl_table *t, uint64_t addr, const char **file
         *line = row->line;
     return 1;
 }
+typedef struct ms__dl_itab { int unused; } ms__dl_itab;
+typedef struct ms__dl_iframe { const char *name, *call_file; uint32_t call_line; } ms__dl_iframe;
+static int ms__dl_inl_build(const unsigned char *image, size_t size, ms__dl_itab *out) { (void)image; (void)size; out->unused = 0; return 0; }
+static size_t ms__dl_inl_lookup(const ms__dl_itab *t, uint64_t addr, ms__dl_iframe *out, size_t max) { (void)t; (void)addr; (void)out; (void)max; return 0; }
+static void ms__dl_inl_free(ms__dl_itab *t) { (void)t; }
 /* ==== <<lines ==== */
 
 /* ==== >>symbols ==== */
@@ -3451,6 +3464,7 @@ typedef struct ms__symmod { /* (struct tag: ms__symres points at one) */
     int tried, source;          /* source: MS__SYMS_*, the best table the file had */
     int alive, main;            /* still loaded at the last scan; the program itself */
     ms__dl_table lines;         /* .debug_line rows (of the file or its separate debug file) */
+    ms__dl_itab inl;            /* inlined calls, from the .debug_info of the same file */
     int lines_tried;
     char *build_id;             /* hex, once looked up (bid_tried) */
     int bid_tried;
@@ -3634,6 +3648,23 @@ static void ms__sym_load(ms__symmod *m) {
     m->syms_bytes = bytes;
 }
 
+#define MS__INL_MAX 8 /* inlined calls kept per address (the innermost ones) */
+#define MS__SYMS_MAX (MEMSCOPE_MAX_STACK_DEPTH * (MS__INL_MAX + 1)) /* frames of a stack, inlined ones included */
+typedef struct ms__inlf { const char *fn, *file; uint32_t line; } ms__inlf;
+
+/* One machine frame (file/line: the innermost code's) as the frames a reader sees: its
+   inlined calls first, then itself with the line of the outermost inlined call. */
+static size_t ms__expand_inl(const memscope_symbol *phys, const ms__inlf *inl, uint32_t ninl,
+                             memscope_symbol *out, size_t max, size_t n) {
+    for (uint32_t i = 0; i <= ninl; i++, n++) {
+        if (n >= max || !out) continue;
+        memscope_symbol *o = &out[n];
+        *o = *phys;
+        if (i) { o->file = inl[i - 1].file; o->line = inl[i - 1].file ? inl[i - 1].line : 0; }
+        if (i < ninl) { o->function = inl[i].fn; o->inlined = 1; o->has_offset = 0; o->offset = 0; }
+    }
+    return n;
+}
 typedef struct ms__symres {
     const char *function, *module;
     const char *file;       /* source file and line (0: none), when asked for and known */
@@ -3641,6 +3672,8 @@ typedef struct ms__symres {
     uintptr_t fn_lo, base;  /* the function's start (when named), the module's load bias */
     int named, has_base, source; /* source: where the name came from (MS__SYMS_*) */
     struct ms__symmod *mod; /* the module (NULL: named by the dynamic loader) */
+    uint32_t ninl;          /* calls inlined at this address, innermost first: each one's */
+    ms__inlf inl[MS__INL_MAX]; /* function, and where it was called */
 } ms__symres;
 
 /* A section of an ELF image by name (NULL when absent or out of bounds). */
@@ -3699,7 +3732,10 @@ static int ms__map_file(const char *path, const unsigned char **p, size_t *n) {
 static void ms__sym_lines(ms__symmod *m) {
     if (m->lines_tried || !m->map) return;
     m->lines_tried = 1;
-    if (ms__dl_build(m->map, m->map_len, &m->lines)) return;
+    if (ms__dl_build(m->map, m->map_len, &m->lines)) {
+        (void)ms__dl_inl_build(m->map, m->map_len, &m->inl);
+        return;
+    }
     const unsigned char *d;
     size_t idn = ms__elf_build_id(m->map, m->map_len, &d);
     int n = 0;
@@ -3727,6 +3763,7 @@ static void ms__sym_lines(ms__symmod *m) {
         size_t len;
         if (!strcmp(cand[i], m->path) || !ms__map_file(cand[i], &f, &len)) continue;
         int ok = ms__dl_build(f, len, &m->lines); /* (its names are copies) */
+        if (ok) (void)ms__dl_inl_build(f, len, &m->inl);
         munmap((void *)(uintptr_t)f, len);
         if (ok) return;
     }
@@ -3796,6 +3833,14 @@ static void ms__symmod_name(ms__symmod *m, uintptr_t addr, ms__symres *r, int li
         if (m->lines.nrows && ms__dl_lookup(&m->lines, (uint64_t)(addr - m->bias), &file, &line)) {
             r->file = file;
             r->line = line;
+        }
+        ms__dl_iframe f[MS__INL_MAX + 1];
+        size_t n = ms__dl_inl_lookup(&m->inl, (uint64_t)(addr - m->bias), f, MS__INL_MAX + 1);
+        for (size_t i = 0; i + 1 < n && i < MS__INL_MAX; i++) { /* f[n - 1]: the function itself */
+            r->inl[i].fn = ms__demangle(f[i].name);
+            r->inl[i].file = f[i].call_file;
+            r->inl[i].line = f[i].call_line;
+            r->ninl = (uint32_t)(i + 1);
         }
     }
 }
@@ -3868,6 +3913,7 @@ static void ms__symmod_drop(ms__symmod *m) {
     if (m->syms) munmap(m->syms, m->syms_bytes);
     if (m->map) munmap((void *)(uintptr_t)m->map, m->map_len);
     ms__dl_free(&m->lines);
+    ms__dl_inl_free(&m->inl);
     MEMSCOPE_FREE(m->path);
     MEMSCOPE_FREE(m->build_id);
     memset(m, 0, sizeof *m);
@@ -6128,7 +6174,8 @@ MEMSCOPE_DEF memscope_event *memscope_events(memscope_tracker *t, size_t *count)
     return out;
 }
 
-static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out);
+static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out,
+                             const ms__inlf **inl, uint32_t *ninl);
 static size_t ms__loaded_each(memscope_tracker *t, int (*fn)(const memscope_event *, void *), void *ctx);
 
 MEMSCOPE_DEF size_t memscope_each_event(memscope_tracker *t, int (*fn)(const memscope_event *ev, void *ctx), void *ctx) {
@@ -6156,24 +6203,68 @@ MEMSCOPE_DEF size_t memscope_each_event(memscope_tracker *t, int (*fn)(const mem
     return n;
 }
 
+/* A machine frame from its lookup (r: of addr - 1, ok its result). */
+static void ms__symbol_of(uintptr_t addr, const ms__symres *r, int ok, memscope_symbol *out) {
+    memset(out, 0, sizeof *out);
+    out->address = addr;
+    if (!ok) return;
+    out->function = r->function;
+    out->module = r->module;
+    out->file = r->file;
+    out->line = r->file ? r->line : 0;
+    if (r->named) { out->offset = addr - r->fn_lo; out->has_offset = 1; }
+    else if (r->has_base) { out->offset = addr - r->base; out->has_offset = 1; }
+}
+
 MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out) {
     if (!t || !out) return 0;
     memset(out, 0, sizeof *out);
-    if (t->loaded) return ms__loaded_symbol(t, stack_id, index, out);
+    if (t->loaded) return ms__loaded_symbol(t, stack_id, index, out, NULL, NULL);
     ms__stack *s = ms__stack_by_id(t, stack_id);
     if (!s || index >= s->depth) return 0;
     uintptr_t addr = s->frames[index];
     ms__symres r;
-    out->address = addr;
-    if (ms__sym_lookup_lines(addr - 1, &r, 1)) { /* a return address: inside the call instruction */
-        out->function = r.function;
-        out->module = r.module;
-        out->file = r.file;
-        out->line = r.line;
-        if (r.named) { out->offset = addr - r.fn_lo; out->has_offset = 1; }
-        else if (r.has_base) { out->offset = addr - r.base; out->has_offset = 1; }
-    }
+    int ok = ms__sym_lookup_lines(addr - 1, &r, 1); /* a return address: inside the call instruction */
+    ms__symbol_of(addr, &r, ok, out);
     return 1;
+}
+
+/* Machine frame i of a stack as the frames a reader sees (its inlined calls, then itself). */
+static size_t ms__frame_syms(memscope_tracker *t, uint32_t stack_id, size_t i, memscope_symbol *out, size_t max) {
+    memscope_symbol phys;
+    if (t->loaded) {
+        const ms__inlf *inl;
+        uint32_t ninl;
+        if (!ms__loaded_symbol(t, stack_id, i, &phys, &inl, &ninl)) return 0;
+        return ms__expand_inl(&phys, inl, ninl, out, max, 0);
+    }
+    ms__stack *s = ms__stack_by_id(t, stack_id);
+    if (!s || i >= s->depth) return 0;
+    ms__symres r;
+    int ok = ms__sym_lookup_lines(s->frames[i] - 1, &r, 1);
+    ms__symbol_of(s->frames[i], &r, ok, &phys);
+    return ms__expand_inl(&phys, r.inl, ok ? r.ninl : 0, out, max, 0);
+}
+
+MEMSCOPE_DEF size_t memscope_stack_symbols(memscope_tracker *t, uint32_t stack_id, memscope_symbol *out, size_t max) {
+    if (!t) return 0;
+    size_t n = 0;
+    memscope_symbol phys;
+    if (t->loaded) {
+        const ms__inlf *inl;
+        uint32_t ninl;
+        for (size_t i = 0; ms__loaded_symbol(t, stack_id, i, &phys, &inl, &ninl); i++)
+            n = ms__expand_inl(&phys, inl, ninl, out, max, n);
+        return n;
+    }
+    ms__stack *s = ms__stack_by_id(t, stack_id);
+    for (uint32_t i = 0; s && i < s->depth; i++) {
+        ms__symres r;
+        int ok = ms__sym_lookup_lines(s->frames[i] - 1, &r, 1);
+        ms__symbol_of(s->frames[i], &r, ok, &phys);
+        n = ms__expand_inl(&phys, r.inl, ok ? r.ninl : 0, out, max, n);
+    }
+    return n;
 }
 
 MEMSCOPE_DEF size_t memscope_stack_frames(memscope_tracker *t, uint32_t stack_id, uintptr_t *frames, size_t max) {
@@ -7858,7 +7949,6 @@ static void ms__json_report(ms__out *o, memscope_tracker *t, const memscope_repo
 }
 
 static void ms__loaded_json_sites(ms__out *o, memscope_tracker *t);
-static void ms__loaded_json_stacks(ms__out *o, memscope_tracker *t);
 
 static void ms__json_sites(ms__out *o, memscope_tracker *t) {
     if (t->loaded) { ms__loaded_json_sites(o, t); return; }
@@ -7950,40 +8040,41 @@ static void ms__json_events(ms__out *o, memscope_tracker *t, uint64_t *stack_byt
     ms__out_lit(o, "]");
 }
 
-static void ms__json_frame(ms__out *o, uintptr_t addr) {
-    ms__symres r;
-    /* addr is a return address: look up addr - 1, inside the calling instruction */
-    int ok = ms__sym_lookup_lines(addr - 1, &r, 1);
-    ms__out_lit(o, "{\"address\":"); ms__out_hex(o, addr);
-    ms__out_key(o, "function"); ms__out_str(o, ok ? r.function : NULL);
-    ms__out_key(o, "module"); ms__out_str(o, ok ? r.module : NULL);
+static void ms__json_frame(ms__out *o, const memscope_symbol *f) {
+    ms__out_lit(o, "{\"address\":"); ms__out_hex(o, f->address);
+    ms__out_key(o, "function"); ms__out_str(o, f->function);
+    ms__out_key(o, "module"); ms__out_str(o, f->module);
     ms__out_key(o, "offset");
-    if (ok && r.named) ms__out_u64(o, addr - r.fn_lo);
-    else if (ok && r.has_base) ms__out_u64(o, addr - r.base);
+    if (f->has_offset) ms__out_u64(o, f->offset);
     else ms__out_lit(o, "null");
-    ms__out_key(o, "file"); ms__out_str(o, ok ? r.file : NULL);
+    ms__out_key(o, "file"); ms__out_str(o, f->file);
     ms__out_key(o, "line");
-    if (ok && r.file && r.line) ms__out_u64(o, r.line);
+    if (f->file && f->line) ms__out_u64(o, f->line);
     else ms__out_lit(o, "null");
+    if (f->inlined) ms__out_lit(o, ",\"inlined\":true");
     ms__out_lit(o, "}");
 }
 
 static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
                             const uint64_t *stack_bytes, const uint64_t *stack_count) {
     ms__out_key(o, "stacks"); ms__out_lit(o, "[");
-    if (t->loaded) ms__loaded_json_stacks(o, t);
-    for (uint32_t id = 1; !t->loaded && id < nstacks; id++) {
-        ms__stack *s = ms__stack_by_id(t, id);
-        if (!s) continue;
-        if (id > 1) ms__out_lit(o, ",");
+    memscope_symbol *fr = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *fr);
+    if (!fr) o->err = ENOMEM;
+    int first = 1;
+    for (uint32_t id = 1; fr && id < nstacks; id++) {
+        if (!memscope_stack_frames(t, id, NULL, 0)) continue; /* (no such stack) */
+        size_t n = memscope_stack_symbols(t, id, fr, MS__SYMS_MAX);
+        if (!first) ms__out_lit(o, ",");
+        first = 0;
         ms__out_lit(o, "\n{\"id\":"); ms__out_u64(o, id);
         ms__out_key(o, "frames"); ms__out_lit(o, "[");
-        for (uint32_t f = 0; f < s->depth; f++) {
+        for (size_t f = 0; f < n && f < MS__SYMS_MAX; f++) {
             if (f) ms__out_lit(o, ",");
-            ms__json_frame(o, s->frames[f]);
+            ms__json_frame(o, &fr[f]);
         }
         ms__out_lit(o, "]}");
     }
+    MEMSCOPE_FREE(fr);
     ms__out_lit(o, "]");
     ms__out_key(o, "stack_hotspots"); ms__out_lit(o, "[");
     /* sorted by bytes: selection over an index array */
@@ -8298,7 +8389,8 @@ MS__MAYBE_UNUSED static void ms__buf_f64(ms__buf *b, double d) {
    whole; events go out in blocks of MS__MSB_BLOCK, so memory stays bounded whatever the
    event count. */
 enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB_EVENTS,
-       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END, MS__MSB_LINES, MS__MSB_MODULES };
+       MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END, MS__MSB_LINES, MS__MSB_MODULES,
+       MS__MSB_INLINED };
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
 
@@ -8355,6 +8447,8 @@ typedef struct ms__msb {
     uint64_t raw_bytes;     /* EVENTS payload bytes before compression */
     ms__buf mods;           /* MODULES entries not yet written */
     uint32_t nmods;
+    ms__buf inl;            /* INLINED entries of the stacks being written */
+    uint32_t ninl;
     unsigned char mod_done[(MS__SYMMODS + 7) / 8]; /* the process's modules already in the file */
 } ms__msb;
 
@@ -8569,6 +8663,7 @@ static void ms__msb_free(ms__msb *w) {
     MEMSCOPE_FREE(w->site_size);
     MEMSCOPE_FREE(w->site_stack);
     MEMSCOPE_FREE(w->mods.p);
+    MEMSCOPE_FREE(w->inl.p);
 }
 
 /* Names by return address: a stream names the same frames again and again (and each
@@ -8594,6 +8689,16 @@ static void ms__msb_module_entry(ms__msb *w, const char *path, const char *build
     w->nmods++;
 }
 
+/* A frame's INLINED entry: the count, then each inlined call's function and call site. */
+static void ms__msb_inl_frame(ms__msb *w, const ms__inlf *inl, uint32_t n) {
+    ms__buf_varint(&w->inl, n);
+    for (uint32_t i = 0; i < n; i++) {
+        ms__buf_varint(&w->inl, ms__msb_str(w, inl[i].fn));
+        ms__buf_varint(&w->inl, ms__msb_str(w, inl[i].file));
+        ms__buf_varint(&w->inl, inl[i].file ? inl[i].line : 0);
+    }
+}
+
 /* A module of this process that a frame is in: listed once per file. */
 static void ms__msb_module(ms__msb *w, ms__symmod *m) {
     size_t i = (size_t)(m - ms__symmods);
@@ -8617,11 +8722,17 @@ static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *
     int any = 0;
     ms__buf_varint(ln, id);
     ms__buf_varint(ln, s->depth);
+    size_t iat = w->inl.len;
+    int anyinl = 0;
+    ms__buf_varint(&w->inl, id);
+    ms__buf_varint(&w->inl, s->depth);
     for (uint32_t f = 0; f < s->depth; f++) {
         uintptr_t addr = s->frames[f];
         ms__symres r;
         int ok = ms__sym_cached(cache, addr, &r);
         if (ok && r.mod) ms__msb_module(w, r.mod);
+        ms__msb_inl_frame(w, ok ? r.inl : NULL, ok ? r.ninl : 0);
+        anyinl |= ok && r.ninl;
         ms__buf_varint(ln, ms__msb_str(w, ok ? r.file : NULL));
         ms__buf_varint(ln, ok && r.file ? r.line : 0);
         any |= ok && r.file;
@@ -8635,6 +8746,8 @@ static void ms__msb_stack(ms__msb *w, ms__buf *b, uint32_t id, const ms__stack *
     }
     if (any) (*nln)++;
     else ln->len = at; /* no line in it: not listed */
+    if (anyinl) w->ninl++;
+    else w->inl.len = iat;
 }
 
 /* LINES for the STACKS section just written: count, then the entries; then the MODULES
@@ -8646,6 +8759,14 @@ static void ms__msb_lines(ms__msb *w, const ms__buf *ln, uint32_t nln) {
         if (ln->err) w->err = ENOMEM;
         ms__msb_emit(w, MS__MSB_LINES);
     }
+    if (w->ninl) {
+        ms__buf_varint(&w->sec, w->ninl);
+        ms__buf_put(&w->sec, w->inl.p, w->inl.len);
+        if (w->inl.err) w->err = ENOMEM;
+        ms__msb_emit(w, MS__MSB_INLINED);
+    }
+    w->inl.len = 0;
+    w->ninl = 0;
     if (w->nmods) {
         ms__buf_varint(&w->sec, w->nmods);
         ms__buf_put(&w->sec, w->mods.p, w->mods.len);
@@ -8956,7 +9077,7 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
    naming the offset (memscope_load_error). A file cut off before END keeps its complete
    sections (memscope_loaded_info); what it lacks is recomputed from its events. */
 typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
-typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; const char *file; uint32_t line; } ms__lframe;
+typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; const char *file; uint32_t line, ninl; const ms__inlf *inl; } ms__lframe;
 typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
 typedef struct ms__lmod { const char *path, *build_id; uint64_t bias, lo, hi; int state; struct ms__symmod *sm; } ms__lmod;
 
@@ -9052,6 +9173,17 @@ static size_t ms__rd_count(ms__rd *r, size_t min_bytes) {
     if (!r->err && n > (uint64_t)(r->end - r->p) / (min_bytes ? min_bytes : 1)) { ms__rd_fail(r, "count larger than the section can hold"); return 0; }
     return r->err ? 0 : (size_t)n;
 }
+/* A stack of the last STACKS section by id: entries come in the section's order, so the
+   search starts after the previous find (*from) and wraps once. */
+static ms__lstack *ms__lstack_in(struct ms__loaded *L, size_t *from, uint64_t id) {
+    size_t lo = L->stacks_from, n = L->nstacks - lo;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = lo + (*from - lo + k) % n;
+        if (L->stacks[i].id == id) { *from = i + 1 < L->nstacks ? i + 1 : lo; return &L->stacks[i]; }
+    }
+    return NULL;
+}
+
 static const char *ms__rd_str(ms__rd *r, struct ms__loaded *L) {
     uint64_t i = ms__rd_varint(r);
     if (r->err || i == 0) return NULL;
@@ -9353,6 +9485,32 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 }
             }
             L->stacks_from = L->nstacks - (r.err ? 0 : n);
+        } else if (type == MS__MSB_INLINED) { /* the inlined calls of the STACKS section before it */
+            size_t n = ms__rd_count(&r, 3);
+            size_t maxe = (size_t)len / 3 + 1; /* an inlined call takes at least 3 bytes */
+            void *blk = ms__calloc(1, sizeof(void *) + maxe * sizeof(ms__inlf));
+            if (!blk) { ms__rd_fail(&f, "out of memory"); return -2; }
+            memcpy(blk, &L->frame_blocks, sizeof(void *));
+            L->frame_blocks = blk;
+            ms__inlf *e = (ms__inlf *)(void *)((char *)blk + sizeof(void *));
+            size_t ne = 0, from = L->stacks_from;
+            for (size_t i = 0; i < n && !r.err; i++) {
+                uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
+                ms__lstack *s = ms__lstack_in(L, &from, id);
+                if (!s || depth != s->depth) { ms__rd_fail(&r, "INLINED names a stack the STACKS section before it does not define"); break; }
+                for (uint64_t k = 0; k < depth && !r.err; k++) {
+                    uint64_t c = ms__rd_varint(&r);
+                    if (c > (uint64_t)(maxe - ne)) { ms__rd_fail(&r, "more inlined calls than the section can hold"); break; }
+                    s->frames[k].inl = c ? &e[ne] : NULL;
+                    s->frames[k].ninl = (uint32_t)c;
+                    for (uint64_t j = 0; j < c && !r.err; j++, ne++) {
+                        e[ne].fn = ms__rd_str(&r, L);
+                        e[ne].file = ms__rd_str(&r, L);
+                        uint64_t line = ms__rd_varint(&r);
+                        e[ne].line = line > UINT32_MAX ? 0 : (uint32_t)line;
+                    }
+                }
+            }
         } else if (type == MS__MSB_MODULES) {
             size_t n = ms__rd_count(&r, 5);
             ms__lmod *nm = (ms__lmod *)ms__calloc(L->nmods + n + 1, sizeof *nm);
@@ -9371,11 +9529,10 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 if (!r.err) L->nmods++;
             }
         } else if (type == MS__MSB_LINES) { /* the source lines of the STACKS section before it */
-            size_t n = ms__rd_count(&r, 2);
+            size_t n = ms__rd_count(&r, 2), from = L->stacks_from;
             for (size_t i = 0; i < n && !r.err; i++) {
                 uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
-                ms__lstack *s = NULL;
-                for (size_t k = L->nstacks; k-- > L->stacks_from;) if (L->stacks[k].id == id) { s = &L->stacks[k]; break; }
+                ms__lstack *s = ms__lstack_in(L, &from, id);
                 if (!s || depth != s->depth) { ms__rd_fail(&r, "LINES names a stack the STACKS section before it does not define"); break; }
                 for (uint64_t k = 0; k < depth && !r.err; k++) {
                     s->frames[k].file = ms__rd_str(&r, L);
@@ -9735,10 +9892,21 @@ static void ms__loaded_offline(struct ms__loaded *L) {
             if (!m || !m->sm) continue;
             ms__symres r;
             memset(&r, 0, sizeof r);
-            ms__symmod_name(m->sm, fr->addr - 1, &r, !fr->file);
+            int lines = !fr->file;
+            ms__symmod_name(m->sm, fr->addr - 1, &r, lines);
             if (!fr->fn && r.named) { fr->fn = r.function; fr->off1 = fr->addr - r.fn_lo + 1; }
             else if (!fr->fn && !fr->off1) fr->off1 = fr->addr - m->bias + 1;
-            if (!fr->file && r.file) { fr->file = r.file; fr->line = r.line; }
+            if (lines && r.file) { fr->file = r.file; fr->line = r.line; }
+            if (lines && r.ninl && !fr->ninl) { /* (a block of its own, freed with the frames) */
+                void *blk = ms__calloc(1, sizeof(void *) + r.ninl * sizeof(ms__inlf));
+                if (!blk) continue;
+                memcpy(blk, &L->frame_blocks, sizeof(void *));
+                L->frame_blocks = blk;
+                ms__inlf *e = (ms__inlf *)(void *)((char *)blk + sizeof(void *));
+                memcpy(e, r.inl, r.ninl * sizeof *e);
+                fr->inl = e;
+                fr->ninl = r.ninl;
+            }
         }
     pthread_mutex_unlock(&ms__sym_lock);
 }
@@ -9881,13 +10049,17 @@ static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, 
         const ms__lstack *s = &L->stacks[i];
         ms__buf_varint(b, s->id);
         ms__buf_varint(b, s->depth);
-        size_t at = ln->len;
-        int any = 0;
+        size_t at = ln->len, iat = w->inl.len;
+        int any = 0, anyinl = 0;
         ms__buf_varint(ln, s->id);
         ms__buf_varint(ln, s->depth);
+        ms__buf_varint(&w->inl, s->id);
+        ms__buf_varint(&w->inl, s->depth);
         uint64_t prev = 0;
         for (uint32_t f = 0; f < s->depth; f++) {
             const ms__lframe *fr = &s->frames[f];
+            ms__msb_inl_frame(w, fr->inl, fr->ninl);
+            anyinl |= fr->ninl != 0;
             ms__buf_varint(ln, ms__msb_str(w, fr->file));
             ms__buf_varint(ln, fr->file ? fr->line : 0);
             any |= fr->file != NULL;
@@ -9899,6 +10071,8 @@ static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, 
         }
         if (any) (*nln)++;
         else ln->len = at;
+        if (anyinl) w->ninl++;
+        else w->inl.len = iat;
     }
     for (size_t i = 0; i < L->nmods; i++) {
         const ms__lmod *m = &L->mods[i];
@@ -9962,10 +10136,13 @@ static size_t ms__loaded_modules(memscope_tracker *t, memscope_module *out, size
     return n;
 }
 
-static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out) {
+static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t index, memscope_symbol *out,
+                             const ms__inlf **inl, uint32_t *ninl) {
     const ms__lstack *s = ms__loaded_stack(t->loaded, stack_id);
     if (!s || index >= s->depth) return 0;
     const ms__lframe *f = &s->frames[index];
+    memset(out, 0, sizeof *out);
+    if (inl) { *inl = f->inl; *ninl = f->ninl; }
     out->address = f->addr;
     out->function = f->fn;
     out->module = f->mod;
@@ -10019,29 +10196,6 @@ static void ms__loaded_json_sites(ms__out *o, memscope_tracker *t) {
     ms__out_lit(o, "]");
 }
 
-static void ms__loaded_json_stacks(ms__out *o, memscope_tracker *t) {
-    struct ms__loaded *L = t->loaded;
-    for (size_t i = 0; i < L->nstacks; i++) {
-        const ms__lstack *s = &L->stacks[i];
-        if (i) ms__out_lit(o, ",");
-        ms__out_lit(o, "\n{\"id\":"); ms__out_u64(o, s->id);
-        ms__out_key(o, "frames"); ms__out_lit(o, "[");
-        for (uint32_t f = 0; f < s->depth; f++) {
-            const ms__lframe *fr = &s->frames[f];
-            if (f) ms__out_lit(o, ",");
-            ms__out_lit(o, "{\"address\":"); ms__out_hex(o, fr->addr);
-            ms__out_key(o, "function"); ms__out_str(o, fr->fn);
-            ms__out_key(o, "module"); ms__out_str(o, fr->mod);
-            ms__out_key(o, "offset");
-            if (fr->off1) ms__out_u64(o, fr->off1 - 1); else ms__out_lit(o, "null");
-            ms__out_key(o, "file"); ms__out_str(o, fr->file);
-            ms__out_key(o, "line");
-            if (fr->file && fr->line) ms__out_u64(o, fr->line); else ms__out_lit(o, "null");
-            ms__out_lit(o, "}");
-        }
-        ms__out_lit(o, "]}");
-    }
-}
 #endif
 
 /* ==== >>lifecycle ==== */
@@ -10837,15 +10991,14 @@ static void ms__agg_free(ms__agg *a) {
 static uint64_t ms__round(double v) { return ms__d2u64(v + 0.5); } /* NaN and below 0: 0 */
 
 /* A frame's name: its function, else module+0xOFFSET (for addr2line), else its address. */
-static size_t ms__frame_name(memscope_tracker *t, uint32_t stack, size_t i, char *buf, size_t cap) {
-    memscope_symbol s;
-    if (!memscope_stack_symbol(t, stack, i, &s)) return 0;
-    const char *mod = s.module ? strrchr(s.module, '/') : NULL;
-    mod = mod ? mod + 1 : s.module;
+/* A frame's name: the function, else module+0xOFFSET, else the address. */
+static size_t ms__sym_name(const memscope_symbol *s, char *buf, size_t cap) {
+    const char *mod = s->module ? strrchr(s->module, '/') : NULL;
+    mod = mod ? mod + 1 : s->module;
     int n;
-    if (s.function) n = snprintf(buf, cap, "%s", s.function);
-    else if (mod && s.has_offset) n = snprintf(buf, cap, "%s+0x%llx", mod, (unsigned long long)s.offset);
-    else n = snprintf(buf, cap, "0x%llx", (unsigned long long)s.address);
+    if (s->function) n = snprintf(buf, cap, "%s", s->function);
+    else if (mod && s->has_offset) n = snprintf(buf, cap, "%s+0x%llx", mod, (unsigned long long)s->offset);
+    else n = snprintf(buf, cap, "0x%llx", (unsigned long long)s->address);
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
@@ -10917,14 +11070,16 @@ MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const c
     size_t nl = 0;
     if (ms__agg_run(&a, o, t, &x.r) == 0) {
         lines = (ms__fline *)ms__calloc(a.npp + 1, sizeof *lines);
-        if (!lines) o->err = ENOMEM;
+        memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
+        if (!lines || !syms) o->err = ENOMEM;
         char name[1024];
         for (size_t i = 0; i < a.npp && lines && !o->err; i++) {
             uint64_t v = ms__round(a.pp[i].alloc_b);
             if (!v) continue;
             ms__buf b = {NULL, 0, 0, 0};
-            for (size_t k = ms__stack_depth_of(t, a.pp[i].stack); k-- > 0;) {
-                if (!ms__frame_name(t, a.pp[i].stack, k, name, sizeof name)) continue;
+            size_t n = syms ? memscope_stack_symbols(t, a.pp[i].stack, syms, MS__SYMS_MAX) : 0;
+            for (size_t k = n < MS__SYMS_MAX ? n : MS__SYMS_MAX; k-- > 0;) { /* outermost first */
+                if (!ms__sym_name(&syms[k], name, sizeof name)) continue;
                 ms__folded_clean(name);
                 ms__buf_put(&b, name, strlen(name));
                 ms__buf_put(&b, ";", 1);
@@ -10937,6 +11092,7 @@ MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const c
             lines[nl].text = (char *)b.p;
             lines[nl++].v = v;
         }
+        MEMSCOPE_FREE(syms);
         if (lines && nl) {
             qsort(lines, nl, sizeof *lines, ms__fline_text);
             size_t m = 0;
@@ -11267,14 +11423,26 @@ static void ms__pp_path_label(memscope_tracker *t, const ms__pp *p, size_t k, ch
         snprintf(buf, cap, "0x0: %s", nm);
         return;
     }
-    memscope_symbol s;
-    char nm[900];
-    if (!memscope_stack_symbol(t, p->stack, k - (size_t)named, &s)) { snprintf(buf, cap, "0x0: ???"); return; }
-    ms__frame_name(t, p->stack, k - (size_t)named, nm, sizeof nm);
-    const char *mod = s.module ? strrchr(s.module, '/') : NULL;
-    mod = mod ? mod + 1 : s.module;
-    snprintf(buf, cap, "0x%llX: %s%s%s%s", (unsigned long long)s.address, nm, mod && s.function ? " (in " : "",
-             mod && s.function ? mod : "", mod && s.function ? ")" : "");
+    /* valgrind's form: "0xADDR: fn (file:line)", else "(in module)"; calls inlined at the
+       address first, each "[inlined in]" the next */
+    memscope_symbol f[MS__INL_MAX + 1];
+    size_t n = ms__frame_syms(t, p->stack, k - (size_t)named, f, MS__INL_MAX + 1), at = 0;
+    if (!n) { snprintf(buf, cap, "0x0: ???"); return; }
+    if (n > MS__INL_MAX + 1) n = MS__INL_MAX + 1;
+    at = (size_t)snprintf(buf, cap, "0x%llX: ", (unsigned long long)f[0].address);
+    for (size_t i = 0; i < n && at < cap; i++) {
+        char nm[512];
+        ms__sym_name(&f[i], nm, sizeof nm);
+        const char *mod = f[i].module ? strrchr(f[i].module, '/') : NULL, *src = f[i].file ? strrchr(f[i].file, '/') : NULL;
+        mod = mod ? mod + 1 : f[i].module;
+        src = src ? src + 1 : f[i].file;
+        int w;
+        if (src && f[i].line) w = snprintf(buf + at, cap - at, "%s%s (%s:%u)", i ? " [inlined in] " : "", nm, src, (unsigned)f[i].line);
+        else if (mod && f[i].function) w = snprintf(buf + at, cap - at, "%s%s (in %s)", i ? " [inlined in] " : "", nm, mod);
+        else w = snprintf(buf + at, cap - at, "%s%s", i ? " [inlined in] " : "", nm);
+        if (w < 0) break;
+        at += (size_t)w;
+    }
 }
 static void ms__massif_clean(char *s) { /* one line, and no '#': ms_print cuts a line there */
     for (; *s; s++) if (*s == '\n' || *s == '\r' || *s == '#') *s = *s == '#' ? '_' : ' ';
@@ -11669,24 +11837,32 @@ static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, u
     return id;
 }
 
-static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const char *fn, const char *file, uint32_t line,
+/* A location: one address, its lines innermost first (calls inlined there, then the function). */
+typedef struct ms__pline { const char *fn, *file; uint32_t line; } ms__pline;
+static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const ms__pline *ln, size_t n,
                               const char *module, int named) {
     int fresh;
     uint32_t id = ms__idmap_get(&p->loc_ids, key, &fresh);
     if (fresh) {
-        uint32_t f = ms__pprof_fn(p, fn, file, line);
-        uint32_t map = ms__pprof_mapping(p, module, named, file && line);
-        ms__buf line_msg = {NULL, 0, 0, 0};
-        ms__pb_u64(&line_msg, 1, f);
-        ms__pb_u64(&line_msg, 2, line);
-        ms__buf *b = &p->tmp;
-        b->len = 0;
-        ms__pb_u64(b, 1, id);
-        ms__pb_u64(b, 2, map);
-        ms__pb_u64(b, 3, address);
-        ms__pb_bytes(b, 4, line_msg.p ? line_msg.p : (const unsigned char *)"", line_msg.len);
-        MEMSCOPE_FREE(line_msg.p);
-        ms__pb_bytes(&p->locs, 4, b->p, b->len);
+        int lines = 1;
+        for (size_t i = 0; i < n; i++) lines &= ln[i].file && ln[i].line;
+        uint32_t map = ms__pprof_mapping(p, module, named, lines);
+        ms__buf b = {NULL, 0, 0, 0};
+        ms__pb_u64(&b, 1, id);
+        ms__pb_u64(&b, 2, map);
+        ms__pb_u64(&b, 3, address);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t f = ms__pprof_fn(p, ln[i].fn, ln[i].file, ln[i].line);
+            ms__buf line_msg = {NULL, 0, 0, 0};
+            ms__pb_u64(&line_msg, 1, f);
+            ms__pb_u64(&line_msg, 2, ln[i].line);
+            ms__pb_bytes(&b, 4, line_msg.p ? line_msg.p : (const unsigned char *)"", line_msg.len);
+            if (line_msg.err) b.err = 1;
+            MEMSCOPE_FREE(line_msg.p);
+        }
+        ms__pb_bytes(&p->locs, 4, b.p, b.len);
+        if (b.err) p->locs.err = 1;
+        MEMSCOPE_FREE(b.p);
     }
     return id;
 }
@@ -11733,6 +11909,10 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             MEMSCOPE_FREE(vt.p);
         }
         char name[1024], program[64];
+        memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
+        char (*names)[512] = (char (*)[512])ms__calloc(MS__INL_MAX + 1, 512);
+        ms__pline pl[MS__INL_MAX + 1];
+        if (!syms || !names) { o->err = ENOMEM; MEMSCOPE_FREE(syms); MEMSCOPE_FREE(names); syms = NULL; names = NULL; }
         /* the program's own module first: pprof names the profile after the first mapping */
         ms__program_name(t, program, sizeof program);
         for (size_t i = 0, found = 0; i < a.npp && !found && *program; i++) {
@@ -11753,15 +11933,20 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             ms__buf ids = {NULL, 0, 0, 0}, vals = {NULL, 0, 0, 0}, smp = {NULL, 0, 0, 0};
             ms__site_text st = ms__site_text_of(t, pp->site);
             ms__site_name(t, pp->site, name, sizeof name);
-            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, name, st.file, st.line, NULL, 1));
-            size_t depth = ms__stack_depth_of(t, pp->stack);
-            for (size_t k = 0; k < depth; k++) {
-                memscope_symbol sym;
-                if (!memscope_stack_symbol(t, pp->stack, k, &sym)) continue;
-                ms__frame_name(t, pp->stack, k, name, sizeof name);
-                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym.address << 1, sym.address, name,
-                                                   sym.file && sym.line ? sym.file : sym.module, sym.file ? sym.line : 0,
-                                                   sym.module, sym.function != NULL));
+            ms__pline site = {name, st.file, st.line};
+            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, &site, 1, NULL, 1));
+            size_t n = syms ? memscope_stack_symbols(t, pp->stack, syms, MS__SYMS_MAX) : 0;
+            if (n > MS__SYMS_MAX) n = MS__SYMS_MAX;
+            for (size_t k = 0, nl = 0; k < n; k++) { /* the inlined calls and their function: one location */
+                const memscope_symbol *sym = &syms[k];
+                ms__sym_name(sym, names[nl], sizeof names[nl]);
+                pl[nl].fn = names[nl];
+                pl[nl].file = sym->file && sym->line ? sym->file : sym->module;
+                pl[nl].line = sym->file ? sym->line : 0;
+                if (sym->inlined && nl + 1 < MS__INL_MAX + 1 && k + 1 < n) { nl++; continue; }
+                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym->address << 1, sym->address, pl, nl + 1,
+                                                   sym->module, sym->function != NULL));
+                nl = 0;
             }
             for (int k = 0; k < 4; k++) ms__buf_varint(&vals, v[k]);
             ms__pb_bytes(&smp, 1, ids.p, ids.len);
@@ -11769,6 +11954,8 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
             ms__pb_bytes(&p.samples, 2, smp.p, smp.len);
             MEMSCOPE_FREE(ids.p); MEMSCOPE_FREE(vals.p); MEMSCOPE_FREE(smp.p);
         }
+        MEMSCOPE_FREE(syms);
+        MEMSCOPE_FREE(names);
         ms__buf_put(&prof, p.samples.p, p.samples.len);
         ms__pprof_mappings(&p);
         ms__buf_put(&prof, p.maps.p, p.maps.len);

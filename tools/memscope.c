@@ -304,21 +304,24 @@ static int by_field(const void *a, const void *b) {
 static size_t max_frames = SIZE_MAX; /* --frames N */
 
 static void print_stack(memscope_tracker *t, uint32_t stack) {
-    memscope_symbol s;
-    size_t shown = 0, depth = memscope_stack_frames(t, stack, NULL, 0);
-    for (size_t i = 0; shown < max_frames && memscope_stack_symbol(t, stack, i, &s); i++) {
-        const char *mod = s.module ? strrchr(s.module, '/') : NULL;
-        mod = mod ? mod + 1 : s.module;
-        if (s.function && s.file && s.line)
-            printf("        at %s (%s:%u)%s%s\n", s.function, s.file, (unsigned)s.line, mod ? " in " : "", mod ? mod : "");
-        else if (s.function)
-            printf("        at %s%s%s\n", s.function, mod ? " in " : "", mod ? mod : "");
-        else if (mod && s.has_offset) /* addr2line -e MODULE OFFSET names it from debug info */
-            printf("        at %s+0x%" PRIx64 "\n", mod, s.offset);
+    size_t depth = memscope_stack_symbols(t, stack, NULL, 0), shown = 0;
+    memscope_symbol *f = depth ? (memscope_symbol *)calloc(depth, sizeof *f) : NULL;
+    depth = f ? memscope_stack_symbols(t, stack, f, depth) : 0;
+    for (size_t i = 0; i < depth && shown < max_frames; i++, shown++) {
+        const memscope_symbol *s = &f[i];
+        const char *mod = s->module ? strrchr(s->module, '/') : NULL;
+        const char *inl = s->inlined ? " (inlined)" : "";
+        mod = mod ? mod + 1 : s->module;
+        if (s->function && s->file && s->line)
+            printf("        at %s (%s:%u)%s%s%s\n", s->function, s->file, (unsigned)s->line, mod ? " in " : "", mod ? mod : "", inl);
+        else if (s->function)
+            printf("        at %s%s%s%s\n", s->function, mod ? " in " : "", mod ? mod : "", inl);
+        else if (mod && s->has_offset) /* addr2line -e MODULE OFFSET names it from debug info */
+            printf("        at %s+0x%" PRIx64 "\n", mod, s->offset);
         else
-            printf("        at 0x%" PRIxPTR "\n", s.address);
-        shown++;
+            printf("        at 0x%" PRIxPTR "\n", s->address);
     }
+    free(f);
     if (depth > shown && shown) printf("        ... %zu more frame%s (--frames)\n", depth - shown, depth - shown == 1 ? "" : "s");
     if (!shown) printf("        (no call stack)\n");
 }
