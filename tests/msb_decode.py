@@ -63,11 +63,12 @@ SECTION_FRAMING = 20          # header + CRC
 MAX_BLOCK = 65536             # events per EVENTS section, at most
 CACHE_SLOTS = 7
 
-META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES, MODULES = range(1, 12)
+META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES, MODULES, INLINED = range(1, 13)
 TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS",
               EVENTS: "EVENTS", SNAPSHOTS: "SNAPSHOTS", THREADS: "THREADS",
-              HOTSPOTS: "HOTSPOTS", END: "END", LINES: "LINES", MODULES: "MODULES"}
-STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES, MODULES)
+              HOTSPOTS: "HOTSPOTS", END: "END", LINES: "LINES", MODULES: "MODULES",
+              INLINED: "INLINED"}
+STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES, MODULES, INLINED)
 FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd frame
 ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
 
@@ -355,6 +356,7 @@ class Result:
         self.stack_order = []
         self.lines = {}                # stack id -> list of (file|None, line) (LINES sections)
         self.modules = []              # dicts path, build_id (str|None), bias, low, high (MODULES)
+        self.inlined = {}              # stack id -> per frame a list of (function, file, line) (INLINED)
         self.last_stacks = set()       # the ids the latest STACKS section defined
         self.events = []               # tuples (free, ts, address, size, thread, athread, site, stack)
         self.snapshots = []            # dicts
@@ -480,7 +482,7 @@ class Decoder:
                 pos = end + 4
                 continue
             handler = {META: self.meta, STRINGS: self.strings, SITES: self.sites, STACKS: self.stacks, LINES: self.lines,
-                       MODULES: self.modules,
+                       MODULES: self.modules, INLINED: self.inlined,
                        EVENTS: self.events, SNAPSHOTS: self.snapshots, THREADS: self.threads,
                        HOTSPOTS: self.hotspots, END: self.end}.get(stype)
             if handler is None:
@@ -666,6 +668,23 @@ class Decoder:
                                "define with that depth" % (sid, depth))
             self.r.lines[sid] = [(self.string(p, "line file"), p.varint("line number")) for _ in range(depth)]
 
+    def inlined(self, p):
+        """INLINED: per frame of stacks the STACKS section before defined, the calls inlined there."""
+        n = p.count("inlined count", 3)
+        for _ in range(n):
+            at = p.pos
+            sid = p.varint("inlined stack id")
+            depth = p.varint("inlined depth")
+            if sid not in self.r.last_stacks or depth != len(self.r.stacks[sid]):
+                raise MsbError(at, "INLINED names stack %d (depth %d), which the STACKS section before it does not "
+                               "define with that depth" % (sid, depth))
+            frames = []
+            for _ in range(depth):
+                c = p.count("inlined calls of a frame", 3)
+                frames.append([(self.string(p, "inlined function"), self.string(p, "inlined call file"),
+                                p.varint("inlined call line")) for _ in range(c)])
+            self.r.inlined[sid] = frames
+
     def modules(self, p):
         """MODULES: the files the frames are in, with their build ids."""
         n = p.count("modules count", 5)
@@ -840,6 +859,25 @@ def summary(r):
         parts, ne, per)
 
 
+def logical_frames(r, sid, text=utf8_replace):
+    """A stack's frames as the JSON lists them: the calls inlined at each address (INLINED)
+    first, each with the line of its own code, then the machine frame with the line of the
+    outermost inlined call (LINES gives the line of the innermost code)."""
+    out = []
+    lines = r.lines.get(sid)
+    inl = r.inlined.get(sid)
+    for k, (a, fn, mod, off) in enumerate(r.stacks[sid]):
+        lf, ll = lines[k] if lines else (None, 0)
+        calls = inl[k] if inl else []
+        for (ifn, cf, cl) in calls:
+            out.append({"address": "0x%x" % a, "function": text(ifn), "module": text(mod), "offset": None,
+                        "file": text(lf), "line": ll if lf is not None and ll else None, "inlined": True})
+            lf, ll = cf, cl
+        out.append({"address": "0x%x" % a, "function": text(fn), "module": text(mod), "offset": off,
+                    "file": text(lf), "line": ll if lf is not None and ll else None})
+    return out
+
+
 def to_json(r, text=utf8_replace):
     meta = {"format_version": "%d.%d" % r.version}
     for k, v in r.meta.items():
@@ -852,13 +890,7 @@ def to_json(r, text=utf8_replace):
     doc["sites"] = [{"id": sid, "var_name": text(s["var_name"]), "type_name": text(s["type_name"]),
                      "file": text(s["file"]), "line": s["line"]}
                     for sid, s in ((i, r.sites[i]) for i in r.site_order)]
-    doc["stacks"] = [{"id": sid, "frames": [{"address": "0x%x" % a, "function": text(fn), "module": text(mod),
-                                             "offset": off,
-                                             "file": text(r.lines[sid][k][0]) if sid in r.lines else None,
-                                             "line": (r.lines[sid][k][1] or None) if sid in r.lines and
-                                             r.lines[sid][k][0] is not None else None}
-                                            for k, (a, fn, mod, off) in enumerate(r.stacks[sid])]}
-                     for sid in r.stack_order]
+    doc["stacks"] = [{"id": sid, "frames": logical_frames(r, sid, text)} for sid in r.stack_order]
     doc["events"] = [{"kind": "free" if e[0] else "alloc", "timestamp_ns": e[1], "address": "0x%x" % e[2],
                       "size": e[3], "thread_id": e[4], "alloc_thread_id": e[5], "site": e[6], "stack": e[7]}
                      for e in r.events]
@@ -983,23 +1015,20 @@ def compare(r, doc):
             raise Diff("stack %d: in the .msb, absent from the JSON stacks" % sid)
         if sid not in r.stacks:
             raise Diff("stack %d: used by events, absent from the .msb" % sid)
-        frames, jf = r.stacks[sid], _need(jstacks[sid], "frames", "JSON stack %d" % sid)
+        frames, jf = logical_frames(r, sid, text), _need(jstacks[sid], "frames", "JSON stack %d" % sid)
         if len(frames) != len(jf):
             raise Diff("stack %d: %d frames in the .msb, %d in the JSON" % (sid, len(frames), len(jf)))
-        for k, ((a, fn, mod, off), j) in enumerate(zip(frames, jf)):
+        for k, (m, j) in enumerate(zip(frames, jf)):
             w = "stack %d frame %d" % (sid, k)
-            if _hex(_need(j, "address", w)) != a:
-                raise Diff("%s: address 0x%x in the .msb, %s in the JSON" % (w, a, j["address"]))
-            if text(fn) != _need(j, "function", w):
-                raise Diff("%s: function %r in the .msb, %r in the JSON" % (w, text(fn), j["function"]))
-            if text(mod) != _need(j, "module", w):
-                raise Diff("%s: module %r in the .msb, %r in the JSON" % (w, text(mod), j["module"]))
-            if off != _need(j, "offset", w):
-                raise Diff("%s: offset %r in the .msb, %r in the JSON" % (w, off, j["offset"]))
-            lf, ll = r.lines.get(sid, [(None, 0)] * len(frames))[k]
-            want = (text(lf), ll if lf is not None and ll else None)
-            if "file" in j and (j["file"], j["line"]) != want:
-                raise Diff("%s: %s:%s in the .msb's LINES, %s:%s in the JSON" % (w, want[0], want[1], j["file"], j["line"]))
+            if _hex(_need(j, "address", w)) != _hex(m["address"]):
+                raise Diff("%s: address %s in the .msb, %s in the JSON" % (w, m["address"], j["address"]))
+            for key in ("function", "module", "offset"):
+                if m[key] != _need(j, key, w):
+                    raise Diff("%s: %s %r in the .msb, %r in the JSON" % (w, key, m[key], j[key]))
+            if bool(m.get("inlined")) != bool(j.get("inlined")):
+                raise Diff("%s: inlined %r in the .msb, %r in the JSON" % (w, m.get("inlined"), j.get("inlined")))
+            if "file" in j and (j["file"], j["line"]) != (m["file"], m["line"]):
+                raise Diff("%s: %s:%s in the .msb's LINES/INLINED, %s:%s in the JSON" % (w, m["file"], m["line"], j["file"], j["line"]))
     # a JSON stack the file leaves out is no difference when no event uses it
 
     # threads (in report order)
