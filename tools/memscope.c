@@ -18,6 +18,7 @@
 #define MEMSCOPE_IMPLEMENTATION
 #include "../memscope.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -1147,6 +1148,9 @@ static int report(const char *path, size_t top, int strict) {
     int text = 1; /* the text summary, unless a report goes to standard output */
     for (size_t k = 0; k < NCONV; k++)
         if (conversions[k].out && !strcmp(conversions[k].out, "-")) text = 0;
+    /* C++ names the recording left mangled are demangled with libstdc++'s __cxa_demangle,
+       where the machine has it (the library is looked up at run time; none is needed) */
+    (void)dlopen("libstdc++.so.6", RTLD_NOW | RTLD_GLOBAL);
     memscope_result res;
     memscope_tracker *t = memscope_load(path, &res);
     if (!t) return fail("%s: %s", path, memscope_load_error());

@@ -61,7 +61,7 @@ class Module:
         self.name = os.path.basename(path)
         self.funcs = []  # (value, size, name, bind, table)
         table = None
-        for line in readelf(["-sW"], path).splitlines():
+        for line in readelf(["-sW", "-C"], path).splitlines():  # C++ names demangled, as memscope gives them
             m = re.match(r"Symbol table '([^']+)'", line)
             if m:
                 table = m.group(1)
@@ -69,7 +69,7 @@ class Module:
             f = line.split()
             if len(f) < 8 or not f[0].endswith(":") or not f[0][:-1].isdigit():
                 continue
-            value, size, typ, bind, ndx, name = int(f[1], 16), int(f[2], 0), f[3], f[4], f[6], f[7]
+            value, size, typ, bind, ndx, name = int(f[1], 16), int(f[2], 0), f[3], f[4], f[6], " ".join(f[7:])
             if typ not in ("FUNC", "IFUNC") or ndx == "UND" or value == 0:
                 continue
             name = name.split("@")[0]  # readelf's version suffix is not part of the name
@@ -110,13 +110,32 @@ def read_bases(path):
     return bases
 
 
-def addr2line_names(path, rels):
-    """addr2line's function line for each module-relative address."""
-    if not rels:
-        return []
-    out = subprocess.run(["addr2line", "-f", "-e", path] + ["%#x" % r for r in rels], check=True,
+CLONE = re.compile(r"(\.(constprop|isra|part|cold|lto_priv|localalias)(\.\d+)?)+$")
+
+
+def unclone(name):
+    """A symbol table name without the compiler's clone suffixes (addr2line names the source function)."""
+    return CLONE.sub("", name) if name else name
+
+
+def addr2line_inline(path, rels):
+    """addr2line -f -i -C's frames for each address: [(function, file, line)], innermost first."""
+    out = subprocess.run(["addr2line", "-f", "-i", "-C", "-a", "-e", path] + ["%#x" % r for r in rels], check=True,
                          capture_output=True, text=True).stdout.splitlines()
-    return out[0::2]
+    res, cur = [], None
+    i = 0
+    while i < len(out):
+        if out[i].startswith("0x") and (i + 1 >= len(out) or True) and re.fullmatch(r"0x[0-9a-f]+", out[i]):
+            cur = []
+            res.append(cur)
+            i += 1
+            continue
+        fn, loc = out[i], out[i + 1] if i + 1 < len(out) else "??:0"
+        gf, _, gl = loc.partition(" ")[0].rpartition(":")
+        cur.append((fn if fn != "??" else None, gf if gf and gf != "??" else None,
+                    int(gl) if gl.isdigit() and gf != "??" else None))
+        i += 2
+    return res
 
 
 def cmd_frames(a):
@@ -137,7 +156,12 @@ def cmd_frames(a):
     a2l = {}             # module -> [(rel, expected name, where)]
     lines = {}           # module -> [(rel, file, line, where)]: every frame, against addr2line
     for s in stacks:
+        pending = []     # inlined frames before the machine frame they belong to
         for i, fr in enumerate(s["frames"]):
+            if fr.get("inlined"):
+                pending.append(fr)
+                continue
+            chain, pending = pending + [fr], []
             addr = int(fr["address"], 16)
             for m, truth, bias in mods:
                 if not (bias + m.vlo <= addr - 1 < bias + m.vhi):
@@ -168,7 +192,7 @@ def cmd_frames(a):
                 if a.addr2line and fn in a.addr2line and fn in dict(exp):
                     a2l.setdefault(m.path, []).append((rel, fn, where))
                 if a.addr2line:
-                    lines.setdefault(m.path, []).append((rel, fr.get("file"), fr.get("line"), where))
+                    lines.setdefault(m.path, []).append((rel, chain, where))
                 if truth:
                     truth_frames.append((fr, addr, m, bias, {n for n, _ in truth.containing(rel)}, where))
     c.check("%d frames in the test's own modules compared" % compared, compared >= a.min_frames,
@@ -181,24 +205,28 @@ def cmd_frames(a):
     if a.addr2line:
         bad, n = [], 0
         for path, items in a2l.items():
-            got = addr2line_names(path, [r for r, _, _ in items])
+            got = addr2line_inline(path, [r for r, _, _ in items])
             for (rel, fn, where), g in zip(items, got):
                 n += 1
-                if g != fn:
-                    bad.append("%s: memscope %s, addr2line -f -e %s %#x says %s" % (where, fn, path, rel, g))
-        lbad, ln = [], 0
+                g = g[-1][0] if g else None  # the function the inlined calls are in
+                if g != unclone(fn):
+                    bad.append("%s: memscope %s, addr2line -f -i -C -e %s %#x says %s" % (where, fn, path, rel, g))
+        lbad, ln, ninl = [], 0, 0
         for path, items in lines.items():
-            out = subprocess.run(["addr2line", "-e", path] + ["%#x" % r for r, _, _, _ in items], check=True,
-                                 capture_output=True, text=True).stdout.splitlines()
-            for (rel, file, line, where), g in zip(items, out):
+            for (rel, chain, where), want in zip(items, addr2line_inline(path, [r for r, _, _ in items])):
                 ln += 1
-                gf, _, gl = g.partition(" ")[0].rpartition(":")
-                want = (gf, int(gl)) if gl.isdigit() and gf != "??" else (None, None)
-                if (file, line) != want and not (want[0] and file == want[0] and not want[1]):
-                    lbad.append("%s: memscope %s:%s, addr2line -e %s %#x says %s" % (where, file, line, path, rel, g))
-        c.check("file:line equals addr2line's on all %d frames of the test's modules" % ln, ln > 0 and not lbad, lbad)
+                ninl += len(chain) - 1
+                got = [(unclone(f["function"]) if k == len(chain) - 1 else f["function"], f.get("file"), f.get("line"))
+                       for k, f in enumerate(chain)]
+                # the machine frame's own name is the symbol table's (checked above); addr2line's is DWARF's
+                if len(got) != len(want) or any(
+                        (g[1], g[2]) != (w[1], w[2]) and not (w[1] and g[1] == w[1] and not w[2]) or
+                        (k < len(got) - 1 and g[0] != w[0]) for k, (g, w) in enumerate(zip(got, want))):
+                    lbad.append("%s: memscope %s, addr2line -f -i -C -e %s %#x says %s" % (where, got, path, rel, want))
+        c.check("function, file:line equal addr2line -f -i -C's on all %d frames of the test's modules (%d inlined calls)"
+                % (ln, ninl), ln > 0 and not lbad, lbad)
         missing = [f for f in a.addr2line if f not in {fn for items in a2l.values() for _, fn, _ in items}]
-        c.check("addr2line -f agrees on all %d frames in %s" % (n, ", ".join(a.addr2line)), not bad and not missing,
+        c.check("addr2line -f -i -C agrees on all %d frames in %s" % (n, ", ".join(a.addr2line)), not bad and not missing,
                 bad + ["no frame named %s" % f for f in missing])
     if a.require:
         missing = [f for f in a.require if f not in named]
@@ -239,10 +267,11 @@ def cmd_frames(a):
 def render(fr):
     """A frame as memscope report prints it."""
     mod = fr["module"].rsplit("/", 1)[-1] if fr["module"] else None
+    inl = " (inlined)" if fr.get("inlined") else ""
     if fr["function"] and fr.get("file") and fr.get("line"):
-        return "at %s (%s:%d)%s" % (fr["function"], fr["file"], fr["line"], " in " + mod if mod else "")
+        return "at %s (%s:%d)%s%s" % (fr["function"], fr["file"], fr["line"], " in " + mod if mod else "", inl)
     if fr["function"]:
-        return "at %s%s" % (fr["function"], " in " + mod if mod else "")
+        return "at %s%s%s" % (fr["function"], " in " + mod if mod else "", inl)
     if mod and fr["offset"] is not None:
         return "at %s+0x%x" % (mod, fr["offset"])
     return "at 0x%x" % int(fr["address"], 16)
@@ -306,7 +335,7 @@ def own_stacks(path, names):
     out = set()
     for s in json.load(open(path))["stacks"]:
         fr = s["frames"]
-        if not fr or not fr[0]["module"] or os.path.basename(fr[0]["module"]) not in names:
+        if not any(f["module"] and os.path.basename(f["module"]) in names for f in fr):
             continue
         out.add(tuple((f["function"], os.path.basename(f["module"]), f["offset"])
                       for f in fr if f["module"] and os.path.basename(f["module"]) in names))

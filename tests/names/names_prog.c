@@ -1,7 +1,7 @@
 /* names_prog.c - the program of tests/names/run.sh: allocations from a chain of static
  * functions, from an exported function, from the test's shared library (exported and static
  * functions there), from a static callback the library calls, and from a thread. Each malloc
- * site has its own size. At start it writes the load bias of every module, "BIAS<TAB>PATH"
+ * site has its own size. Two always_inline functions inlined into inline_host allocate too. At start it writes the load bias of every module, "BIAS<TAB>PATH"
  * per line (the program's own path from /proc/self/exe), to the file named by NAMES_BASES. */
 #define _GNU_SOURCE
 #include <link.h>
@@ -64,6 +64,21 @@ static NOIPA void *thread_body(void *arg) {
     return NULL;
 }
 
+/* inlined calls: inline_leaf and inline_mid have no machine frame; each must still be a frame
+   of its own, before inline_host, as addr2line -i shows them */
+static inline __attribute__((always_inline)) int inline_leaf(int n) {
+    KEEP(8, malloc(1800 + (size_t)n));
+    return n + 1;
+}
+static inline __attribute__((always_inline)) int inline_mid(int n) {
+    int r = inline_leaf(n + 1);
+    return r + 1;
+}
+static NOIPA int inline_host(int n) {
+    int r = inline_mid(n + 1);
+    return r + 1;
+}
+
 NOIPA int prog_exported_alloc(int n) {
     KEEP(6, malloc(1600 + (size_t)n));
     return n + 1;
@@ -79,6 +94,7 @@ int main(void) {
     }
     int r = chain_top(1);
     r += prog_exported_alloc(r);
+    r += inline_host(r);
     r += names_lib_alloc(r);
     r += names_lib_run(prog_callback, r);
     pthread_t th;

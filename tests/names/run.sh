@@ -74,14 +74,14 @@ strip -s -o "$O/stripped/names_prog" "$O/rdyn/names_prog" && strip -s -o "$O/str
 check "stripped copies built (strip -s; program linked -rdynamic)" $?
 [ "$failed" = 0 ] || { cat "$O/build.log"; summary; }
 
-STATIC_PROG=chain_leaf,chain_mid,chain_top,prog_callback,thread_leaf,thread_body
+STATIC_PROG=chain_leaf,chain_mid,chain_top,prog_callback,thread_leaf,thread_body,inline_host
 STATIC_LIB=lib_static_alloc,lib_dispatch
 EXPORTED_PROG=main,prog_exported_alloc
 EXPORTED_LIB=names_lib_alloc,names_lib_run
 SHAPES=(--shape chain_leaf,chain_mid,chain_top,main --shape chain_mid,chain_top,main --shape chain_top,main
         --shape prog_exported_alloc,main --shape names_lib_alloc,main --shape lib_static_alloc,names_lib_run,main
         --shape prog_callback,lib_dispatch,names_lib_run,main --shape lib_dispatch,names_lib_run,main
-        --shape thread_leaf,thread_body --shape thread_body)
+        --shape thread_leaf,thread_body --shape thread_body --shape inline_leaf,inline_mid,inline_host,main)
 
 # ---- 1. JSON of a run: every frame in the program and its library ----
 # (at least 27 frames: those of the 11 malloc sites of names_prog.c and names_lib.c, which the
@@ -316,5 +316,26 @@ grep -qx "        at chain_leaf ([^)]*names_prog.c:[0-9]*) in names_prog" "$O/sy
 cp "$O/names_prog.orig" "$O/names_prog"
 $M report "$O/off.msb" --sysroot "$O/nonexistent" > /dev/null 2> "$O/sysroot-bad.err"
 rc=$?; [ $rc = 1 ] && grep -q "sysroot .*not a directory" "$O/sysroot-bad.err"; check "--sysroot to no directory: status 1 and why (got $rc)" $?
+
+
+# ---- 9. C++: demangled names, an inlined member function, a template, a lambda ----
+g++ -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -o "$O/names_cxx" "$T/names_cxx.cpp" 2>> "$O/build.log"
+check "C++ test program built ($O/names_cxx, -O2 -g)" $?
+NAMES_BASES="$O/cxx.bases" $M run -o "$O/cxx.json" -- "$O/names_cxx" > "$O/cxx.out" 2> "$O/cxx.err"
+rc=$?; [ $rc = 0 ] && [ -s "$O/cxx.json" ]; check "memscope run -o cxx.json -- names_cxx: written (status $rc)" $?
+checker "$O/check-cxx.log" frames --label "cxx.json" --json "$O/cxx.json" --bases "$O/cxx.bases" \
+  --module "$O/names_cxx" --min-frames 5 --addr2line main \
+  --require "shapes::Box::grow(int),shapes::Box::fill(int),main" \
+  --shape "operator new(unsigned long),shapes::Box::grow(int),main" \
+  --shape "operator new(unsigned long),shapes::Box::add(int),shapes::Box::fill(int),main" \
+  --shape "operator new(unsigned long),long* make_many<long>(unsigned long),main" \
+  --shape "operator new(unsigned long),main::{lambda(int)#1}::operator()(int) const,main"
+# the same names offline: memscope report (a C program) demangles with the libstdc++ it loads
+NAMES_BASES="$O/cxx-off.bases" $M run --names offline -o "$O/cxx-off.msb" -- "$O/names_cxx" > "$O/cxx-off.out" 2> "$O/cxx-off.err"
+rc=$?; check "memscope run --names offline -- names_cxx: status $rc" $rc
+$M report "$O/cxx-off.msb" --json "$O/cxx-off.json" > /dev/null 2> "$O/cxx-off-json.err"
+rc=$?; check "memscope report cxx-off.msb --json: status $rc" $rc
+checker "$O/check-cxx-same.log" same --label "cxx.json vs cxx-off.json" --a "$O/cxx.json" --b "$O/cxx-off.json" \
+  --module names_cxx --min-stacks 4
 
 summary
