@@ -459,6 +459,34 @@ typedef struct memscope_module {
 } memscope_module;
 MEMSCOPE_DEF size_t memscope_modules(memscope_tracker *t, memscope_module *out, size_t max);
 
+/* Each call stack's costs, from one replay of the events in time order: what it allocated,
+   what of it was still live at the end (leaked) and at the moment of the peak, how many of
+   its blocks were temporary (freed before any other allocation), and its "where" frame: the
+   first frame of memscope_stack_symbols, from the allocation outward, that is not in the
+   allocator, the C or C++ runtime or memscope (the built-in list; MEMSCOPE_WHERE_SKIP adds
+   comma-separated patterns). Leaks a suppression matches (built-in ones for glibc's blocks
+   kept for the life of the process, MEMSCOPE_SUPPRESSIONS=FILE of `leak:PATTERN` lines,
+   MEMSCOPE_NO_BUILTIN_SUPPRESSIONS=1) are marked suppressed. A pattern matches a frame's
+   function or module file name: a substring, `*` any run of characters, `^` and `$` anchor
+   it at the start or end. *out (free() it) holds one entry per stack id that has an
+   allocation, sorted by stack id; returns their count (0 with *out NULL when there are none
+   or memory ran out). */
+typedef struct memscope_stack_cost {
+    uint32_t stack_id;
+    uint32_t where;              /* index into memscope_stack_symbols; UINT32_MAX: every frame skipped */
+    uint64_t allocations, allocated_bytes;
+    uint64_t leaked_count, leaked_bytes;   /* live at the end */
+    uint64_t peak_bytes;                   /* live at the moment of the peak */
+    uint64_t temporary;                    /* freed before any other allocation was made */
+    uint64_t first_leak_ns, last_leak_ns;  /* when the first and the last leaked block were allocated */
+    int      suppressed;                   /* 0, MEMSCOPE_SUPPRESSED_BUILTIN or MEMSCOPE_SUPPRESSED_FILE */
+} memscope_stack_cost;
+enum { MEMSCOPE_SUPPRESSED_BUILTIN = 1, MEMSCOPE_SUPPRESSED_FILE = 2 };
+MEMSCOPE_DEF size_t memscope_stack_costs(memscope_tracker *t, memscope_stack_cost **out);
+/* The where frame of a stack alone (as memscope_stack_costs finds it): its index into
+   memscope_stack_symbols with the frame in *out; UINT32_MAX when every frame is skipped. */
+MEMSCOPE_DEF uint32_t memscope_stack_where(memscope_tracker *t, uint32_t stack_id, memscope_symbol *out);
+
 MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t);
 
 MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path);
@@ -6297,6 +6325,278 @@ MEMSCOPE_DEF size_t memscope_modules(memscope_tracker *t, memscope_module *out, 
     }
     pthread_mutex_unlock(&ms__sym_lock);
     MS__LEAVE();
+    return n;
+}
+
+/* ---- per-stack costs, the where frame, suppressions ---- */
+
+/* LSan's pattern language: a substring; '*' any run; '^' / '$' anchor at the start / end. */
+static int ms__pat_here(const char *p, const char *pe, const char *s, int anchored_end) {
+    for (; p < pe; p++, s++) {
+        if (*p == '*') {
+            for (;; s++) {
+                if (ms__pat_here(p + 1, pe, s, anchored_end)) return 1;
+                if (!*s) return 0;
+            }
+        }
+        if (!*s || *s != *p) return 0;
+    }
+    return !anchored_end || !*s;
+}
+static int ms__pat_match(const char *pat, size_t len, const char *s) {
+    if (!s || !len) return 0;
+    int start = pat[0] == '^', end = len > (size_t)start && pat[len - 1] == '$';
+    const char *p = pat + start, *pe = pat + len - end;
+    if (start) return ms__pat_here(p, pe, s, end);
+    for (; ; s++) {
+        if (ms__pat_here(p, pe, s, end)) return 1;
+        if (!*s) return 0;
+    }
+}
+/* Does one of the comma- or newline-separated patterns of list match the frame? */
+static int ms__frame_matches(const char *list, const memscope_symbol *f) {
+    const char *mod = f->module ? strrchr(f->module, '/') : NULL;
+    mod = mod ? mod + 1 : f->module;
+    for (const char *p = list; p && *p;) {
+        size_t n = strcspn(p, ",\n");
+        if (n && (ms__pat_match(p, n, f->function) || ms__pat_match(p, n, mod))) return 1;
+        p += n;
+        if (*p) p++;
+    }
+    return 0;
+}
+
+/* Frames that are not where the program asked for memory: the allocator, the C and C++
+   runtime, the dynamic loader, memscope. */
+static const char ms__where_skip[] =
+    "^malloc$,^calloc$,^realloc$,^reallocarray$,^free$,^memalign$,^posix_memalign$,^aligned_alloc$,"
+    "^valloc$,^pvalloc$,^operator new,^operator delete,^strdup$,^strndup$,^__strdup$,^__strndup$,"
+    "^libc.so,^libc-,^ld-linux,^ld64.so,^libstdc++.so,^libgcc_s.so,^libmemscope";
+
+/* glibc's blocks that live as long as the process by design (README: Suppressions). */
+static const char ms__builtin_supp[] =
+    "_IO_file_doallocate\n" /* a stdio stream's buffer, released only at exit */
+    "__nss_\n"              /* NSS: the service tables and the loaded service modules */
+    "^_dl_\n"               /* the dynamic loader: link maps, TLS blocks, dlopen state */
+    "^ld-linux\n"           /* (the same, unnamed frames of the loader) */
+    "__new_exitfn\n"        /* the atexit/on_exit handler list */
+    "^_nl_\n"               /* locale data loaded by setlocale */
+    "^getpwuid$\n^getpwnam$\n^getgrgid$\n^getgrnam$\n" /* their static result buffers */
+    "tzset\n__tzfile_read\n" /* the time zone data */
+    "^__res_\n";            /* the resolver's state */
+
+__attribute__((format(printf, 1, 2))) static void ms__say(const char *fmt, ...);
+static const char *ms__env(const char *name);
+static char *ms__supp_file; /* MEMSCOPE_SUPPRESSIONS's patterns, one per line (read once) */
+static int ms__supp_read;
+static pthread_mutex_t ms__supp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The patterns of a suppressions file: `leak:PATTERN` lines (LSan's); '#' comments and
+   other kinds of line ignored. Returns NULL with no file or no pattern. */
+static char *ms__supp_load(const char *path) {
+    FILE *f = path && *path ? fopen(path, "re") : NULL;
+    if (!f) {
+        if (path && *path) ms__say("memscope: MEMSCOPE_SUPPRESSIONS=%s: %s; no suppressions read\n", path, strerror(errno));
+        return NULL;
+    }
+    char *out = NULL, line[4096];
+    size_t len = 0, cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (strncmp(p, "leak:", 5) != 0) continue;
+        p += 5;
+        size_t n = strcspn(p, "\r\n#");
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (!n) continue;
+        if (len + n + 2 > cap) {
+            size_t nc = (len + n + 2) * 2;
+            char *np = (char *)MEMSCOPE_MALLOC(nc);
+            if (!np) break;
+            if (len) memcpy(np, out, len);
+            MEMSCOPE_FREE(out);
+            out = np;
+            cap = nc;
+        }
+        if (len) out[len++] = '\n';
+        memcpy(out + len, p, n);
+        len += n;
+        out[len] = 0;
+    }
+    fclose(f);
+    return out;
+}
+
+static int ms__suppressed(const memscope_symbol *f, size_t n) {
+    pthread_mutex_lock(&ms__supp_lock);
+    if (!ms__supp_read) { ms__supp_read = 1; ms__supp_file = ms__supp_load(ms__env("MEMSCOPE_SUPPRESSIONS")); }
+    pthread_mutex_unlock(&ms__supp_lock);
+    const char *nb = ms__env("MEMSCOPE_NO_BUILTIN_SUPPRESSIONS");
+    int builtin = !(nb && *nb && strcmp(nb, "0") != 0);
+    for (size_t i = 0; i < n; i++) {
+        if (ms__supp_file && ms__frame_matches(ms__supp_file, &f[i])) return MEMSCOPE_SUPPRESSED_FILE;
+        if (builtin && ms__frame_matches(ms__builtin_supp, &f[i])) return MEMSCOPE_SUPPRESSED_BUILTIN;
+    }
+    return 0;
+}
+
+static uint32_t ms__where_of(const memscope_symbol *f, size_t n) {
+    const char *extra = ms__env("MEMSCOPE_WHERE_SKIP");
+    for (size_t i = 0; i < n; i++)
+        if (!ms__frame_matches(ms__where_skip, &f[i]) && !(extra && ms__frame_matches(extra, &f[i]))) return (uint32_t)i;
+    return UINT32_MAX;
+}
+
+MEMSCOPE_DEF uint32_t memscope_stack_where(memscope_tracker *t, uint32_t stack_id, memscope_symbol *out) {
+    if (out) memset(out, 0, sizeof *out);
+    if (!t) return UINT32_MAX;
+    memscope_symbol *f = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *f);
+    if (!f) return UINT32_MAX;
+    size_t n = memscope_stack_symbols(t, stack_id, f, MS__SYMS_MAX);
+    uint32_t w = ms__where_of(f, n < MS__SYMS_MAX ? n : MS__SYMS_MAX);
+    if (w != UINT32_MAX && out) *out = f[w];
+    MEMSCOPE_FREE(f);
+    return w;
+}
+
+/* The replay: live blocks by address (open addressing, backward-shift deletion). */
+typedef struct ms__rlive { uint64_t addr, size, seq, ts; uint32_t stack; } ms__rlive;
+typedef struct ms__replay {
+    uint64_t seq, live, peak, peak_at;  /* pass 1: the event count at the peak */
+    uint32_t max_stack;
+    ms__rlive *tab; size_t cap, n;
+    memscope_stack_cost *c;             /* by stack id (pass 2) */
+    uint64_t *cur;
+    uint64_t last_addr, last_seq;
+    int oom;
+} ms__replay;
+static size_t ms__rl_home(const ms__replay *r, uint64_t a) { return (size_t)(ms__mix64(a) & (r->cap - 1)); }
+static ms__rlive *ms__rl_find(ms__replay *r, uint64_t a) {
+    if (!r->cap) return NULL;
+    for (size_t i = ms__rl_home(r, a);; i = (i + 1) & (r->cap - 1)) {
+        if (!r->tab[i].addr) return NULL;
+        if (r->tab[i].addr == a) return &r->tab[i];
+    }
+}
+static ms__rlive *ms__rl_put(ms__replay *r, uint64_t a) {
+    if ((r->n + 1) * 4 > r->cap * 3) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        ms__rlive *nt = (ms__rlive *)ms__calloc(cap, sizeof *nt), *old = r->tab;
+        if (!nt) return NULL;
+        size_t oc = r->cap;
+        r->tab = nt; r->cap = cap;
+        for (size_t i = 0; i < oc; i++)
+            if (old[i].addr) {
+                size_t k = ms__rl_home(r, old[i].addr);
+                while (nt[k].addr) k = (k + 1) & (cap - 1);
+                nt[k] = old[i];
+            }
+        MEMSCOPE_FREE(old);
+    }
+    size_t i = ms__rl_home(r, a);
+    while (r->tab[i].addr && r->tab[i].addr != a) i = (i + 1) & (r->cap - 1);
+    if (!r->tab[i].addr) r->n++;
+    r->tab[i].addr = a;
+    return &r->tab[i];
+}
+static void ms__rl_del(ms__replay *r, ms__rlive *e) {
+    size_t i = (size_t)(e - r->tab), j = i;
+    for (;;) {
+        j = (j + 1) & (r->cap - 1);
+        if (!r->tab[j].addr) break;
+        size_t h = ms__rl_home(r, r->tab[j].addr);
+        if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) { r->tab[i] = r->tab[j]; i = j; }
+    }
+    r->tab[i].addr = 0;
+    r->n--;
+}
+static int ms__replay_peak(const memscope_event *e, void *ctx) {
+    ms__replay *r = (ms__replay *)ctx;
+    r->seq++;
+    if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+        r->live += e->size;
+        if (r->live > r->peak) { r->peak = r->live; r->peak_at = r->seq; }
+        if (e->stack_id > r->max_stack) r->max_stack = e->stack_id;
+    } else {
+        r->live -= e->size;
+    }
+    return 0;
+}
+static int ms__replay_run(const memscope_event *e, void *ctx) {
+    ms__replay *r = (ms__replay *)ctx;
+    r->seq++;
+    if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+        ms__rlive *x = e->address ? ms__rl_put(r, e->address) : NULL;
+        if (!x && e->address) { r->oom = 1; return 1; }
+        if (x) { x->size = e->size; x->stack = e->stack_id; x->seq = r->seq; x->ts = e->timestamp_ns; }
+        if (e->stack_id <= r->max_stack) {
+            r->c[e->stack_id].allocations++;
+            r->c[e->stack_id].allocated_bytes += e->size;
+            r->cur[e->stack_id] += e->size;
+        }
+        r->last_addr = e->address;
+        r->last_seq = r->seq;
+    } else {
+        ms__rlive *x = ms__rl_find(r, e->address);
+        if (x) {
+            if (x->stack <= r->max_stack) {
+                r->cur[x->stack] -= x->size;
+                if (r->last_seq && r->last_addr == e->address && x->seq == r->last_seq) r->c[x->stack].temporary++;
+            }
+            ms__rl_del(r, x);
+        }
+        r->last_seq = 0;
+    }
+    if (r->seq == r->peak_at)
+        for (uint32_t k = 0; k <= r->max_stack; k++) r->c[k].peak_bytes = r->cur[k];
+    return 0;
+}
+
+MEMSCOPE_DEF size_t memscope_stack_costs(memscope_tracker *t, memscope_stack_cost **out) {
+    if (out) *out = NULL;
+    if (!t || !out) return 0;
+    ms__replay r;
+    memset(&r, 0, sizeof r);
+    memscope_each_event(t, ms__replay_peak, &r);
+    uint64_t peak_at = r.peak_at;
+    uint32_t max = r.max_stack;
+    memset(&r, 0, sizeof r);
+    r.peak_at = peak_at;
+    r.max_stack = max;
+    r.c = (memscope_stack_cost *)ms__calloc((size_t)max + 1, sizeof *r.c);
+    r.cur = (uint64_t *)ms__calloc((size_t)max + 1, sizeof *r.cur);
+    if (!r.c || !r.cur) { MEMSCOPE_FREE(r.c); MEMSCOPE_FREE(r.cur); return 0; }
+    memscope_each_event(t, ms__replay_run, &r);
+    for (size_t i = 0; i < r.cap; i++) {
+        const ms__rlive *x = &r.tab[i];
+        if (!x->addr || x->stack > max) continue;
+        memscope_stack_cost *c = &r.c[x->stack];
+        if (!c->leaked_count || x->ts < c->first_leak_ns) c->first_leak_ns = x->ts;
+        if (x->ts > c->last_leak_ns) c->last_leak_ns = x->ts;
+        c->leaked_count++;
+        c->leaked_bytes += x->size;
+    }
+    MEMSCOPE_FREE(r.tab);
+    MEMSCOPE_FREE(r.cur);
+    size_t n = 0;
+    for (uint32_t k = 0; k <= max; k++) n += r.c[k].allocations != 0;
+    memscope_stack_cost *res = (memscope_stack_cost *)(r.oom || !n ? NULL : malloc(n * sizeof *res)); /* caller free()s */
+    memscope_symbol *f = res ? (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *f) : NULL;
+    if (!f) { free(res); MEMSCOPE_FREE(r.c); return 0; }
+    size_t j = 0;
+    for (uint32_t k = 0; k <= max; k++) {
+        if (!r.c[k].allocations) continue;
+        memscope_stack_cost *c = &res[j++];
+        *c = r.c[k];
+        c->stack_id = k;
+        size_t nf = k ? memscope_stack_symbols(t, k, f, MS__SYMS_MAX) : 0;
+        if (nf > MS__SYMS_MAX) nf = MS__SYMS_MAX;
+        c->where = ms__where_of(f, nf);
+        c->suppressed = c->leaked_count ? ms__suppressed(f, nf) : 0;
+    }
+    MEMSCOPE_FREE(f);
+    MEMSCOPE_FREE(r.c);
+    *out = res;
     return n;
 }
 

@@ -48,7 +48,7 @@
 
 static const char usage[] =
     "usage: memscope report FILE.msb [--top N] [--frames N] [--sysroot DIR] [--FORMAT OUT]...\n"
-    "                    [--strict]\n"
+    "                    [--suppressions FILE] [--no-builtin-suppressions] [--strict]\n"
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
     "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf]\n"
     "                    [--names process|offline] -- PROGRAM [ARGS]\n"
@@ -60,6 +60,15 @@ static const char usage[] =
     "  --top N           how many rows per table (1..100000)\n"
     "  --frames N        at most N frames of each call stack (default: every one);\n"
     "                    a cut stack ends with \"... K more frames\"\n"
+    "  --suppressions FILE\n"
+    "                    leaks listed apart as suppressed: `leak:PATTERN` lines (LSan's\n"
+    "                    format); PATTERN is matched against each frame's function and\n"
+    "                    module: a substring, * any text, ^ and $ anchor it\n"
+    "                                                                 env MEMSCOPE_SUPPRESSIONS\n"
+    "  --no-builtin-suppressions\n"
+    "                    list with the others the blocks glibc keeps for the life of the\n"
+    "                    process (stdio buffers, NSS, the loader's, locale, atexit, time zone)\n"
+    "                                                env MEMSCOPE_NO_BUILTIN_SUPPRESSIONS=1\n"
     "  --sysroot DIR     look for the recorded modules under DIR (DIR/usr/lib/...): a\n"
     "                    file recorded on another machine. Frames the file left unnamed are\n"
     "                    named from each module whose build id matches the recording; a\n"
@@ -206,60 +215,20 @@ static void lt_del(livetab *lt, lv *e) { /* linear probing without tombstones: l
     lt->n--;
 }
 
-typedef struct stack_row { uint32_t stack; uint64_t calls, bytes, temp, at_peak, live_bytes, live_count; } stack_row;
-typedef struct replay {
-    /* pass 1 */
-    uint64_t seq, live_now, peak, peak_at;
-    uint32_t max_stack;
-    /* pass 2 */
-    livetab lt;
-    stack_row *rows;
-    uint64_t *cur;
-    uint64_t last_alloc, last_alloc_seq, temporary;
-    int oom;
-} replay;
+typedef struct replay { livetab lt; int oom; } replay;
 
-static int replay_peak(const memscope_event *e, void *ctx) {
-    replay *r = ctx;
-    r->seq++;
-    if (e->kind == MEMSCOPE_EVENT_ALLOC) {
-        r->live_now += e->size;
-        if (r->live_now > r->peak) { r->peak = r->live_now; r->peak_at = r->seq; }
-        if (e->stack_id > r->max_stack) r->max_stack = e->stack_id;
-    } else {
-        r->live_now -= e->size;
-    }
-    return 0;
-}
-
+/* The blocks live at the end, with their sites. */
 static int replay_run(const memscope_event *e, void *ctx) {
     replay *r = ctx;
-    r->seq++;
     if (e->kind == MEMSCOPE_EVENT_ALLOC) {
         lv *x = lt_put(&r->lt, e->address);
         if (!x) { r->oom = 1; return 1; }
-        x->size = e->size; x->stack = e->stack_id; x->seq = r->seq;
+        x->size = e->size; x->stack = e->stack_id;
         x->var = e->var_name; x->type = e->type_name; x->file = e->file; x->line = e->line;
-        if (r->rows && e->stack_id <= r->max_stack) {
-            r->rows[e->stack_id].calls++;
-            r->rows[e->stack_id].bytes += e->size;
-            r->cur[e->stack_id] += e->size;
-        }
-        r->last_alloc = e->address;
-        r->last_alloc_seq = r->seq;
     } else {
         lv *x = lt_find(&r->lt, e->address);
-        if (x) {
-            if (r->rows && x->stack <= r->max_stack) {
-                r->cur[x->stack] -= x->size;
-                if (r->last_alloc_seq && r->last_alloc == e->address && x->seq == r->last_alloc_seq) { r->rows[x->stack].temp++; r->temporary++; }
-            }
-            lt_del(&r->lt, x);
-        }
-        r->last_alloc_seq = 0;
+        if (x) lt_del(&r->lt, x);
     }
-    if (r->rows && r->seq == r->peak_at)
-        for (uint32_t s = 0; s <= r->max_stack; s++) r->rows[s].at_peak = r->cur[s];
     return 0;
 }
 
@@ -287,12 +256,19 @@ static void print_leaks(const replay *r, size_t top) {
         count++;
     }
     char b1[32];
-    printf("\nLIVE %s (leaks): %" PRIu64 " allocations, %s, at %zu sites\n", end_word, count, human(b1, sizeof b1, (double)total), nrows);
+    size_t tracked = 0;
+    for (size_t k = 0; k < nrows; k++) tracked += rows[k].file != NULL;
+    printf("\nLIVE %s (leaks): %" PRIu64 " allocations, %s, %s %zu %s\n", end_word, count, human(b1, sizeof b1, (double)total),
+           tracked ? "at" : "from", nrows, tracked ? "sites" : nrows == 1 ? "allocation function" : "allocation functions");
     if (rows) qsort(rows, nrows, sizeof *rows, by_bytes);
     for (size_t k = 0; k < nrows && k < top; k++)
-        printf("  %12s in %6" PRIu64 " allocations  %s (%s) at %s:%u\n", human(b1, sizeof b1, (double)rows[k].bytes),
-               rows[k].count, rows[k].var ? rows[k].var : "?", rows[k].type ? rows[k].type : "?",
-               rows[k].file ? rows[k].file : "?", rows[k].line);
+        if (!rows[k].file && !tracked)
+            printf("  %12s in %6" PRIu64 " allocations  by %s\n", human(b1, sizeof b1, (double)rows[k].bytes), rows[k].count,
+                   rows[k].var ? rows[k].var : "?");
+        else
+            printf("  %12s in %6" PRIu64 " allocations  %s (%s) at %s:%u\n", human(b1, sizeof b1, (double)rows[k].bytes),
+                   rows[k].count, rows[k].var ? rows[k].var : "?", rows[k].type ? rows[k].type : "?",
+                   rows[k].file ? rows[k].file : "?", rows[k].line);
     free(rows);
 }
 
@@ -304,96 +280,165 @@ static int by_field(const void *a, const void *b) {
 
 static size_t max_frames = SIZE_MAX; /* --frames N */
 
+/* A frame as "fn (file:line) in module", "module+0xOFF" or the address. */
+static void frame_text(const memscope_symbol *s, char *buf, size_t n) {
+    const char *mod = s->module ? strrchr(s->module, '/') : NULL;
+    const char *inl = s->inlined ? " (inlined)" : "";
+    mod = mod ? mod + 1 : s->module;
+    if (s->function && s->file && s->line)
+        snprintf(buf, n, "%s (%s:%u)%s%s%s", s->function, s->file, (unsigned)s->line, mod ? " in " : "", mod ? mod : "", inl);
+    else if (s->function)
+        snprintf(buf, n, "%s%s%s%s", s->function, mod ? " in " : "", mod ? mod : "", inl);
+    else if (mod && s->has_offset) /* addr2line -e MODULE OFFSET names it from debug info */
+        snprintf(buf, n, "%s+0x%" PRIx64, mod, s->offset);
+    else
+        snprintf(buf, n, "0x%" PRIxPTR, s->address);
+}
+
 static void print_stack(memscope_tracker *t, uint32_t stack) {
     size_t depth = memscope_stack_symbols(t, stack, NULL, 0), shown = 0;
     memscope_symbol *f = depth ? (memscope_symbol *)calloc(depth, sizeof *f) : NULL;
     depth = f ? memscope_stack_symbols(t, stack, f, depth) : 0;
+    char line[2048];
     for (size_t i = 0; i < depth && shown < max_frames; i++, shown++) {
-        const memscope_symbol *s = &f[i];
-        const char *mod = s->module ? strrchr(s->module, '/') : NULL;
-        const char *inl = s->inlined ? " (inlined)" : "";
-        mod = mod ? mod + 1 : s->module;
-        if (s->function && s->file && s->line)
-            printf("        at %s (%s:%u)%s%s%s\n", s->function, s->file, (unsigned)s->line, mod ? " in " : "", mod ? mod : "", inl);
-        else if (s->function)
-            printf("        at %s%s%s%s\n", s->function, mod ? " in " : "", mod ? mod : "", inl);
-        else if (mod && s->has_offset) /* addr2line -e MODULE OFFSET names it from debug info */
-            printf("        at %s+0x%" PRIx64 "\n", mod, s->offset);
-        else
-            printf("        at 0x%" PRIxPTR "\n", s->address);
+        frame_text(&f[i], line, sizeof line);
+        printf("        at %s\n", line);
     }
     free(f);
     if (depth > shown && shown) printf("        ... %zu more frame%s (--frames)\n", depth - shown, depth - shown == 1 ? "" : "s");
     if (!shown) printf("        (no call stack)\n");
 }
 
-static void print_by_stack(memscope_tracker *t, replay *r, size_t top) {
-    uint32_t max = r->max_stack;
-    if (!max || !r->rows) return; /* no stacks in this file */
-    stack_row *rows = r->rows;
-    for (size_t s = 0; s < r->lt.cap; s++) {
-        const lv *a = &r->lt.s[s];
-        if (!a->addr || a->stack > max) continue;
-        rows[a->stack].live_bytes += a->size;
-        rows[a->stack].live_count++;
+/* The costs of the stacks grouped by their where frame (the first frame in the program's own
+   code): rows of the same function and line, or the same unnamed address, are one. */
+typedef struct where_row { char text[1024]; uint64_t bytes, allocs, leaked, leaked_n, peak; uint32_t stack; } where_row;
+static int by_where_bytes(const void *a, const void *b) {
+    const where_row *x = (const where_row *)a, *y = (const where_row *)b;
+    return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : strcmp(x->text, y->text);
+}
+static void print_where(memscope_tracker *t, const memscope_stack_cost *c, size_t n, size_t top) {
+    where_row *rows = calloc(n + 1, sizeof *rows);
+    size_t nr = 0;
+    for (size_t i = 0; rows && i < n; i++) {
+        memscope_symbol w;
+        where_row key;
+        memset(&key, 0, sizeof key);
+        if (!c[i].stack_id) snprintf(key.text, sizeof key.text, "(no call stack)");
+        else if (c[i].where == UINT32_MAX) snprintf(key.text, sizeof key.text, "(only allocator and runtime frames)");
+        else if (memscope_stack_where(t, c[i].stack_id, &w) != UINT32_MAX) {
+            w.inlined = 0;
+            frame_text(&w, key.text, sizeof key.text);
+        }
+        size_t k = 0;
+        while (k < nr && strcmp(rows[k].text, key.text) != 0) k++;
+        if (k == nr) { rows[nr] = key; rows[nr].stack = c[i].stack_id; nr++; }
+        rows[k].bytes += c[i].allocated_bytes;
+        rows[k].allocs += c[i].allocations;
+        rows[k].leaked += c[i].suppressed ? 0 : c[i].leaked_bytes;
+        rows[k].leaked_n += c[i].suppressed ? 0 : c[i].leaked_count;
+        rows[k].peak += c[i].peak_bytes;
     }
+    if (!rows) return;
+    qsort(rows, nr, sizeof *rows, by_where_bytes);
+    char b1[32], b2[32], b3[32];
+    printf("\nWHERE THE PROGRAM ALLOCATES (%zu places: the first frame outside the allocator and the C/C++ runtime)\n", nr);
+    printf("  %10s %9s %10s %10s  where\n", "allocated", "calls", "leaked", "at peak");
+    for (size_t k = 0; k < nr && k < top; k++)
+        printf("  %10s %9" PRIu64 " %10s %10s  %s\n", human(b1, sizeof b1, (double)rows[k].bytes), rows[k].allocs,
+               human(b2, sizeof b2, (double)rows[k].leaked), human(b3, sizeof b3, (double)rows[k].peak), rows[k].text);
+    free(rows);
+}
+
+static int by_leak(const void *a, const void *b) {
+    const memscope_stack_cost *x = (const memscope_stack_cost *)a, *y = (const memscope_stack_cost *)b;
+    return x->leaked_bytes < y->leaked_bytes ? 1 : x->leaked_bytes > y->leaked_bytes ? -1
+         : x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+/* The sections by call stack (heaptrack_print's), from the library's replay of the events. */
+static void print_by_stack(memscope_tracker *t, size_t top) {
+    memscope_stack_cost *c = NULL;
+    size_t n = memscope_stack_costs(t, &c);
+    if (!n) return;
+    int any_stack = 0;
+    for (size_t i = 0; i < n; i++) any_stack |= c[i].stack_id != 0;
+    if (!any_stack) { free(c); return; } /* no stacks in this file */
+    print_where(t, c, n, top);
     char b1[32], b2[32];
-    uint64_t calls = 0;
-    for (uint32_t s = 0; s <= max; s++) calls += rows[s].calls;
+    uint64_t calls = 0, temporary = 0;
+    for (size_t i = 0; i < n; i++) { calls += c[i].allocations; temporary += c[i].temporary; }
     printf("\nBY CALL STACK: %" PRIu64 " temporary allocations (%.1f %% of %" PRIu64 ": freed before any other allocation)\n",
-           r->temporary, calls ? 100.0 * (double)r->temporary / (double)calls : 0.0, calls);
+           temporary, calls ? 100.0 * (double)temporary / (double)calls : 0.0, calls);
     static const struct { const char *title; size_t off; } sections[] = {
-        {"MOST CALLS TO ALLOCATION FUNCTIONS", offsetof(stack_row, calls)},
-        {"PEAK MEMORY CONSUMERS (live at the peak)", offsetof(stack_row, at_peak)},
-        {"MOST TEMPORARY ALLOCATIONS", offsetof(stack_row, temp)},
-        {"LEAKS (live at the end)", offsetof(stack_row, live_bytes)}, /* (title adjusted below) */
+        {"MOST CALLS TO ALLOCATION FUNCTIONS", offsetof(memscope_stack_cost, allocations)},
+        {"PEAK MEMORY CONSUMERS (live at the peak)", offsetof(memscope_stack_cost, peak_bytes)},
+        {"MOST TEMPORARY ALLOCATIONS", offsetof(memscope_stack_cost, temporary)},
     };
     for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
         by_field_off = (int)sections[k].off;
-        qsort(rows, (size_t)max + 1, sizeof *rows, by_field);
-        if (k == 3 && strcmp(end_word, "AT THE END") != 0) printf("\nLEAKS (live when the run stopped)\n");
-        else printf("\n%s\n", sections[k].title);
+        qsort(c, n, sizeof *c, by_field);
+        printf("\n%s\n", sections[k].title);
         size_t shown = 0;
-        for (uint32_t s = 0; s <= max && shown < top; s++) {
-            const stack_row *w = &rows[s];
+        for (size_t i = 0; i < n && shown < top; i++) {
+            const memscope_stack_cost *w = &c[i];
             uint64_t v = *(const uint64_t *)((const char *)w + sections[k].off);
             if (!v) break;
-            if (k == 0) printf("  %" PRIu64 " calls, %s allocated\n", w->calls, human(b1, sizeof b1, (double)w->bytes));
-            else if (k == 1) printf("  %s live at the peak, from %" PRIu64 " calls\n", human(b1, sizeof b1, (double)w->at_peak), w->calls);
-            else if (k == 2) printf("  %" PRIu64 " temporary of %" PRIu64 " calls\n", w->temp, w->calls);
-            else printf("  %s leaked in %" PRIu64 " allocations (%s allocated in all)\n", human(b1, sizeof b1, (double)w->live_bytes),
-                        w->live_count, human(b2, sizeof b2, (double)w->bytes));
-            print_stack(t, w->stack);
+            if (!w->stack_id) continue;
+            if (k == 0) printf("  %" PRIu64 " calls, %s allocated\n", w->allocations, human(b1, sizeof b1, (double)w->allocated_bytes));
+            else if (k == 1) printf("  %s live at the peak, from %" PRIu64 " calls\n", human(b1, sizeof b1, (double)w->peak_bytes), w->allocations);
+            else printf("  %" PRIu64 " temporary of %" PRIu64 " calls\n", w->temporary, w->allocations);
+            print_stack(t, w->stack_id);
             shown++;
         }
         if (!shown) printf("  none\n");
     }
+    /* leaks by stack, largest first; the suppressed ones summed apart */
+    qsort(c, n, sizeof *c, by_leak);
+    uint64_t sup_n[3] = {0, 0, 0}, sup_b[3] = {0, 0, 0}, sup_s[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        if (c[i].leaked_count && c[i].suppressed > 0 && c[i].suppressed < 3) {
+            sup_n[c[i].suppressed] += c[i].leaked_count;
+            sup_b[c[i].suppressed] += c[i].leaked_bytes;
+            sup_s[c[i].suppressed]++;
+        }
+    printf("\nLEAKS (live %s), by call stack\n", strcmp(end_word, "AT THE END") ? "when the run stopped" : "at the end");
+    size_t shown = 0;
+    for (size_t i = 0; i < n && shown < top; i++) {
+        const memscope_stack_cost *w = &c[i];
+        if (!w->leaked_count) break;
+        if (w->suppressed || !w->stack_id) continue;
+        printf("  %s leaked in %" PRIu64 " allocation%s (%s allocated in all), allocated from %.3f s to %.3f s\n",
+               human(b1, sizeof b1, (double)w->leaked_bytes), w->leaked_count, w->leaked_count == 1 ? "" : "s",
+               human(b2, sizeof b2, (double)w->allocated_bytes), (double)w->first_leak_ns / 1e9, (double)w->last_leak_ns / 1e9);
+        memscope_symbol ws;
+        char wt[1024];
+        if (memscope_stack_where(t, w->stack_id, &ws) != UINT32_MAX) {
+            frame_text(&ws, wt, sizeof wt);
+            printf("    where: %s\n", wt);
+        }
+        print_stack(t, w->stack_id);
+        shown++;
+    }
+    if (!shown) printf("  none\n");
+    if (sup_s[1])
+        printf("  suppressed: %s in %" PRIu64 " allocations from %" PRIu64 " stacks the C library keeps for the\n"
+               "  life of the process by design (built-in suppressions; --no-builtin-suppressions lists them)\n",
+               human(b1, sizeof b1, (double)sup_b[1]), sup_n[1], sup_s[1]);
+    if (sup_s[2])
+        printf("  suppressed: %s in %" PRIu64 " allocations from %" PRIu64 " stacks (--suppressions)\n",
+               human(b1, sizeof b1, (double)sup_b[2]), sup_n[2], sup_s[2]);
+    free(c);
 }
 
-/* The leaks and the sections by call stack: two passes over the events. */
+/* The leaks by site, then the sections by call stack. */
 static void print_from_events(memscope_tracker *t, size_t top) {
     replay r;
     memset(&r, 0, sizeof r);
-    memscope_each_event(t, replay_peak, &r);
-    uint64_t peak_at = r.peak_at;
-    uint32_t max = r.max_stack;
-    memset(&r, 0, sizeof r);
-    r.peak_at = peak_at;
-    r.max_stack = max;
-    if (max) {
-        r.rows = calloc((size_t)max + 1, sizeof *r.rows);
-        r.cur = calloc((size_t)max + 1, sizeof *r.cur);
-        if (!r.rows || !r.cur) { free(r.rows); free(r.cur); r.rows = NULL; r.cur = NULL; }
-        for (uint32_t s = 0; r.rows && s <= max; s++) r.rows[s].stack = s;
-    }
     memscope_each_event(t, replay_run, &r);
     if (r.oom) printf("\n  (out of memory: the tables below are incomplete)\n");
     print_leaks(&r, top);
-    if (max && !r.rows) printf("  (out of memory)\n");
-    print_by_stack(t, &r, top);
-    free(r.rows);
-    free(r.cur);
     free(r.lt.s);
+    print_by_stack(t, top);
 }
 
 /* A varint of the format (docs/FORMAT.md); *err set when it runs past end. */
@@ -965,12 +1010,19 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
         printf("  %" PRIu64 " events were not retained (the event bound, or --max-events): the totals and the peak\n"
                "  above count every event; the lists below come from the events kept and are partial\n", r.dropped_events);
 
-    printf("\nHOTSPOTS (%zu sites, by bytes)\n", r.hotspot_count);
+    size_t tracked = 0; /* sites of TRACK calls (whole-program mode's are the allocation functions) */
+    for (size_t i = 0; i < r.hotspot_count; i++) tracked += r.hotspots[i].location != NULL;
+    if (tracked) printf("\nHOTSPOTS (%zu sites, by bytes)\n", r.hotspot_count);
+    else if (r.hotspot_count) printf("\nALLOCATION FUNCTIONS\n");
     for (size_t i = 0; i < r.hotspot_count && i < top; i++) {
         const memscope_hotspot *h = &r.hotspots[i];
-        printf("  %12s in %6zu allocations  %s (%s) at %s\n", human(b1, sizeof b1, (double)h->total_size),
-               h->allocation_count, h->var_name ? h->var_name : "?", h->type_name ? h->type_name : "?",
-               h->location ? h->location : "?");
+        if (!h->location && !tracked)
+            printf("  %12s in %6zu calls to %s\n", human(b1, sizeof b1, (double)h->total_size), h->allocation_count,
+                   h->var_name ? h->var_name : "?");
+        else
+            printf("  %12s in %6zu allocations  %s (%s) at %s\n", human(b1, sizeof b1, (double)h->total_size),
+                   h->allocation_count, h->var_name ? h->var_name : "?", h->type_name ? h->type_name : "?",
+                   h->location ? h->location : "?");
     }
     print_from_events(t, top);
     printf("\nTHREADS (%zu)\n", r.thread_count);
@@ -1193,11 +1245,16 @@ int main(int argc, char **argv) {
         size_t conv = NCONV;
         if (!strcmp(a, "--prom")) a = "--prometheus"; /* the short spelling of earlier versions */
         for (size_t k = 0; k < NCONV; k++) if (!strcmp(a, conversions[k].option)) conv = k;
-        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--sysroot") || conv < NCONV) {
+        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--sysroot") || !strcmp(a, "--suppressions") || conv < NCONV) {
             if (i + 1 >= argc) return fail("%s needs a value", a);
             const char *v = argv[++i];
             if (conv < NCONV) conversions[conv].out = v;
-            else if (!strcmp(a, "--sysroot")) {
+            else if (!strcmp(a, "--suppressions")) {
+                FILE *sf = fopen(v, "r");
+                if (!sf) return fail("--suppressions %s: %s", v, strerror(errno));
+                fclose(sf);
+                setenv("MEMSCOPE_SUPPRESSIONS", v, 1);
+            } else if (!strcmp(a, "--sysroot")) {
                 struct stat sr;
                 if (stat(v, &sr) != 0 || !S_ISDIR(sr.st_mode)) return fail("--sysroot %s: not a directory", v);
                 setenv("MEMSCOPE_SYSROOT", v, 1);
@@ -1213,6 +1270,8 @@ int main(int argc, char **argv) {
             }
         } else if (!strcmp(a, "--strict")) {
             strict = 1;
+        } else if (!strcmp(a, "--no-builtin-suppressions")) {
+            setenv("MEMSCOPE_NO_BUILTIN_SUPPRESSIONS", "1", 1);
         } else if (a[0] == '-' && a[1]) {
             return fail("unknown option '%s'; see memscope --help", a);
         } else if (!file) {
