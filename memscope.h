@@ -8360,6 +8360,8 @@ static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
     ms__out_key(o, "stacks"); ms__out_lit(o, "[");
     memscope_symbol *fr = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *fr);
     if (!fr) o->err = ENOMEM;
+    memscope_stack_cost *cost = NULL;
+    size_t ncost = fr ? memscope_stack_costs(t, &cost) : 0, ci = 0;
     int first = 1;
     for (uint32_t id = 1; fr && id < nstacks; id++) {
         if (!memscope_stack_frames(t, id, NULL, 0)) continue; /* (no such stack) */
@@ -8372,8 +8374,28 @@ static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
             if (f) ms__out_lit(o, ",");
             ms__json_frame(o, &fr[f]);
         }
-        ms__out_lit(o, "]}");
+        ms__out_lit(o, "]");
+        while (ci < ncost && cost[ci].stack_id < id) ci++;
+        const memscope_stack_cost *c = ci < ncost && cost[ci].stack_id == id ? &cost[ci] : NULL;
+        ms__out_key(o, "where");
+        uint32_t w = c ? c->where : ms__where_of(fr, n < MS__SYMS_MAX ? n : MS__SYMS_MAX); /* (an unused stack) */
+        if (w == UINT32_MAX) ms__out_lit(o, "null"); else ms__out_u64(o, w);
+        memscope_stack_cost z;
+        memset(&z, 0, sizeof z);
+        if (!c) c = &z;
+        ms__out_key(o, "allocations"); ms__out_u64(o, c->allocations);
+        ms__out_key(o, "allocated_bytes"); ms__out_u64(o, c->allocated_bytes);
+        ms__out_key(o, "leaked_count"); ms__out_u64(o, c->leaked_count);
+        ms__out_key(o, "leaked_bytes"); ms__out_u64(o, c->leaked_bytes);
+        ms__out_key(o, "peak_bytes"); ms__out_u64(o, c->peak_bytes);
+        ms__out_key(o, "temporary"); ms__out_u64(o, c->temporary);
+        ms__out_key(o, "first_leak_ns"); ms__out_u64(o, c->first_leak_ns);
+        ms__out_key(o, "last_leak_ns"); ms__out_u64(o, c->last_leak_ns);
+        ms__out_key(o, "suppressed");
+        ms__out_str(o, !c->suppressed ? NULL : c->suppressed == MEMSCOPE_SUPPRESSED_FILE ? "file" : "builtin");
+        ms__out_lit(o, "}");
     }
+    free(cost);
     MEMSCOPE_FREE(fr);
     ms__out_lit(o, "]");
     ms__out_key(o, "stack_hotspots"); ms__out_lit(o, "[");
