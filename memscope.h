@@ -503,6 +503,12 @@ MEMSCOPE_DEF const char *memscope_export_format(const char *path);
    ui.perfetto.dev; the Prometheus text exposition. Values are unbiased under sampling. */
 MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path);
+/* Folded stacks of another cost: "allocated" (bytes; memscope_export_folded's), "allocations",
+   "leaked" (bytes live at the end), "leaked-allocations", "peak" (bytes live at the moment of
+   the peak) or "temporary" (allocations freed before any other was made; by call stack, the
+   leaf the allocation function when the stack has one). MEMSCOPE_FOLDED_COST picks it for
+   memscope_export_folded (the automatic export of memscope run -o x.folded). */
+MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, const char *path, const char *cost);
 MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path);
 /* massif's text format (ms_print, massif-visualizer): ~50 snapshots over the run, time unit
@@ -11380,8 +11386,26 @@ static int ms__fline_value(const void *x, const void *y) {
 
 /* Stacks that differ only where the names are the same (two calls from one function) make
    the same line: they are merged, as the format requires (one line per distinct stack). */
+static const char ms__folded_costs[] = "allocated\0allocations\0leaked\0leaked-allocations\0peak\0temporary\0";
+static int ms__folded_cost_of(const char *cost) {
+    int i = 0;
+    for (const char *w = ms__folded_costs; *w; w += strlen(w) + 1, i++)
+        if (cost && !strcmp(cost, w)) return i;
+    return -1;
+}
+
 MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    const char *cost = ms__env("MEMSCOPE_FOLDED_COST");
+    if (cost && ms__folded_cost_of(cost) < 0) {
+        ms__say("memscope: MEMSCOPE_FOLDED_COST=%.100s: not allocated, allocations, leaked, leaked-allocations, peak or temporary; bytes allocated written\n", cost);
+        cost = NULL;
+    }
+    return memscope_export_folded_cost(t, path, cost ? cost : "allocated");
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, const char *path, const char *cost) {
+    int kind = ms__folded_cost_of(cost);
+    if (!t || !path || !*path || kind < 0) return MEMSCOPE_ERR_INVALID_ARG;
     ms__export x;
     memscope_result res = ms__export_begin(&x, t, path, 0);
     if (res != MEMSCOPE_OK) return res;
@@ -11394,9 +11418,21 @@ MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const c
         lines = (ms__fline *)ms__calloc(a.npp + 1, sizeof *lines);
         memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
         if (!lines || !syms) o->err = ENOMEM;
+        memscope_stack_cost *sc = NULL; /* temporary allocations: counted per stack */
+        size_t nsc = kind == 5 && lines && syms ? memscope_stack_costs(t, &sc) : 0;
+        unsigned char *seen = nsc ? (unsigned char *)ms__calloc((size_t)sc[nsc - 1].stack_id + 1, 1) : NULL;
         char name[1024];
         for (size_t i = 0; i < a.npp && lines && !o->err; i++) {
-            uint64_t v = ms__round(a.pp[i].alloc_b);
+            const ms__pp *pp = &a.pp[i];
+            uint64_t v = ms__round(kind == 0 ? pp->alloc_b : kind == 1 ? pp->alloc_n : kind == 2 ? pp->live_b
+                                   : kind == 3 ? pp->live_n : kind == 4 ? pp->peak_b : 0);
+            if (kind == 5) { /* the stack's, on its first program point */
+                size_t lo = 0, hi = nsc;
+                while (lo < hi) { size_t mid = (lo + hi) / 2; if (sc[mid].stack_id < pp->stack) lo = mid + 1; else hi = mid; }
+                int first = seen && lo < nsc && sc[lo].stack_id == pp->stack && !seen[pp->stack];
+                if (first) seen[pp->stack] = 1;
+                v = first ? sc[lo].temporary : 0;
+            }
             if (!v) continue;
             ms__buf b = {NULL, 0, 0, 0};
             size_t n = syms ? memscope_stack_symbols(t, a.pp[i].stack, syms, MS__SYMS_MAX) : 0;
@@ -11414,6 +11450,8 @@ MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const c
             lines[nl].text = (char *)b.p;
             lines[nl++].v = v;
         }
+        free(sc);
+        MEMSCOPE_FREE(seen);
         MEMSCOPE_FREE(syms);
         if (lines && nl) {
             qsort(lines, nl, sizeof *lines, ms__fline_text);
@@ -12319,6 +12357,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
 #endif
 #else /* MEMSCOPE_NO_JSON: the writers share the JSON export's machinery */
 MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
+MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, const char *path, const char *cost) { (void)t; (void)path; (void)cost; return MEMSCOPE_ERR_UNSUPPORTED; }
 MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
 MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec) {
     (void)t; (void)path; (void)interval_sec;

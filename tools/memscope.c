@@ -79,6 +79,8 @@ static const char usage[] =
     "  --msb OUT         ... the binary file again (complete, also from a truncated one)\n"
     "  --pprof OUT       ... a pprof profile (go tool pprof; gzip-wrapped if OUT ends in .gz)\n"
     "  --folded OUT      ... folded stacks, bytes allocated (flamegraph.pl, inferno, speedscope)\n"
+    "  --folded-cost C   what --folded counts: allocated (bytes, the default), allocations,\n"
+    "                    leaked, leaked-allocations, peak (bytes live at the peak), temporary\n"
     "  --trace OUT       ... Chrome Trace Event JSON (ui.perfetto.dev, chrome://tracing)\n"
     "  --prometheus OUT  ... the Prometheus text exposition (node_exporter's textfile\n"
     "                    collector; --prom is the same)\n"
@@ -1245,11 +1247,18 @@ int main(int argc, char **argv) {
         size_t conv = NCONV;
         if (!strcmp(a, "--prom")) a = "--prometheus"; /* the short spelling of earlier versions */
         for (size_t k = 0; k < NCONV; k++) if (!strcmp(a, conversions[k].option)) conv = k;
-        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--sysroot") || !strcmp(a, "--suppressions") || conv < NCONV) {
+        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--sysroot") || !strcmp(a, "--suppressions") ||
+            !strcmp(a, "--folded-cost") || conv < NCONV) {
             if (i + 1 >= argc) return fail("%s needs a value", a);
             const char *v = argv[++i];
             if (conv < NCONV) conversions[conv].out = v;
-            else if (!strcmp(a, "--suppressions")) {
+            else if (!strcmp(a, "--folded-cost")) {
+                static const char *const costs[] = {"allocated", "allocations", "leaked", "leaked-allocations", "peak", "temporary"};
+                size_t k = 0;
+                while (k < 6 && strcmp(v, costs[k]) != 0) k++;
+                if (k == 6) return fail("--folded-cost %s: not allocated, allocations, leaked, leaked-allocations, peak or temporary", v);
+                setenv("MEMSCOPE_FOLDED_COST", v, 1);
+            } else if (!strcmp(a, "--suppressions")) {
                 FILE *sf = fopen(v, "r");
                 if (!sf) return fail("--suppressions %s: %s", v, strerror(errno));
                 fclose(sf);
