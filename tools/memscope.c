@@ -1235,7 +1235,11 @@ static int report(const char *path, size_t top, int strict) {
 
 int main(int argc, char **argv) {
     if (argc < 2) { print_usage(stderr); return 1; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) { print_usage(stdout); return 0; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { print_usage(stdout); return 0; }
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) { /* memscope report --help, memscope run -h */
+        if (!strcmp(argv[1], "run") && argv[i][0] != '-') break; /* the program's own --help */
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { print_usage(stdout); return 0; }
+    }
     if (!strcmp(argv[1], "--version")) { printf("memscope %s\n", memscope_version_string()); return 0; }
     if (!strcmp(argv[1], "run")) return run(argc, argv);
     if (strcmp(argv[1], "report") != 0) return fail("unknown command '%s'; see memscope --help", argv[1]);
