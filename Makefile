@@ -119,6 +119,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 	@python3 -c "import json; d=json.load(open('output/leaky_cache.json')); \
 	  print('   parsed back: %d allocations, %d still live, peak %d bytes, %d hotspots, %d stacks' % \
 	  (d['total_allocations'], d['active_allocations'], d['peak_memory_bytes'], len(d['hotspots']), len(d['stacks'])))"
+	@echo "== dashboard: output/leaky_cache.html (open it in a browser; self-contained) =="
 	@echo "== the same run from its binary file: $(B)/memscope report output/leaky_cache.msb --top 5 =="
 	@$(B)/memscope report output/leaky_cache.msb --top 5
 

@@ -176,6 +176,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstdio>
 #include <typeinfo>
 #include <type_traits>
 #if defined(__GNUC__)
@@ -185,6 +186,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 #endif
 
 #ifndef MEMSCOPE_DEF
@@ -486,6 +488,11 @@ MEMSCOPE_DEF size_t memscope_stack_costs(memscope_tracker *t, memscope_stack_cos
 /* The where frame of a stack alone (as memscope_stack_costs finds it): its index into
    memscope_stack_symbols with the frame in *out; UINT32_MAX when every frame is skipped. */
 MEMSCOPE_DEF uint32_t memscope_stack_where(memscope_tracker *t, uint32_t stack_id, memscope_symbol *out);
+/* A short text summary to f (stdout when NULL): the totals and the peak, the top sites by
+   bytes (TRACK), or the places in the program that allocate most (the where frames of the
+   call stacks, whole-program mode), and what was still live, by site and by where frame,
+   suppressed leaks apart. What `memscope report` prints in full, in about 25 lines. */
+MEMSCOPE_DEF void memscope_print_summary(memscope_tracker *t, FILE *f);
 
 MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t);
 
@@ -6604,6 +6611,153 @@ MEMSCOPE_DEF size_t memscope_stack_costs(memscope_tracker *t, memscope_stack_cos
     MEMSCOPE_FREE(r.c);
     *out = res;
     return n;
+}
+
+/* ---- memscope_print_summary ---- */
+
+static const char *ms__human(char *buf, size_t n, double v) {
+    static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (v >= 1024.0 && i < 4) { v /= 1024.0; i++; }
+    snprintf(buf, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+    return buf;
+}
+
+/* A frame in one line: "fn (file:line)", "fn in module", "module+0xOFF" or the address. */
+static void ms__frame_line(const memscope_symbol *s, char *buf, size_t n) {
+    const char *mod = s->module ? strrchr(s->module, '/') : NULL, *src = s->file ? strrchr(s->file, '/') : NULL;
+    mod = mod ? mod + 1 : s->module;
+    src = src ? src + 1 : s->file;
+    if (s->function && src && s->line) snprintf(buf, n, "%s (%s:%u)", s->function, src, (unsigned)s->line);
+    else if (s->function) snprintf(buf, n, "%s in %s", s->function, mod ? mod : "?");
+    else if (mod && s->has_offset) snprintf(buf, n, "%s+0x%llx", mod, (unsigned long long)s->offset);
+    else snprintf(buf, n, "0x%llx", (unsigned long long)s->address);
+}
+
+typedef struct ms__sumrow { const char *var, *type, *file; uint32_t line; uint64_t bytes, n; char text[1024]; } ms__sumrow;
+static int ms__sumrow_cmp(const void *a, const void *b) {
+    const ms__sumrow *x = (const ms__sumrow *)a, *y = (const ms__sumrow *)b;
+    return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
+static int ms__summary_live(const memscope_event *e, void *ctx) {
+    ms__replay *r = (ms__replay *)ctx;
+    if (e->kind == MEMSCOPE_EVENT_ALLOC) {
+        ms__rlive *x = e->address ? ms__rl_put(r, e->address) : NULL;
+        if (!x && e->address) { r->oom = 1; return 1; }
+        if (x) {
+            x->size = e->size;
+            /* the site: its strings are interned, so their addresses name it */
+            x->seq = (uint64_t)(uintptr_t)e->var_name;
+            x->ts = (uint64_t)(uintptr_t)e->file;
+            x->stack = e->line;
+        }
+    } else {
+        ms__rlive *x = ms__rl_find(r, e->address);
+        if (x) ms__rl_del(r, x);
+    }
+    return 0;
+}
+
+MEMSCOPE_DEF void memscope_print_summary(memscope_tracker *t, FILE *f) {
+    if (!f) f = stdout;
+    if (!t) { fprintf(f, "memscope: no tracker\n"); return; }
+    memscope_report r = memscope_analyze(t);
+    char b1[32], b2[32], b3[32], line[1024];
+    fprintf(f, "memscope: %zu allocations (%s), %zu frees, peak %s, live at the end %zu (%s), %.3f s\n",
+            r.total_allocations, ms__human(b1, sizeof b1, (double)r.total_allocated_bytes), r.total_deallocations,
+            ms__human(b2, sizeof b2, (double)r.peak_memory_bytes), r.active_allocations,
+            ms__human(b3, sizeof b3, (double)r.current_memory_bytes), r.duration_sec);
+    if (r.sample_rate < 1.0 || memscope_sample_bytes(t))
+        fprintf(f, "  sampled: estimated over every call %.0f allocations, %s\n", r.estimated_total_allocations,
+                ms__human(b1, sizeof b1, r.estimated_total_bytes));
+    if (r.dropped_events) fprintf(f, "  %llu events not retained: the lists below are partial\n", (unsigned long long)r.dropped_events);
+    size_t tracked = 0;
+    for (size_t i = 0; i < r.hotspot_count; i++) tracked += r.hotspots[i].location != NULL;
+    if (tracked) {
+        fprintf(f, "top sites by bytes allocated:\n");
+        for (size_t i = 0, k = 0; i < r.hotspot_count && k < 5; i++) {
+            const memscope_hotspot *h = &r.hotspots[i];
+            if (!h->location) continue;
+            fprintf(f, "  %10s in %7zu allocations  %s (%s) at %s\n", ms__human(b1, sizeof b1, (double)h->total_size),
+                    h->allocation_count, h->var_name ? h->var_name : "?", h->type_name ? h->type_name : "?", h->location);
+            k++;
+        }
+        /* live blocks by site */
+        ms__replay lr;
+        memset(&lr, 0, sizeof lr);
+        memscope_each_event(t, ms__summary_live, &lr);
+        ms__sumrow *rows = lr.n ? (ms__sumrow *)ms__calloc(lr.n, sizeof *rows) : NULL;
+        size_t nr = 0;
+        for (size_t i = 0; rows && i < lr.cap; i++) {
+            const ms__rlive *x = &lr.tab[i];
+            if (!x->addr) continue;
+            const char *var = (const char *)(uintptr_t)x->seq, *file = (const char *)(uintptr_t)x->ts;
+            size_t k = 0;
+            while (k < nr && !(rows[k].var == var && rows[k].file == file && rows[k].line == x->stack)) k++;
+            if (k == nr) { rows[nr].var = var; rows[nr].file = file; rows[nr].line = x->stack; nr++; }
+            rows[k].bytes += x->size;
+            rows[k].n++;
+        }
+        if (nr) {
+            qsort(rows, nr, sizeof *rows, ms__sumrow_cmp);
+            fprintf(f, "live at the end, by site (leaks unless freed later):\n");
+            for (size_t k = 0; k < nr && k < 5; k++)
+                fprintf(f, "  %10s in %7llu blocks       %s at %s:%u\n", ms__human(b1, sizeof b1, (double)rows[k].bytes),
+                        (unsigned long long)rows[k].n, rows[k].var ? rows[k].var : "?", rows[k].file ? rows[k].file : "?",
+                        (unsigned)rows[k].line);
+        }
+        MEMSCOPE_FREE(rows);
+        MEMSCOPE_FREE(lr.tab);
+    }
+    /* by where frame: whole-program mode (TRACK's sites say where already) */
+    memscope_stack_cost *c = NULL;
+    size_t n = tracked ? 0 : memscope_stack_costs(t, &c);
+    ms__sumrow *w = n ? (ms__sumrow *)ms__calloc(n, sizeof *w) : NULL;
+    size_t nw = 0, nl = 0;
+    uint64_t sup_b = 0, sup_n = 0;
+    for (size_t i = 0; w && i < n; i++) {
+        if (!c[i].stack_id) continue;
+        memscope_symbol sym;
+        if (memscope_stack_where(t, c[i].stack_id, &sym) == UINT32_MAX) snprintf(line, sizeof line, "(allocator and runtime frames only)");
+        else ms__frame_line(&sym, line, sizeof line);
+        size_t k = 0;
+        while (k < nw && strcmp(w[k].text, line) != 0) k++;
+        if (k == nw) { snprintf(w[nw].text, sizeof w[nw].text, "%s", line); nw++; }
+        w[k].bytes += c[i].allocated_bytes;
+        w[k].n += c[i].allocations;
+        if (c[i].suppressed) { sup_b += c[i].leaked_bytes; sup_n += c[i].leaked_count; }
+    }
+    if (nw) {
+        qsort(w, nw, sizeof *w, ms__sumrow_cmp);
+        fprintf(f, "where the program allocates most (first frame outside the allocator and the C/C++ runtime):\n");
+        for (size_t k = 0; k < nw && k < 5; k++)
+            fprintf(f, "  %10s in %7llu allocations  %s\n", ms__human(b1, sizeof b1, (double)w[k].bytes),
+                    (unsigned long long)w[k].n, w[k].text);
+        /* leaks by where frame */
+        for (size_t k = 0; k < nw; k++) { w[k].bytes = 0; w[k].n = 0; }
+        for (size_t i = 0; i < n; i++) {
+            if (!c[i].stack_id || !c[i].leaked_count || c[i].suppressed) continue;
+            memscope_symbol sym;
+            if (memscope_stack_where(t, c[i].stack_id, &sym) == UINT32_MAX) snprintf(line, sizeof line, "(allocator and runtime frames only)");
+            else ms__frame_line(&sym, line, sizeof line);
+            for (size_t k = 0; k < nw; k++)
+                if (!strcmp(w[k].text, line)) { w[k].bytes += c[i].leaked_bytes; w[k].n += c[i].leaked_count; nl++; break; }
+        }
+        if (nl) {
+            qsort(w, nw, sizeof *w, ms__sumrow_cmp);
+            fprintf(f, "leaks (live at the end) by where they were allocated:\n");
+            for (size_t k = 0; k < nw && k < 5 && w[k].bytes; k++)
+                fprintf(f, "  %10s in %7llu blocks       %s\n", ms__human(b1, sizeof b1, (double)w[k].bytes),
+                        (unsigned long long)w[k].n, w[k].text);
+        }
+        if (sup_n)
+            fprintf(f, "  (and %s in %llu blocks the C library keeps for the whole run: suppressed)\n",
+                    ms__human(b1, sizeof b1, (double)sup_b), (unsigned long long)sup_n);
+    }
+    MEMSCOPE_FREE(w);
+    free(c);
+    memscope_report_free(&r);
 }
 
 /* ==== >>monitor ==== */

@@ -252,54 +252,10 @@ static char *read_text(const char *path)
 
 /* ---- what memscope saw ---- */
 
-struct site_total {
-    const memscope_event *site; /* its first event */
-    long blocks;
-    int64_t bytes;
-};
-
 static void print_memory_report(void)
 {
-    memscope_report r = memscope_analyze(mem);
-    printf("\nmemscope: %zu allocations, %zu frees, %" PRIu64 " bytes allocated, peak %" PRIu64
-           " bytes live\nTop %d allocation sites by bytes:\n",
-           r.total_allocations, r.total_deallocations, r.total_allocated_bytes,
-           r.peak_memory_bytes, TOP_N);
-    for (size_t i = 0; i < r.hotspot_count && i < TOP_N; i++) {
-        const memscope_hotspot *h = &r.hotspots[i];
-        printf("  %6zu bytes in %4zu allocations: %-13s %-19s %s\n", h->total_size,
-               h->allocation_count, h->var_name, h->type_name,
-               h->location ? h->location : "(unknown)");
-    }
-    printf("Still allocated after cleanup (leaked): %" PRIu64 " bytes in %zu blocks%s\n",
-           r.current_memory_bytes, r.active_allocations,
-           r.dropped_events ? " (events were dropped: the list is partial)" : "");
-    memscope_report_free(&r);
-
-    /* Live blocks per allocation site: its ALLOCs minus its FREEs (a FREE names its site). */
-    size_t count = 0, n = 0;
-    memscope_event *events = memscope_events(mem, &count);
-    struct site_total *sites = calloc(count ? count : 1, sizeof *sites);
-    for (size_t i = 0; sites && i < count; i++) {
-        const memscope_event *ev = &events[i];
-        size_t s = 0;
-        while (s < n && !(sites[s].site->line == ev->line &&
-                          strcmp(sites[s].site->file, ev->file) == 0 &&
-                          strcmp(sites[s].site->var_name, ev->var_name) == 0))
-            s++;
-        if (s == n)
-            sites[n++].site = ev;
-        long sign = ev->kind == MEMSCOPE_EVENT_ALLOC ? 1 : -1;
-        sites[s].blocks += sign;
-        sites[s].bytes += sign * (int64_t)ev->size;
-    }
-    for (size_t s = 0; s < n; s++)
-        if (sites[s].blocks != 0)
-            printf("  %6" PRId64 " bytes in %4ld blocks: %s (%s) allocated at %s:%" PRIu32 "\n",
-                   sites[s].bytes, sites[s].blocks, sites[s].site->var_name,
-                   sites[s].site->type_name, sites[s].site->file, sites[s].site->line);
-    free(sites);
-    free(events);
+    printf("\n");
+    memscope_print_summary(mem, stdout); /* totals, top sites, what is still live */
 }
 
 int main(int argc, char **argv)
@@ -340,16 +296,15 @@ int main(int argc, char **argv)
 
     print_memory_report();
     /* the JSON report and, beside it, the same state as a .msb (one instant for both) */
-    char msb_path[4096];
+    char msb_path[4096], html_path[4096];
     size_t len = strlen(report_path);
-    if (len > 5 && strcmp(report_path + len - 5, ".json") == 0)
-        snprintf(msb_path, sizeof msb_path, "%.*s.msb", (int)(len - 5), report_path);
-    else
-        snprintf(msb_path, sizeof msb_path, "%s.msb", report_path);
-    const char *files[] = {report_path, msb_path};
-    memscope_result rc = memscope_export_many(mem, files, 2);
+    int stem = len > 5 && strcmp(report_path + len - 5, ".json") == 0 ? (int)(len - 5) : (int)len;
+    snprintf(msb_path, sizeof msb_path, "%.*s.msb", stem, report_path);
+    snprintf(html_path, sizeof html_path, "%.*s.html", stem, report_path);
+    const char *files[] = {report_path, msb_path, html_path};
+    memscope_result rc = memscope_export_many(mem, files, 3);
     if (rc == MEMSCOPE_OK)
-        printf("JSON report: %s (binary: %s)\n", report_path, msb_path);
+        printf("JSON report: %s (binary: %s, dashboard: %s)\n", report_path, msb_path, html_path);
     else
         fprintf(stderr, "leaky_cache: cannot write %s: %s\n", report_path,
                 rc == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(rc));
