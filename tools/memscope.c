@@ -52,11 +52,16 @@ static const char usage[] =
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
     "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf]\n"
     "                    [--names process|offline] -- PROGRAM [ARGS]\n"
+    "       memscope diff BASE.msb NEW.msb [--top N] [--frames N] [--folded OUT]\n"
     "       memscope --help | --version\n"
     "\n"
     "  report FILE.msb   print a summary of a file written by memscope_export_binary:\n"
     "                    totals, peak, the top N hotspots (default 10), what was still\n"
     "                    live at the end by site, threads, system metrics\n"
+    "  diff BASE NEW     what grew from one run to the other, by call stack (matched by\n"
+    "                    their frames' names): leaked, allocated and peak bytes, most growth\n"
+    "                    first. --folded OUT writes \"stack BASE NEW\" lines of bytes allocated\n"
+    "                    (flamegraph.pl's differential flame graph input); exit status 0\n"
     "  --top N           how many rows per table (1..100000)\n"
     "  --frames N        at most N frames of each call stack (default: every one);\n"
     "                    a cut stack ends with \"... K more frames\"\n"
@@ -1233,6 +1238,187 @@ static int report(const char *path, size_t top, int strict) {
     return rc;
 }
 
+/* ---- memscope diff BASE NEW: what grew between two runs, by call stack ----
+   Stacks are matched by their frames' names (function and line, or module+offset: the
+   addresses move between runs), so a run of the same program lines up with the other. */
+typedef struct diff_row {
+    char *key;                      /* frame names, innermost first, one per line */
+    uint32_t stack[2];              /* a stack of each file with that key (0: none) */
+    uint64_t v[2][4];               /* per file: allocated, allocations, leaked, peak */
+} diff_row;
+typedef struct diff_tab { diff_row *r; size_t n, cap; } diff_tab;
+
+static char *stack_key(memscope_tracker *t, uint32_t stack) {
+    size_t n = memscope_stack_symbols(t, stack, NULL, 0);
+    memscope_symbol *f = n ? calloc(n, sizeof *f) : NULL;
+    n = f ? memscope_stack_symbols(t, stack, f, n) : 0;
+    size_t cap = 256, len = 0;
+    char *k = malloc(cap), line[2048];
+    for (size_t i = 0; k && i < n; i++) {
+        memscope_symbol s = f[i];
+        s.address = 0;
+        if (s.function) s.has_offset = 0; /* (the offset from the function moves with the code) */
+        frame_text(&s, line, sizeof line);
+        size_t l = strlen(line);
+        if (len + l + 2 > cap) {
+            while (len + l + 2 > cap) cap *= 2;
+            char *nk = realloc(k, cap);
+            if (!nk) { free(k); k = NULL; break; }
+            k = nk;
+        }
+        memcpy(k + len, line, l);
+        len += l;
+        k[len++] = '\n';
+    }
+    if (k) k[len] = 0;
+    free(f);
+    return k;
+}
+
+static int diff_add(diff_tab *d, memscope_tracker *t, int which) {
+    memscope_stack_cost *c = NULL;
+    size_t n = memscope_stack_costs(t, &c);
+    for (size_t i = 0; i < n; i++) {
+        char *key = c[i].stack_id ? stack_key(t, c[i].stack_id) : strdup("(no call stack)\n");
+        if (!key) { free(c); return -1; }
+        size_t j = 0;
+        while (j < d->n && strcmp(d->r[j].key, key) != 0) j++;
+        if (j == d->n) {
+            if (d->n == d->cap) {
+                size_t cap = d->cap ? d->cap * 2 : 256;
+                diff_row *nr = realloc(d->r, cap * sizeof *nr);
+                if (!nr) { free(key); free(c); return -1; }
+                d->r = nr;
+                d->cap = cap;
+            }
+            memset(&d->r[j], 0, sizeof d->r[j]);
+            d->r[j].key = key;
+            d->n++;
+        } else {
+            free(key);
+        }
+        diff_row *r = &d->r[j];
+        if (!r->stack[which]) r->stack[which] = c[i].stack_id;
+        r->v[which][0] += c[i].allocated_bytes;
+        r->v[which][1] += c[i].allocations;
+        r->v[which][2] += c[i].suppressed ? 0 : c[i].leaked_bytes;
+        r->v[which][3] += c[i].peak_bytes;
+    }
+    free(c);
+    return 0;
+}
+
+static int diff_by;
+static int diff_cmp(const void *a, const void *b) {
+    const diff_row *x = (const diff_row *)a, *y = (const diff_row *)b;
+    int64_t gx = (int64_t)(x->v[1][diff_by] - x->v[0][diff_by]), gy = (int64_t)(y->v[1][diff_by] - y->v[0][diff_by]);
+    return gx < gy ? 1 : gx > gy ? -1 : strcmp(x->key, y->key);
+}
+
+static const char *signed_human(char *buf, size_t n, int64_t v) {
+    char h[24];
+    human(h, sizeof h, (double)(v < 0 ? -(double)v : (double)v));
+    snprintf(buf, n, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", h);
+    return buf;
+}
+
+static int diff_main(int argc, char **argv) {
+    const char *files[2] = {NULL, NULL}, *folded = NULL;
+    size_t top = 10;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--folded")) {
+            if (i + 1 >= argc) return fail("%s needs a value", a);
+            const char *v = argv[++i];
+            uint64_t n;
+            if (!strcmp(a, "--folded")) folded = v;
+            else if (!strcmp(a, "--top")) { if (parse_u64(v, 1, 100000, &n) != 0) return fail("--top %s: not a number from 1 to 100000", v); top = (size_t)n; }
+            else { if (parse_u64(v, 1, 1000, &n) != 0) return fail("--frames %s: not a number from 1 to 1000", v); max_frames = (size_t)n; }
+        } else if (a[0] == '-' && a[1]) {
+            return fail("unknown option '%s'; see memscope --help", a);
+        } else if (!files[0]) files[0] = a;
+        else if (!files[1]) files[1] = a;
+        else return fail("diff takes two files ('%s' is extra)", a);
+    }
+    if (!files[1]) return fail("diff needs two files: memscope diff BASE.msb NEW.msb");
+    (void)dlopen("libstdc++.so.6", RTLD_NOW | RTLD_GLOBAL);
+    memscope_tracker *t[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        memscope_result res;
+        t[k] = memscope_load(files[k], &res);
+        if (!t[k]) { int rc = fail("%s: %s", files[k], memscope_load_error()); if (k) memscope_destroy(t[0]); return rc; }
+        warn_modules(t[k]);
+    }
+    diff_tab d = {NULL, 0, 0};
+    int rc = 0;
+    if (diff_add(&d, t[0], 0) != 0 || diff_add(&d, t[1], 1) != 0) rc = fail("out of memory");
+    memscope_report r[2] = {memscope_analyze(t[0]), memscope_analyze(t[1])};
+    char b1[32], b2[32], b3[32];
+    if (!rc && !folded) {
+        printf("memscope diff %s -> %s\n", files[0], files[1]);
+        printf("  allocated %s -> %s (%s), allocations %zu -> %zu\n", human(b1, sizeof b1, (double)r[0].total_allocated_bytes),
+               human(b2, sizeof b2, (double)r[1].total_allocated_bytes),
+               signed_human(b3, sizeof b3, (int64_t)(r[1].total_allocated_bytes - r[0].total_allocated_bytes)),
+               r[0].total_allocations, r[1].total_allocations);
+        printf("  peak %s -> %s (%s)\n", human(b1, sizeof b1, (double)r[0].peak_memory_bytes), human(b2, sizeof b2, (double)r[1].peak_memory_bytes),
+               signed_human(b3, sizeof b3, (int64_t)(r[1].peak_memory_bytes - r[0].peak_memory_bytes)));
+        printf("  live at the end %s -> %s (%s)\n", human(b1, sizeof b1, (double)r[0].current_memory_bytes),
+               human(b2, sizeof b2, (double)r[1].current_memory_bytes),
+               signed_human(b3, sizeof b3, (int64_t)(r[1].current_memory_bytes - r[0].current_memory_bytes)));
+        static const struct { const char *title; int by; } sec[] = {
+            {"LEAKED (live at the end, suppressions aside): most growth first", 2},
+            {"ALLOCATED: most growth first", 0},
+            {"LIVE AT THE PEAK: most growth first", 3},
+        };
+        for (size_t s = 0; s < 3; s++) {
+            diff_by = sec[s].by;
+            qsort(d.r, d.n, sizeof *d.r, diff_cmp);
+            printf("\n%s\n", sec[s].title);
+            size_t shown = 0;
+            for (size_t i = 0; i < d.n && shown < top; i++) {
+                const diff_row *w = &d.r[i];
+                int64_t g = (int64_t)(w->v[1][diff_by] - w->v[0][diff_by]);
+                if (g <= 0) break;
+                printf("  %s (%s -> %s; allocations %" PRIu64 " -> %" PRIu64 ")%s\n", signed_human(b1, sizeof b1, g),
+                       human(b2, sizeof b2, (double)w->v[0][diff_by]), human(b3, sizeof b3, (double)w->v[1][diff_by]),
+                       w->v[0][1], w->v[1][1], w->stack[0] ? "" : "  new in the second run");
+                print_stack(t[1], w->stack[1]);
+                shown++;
+            }
+            if (!shown) printf("  no growth\n");
+        }
+    } else if (!rc) { /* "frame;frame;frame BASE NEW": flamegraph.pl's differential input */
+        FILE *f = strcmp(folded, "-") ? fopen(folded, "w") : stdout;
+        if (!f) rc = fail("--folded %s: %s", folded, strerror(errno));
+        for (size_t i = 0; f && i < d.n; i++) {
+            const diff_row *w = &d.r[i];
+            if (!w->v[0][0] && !w->v[1][0]) continue;
+            /* outermost first, ';' between frames */
+            char *k = w->key;
+            size_t nl = 0;
+            for (char *p = k; *p; p++) nl += *p == '\n';
+            for (size_t j = nl; j-- > 0;) {
+                char *p = k;
+                for (size_t m = 0; m < j; m++) p = strchr(p, '\n') + 1;
+                size_t l = strcspn(p, "\n"); /* the function's name: up to " (file:line)" or " in module" */
+                for (const char *cut = p; (cut = strchr(cut, ' ')) && cut < p + l; cut++)
+                    if (cut[1] == '(' || !strncmp(cut, " in ", 4)) { l = (size_t)(cut - p); break; }
+                for (size_t q = 0; q < l; q++) fputc(p[q] == ';' || p[q] == ' ' ? '_' : p[q], f);
+                fputc(j ? ';' : ' ', f);
+            }
+            fprintf(f, "%" PRIu64 " %" PRIu64 "\n", w->v[0][0], w->v[1][0]);
+        }
+        if (f && f != stdout && fclose(f) != 0) rc = fail("--folded %s: %s", folded, strerror(errno));
+    }
+    for (size_t i = 0; i < d.n; i++) free(d.r[i].key);
+    free(d.r);
+    memscope_report_free(&r[0]);
+    memscope_report_free(&r[1]);
+    memscope_destroy(t[0]);
+    memscope_destroy(t[1]);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { print_usage(stderr); return 1; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { print_usage(stdout); return 0; }
@@ -1242,6 +1428,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "--version")) { printf("memscope %s\n", memscope_version_string()); return 0; }
     if (!strcmp(argv[1], "run")) return run(argc, argv);
+    if (!strcmp(argv[1], "diff")) return diff_main(argc, argv);
     if (strcmp(argv[1], "report") != 0) return fail("unknown command '%s'; see memscope --help", argv[1]);
     const char *file = NULL;
     size_t top = 10;
