@@ -493,6 +493,20 @@ MEMSCOPE_DEF uint32_t memscope_stack_where(memscope_tracker *t, uint32_t stack_i
    call stacks, whole-program mode), and what was still live, by site and by where frame,
    suppressed leaks apart. What `memscope report` prints in full, in about 25 lines. */
 MEMSCOPE_DEF void memscope_print_summary(memscope_tracker *t, FILE *f);
+/* What was run: for a live tracker this process (its command line from /proc/self/cmdline,
+   arguments with spaces or shell characters single-quoted; its working directory now), for
+   a loaded one the process that wrote the file (NULL strings and 0 ids where the file does
+   not say). whole_program: the sites are the allocation functions of memscope run (no TRACK
+   site recorded anything). */
+typedef struct memscope_context {
+    const char *program;       /* the process's name (/proc/self/comm) */
+    const char *command_line;
+    const char *cwd;
+    uint64_t    pid, ppid;
+    uint64_t    start_unix_ms;
+    int         whole_program;
+} memscope_context;
+MEMSCOPE_DEF memscope_result memscope_get_context(memscope_tracker *t, memscope_context *out);
 
 MEMSCOPE_DEF memscope_system_snapshot memscope_current_system_snapshot(memscope_tracker *t);
 
@@ -8386,6 +8400,15 @@ static void ms__json_report(ms__out *o, memscope_tracker *t, const memscope_repo
     ms__out_key(o, "dropped_snapshots"); ms__out_u64(o, r->dropped_snapshots);
     ms__out_key(o, "duration_sec"); ms__out_double(o, r->duration_sec);
     ms__out_key(o, "start_time_unix_ms"); ms__out_u64(o, t->start_unix_ms);
+    memscope_context cx;
+    memscope_get_context(t, &cx);
+    ms__out_key(o, "context"); ms__out_lit(o, "{\"program\":"); ms__out_str(o, cx.program);
+    ms__out_key(o, "command_line"); ms__out_str(o, cx.command_line);
+    ms__out_key(o, "cwd"); ms__out_str(o, cx.cwd);
+    ms__out_key(o, "pid"); if (cx.pid) ms__out_u64(o, cx.pid); else ms__out_lit(o, "null");
+    ms__out_key(o, "ppid"); if (cx.ppid) ms__out_u64(o, cx.ppid); else ms__out_lit(o, "null");
+    ms__out_key(o, "mode"); ms__out_str(o, cx.whole_program ? "whole-program" : "track");
+    ms__out_lit(o, "}");
     memscope_sampling_config cfg = memscope_get_sampling(t);
     ms__out_key(o, "sampling"); ms__out_lit(o, "{\"sample_rate\":"); ms__out_double(o, cfg.sample_rate);
     ms__out_key(o, "capture_call_stack"); if (cfg.capture_call_stack) ms__out_lit(o, "true"); else ms__out_lit(o, "false");
@@ -9275,7 +9298,9 @@ typedef struct ms__meta_at { size_t dur_ns, ratio, dsec, arate, frate; ms__buf p
 static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report *r, ms__meta_at *at, const char *program) {
     memscope_sampling_config cfg = memscope_get_sampling(t);
     ms__buf *b = &w->sec;
-    ms__buf_varint(b, at ? 15 : 13);
+    memscope_context cx0;
+    memscope_get_context(t, &cx0);
+    ms__buf_varint(b, (at ? 15u : cx0.ppid ? 14u : 13u) + (cx0.command_line != NULL) + (cx0.cwd != NULL));
     ms__msb_meta_u64(b, 1, t->start_unix_ms);
     if (at) {
         unsigned char ten[10];
@@ -9302,6 +9327,11 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     ms__msb_meta_f64(b, 11, r->deallocation_rate_per_sec);
     ms__msb_meta_u64(b, 12, atomic_load(&t->sample_bytes)); /* byte sampling mean, 0 = off */
     ms__buf_varint(b, 13); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, program));
+    memscope_context cx;
+    memscope_get_context(t, &cx);
+    if (cx.command_line) { ms__buf_varint(b, 16); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.command_line)); }
+    if (cx.cwd) { ms__buf_varint(b, 17); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.cwd)); }
+    if (!at && cx.ppid) ms__msb_meta_u64(b, 14, cx.ppid);
     if (at) {
         ms__msb_meta_u64(b, 14, (uint64_t)getppid());
         ms__msb_meta_u64(b, 15, 1); /* streamed: written as the program ran */
@@ -9591,6 +9621,7 @@ struct ms__loaded {
     int streamed;                  /* META 15: written as the program ran */
     double ns_per_tick;
     const char *program;
+    const char *cmdline, *cwd;     /* META 16, 17 */
     void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
     uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
     unsigned char *zbuf;           /* the decompressed payload of the section being read */
@@ -9911,6 +9942,8 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 else if (id == 13) L->program = s;
                 else if (id == 14) L->ppid = u;
                 else if (id == 15) L->streamed = u != 0;
+                else if (id == 16) L->cmdline = s;
+                else if (id == 17) L->cwd = s;
             }
         } else if (type == MS__MSB_SITES) {
             size_t n = ms__rd_count(&r, 5);
@@ -10466,6 +10499,69 @@ MS__MAYBE_UNUSED static void ms__program_name(const memscope_tracker *t, char *b
     buf[n > 0 ? n : 0] = 0;
     char *nl = strchr(buf, '\n');
     if (nl) *nl = 0;
+}
+
+/* This process's command line and working directory, read once per process (a fork child
+   rereads: its pid differs). */
+static char ms__ctx_cmd[4096], ms__ctx_cwd[4096], ms__ctx_comm[64];
+static pid_t ms__ctx_pid;
+static pthread_mutex_t ms__ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static void ms__ctx_read(void) {
+    if (ms__ctx_pid == getpid()) return;
+    ms__ctx_pid = getpid();
+    ms__ctx_cmd[0] = ms__ctx_cwd[0] = 0;
+    ms__program_name(NULL, ms__ctx_comm, sizeof ms__ctx_comm);
+    if (!getcwd(ms__ctx_cwd, sizeof ms__ctx_cwd)) ms__ctx_cwd[0] = 0;
+    char raw[8192];
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, raw, sizeof raw - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n <= 0) return;
+    raw[n] = 0;
+    size_t at = 0, cap = sizeof ms__ctx_cmd;
+    for (ssize_t i = 0; i < n && at + 8 < cap;) {
+        const char *arg = raw + i;
+        size_t len = strlen(arg);
+        int quote = !len || arg[strcspn(arg, " \t\n'\"\\$`!*?[]{}()<>|&;#~")] != 0;
+        if (at) ms__ctx_cmd[at++] = ' ';
+        if (quote) ms__ctx_cmd[at++] = '\'';
+        for (size_t k = 0; k < len && at + 6 < cap; k++) {
+            if (arg[k] == '\'') { memcpy(ms__ctx_cmd + at, "'\\''", 4); at += 4; } /* ' -> '\'' */
+            else ms__ctx_cmd[at++] = arg[k];
+        }
+        if (quote) ms__ctx_cmd[at++] = '\'';
+        i += (ssize_t)len + 1;
+    }
+    ms__ctx_cmd[at < cap ? at : cap - 1] = 0;
+}
+
+MEMSCOPE_DEF memscope_result memscope_get_context(memscope_tracker *t, memscope_context *out) {
+    if (!t || !out) return MEMSCOPE_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->start_unix_ms = t->start_unix_ms;
+    if (t->loaded) {
+        size_t tracked = 0; /* sites with a file are TRACK's */
+        for (size_t i = 0; i < t->loaded->nsites; i++) tracked += t->loaded->sites[i].file != NULL;
+        out->whole_program = t->loaded->nsites && !tracked;
+        out->program = t->loaded->program;
+        out->command_line = t->loaded->cmdline;
+        out->cwd = t->loaded->cwd;
+        out->pid = t->loaded->pid;
+        out->ppid = t->loaded->ppid;
+        return MEMSCOPE_OK;
+    }
+    pthread_mutex_lock(&ms__ctx_lock);
+    ms__ctx_read();
+    pthread_mutex_unlock(&ms__ctx_lock);
+    out->program = ms__ctx_comm;
+    out->command_line = ms__ctx_cmd[0] ? ms__ctx_cmd : NULL;
+    out->cwd = ms__ctx_cwd[0] ? ms__ctx_cwd : NULL;
+    out->pid = (uint64_t)getpid();
+    out->ppid = (uint64_t)getppid();
+#ifdef MEMSCOPE_HOOK_MALLOC
+    out->whole_program = t == atomic_load(&ms__hook_t);
+#endif
+    return MEMSCOPE_OK;
 }
 
 MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info) {

@@ -91,6 +91,8 @@ META_FIELDS = {
     13: ("program", WIRE_STR),
     14: ("ppid", WIRE_VARINT),         # 1.1: the writing process's parent
     15: ("streamed", WIRE_VARINT),     # 1.1: 1 = written as the program ran
+    16: ("command_line", WIRE_STR),    # the writing process's arguments, shell-quoted
+    17: ("cwd", WIRE_STR),             # its working directory
 }
 META_BOOLS = {4: "capture_call_stack", 15: "streamed"}   # varints that are 0 or 1
 STREAM_RUN = "the run did not end normally"

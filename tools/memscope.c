@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -992,6 +993,19 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
     memscope_report r = memscope_analyze(t);
     char b1[32], b2[32], b3[32];
     printf("memscope report of %s\n", path);
+    memscope_context cx;
+    if (memscope_get_context(t, &cx) == MEMSCOPE_OK) {
+        if (cx.command_line) printf("  command: %s\n", cx.command_line);
+        if (cx.cwd) printf("  in %s, ", cx.cwd);
+        else printf("  ");
+        time_t st = (time_t)(cx.start_unix_ms / 1000);
+        struct tm tm;
+        char when[64] = "?";
+        if (cx.start_unix_ms && localtime_r(&st, &tm)) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        printf("pid %" PRIu64, cx.pid);
+        if (cx.ppid) printf(" (parent %" PRIu64 ")", cx.ppid);
+        printf(", started %s; %s\n", when, cx.whole_program ? "whole program (memscope run)" : "TRACK calls");
+    }
     printf("  duration %.3f s, sample rate %.4g%s\n", r.duration_sec, r.sample_rate,
            memscope_get_sampling(t).capture_call_stack ? ", call stacks" : "");
     memscope_load_info li;
