@@ -9591,7 +9591,7 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
 typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
 typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; const char *file; uint32_t line, ninl; const ms__inlf *inl; } ms__lframe;
 typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
-typedef struct ms__lmod { const char *path, *build_id; uint64_t bias, lo, hi; int state; struct ms__symmod *sm; } ms__lmod;
+typedef struct ms__lmod { const char *path, *build_id; uint64_t bias, lo, hi; int state, written; struct ms__symmod *sm; } ms__lmod;
 
 struct ms__loaded {
     unsigned char *data;
@@ -10636,6 +10636,13 @@ static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, 
         uint64_t prev = 0;
         for (uint32_t f = 0; f < s->depth; f++) {
             const ms__lframe *fr = &s->frames[f];
+            for (size_t m = 0; fr->mod && m < L->nmods; m++) { /* its module, listed where a live export lists it */
+                ms__lmod *md = &L->mods[m];
+                if (md->written || md->lo > fr->addr - 1 || fr->addr - 1 >= md->hi || strcmp(md->path, fr->mod) != 0) continue;
+                md->written = 1;
+                ms__msb_module_entry(w, md->path, md->build_id, md->bias, md->lo, md->hi);
+                break;
+            }
             ms__msb_inl_frame(w, fr->inl, fr->ninl);
             anyinl |= fr->ninl != 0;
             ms__buf_varint(ln, ms__msb_str(w, fr->file));
@@ -10652,9 +10659,10 @@ static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, 
         if (anyinl) w->ninl++;
         else w->inl.len = iat;
     }
-    for (size_t i = 0; i < L->nmods; i++) {
-        const ms__lmod *m = &L->mods[i];
-        ms__msb_module_entry(w, m->path, m->build_id, m->bias, m->lo, m->hi);
+    for (size_t i = 0; i < L->nmods; i++) { /* (modules no frame is in) */
+        ms__lmod *m = &L->mods[i];
+        if (!m->written) ms__msb_module_entry(w, m->path, m->build_id, m->bias, m->lo, m->hi);
+        m->written = 0;
     }
 }
 #endif
