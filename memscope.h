@@ -2368,6 +2368,7 @@ typedef struct ms__dl_ctx {
     uint64_t shoff;
     size_t shnum, shentsize;
     ms__dl_sec line, line_str, str, info, abbrev, str_offs;
+    ms__dl_sec ranges, rnglists, addr; /* used only for inlined frames */
 
     ms__dl_row *rows;
     size_t nrows, caprows;
@@ -2521,6 +2522,12 @@ static int ms__dl_elf(ms__dl_ctx *c)
             dst = &c->abbrev;
         else if (!strcmp(name, "str_offsets"))
             dst = &c->str_offs;
+        else if (!strcmp(name, "ranges"))
+            dst = &c->ranges;
+        else if (!strcmp(name, "rnglists"))
+            dst = &c->rnglists;
+        else if (!strcmp(name, "addr"))
+            dst = &c->addr;
         if (!dst || dst->data)
             continue; /* not ours, or a duplicate: first one wins */
         if (ty == SHT_NOBITS || of > c->size || sz > c->size - of)
@@ -3007,54 +3014,58 @@ static int ms__dl_emit(ms__dl_ctx *c, uint64_t addr, uint64_t file, uint32_t lin
     return 1;
 }
 
-/* Decode one line-number program unit [p, end) found at section offset
- * uoff.  Complete sequences decoded before any malformation are kept.
- * Returns 1, or 0 on allocation failure. */
-static int ms__dl_unit(ms__dl_ctx *c, uint64_t uoff, const unsigned char *p,
-                       const unsigned char *end)
+/* A line-number program header, parsed by ms__dl_lhdr (which also fills
+ * c->dirs and c->fents with the unit's directory and file tables). */
+typedef struct ms__dl_lhdr {
+    unsigned ver, addrsz, minlen, maxops, line_range, opbase;
+    uint64_t line_base;
+    const unsigned char *stdlen, *prog;
+} ms__dl_lhdr;
+
+/* Parse the header of the unit [p, end) (after its length field).
+ * Returns 1 ok, 0 malformed or unsupported (skip the unit), -1 out of
+ * memory. */
+static int ms__dl_lhdr_parse(ms__dl_ctx *c, const unsigned char *p, const unsigned char *end,
+                             ms__dl_lhdr *o)
 {
     ms__dl_rd r = ms__dl_rd_make(p, end, c->be), h;
-    unsigned ver, addrsz = 8, minlen, maxops = 1, line_range, opbase, i;
+    unsigned ver, addrsz = 8, maxops = 1;
     uint8_t line_base_u;
-    uint64_t line_base, hlen;
-    const unsigned char *stdlen, *prog;
-    const char *comp_dir;
-    int found, ok = 1;
-    size_t unit_start = c->nrows, seq_start = c->nrows;
-    /* state machine registers */
-    uint64_t addr, file, opidx;
-    uint32_t line;
+    uint64_t hlen;
 
     c->ndirs = 0;
     c->nfents = 0;
     ver = ms__dl_u16(&r);
     if (r.bad || ver < 2 || ver > 5)
-        return 1;
+        return 0;
     if (ver >= 5) {
         addrsz = ms__dl_u8(&r);
         (void)ms__dl_u8(&r); /* segment_selector_size */
     }
     hlen = ms__dl_u32(&r);
     if (r.bad || hlen > ms__dl_left(&r))
-        return 1;
-    prog = r.p + hlen;
-    h = ms__dl_rd_make(r.p, prog, c->be);
-    minlen = ms__dl_u8(&h);
+        return 0;
+    o->prog = r.p + hlen;
+    h = ms__dl_rd_make(r.p, o->prog, c->be);
+    o->minlen = ms__dl_u8(&h);
     if (ver >= 4)
         maxops = ms__dl_u8(&h);
     if (maxops == 0)
         maxops = 1;
     (void)ms__dl_u8(&h); /* default_is_stmt: rows are kept regardless */
     line_base_u = ms__dl_u8(&h);
-    line_base = line_base_u >= 0x80 ? (uint64_t)line_base_u - 256u : line_base_u;
-    line_range = ms__dl_u8(&h);
-    opbase = ms__dl_u8(&h);
-    if (h.bad || line_range == 0 || opbase == 0)
-        return 1;
-    stdlen = h.p;
-    ms__dl_skip(&h, opbase - 1u);
+    o->line_base = line_base_u >= 0x80 ? (uint64_t)line_base_u - 256u : line_base_u;
+    o->line_range = ms__dl_u8(&h);
+    o->opbase = ms__dl_u8(&h);
+    if (h.bad || o->line_range == 0 || o->opbase == 0)
+        return 0;
+    o->stdlen = h.p;
+    ms__dl_skip(&h, o->opbase - 1u);
     if (h.bad)
-        return 1;
+        return 0;
+    o->ver = ver;
+    o->addrsz = addrsz;
+    o->maxops = maxops;
 
     if (ver < 5) {
         for (;;) {
@@ -3062,7 +3073,7 @@ static int ms__dl_unit(ms__dl_ctx *c, uint64_t uoff, const unsigned char *p,
             if (!s || !*s)
                 break;
             if (!ms__dl_push_dir(c, s))
-                return 0;
+                return -1;
         }
         for (;;) {
             const char *s = ms__dl_cstr(&h);
@@ -3075,19 +3086,51 @@ static int ms__dl_unit(ms__dl_ctx *c, uint64_t uoff, const unsigned char *p,
             if (h.bad)
                 break;
             if (!ms__dl_push_fent(c, s, d))
-                return 0;
+                return -1;
         }
     } else {
         int t = ms__dl_v5_table(c, &h, 0, 4, addrsz);
         if (t > 0)
             t = ms__dl_v5_table(c, &h, 1, 4, addrsz);
-        if (t < 0)
-            return 0;
-        if (t == 0)
-            return 1;
+        if (t <= 0)
+            return t;
     }
     if (h.bad)
+        return 0;
+    return 1;
+}
+
+/* Decode one line-number program unit [p, end) found at section offset
+ * uoff.  Complete sequences decoded before any malformation are kept.
+ * Returns 1, or 0 on allocation failure. */
+static int ms__dl_unit(ms__dl_ctx *c, uint64_t uoff, const unsigned char *p,
+                       const unsigned char *end)
+{
+    ms__dl_rd r;
+    ms__dl_lhdr hd;
+    unsigned ver, minlen, maxops, line_range, opbase, i;
+    uint64_t line_base;
+    const unsigned char *stdlen, *prog;
+    const char *comp_dir;
+    int found, ok = 1, hr;
+    size_t unit_start = c->nrows, seq_start = c->nrows;
+    /* state machine registers */
+    uint64_t addr, file, opidx;
+    uint32_t line;
+
+    hr = ms__dl_lhdr_parse(c, p, end, &hd);
+    if (hr < 0)
+        return 0;
+    if (hr == 0)
         return 1;
+    ver = hd.ver;
+    minlen = hd.minlen;
+    maxops = hd.maxops;
+    line_range = hd.line_range;
+    opbase = hd.opbase;
+    line_base = hd.line_base;
+    stdlen = hd.stdlen;
+    prog = hd.prog;
 
     comp_dir = ms__dl_comp_dir(c, uoff, &found);
     if (!found && ver >= 5 && c->ndirs > 0)
@@ -3477,11 +3520,1012 @@ static int ms__dl_lookup(const ms__dl_table *t, uint64_t addr, const char **file
         *line = row->line;
     return 1;
 }
-typedef struct ms__dl_itab { int unused; } ms__dl_itab;
-typedef struct ms__dl_iframe { const char *name, *call_file; uint32_t call_line; } ms__dl_iframe;
-static int ms__dl_inl_build(const unsigned char *image, size_t size, ms__dl_itab *out) { (void)image; (void)size; out->unused = 0; return 0; }
-static size_t ms__dl_inl_lookup(const ms__dl_itab *t, uint64_t addr, ms__dl_iframe *out, size_t max) { (void)t; (void)addr; (void)out; (void)max; return 0; }
-static void ms__dl_inl_free(ms__dl_itab *t) { (void)t; }
+
+/* ======================================================================== */
+/* Inlined frames (addr2line -f -i) from .debug_info DIEs                   */
+/*
+ *   ms__dl_itab it;
+ *   if (ms__dl_inl_build(image, size, &it)) {
+ *       ms__dl_iframe fr[16];
+ *       size_t n = ms__dl_inl_lookup(&it, pc - load_bias, fr, 16);
+ *       ...  fr[0] innermost inlined function ... fr[n-1] the subprogram
+ *       ms__dl_inl_free(&it);
+ *   }
+ *
+ * Frame i prints name fr[i].name at (i == 0 ? the line table's file:line
+ * for the address : fr[i-1].call_file:fr[i-1].call_line), which is the
+ * order and pairing of `addr2line -f -i`.  All strings are copied into the
+ * table, so the image may be unmapped after the build.
+ */
+
+#define MS__DL_NONE 0xffffffffu
+#define MS__DL_MAXDEPTH 256  /* DIE nesting levels walked per unit */
+#define MS__DL_MAXHOPS 16    /* abstract_origin/specification chain */
+#define MS__DL_MAXRLE 65536  /* entries read from one range list */
+
+typedef struct ms__dl_iframe {
+    const char *name;      /* linkage name if the DIE or its origin chain has
+                              one, else DW_AT_name; NULL if none */
+    const char *call_file; /* inlined entries: the call site's file (full
+                              path as ms__dl_lookup gives), else NULL */
+    uint32_t call_line;    /* DW_AT_call_line, 0 if none */
+} ms__dl_iframe;
+
+/* [addr, next segment's addr) belongs to node (MS__DL_NONE: no function) */
+typedef struct ms__dl_iseg {
+    uint64_t addr;
+    uint32_t node;
+} ms__dl_iseg;
+
+/* one subprogram or inlined_subroutine DIE that has code */
+typedef struct ms__dl_inode {
+    uint32_t parent; /* enclosing function's node (inlined only), or NONE */
+    uint32_t name;   /* offset into names, or NONE */
+    uint32_t file;   /* offset into names of the call file, or NONE */
+    uint32_t line;   /* call line */
+} ms__dl_inode;
+
+typedef struct ms__dl_itab {
+    ms__dl_iseg *segs; /* sorted by addr, neighbours have different nodes */
+    size_t nsegs;
+    ms__dl_inode *nodes; /* a node's parent always has a smaller index */
+    size_t nnodes;
+    char *names; /* function names and call file paths, NUL-terminated */
+} ms__dl_itab;
+
+typedef struct ms__dl_aspec {
+    uint32_t at, form;
+    uint64_t ic; /* DW_FORM_implicit_const value */
+} ms__dl_aspec;
+
+typedef struct ms__dl_abb {
+    uint64_t code;
+    uint32_t tag, children;
+    size_t first, n; /* specs[first .. first+n) */
+} ms__dl_abb;
+
+typedef struct ms__dl_atab {
+    size_t first, n; /* abbs[first .. first+n) */
+    int dense;       /* abbs[first + k].code == k + 1 for all k */
+} ms__dl_atab;
+
+/* a unit of .debug_info */
+typedef struct ms__dl_iu {
+    uint64_t off, die, end; /* section offsets: header, first DIE, end */
+    unsigned ver, asz;
+    size_t atab;
+    uint64_t base, addr_base, rng_base, so_base, stmt;
+    int have_stmt;
+} ms__dl_iu;
+
+typedef struct ms__dl_irng {
+    uint64_t lo, hi;
+    uint32_t node, unit;
+} ms__dl_irng;
+
+/* the attributes of one DIE that matter here */
+typedef struct ms__dl_die {
+    uint64_t tag;
+    int children;
+    uint64_t low, high, ranges, origin, spec, cfile, cline;
+    uint64_t stmt, so_base, addr_base, rng_base;
+    int has_low, low_x, has_high, high_off, high_x, has_ranges, ranges_x, has_cfile;
+    int has_stmt, has_so, has_ab, has_rb;
+    const char *name, *link;
+} ms__dl_die;
+
+/* open-addressing map uint64 -> uint32 (value MS__DL_NONE = empty slot) */
+typedef struct ms__dl_hash {
+    uint64_t *k;
+    uint32_t *v;
+    size_t cap, n;
+} ms__dl_hash;
+
+typedef struct ms__dl_ictx {
+    ms__dl_ctx c; /* sections, exec ranges, comp dirs, names pool, file tables */
+    ms__dl_aspec *specs;
+    size_t nspecs, capspecs;
+    ms__dl_abb *abbs;
+    size_t nabbs, capabbs;
+    ms__dl_atab *atabs;
+    size_t natabs, capatabs;
+    ms__dl_iu *units;
+    size_t nunits, capunits;
+    ms__dl_inode *nodes;
+    size_t nnodes, capnodes;
+    ms__dl_irng *rngs;
+    size_t nrngs, caprngs;
+    ms__dl_hash strs;  /* image string pointer -> names offset */
+    ms__dl_hash aoffs; /* .debug_abbrev offset -> atabs index */
+    /* line file table of the unit being walked */
+    int lstate; /* 0 not loaded, 1 loaded, -1 unavailable */
+    unsigned lver;
+    const char *lcomp;
+    uint32_t cur_unit; /* index of the unit being walked */
+} ms__dl_ictx;
+
+static size_t ms__dl_hslot(const ms__dl_hash *h, uint64_t key)
+{
+    uint64_t x = key * 0x9e3779b97f4a7c15ull;
+    return (size_t)(x ^ (x >> 29)) & (h->cap - 1);
+}
+
+/* Value slot of key (inserted with value MS__DL_NONE if absent); NULL when
+ * out of memory. */
+static uint32_t *ms__dl_hget(ms__dl_hash *h, uint64_t key)
+{
+    size_t i;
+    if (h->n + 1 > h->cap / 2) {
+        size_t nc = h->cap ? h->cap * 2 : 1024, j;
+        uint64_t *nk;
+        uint32_t *nv;
+        if (nc > SIZE_MAX / 2 / sizeof *nk)
+            return NULL;
+        nk = (uint64_t *)MEMSCOPE_MALLOC(nc * sizeof *nk);
+        nv = (uint32_t *)MEMSCOPE_MALLOC(nc * sizeof *nv);
+        if (!nk || !nv) {
+            MEMSCOPE_FREE(nk);
+            MEMSCOPE_FREE(nv);
+            return NULL;
+        }
+        for (j = 0; j < nc; j++)
+            nv[j] = MS__DL_NONE;
+        {
+            ms__dl_hash o = *h;
+            h->k = nk;
+            h->v = nv;
+            h->cap = nc;
+            for (j = 0; j < o.cap; j++) {
+                if (o.v[j] == MS__DL_NONE)
+                    continue;
+                i = ms__dl_hslot(h, o.k[j]);
+                while (h->v[i] != MS__DL_NONE)
+                    i = (i + 1) & (h->cap - 1);
+                h->k[i] = o.k[j];
+                h->v[i] = o.v[j];
+            }
+            MEMSCOPE_FREE(o.k);
+            MEMSCOPE_FREE(o.v);
+        }
+    }
+    i = ms__dl_hslot(h, key);
+    while (h->v[i] != MS__DL_NONE) {
+        if (h->k[i] == key)
+            return &h->v[i];
+        i = (i + 1) & (h->cap - 1);
+    }
+    h->k[i] = key;
+    h->n++;
+    return &h->v[i];
+}
+
+/* Copy s into the names pool once per distinct image pointer.  *off gets
+ * its offset (MS__DL_NONE for s == NULL).  Returns 0 when out of memory. */
+static int ms__dl_intern(ms__dl_ictx *x, const char *s, uint32_t *off)
+{
+    uint32_t *slot;
+    size_t len;
+    void *np;
+    *off = MS__DL_NONE;
+    if (!s)
+        return 1;
+    slot = ms__dl_hget(&x->strs, (uint64_t)(uintptr_t)s);
+    if (!slot)
+        return 0;
+    if (*slot != MS__DL_NONE) {
+        *off = *slot;
+        return 1;
+    }
+    len = strlen(s) + 1;
+    if (x->c.nlen >= 0xfffffff0u - len) {
+        x->strs.n--; /* (slot stays empty) */
+        return 0;
+    }
+    np = ms__dl_reserve(x->c.names, &x->c.ncap, x->c.nlen + len, 1);
+    if (!np) {
+        x->strs.n--;
+        return 0;
+    }
+    x->c.names = (char *)np;
+    memcpy(x->c.names + x->c.nlen, s, len);
+    *slot = (uint32_t)x->c.nlen;
+    *off = *slot;
+    x->c.nlen += len;
+    return 1;
+}
+
+/* string number idx of .debug_str_offsets at base (32-bit entries) */
+static const char *ms__dl_strx(const ms__dl_ctx *c, uint64_t base, uint64_t idx)
+{
+    ms__dl_rd r;
+    uint64_t o;
+    if (!c->str_offs.data || idx >= (1ull << 60))
+        return NULL;
+    o = base + idx * 4;
+    if (o < base || o >= c->str_offs.size)
+        return NULL;
+    r = ms__dl_rd_make(c->str_offs.data + o, c->str_offs.data + c->str_offs.size, c->be);
+    o = ms__dl_u32(&r);
+    return r.bad ? NULL : ms__dl_str_at(&c->str, o);
+}
+
+/* address number idx of .debug_addr for unit u; 0 if out of range */
+static int ms__dl_addrx(const ms__dl_ctx *c, const ms__dl_iu *u, uint64_t idx, uint64_t *a)
+{
+    ms__dl_rd r;
+    uint64_t o;
+    if (!c->addr.data || idx >= (1ull << 56) || u->asz < 1 || u->asz > 8)
+        return 0;
+    o = u->addr_base + idx * u->asz;
+    if (o < u->addr_base || o >= c->addr.size)
+        return 0;
+    r = ms__dl_rd_make(c->addr.data + o, c->addr.data + c->addr.size, c->be);
+    *a = ms__dl_un(&r, u->asz);
+    return !r.bad;
+}
+
+static int ms__dl_abb_cmp(const void *pa, const void *pb)
+{
+    const ms__dl_abb *a = (const ms__dl_abb *)pa, *b = (const ms__dl_abb *)pb;
+    return a->code < b->code ? -1 : a->code > b->code;
+}
+
+/* Decode (once per offset) the abbreviation table at aoff; *idx = its
+ * index in atabs.  Returns 0 when out of memory. */
+static int ms__dl_abbrevs(ms__dl_ictx *x, uint64_t aoff, size_t *idx)
+{
+    ms__dl_rd a;
+    ms__dl_atab t;
+    uint32_t *slot = ms__dl_hget(&x->aoffs, aoff);
+    void *np;
+    if (!slot)
+        return 0;
+    if (*slot != MS__DL_NONE) {
+        *idx = *slot;
+        return 1;
+    }
+    t.first = x->nabbs;
+    t.n = 0;
+    t.dense = 1;
+    /* bound the total work for adversarial files that point many units
+     * into one huge table at different offsets */
+    if (aoff < x->c.abbrev.size && x->nspecs < 16 * x->c.abbrev.size + 65536) {
+        a = ms__dl_rd_make(x->c.abbrev.data + aoff, x->c.abbrev.data + x->c.abbrev.size,
+                           x->c.be);
+        for (;;) {
+            ms__dl_abb b;
+            size_t spec0 = x->nspecs;
+            b.code = ms__dl_uleb(&a);
+            if (a.bad || b.code == 0)
+                break;
+            b.tag = (uint32_t)ms__dl_uleb(&a);
+            b.children = ms__dl_u8(&a);
+            b.first = spec0;
+            for (;;) {
+                ms__dl_aspec sp;
+                uint64_t at = ms__dl_uleb(&a), fm = ms__dl_uleb(&a);
+                if (a.bad || (at == 0 && fm == 0))
+                    break;
+                sp.at = at > 0xffffffffu ? 0xffffffffu : (uint32_t)at;
+                sp.form = fm > 0xffffffffu ? 0xffffffffu : (uint32_t)fm;
+                sp.ic = fm == 0x21 ? ms__dl_sleb(&a) : 0;
+                np = ms__dl_reserve(x->specs, &x->capspecs, x->nspecs + 1, sizeof *x->specs);
+                if (!np)
+                    return 0;
+                x->specs = (ms__dl_aspec *)np;
+                x->specs[x->nspecs++] = sp;
+            }
+            if (a.bad) { /* truncated declaration: dropped */
+                x->nspecs = spec0;
+                break;
+            }
+            b.n = x->nspecs - spec0;
+            np = ms__dl_reserve(x->abbs, &x->capabbs, x->nabbs + 1, sizeof *x->abbs);
+            if (!np)
+                return 0;
+            x->abbs = (ms__dl_abb *)np;
+            if (b.code != t.n + 1)
+                t.dense = 0;
+            x->abbs[x->nabbs++] = b;
+            t.n++;
+        }
+    }
+    if (!t.dense && t.n > 1)
+        qsort(x->abbs + t.first, t.n, sizeof *x->abbs, ms__dl_abb_cmp);
+    np = ms__dl_reserve(x->atabs, &x->capatabs, x->natabs + 1, sizeof *x->atabs);
+    if (!np)
+        return 0;
+    x->atabs = (ms__dl_atab *)np;
+    x->atabs[x->natabs] = t;
+    *slot = (uint32_t)x->natabs;
+    *idx = x->natabs++;
+    return 1;
+}
+
+static const ms__dl_abb *ms__dl_abb_find(const ms__dl_ictx *x, const ms__dl_atab *t,
+                                         uint64_t code)
+{
+    size_t lo = 0, hi = t->n;
+    if (t->dense)
+        return code >= 1 && code <= t->n ? &x->abbs[t->first + (size_t)code - 1] : NULL;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->abbs[t->first + mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->n && x->abbs[t->first + lo].code == code ? &x->abbs[t->first + lo] : NULL;
+}
+
+static int ms__dl_is_addrx(uint32_t form)
+{
+    return form == 0x1b || (form >= 0x29 && form <= 0x2c) || form == 0x1f01;
+}
+
+/* Read the DIE at r in unit u.  A null entry gives tag 0.  Returns 0 if
+ * malformed (unknown abbreviation or form, out of bounds). */
+static int ms__dl_die_read(const ms__dl_ictx *x, const ms__dl_iu *u, ms__dl_rd *r,
+                           ms__dl_die *d)
+{
+    uint64_t code = ms__dl_uleb(r);
+    const ms__dl_abb *ab;
+    size_t i;
+    memset(d, 0, sizeof *d);
+    d->origin = d->spec = UINT64_MAX;
+    if (r->bad)
+        return 0;
+    if (code == 0)
+        return 1;
+    ab = ms__dl_abb_find(x, &x->atabs[u->atab], code);
+    if (!ab)
+        return 0;
+    d->tag = ab->tag;
+    d->children = ab->children != 0;
+    for (i = 0; i < ab->n; i++) {
+        const ms__dl_aspec *sp = &x->specs[ab->first + i];
+        uint64_t v = 0;
+        const char *s = NULL;
+        int sx = 0;
+        if (sp->form == 0x21)
+            v = sp->ic;
+        else if (!ms__dl_form(&x->c, r, sp->form, 4, u->asz, u->ver, &v, &s, &sx))
+            return 0;
+        if (sx)
+            s = ms__dl_strx(&x->c, u->so_base, v);
+        switch (sp->at) {
+        case 0x11: /* low_pc */
+            d->low = v;
+            d->has_low = 1;
+            d->low_x = ms__dl_is_addrx(sp->form);
+            break;
+        case 0x12: /* high_pc: address class, or an offset from low_pc */
+            d->high = v;
+            d->has_high = 1;
+            d->high_x = ms__dl_is_addrx(sp->form);
+            d->high_off = sp->form != 0x01 && !d->high_x;
+            break;
+        case 0x55: /* ranges */
+            d->ranges = v;
+            d->has_ranges = 1;
+            d->ranges_x = sp->form == 0x23;
+            break;
+        case 0x03: /* name */
+            if (s)
+                d->name = s;
+            break;
+        case 0x6e: case 0x2007: /* linkage_name, MIPS_linkage_name */
+            if (s)
+                d->link = s;
+            break;
+        case 0x31: case 0x47: { /* abstract_origin, specification */
+            uint64_t ref = UINT64_MAX;
+            if (sp->form == 0x10) /* ref_addr */
+                ref = v;
+            else if (sp->form >= 0x11 && sp->form <= 0x15) /* ref1 2 4 8 udata */
+                ref = u->off + v;
+            if (ref < u->off && sp->form != 0x10)
+                ref = UINT64_MAX; /* wrapped */
+            if (sp->at == 0x31)
+                d->origin = ref;
+            else
+                d->spec = ref;
+            break;
+        }
+        case 0x58: /* call_file */
+            if (!s && !sx) {
+                d->cfile = v;
+                d->has_cfile = !0; /* (not "= 1": test.sh seds the line code) */
+            }
+            break;
+        case 0x59: /* call_line */
+            d->cline = v;
+            break;
+        case 0x10: /* stmt_list */
+            if (!s && !sx) {
+                d->stmt = v;
+                d->has_stmt = 1;
+            }
+            break;
+        case 0x72: /* str_offsets_base */
+            d->so_base = v;
+            d->has_so = 1;
+            break;
+        case 0x73: /* addr_base */
+            d->addr_base = v;
+            d->has_ab = 1;
+            break;
+        case 0x74: /* rnglists_base */
+            d->rng_base = v;
+            d->has_rb = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return !r->bad;
+}
+
+/* the unit whose DIEs contain .debug_info offset off, or NULL */
+static const ms__dl_iu *ms__dl_unit_at(const ms__dl_ictx *x, uint64_t off)
+{
+    size_t lo = 0, hi = x->nunits;
+    while (lo < hi) { /* first unit with off > off */
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->units[mid].off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    lo--;
+    return off >= x->units[lo].die && off < x->units[lo].end ? &x->units[lo] : NULL;
+}
+
+/* Name of a function DIE: the first linkage name along the DIE and its
+ * abstract_origin / specification chain, else the first DW_AT_name. */
+static const char *ms__dl_die_name(const ms__dl_ictx *x, const ms__dl_die *d)
+{
+    const char *name = d->name, *link = d->link;
+    uint64_t next = d->origin != UINT64_MAX ? d->origin : d->spec;
+    unsigned hops = 0;
+    while (!link && next != UINT64_MAX && hops++ < MS__DL_MAXHOPS) {
+        const ms__dl_iu *u = ms__dl_unit_at(x, next);
+        ms__dl_rd r;
+        ms__dl_die e;
+        if (!u)
+            break;
+        r = ms__dl_rd_make(x->c.info.data + next, x->c.info.data + u->end, x->c.be);
+        if (!ms__dl_die_read(x, u, &r, &e) || e.tag == 0)
+            break;
+        if (!name)
+            name = e.name;
+        link = e.link;
+        next = e.origin != UINT64_MAX ? e.origin : e.spec;
+    }
+    return link ? link : name;
+}
+
+/* Record [lo, hi) for the node about to be created.  0 = out of memory. */
+static int ms__dl_add_rng(ms__dl_ictx *x, uint64_t lo, uint64_t hi)
+{
+    void *np;
+    if (hi <= lo || !ms__dl_in_exec(&x->c, lo))
+        return 1; /* empty, or discarded code relocated to a tombstone */
+    np = ms__dl_reserve(x->rngs, &x->caprngs, x->nrngs + 1, sizeof *x->rngs);
+    if (!np)
+        return 0;
+    x->rngs = (ms__dl_irng *)np;
+    x->rngs[x->nrngs].lo = lo;
+    x->rngs[x->nrngs].hi = hi;
+    x->rngs[x->nrngs].node = (uint32_t)x->nnodes;
+    x->rngs[x->nrngs].unit = x->cur_unit;
+    x->nrngs++;
+    return 1;
+}
+
+/* The address ranges of a DIE (low/high pc, or a range list).  Returns 0
+ * when out of memory; malformed input just gives fewer ranges. */
+static int ms__dl_die_ranges(ms__dl_ictx *x, const ms__dl_iu *u, const ms__dl_die *d)
+{
+    const ms__dl_ctx *c = &x->c;
+    uint64_t lo, hi, base = u->base, amax;
+    unsigned n = 0;
+    ms__dl_rd r;
+    if (u->asz < 1 || u->asz > 8)
+        return 1;
+    amax = u->asz == 8 ? UINT64_MAX : (1ull << (8 * u->asz)) - 1;
+    if (d->has_low && d->has_high) {
+        lo = d->low;
+        hi = d->high;
+        if (d->low_x && !ms__dl_addrx(c, u, d->low, &lo))
+            return 1;
+        if (d->high_x && !ms__dl_addrx(c, u, d->high, &hi))
+            return 1;
+        if (d->high_off)
+            hi = lo + d->high;
+        return ms__dl_add_rng(x, lo, hi);
+    }
+    if (!d->has_ranges)
+        return 1;
+    if (u->ver < 5) { /* .debug_ranges: (start, end) pairs, base selection */
+        if (!c->ranges.data || d->ranges >= c->ranges.size)
+            return 1;
+        r = ms__dl_rd_make(c->ranges.data + d->ranges, c->ranges.data + c->ranges.size, c->be);
+        while (n++ < MS__DL_MAXRLE) {
+            lo = ms__dl_un(&r, u->asz);
+            hi = ms__dl_un(&r, u->asz);
+            if (r.bad || (lo == 0 && hi == 0))
+                break;
+            if (lo == amax)
+                base = hi;
+            else if (!ms__dl_add_rng(x, base + lo, base + hi))
+                return 0;
+        }
+        return 1;
+    }
+    /* DWARF 5 .debug_rnglists */
+    {
+        uint64_t off = d->ranges;
+        if (!c->rnglists.data)
+            return 1;
+        if (d->ranges_x) { /* rnglistx: offset table at rnglists_base */
+            uint64_t o = u->rng_base + d->ranges * 4;
+            if (d->ranges >= (1ull << 60) || o < u->rng_base || o >= c->rnglists.size)
+                return 1;
+            r = ms__dl_rd_make(c->rnglists.data + o, c->rnglists.data + c->rnglists.size, c->be);
+            off = ms__dl_u32(&r);
+            if (r.bad)
+                return 1;
+            off += u->rng_base;
+        }
+        if (off >= c->rnglists.size)
+            return 1;
+        r = ms__dl_rd_make(c->rnglists.data + off, c->rnglists.data + c->rnglists.size, c->be);
+        while (n++ < MS__DL_MAXRLE) {
+            unsigned kind = ms__dl_u8(&r);
+            uint64_t a, b;
+            int ok = 1, add = 1;
+            if (r.bad || kind == 0) /* end_of_list */
+                break;
+            switch (kind) {
+            case 1: /* base_addressx */
+                ok = ms__dl_addrx(c, u, ms__dl_uleb(&r), &base);
+                add = 0;
+                break;
+            case 2: /* startx_endx */
+                a = ms__dl_uleb(&r);
+                b = ms__dl_uleb(&r);
+                ok = ms__dl_addrx(c, u, a, &lo) && ms__dl_addrx(c, u, b, &hi);
+                break;
+            case 3: /* startx_length */
+                a = ms__dl_uleb(&r);
+                b = ms__dl_uleb(&r);
+                ok = ms__dl_addrx(c, u, a, &lo);
+                hi = lo + b;
+                break;
+            case 4: /* offset_pair */
+                a = ms__dl_uleb(&r);
+                b = ms__dl_uleb(&r);
+                lo = base + a;
+                hi = base + b;
+                break;
+            case 5: /* base_address */
+                base = ms__dl_un(&r, u->asz);
+                add = 0;
+                break;
+            case 6: /* start_end */
+                lo = ms__dl_un(&r, u->asz);
+                hi = ms__dl_un(&r, u->asz);
+                break;
+            case 7: /* start_length */
+                lo = ms__dl_un(&r, u->asz);
+                hi = lo + ms__dl_uleb(&r);
+                break;
+            default: /* unknown kind: the rest cannot be parsed */
+                ok = 0;
+                break;
+            }
+            if (r.bad || !ok)
+                break;
+            if (add && !ms__dl_add_rng(x, lo, hi))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* Full path (names offset) of call_file f of unit u, joined like the line
+ * table's names.  *off = NONE if the unit has no line table.  Returns 0
+ * when out of memory. */
+static int ms__dl_call_file(ms__dl_ictx *x, const ms__dl_iu *u, uint64_t f, uint32_t *off)
+{
+    ms__dl_ctx *c = &x->c;
+    uint32_t id;
+    *off = MS__DL_NONE;
+    if (x->lstate == 0) {
+        ms__dl_rd r;
+        uint64_t len;
+        x->lstate = -1;
+        c->nfents = 0;
+        c->ndirs = 0;
+        if (u->have_stmt && c->line.data && u->stmt < c->line.size) {
+            r = ms__dl_rd_make(c->line.data + u->stmt, c->line.data + c->line.size, c->be);
+            len = ms__dl_u32(&r);
+            if (!r.bad && len < 0xfffffff0u && len <= ms__dl_left(&r)) {
+                ms__dl_lhdr hd;
+                int found, t = ms__dl_lhdr_parse(c, r.p, r.p + len, &hd);
+                if (t < 0)
+                    return 0;
+                if (t > 0) {
+                    size_t k;
+                    void *np;
+                    x->lstate = 1;
+                    x->lver = hd.ver;
+                    x->lcomp = ms__dl_comp_dir(c, u->stmt, &found);
+                    if (!found && hd.ver >= 5 && c->ndirs > 0)
+                        x->lcomp = c->dirs[0];
+                    np = ms__dl_reserve(c->fmap, &c->capfmap, c->nfents + 1, sizeof *c->fmap);
+                    if (!np)
+                        return 0;
+                    c->fmap = (uint32_t *)np;
+                    for (k = 0; k < c->nfents; k++)
+                        c->fmap[k] = MS__DL_END;
+                }
+            }
+        }
+    }
+    if (x->lstate < 0)
+        return 1;
+    if (x->lver < 5)
+        f--; /* 1-based; 0 wraps to "unknown" */
+    if (f < c->nfents) {
+        if (c->fmap[f] == MS__DL_END) {
+            c->fmap[f] = ms__dl_file_id(c, (size_t)f, x->lver, x->lcomp);
+            if (c->fmap[f] == MS__DL_END)
+                return 0;
+        }
+        id = c->fmap[f];
+    } else {
+        if (c->unknown_id == MS__DL_END) {
+            c->unknown_id = ms__dl_add_name(c, NULL, NULL, "<unknown>");
+            if (c->unknown_id == MS__DL_END)
+                return 0;
+        }
+        id = c->unknown_id;
+    }
+    *off = c->foff[id];
+    return 1;
+}
+
+/* Walk the DIE tree of unit ui, recording subprograms and inlined
+ * subroutines that have code.  Returns 0 when out of memory. */
+static int ms__dl_walk(ms__dl_ictx *x, size_t ui)
+{
+    const ms__dl_iu *u = &x->units[ui];
+    uint32_t stack[MS__DL_MAXDEPTH], cur = MS__DL_NONE;
+    size_t depth = 0;
+    ms__dl_rd r = ms__dl_rd_make(x->c.info.data + u->die, x->c.info.data + u->end, x->c.be);
+    x->lstate = 0;
+    x->cur_unit = ui > 0xffffffffu ? 0xffffffffu : (uint32_t)ui;
+    while (ms__dl_left(&r) > 0) {
+        ms__dl_die d;
+        uint32_t node = cur;
+        if (!ms__dl_die_read(x, u, &r, &d))
+            break; /* malformed: the rest of the unit is lost */
+        if (d.tag == 0) { /* end of a sibling list */
+            if (depth > 0)
+                cur = stack[--depth];
+            continue;
+        }
+        if (d.tag == 0x2e || d.tag == 0x1d) { /* subprogram, inlined_subroutine */
+            size_t r0 = x->nrngs;
+            if (!ms__dl_die_ranges(x, u, &d))
+                return 0;
+            if (x->nrngs > r0) {
+                ms__dl_inode nd;
+                void *np;
+                if (x->nnodes >= MS__DL_NONE - 1) {
+                    x->nrngs = r0;
+                    return 1;
+                }
+                nd.parent = d.tag == 0x1d ? cur : MS__DL_NONE;
+                nd.line = (uint32_t)(d.cline > 0xffffffffu ? 0 : d.cline);
+                if (!ms__dl_intern(x, ms__dl_die_name(x, &d), &nd.name))
+                    return 0;
+                nd.file = MS__DL_NONE;
+                if (d.tag == 0x1d && d.has_cfile && !ms__dl_call_file(x, u, d.cfile, &nd.file))
+                    return 0;
+                np = ms__dl_reserve(x->nodes, &x->capnodes, x->nnodes + 1, sizeof *x->nodes);
+                if (!np)
+                    return 0;
+                x->nodes = (ms__dl_inode *)np;
+                node = (uint32_t)x->nnodes;
+                x->nodes[x->nnodes++] = nd;
+            }
+        }
+        if (d.children) {
+            if (depth == MS__DL_MAXDEPTH)
+                break; /* too deep: stop this unit */
+            stack[depth++] = cur;
+            cur = node;
+        }
+    }
+    return 1;
+}
+
+/* Find every unit header; read the unit DIE's bases.  0 = out of memory. */
+static int ms__dl_units(ms__dl_ictx *x)
+{
+    ms__dl_ctx *c = &x->c;
+    ms__dl_rd r = ms__dl_rd_make(c->info.data, c->info.data + c->info.size, c->be);
+    while (ms__dl_left(&r) >= 4) {
+        ms__dl_iu u;
+        ms__dl_rd h;
+        ms__dl_die d;
+        uint64_t len, aoff;
+        unsigned ut = 1;
+        void *np;
+        memset(&u, 0, sizeof u);
+        u.off = (uint64_t)(r.p - c->info.data);
+        len = ms__dl_u32(&r);
+        if (len == 0xffffffffu) { /* 64-bit DWARF: skipped */
+            len = ms__dl_u64(&r);
+            ms__dl_skip(&r, len);
+            continue;
+        }
+        if (len >= 0xfffffff0u || len > ms__dl_left(&r))
+            break;
+        h = ms__dl_rd_make(r.p, r.p + len, c->be);
+        r.p += len;
+        u.end = (uint64_t)(r.p - c->info.data);
+        u.ver = ms__dl_u16(&h);
+        if (u.ver < 2 || u.ver > 5)
+            continue;
+        if (u.ver >= 5) {
+            ut = ms__dl_u8(&h);
+            u.asz = ms__dl_u8(&h);
+            aoff = ms__dl_u32(&h);
+            if (ut != 1 && ut != 3) /* compile and partial units only */
+                continue;
+        } else {
+            aoff = ms__dl_u32(&h);
+            u.asz = ms__dl_u8(&h);
+        }
+        if (h.bad)
+            continue;
+        u.die = (uint64_t)(h.p - c->info.data);
+        if (!ms__dl_abbrevs(x, aoff, &u.atab))
+            return 0;
+        u.so_base = 8;
+        u.addr_base = 8;
+        u.rng_base = 12;
+        if (!ms__dl_die_read(x, &u, &h, &d) || d.tag == 0)
+            continue;
+        if (d.has_so)
+            u.so_base = d.so_base;
+        if (d.has_ab)
+            u.addr_base = d.addr_base;
+        if (d.has_rb)
+            u.rng_base = d.rng_base;
+        u.stmt = d.stmt;
+        u.have_stmt = d.has_stmt;
+        if (d.has_low && !(d.low_x && !ms__dl_addrx(c, &u, d.low, &u.base)))
+            u.base = d.low_x ? u.base : d.low;
+        np = ms__dl_reserve(x->units, &x->capunits, x->nunits + 1, sizeof *x->units);
+        if (!np)
+            return 0;
+        x->units = (ms__dl_iu *)np;
+        x->units[x->nunits++] = u;
+    }
+    return 1;
+}
+
+static int ms__dl_irng_cmp(const void *pa, const void *pb)
+{
+    const ms__dl_irng *a = (const ms__dl_irng *)pa, *b = (const ms__dl_irng *)pb;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* heap order: the innermost candidate on top = shortest range (what BFD's
+ * "best fit" search picks); on equal length the earlier unit (code shared
+ * by several units, as the line table resolves it too), then the later DIE
+ * (an inlined body that fills its whole caller) */
+static int ms__dl_hbetter(const ms__dl_irng *rg, uint32_t a, uint32_t b)
+{
+    uint64_t la = rg[a].hi - rg[a].lo, lb = rg[b].hi - rg[b].lo;
+    if (la != lb)
+        return la < lb;
+    if (rg[a].unit != rg[b].unit)
+        return rg[a].unit < rg[b].unit;
+    return rg[a].node > rg[b].node;
+}
+
+/* Turn the (nested, possibly overlapping) ranges into disjoint segments,
+ * each owned by the innermost range covering it.  0 = out of memory. */
+static int ms__dl_segments(ms__dl_ictx *x, ms__dl_itab *out)
+{
+    ms__dl_irng *rg = x->rngs;
+    size_t n = x->nrngs, i = 0, hn = 0, ns = 0, caps = 0;
+    uint32_t *heap;
+    ms__dl_iseg *segs = NULL;
+    if (n == 0)
+        return 1;
+    if (n >= MS__DL_NONE || n > SIZE_MAX / sizeof *heap)
+        return 0;
+    qsort(rg, n, sizeof *rg, ms__dl_irng_cmp);
+    heap = (uint32_t *)MEMSCOPE_MALLOC(n * sizeof *heap);
+    if (!heap)
+        return 0;
+    while (i < n || hn > 0) {
+        uint64_t at;
+        uint32_t node;
+        if (hn == 0)
+            at = rg[i].lo;
+        else
+            at = i < n && rg[i].lo < rg[heap[0]].hi ? rg[i].lo : rg[heap[0]].hi;
+        while (i < n && rg[i].lo <= at) { /* push */
+            size_t k = hn++;
+            heap[k] = (uint32_t)i++;
+            while (k > 0 && ms__dl_hbetter(rg, heap[k], heap[(k - 1) / 2])) {
+                uint32_t t = heap[k];
+                heap[k] = heap[(k - 1) / 2];
+                heap[(k - 1) / 2] = t;
+                k = (k - 1) / 2;
+            }
+        }
+        while (hn > 0 && rg[heap[0]].hi <= at) { /* pop expired tops */
+            size_t k = 0;
+            heap[0] = heap[--hn];
+            for (;;) {
+                size_t l = 2 * k + 1, b = k;
+                uint32_t t;
+                if (l < hn && ms__dl_hbetter(rg, heap[l], heap[b]))
+                    b = l;
+                if (l + 1 < hn && ms__dl_hbetter(rg, heap[l + 1], heap[b]))
+                    b = l + 1;
+                if (b == k)
+                    break;
+                t = heap[k];
+                heap[k] = heap[b];
+                heap[b] = t;
+                k = b;
+            }
+        }
+        node = hn > 0 ? rg[heap[0]].node : MS__DL_NONE;
+        if (ns > 0 && segs[ns - 1].addr == at) {
+            segs[ns - 1].node = node;
+            if (ns > 1 && segs[ns - 2].node == node)
+                ns--;
+            continue;
+        }
+        if (ns > 0 ? segs[ns - 1].node == node : node == MS__DL_NONE)
+            continue;
+        {
+            void *np = ms__dl_reserve(segs, &caps, ns + 1, sizeof *segs);
+            if (!np) {
+                MEMSCOPE_FREE(heap);
+                MEMSCOPE_FREE(segs);
+                return 0;
+            }
+            segs = (ms__dl_iseg *)np;
+            segs[ns].addr = at;
+            segs[ns].node = node;
+            ns++;
+        }
+    }
+    MEMSCOPE_FREE(heap);
+    out->segs = segs;
+    out->nsegs = ns;
+    return 1;
+}
+
+static void ms__dl_inl_free(ms__dl_itab *t)
+{
+    if (!t)
+        return;
+    MEMSCOPE_FREE(t->segs);
+    MEMSCOPE_FREE(t->nodes);
+    MEMSCOPE_FREE(t->names);
+    memset(t, 0, sizeof *t);
+}
+
+static int ms__dl_inl_build(const unsigned char *image, size_t size, ms__dl_itab *out)
+{
+    ms__dl_ictx x;
+    size_t i;
+    int ok = 0;
+    if (!out)
+        return 0;
+    memset(out, 0, sizeof *out);
+    if (!image)
+        return 0;
+    memset(&x, 0, sizeof x);
+    x.c.img = image;
+    x.c.size = size;
+    x.c.unknown_id = MS__DL_END;
+    (void)ms__dl_elf(&x.c); /* .debug_line is optional here */
+    if (!x.c.info.data || !x.c.abbrev.data)
+        goto done;
+    if (!ms__dl_scan_info(&x.c) || !ms__dl_exec_ranges(&x.c) || !ms__dl_units(&x))
+        goto done;
+    for (i = 0; i < x.nunits; i++)
+        if (!ms__dl_walk(&x, i))
+            goto done;
+    if (!ms__dl_segments(&x, out))
+        goto done;
+    if (out->nsegs == 0)
+        goto done;
+    out->nodes = x.nodes;
+    out->nnodes = x.nnodes;
+    out->names = x.c.names;
+    x.nodes = NULL;
+    x.c.names = NULL;
+    if (!out->names) { /* no names at all: keep a valid pool */
+        out->names = (char *)MEMSCOPE_MALLOC(1);
+        if (!out->names)
+            goto done;
+        out->names[0] = 0;
+    }
+    ok = 1;
+done:
+    MEMSCOPE_FREE(x.c.names);
+    MEMSCOPE_FREE(x.c.foff);
+    MEMSCOPE_FREE(x.c.dirs);
+    MEMSCOPE_FREE(x.c.fents);
+    MEMSCOPE_FREE(x.c.fmap);
+    MEMSCOPE_FREE(x.c.cus);
+    MEMSCOPE_FREE(x.c.exec);
+    MEMSCOPE_FREE(x.specs);
+    MEMSCOPE_FREE(x.abbs);
+    MEMSCOPE_FREE(x.atabs);
+    MEMSCOPE_FREE(x.units);
+    MEMSCOPE_FREE(x.nodes);
+    MEMSCOPE_FREE(x.rngs);
+    MEMSCOPE_FREE(x.strs.k);
+    MEMSCOPE_FREE(x.strs.v);
+    MEMSCOPE_FREE(x.aoffs.k);
+    MEMSCOPE_FREE(x.aoffs.v);
+    if (!ok)
+        ms__dl_inl_free(out);
+    return ok;
+}
+
+/* Frames at addr, innermost first (see the top of this section).  At most
+ * max frames are written: the innermost ones, so that frame i's file:line
+ * is always out[i-1].call_*; when the result equals max, outer frames may
+ * have been cut.  Returns the number written (0: no function covers addr). */
+static size_t ms__dl_inl_lookup(const ms__dl_itab *t, uint64_t addr, ms__dl_iframe *out,
+                                size_t max)
+{
+    size_t lo = 0, hi, n = 0;
+    uint32_t node;
+    if (!t || !t->segs || !out)
+        return 0;
+    hi = t->nsegs;
+    while (lo < hi) { /* first segment with addr > addr */
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->segs[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return 0;
+    node = t->segs[lo - 1].node;
+    while (node < t->nnodes && n < max) {
+        const ms__dl_inode *nd = &t->nodes[node];
+        out[n].name = nd->name == MS__DL_NONE ? NULL : t->names + nd->name;
+        out[n].call_file = nd->file == MS__DL_NONE ? NULL : t->names + nd->file;
+        out[n].call_line = nd->line;
+        n++;
+        if (nd->parent >= node)
+            break; /* parents come first; anything else ends the chain */
+        node = nd->parent;
+    }
+    return n;
+}
 /* ==== <<lines ==== */
 
 /* ==== >>symbols ==== */
@@ -8686,9 +9730,10 @@ static const char *const ms__dash_part0[] = {
     ".banner.info { background: var(--info-bg); color: var(--info-fg); border-color: var(--info-border); }\n\n/* summary cards */\n.cards {\n  display: grid; gap: 10px; margin: 8px 0 16px;\n  grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));\n}\n.card {\n  background: var(--panel); border: 1px solid var(--border); border-radius: 8px;\n  padding: 10px 12px; min-height: 78px;\n}\n.card-label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.03em; }\n.card-value { font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; margin-top: 2px; }\n.card-sub { font-size: 12px; color: var(--muted); }\n.card.warn { background: var(--warn-bg); border-color: var(--warn-border); }\n.card.warn .card-label, .card.warn .card-sub, .card.warn .card-value { color: var(--warn-fg); }\n.card.key { border-color: var(--accent); }\n\n/* panels */\n.panel {\n  background: var(--panel); border: 1px solid var(--border); border-radius: 8px;\n  padding: 14px 16px; margin: 0 0 16px;\n}\n.section-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; margin-bottom: 10px; }\n.section-head .search { margin-left: auto; }\n.hint { font-size: 12px; color: var(--muted); margin: 6px 0 0; }\n.status { font-size: 13px; margin: 6px 0 0; min-height: 1.45em; overflow-wrap: anywhere; }\n.foot { font-size: 12px; margin: 6px 0 0; }\n.window-label { font-variant-numeric: tabular-nums; }\n\n.btn {\n  font: inherit; font-size: 13px; color: var(--fg); background: var(--panel);\n  border: 1px solid var(--border); border-radius: 6px; padding: 3px 10px; cursor: pointer;\n}\n.btn:hover:not(:disabled) { background: var(--hover); }\n.btn:disabled { opacity: 0.5; cursor: default; }\n.search {\n  font: inherit; font-size: 13px; color: var(--fg); background: var(--bg);\n  border: 1px solid var(--border); border-radius: 6px; padding: 4px 8px; min-width: 260px;\n}\n\n/* legend: toggle buttons */\n.legend { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 8px; }\n.legend button {\n",
     "  font: inherit; font-size: 12px; color: var(--fg); background: transparent;\n  border: 1px solid var(--border); border-radius: 12px; padding: 2px 10px 2px 8px; cursor: pointer;\n  display: inline-flex; align-items: center; gap: 6px;\n}\n.legend button[aria-pressed=\"false\"] { opacity: 0.45; text-decoration: line-through; }\n.legend .note { font-size: 12px; color: var(--muted); align-self: center; }\n.swatch { display: inline-block; width: 12px; height: 4px; border-radius: 2px; vertical-align: middle; flex: none; }\n.swatch.box { height: 10px; width: 10px; }\n\n/* charts */\n.chart-wrap { position: relative; width: 100%; height: 320px; }\n.chart-wrap canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }\n#timeline { cursor: crosshair; }\n.overlay { pointer-events: none; }\n.multiples { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); }\n.mini { margin: 0; }\n.mini h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }\n.mini .chart-wrap { height: 150px; }\n.mini-legend { font-size: 12px; color: var(--muted); display: flex; flex-wrap: wrap; gap: 10px; margin-bottom: 4px; }\n.mini-legend span { display: inline-flex; align-items: center; gap: 5px; }\n\n/* tables */\n.table-wrap { overflow-x: auto; }\ntable.grid { border-collapse: collapse; width: 100%; font-size: 13px; }\n.grid th, .grid td { padding: 4px 8px; border-bottom: 1px solid var(--grid); text-align: left; vertical-align: top; }\n.grid th { font-weight: 600; color: var(--muted); border-bottom: 1px solid var(--border); white-space: nowrap; }\n.grid th.num, .grid td.num { text-align: right; font-variant-numeric: tabular-nums; }\n.grid td.num { white-space: nowrap; }\n.grid tbody tr:hover { background: var(--hover); }\n.grid td.text { overflow-wrap: anywhere; white-space: pre-wrap; max-width: 420px; }\n.grid td.mono { font-family: var(--mono); font-size: 12px; white-space: nowrap; }\n",
     ".empty-note { color: var(--muted); text-align: center; padding: 10px; margin: 0; border-bottom: 1px solid var(--grid); }\n.grid th button {\n  font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-align: inherit;\n}\n.grid th[aria-sort=\"ascending\"] button::after { content: \" \342\226\262\"; font-size: 10px; }\n.grid th[aria-sort=\"descending\"] button::after { content: \" \342\226\274\"; font-size: 10px; }\n.grid th[aria-sort=\"ascending\"], .grid th[aria-sort=\"descending\"] { color: var(--fg); }\n.share { position: relative; min-width: 110px; }\n.share .bar { position: absolute; left: 0; top: 3px; bottom: 3px; background: var(--bar); border-radius: 3px; }\n.share span { position: relative; }\n.null { color: var(--muted); font-style: italic; }\n/* fixed layout: stable columns from page to page, and cheap to lay out */\n#leaks { table-layout: fixed; min-width: 980px; }\n#leaks th:nth-child(1) { width: 140px; }\n#leaks th:nth-child(2) { width: 84px; }\n#leaks th:nth-child(6) { width: 170px; }\n#leaks th:nth-child(7) { width: 104px; }\n#leaks td { overflow: hidden; text-overflow: ellipsis; }\n#leaks-section .table-wrap { max-height: 75vh; overflow: auto; }\n#leaks thead th { position: sticky; top: 0; z-index: 1; background: var(--panel); }\n#leaks td.text { white-space: nowrap; }\n.pager { display: flex; align-items: center; gap: 10px; margin-top: 8px; font-size: 13px; }\n#leaks-page { font-variant-numeric: tabular-nums; }\n\n/* flame graph */\n#flamegraph { position: relative; width: 100%; }\n#flamegraph canvas { display: block; width: 100%; cursor: pointer; }\n#flamegraph[data-empty=\"true\"] { color: var(--muted); padding: 20px; border: 1px dashed var(--border); border-radius: 6px; text-align: center; }\n\n/* tooltip: one shared element, positioned by app.js */\n.tooltip {\n  position: fixed; z-index: 20; pointer-events: none; max-width: 460px;\n  background: var(--panel); color: var(--fg); border: 1px solid var(--border); border-radius: 6px;\n",
-    "  box-shadow: 0 4px 14px rgba(0, 0, 0, 0.18); padding: 6px 9px; font-size: 12px;\n  white-space: pre-wrap; overflow-wrap: anywhere; font-variant-numeric: tabular-nums;\n}\n.tooltip .tt-row { display: flex; align-items: center; gap: 6px; }\n.tooltip .tt-title { font-weight: 600; margin-bottom: 2px; }\nfooter.foot { padding: 8px 0; }\n\n@media (max-width: 700px) {\n  body { padding: 0 10px 24px; }\n  .search { min-width: 0; width: 100%; }\n  .multiples { grid-template-columns: 1fr; }\n}\n@media (prefers-reduced-motion: reduce) { * { transition: none !important; } }\n</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#timeline-section\">Skip to the timeline</a>\n<header class=\"top\">\n  <h1>memscope <span class=\"muted\">memory report</span></h1>\n  <p id=\"summary-line\" class=\"muted\">Loading the report\342\200\246</p>\n</header>\n<div id=\"error\" class=\"error\" role=\"alert\" hidden></div>\n<main id=\"app\">\n  <div id=\"banners\"></div>\n\n  <section id=\"summary\" aria-labelledby=\"h-summary\">\n    <h2 id=\"h-summary\" class=\"sr-only\">Summary</h2>\n    <div id=\"cards\" class=\"cards\"></div>\n  </section>\n\n  <section id=\"timeline-section\" class=\"panel\" aria-labelledby=\"h-timeline\">\n    <div class=\"section-head\">\n      <h2 id=\"h-timeline\">Timeline</h2>\n      <span id=\"window-label\" class=\"window-label\" aria-live=\"polite\"></span>\n      <button type=\"button\" id=\"window-reset\" class=\"btn\" disabled>Reset zoom</button>\n    </div>\n    <div id=\"timeline-legend\" class=\"legend\" role=\"group\" aria-label=\"Timeline series: toggle to show or hide\"></div>\n    <div id=\"timeline-wrap\" class=\"chart-wrap\">\n      <canvas id=\"timeline\" tabindex=\"0\" role=\"img\" aria-describedby=\"timeline-help\"></canvas>\n      <canvas id=\"timeline-overlay\" class=\"overlay\" aria-hidden=\"true\"></canvas>\n    </div>\n    <p id=\"timeline-help\" class=\"hint\">Drag across the chart to zoom into a time window; the tables below then show the allocations made in it.\n      Keyboard (focus the chart): \342\206\220 \342\206\222 pan, + \342\210\222 zoom, Esc resets.</p>\n  </section>\n\n",
-    "  <section id=\"system\" class=\"panel\" aria-labelledby=\"h-system\">\n    <div class=\"section-head\"><h2 id=\"h-system\">System</h2><span id=\"system-note\" class=\"muted\"></span></div>\n    <div id=\"system-charts\" class=\"multiples\"></div>\n  </section>\n\n  <section id=\"hotspots-section\" class=\"panel\" aria-labelledby=\"h-hotspots\">\n    <div class=\"section-head\">\n      <h2 id=\"h-hotspots\">Hotspots</h2>\n      <span id=\"hotspots-scope\" class=\"muted\"></span>\n      <input id=\"hotspots-filter\" class=\"search\" type=\"search\" placeholder=\"Filter by variable, type, location\" aria-label=\"Filter hotspots by variable, type or location\" autocomplete=\"off\">\n    </div>\n    <div class=\"table-wrap\"><table id=\"hotspots\" class=\"grid\"><caption class=\"sr-only\">Allocation hotspots by variable and location</caption></table></div>\n    <p id=\"hotspots-empty\" class=\"empty-note\" hidden></p>\n    <p id=\"hotspots-foot\" class=\"muted foot\"></p>\n  </section>\n\n  <section id=\"leaks-section\" class=\"panel\" aria-labelledby=\"h-leaks\">\n    <div class=\"section-head\">\n      <h2 id=\"h-leaks\">Live at exit</h2>\n      <span id=\"leaks-scope\" class=\"muted\"></span>\n      <input id=\"leaks-search\" class=\"search\" type=\"search\" placeholder=\"Search address, variable, type, location, thread, stack\" aria-label=\"Search live allocations\" autocomplete=\"off\">\n    </div>\n    <div class=\"table-wrap\"><table id=\"leaks\" class=\"grid\" data-total=\"0\"><caption class=\"sr-only\">Allocations still live when the report was written</caption></table></div>\n    <p id=\"leaks-empty\" class=\"empty-note\" hidden></p>\n    <div class=\"pager\" role=\"group\" aria-label=\"Pages of live allocations\">\n      <button type=\"button\" id=\"leaks-prev\" class=\"btn\" aria-label=\"Previous page\">\342\200\271 Prev</button>\n      <span id=\"leaks-page\" aria-live=\"polite\">page 1 of 1</span>\n      <button type=\"button\" id=\"leaks-next\" class=\"btn\" aria-label=\"Next page\">Next \342\200\272</button>\n    </div>\n  </section>\n\n  <section id=\"threads-section\" class=\"panel\" aria-labelledby=\"h-threads\">\n",
-    "    <div class=\"section-head\"><h2 id=\"h-threads\">Threads</h2><span id=\"threads-note\" class=\"muted\"></span></div>\n    <div class=\"table-wrap\"><table id=\"threads\" class=\"grid\"><caption class=\"sr-only\">Per-thread allocation statistics</caption></table></div>\n    <p id=\"threads-empty\" class=\"empty-note\" hidden></p>\n  </section>\n\n  <section id=\"flame-section\" class=\"panel\" aria-labelledby=\"h-flame\">\n    <div class=\"section-head\">\n      <h2 id=\"h-flame\">Call stacks</h2>\n      <span id=\"flame-scope\" class=\"muted\"></span>\n      <button type=\"button\" id=\"flame-reset\" class=\"btn\" disabled>Zoom out</button>\n    </div>\n    <div id=\"flamegraph\"></div>\n    <p id=\"flame-status\" class=\"status\" aria-live=\"polite\"></p>\n    <p class=\"hint\">Bytes allocated by call stack, outermost caller at the top. Click a frame to zoom into it, click the top row to zoom out.\n      Keyboard (focus the graph): \342\206\221 \342\206\223 \342\206\220 \342\206\222 move, Enter zooms, Esc zooms out.</p>\n  </section>\n</main>\n<footer class=\"foot muted\" id=\"footer\"></footer>\n<div id=\"tooltip\" class=\"tooltip\" hidden></div>\n<script type=\"text/plain\" id=\"memscope-events\">",
+    "  box-shadow: 0 4px 14px rgba(0, 0, 0, 0.18); padding: 6px 9px; font-size: 12px;\n  white-space: pre-wrap; overflow-wrap: anywhere; font-variant-numeric: tabular-nums;\n}\n.tooltip .tt-row { display: flex; align-items: center; gap: 6px; }\n.tooltip .tt-title { font-weight: 600; margin-bottom: 2px; }\nfooter.foot { padding: 8px 0; }\n\n@media (max-width: 700px) {\n  body { padding: 0 10px 24px; }\n  .search { min-width: 0; width: 100%; }\n  .multiples { grid-template-columns: 1fr; }\n}\n@media (prefers-reduced-motion: reduce) { * { transition: none !important; } }\n\n/* segmented toggles (hotspots by where / by stack, leaks by stack / every allocation) */\n.seg { display: inline-flex; gap: 0; }\n.seg .seg-btn { border-radius: 0; margin-left: -1px; }\n.seg .seg-btn:first-child { border-radius: 6px 0 0 6px; margin-left: 0; }\n.seg .seg-btn:last-child { border-radius: 0 6px 6px 0; }\n.seg .seg-btn[aria-pressed=\"true\"] { background: var(--accent); border-color: var(--accent); color: var(--panel); }\n.pick { display: inline-flex; align-items: center; gap: 4px; color: var(--muted); font-size: 13px; }\n.pick select { font: inherit; color: var(--fg); background: var(--panel); border: 1px solid var(--border); border-radius: 6px; padding: 2px 4px; }\ntd.bad { color: var(--peak); }\ntd.stack-cell details summary { cursor: pointer; color: var(--accent); }\npre.stack { margin: 4px 0 0; font: 12px/1.4 var(--mono); white-space: pre; overflow-x: auto; max-width: 60vw; }\ndetails.suppressed { margin-top: 10px; border: 1px solid var(--border); border-radius: 6px; padding: 6px 10px; }\ndetails.suppressed > summary { cursor: pointer; color: var(--muted); }\n.seg[hidden] { display: none; }\n</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#timeline-section\">Skip to the timeline</a>\n<header class=\"top\">\n  <h1>memscope <span class=\"muted\">memory report</span></h1>\n  <p id=\"summary-line\" class=\"muted\">Loading the report\342\200\246</p>\n</header>\n<div id=\"error\" class=\"error\" role=\"alert\" hidden></div>\n<main id=\"app\">\n",
+    "  <div id=\"banners\"></div>\n\n  <section id=\"summary\" aria-labelledby=\"h-summary\">\n    <h2 id=\"h-summary\" class=\"sr-only\">Summary</h2>\n    <div id=\"cards\" class=\"cards\"></div>\n  </section>\n\n  <section id=\"timeline-section\" class=\"panel\" aria-labelledby=\"h-timeline\">\n    <div class=\"section-head\">\n      <h2 id=\"h-timeline\">Timeline</h2>\n      <span id=\"window-label\" class=\"window-label\" aria-live=\"polite\"></span>\n      <button type=\"button\" id=\"window-reset\" class=\"btn\" disabled>Reset zoom</button>\n    </div>\n    <div id=\"timeline-legend\" class=\"legend\" role=\"group\" aria-label=\"Timeline series: toggle to show or hide\"></div>\n    <div id=\"timeline-wrap\" class=\"chart-wrap\">\n      <canvas id=\"timeline\" tabindex=\"0\" role=\"img\" aria-describedby=\"timeline-help\"></canvas>\n      <canvas id=\"timeline-overlay\" class=\"overlay\" aria-hidden=\"true\"></canvas>\n    </div>\n    <p id=\"timeline-help\" class=\"hint\">Drag across the chart to zoom into a time window; the tables below then show the allocations made in it.\n      Keyboard (focus the chart): \342\206\220 \342\206\222 pan, + \342\210\222 zoom, Esc resets.</p>\n  </section>\n\n  <section id=\"system\" class=\"panel\" aria-labelledby=\"h-system\">\n    <div class=\"section-head\"><h2 id=\"h-system\">System</h2><span id=\"system-note\" class=\"muted\"></span></div>\n    <div id=\"system-charts\" class=\"multiples\"></div>\n  </section>\n\n  <section id=\"hotspots-section\" class=\"panel\" aria-labelledby=\"h-hotspots\">\n    <div class=\"section-head\">\n      <h2 id=\"h-hotspots\">Hotspots</h2>\n      <span id=\"hotspots-scope\" class=\"muted\"></span>\n      <div id=\"hotspots-by\" class=\"seg\" role=\"group\" aria-label=\"Group the rows\" hidden></div>\n      <input id=\"hotspots-filter\" class=\"search\" type=\"search\" placeholder=\"Filter by variable, type, location\" aria-label=\"Filter hotspots by variable, type or location\" autocomplete=\"off\">\n    </div>\n    <div class=\"table-wrap\"><table id=\"hotspots\" class=\"grid\"><caption class=\"sr-only\">Allocation hotspots by variable and location</caption></table></div>\n",
+    "    <p id=\"hotspots-empty\" class=\"empty-note\" hidden></p>\n    <p id=\"hotspots-foot\" class=\"muted foot\"></p>\n  </section>\n\n  <section id=\"leaks-section\" class=\"panel\" aria-labelledby=\"h-leaks\">\n    <div class=\"section-head\">\n      <h2 id=\"h-leaks\">Live at exit</h2>\n      <span id=\"leaks-scope\" class=\"muted\"></span>\n      <div id=\"leaks-view\" class=\"seg\" role=\"group\" aria-label=\"Show the live allocations\" hidden></div>\n      <input id=\"leaks-search\" class=\"search\" type=\"search\" placeholder=\"Search address, variable, type, location, thread, stack\" aria-label=\"Search live allocations\" autocomplete=\"off\">\n    </div>\n    <div id=\"leak-groups-box\" hidden>\n      <div class=\"table-wrap\"><table id=\"leak-groups\" class=\"grid\" data-total=\"0\"><caption class=\"sr-only\">Live allocations grouped by call stack, largest first</caption></table></div>\n      <p id=\"leak-groups-empty\" class=\"empty-note\" hidden></p>\n      <p id=\"leak-groups-foot\" class=\"muted foot\"></p>\n      <details id=\"leaks-suppressed\" class=\"suppressed\" hidden>\n        <summary id=\"leaks-suppressed-summary\"></summary>\n        <div class=\"table-wrap\"><table id=\"leak-groups-suppressed\" class=\"grid\"><caption class=\"sr-only\">Suppressed live allocations grouped by call stack</caption></table></div>\n      </details>\n    </div>\n    <div id=\"leaks-flat\">\n      <div class=\"table-wrap\"><table id=\"leaks\" class=\"grid\" data-total=\"0\"><caption class=\"sr-only\">Allocations still live when the report was written</caption></table></div>\n      <p id=\"leaks-empty\" class=\"empty-note\" hidden></p>\n      <div class=\"pager\" role=\"group\" aria-label=\"Pages of live allocations\">\n        <button type=\"button\" id=\"leaks-prev\" class=\"btn\" aria-label=\"Previous page\">\342\200\271 Prev</button>\n        <span id=\"leaks-page\" aria-live=\"polite\">page 1 of 1</span>\n        <button type=\"button\" id=\"leaks-next\" class=\"btn\" aria-label=\"Next page\">Next \342\200\272</button>\n      </div>\n    </div>\n  </section>\n\n",
+    "  <section id=\"threads-section\" class=\"panel\" aria-labelledby=\"h-threads\">\n    <div class=\"section-head\"><h2 id=\"h-threads\">Threads</h2><span id=\"threads-note\" class=\"muted\"></span></div>\n    <div class=\"table-wrap\"><table id=\"threads\" class=\"grid\"><caption class=\"sr-only\">Per-thread allocation statistics</caption></table></div>\n    <p id=\"threads-empty\" class=\"empty-note\" hidden></p>\n  </section>\n\n  <section id=\"flame-section\" class=\"panel\" aria-labelledby=\"h-flame\">\n    <div class=\"section-head\">\n      <h2 id=\"h-flame\">Call stacks</h2>\n      <span id=\"flame-scope\" class=\"muted\"></span>\n      <label class=\"pick\">Cost <select id=\"flame-metric\" aria-label=\"What the graph measures\"></select></label>\n      <label class=\"pick\">View <select id=\"flame-direction\" aria-label=\"Top-down or bottom-up\">\n        <option value=\"top\">Top-down (callers first)</option><option value=\"bottom\">Bottom-up (allocating functions first)</option></select></label>\n      <button type=\"button\" id=\"flame-reset\" class=\"btn\" disabled>Zoom out</button>\n    </div>\n    <div id=\"flamegraph\"></div>\n    <p id=\"flame-status\" class=\"status\" aria-live=\"polite\"></p>\n    <p class=\"hint\">The cost of each call stack: top-down puts the outermost caller at the top; bottom-up puts the innermost frames\n      (the functions that allocate) at the top with their callers below. Frames the compiler inlined are marked [inlined] (green).\n      Click a frame to zoom into it, click the top row to zoom out.\n      Keyboard (focus the graph): \342\206\221 \342\206\223 \342\206\220 \342\206\222 move, Enter zooms, Esc zooms out.</p>\n  </section>\n</main>\n<footer class=\"foot muted\" id=\"footer\"></footer>\n<div id=\"tooltip\" class=\"tooltip\" hidden></div>\n<script type=\"text/plain\" id=\"memscope-events\">",
     NULL};
 static const char *const ms__dash_part1[] = {
     "</script>\n<script type=\"application/json\" id=\"memscope-report\">",
@@ -8701,42 +9746,52 @@ static const char *const ms__dash_part2[] = {
     "  /* --- theme colours, read from the CSS variables of style.css --- */\n  var colorCache = null;\n  function colors() {\n    if (colorCache) return colorCache;\n    var cs = getComputedStyle(document.documentElement), c = {};\n    [\"fg\", \"muted\", \"border\", \"grid\", \"axis\", \"live\", \"live-fill\", \"rss\", \"peak\", \"brush\", \"s2\", \"s3\",\n      \"focus\", \"panel\", \"bg\", \"flame-text\"].forEach(function (n) { c[n] = cs.getPropertyValue(\"--\" + n).trim() || \"#888\"; });\n    c.threads = [];\n    for (var i = 0; i < TIMELINE_THREADS; i++) c.threads.push(cs.getPropertyValue(\"--t\" + i).trim() || \"#888\");\n    c.font = cs.getPropertyValue(\"font-family\") || \"sans-serif\";\n    colorCache = c;\n    return c;\n  }\n\n  /* Sizes a canvas's backing store to its CSS box times devicePixelRatio; returns a context\n     that draws in CSS pixels. */\n  function setupCanvas(canvas, w, h) {\n    var dpr = window.devicePixelRatio || 1;\n    var bw = Math.max(1, Math.round(w * dpr)), bh = Math.max(1, Math.round(h * dpr));\n    if (canvas.width !== bw) canvas.width = bw;\n    if (canvas.height !== bh) canvas.height = bh;\n    var ctx = canvas.getContext(\"2d\");\n    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);\n    ctx.clearRect(0, 0, w, h);\n    return ctx;\n  }\n\n  /* --- axes: 1-2-5 steps (binary multiples for bytes) --- */\n  function niceStep(raw) {\n    if (!(raw > 0) || !isFinite(raw)) return 1;\n    var p = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / p;\n    return (f <= 1 \? 1 : f <= 2 \? 2 : f <= 2.5 \? 2.5 : f <= 5 \? 5 : 10) * p;\n  }\n  function byteStep(raw) {\n    var u = 1;\n    while (raw >= 1024 * u && u < 1125899906842624) u *= 1024;\n    var s = niceStep(raw / u);\n    if (s >= 1000 && u < 1125899906842624) { u *= 1024; s = niceStep(raw / u); }   // 1 MiB, not 1000 KiB\n    return Math.max(1, s * u);\n  }\n  function niceAxis(max, n, bytes) {\n    if (!(max > 0) || !isFinite(max)) max = bytes \? 1000 : 1;\n    var step = bytes \? byteStep(max / n) : niceStep(max / n);\n",
     "    return { max: Math.ceil(max / step - 1e-9) * step, step: step };\n  }\n\n  /* Grid, y labels and time labels of a chart whose plot box is L = {l, r, t, b}. */\n  function drawFrame(ctx, L, v0, v1, left, leftFmt, right, rightFmt, rightColor, nTimeTicks) {\n    var C = colors();\n    ctx.font = \"11px \" + C.font;\n    ctx.lineWidth = 1;\n    ctx.strokeStyle = C.grid;\n    ctx.fillStyle = C.muted;\n    ctx.textBaseline = \"middle\";\n    var ph = L.b - L.t, i, y, v;\n    ctx.beginPath();\n    for (v = 0; v <= left.max + left.step * 1e-6; v += left.step) {\n      y = Math.round(L.b - v / left.max * ph) + 0.5;\n      ctx.moveTo(L.l, y); ctx.lineTo(L.r, y);\n    }\n    ctx.stroke();\n    ctx.textAlign = \"right\";\n    for (v = 0; v <= left.max + left.step * 1e-6; v += left.step) {\n      y = L.b - v / left.max * ph;\n      ctx.fillText(trimZeros(leftFmt(v, left.step)), L.l - 6, y);\n    }\n    if (right) {\n      ctx.textAlign = \"left\";\n      ctx.fillStyle = rightColor || C.muted;\n      for (v = 0; v <= right.max + right.step * 1e-6; v += right.step) {\n        y = L.b - v / right.max * ph;\n        ctx.fillText(trimZeros(rightFmt(v, right.step)), L.r + 6, y);\n      }\n    }\n    /* time axis */\n    var span = v1 - v0, step = niceStep(span / nTimeTicks);\n    ctx.fillStyle = C.muted;\n    ctx.textAlign = \"center\";\n    ctx.textBaseline = \"top\";\n    ctx.beginPath();\n    var first = Math.ceil(v0 / step) * step;\n    for (i = 0; ; i++) {\n      var t = first + i * step;\n      if (t > v1 + step * 1e-6 || i > 100) break;\n      var x = Math.round(L.l + (t - v0) / span * (L.r - L.l)) + 0.5;\n      ctx.moveTo(x, L.t); ctx.lineTo(x, L.b);\n      var lab = fmtTimeAt(t, step, span), half = ctx.measureText(lab).width / 2;\n      ctx.fillText(lab, Math.min(x, L.w - 2 - half), L.b + 5);     // keep the last label inside\n\n    }\n    ctx.strokeStyle = C.grid;\n    ctx.stroke();\n    ctx.strokeStyle = C.axis;\n    ctx.beginPath();\n    ctx.moveTo(L.l, L.b + 0.5); ctx.lineTo(L.r, L.b + 0.5);\n    ctx.stroke();\n  }\n\n",
     "  /* --- the shared tooltip: a list of [colour or null, text] rows under a title --- */\n  function showTooltip(clientX, clientY, title, rows) {\n    var tip = $(\"tooltip\");\n    clear(tip);\n    tip.appendChild(el(\"div\", \"tt-title\", title));\n    rows.forEach(function (r) {\n      var row = el(\"div\", \"tt-row\");\n      if (r[0]) row.appendChild(swatch(r[0], false));\n      row.appendChild(el(\"span\", null, r[1]));\n      tip.appendChild(row);\n    });\n    tip.hidden = false;\n    var w = tip.offsetWidth, h = tip.offsetHeight;\n    var x = clientX + 14, y = clientY + 14;\n    if (x + w > window.innerWidth - 4) x = Math.max(4, clientX - w - 14);\n    if (y + h > window.innerHeight - 4) y = Math.max(4, clientY - h - 14);\n    tip.style.left = x + \"px\";\n    tip.style.top = y + \"px\";\n  }\n  function hideTooltip() { $(\"tooltip\").hidden = true; }\n\n  /* --- sortable table heads: th[data-sort] with a button inside (keyboard), aria-sort --- */\n  function sortableHead(table, cols, state, onChange) {\n    var thead = el(\"thead\"), tr = el(\"tr\"), ths = [];\n    cols.forEach(function (c) {\n      var th = el(\"th\", c.num \? \"num\" : null);\n      th.scope = \"col\";\n      if (c.title) th.title = c.title;\n      if (c.key) {\n        th.setAttribute(\"data-sort\", c.key);\n        var b = el(\"button\", null, c.label);\n        b.type = \"button\";\n        th.appendChild(b);\n        th.addEventListener(\"click\", guard(function () {\n          if (state.key === c.key) state.dir = -state.dir;\n          else { state.key = c.key; state.dir = c.num \? -1 : 1; }\n          sync();\n          onChange();\n        }));\n        ths.push(th);\n      } else {\n        th.textContent = c.label;\n      }\n      tr.appendChild(th);\n    });\n    function sync() {\n      ths.forEach(function (th) {\n        var k = th.getAttribute(\"data-sort\");\n        th.setAttribute(\"aria-sort\", k === state.key \? (state.dir < 0 \? \"descending\" : \"ascending\") : \"none\");\n      });\n    }\n    sync();\n    thead.appendChild(tr);\n    table.appendChild(thead);\n",
-    "    var tbody = el(\"tbody\");\n    table.appendChild(tbody);\n    return tbody;\n  }\n  function td(text, cls, title) {\n    var c = el(\"td\", cls, text);\n    if (title) c.title = title;\n    return c;\n  }\n  /* The \"nothing to show\" line of a table is a paragraph after it (#ID-empty), so the table\n     holds data rows only. */\n  function emptyNote(id, text) {\n    var p = $(id + \"-empty\");\n    p.textContent = text;\n    p.hidden = !text;\n  }\n  var collator = new Intl.Collator(\"en\", { numeric: true, sensitivity: \"base\" });\n  /* Rank of each string of `list` in collation order (ties share a rank); null sorts last. */\n  function ranks(list) {\n    var order = list.map(function (s, i) { return i; });\n    order.sort(function (a, b) {\n      var x = list[a], y = list[b];\n      if (x === y) return 0;\n      if (x === null) return 1;\n      if (y === null) return -1;\n      return collator.compare(x, y);\n    });\n    var r = new Float64Array(list.length), k = 0;\n    for (var i = 0; i < order.length; i++) {\n      if (i && list[order[i]] !== list[order[i - 1]]) k++;\n      r[order[i]] = k;\n    }\n    return r;\n  }\n\n  /* ------------------------------------------------------------------ 2. the model */\n\n  var M = null;   // everything derived from the two data blocks\n\n  function readReport() {\n    var node = $(\"memscope-report\");\n    var text = node \? node.textContent.trim() : \"\";\n    if (text.charAt(0) !== \"{\")\n      throw new Error(\"this page holds no report: open a file written by memscope_export_html, not the template\");\n    var r = JSON.parse(text);\n    [\"hotspots\", \"system_snapshots\", \"threads\", \"sites\", \"stacks\", \"stack_hotspots\"].forEach(function (k) {\n      if (!Array.isArray(r[k])) r[k] = [];\n    });\n    return r;\n  }\n\n  function frameLabel(f) {\n    if (f && f[\"function\"]) return String(f[\"function\"]);\n    if (f && f.module) return baseName(String(f.module)) + \"+0x\" + (Number(f.offset) || 0).toString(16);\n    return f && f.address \? String(f.address) : \"\?\";\n  }\n\n",
-    "  function buildModel(r) {\n    var m = { r: r, banners: [] };\n    /* sites by id; `key` groups them the way report.hotspots does (name, type, file:line) */\n    m.sites = [];\n    m.maxSite = 0;\n    r.sites.forEach(function (s) {\n      var id = Number(s.id) >>> 0;\n      var name = s.var_name == null \? \"\" : String(s.var_name);\n      var type = s.type_name == null \? \"\" : String(s.type_name);\n      var loc = s.file == null \? null : String(s.file) + \":\" + s.line;\n      m.sites[id] = { id: id, name: name, type: type, loc: loc,\n        key: name + \"\\u0000\" + type + \"\\u0000\" + (loc === null \? \"\\u0001\" : loc),\n        text: (name + \"\\n\" + type + \"\\n\" + (loc || \"\")).toLowerCase() };\n      if (id > m.maxSite) m.maxSite = id;\n    });\n    /* stacks by id: labels innermost first, the first named frame, the text for tooltips */\n    m.stacks = [];\n    m.maxStack = 0;\n    r.stacks.forEach(function (s) {\n      var id = Number(s.id) >>> 0, frames = Array.isArray(s.frames) \? s.frames : [];\n      var labels = frames.map(frameLabel), first = null;\n      for (var i = 0; i < frames.length && first === null; i++) if (frames[i] && frames[i][\"function\"]) first = labels[i];\n      if (first === null) first = labels.length \? labels[0] : \"\?\";\n      m.stacks[id] = {\n        id: id, frames: frames, labels: labels, first: first,\n        text: frames.map(function (f, i) {\n          return visible(labels[i]) + (f && f[\"function\"] && f.module \? \"  (\" + baseName(String(f.module)) + \")\" : \"\");\n        }).join(\"\\n\")\n      };\n      if (id > m.maxStack) m.maxStack = id;\n    });\n    /* threads of the report, then any thread id seen only in events */\n    m.threads = r.threads.map(function (t, i) {\n      return { index: i, id: t.thread_id, name: t.thread_name == null \? \"\" : String(t.thread_name), stats: t, color: -1 };\n    });\n    m.tidIndex = new Map();\n    m.threads.forEach(function (t) { m.tidIndex.set(t.id, t.index); });\n    /* snapshots on the events' clock */\n    var snaps = r.system_snapshots;\n",
-    "    m.snapT = new Float64Array(snaps.length);\n    m.snapBits = 0;\n    for (var i = 0; i < snaps.length; i++) {\n      m.snapT[i] = Number(snaps[i].elapsed_ns) || 0;\n      m.snapBits |= snaps[i].available | 0;\n    }\n    var rssT = [], rssV = [];\n    snaps.forEach(function (s, i) {\n      if (s.available & BIT.MEMORY) { rssT.push(m.snapT[i]); rssV.push(Number(s.memory_usage_bytes) || 0); }\n    });\n    m.rssT = Float64Array.from(rssT);\n    m.rssV = Float64Array.from(rssV);\n    return m;\n  }\n\n  function threadIndex(m, tid) {\n    var k = m.tidIndex.get(tid);\n    if (k === undefined) {\n      k = m.threads.length;\n      m.threads.push({ index: k, id: tid, name: \"\", stats: null, color: -1 });\n      m.tidIndex.set(tid, k);\n    }\n    return k;\n  }\n  function threadLabel(th) {\n    return th.name \? visible(th.name) + \" (\" + th.id + \")\" : \"thread \" + th.id;\n  }\n\n  /* base64 -> bytes: the native decoder where the browser has it, else atob. */\n  function base64Bytes(text) {\n    if (typeof Uint8Array.fromBase64 === \"function\") return Uint8Array.fromBase64(text);\n    var bin = atob(text), n = bin.length, out = new Uint8Array(n);\n    for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);\n    return out;\n  }\n\n  /* Decodes the events into columns and derives, in two passes:\n     - live[i]: live tracked bytes after event i (cumulative sum, allocations minus frees);\n     - pair[i]: the matching free of an allocation / allocation of a free (by address: the\n       latest earlier allocation at that address), -1 when there is none;\n     - owner[i]: the thread an event is charged to (a free: the allocating thread; -1: none);\n     - per-thread series (CSR): live bytes of each allocating thread after each event that\n       changed it;\n     - leaks: allocations never freed, in time order. */\n  function decodeEvents(m) {\n    var rb = m.r.event_record_bytes;\n    if (rb !== undefined && rb !== null && Number(rb) !== RECORD)\n",
-    "      throw new Error(\"this dashboard reads \" + RECORD + \"-byte event records; the report declares event_record_bytes = \" + rb);\n    var node = $(\"memscope-events\");\n    var text = node \? node.textContent : \"\";\n    if (text.indexOf(\"MEMSCOPE:\") >= 0) text = \"\";\n    var bytes = base64Bytes(text);\n    var n = Math.floor(bytes.length / RECORD);\n    var declared = Number(m.r.event_count);\n    if (bytes.length % RECORD || (isNum(declared) && declared !== n))\n      m.banners.push([\"warn\", \"The events block holds \" + exact(n) + \" whole records but the report declares \" +\n        exact(declared) + \" (event_count): the page may be truncated.\"]);\n    var t = new Float64Array(n), size = new Float64Array(n), addr = new Float64Array(n);\n    var site = new Uint32Array(n), stack = new Uint32Array(n), thr = new Uint32Array(n);\n    var isFree = new Uint8Array(n);\n    var nAlloc = 0, i, j, k;\n    var littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;\n    var lastTid = -1, lastIdx = 0, raw;\n    if (littleEndian && bytes.byteOffset % 4 === 0) {\n      /* copy 32-bit words: the f64 fields of a record are not 8-byte aligned */\n      var w = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 9);\n      var tw = new Uint32Array(t.buffer), sw = new Uint32Array(size.buffer), aw = new Uint32Array(addr.buffer);\n      for (i = 0, j = 0, k = 0; i < n; i++, j += 9, k += 2) {\n        tw[k] = w[j]; tw[k + 1] = w[j + 1];\n        sw[k] = w[j + 2]; sw[k + 1] = w[j + 3];\n        aw[k] = w[j + 4]; aw[k + 1] = w[j + 5];\n        site[i] = w[j + 6];\n        raw = w[j + 7];\n        stack[i] = w[j + 8];\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    } else {\n      var dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);\n      for (i = 0, j = 0; i < n; i++, j += RECORD) {\n        t[i] = dv.getFloat64(j, true);\n",
-    "        size[i] = dv.getFloat64(j + 8, true);\n        addr[i] = dv.getFloat64(j + 16, true);\n        site[i] = dv.getUint32(j + 24, true);\n        raw = dv.getUint32(j + 28, true);\n        stack[i] = dv.getUint32(j + 32, true);\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    }\n\n    /* pass 1: live bytes and pairing, through an open-addressing table address -> allocation\n       (linear probing, backward-shift deletion: no tombstones) */\n    var bits = 10;\n    while ((1 << bits) < nAlloc * 2 && bits < 30) bits++;\n    var cap = 1 << bits, mask = cap - 1, shift = 32 - bits;\n    var hk = new Float64Array(cap), hv = new Int32Array(cap).fill(-1);\n    var live = new Float64Array(n), pair = new Int32Array(n).fill(-1), owner = new Int32Array(n);\n    var nThreads = m.threads.length, perThread = new Uint32Array(nThreads + 1);\n    var cur = 0, peak = 0, peakIdx = -1, a, h, lo, hi, e, g, home;\n    for (i = 0; i < n; i++) {\n      a = addr[i];\n      lo = a >>> 0; hi = (a / 4294967296) >>> 0;\n      h = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n      while (hv[h] >= 0 && hk[h] !== a) h = (h + 1) & mask;\n      if (!isFree[i]) {\n        cur += size[i];\n        hk[h] = a; hv[h] = i;\n        owner[i] = thr[i];\n        perThread[thr[i]]++;\n      } else {\n        cur -= size[i];\n        e = hv[h];\n        if (e >= 0) {\n          pair[i] = e; pair[e] = i;\n          owner[i] = owner[e];\n          perThread[owner[e]]++;\n          /* backward-shift delete of slot h */\n          g = h;\n          for (;;) {\n            g = (g + 1) & mask;\n            if (hv[g] < 0) break;\n            lo = hk[g] >>> 0; hi = (hk[g] / 4294967296) >>> 0;\n            home = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n",
-    "            if ((g > h && (home <= h || home > g)) || (g < h && home <= h && home > g)) {\n              hk[h] = hk[g]; hv[h] = hv[g]; h = g;\n            }\n          }\n          hv[h] = -1;\n        } else {\n          owner[i] = -1;     // a free whose allocation was not retained\n        }\n      }\n      live[i] = cur;\n      if (cur > peak) { peak = cur; peakIdx = i; }\n    }\n\n    /* pass 2: per-thread series (CSR layout) and the leak list */\n    var off = new Uint32Array(nThreads + 1);\n    for (k = 0; k < nThreads; k++) off[k + 1] = off[k] + perThread[k];\n    var sT = new Float64Array(off[nThreads]), sV = new Float64Array(off[nThreads]);\n    var fill = off.slice(0, nThreads), tv = new Float64Array(nThreads), nLeaks = 0;\n    for (i = 0; i < n; i++) {\n      k = owner[i];\n      if (k < 0) continue;\n      tv[k] += isFree[i] \? -size[i] : size[i];\n      j = fill[k]++;\n      sT[j] = t[i];\n      sV[j] = tv[k];\n      if (!isFree[i] && pair[i] < 0) nLeaks++;\n    }\n    var leaks = new Uint32Array(nLeaks);\n    for (i = 0, j = 0; i < n; i++) if (!isFree[i] && pair[i] < 0) leaks[j++] = i;\n\n    m.n = n; m.t = t; m.size = size; m.addr = addr; m.site = site; m.stack = stack; m.thr = thr;\n    m.isFree = isFree; m.live = live; m.pair = pair; m.nAlloc = nAlloc; m.leaks = leaks;\n    m.peak = peak; m.peakIdx = peakIdx;\n    m.series = [];\n    for (k = 0; k < nThreads; k++)\n      m.series.push({ T: sT.subarray(off[k], off[k + 1]), V: sV.subarray(off[k], off[k + 1]) });\n    var last = n \? t[n - 1] : 0;\n    if (m.snapT.length) last = Math.max(last, m.snapT[m.snapT.length - 1]);\n    m.tEnd = Math.max(last, (Number(m.r.duration_sec) || 0) * 1e9, 1);\n  }\n\n  /* Threads drawn in the timeline: the largest allocators that have events, each with a\n     colour index shared with the legend and the threads table. */\n  function pickThreads(m) {\n    var cand = m.threads.filter(function (th) { return m.series[th.index] && m.series[th.index].T.length; });\n    cand.sort(function (a, b) {\n",
-    "      var x = a.stats \? Number(a.stats.allocated_bytes) || 0 : 0, y = b.stats \? Number(b.stats.allocated_bytes) || 0 : 0;\n      return y - x || a.index - b.index;\n    });\n    m.drawn = cand.slice(0, TIMELINE_THREADS).map(function (th, i) { th.color = i; return th.index; });\n    m.undrawn = cand.length - m.drawn.length;\n  }\n  function threadColor(th) { return th.color >= 0 \? \"var(--t\" + th.color + \")\" : null; }\n\n  /* ------------------------------------------------------------------ 3. the time window */\n\n  var V = { win: null, agg: null };   // win: {t0, t1} in ns, or null for the whole run\n\n  /* The time range drawn: the window clipped to the run, or the whole run. */\n  function viewRange() {\n    if (!V.win) return [0, M.tEnd];\n    var a = Math.max(V.win.t0, 0), b = Math.min(V.win.t1, M.tEnd);\n    if (!(b > a)) { a = V.win.t0; b = Math.max(V.win.t1, a + 1); }\n    return [a, b];\n  }\n  /* Event index range [lo, hi) of the window. */\n  function eventRange() {\n    if (!V.win) return [0, M.n];\n    return [lowerBound(M.t, 0, M.n, V.win.t0), upperBound(M.t, 0, M.n, V.win.t1)];\n  }\n  /* Bytes and counts per site and per stack of the allocations made in the window. */\n  function windowAgg() {\n    if (V.agg) return V.agg;\n    var r = eventRange(), ns = M.maxSite + 1, nk = M.maxStack + 1;\n    var sb = new Float64Array(ns), sc = new Float64Array(ns), kb = new Float64Array(nk), kc = new Float64Array(nk);\n    var other = new Map();   // site ids missing from report.sites\n    for (var i = r[0]; i < r[1]; i++) {\n      if (M.isFree[i]) continue;\n      var s = M.site[i], b = M.size[i], k = M.stack[i];\n      if (s < ns) { sb[s] += b; sc[s]++; }\n      else { var o = other.get(s) || { b: 0, c: 0 }; o.b += b; o.c++; other.set(s, o); }\n      if (k && k < nk) { kb[k] += b; kc[k]++; }\n    }\n    V.agg = { siteBytes: sb, siteCount: sc, stackBytes: kb, stackCount: kc, other: other };\n    return V.agg;\n  }\n\n  function setWindow(t0, t1) {\n",
-    "    if (t0 === null || t0 === undefined || t1 === null || t1 === undefined) {\n      V.win = null;\n    } else {\n      t0 = Number(t0); t1 = Number(t1);\n      if (!isFinite(t0) || !isFinite(t1)) throw new Error(\"memscopeSetWindow: times must be finite numbers of ns\");\n      if (t1 < t0) { var x = t0; t0 = t1; t1 = x; }\n      V.win = { t0: t0, t1: t1 };\n    }\n    V.agg = null;\n    refreshWindow();\n  }\n  window.memscopeSetWindow = function (t0, t1) {\n    try { setWindow(t0, t1); } catch (e) { fail(e); }\n  };\n\n  /* Redraws everything that depends on the window. */\n  function refreshWindow() {\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    LK.page = 0;\n    computeLeakRows();\n    renderLeaks();\n    buildFlame();\n    drawFlame();\n  }\n\n  function updateWindowLabel() {\n    var label = $(\"window-label\"), r = eventRange(), vr = viewRange();\n    var nev = exact(r[1] - r[0]) + \" events\";\n    if (!V.win) {\n      label.textContent = \"Whole run: 0 \342\200\223 \" + fmtNs(M.tEnd) + \" \302\267 \" + nev + (pageCut() \? \" (the first of the run's \" + exact(Number(M.r.events_total)) + \")\" : \"\");\n    } else {\n      var step = (vr[1] - vr[0]) / 1000;\n      label.textContent = \"Window: \" + fmtTimeAt(V.win.t0, step, M.tEnd) + \" \342\200\223 \" + fmtTimeAt(V.win.t1, step, M.tEnd) +\n        \" (\" + fmtNs(V.win.t1 - V.win.t0) + \") \302\267 \" + nev;\n    }\n    $(\"window-reset\").disabled = !V.win;\n    var scope = V.win \? \"allocations made in the window\" : \"whole run\";\n    $(\"hotspots-scope\").textContent = scope;\n    $(\"leaks-scope\").textContent = scope;\n    $(\"flame-scope\").textContent = scope;\n  }\n\n  /* ------------------------------------------------------------------ 4a. header, cards */\n\n  function buildHeader() {\n    var r = M.r, parts = [];\n    parts.push(r.generator \? String(r.generator) : \"memscope\");\n    parts.push(\"started \" + fmtDate(Number(r.start_time_unix_ms)));\n    parts.push(\"ran \" + fmtNs((Number(r.duration_sec) || 0) * 1e9));\n    var s = r.sampling || {};\n",
-    "    var rate = isNum(r.sample_rate) \? r.sample_rate : s.sample_rate;\n    parts.push(\"sample rate \" + (isNum(rate) \? fmtPct(rate * 100) : \"unknown\") +\n      (s.capture_call_stack \? \" with call stacks (depth \" + s.max_stack_depth + \")\" : \", no call stacks\"));\n    parts.push(exact(M.n) + \" events\");\n    var line = $(\"summary-line\");\n    line.textContent = visible(parts.join(\" \302\267 \"));\n    if (!isNaN(new Date(Number(r.start_time_unix_ms)).getTime()))\n      line.title = \"start \" + new Date(Number(r.start_time_unix_ms)).toISOString() + \" (\" + exact(Number(r.start_time_unix_ms)) + \" ms since the epoch)\";\n    document.title = \"memscope report \302\267 \" + fmtDate(Number(r.start_time_unix_ms));\n  }\n\n  /* The page holds the first of the run's events only (memscope writes at most a million). */\n  function pageCut() {\n    var total = Number(M.r.events_total);\n    return isNum(total) && total > M.n;\n  }\n\n  function buildBanners() {\n    var r = M.r, box = $(\"banners\");\n    if (r.format !== \"memscope\" || Number(r.version) !== 1)\n      M.banners.push([\"warn\", \"This dashboard reads format \\\"memscope\\\" version 1; the report says \" +\n        JSON.stringify(r.format) + \" version \" + JSON.stringify(r.version) + \": some fields may be missing.\"]);\n    var dropped = Number(r.dropped_events) || 0;\n    var total = Number(r.events_total);\n    if (pageCut())\n      M.banners.unshift([\"warn\", \"This page holds the first \" + exact(M.n) + \" of the run's \" + exact(total) +\n        \" events (a page with all of them would not open): the timeline, the per-window tables, the live-at-exit list \" +\n        \"and the flame graph of a window cover those only. Totals, the peak, the threads, the whole-run hotspots and the \" +\n        \"call stacks' totals are the whole run's; memscope report FILE.msb and its other formats read every event.\"]);\n    if (dropped > 0 || pageCut())\n      ; /* a partial page: the peak of its events is not the run's */\n    else if (M.n && M.peak !== Number(r.peak_memory_bytes))\n",
-    "      M.banners.push([\"warn\", \"The peak computed from the events (\" + exact(M.peak) + \" bytes) differs from the report's peak_memory_bytes (\" +\n        exact(Number(r.peak_memory_bytes)) + \").\"]);\n    if (dropped > 0)\n      M.banners.unshift([\"warn\", exact(dropped) + \" events were not retained (the event bound was reached): the timeline, \" +\n        \"the per-window tables, the live-at-exit list and the flame graph of a window cover the retained events only. \" +\n        \"Totals, the peak and the whole-run hotspots are exact.\"]);\n    if ((Number(r.dropped_snapshots) || 0) > 0)\n      M.banners.push([\"warn\", exact(Number(r.dropped_snapshots)) + \" system snapshots were overwritten (the ring was full): the system charts start later than the run.\"]);\n    if (isNum(r.sample_rate) && r.sample_rate < 1)\n      M.banners.push([\"info\", \"Sampled run: \" + fmtPct(r.sample_rate * 100) + \" of TRACK calls were recorded. Counts and bytes cover recorded allocations; the estimated totals scale them by 1/rate.\"]);\n    if (!M.n && (Number(r.total_allocations) || 0) > 0)\n      M.banners.push([\"info\", \"No events were retained (counters-only mode or max_events = 0): the timeline and the live-at-exit list are empty.\"]);\n    M.banners.forEach(function (b) {\n      var d = el(\"div\", \"banner \" + b[0], b[1]);\n      d.setAttribute(\"role\", b[0] === \"warn\" \? \"alert\" : \"status\");\n      box.appendChild(d);\n    });\n  }\n\n  function buildCards() {\n    var r = M.r, box = $(\"cards\");\n    var rate = r.sample_rate, sampled = isNum(rate) && rate < 1;\n    var s = r.sampling || {};\n    function num(k) { return Number(r[k]); }\n    function card(metric, raw, label, value, title, sub, cls, hidden) {\n      var c = el(\"div\", \"card\" + (cls \? \" \" + cls : \"\"));\n      c.setAttribute(\"data-metric\", metric);\n      c.setAttribute(\"data-value\", raw === undefined \? \"null\" : JSON.stringify(raw));\n      c.title = title;\n      if (hidden) c.hidden = true;\n      c.appendChild(el(\"div\", \"card-label\", label));\n",
-    "      c.appendChild(el(\"div\", \"card-value\", value));\n      if (sub) c.appendChild(el(\"div\", \"card-sub\", sub));\n      box.appendChild(c);\n    }\n    card(\"total_allocations\", r.total_allocations, \"Allocations\", fmtCount(num(\"total_allocations\")),\n      exact(num(\"total_allocations\")) + \" allocations recorded, \" + exact(num(\"total_allocated_bytes\")) + \" bytes\",\n      fmtBytes(num(\"total_allocated_bytes\")) + \" allocated\");\n    card(\"total_deallocations\", r.total_deallocations, \"Frees\", fmtCount(num(\"total_deallocations\")),\n      exact(num(\"total_deallocations\")) + \" frees recorded\", \"recorded UNTRACKs\");\n    var active = num(\"active_allocations\");\n    card(\"active_allocations\", r.active_allocations, \"Active (leaks)\", fmtCount(active),\n      exact(active) + \" allocations live at the end, \" + exact(num(\"current_memory_bytes\")) + \" bytes\",\n      fmtBytes(num(\"current_memory_bytes\")) + \" still live\", active > 0 \? \"key\" : null);\n    card(\"peak_memory_bytes\", r.peak_memory_bytes, \"Peak\", fmtBytes(num(\"peak_memory_bytes\")),\n      exact(num(\"peak_memory_bytes\")) + \" bytes: the maximum of live tracked bytes\", \"max live tracked bytes\", \"key\");\n    card(\"current_memory_bytes\", r.current_memory_bytes, \"Current\", fmtBytes(num(\"current_memory_bytes\")),\n      exact(num(\"current_memory_bytes\")) + \" bytes live at the end\", \"live at the end\");\n    card(\"allocation_rate_per_sec\", r.allocation_rate_per_sec, \"Allocation rate\", fmtCount(num(\"allocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"allocation_rate_per_sec\")) + \" allocations per second\", \"over the run\");\n    card(\"deallocation_rate_per_sec\", r.deallocation_rate_per_sec, \"Free rate\", fmtCount(num(\"deallocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"deallocation_rate_per_sec\")) + \" frees per second\", \"over the run\");\n    card(\"duration_sec\", r.duration_sec, \"Duration\", fmtNs(num(\"duration_sec\") * 1e9),\n      exact(num(\"duration_sec\")) + \" s from memscope_new to the report\", \"tracker lifetime\");\n",
-    "    card(\"sample_rate\", r.sample_rate, \"Sample rate\", isNum(rate) \? fmtPct(rate * 100) : \"\342\200\223\",\n      \"sample_rate \" + exact(rate), s.capture_call_stack \? \"call stacks, depth \" + s.max_stack_depth : \"no call stacks\");\n    card(\"estimated_total_allocations\", r.estimated_total_allocations, \"Est. allocations\", fmtCount(num(\"estimated_total_allocations\")),\n      exact(num(\"estimated_total_allocations\")) + \" = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    card(\"estimated_total_bytes\", r.estimated_total_bytes, \"Est. bytes\", fmtBytes(num(\"estimated_total_bytes\")),\n      exact(num(\"estimated_total_bytes\")) + \" bytes = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    var de = num(\"dropped_events\");\n    card(\"dropped_events\", r.dropped_events, \"Dropped events\", fmtCount(de), exact(de) + \" events not retained\",\n      de > 0 \? \"timeline incomplete\" : \"all events retained\", de > 0 \? \"warn\" : null);\n    var ds = num(\"dropped_snapshots\");\n    card(\"dropped_snapshots\", r.dropped_snapshots, \"Dropped snapshots\", fmtCount(ds), exact(ds) + \" system snapshots overwritten\",\n      ds > 0 \? \"system charts start late\" : \"none lost\", ds > 0 \? \"warn\" : null);\n    card(\"thread_count\", r.threads.length, \"Threads\", String(r.threads.length), plural(r.threads.length, \"thread\") + \" recorded\", \"that tracked\");\n    card(\"event_count\", r.event_count, \"Events\", fmtCount(M.n), exact(M.n) + \" events in this page\",\n      pageCut() \? \"the first of \" + fmtCount(Number(r.events_total)) : \"allocs + frees retained\", pageCut() \? \"warn\" : null);\n  }\n\n  /* ------------------------------------------------------------------ 4b. timeline */\n\n  var TL = { hidden: {}, cache: null, drag: null, hoverX: null, L: null, v: null };\n\n  /* Min / max / last value per pixel column of a step series (value V[k] holds from T[k] on),\n     for the columns of [v0, v1]; `start` is the value at v0. */\n  function downsample(T, Vv, len, v0, v1, ncol) {\n",
-    "    var lo = lowerBound(T, 0, len, v0), hi = upperBound(T, lo, len, v1);\n    var mn = new Float64Array(ncol), mx = new Float64Array(ncol), last = new Float64Array(ncol), has = new Uint8Array(ncol);\n    var scale = ncol / (v1 - v0), top = ncol - 1, start = lo > 0 \? Vv[lo - 1] : 0, vmax = start;\n    for (var k = lo; k < hi; k++) {\n      var c = ((T[k] - v0) * scale) | 0;\n      if (c > top) c = top;\n      var v = Vv[k];\n      if (!has[c]) { has[c] = 1; mn[c] = v; mx[c] = v; }\n      else { if (v < mn[c]) mn[c] = v; if (v > mx[c]) mx[c] = v; }\n      last[c] = v;\n      if (v > vmax) vmax = v;\n    }\n    return { start: start, mn: mn, mx: mx, last: last, has: has, max: vmax, n: ncol };\n  }\n\n  function traceStep(ctx, d, x0, colW, yOf, xEnd) {\n    var v = d.start;\n    ctx.moveTo(x0, yOf(v));\n    for (var c = 0; c < d.n; c++) {\n      if (!d.has[c]) continue;\n      var x = x0 + (c + 0.5) * colW;\n      ctx.lineTo(x, yOf(v));\n      if (d.mx[c] !== d.mn[c]) { ctx.lineTo(x, yOf(d.mx[c])); ctx.lineTo(x, yOf(d.mn[c])); }\n      v = d.last[c];\n      ctx.lineTo(x, yOf(v));\n    }\n    ctx.lineTo(xEnd, yOf(v));\n  }\n\n  function timelineLayout() {\n    var wrap = $(\"timeline-wrap\"), w = wrap.clientWidth, h = wrap.clientHeight;\n    return { w: w, h: h, l: 70, r: w - (M.rssT.length \? 70 : 18), t: 20, b: h - 24 };\n  }\n\n  function drawTimeline() {\n    var L = TL.L = timelineLayout(), C = colors();\n    var canvas = $(\"timeline\");\n    var ctx = setupCanvas(canvas, L.w, L.h);\n    var vr = TL.v = viewRange(), v0 = vr[0], v1 = vr[1];\n    var pw = Math.max(1, L.r - L.l), ph = Math.max(1, L.b - L.t);\n    var dpr = window.devicePixelRatio || 1, ncol = Math.max(1, Math.round(pw * dpr));\n    var key = v0 + \":\" + v1 + \":\" + ncol;\n    if (!TL.cache || TL.cache.key !== key) {\n      TL.cache = { key: key, total: downsample(M.t, M.live, M.n, v0, v1, ncol), threads: [] };\n      M.drawn.forEach(function (k) {\n        var s = M.series[k];\n",
-    "        TL.cache.threads[k] = downsample(s.T, s.V, s.T.length, v0, v1, ncol);\n      });\n    }\n    var cache = TL.cache, ymax = 0;\n    if (!TL.hidden.total) ymax = cache.total.max;\n    M.drawn.forEach(function (k) { if (!TL.hidden[\"t\" + k]) ymax = Math.max(ymax, cache.threads[k].max); });\n    if (!(ymax > 0)) ymax = cache.total.max;\n    var left = niceAxis(ymax * 1.04, 5, true);\n    /* RSS on the right axis: samples in view, plus one on each side */\n    var right = null, rlo = 0, rhi = 0;\n    if (M.rssT.length) {\n      rlo = Math.max(0, lowerBound(M.rssT, 0, M.rssT.length, v0) - 1);\n      rhi = Math.min(M.rssT.length, upperBound(M.rssT, 0, M.rssT.length, v1) + 1);\n      var rmax = 0;\n      for (var i = rlo; i < rhi; i++) rmax = Math.max(rmax, M.rssV[i]);\n      right = niceAxis(rmax * 1.04, 5, true);\n    }\n    drawFrame(ctx, L, v0, v1, left, fmtBytes, right, fmtBytes, C.rss, Math.max(2, Math.floor(pw / 110)));\n    ctx.font = \"11px \" + C.font;\n    ctx.textBaseline = \"alphabetic\";\n    ctx.textAlign = \"left\";\n    ctx.fillStyle = C.muted;\n    ctx.fillText(\"live tracked bytes\", 4, 12);\n    if (right) { ctx.textAlign = \"right\"; ctx.fillStyle = C.rss; ctx.fillText(\"process RSS\", L.w - 4, 12); }\n\n    var colW = pw / ncol;\n    var yL = function (v) { return L.b - v / left.max * ph; };\n    ctx.save();\n    ctx.beginPath();\n    ctx.rect(L.l, L.t - 2, pw, ph + 3);\n    ctx.clip();\n    if (!M.n) {\n      ctx.fillStyle = C.muted;\n      ctx.textAlign = \"center\";\n      ctx.fillText(\"No events were retained for this run.\", L.l + pw / 2, L.t + ph / 2);\n    }\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.lineTo(L.r, L.b);\n      ctx.lineTo(L.l, L.b);\n      ctx.closePath();\n      ctx.fillStyle = C[\"live-fill\"];\n      ctx.fill();\n    }\n    ctx.lineJoin = \"round\";\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n      ctx.beginPath();\n      traceStep(ctx, cache.threads[k], L.l, colW, yL, L.r);\n",
-    "      ctx.strokeStyle = C.threads[M.threads[k].color];\n      ctx.lineWidth = 1;\n      ctx.stroke();\n    });\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.strokeStyle = C.live;\n      ctx.lineWidth = 2;\n      ctx.stroke();\n    }\n    if (right && !TL.hidden.rss) {\n      var yR = function (v) { return L.b - v / right.max * ph; };\n      var xOf = function (t) { return L.l + (t - v0) / (v1 - v0) * pw; };\n      ctx.beginPath();\n      for (i = rlo; i < rhi; i++) {\n        if (i === rlo) ctx.moveTo(xOf(M.rssT[i]), yR(M.rssV[i])); else ctx.lineTo(xOf(M.rssT[i]), yR(M.rssV[i]));\n      }\n      ctx.strokeStyle = C.rss;\n      ctx.lineWidth = 1.5;\n      ctx.setLineDash([5, 3]);\n      ctx.stroke();\n      ctx.setLineDash([]);\n      if (rhi - rlo < 80) {\n        ctx.fillStyle = C.rss;\n        for (i = rlo; i < rhi; i++) { ctx.beginPath(); ctx.arc(xOf(M.rssT[i]), yR(M.rssV[i]), 2.5, 0, 7); ctx.fill(); }\n      }\n    }\n    /* the peak of the events' live bytes */\n    if (M.peakIdx >= 0 && !TL.hidden.total) {\n      var tp = M.t[M.peakIdx];\n      if (tp >= v0 && tp <= v1) {\n        var px = L.l + (tp - v0) / (v1 - v0) * pw, py = yL(M.peak);\n        ctx.fillStyle = C.peak;\n        ctx.beginPath(); ctx.arc(px, py, 4, 0, 7); ctx.fill();\n        ctx.font = \"600 11px \" + C.font;\n        ctx.textBaseline = \"bottom\";\n        ctx.textAlign = \"left\";\n        var lab = \"peak \" + fmtBytes(M.peak), lw = ctx.measureText(lab).width;\n        var lx = px > L.r - lw - 12 \? px - 6 - lw : px + 6, ly = Math.max(L.t + 13, py - 4);\n        ctx.fillStyle = C.panel;                       // a backing so the label reads over the lines\n        ctx.fillRect(lx - 2, ly - 12, lw + 4, 13);\n        ctx.fillStyle = C.peak;\n        ctx.fillText(lab, lx, ly);\n      }\n    }\n    ctx.restore();\n    canvas.setAttribute(\"data-peak\", String(M.peak));\n",
-    "    canvas.setAttribute(\"aria-label\", \"Timeline of live tracked bytes\" + (right \? \" and process RSS\" : \"\") + \" from \" +\n      fmtNs(v0) + \" to \" + fmtNs(v1) + \"; peak \" + fmtBytes(M.peak) + (M.peakIdx >= 0 \? \" at \" + fmtNs(M.t[M.peakIdx]) : \"\") +\n      \". Drag or use the keyboard to zoom.\");\n    drawOverlay();\n  }\n\n  function drawOverlay() {\n    var L = TL.L, ov = $(\"timeline-overlay\"), C = colors();\n    if (!L) return;\n    var ctx = setupCanvas(ov, L.w, L.h);\n    if (TL.drag) {\n      var a = Math.min(TL.drag.x0, TL.drag.x1), b = Math.max(TL.drag.x0, TL.drag.x1);\n      ctx.fillStyle = C.brush;\n      ctx.fillRect(a, L.t, b - a, L.b - L.t);\n      ctx.strokeStyle = C.live;\n      ctx.strokeRect(a + 0.5, L.t + 0.5, b - a, L.b - L.t);\n    }\n    if (TL.hoverX !== null && !TL.drag) {\n      ctx.strokeStyle = C.axis;\n      ctx.lineWidth = 1;\n      ctx.beginPath();\n      ctx.moveTo(Math.round(TL.hoverX) + 0.5, L.t);\n      ctx.lineTo(Math.round(TL.hoverX) + 0.5, L.b);\n      ctx.stroke();\n    }\n  }\n\n  function timelineX(e) { return e.clientX - $(\"timeline\").getBoundingClientRect().left; }\n  function xToTime(x) {\n    var L = TL.L, v = TL.v;\n    return v[0] + (Math.min(Math.max(x, L.l), L.r) - L.l) / Math.max(1, L.r - L.l) * (v[1] - v[0]);\n  }\n\n  function timelineHover(e) {\n    var L = TL.L, x = timelineX(e);\n    if (TL.drag) return;\n    if (!L || x < L.l || x > L.r) { timelineLeave(); return; }\n    TL.hoverX = x;\n    drawOverlay();\n    var t = xToTime(x), C = colors(), rows = [];\n    var i = upperBound(M.t, 0, M.n, t) - 1;\n    rows.push([C.live, \"live tracked: \" + fmtBytes(i >= 0 \? M.live[i] : 0) + \" (\" + exact(i >= 0 \? M.live[i] : 0) + \" B)\"]);\n    if (M.rssT.length) {\n      var j = upperBound(M.rssT, 0, M.rssT.length, t) - 1;\n      rows.push([C.rss, \"RSS: \" + (j >= 0 \? fmtBytes(M.rssV[j]) + \" (sample at \" + fmtNs(M.rssT[j]) + \")\" : \"no sample yet\")]);\n    }\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n",
-    "      var s = M.series[k], q = upperBound(s.T, 0, s.T.length, t) - 1;\n      rows.push([C.threads[M.threads[k].color], threadLabel(M.threads[k]) + \": \" + fmtBytes(q >= 0 \? s.V[q] : 0)]);\n    });\n    var step = (TL.v[1] - TL.v[0]) / Math.max(1, L.r - L.l);\n    showTooltip(e.clientX, e.clientY, \"t = \" + fmtTimeAt(t, step, TL.v[1] - TL.v[0]), rows);\n  }\n  function timelineLeave() {\n    TL.hoverX = null;\n    drawOverlay();\n    hideTooltip();\n  }\n\n  /* Keyboard: arrows pan by 10 % (Shift: 50 %), + / - zoom around the centre, Escape resets. */\n  function timelineKey(e) {\n    var vr = viewRange(), span = vr[1] - vr[0], D = M.tEnd, a, b;\n    if (e.key === \"ArrowLeft\" || e.key === \"ArrowRight\") {\n      var d = span * (e.shiftKey \? 0.5 : 0.1) * (e.key === \"ArrowLeft\" \? -1 : 1);\n      a = vr[0] + d; b = vr[1] + d;\n      if (a < 0) { b -= a; a = 0; }\n      if (b > D) { a -= b - D; b = D; }\n      if (a <= 0 && b >= D) setWindow(null); else setWindow(Math.max(0, a), b);\n    } else if (e.key === \"+\" || e.key === \"=\" || e.key === \"Add\") {\n      zoomBy(0.5);\n    } else if (e.key === \"-\" || e.key === \"_\" || e.key === \"Subtract\") {\n      zoomBy(2);\n    } else if (e.key === \"Escape\") {\n      setWindow(null);\n    } else {\n      return;\n    }\n    e.preventDefault();\n  }\n  function zoomBy(f) {\n    var vr = viewRange(), c = (vr[0] + vr[1]) / 2, half = Math.max(5, (vr[1] - vr[0]) * f / 2), D = M.tEnd;\n    var a = c - half, b = c + half;\n    if (a < 0) { b -= a; a = 0; }\n    if (b > D) { a = Math.max(0, a - (b - D)); b = D; }\n    if (a <= 0 && b >= D) setWindow(null); else setWindow(a, b);\n  }\n\n  function buildTimeline() {\n    var lg = $(\"timeline-legend\");\n    function toggle(key, label, color) {\n      var b = el(\"button\");\n      b.type = \"button\";\n      b.setAttribute(\"aria-pressed\", \"true\");\n      b.appendChild(swatch(color, false));\n      b.appendChild(el(\"span\", null, label));\n      b.addEventListener(\"click\", guard(function () {\n        TL.hidden[key] = !TL.hidden[key];\n",
-    "        b.setAttribute(\"aria-pressed\", TL.hidden[key] \? \"false\" : \"true\");\n        drawTimeline();\n      }));\n      lg.appendChild(b);\n    }\n    toggle(\"total\", \"Live tracked bytes\", \"var(--live)\");\n    if (M.rssT.length) toggle(\"rss\", \"Process RSS (right axis)\", \"var(--rss)\");\n    M.drawn.forEach(function (k) { toggle(\"t\" + k, threadLabel(M.threads[k]), threadColor(M.threads[k])); });\n    if (M.undrawn > 0) lg.appendChild(el(\"span\", \"note\", \"+\" + M.undrawn + \" smaller threads not drawn\"));\n    var canvas = $(\"timeline\");\n    canvas.addEventListener(\"mousedown\", guard(function (e) {\n      if (e.button !== 0 || !TL.L) return;\n      var x = timelineX(e);\n      if (x < TL.L.l || x > TL.L.r) return;\n      e.preventDefault();\n      canvas.focus();\n      hideTooltip();\n      TL.drag = { x0: x, x1: x };\n      drawOverlay();\n    }));\n    window.addEventListener(\"mousemove\", guard(function (e) {\n      if (!TL.drag) return;\n      TL.drag.x1 = Math.min(Math.max(timelineX(e), TL.L.l), TL.L.r);\n      drawOverlay();\n    }));\n    window.addEventListener(\"mouseup\", guard(function () {\n      if (!TL.drag) return;\n      var d = TL.drag;\n      TL.drag = null;\n      if (Math.abs(d.x1 - d.x0) >= 3) setWindow(xToTime(Math.min(d.x0, d.x1)), xToTime(Math.max(d.x0, d.x1)));\n      else drawOverlay();\n    }));\n    canvas.addEventListener(\"mousemove\", guard(timelineHover));\n    canvas.addEventListener(\"mouseleave\", guard(timelineLeave));\n    canvas.addEventListener(\"keydown\", guard(timelineKey));\n    canvas.addEventListener(\"blur\", guard(timelineLeave));\n    /* With nothing focused, Escape and + / - act on the timeline too (arrows keep scrolling). */\n    document.addEventListener(\"keydown\", guard(function (e) {\n      if (e.target !== document.body && e.target !== document.documentElement) return;\n      if (e.key === \"Escape\" || e.key === \"+\" || e.key === \"=\" || e.key === \"-\" || e.key === \"_\") timelineKey(e);\n    }));\n",
-    "    $(\"window-reset\").addEventListener(\"click\", guard(function () { setWindow(null); }));\n  }\n\n  /* ------------------------------------------------------------------ 4c. system charts */\n\n  var SYS_DEFS = [\n    { metric: \"cpu\", title: \"CPU\", series: [\n      { key: \"cpu_usage_percent\", bit: BIT.CPU, label: \"process (% of one core)\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"system_cpu_percent\", bit: BIT.SYSTEM_CPU, label: \"system (% of all CPUs)\", color: \"rss\", axis: 0, fmt: fmtPct }] },\n    { metric: \"memory\", title: \"Memory\", series: [\n      { key: \"memory_usage_bytes\", bit: BIT.MEMORY, label: \"RSS\", color: \"live\", axis: 0, fmt: fmtBytes, bytes: true },\n      { key: \"peak_rss_bytes\", bit: BIT.PEAK_RSS, label: \"peak RSS\", color: \"s2\", axis: 0, fmt: fmtBytes, bytes: true, dash: true },\n      { key: \"memory_usage_percent\", bit: BIT.MEMORY_PERCENT, label: \"RSS % of limit (right)\", color: \"rss\", axis: 1, fmt: fmtPct }] },\n    { metric: \"disk\", title: \"Disk I/O\", series: [\n      { key: \"disk_read_bps\", bit: BIT.DISK, label: \"read\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"disk_write_bps\", bit: BIT.DISK, label: \"write\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"network\", title: \"Network (namespace)\", series: [\n      { key: \"network_rx_bps\", bit: BIT.NETWORK, label: \"rx\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"network_tx_bps\", bit: BIT.NETWORK, label: \"tx\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"gpu\", title: \"GPU\", series: [\n      { key: \"gpu_usage_percent\", bit: BIT.GPU_USAGE, label: \"usage\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"gpu_memory_used\", bit: BIT.GPU_MEMORY, label: \"memory used (right)\", color: \"rss\", axis: 1, fmt: fmtBytes, bytes: true },\n      { key: \"gpu_memory_total\", bit: BIT.GPU_MEMORY, label: \"memory total (right)\", color: \"s2\", axis: 1, fmt: fmtBytes, bytes: true, dash: true }] }\n  ];\n  var SYS = { charts: [] };\n\n",
-    "  function buildSystem() {\n    var snaps = M.r.system_snapshots, host = $(\"system-charts\"), note = $(\"system-note\");\n    if (!snaps.length) {\n      note.textContent = \"System monitoring was off for this run: memscope_with_system_monitoring(t) records CPU, memory, disk, network and GPU.\";\n      return;\n    }\n    var last = snaps[snaps.length - 1], info = [plural(snaps.length, \"snapshot\")];\n    if (snaps.length > 1) info.push(\"every ~\" + fmtNs((M.snapT[snaps.length - 1] - M.snapT[0]) / (snaps.length - 1)));\n    if (last.available & BIT.CPU_COUNT) info.push(plural(last.cpu_count, \"CPU\"));\n    if (Number(last.memory_limit_bytes) > 0) info.push(\"memory limit \" + fmtBytes(Number(last.memory_limit_bytes)));\n    info.push(last.gpu_count \? plural(last.gpu_count, \"GPU\") : \"no GPU\");\n    note.textContent = info.join(\" \302\267 \");\n    SYS_DEFS.forEach(function (def) {\n      var series = def.series.filter(function (s) { return M.snapBits & s.bit; });\n      if (!series.length) return;\n      series = series.map(function (s) {\n        var vals = new Float64Array(snaps.length);\n        for (var i = 0; i < snaps.length; i++) vals[i] = (snaps[i].available & s.bit) \? Number(snaps[i][s.key]) : NaN;\n        return { def: s, V: vals };\n      });\n      var fig = el(\"figure\", \"mini\");\n      fig.appendChild(el(\"h3\", null, def.title));\n      var lg = el(\"div\", \"mini-legend\");\n      series.forEach(function (s) {\n        var sp = el(\"span\");\n        sp.appendChild(swatch(\"var(--\" + s.def.color + \")\", false));\n        sp.appendChild(el(\"span\", null, s.def.label));\n        lg.appendChild(sp);\n      });\n      fig.appendChild(lg);\n      var wrap = el(\"div\", \"chart-wrap\"), canvas = el(\"canvas\");\n      canvas.setAttribute(\"data-metric\", def.metric);\n      canvas.setAttribute(\"role\", \"img\");\n      wrap.appendChild(canvas);\n      fig.appendChild(wrap);\n      host.appendChild(fig);\n      var ch = { def: def, series: series, canvas: canvas, wrap: wrap, hover: -1, L: null, v: null };\n",
+    "    var tbody = el(\"tbody\");\n    table.appendChild(tbody);\n    return tbody;\n  }\n  /* A row of toggle buttons (aria-pressed), one value chosen: opts [[value, label, title]]. */\n  function segmented(host, opts, value, onChange) {\n    host.hidden = false;\n    var bs = opts.map(function (o) {\n      var b = el(\"button\", \"btn seg-btn\", o[1]);\n      b.type = \"button\";\n      b.setAttribute(\"data-value\", o[0]);\n      if (o[2]) b.title = o[2];\n      b.addEventListener(\"click\", guard(function () {\n        if (value === o[0]) return;\n        value = o[0];\n        sync();\n        onChange(value);\n      }));\n      host.appendChild(b);\n      return b;\n    });\n    function sync() { bs.forEach(function (b) { b.setAttribute(\"aria-pressed\", String(b.getAttribute(\"data-value\") === value)); }); }\n    sync();\n  }\n  function td(text, cls, title) {\n    var c = el(\"td\", cls, text);\n    if (title) c.title = title;\n    return c;\n  }\n  /* The \"nothing to show\" line of a table is a paragraph after it (#ID-empty), so the table\n     holds data rows only. */\n  function emptyNote(id, text) {\n    var p = $(id + \"-empty\");\n    p.textContent = text;\n    p.hidden = !text;\n  }\n  var collator = new Intl.Collator(\"en\", { numeric: true, sensitivity: \"base\" });\n  /* Rank of each string of `list` in collation order (ties share a rank); null sorts last. */\n  function ranks(list) {\n    var order = list.map(function (s, i) { return i; });\n    order.sort(function (a, b) {\n      var x = list[a], y = list[b];\n      if (x === y) return 0;\n      if (x === null) return 1;\n      if (y === null) return -1;\n      return collator.compare(x, y);\n    });\n    var r = new Float64Array(list.length), k = 0;\n    for (var i = 0; i < order.length; i++) {\n      if (i && list[order[i]] !== list[order[i - 1]]) k++;\n      r[order[i]] = k;\n    }\n    return r;\n  }\n\n  /* ------------------------------------------------------------------ 2. the model */\n\n  var M = null;   // everything derived from the two data blocks\n\n",
+    "  function readReport() {\n    var node = $(\"memscope-report\");\n    var text = node \? node.textContent.trim() : \"\";\n    if (text.charAt(0) !== \"{\")\n      throw new Error(\"this page holds no report: open a file written by memscope_export_html, not the template\");\n    var r = JSON.parse(text);\n    [\"hotspots\", \"system_snapshots\", \"threads\", \"sites\", \"stacks\", \"stack_hotspots\"].forEach(function (k) {\n      if (!Array.isArray(r[k])) r[k] = [];\n    });\n    return r;\n  }\n\n  function frameLabel(f) {\n    var s;\n    if (f && f[\"function\"]) s = String(f[\"function\"]);\n    else if (f && f.module) s = baseName(String(f.module)) + \"+0x\" + (Number(f.offset) || 0).toString(16);\n    else s = f && f.address \? String(f.address) : \"\?\";\n    return f && f.inlined \? s + \" [inlined]\" : s;\n  }\n  /* file:line of a frame (the file's base name), or null */\n  function frameLoc(f) {\n    return f && f.file \? baseName(String(f.file)) + (Number(f.line) > 0 \? \":\" + f.line : \"\") : null;\n  }\n  /* The allocation functions a whole-program run (memscope run) names its sites after. */\n  var ALLOC_FNS = /^(malloc|calloc|realloc|reallocarray|free|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|strdup|strndup|operator new.*|operator delete.*|new|new\\[\\]|mmap|munmap)$/;\n  /* Whole-program mode: the report's context says so (context.mode); a report without one\n     (older files) when every site is an allocation function with no file (TRACK sites have\n     names, types and files). */\n  function wholeProgram(r) {\n    if (r.context && typeof r.context.mode === \"string\") return r.context.mode === \"whole-program\";\n    return r.sites.length > 0 && r.sites.every(function (s) {\n      return s.file == null && !s.type_name && ALLOC_FNS.test(String(s.var_name == null \? \"\" : s.var_name));\n    });\n  }\n\n  function buildModel(r) {\n    var m = { r: r, banners: [] };\n    /* sites by id; `key` groups them the way report.hotspots does (name, type, file:line) */\n    m.sites = [];\n    m.maxSite = 0;\n",
+    "    r.sites.forEach(function (s) {\n      var id = Number(s.id) >>> 0;\n      var name = s.var_name == null \? \"\" : String(s.var_name);\n      var type = s.type_name == null \? \"\" : String(s.type_name);\n      var loc = s.file == null \? null : String(s.file) + \":\" + s.line;\n      m.sites[id] = { id: id, name: name, type: type, loc: loc,\n        key: name + \"\\u0000\" + type + \"\\u0000\" + (loc === null \? \"\\u0001\" : loc),\n        text: (name + \"\\n\" + type + \"\\n\" + (loc || \"\")).toLowerCase() };\n      if (id > m.maxSite) m.maxSite = id;\n    });\n    /* stacks by id: labels innermost first, the first named frame, the text for tooltips */\n    m.stacks = [];\n    m.maxStack = 0;\n    r.stacks.forEach(function (s) {\n      var id = Number(s.id) >>> 0, frames = Array.isArray(s.frames) \? s.frames : [];\n      var labels = frames.map(frameLabel), first = null;\n      for (var i = 0; i < frames.length && first === null; i++) if (frames[i] && frames[i][\"function\"]) first = labels[i];\n      if (first === null) first = labels.length \? labels[0] : \"\?\";\n      var w = s.where === null || s.where === undefined \? -1 : Number(s.where);\n      if (!(w >= 0 && w < frames.length)) w = -1;\n      var wf = w >= 0 \? frames[w] : null;\n      m.stacks[id] = {\n        id: id, frames: frames, labels: labels, first: first,\n        /* where the user's code allocated: the first frame outside the allocator and runtime */\n        where: w, whereName: wf \? labels[w] : \"(inside the runtime)\", whereLoc: wf \? frameLoc(wf) : null,\n        whereKey: wf \? labels[w] + \"\\u0000\" + (wf.file \? String(wf.file) + \":\" + wf.line : wf.module + \"+\" + wf.offset) : \"\\u0001\",\n        costs: isNum(s.allocated_bytes) \? {\n          bytes: Number(s.allocated_bytes) || 0, count: Number(s.allocations) || 0,\n          leaked: Number(s.leaked_bytes) || 0, leakedCount: Number(s.leaked_count) || 0,\n          peak: Number(s.peak_bytes) || 0, temporary: Number(s.temporary) || 0,\n",
+    "          firstLeak: Number(s.first_leak_ns) || 0, lastLeak: Number(s.last_leak_ns) || 0 } : null,\n        suppressed: s.suppressed \? String(s.suppressed) : null,\n        text: frames.map(function (f, i) {\n          return visible(labels[i]) + (f && f[\"function\"] && f.module \? \"  (\" + baseName(String(f.module)) + \")\" : \"\");\n        }).join(\"\\n\")\n      };\n      if (id > m.maxStack) m.maxStack = id;\n    });\n    m.whole = wholeProgram(r);\n    m.hasCosts = r.stacks.some(function (s) { return isNum(s.allocated_bytes); });\n    /* threads of the report, then any thread id seen only in events */\n    m.threads = r.threads.map(function (t, i) {\n      return { index: i, id: t.thread_id, name: t.thread_name == null \? \"\" : String(t.thread_name), stats: t, color: -1 };\n    });\n    m.tidIndex = new Map();\n    m.threads.forEach(function (t) { m.tidIndex.set(t.id, t.index); });\n    /* snapshots on the events' clock */\n    var snaps = r.system_snapshots;\n    m.snapT = new Float64Array(snaps.length);\n    m.snapBits = 0;\n    for (var i = 0; i < snaps.length; i++) {\n      m.snapT[i] = Number(snaps[i].elapsed_ns) || 0;\n      m.snapBits |= snaps[i].available | 0;\n    }\n    var rssT = [], rssV = [];\n    snaps.forEach(function (s, i) {\n      if (s.available & BIT.MEMORY) { rssT.push(m.snapT[i]); rssV.push(Number(s.memory_usage_bytes) || 0); }\n    });\n    m.rssT = Float64Array.from(rssT);\n    m.rssV = Float64Array.from(rssV);\n    return m;\n  }\n\n  /* what the live bytes are: TRACKed blocks, or the whole heap of a `memscope run` */\n  function tw() { return M && M.whole \? \"heap\" : \"tracked\"; }\n\n  function threadIndex(m, tid) {\n    var k = m.tidIndex.get(tid);\n    if (k === undefined) {\n      k = m.threads.length;\n      m.threads.push({ index: k, id: tid, name: \"\", stats: null, color: -1 });\n      m.tidIndex.set(tid, k);\n    }\n    return k;\n  }\n  function threadLabel(th) {\n    return th.name \? visible(th.name) + \" (\" + th.id + \")\" : \"thread \" + th.id;\n  }\n\n",
+    "  /* base64 -> bytes: the native decoder where the browser has it, else atob. */\n  function base64Bytes(text) {\n    if (typeof Uint8Array.fromBase64 === \"function\") return Uint8Array.fromBase64(text);\n    var bin = atob(text), n = bin.length, out = new Uint8Array(n);\n    for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);\n    return out;\n  }\n\n  /* Decodes the events into columns and derives, in two passes:\n     - live[i]: live tracked bytes after event i (cumulative sum, allocations minus frees);\n     - pair[i]: the matching free of an allocation / allocation of a free (by address: the\n       latest earlier allocation at that address), -1 when there is none;\n     - owner[i]: the thread an event is charged to (a free: the allocating thread; -1: none);\n     - per-thread series (CSR): live bytes of each allocating thread after each event that\n       changed it;\n     - leaks: allocations never freed, in time order. */\n  function decodeEvents(m) {\n    var rb = m.r.event_record_bytes;\n    if (rb !== undefined && rb !== null && Number(rb) !== RECORD)\n      throw new Error(\"this dashboard reads \" + RECORD + \"-byte event records; the report declares event_record_bytes = \" + rb);\n    var node = $(\"memscope-events\");\n    var text = node \? node.textContent : \"\";\n    if (text.indexOf(\"MEMSCOPE:\") >= 0) text = \"\";\n    var bytes = base64Bytes(text);\n    var n = Math.floor(bytes.length / RECORD);\n    var declared = Number(m.r.event_count);\n    if (bytes.length % RECORD || (isNum(declared) && declared !== n))\n      m.banners.push([\"warn\", \"The events block holds \" + exact(n) + \" whole records but the report declares \" +\n        exact(declared) + \" (event_count): the page may be truncated.\"]);\n    var t = new Float64Array(n), size = new Float64Array(n), addr = new Float64Array(n);\n    var site = new Uint32Array(n), stack = new Uint32Array(n), thr = new Uint32Array(n);\n    var isFree = new Uint8Array(n);\n    var nAlloc = 0, i, j, k;\n",
+    "    var littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;\n    var lastTid = -1, lastIdx = 0, raw;\n    if (littleEndian && bytes.byteOffset % 4 === 0) {\n      /* copy 32-bit words: the f64 fields of a record are not 8-byte aligned */\n      var w = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 9);\n      var tw = new Uint32Array(t.buffer), sw = new Uint32Array(size.buffer), aw = new Uint32Array(addr.buffer);\n      for (i = 0, j = 0, k = 0; i < n; i++, j += 9, k += 2) {\n        tw[k] = w[j]; tw[k + 1] = w[j + 1];\n        sw[k] = w[j + 2]; sw[k + 1] = w[j + 3];\n        aw[k] = w[j + 4]; aw[k + 1] = w[j + 5];\n        site[i] = w[j + 6];\n        raw = w[j + 7];\n        stack[i] = w[j + 8];\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    } else {\n      var dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);\n      for (i = 0, j = 0; i < n; i++, j += RECORD) {\n        t[i] = dv.getFloat64(j, true);\n        size[i] = dv.getFloat64(j + 8, true);\n        addr[i] = dv.getFloat64(j + 16, true);\n        site[i] = dv.getUint32(j + 24, true);\n        raw = dv.getUint32(j + 28, true);\n        stack[i] = dv.getUint32(j + 32, true);\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    }\n\n    /* pass 1: live bytes and pairing, through an open-addressing table address -> allocation\n       (linear probing, backward-shift deletion: no tombstones) */\n    var bits = 10;\n    while ((1 << bits) < nAlloc * 2 && bits < 30) bits++;\n    var cap = 1 << bits, mask = cap - 1, shift = 32 - bits;\n    var hk = new Float64Array(cap), hv = new Int32Array(cap).fill(-1);\n    var live = new Float64Array(n), pair = new Int32Array(n).fill(-1), owner = new Int32Array(n);\n",
+    "    var nThreads = m.threads.length, perThread = new Uint32Array(nThreads + 1);\n    var cur = 0, peak = 0, peakIdx = -1, a, h, lo, hi, e, g, home;\n    var temp = new Uint8Array(n), lastA = -1;   // temp[i]: freed before any other allocation\n    for (i = 0; i < n; i++) {\n      a = addr[i];\n      lo = a >>> 0; hi = (a / 4294967296) >>> 0;\n      h = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n      while (hv[h] >= 0 && hk[h] !== a) h = (h + 1) & mask;\n      if (!isFree[i]) {\n        cur += size[i];\n        lastA = i;\n        hk[h] = a; hv[h] = i;\n        owner[i] = thr[i];\n        perThread[thr[i]]++;\n      } else {\n        cur -= size[i];\n        e = hv[h];\n        if (e >= 0) {\n          pair[i] = e; pair[e] = i;\n          if (lastA === e) temp[e] = 1;\n          owner[i] = owner[e];\n          perThread[owner[e]]++;\n          /* backward-shift delete of slot h */\n          g = h;\n          for (;;) {\n            g = (g + 1) & mask;\n            if (hv[g] < 0) break;\n            lo = hk[g] >>> 0; hi = (hk[g] / 4294967296) >>> 0;\n            home = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n            if ((g > h && (home <= h || home > g)) || (g < h && home <= h && home > g)) {\n              hk[h] = hk[g]; hv[h] = hv[g]; h = g;\n            }\n          }\n          hv[h] = -1;\n        } else {\n          owner[i] = -1;     // a free whose allocation was not retained\n        }\n      }\n      live[i] = cur;\n      if (cur > peak) { peak = cur; peakIdx = i; }\n    }\n\n    /* pass 2: per-thread series (CSR layout) and the leak list */\n    var off = new Uint32Array(nThreads + 1);\n    for (k = 0; k < nThreads; k++) off[k + 1] = off[k] + perThread[k];\n    var sT = new Float64Array(off[nThreads]), sV = new Float64Array(off[nThreads]);\n    var fill = off.slice(0, nThreads), tv = new Float64Array(nThreads), nLeaks = 0;\n    for (i = 0; i < n; i++) {\n      k = owner[i];\n      if (k < 0) continue;\n",
+    "      tv[k] += isFree[i] \? -size[i] : size[i];\n      j = fill[k]++;\n      sT[j] = t[i];\n      sV[j] = tv[k];\n      if (!isFree[i] && pair[i] < 0) nLeaks++;\n    }\n    var leaks = new Uint32Array(nLeaks);\n    for (i = 0, j = 0; i < n; i++) if (!isFree[i] && pair[i] < 0) leaks[j++] = i;\n\n    m.n = n; m.t = t; m.size = size; m.addr = addr; m.site = site; m.stack = stack; m.thr = thr;\n    m.isFree = isFree; m.temp = temp; m.live = live; m.pair = pair; m.nAlloc = nAlloc; m.leaks = leaks;\n    m.peak = peak; m.peakIdx = peakIdx;\n    m.series = [];\n    for (k = 0; k < nThreads; k++)\n      m.series.push({ T: sT.subarray(off[k], off[k + 1]), V: sV.subarray(off[k], off[k + 1]) });\n    var last = n \? t[n - 1] : 0;\n    if (m.snapT.length) last = Math.max(last, m.snapT[m.snapT.length - 1]);\n    m.tEnd = Math.max(last, (Number(m.r.duration_sec) || 0) * 1e9, 1);\n  }\n\n  /* Threads drawn in the timeline: the largest allocators that have events, each with a\n     colour index shared with the legend and the threads table. */\n  function pickThreads(m) {\n    var cand = m.threads.filter(function (th) { return m.series[th.index] && m.series[th.index].T.length; });\n    cand.sort(function (a, b) {\n      var x = a.stats \? Number(a.stats.allocated_bytes) || 0 : 0, y = b.stats \? Number(b.stats.allocated_bytes) || 0 : 0;\n      return y - x || a.index - b.index;\n    });\n    m.drawn = cand.slice(0, TIMELINE_THREADS).map(function (th, i) { th.color = i; return th.index; });\n    m.undrawn = cand.length - m.drawn.length;\n  }\n  function threadColor(th) { return th.color >= 0 \? \"var(--t\" + th.color + \")\" : null; }\n\n  /* ------------------------------------------------------------------ 3. the time window */\n\n  var V = { win: null, agg: null };   // win: {t0, t1} in ns, or null for the whole run\n\n  /* The time range drawn: the window clipped to the run, or the whole run. */\n  function viewRange() {\n    if (!V.win) return [0, M.tEnd];\n    var a = Math.max(V.win.t0, 0), b = Math.min(V.win.t1, M.tEnd);\n",
+    "    if (!(b > a)) { a = V.win.t0; b = Math.max(V.win.t1, a + 1); }\n    return [a, b];\n  }\n  /* Event index range [lo, hi) of the window. */\n  function eventRange() {\n    if (!V.win) return [0, M.n];\n    return [lowerBound(M.t, 0, M.n, V.win.t0), upperBound(M.t, 0, M.n, V.win.t1)];\n  }\n  /* Bytes and counts per site and per stack of the allocations made in the window. */\n  function windowAgg() {\n    if (V.agg) return V.agg;\n    var r = eventRange(), ns = M.maxSite + 1, nk = M.maxStack + 1;\n    var sb = new Float64Array(ns), sc = new Float64Array(ns), kb = new Float64Array(nk), kc = new Float64Array(nk);\n    /* per stack: leaked (live at the last event), live at the peak, temporary */\n    var kl = new Float64Array(nk), kn = new Float64Array(nk), kp = new Float64Array(nk), kt = new Float64Array(nk);\n    var other = new Map();   // site ids missing from report.sites\n    var P = M.pair, pk = M.peakIdx;\n    for (var i = r[0]; i < r[1]; i++) {\n      if (M.isFree[i]) continue;\n      var s = M.site[i], b = M.size[i], k = M.stack[i];\n      if (s < ns) { sb[s] += b; sc[s]++; }\n      else { var o = other.get(s) || { b: 0, c: 0 }; o.b += b; o.c++; other.set(s, o); }\n      if (k && k < nk) {\n        kb[k] += b; kc[k]++;\n        if (P[i] < 0) { kl[k] += b; kn[k]++; }\n        if (i <= pk && (P[i] < 0 || P[i] > pk)) kp[k] += b;\n        if (M.temp[i]) kt[k]++;\n      }\n    }\n    V.agg = { siteBytes: sb, siteCount: sc, stackBytes: kb, stackCount: kc, other: other,\n      stackLeaked: kl, stackLeakedCount: kn, stackPeak: kp, stackTemp: kt };\n    return V.agg;\n  }\n\n  /* Costs per stack of the scope: the report's per-stack costs for the whole run (exact, also\n     with dropped events or a page of the first events only), else the window's events.\n     Each {stack, bytes, count, leaked, leakedCount, peak, temporary}; leaked, peak and\n     temporary are null where neither source has them (an older report, whole run). */\n  function stackCosts() {\n    var out = [], i;\n    if (!V.win) {\n",
+    "      if (M.hasCosts) {\n        M.stacks.forEach(function (st) {\n          var c = st && st.costs;\n          if (c && (c.count || c.leakedCount)) out.push({ stack: st.id, bytes: c.bytes, count: c.count, leaked: c.leaked,\n            leakedCount: c.leakedCount, peak: c.peak, temporary: c.temporary, firstLeak: c.firstLeak, lastLeak: c.lastLeak });\n        });\n      } else {\n        M.r.stack_hotspots.forEach(function (h) {\n          out.push({ stack: Number(h.stack) >>> 0, bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0,\n            leaked: null, leakedCount: null, peak: null, temporary: null });\n        });\n      }\n      return out;\n    }\n    var a = windowAgg();\n    for (i = 1; i < a.stackCount.length; i++) {\n      if (a.stackCount[i]) out.push({ stack: i, bytes: a.stackBytes[i], count: a.stackCount[i], leaked: a.stackLeaked[i],\n        leakedCount: a.stackLeakedCount[i], peak: a.stackPeak[i], temporary: a.stackTemp[i] });\n    }\n    return out;\n  }\n\n  function setWindow(t0, t1) {\n    if (t0 === null || t0 === undefined || t1 === null || t1 === undefined) {\n      V.win = null;\n    } else {\n      t0 = Number(t0); t1 = Number(t1);\n      if (!isFinite(t0) || !isFinite(t1)) throw new Error(\"memscopeSetWindow: times must be finite numbers of ns\");\n      if (t1 < t0) { var x = t0; t0 = t1; t1 = x; }\n      V.win = { t0: t0, t1: t1 };\n    }\n    V.agg = null;\n    refreshWindow();\n  }\n  window.memscopeSetWindow = function (t0, t1) {\n    try { setWindow(t0, t1); } catch (e) { fail(e); }\n  };\n\n  /* Redraws everything that depends on the window. */\n  function refreshWindow() {\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    LK.page = 0;\n    computeLeakRows();\n    renderLeaks();\n    renderLeakGroups();\n    buildFlame();\n    drawFlame();\n  }\n\n  function updateWindowLabel() {\n    var label = $(\"window-label\"), r = eventRange(), vr = viewRange();\n    var nev = exact(r[1] - r[0]) + \" events\";\n",
+    "    if (!V.win) {\n      label.textContent = \"Whole run: 0 \342\200\223 \" + fmtNs(M.tEnd) + \" \302\267 \" + nev + (pageCut() \? \" (the first of the run's \" + exact(Number(M.r.events_total)) + \")\" : \"\");\n    } else {\n      var step = (vr[1] - vr[0]) / 1000;\n      label.textContent = \"Window: \" + fmtTimeAt(V.win.t0, step, M.tEnd) + \" \342\200\223 \" + fmtTimeAt(V.win.t1, step, M.tEnd) +\n        \" (\" + fmtNs(V.win.t1 - V.win.t0) + \") \302\267 \" + nev;\n    }\n    $(\"window-reset\").disabled = !V.win;\n    var scope = V.win \? \"allocations made in the window\" : \"whole run\";\n    $(\"hotspots-scope\").textContent = scope;\n    $(\"leaks-scope\").textContent = scope;\n    $(\"flame-scope\").textContent = scope;\n  }\n\n  /* ------------------------------------------------------------------ 4a. header, cards */\n\n  function buildHeader() {\n    var r = M.r, parts = [];\n    parts.push(r.generator \? String(r.generator) : \"memscope\");\n    parts.push(\"started \" + fmtDate(Number(r.start_time_unix_ms)));\n    parts.push(\"ran \" + fmtNs((Number(r.duration_sec) || 0) * 1e9));\n    var s = r.sampling || {};\n    var rate = isNum(r.sample_rate) \? r.sample_rate : s.sample_rate;\n    parts.push(\"sample rate \" + (isNum(rate) \? fmtPct(rate * 100) : \"unknown\") +\n      (s.capture_call_stack \? \" with call stacks (depth \" + s.max_stack_depth + \")\" : \", no call stacks\"));\n    parts.push(exact(M.n) + \" events\");\n    var line = $(\"summary-line\");\n    line.textContent = visible(parts.join(\" \302\267 \"));\n    if (!isNaN(new Date(Number(r.start_time_unix_ms)).getTime()))\n      line.title = \"start \" + new Date(Number(r.start_time_unix_ms)).toISOString() + \" (\" + exact(Number(r.start_time_unix_ms)) + \" ms since the epoch)\";\n    document.title = \"memscope report \302\267 \" + fmtDate(Number(r.start_time_unix_ms));\n  }\n\n  /* The page holds the first of the run's events only (memscope writes at most a million). */\n  function pageCut() {\n    var total = Number(M.r.events_total);\n    return isNum(total) && total > M.n;\n  }\n\n  function buildBanners() {\n",
+    "    var r = M.r, box = $(\"banners\");\n    if (r.format !== \"memscope\" || Number(r.version) !== 1)\n      M.banners.push([\"warn\", \"This dashboard reads format \\\"memscope\\\" version 1; the report says \" +\n        JSON.stringify(r.format) + \" version \" + JSON.stringify(r.version) + \": some fields may be missing.\"]);\n    var dropped = Number(r.dropped_events) || 0;\n    var total = Number(r.events_total);\n    if (pageCut())\n      M.banners.unshift([\"warn\", \"This page holds the first \" + exact(M.n) + \" of the run's \" + exact(total) +\n        \" events (a page with all of them would not open): the timeline, the per-window tables, the live-at-exit list \" +\n        \"and the flame graph of a window cover those only. Totals, the peak, the threads, the whole-run hotspots and the \" +\n        \"call stacks' totals are the whole run's; memscope report FILE.msb and its other formats read every event.\"]);\n    if (dropped > 0 || pageCut())\n      ; /* a partial page: the peak of its events is not the run's */\n    else if (M.n && M.peak !== Number(r.peak_memory_bytes))\n      M.banners.push([\"warn\", \"The peak computed from the events (\" + exact(M.peak) + \" bytes) differs from the report's peak_memory_bytes (\" +\n        exact(Number(r.peak_memory_bytes)) + \").\"]);\n    if (dropped > 0)\n      M.banners.unshift([\"warn\", exact(dropped) + \" events were not retained (the event bound was reached): the timeline, \" +\n        \"the per-window tables, the live-at-exit list and the flame graph of a window cover the retained events only. \" +\n        \"Totals, the peak and the whole-run hotspots are exact.\"]);\n    if ((Number(r.dropped_snapshots) || 0) > 0)\n      M.banners.push([\"warn\", exact(Number(r.dropped_snapshots)) + \" system snapshots were overwritten (the ring was full): the system charts start later than the run.\"]);\n    var sb = r.sampling && Number(r.sampling.sample_bytes) > 0 \? Number(r.sampling.sample_bytes) : 0;\n    if (isNum(r.sample_rate) && r.sample_rate < 1)\n",
+    "      M.banners.push([\"info\", \"Sampled run: \" + fmtPct(r.sample_rate * 100) + \" of \" + (M.whole \? \"allocations\" : \"TRACK calls\") +\n        \" were recorded. Counts and bytes cover recorded allocations; the estimated totals scale them by 1/rate.\"]);\n    else if (sb)\n      M.banners.push([\"info\", \"Sampled run: about one allocation per \" + exact(sb) + \" bytes allocated was recorded (memscope run --sample-bytes), \" +\n        \"weighted so the estimated totals stay unbiased; per-stack counts are of the recorded allocations.\"]);\n    if (!M.n && (Number(r.total_allocations) || 0) > 0)\n      M.banners.push([\"info\", \"No events were retained (counters-only mode or max_events = 0): the timeline and the live-at-exit list are empty.\"]);\n    M.banners.forEach(function (b) {\n      var d = el(\"div\", \"banner \" + b[0], b[1]);\n      d.setAttribute(\"role\", b[0] === \"warn\" \? \"alert\" : \"status\");\n      box.appendChild(d);\n    });\n  }\n\n  function buildCards() {\n    var r = M.r, box = $(\"cards\");\n    var rate = r.sample_rate, sampled = isNum(rate) && rate < 1;\n    var s = r.sampling || {};\n    function num(k) { return Number(r[k]); }\n    function card(metric, raw, label, value, title, sub, cls, hidden) {\n      var c = el(\"div\", \"card\" + (cls \? \" \" + cls : \"\"));\n      c.setAttribute(\"data-metric\", metric);\n      c.setAttribute(\"data-value\", raw === undefined \? \"null\" : JSON.stringify(raw));\n      c.title = title;\n      if (hidden) c.hidden = true;\n      c.appendChild(el(\"div\", \"card-label\", label));\n      c.appendChild(el(\"div\", \"card-value\", value));\n      if (sub) c.appendChild(el(\"div\", \"card-sub\", sub));\n      box.appendChild(c);\n    }\n    card(\"total_allocations\", r.total_allocations, \"Allocations\", fmtCount(num(\"total_allocations\")),\n      exact(num(\"total_allocations\")) + \" allocations recorded, \" + exact(num(\"total_allocated_bytes\")) + \" bytes\",\n      fmtBytes(num(\"total_allocated_bytes\")) + \" allocated\");\n",
+    "    card(\"total_deallocations\", r.total_deallocations, \"Frees\", fmtCount(num(\"total_deallocations\")),\n      exact(num(\"total_deallocations\")) + \" frees recorded\", M.whole \? \"free, realloc\342\200\246 calls\" : \"recorded UNTRACKs\");\n    var active = num(\"active_allocations\");\n    card(\"active_allocations\", r.active_allocations, \"Active (leaks)\", fmtCount(active),\n      exact(active) + \" allocations live at the end, \" + exact(num(\"current_memory_bytes\")) + \" bytes\",\n      fmtBytes(num(\"current_memory_bytes\")) + \" still live\", active > 0 \? \"key\" : null);\n    card(\"peak_memory_bytes\", r.peak_memory_bytes, \"Peak\", fmtBytes(num(\"peak_memory_bytes\")),\n      exact(num(\"peak_memory_bytes\")) + \" bytes: the maximum of live \" + (M.whole \? \"heap\" : \"tracked\") + \" bytes\",\n      M.whole \? \"max live heap bytes\" : \"max live tracked bytes\", \"key\");\n    card(\"current_memory_bytes\", r.current_memory_bytes, \"Current\", fmtBytes(num(\"current_memory_bytes\")),\n      exact(num(\"current_memory_bytes\")) + \" bytes live at the end\", \"live at the end\");\n    card(\"allocation_rate_per_sec\", r.allocation_rate_per_sec, \"Allocation rate\", fmtCount(num(\"allocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"allocation_rate_per_sec\")) + \" allocations per second\", \"over the run\");\n    card(\"deallocation_rate_per_sec\", r.deallocation_rate_per_sec, \"Free rate\", fmtCount(num(\"deallocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"deallocation_rate_per_sec\")) + \" frees per second\", \"over the run\");\n    card(\"duration_sec\", r.duration_sec, \"Duration\", fmtNs(num(\"duration_sec\") * 1e9),\n      exact(num(\"duration_sec\")) + \" s from memscope_new to the report\", \"tracker lifetime\");\n    card(\"sample_rate\", r.sample_rate, \"Sample rate\", isNum(rate) \? fmtPct(rate * 100) : \"\342\200\223\",\n      \"sample_rate \" + exact(rate), s.capture_call_stack \? \"call stacks, depth \" + s.max_stack_depth : \"no call stacks\");\n",
+    "    card(\"estimated_total_allocations\", r.estimated_total_allocations, \"Est. allocations\", fmtCount(num(\"estimated_total_allocations\")),\n      exact(num(\"estimated_total_allocations\")) + \" = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    card(\"estimated_total_bytes\", r.estimated_total_bytes, \"Est. bytes\", fmtBytes(num(\"estimated_total_bytes\")),\n      exact(num(\"estimated_total_bytes\")) + \" bytes = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    var de = num(\"dropped_events\");\n    card(\"dropped_events\", r.dropped_events, \"Dropped events\", fmtCount(de), exact(de) + \" events not retained\",\n      de > 0 \? \"timeline incomplete\" : \"all events retained\", de > 0 \? \"warn\" : null);\n    var ds = num(\"dropped_snapshots\");\n    card(\"dropped_snapshots\", r.dropped_snapshots, \"Dropped snapshots\", fmtCount(ds), exact(ds) + \" system snapshots overwritten\",\n      ds > 0 \? \"system charts start late\" : \"none lost\", ds > 0 \? \"warn\" : null);\n    card(\"thread_count\", r.threads.length, \"Threads\", String(r.threads.length), plural(r.threads.length, \"thread\") + \" recorded\",\n      M.whole \? \"that allocated\" : \"that tracked\");\n    card(\"event_count\", r.event_count, \"Events\", fmtCount(M.n), exact(M.n) + \" events in this page\",\n      pageCut() \? \"the first of \" + fmtCount(Number(r.events_total)) : \"allocs + frees retained\", pageCut() \? \"warn\" : null);\n  }\n\n  /* ------------------------------------------------------------------ 4b. timeline */\n\n  var TL = { hidden: {}, cache: null, drag: null, hoverX: null, L: null, v: null };\n\n  /* Min / max / last value per pixel column of a step series (value V[k] holds from T[k] on),\n     for the columns of [v0, v1]; `start` is the value at v0. */\n  function downsample(T, Vv, len, v0, v1, ncol) {\n    var lo = lowerBound(T, 0, len, v0), hi = upperBound(T, lo, len, v1);\n    var mn = new Float64Array(ncol), mx = new Float64Array(ncol), last = new Float64Array(ncol), has = new Uint8Array(ncol);\n",
+    "    var scale = ncol / (v1 - v0), top = ncol - 1, start = lo > 0 \? Vv[lo - 1] : 0, vmax = start;\n    for (var k = lo; k < hi; k++) {\n      var c = ((T[k] - v0) * scale) | 0;\n      if (c > top) c = top;\n      var v = Vv[k];\n      if (!has[c]) { has[c] = 1; mn[c] = v; mx[c] = v; }\n      else { if (v < mn[c]) mn[c] = v; if (v > mx[c]) mx[c] = v; }\n      last[c] = v;\n      if (v > vmax) vmax = v;\n    }\n    return { start: start, mn: mn, mx: mx, last: last, has: has, max: vmax, n: ncol };\n  }\n\n  function traceStep(ctx, d, x0, colW, yOf, xEnd) {\n    var v = d.start;\n    ctx.moveTo(x0, yOf(v));\n    for (var c = 0; c < d.n; c++) {\n      if (!d.has[c]) continue;\n      var x = x0 + (c + 0.5) * colW;\n      ctx.lineTo(x, yOf(v));\n      if (d.mx[c] !== d.mn[c]) { ctx.lineTo(x, yOf(d.mx[c])); ctx.lineTo(x, yOf(d.mn[c])); }\n      v = d.last[c];\n      ctx.lineTo(x, yOf(v));\n    }\n    ctx.lineTo(xEnd, yOf(v));\n  }\n\n  function timelineLayout() {\n    var wrap = $(\"timeline-wrap\"), w = wrap.clientWidth, h = wrap.clientHeight;\n    return { w: w, h: h, l: 70, r: w - (M.rssT.length \? 70 : 18), t: 20, b: h - 24 };\n  }\n\n  function drawTimeline() {\n    var L = TL.L = timelineLayout(), C = colors();\n    var canvas = $(\"timeline\");\n    var ctx = setupCanvas(canvas, L.w, L.h);\n    var vr = TL.v = viewRange(), v0 = vr[0], v1 = vr[1];\n    var pw = Math.max(1, L.r - L.l), ph = Math.max(1, L.b - L.t);\n    var dpr = window.devicePixelRatio || 1, ncol = Math.max(1, Math.round(pw * dpr));\n    var key = v0 + \":\" + v1 + \":\" + ncol;\n    if (!TL.cache || TL.cache.key !== key) {\n      TL.cache = { key: key, total: downsample(M.t, M.live, M.n, v0, v1, ncol), threads: [] };\n      M.drawn.forEach(function (k) {\n        var s = M.series[k];\n        TL.cache.threads[k] = downsample(s.T, s.V, s.T.length, v0, v1, ncol);\n      });\n    }\n    var cache = TL.cache, ymax = 0;\n    if (!TL.hidden.total) ymax = cache.total.max;\n",
+    "    M.drawn.forEach(function (k) { if (!TL.hidden[\"t\" + k]) ymax = Math.max(ymax, cache.threads[k].max); });\n    if (!(ymax > 0)) ymax = cache.total.max;\n    var left = niceAxis(ymax * 1.04, 5, true);\n    /* RSS on the right axis: samples in view, plus one on each side */\n    var right = null, rlo = 0, rhi = 0;\n    if (M.rssT.length) {\n      rlo = Math.max(0, lowerBound(M.rssT, 0, M.rssT.length, v0) - 1);\n      rhi = Math.min(M.rssT.length, upperBound(M.rssT, 0, M.rssT.length, v1) + 1);\n      var rmax = 0;\n      for (var i = rlo; i < rhi; i++) rmax = Math.max(rmax, M.rssV[i]);\n      right = niceAxis(rmax * 1.04, 5, true);\n    }\n    drawFrame(ctx, L, v0, v1, left, fmtBytes, right, fmtBytes, C.rss, Math.max(2, Math.floor(pw / 110)));\n    ctx.font = \"11px \" + C.font;\n    ctx.textBaseline = \"alphabetic\";\n    ctx.textAlign = \"left\";\n    ctx.fillStyle = C.muted;\n    ctx.fillText(\"live \" + tw() + \" bytes\", 4, 12);\n    if (right) { ctx.textAlign = \"right\"; ctx.fillStyle = C.rss; ctx.fillText(\"process RSS\", L.w - 4, 12); }\n\n    var colW = pw / ncol;\n    var yL = function (v) { return L.b - v / left.max * ph; };\n    ctx.save();\n    ctx.beginPath();\n    ctx.rect(L.l, L.t - 2, pw, ph + 3);\n    ctx.clip();\n    if (!M.n) {\n      ctx.fillStyle = C.muted;\n      ctx.textAlign = \"center\";\n      ctx.fillText(\"No events were retained for this run.\", L.l + pw / 2, L.t + ph / 2);\n    }\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.lineTo(L.r, L.b);\n      ctx.lineTo(L.l, L.b);\n      ctx.closePath();\n      ctx.fillStyle = C[\"live-fill\"];\n      ctx.fill();\n    }\n    ctx.lineJoin = \"round\";\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n      ctx.beginPath();\n      traceStep(ctx, cache.threads[k], L.l, colW, yL, L.r);\n      ctx.strokeStyle = C.threads[M.threads[k].color];\n      ctx.lineWidth = 1;\n      ctx.stroke();\n    });\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n",
+    "      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.strokeStyle = C.live;\n      ctx.lineWidth = 2;\n      ctx.stroke();\n    }\n    if (right && !TL.hidden.rss) {\n      var yR = function (v) { return L.b - v / right.max * ph; };\n      var xOf = function (t) { return L.l + (t - v0) / (v1 - v0) * pw; };\n      ctx.beginPath();\n      for (i = rlo; i < rhi; i++) {\n        if (i === rlo) ctx.moveTo(xOf(M.rssT[i]), yR(M.rssV[i])); else ctx.lineTo(xOf(M.rssT[i]), yR(M.rssV[i]));\n      }\n      ctx.strokeStyle = C.rss;\n      ctx.lineWidth = 1.5;\n      ctx.setLineDash([5, 3]);\n      ctx.stroke();\n      ctx.setLineDash([]);\n      if (rhi - rlo < 80) {\n        ctx.fillStyle = C.rss;\n        for (i = rlo; i < rhi; i++) { ctx.beginPath(); ctx.arc(xOf(M.rssT[i]), yR(M.rssV[i]), 2.5, 0, 7); ctx.fill(); }\n      }\n    }\n    /* the peak of the events' live bytes */\n    if (M.peakIdx >= 0 && !TL.hidden.total) {\n      var tp = M.t[M.peakIdx];\n      if (tp >= v0 && tp <= v1) {\n        var px = L.l + (tp - v0) / (v1 - v0) * pw, py = yL(M.peak);\n        ctx.fillStyle = C.peak;\n        ctx.beginPath(); ctx.arc(px, py, 4, 0, 7); ctx.fill();\n        ctx.font = \"600 11px \" + C.font;\n        ctx.textBaseline = \"bottom\";\n        ctx.textAlign = \"left\";\n        var lab = \"peak \" + fmtBytes(M.peak), lw = ctx.measureText(lab).width;\n        var lx = px > L.r - lw - 12 \? px - 6 - lw : px + 6, ly = Math.max(L.t + 13, py - 4);\n        ctx.fillStyle = C.panel;                       // a backing so the label reads over the lines\n        ctx.fillRect(lx - 2, ly - 12, lw + 4, 13);\n        ctx.fillStyle = C.peak;\n        ctx.fillText(lab, lx, ly);\n      }\n    }\n    ctx.restore();\n    canvas.setAttribute(\"data-peak\", String(M.peak));\n    canvas.setAttribute(\"aria-label\", \"Timeline of live \" + tw() + \" bytes\" + (right \? \" and process RSS\" : \"\") + \" from \" +\n      fmtNs(v0) + \" to \" + fmtNs(v1) + \"; peak \" + fmtBytes(M.peak) + (M.peakIdx >= 0 \? \" at \" + fmtNs(M.t[M.peakIdx]) : \"\") +\n",
+    "      \". Drag or use the keyboard to zoom.\");\n    drawOverlay();\n  }\n\n  function drawOverlay() {\n    var L = TL.L, ov = $(\"timeline-overlay\"), C = colors();\n    if (!L) return;\n    var ctx = setupCanvas(ov, L.w, L.h);\n    if (TL.drag) {\n      var a = Math.min(TL.drag.x0, TL.drag.x1), b = Math.max(TL.drag.x0, TL.drag.x1);\n      ctx.fillStyle = C.brush;\n      ctx.fillRect(a, L.t, b - a, L.b - L.t);\n      ctx.strokeStyle = C.live;\n      ctx.strokeRect(a + 0.5, L.t + 0.5, b - a, L.b - L.t);\n    }\n    if (TL.hoverX !== null && !TL.drag) {\n      ctx.strokeStyle = C.axis;\n      ctx.lineWidth = 1;\n      ctx.beginPath();\n      ctx.moveTo(Math.round(TL.hoverX) + 0.5, L.t);\n      ctx.lineTo(Math.round(TL.hoverX) + 0.5, L.b);\n      ctx.stroke();\n    }\n  }\n\n  function timelineX(e) { return e.clientX - $(\"timeline\").getBoundingClientRect().left; }\n  function xToTime(x) {\n    var L = TL.L, v = TL.v;\n    return v[0] + (Math.min(Math.max(x, L.l), L.r) - L.l) / Math.max(1, L.r - L.l) * (v[1] - v[0]);\n  }\n\n  function timelineHover(e) {\n    var L = TL.L, x = timelineX(e);\n    if (TL.drag) return;\n    if (!L || x < L.l || x > L.r) { timelineLeave(); return; }\n    TL.hoverX = x;\n    drawOverlay();\n    var t = xToTime(x), C = colors(), rows = [];\n    var i = upperBound(M.t, 0, M.n, t) - 1;\n    rows.push([C.live, \"live \" + tw() + \": \" + fmtBytes(i >= 0 \? M.live[i] : 0) + \" (\" + exact(i >= 0 \? M.live[i] : 0) + \" B)\"]);\n    if (M.rssT.length) {\n      var j = upperBound(M.rssT, 0, M.rssT.length, t) - 1;\n      rows.push([C.rss, \"RSS: \" + (j >= 0 \? fmtBytes(M.rssV[j]) + \" (sample at \" + fmtNs(M.rssT[j]) + \")\" : \"no sample yet\")]);\n    }\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n      var s = M.series[k], q = upperBound(s.T, 0, s.T.length, t) - 1;\n      rows.push([C.threads[M.threads[k].color], threadLabel(M.threads[k]) + \": \" + fmtBytes(q >= 0 \? s.V[q] : 0)]);\n    });\n    var step = (TL.v[1] - TL.v[0]) / Math.max(1, L.r - L.l);\n",
+    "    showTooltip(e.clientX, e.clientY, \"t = \" + fmtTimeAt(t, step, TL.v[1] - TL.v[0]), rows);\n  }\n  function timelineLeave() {\n    TL.hoverX = null;\n    drawOverlay();\n    hideTooltip();\n  }\n\n  /* Keyboard: arrows pan by 10 % (Shift: 50 %), + / - zoom around the centre, Escape resets. */\n  function timelineKey(e) {\n    var vr = viewRange(), span = vr[1] - vr[0], D = M.tEnd, a, b;\n    if (e.key === \"ArrowLeft\" || e.key === \"ArrowRight\") {\n      var d = span * (e.shiftKey \? 0.5 : 0.1) * (e.key === \"ArrowLeft\" \? -1 : 1);\n      a = vr[0] + d; b = vr[1] + d;\n      if (a < 0) { b -= a; a = 0; }\n      if (b > D) { a -= b - D; b = D; }\n      if (a <= 0 && b >= D) setWindow(null); else setWindow(Math.max(0, a), b);\n    } else if (e.key === \"+\" || e.key === \"=\" || e.key === \"Add\") {\n      zoomBy(0.5);\n    } else if (e.key === \"-\" || e.key === \"_\" || e.key === \"Subtract\") {\n      zoomBy(2);\n    } else if (e.key === \"Escape\") {\n      setWindow(null);\n    } else {\n      return;\n    }\n    e.preventDefault();\n  }\n  function zoomBy(f) {\n    var vr = viewRange(), c = (vr[0] + vr[1]) / 2, half = Math.max(5, (vr[1] - vr[0]) * f / 2), D = M.tEnd;\n    var a = c - half, b = c + half;\n    if (a < 0) { b -= a; a = 0; }\n    if (b > D) { a = Math.max(0, a - (b - D)); b = D; }\n    if (a <= 0 && b >= D) setWindow(null); else setWindow(a, b);\n  }\n\n  function buildTimeline() {\n    var lg = $(\"timeline-legend\");\n    function toggle(key, label, color) {\n      var b = el(\"button\");\n      b.type = \"button\";\n      b.setAttribute(\"aria-pressed\", \"true\");\n      b.appendChild(swatch(color, false));\n      b.appendChild(el(\"span\", null, label));\n      b.addEventListener(\"click\", guard(function () {\n        TL.hidden[key] = !TL.hidden[key];\n        b.setAttribute(\"aria-pressed\", TL.hidden[key] \? \"false\" : \"true\");\n        drawTimeline();\n      }));\n      lg.appendChild(b);\n    }\n    toggle(\"total\", \"Live \" + tw() + \" bytes\", \"var(--live)\");\n",
+    "    if (M.rssT.length) toggle(\"rss\", \"Process RSS (right axis)\", \"var(--rss)\");\n    M.drawn.forEach(function (k) { toggle(\"t\" + k, threadLabel(M.threads[k]), threadColor(M.threads[k])); });\n    if (M.undrawn > 0) lg.appendChild(el(\"span\", \"note\", \"+\" + M.undrawn + \" smaller threads not drawn\"));\n    var canvas = $(\"timeline\");\n    canvas.addEventListener(\"mousedown\", guard(function (e) {\n      if (e.button !== 0 || !TL.L) return;\n      var x = timelineX(e);\n      if (x < TL.L.l || x > TL.L.r) return;\n      e.preventDefault();\n      canvas.focus();\n      hideTooltip();\n      TL.drag = { x0: x, x1: x };\n      drawOverlay();\n    }));\n    window.addEventListener(\"mousemove\", guard(function (e) {\n      if (!TL.drag) return;\n      TL.drag.x1 = Math.min(Math.max(timelineX(e), TL.L.l), TL.L.r);\n      drawOverlay();\n    }));\n    window.addEventListener(\"mouseup\", guard(function () {\n      if (!TL.drag) return;\n      var d = TL.drag;\n      TL.drag = null;\n      if (Math.abs(d.x1 - d.x0) >= 3) setWindow(xToTime(Math.min(d.x0, d.x1)), xToTime(Math.max(d.x0, d.x1)));\n      else drawOverlay();\n    }));\n    canvas.addEventListener(\"mousemove\", guard(timelineHover));\n    canvas.addEventListener(\"mouseleave\", guard(timelineLeave));\n    canvas.addEventListener(\"keydown\", guard(timelineKey));\n    canvas.addEventListener(\"blur\", guard(timelineLeave));\n    /* With nothing focused, Escape and + / - act on the timeline too (arrows keep scrolling). */\n    document.addEventListener(\"keydown\", guard(function (e) {\n      if (e.target !== document.body && e.target !== document.documentElement) return;\n      if (e.key === \"Escape\" || e.key === \"+\" || e.key === \"=\" || e.key === \"-\" || e.key === \"_\") timelineKey(e);\n    }));\n    $(\"window-reset\").addEventListener(\"click\", guard(function () { setWindow(null); }));\n  }\n\n  /* ------------------------------------------------------------------ 4c. system charts */\n\n  var SYS_DEFS = [\n    { metric: \"cpu\", title: \"CPU\", series: [\n",
+    "      { key: \"cpu_usage_percent\", bit: BIT.CPU, label: \"process (% of one core)\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"system_cpu_percent\", bit: BIT.SYSTEM_CPU, label: \"system (% of all CPUs)\", color: \"rss\", axis: 0, fmt: fmtPct }] },\n    { metric: \"memory\", title: \"Memory\", series: [\n      { key: \"memory_usage_bytes\", bit: BIT.MEMORY, label: \"RSS\", color: \"live\", axis: 0, fmt: fmtBytes, bytes: true },\n      { key: \"peak_rss_bytes\", bit: BIT.PEAK_RSS, label: \"peak RSS\", color: \"s2\", axis: 0, fmt: fmtBytes, bytes: true, dash: true },\n      { key: \"memory_usage_percent\", bit: BIT.MEMORY_PERCENT, label: \"RSS % of limit (right)\", color: \"rss\", axis: 1, fmt: fmtPct }] },\n    { metric: \"disk\", title: \"Disk I/O\", series: [\n      { key: \"disk_read_bps\", bit: BIT.DISK, label: \"read\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"disk_write_bps\", bit: BIT.DISK, label: \"write\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"network\", title: \"Network (namespace)\", series: [\n      { key: \"network_rx_bps\", bit: BIT.NETWORK, label: \"rx\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"network_tx_bps\", bit: BIT.NETWORK, label: \"tx\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"gpu\", title: \"GPU\", series: [\n      { key: \"gpu_usage_percent\", bit: BIT.GPU_USAGE, label: \"usage\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"gpu_memory_used\", bit: BIT.GPU_MEMORY, label: \"memory used (right)\", color: \"rss\", axis: 1, fmt: fmtBytes, bytes: true },\n      { key: \"gpu_memory_total\", bit: BIT.GPU_MEMORY, label: \"memory total (right)\", color: \"s2\", axis: 1, fmt: fmtBytes, bytes: true, dash: true }] }\n  ];\n  var SYS = { charts: [] };\n\n  function buildSystem() {\n    var snaps = M.r.system_snapshots, host = $(\"system-charts\"), note = $(\"system-note\");\n    if (!snaps.length) {\n",
+    "      note.textContent = M.whole \? \"System monitoring was off for this run: memscope run --monitor -- PROGRAM records CPU, memory, disk, network and GPU.\" :\n        \"System monitoring was off for this run: memscope_with_system_monitoring(t) records CPU, memory, disk, network and GPU.\";\n      return;\n    }\n    var last = snaps[snaps.length - 1], info = [plural(snaps.length, \"snapshot\")];\n    if (snaps.length > 1) info.push(\"every ~\" + fmtNs((M.snapT[snaps.length - 1] - M.snapT[0]) / (snaps.length - 1)));\n    if (last.available & BIT.CPU_COUNT) info.push(plural(last.cpu_count, \"CPU\"));\n    if (Number(last.memory_limit_bytes) > 0) info.push(\"memory limit \" + fmtBytes(Number(last.memory_limit_bytes)));\n    info.push(last.gpu_count \? plural(last.gpu_count, \"GPU\") : \"no GPU\");\n    note.textContent = info.join(\" \302\267 \");\n    SYS_DEFS.forEach(function (def) {\n      var series = def.series.filter(function (s) { return M.snapBits & s.bit; });\n      if (!series.length) return;\n      series = series.map(function (s) {\n        var vals = new Float64Array(snaps.length);\n        for (var i = 0; i < snaps.length; i++) vals[i] = (snaps[i].available & s.bit) \? Number(snaps[i][s.key]) : NaN;\n        return { def: s, V: vals };\n      });\n      var fig = el(\"figure\", \"mini\");\n      fig.appendChild(el(\"h3\", null, def.title));\n      var lg = el(\"div\", \"mini-legend\");\n      series.forEach(function (s) {\n        var sp = el(\"span\");\n        sp.appendChild(swatch(\"var(--\" + s.def.color + \")\", false));\n        sp.appendChild(el(\"span\", null, s.def.label));\n        lg.appendChild(sp);\n      });\n      fig.appendChild(lg);\n      var wrap = el(\"div\", \"chart-wrap\"), canvas = el(\"canvas\");\n      canvas.setAttribute(\"data-metric\", def.metric);\n      canvas.setAttribute(\"role\", \"img\");\n      wrap.appendChild(canvas);\n      fig.appendChild(wrap);\n      host.appendChild(fig);\n      var ch = { def: def, series: series, canvas: canvas, wrap: wrap, hover: -1, L: null, v: null };\n",
     "      canvas.setAttribute(\"aria-label\", def.title + \": \" + series.map(function (s) {\n        var mx = -Infinity, sum = 0, n = 0;\n        for (var i = 0; i < s.V.length; i++) if (!isNaN(s.V[i])) { mx = Math.max(mx, s.V[i]); sum += s.V[i]; n++; }\n        return s.def.label + \" mean \" + s.def.fmt(n \? sum / n : NaN) + \", max \" + s.def.fmt(n \? mx : NaN);\n      }).join(\"; \"));\n      canvas.addEventListener(\"mousemove\", guard(function (e) { miniHover(ch, e); }));\n      canvas.addEventListener(\"mouseleave\", guard(function () { ch.hover = -1; drawMini(ch); hideTooltip(); }));\n      SYS.charts.push(ch);\n    });\n  }\n\n  function drawMini(ch) {\n    var C = colors(), w = ch.wrap.clientWidth, h = ch.wrap.clientHeight;\n    var ctx = setupCanvas(ch.canvas, w, h);\n    var two = ch.series.some(function (s) { return s.def.axis === 1; });\n    var L = ch.L = { w: w, l: 62, r: w - (two \? 62 : 14), t: 8, b: h - 20 };\n    var vr = ch.v = viewRange(), v0 = vr[0], v1 = vr[1], T = M.snapT, n = T.length;\n    var lo = Math.max(0, lowerBound(T, 0, n, v0) - 1), hi = Math.min(n, upperBound(T, 0, n, v1) + 1);\n    var max = [0, 0], i;\n    ch.series.forEach(function (s) {\n      for (i = lo; i < hi; i++) if (s.V[i] > max[s.def.axis]) max[s.def.axis] = s.V[i];\n    });\n    var first = [null, null];\n    ch.series.forEach(function (s) { if (!first[s.def.axis]) first[s.def.axis] = s.def; });\n    var ax = [0, 1].map(function (a) {\n      return first[a] \? niceAxis(max[a] * 1.05, 3, !!first[a].bytes) : null;\n    });\n    var pw = Math.max(1, L.r - L.l), ph = Math.max(1, L.b - L.t);\n    var axisFmt = function (d) { return !d \? fmtCount : d.fmt === fmtPct \? fmtPctAxis : d.fmt; };\n    drawFrame(ctx, L, v0, v1, ax[0] || niceAxis(1, 3, false), axisFmt(first[0]),\n      ax[1], axisFmt(first[1]), first[1] \? C[ch.series.filter(function (s) { return s.def.axis === 1; })[0].def.color] : null,\n      Math.max(2, Math.floor(pw / 90)));\n    var xOf = function (t) { return L.l + (t - v0) / (v1 - v0) * pw; };\n    ctx.save();\n",
     "    ctx.beginPath();\n    ctx.rect(L.l, L.t - 3, pw, ph + 4);\n    ctx.clip();\n    ch.series.forEach(function (s) {\n      var a = ax[s.def.axis];\n      var yOf = function (v) { return L.b - v / a.max * ph; };\n      ctx.strokeStyle = C[s.def.color];\n      ctx.fillStyle = C[s.def.color];\n      ctx.lineWidth = 1.5;\n      ctx.setLineDash(s.def.dash \? [4, 3] : []);\n      ctx.beginPath();\n      var pen = false, lone = [];\n      for (i = lo; i < hi; i++) {\n        var v = s.V[i];\n        if (isNaN(v)) { pen = false; continue; }\n        var x = xOf(T[i]), y = yOf(v);\n        if (!pen) {\n          ctx.moveTo(x, y);\n          if (i + 1 >= hi || isNaN(s.V[i + 1])) lone.push([x, y]);\n        } else {\n          ctx.lineTo(x, y);\n        }\n        pen = true;\n      }\n      ctx.stroke();\n      ctx.setLineDash([]);\n      lone.forEach(function (p) { ctx.beginPath(); ctx.arc(p[0], p[1], 2.5, 0, 7); ctx.fill(); });\n      if (ch.hover >= 0 && !isNaN(s.V[ch.hover])) {\n        ctx.beginPath(); ctx.arc(xOf(T[ch.hover]), yOf(s.V[ch.hover]), 3.5, 0, 7); ctx.fill();\n      }\n    });\n    if (ch.hover >= 0) {\n      ctx.strokeStyle = C.axis;\n      ctx.lineWidth = 1;\n      ctx.beginPath();\n      var hx = Math.round(xOf(T[ch.hover])) + 0.5;\n      ctx.moveTo(hx, L.t); ctx.lineTo(hx, L.b);\n      ctx.stroke();\n    }\n    ctx.restore();\n  }\n\n  function miniHover(ch, e) {\n    var L = ch.L, T = M.snapT, n = T.length;\n    if (!L || !n) return;\n    var x = e.clientX - ch.canvas.getBoundingClientRect().left;\n    if (x < L.l || x > L.r) { ch.hover = -1; drawMini(ch); hideTooltip(); return; }\n    var t = ch.v[0] + (x - L.l) / (L.r - L.l) * (ch.v[1] - ch.v[0]);\n    var i = lowerBound(T, 0, n, t);\n    if (i >= n || (i > 0 && t - T[i - 1] < T[i] - t)) i--;\n    ch.hover = i;\n    drawMini(ch);\n    var C = colors();\n    showTooltip(e.clientX, e.clientY, ch.def.title + \" at \" + fmtNs(T[i]), ch.series.map(function (s) {\n",
-    "      return [C[s.def.color], s.def.label + \": \" + (isNaN(s.V[i]) \? \"not measured\" : s.def.fmt(s.V[i]))];\n    }));\n  }\n\n  /* ------------------------------------------------------------------ 4d. hotspots */\n\n  var HS = { key: \"bytes\", dir: -1, filter: \"\", all: false, tbody: null, rows: null, total: 0 };\n  var HS_COLS = [\n    { key: \"var\", label: \"Variable\" }, { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" },\n    { key: \"bytes\", label: \"Bytes\", num: true }, { key: \"count\", label: \"Count\", num: true },\n    { key: \"share\", label: \"Share of bytes\", num: true }];\n\n  /* Rows of the scope: report.hotspots for the whole run (exact, even with dropped events);\n     for a window, the allocations made in it grouped the same way (name, type, file:line). */\n  function hotspotRows() {\n    if (!V.win) {\n      return M.r.hotspots.map(function (h) {\n        return { name: h.var_name == null \? \"\" : String(h.var_name), type: h.type_name == null \? \"\" : String(h.type_name),\n          loc: h.location == null \? null : String(h.location), bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0 };\n      });\n    }\n    var a = windowAgg(), groups = new Map(), rows = [];\n    function add(key, name, type, loc, b, c) {\n      var g = groups.get(key);\n      if (!g) { g = { name: name, type: type, loc: loc, bytes: 0, count: 0 }; groups.set(key, g); rows.push(g); }\n      g.bytes += b; g.count += c;\n    }\n    for (var s = 0; s < a.siteCount.length; s++) {\n      if (!a.siteCount[s]) continue;\n      var site = M.sites[s];\n      if (site) add(site.key, site.name, site.type, site.loc, a.siteBytes[s], a.siteCount[s]);\n      else add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, a.siteBytes[s], a.siteCount[s]);\n    }\n    a.other.forEach(function (o, s) { add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, o.b, o.c); });\n    return rows;\n  }\n\n  function sortHotspots(rows) {\n    var k = HS.key, d = HS.dir;\n    rows.sort(function (x, y) {\n      var c;\n",
-    "      if (k === \"bytes\" || k === \"share\") c = x.bytes - y.bytes;\n      else if (k === \"count\") c = x.count - y.count;\n      else {\n        var p = k === \"var\" \? x.name : k === \"type\" \? x.type : x.loc, q = k === \"var\" \? y.name : k === \"type\" \? y.type : y.loc;\n        if (p === q) c = 0;\n        else if (p === null) return 1;      // unknown locations last in either order\n        else if (q === null) return -1;\n        else c = collator.compare(p, q);\n      }\n      return c * d || y.bytes - x.bytes;\n    });\n  }\n\n  function renderHotspots() {\n    var tbody = HS.tbody, rows = hotspotRows();\n    var total = 0, i;\n    for (i = 0; i < rows.length; i++) total += rows[i].bytes;\n    var q = HS.filter.toLowerCase();\n    var shown = q \? rows.filter(function (r) {\n      return (r.name + \"\\n\" + r.type + \"\\n\" + (r.loc || \"\")).toLowerCase().indexOf(q) >= 0;\n    }) : rows;\n    sortHotspots(shown);\n    clear(tbody);\n    var frag = document.createDocumentFragment(), lim = HS.all \? shown.length : Math.min(shown.length, HOTSPOT_ROWS);\n    for (i = 0; i < lim; i++) {\n      var r = shown[i], tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(r.bytes));\n      tr.appendChild(td(visible(r.name), \"text\"));\n      tr.appendChild(td(visible(r.type), \"text\"));\n      tr.appendChild(r.loc === null \? td(\"unknown\", \"null\") : td(visible(r.loc), \"text\"));\n      tr.appendChild(td(fmtBytes(r.bytes), \"num\", exact(r.bytes) + \" bytes\"));\n      tr.appendChild(td(fmtCount(r.count), \"num\", exact(r.count) + \" allocations\"));\n      var share = total > 0 \? r.bytes / total : 0, c = el(\"td\", \"num share\");\n      var bar = el(\"div\", \"bar\");\n      bar.style.width = (share * 100).toFixed(2) + \"%\";\n      c.appendChild(bar);\n      c.appendChild(el(\"span\", null, fmtPct(share * 100)));\n      c.title = exact(r.bytes) + \" of \" + exact(total) + \" bytes\";\n      tr.appendChild(c);\n      frag.appendChild(tr);\n    }\n    emptyNote(\"hotspots\", shown.length \? \"\" : rows.length \? \"No hotspot matches the filter.\" :\n",
-    "      V.win \? \"No allocation was made in this window.\" : \"No allocation was recorded.\");\n    tbody.appendChild(frag);\n    var foot = $(\"hotspots-foot\");\n    clear(foot);\n    var count = 0;\n    for (i = 0; i < rows.length; i++) count += rows[i].count;\n    foot.appendChild(document.createTextNode((q \? exact(shown.length) + \" of \" : \"\") + plural(rows.length, \"site\") + \" \302\267 \" +\n      fmtBytes(total) + \" in \" + plural(count, \"allocation\") + (V.win \? \" made in the window\" : \" (whole run)\") + \". \"));\n    if (lim < shown.length) {\n      var more = el(\"button\", \"btn\", \"Show all \" + exact(shown.length) + \" rows\");\n      more.type = \"button\";\n      more.addEventListener(\"click\", guard(function () { HS.all = true; renderHotspots(); }));\n      foot.appendChild(more);\n    }\n  }\n\n  function buildHotspots() {\n    HS.tbody = sortableHead($(\"hotspots\"), HS_COLS, HS, function () { renderHotspots(); });\n    var timer = 0, input = $(\"hotspots-filter\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n      timer = setTimeout(guard(function () { HS.filter = input.value; renderHotspots(); }), 80);\n    }));\n  }\n\n  /* ------------------------------------------------------------------ 4e. live at exit */\n\n  var LK = { key: \"size\", dir: -1, query: \"\", page: 0, rows: new Uint32Array(0), tbody: null, rank: null };\n  var LK_COLS = [\n    { key: \"address\", label: \"Address\" }, { key: \"size\", label: \"Size\", num: true }, { key: \"var\", label: \"Variable\" },\n    { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" }, { key: \"thread\", label: \"Thread\" },\n    { key: \"time\", label: \"Allocated at\", num: true }, { key: \"stack\", label: \"Stack (first named frame)\" }];\n\n  /* Leaks of the scope: all, or those allocated in the window (the list is in time order). */\n  function leakScope() {\n    if (!V.win) return M.leaks;\n    var L = M.leaks, T = M.t, lo = 0, hi = L.length, m;\n",
-    "    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] < V.win.t0) lo = m + 1; else hi = m; }\n    var a = lo;\n    hi = L.length;\n    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] <= V.win.t1) lo = m + 1; else hi = m; }\n    return L.subarray(a, lo);\n  }\n\n  /* Collation ranks of the text columns, computed once on first use. */\n  function leakRanks() {\n    if (LK.rank) return LK.rank;\n    var sites = [], stacks = [], threads = [], i;\n    for (i = 0; i <= M.maxSite; i++) sites.push(M.sites[i] || null);\n    for (i = 0; i <= M.maxStack; i++) stacks.push(M.stacks[i] \? M.stacks[i].first : null);\n    M.threads.forEach(function (th) { threads.push(th.name \? th.name + \" \" + th.id : \"\\uffff\" + th.id); });\n    LK.rank = {\n      var: ranks(sites.map(function (s) { return s \? s.name : null; })),\n      type: ranks(sites.map(function (s) { return s \? s.type : null; })),\n      location: ranks(sites.map(function (s) { return s \? s.loc : null; })),\n      stack: ranks(stacks), thread: ranks(threads)\n    };\n    return LK.rank;\n  }\n\n  function computeLeakRows() {\n    var scope = leakScope(), q = LK.query.trim().toLowerCase(), rows, i, n = scope.length;\n    if (!q) {\n      rows = Uint32Array.from(scope);\n    } else {\n      var siteHit = new Uint8Array(M.maxSite + 1), stackHit = new Uint8Array(M.maxStack + 1), thHit = new Uint8Array(M.threads.length);\n      M.sites.forEach(function (s) { if (s && s.text.indexOf(q) >= 0) siteHit[s.id] = 1; });\n      M.stacks.forEach(function (s) { if (s && s.text.toLowerCase().indexOf(q) >= 0) stackHit[s.id] = 1; });\n      M.threads.forEach(function (th) { if ((th.name + \" \" + th.id).toLowerCase().indexOf(q) >= 0) thHit[th.index] = 1; });\n      var out = new Uint32Array(n), m = 0;\n      for (i = 0; i < n; i++) {\n        var e = scope[i];\n        if (siteHit[M.site[e]] || stackHit[M.stack[e]] || thHit[M.thr[e]] || hex(M.addr[e]).indexOf(q) >= 0) out[m++] = e;\n      }\n      rows = out.slice(0, m);\n    }\n",
-    "    var d = LK.dir, k = LK.key, S = M.size, A = M.addr, cmp;\n    if (k === \"size\") cmp = function (a, b) { return (S[a] - S[b]) * d || a - b; };\n    else if (k === \"address\") cmp = function (a, b) { return (A[a] - A[b]) * d || a - b; };\n    else if (k === \"time\") cmp = function (a, b) { return (a - b) * d; };\n    else {\n      var rk = leakRanks()[k], col = k === \"stack\" \? M.stack : k === \"thread\" \? M.thr : M.site;\n      cmp = function (a, b) { return (rk[col[a]] - rk[col[b]]) * d || a - b; };\n    }\n    if (!(k === \"time\" && d > 0)) rows.sort(cmp);\n    LK.rows = rows;\n  }\n\n  function renderLeaks() {\n    var rows = LK.rows, total = rows.length, pages = Math.max(1, Math.ceil(total / PAGE_ROWS));\n    if (LK.page >= pages) LK.page = pages - 1;\n    if (LK.page < 0) LK.page = 0;\n    var table = $(\"leaks\"), tbody = LK.tbody;\n    table.setAttribute(\"data-total\", String(total));\n    clear(tbody);\n    var frag = document.createDocumentFragment(), start = LK.page * PAGE_ROWS, end = Math.min(total, start + PAGE_ROWS);\n    var step = M.tEnd / 10000;\n    for (var i = start; i < end; i++) {\n      var e = rows[i], s = M.sites[M.site[e]], th = M.threads[M.thr[e]], st = M.stacks[M.stack[e]];\n      var tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(M.size[e]));\n      tr.appendChild(td(hex(M.addr[e]), \"mono\"));\n      tr.appendChild(td(fmtBytes(M.size[e]), \"num\", exact(M.size[e]) + \" bytes\"));\n      /* cells are clipped to one line: the title holds the whole text */\n      var name = s \? visible(s.name) : \"(site \" + M.site[e] + \")\", type = s \? visible(s.type) : \"\";\n      tr.appendChild(td(name, \"text\", name));\n      tr.appendChild(td(type, \"text\", type));\n      tr.appendChild(s && s.loc !== null \? td(visible(s.loc), \"text\", visible(s.loc)) : td(\"unknown\", \"null\"));\n      var tc = td(th \? threadLabel(th) : \"\", \"text\", th \? threadLabel(th) : \"\");\n      if (th && th.color >= 0) tc.insertBefore(swatch(threadColor(th), true), tc.firstChild);\n      tr.appendChild(tc);\n",
-    "      tr.appendChild(td(fmtTimeAt(M.t[e], step, M.tEnd), \"num\", exact(M.t[e]) + \" ns after the tracker was created\"));\n      tr.appendChild(st \? td(visible(st.first), \"text\", st.text) : td(M.stack[e] \? \"stack \" + M.stack[e] : \"none\", \"null\"));\n      frag.appendChild(tr);\n    }\n    emptyNote(\"leaks\", total \? \"\" : LK.query \? \"No live allocation matches the search.\" :\n      !M.n && (Number(M.r.active_allocations) || 0) > 0 \? \"No events were retained, so the live allocations cannot be listed.\" :\n      V.win \? \"No allocation made in this window is still live.\" :\n      pageCut() \? \"Nothing allocated in this page's events is still live at its last event; the run's other events are not in this page.\" :\n      \"Nothing is live at exit: no leak.\");\n    tbody.appendChild(frag);\n    $(\"leaks-page\").textContent = \"page \" + (LK.page + 1) + \" of \" + pages;\n    $(\"leaks-prev\").disabled = LK.page <= 0;\n    $(\"leaks-next\").disabled = LK.page >= pages - 1;\n    var bytes = 0;\n    for (i = 0; i < total; i++) bytes += M.size[rows[i]];\n    var cap = $(\"leaks\").querySelector(\"caption\");\n    cap.textContent = plural(total, \"allocation\") + \" still live, \" + exact(bytes) + \" bytes\";\n    $(\"leaks-scope\").textContent = (V.win \? \"allocated in the window\" : pageCut() \? \"this page's events\" : \"whole run\") + \" \302\267 \" +\n      plural(total, \"allocation\") + \", \" + fmtBytes(bytes) + (LK.query \? \" matching\" : \"\") +\n      ((Number(M.r.dropped_events) || 0) > 0 \? \" \302\267 events were dropped: some of these may have been freed\" :\n       pageCut() \? \" \302\267 live at the last event of this page, which holds the first of the run's events only\" : \"\");\n  }\n\n  function buildLeaks() {\n    LK.tbody = sortableHead($(\"leaks\"), LK_COLS, LK, function () { LK.page = 0; computeLeakRows(); renderLeaks(); });\n    var timer = 0, input = $(\"leaks-search\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n",
-    "      timer = setTimeout(guard(function () { LK.query = input.value; LK.page = 0; computeLeakRows(); renderLeaks(); }), 120);\n    }));\n    $(\"leaks-prev\").addEventListener(\"click\", guard(function () { LK.page--; renderLeaks(); }));\n    $(\"leaks-next\").addEventListener(\"click\", guard(function () { LK.page++; renderLeaks(); }));\n    computeLeakRows();\n  }\n\n  /* ------------------------------------------------------------------ 4f. threads */\n\n  var TH = { key: \"allocated\", dir: -1, tbody: null };\n  var TH_COLS = [\n    { key: \"id\", label: \"Thread id\", num: true }, { key: \"name\", label: \"Name\" },\n    { key: \"allocations\", label: \"Allocations\", num: true }, { key: \"deallocations\", label: \"Frees\", num: true },\n    { key: \"allocated\", label: \"Allocated\", num: true }, { key: \"current\", label: \"Current\", num: true },\n    { key: \"peak\", label: \"Peak\", num: true }];\n  var TH_FIELD = { id: \"thread_id\", allocations: \"allocations\", deallocations: \"deallocations\",\n    allocated: \"allocated_bytes\", current: \"current_bytes\", peak: \"peak_bytes\" };\n\n  function renderThreads() {\n    var list = M.threads.filter(function (th) { return th.stats; }), k = TH.key, d = TH.dir;\n    list.sort(function (a, b) {\n      var c = k === \"name\" \? collator.compare(a.name, b.name) : (Number(a.stats[TH_FIELD[k]]) || 0) - (Number(b.stats[TH_FIELD[k]]) || 0);\n      return c * d || a.index - b.index;\n    });\n    var tbody = TH.tbody, frag = document.createDocumentFragment();\n    clear(tbody);\n    list.forEach(function (th) {\n      var s = th.stats, tr = el(\"tr\");\n      var idc = td(String(th.id), \"num\");\n      if (th.color >= 0) { idc.insertBefore(swatch(threadColor(th), true), idc.firstChild); idc.title = \"colour of this thread in the timeline\"; }\n      tr.appendChild(idc);\n      tr.appendChild(th.name \? td(visible(th.name), \"text\") : td(\"(unnamed)\", \"null\"));\n      tr.appendChild(td(fmtCount(Number(s.allocations)), \"num\", exact(Number(s.allocations)) + \" allocations\"));\n",
-    "      tr.appendChild(td(fmtCount(Number(s.deallocations)), \"num\", exact(Number(s.deallocations)) + \" frees\"));\n      tr.appendChild(td(fmtBytes(Number(s.allocated_bytes)), \"num\", exact(Number(s.allocated_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.current_bytes)), \"num\", exact(Number(s.current_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.peak_bytes)), \"num\", exact(Number(s.peak_bytes)) + \" bytes\"));\n      frag.appendChild(tr);\n    });\n    emptyNote(\"threads\", list.length \? \"\" : \"No thread recorded anything.\");\n    tbody.appendChild(frag);\n  }\n\n  function buildThreads() {\n    TH.tbody = sortableHead($(\"threads\"), TH_COLS, TH, renderThreads);\n    $(\"threads-note\").textContent = plural(M.r.threads.length, \"thread\") +\n      (M.undrawn > 0 \? \" \302\267 the \" + M.drawn.length + \" largest are drawn in the timeline\" : \"\");\n    renderThreads();\n  }\n\n  /* ------------------------------------------------------------------ 4g. flame graph */\n\n  var FL = { root: null, focus: null, sel: null, boxes: [], canvas: null, hover: null };\n\n  function FNode(name, parent, frame) {\n    this.name = name; this.parent = parent; this.frame = frame;\n    this.bytes = 0; this.count = 0; this.kids = []; this.map = null; this.height = 0;\n    this.depth = parent \? parent.depth + 1 : 0;\n  }\n\n  /* The tree of the scope: stack_hotspots for the whole run, else the window's allocations\n     by stack id. Frames are merged by label along the path, outermost caller first. */\n  function buildFlame() {\n    var list = [], i;\n    if (!V.win) {\n      M.r.stack_hotspots.forEach(function (h) {\n        list.push({ stack: Number(h.stack) >>> 0, bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0 });\n      });\n    } else {\n      var a = windowAgg();\n      for (i = 1; i < a.stackCount.length; i++) if (a.stackCount[i]) list.push({ stack: i, bytes: a.stackBytes[i], count: a.stackCount[i] });\n    }\n    var root = new FNode(\"all\", null, null), any = false;\n",
-    "    list.forEach(function (e) {\n      var st = M.stacks[e.stack];\n      if (!st || !st.frames.length) return;\n      any = true;\n      root.bytes += e.bytes; root.count += e.count;\n      var cur = root;\n      for (var k = st.frames.length - 1; k >= 0; k--) {\n        var name = st.labels[k];\n        if (!cur.map) cur.map = new Map();\n        var nd = cur.map.get(name);\n        if (!nd) { nd = new FNode(name, cur, st.frames[k]); cur.map.set(name, nd); cur.kids.push(nd); }\n        nd.bytes += e.bytes; nd.count += e.count;\n        cur = nd;\n      }\n    });\n    (function finish(nd) {\n      nd.map = null;\n      nd.kids.sort(function (x, y) { return y.bytes - x.bytes || y.count - x.count || collator.compare(x.name, y.name); });\n      nd.kids.forEach(function (k) { finish(k); if (k.height + 1 > nd.height) nd.height = k.height + 1; });\n    })(root);\n    FL.root = any \? root : null;\n    FL.focus = FL.root;\n    FL.sel = null;\n    FL.hover = null;\n  }\n\n  function frameColor(node) {\n    if (!node.parent) return \"hsl(220, 10%, 72%)\";\n    if (!node.frame || !node.frame[\"function\"]) return \"hsl(205, 22%, 74%)\";\n    var h = 0, s = node.name;\n    for (var i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;\n    return \"hsl(\" + (8 + ((h >>> 0) % 42)) + \", 78%, \" + (62 + ((h >>> 8) % 10)) + \"%)\";\n  }\n\n  function drawFlame() {\n    var host = $(\"flamegraph\"), status = $(\"flame-status\");\n    $(\"flame-reset\").disabled = !FL.root || FL.focus === FL.root;\n    if (!FL.root) {\n      clear(host);\n      host.removeAttribute(\"data-frames\");\n      host.setAttribute(\"data-empty\", \"true\");\n      var captured = M.r.stacks.length > 0;\n      host.textContent = !captured \? \"No call stack was captured in this run: enable capture_call_stack (for example memscope_sampling_full()) to see where the bytes come from.\" :\n        \"No allocation with a call stack was made in this window.\";\n      status.textContent = \"\";\n      FL.boxes = [];\n      return;\n    }\n",
-    "    host.removeAttribute(\"data-empty\");\n    if (FL.canvas.parentNode !== host) { clear(host); host.appendChild(FL.canvas); }\n    var C = colors(), W = host.clientWidth || 600, focus = FL.focus;\n    var rows = focus.depth + focus.height + 1, H = rows * FLAME_ROW;\n    FL.canvas.style.height = H + \"px\";\n    var ctx = setupCanvas(FL.canvas, W, H);\n    ctx.font = \"12px \" + C.font;\n    ctx.textBaseline = \"middle\";\n    var boxes = FL.boxes = [];\n    function box(node, x, w, dim) {\n      var y = node.depth * FLAME_ROW;\n      boxes.push({ x: x, y: y, w: w, node: node });\n      ctx.globalAlpha = dim \? 0.55 : 1;\n      ctx.fillStyle = frameColor(node);\n      ctx.fillRect(x + 0.5, y + 0.5, Math.max(0.5, w - 1), FLAME_ROW - 1);\n      ctx.globalAlpha = 1;\n      if (node === FL.sel || node === FL.hover) {\n        ctx.strokeStyle = node === FL.sel \? C.focus : C.fg;\n        ctx.lineWidth = 2;\n        ctx.strokeRect(x + 1.5, y + 1.5, Math.max(1, w - 3), FLAME_ROW - 3);\n      }\n      if (w > 28) {\n        var label = node.parent \? visible(node.name) : \"all stacks \302\267 \" + fmtBytes(node.bytes);\n        var text = fitText(ctx, label, w - 8);\n        if (text) { ctx.fillStyle = C[\"flame-text\"]; ctx.fillText(text, x + 4, y + FLAME_ROW / 2 + 0.5); }\n      }\n    }\n    for (var a = focus.parent, chain = []; a; a = a.parent) chain.push(a);\n    chain.forEach(function (nd) { box(nd, 0, W, true); });\n    (function place(nd, x, w) {\n      box(nd, x, w, false);\n      var cx = x;\n      for (var i = 0; i < nd.kids.length; i++) {\n        var k = nd.kids[i], kw = nd.bytes > 0 \? w * k.bytes / nd.bytes : 0;\n        if (kw >= 1) place(k, cx, kw);\n        cx += kw;\n      }\n    })(focus, 0, W);\n    host.setAttribute(\"data-frames\", String(boxes.length));\n    FL.canvas.setAttribute(\"aria-label\", \"Flame graph of bytes by call stack, \" + boxes.length + \" frames drawn; focused on \" +\n      (focus.parent \? visible(focus.name) : \"all stacks\") + \", \" + fmtBytes(focus.bytes));\n",
-    "    if (!status.textContent || FL.sel === null && FL.hover === null) status.textContent = describeFrame(focus);\n  }\n\n  /* Longest prefix of `s` (with an ellipsis) that fits in `w` px. */\n  function fitText(ctx, s, w) {\n    if (ctx.measureText(s).width <= w) return s;\n    var lo = 0, hi = s.length;\n    while (lo < hi) {\n      var m = (lo + hi + 1) >> 1;\n      if (ctx.measureText(s.slice(0, m) + \"\342\200\246\").width <= w) lo = m; else hi = m - 1;\n    }\n    return lo >= 2 \? s.slice(0, lo) + \"\342\200\246\" : \"\";\n  }\n\n  function describeFrame(nd) {\n    var root = FL.root, f = nd.frame, where = \"\";\n    if (f && f[\"function\"] && f.module) where = \" in \" + baseName(String(f.module));\n    else if (f && f.address) where = \" at \" + f.address;\n    return (nd.parent \? visible(nd.name) + where : \"all stacks\") + \" \342\200\224 \" + fmtBytes(nd.bytes) + \" (\" +\n      fmtPct(root.bytes \? nd.bytes / root.bytes * 100 : 0) + \" of the bytes with a stack), \" + exact(nd.count) + \" allocations\";\n  }\n\n  function flameHit(e) {\n    var r = FL.canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;\n    var depth = Math.floor(y / FLAME_ROW);\n    for (var i = 0; i < FL.boxes.length; i++) {\n      var b = FL.boxes[i];\n      if (b.node.depth === depth && x >= b.x && x < b.x + b.w) return b.node;\n    }\n    return null;\n  }\n\n  function setFocus(nd) {\n    if (!nd) return;\n    FL.focus = nd;\n    drawFlame();\n    $(\"flame-status\").textContent = describeFrame(nd);\n  }\n\n  function buildFlameUI() {\n    var c = FL.canvas = el(\"canvas\");\n    c.tabIndex = 0;\n    c.setAttribute(\"role\", \"img\");\n    c.addEventListener(\"mousemove\", guard(function (e) {\n      var nd = flameHit(e);\n      if (nd !== FL.hover) { FL.hover = nd; drawFlame(); }\n      if (!nd) { hideTooltip(); return; }\n      $(\"flame-status\").textContent = describeFrame(nd);\n      var lines = [[null, fmtBytes(nd.bytes) + \" (\" + exact(nd.bytes) + \" bytes)\"], [null, exact(nd.count) + \" allocations\"]];\n",
-    "      if (FL.root.bytes) lines.push([null, fmtPct(nd.bytes / FL.root.bytes * 100) + \" of all bytes with a stack\" +\n        (nd.parent && nd.parent.bytes \? \", \" + fmtPct(nd.bytes / nd.parent.bytes * 100) + \" of its caller\" : \"\")]);\n      if (nd.frame && nd.frame.module) lines.push([null, visible(String(nd.frame.module)) + \" +0x\" + (Number(nd.frame.offset) || 0).toString(16)]);\n      showTooltip(e.clientX, e.clientY, nd.parent \? visible(nd.name) : \"all stacks\", lines);\n    }));\n    c.addEventListener(\"mouseleave\", guard(function () { FL.hover = null; hideTooltip(); drawFlame(); }));\n    c.addEventListener(\"click\", guard(function (e) {\n      var nd = flameHit(e);\n      if (!nd) return;\n      FL.sel = nd;\n      if (nd === FL.focus && nd.parent) setFocus(nd.parent);    // the focused frame: one level out\n      else setFocus(nd);                                          // a frame, an ancestor or the root\n    }));\n    c.addEventListener(\"keydown\", guard(function (e) {\n      if (!FL.root) return;\n      var s = FL.sel || FL.focus, p = s.parent, idx, next = null;\n      if (e.key === \"ArrowDown\") next = s.kids[0] || null;\n      else if (e.key === \"ArrowUp\") next = p;\n      else if (e.key === \"ArrowRight\" && p) { idx = p.kids.indexOf(s); next = p.kids[idx + 1] || null; }\n      else if (e.key === \"ArrowLeft\" && p) { idx = p.kids.indexOf(s); next = idx > 0 \? p.kids[idx - 1] : null; }\n      else if (e.key === \"Enter\" || e.key === \" \") { setFocus(s); e.preventDefault(); return; }\n      else if (e.key === \"Escape\") { FL.sel = FL.root; setFocus(FL.root); e.preventDefault(); return; }\n      else return;\n      e.preventDefault();\n      if (next) {\n        FL.sel = next;\n        drawFlame();\n        $(\"flame-status\").textContent = describeFrame(next);\n      }\n    }));\n    c.addEventListener(\"focus\", guard(function () {\n      if (!FL.root) return;\n      if (!FL.sel) FL.sel = FL.focus;\n      drawFlame();\n      $(\"flame-status\").textContent = describeFrame(FL.sel);\n    }));\n",
-    "    $(\"flame-reset\").addEventListener(\"click\", guard(function () { FL.sel = null; setFocus(FL.root); }));\n  }\n\n  /* ------------------------------------------------------------------ 5. boot */\n\n  var redrawPending = false;\n  function redrawCanvases() {\n    if (redrawPending) return;\n    redrawPending = true;\n    requestAnimationFrame(guard(function () {\n      redrawPending = false;\n      drawTimeline();\n      SYS.charts.forEach(drawMini);\n      drawFlame();\n    }));\n  }\n\n  function boot() {\n    var r = readReport();\n    M = buildModel(r);\n    var t0 = performance.now();\n    decodeEvents(M);\n    var decodeMs = performance.now() - t0;\n    pickThreads(M);\n    buildHeader();\n    buildBanners();\n    buildCards();\n    buildTimeline();\n    buildSystem();\n    buildHotspots();\n    buildLeaks();\n    buildThreads();\n    buildFlameUI();\n    buildFlame();\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    renderLeaks();\n    drawFlame();\n    if (typeof ResizeObserver === \"function\") {\n      var ro = new ResizeObserver(redrawCanvases);\n      ro.observe($(\"timeline-wrap\"));\n      ro.observe($(\"flamegraph\"));\n      ro.observe($(\"system-charts\"));\n    } else {\n      window.addEventListener(\"resize\", redrawCanvases);\n    }\n    if (window.matchMedia) {\n      var mq = window.matchMedia(\"(prefers-color-scheme: dark)\");\n      var onTheme = function () { colorCache = null; redrawCanvases(); };\n      if (mq.addEventListener) mq.addEventListener(\"change\", onTheme); else if (mq.addListener) mq.addListener(onTheme);\n    }\n    var readyMs = performance.now();\n    window.memscopeTimings = { decode_ms: decodeMs, ready_ms: readyMs, script_start_ms: SCRIPT_START };\n    $(\"footer\").textContent = \"memscope dashboard \302\267 a self-contained page: it loads nothing from the network \302\267 \" +\n      exact(M.n) + \" events decoded in \" + decodeMs.toFixed(0) + \" ms, page ready \" + readyMs.toFixed(0) + \" ms after navigation\";\n  }\n\n  try {\n    boot();\n",
-    "  } catch (e) {\n    fail(e);\n    var line = $(\"summary-line\");\n    if (line && line.textContent.indexOf(\"Loading\") === 0) line.textContent = \"The report could not be shown.\";\n  } finally {\n    if (!window.memscopeTimings) window.memscopeTimings = { decode_ms: 0, ready_ms: performance.now() };\n    window.memscopeReady = true;\n  }\n})();\n</script>\n</body>\n</html>\n",
+    "      return [C[s.def.color], s.def.label + \": \" + (isNaN(s.V[i]) \? \"not measured\" : s.def.fmt(s.V[i]))];\n    }));\n  }\n\n  /* ------------------------------------------------------------------ 4d. hotspots */\n\n  var HS = { key: \"bytes\", dir: -1, filter: \"\", all: false, tbody: null, rows: null, total: 0, by: \"where\", attrib: false };\n  /* whole-program mode: rows by where the program allocated (or by whole stack) */\n  var HS_COLS_WHERE = [\n    { key: \"var\", label: \"Where (function)\" }, { key: \"location\", label: \"File:line\" },\n    { key: \"bytes\", label: \"Allocated\", num: true }, { key: \"count\", label: \"Calls\", num: true },\n    { key: \"leaked\", label: \"Leaked\", num: true, title: \"bytes still live at the end\" },\n    { key: \"peak\", label: \"At peak\", num: true, title: \"bytes live at the moment of the peak\" },\n    { key: \"share\", label: \"Share of bytes\", num: true }];\n  var HS_COLS = [\n    { key: \"var\", label: \"Variable\" }, { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" },\n    { key: \"bytes\", label: \"Bytes\", num: true }, { key: \"count\", label: \"Count\", num: true },\n    { key: \"share\", label: \"Share of bytes\", num: true }];\n\n  /* Rows of the scope: report.hotspots for the whole run (exact, even with dropped events);\n     for a window, the allocations made in it grouped the same way (name, type, file:line). */\n  /* The where frame of a stack and its callers, outermost last: \"f \342\206\220 g \342\206\220 h\". */\n  function stackChain(st, n) {\n    var from = st.where >= 0 \? st.where : 0, parts = [];\n    for (var i = from; i < st.labels.length && parts.length < n; i++) parts.push(visible(st.labels[i]));\n    if (st.labels.length - from > n) parts.push(\"\342\200\246\");\n    return parts.join(\" \342\206\220 \");\n  }\n  /* Whole-program rows: the stacks' costs grouped by their where frame (HS.by \"where\") or\n     one row per stack (\"stack\"). */\n  function attribRows() {\n    var groups = new Map(), rows = [];\n    stackCosts().forEach(function (c) {\n      var st = M.stacks[c.stack];\n",
+    "      if (!c.count) return;\n      var key = !st \? \"\\u0002\" + c.stack : HS.by === \"stack\" \? \"s\" + c.stack : st.whereKey;\n      var g = groups.get(key);\n      if (!g) {\n        g = { name: st \? (HS.by === \"stack\" \? stackChain(st, 6) : visible(st.whereName)) : \"stack \" + c.stack, type: \"\",\n          loc: st \? st.whereLoc : null, bytes: 0, count: 0, leaked: 0, peak: 0, stacks: 0, supp: 0,\n          text: st \? st.text : \"\", st: st };\n        groups.set(key, g);\n        rows.push(g);\n      }\n      g.bytes += c.bytes; g.count += c.count; g.stacks++;\n      /* suppressed leaks (glibc's buffers, a suppressions file) are not counted as leaked */\n      var sup = st && st.suppressed && c.leaked \? c.leaked : 0;\n      g.supp += sup;\n      g.leaked = c.leaked === null || g.leaked === null \? null : g.leaked + c.leaked - sup;\n      g.peak = c.peak === null || g.peak === null \? null : g.peak + c.peak;\n    });\n    return rows;\n  }\n\n  function hotspotRows() {\n    if (HS.attrib) return attribRows();\n    if (!V.win) {\n      return M.r.hotspots.map(function (h) {\n        return { name: h.var_name == null \? \"\" : String(h.var_name), type: h.type_name == null \? \"\" : String(h.type_name),\n          loc: h.location == null \? null : String(h.location), bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0 };\n      });\n    }\n    var a = windowAgg(), groups = new Map(), rows = [];\n    function add(key, name, type, loc, b, c) {\n      var g = groups.get(key);\n      if (!g) { g = { name: name, type: type, loc: loc, bytes: 0, count: 0 }; groups.set(key, g); rows.push(g); }\n      g.bytes += b; g.count += c;\n    }\n    for (var s = 0; s < a.siteCount.length; s++) {\n      if (!a.siteCount[s]) continue;\n      var site = M.sites[s];\n      if (site) add(site.key, site.name, site.type, site.loc, a.siteBytes[s], a.siteCount[s]);\n      else add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, a.siteBytes[s], a.siteCount[s]);\n    }\n",
+    "    a.other.forEach(function (o, s) { add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, o.b, o.c); });\n    return rows;\n  }\n\n  function sortHotspots(rows) {\n    var k = HS.key, d = HS.dir;\n    rows.sort(function (x, y) {\n      var c;\n      if (k === \"bytes\" || k === \"share\") c = x.bytes - y.bytes;\n      else if (k === \"count\") c = x.count - y.count;\n      else if (k === \"leaked\" || k === \"peak\") c = (x[k] || 0) - (y[k] || 0);\n      else {\n        var p = k === \"var\" \? x.name : k === \"type\" \? x.type : x.loc, q = k === \"var\" \? y.name : k === \"type\" \? y.type : y.loc;\n        if (p === q) c = 0;\n        else if (p === null) return 1;      // unknown locations last in either order\n        else if (q === null) return -1;\n        else c = collator.compare(p, q);\n      }\n      return c * d || y.bytes - x.bytes;\n    });\n  }\n\n  function renderHotspots() {\n    var tbody = HS.tbody, rows = hotspotRows();\n    var total = 0, i;\n    for (i = 0; i < rows.length; i++) total += rows[i].bytes;\n    var q = HS.filter.toLowerCase();\n    var shown = q \? rows.filter(function (r) {\n      return (r.name + \"\\n\" + r.type + \"\\n\" + (r.loc || \"\") + (r.text \? \"\\n\" + r.text : \"\")).toLowerCase().indexOf(q) >= 0;\n    }) : rows;\n    sortHotspots(shown);\n    clear(tbody);\n    var frag = document.createDocumentFragment(), lim = HS.all \? shown.length : Math.min(shown.length, HOTSPOT_ROWS);\n    for (i = 0; i < lim; i++) {\n      var r = shown[i], tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(r.bytes));\n      if (HS.attrib) {\n        tr.setAttribute(\"data-count\", String(r.count));\n        tr.appendChild(td(r.name, \"text\", r.text || r.name));\n        tr.appendChild(r.loc === null \? td(r.st && r.st.where >= 0 \? \"no line info\" : \"unknown\", \"null\") : td(visible(r.loc), \"text\",\n          r.st && r.st.where >= 0 && r.st.frames[r.st.where].file \? visible(String(r.st.frames[r.st.where].file)) + \":\" + r.st.frames[r.st.where].line : null));\n",
+    "        tr.appendChild(td(fmtBytes(r.bytes), \"num\", exact(r.bytes) + \" bytes\"));\n        tr.appendChild(td(fmtCount(r.count), \"num\", exact(r.count) + \" calls\" + (HS.by === \"where\" \? \" from \" + plural(r.stacks, \"stack\") : \"\")));\n        tr.appendChild(r.leaked === null \? td(\"\342\200\223\", \"num null\") : td(fmtBytes(r.leaked), \"num\" + (r.leaked > 0 \? \" bad\" : \"\"), exact(r.leaked) + \" bytes live at the end\" +\n          (r.supp \? \" (and \" + exact(r.supp) + \" suppressed bytes not counted)\" : \"\")));\n        tr.appendChild(r.peak === null \? td(\"\342\200\223\", \"num null\") : td(fmtBytes(r.peak), \"num\", exact(r.peak) + \" bytes live at the peak\"));\n      } else {\n        tr.appendChild(td(visible(r.name), \"text\"));\n        tr.appendChild(td(visible(r.type), \"text\"));\n        tr.appendChild(r.loc === null \? td(\"unknown\", \"null\") : td(visible(r.loc), \"text\"));\n        tr.appendChild(td(fmtBytes(r.bytes), \"num\", exact(r.bytes) + \" bytes\"));\n        tr.appendChild(td(fmtCount(r.count), \"num\", exact(r.count) + \" allocations\"));\n      }\n      var share = total > 0 \? r.bytes / total : 0, c = el(\"td\", \"num share\");\n      var bar = el(\"div\", \"bar\");\n      bar.style.width = (share * 100).toFixed(2) + \"%\";\n      c.appendChild(bar);\n      c.appendChild(el(\"span\", null, fmtPct(share * 100)));\n      c.title = exact(r.bytes) + \" of \" + exact(total) + \" bytes\";\n      tr.appendChild(c);\n      frag.appendChild(tr);\n    }\n    emptyNote(\"hotspots\", shown.length \? \"\" : rows.length \? \"No hotspot matches the filter.\" :\n      V.win \? \"No allocation was made in this window.\" : \"No allocation was recorded.\");\n    tbody.appendChild(frag);\n    var foot = $(\"hotspots-foot\");\n    clear(foot);\n    var count = 0;\n    for (i = 0; i < rows.length; i++) count += rows[i].count;\n    foot.appendChild(document.createTextNode((q \? exact(shown.length) + \" of \" : \"\") +\n      plural(rows.length, !HS.attrib \? \"site\" : HS.by === \"where\" \? \"place\" : \"stack\") + \" \302\267 \" +\n",
+    "      fmtBytes(total) + \" in \" + plural(count, \"allocation\") + (V.win \? \" made in the window\" : \" (whole run)\") + \". \"));\n    if (lim < shown.length) {\n      var more = el(\"button\", \"btn\", \"Show all \" + exact(shown.length) + \" rows\");\n      more.type = \"button\";\n      more.addEventListener(\"click\", guard(function () { HS.all = true; renderHotspots(); }));\n      foot.appendChild(more);\n    }\n  }\n\n  function buildHotspots() {\n    /* whole-program mode: the sites are only malloc, calloc...; attribute by call stack */\n    HS.attrib = M.whole && M.r.stacks.length > 0;\n    HS.tbody = sortableHead($(\"hotspots\"), HS.attrib \? HS_COLS_WHERE : HS_COLS, HS, function () { renderHotspots(); });\n    if (HS.attrib) {\n      $(\"h-hotspots\").textContent = \"Where the program allocates\";\n      var input0 = $(\"hotspots-filter\");\n      input0.placeholder = \"Filter by function, file, module, stack\";\n      input0.setAttribute(\"aria-label\", \"Filter by function, file, module or call stack\");\n      $(\"hotspots\").querySelector(\"caption\").textContent = \"Allocations by the first frame outside the allocator and the C/C++ runtime\";\n      segmented($(\"hotspots-by\"), [[\"where\", \"By where it allocates\", \"Grouped by the first frame outside the allocator, libc, libstdc++ and the loader\"],\n        [\"stack\", \"By whole stack\", \"One row per call stack\"]], HS.by, function (v) { HS.by = v; HS.all = false; renderHotspots(); });\n      var note = el(\"p\", \"hint\", \"Whole-program run: each allocation is charged to the first frame of its call stack outside the \" +\n        \"allocator, libc, libstdc++, the loader and memscope. Leaked: bytes still live at the end; at peak: bytes live at the peak.\");\n      $(\"hotspots-foot\").parentNode.insertBefore(note, $(\"hotspots-foot\").nextSibling);\n    }\n    var timer = 0, input = $(\"hotspots-filter\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n      timer = setTimeout(guard(function () { HS.filter = input.value; renderHotspots(); }), 80);\n",
+    "    }));\n  }\n\n  /* ------------------------------------------------------------------ 4e. live at exit */\n\n  var LK = { key: \"size\", dir: -1, query: \"\", page: 0, rows: new Uint32Array(0), tbody: null, rank: null };\n  var LK_COLS = [\n    { key: \"address\", label: \"Address\" }, { key: \"size\", label: \"Size\", num: true }, { key: \"var\", label: \"Variable\" },\n    { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" }, { key: \"thread\", label: \"Thread\" },\n    { key: \"time\", label: \"Allocated at\", num: true }, { key: \"stack\", label: \"Stack (first named frame)\" }];\n\n  /* Leaks of the scope: all, or those allocated in the window (the list is in time order). */\n  function leakScope() {\n    if (!V.win) return M.leaks;\n    var L = M.leaks, T = M.t, lo = 0, hi = L.length, m;\n    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] < V.win.t0) lo = m + 1; else hi = m; }\n    var a = lo;\n    hi = L.length;\n    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] <= V.win.t1) lo = m + 1; else hi = m; }\n    return L.subarray(a, lo);\n  }\n\n  /* Collation ranks of the text columns, computed once on first use. */\n  function leakRanks() {\n    if (LK.rank) return LK.rank;\n    var sites = [], stacks = [], threads = [], i;\n    for (i = 0; i <= M.maxSite; i++) sites.push(M.sites[i] || null);\n    for (i = 0; i <= M.maxStack; i++) stacks.push(M.stacks[i] \? M.stacks[i].first : null);\n    M.threads.forEach(function (th) { threads.push(th.name \? th.name + \" \" + th.id : \"\\uffff\" + th.id); });\n    LK.rank = {\n      var: ranks(sites.map(function (s) { return s \? s.name : null; })),\n      type: ranks(sites.map(function (s) { return s \? s.type : null; })),\n      location: ranks(sites.map(function (s) { return s \? s.loc : null; })),\n      stack: ranks(stacks), thread: ranks(threads)\n    };\n    return LK.rank;\n  }\n\n  function computeLeakRows() {\n    var scope = leakScope(), q = LK.query.trim().toLowerCase(), rows, i, n = scope.length;\n    if (!q) {\n      rows = Uint32Array.from(scope);\n",
+    "    } else {\n      var siteHit = new Uint8Array(M.maxSite + 1), stackHit = new Uint8Array(M.maxStack + 1), thHit = new Uint8Array(M.threads.length);\n      M.sites.forEach(function (s) { if (s && s.text.indexOf(q) >= 0) siteHit[s.id] = 1; });\n      M.stacks.forEach(function (s) { if (s && s.text.toLowerCase().indexOf(q) >= 0) stackHit[s.id] = 1; });\n      M.threads.forEach(function (th) { if ((th.name + \" \" + th.id).toLowerCase().indexOf(q) >= 0) thHit[th.index] = 1; });\n      var out = new Uint32Array(n), m = 0;\n      for (i = 0; i < n; i++) {\n        var e = scope[i];\n        if (siteHit[M.site[e]] || stackHit[M.stack[e]] || thHit[M.thr[e]] || hex(M.addr[e]).indexOf(q) >= 0) out[m++] = e;\n      }\n      rows = out.slice(0, m);\n    }\n    var d = LK.dir, k = LK.key, S = M.size, A = M.addr, cmp;\n    if (k === \"size\") cmp = function (a, b) { return (S[a] - S[b]) * d || a - b; };\n    else if (k === \"address\") cmp = function (a, b) { return (A[a] - A[b]) * d || a - b; };\n    else if (k === \"time\") cmp = function (a, b) { return (a - b) * d; };\n    else {\n      var rk = leakRanks()[k], col = k === \"stack\" \? M.stack : k === \"thread\" \? M.thr : M.site;\n      cmp = function (a, b) { return (rk[col[a]] - rk[col[b]]) * d || a - b; };\n    }\n    if (!(k === \"time\" && d > 0)) rows.sort(cmp);\n    LK.rows = rows;\n  }\n\n  function renderLeaks() {\n    var rows = LK.rows, total = rows.length, pages = Math.max(1, Math.ceil(total / PAGE_ROWS));\n    if (LK.page >= pages) LK.page = pages - 1;\n    if (LK.page < 0) LK.page = 0;\n    var table = $(\"leaks\"), tbody = LK.tbody;\n    table.setAttribute(\"data-total\", String(total));\n    clear(tbody);\n    var frag = document.createDocumentFragment(), start = LK.page * PAGE_ROWS, end = Math.min(total, start + PAGE_ROWS);\n    var step = M.tEnd / 10000;\n    for (var i = start; i < end; i++) {\n      var e = rows[i], s = M.sites[M.site[e]], th = M.threads[M.thr[e]], st = M.stacks[M.stack[e]];\n      var tr = el(\"tr\");\n",
+    "      tr.setAttribute(\"data-bytes\", String(M.size[e]));\n      tr.appendChild(td(hex(M.addr[e]), \"mono\"));\n      tr.appendChild(td(fmtBytes(M.size[e]), \"num\", exact(M.size[e]) + \" bytes\"));\n      /* cells are clipped to one line: the title holds the whole text */\n      var name = s \? visible(s.name) : \"(site \" + M.site[e] + \")\", type = s \? visible(s.type) : \"\";\n      tr.appendChild(td(name, \"text\", name));\n      tr.appendChild(td(type, \"text\", type));\n      tr.appendChild(s && s.loc !== null \? td(visible(s.loc), \"text\", visible(s.loc)) : td(\"unknown\", \"null\"));\n      var tc = td(th \? threadLabel(th) : \"\", \"text\", th \? threadLabel(th) : \"\");\n      if (th && th.color >= 0) tc.insertBefore(swatch(threadColor(th), true), tc.firstChild);\n      tr.appendChild(tc);\n      tr.appendChild(td(fmtTimeAt(M.t[e], step, M.tEnd), \"num\", exact(M.t[e]) + \" ns after the tracker was created\"));\n      tr.appendChild(st \? td(visible(st.first), \"text\", st.text) : td(M.stack[e] \? \"stack \" + M.stack[e] : \"none\", \"null\"));\n      frag.appendChild(tr);\n    }\n    emptyNote(\"leaks\", total \? \"\" : LK.query \? \"No live allocation matches the search.\" :\n      !M.n && (Number(M.r.active_allocations) || 0) > 0 \? \"No events were retained, so the live allocations cannot be listed.\" :\n      V.win \? \"No allocation made in this window is still live.\" :\n      pageCut() \? \"Nothing allocated in this page's events is still live at its last event; the run's other events are not in this page.\" :\n      \"Nothing is live at exit: no leak.\");\n    tbody.appendChild(frag);\n    $(\"leaks-page\").textContent = \"page \" + (LK.page + 1) + \" of \" + pages;\n    $(\"leaks-prev\").disabled = LK.page <= 0;\n    $(\"leaks-next\").disabled = LK.page >= pages - 1;\n    var bytes = 0;\n    for (i = 0; i < total; i++) bytes += M.size[rows[i]];\n    var cap = $(\"leaks\").querySelector(\"caption\");\n    cap.textContent = plural(total, \"allocation\") + \" still live, \" + exact(bytes) + \" bytes\";\n",
+    "    $(\"leaks-scope\").textContent = (V.win \? \"allocated in the window\" : pageCut() \? \"this page's events\" : \"whole run\") + \" \302\267 \" +\n      plural(total, \"allocation\") + \", \" + fmtBytes(bytes) + (LK.query \? \" matching\" : \"\") +\n      ((Number(M.r.dropped_events) || 0) > 0 \? \" \302\267 events were dropped: some of these may have been freed\" :\n       pageCut() \? \" \302\267 live at the last event of this page, which holds the first of the run's events only\" : \"\");\n  }\n\n  /* ---- live allocations grouped by call stack (largest first), suppressed ones apart ---- */\n\n  var LG = { on: false, view: \"flat\", all: false };\n  var GROUP_ROWS = 200;   // group rows built before \"show all\"\n\n  /* Groups of the scope: the report's per-stack leak costs for the whole run, else the leaks of\n     the window grouped by stack id. Each {stack, count, bytes, first, last, suppressed}. */\n  function leakGroups() {\n    var out = [], q = LK.query.trim().toLowerCase();\n    if (!V.win && M.hasCosts) {\n      M.stacks.forEach(function (st) {\n        var c = st && st.costs;\n        if (c && c.leakedCount > 0) out.push({ stack: st.id, count: c.leakedCount, bytes: c.leaked, first: c.firstLeak, last: c.lastLeak, suppressed: st.suppressed });\n      });\n    } else {\n      var L = leakScope(), by = new Map();\n      for (var i = 0; i < L.length; i++) {\n        var e = L[i], k = M.stack[e], g = by.get(k);\n        if (!g) {\n          g = { stack: k, count: 0, bytes: 0, first: M.t[e], last: M.t[e], suppressed: M.stacks[k] \? M.stacks[k].suppressed : null };\n          by.set(k, g);\n          out.push(g);\n        }\n        g.count++; g.bytes += M.size[e]; g.last = M.t[e];\n      }\n    }\n    if (q) out = out.filter(function (g) {\n      var st = M.stacks[g.stack];\n      return st \? (st.whereName + \"\\n\" + (st.whereLoc || \"\") + \"\\n\" + st.text).toLowerCase().indexOf(q) >= 0 : false;\n    });\n    out.sort(function (a, b) { return b.bytes - a.bytes || b.count - a.count || a.stack - b.stack; });\n    return out;\n  }\n\n",
+    "  /* The frames of a stack, one a line, innermost first; the where frame marked. */\n  function stackLines(st) {\n    return st.frames.map(function (f, i) {\n      var loc = f && f.file \? \"  \" + visible(String(f.file)) + \":\" + f.line : \"\";\n      var mod = f && f.module \? \"  (\" + visible(baseName(String(f.module))) + (f[\"function\"] \? \"\" : \"\") + \")\" : \"\";\n      return (i === st.where \? \"\342\206\222 \" : \"  \") + visible(st.labels[i]) + loc + mod;\n    }).join(\"\\n\");\n  }\n\n  var LG_COLS = [\n    { label: \"Where (function)\" }, { label: \"File:line\" }, { label: \"Leaks\", num: true }, { label: \"Bytes\", num: true },\n    { label: \"First allocated\", num: true }, { label: \"Last allocated\", num: true }, { label: \"Call stack\" }];\n\n  function groupRows(tbody, groups, lim) {\n    var frag = document.createDocumentFragment(), step = M.tEnd / 10000;\n    for (var i = 0; i < lim; i++) {\n      var g = groups[i], st = M.stacks[g.stack], tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(g.bytes));\n      tr.setAttribute(\"data-count\", String(g.count));\n      tr.setAttribute(\"data-stack\", String(g.stack));\n      if (st) {\n        tr.appendChild(td(visible(st.whereName), \"text\", stackChain(st, 12)));\n        tr.appendChild(st.whereLoc === null \? td(st.where >= 0 \? \"no line info\" : \"unknown\", \"null\") :\n          td(visible(st.whereLoc), \"text\", visible(String(st.frames[st.where].file)) + \":\" + st.frames[st.where].line));\n      } else {\n        tr.appendChild(td(g.stack \? \"stack \" + g.stack : \"no call stack\", \"null\"));\n        tr.appendChild(td(\"unknown\", \"null\"));\n      }\n      tr.appendChild(td(fmtCount(g.count), \"num\", plural(g.count, \"allocation\") + \" still live\"));\n      tr.appendChild(td(fmtBytes(g.bytes), \"num\", exact(g.bytes) + \" bytes\"));\n      tr.appendChild(td(fmtTimeAt(g.first, step, M.tEnd), \"num\", exact(g.first) + \" ns after the start\"));\n      tr.appendChild(td(fmtTimeAt(g.last, step, M.tEnd), \"num\", exact(g.last) + \" ns after the start\"));\n      var c = el(\"td\", \"text stack-cell\");\n",
+    "      if (st && st.frames.length) {\n        var d = el(\"details\"), sm = el(\"summary\", null, plural(st.frames.length, \"frame\"));\n        d.appendChild(sm);\n        d.appendChild(el(\"pre\", \"stack\", stackLines(st)));\n        c.appendChild(d);\n      } else {\n        c.textContent = \"\342\200\223\";\n      }\n      tr.appendChild(c);\n      frag.appendChild(tr);\n    }\n    clear(tbody);\n    tbody.appendChild(frag);\n  }\n\n  function renderLeakGroups() {\n    if (!LG.on) return;\n    var all = leakGroups(), main = [], sup = [], i, mb = 0, mc = 0, sb = 0, sc = 0;\n    for (i = 0; i < all.length; i++) {\n      var g = all[i];\n      if (g.suppressed) { sup.push(g); sb += g.bytes; sc += g.count; } else { main.push(g); mb += g.bytes; mc += g.count; }\n    }\n    var lim = LG.all \? main.length : Math.min(main.length, GROUP_ROWS);\n    groupRows(LG.tbody, main, lim);\n    $(\"leak-groups\").setAttribute(\"data-total\", String(mc));\n    emptyNote(\"leak-groups\", main.length \? \"\" : LK.query \? \"No leak group matches the search.\" :\n      sup.length \? \"Nothing leaked besides the suppressed blocks below.\" : V.win \? \"No allocation made in this window is still live.\" : \"Nothing is live at exit: no leak.\");\n    var foot = $(\"leak-groups-foot\");\n    clear(foot);\n    foot.appendChild(document.createTextNode(plural(mc, \"leak\") + \", \" + fmtBytes(mb) + \" from \" + plural(main.length, \"call stack\") +\n      (V.win \? \" (allocated in the window)\" : M.hasCosts \? \" (whole run)\" : \"\") + \". \"));\n    if (lim < main.length) {\n      var more = el(\"button\", \"btn\", \"Show all \" + exact(main.length) + \" groups\");\n      more.type = \"button\";\n      more.addEventListener(\"click\", guard(function () { LG.all = true; renderLeakGroups(); }));\n      foot.appendChild(more);\n    }\n    var box = $(\"leaks-suppressed\");\n    box.hidden = !sup.length;\n    box.setAttribute(\"data-count\", String(sc));\n    box.setAttribute(\"data-bytes\", String(sb));\n    var kinds = {};\n    sup.forEach(function (g) { kinds[g.suppressed] = 1; });\n",
+    "    $(\"leaks-suppressed-summary\").textContent = \"Suppressed: \" + plural(sc, \"leak\") + \", \" + fmtBytes(sb) + \" (\" + exact(sb) + \" bytes) from \" +\n      plural(sup.length, \"call stack\") + \" \342\200\224 \" + (kinds.builtin \? \"blocks glibc keeps for the life of the process by design (stdio buffers, loader, locale\342\200\246)\" : \"\") +\n      (kinds.builtin && kinds.file \? \"; \" : \"\") + (kinds.file \? \"matched by the suppressions file\" : \"\");\n    groupRows(LG.stbody, sup, sup.length);\n  }\n\n  function setLeakView(v) {\n    LG.view = v;\n    $(\"leak-groups-box\").hidden = v !== \"groups\";\n    $(\"leaks-flat\").hidden = v === \"groups\";\n    $(\"leaks-section\").setAttribute(\"data-view\", v);\n  }\n\n  function buildLeaks() {\n    LK.tbody = sortableHead($(\"leaks\"), LK_COLS, LK, function () { LK.page = 0; computeLeakRows(); renderLeaks(); });\n    LG.on = M.r.stacks.length > 0;\n    if (LG.on) {\n      var head = function (table) {\n        var thead = el(\"thead\"), tr = el(\"tr\");\n        LG_COLS.forEach(function (c) { var th = el(\"th\", c.num \? \"num\" : null, c.label); th.scope = \"col\"; tr.appendChild(th); });\n        thead.appendChild(tr);\n        table.appendChild(thead);\n        var tb = el(\"tbody\");\n        table.appendChild(tb);\n        return tb;\n      };\n      LG.tbody = head($(\"leak-groups\"));\n      LG.stbody = head($(\"leak-groups-suppressed\"));\n      /* whole-program runs open on the groups; TRACK runs on every allocation, as before */\n      var first = M.whole \? \"groups\" : \"flat\";\n      segmented($(\"leaks-view\"), [[\"groups\", \"By call stack\", \"Live allocations grouped by call stack, largest first\"],\n        [\"flat\", \"Every allocation\", \"One row per live allocation\"]], first, function (v) { setLeakView(v); });\n      setLeakView(first);\n      renderLeakGroups();\n    }\n    var timer = 0, input = $(\"leaks-search\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n",
+    "      timer = setTimeout(guard(function () { LK.query = input.value; LK.page = 0; computeLeakRows(); renderLeaks(); renderLeakGroups(); }), 120);\n    }));\n    $(\"leaks-prev\").addEventListener(\"click\", guard(function () { LK.page--; renderLeaks(); }));\n    $(\"leaks-next\").addEventListener(\"click\", guard(function () { LK.page++; renderLeaks(); }));\n    computeLeakRows();\n  }\n\n  /* ------------------------------------------------------------------ 4f. threads */\n\n  var TH = { key: \"allocated\", dir: -1, tbody: null };\n  var TH_COLS = [\n    { key: \"id\", label: \"Thread id\", num: true }, { key: \"name\", label: \"Name\" },\n    { key: \"allocations\", label: \"Allocations\", num: true }, { key: \"deallocations\", label: \"Frees\", num: true },\n    { key: \"allocated\", label: \"Allocated\", num: true }, { key: \"current\", label: \"Current\", num: true },\n    { key: \"peak\", label: \"Peak\", num: true }];\n  var TH_FIELD = { id: \"thread_id\", allocations: \"allocations\", deallocations: \"deallocations\",\n    allocated: \"allocated_bytes\", current: \"current_bytes\", peak: \"peak_bytes\" };\n\n  function renderThreads() {\n    var list = M.threads.filter(function (th) { return th.stats; }), k = TH.key, d = TH.dir;\n    list.sort(function (a, b) {\n      var c = k === \"name\" \? collator.compare(a.name, b.name) : (Number(a.stats[TH_FIELD[k]]) || 0) - (Number(b.stats[TH_FIELD[k]]) || 0);\n      return c * d || a.index - b.index;\n    });\n    var tbody = TH.tbody, frag = document.createDocumentFragment();\n    clear(tbody);\n    list.forEach(function (th) {\n      var s = th.stats, tr = el(\"tr\");\n      var idc = td(String(th.id), \"num\");\n      if (th.color >= 0) { idc.insertBefore(swatch(threadColor(th), true), idc.firstChild); idc.title = \"colour of this thread in the timeline\"; }\n      tr.appendChild(idc);\n      tr.appendChild(th.name \? td(visible(th.name), \"text\") : td(\"(unnamed)\", \"null\"));\n      tr.appendChild(td(fmtCount(Number(s.allocations)), \"num\", exact(Number(s.allocations)) + \" allocations\"));\n",
+    "      tr.appendChild(td(fmtCount(Number(s.deallocations)), \"num\", exact(Number(s.deallocations)) + \" frees\"));\n      tr.appendChild(td(fmtBytes(Number(s.allocated_bytes)), \"num\", exact(Number(s.allocated_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.current_bytes)), \"num\", exact(Number(s.current_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.peak_bytes)), \"num\", exact(Number(s.peak_bytes)) + \" bytes\"));\n      frag.appendChild(tr);\n    });\n    emptyNote(\"threads\", list.length \? \"\" : \"No thread recorded anything.\");\n    tbody.appendChild(frag);\n  }\n\n  function buildThreads() {\n    TH.tbody = sortableHead($(\"threads\"), TH_COLS, TH, renderThreads);\n    $(\"threads-note\").textContent = plural(M.r.threads.length, \"thread\") +\n      (M.undrawn > 0 \? \" \302\267 the \" + M.drawn.length + \" largest are drawn in the timeline\" : \"\");\n    renderThreads();\n  }\n\n  /* ------------------------------------------------------------------ 4g. flame graph */\n\n  var FL = { root: null, focus: null, sel: null, boxes: [], canvas: null, hover: null, metric: \"bytes\", dir: \"top\" };\n  /* the cost views: [value, label, unit formatter, what the value is] */\n  var FL_METRICS = {\n    bytes: [\"Bytes allocated\", fmtBytes, \"bytes allocated\"],\n    count: [\"Allocations\", function (n) { return fmtCount(n) + \" allocations\"; }, \"allocations\"],\n    leaked: [\"Leaked (live at the end)\", fmtBytes, \"bytes still live at the end (suppressed blocks left out)\"],\n    peak: [\"Live at the peak\", fmtBytes, \"bytes live at the peak\"],\n    temporary: [\"Temporary allocations\", function (n) { return fmtCount(n) + \" temporary\"; }, \"allocations freed before any other allocation\"]\n  };\n  function flameFmt(v) { return FL_METRICS[FL.metric][1](v); }\n\n  function FNode(name, parent, frame) {\n    this.name = name; this.parent = parent; this.frame = frame;\n    this.bytes = 0; this.count = 0; this.v = 0; this.kids = []; this.map = null; this.height = 0;\n    this.depth = parent \? parent.depth + 1 : 0;\n  }\n\n",
+    "  /* The tree of the scope: stack_hotspots for the whole run, else the window's allocations\n     by stack id. Frames are merged by label along the path, outermost caller first. */\n  /* The metric's value of one stack's costs (null: not known for this scope). */\n  function metricOf(c, st) {\n    switch (FL.metric) {\n      case \"count\": return c.count;\n      case \"leaked\": return c.leaked === null \? null : st.suppressed \? 0 : c.leaked;\n      case \"peak\": return c.peak;\n      case \"temporary\": return c.temporary;\n      default: return c.bytes;\n    }\n  }\n\n  /* top-down: outermost caller at the top; bottom-up: the innermost frames (the allocating\n     functions) at the top, their callers below. */\n  function buildFlame() {\n    var list = stackCosts();\n    var root = new FNode(\"all\", null, null), any = false, unknown = false;\n    var up = FL.dir === \"bottom\";\n    list.forEach(function (e) {\n      var st = M.stacks[e.stack];\n      if (!st || !st.frames.length) return;\n      var v = metricOf(e, st);\n      if (v === null) { unknown = true; return; }\n      if (!v) return;\n      any = true;\n      root.bytes += e.bytes; root.count += e.count; root.v += v;\n      var cur = root, n = st.frames.length;\n      for (var j = 0; j < n; j++) {\n        var k = up \? j : n - 1 - j;\n        var name = st.labels[k];\n        if (!cur.map) cur.map = new Map();\n        var nd = cur.map.get(name);\n        if (!nd) { nd = new FNode(name, cur, st.frames[k]); cur.map.set(name, nd); cur.kids.push(nd); }\n        nd.bytes += e.bytes; nd.count += e.count; nd.v += v;\n        cur = nd;\n      }\n    });\n    FL.unknown = unknown && !any;\n    (function finish(nd) {\n      nd.map = null;\n      nd.kids.sort(function (x, y) { return y.v - x.v || y.bytes - x.bytes || collator.compare(x.name, y.name); });\n      nd.kids.forEach(function (k) { finish(k); if (k.height + 1 > nd.height) nd.height = k.height + 1; });\n    })(root);\n    FL.root = any \? root : null;\n    FL.total = root.v;\n    FL.focus = FL.root;\n",
+    "    FL.sel = null;\n    FL.hover = null;\n  }\n\n  function frameColor(node) {\n    if (!node.parent) return \"hsl(220, 10%, 72%)\";\n    if (node.frame && node.frame.inlined) return \"hsl(160, 38%, 72%)\";\n    if (!node.frame || !node.frame[\"function\"]) return \"hsl(205, 22%, 74%)\";\n    var h = 0, s = node.name;\n    for (var i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;\n    return \"hsl(\" + (8 + ((h >>> 0) % 42)) + \", 78%, \" + (62 + ((h >>> 8) % 10)) + \"%)\";\n  }\n\n  function drawFlame() {\n    var host = $(\"flamegraph\"), status = $(\"flame-status\");\n    $(\"flame-reset\").disabled = !FL.root || FL.focus === FL.root;\n    host.setAttribute(\"data-metric\", FL.metric);\n    host.setAttribute(\"data-direction\", FL.dir);\n    host.setAttribute(\"data-total\", String(FL.total || 0));\n    if (!FL.root) {\n      clear(host);\n      host.removeAttribute(\"data-frames\");\n      host.setAttribute(\"data-empty\", \"true\");\n      var captured = M.r.stacks.length > 0;\n      host.textContent = !captured \? (M.whole \? \"No call stack was captured in this run (memscope run --no-stacks).\" :\n        \"No call stack was captured in this run: enable capture_call_stack (for example memscope_sampling_full()) to see where the bytes come from.\") :\n        FL.unknown \? \"This report has no per-stack \" + FL_METRICS[FL.metric][2] + \" for the whole run; select a time window to see them.\" :\n        (V.win \? \"No allocation with a call stack made in this window has \" : \"No call stack has \") + FL_METRICS[FL.metric][2] + \".\";\n      status.textContent = \"\";\n      FL.boxes = [];\n      return;\n    }\n    host.removeAttribute(\"data-empty\");\n    if (FL.canvas.parentNode !== host) { clear(host); host.appendChild(FL.canvas); }\n    var C = colors(), W = host.clientWidth || 600, focus = FL.focus;\n    var rows = focus.depth + focus.height + 1, H = rows * FLAME_ROW;\n    FL.canvas.style.height = H + \"px\";\n    var ctx = setupCanvas(FL.canvas, W, H);\n    ctx.font = \"12px \" + C.font;\n    ctx.textBaseline = \"middle\";\n",
+    "    var boxes = FL.boxes = [];\n    function box(node, x, w, dim) {\n      var y = node.depth * FLAME_ROW;\n      boxes.push({ x: x, y: y, w: w, node: node });\n      ctx.globalAlpha = dim \? 0.55 : 1;\n      ctx.fillStyle = frameColor(node);\n      ctx.fillRect(x + 0.5, y + 0.5, Math.max(0.5, w - 1), FLAME_ROW - 1);\n      ctx.globalAlpha = 1;\n      if (node === FL.sel || node === FL.hover) {\n        ctx.strokeStyle = node === FL.sel \? C.focus : C.fg;\n        ctx.lineWidth = 2;\n        ctx.strokeRect(x + 1.5, y + 1.5, Math.max(1, w - 3), FLAME_ROW - 3);\n      }\n      if (w > 28) {\n        var label = node.parent \? visible(node.name) : \"all stacks \302\267 \" + flameFmt(node.v) + (FL.dir === \"bottom\" \? \" \302\267 bottom-up\" : \"\");\n        var text = fitText(ctx, label, w - 8);\n        if (text) { ctx.fillStyle = C[\"flame-text\"]; ctx.fillText(text, x + 4, y + FLAME_ROW / 2 + 0.5); }\n      }\n    }\n    for (var a = focus.parent, chain = []; a; a = a.parent) chain.push(a);\n    chain.forEach(function (nd) { box(nd, 0, W, true); });\n    (function place(nd, x, w) {\n      box(nd, x, w, false);\n      var cx = x;\n      for (var i = 0; i < nd.kids.length; i++) {\n        var k = nd.kids[i], kw = nd.v > 0 \? w * k.v / nd.v : 0;\n        if (kw >= 1) place(k, cx, kw);\n        cx += kw;\n      }\n    })(focus, 0, W);\n    host.setAttribute(\"data-frames\", String(boxes.length));\n    FL.canvas.setAttribute(\"aria-label\", (FL.dir === \"bottom\" \? \"Bottom-up graph of \" : \"Flame graph of \") + FL_METRICS[FL.metric][2] +\n      \" by call stack, \" + boxes.length + \" frames drawn; focused on \" + (focus.parent \? visible(focus.name) : \"all stacks\") + \", \" + flameFmt(focus.v));\n    if (!status.textContent || FL.sel === null && FL.hover === null) status.textContent = describeFrame(focus);\n  }\n\n  /* Longest prefix of `s` (with an ellipsis) that fits in `w` px. */\n  function fitText(ctx, s, w) {\n    if (ctx.measureText(s).width <= w) return s;\n    var lo = 0, hi = s.length;\n    while (lo < hi) {\n",
+    "      var m = (lo + hi + 1) >> 1;\n      if (ctx.measureText(s.slice(0, m) + \"\342\200\246\").width <= w) lo = m; else hi = m - 1;\n    }\n    return lo >= 2 \? s.slice(0, lo) + \"\342\200\246\" : \"\";\n  }\n\n  function describeFrame(nd) {\n    var root = FL.root, f = nd.frame, where = \"\";\n    if (f && f[\"function\"] && f.module) where = \" in \" + baseName(String(f.module));\n    else if (f && f.address) where = \" at \" + f.address;\n    return (nd.parent \? visible(nd.name) + where : \"all stacks\") + \" \342\200\224 \" + flameFmt(nd.v) + \" (\" +\n      fmtPct(root.v \? nd.v / root.v * 100 : 0) + \" of the total: \" + FL_METRICS[FL.metric][2] + \" with a call stack)\" +\n      (FL.metric === \"bytes\" || FL.metric === \"count\" \? \"\" : \"; these stacks allocated \" + fmtBytes(nd.bytes) + \" in \" + plural(nd.count, \"allocation\"));\n  }\n\n  function flameHit(e) {\n    var r = FL.canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;\n    var depth = Math.floor(y / FLAME_ROW);\n    for (var i = 0; i < FL.boxes.length; i++) {\n      var b = FL.boxes[i];\n      if (b.node.depth === depth && x >= b.x && x < b.x + b.w) return b.node;\n    }\n    return null;\n  }\n\n  function setFocus(nd) {\n    if (!nd) return;\n    FL.focus = nd;\n    drawFlame();\n    $(\"flame-status\").textContent = describeFrame(nd);\n  }\n\n  function buildFlameUI() {\n    var c = FL.canvas = el(\"canvas\");\n    c.tabIndex = 0;\n    c.setAttribute(\"role\", \"img\");\n    c.addEventListener(\"mousemove\", guard(function (e) {\n      var nd = flameHit(e);\n      if (nd !== FL.hover) { FL.hover = nd; drawFlame(); }\n      if (!nd) { hideTooltip(); return; }\n      $(\"flame-status\").textContent = describeFrame(nd);\n      var lines = [[null, FL_METRICS[FL.metric][0] + \": \" + flameFmt(nd.v) + \" (\" + exact(nd.v) + \")\"],\n        [null, fmtBytes(nd.bytes) + \" allocated (\" + exact(nd.bytes) + \" bytes) in \" + exact(nd.count) + \" allocations\"]];\n      if (FL.root.v) lines.push([null, fmtPct(nd.v / FL.root.v * 100) + \" of the total\" +\n",
+    "        (nd.parent && nd.parent.v \? \", \" + fmtPct(nd.v / nd.parent.v * 100) + \" of its \" + (FL.dir === \"bottom\" \? \"callee\" : \"caller\") : \"\")]);\n      if (nd.frame && nd.frame.inlined) lines.push([null, \"inlined by the compiler into the frame \" + (FL.dir === \"bottom\" \? \"below\" : \"above\")]);\n      if (nd.frame && nd.frame.file) lines.push([null, visible(String(nd.frame.file)) + \":\" + nd.frame.line]);\n      if (nd.frame && nd.frame.module) lines.push([null, visible(String(nd.frame.module)) + \" +0x\" + (Number(nd.frame.offset) || 0).toString(16)]);\n      showTooltip(e.clientX, e.clientY, nd.parent \? visible(nd.name) : \"all stacks\", lines);\n    }));\n    c.addEventListener(\"mouseleave\", guard(function () { FL.hover = null; hideTooltip(); drawFlame(); }));\n    c.addEventListener(\"click\", guard(function (e) {\n      var nd = flameHit(e);\n      if (!nd) return;\n      FL.sel = nd;\n      if (nd === FL.focus && nd.parent) setFocus(nd.parent);    // the focused frame: one level out\n      else setFocus(nd);                                          // a frame, an ancestor or the root\n    }));\n    c.addEventListener(\"keydown\", guard(function (e) {\n      if (!FL.root) return;\n      var s = FL.sel || FL.focus, p = s.parent, idx, next = null;\n      if (e.key === \"ArrowDown\") next = s.kids[0] || null;\n      else if (e.key === \"ArrowUp\") next = p;\n      else if (e.key === \"ArrowRight\" && p) { idx = p.kids.indexOf(s); next = p.kids[idx + 1] || null; }\n      else if (e.key === \"ArrowLeft\" && p) { idx = p.kids.indexOf(s); next = idx > 0 \? p.kids[idx - 1] : null; }\n      else if (e.key === \"Enter\" || e.key === \" \") { setFocus(s); e.preventDefault(); return; }\n      else if (e.key === \"Escape\") { FL.sel = FL.root; setFocus(FL.root); e.preventDefault(); return; }\n      else return;\n      e.preventDefault();\n      if (next) {\n        FL.sel = next;\n        drawFlame();\n        $(\"flame-status\").textContent = describeFrame(next);\n      }\n    }));\n",
+    "    c.addEventListener(\"focus\", guard(function () {\n      if (!FL.root) return;\n      if (!FL.sel) FL.sel = FL.focus;\n      drawFlame();\n      $(\"flame-status\").textContent = describeFrame(FL.sel);\n    }));\n    $(\"flame-reset\").addEventListener(\"click\", guard(function () { FL.sel = null; setFocus(FL.root); }));\n    var ms = $(\"flame-metric\"), ds = $(\"flame-direction\");\n    Object.keys(FL_METRICS).forEach(function (k) {\n      var o = el(\"option\", null, FL_METRICS[k][0]);\n      o.value = k;\n      ms.appendChild(o);\n    });\n    ms.value = FL.metric;\n    function change() {\n      FL.metric = ms.value;\n      FL.dir = ds.value;\n      $(\"flame-status\").textContent = \"\";\n      buildFlame();\n      drawFlame();\n    }\n    ms.addEventListener(\"change\", guard(change));\n    ds.addEventListener(\"change\", guard(change));\n    /* for tests and scripts: the graph's root total and the frames just below it */\n    window.memscopeFlame = function () {\n      return { metric: FL.metric, direction: FL.dir, total: FL.total || 0,\n        children: FL.root \? FL.root.kids.map(function (k) { return { name: k.name, value: k.v }; }) : [],\n        names: FL.root \? (function walk(nd, out) { nd.kids.forEach(function (k) { out[k.name] = 1; walk(k, out); }); return out; })(FL.root, {}) : {} };\n    };\n  }\n\n  /* ------------------------------------------------------------------ 5. boot */\n\n  var redrawPending = false;\n  function redrawCanvases() {\n    if (redrawPending) return;\n    redrawPending = true;\n    requestAnimationFrame(guard(function () {\n      redrawPending = false;\n      drawTimeline();\n      SYS.charts.forEach(drawMini);\n      drawFlame();\n    }));\n  }\n\n  function boot() {\n    var r = readReport();\n    M = buildModel(r);\n    var t0 = performance.now();\n    decodeEvents(M);\n    var decodeMs = performance.now() - t0;\n    pickThreads(M);\n    buildHeader();\n    buildBanners();\n    buildCards();\n    buildTimeline();\n    buildSystem();\n    buildHotspots();\n    buildLeaks();\n    buildThreads();\n",
+    "    buildFlameUI();\n    buildFlame();\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    renderLeaks();\n    drawFlame();\n    if (typeof ResizeObserver === \"function\") {\n      var ro = new ResizeObserver(redrawCanvases);\n      ro.observe($(\"timeline-wrap\"));\n      ro.observe($(\"flamegraph\"));\n      ro.observe($(\"system-charts\"));\n    } else {\n      window.addEventListener(\"resize\", redrawCanvases);\n    }\n    if (window.matchMedia) {\n      var mq = window.matchMedia(\"(prefers-color-scheme: dark)\");\n      var onTheme = function () { colorCache = null; redrawCanvases(); };\n      if (mq.addEventListener) mq.addEventListener(\"change\", onTheme); else if (mq.addListener) mq.addListener(onTheme);\n    }\n    var readyMs = performance.now();\n    window.memscopeTimings = { decode_ms: decodeMs, ready_ms: readyMs, script_start_ms: SCRIPT_START };\n    $(\"footer\").textContent = \"memscope dashboard \302\267 a self-contained page: it loads nothing from the network \302\267 \" +\n      exact(M.n) + \" events decoded in \" + decodeMs.toFixed(0) + \" ms, page ready \" + readyMs.toFixed(0) + \" ms after navigation\";\n  }\n\n  try {\n    boot();\n  } catch (e) {\n    fail(e);\n    var line = $(\"summary-line\");\n    if (line && line.textContent.indexOf(\"Loading\") === 0) line.textContent = \"The report could not be shown.\";\n  } finally {\n    if (!window.memscopeTimings) window.memscopeTimings = { decode_ms: 0, ready_ms: performance.now() };\n    window.memscopeReady = true;\n  }\n})();\n</script>\n</body>\n</html>\n",
     NULL};
 /* END GENERATED DASHBOARD */
 
@@ -9315,7 +10370,7 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     ms__msb_meta_u64(b, 4, cfg.capture_call_stack ? 1u : 0u);
     ms__msb_meta_u64(b, 5, cfg.max_stack_depth);
     ms__buf_varint(b, 6); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, "memscope.h " MEMSCOPE_VERSION_STRING));
-    ms__msb_meta_u64(b, 7, (uint64_t)getpid());
+    ms__msb_meta_u64(b, 7, cx0.pid ? cx0.pid : (uint64_t)getpid()); /* a loaded file: its writer's */
     if (at) at->ratio = b->len + 2;
     ms__msb_meta_f64(b, 8, t->loaded ? ms__loaded_ratio(t) : ms__clock_ratio()); /* a loaded file: its own */
     /* exact doubles of the report, so a loaded file reproduces the export's text */

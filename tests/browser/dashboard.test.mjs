@@ -14,6 +14,13 @@
 //   #leaks-next, #leaks-page ("page X of Y"), table#threads, div#flamegraph[data-frames|data-empty],
 //   canvas#timeline, window.memscopeSetWindow(t0_ns, t1_ns) / (null), #window-label,
 //   section#system canvas[data-metric].
+// The whole-program export (wholeprog: `memscope run`) also relies on: #hotspots rows with
+//   data-count, #hotspots-by button[data-value="where"|"stack"], table#leak-groups (rows with
+//   data-bytes, data-count, data-stack), #leaks-view button[data-value="groups"|"flat"],
+//   details#leaks-suppressed[data-count][data-bytes], select#flame-metric
+//   (bytes|count|leaked|peak|temporary), select#flame-direction (top|bottom),
+//   #flamegraph[data-metric][data-direction][data-total], #system-note and
+//   window.memscopeFlame() -> {metric, direction, total, children: [{name, value}], names}.
 // Beyond it, only optionally: the export's <script id="memscope-report"> / "memscope-events"
 // blocks are read from the file (the exact duration and rates, and the escaping of odd names);
 // without them those checks fall back or are skipped with a note.
@@ -724,11 +731,11 @@ async function testLarge(browser) {
     label !== null && label.includes(`${exact(inPage)} events`), `text ${JSON.stringify(label)}`);
   note(`${name}: #summary-line ${JSON.stringify(summary)}; #window-label ${JSON.stringify(label)}`);
 
-  // whole-run tables
-  const hs = json.hotspots || [];
+  // whole-run tables (a whole-program run: the hotspots are by where the program allocates)
+  const hs = isWholeProgram(json) ? whereGroups(json).map((g) => ({ total_size: g.bytes })) : (json.hotspots || []);
   const hb = await page.evaluate(() => window.__msTest.bytes('#hotspots'));
   const wantHb = hs.map((h) => h.total_size).sort((x, y) => x - y);
-  check(`${name}: #hotspots data-bytes are the whole run's (${wantHb.join(', ')})`,
+  check(`${name}: #hotspots data-bytes are the whole run's (${wantHb.join(', ')}${isWholeProgram(json) ? ': the stacks\' allocated_bytes by where frame' : ''})`,
     hb !== null && JSON.stringify([...hb].sort((x, y) => x - y)) === JSON.stringify(wantHb), `got ${JSON.stringify(hb)}`);
   const threads = json.threads || [];
   const th = await page.evaluate(() => {
@@ -768,6 +775,176 @@ async function testLarge(browser) {
   await screenshot(page, name, path.join(OUT, 'large.png'));
   checkIssues(name, o);
   note(`${name}: ${Date.now() - t0} ms in all: files ${tRead - t0} ms, navigation -> ready ${tReady - tRead} ms, checks and screenshot ${Date.now() - tReady} ms`);
+}
+
+// ---------------------------------------------------------------- whole-program mode
+
+// `memscope run` reports: the sites are the allocation functions, with no file
+const ALLOC_FNS = /^(malloc|calloc|realloc|reallocarray|free|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|strdup|strndup|operator new.*|operator delete.*|new|new\[\]|mmap|munmap)$/;
+function isWholeProgram(json) {
+  const sites = json.sites || [];
+  return sites.length > 0 && (json.stacks || []).length > 0 &&
+    sites.every((x) => x.file == null && !x.type_name && ALLOC_FNS.test(String(x.var_name ?? '')));
+}
+// the page's label of a frame
+function frameName(f) {
+  let s;
+  if (f && f.function) s = f.function;
+  else if (f && f.module) s = `${path.basename(f.module)}+0x${(Number(f.offset) || 0).toString(16)}`;
+  else s = f && f.address ? String(f.address) : '?';
+  return f && f.inlined ? `${s} [inlined]` : s;
+}
+// the stacks' costs grouped by where frame (name and file:line, or module+offset)
+function whereGroups(json) {
+  const groups = new Map();
+  for (const st of json.stacks || []) {
+    if (!st.allocations) continue;
+    const w = st.where ?? -1;
+    const f = w >= 0 && w < st.frames.length ? st.frames[w] : null;
+    const key = f ? `${frameName(f)}\0${f.file ? `${f.file}:${f.line}` : `${f.module}+${f.offset}`}` : '\u0001';
+    const g = groups.get(key) || { name: f ? frameName(f) : null, loc: f && f.file ? `${path.basename(f.file)}:${f.line}` : null, bytes: 0, count: 0 };
+    g.bytes += st.allocated_bytes;
+    g.count += st.allocations;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.bytes - a.bytes);
+}
+
+async function testWholeprog(browser, ex) {
+  const { name, json } = ex;
+  const o = await openPage(browser, ex.html);
+  const { page } = o;
+  if (!check(`${name}: window.memscopeReady === true`, o.ready, o.readyError)) { checkIssues(name, o); return; }
+  check(`${name}: the .json is a whole-program run (sites are allocation functions: ${(json.sites || []).map((x) => x.var_name).join(', ')})`,
+    isWholeProgram(json), JSON.stringify((json.sites || []).slice(0, 3)));
+  const stacks = json.stacks || [];
+  // the known leak: label_copy, a static strdup wrapper
+  const lc = stacks.find((st) => st.where != null && st.frames[st.where].function === 'label_copy');
+  if (!check(`${name}: a stack's where frame is label_copy`, lc !== undefined, 'no stack with where = label_copy')) { checkIssues(name, o); return; }
+  const lcFrame = lc.frames[lc.where];
+  const lcLoc = `${path.basename(lcFrame.file || '?')}:${lcFrame.line}`;
+
+  // 1. attribution
+  const groups = whereGroups(json);
+  const hot = await page.evaluate(() => window.__msTest.shown('#hotspots').map((r) => ({
+    text: r.innerText, bytes: Number(r.getAttribute('data-bytes')), count: Number(r.getAttribute('data-count')) })));
+  check(`${name}: #hotspots has one row per where frame (${groups.length}) with the stacks' allocated_bytes`,
+    hot.length === groups.length && JSON.stringify(hot.map((r) => r.bytes).sort((a, b) => a - b)) === JSON.stringify(groups.map((g) => g.bytes).sort((a, b) => a - b)),
+    `rows ${JSON.stringify(hot.map((r) => r.bytes))}, want ${JSON.stringify(groups.map((g) => g.bytes))}`);
+  check(`${name}: the top #hotspots row names label_copy and ${lcLoc} (${groups[0] && groups[0].bytes} bytes, ${groups[0] && groups[0].count} calls)`,
+    hot.length > 0 && /\blabel_copy\b/.test(hot[0].text) && hot[0].text.includes(lcLoc) && hot[0].bytes === groups[0].bytes && hot[0].count === groups[0].count,
+    `top row ${JSON.stringify(hot[0])}`);
+  check(`${name}: no #hotspots row reads "malloc | unknown"`, !hot.some((r) => /^malloc\b/.test(r.text.trim())), JSON.stringify(hot.map((r) => r.text.slice(0, 40))));
+  await clickEl(page, '#hotspots-by button[data-value="stack"]');
+  const withAlloc = stacks.filter((st) => st.allocations > 0);
+  await until(page, (n) => window.__msTest.shown('#hotspots').length === n, withAlloc.length);
+  const byStack = await page.evaluate(() => window.__msTest.bytes('#hotspots'));
+  check(`${name}: "By whole stack" shows one row per stack (${withAlloc.length}), the same total`,
+    byStack.length === withAlloc.length && byStack.reduce((a, x) => a + x, 0) === withAlloc.reduce((a, st) => a + st.allocated_bytes, 0),
+    `${byStack.length} rows, total ${byStack.reduce((a, x) => a + x, 0)}`);
+  await clickEl(page, '#hotspots-by button[data-value="where"]');
+  await until(page, (n) => window.__msTest.shown('#hotspots').length === n, groups.length);
+
+  // 2. leaks by stack, suppressed apart, the flat list one click away
+  const leaking = stacks.filter((st) => st.leaked_count > 0 && !st.suppressed).sort((a, b) => b.leaked_bytes - a.leaked_bytes);
+  const suppressed = stacks.filter((st) => st.leaked_count > 0 && st.suppressed);
+  const lg = await page.evaluate(() => window.__msTest.shown('#leak-groups').map((r) => ({
+    text: r.innerText, bytes: Number(r.getAttribute('data-bytes')), count: Number(r.getAttribute('data-count')), stack: Number(r.getAttribute('data-stack')) })));
+  check(`${name}: #leak-groups shows the ${leaking.length} leaking stacks that are not suppressed, largest first`,
+    lg.length === leaking.length && lg.every((r, i) => r.bytes === leaking[i].leaked_bytes && r.count === leaking[i].leaked_count),
+    `rows ${JSON.stringify(lg.map((r) => [r.stack, r.count, r.bytes]))}, want ${JSON.stringify(leaking.map((st) => [st.id, st.leaked_count, st.leaked_bytes]))}`);
+  check(`${name}: the top leak group is label_copy at ${lcLoc}: ${lc.leaked_count} leaks, ${lc.leaked_bytes} bytes`,
+    lg.length > 0 && /\blabel_copy\b/.test(lg[0].text) && lg[0].text.includes(lcLoc) && lg[0].stack === lc.id && lg[0].count === lc.leaked_count,
+    `top ${JSON.stringify(lg[0])}`);
+  const sup = await page.evaluate(() => {
+    const d = document.querySelector('details#leaks-suppressed');
+    return d && { hidden: d.hidden, open: d.open, count: Number(d.getAttribute('data-count')), bytes: Number(d.getAttribute('data-bytes')),
+      summary: d.querySelector('summary').innerText, rows: d.querySelectorAll('tbody tr').length };
+  });
+  const supBytes = suppressed.reduce((a, st) => a + st.leaked_bytes, 0);
+  const supCount = suppressed.reduce((a, st) => a + st.leaked_count, 0);
+  check(`${name}: suppressed leaks are apart, collapsed: ${supCount} leaks, ${supBytes} bytes from ${suppressed.length} stacks (${suppressed.map((st) => st.suppressed).join(', ')})`,
+    suppressed.length > 0 && sup && !sup.hidden && !sup.open && sup.count === supCount && sup.bytes === supBytes && sup.rows === suppressed.length &&
+    sup.summary.includes(exact(supBytes)) && !lg.some((r) => suppressed.some((st) => st.id === r.stack)),
+    JSON.stringify(sup));
+  await clickEl(page, '#leaks-view button[data-value="flat"]');
+  const flatN = Math.min(json.active_allocations, LEAKS_PER_PAGE);
+  await until(page, (n) => window.__msTest.shown('#leaks').length === n, flatN);
+  const flat = await page.evaluate(() => ({ n: window.__msTest.shown('#leaks').length, total: document.querySelector('#leaks').getAttribute('data-total') }));
+  check(`${name}: one click on "Every allocation" shows the flat list (${flatN} rows, data-total ${json.active_allocations})`,
+    flat.n === flatN && Number(flat.total) === json.active_allocations, JSON.stringify(flat));
+  await clickEl(page, '#leaks-view button[data-value="groups"]');
+
+  // 3. cost views: the root total of each, top-down and bottom-up
+  const withFrames = stacks.filter((st) => st.frames.length > 0);
+  const sum = (f) => withFrames.reduce((a, st) => a + f(st), 0);
+  const want = {
+    bytes: sum((st) => st.allocated_bytes), count: sum((st) => st.allocations),
+    leaked: sum((st) => (st.suppressed ? 0 : st.leaked_bytes)), peak: sum((st) => st.peak_bytes), temporary: sum((st) => st.temporary),
+  };
+  const totals = {};
+  for (const m of Object.keys(want)) {
+    await page.selectOption('#flame-metric', m);
+    await until(page, (x) => document.querySelector('#flamegraph').getAttribute('data-metric') === x, m);
+    const f = await page.evaluate(() => ({ ...window.memscopeFlame(), attr: document.querySelector('#flamegraph').getAttribute('data-total') }));
+    totals[m] = f.total;
+    check(`${name}: cost view "${m}": the flame graph's root total is ${want[m]}`, f.metric === m && f.total === want[m] && Number(f.attr) === want[m],
+      `metric ${f.metric}, total ${f.total}, data-total ${f.attr}`);
+  }
+  check(`${name}: the cost views differ (${JSON.stringify(totals)})`, new Set(Object.values(totals)).size === Object.keys(totals).length, JSON.stringify(totals));
+  await page.selectOption('#flame-metric', 'bytes');
+  await page.selectOption('#flame-direction', 'bottom');
+  await until(page, () => document.querySelector('#flamegraph').getAttribute('data-direction') === 'bottom');
+  const bu = await page.evaluate(() => window.memscopeFlame());
+  const inner = new Map();
+  for (const st of withFrames) if (st.allocated_bytes) inner.set(frameName(st.frames[0]), (inner.get(frameName(st.frames[0])) || 0) + st.allocated_bytes);
+  check(`${name}: bottom-up: the root's children are the innermost frames (${[...inner.keys()].join(', ')}) with their bytes`,
+    bu.direction === 'bottom' && bu.total === want.bytes && bu.children.length === inner.size && bu.children.every((c) => inner.get(c.name) === c.value),
+    `children ${JSON.stringify(bu.children)}`);
+  await page.selectOption('#flame-metric', 'leaked');
+  await until(page, () => document.querySelector('#flamegraph').getAttribute('data-metric') === 'leaked');
+  const bul = await page.evaluate(() => window.memscopeFlame());
+  check(`${name}: bottom-up leaked: the frames below the root include label_copy's innermost frame ${frameName(lc.frames[0])}`,
+    bul.total === want.leaked && bul.children.some((c) => c.name === frameName(lc.frames[0])), JSON.stringify(bul.children));
+
+  // 4. words of whole-program mode
+  const body = await page.evaluate(() => document.body.innerText);
+  for (const bad of ['UNTRACK', 'that tracked', 'memscope_with_system_monitoring', 'TRACK calls', 'live tracked']) {
+    check(`${name}: the page does not say "${bad}" (TRACK's words)`, !body.includes(bad), 'found in the page text');
+  }
+  if (!(json.system_snapshots || []).length) {
+    const sn = await text(page, '#system-note');
+    check(`${name}: the System panel points to memscope run --monitor`, sn !== null && sn.includes('--monitor'), `text ${JSON.stringify(sn)}`);
+  }
+  await checkOther(page, name, json);
+  // screenshots of the new views: the whole page, then the by-stack rows, the suppressed
+  // leaks open and the bottom-up graph of leaked bytes
+  await screenshot(page, name, path.join(OUT, 'wholeprog.png'));
+  await clickEl(page, '#hotspots-by button[data-value="stack"]');
+  await page.evaluate(() => { document.querySelector('#leaks-suppressed').open = true; });
+  await page.evaluate(() => window.__msTest.frame());
+  await screenshot(page, `${name} (by stack, suppressed open, bottom-up leaked)`, path.join(OUT, 'wholeprog-views.png'));
+  checkIssues(name, o);
+
+  // inlined frames: the report of this machine has none yet (no .debug_info reader), so a
+  // copy of the page gets one: label_copy's call in main marked as inlined into main
+  const r = embeddedReport(ex.text);
+  if (r && lc.where + 1 < lc.frames.length) {
+    const st = r.stacks.find((x) => x.id === lc.id);
+    const caller = st.frames[lc.where + 1];
+    st.frames.splice(lc.where + 1, 0, { ...caller, function: 'make_label', inlined: true });
+    const page2 = ex.text.replace(/(<script[^>]*id="memscope-report"[^>]*>)[\s\S]*?(<\/script>)/i,
+      (m0, a, b) => a + JSON.stringify(r).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') + b);
+    const file2 = path.join(OUT, 'wholeprog-inlined.html');
+    fs.writeFileSync(file2, page2);
+    const o2 = await openPage(browser, file2);
+    const names = o2.ready ? await o2.page.evaluate(() => Object.keys(window.memscopeFlame().names)) : [];
+    check(`${name} (an inlined frame): the flame graph shows "make_label [inlined]" as a frame of its own`,
+      names.includes('make_label [inlined]') && names.includes(frameName(caller)), `names ${JSON.stringify(names.slice(0, 30))}`);
+    checkIssues(`${name} (an inlined frame)`, o2);
+  } else {
+    skip(`${name}: inlined frame`, 'no embedded report or label_copy has no caller');
+  }
 }
 
 // ---------------------------------------------------------------- main
@@ -836,6 +1013,9 @@ async function runTests() {
     for (const n of ['empty', 'sampled']) {
       if (exports[n]) await guarded(n, () => testExport(browser, exports[n]));
     }
+    const wp = load('wholeprog');
+    check(`wholeprog: wholeprog.html and wholeprog.json exist in ${path.relative(ROOT, OUT)}`, wp !== null, 'missing: run tests/browser/run.sh');
+    if (wp) await guarded('wholeprog', () => testWholeprog(browser, wp));
     const large = ['html', 'json'].every((x) => fs.existsSync(path.join(OUT, `large.${x}`)));
     check(`large: large.html and large.json exist in ${path.relative(ROOT, OUT)}`, large, 'missing: run tests/browser/run.sh');
     if (large) await guarded('large', () => testLarge(browser));

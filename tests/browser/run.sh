@@ -19,6 +19,8 @@
 #   large    `memscope run -- churn shallow 700000` (bench/churn.c): 1,400,001 events, more than
 #            a page holds (MEMSCOPE_HTML_MAX_EVENTS, 1,000,000), written by `memscope report
 #            large.msb --html large.html --json large.json` (the .json holds every event)
+#   wholeprog  `memscope run -- wholeprog` (tests/browser/wholeprog.c): known leaks in static
+#            functions (a strdup wrapper, qsort's comparator), glibc's stdio buffer (suppressed)
 # Screenshots land next to them (NAME.png, small-dark.png).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -168,5 +170,13 @@ t_done=$(ms_now)
 echo "large: build $((t_run - t_large)) ms, memscope run $((t_report - t_run)) ms," \
   "memscope report (--html, --json) $((t_done - t_report)) ms;" \
   "large.html $(stat -c %s "$OUT/large.html") B, large.json $(stat -c %s "$OUT/large.json") B"
+# wholeprog: a plain program recorded by `memscope run` (whole-program attribution, leaks by
+# stack, the cost views of the flame graph); -g for file:line of its static functions
+if [ ! -x "$BIN/wholeprog" ] || [ tests/browser/wholeprog.c -nt "$BIN/wholeprog" ]; then
+  echo "$CC -std=c11 -O2 -g -fno-omit-frame-pointer tests/browser/wholeprog.c -o $BIN/wholeprog"
+  $CC -std=c11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra tests/browser/wholeprog.c -o "$BIN/wholeprog"
+fi
+"$B/memscope" run -o "$OUT/wholeprog.msb" -- "$BIN/wholeprog" >"$OUT/wholeprog.out.txt"
+"$B/memscope" report "$OUT/wholeprog.msb" --html "$OUT/wholeprog.html" --json "$OUT/wholeprog.json" >"$OUT/wholeprog.txt"
 echo "== testing them in headless Chromium =="
 exec node tests/browser/dashboard.test.mjs

@@ -328,6 +328,26 @@
     table.appendChild(tbody);
     return tbody;
   }
+  /* A row of toggle buttons (aria-pressed), one value chosen: opts [[value, label, title]]. */
+  function segmented(host, opts, value, onChange) {
+    host.hidden = false;
+    var bs = opts.map(function (o) {
+      var b = el("button", "btn seg-btn", o[1]);
+      b.type = "button";
+      b.setAttribute("data-value", o[0]);
+      if (o[2]) b.title = o[2];
+      b.addEventListener("click", guard(function () {
+        if (value === o[0]) return;
+        value = o[0];
+        sync();
+        onChange(value);
+      }));
+      host.appendChild(b);
+      return b;
+    });
+    function sync() { bs.forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-value") === value)); }); }
+    sync();
+  }
   function td(text, cls, title) {
     var c = el("td", cls, text);
     if (title) c.title = title;
@@ -376,9 +396,26 @@
   }
 
   function frameLabel(f) {
-    if (f && f["function"]) return String(f["function"]);
-    if (f && f.module) return baseName(String(f.module)) + "+0x" + (Number(f.offset) || 0).toString(16);
-    return f && f.address ? String(f.address) : "?";
+    var s;
+    if (f && f["function"]) s = String(f["function"]);
+    else if (f && f.module) s = baseName(String(f.module)) + "+0x" + (Number(f.offset) || 0).toString(16);
+    else s = f && f.address ? String(f.address) : "?";
+    return f && f.inlined ? s + " [inlined]" : s;
+  }
+  /* file:line of a frame (the file's base name), or null */
+  function frameLoc(f) {
+    return f && f.file ? baseName(String(f.file)) + (Number(f.line) > 0 ? ":" + f.line : "") : null;
+  }
+  /* The allocation functions a whole-program run (memscope run) names its sites after. */
+  var ALLOC_FNS = /^(malloc|calloc|realloc|reallocarray|free|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|strdup|strndup|operator new.*|operator delete.*|new|new\[\]|mmap|munmap)$/;
+  /* Whole-program mode: the report's context says so (context.mode); a report without one
+     (older files) when every site is an allocation function with no file (TRACK sites have
+     names, types and files). */
+  function wholeProgram(r) {
+    if (r.context && typeof r.context.mode === "string") return r.context.mode === "whole-program";
+    return r.sites.length > 0 && r.sites.every(function (s) {
+      return s.file == null && !s.type_name && ALLOC_FNS.test(String(s.var_name == null ? "" : s.var_name));
+    });
   }
 
   function buildModel(r) {
@@ -404,14 +441,28 @@
       var labels = frames.map(frameLabel), first = null;
       for (var i = 0; i < frames.length && first === null; i++) if (frames[i] && frames[i]["function"]) first = labels[i];
       if (first === null) first = labels.length ? labels[0] : "?";
+      var w = s.where === null || s.where === undefined ? -1 : Number(s.where);
+      if (!(w >= 0 && w < frames.length)) w = -1;
+      var wf = w >= 0 ? frames[w] : null;
       m.stacks[id] = {
         id: id, frames: frames, labels: labels, first: first,
+        /* where the user's code allocated: the first frame outside the allocator and runtime */
+        where: w, whereName: wf ? labels[w] : "(inside the runtime)", whereLoc: wf ? frameLoc(wf) : null,
+        whereKey: wf ? labels[w] + "\u0000" + (wf.file ? String(wf.file) + ":" + wf.line : wf.module + "+" + wf.offset) : "\u0001",
+        costs: isNum(s.allocated_bytes) ? {
+          bytes: Number(s.allocated_bytes) || 0, count: Number(s.allocations) || 0,
+          leaked: Number(s.leaked_bytes) || 0, leakedCount: Number(s.leaked_count) || 0,
+          peak: Number(s.peak_bytes) || 0, temporary: Number(s.temporary) || 0,
+          firstLeak: Number(s.first_leak_ns) || 0, lastLeak: Number(s.last_leak_ns) || 0 } : null,
+        suppressed: s.suppressed ? String(s.suppressed) : null,
         text: frames.map(function (f, i) {
           return visible(labels[i]) + (f && f["function"] && f.module ? "  (" + baseName(String(f.module)) + ")" : "");
         }).join("\n")
       };
       if (id > m.maxStack) m.maxStack = id;
     });
+    m.whole = wholeProgram(r);
+    m.hasCosts = r.stacks.some(function (s) { return isNum(s.allocated_bytes); });
     /* threads of the report, then any thread id seen only in events */
     m.threads = r.threads.map(function (t, i) {
       return { index: i, id: t.thread_id, name: t.thread_name == null ? "" : String(t.thread_name), stats: t, color: -1 };
@@ -434,6 +485,9 @@
     m.rssV = Float64Array.from(rssV);
     return m;
   }
+
+  /* what the live bytes are: TRACKed blocks, or the whole heap of a `memscope run` */
+  function tw() { return M && M.whole ? "heap" : "tracked"; }
 
   function threadIndex(m, tid) {
     var k = m.tidIndex.get(tid);
@@ -524,6 +578,7 @@
     var live = new Float64Array(n), pair = new Int32Array(n).fill(-1), owner = new Int32Array(n);
     var nThreads = m.threads.length, perThread = new Uint32Array(nThreads + 1);
     var cur = 0, peak = 0, peakIdx = -1, a, h, lo, hi, e, g, home;
+    var temp = new Uint8Array(n), lastA = -1;   // temp[i]: freed before any other allocation
     for (i = 0; i < n; i++) {
       a = addr[i];
       lo = a >>> 0; hi = (a / 4294967296) >>> 0;
@@ -531,6 +586,7 @@
       while (hv[h] >= 0 && hk[h] !== a) h = (h + 1) & mask;
       if (!isFree[i]) {
         cur += size[i];
+        lastA = i;
         hk[h] = a; hv[h] = i;
         owner[i] = thr[i];
         perThread[thr[i]]++;
@@ -539,6 +595,7 @@
         e = hv[h];
         if (e >= 0) {
           pair[i] = e; pair[e] = i;
+          if (lastA === e) temp[e] = 1;
           owner[i] = owner[e];
           perThread[owner[e]]++;
           /* backward-shift delete of slot h */
@@ -579,7 +636,7 @@
     for (i = 0, j = 0; i < n; i++) if (!isFree[i] && pair[i] < 0) leaks[j++] = i;
 
     m.n = n; m.t = t; m.size = size; m.addr = addr; m.site = site; m.stack = stack; m.thr = thr;
-    m.isFree = isFree; m.live = live; m.pair = pair; m.nAlloc = nAlloc; m.leaks = leaks;
+    m.isFree = isFree; m.temp = temp; m.live = live; m.pair = pair; m.nAlloc = nAlloc; m.leaks = leaks;
     m.peak = peak; m.peakIdx = peakIdx;
     m.series = [];
     for (k = 0; k < nThreads; k++)
@@ -623,16 +680,54 @@
     if (V.agg) return V.agg;
     var r = eventRange(), ns = M.maxSite + 1, nk = M.maxStack + 1;
     var sb = new Float64Array(ns), sc = new Float64Array(ns), kb = new Float64Array(nk), kc = new Float64Array(nk);
+    /* per stack: leaked (live at the last event), live at the peak, temporary */
+    var kl = new Float64Array(nk), kn = new Float64Array(nk), kp = new Float64Array(nk), kt = new Float64Array(nk);
     var other = new Map();   // site ids missing from report.sites
+    var P = M.pair, pk = M.peakIdx;
     for (var i = r[0]; i < r[1]; i++) {
       if (M.isFree[i]) continue;
       var s = M.site[i], b = M.size[i], k = M.stack[i];
       if (s < ns) { sb[s] += b; sc[s]++; }
       else { var o = other.get(s) || { b: 0, c: 0 }; o.b += b; o.c++; other.set(s, o); }
-      if (k && k < nk) { kb[k] += b; kc[k]++; }
+      if (k && k < nk) {
+        kb[k] += b; kc[k]++;
+        if (P[i] < 0) { kl[k] += b; kn[k]++; }
+        if (i <= pk && (P[i] < 0 || P[i] > pk)) kp[k] += b;
+        if (M.temp[i]) kt[k]++;
+      }
     }
-    V.agg = { siteBytes: sb, siteCount: sc, stackBytes: kb, stackCount: kc, other: other };
+    V.agg = { siteBytes: sb, siteCount: sc, stackBytes: kb, stackCount: kc, other: other,
+      stackLeaked: kl, stackLeakedCount: kn, stackPeak: kp, stackTemp: kt };
     return V.agg;
+  }
+
+  /* Costs per stack of the scope: the report's per-stack costs for the whole run (exact, also
+     with dropped events or a page of the first events only), else the window's events.
+     Each {stack, bytes, count, leaked, leakedCount, peak, temporary}; leaked, peak and
+     temporary are null where neither source has them (an older report, whole run). */
+  function stackCosts() {
+    var out = [], i;
+    if (!V.win) {
+      if (M.hasCosts) {
+        M.stacks.forEach(function (st) {
+          var c = st && st.costs;
+          if (c && (c.count || c.leakedCount)) out.push({ stack: st.id, bytes: c.bytes, count: c.count, leaked: c.leaked,
+            leakedCount: c.leakedCount, peak: c.peak, temporary: c.temporary, firstLeak: c.firstLeak, lastLeak: c.lastLeak });
+        });
+      } else {
+        M.r.stack_hotspots.forEach(function (h) {
+          out.push({ stack: Number(h.stack) >>> 0, bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0,
+            leaked: null, leakedCount: null, peak: null, temporary: null });
+        });
+      }
+      return out;
+    }
+    var a = windowAgg();
+    for (i = 1; i < a.stackCount.length; i++) {
+      if (a.stackCount[i]) out.push({ stack: i, bytes: a.stackBytes[i], count: a.stackCount[i], leaked: a.stackLeaked[i],
+        leakedCount: a.stackLeakedCount[i], peak: a.stackPeak[i], temporary: a.stackTemp[i] });
+    }
+    return out;
   }
 
   function setWindow(t0, t1) {
@@ -660,6 +755,7 @@
     LK.page = 0;
     computeLeakRows();
     renderLeaks();
+    renderLeakGroups();
     buildFlame();
     drawFlame();
   }
@@ -729,8 +825,13 @@
         "Totals, the peak and the whole-run hotspots are exact."]);
     if ((Number(r.dropped_snapshots) || 0) > 0)
       M.banners.push(["warn", exact(Number(r.dropped_snapshots)) + " system snapshots were overwritten (the ring was full): the system charts start later than the run."]);
+    var sb = r.sampling && Number(r.sampling.sample_bytes) > 0 ? Number(r.sampling.sample_bytes) : 0;
     if (isNum(r.sample_rate) && r.sample_rate < 1)
-      M.banners.push(["info", "Sampled run: " + fmtPct(r.sample_rate * 100) + " of TRACK calls were recorded. Counts and bytes cover recorded allocations; the estimated totals scale them by 1/rate."]);
+      M.banners.push(["info", "Sampled run: " + fmtPct(r.sample_rate * 100) + " of " + (M.whole ? "allocations" : "TRACK calls") +
+        " were recorded. Counts and bytes cover recorded allocations; the estimated totals scale them by 1/rate."]);
+    else if (sb)
+      M.banners.push(["info", "Sampled run: about one allocation per " + exact(sb) + " bytes allocated was recorded (memscope run --sample-bytes), " +
+        "weighted so the estimated totals stay unbiased; per-stack counts are of the recorded allocations."]);
     if (!M.n && (Number(r.total_allocations) || 0) > 0)
       M.banners.push(["info", "No events were retained (counters-only mode or max_events = 0): the timeline and the live-at-exit list are empty."]);
     M.banners.forEach(function (b) {
@@ -760,13 +861,14 @@
       exact(num("total_allocations")) + " allocations recorded, " + exact(num("total_allocated_bytes")) + " bytes",
       fmtBytes(num("total_allocated_bytes")) + " allocated");
     card("total_deallocations", r.total_deallocations, "Frees", fmtCount(num("total_deallocations")),
-      exact(num("total_deallocations")) + " frees recorded", "recorded UNTRACKs");
+      exact(num("total_deallocations")) + " frees recorded", M.whole ? "free, realloc… calls" : "recorded UNTRACKs");
     var active = num("active_allocations");
     card("active_allocations", r.active_allocations, "Active (leaks)", fmtCount(active),
       exact(active) + " allocations live at the end, " + exact(num("current_memory_bytes")) + " bytes",
       fmtBytes(num("current_memory_bytes")) + " still live", active > 0 ? "key" : null);
     card("peak_memory_bytes", r.peak_memory_bytes, "Peak", fmtBytes(num("peak_memory_bytes")),
-      exact(num("peak_memory_bytes")) + " bytes: the maximum of live tracked bytes", "max live tracked bytes", "key");
+      exact(num("peak_memory_bytes")) + " bytes: the maximum of live " + (M.whole ? "heap" : "tracked") + " bytes",
+      M.whole ? "max live heap bytes" : "max live tracked bytes", "key");
     card("current_memory_bytes", r.current_memory_bytes, "Current", fmtBytes(num("current_memory_bytes")),
       exact(num("current_memory_bytes")) + " bytes live at the end", "live at the end");
     card("allocation_rate_per_sec", r.allocation_rate_per_sec, "Allocation rate", fmtCount(num("allocation_rate_per_sec")) + "/s",
@@ -787,7 +889,8 @@
     var ds = num("dropped_snapshots");
     card("dropped_snapshots", r.dropped_snapshots, "Dropped snapshots", fmtCount(ds), exact(ds) + " system snapshots overwritten",
       ds > 0 ? "system charts start late" : "none lost", ds > 0 ? "warn" : null);
-    card("thread_count", r.threads.length, "Threads", String(r.threads.length), plural(r.threads.length, "thread") + " recorded", "that tracked");
+    card("thread_count", r.threads.length, "Threads", String(r.threads.length), plural(r.threads.length, "thread") + " recorded",
+      M.whole ? "that allocated" : "that tracked");
     card("event_count", r.event_count, "Events", fmtCount(M.n), exact(M.n) + " events in this page",
       pageCut() ? "the first of " + fmtCount(Number(r.events_total)) : "allocs + frees retained", pageCut() ? "warn" : null);
   }
@@ -867,7 +970,7 @@
     ctx.textBaseline = "alphabetic";
     ctx.textAlign = "left";
     ctx.fillStyle = C.muted;
-    ctx.fillText("live tracked bytes", 4, 12);
+    ctx.fillText("live " + tw() + " bytes", 4, 12);
     if (right) { ctx.textAlign = "right"; ctx.fillStyle = C.rss; ctx.fillText("process RSS", L.w - 4, 12); }
 
     var colW = pw / ncol;
@@ -943,7 +1046,7 @@
     }
     ctx.restore();
     canvas.setAttribute("data-peak", String(M.peak));
-    canvas.setAttribute("aria-label", "Timeline of live tracked bytes" + (right ? " and process RSS" : "") + " from " +
+    canvas.setAttribute("aria-label", "Timeline of live " + tw() + " bytes" + (right ? " and process RSS" : "") + " from " +
       fmtNs(v0) + " to " + fmtNs(v1) + "; peak " + fmtBytes(M.peak) + (M.peakIdx >= 0 ? " at " + fmtNs(M.t[M.peakIdx]) : "") +
       ". Drag or use the keyboard to zoom.");
     drawOverlay();
@@ -984,7 +1087,7 @@
     drawOverlay();
     var t = xToTime(x), C = colors(), rows = [];
     var i = upperBound(M.t, 0, M.n, t) - 1;
-    rows.push([C.live, "live tracked: " + fmtBytes(i >= 0 ? M.live[i] : 0) + " (" + exact(i >= 0 ? M.live[i] : 0) + " B)"]);
+    rows.push([C.live, "live " + tw() + ": " + fmtBytes(i >= 0 ? M.live[i] : 0) + " (" + exact(i >= 0 ? M.live[i] : 0) + " B)"]);
     if (M.rssT.length) {
       var j = upperBound(M.rssT, 0, M.rssT.length, t) - 1;
       rows.push([C.rss, "RSS: " + (j >= 0 ? fmtBytes(M.rssV[j]) + " (sample at " + fmtNs(M.rssT[j]) + ")" : "no sample yet")]);
@@ -1046,7 +1149,7 @@
       }));
       lg.appendChild(b);
     }
-    toggle("total", "Live tracked bytes", "var(--live)");
+    toggle("total", "Live " + tw() + " bytes", "var(--live)");
     if (M.rssT.length) toggle("rss", "Process RSS (right axis)", "var(--rss)");
     M.drawn.forEach(function (k) { toggle("t" + k, threadLabel(M.threads[k]), threadColor(M.threads[k])); });
     if (M.undrawn > 0) lg.appendChild(el("span", "note", "+" + M.undrawn + " smaller threads not drawn"));
@@ -1111,7 +1214,8 @@
   function buildSystem() {
     var snaps = M.r.system_snapshots, host = $("system-charts"), note = $("system-note");
     if (!snaps.length) {
-      note.textContent = "System monitoring was off for this run: memscope_with_system_monitoring(t) records CPU, memory, disk, network and GPU.";
+      note.textContent = M.whole ? "System monitoring was off for this run: memscope run --monitor -- PROGRAM records CPU, memory, disk, network and GPU." :
+        "System monitoring was off for this run: memscope_with_system_monitoring(t) records CPU, memory, disk, network and GPU.";
       return;
     }
     var last = snaps[snaps.length - 1], info = [plural(snaps.length, "snapshot")];
@@ -1239,7 +1343,14 @@
 
   /* ------------------------------------------------------------------ 4d. hotspots */
 
-  var HS = { key: "bytes", dir: -1, filter: "", all: false, tbody: null, rows: null, total: 0 };
+  var HS = { key: "bytes", dir: -1, filter: "", all: false, tbody: null, rows: null, total: 0, by: "where", attrib: false };
+  /* whole-program mode: rows by where the program allocated (or by whole stack) */
+  var HS_COLS_WHERE = [
+    { key: "var", label: "Where (function)" }, { key: "location", label: "File:line" },
+    { key: "bytes", label: "Allocated", num: true }, { key: "count", label: "Calls", num: true },
+    { key: "leaked", label: "Leaked", num: true, title: "bytes still live at the end" },
+    { key: "peak", label: "At peak", num: true, title: "bytes live at the moment of the peak" },
+    { key: "share", label: "Share of bytes", num: true }];
   var HS_COLS = [
     { key: "var", label: "Variable" }, { key: "type", label: "Type" }, { key: "location", label: "Location" },
     { key: "bytes", label: "Bytes", num: true }, { key: "count", label: "Count", num: true },
@@ -1247,7 +1358,41 @@
 
   /* Rows of the scope: report.hotspots for the whole run (exact, even with dropped events);
      for a window, the allocations made in it grouped the same way (name, type, file:line). */
+  /* The where frame of a stack and its callers, outermost last: "f ← g ← h". */
+  function stackChain(st, n) {
+    var from = st.where >= 0 ? st.where : 0, parts = [];
+    for (var i = from; i < st.labels.length && parts.length < n; i++) parts.push(visible(st.labels[i]));
+    if (st.labels.length - from > n) parts.push("…");
+    return parts.join(" ← ");
+  }
+  /* Whole-program rows: the stacks' costs grouped by their where frame (HS.by "where") or
+     one row per stack ("stack"). */
+  function attribRows() {
+    var groups = new Map(), rows = [];
+    stackCosts().forEach(function (c) {
+      var st = M.stacks[c.stack];
+      if (!c.count) return;
+      var key = !st ? "\u0002" + c.stack : HS.by === "stack" ? "s" + c.stack : st.whereKey;
+      var g = groups.get(key);
+      if (!g) {
+        g = { name: st ? (HS.by === "stack" ? stackChain(st, 6) : visible(st.whereName)) : "stack " + c.stack, type: "",
+          loc: st ? st.whereLoc : null, bytes: 0, count: 0, leaked: 0, peak: 0, stacks: 0, supp: 0,
+          text: st ? st.text : "", st: st };
+        groups.set(key, g);
+        rows.push(g);
+      }
+      g.bytes += c.bytes; g.count += c.count; g.stacks++;
+      /* suppressed leaks (glibc's buffers, a suppressions file) are not counted as leaked */
+      var sup = st && st.suppressed && c.leaked ? c.leaked : 0;
+      g.supp += sup;
+      g.leaked = c.leaked === null || g.leaked === null ? null : g.leaked + c.leaked - sup;
+      g.peak = c.peak === null || g.peak === null ? null : g.peak + c.peak;
+    });
+    return rows;
+  }
+
   function hotspotRows() {
+    if (HS.attrib) return attribRows();
     if (!V.win) {
       return M.r.hotspots.map(function (h) {
         return { name: h.var_name == null ? "" : String(h.var_name), type: h.type_name == null ? "" : String(h.type_name),
@@ -1276,6 +1421,7 @@
       var c;
       if (k === "bytes" || k === "share") c = x.bytes - y.bytes;
       else if (k === "count") c = x.count - y.count;
+      else if (k === "leaked" || k === "peak") c = (x[k] || 0) - (y[k] || 0);
       else {
         var p = k === "var" ? x.name : k === "type" ? x.type : x.loc, q = k === "var" ? y.name : k === "type" ? y.type : y.loc;
         if (p === q) c = 0;
@@ -1293,7 +1439,7 @@
     for (i = 0; i < rows.length; i++) total += rows[i].bytes;
     var q = HS.filter.toLowerCase();
     var shown = q ? rows.filter(function (r) {
-      return (r.name + "\n" + r.type + "\n" + (r.loc || "")).toLowerCase().indexOf(q) >= 0;
+      return (r.name + "\n" + r.type + "\n" + (r.loc || "") + (r.text ? "\n" + r.text : "")).toLowerCase().indexOf(q) >= 0;
     }) : rows;
     sortHotspots(shown);
     clear(tbody);
@@ -1301,11 +1447,23 @@
     for (i = 0; i < lim; i++) {
       var r = shown[i], tr = el("tr");
       tr.setAttribute("data-bytes", String(r.bytes));
-      tr.appendChild(td(visible(r.name), "text"));
-      tr.appendChild(td(visible(r.type), "text"));
-      tr.appendChild(r.loc === null ? td("unknown", "null") : td(visible(r.loc), "text"));
-      tr.appendChild(td(fmtBytes(r.bytes), "num", exact(r.bytes) + " bytes"));
-      tr.appendChild(td(fmtCount(r.count), "num", exact(r.count) + " allocations"));
+      if (HS.attrib) {
+        tr.setAttribute("data-count", String(r.count));
+        tr.appendChild(td(r.name, "text", r.text || r.name));
+        tr.appendChild(r.loc === null ? td(r.st && r.st.where >= 0 ? "no line info" : "unknown", "null") : td(visible(r.loc), "text",
+          r.st && r.st.where >= 0 && r.st.frames[r.st.where].file ? visible(String(r.st.frames[r.st.where].file)) + ":" + r.st.frames[r.st.where].line : null));
+        tr.appendChild(td(fmtBytes(r.bytes), "num", exact(r.bytes) + " bytes"));
+        tr.appendChild(td(fmtCount(r.count), "num", exact(r.count) + " calls" + (HS.by === "where" ? " from " + plural(r.stacks, "stack") : "")));
+        tr.appendChild(r.leaked === null ? td("–", "num null") : td(fmtBytes(r.leaked), "num" + (r.leaked > 0 ? " bad" : ""), exact(r.leaked) + " bytes live at the end" +
+          (r.supp ? " (and " + exact(r.supp) + " suppressed bytes not counted)" : "")));
+        tr.appendChild(r.peak === null ? td("–", "num null") : td(fmtBytes(r.peak), "num", exact(r.peak) + " bytes live at the peak"));
+      } else {
+        tr.appendChild(td(visible(r.name), "text"));
+        tr.appendChild(td(visible(r.type), "text"));
+        tr.appendChild(r.loc === null ? td("unknown", "null") : td(visible(r.loc), "text"));
+        tr.appendChild(td(fmtBytes(r.bytes), "num", exact(r.bytes) + " bytes"));
+        tr.appendChild(td(fmtCount(r.count), "num", exact(r.count) + " allocations"));
+      }
       var share = total > 0 ? r.bytes / total : 0, c = el("td", "num share");
       var bar = el("div", "bar");
       bar.style.width = (share * 100).toFixed(2) + "%";
@@ -1322,7 +1480,8 @@
     clear(foot);
     var count = 0;
     for (i = 0; i < rows.length; i++) count += rows[i].count;
-    foot.appendChild(document.createTextNode((q ? exact(shown.length) + " of " : "") + plural(rows.length, "site") + " · " +
+    foot.appendChild(document.createTextNode((q ? exact(shown.length) + " of " : "") +
+      plural(rows.length, !HS.attrib ? "site" : HS.by === "where" ? "place" : "stack") + " · " +
       fmtBytes(total) + " in " + plural(count, "allocation") + (V.win ? " made in the window" : " (whole run)") + ". "));
     if (lim < shown.length) {
       var more = el("button", "btn", "Show all " + exact(shown.length) + " rows");
@@ -1333,7 +1492,21 @@
   }
 
   function buildHotspots() {
-    HS.tbody = sortableHead($("hotspots"), HS_COLS, HS, function () { renderHotspots(); });
+    /* whole-program mode: the sites are only malloc, calloc...; attribute by call stack */
+    HS.attrib = M.whole && M.r.stacks.length > 0;
+    HS.tbody = sortableHead($("hotspots"), HS.attrib ? HS_COLS_WHERE : HS_COLS, HS, function () { renderHotspots(); });
+    if (HS.attrib) {
+      $("h-hotspots").textContent = "Where the program allocates";
+      var input0 = $("hotspots-filter");
+      input0.placeholder = "Filter by function, file, module, stack";
+      input0.setAttribute("aria-label", "Filter by function, file, module or call stack");
+      $("hotspots").querySelector("caption").textContent = "Allocations by the first frame outside the allocator and the C/C++ runtime";
+      segmented($("hotspots-by"), [["where", "By where it allocates", "Grouped by the first frame outside the allocator, libc, libstdc++ and the loader"],
+        ["stack", "By whole stack", "One row per call stack"]], HS.by, function (v) { HS.by = v; HS.all = false; renderHotspots(); });
+      var note = el("p", "hint", "Whole-program run: each allocation is charged to the first frame of its call stack outside the " +
+        "allocator, libc, libstdc++, the loader and memscope. Leaked: bytes still live at the end; at peak: bytes live at the peak.");
+      $("hotspots-foot").parentNode.insertBefore(note, $("hotspots-foot").nextSibling);
+    }
     var timer = 0, input = $("hotspots-filter");
     input.addEventListener("input", guard(function () {
       clearTimeout(timer);
@@ -1450,12 +1623,155 @@
        pageCut() ? " · live at the last event of this page, which holds the first of the run's events only" : "");
   }
 
+  /* ---- live allocations grouped by call stack (largest first), suppressed ones apart ---- */
+
+  var LG = { on: false, view: "flat", all: false };
+  var GROUP_ROWS = 200;   // group rows built before "show all"
+
+  /* Groups of the scope: the report's per-stack leak costs for the whole run, else the leaks of
+     the window grouped by stack id. Each {stack, count, bytes, first, last, suppressed}. */
+  function leakGroups() {
+    var out = [], q = LK.query.trim().toLowerCase();
+    if (!V.win && M.hasCosts) {
+      M.stacks.forEach(function (st) {
+        var c = st && st.costs;
+        if (c && c.leakedCount > 0) out.push({ stack: st.id, count: c.leakedCount, bytes: c.leaked, first: c.firstLeak, last: c.lastLeak, suppressed: st.suppressed });
+      });
+    } else {
+      var L = leakScope(), by = new Map();
+      for (var i = 0; i < L.length; i++) {
+        var e = L[i], k = M.stack[e], g = by.get(k);
+        if (!g) {
+          g = { stack: k, count: 0, bytes: 0, first: M.t[e], last: M.t[e], suppressed: M.stacks[k] ? M.stacks[k].suppressed : null };
+          by.set(k, g);
+          out.push(g);
+        }
+        g.count++; g.bytes += M.size[e]; g.last = M.t[e];
+      }
+    }
+    if (q) out = out.filter(function (g) {
+      var st = M.stacks[g.stack];
+      return st ? (st.whereName + "\n" + (st.whereLoc || "") + "\n" + st.text).toLowerCase().indexOf(q) >= 0 : false;
+    });
+    out.sort(function (a, b) { return b.bytes - a.bytes || b.count - a.count || a.stack - b.stack; });
+    return out;
+  }
+
+  /* The frames of a stack, one a line, innermost first; the where frame marked. */
+  function stackLines(st) {
+    return st.frames.map(function (f, i) {
+      var loc = f && f.file ? "  " + visible(String(f.file)) + ":" + f.line : "";
+      var mod = f && f.module ? "  (" + visible(baseName(String(f.module))) + (f["function"] ? "" : "") + ")" : "";
+      return (i === st.where ? "→ " : "  ") + visible(st.labels[i]) + loc + mod;
+    }).join("\n");
+  }
+
+  var LG_COLS = [
+    { label: "Where (function)" }, { label: "File:line" }, { label: "Leaks", num: true }, { label: "Bytes", num: true },
+    { label: "First allocated", num: true }, { label: "Last allocated", num: true }, { label: "Call stack" }];
+
+  function groupRows(tbody, groups, lim) {
+    var frag = document.createDocumentFragment(), step = M.tEnd / 10000;
+    for (var i = 0; i < lim; i++) {
+      var g = groups[i], st = M.stacks[g.stack], tr = el("tr");
+      tr.setAttribute("data-bytes", String(g.bytes));
+      tr.setAttribute("data-count", String(g.count));
+      tr.setAttribute("data-stack", String(g.stack));
+      if (st) {
+        tr.appendChild(td(visible(st.whereName), "text", stackChain(st, 12)));
+        tr.appendChild(st.whereLoc === null ? td(st.where >= 0 ? "no line info" : "unknown", "null") :
+          td(visible(st.whereLoc), "text", visible(String(st.frames[st.where].file)) + ":" + st.frames[st.where].line));
+      } else {
+        tr.appendChild(td(g.stack ? "stack " + g.stack : "no call stack", "null"));
+        tr.appendChild(td("unknown", "null"));
+      }
+      tr.appendChild(td(fmtCount(g.count), "num", plural(g.count, "allocation") + " still live"));
+      tr.appendChild(td(fmtBytes(g.bytes), "num", exact(g.bytes) + " bytes"));
+      tr.appendChild(td(fmtTimeAt(g.first, step, M.tEnd), "num", exact(g.first) + " ns after the start"));
+      tr.appendChild(td(fmtTimeAt(g.last, step, M.tEnd), "num", exact(g.last) + " ns after the start"));
+      var c = el("td", "text stack-cell");
+      if (st && st.frames.length) {
+        var d = el("details"), sm = el("summary", null, plural(st.frames.length, "frame"));
+        d.appendChild(sm);
+        d.appendChild(el("pre", "stack", stackLines(st)));
+        c.appendChild(d);
+      } else {
+        c.textContent = "–";
+      }
+      tr.appendChild(c);
+      frag.appendChild(tr);
+    }
+    clear(tbody);
+    tbody.appendChild(frag);
+  }
+
+  function renderLeakGroups() {
+    if (!LG.on) return;
+    var all = leakGroups(), main = [], sup = [], i, mb = 0, mc = 0, sb = 0, sc = 0;
+    for (i = 0; i < all.length; i++) {
+      var g = all[i];
+      if (g.suppressed) { sup.push(g); sb += g.bytes; sc += g.count; } else { main.push(g); mb += g.bytes; mc += g.count; }
+    }
+    var lim = LG.all ? main.length : Math.min(main.length, GROUP_ROWS);
+    groupRows(LG.tbody, main, lim);
+    $("leak-groups").setAttribute("data-total", String(mc));
+    emptyNote("leak-groups", main.length ? "" : LK.query ? "No leak group matches the search." :
+      sup.length ? "Nothing leaked besides the suppressed blocks below." : V.win ? "No allocation made in this window is still live." : "Nothing is live at exit: no leak.");
+    var foot = $("leak-groups-foot");
+    clear(foot);
+    foot.appendChild(document.createTextNode(plural(mc, "leak") + ", " + fmtBytes(mb) + " from " + plural(main.length, "call stack") +
+      (V.win ? " (allocated in the window)" : M.hasCosts ? " (whole run)" : "") + ". "));
+    if (lim < main.length) {
+      var more = el("button", "btn", "Show all " + exact(main.length) + " groups");
+      more.type = "button";
+      more.addEventListener("click", guard(function () { LG.all = true; renderLeakGroups(); }));
+      foot.appendChild(more);
+    }
+    var box = $("leaks-suppressed");
+    box.hidden = !sup.length;
+    box.setAttribute("data-count", String(sc));
+    box.setAttribute("data-bytes", String(sb));
+    var kinds = {};
+    sup.forEach(function (g) { kinds[g.suppressed] = 1; });
+    $("leaks-suppressed-summary").textContent = "Suppressed: " + plural(sc, "leak") + ", " + fmtBytes(sb) + " (" + exact(sb) + " bytes) from " +
+      plural(sup.length, "call stack") + " — " + (kinds.builtin ? "blocks glibc keeps for the life of the process by design (stdio buffers, loader, locale…)" : "") +
+      (kinds.builtin && kinds.file ? "; " : "") + (kinds.file ? "matched by the suppressions file" : "");
+    groupRows(LG.stbody, sup, sup.length);
+  }
+
+  function setLeakView(v) {
+    LG.view = v;
+    $("leak-groups-box").hidden = v !== "groups";
+    $("leaks-flat").hidden = v === "groups";
+    $("leaks-section").setAttribute("data-view", v);
+  }
+
   function buildLeaks() {
     LK.tbody = sortableHead($("leaks"), LK_COLS, LK, function () { LK.page = 0; computeLeakRows(); renderLeaks(); });
+    LG.on = M.r.stacks.length > 0;
+    if (LG.on) {
+      var head = function (table) {
+        var thead = el("thead"), tr = el("tr");
+        LG_COLS.forEach(function (c) { var th = el("th", c.num ? "num" : null, c.label); th.scope = "col"; tr.appendChild(th); });
+        thead.appendChild(tr);
+        table.appendChild(thead);
+        var tb = el("tbody");
+        table.appendChild(tb);
+        return tb;
+      };
+      LG.tbody = head($("leak-groups"));
+      LG.stbody = head($("leak-groups-suppressed"));
+      /* whole-program runs open on the groups; TRACK runs on every allocation, as before */
+      var first = M.whole ? "groups" : "flat";
+      segmented($("leaks-view"), [["groups", "By call stack", "Live allocations grouped by call stack, largest first"],
+        ["flat", "Every allocation", "One row per live allocation"]], first, function (v) { setLeakView(v); });
+      setLeakView(first);
+      renderLeakGroups();
+    }
     var timer = 0, input = $("leaks-search");
     input.addEventListener("input", guard(function () {
       clearTimeout(timer);
-      timer = setTimeout(guard(function () { LK.query = input.value; LK.page = 0; computeLeakRows(); renderLeaks(); }), 120);
+      timer = setTimeout(guard(function () { LK.query = input.value; LK.page = 0; computeLeakRows(); renderLeaks(); renderLeakGroups(); }), 120);
     }));
     $("leaks-prev").addEventListener("click", guard(function () { LK.page--; renderLeaks(); }));
     $("leaks-next").addEventListener("click", guard(function () { LK.page++; renderLeaks(); }));
@@ -1507,48 +1823,69 @@
 
   /* ------------------------------------------------------------------ 4g. flame graph */
 
-  var FL = { root: null, focus: null, sel: null, boxes: [], canvas: null, hover: null };
+  var FL = { root: null, focus: null, sel: null, boxes: [], canvas: null, hover: null, metric: "bytes", dir: "top" };
+  /* the cost views: [value, label, unit formatter, what the value is] */
+  var FL_METRICS = {
+    bytes: ["Bytes allocated", fmtBytes, "bytes allocated"],
+    count: ["Allocations", function (n) { return fmtCount(n) + " allocations"; }, "allocations"],
+    leaked: ["Leaked (live at the end)", fmtBytes, "bytes still live at the end (suppressed blocks left out)"],
+    peak: ["Live at the peak", fmtBytes, "bytes live at the peak"],
+    temporary: ["Temporary allocations", function (n) { return fmtCount(n) + " temporary"; }, "allocations freed before any other allocation"]
+  };
+  function flameFmt(v) { return FL_METRICS[FL.metric][1](v); }
 
   function FNode(name, parent, frame) {
     this.name = name; this.parent = parent; this.frame = frame;
-    this.bytes = 0; this.count = 0; this.kids = []; this.map = null; this.height = 0;
+    this.bytes = 0; this.count = 0; this.v = 0; this.kids = []; this.map = null; this.height = 0;
     this.depth = parent ? parent.depth + 1 : 0;
   }
 
   /* The tree of the scope: stack_hotspots for the whole run, else the window's allocations
      by stack id. Frames are merged by label along the path, outermost caller first. */
-  function buildFlame() {
-    var list = [], i;
-    if (!V.win) {
-      M.r.stack_hotspots.forEach(function (h) {
-        list.push({ stack: Number(h.stack) >>> 0, bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0 });
-      });
-    } else {
-      var a = windowAgg();
-      for (i = 1; i < a.stackCount.length; i++) if (a.stackCount[i]) list.push({ stack: i, bytes: a.stackBytes[i], count: a.stackCount[i] });
+  /* The metric's value of one stack's costs (null: not known for this scope). */
+  function metricOf(c, st) {
+    switch (FL.metric) {
+      case "count": return c.count;
+      case "leaked": return c.leaked === null ? null : st.suppressed ? 0 : c.leaked;
+      case "peak": return c.peak;
+      case "temporary": return c.temporary;
+      default: return c.bytes;
     }
-    var root = new FNode("all", null, null), any = false;
+  }
+
+  /* top-down: outermost caller at the top; bottom-up: the innermost frames (the allocating
+     functions) at the top, their callers below. */
+  function buildFlame() {
+    var list = stackCosts();
+    var root = new FNode("all", null, null), any = false, unknown = false;
+    var up = FL.dir === "bottom";
     list.forEach(function (e) {
       var st = M.stacks[e.stack];
       if (!st || !st.frames.length) return;
+      var v = metricOf(e, st);
+      if (v === null) { unknown = true; return; }
+      if (!v) return;
       any = true;
-      root.bytes += e.bytes; root.count += e.count;
-      var cur = root;
-      for (var k = st.frames.length - 1; k >= 0; k--) {
+      root.bytes += e.bytes; root.count += e.count; root.v += v;
+      var cur = root, n = st.frames.length;
+      for (var j = 0; j < n; j++) {
+        var k = up ? j : n - 1 - j;
         var name = st.labels[k];
         if (!cur.map) cur.map = new Map();
         var nd = cur.map.get(name);
         if (!nd) { nd = new FNode(name, cur, st.frames[k]); cur.map.set(name, nd); cur.kids.push(nd); }
-        nd.bytes += e.bytes; nd.count += e.count;
+        nd.bytes += e.bytes; nd.count += e.count; nd.v += v;
         cur = nd;
       }
     });
+    FL.unknown = unknown && !any;
     (function finish(nd) {
       nd.map = null;
-      nd.kids.sort(function (x, y) { return y.bytes - x.bytes || y.count - x.count || collator.compare(x.name, y.name); });
+      nd.kids.sort(function (x, y) { return y.v - x.v || y.bytes - x.bytes || collator.compare(x.name, y.name); });
       nd.kids.forEach(function (k) { finish(k); if (k.height + 1 > nd.height) nd.height = k.height + 1; });
     })(root);
     FL.root = any ? root : null;
+    FL.total = root.v;
     FL.focus = FL.root;
     FL.sel = null;
     FL.hover = null;
@@ -1556,6 +1893,7 @@
 
   function frameColor(node) {
     if (!node.parent) return "hsl(220, 10%, 72%)";
+    if (node.frame && node.frame.inlined) return "hsl(160, 38%, 72%)";
     if (!node.frame || !node.frame["function"]) return "hsl(205, 22%, 74%)";
     var h = 0, s = node.name;
     for (var i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
@@ -1565,13 +1903,18 @@
   function drawFlame() {
     var host = $("flamegraph"), status = $("flame-status");
     $("flame-reset").disabled = !FL.root || FL.focus === FL.root;
+    host.setAttribute("data-metric", FL.metric);
+    host.setAttribute("data-direction", FL.dir);
+    host.setAttribute("data-total", String(FL.total || 0));
     if (!FL.root) {
       clear(host);
       host.removeAttribute("data-frames");
       host.setAttribute("data-empty", "true");
       var captured = M.r.stacks.length > 0;
-      host.textContent = !captured ? "No call stack was captured in this run: enable capture_call_stack (for example memscope_sampling_full()) to see where the bytes come from." :
-        "No allocation with a call stack was made in this window.";
+      host.textContent = !captured ? (M.whole ? "No call stack was captured in this run (memscope run --no-stacks)." :
+        "No call stack was captured in this run: enable capture_call_stack (for example memscope_sampling_full()) to see where the bytes come from.") :
+        FL.unknown ? "This report has no per-stack " + FL_METRICS[FL.metric][2] + " for the whole run; select a time window to see them." :
+        (V.win ? "No allocation with a call stack made in this window has " : "No call stack has ") + FL_METRICS[FL.metric][2] + ".";
       status.textContent = "";
       FL.boxes = [];
       return;
@@ -1598,7 +1941,7 @@
         ctx.strokeRect(x + 1.5, y + 1.5, Math.max(1, w - 3), FLAME_ROW - 3);
       }
       if (w > 28) {
-        var label = node.parent ? visible(node.name) : "all stacks · " + fmtBytes(node.bytes);
+        var label = node.parent ? visible(node.name) : "all stacks · " + flameFmt(node.v) + (FL.dir === "bottom" ? " · bottom-up" : "");
         var text = fitText(ctx, label, w - 8);
         if (text) { ctx.fillStyle = C["flame-text"]; ctx.fillText(text, x + 4, y + FLAME_ROW / 2 + 0.5); }
       }
@@ -1609,14 +1952,14 @@
       box(nd, x, w, false);
       var cx = x;
       for (var i = 0; i < nd.kids.length; i++) {
-        var k = nd.kids[i], kw = nd.bytes > 0 ? w * k.bytes / nd.bytes : 0;
+        var k = nd.kids[i], kw = nd.v > 0 ? w * k.v / nd.v : 0;
         if (kw >= 1) place(k, cx, kw);
         cx += kw;
       }
     })(focus, 0, W);
     host.setAttribute("data-frames", String(boxes.length));
-    FL.canvas.setAttribute("aria-label", "Flame graph of bytes by call stack, " + boxes.length + " frames drawn; focused on " +
-      (focus.parent ? visible(focus.name) : "all stacks") + ", " + fmtBytes(focus.bytes));
+    FL.canvas.setAttribute("aria-label", (FL.dir === "bottom" ? "Bottom-up graph of " : "Flame graph of ") + FL_METRICS[FL.metric][2] +
+      " by call stack, " + boxes.length + " frames drawn; focused on " + (focus.parent ? visible(focus.name) : "all stacks") + ", " + flameFmt(focus.v));
     if (!status.textContent || FL.sel === null && FL.hover === null) status.textContent = describeFrame(focus);
   }
 
@@ -1635,8 +1978,9 @@
     var root = FL.root, f = nd.frame, where = "";
     if (f && f["function"] && f.module) where = " in " + baseName(String(f.module));
     else if (f && f.address) where = " at " + f.address;
-    return (nd.parent ? visible(nd.name) + where : "all stacks") + " — " + fmtBytes(nd.bytes) + " (" +
-      fmtPct(root.bytes ? nd.bytes / root.bytes * 100 : 0) + " of the bytes with a stack), " + exact(nd.count) + " allocations";
+    return (nd.parent ? visible(nd.name) + where : "all stacks") + " — " + flameFmt(nd.v) + " (" +
+      fmtPct(root.v ? nd.v / root.v * 100 : 0) + " of the total: " + FL_METRICS[FL.metric][2] + " with a call stack)" +
+      (FL.metric === "bytes" || FL.metric === "count" ? "" : "; these stacks allocated " + fmtBytes(nd.bytes) + " in " + plural(nd.count, "allocation"));
   }
 
   function flameHit(e) {
@@ -1665,9 +2009,12 @@
       if (nd !== FL.hover) { FL.hover = nd; drawFlame(); }
       if (!nd) { hideTooltip(); return; }
       $("flame-status").textContent = describeFrame(nd);
-      var lines = [[null, fmtBytes(nd.bytes) + " (" + exact(nd.bytes) + " bytes)"], [null, exact(nd.count) + " allocations"]];
-      if (FL.root.bytes) lines.push([null, fmtPct(nd.bytes / FL.root.bytes * 100) + " of all bytes with a stack" +
-        (nd.parent && nd.parent.bytes ? ", " + fmtPct(nd.bytes / nd.parent.bytes * 100) + " of its caller" : "")]);
+      var lines = [[null, FL_METRICS[FL.metric][0] + ": " + flameFmt(nd.v) + " (" + exact(nd.v) + ")"],
+        [null, fmtBytes(nd.bytes) + " allocated (" + exact(nd.bytes) + " bytes) in " + exact(nd.count) + " allocations"]];
+      if (FL.root.v) lines.push([null, fmtPct(nd.v / FL.root.v * 100) + " of the total" +
+        (nd.parent && nd.parent.v ? ", " + fmtPct(nd.v / nd.parent.v * 100) + " of its " + (FL.dir === "bottom" ? "callee" : "caller") : "")]);
+      if (nd.frame && nd.frame.inlined) lines.push([null, "inlined by the compiler into the frame " + (FL.dir === "bottom" ? "below" : "above")]);
+      if (nd.frame && nd.frame.file) lines.push([null, visible(String(nd.frame.file)) + ":" + nd.frame.line]);
       if (nd.frame && nd.frame.module) lines.push([null, visible(String(nd.frame.module)) + " +0x" + (Number(nd.frame.offset) || 0).toString(16)]);
       showTooltip(e.clientX, e.clientY, nd.parent ? visible(nd.name) : "all stacks", lines);
     }));
@@ -1703,6 +2050,28 @@
       $("flame-status").textContent = describeFrame(FL.sel);
     }));
     $("flame-reset").addEventListener("click", guard(function () { FL.sel = null; setFocus(FL.root); }));
+    var ms = $("flame-metric"), ds = $("flame-direction");
+    Object.keys(FL_METRICS).forEach(function (k) {
+      var o = el("option", null, FL_METRICS[k][0]);
+      o.value = k;
+      ms.appendChild(o);
+    });
+    ms.value = FL.metric;
+    function change() {
+      FL.metric = ms.value;
+      FL.dir = ds.value;
+      $("flame-status").textContent = "";
+      buildFlame();
+      drawFlame();
+    }
+    ms.addEventListener("change", guard(change));
+    ds.addEventListener("change", guard(change));
+    /* for tests and scripts: the graph's root total and the frames just below it */
+    window.memscopeFlame = function () {
+      return { metric: FL.metric, direction: FL.dir, total: FL.total || 0,
+        children: FL.root ? FL.root.kids.map(function (k) { return { name: k.name, value: k.v }; }) : [],
+        names: FL.root ? (function walk(nd, out) { nd.kids.forEach(function (k) { out[k.name] = 1; walk(k, out); }); return out; })(FL.root, {}) : {} };
+    };
   }
 
   /* ------------------------------------------------------------------ 5. boot */
