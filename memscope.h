@@ -525,7 +525,8 @@ MEMSCOPE_DEF const char *memscope_export_format(const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path);
 MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path);
 /* Folded stacks of another cost: "allocated" (bytes; memscope_export_folded's), "allocations",
-   "leaked" (bytes live at the end), "leaked-allocations", "peak" (bytes live at the moment of
+   "leaked" (bytes live at the end, suppressed leaks left out: memscope_stack_costs),
+   "leaked-allocations", "peak" (bytes live at the moment of
    the peak) or "temporary" (allocations freed before any other was made; by call stack, the
    leaf the allocation function when the stack has one). MEMSCOPE_FOLDED_COST picks it for
    memscope_export_folded (the automatic export of memscope run -o x.folded). */
@@ -12732,16 +12733,17 @@ MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, co
         memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
         if (!lines || !syms) o->err = ENOMEM;
         memscope_stack_cost *sc = NULL; /* temporary allocations: counted per stack */
-        size_t nsc = kind == 5 && lines && syms ? memscope_stack_costs(t, &sc) : 0;
+        size_t nsc = (kind == 2 || kind == 3 || kind == 5) && lines && syms ? memscope_stack_costs(t, &sc) : 0;
         unsigned char *seen = nsc ? (unsigned char *)ms__calloc((size_t)sc[nsc - 1].stack_id + 1, 1) : NULL;
         char name[1024];
         for (size_t i = 0; i < a.npp && lines && !o->err; i++) {
             const ms__pp *pp = &a.pp[i];
             uint64_t v = ms__round(kind == 0 ? pp->alloc_b : kind == 1 ? pp->alloc_n : kind == 2 ? pp->live_b
                                    : kind == 3 ? pp->live_n : kind == 4 ? pp->peak_b : 0);
+            size_t lo = 0, hi = nsc; /* the stack's costs */
+            while (lo < hi) { size_t mid = (lo + hi) / 2; if (sc[mid].stack_id < pp->stack) lo = mid + 1; else hi = mid; }
+            if ((kind == 2 || kind == 3) && lo < nsc && sc[lo].stack_id == pp->stack && sc[lo].suppressed) v = 0; /* apart */
             if (kind == 5) { /* the stack's, on its first program point */
-                size_t lo = 0, hi = nsc;
-                while (lo < hi) { size_t mid = (lo + hi) / 2; if (sc[mid].stack_id < pp->stack) lo = mid + 1; else hi = mid; }
                 int first = seen && lo < nsc && sc[lo].stack_id == pp->stack && !seen[pp->stack];
                 if (first) seen[pp->stack] = 1;
                 v = first ? sc[lo].temporary : 0;
@@ -13558,6 +13560,8 @@ static void ms__gzip_stored(ms__out *o, const unsigned char *p, size_t n) {
     ms__out_mem(o, (const char *)tail, 8);
 }
 
+#define MS__PPROF_DROP "^(malloc|calloc|realloc|reallocarray|free|memalign|posix_memalign|aligned_alloc|valloc|pvalloc|" \
+    "strdup|strndup|__strdup|__strndup|operator new.*|operator delete.*)$"
 MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) {
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
     ms__export x;
@@ -13635,6 +13639,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
         ms__buf_put(&prof, p.locs.p, p.locs.len);
         ms__buf_put(&prof, p.fns.p, p.fns.len);
         uint64_t dflt = ms__strtab_id(&p.st, "inuse_space");
+        uint64_t drop = ms__strtab_id(&p.st, MS__PPROF_DROP);
         ms__buf pt = {NULL, 0, 0, 0};
         ms__pb_u64(&pt, 1, ms__strtab_id(&p.st, "space"));
         ms__pb_u64(&pt, 2, ms__strtab_id(&p.st, "bytes"));
@@ -13647,6 +13652,10 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
         ms__pb_u64(&prof, 12, ms__sample_bytes(t) ? ms__sample_bytes(t) : 1);
         ms__pb_key(&prof, 13, 0); ms__buf_varint(&prof, comment);
         ms__pb_u64(&prof, 14, dflt);
+        /* the allocator's frames and the C library's allocating wrappers dropped from the
+           samples (as Go's heap profiles drop runtime.malloc): the flat cost lands on the
+           program's own function that allocated */
+        ms__pb_u64(&prof, 7, drop);
         if (prof.err || p.st.err || p.fns.err || p.locs.err || p.maps.err || p.samples.err || p.tmp.err) o->err = ENOMEM;
         else if (ms__ends_with(path, ".gz")) ms__gzip_stored(o, prof.p, prof.len);
         else ms__out_mem(o, (const char *)prof.p, prof.len);

@@ -1393,8 +1393,8 @@ static int diff_main(int argc, char **argv) {
                 const diff_row *w = &d.r[i];
                 int64_t g = (int64_t)(w->v[1][diff_by] - w->v[0][diff_by]);
                 if (g <= 0) break;
-                printf("  %s (%s -> %s; allocations %" PRIu64 " -> %" PRIu64 ")%s\n", signed_human(b1, sizeof b1, g),
-                       human(b2, sizeof b2, (double)w->v[0][diff_by]), human(b3, sizeof b3, (double)w->v[1][diff_by]),
+                printf("  %s (%" PRIu64 " -> %" PRIu64 " bytes; allocations %" PRIu64 " -> %" PRIu64 ")%s\n",
+                       signed_human(b1, sizeof b1, g), w->v[0][diff_by], w->v[1][diff_by],
                        w->v[0][1], w->v[1][1], w->stack[0] ? "" : "  new in the second run");
                 print_stack(t[1], w->stack[1]);
                 shown++;
