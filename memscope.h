@@ -11512,7 +11512,10 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     do hn = pread(fd, head, sizeof head, 0); while (hn < 0 && errno == EINTR);
     if (hn != (ssize_t)sizeof head || memcmp(head, ms__msb_magic, sizeof head) != 0) {
         close(fd);
-        snprintf(ms__load_err, sizeof ms__load_err, "offset 0: not a memscope .msb file (bad magic)");
+        int json = hn > 0 && (head[0] == '{' || ((head[0] == ' ' || head[0] == '\n') && memchr(head, '{', (size_t)hn)));
+        snprintf(ms__load_err, sizeof ms__load_err, json ? "offset 0: a JSON report, not a .msb file (the JSON export is not read back: "
+                 "write a .msb beside it with memscope_export_many, or memscope run -o x.msb)"
+                 : "offset 0: not a memscope .msb file (bad magic)");
         *result = MEMSCOPE_ERR_FORMAT;
         return NULL;
     }
