@@ -1,4 +1,4 @@
-/* memscope.h - v0.6.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.7.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -77,10 +77,19 @@
      memscope_memory_stats  memscope_stats(t);       allocates nothing
      memscope_event        *memscope_events(t, &count);   time order; free() the array
      size_t                 memscope_stack_frames(t, stack_id, frames, max);
+     int / size_t           memscope_stack_symbol(t, stack_id, i, &sym) / memscope_stack_symbols(t, id, syms, max);
+     size_t                 memscope_stack_costs(t, &costs);  per stack; free() the array
+     uint32_t               memscope_stack_where(t, stack_id, &sym);  first frame in the program's code
+     size_t                 memscope_modules(t, mods, max);   paths and build ids of the frames' modules
+     memscope_result        memscope_get_context(t, &ctx);    command line, cwd, pid, ppid, mode
+     void                   memscope_print_summary(t, FILE *); totals, top sites, what is live
      memscope_system_snapshot memscope_current_system_snapshot(t);   loads only
      memscope_result memscope_set_monitor_config(cfg);  interval, GPU interval, ring size
      memscope_monitor_stats memscope_get_monitor_stats(void);  the monitor's own cost
      memscope_result memscope_export_json / _html / _binary / memscope_export(t, path);
+     memscope_result memscope_export_pprof / _folded / _trace / _prometheus / _massif / _dhat(t, path);
+     memscope_result memscope_export_folded_cost(t, path, cost);  allocated, leaked, peak, ...
+     memscope_result memscope_export_many(t, paths, n);  several files from one instant
      const char *memscope_export_format(path);        the format a path's extension picks, or NULL
      memscope_tracker *memscope_load(path, &result);  a .msb back, read-only
      const char *memscope_load_error(void);           why the last load failed (offset)
@@ -97,10 +106,10 @@
        mode reads the code's call-frame information (.eh_frame) on x86-64.
        Frames are named from each module's own .symtab and .dynsym (static
        functions too), with file:line from its .debug_line (or its separate
-       debug file); a stripped module has its exported names only, other frames
-       carry the module and its own offset. Functions inlined into their
-       callers have no frame; C++ names are demangled only where the process
-       has libstdc++ loaded.
+       debug file), inlined calls from .debug_info (frames of their own); a
+       stripped module has its exported names only, other frames carry the
+       module and its own offset. C++ names are demangled only where the process
+       has libstdc++ loaded. Compressed debug sections are not read.
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
@@ -109,6 +118,17 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.7.0  inlined calls from DWARF .debug_info, each a frame of its own (JSON
+            "inlined", an INLINED .msb section, memscope_stack_symbols); the .msb lists
+            each module with its build id (MODULES) and memscope_load names frames left
+            unnamed from files whose build id matches (memscope run --names offline,
+            memscope report --sysroot), reporting modules that changed; per-stack
+            costs (memscope_stack_costs), the where frame, LSan-style suppressions
+            with built-in ones for glibc; memscope report groups by where frame and
+            leaks by stack; folded stacks of any cost; memscope diff; the context
+            (command line, cwd, pid, ppid) in every file; memscope_print_summary;
+            pprof drops the allocator's frames; the dashboard groups by where frame,
+            leaks by stack, switches cost views and bottom-up.
      0.6.0  call stacks: whole-program mode walks the code's call-frame information
             (.eh_frame, a cached rule per return address) instead of glibc's
             backtrace, so binaries without frame pointers get whole stacks; frames
@@ -162,9 +182,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 6
+#define MEMSCOPE_VERSION_MINOR 7
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.6.0"
+#define MEMSCOPE_VERSION_STRING "0.7.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
