@@ -338,4 +338,29 @@ rc=$?; check "memscope report cxx-off.msb --json: status $rc" $rc
 checker "$O/check-cxx-same.log" same --label "cxx.json vs cxx-off.json" --a "$O/cxx.json" --b "$O/cxx-off.json" \
   --module names_cxx --min-stacks 4
 
+
+# ---- 10. compressed debug sections (SHF_COMPRESSED: gcc -gz=zlib, objcopy zstd) ----
+# read by memscope report (zlib and libzstd looked up at run time), as frames the recording
+# left without a line
+for z in zlib zstd; do
+  mkdir -p "$O/gz-$z"
+  if [ $z = zlib ]; then
+    gcc "${CF[@]}" -gz=zlib -o "$O/gz-$z/names_prog" "$T/names_prog.c" -L"$O" -lnames -Wl,-rpath,"$ABS" -pthread 2>> "$O/build.log"
+  else
+    objcopy --compress-debug-sections=zstd "$O/names_prog" "$O/gz-$z/names_prog" 2>> "$O/build.log"
+  fi
+  rc=$?
+  if [ $rc != 0 ]; then echo "note: no $z-compressed build here (status $rc): skipped"; continue; fi
+  readelf -SW "$O/gz-$z/names_prog" | grep -q '\.debug_info .* C ' ; check "gz-$z: .debug_info is compressed (readelf flag C)" $?
+  # the traced process leaves compressed sections alone; memscope report reads them
+  NAMES_BASES="$O/gz-$z.bases" $M run -o "$O/gz-$z.msb" -- "$O/gz-$z/names_prog" > "$O/gz-$z.out" 2> "$O/gz-$z.err"
+  rc=$?; [ $rc = 0 ] && [ -s "$O/gz-$z.msb" ]; check "memscope run of the $z-compressed program: written (status $rc)" $?
+  $M report "$O/gz-$z.msb" --json "$O/gz-$z.json" > /dev/null 2> "$O/gz-$z-json.err"
+  rc=$?; [ $rc = 0 ] && [ -s "$O/gz-$z.json" ]; check "memscope report gz-$z.msb --json (status $rc)" $?
+  checker "$O/check-gz-$z.log" frames --label "gz-$z.json" --json "$O/gz-$z.json" --bases "$O/gz-$z.bases" \
+    --module "$O/gz-$z/names_prog" --module "$O/libnames.so" --min-frames 27 \
+    --addr2line "$STATIC_PROG,$STATIC_LIB,prog_exported_alloc,$EXPORTED_LIB" \
+    --require "$STATIC_PROG,$STATIC_LIB,$EXPORTED_PROG,$EXPORTED_LIB" "${SHAPES[@]}"
+done
+
 summary
