@@ -152,13 +152,7 @@ static void print_usage(FILE *f) {
     fputs(mark + 3, f);
 }
 
-static const char *human(char *buf, size_t n, double v) {
-    static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int i = 0;
-    while (v >= 1024.0 && i < 4) { v /= 1024.0; i++; }
-    snprintf(buf, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-    return buf;
-}
+static const char *human(char *buf, size_t n, double v) { return ms__human(buf, n, v); }
 
 __attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...) {
     va_list ap;
