@@ -527,6 +527,8 @@ typedef struct memscope_context {
     uint64_t    pid, ppid;
     uint64_t    start_unix_ms;
     int         whole_program;
+    int         exit_status;   /* the status the process passed to exit; -1 when not known */
+    int         exit_signal;   /* the signal that ended it (one memscope saw); 0 when none */
 } memscope_context;
 MEMSCOPE_DEF memscope_result memscope_get_context(memscope_tracker *t, memscope_context *out);
 
@@ -851,6 +853,14 @@ static char *ms__strdup(const char *s) {
 
 /* The process's name (/proc/self/comm), or for a loaded tracker the writer's. */
 static void ms__program_name(const memscope_tracker *t, char *buf, size_t cap);
+/* How the process ended, for the files written at its end (META 18): 0 not known (still
+   running, _exit, a crash), 1 + the status passed to exit, 256 + the signal that ended it. */
+static _Atomic uint32_t ms__exit_how;
+MS__MAYBE_UNUSED static void ms__on_exit_status(int status, void *arg) {
+    (void)arg;
+    uint32_t zero = 0;
+    atomic_compare_exchange_strong(&ms__exit_how, &zero, 1u + (uint32_t)(status & 0xff));
+}
 
 static uint64_t ms__mono_ns(void) {
     struct timespec ts;
@@ -9567,6 +9577,8 @@ static void ms__json_report(ms__out *o, memscope_tracker *t, const memscope_repo
     ms__out_key(o, "pid"); if (cx.pid) ms__out_u64(o, cx.pid); else ms__out_lit(o, "null");
     ms__out_key(o, "ppid"); if (cx.ppid) ms__out_u64(o, cx.ppid); else ms__out_lit(o, "null");
     ms__out_key(o, "mode"); ms__out_str(o, cx.whole_program ? "whole-program" : "track");
+    ms__out_key(o, "exit_status"); if (cx.exit_status >= 0) ms__out_u64(o, (uint64_t)cx.exit_status); else ms__out_lit(o, "null");
+    ms__out_key(o, "exit_signal"); if (cx.exit_signal) ms__out_u64(o, (uint64_t)cx.exit_signal); else ms__out_lit(o, "null");
     ms__out_lit(o, "}");
     memscope_sampling_config cfg = memscope_get_sampling(t);
     ms__out_key(o, "sampling"); ms__out_lit(o, "{\"sample_rate\":"); ms__out_double(o, cfg.sample_rate);
@@ -10460,7 +10472,7 @@ static void ms__put_varint10(unsigned char *p, uint64_t v) {
 }
 
 /* Where a stream's META keeps the figures it only knows at its end (payload offsets). */
-typedef struct ms__meta_at { size_t dur_ns, ratio, dsec, arate, frate; ms__buf payload; } ms__meta_at;
+typedef struct ms__meta_at { size_t dur_ns, ratio, dsec, arate, frate, exit; ms__buf payload; } ms__meta_at;
 
 /* META (docs/FORMAT.md). at: a stream's, written before the run's figures are known, with
    its duration and rates at fixed places (patched by its end) and fields 14-15. */
@@ -10470,7 +10482,8 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     ms__buf *b = &w->sec;
     memscope_context cx0;
     memscope_get_context(t, &cx0);
-    ms__buf_varint(b, (at ? 15u : cx0.ppid ? 14u : 13u) + (cx0.command_line != NULL) + (cx0.cwd != NULL));
+    uint32_t how = cx0.exit_signal ? 256u + (uint32_t)cx0.exit_signal : cx0.exit_status >= 0 ? 1u + (uint32_t)cx0.exit_status : 0u;
+    ms__buf_varint(b, (at ? 15u : cx0.ppid ? 14u : 13u) + (cx0.command_line != NULL) + (cx0.cwd != NULL) + (at || how ? 1u : 0u));
     ms__msb_meta_u64(b, 1, t->start_unix_ms);
     if (at) {
         unsigned char ten[10];
@@ -10502,6 +10515,15 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     if (cx.command_line) { ms__buf_varint(b, 16); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.command_line)); }
     if (cx.cwd) { ms__buf_varint(b, 17); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.cwd)); }
     if (!at && cx.ppid) ms__msb_meta_u64(b, 14, cx.ppid);
+    if (at) { /* how the process ended: known at its end, patched in place then */
+        unsigned char ten[10];
+        ms__buf_varint(b, 18); ms__buf_varint(b, 0);
+        at->exit = b->len;
+        ms__put_varint10(ten, 0);
+        ms__buf_put(b, ten, sizeof ten);
+    } else if (how) {
+        ms__msb_meta_u64(b, 18, how);
+    }
     if (at) {
         ms__msb_meta_u64(b, 14, (uint64_t)getppid());
         ms__msb_meta_u64(b, 15, 1); /* streamed: written as the program ran */
@@ -10792,6 +10814,7 @@ struct ms__loaded {
     double ns_per_tick;
     const char *program;
     const char *cmdline, *cwd;     /* META 16, 17 */
+    uint32_t exit_how;             /* META 18 */
     void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
     uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
     unsigned char *zbuf;           /* the decompressed payload of the section being read */
@@ -11113,6 +11136,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 else if (id == 14) L->ppid = u;
                 else if (id == 15) L->streamed = u != 0;
                 else if (id == 16) L->cmdline = s;
+                else if (id == 18) L->exit_how = u > UINT32_MAX ? 0 : (uint32_t)u;
                 else if (id == 17) L->cwd = s;
             }
         } else if (type == MS__MSB_SITES) {
@@ -11676,7 +11700,7 @@ MS__MAYBE_UNUSED static void ms__program_name(const memscope_tracker *t, char *b
 }
 
 /* This process's command line and working directory, read once per process (a fork child
-   rereads: its pid differs). */
+   rereads: its pid differs). ms__exit_how (declared with the platform code): how it ended. */
 static char ms__ctx_cmd[4096], ms__ctx_cwd[4096], ms__ctx_comm[64];
 static pid_t ms__ctx_pid;
 static pthread_mutex_t ms__ctx_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -11713,6 +11737,9 @@ MEMSCOPE_DEF memscope_result memscope_get_context(memscope_tracker *t, memscope_
     if (!t || !out) return MEMSCOPE_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     out->start_unix_ms = t->start_unix_ms;
+    uint32_t how = t->loaded ? t->loaded->exit_how : atomic_load(&ms__exit_how);
+    out->exit_status = how >= 1 && how <= 256 ? (int)how - 1 : -1;
+    out->exit_signal = how > 256 && how < 256 + 128 ? (int)how - 256 : 0;
     if (t->loaded) {
         size_t tracked = 0; /* sites with a file are TRACK's */
         for (size_t i = 0; i < t->loaded->nsites; i++) tracked += t->loaded->sites[i].file != NULL;
@@ -12153,6 +12180,7 @@ static void ms__process_init(void) {
     ms__mon_process_init();
     ms__membarrier_register();
     atexit(ms__at_exit);
+    on_exit(ms__on_exit_status, NULL); /* (runs before ms__at_exit: the auto-exports know the status) */
     pthread_atfork(ms__fork_prepare, ms__fork_parent, ms__fork_child);
 }
 
@@ -14310,6 +14338,7 @@ static void ms__stream_finish(memscope_tracker *t) {
     unsigned char *m = s->meta.p;
     if (m && !s->meta.err && s->meta_off >= 0) {
         ms__put_varint10(m + s->at.dur_ns, ms__d2u64(r.duration_sec * 1e9 + 0.5));
+        ms__put_varint10(m + s->at.exit, atomic_load(&ms__exit_how));
         ms__put_f64(m + s->at.ratio, ms__clock_ratio());
         ms__put_f64(m + s->at.dsec, r.duration_sec);
         ms__put_f64(m + s->at.arate, r.allocation_rate_per_sec);
@@ -14868,6 +14897,7 @@ static void ms__hook_finish(void) {
    the hook returns, so the export never waits for a lock its own thread holds. */
 static void ms__hook_signal_now(int sig) {
     ms__hook_sig_pending = 0;
+    atomic_store(&ms__exit_how, 256u + (uint32_t)sig);
     ms__hook_finish();
     signal(sig, SIG_DFL);
     raise(sig);
@@ -14881,6 +14911,7 @@ static void ms__hook_on_signal(int sig) {
    the program left the default, and readies the unwinder outside any hook. */
 __attribute__((constructor)) static void ms__hook_ctor(void) {
     ms__hook_busy++;
+    on_exit(ms__on_exit_status, NULL); /* the status exit() was given (runs before the destructor writes) */
     if (ms__hook_tracker() && ms__out_tmpl[0]) {
         static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGABRT, SIGUSR1, SIGUSR2, SIGALRM};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {

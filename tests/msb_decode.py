@@ -93,6 +93,7 @@ META_FIELDS = {
     15: ("streamed", WIRE_VARINT),     # 1.1: 1 = written as the program ran
     16: ("command_line", WIRE_STR),    # the writing process's arguments, shell-quoted
     17: ("cwd", WIRE_STR),             # its working directory
+    18: ("exit", WIRE_VARINT),         # 0 not known, 1 + exit status, 256 + signal
 }
 META_BOOLS = {4: "capture_call_stack", 15: "streamed"}   # varints that are 0 or 1
 STREAM_RUN = "the run did not end normally"

@@ -998,7 +998,10 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
         if (cx.start_unix_ms && localtime_r(&st, &tm)) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
         printf("pid %" PRIu64, cx.pid);
         if (cx.ppid) printf(" (parent %" PRIu64 ")", cx.ppid);
-        printf(", started %s; %s\n", when, cx.whole_program ? "whole program (memscope run)" : "TRACK calls");
+        printf(", started %s; %s", when, cx.whole_program ? "whole program (memscope run)" : "TRACK calls");
+        if (cx.exit_signal) printf("; ended by signal %d (%s)\n", cx.exit_signal, strsignal(cx.exit_signal));
+        else if (cx.exit_status >= 0) printf("; exit status %d\n", cx.exit_status);
+        else printf("\n");
     }
     printf("  duration %.3f s, sample rate %.4g%s\n", r.duration_sec, r.sample_rate,
            memscope_get_sampling(t).capture_call_stack ? ", call stacks" : "");

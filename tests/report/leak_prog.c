@@ -6,8 +6,10 @@
  *   - cmp_remember (static, qsort's comparator): one 24-byte block per comparison, the first
  *     5 kept (leaked, 120 bytes), the others freed at once (temporary allocations);
  *   - scratch: 100 malloc(64)/free pairs, nothing leaked;
- *   - printf: glibc's stdio buffer, kept by the C library (a built-in suppression). */
+ *   - printf: glibc's stdio buffer, kept by the C library (a built-in suppression).
+ * With "0" it exits with status 2 at once; with "term" it dies of SIGTERM. */
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +54,13 @@ static NOINLINE void scratch(int n)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "term")) { /* ends by SIGTERM, after an allocation */
+        void *p = malloc(10);
+        ESCAPE(p);
+        raise(SIGTERM);
+    }
     int k = argc > 1 ? atoi(argv[1]) : 1;
-    if (k < 1 || k > 100) return 2;
+    if (k < 1 || k > 100) return 2; /* ("0": exit status 2) */
     char buf[301];
     memset(buf, 'x', 300);
     buf[300] = 0;
