@@ -81,6 +81,7 @@
      size_t                 memscope_stack_costs(t, &costs);  per stack; free() the array
      uint32_t               memscope_stack_where(t, stack_id, &sym);  first frame in the program's code
      size_t                 memscope_modules(t, mods, max);   paths and build ids of the frames' modules
+     memscope_result        memscope_load_names(t);           a loaded file: name what it could not
      memscope_result        memscope_get_context(t, &ctx);    command line, cwd, pid, ppid, mode
      void                   memscope_print_summary(t, FILE *); totals, top sites, what is live
      memscope_system_snapshot memscope_current_system_snapshot(t);   loads only
@@ -110,7 +111,7 @@
        stripped module has its exported names only, other frames carry the
        module and its own offset. C++ names are demangled only where the process
        has libstdc++ loaded. Compressed debug sections are read by memscope
-       report (memscope_load), not in the traced process.
+       report (memscope_load_names), not in the traced process.
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
@@ -121,8 +122,8 @@
    REVISION HISTORY
      0.7.0  inlined calls from DWARF .debug_info, each a frame of its own (JSON
             "inlined", an INLINED .msb section, memscope_stack_symbols); the .msb lists
-            each module with its build id (MODULES) and memscope_load names frames left
-            unnamed from files whose build id matches (memscope run --names offline,
+            each module with its build id (MODULES) and memscope_load_names names what
+            a recording left unnamed from files whose build id matches (--names offline,
             memscope report --sysroot), reporting modules that changed; per-stack
             costs (memscope_stack_costs), the where frame, LSan-style suppressions
             with built-in ones for glibc; memscope report groups by where frame and
@@ -466,8 +467,8 @@ MEMSCOPE_DEF size_t memscope_stack_symbols(memscope_tracker *t, uint32_t stack_i
 
 /* The modules (program and shared libraries) the frames are in, with the build id that
    identifies the exact file. For a loaded tracker, state says how the file on disk today
-   (under $MEMSCOPE_SYSROOT when set) compares with the recording: memscope_load names the
-   frames a recording left unnamed only from a file whose build id matches. Returns the
+   (under $MEMSCOPE_SYSROOT when set) compares with the recording: memscope_load_names names
+   what a recording left unnamed only from a file whose build id matches. Returns the
    count (fills at most max). */
 enum { MEMSCOPE_MODULE_UNCHECKED = 0, /* a live tracker: the module is the loaded one */
        MEMSCOPE_MODULE_MATCHES,       /* the file has the recorded build id */
@@ -482,6 +483,13 @@ typedef struct memscope_module {
     int         state;     /* MEMSCOPE_MODULE_* */
 } memscope_module;
 MEMSCOPE_DEF size_t memscope_modules(memscope_tracker *t, memscope_module *out, size_t max);
+/* For a loaded tracker: names what the recording could not, from the module files whose build
+   id matches the recording (under $MEMSCOPE_SYSROOT when set): frames without a function
+   (`memscope run --names offline`), and source lines and inlined calls where the writer had
+   none (compressed debug sections are read here, never in a traced process). The reports
+   then show them; without it a loaded file reports exactly what was written. memscope report
+   and memscope diff call it. MEMSCOPE_OK, or MEMSCOPE_ERR_INVALID_ARG for a live tracker. */
+MEMSCOPE_DEF memscope_result memscope_load_names(memscope_tracker *t);
 
 /* Each call stack's costs, from one replay of the events in time order: what it allocated,
    what of it was still live at the end (leaked) and at the moment of the peak, how many of
@@ -11557,14 +11565,15 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
    by build id; frames the recording left without a function or a source line are named from
    a file that matches. A file that changed or is gone is only reported (memscope_modules),
    never used: names from another build would be wrong. */
-static void ms__loaded_offline(struct ms__loaded *L) {
+static void ms__loaded_offline(struct ms__loaded *L, int fill) {
     const char *root = getenv("MEMSCOPE_SYSROOT");
     int need = 0;
-    for (size_t i = 0; i < L->nstacks && !need; i++)
+    for (size_t i = 0; i < L->nstacks && !need && fill; i++)
         for (uint32_t k = 0; k < L->stacks[i].depth; k++)
             if (L->stacks[i].frames[k].mod && (!L->stacks[i].frames[k].fn || !L->stacks[i].frames[k].file)) { need = 1; break; }
     for (size_t i = 0; i < L->nmods; i++) {
         ms__lmod *m = &L->mods[i];
+        if (m->sm) { ms__symmod_drop(m->sm); MEMSCOPE_FREE(m->sm); m->sm = NULL; } /* (named before: again) */
         char path[4096];
         if (snprintf(path, sizeof path, "%s%s", root && *root && m->path[0] == '/' ? root : "", m->path) >= (int)sizeof path) {
             m->state = MEMSCOPE_MODULE_MISSING;
@@ -11670,7 +11679,7 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     }
     close(fd);
     memscope_tracker *t = ms__load_buffer(data, got, result);
-    if (t) ms__loaded_offline(t->loaded);
+    if (t) ms__loaded_offline(t->loaded, 0); /* the modules' states only: the file as it was written */
     return t;
 }
 #else
@@ -11910,6 +11919,17 @@ static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_
     if (!s) return 0;
     for (size_t i = 0; frames && i < max && i < s->depth; i++) frames[i] = s->frames[i].addr;
     return s->depth;
+}
+
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+static void ms__loaded_offline(struct ms__loaded *L, int fill);
+#endif
+MEMSCOPE_DEF memscope_result memscope_load_names(memscope_tracker *t) {
+    if (!t || !t->loaded) return MEMSCOPE_ERR_INVALID_ARG;
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+    ms__loaded_offline(t->loaded, 1);
+#endif
+    return MEMSCOPE_OK;
 }
 
 static size_t ms__loaded_modules(memscope_tracker *t, memscope_module *out, size_t max) {

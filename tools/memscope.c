@@ -1224,6 +1224,7 @@ static int report(const char *path, size_t top, int strict) {
     memscope_result res;
     memscope_tracker *t = memscope_load(path, &res);
     if (!t) return fail("%s: %s", path, memscope_load_error());
+    memscope_load_names(t); /* what the recording could not name, from the same files */
     memscope_load_info info;
     if (memscope_loaded_info(t, &info) == MEMSCOPE_OK && !info.complete) {
         if (strict) {
@@ -1358,6 +1359,7 @@ static int diff_main(int argc, char **argv) {
         memscope_result res;
         t[k] = memscope_load(files[k], &res);
         if (!t[k]) { int rc = fail("%s: %s", files[k], memscope_load_error()); if (k) memscope_destroy(t[0]); return rc; }
+        memscope_load_names(t[k]);
         warn_modules(t[k]);
     }
     diff_tab d = {NULL, 0, 0};

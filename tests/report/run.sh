@@ -170,7 +170,7 @@ $M diff "$O/r1.msb" > /dev/null 2> "$O/diff1.err"; [ $? = 1 ] && grep -q "diff n
 check "diff with one file: status 1 and why" $?
 
 # ---- 5. context and the CLI ----
-grep -q "^  command: ./leak_prog 1$" "$O/r1.txt" && grep -Eq "^  in $ABS, pid [0-9]* (parent [0-9]*), started 20[0-9-]* [0-9:]*; whole program (memscope run)(; exit status 0)?$" "$O/r1.txt"
+grep -q "^  command: ./leak_prog 1$" "$O/r1.txt" && grep -Eq "^  in $ABS, pid [0-9]+ \(parent [0-9]+\), started 20[0-9-]+ [0-9:]+; whole program \(memscope run\)(; exit status 0)?$" "$O/r1.txt"
 check "text: the command line, directory, pid, parent, start time and mode" $?
 grep -q "^  in $ABS, pid [0-9]* (parent [0-9]*), started .*; whole program (memscope run); exit status 0$" "$O/r1.txt"
 check "text: exit status 0" $?
