@@ -27,7 +27,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
-.PHONY: stacks-test unwind-test report-test all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
+.PHONY: stacks-test unwind-test report-test check-toc all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
         browser-test browser-bench format-selftest cli-test setuid-test fuzz fuzz-smoke \
         run-examples bench install uninstall clean
 
@@ -125,7 +125,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed format-selftest unit cli-test setuid-test hook-test stacks-test unwind-test report-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed check-toc format-selftest unit cli-test setuid-test hook-test stacks-test unwind-test report-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -293,6 +293,11 @@ formats-test: $(B)/tests/test_formats $(B)/memscope $(B)/libmemscope.so
 # through find_package(memscope) and through pkg-config ----
 package-test: $(B)/memscope $(B)/libmemscope.so
 	tests/package/run.sh
+
+# ---- memscope.h's map (TOC, banners, function list, options) agrees with the file ----
+check-toc:
+	@python3 tools/check_toc.py --selftest memscope.h
+	@python3 tools/check_toc.py memscope.h
 
 # ---- reports that point at the problem: where frames, grouped leaks, suppressions, diff ----
 report-test: $(B)/memscope $(B)/libmemscope.so

@@ -15,18 +15,24 @@
      The implementation is C11 (gcc, clang); the declarations and the TRACK
      macros also compile as C++11.
 
-   TABLE OF CONTENTS (grep '>>' to jump)
+   TABLE OF CONTENTS (grep -n '^/\* ==== >>' memscope.h; make check-toc keeps it true)
      >>api         public types, functions and macros
      >>config      compile-time options
      >>platform    atomics, thread-locals, clock, thread ids
      >>sampling    the hash and the threshold
      >>recorder    per-thread event buffers, the live-allocation table, counters
-     >>stacks      call-stack capture and interning
-     >>analysis    stats, report, hotspots, per-thread stats, peak
+     >>stacks      call-stack capture and interning, TRACK's entry points
+     >>lines       DWARF .debug_line (file:line) and .debug_info (inlined calls) readers
+     >>symbols     names from each module's ELF file, build ids, compressed sections
+     >>unwind      the .eh_frame unwinder for code without frame pointers
+     >>analysis    the merge of the threads' events in time order
+     >>resolve     the per-thread logs resolved; stats, analyze, hotspots, peak, per-stack costs
      >>monitor     /proc and /sys parsers, the monitor thread, the snapshot ring
-     >>export      JSON writer, atomic file replace
-     >>reader      the .msb loader: memscope_load, read-only trackers
-     >>lifecycle   trackers, global tracker, exit hook, fork handling
+     >>export      JSON writer, HTML dashboard, the .msb writer, atomic file replace
+     >>reader      the .msb loader: memscope_load, read-only trackers, naming after the run
+     >>lifecycle   trackers, global tracker, exit hook, fork handling, context
+     >>formats     pprof, folded stacks, Trace Event JSON, Prometheus, massif, DHAT
+     >>hooks       whole-program mode: the malloc family's hooks, the stream writer
 
    COMPILE-TIME OPTIONS
      Set in the file that defines MEMSCOPE_IMPLEMENTATION:
@@ -40,6 +46,12 @@
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
        MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED)
        MEMSCOPE_NO_STACKS       compile out call-stack capture
+       MEMSCOPE_HOOK_MALLOC     whole-program mode: this file's malloc, free, calloc,
+                                realloc, ... record every call of the process (what
+                                libmemscope.so is built with)
+       MEMSCOPE_HTML_MAX_EVENTS events a dashboard page holds (default 1000000)
+       MEMSCOPE_DEF             the storage of the public functions (default extern;
+                                static with MEMSCOPE_STATIC)
      Set before every #include of memscope.h (they change the macros):
        MEMSCOPE_NO_SHORT_NAMES  do not define TRACKER/TRACK/TRACK_SIZE/UNTRACK
        MEMSCOPE_USER_TYPES(X)   X-macro list of your types for TRACK's type name,
@@ -73,9 +85,15 @@
      memscope_sampling_config memscope_get_sampling(memscope_tracker *t);
      void memscope_track_as(t, ptr, size, name, type_name, file, line);  strings are copied
      void memscope_untrack(t, ptr);
+     void memscope_track_site(t, address, size, site) / memscope_untrack_address(t, address);
+                                                     the macros' entry points
+     memscope_sampling_config memscope_sampling_demo / _full / _high_performance(void);
+     memscope_tracker *memscope_with_auto_export_also(t, path);  one more auto-export path
+     uint64_t               memscope_sample_bytes(t);  byte sampling's mean gap, 0 = off
      memscope_report        memscope_analyze(t);     free with memscope_report_free
      memscope_memory_stats  memscope_stats(t);       allocates nothing
      memscope_event        *memscope_events(t, &count);   time order; free() the array
+     size_t                 memscope_each_event(t, fn, ctx);  every event, without an array
      size_t                 memscope_stack_frames(t, stack_id, frames, max);
      int / size_t           memscope_stack_symbol(t, stack_id, i, &sym) / memscope_stack_symbols(t, id, syms, max);
      size_t                 memscope_stack_costs(t, &costs);  per stack; free() the array
@@ -86,14 +104,18 @@
      void                   memscope_print_summary(t, FILE *); totals, top sites, what is live
      memscope_system_snapshot memscope_current_system_snapshot(t);   loads only
      memscope_result memscope_set_monitor_config(cfg);  interval, GPU interval, ring size
+     memscope_monitor_config memscope_get_monitor_config / memscope_monitor_default(void);
      memscope_monitor_stats memscope_get_monitor_stats(void);  the monitor's own cost
      memscope_result memscope_export_json / _html / _binary / memscope_export(t, path);
      memscope_result memscope_export_pprof / _folded / _trace / _prometheus / _massif / _dhat(t, path);
      memscope_result memscope_export_folded_cost(t, path, cost);  allocated, leaked, peak, ...
      memscope_result memscope_export_many(t, paths, n);  several files from one instant
+     memscope_result memscope_set_prometheus_file(t, path, interval_sec);  rewritten periodically
      const char *memscope_export_format(path);        the format a path's extension picks, or NULL
      memscope_tracker *memscope_load(path, &result);  a .msb back, read-only
      const char *memscope_load_error(void);           why the last load failed (offset)
+     memscope_result memscope_loaded_info(t, &info);  complete or cut, streamed, by which process
+     void memscope_hook_finish(void);                 whole-program mode: write the report now
      const char *memscope_result_string(memscope_result r);
      const char *memscope_version_string(void);
    Units: bytes, nanoseconds since the tracker was created (events), milliseconds
