@@ -241,7 +241,7 @@ run-examples: examples $(B)/memscope
 	@set -e; rm -rf $(OUT)/examples; mkdir -p $(OUT)/examples; for e in $(EXAMPLES); do \
 	  echo "== example: $$e =="; (cd $(OUT)/examples && ../../examples/$$e >/dev/null); \
 	done; n=0; for m in $(OUT)/examples/output/*.msb; do \
-	  j=$${m%.msb}.json; $(B)/memscope report $$m --json $$m.json > $$m.txt; \
+	  j=$${m%.msb}.json; $(B)/memscope report $$m --as-recorded --json $$m.json > $$m.txt; \
 	  cmp $$j $$m.json; grep -q "^memscope report of" $$m.txt; \
 	  echo "   $$(basename $$m): memscope report ok, its JSON = $$(basename $$j) byte for byte ($$(wc -c < $$j) bytes)"; n=$$((n+1)); \
 	done; [ $$n = $(words $(EXAMPLES)) ] || { echo "FAIL: $$n .msb files for $(words $(EXAMPLES)) examples"; exit 1; }

@@ -22,12 +22,12 @@ $M --help > "$OUT/help.txt"; check "--help exits 0" $?
 grep -q "memscope report FILE.msb" "$OUT/help.txt"; check "--help shows the report usage" $?
 $M --version | grep -q "^memscope [0-9]"; check "--version" $?
 
-$M report "$MSB" --top 3 --json "$OUT/r.json" --html "$OUT/r.html" > "$OUT/report.txt" 2> "$OUT/err.txt"; check "report exits 0" $?
+$M report "$MSB" --as-recorded --top 3 --json "$OUT/r.json" --html "$OUT/r.html" > "$OUT/report.txt" 2> "$OUT/err.txt"; check "report exits 0" $?
 for s in "HOTSPOTS" "LIVE AT THE END" "THREADS (4)" "SYSTEM (" "allocations 3000"; do
   grep -q "$s" "$OUT/report.txt"; check "report shows '$s'" $?
 done
 [ ! -s "$OUT/err.txt" ]; check "report writes nothing on stderr" $?
-python3 tests/json_same.py "$OUT/r.json" build/test-out/tests/test_binary/msb/threads.loaded.json >/dev/null; check "--json equals the library's JSON of the loaded file" $?
+python3 tests/json_same.py "$OUT/r.json" build/test-out/tests/test_binary/msb/threads.loaded.json >/dev/null; check "--as-recorded --json equals the library's JSON of the loaded file" $?
 python3 tests/check_html.py "$OUT/r.html" "$OUT/r.json" >/dev/null; check "--html agrees with --json" $?
 
 err() { # name, expected stderr text, command...

@@ -49,7 +49,8 @@
 
 static const char usage[] =
     "usage: memscope report FILE.msb [--top N] [--frames N] [--sysroot DIR] [--FORMAT OUT]...\n"
-    "                    [--suppressions FILE] [--no-builtin-suppressions] [--strict]\n"
+    "                    [--suppressions FILE] [--no-builtin-suppressions] [--as-recorded]\n"
+    "                    [--strict]\n"
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
     "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf]\n"
     "                    [--names process|offline] -- PROGRAM [ARGS]\n"
@@ -75,6 +76,8 @@ static const char usage[] =
     "                    list with the others the blocks glibc keeps for the life of the\n"
     "                    process (stdio buffers, NSS, the loader's, locale, atexit, time zone)\n"
     "                                                env MEMSCOPE_NO_BUILTIN_SUPPRESSIONS=1\n"
+    "  --as-recorded     only what the file holds: no names, lines or inlined calls added\n"
+    "                    from the module files (memscope_load_names)\n"
     "  --sysroot DIR     look for the recorded modules under DIR (DIR/usr/lib/...): a\n"
     "                    file recorded on another machine. Frames the file left unnamed are\n"
     "                    named from each module whose build id matches the recording; a\n"
@@ -281,6 +284,7 @@ static int by_field(const void *a, const void *b) {
 }
 
 static size_t max_frames = SIZE_MAX; /* --frames N */
+static int as_recorded;               /* --as-recorded: no names from the module files */
 
 /* A frame as "fn (file:line) in module", "module+0xOFF" or the address. */
 static void frame_text(const memscope_symbol *s, char *buf, size_t n) {
@@ -1224,7 +1228,7 @@ static int report(const char *path, size_t top, int strict) {
     memscope_result res;
     memscope_tracker *t = memscope_load(path, &res);
     if (!t) return fail("%s: %s", path, memscope_load_error());
-    memscope_load_names(t); /* what the recording could not name, from the same files */
+    if (!as_recorded) memscope_load_names(t); /* what the recording could not name, from the same files */
     memscope_load_info info;
     if (memscope_loaded_info(t, &info) == MEMSCOPE_OK && !info.complete) {
         if (strict) {
@@ -1483,6 +1487,8 @@ int main(int argc, char **argv) {
             }
         } else if (!strcmp(a, "--strict")) {
             strict = 1;
+        } else if (!strcmp(a, "--as-recorded")) {
+            as_recorded = 1;
         } else if (!strcmp(a, "--no-builtin-suppressions")) {
             setenv("MEMSCOPE_NO_BUILTIN_SUPPRESSIONS", "1", 1);
         } else if (a[0] == '-' && a[1]) {
