@@ -2131,10 +2131,19 @@ MS__HOT int ms__maybe_live(memscope_tracker *t, uint64_t address) {
 }
 
 #ifndef MEMSCOPE_NO_STACKS
+static size_t ms__track_cfi(ms__thread *th, const uintptr_t *fp, uintptr_t *out, size_t max); /* >>unwind */
+/* TRACK's stack: the code's call-frame information where the CPU has the unwinder (code
+   built without frame pointers gets whole stacks too), frame pointers where it yields less. */
 static MS__NOINLINE uint32_t ms__capture_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
-    uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
+    uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH], fpf[MEMSCOPE_MAX_STACK_DEPTH];
     size_t depth = atomic_load_explicit(&t->stack_depth, MS__RELAXED);
-    return ms__stack_intern(t, th, frames, ms__walk_frames(th, fp, frames, depth));
+    if (depth > MEMSCOPE_MAX_STACK_DEPTH) depth = MEMSCOPE_MAX_STACK_DEPTH;
+    size_t n = ms__track_cfi(th, fp, frames, depth);
+    if (n < 2) {
+        size_t k = ms__walk_frames(th, fp, fpf, depth);
+        if (k > n) { memcpy(frames, fpf, k * sizeof *fpf); n = k; }
+    }
+    return ms__stack_intern(t, th, frames, n);
 }
 #endif
 
@@ -3201,7 +3210,7 @@ static int ms__dl_unit(ms__dl_ctx *c, uint64_t uoff, const unsigned char *p,
 
     r = ms__dl_rd_make(prog, end, c->be);
     addr = 0;
-    file = 1; /* DWARF 2-5 all start with file 1 (see NOTES.md on BFD) */
+    file = 1; /* DWARF 2-5 all start with file 1 (as BFD reads them) */
     line = 1;
     opidx = 0;
     while (ok && ms__dl_left(&r) > 0) {
@@ -6317,7 +6326,7 @@ __attribute__((unused)) static size_t ms__cfi_walk_skip(ms__cfi_regs r, uintptr_
     return w.n;
 }
 
-/* Walks the calling thread's stack from state r (see NOTES.md). */
+/* Walks the calling thread's stack from state r. */
 __attribute__((unused)) static size_t ms__cfi_walk(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
                                                    uintptr_t *frames, size_t max)
 {
@@ -6343,8 +6352,8 @@ __attribute__((unused, noinline)) static size_t ms__cfi_here(uintptr_t stack_lo,
 }
 
 /* Drops every cached rule and forces a module-table rebuild. A library that
-   intercepts dlopen/dlclose should call it after each of them returns (see
-   NOTES.md: stale rules). Returns 0 if the calling thread holds the lock
+   intercepts dlopen/dlclose should call it after each of them returns (a
+   module unloaded and another loaded at its addresses would leave stale rules). Returns 0 if the calling thread holds the lock
    (called from a signal handler that interrupted a walk). */
 __attribute__((unused)) static int ms__cfi_flush(void)
 {
@@ -6383,6 +6392,25 @@ __attribute__((unused)) static int ms__cfi_flush(void) { return 1; }
 __attribute__((unused)) static void ms__cfi_fork_child(void) {}
 #endif
 /* ==== <<unwind ==== */
+
+#ifndef MEMSCOPE_NO_STACKS
+/* (TRACK's stacks, >>stacks) from the frame fp of memscope's entry point: its return
+   address is the TRACK site. 0 without the unwinder (then frame pointers). */
+static size_t ms__track_cfi(ms__thread *th, const uintptr_t *fp, uintptr_t *out, size_t max) {
+#ifdef MS__CFI
+    uintptr_t f = (uintptr_t)fp;
+    if (MS__UNLIKELY(!th->stack_lo)) ms__thread_stack_bounds(th);
+    if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t) ||
+        (f & (sizeof(uintptr_t) - 1)))
+        return 0;
+    ms__cfi_regs r = {fp[1], f + 2 * sizeof(uintptr_t), fp[0]};
+    return ms__cfi_walk(r, th->stack_lo, th->stack_hi, out, max);
+#else
+    (void)th; (void)fp; (void)out; (void)max;
+    return 0;
+#endif
+}
+#endif
 
 /* ==== >>analysis ==== */
 

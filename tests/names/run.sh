@@ -375,4 +375,17 @@ for z in zlib zstd; do
     --require "$STATIC_PROG,$STATIC_LIB,$EXPORTED_PROG,$EXPORTED_LIB" "${SHAPES[@]}"
 done
 
+
+# ---- 11. TRACK in code without frame pointers: whole stacks from the call-frame information ----
+gcc -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror -I. -o "$O/track_nofp" "$T/track_nofp.c" -pthread -ldl 2>> "$O/build.log"
+check "track_nofp built (-O2 -fomit-frame-pointer, TRACK)" $?
+"$O/track_nofp" "$O/track_nofp.json" > /dev/null 2>&1
+rc=$?; [ $rc = 0 ] && [ -s "$O/track_nofp.json" ]; check "track_nofp wrote its JSON (status $rc)" $?
+python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [[f['function'] for f in s['frames'][:4]] for s in d['stacks']]
+sys.exit(0 if ['nofp_leaf', 'nofp_mid', 'nofp_top', 'main'] in got else 1)" "$O/track_nofp.json"
+check "track_nofp: the TRACK's stack is nofp_leaf <- nofp_mid <- nofp_top <- main" $?
+
 summary
