@@ -886,6 +886,9 @@ static void ms__program_name(const memscope_tracker *t, char *buf, size_t cap);
 /* How the process ended, for the files written at its end (META 18): 0 not known (still
    running, _exit, a crash), 1 + the status passed to exit, 256 + the signal that ended it. */
 static _Atomic uint32_t ms__exit_how;
+#ifndef __USE_MISC /* <stdlib.h> included before _GNU_SOURCE was set: glibc has it anyway */
+extern int on_exit(void (*fn)(int status, void *arg), void *arg);
+#endif
 MS__MAYBE_UNUSED static void ms__on_exit_status(int status, void *arg) {
     (void)arg;
     uint32_t zero = 0;
