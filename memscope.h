@@ -124,9 +124,9 @@
    LIMITATIONS
      - Linux with glibc (malloc_usable_size, gettid, dladdr); x86-64 and AArch64
        read the CPU's counter for timestamps, other CPUs use clock_gettime.
-     - TRACK walks call stacks through frame pointers: build your code with
-       -fno-omit-frame-pointer (code without them ends the walk). Whole-program
-       mode reads the code's call-frame information (.eh_frame) on x86-64.
+     - Call stacks (TRACK and whole-program mode) come from the code's call-frame
+       information (.eh_frame) on x86-64; other CPUs walk frame pointers only
+       (build with -fno-omit-frame-pointer there: code without them ends the walk).
        Frames are named from each module's own .symtab and .dynsym (static
        functions too), with file:line from its .debug_line (or its separate
        debug file), inlined calls from .debug_info (frames of their own); a
@@ -153,7 +153,8 @@
             (command line, cwd, pid, ppid) in every file; memscope_print_summary;
             pprof drops the allocator's frames; the dashboard groups by where frame,
             leaks by stack, switches cost views and bottom-up; compressed debug
-            sections (zlib, zstd) read when a file is loaded.
+            sections (zlib, zstd) read when a file is loaded; TRACK's stacks from the
+            call-frame information too; how the process ended (META 18).
      0.6.0  call stacks: whole-program mode walks the code's call-frame information
             (.eh_frame, a cached rule per return address) instead of glibc's
             backtrace, so binaries without frame pointers get whole stacks; frames
