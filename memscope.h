@@ -42,7 +42,9 @@
                                 allocator for the tracker's own memory (both or none)
        MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
        MEMSCOPE_NO_MONITOR      compile out the system monitor
-       MEMSCOPE_NO_JSON         compile out the JSON writer (returns UNSUPPORTED)
+       MEMSCOPE_NO_JSON         compile out the JSON writer and, as they share its output
+                                code, every other file writer and the .msb reader: each
+                                export returns UNSUPPORTED, memscope_load NULL
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
        MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED)
        MEMSCOPE_NO_STACKS       compile out call-stack capture
