@@ -5042,7 +5042,7 @@ static void ms__sym_lines(ms__symmod *m) {
    addr - 1). 0 when no module holds it. */
 /* C++ names readable: libstdc++'s __cxa_demangle where the process has it (looked up at run
    time; no library is loaded for it), each answer kept for the life of the process (names
-   handed out stay valid). Under ms__sym_lock. */
+   handed out stay valid), keyed by a copy of the mangled name. Under ms__sym_lock. */
 #define MS__DEMANGLED 4096u
 static struct { const char *mangled; char *plain; } ms__demangled[MS__DEMANGLED];
 static size_t ms__ndemangled;
@@ -5056,14 +5056,19 @@ static const char *ms__demangle(const char *name) {
         memcpy(&fn, &f, sizeof fn);
     }
     if (!fn) return name;
-    size_t h = (size_t)(ms__mix64((uint64_t)(uintptr_t)name) & (MS__DEMANGLED - 1));
+    uint64_t fnv = 1469598103934665603u; /* by content: a name in a rebuilt table finds its entry */
+    for (const char *c = name; *c; c++) fnv = (fnv ^ (unsigned char)*c) * 1099511628211u;
+    size_t h = (size_t)(ms__mix64(fnv) & (MS__DEMANGLED - 1));
     for (size_t i = h, k = 0; k < MS__DEMANGLED; i = (i + 1) & (MS__DEMANGLED - 1), k++) {
-        if (ms__demangled[i].mangled == name) return ms__demangled[i].plain ? ms__demangled[i].plain : name;
+        if (ms__demangled[i].mangled && !strcmp(ms__demangled[i].mangled, name))
+            return ms__demangled[i].plain ? ms__demangled[i].plain : name;
         if (ms__demangled[i].mangled) continue;
         if (ms__ndemangled * 4 >= MS__DEMANGLED * 3) return name; /* full: mangled from here on */
+        char *copy = ms__strdup(name); /* (its own copy: a loaded file's names go with it) */
+        if (!copy) return name;
         int status = -1;
         char *out = fn(name, NULL, NULL, &status); /* (malloc: inside memscope's own calls, not recorded) */
-        ms__demangled[i].mangled = name;
+        ms__demangled[i].mangled = copy;
         ms__demangled[i].plain = status == 0 ? out : NULL;
         ms__ndemangled++;
         return status == 0 && out ? out : name;
@@ -5196,6 +5201,27 @@ MS__MAYBE_UNUSED static void ms__sym_refresh(void) {
 }
 
 /* The sorted tables go (the mapped files stay: names handed out point into them). */
+/* The string pools of released line and inline tables: file and function names handed out
+   point into them, so they are kept (a few per module and export). */
+static char **ms__retired;
+static size_t ms__nretired, ms__cap_retired;
+static void ms__retire(char *pool) {
+    if (!pool) return;
+    if (ms__nretired == ms__cap_retired) {
+        size_t cap = ms__cap_retired ? ms__cap_retired * 2 : 64;
+        char **n = (char **)MEMSCOPE_MALLOC(cap * sizeof *n);
+        if (!n) return; /* (then the pool is lost, never freed: the strings stay valid) */
+        if (ms__nretired) memcpy(n, ms__retired, ms__nretired * sizeof *n);
+        MEMSCOPE_FREE(ms__retired);
+        ms__retired = n;
+        ms__cap_retired = cap;
+    }
+    ms__retired[ms__nretired++] = pool;
+}
+
+/* After an export: the sorted symbol tables, and the line and inline tables' rows and ranges
+   go (rebuilt when a later export asks); the mapped files and the tables' names stay, since
+   names handed out point into them. */
 static void ms__symbols_release(void) {
     pthread_mutex_lock(&ms__sym_lock);
     for (size_t i = 0; i < ms__nsymmods; i++) {
@@ -5204,6 +5230,16 @@ static void ms__symbols_release(void) {
         m->syms = NULL;
         m->nsyms = 0;
         m->tried = 0;
+        if (!m->lines_tried) continue;
+        ms__retire(m->lines.names);
+        m->lines.names = NULL;
+        ms__dl_free(&m->lines);
+        ms__retire(m->inl.names);
+        m->inl.names = NULL;
+        ms__dl_inl_free(&m->inl);
+        memset(&m->lines, 0, sizeof m->lines);
+        memset(&m->inl, 0, sizeof m->inl);
+        m->lines_tried = 0;
     }
     pthread_mutex_unlock(&ms__sym_lock);
 }
