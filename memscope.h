@@ -10610,8 +10610,7 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     ms__msb_meta_f64(b, 11, r->deallocation_rate_per_sec);
     ms__msb_meta_u64(b, 12, atomic_load(&t->sample_bytes)); /* byte sampling mean, 0 = off */
     ms__buf_varint(b, 13); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, program));
-    memscope_context cx;
-    memscope_get_context(t, &cx);
+    const memscope_context cx = cx0;
     if (cx.command_line) { ms__buf_varint(b, 16); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.command_line)); }
     if (cx.cwd) { ms__buf_varint(b, 17); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.cwd)); }
     if (!at && cx.ppid) ms__msb_meta_u64(b, 14, cx.ppid);

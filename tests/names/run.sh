@@ -319,29 +319,21 @@ rc=$?; [ $rc = 1 ] && grep -q "sysroot .*not a directory" "$O/sysroot-bad.err"; 
 
 
 # ---- 9. C++: demangled names, an inlined member function, a template, a lambda ----
-g++ -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -o "$O/names_cxx" "$T/names_cxx.cpp" 2>> "$O/build.log"
-check "C++ test program built ($O/names_cxx, -O2 -g)" $?
-NAMES_BASES="$O/cxx.bases" $M run -o "$O/cxx.json" -- "$O/names_cxx" > "$O/cxx.out" 2> "$O/cxx.err"
-rc=$?; [ $rc = 0 ] && [ -s "$O/cxx.json" ]; check "memscope run -o cxx.json -- names_cxx: written (status $rc)" $?
-checker "$O/check-cxx.log" frames --label "cxx.json" --json "$O/cxx.json" --bases "$O/cxx.bases" \
-  --module "$O/names_cxx" --min-frames 5 --addr2line main \
-  --require "shapes::Box::grow(int),shapes::Box::fill(int),main" \
-  --shape "operator new(unsigned long),shapes::Box::grow(int),main" \
-  --shape "operator new(unsigned long),shapes::Box::add(int),shapes::Box::fill(int),main" \
-  --shape "operator new(unsigned long),long* make_many<long>(unsigned long),main" \
-  --shape "operator new(unsigned long),main::{lambda(int)#1}::operator()(int) const,main"
-# built without frame pointers (the call-frame information unwinds it): the same checks
-g++ -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror -o "$O/names_cxx_nofp" "$T/names_cxx.cpp" 2>> "$O/build.log"
-check "C++ test program built without frame pointers ($O/names_cxx_nofp)" $?
-NAMES_BASES="$O/cxx-nofp.bases" $M run -o "$O/cxx-nofp.json" -- "$O/names_cxx_nofp" > "$O/cxx-nofp.out" 2> "$O/cxx-nofp.err"
-rc=$?; [ $rc = 0 ] && [ -s "$O/cxx-nofp.json" ]; check "memscope run -- names_cxx_nofp: written (status $rc)" $?
-checker "$O/check-cxx-nofp.log" frames --label "cxx-nofp.json" --json "$O/cxx-nofp.json" --bases "$O/cxx-nofp.bases" \
-  --module "$O/names_cxx_nofp" --min-frames 5 --addr2line main \
-  --require "shapes::Box::grow(int),shapes::Box::fill(int),main" \
-  --shape "operator new(unsigned long),shapes::Box::grow(int),main" \
-  --shape "operator new(unsigned long),shapes::Box::add(int),shapes::Box::fill(int),main" \
-  --shape "operator new(unsigned long),long* make_many<long>(unsigned long),main" \
-  --shape "operator new(unsigned long),main::{lambda(int)#1}::operator()(int) const,main"
+# built with frame pointers (cxx) and without (cxx-nofp: the call-frame information unwinds it)
+for v in cxx:-fno-omit-frame-pointer cxx-nofp:-fomit-frame-pointer; do
+  name=${v%%:*}; fpflag=${v#*:}; bin="$O/names_$(echo "$name" | tr - _)"
+  g++ -O2 -g "$fpflag" -Wall -Wextra -Werror -o "$bin" "$T/names_cxx.cpp" 2>> "$O/build.log"
+  check "C++ test program built ($bin, -O2 -g $fpflag)" $?
+  NAMES_BASES="$O/$name.bases" $M run -o "$O/$name.json" -- "$bin" > "$O/$name.out" 2> "$O/$name.err"
+  rc=$?; [ $rc = 0 ] && [ -s "$O/$name.json" ]; check "memscope run -o $name.json -- $(basename "$bin"): written (status $rc)" $?
+  checker "$O/check-$name.log" frames --label "$name.json" --json "$O/$name.json" --bases "$O/$name.bases" \
+    --module "$bin" --min-frames 5 --addr2line main \
+    --require "shapes::Box::grow(int),shapes::Box::fill(int),main" \
+    --shape "operator new(unsigned long),shapes::Box::grow(int),main" \
+    --shape "operator new(unsigned long),shapes::Box::add(int),shapes::Box::fill(int),main" \
+    --shape "operator new(unsigned long),long* make_many<long>(unsigned long),main" \
+    --shape "operator new(unsigned long),main::{lambda(int)#1}::operator()(int) const,main"
+done
 # the same names offline: memscope report (a C program) demangles with the libstdc++ it loads
 NAMES_BASES="$O/cxx-off.bases" $M run --names offline -o "$O/cxx-off.msb" -- "$O/names_cxx" > "$O/cxx-off.out" 2> "$O/cxx-off.err"
 rc=$?; check "memscope run --names offline -- names_cxx: status $rc" $rc
