@@ -753,6 +753,7 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #include <math.h>
 #include <time.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <dlfcn.h>
@@ -1418,6 +1419,7 @@ typedef struct ms__thread {
     struct { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } rv_rec;
     uint64_t rv_emitted;                      /* time of this thread's latest event written */
     int rv_blocked;
+    int rv_flat;                              /* the group's events at its stamp (not spread) */
     struct ms__thread *rv_next;
     struct ms__thread *_Atomic next;
     ms__cursor cursor;                        /* used by merges, under analysis_lock */
@@ -1518,6 +1520,7 @@ struct memscope_tracker {
     _Atomic int exported;
     struct memscope_tracker *auto_next;        /* list of trackers to export at exit */
     _Atomic int log_mode;                      /* 1 log, 2 switching to 0 (the live table) */
+    int rv_spread;                             /* the hooks' log: a group's events spread over it */
     int rv_hold;                               /* export_many: the frontier stays put */
     ms__resolver rv;                           /* under analysis_lock */
     ms__ring ring;                             /* a stream's resolved events (under analysis_lock) */
@@ -2184,9 +2187,27 @@ MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t addr
 static memscope_tracker *_Atomic ms__hook_t;
 static uint64_t ms__hook_mean;
 static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, size_t size, const uintptr_t *fp);
-static int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a);
 static int ms__log_name(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack);
 #endif
+/* log mode (>>resolve): TRACK and UNTRACK append to the thread's log; 0 when the tracker
+   has left log mode and the call goes through the live table */
+MS__HOT int ms__log_track(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack);
+MS__HOT int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a);
+
+/* A TRACK in log mode: the allocation and its stack, nothing else; the resolver ends a
+   record still live at that address and counts. */
+MS__HOT int ms__track_log(memscope_tracker *t, ms__thread *th, uint64_t address, size_t size,
+                          uint32_t site, const uintptr_t *fp) {
+    if (MS__UNLIKELY(size == MEMSCOPE_SIZE_UNKNOWN)) size = malloc_usable_size((void *)(uintptr_t)address);
+    uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
+        stack = ms__capture_stack_id(t, th, fp);
+#else
+    (void)fp;
+#endif
+    return ms__log_track(t, th, address, size, site, stack);
+}
 
 MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
                              uint64_t site_hash, const uintptr_t *fp) {
@@ -2196,6 +2217,9 @@ MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint3
 #endif
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) &&
+        MS__LIKELY(ms__track_log(t, th, address, size, site, fp)))
+        return;
     uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
     uint64_t seq = th->seq++;
     if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1))) {
@@ -2226,12 +2250,10 @@ MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void
 
 MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
     if (MS__UNLIKELY(!t || !address)) return;
-#ifdef MEMSCOPE_HOOK_MALLOC
-    if (atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) { /* ends what a TRACK began (>>resolve) */
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) { /* ends what a TRACK began (>>resolve) */
         ms__thread *th = ms__thread_get(t);
-        if (th && ms__log_untrack(t, th, address)) return;
+        if (MS__LIKELY(th != NULL) && MS__LIKELY(ms__log_untrack(t, th, address))) return;
     }
-#endif
     if (!ms__maybe_live(t, address)) return;
     /* a thread gets a record only once it really frees something */
     ms__thread *th = MS__LIKELY(ms__tls_rec[0].id == t->id) ? ms__tls_rec[0].rec : NULL;
@@ -6520,7 +6542,6 @@ static const ms__event *ms__merge_next_before(ms__merge *m, ms__thread **th, uin
 static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) { return ms__merge_next_before(m, th, UINT64_MAX); }
 
 static void ms__merge_end(ms__merge *m) { m->head = NULL; }
-#ifdef MEMSCOPE_HOOK_MALLOC
 /* ==== >>resolve ==== */
 
 /* Log mode. In whole-program mode with every allocation kept (no sampling), the hooks
@@ -6554,11 +6575,13 @@ static void ms__merge_end(ms__merge *m) { m->head = NULL; }
 #define MS__ORIGIN_TRACK 1u
 
 /* Records: word 0's low 3 bits say which. ALLOC: address | 1, then size (36 bits) |
-   function (4) | stack id (24). FREE: address | 2. STAMP: 3, then the stamp. WIDE: 4 |
-   kind << 3, then the address and, for ALLOC_W and NAME, the size and site-or-function |
-   stack << 32 (an address not 8-aligned, a size or stack id too large, TRACK, UNTRACK). */
-enum { MS__LK_ALLOC = 1, MS__LK_FREE = 2, MS__LK_STAMP = 3, MS__LK_WIDE = 4 };
-enum { MS__RV_ALLOC, MS__RV_FREE, MS__RV_UNTRACK, MS__RV_NAME, MS__RV_STAMP };
+   function (4) | stack id (24). FREE: address | 2. STAMP: 3, then the stamp. TRACK (a
+   tracker's own TRACK): address | 5, then size (36 bits) | site (28), no stack. UNTRACK:
+   address | 6. WIDE: 4 | kind << 3, then the address and, for ALLOC, NAME and TRACK, the
+   size and site-or-function | stack << 32 (an address not 8-aligned, a size, site or stack
+   id too large, a TRACK with a stack, a TRACK naming a hooked block). */
+enum { MS__LK_ALLOC = 1, MS__LK_FREE = 2, MS__LK_STAMP = 3, MS__LK_WIDE = 4, MS__LK_TRACK = 5, MS__LK_UNTRACK = 6 };
+enum { MS__RV_ALLOC, MS__RV_FREE, MS__RV_UNTRACK, MS__RV_NAME, MS__RV_STAMP, MS__RV_TRACK };
 static uint32_t ms__log_site[16]; /* function -> site id, set when the hooks start */
 
 typedef struct ms__rec { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } ms__rec;
@@ -6576,6 +6599,13 @@ static unsigned ms__rec_read(const uint64_t *w, ms__rec *r) {
         return 2;
     case MS__LK_FREE: r->kind = MS__RV_FREE; return 1;
     case MS__LK_STAMP: r->kind = MS__RV_STAMP; r->tick = w[1]; return 2;
+    case MS__LK_TRACK:
+        r->kind = MS__RV_TRACK;
+        r->size = w[1] & ((1ull << 36) - 1);
+        r->site = (uint32_t)(w[1] >> 36);
+        r->stack = 0;
+        return 2;
+    case MS__LK_UNTRACK: r->kind = MS__RV_UNTRACK; return 1;
     default:
         r->kind = (int)(w0 >> 3);
         r->addr = w[1];
@@ -6607,13 +6637,71 @@ static MS__NOINLINE void ms__log_foreign(ms__thread *th) {
         atomic_store_explicit(&ms__log_exact_until, now + w, MS__RELAXED);
 }
 
+/* Log mode's clock: the thread's own counter read every MS__LOG_STAMP_EVERY events, and a
+   ticker thread's reading every 10 ms, so that no stamp is more than that late. One ticker
+   per process, started by the hooks or by the first record a tracker logs: a thread that
+   finds the ticker's reading older than MS__TICKER_LOST windows (a forked child, where it
+   is gone, or a process that never had one) checks whether this process started it, and
+   starts it if not. */
+static void *ms__ticker_main(void *arg) {
+    (void)arg;
+#ifdef MEMSCOPE_HOOK_MALLOC
+    ms__hook_busy++; /* for good */
+#endif
+    pthread_setname_np(pthread_self(), "memscope-tick"); /* (from itself: prctl, no /proc file) */
+    struct timespec ts = {0, MS__TICKER_NS};
+    uint64_t t0 = ms__ticks(), n0 = ms__mono_ns();
+    for (;;) {
+        uint64_t now = ms__ticks(), ns = ms__mono_ns();
+        atomic_store_explicit(&ms__tick_now, now, MS__RELAXED);
+        if (ns - n0 >= 100000000u && now > t0) /* the counter's rate: 20 ms of it */
+            atomic_store_explicit(&ms__log_window, (now - t0) / ((ns - n0) / 20000000u), MS__RELAXED);
+        ms__slab_refill();
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static _Atomic int ms__ticker_pid;        /* the process whose ticker runs */
+static _Atomic uint64_t ms__ticker_check; /* the counter when a thread last looked for it */
+
+static void ms__ticker_start(void) {
+    pthread_attr_t a;
+    pthread_t th;
+    sigset_t all, old;
+    atomic_store(&ms__ticker_pid, (int)getpid());
+    atomic_store(&ms__tick_now, ms__ticks());
+    if (pthread_attr_init(&a) != 0) return;
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&a, 64 * 1024);
+    sigfillset(&all); /* signals stay the program's threads' business */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_create(&th, &a, ms__ticker_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&a);
+}
+
+#define MS__TICKER_LOST 4u /* windows of about 20 ms */
+static MS__NOINLINE void ms__ticker_lost(uint64_t now) {
+    uint64_t seen = atomic_load(&ms__ticker_check), w = atomic_load_explicit(&ms__log_window, MS__RELAXED);
+    if (now - seen < w || !atomic_compare_exchange_strong(&ms__ticker_check, &seen, now)) return; /* another thread looks */
+    if (atomic_load(&ms__ticker_pid) == (int)getpid()) return; /* late (a busy machine), not gone */
+    pthread_mutex_lock(&ms__clock_lock);
+    if (atomic_load(&ms__ticker_pid) != (int)getpid()) ms__ticker_start();
+    pthread_mutex_unlock(&ms__clock_lock);
+}
+
 MS__HOT uint64_t ms__log_stamp(ms__thread *th) {
     if (MS__UNLIKELY(!th->log_left) ||
         MS__UNLIKELY(atomic_load_explicit(&ms__log_exact_until, MS__RELAXED) > th->log_tick)) {
         th->log_left = MS__LOG_STAMP_EVERY;
         uint64_t x = ms__ticks();
         if (x > th->log_tick) th->log_tick = x;
+        if (MS__UNLIKELY(x - atomic_load_explicit(&ms__tick_now, MS__RELAXED) >
+                         MS__TICKER_LOST * atomic_load_explicit(&ms__log_window, MS__RELAXED)))
+            ms__ticker_lost(x);
     }
+
     th->log_left--;
     uint64_t g = atomic_load_explicit(&ms__tick_now, MS__RELAXED);
     if (g > th->log_tick) th->log_tick = g;
@@ -6719,12 +6807,24 @@ MS__HOT int ms__log_free(memscope_tracker *t, ms__thread *th, uint64_t a) {
     if (MS__LIKELY(!(a & 7))) return ms__log_push(t, th, a | MS__LK_FREE, 0, 0, 0, 1);
     return ms__log_push(t, th, MS__LK_WIDE | MS__RV_FREE << 3, a, 0, 0, 2);
 }
-static int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a) {
+MS__HOT int ms__log_track(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack) {
+    th->log_recent[ms__log_slot(a)] = (uintptr_t)a;
+    if (MS__LIKELY(!(a & 7) && size < (1ull << 36) && site < (1u << 28) && !stack))
+        return ms__log_push(t, th, a | MS__LK_TRACK, size | (uint64_t)site << 36, 0, 0, 2);
+    return ms__log_push(t, th, MS__LK_WIDE | MS__RV_TRACK << 3, a, size, site | (uint64_t)stack << 32, 4);
+}
+MS__HOT int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a) {
+    unsigned slot = ms__log_slot(a);
+    if (MS__UNLIKELY(th->log_recent[slot] != (uintptr_t)a)) ms__log_foreign(th);
+    th->log_recent[slot] = 0; /* ended here: a later UNTRACK of it is another thread's business */
+    if (MS__LIKELY(!(a & 7))) return ms__log_push(t, th, a | MS__LK_UNTRACK, 0, 0, 0, 1);
     return ms__log_push(t, th, MS__LK_WIDE | MS__RV_UNTRACK << 3, a, 0, 0, 2);
 }
+#ifdef MEMSCOPE_HOOK_MALLOC
 static int ms__log_name(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack) {
     return ms__log_push(t, th, MS__LK_WIDE | MS__RV_NAME << 3, a, size, site | (uint64_t)stack << 32, 4);
 }
+#endif
 
 /* --- the resolver (under analysis_lock) --- */
 
@@ -6775,6 +6875,9 @@ static void ms__rv_del(ms__resolver *r, ms__rent *e) {
 }
 
 static void ms__ring_drain(memscope_tracker *t, uint32_t count);
+#ifndef MEMSCOPE_HOOK_MALLOC
+static void ms__ring_drain(memscope_tracker *t, uint32_t count) { (void)t; (void)count; } /* (a ring is a stream's) */
+#endif
 
 /* The allocation event of a live block, or NULL when it is no longer in memory (a stream
    wrote it out already). */
@@ -6831,7 +6934,11 @@ static uint32_t ms__rv_limit(const ms__thread *th, ms__chunk *c) {
 /* A group: the events between two stamp records of a thread, which the thread made in that
    order between the two counter readings. Its events are given times spread evenly across
    the interval (the first one's is exact), so that two threads taking turns come out of the
-   merge taking turns. Counts the group's events when its end is in the snapshot. */
+   merge taking turns. Counts the group's events when its end is in the snapshot. A
+   tracker's own log (TRACK) keeps every event of a group at the group's stamp instead (a
+   lower bound of each one's time): a thread that waited inside a group (on a barrier, a
+   lock, a sleep) would otherwise have its last events placed after what other threads did
+   meanwhile, and the peak of a run whose phases a barrier separates would come out low. */
 static void ms__rv_group(ms__thread *th) {
     ms__chunk *c = th->rv_chunk;
     uint32_t count = 0;
@@ -6847,7 +6954,7 @@ static void ms__rv_group(ms__thread *th) {
         if (x.kind != MS__RV_STAMP) { count++; continue; }
         th->rv_m = th->rv_j + count;
         th->rv_span = x.tick > th->rv_tick ? x.tick - th->rv_tick : 0;
-        th->rv_step = th->rv_m ? (double)th->rv_span / th->rv_m : 0.0;
+        th->rv_step = th->rv_m && !th->rv_flat ? (double)th->rv_span / th->rv_m : 0.0;
         return;
     }
 }
@@ -6911,7 +7018,7 @@ static int ms__rv_seen_before(const ms__thread *th) {
 /* Whether another thread holds, before `limit`, the record that would let r be applied:
    an allocation (or a TRACK) at its address for a free, a free for an allocation. */
 static int ms__rv_partner_ahead(ms__thread *list, const ms__thread *self, const ms__rec *r, uint64_t limit) {
-    int want_alloc = r->kind == MS__RV_FREE;
+    int want_alloc = r->kind == MS__RV_FREE || r->kind == MS__RV_UNTRACK;
     for (ms__thread *th = list; th; th = th->rv_next) {
         ms__rec x;
         if (th == self || !ms__rv_head(th, &x)) continue;
@@ -6929,7 +7036,8 @@ static int ms__rv_partner_ahead(ms__thread *list, const ms__thread *self, const 
                 continue;
             }
             if (x.addr != r->addr) continue;
-            if (want_alloc ? x.kind == MS__RV_ALLOC || x.kind == MS__RV_NAME : x.kind == MS__RV_FREE || x.kind == MS__RV_UNTRACK)
+            if (want_alloc ? x.kind == MS__RV_ALLOC || x.kind == MS__RV_NAME || x.kind == MS__RV_TRACK
+                           : x.kind == MS__RV_FREE || x.kind == MS__RV_UNTRACK)
                 return 1;
         }
     }
@@ -6966,6 +7074,18 @@ static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, 
     ms__count_alloc(th, r->size, r->site);
 }
 
+/* Ends the live block x with a free event of th's (its owner's counters are charged). */
+static void ms__rv_end(memscope_tracker *t, ms__thread *th, const ms__rec *r, ms__rent *x) {
+    uint64_t when = ms__rv_when(th, r->tick, x->ticks);
+    uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
+    uint64_t seq;
+    ms__rv_emit(t, th, when, r->addr, x->size << 1 | 1u, x->site, x->owner, &seq);
+    end[0] = r->addr;
+    end[1] = when;
+    ms__count_free(t, th, x->size, x->owner);
+    ms__rv_del(&t->rv, x);
+}
+
 /* Applies th's head record r when it can be: 1 applied (or dropped), 0 it must wait. */
 static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
     ms__rent *x = ms__rv_find(&t->rv, r->addr);
@@ -6973,6 +7093,17 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
     case MS__RV_ALLOC:
         if (x) return 0;
         ms__rv_alloc(t, th, r, MS__ORIGIN_HOOK);
+        break;
+    case MS__RV_TRACK: /* a tracker's TRACK: a TRACK again at a live address ends that record */
+        if (x) {
+            /* its own block, and every record made before this one is in the pass: another
+               thread's UNTRACK of it would have a smaller stamp (a foreign UNTRACK reads the
+               counter and makes the others read it too) and was applied already. Else wait:
+               that UNTRACK may still come. */
+            if (x->owner != th->index || !ms__rv_seen_before(th)) return 0;
+            ms__rv_end(t, th, r, x);
+        }
+        ms__rv_alloc(t, th, r, MS__ORIGIN_TRACK);
         break;
     case MS__RV_NAME: /* TRACK: names the live block, else records one of its own */
         if (x) {
@@ -6993,18 +7124,9 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
         }
         break;
     default: /* a free by the hooks, or an UNTRACK (which ends only what a TRACK began) */
-        if (!x && r->kind == MS__RV_FREE) return 0;
-        if (!x || (r->kind == MS__RV_UNTRACK && x->origin == MS__ORIGIN_HOOK)) break;
-        {
-            uint64_t when = ms__rv_when(th, r->tick, x->ticks);
-            uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
-            uint64_t seq;
-            ms__rv_emit(t, th, when, r->addr, x->size << 1 | 1u, x->site, x->owner, &seq);
-            end[0] = r->addr;
-            end[1] = when;
-        }
-        ms__count_free(t, th, x->size, x->owner);
-        ms__rv_del(&t->rv, x);
+        if (!x) return 0; /* its block may be in another thread's log still */
+        if (r->kind == MS__RV_UNTRACK && x->origin == MS__ORIGIN_HOOK) break;
+        ms__rv_end(t, th, r, x);
         break;
     }
     ms__rv_next(th, r->words);
@@ -7024,6 +7146,7 @@ static uint64_t ms__resolve_some(memscope_tracker *t, int all, uint64_t budget, 
         if (!th) continue;
         ms__rv_snapshot(th);
         th->rv_blocked = 0;
+        th->rv_flat = !t->rv_spread;
         if (!th->rv_m && th->rv_chunk) { /* a group left open by the last pass: its end may be in now */
             ms__rv_group(th);
             th->rv_at = NULL;
@@ -7095,12 +7218,13 @@ static uint64_t ms__resolve_some(memscope_tracker *t, int all, uint64_t budget, 
             cut = wait;
         }
         ms__rv_head(cut, &r);
-        if (r.kind == MS__RV_FREE) { /* the free of a block never recorded */
+        if (r.kind == MS__RV_FREE || r.kind == MS__RV_UNTRACK) { /* of a block never recorded */
             ms__rv_next(cut, r.words);
-            t->rv.voided++;
-        } else { /* an allocation where a block is live: that block ended unseen */
+            if (r.kind == MS__RV_FREE) t->rv.voided++;
+        } else {
             ms__rent *x = ms__rv_find(&t->rv, r.addr);
-            if (x) ms__rv_del(&t->rv, x);
+            if (x && r.kind == MS__RV_TRACK) ms__rv_end(t, cut, &r, x); /* a TRACK again ends it */
+            else if (x) ms__rv_del(&t->rv, x); /* an allocation where a block is live: it ended unseen */
         }
         for (ms__thread *th = list; th; th = th->rv_next) th->rv_blocked = 0;
     }
@@ -7155,9 +7279,6 @@ static MS__NOINLINE void ms__log_switch(memscope_tracker *t) {
     atomic_store_explicit(&t->log_mode, 0, MS__RELEASE);
     pthread_mutex_unlock(&t->analysis_lock);
 }
-#else
-static void ms__resolve(memscope_tracker *t) { (void)t; }
-#endif /* MEMSCOPE_HOOK_MALLOC */
 
 typedef struct ms__totals {
     uint64_t allocs, frees, alloc_bytes, free_bytes, dropped;
@@ -11613,6 +11734,7 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     L->size = size;
     memscope_tracker *t = memscope_new();
     if (!t) { ms__loaded_free(L); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
+    atomic_store(&t->log_mode, 0); /* records nothing */
     int rc = ms__loaded_parse(L, t);
     if (rc == 1) { /* truncated: keep what is complete, say what was lost */
         rc = ms__loaded_recompute(L);
@@ -12296,9 +12418,13 @@ static void ms__process_init(void) {
 }
 
 static memscope_tracker *ms__new(void);
+static int ms__env_word(unsigned bit, const char *name, const char *words, int dflt, const char *accepted);
 MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
     MS__ENTER();
     memscope_tracker *t = ms__new();
+    /* every TRACK kept: log mode (>>resolve), unless asked for the live table */
+    if (t && ms__membarrier_ok && ms__env_word(8, "MEMSCOPE_LIVE_TABLE", "0\0" "1\0", 0, "0 or 1") == 0)
+        atomic_store(&t->log_mode, 1);
     MS__LEAVE();
     return t;
 }
@@ -12551,9 +12677,7 @@ MEMSCOPE_DEF memscope_result memscope_set_sampling(memscope_tracker *t, memscope
     atomic_store(&t->capture_stacks, cfg.capture_call_stack && depth > 0);
 #endif
     atomic_store(&t->threshold, ms__rate_threshold(cfg.sample_rate));
-#ifdef MEMSCOPE_HOOK_MALLOC
     if (cfg.sample_rate < 1.0 && atomic_load(&t->log_mode) == 1) ms__log_switch(t); /* frees need the table */
-#endif
     return MEMSCOPE_OK;
 }
 
@@ -14598,7 +14722,10 @@ static void ms__hook_configure(memscope_tracker *t) {
     int lt = ms__env_word(8, "MEMSCOPE_LIVE_TABLE", "0\0" "1\0", 0, "0 or 1");
     if (!ms__hook_mean && c.sample_rate >= 1.0 && ms__membarrier_ok && !lt) {
         atomic_store(&t->log_mode, 1);
+        t->rv_spread = 1;
         atomic_store(&ms__slab_whole, 1);
+    } else {
+        atomic_store(&t->log_mode, 0);
     }
 #ifdef MS__STREAM
     /* every allocation kept, into a .msb: streamed as the program runs, no event bound;
@@ -14615,25 +14742,6 @@ static void ms__hook_configure(memscope_tracker *t) {
 #endif
 }
 
-
-/* Log mode's clock: the thread's own counter read every MS__LOG_STAMP_EVERY events, and a
-   ticker thread's reading every 10 ms, so that no stamp is more than that late. */
-static void *ms__ticker_main(void *arg) {
-    (void)arg;
-    ms__hook_busy++; /* for good */
-    pthread_setname_np(pthread_self(), "memscope-tick"); /* (from itself: prctl, no /proc file) */
-    struct timespec ts = {0, MS__TICKER_NS};
-    uint64_t t0 = ms__ticks(), n0 = ms__mono_ns();
-    for (;;) {
-        uint64_t now = ms__ticks(), ns = ms__mono_ns();
-        atomic_store_explicit(&ms__tick_now, now, MS__RELAXED);
-        if (ns - n0 >= 100000000u && now > t0) /* the counter's rate: 20 ms of it */
-            atomic_store_explicit(&ms__log_window, (now - t0) / ((ns - n0) / 20000000u), MS__RELAXED);
-        ms__slab_refill();
-        nanosleep(&ts, NULL);
-    }
-    return NULL;
-}
 
 #ifdef MS__STREAM
 /* The stream's writer: a pass every 20 ms, back to back while the backlog is large. */
@@ -14655,25 +14763,25 @@ static void *ms__writer_main(void *arg) {
 }
 #endif
 
-static void ms__ticker_start(void) {
-    pthread_attr_t a;
-    pthread_t th;
-    sigset_t all, old;
-    if (pthread_attr_init(&a) != 0) return;
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&a, 64 * 1024);
-    sigfillset(&all); /* signals stay the program's threads' business */
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_create(&th, &a, ms__ticker_main, NULL);
+/* The hooks' threads: the ticker (>>resolve) and, for a stream, its writer. */
+static void ms__hook_threads_start(void) {
+    ms__ticker_start();
 #ifdef MS__STREAM
     memscope_tracker *t = atomic_load(&ms__hook_t);
     if (t && t->stream) {
+        pthread_attr_t a;
+        pthread_t th;
+        sigset_t all, old;
+        if (pthread_attr_init(&a) != 0) return;
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&a, 256 * 1024); /* dladdr, the encoder */
+        sigfillset(&all); /* signals stay the program's threads' business */
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         if (pthread_create(&th, &a, ms__writer_main, NULL) == 0) atomic_store(&t->streaming, 1);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&a);
     }
 #endif
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&a);
 }
 
 static void ms__hook_fork_child(void) {
@@ -14691,8 +14799,7 @@ static void ms__hook_fork_child(void) {
     if (!t || atomic_load(&t->log_mode) != 1) return;
     /* the parent's threads are gone, pushes in flight with them */
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) atomic_store(&th->logging, 0);
-    atomic_store(&ms__tick_now, ms__ticks());
-    ms__ticker_start();
+    ms__hook_threads_start();
 }
 
 static MS__NOINLINE memscope_tracker *ms__hook_start(void) {
@@ -15046,8 +15153,7 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
     if (t && t->stream && t->stream->w.zctx) ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
 #endif
     if (t && atomic_load(&t->log_mode) == 1) {
-        atomic_store(&ms__tick_now, ms__ticks());
-        ms__ticker_start();
+        ms__hook_threads_start();
     }
     if (t && mon) memscope_with_system_monitoring(t);
     ms__hook_busy--;
