@@ -34,7 +34,7 @@ HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 all: check-lib examples $(B)/memscope $(B)/libmemscope.so
 
 # ---- the memscope command-line tool ----
-$(B)/memscope: tools/memscope.c memscope.h
+$(B)/memscope: tools/memscope.c memscope.h tools/diff_page.h $(B)/.embed-ok
 	@mkdir -p $(B)
 	$(CC) $(STRICT) -O2 -I. $< -o $@ $(LIBS)
 
@@ -82,8 +82,10 @@ fuzz-smoke:
 	    { tail -40 $(B)/fuzz-smoke.log; exit 1; }; } && grep -E "^Done" $(B)/fuzz-smoke.log; \
 	  else echo "clang not found: fuzz smoke skipped"; fi
 
-# ---- the dashboard page (tools/dashboard/) embedded into memscope.h ----
-DASHBOARD := tools/dashboard/shell.html tools/dashboard/style.css tools/dashboard/app.js
+# ---- the dashboard page (tools/dashboard/) embedded into memscope.h, the page of memscope
+# diff --html (tools/dashboard/diff.html, diff.js) into tools/diff_page.h ----
+DASHBOARD := tools/dashboard/shell.html tools/dashboard/style.css tools/dashboard/app.js \
+             tools/dashboard/diff.html tools/dashboard/diff.js
 embed: $(B)/.embed-ok
 $(B)/.embed-ok: $(DASHBOARD) tools/embed_dashboard.py
 	@mkdir -p $(B)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Embeds the HTML dashboard (tools/dashboard/) into memscope.h.
+"""Embeds the HTML dashboard (tools/dashboard/) into memscope.h, and the page of
+`memscope diff --html` into tools/diff_page.h.
 
-    embed_dashboard.py            rewrite the generated block of memscope.h
-    embed_dashboard.py --check    exit 1 (and say so) when memscope.h holds a stale copy
+    embed_dashboard.py            rewrite the generated block of memscope.h and tools/diff_page.h
+    embed_dashboard.py --check    exit 1 (and say so) when either holds a stale copy
     embed_dashboard.py --size     print the size of the page shell in bytes
 
 shell.html holds four markers: <!--MEMSCOPE:STYLE--> and <!--MEMSCOPE:SCRIPT--> are replaced by
@@ -10,6 +11,10 @@ style.css and app.js inlined; <!--MEMSCOPE:EVENTS--> and <!--MEMSCOPE:REPORT--> 
 into the three parts memscope_export_html writes around the events (base64) and the report
 (JSON). Each part becomes a NULL-terminated array of C string literals of at most 2000 bytes
 (ISO C guarantees 4095 per literal); '?' is escaped so no trigraph can form.
+
+diff.html (the diff page) holds <!--MEMSCOPE:STYLE--> (style.css, so both pages share the
+theme), <!--MEMSCOPE:SCRIPT--> (diff.js) and <!--MEMSCOPE:DIFF--> (where memscope diff writes
+its JSON): the two parts around the last become diff_page_part0 and diff_page_part1.
 """
 import os
 import sys
@@ -17,6 +22,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DASH = os.path.join(ROOT, "tools", "dashboard")
 HEADER = os.path.join(ROOT, "memscope.h")
+DIFF_HEADER = os.path.join(ROOT, "tools", "diff_page.h")
 BEGIN = "/* BEGIN GENERATED DASHBOARD */\n"
 END = "/* END GENERATED DASHBOARD */\n"
 
@@ -41,6 +47,27 @@ def page_parts():
     head, rest = page.split("<!--MEMSCOPE:EVENTS-->")
     mid, tail = rest.split("<!--MEMSCOPE:REPORT-->")
     return [head, mid, tail]
+
+
+def diff_parts():
+    shell = read("diff.html")
+    for marker in ("<!--MEMSCOPE:STYLE-->", "<!--MEMSCOPE:SCRIPT-->", "<!--MEMSCOPE:DIFF-->"):
+        if shell.count(marker) != 1:
+            sys.exit("embed_dashboard: diff.html must hold %s exactly once" % marker)
+    css, js = read("style.css"), read("diff.js")
+    if "</script" in js.lower() or "<!--" in js:
+        sys.exit("embed_dashboard: diff.js must not contain </script or <!--")
+    page = shell.replace("<!--MEMSCOPE:STYLE-->", "<style>\n" + css + "</style>")
+    page = page.replace("<!--MEMSCOPE:SCRIPT-->", "<script>\n" + js + "</script>")
+    return page.split("<!--MEMSCOPE:DIFF-->")
+
+
+def diff_generated():
+    body = ("/* tools/diff_page.h - the page of `memscope diff --html`, written by tools/embed_dashboard.py\n"
+            "   from tools/dashboard/diff.html, diff.js and style.css: edit those, then make embed */\n")
+    for i, part in enumerate(diff_parts()):
+        body += c_array("diff_page_part%d" % i, part)
+    return body
 
 
 def c_literal(chunk):
@@ -95,17 +122,29 @@ def main():
     if "--size" in sys.argv:
         print(sum(len(p.encode("utf-8")) for p in page_parts()))
         return 0
+    diff_old = None
+    if os.path.exists(DIFF_HEADER):
+        with open(DIFF_HEADER, encoding="utf-8") as f:
+            diff_old = f.read()
+    diff_new = diff_generated()
     if "--check" in sys.argv:
+        stale = 0
         if new != header:
             print("memscope.h: the embedded dashboard is stale; run `make embed` (tools/embed_dashboard.py)")
-            return 1
-        print("embedded dashboard: up to date")
-        return 0
-    if new != header:
-        with open(HEADER + ".tmp", "w", encoding="utf-8") as f:
-            f.write(new)
-        os.replace(HEADER + ".tmp", HEADER)
-        print("memscope.h: dashboard embedded")
+            stale = 1
+        if diff_new != diff_old:
+            print("tools/diff_page.h: the embedded diff page is stale; run `make embed` (tools/embed_dashboard.py)")
+            stale = 1
+        if not stale:
+            print("embedded dashboard and diff page: up to date")
+        return stale
+    for path, old, text, what in ((HEADER, header, new, "memscope.h: dashboard embedded"),
+                                  (DIFF_HEADER, diff_old, diff_new, "tools/diff_page.h: diff page embedded")):
+        if text != old:
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(path + ".tmp", path)
+            print(what)
     return 0
 
 

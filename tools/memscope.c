@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #define MEMSCOPE_IMPLEMENTATION
 #include "../memscope.h"
+#include "diff_page.h" /* the page of memscope diff --html (tools/embed_dashboard.py) */
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -54,7 +55,7 @@ static const char usage[] =
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
     "                    [--monitor] [--max-events N] [--unwind fp|auto|dwarf]\n"
     "                    [--names process|offline] -- PROGRAM [ARGS]\n"
-    "       memscope diff BASE.msb NEW.msb [--top N] [--frames N] [--folded OUT]\n"
+    "       memscope diff BASE.msb NEW.msb [--top N] [--frames N] [--folded OUT] [--html OUT]\n"
     "       memscope --help | --version\n"
     "\n"
     "  report FILE.msb   print a summary of a file written by memscope_export_binary:\n"
@@ -63,7 +64,10 @@ static const char usage[] =
     "  diff BASE NEW     what grew from one run to the other, by call stack (matched by\n"
     "                    their frames' names): leaked, allocated and peak bytes, most growth\n"
     "                    first. --folded OUT writes \"stack BASE NEW\" lines of bytes allocated\n"
-    "                    (flamegraph.pl's differential flame graph input); exit status 0\n"
+    "                    (flamegraph.pl's differential flame graph input); --html OUT a\n"
+    "                    self-contained page: a differential flame graph (red: grew, blue:\n"
+    "                    shrank; allocated, leaked, peak bytes or allocations) and the\n"
+    "                    stacks ranked by growth. With either, no text; exit status 0\n"
     "  --top N           how many rows per table (1..100000)\n"
     "  --frames N        at most N frames of each call stack (default: every one);\n"
     "                    a cut stack ends with \"... K more frames\"\n"
@@ -82,7 +86,8 @@ static const char usage[] =
     "                    file recorded on another machine. Frames the file left unnamed are\n"
     "                    named from each module whose build id matches the recording; a\n"
     "                    module that changed since is named on stderr and not used\n"
-    "                                                                 env MEMSCOPE_SYSROOT\n"
+    "                                                                 env MEMSCOPE_SYSROOT\n";
+static const char usage_out[] = /* (C compilers need only take 4095 characters in one string) */
     "  --json OUT        also write the JSON report of the file to OUT\n"
     "  --html OUT        ... the HTML dashboard\n"
     "  --msb OUT         ... the binary file again (complete, also from a truncated one)\n"
@@ -150,6 +155,7 @@ static const char usage_run[] = /* two strings: C compilers need only take 4095 
 static void print_usage(FILE *f) {
     const char *mark = strstr(usage_run, "@D@");
     fputs(usage, f);
+    fputs(usage_out, f);
     fwrite(usage_run, 1, (size_t)(mark - usage_run), f);
     fprintf(f, "%u", (unsigned)MEMSCOPE_MAX_STACK_DEPTH);
     fputs(mark + 3, f);
@@ -1331,6 +1337,107 @@ static int diff_cmp(const void *a, const void *b) {
     return gx < gy ? 1 : gx > gy ? -1 : strcmp(x->key, y->key);
 }
 
+/* ---- memscope diff --html: a page with a differential flame graph and the ranked stacks ----
+   The page (tools/dashboard/diff.html and diff.js, embedded by tools/embed_dashboard.py into
+   tools/diff_page.h) gets one JSON block: the two runs' totals and one row per matched stack,
+   {frames: [{name, file, line, module, inlined}] innermost first, where (an index into frames
+   or null), stack: [id in BASE, id in NEW], base/new: {alloc, count, leak, peak}}. Strings are written with the JSON writer's
+   HTML mode (< > & as \u escapes, invalid UTF-8 as U+FFFD), so no name can end the block. */
+static void diff_json_frame(ms__out *o, const memscope_symbol *f) {
+    char buf[512];
+    const char *mod = f->module ? strrchr(f->module, '/') : NULL;
+    mod = mod ? mod + 1 : f->module;
+    const char *name = f->function;
+    if (!name && mod && f->has_offset) { snprintf(buf, sizeof buf, "%s+0x%" PRIx64, mod, f->offset); name = buf; }
+    else if (!name) { snprintf(buf, sizeof buf, "0x%" PRIxPTR, f->address); name = buf; }
+    ms__out_lit(o, "{\"name\":"); ms__out_str(o, name);
+    ms__out_key(o, "file"); ms__out_str(o, f->file && f->line ? f->file : NULL);
+    ms__out_key(o, "line"); ms__out_u64(o, f->file ? f->line : 0);
+    ms__out_key(o, "module"); ms__out_str(o, mod);
+    if (f->inlined) ms__out_lit(o, ",\"inlined\":true");
+    ms__out_lit(o, "}");
+}
+
+static void diff_json_values(ms__out *o, const uint64_t *v) {
+    ms__out_lit(o, "{\"alloc\":"); ms__out_u64(o, v[0]);
+    ms__out_key(o, "count"); ms__out_u64(o, v[1]);
+    ms__out_key(o, "leak"); ms__out_u64(o, v[2]);
+    ms__out_key(o, "peak"); ms__out_u64(o, v[3]);
+    ms__out_lit(o, "}");
+}
+
+static void diff_json_run(ms__out *o, const char *file, const memscope_report *r) {
+    ms__out_lit(o, "{\"file\":"); ms__out_str(o, file);
+    ms__out_key(o, "allocated"); ms__out_u64(o, r->total_allocated_bytes);
+    ms__out_key(o, "allocations"); ms__out_u64(o, r->total_allocations);
+    ms__out_key(o, "peak"); ms__out_u64(o, r->peak_memory_bytes);
+    ms__out_key(o, "live"); ms__out_u64(o, r->current_memory_bytes);
+    ms__out_key(o, "live_count"); ms__out_u64(o, r->active_allocations);
+    ms__out_lit(o, "}");
+}
+
+static int diff_html(const char *path, const diff_tab *d, memscope_tracker *t[2], const memscope_report r[2],
+                     const char *files[2]) {
+    int to_stdout = !strcmp(path, "-");
+    int fd = to_stdout ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return fail("--html %s: %s", path, strerror(errno));
+    ms__out *o = calloc(1, sizeof *o);
+    if (!o) { if (!to_stdout) close(fd); return fail("out of memory"); }
+    o->fd = fd;
+    ms__out_parts(o, diff_page_part0);
+    o->html = 1;
+    ms__out_lit(o, "{\"format\":\"memscope-diff\",\"version\":1,\"generator\":");
+    ms__out_str(o, "memscope " MEMSCOPE_VERSION_STRING);
+    ms__out_key(o, "base"); diff_json_run(o, files[0], &r[0]);
+    ms__out_key(o, "new"); diff_json_run(o, files[1], &r[1]);
+    ms__out_lit(o, ",\"rows\":[");
+    size_t cap = 0, shown = 0;
+    memscope_symbol *f = NULL;
+    for (size_t i = 0; i < d->n && !o->err; i++) {
+        const diff_row *w = &d->r[i];
+        int k = w->stack[1] ? 1 : 0, any = 0;
+        for (int j = 0; j < 4; j++) any |= w->v[0][j] || w->v[1][j];
+        if (!any) continue;
+        size_t n = w->stack[k] ? memscope_stack_symbols(t[k], w->stack[k], NULL, 0) : 0;
+        if (n > cap) {
+            memscope_symbol *nf = realloc(f, n * sizeof *nf);
+            if (!nf) { o->err = ENOMEM; break; }
+            f = nf;
+            cap = n;
+        }
+        n = n ? memscope_stack_symbols(t[k], w->stack[k], f, n) : 0;
+        if (shown++) ms__out_lit(o, ",");
+        ms__out_lit(o, "\n{\"frames\":[");
+        for (size_t j = 0; j < n; j++) {
+            if (j) ms__out_lit(o, ",");
+            diff_json_frame(o, &f[j]);
+        }
+        memscope_symbol ws;
+        uint32_t wi = w->stack[k] ? memscope_stack_where(t[k], w->stack[k], &ws) : UINT32_MAX;
+        ms__out_lit(o, "],\"where\":");
+        if (wi < n) ms__out_u64(o, wi);
+        else ms__out_lit(o, "null");
+        ms__out_lit(o, ",\"stack\":[");
+        ms__out_u64(o, w->stack[0]);
+        ms__out_lit(o, ",");
+        ms__out_u64(o, w->stack[1]);
+        ms__out_lit(o, "],\"base\":");
+        diff_json_values(o, w->v[0]);
+        ms__out_lit(o, ",\"new\":");
+        diff_json_values(o, w->v[1]);
+        ms__out_lit(o, "}");
+    }
+    free(f);
+    ms__out_lit(o, "]}");
+    o->html = 0;
+    ms__out_parts(o, diff_page_part1);
+    ms__out_flush(o);
+    int err = o->err;
+    free(o);
+    if (!to_stdout && close(fd) != 0 && !err) err = errno;
+    return err ? fail("--html %s: %s", path, strerror(err)) : 0;
+}
+
 static const char *signed_human(char *buf, size_t n, int64_t v) {
     char h[24];
     human(h, sizeof h, (double)(v < 0 ? -(double)v : (double)v));
@@ -1339,15 +1446,16 @@ static const char *signed_human(char *buf, size_t n, int64_t v) {
 }
 
 static int diff_main(int argc, char **argv) {
-    const char *files[2] = {NULL, NULL}, *folded = NULL;
+    const char *files[2] = {NULL, NULL}, *folded = NULL, *html = NULL;
     size_t top = 10;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--folded")) {
+        if (!strcmp(a, "--top") || !strcmp(a, "--frames") || !strcmp(a, "--folded") || !strcmp(a, "--html")) {
             if (i + 1 >= argc) return fail("%s needs a value", a);
             const char *v = argv[++i];
             uint64_t n;
             if (!strcmp(a, "--folded")) folded = v;
+            else if (!strcmp(a, "--html")) html = v;
             else if (!strcmp(a, "--top")) { if (parse_u64(v, 1, 100000, &n) != 0) return fail("--top %s: not a number from 1 to 100000", v); top = (size_t)n; }
             else { if (parse_u64(v, 1, 1000, &n) != 0) return fail("--frames %s: not a number from 1 to 1000", v); max_frames = (size_t)n; }
         } else if (a[0] == '-' && a[1]) {
@@ -1357,6 +1465,22 @@ static int diff_main(int argc, char **argv) {
         else return fail("diff takes two files ('%s' is extra)", a);
     }
     if (!files[1]) return fail("diff needs two files: memscope diff BASE.msb NEW.msb");
+    if (folded && html && !strcmp(folded, "-") && !strcmp(html, "-"))
+        return fail("--folded - and --html -: one output at most can be - (standard output)");
+    for (int k = 0; k < 2; k++) { /* an output must not overwrite an input, nor the other output */
+        struct stat in, out;
+        if (stat(files[k], &in) != 0) continue;
+        if ((folded && strcmp(folded, "-") && stat(folded, &out) == 0 && out.st_dev == in.st_dev && out.st_ino == in.st_ino) ||
+            (html && strcmp(html, "-") && stat(html, &out) == 0 && out.st_dev == in.st_dev && out.st_ino == in.st_ino))
+            return fail("%s: an output would overwrite this input; nothing written", files[k]);
+    }
+    if (folded && html && strcmp(html, "-")) {
+        char *a = canonical(folded), *b = canonical(html);
+        int same = a && b && !strcmp(a, b);
+        free(a);
+        free(b);
+        if (same) return fail("--folded %s and --html %s: the same file; nothing written", folded, html);
+    }
     (void)dlopen("libstdc++.so.6", RTLD_NOW | RTLD_GLOBAL);
     memscope_tracker *t[2] = {NULL, NULL};
     for (int k = 0; k < 2; k++) {
@@ -1371,7 +1495,8 @@ static int diff_main(int argc, char **argv) {
     if (diff_add(&d, t[0], 0) != 0 || diff_add(&d, t[1], 1) != 0) rc = fail("out of memory");
     memscope_report r[2] = {memscope_analyze(t[0]), memscope_analyze(t[1])};
     char b1[32], b2[32], b3[32];
-    if (!rc && !folded) {
+    if (!rc && html) rc = diff_html(html, &d, t, r, files);
+    if (!rc && !folded && !html) {
         printf("memscope diff %s -> %s\n", files[0], files[1]);
         printf("  allocated %s -> %s (%s), allocations %zu -> %zu\n", human(b1, sizeof b1, (double)r[0].total_allocated_bytes),
                human(b2, sizeof b2, (double)r[1].total_allocated_bytes),
@@ -1404,7 +1529,7 @@ static int diff_main(int argc, char **argv) {
             }
             if (!shown) printf("  no growth\n");
         }
-    } else if (!rc) { /* "frame;frame;frame BASE NEW": flamegraph.pl's differential input */
+    } else if (!rc && folded) { /* "frame;frame;frame BASE NEW": flamegraph.pl's differential input */
         FILE *f = strcmp(folded, "-") ? fopen(folded, "w") : stdout;
         if (!f) rc = fail("--folded %s: %s", folded, strerror(errno));
         for (size_t i = 0; f && i < d.n; i++) {

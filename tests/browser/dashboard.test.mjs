@@ -188,7 +188,7 @@ function initScript() {
   };
 }
 
-async function openPage(browser, file, { dark = false, readyTimeout = READY_TIMEOUT_MS } = {}) {
+async function openPage(browser, file, { dark = false, readyTimeout = READY_TIMEOUT_MS, readyName = 'memscopeReady' } = {}) {
   const context = await browser.newContext({
     colorScheme: dark ? 'dark' : 'light',
     viewport: { width: 1280, height: 900 },
@@ -216,7 +216,7 @@ async function openPage(browser, file, { dark = false, readyTimeout = READY_TIME
   try {
     await page.goto(url, { waitUntil: 'commit', timeout: readyTimeout });
     const left = Math.max(1, readyTimeout - (Date.now() - started));
-    await page.waitForFunction(() => window.memscopeReady === true, null, { timeout: left });
+    await page.waitForFunction((n) => window[n] === true, readyName, { timeout: left });
     ready = true;
   } catch (e) {
     readyError = e.message.split('\n')[0];
@@ -445,6 +445,61 @@ async function checkLeaks(page, name, json, a) {
     `after prev ${JSON.stringify(p2)}`);
 }
 
+// Leak groups (a page with call stacks): a click on a group lists that stack's allocations in
+// the flat list, with a "Showing stack N" bar whose button clears the filter.
+async function checkLeakGroupFilter(page, name, json) {
+  const hasGroups = await page.evaluate(() => {
+    const v = document.querySelector('#leaks-view');
+    return !!v && !v.hidden;
+  });
+  if (!hasGroups) { skip(`${name}: leak groups click-filter`, 'no call stacks, so no groups view'); return; }
+  const view0 = await attr(page, '#leaks-section', 'data-view');
+  const total0 = await attr(page, 'table#leaks', 'data-total');
+  await clickEl(page, '#leaks-view button[data-value="groups"]');
+  await until(page, () => document.querySelector('#leaks-section').getAttribute('data-view') === 'groups');
+  const groups = await page.evaluate(() => window.__msTest.shown('#leak-groups').map((r) => ({
+    stack: Number(r.getAttribute('data-stack')), count: Number(r.getAttribute('data-count')), bytes: Number(r.getAttribute('data-bytes')) })));
+  if (!groups.length) { skip(`${name}: leak groups click-filter`, 'no leak group'); return; }
+  // a group of several allocations that fit one page, else the first
+  const g = groups.find((x) => x.count > 1 && x.count <= LEAKS_PER_PAGE) || groups[0];
+  const st = (json.stacks || []).find((s) => s.id === g.stack);
+  if (st && st.leaked_count !== undefined) {
+    check(`${name}: leak group of stack ${g.stack}: ${st.leaked_count} leaks, ${st.leaked_bytes} bytes, as the .json's stack`,
+      g.count === st.leaked_count && g.bytes === st.leaked_bytes, JSON.stringify(g));
+  }
+  await clickEl(page, `#leak-groups tbody tr[data-stack="${g.stack}"] td:first-child`);
+  await until(page, (s) => document.querySelector('#leaks').getAttribute('data-stack') === String(s), g.stack);
+  const f = await page.evaluate(() => {
+    const bar = document.querySelector('#leaks-stack-filter');
+    return {
+      view: document.querySelector('#leaks-section').getAttribute('data-view'),
+      pressed: document.querySelector('#leaks-view button[data-value="flat"]').getAttribute('aria-pressed'),
+      total: Number(document.querySelector('#leaks').getAttribute('data-total')),
+      stack: document.querySelector('#leaks').getAttribute('data-stack'),
+      rows: window.__msTest.shown('#leaks').length, bytes: window.__msTest.sum('#leaks'),
+      bar: !bar.hidden && bar.getClientRects().length > 0, text: bar.innerText,
+      focus: document.activeElement && document.activeElement.id,
+    };
+  });
+  check(`${name}: a click on the group of stack ${g.stack} shows the flat list of its ${g.count} allocations (${g.bytes} bytes)`,
+    f.view === 'flat' && f.pressed === 'true' && f.total === g.count && f.rows === Math.min(g.count, LEAKS_PER_PAGE) &&
+    (g.count > LEAKS_PER_PAGE || f.bytes === g.bytes), JSON.stringify(f));
+  check(`${name}: ... with a visible "Showing stack ${g.stack}" bar and its Clear filter button focused`,
+    f.bar && f.text.startsWith(`Showing stack ${g.stack} — `) && /Clear filter/.test(f.text) && f.focus === 'leaks-stack-clear', JSON.stringify(f));
+  await clickEl(page, '#leaks-view button[data-value="groups"]');
+  const marked = await attr(page, `#leak-groups tbody tr[data-stack="${g.stack}"]`, 'aria-current');
+  check(`${name}: the groups view marks the group shown (aria-current)`, marked === 'true', `aria-current=${marked}`);
+  await clickEl(page, '#leaks-view button[data-value="flat"]');
+  await clickEl(page, '#leaks-stack-clear');
+  await until(page, () => document.querySelector('#leaks').getAttribute('data-stack') === '');
+  const c = await page.evaluate(() => ({
+    total: document.querySelector('#leaks').getAttribute('data-total'), bar: document.querySelector('#leaks-stack-filter').hidden,
+    view: document.querySelector('#leaks-section').getAttribute('data-view') }));
+  check(`${name}: Clear filter lists every live allocation again (${total0}) and hides the bar`,
+    c.total === total0 && c.bar === true && c.view === 'flat', JSON.stringify(c));
+  await clickEl(page, `#leaks-view button[data-value="${view0}"]`);
+}
+
 async function checkOther(page, name, json) {
   // flame graph
   const stacks = (json.stacks || []).length;
@@ -622,6 +677,7 @@ async function testExport(browser, ex, extra = {}) {
   await screenshot(o.page, name, path.join(OUT, `${name}.png`));
   await checkHotspots(o.page, name, json, a);
   await checkLeaks(o.page, name, json, a);
+  await checkLeakGroupFilter(o.page, name, json);
   await checkWindow(o.page, name, json, a);
   checkIssues(name, o);
   return o;
@@ -867,6 +923,48 @@ async function testWholeprog(browser, ex) {
     suppressed.length > 0 && sup && !sup.hidden && !sup.open && sup.count === supCount && sup.bytes === supBytes && sup.rows === suppressed.length &&
     sup.summary.includes(exact(supBytes)) && !lg.some((r) => suppressed.some((st) => st.id === r.stack)),
     JSON.stringify(sup));
+  // sorting the groups by a click on a column head: the .json's values in that order (ties:
+  // most bytes first, then the stack id), numbers largest first on the first click
+  const heads = await page.evaluate(() => [...document.querySelectorAll('#leak-groups th[data-sort]')].map((t) => [t.getAttribute('data-sort'), t.getAttribute('aria-sort')]));
+  check(`${name}: #leak-groups sorts by where, loc, count, bytes, first, last; bytes descending at first`,
+    JSON.stringify(heads.map((h) => h[0])) === JSON.stringify(['where', 'loc', 'count', 'bytes', 'first', 'last']) &&
+    heads.every(([k, v]) => v === (k === 'bytes' ? 'descending' : 'none')), JSON.stringify(heads));
+  const coll = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+  const field = { count: (s) => s.leaked_count, bytes: (s) => s.leaked_bytes, first: (s) => s.first_leak_ns, last: (s) => s.last_leak_ns };
+  const expectOrder = (key, dir) => [...leaking].sort((a, b) => {
+    const c = key === 'where' ? coll.compare(frameName(a.frames[a.where]), frameName(b.frames[b.where])) : field[key](a) - field[key](b);
+    return c * dir || b.leaked_bytes - a.leaked_bytes || b.leaked_count - a.leaked_count || a.id - b.id;
+  }).map((s) => s.id);
+  for (const [key, dir] of [['count', -1], ['count', 1], ['first', -1], ['last', -1], ['last', 1], ['where', 1], ['where', -1], ['bytes', -1]]) {
+    const before = await page.evaluate(() => window.__msTest.shown('#leak-groups').map((r) => r.getAttribute('data-stack')).join());
+    const sortNow = await attr(page, `#leak-groups th[data-sort="${key}"]`, 'aria-sort');
+    await clickEl(page, `#leak-groups th[data-sort="${key}"]`);
+    await until(page, ([k, b, s]) => document.querySelector(`#leak-groups th[data-sort="${k}"]`).getAttribute('aria-sort') !== s ||
+      window.__msTest.shown('#leak-groups').map((r) => r.getAttribute('data-stack')).join() !== b, [key, before, sortNow]);
+    const got = await page.evaluate(() => window.__msTest.shown('#leak-groups').map((r) => Number(r.getAttribute('data-stack'))));
+    const aria = await attr(page, `#leak-groups th[data-sort="${key}"]`, 'aria-sort');
+    const want = expectOrder(key, dir);
+    check(`${name}: clicking #leak-groups "${key}" sorts the groups ${dir < 0 ? 'descending' : 'ascending'}: stacks ${want.join(', ')}`,
+      JSON.stringify(got) === JSON.stringify(want) && aria === (dir < 0 ? 'descending' : 'ascending'), `got ${got.join(', ')}, aria-sort ${aria}`);
+  }
+  // the label_copy group, by the keyboard: its 30 allocations one by one
+  await page.focus(`#leak-groups tbody tr[data-stack="${lc.id}"]`);
+  await page.keyboard.press('Enter');
+  await until(page, (s) => document.querySelector('#leaks').getAttribute('data-stack') === String(s), lc.id);
+  const lf = await page.evaluate(() => ({ total: Number(document.querySelector('#leaks').getAttribute('data-total')),
+    bytes: window.__msTest.sum('#leaks'), text: document.querySelector('#leaks-stack-filter').innerText,
+    stacks: window.__msTest.shown('#leaks').map((r) => r.lastElementChild.title.split('\n').some((l) => /^label_copy\b/.test(l))) }));
+  const barHead = `Showing stack ${lc.id} — label_copy (${lcLoc}): ${lc.leaked_count} allocations`;
+  check(`${name}: Enter on the label_copy group lists its ${lc.leaked_count} allocations (${lc.leaked_bytes} bytes), each of that stack; the bar says "${barHead}"`,
+    lf.total === lc.leaked_count && lf.bytes === lc.leaked_bytes && lf.stacks.length === lc.leaked_count && lf.stacks.every(Boolean) && lf.text.startsWith(barHead),
+    JSON.stringify({ ...lf, stacks: lf.stacks.length }));
+  await page.evaluate(() => document.querySelector('#leaks-section').scrollIntoView());
+  await screenshot(page, `${name} (the flat list filtered to label_copy's stack)`, path.join(OUT, 'wholeprog-leak-filter.png'), false);
+  await clickEl(page, '#leaks-stack-clear');
+  await until(page, () => document.querySelector('#leaks').getAttribute('data-stack') === '');
+  await clickEl(page, '#leaks-view button[data-value="groups"]');
+  await page.evaluate(() => document.querySelector('#leaks-section').scrollIntoView());
+  await screenshot(page, `${name} (leak groups)`, path.join(OUT, 'wholeprog-leak-groups.png'), false);
   await clickEl(page, '#leaks-view button[data-value="flat"]');
   const flatN = Math.min(json.active_allocations, LEAKS_PER_PAGE);
   await until(page, (n) => window.__msTest.shown('#leaks').length === n, flatN);
@@ -947,6 +1045,129 @@ async function testWholeprog(browser, ex) {
   }
 }
 
+// ---------------------------------------------------------------- memscope diff --html
+
+// diff.html: `memscope diff diff-r1.msb diff-r2.msb --html`, two runs of tests/report/leak_prog.c
+// (argument 1, then 2: label_copy's 40 labels of 301 bytes, 30 of them leaked, doubled);
+// diff-rev.html the same the other way round; diff-odd.html with a BASE file whose path holds
+// quotes, '&', a byte that is not UTF-8 and "</script>". diff-rK.json: each run's JSON report.
+// Relies on: window.memscopeDiffReady, window.memscopeDiffFlame(), #runs dd, #cards
+// .card[data-metric][data-base][data-new], #metric button[data-value], #flamegraph[data-metric]
+// [data-frames][data-total], table#diff-table rows [data-growth][data-base][data-new][data-where].
+const LEAK_BYTES = 9030; // label_copy's leak with argument 1: 30 blocks of 301 bytes
+async function testDiff(browser) {
+  const name = 'diff';
+  const f = (x) => path.join(OUT, x);
+  const r1 = JSON.parse(fs.readFileSync(f('diff-r1.json'), 'utf8'));
+  const r2 = JSON.parse(fs.readFileSync(f('diff-r2.json'), 'utf8'));
+  const src = fs.readFileSync(path.join(ROOT, 'tests', 'report', 'leak_prog.c'), 'utf8').split('\n');
+  const line = src.findIndex((l) => l.includes('LEAK-LINE')) + 1;
+  const lcOf = (j) => j.stacks.find((st) => st.where != null && st.frames[st.where].function === 'label_copy');
+  const lc1 = lcOf(r1);
+  const lc2 = lcOf(r2);
+  check(`${name}: the runs' label_copy stacks leak ${LEAK_BYTES} and ${2 * LEAK_BYTES} bytes, allocate 12040 and 24080`,
+    lc1 && lc2 && lc1.leaked_bytes === LEAK_BYTES && lc2.leaked_bytes === 2 * LEAK_BYTES && lc1.allocated_bytes === 12040 && lc2.allocated_bytes === 24080,
+    JSON.stringify([lc1 && lc1.leaked_bytes, lc2 && lc2.leaked_bytes]));
+  const o = await openPage(browser, f('diff.html'), { readyName: 'memscopeDiffReady' });
+  const { page } = o;
+  if (!check(`${name}: window.memscopeDiffReady === true`, o.ready, o.readyError)) { checkIssues(name, o); return; }
+  const runs = await page.evaluate(() => [...document.querySelectorAll('#runs dd')].map((d) => d.textContent));
+  check(`${name}: the header names BASE and NEW`, runs.length === 2 && runs[0].endsWith('diff-r1.msb') && runs[1].endsWith('diff-r2.msb'), JSON.stringify(runs));
+  const cards = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#cards .card')].map((c) =>
+    [c.getAttribute('data-metric'), [Number(c.getAttribute('data-base')), Number(c.getAttribute('data-new'))]])));
+  for (const [k, j] of [['allocated', 'total_allocated_bytes'], ['allocations', 'total_allocations'], ['peak', 'peak_memory_bytes'], ['live', 'current_memory_bytes']]) {
+    check(`${name}: card ${k}: ${r1[j]} -> ${r2[j]} (the runs' ${j})`, cards[k] && cards[k][0] === r1[j] && cards[k][1] === r2[j], JSON.stringify(cards[k]));
+  }
+  const state = () => page.evaluate(() => {
+    const fg = document.querySelector('#flamegraph');
+    const top = document.querySelector('#diff-table tbody tr');
+    return {
+      metric: fg.getAttribute('data-metric'), frames: Number(fg.getAttribute('data-frames')), total: Number(fg.getAttribute('data-total')),
+      pressed: [...document.querySelectorAll('#metric button[aria-pressed="true"]')].map((b) => b.getAttribute('data-value')),
+      canvas: !!fg.querySelector('canvas') && fg.querySelector('canvas').height > 0,
+      top: top && { growth: Number(top.getAttribute('data-growth')), base: Number(top.getAttribute('data-base')), new: Number(top.getAttribute('data-new')),
+        where: top.getAttribute('data-where'), text: top.innerText },
+      rows: document.querySelectorAll('#diff-table tbody tr').length,
+    };
+  });
+  const sumStacks = (j, fn) => j.stacks.reduce((a, st) => a + fn(st), 0);
+  // the page opens on leaked bytes (they grew): label_copy's stack first, +9030 (9030 -> 18060)
+  const s0 = await state();
+  const wantLeak = sumStacks(r2, (st) => (st.suppressed ? 0 : st.leaked_bytes));
+  check(`${name}: opens on leaked bytes; the flame graph is drawn (data-frames > 0) with NEW's ${wantLeak} leaked bytes at its root`,
+    s0.metric === 'leak' && JSON.stringify(s0.pressed) === '["leak"]' && s0.frames > 0 && s0.canvas && s0.total === wantLeak, JSON.stringify(s0));
+  const leakRow = `label_copy leak_prog.c:${line}`;
+  check(`${name}: the top growth row is ${leakRow}: +${LEAK_BYTES} (${LEAK_BYTES} -> ${2 * LEAK_BYTES} bytes), allocations 40 -> 80, the only one that changed`,
+    s0.top && s0.top.growth === LEAK_BYTES && s0.top.base === LEAK_BYTES && s0.top.new === 2 * LEAK_BYTES && s0.top.where === 'label_copy' &&
+    s0.top.text.includes(`leak_prog.c:${line}`) && s0.top.text.includes('40 → 80') && s0.rows === 1, JSON.stringify(s0.top) + ` rows ${s0.rows}`);
+  const fl = await page.evaluate(() => window.memscopeDiffFlame());
+  const node = (n) => fl.nodes.find((x) => x.name === n);
+  const lcn = node('label_copy');
+  const cmpn = fl.nodes.filter((x) => x.name === 'cmp_remember');
+  const cmpSum = (k) => cmpn.reduce((a, x) => a + x[k], 0);
+  check(`${name}: the label_copy frame is red, ${LEAK_BYTES} -> ${2 * LEAK_BYTES}; cmp_remember's frames (120 bytes in both) grey`,
+    lcn && lcn.base === LEAK_BYTES && lcn.new === 2 * LEAK_BYTES && /^hsl\(0,/.test(lcn.color) && cmpn.length > 0 && cmpSum('base') === 120 &&
+    cmpSum('new') === 120 && cmpn.every((x) => /^hsl\(210,/.test(x.color)), JSON.stringify([lcn, cmpn]));
+  // the other values
+  const views = [
+    ['alloc', 'allocated bytes', 12040, 12040, 24080, sumStacks(r2, (st) => st.allocated_bytes)],
+    ['peak', 'peak bytes', LEAK_BYTES, LEAK_BYTES, 2 * LEAK_BYTES, sumStacks(r2, (st) => st.peak_bytes)],
+    ['count', 'allocations', 40, 40, 80, sumStacks(r2, (st) => st.allocations)],
+  ];
+  for (const [m, label, g, b, n, total] of views) {
+    await clickEl(page, `#metric button[data-value="${m}"]`);
+    await until(page, (x) => document.querySelector('#flamegraph').getAttribute('data-metric') === x, m);
+    const s = await state();
+    check(`${name}: ${label}: the top growth row is label_copy, +${g} (${b} -> ${n}); the root holds NEW's ${total}`,
+      JSON.stringify(s.pressed) === JSON.stringify([m]) && s.top && s.top.growth === g && s.top.base === b && s.top.new === n &&
+      s.top.where === 'label_copy' && s.frames > 0 && s.total === total, JSON.stringify(s));
+  }
+  await clickEl(page, '#metric button[data-value="leak"]');
+  await until(page, () => document.querySelector('#flamegraph').getAttribute('data-metric') === 'leak');
+  // a frame's tooltip: hover the middle of the label_copy box
+  const box = await page.evaluate(() => {
+    const c = document.querySelector('#flamegraph canvas').getBoundingClientRect();
+    return { x: c.left, y: c.top, w: c.width };
+  });
+  const depth = lcn ? lcn.depth : 0;
+  await page.mouse.move(box.x + 20, box.y + depth * 18 + 9);
+  await until(page, () => !document.querySelector('#tooltip').hidden);
+  const tip = await page.evaluate(() => document.querySelector('#tooltip').innerText);
+  check(`${name}: hovering the label_copy frame shows BASE, NEW and the change`,
+    tip.startsWith('label_copy') && tip.includes(`leak_prog.c:${line}`) && tip.includes('BASE 8.82 KiB → NEW 17.6 KiB') && tip.includes('+8.82 KiB (+100%)'), JSON.stringify(tip));
+  await page.mouse.move(0, 0);
+  await screenshot(page, name, f('diff.png'));
+  checkIssues(name, o);
+
+  // the other way round: label_copy shrank (blue), nothing grew, so the page opens on allocated bytes
+  const o2 = await openPage(browser, f('diff-rev.html'), { readyName: 'memscopeDiffReady' });
+  if (check(`${name} (reversed): window.memscopeDiffReady === true`, o2.ready, o2.readyError)) {
+    const st2 = await o2.page.evaluate(() => {
+      const top = document.querySelector('#diff-table tbody tr');
+      const n = window.memscopeDiffFlame().nodes.find((x) => x.name === 'label_copy');
+      return { metric: document.querySelector('#flamegraph').getAttribute('data-metric'), growth: top && Number(top.getAttribute('data-growth')),
+        cls: top && top.children[1].className, node: n };
+    });
+    check(`${name} (reversed): opens on allocated bytes; label_copy -12040, its frame blue`,
+      st2.metric === 'alloc' && st2.growth === -12040 && /shrank/.test(st2.cls) && st2.node && /^hsl\(214,/.test(st2.node.color), JSON.stringify(st2));
+    await screenshot(o2.page, `${name} (reversed)`, f('diff-rev.png'), false);
+  }
+  checkIssues(`${name} (reversed)`, o2);
+
+  // a BASE path with quotes, '&', an invalid UTF-8 byte and "</script>": shown as text, the data
+  // block intact
+  const oddText = fs.readFileSync(f('diff-odd.html'), 'latin1');
+  check(`${name} (odd path): the page holds "</script>" only where its two script elements end`,
+    oddText.split('</script>').length - 1 === 2 && !/[\x80-\xff]/.test(oddText.slice(oddText.indexOf('id="memscope-diff"'), oddText.indexOf('</script>', oddText.indexOf('id="memscope-diff"')))),
+    `${oddText.split('</script>').length - 1} times`);
+  const o3 = await openPage(browser, f('diff-odd.html'), { readyName: 'memscopeDiffReady' });
+  if (check(`${name} (odd path): window.memscopeDiffReady === true`, o3.ready, o3.readyError)) {
+    const dd = await o3.page.evaluate(() => document.querySelector('#runs dd').textContent);
+    check(`${name} (odd path): BASE reads …/q"'&\\ufffd x</script>.msb`, dd.endsWith('/q"\'&\ufffd x</script>.msb'), JSON.stringify(dd));
+  }
+  checkIssues(`${name} (odd path)`, o3);
+}
+
 // ---------------------------------------------------------------- main
 
 async function launch() {
@@ -1016,6 +1237,9 @@ async function runTests() {
     const wp = load('wholeprog');
     check(`wholeprog: wholeprog.html and wholeprog.json exist in ${path.relative(ROOT, OUT)}`, wp !== null, 'missing: run tests/browser/run.sh');
     if (wp) await guarded('wholeprog', () => testWholeprog(browser, wp));
+    const diff = ['diff.html', 'diff-rev.html', 'diff-odd.html', 'diff-r1.json', 'diff-r2.json'].every((x) => fs.existsSync(path.join(OUT, x)));
+    check(`diff: diff.html, diff-rev.html, diff-odd.html, diff-r1.json and diff-r2.json exist in ${path.relative(ROOT, OUT)}`, diff, 'missing: run tests/browser/run.sh');
+    if (diff) await guarded('diff', () => testDiff(browser));
     const large = ['html', 'json'].every((x) => fs.existsSync(path.join(OUT, `large.${x}`)));
     check(`large: large.html and large.json exist in ${path.relative(ROOT, OUT)}`, large, 'missing: run tests/browser/run.sh');
     if (large) await guarded('large', () => testLarge(browser));

@@ -21,6 +21,8 @@
 #            large.msb --html large.html --json large.json` (the .json holds every event)
 #   wholeprog  `memscope run -- wholeprog` (tests/browser/wholeprog.c): known leaks in static
 #            functions (a strdup wrapper, qsort's comparator), glibc's stdio buffer (suppressed)
+#   diff     `memscope diff --html` of two runs of tests/report/leak_prog.c (the leak doubled),
+#            the same reversed (diff-rev), and with an odd BASE path (diff-odd)
 # Screenshots land next to them (NAME.png, small-dark.png).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -178,5 +180,22 @@ if [ ! -x "$BIN/wholeprog" ] || [ tests/browser/wholeprog.c -nt "$BIN/wholeprog"
 fi
 "$B/memscope" run -o "$OUT/wholeprog.msb" -- "$BIN/wholeprog" >"$OUT/wholeprog.out.txt"
 "$B/memscope" report "$OUT/wholeprog.msb" --html "$OUT/wholeprog.html" --json "$OUT/wholeprog.json" >"$OUT/wholeprog.txt"
+# diff: `memscope diff --html` of two runs of tests/report/leak_prog.c (its leak doubles with
+# argument 2), the other way round, and with a BASE path of quotes, '&', a byte that is not
+# UTF-8 and "</script>"; each run's JSON report beside them
+if [ ! -x "$BIN/leak_prog" ] || [ tests/report/leak_prog.c -nt "$BIN/leak_prog" ]; then
+  echo "$CC -O2 -g -fno-omit-frame-pointer tests/report/leak_prog.c -o $BIN/leak_prog"
+  $CC -O2 -g -fno-omit-frame-pointer -Wall -Wextra tests/report/leak_prog.c -o "$BIN/leak_prog"
+fi
+for k in 1 2; do
+  "$B/memscope" run -o "$OUT/diff-r$k.msb" -- "$BIN/leak_prog" $k >/dev/null
+  "$B/memscope" report "$OUT/diff-r$k.msb" --json "$OUT/diff-r$k.json" >/dev/null
+done
+"$B/memscope" diff "$OUT/diff-r1.msb" "$OUT/diff-r2.msb" --html "$OUT/diff.html"
+"$B/memscope" diff "$OUT/diff-r2.msb" "$OUT/diff-r1.msb" --html "$OUT/diff-rev.html"
+odd="$OUT/q\"'&"$'\xff'" x<"
+mkdir -p "$odd"
+cp "$OUT/diff-r1.msb" "$odd/script>.msb"
+"$B/memscope" diff "$odd/script>.msb" "$OUT/diff-r2.msb" --html "$OUT/diff-odd.html"
 echo "== testing them in headless Chromium =="
 exec node tests/browser/dashboard.test.mjs

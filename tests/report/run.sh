@@ -7,7 +7,8 @@
 #   2. leaks grouped by stack with exact counts, bytes and the allocation time range;
 #   3. suppressions: built-in ones (glibc's stdio buffer) apart, a file hiding exactly the
 #      comparator's leak, --no-builtin-suppressions listing them again;
-#   4. memscope diff of a run whose leak doubles: that stack first, with the exact growth;
+#   4. memscope diff of a run whose leak doubles: that stack first, with the exact growth (text,
+#      --folded, and --html's JSON);
 #   5. context (command line, working directory, pid) and the CLI's help and range checks.
 # Run from anywhere; needs gcc, python3, go (go tool pprof).
 set -u
@@ -166,6 +167,27 @@ check "diff: ... its stack has label_copy at line $LINE" $?
 $M diff "$O/r1.msb" "$O/r2.msb" --folded "$O/diff.folded" > /dev/null 2>&1
 grep -q ";main;make_label;label_copy;__strdup 12040 24080$" "$O/diff.folded"
 check "diff --folded: 'stack BASE NEW' with the exact bytes (12040 -> 24080)" $?
+$M diff "$O/r1.msb" "$O/r2.msb" --html "$O/diff.html" > "$O/diff-html.out" 2>&1
+rc=$?; [ $rc = 0 ] && [ ! -s "$O/diff-html.out" ] && head -c 15 "$O/diff.html" | grep -q "<!DOCTYPE html>"
+check "diff --html: status 0, a page written, nothing printed" $?
+python3 - "$O/diff.html" "$LINE" > "$O/diff-html.log" 2>&1 <<'PY'
+import json, re, sys
+t = open(sys.argv[1], encoding="utf-8").read(); line = int(sys.argv[2])
+m = re.search(r'<script type="application/json" id="memscope-diff">(.*?)</script>', t, re.S)
+d = json.loads(m.group(1))
+rows = [r for r in d["rows"] if r["where"] is not None and r["frames"][r["where"]]["name"] == "label_copy"]
+ok = len(rows) == 1 and rows[0]["frames"][rows[0]["where"]]["line"] == line and rows[0]["base"] == {"alloc": 12040, "count": 40, "leak": 9030, "peak": 9030} \
+    and rows[0]["new"] == {"alloc": 24080, "count": 80, "leak": 18060, "peak": 18060} and all(r["stack"][0] and r["stack"][1] for r in d["rows"])
+print(("ok   " if ok else "FAIL ") + "diff --html: its JSON has label_copy's stack (line %d) 12040/40/9030/9030 -> 24080/80/18060/18060, every stack in both runs" % line)
+print(("ok   " if t.count("</script>") == 2 else "FAIL ") + "diff --html: two script elements, no other </script>")
+PY
+while read -r l; do case "$l" in ok*) check "${l#ok   }" 0;; FAIL*) check "${l#FAIL }" 1;; *) echo "$l";; esac; done < "$O/diff-html.log"
+cp "$O/r1.msb" "$O/r1-copy.msb"
+$M diff "$O/r1.msb" "$O/r2.msb" --html "$O/r1.msb" > /dev/null 2> "$O/diff-over.err"
+[ $? = 1 ] && grep -q "an output would overwrite this input" "$O/diff-over.err" && cmp -s "$O/r1.msb" "$O/r1-copy.msb"
+check "diff --html naming an input: status 1, the input untouched" $?
+$M diff -h 2>&1 | grep -q "^  diff BASE NEW .*" && $M diff -h 2>&1 | grep -q -- "--html OUT a$"
+check "memscope diff -h: describes --html OUT" $?
 $M diff "$O/r1.msb" > /dev/null 2> "$O/diff1.err"; [ $? = 1 ] && grep -q "diff needs two files" "$O/diff1.err"
 check "diff with one file: status 1 and why" $?
 

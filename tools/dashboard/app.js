@@ -328,7 +328,8 @@
     table.appendChild(tbody);
     return tbody;
   }
-  /* A row of toggle buttons (aria-pressed), one value chosen: opts [[value, label, title]]. */
+  /* A row of toggle buttons (aria-pressed), one value chosen: opts [[value, label, title]].
+     Returns a function that sets the value shown. */
   function segmented(host, opts, value, onChange) {
     host.hidden = false;
     var bs = opts.map(function (o) {
@@ -347,6 +348,7 @@
     });
     function sync() { bs.forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-value") === value)); }); }
     sync();
+    return function (v) { value = v; sync(); };   // sets the value shown (no onChange)
   }
   function td(text, cls, title) {
     var c = el("td", cls, text);
@@ -1516,7 +1518,9 @@
 
   /* ------------------------------------------------------------------ 4e. live at exit */
 
-  var LK = { key: "size", dir: -1, query: "", page: 0, rows: new Uint32Array(0), tbody: null, rank: null };
+  /* stack: the flat list shows the allocations of this stack id only (null: all), set by a
+     click on a leak group */
+  var LK = { key: "size", dir: -1, query: "", page: 0, rows: new Uint32Array(0), tbody: null, rank: null, stack: null };
   var LK_COLS = [
     { key: "address", label: "Address" }, { key: "size", label: "Size", num: true }, { key: "var", label: "Variable" },
     { key: "type", label: "Type" }, { key: "location", label: "Location" }, { key: "thread", label: "Thread" },
@@ -1551,6 +1555,12 @@
 
   function computeLeakRows() {
     var scope = leakScope(), q = LK.query.trim().toLowerCase(), rows, i, n = scope.length;
+    if (LK.stack !== null) {
+      var only = new Uint32Array(n), no = 0, want = LK.stack;
+      for (i = 0; i < n; i++) if (M.stack[scope[i]] === want) only[no++] = scope[i];
+      scope = only.subarray(0, no);
+      n = no;
+    }
     if (!q) {
       rows = Uint32Array.from(scope);
     } else {
@@ -1605,6 +1615,7 @@
       frag.appendChild(tr);
     }
     emptyNote("leaks", total ? "" : LK.query ? "No live allocation matches the search." :
+      LK.stack !== null ? "No live allocation of this call stack" + (V.win ? " was made in this window." : " is in this page's events.") :
       !M.n && (Number(M.r.active_allocations) || 0) > 0 ? "No events were retained, so the live allocations cannot be listed." :
       V.win ? "No allocation made in this window is still live." :
       pageCut() ? "Nothing allocated in this page's events is still live at its last event; the run's other events are not in this page." :
@@ -1617,15 +1628,17 @@
     for (i = 0; i < total; i++) bytes += M.size[rows[i]];
     var cap = $("leaks").querySelector("caption");
     cap.textContent = plural(total, "allocation") + " still live, " + exact(bytes) + " bytes";
+    table.setAttribute("data-stack", LK.stack === null ? "" : String(LK.stack));
+    renderStackFilter(total, bytes);
     $("leaks-scope").textContent = (V.win ? "allocated in the window" : pageCut() ? "this page's events" : "whole run") + " · " +
-      plural(total, "allocation") + ", " + fmtBytes(bytes) + (LK.query ? " matching" : "") +
+      plural(total, "allocation") + ", " + fmtBytes(bytes) + (LK.query ? " matching" : "") + (LK.stack !== null ? " of stack " + LK.stack : "") +
       ((Number(M.r.dropped_events) || 0) > 0 ? " · events were dropped: some of these may have been freed" :
        pageCut() ? " · live at the last event of this page, which holds the first of the run's events only" : "");
   }
 
   /* ---- live allocations grouped by call stack (largest first), suppressed ones apart ---- */
 
-  var LG = { on: false, view: "flat", all: false };
+  var LG = { on: false, view: "flat", all: false, key: "bytes", dir: -1, sup: { key: "bytes", dir: -1 } };
   var GROUP_ROWS = 200;   // group rows built before "show all"
 
   /* Groups of the scope: the report's per-stack leak costs for the whole run, else the leaks of
@@ -1653,8 +1666,30 @@
       var st = M.stacks[g.stack];
       return st ? (st.whereName + "\n" + (st.whereLoc || "") + "\n" + st.text).toLowerCase().indexOf(q) >= 0 : false;
     });
-    out.sort(function (a, b) { return b.bytes - a.bytes || b.count - a.count || a.stack - b.stack; });
     return out;
+  }
+
+  /* Sorts groups by a column of the groups table (state {key, dir}); ties: most bytes first. */
+  function sortGroups(list, state) {
+    var k = state.key, d = state.dir;
+    function text(g) {
+      var st = M.stacks[g.stack];
+      return !st ? null : k === "where" ? st.whereName : st.whereLoc;
+    }
+    list.sort(function (a, b) {
+      var c;
+      if (k === "where" || k === "loc") {
+        var p = text(a), q = text(b);
+        if (p === q) c = 0;
+        else if (p === null) return 1;      // unknown last in either order
+        else if (q === null) return -1;
+        else c = collator.compare(p, q);
+      } else {
+        c = (Number(a[k]) || 0) - (Number(b[k]) || 0);
+      }
+      return c * d || b.bytes - a.bytes || b.count - a.count || a.stack - b.stack;
+    });
+    return list;
   }
 
   /* The frames of a stack, one a line, innermost first; the where frame marked. */
@@ -1667,13 +1702,18 @@
   }
 
   var LG_COLS = [
-    { label: "Where (function)" }, { label: "File:line" }, { label: "Leaks", num: true }, { label: "Bytes", num: true },
-    { label: "First allocated", num: true }, { label: "Last allocated", num: true }, { label: "Call stack" }];
+    { key: "where", label: "Where (function)" }, { key: "loc", label: "File:line" },
+    { key: "count", label: "Leaks", num: true, title: "allocations still live" }, { key: "bytes", label: "Bytes", num: true },
+    { key: "first", label: "First allocated", num: true, title: "when the first of them was allocated" },
+    { key: "last", label: "Last allocated", num: true, title: "when the last of them was allocated" }, { label: "Call stack" }];
 
   function groupRows(tbody, groups, lim) {
     var frag = document.createDocumentFragment(), step = M.tEnd / 10000;
     for (var i = 0; i < lim; i++) {
-      var g = groups[i], st = M.stacks[g.stack], tr = el("tr");
+      var g = groups[i], st = M.stacks[g.stack], tr = el("tr", "pick-row" + (LK.stack === g.stack ? " picked" : ""));
+      tr.tabIndex = 0;
+      tr.title = "List these " + plural(g.count, "allocation") + " one by one (stack " + g.stack + ")";
+      if (LK.stack === g.stack) tr.setAttribute("aria-current", "true");
       tr.setAttribute("data-bytes", String(g.bytes));
       tr.setAttribute("data-count", String(g.count));
       tr.setAttribute("data-stack", String(g.stack));
@@ -1705,6 +1745,49 @@
     tbody.appendChild(frag);
   }
 
+  /* A click on a group (or Enter on its focused row) lists its allocations one by one; a
+     click inside its "N frames" disclosure only opens that. */
+  function groupClicks(tbody) {
+    function pick(e) {
+      var tr = e.target.closest ? e.target.closest("tr[data-stack]") : null;
+      if (!tr || !tbody.contains(tr) || e.target.closest("details")) return;
+      filterLeaksToStack(Number(tr.getAttribute("data-stack")));
+    }
+    tbody.addEventListener("click", guard(pick));
+    tbody.addEventListener("keydown", guard(function (e) {
+      if ((e.key === "Enter" || e.key === " ") && e.target.matches && e.target.matches("tr[data-stack]")) {
+        e.preventDefault();
+        pick(e);
+      }
+    }));
+  }
+
+  /* The flat list, filtered to one stack (null: every allocation again). */
+  function filterLeaksToStack(id) {
+    LK.stack = id;
+    LK.page = 0;
+    computeLeakRows();
+    renderLeaks();
+    if (id !== null && LG.on) {
+      setLeakView("flat");
+      LG.setView("flat");
+      $("leaks-stack-clear").focus();
+    }
+    renderLeakGroups();
+  }
+
+  function renderStackFilter(total, bytes) {
+    var bar = $("leaks-stack-filter");
+    bar.hidden = LK.stack === null;
+    bar.setAttribute("data-stack", LK.stack === null ? "" : String(LK.stack));
+    if (LK.stack === null) return;
+    var st = M.stacks[LK.stack];
+    $("leaks-stack-filter-text").textContent = "Showing stack " + LK.stack + " — " +
+      (st ? visible(st.whereName) + (st.whereLoc ? " (" + visible(st.whereLoc) + ")" : "") : "no call stack") + ": " +
+      plural(total, "allocation") + ", " + fmtBytes(bytes);
+    if (st) $("leaks-stack-filter-text").title = st.text;
+  }
+
   function renderLeakGroups() {
     if (!LG.on) return;
     var all = leakGroups(), main = [], sup = [], i, mb = 0, mc = 0, sb = 0, sc = 0;
@@ -1712,6 +1795,8 @@
       var g = all[i];
       if (g.suppressed) { sup.push(g); sb += g.bytes; sc += g.count; } else { main.push(g); mb += g.bytes; mc += g.count; }
     }
+    sortGroups(main, LG);
+    sortGroups(sup, LG.sup);
     var lim = LG.all ? main.length : Math.min(main.length, GROUP_ROWS);
     groupRows(LG.tbody, main, lim);
     $("leak-groups").setAttribute("data-total", String(mc));
@@ -1720,7 +1805,8 @@
     var foot = $("leak-groups-foot");
     clear(foot);
     foot.appendChild(document.createTextNode(plural(mc, "leak") + ", " + fmtBytes(mb) + " from " + plural(main.length, "call stack") +
-      (V.win ? " (allocated in the window)" : M.hasCosts ? " (whole run)" : "") + ". "));
+      (V.win ? " (allocated in the window)" : M.hasCosts ? " (whole run)" : "") + ". " +
+      (main.length || sup.length ? "Click a column head to sort, a row to list its allocations one by one. " : "")));
     if (lim < main.length) {
       var more = el("button", "btn", "Show all " + exact(main.length) + " groups");
       more.type = "button";
@@ -1750,20 +1836,13 @@
     LK.tbody = sortableHead($("leaks"), LK_COLS, LK, function () { LK.page = 0; computeLeakRows(); renderLeaks(); });
     LG.on = M.r.stacks.length > 0;
     if (LG.on) {
-      var head = function (table) {
-        var thead = el("thead"), tr = el("tr");
-        LG_COLS.forEach(function (c) { var th = el("th", c.num ? "num" : null, c.label); th.scope = "col"; tr.appendChild(th); });
-        thead.appendChild(tr);
-        table.appendChild(thead);
-        var tb = el("tbody");
-        table.appendChild(tb);
-        return tb;
-      };
-      LG.tbody = head($("leak-groups"));
-      LG.stbody = head($("leak-groups-suppressed"));
+        LG.tbody = sortableHead($("leak-groups"), LG_COLS, LG, renderLeakGroups);
+      LG.stbody = sortableHead($("leak-groups-suppressed"), LG_COLS, LG.sup, renderLeakGroups);
+      groupClicks(LG.tbody);
+      groupClicks(LG.stbody);
       /* whole-program runs open on the groups; TRACK runs on every allocation, as before */
       var first = M.whole ? "groups" : "flat";
-      segmented($("leaks-view"), [["groups", "By call stack", "Live allocations grouped by call stack, largest first"],
+      LG.setView = segmented($("leaks-view"), [["groups", "By call stack", "Live allocations grouped by call stack, largest first"],
         ["flat", "Every allocation", "One row per live allocation"]], first, function (v) { setLeakView(v); });
       setLeakView(first);
       renderLeakGroups();
@@ -1773,6 +1852,7 @@
       clearTimeout(timer);
       timer = setTimeout(guard(function () { LK.query = input.value; LK.page = 0; computeLeakRows(); renderLeaks(); renderLeakGroups(); }), 120);
     }));
+    $("leaks-stack-clear").addEventListener("click", guard(function () { filterLeaksToStack(null); }));
     $("leaks-prev").addEventListener("click", guard(function () { LK.page--; renderLeaks(); }));
     $("leaks-next").addEventListener("click", guard(function () { LK.page++; renderLeaks(); }));
     computeLeakRows();
