@@ -784,6 +784,7 @@ extern ssize_t readlink(const char *path, char *buf, size_t len);
 #endif
 extern long syscall(long number, ...);
 extern int madvise(void *addr, size_t len, int advice); /* hidden by strict -std=c11 */
+extern int nanosleep(const struct timespec *req, struct timespec *rem); /* likewise */
 #ifndef MAP_ANONYMOUS /* Linux values, hidden by strict -std=c11 without feature macros */
 #define MAP_ANONYMOUS 0x20
 #endif
@@ -1331,8 +1332,10 @@ static ms__chunk *ms__chunk_map(void) {
 }
 /* A small log chunk of `words` words (a thread's first ones: most threads log little). */
 MS__MAYBE_UNUSED static ms__chunk *ms__chunk_small(uint32_t words) {
-    ms__chunk *c = (ms__chunk *)ms__calloc(1, offsetof(ms__chunk, ev) + (size_t)words * sizeof(uint64_t));
-    if (!c) return NULL;
+    void *raw = ms__calloc(1, offsetof(ms__chunk, ev) + (size_t)words * sizeof(uint64_t));
+    if (!raw) return NULL;
+    __asm__("" : "+r"(raw)); /* a chunk's header over a shorter block: only its first words are used */
+    ms__chunk *c = (ms__chunk *)raw;
     c->words = words;
     c->heap = 1;
     atomic_fetch_add_explicit(&ms__chunks_out, 1, MS__RELAXED);
@@ -6665,20 +6668,38 @@ static void *ms__ticker_main(void *arg) {
 static _Atomic int ms__ticker_pid;        /* the process whose ticker runs */
 static _Atomic uint64_t ms__ticker_check; /* the counter when a thread last looked for it */
 
+/* Signals stay the program's threads' business: memscope's threads are created with every
+   signal blocked but glibc's own two (32 and 33: cancellation, and the set-ID broadcast that
+   setuid() waits on in every thread). A raw system call: <signal.h> may have come before
+   memscope.h in strict ISO C, which hides sigset_t. Returns the caller's mask to restore. */
+static uint64_t ms__signals_block(void) {
+    uint64_t all = ~((1ull << 31) | (1ull << 32)), old = 0;
+    if (syscall(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, &all, &old, sizeof all) != 0) return UINT64_MAX;
+    return old;
+}
+static void ms__signals_restore(uint64_t old) {
+    if (old != UINT64_MAX) syscall(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, &old, NULL, sizeof old);
+}
+
 static void ms__ticker_start(void) {
     pthread_attr_t a;
     pthread_t th;
-    sigset_t all, old;
     atomic_store(&ms__ticker_pid, (int)getpid());
     atomic_store(&ms__tick_now, ms__ticks());
+    atomic_store(&ms__log_exact_until, 0); /* (a forked child's: see ms__ticker_fork_child) */
     if (pthread_attr_init(&a) != 0) return;
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&a, 64 * 1024);
-    sigfillset(&all); /* signals stay the program's threads' business */
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    uint64_t old = ms__signals_block();
     pthread_create(&th, &a, ms__ticker_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    ms__signals_restore(old);
     pthread_attr_destroy(&a);
+}
+
+/* In a forked child the ticker is gone: every record reads the counter until a thread
+   starts it again (ms__ticker_lost, or the hooks' fork handler), so that no stamp is late. */
+static void ms__ticker_fork_child(void) {
+    if (atomic_load(&ms__ticker_pid)) atomic_store(&ms__log_exact_until, UINT64_MAX);
 }
 
 #define MS__TICKER_LOST 4u /* windows of about 20 ms */
@@ -12406,6 +12427,7 @@ static void ms__fork_child(void) {
     ms__membarrier_register();
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
     ms__output_after_fork();
+    ms__ticker_fork_child();
 #ifdef MEMSCOPE_HOOK_MALLOC
     ms__hook_fork_child();
 #endif
@@ -14774,14 +14796,12 @@ static void ms__hook_threads_start(void) {
     if (t && t->stream) {
         pthread_attr_t a;
         pthread_t th;
-        sigset_t all, old;
         if (pthread_attr_init(&a) != 0) return;
         pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&a, 256 * 1024); /* dladdr, the encoder */
-        sigfillset(&all); /* signals stay the program's threads' business */
-        pthread_sigmask(SIG_SETMASK, &all, &old);
+        uint64_t old = ms__signals_block();
         if (pthread_create(&th, &a, ms__writer_main, NULL) == 0) atomic_store(&t->streaming, 1);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        ms__signals_restore(old);
         pthread_attr_destroy(&a);
     }
 #endif
