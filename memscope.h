@@ -2212,6 +2212,22 @@ MS__HOT int ms__track_log(memscope_tracker *t, ms__thread *th, uint64_t address,
     return ms__log_track(t, th, address, size, site, stack);
 }
 
+/* A TRACK the sampling gate kept, out of line: the gate before it stays a few instructions. */
+static MS__NOINLINE void ms__track_kept(memscope_tracker *t, ms__thread *th, uint64_t address, size_t size,
+                                        uint32_t site, const uintptr_t *fp) {
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) &&
+        MS__LIKELY(ms__track_log(t, th, address, size, site, fp)))
+        return;
+    ms__record_alloc(t, th, address, size, site, fp);
+}
+
+/* A TRACK sampling skipped still ends the record live at its address (never in log mode:
+   sampling left it before the rate was set). */
+static MS__NOINLINE void ms__track_skipped(memscope_tracker *t, ms__thread *th, uint64_t address) {
+    ms__live old = {0, 0, 0, 0};
+    if (ms__live_remove(t, address, &old, th)) ms__record_free(t, th, address, &old);
+}
+
 MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
                              uint64_t site_hash, const uintptr_t *fp) {
 #ifdef MEMSCOPE_HOOK_MALLOC
@@ -2220,17 +2236,12 @@ MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint3
 #endif
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
-    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) &&
-        MS__LIKELY(ms__track_log(t, th, address, size, site, fp)))
-        return;
     uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
     uint64_t seq = th->seq++;
-    if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1))) {
-        ms__record_alloc(t, th, address, size, site, fp);
-    } else if (MS__UNLIKELY(ms__maybe_live(t, address))) { /* skipped: still end a live record */
-        ms__live old = {0, 0, 0, 0};
-        if (ms__live_remove(t, address, &old, th)) ms__record_free(t, th, address, &old);
-    }
+    if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1)))
+        ms__track_kept(t, th, address, size, site, fp);
+    else if (MS__UNLIKELY(ms__maybe_live(t, address)))
+        ms__track_skipped(t, th, address);
 }
 
 MEMSCOPE_DEF MS__NOINLINE void memscope_track_site(memscope_tracker *t, uintptr_t address, size_t size,
@@ -12701,8 +12712,9 @@ MEMSCOPE_DEF memscope_result memscope_set_sampling(memscope_tracker *t, memscope
 #else
     atomic_store(&t->capture_stacks, cfg.capture_call_stack && depth > 0);
 #endif
+    /* frees need the table: leave log mode before a TRACK can be skipped */
+    if (cfg.sample_rate < 1.0 && atomic_load(&t->log_mode) == 1) ms__log_switch(t);
     atomic_store(&t->threshold, ms__rate_threshold(cfg.sample_rate));
-    if (cfg.sample_rate < 1.0 && atomic_load(&t->log_mode) == 1) ms__log_switch(t); /* frees need the table */
     return MEMSCOPE_OK;
 }
 
