@@ -785,6 +785,7 @@ extern ssize_t readlink(const char *path, char *buf, size_t len);
 extern long syscall(long number, ...);
 extern int madvise(void *addr, size_t len, int advice); /* hidden by strict -std=c11 */
 extern int nanosleep(const struct timespec *req, struct timespec *rem); /* likewise */
+extern void qsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *), void *arg);
 #ifndef MAP_ANONYMOUS /* Linux values, hidden by strict -std=c11 without feature macros */
 #define MAP_ANONYMOUS 0x20
 #endif
@@ -12360,11 +12361,11 @@ static void ms__trackers_remove(memscope_tracker *t) {
      t->threads_lock (each)    yes            thread registration, inside hooks and analysis
      t->retired_lock (each)    yes            live-table growth, a leaf
      ms__site_lock             yes            site registration, inside TRACK and analysis
-     ms__clock_lock            yes            the clock ratio, inside analysis and export
+     ms__clock_lock            yes            the clock ratio, inside analysis and export; a
+                                              lost ticker's restart (>>resolve), a leaf there
      ms__mon.control, wait_lock, sample_lock, ring_lock   yes (ms__mon_fork_prepare)
      ms__mon.gpu_lock          no             held across NVML calls that may block; the child
                                               re-initialises it and never uses NVML
-     ms__sort_lock             yes            around qsort in the massif writer, a leaf
      ms__slab_lock             yes            event memory, the innermost
    pthread_once (the global tracker, process init) needs nothing: a child forked during the
    once routine is undefined in POSIX, and memscope runs it before any thread of its own. */
@@ -12372,7 +12373,6 @@ static void ms__trackers_remove(memscope_tracker *t) {
 static void ms__hook_fork_child(void);
 #endif
 static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER; /* >>formats */
-static pthread_mutex_t ms__sort_lock = PTHREAD_MUTEX_INITIALIZER; /* >>formats: qsort has no context argument */
 static void ms__fork_prepare(void) {
     pthread_mutex_lock(&ms__auto_lock);
     pthread_mutex_lock(&ms__prom_lock);
@@ -12394,7 +12394,6 @@ static void ms__fork_prepare(void) {
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
     ms__mon_fork_prepare();
-    pthread_mutex_lock(&ms__sort_lock);
     pthread_mutex_lock(&ms__slab_lock);
 }
 /* The child's live tables: the other threads are gone, so none is inside an UNTRACK (its
@@ -12412,7 +12411,6 @@ static void ms__live_after_fork(memscope_tracker *t) {
 }
 static void ms__fork_release(int child) {
     pthread_mutex_unlock(&ms__slab_lock);
-    pthread_mutex_unlock(&ms__sort_lock);
     if (child) ms__mon_fork_child(); /* unlocks too */
     else ms__mon_fork_parent();
     pthread_mutex_unlock(&ms__clock_lock);
@@ -13645,13 +13643,13 @@ static void ms__massif_after(ms__agg *a, uint64_t index, const memscope_event *e
     }
 }
 
-static memscope_tracker *ms__sort_t;
-static const ms__pp *ms__sort_pp;
-static int ms__cmp_pp_path(const void *x, const void *y) { /* by path, element by element */
-    const ms__pp *a = &ms__sort_pp[*(const uint32_t *)x], *b = &ms__sort_pp[*(const uint32_t *)y];
-    size_t na = ms__pp_path_len(ms__sort_t, a), nb = ms__pp_path_len(ms__sort_t, b);
+typedef struct ms__pp_sort { memscope_tracker *t; const ms__pp *pp; } ms__pp_sort;
+static int ms__cmp_pp_path(const void *x, const void *y, void *arg) { /* by path, element by element */
+    const ms__pp_sort *c = (const ms__pp_sort *)arg;
+    const ms__pp *a = &c->pp[*(const uint32_t *)x], *b = &c->pp[*(const uint32_t *)y];
+    size_t na = ms__pp_path_len(c->t, a), nb = ms__pp_path_len(c->t, b);
     for (size_t k = 0; k < na && k < nb; k++) {
-        uint64_t ka = ms__pp_path_key(ms__sort_t, a, k), kb = ms__pp_path_key(ms__sort_t, b, k);
+        uint64_t ka = ms__pp_path_key(c->t, a, k), kb = ms__pp_path_key(c->t, b, k);
         if (ka != kb) return ka < kb ? -1 : 1;
     }
     return (na > nb) - (na < nb);
@@ -13704,10 +13702,8 @@ MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const c
     if (a.npp && !idx) o->err = ENOMEM;
     for (size_t i = 0; i < a.npp && idx; i++) idx[i] = (uint32_t)i;
     if (idx) { /* one order of the program points, by path, for every tree */
-        pthread_mutex_lock(&ms__sort_lock);
-        ms__sort_t = t; ms__sort_pp = a.pp;
-        qsort(idx, a.npp, sizeof *idx, ms__cmp_pp_path);
-        pthread_mutex_unlock(&ms__sort_lock);
+        ms__pp_sort by = {t, a.pp};
+        qsort_r(idx, a.npp, sizeof *idx, ms__cmp_pp_path, &by);
     }
     for (size_t i = 0; i <= nm && !o->err; i++) {
         const ms__massif_snap *s = &snaps[i];
