@@ -6976,6 +6976,10 @@ static void ms__rv_group(ms__thread *th) {
     ms__chunk *c = th->rv_chunk;
     uint32_t count = 0;
     th->rv_m = 0;
+    if (th->rv_flat) { /* every event at the group's stamp: nothing to count */
+        th->rv_step = 0.0;
+        return;
+    }
     for (uint32_t i = th->rv_n;;) {
         if (i >= ms__rv_limit(th, c)) {
             if (c == th->rv_end || !(c = atomic_load_explicit(&c->next, MS__ACQUIRE))) return;
