@@ -12461,8 +12461,10 @@ MEMSCOPE_DEF memscope_tracker *memscope_new(void) {
     MS__ENTER();
     memscope_tracker *t = ms__new();
     /* every TRACK kept: log mode (>>resolve), unless asked for the live table */
-    if (t && ms__membarrier_ok && ms__env_word(8, "MEMSCOPE_LIVE_TABLE", "0\0" "1\0", 0, "0 or 1") == 0)
+    if (t && ms__membarrier_ok && ms__env_word(8, "MEMSCOPE_LIVE_TABLE", "0\0" "1\0", 0, "0 or 1") == 0) {
         atomic_store(&t->log_mode, 1);
+        atomic_store(&ms__slab_whole, 1); /* the ticker faults slabs in ahead of need */
+    }
     MS__LEAVE();
     return t;
 }
