@@ -11694,7 +11694,8 @@ typedef struct ms__jx {
 static void ms__jx_fail_at(ms__jx *x, const unsigned char *at, const char *what) {
     if (x->err) return;
     x->err = 1;
-    snprintf(ms__load_err, sizeof ms__load_err, "offset %zu in the JSON report: %s", (size_t)(at - x->base), what);
+    snprintf(ms__load_err, sizeof ms__load_err, "offset %zu in the JSON report: %s%s", (size_t)(at - x->base),
+             at >= x->end ? "cut off (the file ends here): " : "", what);
 }
 static void ms__jx_fail(ms__jx *x, const char *what) { ms__jx_fail_at(x, x->p, what); }
 static void ms__jx_oom(ms__jx *x) {
