@@ -29,7 +29,7 @@
      >>resolve     the per-thread logs resolved; stats, analyze, hotspots, peak, per-stack costs
      >>monitor     /proc and /sys parsers, the monitor thread, the snapshot ring
      >>export      JSON writer, HTML dashboard, the .msb writer, atomic file replace
-     >>reader      the .msb loader: memscope_load, read-only trackers, naming after the run
+     >>reader      the .msb and JSON loader: memscope_load, read-only trackers, naming after the run
      >>lifecycle   trackers, global tracker, exit hook, fork handling, context
      >>formats     pprof, folded stacks, Trace Event JSON, Prometheus, massif, DHAT
      >>hooks       whole-program mode: the malloc family's hooks, the stream writer
@@ -43,8 +43,8 @@
        MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
        MEMSCOPE_NO_MONITOR      compile out the system monitor
        MEMSCOPE_NO_JSON         compile out the JSON writer and, as they share its output
-                                code, every other file writer and the .msb reader: each
-                                export returns UNSUPPORTED, memscope_load NULL
+                                code, every other file writer and the readers (.msb, JSON):
+                                each export returns UNSUPPORTED, memscope_load NULL
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
        MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED)
        MEMSCOPE_NO_STACKS       compile out call-stack capture
@@ -114,7 +114,7 @@
      memscope_result memscope_export_many(t, paths, n);  several files from one instant
      memscope_result memscope_set_prometheus_file(t, path, interval_sec);  rewritten periodically
      const char *memscope_export_format(path);        the format a path's extension picks, or NULL
-     memscope_tracker *memscope_load(path, &result);  a .msb back, read-only
+     memscope_tracker *memscope_load(path, &result);  a .msb or JSON report back, read-only
      const char *memscope_load_error(void);           why the last load failed (offset)
      memscope_result memscope_loaded_info(t, &info);  complete or cut, streamed, by which process
      void memscope_hook_finish(void);                 whole-program mode: write the report now
@@ -608,9 +608,15 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
 
 /* Reads a .msb file into a read-only tracker (analyze, stats, events, stack frames and the
    exports answer from the file; TRACK records nothing into it); free with memscope_destroy.
-   NULL on failure, with *result set (MEMSCOPE_ERR_FORMAT for a malformed or truncated file,
-   MEMSCOPE_ERR_IO when it cannot be read) and memscope_load_error() saying why, with the
-   byte offset. result may be NULL. */
+   A file whose first byte after white space is '{' is read as the JSON report that
+   memscope_export_json writes (README "JSON schema") into the same tables: the report, events,
+   stacks and exports of the JSON are those of the .msb written at the same instant (the JSON
+   has no module list, so memscope_load_names names nothing more; a name the writer met as
+   invalid UTF-8 reads back as U+FFFD; a JSON without its totals loads with them recomputed
+   from its events, like a cut .msb). NULL on failure, with *result set (MEMSCOPE_ERR_FORMAT
+   for a malformed or truncated file, MEMSCOPE_ERR_IO when it cannot be read) and
+   memscope_load_error() saying why, with the byte offset (in the JSON for a JSON report).
+   result may be NULL. */
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result);
 MEMSCOPE_DEF const char *memscope_load_error(void);   /* this thread's last memscope_load */
 
@@ -10874,7 +10880,8 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
 
 /* ==== >>reader ==== */
 
-/* memscope_load reads a .msb file (docs/FORMAT.md) into a read-only tracker: analyze,
+/* memscope_load reads a .msb file (docs/FORMAT.md), or a JSON report (below, "the JSON
+   export read back"), into a read-only tracker: analyze,
    stats, events, stack frames and the exports answer from the file; TRACK and UNTRACK on
    it record nothing. Every count and length is checked against the bytes left before
    anything is allocated; a violation fails the load with MEMSCOPE_ERR_FORMAT and a message
