@@ -244,7 +244,7 @@ static void test_json_odd_names(void **state) {
     memscope_tracker *t = memscope_new();
     static char blocks[7][16];
     const char *names[] = {"</script>", "quote\"back\\slash", "line\nbreak\ttab", "caf\xc3\xa9 \xef\xbf\xbd", "",
-                           "caf\xc3\xa9", "e\xe2\x80\xa8" "2028 \xf0\x9f\x98\x80"};
+                           "caf\xc3\xa9", "e\xe2\x80\xa8 2028 \xf0\x9f\x98\x80"};
     for (int i = 0; i < 7; i++)
         memscope_track_as(t, blocks[i], 16, names[i], i == 4 ? NULL : "T *", i == 5 ? NULL : "dir/f.c", (uint32_t)(10 + i));
     json_vs_msb(t, "odd");
