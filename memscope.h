@@ -46,7 +46,8 @@
                                 code, every other file writer and the readers (.msb, JSON):
                                 each export returns UNSUPPORTED, memscope_load NULL
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
-       MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED)
+       MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED) and
+                                the readers, .msb and JSON, built on its code (memscope_load NULL)
        MEMSCOPE_NO_STACKS       compile out call-stack capture
        MEMSCOPE_HOOK_MALLOC     whole-program mode: this file's malloc, free, calloc,
                                 realloc, ... record every call of the process (what
@@ -12707,7 +12708,7 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
     (void)path;
     if (result) *result = MEMSCOPE_ERR_UNSUPPORTED;
-    snprintf(ms__load_err, sizeof ms__load_err, "the .msb reader is compiled out");
+    snprintf(ms__load_err, sizeof ms__load_err, "the readers (.msb, JSON) are compiled out");
     return NULL;
 }
 #endif
