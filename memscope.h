@@ -11670,7 +11670,9 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
    JSON report and a .msb fill the same tables and pass the same checks. Everything the
    image's checks would refuse is refused first with the JSON's own byte offset: numbers out
    of range, strings that are not valid UTF-8 or hold a NUL, events out of time order or
-   naming sites or stacks the report does not define. Not in the JSON, so not in its tables:
+   naming sites or stacks the report does not define. Events its totals count that it does not
+   hold (a trimmed report, a dashboard's report block with events null) count as not retained
+   (dropped_events), as a capped run's do. Not in the JSON, so not in its tables:
    the modules (MODULES: no naming after the run), the clock ratio (META 8, informational),
    whether it was streamed; a string the writer met as invalid UTF-8 is U+FFFD there. */
 #define MS__JSON_DEPTH 64u
@@ -11688,9 +11690,9 @@ typedef struct ms__jx {
     ms__buf sites; uint64_t nsites; ms__buf site_ids;
     ms__buf stacks, lines, inl; uint64_t nstacks, nlines, ninl; ms__buf stack_ids;
     ms__jframe *fr;                            /* a stack's frames as read (MS__SYMS_MAX) */
-    ms__buf evsec, blk, refs; uint64_t blk_n, nevents, prev_ts, prev_lit, event_count;
+    ms__buf evsec, blk, refs; uint64_t blk_n, nevents, prev_ts, prev_lit;
     ms__buf snaps, threads, hot; uint64_t nsnaps, nthreads, nhot;
-    int have_threads, have_hot, events_null, format_ok;
+    int have_threads, have_hot, format_ok;
     uint64_t tot[8]; unsigned have_tot;
     double est[2], dsec, arate, frate, srate, cfg_rate;
     int have_srate, capture;
@@ -12009,7 +12011,7 @@ static void ms__jx_push(ms__jx *x, ms__buf *b, const void *item, size_t n) {
 static void ms__jx_flush_events(ms__jx *x);
 
 static void ms__jx_events(ms__jx *x) {
-    if (ms__jx_null(x)) { x->events_null = 1; return; }
+    if (ms__jx_null(x)) return;
     if (!ms__jx_open(x, '[', "\"events\" must be an array (or null)")) return;
     int first = 1;
     while (!x->err && ms__jx_elem(x, &first)) {
@@ -12322,7 +12324,7 @@ static const char *const ms__jx_top[] = {
     "current_memory_bytes", "total_allocated_bytes", "dropped_events", "dropped_snapshots", "allocation_rate_per_sec",
     "deallocation_rate_per_sec", "hotspots", "system_snapshots", "sample_rate", "estimated_total_allocations",
     "estimated_total_bytes", "duration_sec", "start_time_unix_ms", "context", "sampling", "threads", "sites",
-    "events", "stacks", "event_count"};
+    "events", "stacks"};
 enum { MS__JX_NTOP = sizeof ms__jx_top / sizeof ms__jx_top[0] };
 
 static void ms__jx_root(ms__jx *x) {
@@ -12359,8 +12361,7 @@ static void ms__jx_root(ms__jx *x) {
         else if (i == 21) ms__jx_threads(x);
         else if (i == 22) ms__jx_sites(x);
         else if (i == 23) ms__jx_events(x);
-        else if (i == 24) ms__jx_stacks(x);
-        else x->event_count = ms__jx_uint(x, UINT64_MAX, NULL);
+        else ms__jx_stacks(x);
     }
     if (x->err) return;
     if (ms__jx_peek(x) >= 0) { ms__jx_fail(x, "bytes after the JSON report's closing '}'"); return; }
@@ -12533,7 +12534,13 @@ static memscope_tracker *ms__load_json(unsigned char *data, size_t size, memscop
     ms__jx_ws(x);
     ms__jx_root(x);
     if (!x->err) ms__jx_check(x);
-    if (!x->err && x->events_null) x->tot[6] += x->event_count; /* (a dashboard's report block) */
+    if (!x->err && (x->have_tot & 3u) == 3u) {
+        /* events the run recorded (allocations + frees - not retained) that the JSON does not
+           hold (cut out of it, or null in a dashboard's report block): not retained either,
+           so the report says its lists are partial, as for a capped run */
+        uint64_t rec = x->tot[0] + x->tot[1];
+        if (rec >= x->tot[0] && rec >= x->tot[6] && rec - x->tot[6] > x->nevents) x->tot[6] = rec - x->nevents;
+    }
     ms__buf img = {NULL, 0, 0, 0};
     int complete = !x->err ? ms__jx_image(x, &img) : 0;
     int err = x->err;

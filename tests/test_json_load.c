@@ -472,6 +472,35 @@ static void test_json_escapes_decoded(void **state) {
     memscope_destroy(l);
 }
 
+/* Fewer events than the totals count (events cut out of a report, or null as in a dashboard's
+   report block): the missing ones are not retained, as a capped run's. */
+static void test_json_fewer_events_than_totals(void **state) {
+    (void)state;
+    const char *text = OK_HEAD "\"total_allocations\":5,\"total_deallocations\":2,\"active_allocations\":3,"
+                       "\"peak_memory_bytes\":40,\"current_memory_bytes\":24,\"total_allocated_bytes\":40,\"dropped_events\":1,"
+                       SITE1 ",\"events\":[" EV("alloc", 1, "") "," EV("free", 2, "") "]}";
+    memscope_tracker *l = memscope_load(with_text("fewer.json", text, strlen(text)), NULL);
+    if (!l) fail_msg("%s", memscope_load_error());
+    memscope_report r = memscope_analyze(l);
+    assert_int_equal(r.total_allocations, 5);
+    assert_int_equal(r.dropped_events, 5); /* 5 + 2 recorded, 2 held */
+    memscope_report_free(&r);
+    memscope_load_info info;
+    assert_int_equal(memscope_loaded_info(l, &info), MEMSCOPE_OK);
+    assert_int_equal(info.complete, 1);
+    assert_int_equal(info.events, 2);
+    memscope_destroy(l);
+    const char *null_events = OK_HEAD "\"total_allocations\":5,\"total_deallocations\":2,\"active_allocations\":3,"
+                              "\"peak_memory_bytes\":40,\"current_memory_bytes\":24,\"total_allocated_bytes\":40,\"dropped_events\":0,"
+                              SITE1 ",\"events\":null,\"event_count\":7}";
+    l = memscope_load(with_text("null-events.json", null_events, strlen(null_events)), NULL);
+    if (!l) fail_msg("%s", memscope_load_error());
+    r = memscope_analyze(l);
+    assert_int_equal(r.dropped_events, 7);
+    memscope_report_free(&r);
+    memscope_destroy(l);
+}
+
 /* Every cut of a small report is refused (cleanly, with an offset); the whole one loads. */
 static void test_json_every_cut(void **state) {
     (void)state;
@@ -510,6 +539,7 @@ int main(void) {
         cmocka_unit_test(test_json_capped),
         cmocka_unit_test(test_json_malformed),
         cmocka_unit_test(test_json_escapes_decoded),
+        cmocka_unit_test(test_json_fewer_events_than_totals),
         cmocka_unit_test(test_json_every_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

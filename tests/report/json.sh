@@ -7,7 +7,8 @@
 #      is the conversion of the .msb byte for byte; the JSON of the JSON is the JSON;
 #   2. a whole-program run (memscope run on tests/report/leak_prog.c): its .msb and the JSON
 #      of it, the same; a JSON written by memscope run -o X.json itself reports and converts;
-#      a capped run (--max-events) says in both that events were not retained;
+#      a capped run (--max-events) says in both that events were not retained, and so does
+#      the report of a JSON whose events were cut short;
 #   3. malformed JSON (the refused seeds of tests/fuzz/corpus: cut off, wrong types, huge
 #      numbers, deep nesting, bad escapes, invalid UTF-8, ...): exit status 1, one line on
 #      stderr naming the offset, nothing on stdout;
@@ -91,6 +92,14 @@ check "capped run (--max-events 50): the JSON's report is the .msb's" $rc
 grep -q "events were not retained (the event bound, or --max-events)" "$O/cap.json.txt" &&
   grep -q "events were not retained (the event bound, or --max-events)" "$O/cap.msb.txt"
 check "capped run: both say that events were not retained" $?
+python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1])); d['events'] = d['events'][:100]
+json.dump(d, open(sys.argv[2], 'w'))" "$O/w.json" "$O/trimmed.json"
+$M report "$O/trimmed.json" > "$O/trimmed.txt" 2> "$O/trimmed.err"; rc=$?
+want=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['total_allocations'] + d['total_deallocations'] - d['dropped_events'] - 100)" "$O/w.json")
+[ $rc = 0 ] && grep -q "^  $want events were not retained (the event bound, or --max-events)" "$O/trimmed.txt"
+check "a JSON whose events were cut to 100: the report says the other $want were not retained" $?
 
 # ---- 3. malformed JSON ----
 bad=0; nbad=0
