@@ -28,7 +28,7 @@ THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
 .PHONY: stacks-test unwind-test report-test check-toc all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \
-        browser-test browser-bench format-selftest cli-test setuid-test fuzz fuzz-smoke \
+        browser-test browser-bench format-selftest cli-test setuid-test fuzz fuzz-smoke json-test \
         run-examples bench install uninstall clean
 
 all: check-lib examples $(B)/memscope $(B)/libmemscope.so
@@ -56,7 +56,7 @@ $(B)/cli/alloc: tests/cli/alloc.c
 setuid-test:
 	tests/setuid/run.sh
 
-# ---- fuzzing the .msb reader (clang's libFuzzer); seeds in tests/fuzz/corpus ----
+# ---- fuzzing memscope_load's readers, .msb and JSON (clang's libFuzzer); seeds in tests/fuzz/corpus ----
 FUZZ_SECONDS ?= 300
 $(B)/fuzz_msb: tests/fuzz/fuzz_msb.c memscope.h
 	@mkdir -p $(B)
@@ -127,7 +127,7 @@ demo: $(B)/examples/leaky_cache $(B)/memscope
 
 # ---- tests ----
 test: deps
-	@$(MAKE) --no-print-directory check-embed check-toc format-selftest unit cli-test setuid-test hook-test stacks-test unwind-test report-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
+	@$(MAKE) --no-print-directory check-embed check-toc format-selftest unit cli-test setuid-test hook-test stacks-test unwind-test report-test json-test formats-test package-test fuzz-smoke matrix run-examples sanitize tsan unit-clang browser-test
 	@echo "== make test: all green =="
 
 # Installs what the tests need when missing: as root through apt-get, otherwise
@@ -305,6 +305,12 @@ check-toc:
 report-test: $(B)/memscope $(B)/libmemscope.so
 	@echo "== reports: where frames, leaks by stack, suppressions, folded costs, pprof, diff =="
 	@tests/report/run.sh
+
+# ---- memscope report of a JSON report: what the .msb of the same instant gives, for TRACK
+# programs and a whole-program run; malformed JSON refused with its offset (also under ASan+UBSan) ----
+json-test: $(B)/memscope $(B)/libmemscope.so examples
+	@echo "== reports from the JSON export: those of the .msb; malformed JSON refused =="
+	@tests/report/json.sh
 
 # ---- browser tests of the HTML dashboard (install chromium and playwright-core if missing) ----
 browser-test: embed

@@ -29,7 +29,7 @@
      >>resolve     the per-thread logs resolved; stats, analyze, hotspots, peak, per-stack costs
      >>monitor     /proc and /sys parsers, the monitor thread, the snapshot ring
      >>export      JSON writer, HTML dashboard, the .msb writer, atomic file replace
-     >>reader      the .msb loader: memscope_load, read-only trackers, naming after the run
+     >>reader      the .msb and JSON loader: memscope_load, read-only trackers, naming after the run
      >>lifecycle   trackers, global tracker, exit hook, fork handling, context
      >>formats     pprof, folded stacks, Trace Event JSON, Prometheus, massif, DHAT
      >>hooks       whole-program mode: the malloc family's hooks, the stream writer
@@ -43,10 +43,11 @@
        MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
        MEMSCOPE_NO_MONITOR      compile out the system monitor
        MEMSCOPE_NO_JSON         compile out the JSON writer and, as they share its output
-                                code, every other file writer and the .msb reader: each
-                                export returns UNSUPPORTED, memscope_load NULL
+                                code, every other file writer and the readers (.msb, JSON):
+                                each export returns UNSUPPORTED, memscope_load NULL
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
-       MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED)
+       MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED) and
+                                the readers, .msb and JSON, built on its code (memscope_load NULL)
        MEMSCOPE_NO_STACKS       compile out call-stack capture
        MEMSCOPE_HOOK_MALLOC     whole-program mode: this file's malloc, free, calloc,
                                 realloc, ... record every call of the process (what
@@ -114,7 +115,7 @@
      memscope_result memscope_export_many(t, paths, n);  several files from one instant
      memscope_result memscope_set_prometheus_file(t, path, interval_sec);  rewritten periodically
      const char *memscope_export_format(path);        the format a path's extension picks, or NULL
-     memscope_tracker *memscope_load(path, &result);  a .msb back, read-only
+     memscope_tracker *memscope_load(path, &result);  a .msb or JSON report back, read-only
      const char *memscope_load_error(void);           why the last load failed (offset)
      memscope_result memscope_loaded_info(t, &info);  complete or cut, streamed, by which process
      void memscope_hook_finish(void);                 whole-program mode: write the report now
@@ -608,9 +609,15 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
 
 /* Reads a .msb file into a read-only tracker (analyze, stats, events, stack frames and the
    exports answer from the file; TRACK records nothing into it); free with memscope_destroy.
-   NULL on failure, with *result set (MEMSCOPE_ERR_FORMAT for a malformed or truncated file,
-   MEMSCOPE_ERR_IO when it cannot be read) and memscope_load_error() saying why, with the
-   byte offset. result may be NULL. */
+   A file whose first byte after white space is '{' is read as the JSON report that
+   memscope_export_json writes (README "JSON schema") into the same tables: the report, events,
+   stacks and exports of the JSON are those of the .msb written at the same instant (the JSON
+   has no module list, so memscope_load_names names nothing more; a name the writer met as
+   invalid UTF-8 reads back as U+FFFD; a JSON without its totals loads with them recomputed
+   from its events, like a cut .msb). NULL on failure, with *result set (MEMSCOPE_ERR_FORMAT
+   for a malformed or truncated file, MEMSCOPE_ERR_IO when it cannot be read) and
+   memscope_load_error() saying why, with the byte offset (in the JSON for a JSON report).
+   result may be NULL. */
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result);
 MEMSCOPE_DEF const char *memscope_load_error(void);   /* this thread's last memscope_load */
 
@@ -751,6 +758,7 @@ template <class T> inline const char *memscope_cxx_type_name() {
 #include <strings.h>
 #include <errno.h>
 #include <math.h>
+#include <locale.h>
 #include <time.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11034,7 +11042,8 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
 
 /* ==== >>reader ==== */
 
-/* memscope_load reads a .msb file (docs/FORMAT.md) into a read-only tracker: analyze,
+/* memscope_load reads a .msb file (docs/FORMAT.md), or a JSON report (below, "the JSON
+   export read back"), into a read-only tracker: analyze,
    stats, events, stack frames and the exports answer from the file; TRACK and UNTRACK on
    it record nothing. Every count and length is checked against the bytes left before
    anything is allocated; a violation fails the load with MEMSCOPE_ERR_FORMAT and a message
@@ -11813,6 +11822,927 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     return t;
 }
 
+/* ---- the JSON export read back (README "JSON schema") ----
+   A file whose first byte after white space is '{' is read as memscope's JSON report. The
+   parser is iterative and bounded: each object of the schema has a reader of its own (five
+   levels at most), anything else is skipped by a loop that counts its nesting and refuses
+   more than MS__JSON_DEPTH levels. What it reads becomes the payloads of the .msb sections
+   that hold the same figures (strings, META, SITES, STACKS with LINES and INLINED, EVENTS
+   in blocks, SNAPSHOTS, THREADS, HOTSPOTS, END), and that image is loaded like a file, so a
+   JSON report and a .msb fill the same tables and pass the same checks. Everything the
+   image's checks would refuse is refused first with the JSON's own byte offset: numbers out
+   of range, strings that are not valid UTF-8 or hold a NUL, events out of time order or
+   naming sites or stacks the report does not define. Events its totals count that it does not
+   hold (a trimmed report, a dashboard's report block with events null) count as not retained
+   (dropped_events), as a capped run's do. Not in the JSON, so not in its tables:
+   the modules (MODULES: no naming after the run), the clock ratio (META 8, informational),
+   whether it was streamed; a string the writer met as invalid UTF-8 is U+FFFD there. */
+#define MS__JSON_DEPTH 64u
+
+typedef struct ms__jref { uint32_t site, stack; uint64_t at; } ms__jref;   /* an event's names */
+typedef struct ms__jid { uint32_t id; uint64_t at; } ms__jid;              /* a defined id */
+typedef struct ms__jframe { uint64_t addr, off; int has_off, inl; uint32_t fn, mod, file, line; uint64_t at; } ms__jframe;
+
+typedef struct ms__jx {
+    const unsigned char *p, *end, *base;
+    int err;                                   /* 1 malformed, 2 out of memory */
+    ms__buf tmp;                               /* the last string read, NUL-terminated */
+    char key[40];                              /* the member name being read ("" when longer) */
+    ms__buf strs; uint64_t nstrs;              /* STRINGS */
+    ms__buf sites; uint64_t nsites; ms__buf site_ids;
+    ms__buf stacks, lines, inl; uint64_t nstacks, nlines, ninl; ms__buf stack_ids;
+    ms__jframe *fr;                            /* a stack's frames as read (MS__SYMS_MAX) */
+    ms__buf evsec, blk, refs; uint64_t blk_n, nevents, prev_ts, prev_lit;
+    ms__buf snaps, threads, hot; uint64_t nsnaps, nthreads, nhot;
+    int have_threads, have_hot, format_ok;
+    uint64_t tot[8]; unsigned have_tot;
+    double est[2], dsec, arate, frate, srate, cfg_rate;
+    int have_srate, capture;
+    uint64_t start_ms, pid, ppid, sample_bytes, depth;
+    uint32_t how, program, cmdline, cwd;
+    uint32_t seen;                             /* top-level members read, to refuse one given twice */
+} ms__jx;
+
+static void ms__jx_fail_at(ms__jx *x, const unsigned char *at, const char *what) {
+    if (x->err) return;
+    x->err = 1;
+    snprintf(ms__load_err, sizeof ms__load_err, "offset %zu in the JSON report: %s%s", (size_t)(at - x->base),
+             at >= x->end ? "cut off (the file ends here): " : "", what);
+}
+static void ms__jx_fail(ms__jx *x, const char *what) { ms__jx_fail_at(x, x->p, what); }
+static void ms__jx_oom(ms__jx *x) {
+    if (x->err) return;
+    x->err = 2;
+    snprintf(ms__load_err, sizeof ms__load_err, "out of memory");
+}
+static void ms__jx_ws(ms__jx *x) {
+    while (x->p < x->end && (*x->p == ' ' || *x->p == '\n' || *x->p == '\r' || *x->p == '\t')) x->p++;
+}
+/* The next byte after white space, -1 at the end. */
+static int ms__jx_peek(ms__jx *x) {
+    ms__jx_ws(x);
+    return x->p < x->end ? *x->p : -1;
+}
+static int ms__jx_lit(ms__jx *x, const char *lit) {
+    size_t n = strlen(lit);
+    if ((size_t)(x->end - x->p) < n || memcmp(x->p, lit, n) != 0) return 0;
+    x->p += n;
+    return 1;
+}
+static int ms__jx_null(ms__jx *x) { return ms__jx_peek(x) == 'n' && ms__jx_lit(x, "null"); }
+
+static void ms__jx_utf8(ms__buf *b, uint32_t cp) {
+    unsigned char u[4];
+    size_t n;
+    if (cp < 0x80) { u[0] = (unsigned char)cp; n = 1; }
+    else if (cp < 0x800) { u[0] = (unsigned char)(0xc0 | cp >> 6); u[1] = (unsigned char)(0x80 | (cp & 63)); n = 2; }
+    else if (cp < 0x10000) {
+        u[0] = (unsigned char)(0xe0 | cp >> 12); u[1] = (unsigned char)(0x80 | (cp >> 6 & 63));
+        u[2] = (unsigned char)(0x80 | (cp & 63)); n = 3;
+    } else {
+        u[0] = (unsigned char)(0xf0 | cp >> 18); u[1] = (unsigned char)(0x80 | (cp >> 12 & 63));
+        u[2] = (unsigned char)(0x80 | (cp >> 6 & 63)); u[3] = (unsigned char)(0x80 | (cp & 63)); n = 4;
+    }
+    ms__buf_put(b, u, n);
+}
+static int ms__jx_hex4(const unsigned char *p, uint32_t *v) {
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
+        if (d > 15) return 0;
+        *v = *v << 4 | d;
+    }
+    return 1;
+}
+
+/* A string at x->p into x->tmp (NUL-terminated, valid UTF-8, no NUL inside); its text, or
+   NULL on an error. */
+static const char *ms__jx_string(ms__jx *x) {
+    if (ms__jx_peek(x) != '"') { ms__jx_fail(x, "a string expected"); return NULL; }
+    const unsigned char *p = x->p + 1, *start = x->p;
+    x->tmp.len = 0;
+    for (;;) {
+        if (p >= x->end) { ms__jx_fail_at(x, start, "a string cut off (no closing quote)"); return NULL; }
+        unsigned c = *p;
+        if (c == '"') { p++; break; }
+        if (c < 0x20) { ms__jx_fail_at(x, p, "a control character inside a string (it must be escaped)"); return NULL; }
+        if (c == '\\') {
+            if (x->end - p < 2) { ms__jx_fail_at(x, start, "a string cut off (no closing quote)"); return NULL; }
+            unsigned e = p[1];
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            const char *simple = strchr(from, (int)e);
+            if (e && simple) {
+                unsigned char ch = (unsigned char)to[simple - from];
+                ms__buf_put(&x->tmp, &ch, 1);
+                p += 2;
+                continue;
+            }
+            uint32_t cp, lo;
+            if (e != 'u') { ms__jx_fail_at(x, p, "an unknown escape in a string"); return NULL; }
+            if (x->end - p < 6 || !ms__jx_hex4(p + 2, &cp)) { ms__jx_fail_at(x, p, "\\u without four hex digits"); return NULL; }
+            if (cp >= 0xdc00 && cp <= 0xdfff) { ms__jx_fail_at(x, p, "a lone UTF-16 low surrogate in a \\u escape"); return NULL; }
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (x->end - p < 12 || p[6] != '\\' || p[7] != 'u' || !ms__jx_hex4(p + 8, &lo) || lo < 0xdc00 || lo > 0xdfff) {
+                    ms__jx_fail_at(x, p, "a UTF-16 high surrogate in a \\u escape without its low surrogate");
+                    return NULL;
+                }
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+            }
+            if (cp == 0) { ms__jx_fail_at(x, p, "\\u0000: a NUL inside a string"); return NULL; }
+            ms__jx_utf8(&x->tmp, cp);
+            p += 6;
+            continue;
+        }
+        size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if ((size_t)(x->end - p) < need || ms__utf8_len(p) != need) { ms__jx_fail_at(x, p, "invalid UTF-8 inside a string"); return NULL; }
+        ms__buf_put(&x->tmp, p, need);
+        p += need;
+    }
+    unsigned char z = 0;
+    ms__buf_put(&x->tmp, &z, 1);
+    if (x->tmp.err) { ms__jx_oom(x); return NULL; }
+    x->p = p;
+    return (const char *)x->tmp.p;
+}
+
+/* A string or null, appended to STRINGS: its index (0 for null or on an error). */
+static uint32_t ms__jx_str(ms__jx *x) {
+    if (ms__jx_null(x)) return 0;
+    const char *s = ms__jx_string(x);
+    if (!s) return 0;
+    if (x->nstrs >= UINT32_MAX - 1) { ms__jx_fail(x, "too many strings"); return 0; }
+    size_t n = x->tmp.len - 1;
+    ms__buf_varint(&x->strs, n);
+    ms__buf_put(&x->strs, s, n);
+    if (x->strs.err) { ms__jx_oom(x); return 0; }
+    return (uint32_t)++x->nstrs;
+}
+
+/* The extent of a number at x->p, its grammar checked (RFC 8259); *integer: no fraction
+   and no exponent. 0 on an error. */
+static size_t ms__jx_number(ms__jx *x, int *integer) {
+    const unsigned char *p = x->p, *e = x->end;
+    *integer = 1;
+    if (p < e && *p == '-') p++;
+    if (p >= e || *p < '0' || *p > '9') { ms__jx_fail(x, "a number expected"); return 0; }
+    if (*p == '0' && p + 1 < e && p[1] >= '0' && p[1] <= '9') { ms__jx_fail(x, "a number with a leading zero"); return 0; }
+    while (p < e && *p >= '0' && *p <= '9') p++;
+    if (p < e && *p == '.') {
+        *integer = 0;
+        if (++p >= e || *p < '0' || *p > '9') { ms__jx_fail(x, "a number without digits after its decimal point"); return 0; }
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        *integer = 0;
+        p++;
+        if (p < e && (*p == '+' || *p == '-')) p++;
+        if (p >= e || *p < '0' || *p > '9') { ms__jx_fail(x, "a number without digits in its exponent"); return 0; }
+        while (p < e && *p >= '0' && *p <= '9') p++;
+    }
+    return (size_t)(p - x->p);
+}
+
+/* A count, size, id or time: an integer from 0 to max. *isnull (when given) allows null (0). */
+static uint64_t ms__jx_uint(ms__jx *x, uint64_t max, int *isnull) {
+    int c = ms__jx_peek(x);
+    if (isnull) *isnull = 0;
+    if (c == 'n' && isnull && ms__jx_lit(x, "null")) { *isnull = 1; return 0; }
+    if (c == '-') { ms__jx_fail(x, "a negative number where a count, size or id is expected"); return 0; }
+    if (c < '0' || c > '9') { ms__jx_fail(x, "a non-negative integer expected"); return 0; }
+    int integer;
+    size_t n = ms__jx_number(x, &integer);
+    if (!n) return 0;
+    if (!integer) { ms__jx_fail(x, "an integer expected (no fraction or exponent)"); return 0; }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(x->p[i] - '0');
+        if (v > (max - d) / 10) {
+            ms__jx_fail(x, max == UINT64_MAX ? "a number out of range (more than 2^64 - 1)" : "a number out of range for this member");
+            return 0;
+        }
+        v = v * 10 + d;
+    }
+    x->p += n;
+    return v;
+}
+
+/* A double; null (the writer's NaN and infinities) reads as NaN. */
+static double ms__jx_f64(ms__jx *x) {
+    if (ms__jx_null(x)) return NAN;
+    int c = ms__jx_peek(x), integer;
+    if (c != '-' && (c < '0' || c > '9')) { ms__jx_fail(x, "a number expected"); return 0; }
+    size_t n = ms__jx_number(x, &integer);
+    if (!n) return 0;
+    char buf[400];
+    if (n >= sizeof buf - 8) { ms__jx_fail(x, "a number of more than 390 characters"); return 0; }
+    /* strtod reads the locale's decimal point: the '.' becomes it */
+    const char *dp = localeconv()->decimal_point;
+    size_t dl = dp && *dp ? strlen(dp) : 1, k = 0;
+    if (dl > 4) dl = 1, dp = ".";
+    for (size_t i = 0; i < n; i++) {
+        if (x->p[i] == '.') { memcpy(buf + k, dp && *dp ? dp : ".", dl); k += dl; }
+        else buf[k++] = (char)x->p[i];
+    }
+    buf[k] = 0;
+    double v = strtod(buf, NULL);
+    if (isinf(v)) { ms__jx_fail(x, "a number out of range (beyond the largest double)"); return 0; }
+    x->p += n;
+    return v;
+}
+
+static int ms__jx_bool(ms__jx *x) {
+    int c = ms__jx_peek(x);
+    if (c == 't' && ms__jx_lit(x, "true")) return 1;
+    if (c == 'f' && ms__jx_lit(x, "false")) return 0;
+    ms__jx_fail(x, "true or false expected");
+    return 0;
+}
+
+/* An address: a string "0x" and 1 to 16 hex digits. */
+static uint64_t ms__jx_addr(ms__jx *x) {
+    const unsigned char *at = (ms__jx_ws(x), x->p);
+    const char *s = ms__jx_string(x);
+    if (!s) return 0;
+    size_t n = x->tmp.len - 1;
+    uint64_t v = 0;
+    int ok = n > 2 && n <= 18 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    for (size_t i = 2; ok && i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        unsigned d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
+        ok = d < 16;
+        v = v << 4 | (d & 15u);
+    }
+    if (!ok) ms__jx_fail_at(x, at, "an address must be a string \"0x\" followed by 1 to 16 hex digits");
+    return v;
+}
+
+/* A member name and its ':' (the name in x->key, "" when longer than it holds). */
+static int ms__jx_key(ms__jx *x) {
+    if (ms__jx_peek(x) != '"') { ms__jx_fail(x, "a member name (a string) expected"); return 0; }
+    const char *s = ms__jx_string(x);
+    if (!s) return 0;
+    size_t n = x->tmp.len - 1;
+    if (n < sizeof x->key) memcpy(x->key, s, n + 1);
+    else x->key[0] = 0;
+    if (ms__jx_peek(x) != ':') { ms__jx_fail(x, "':' expected after a member name"); return 0; }
+    x->p++;
+    return 1;
+}
+static int ms__jx_open(ms__jx *x, int c, const char *what) {
+    if (ms__jx_peek(x) == c) { x->p++; return 1; }
+    ms__jx_fail(x, what);
+    return 0;
+}
+/* The next member of an object whose '{' was read: 1 with its name in x->key and its value
+   next, 0 at the '}' (read) or on an error. */
+static int ms__jx_member(ms__jx *x, int *first) {
+    int c = ms__jx_peek(x);
+    if (c < 0) { ms__jx_fail(x, "cut off inside an object"); return 0; }
+    if (c == '}') { x->p++; return 0; }
+    if (!*first) {
+        if (c != ',') { ms__jx_fail(x, "',' or '}' expected"); return 0; }
+        x->p++;
+    }
+    *first = 0;
+    return ms__jx_key(x);
+}
+/* The next element of an array whose '[' was read: 1 when a value is next, 0 at the ']'. */
+static int ms__jx_elem(ms__jx *x, int *first) {
+    int c = ms__jx_peek(x);
+    if (c < 0) { ms__jx_fail(x, "cut off inside an array"); return 0; }
+    if (c == ']') { x->p++; return 0; }
+    if (!*first) {
+        if (c != ',') { ms__jx_fail(x, "',' or ']' expected"); return 0; }
+        x->p++;
+    }
+    *first = 0;
+    return 1;
+}
+
+/* Any value, skipped; level: the containers around it. Nesting is counted, not recursed. */
+static void ms__jx_skip(ms__jx *x, unsigned level) {
+    uint64_t objs = 0; /* bit d: the container at depth d is an object */
+    unsigned d = 0;
+    for (;;) {
+        int c = ms__jx_peek(x), closed = 0;
+        if (c < 0) { ms__jx_fail(x, "cut off: a value expected"); return; }
+        if (c == '{' || c == '[') {
+            if (level + d + 1 > MS__JSON_DEPTH) { ms__jx_fail(x, "nested deeper than 64 levels"); return; }
+            x->p++;
+            objs = c == '{' ? objs | (uint64_t)1 << d : objs & ~((uint64_t)1 << d);
+            d++;
+            if (ms__jx_peek(x) == (c == '{' ? '}' : ']')) { x->p++; d--; closed = 1; }
+            else if (c == '{' && !ms__jx_key(x)) return;
+            if (!closed) continue;
+        } else if (c == '"') {
+            if (!ms__jx_string(x)) return;
+        } else if (c == 't' || c == 'f' || c == 'n') {
+            if (!ms__jx_lit(x, c == 't' ? "true" : c == 'f' ? "false" : "null")) { ms__jx_fail(x, "a value expected"); return; }
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            int integer;
+            size_t n = ms__jx_number(x, &integer);
+            if (!n) return;
+            x->p += n;
+        } else {
+            ms__jx_fail(x, "a value expected");
+            return;
+        }
+        for (;;) { /* after a value: the next one, or the containers it ends */
+            if (!d) return;
+            int obj = (int)(objs >> (d - 1) & 1u);
+            c = ms__jx_peek(x);
+            if (c == ',') {
+                x->p++;
+                if (obj && !ms__jx_key(x)) return;
+                break;
+            }
+            if (c == (obj ? '}' : ']')) { x->p++; d--; continue; }
+            ms__jx_fail(x, c < 0 ? "cut off inside an object or array" : obj ? "',' or '}' expected" : "',' or ']' expected");
+            return;
+        }
+    }
+}
+
+static void ms__jx_push(ms__jx *x, ms__buf *b, const void *item, size_t n) {
+    ms__buf_put(b, item, n);
+    if (b->err) ms__jx_oom(x);
+}
+#define MS__JX_KEY(x, k) (strcmp((x)->key, k) == 0)
+
+static void ms__jx_flush_events(ms__jx *x);
+
+static void ms__jx_events(ms__jx *x) {
+    if (ms__jx_null(x)) return;
+    if (!ms__jx_open(x, '[', "\"events\" must be an array (or null)")) return;
+    int first = 1;
+    while (!x->err && ms__jx_elem(x, &first)) {
+        const unsigned char *at = (ms__jx_ws(x), x->p);
+        if (!ms__jx_open(x, '{', "an event must be an object")) return;
+        int f = 1, is_free = 0;
+        unsigned have = 0;
+        uint64_t ts = 0, addr = 0, size = 0, tid = 0, atid = 0, site = 0, stack = 0;
+        while (!x->err && ms__jx_member(x, &f)) {
+            if (MS__JX_KEY(x, "kind")) {
+                const unsigned char *k = x->p;
+                const char *s = ms__jx_string(x);
+                if (s && strcmp(s, "alloc") && strcmp(s, "free")) ms__jx_fail_at(x, k, "an event's \"kind\" must be \"alloc\" or \"free\"");
+                is_free = s && !strcmp(s, "free");
+                have |= 1u;
+            } else if (MS__JX_KEY(x, "timestamp_ns")) { ts = ms__jx_uint(x, UINT64_MAX, NULL); have |= 2u; }
+            else if (MS__JX_KEY(x, "address")) { addr = ms__jx_addr(x); have |= 4u; }
+            else if (MS__JX_KEY(x, "size")) { size = ms__jx_uint(x, UINT64_MAX, NULL); have |= 8u; }
+            else if (MS__JX_KEY(x, "thread_id")) { tid = ms__jx_uint(x, UINT32_MAX, NULL); have |= 16u; }
+            else if (MS__JX_KEY(x, "alloc_thread_id")) { atid = ms__jx_uint(x, UINT32_MAX, NULL); have |= 32u; }
+            else if (MS__JX_KEY(x, "site")) { site = ms__jx_uint(x, UINT32_MAX, NULL); have |= 64u; }
+            else if (MS__JX_KEY(x, "stack")) { stack = ms__jx_uint(x, UINT32_MAX, NULL); have |= 128u; }
+            else ms__jx_skip(x, 4);
+        }
+        if (x->err) return;
+        if ((have & 0x5fu) != 0x5fu) { ms__jx_fail_at(x, at, "an event without its kind, timestamp_ns, address, size, thread_id or site"); return; }
+        if (ts < x->prev_ts) { ms__jx_fail_at(x, at, "events out of time order (a timestamp_ns smaller than the one before)"); return; }
+        if (!(have & 32u)) atid = tid;
+        /* every field explicit and the address literal (docs/FORMAT.md, EVENTS) */
+        unsigned char tag = (unsigned char)((is_free ? 1u : 0u) | 2u | 4u | 8u | 16u | 7u << 5);
+        ms__buf_put(&x->blk, &tag, 1);
+        ms__buf_varint(&x->blk, tid);
+        ms__buf_varint(&x->blk, site);
+        ms__buf_varint(&x->blk, size);
+        ms__buf_varint(&x->blk, is_free ? atid : stack);
+        ms__buf_zigzag(&x->blk, (int64_t)(addr - x->prev_lit));
+        ms__buf_varint(&x->blk, ts - x->prev_ts);
+        if (x->blk.err) { ms__jx_oom(x); return; }
+        x->prev_lit = addr;
+        x->prev_ts = ts;
+        ms__jref ref = {(uint32_t)site, is_free ? 0u : (uint32_t)stack, (uint64_t)(at - x->base)};
+        ms__jx_push(x, &x->refs, &ref, sizeof ref);
+        x->nevents++;
+        if (++x->blk_n == MS__MSB_BLOCK) ms__jx_flush_events(x);
+    }
+}
+
+static void ms__jx_sites(ms__jx *x) {
+    if (!ms__jx_open(x, '[', "\"sites\" must be an array")) return;
+    int first = 1;
+    while (!x->err && ms__jx_elem(x, &first)) {
+        const unsigned char *at = (ms__jx_ws(x), x->p);
+        if (!ms__jx_open(x, '{', "a site must be an object")) return;
+        int f = 1, have = 0;
+        uint64_t id = 0, line = 0;
+        uint32_t var = 0, type = 0, file = 0;
+        while (!x->err && ms__jx_member(x, &f)) {
+            if (MS__JX_KEY(x, "id")) { id = ms__jx_uint(x, UINT32_MAX, NULL); have = 1; }
+            else if (MS__JX_KEY(x, "var_name")) var = ms__jx_str(x);
+            else if (MS__JX_KEY(x, "type_name")) type = ms__jx_str(x);
+            else if (MS__JX_KEY(x, "file")) file = ms__jx_str(x);
+            else if (MS__JX_KEY(x, "line")) { int nul; line = ms__jx_uint(x, UINT32_MAX, &nul); }
+            else ms__jx_skip(x, 4);
+        }
+        if (x->err) return;
+        if (!have) { ms__jx_fail_at(x, at, "a site without its \"id\""); return; }
+        ms__buf_varint(&x->sites, id);
+        ms__buf_varint(&x->sites, var);
+        ms__buf_varint(&x->sites, type);
+        ms__buf_varint(&x->sites, file);
+        ms__buf_varint(&x->sites, line);
+        ms__jid jid = {(uint32_t)id, (uint64_t)(at - x->base)};
+        ms__jx_push(x, &x->site_ids, &jid, sizeof jid);
+        x->nsites++;
+    }
+}
+
+/* One frame object into f (its strings into STRINGS). */
+static void ms__jx_frame(ms__jx *x, ms__jframe *f) {
+    memset(f, 0, sizeof *f);
+    f->at = (uint64_t)((ms__jx_ws(x), x->p) - x->base);
+    if (!ms__jx_open(x, '{', "a frame must be an object")) return;
+    int first = 1, have = 0;
+    while (!x->err && ms__jx_member(x, &first)) {
+        if (MS__JX_KEY(x, "address")) { f->addr = ms__jx_addr(x); have = 1; }
+        else if (MS__JX_KEY(x, "function")) f->fn = ms__jx_str(x);
+        else if (MS__JX_KEY(x, "module")) f->mod = ms__jx_str(x);
+        else if (MS__JX_KEY(x, "file")) f->file = ms__jx_str(x);
+        else if (MS__JX_KEY(x, "offset")) { int nul; f->off = ms__jx_uint(x, UINT64_MAX - 1, &nul); f->has_off = !nul; }
+        else if (MS__JX_KEY(x, "line")) { int nul; f->line = (uint32_t)ms__jx_uint(x, UINT32_MAX, &nul); }
+        else if (MS__JX_KEY(x, "inlined")) f->inl = ms__jx_bool(x);
+        else ms__jx_skip(x, 6);
+    }
+    if (!x->err && !have) ms__jx_fail_at(x, x->base + f->at, "a frame without its \"address\"");
+}
+
+/* A stack's frames as the JSON lists them (each inlined call a frame of its own, before the
+   frame it was inlined into) become its machine frames: STACKS, LINES and INLINED entries. */
+static void ms__jx_stack_out(ms__jx *x, uint32_t id, const ms__jframe *fr, size_t n) {
+    size_t nm = 0;
+    for (size_t k = 0; k < n;) {
+        size_t g = k;
+        while (g < n && fr[g].inl) g++;
+        if (g == n) { ms__jx_fail_at(x, x->base + fr[k].at, "an inlined frame at the end of a stack, without the frame it was inlined into"); return; }
+        for (size_t j = k; j < g; j++)
+            if (fr[j].addr != fr[g].addr) { ms__jx_fail_at(x, x->base + fr[j].at, "an inlined frame at another address than the frame it was inlined into"); return; }
+        nm++;
+        k = g + 1;
+    }
+    if (nm > MEMSCOPE_MAX_STACK_DEPTH) { ms__jx_fail_at(x, x->base + fr[0].at, "a stack of more than 64 frames (not counting inlined calls)"); return; }
+    ms__buf_varint(&x->stacks, id); ms__buf_varint(&x->stacks, nm);
+    size_t lat = x->lines.len, iat = x->inl.len;
+    int anyline = 0, anyinl = 0;
+    ms__buf_varint(&x->lines, id); ms__buf_varint(&x->lines, nm);
+    ms__buf_varint(&x->inl, id); ms__buf_varint(&x->inl, nm);
+    uint64_t prev = 0;
+    for (size_t k = 0; k < n;) {
+        size_t g = k;
+        while (fr[g].inl) g++;
+        const ms__jframe *ph = &fr[g];
+        ms__buf_zigzag(&x->stacks, (int64_t)(ph->addr - prev));
+        prev = ph->addr;
+        ms__buf_varint(&x->stacks, ph->fn);
+        ms__buf_varint(&x->stacks, ph->mod);
+        ms__buf_varint(&x->stacks, ph->has_off ? ph->off + 1 : 0);
+        ms__buf_varint(&x->lines, fr[k].file); /* the innermost code's line */
+        ms__buf_varint(&x->lines, fr[k].file ? fr[k].line : 0);
+        anyline |= fr[k].file != 0;
+        ms__buf_varint(&x->inl, g - k);
+        for (size_t j = k; j < g; j++) {
+            ms__buf_varint(&x->inl, fr[j].fn);
+            ms__buf_varint(&x->inl, fr[j + 1].file);
+            ms__buf_varint(&x->inl, fr[j + 1].file ? fr[j + 1].line : 0);
+        }
+        anyinl |= g > k;
+        k = g + 1;
+    }
+    if (anyline) x->nlines++;
+    else x->lines.len = lat;
+    if (anyinl) x->ninl++;
+    else x->inl.len = iat;
+    x->nstacks++;
+}
+
+static void ms__jx_stacks(ms__jx *x) {
+    if (!ms__jx_open(x, '[', "\"stacks\" must be an array")) return;
+    int first = 1;
+    while (!x->err && ms__jx_elem(x, &first)) {
+        const unsigned char *at = (ms__jx_ws(x), x->p);
+        if (!ms__jx_open(x, '{', "a stack must be an object")) return;
+        int f = 1, have = 0;
+        uint64_t id = 0;
+        size_t n = 0;
+        while (!x->err && ms__jx_member(x, &f)) {
+            if (MS__JX_KEY(x, "id")) {
+                const unsigned char *k = (ms__jx_ws(x), x->p);
+                id = ms__jx_uint(x, UINT32_MAX, NULL);
+                if (!x->err && id == 0) ms__jx_fail_at(x, k, "a stack id of 0 (0 means no stack)");
+                have |= 1;
+            } else if (MS__JX_KEY(x, "frames")) {
+                if (!ms__jx_open(x, '[', "a stack's \"frames\" must be an array")) return;
+                int ff = 1;
+                n = 0;
+                while (!x->err && ms__jx_elem(x, &ff)) {
+                    if (n == MS__SYMS_MAX) { ms__jx_fail(x, "a stack of more frames than memscope writes"); return; }
+                    ms__jx_frame(x, &x->fr[n++]);
+                }
+                have |= 2;
+            } else {
+                ms__jx_skip(x, 4);
+            }
+        }
+        if (x->err) return;
+        if (have != 3) { ms__jx_fail_at(x, at, "a stack without its \"id\" or \"frames\""); return; }
+        ms__jid jid = {(uint32_t)id, (uint64_t)(at - x->base)};
+        ms__jx_push(x, &x->stack_ids, &jid, sizeof jid);
+        ms__jx_stack_out(x, (uint32_t)id, x->fr, n);
+        if (x->stacks.err || x->lines.err || x->inl.err) ms__jx_oom(x);
+    }
+}
+
+/* SNAPSHOTS' fields in their order (docs/FORMAT.md), 'd' for a double. */
+static const char *const ms__jx_snap_keys[28] = {
+    "timestamp", "cpu_usage_percent", "memory_usage_bytes", "memory_usage_percent", "thread_count",
+    "disk_read_bps", "disk_write_bps", "network_rx_bps", "network_tx_bps", "gpu_usage_percent",
+    "gpu_memory_used", "gpu_memory_total", "available", "elapsed_ns", "system_cpu_percent", "cpu_count",
+    "gpu_count", "peak_rss_bytes", "memory_limit_bytes", "system_memory_total", "system_memory_available",
+    "system_memory_used_percent", "minor_faults_per_sec", "major_faults_per_sec", "disk_read_bytes",
+    "disk_write_bytes", "network_rx_bytes", "network_tx_bytes"};
+static const char ms__jx_snap_kind[] = "udududuuuduuuuduuuuuuduuuuuu";
+
+static void ms__jx_snapshots(ms__jx *x) {
+    if (!ms__jx_open(x, '[', "\"system_snapshots\" must be an array")) return;
+    int first = 1;
+    while (!x->err && ms__jx_elem(x, &first)) {
+        if (!ms__jx_open(x, '{', "a snapshot must be an object")) return;
+        uint64_t u[28];
+        double d[28];
+        memset(u, 0, sizeof u);
+        memset(d, 0, sizeof d);
+        int f = 1;
+        while (!x->err && ms__jx_member(x, &f)) {
+            unsigned i = 0;
+            while (i < 28 && strcmp(x->key, ms__jx_snap_keys[i]) != 0) i++;
+            if (i == 28) ms__jx_skip(x, 4);
+            else if (ms__jx_snap_kind[i] == 'd') d[i] = ms__jx_f64(x);
+            else u[i] = ms__jx_uint(x, i == 12 || i == 15 || i == 16 ? UINT32_MAX : UINT64_MAX, NULL);
+        }
+        if (x->err) return;
+        for (unsigned i = 0; i < 28; i++) {
+            if (ms__jx_snap_kind[i] == 'd') ms__buf_f64(&x->snaps, d[i]);
+            else ms__buf_u64(&x->snaps, u[i]);
+        }
+        if (x->snaps.err) { ms__jx_oom(x); return; }
+        x->nsnaps++;
+    }
+}
+
+static void ms__jx_threads(ms__jx *x) {
+    if (!ms__jx_open(x, '[', "\"threads\" must be an array")) return;
+    x->have_threads = 1;
+    int first = 1;
+    while (!x->err && ms__jx_elem(x, &first)) {
+        const unsigned char *at = (ms__jx_ws(x), x->p);
+        if (!ms__jx_open(x, '{', "a thread must be an object")) return;
+        uint64_t v[6] = {0, 0, 0, 0, 0, 0};
+        static const char *const keys[6] = {"thread_id", "allocations", "deallocations", "allocated_bytes", "current_bytes", "peak_bytes"};
+        uint32_t name = 0;
+        int f = 1, have = 0;
+        while (!x->err && ms__jx_member(x, &f)) {
+            unsigned i = 0;
+            while (i < 6 && strcmp(x->key, keys[i]) != 0) i++;
+            if (i < 6) { v[i] = ms__jx_uint(x, i ? UINT64_MAX : UINT32_MAX, NULL); have |= !i; }
+            else if (MS__JX_KEY(x, "thread_name")) name = ms__jx_str(x);
+            else ms__jx_skip(x, 4);
+        }
+        if (x->err) return;
+        if (!have) { ms__jx_fail_at(x, at, "a thread without its \"thread_id\""); return; }
+        ms__buf_varint(&x->threads, v[0]);
+        ms__buf_varint(&x->threads, name);
+        for (int i = 1; i < 6; i++) ms__buf_varint(&x->threads, v[i]);
+        if (x->threads.err) { ms__jx_oom(x); return; }
+        x->nthreads++;
+    }
+}
+
+static void ms__jx_hotspots(ms__jx *x) {
+    if (!ms__jx_open(x, '[', "\"hotspots\" must be an array")) return;
+    x->have_hot = 1;
+    int first = 1;
+    while (!x->err && ms__jx_elem(x, &first)) {
+        if (!ms__jx_open(x, '{', "a hotspot must be an object")) return;
+        uint32_t var = 0, type = 0, loc = 0;
+        uint64_t size = 0, count = 0;
+        int f = 1;
+        while (!x->err && ms__jx_member(x, &f)) {
+            if (MS__JX_KEY(x, "var_name")) var = ms__jx_str(x);
+            else if (MS__JX_KEY(x, "type_name")) type = ms__jx_str(x);
+            else if (MS__JX_KEY(x, "location")) loc = ms__jx_str(x);
+            else if (MS__JX_KEY(x, "total_size")) size = ms__jx_uint(x, UINT64_MAX, NULL);
+            else if (MS__JX_KEY(x, "allocation_count")) count = ms__jx_uint(x, UINT64_MAX, NULL);
+            else ms__jx_skip(x, 4);
+        }
+        if (x->err) return;
+        ms__buf_varint(&x->hot, var);
+        ms__buf_varint(&x->hot, type);
+        ms__buf_varint(&x->hot, size);
+        ms__buf_varint(&x->hot, count);
+        ms__buf_varint(&x->hot, loc);
+        if (x->hot.err) { ms__jx_oom(x); return; }
+        x->nhot++;
+    }
+}
+
+static void ms__jx_context(ms__jx *x) {
+    if (ms__jx_null(x)) return;
+    if (!ms__jx_open(x, '{', "\"context\" must be an object")) return;
+    int f = 1, nul;
+    uint64_t status = 0, sig = 0;
+    int have_status = 0;
+    while (!x->err && ms__jx_member(x, &f)) {
+        if (MS__JX_KEY(x, "program")) x->program = ms__jx_str(x);
+        else if (MS__JX_KEY(x, "command_line")) x->cmdline = ms__jx_str(x);
+        else if (MS__JX_KEY(x, "cwd")) x->cwd = ms__jx_str(x);
+        else if (MS__JX_KEY(x, "pid")) x->pid = ms__jx_uint(x, UINT64_MAX, &nul);
+        else if (MS__JX_KEY(x, "ppid")) x->ppid = ms__jx_uint(x, UINT64_MAX, &nul);
+        else if (MS__JX_KEY(x, "exit_status")) { status = ms__jx_uint(x, 255, &nul); have_status = !nul; }
+        else if (MS__JX_KEY(x, "exit_signal")) sig = ms__jx_uint(x, 127, &nul);
+        else ms__jx_skip(x, 2);
+    }
+    x->how = sig ? 256u + (uint32_t)sig : have_status ? 1u + (uint32_t)status : 0u;
+}
+
+static void ms__jx_sampling(ms__jx *x) {
+    if (ms__jx_null(x)) return;
+    if (!ms__jx_open(x, '{', "\"sampling\" must be an object")) return;
+    int f = 1;
+    while (!x->err && ms__jx_member(x, &f)) {
+        if (MS__JX_KEY(x, "sample_rate")) x->cfg_rate = ms__jx_f64(x);
+        else if (MS__JX_KEY(x, "capture_call_stack")) x->capture = ms__jx_bool(x);
+        else if (MS__JX_KEY(x, "max_stack_depth")) x->depth = ms__jx_uint(x, UINT64_MAX, NULL);
+        else if (MS__JX_KEY(x, "sample_bytes")) x->sample_bytes = ms__jx_uint(x, UINT64_MAX, NULL);
+        else ms__jx_skip(x, 2);
+    }
+}
+
+/* The top-level members the reader knows, by position: a bit each in x->seen. */
+static const char *const ms__jx_top[] = {
+    "format", "version", "total_allocations", "total_deallocations", "active_allocations", "peak_memory_bytes",
+    "current_memory_bytes", "total_allocated_bytes", "dropped_events", "dropped_snapshots", "allocation_rate_per_sec",
+    "deallocation_rate_per_sec", "hotspots", "system_snapshots", "sample_rate", "estimated_total_allocations",
+    "estimated_total_bytes", "duration_sec", "start_time_unix_ms", "context", "sampling", "threads", "sites",
+    "events", "stacks"};
+enum { MS__JX_NTOP = sizeof ms__jx_top / sizeof ms__jx_top[0] };
+
+static void ms__jx_root(ms__jx *x) {
+    x->p++; /* the '{' */
+    int first = 1;
+    while (!x->err && ms__jx_member(x, &first)) {
+        unsigned i = 0;
+        while (i < MS__JX_NTOP && strcmp(x->key, ms__jx_top[i]) != 0) i++;
+        if (i == MS__JX_NTOP) { ms__jx_skip(x, 1); continue; }
+        if (x->seen & 1u << i) { ms__jx_fail(x, "a member given twice (this value is the second)"); return; }
+        x->seen |= 1u << i;
+        const unsigned char *at = (ms__jx_ws(x), x->p);
+        if (i == 0) {
+            const char *s = ms__jx_string(x);
+            if (s && strcmp(s, "memscope") != 0) ms__jx_fail_at(x, at, "\"format\" is not \"memscope\": not memscope's JSON report");
+            x->format_ok = 1;
+        } else if (i == 1) {
+            uint64_t v = ms__jx_uint(x, UINT64_MAX, NULL);
+            if (!x->err && v != 1) ms__jx_fail_at(x, at, "a JSON report of another version than 1 (README \"JSON schema\")");
+        } else if (i >= 2 && i <= 9) {
+            x->tot[i - 2] = ms__jx_uint(x, UINT64_MAX, NULL);
+            x->have_tot |= 1u << (i - 2);
+        } else if (i == 10) x->arate = ms__jx_f64(x);
+        else if (i == 11) x->frate = ms__jx_f64(x);
+        else if (i == 12) ms__jx_hotspots(x);
+        else if (i == 13) ms__jx_snapshots(x);
+        else if (i == 14) { x->srate = ms__jx_f64(x); x->have_srate = 1; }
+        else if (i == 15) x->est[0] = ms__jx_f64(x);
+        else if (i == 16) x->est[1] = ms__jx_f64(x);
+        else if (i == 17) x->dsec = ms__jx_f64(x);
+        else if (i == 18) x->start_ms = ms__jx_uint(x, UINT64_MAX, NULL);
+        else if (i == 19) ms__jx_context(x);
+        else if (i == 20) ms__jx_sampling(x);
+        else if (i == 21) ms__jx_threads(x);
+        else if (i == 22) ms__jx_sites(x);
+        else if (i == 23) ms__jx_events(x);
+        else ms__jx_stacks(x);
+    }
+    if (x->err) return;
+    if (ms__jx_peek(x) >= 0) { ms__jx_fail(x, "bytes after the JSON report's closing '}'"); return; }
+    if (!x->format_ok) {
+        x->p = x->base;
+        ms__jx_fail(x, "a JSON file without \"format\": \"memscope\": not memscope's JSON report (memscope reads back its "
+                       "own JSON export and .msb files, not its other JSON formats)");
+    }
+}
+
+static void ms__jx_section(ms__jx *x, ms__buf *img, uint32_t type, int counted, uint64_t count, const ms__buf *pl) {
+    unsigned char h[16], c[4];
+    memset(h, 0, sizeof h);
+    size_t at = img->len;
+    ms__buf_put(img, h, sizeof h);
+    if (counted) ms__buf_varint(img, count);
+    ms__buf_put(img, pl->p, pl->len);
+    if (img->err) { ms__jx_oom(x); return; }
+    size_t len = img->len - at - 16;
+    ms__put_le(img->p + at, type, 4);
+    ms__put_le(img->p + at + 8, len, 8);
+    ms__put_le(c, ms__crc32(0, img->p + at, 16 + len), 4);
+    ms__buf_put(img, c, 4);
+    if (img->err) ms__jx_oom(x);
+}
+
+static void ms__jx_flush_events(ms__jx *x) {
+    if (!x->blk_n) return;
+    ms__jx_section(x, &x->evsec, MS__MSB_EVENTS, 1, x->blk_n, &x->blk);
+    x->blk.len = 0;
+    x->blk_n = 0;
+}
+
+static int ms__jid_cmp(const void *a, const void *b) {
+    const ms__jid *p = (const ms__jid *)a, *q = (const ms__jid *)b;
+    return p->id != q->id ? (p->id > q->id) - (p->id < q->id) : (p->at > q->at) - (p->at < q->at);
+}
+static int ms__jid_has(const ms__jid *ids, size_t n, uint32_t id) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ids[mid].id < id) lo = mid + 1; else hi = mid;
+    }
+    return lo < n && ids[lo].id == id;
+}
+
+/* The references between the parts, which the .msb reader would check: sites and stacks
+   defined once, stack ids within what a file may hold, every event naming defined ones. */
+static void ms__jx_check(ms__jx *x) {
+    ms__jid *sites = (ms__jid *)(void *)x->site_ids.p, *stacks = (ms__jid *)(void *)x->stack_ids.p;
+    size_t ns = x->site_ids.len / sizeof *sites, nk = x->stack_ids.len / sizeof *stacks;
+    char msg[160];
+    if (ns) qsort(sites, ns, sizeof *sites, ms__jid_cmp);
+    if (nk) qsort(stacks, nk, sizeof *stacks, ms__jid_cmp);
+    for (size_t i = 1; i < ns && !x->err; i++)
+        if (sites[i].id == sites[i - 1].id) {
+            snprintf(msg, sizeof msg, "site %u defined twice", (unsigned)sites[i].id);
+            ms__jx_fail_at(x, x->base + sites[i].at, msg);
+        }
+    for (size_t i = 0; i < nk && !x->err; i++) {
+        if (i && stacks[i].id == stacks[i - 1].id) {
+            snprintf(msg, sizeof msg, "stack %u defined twice", (unsigned)stacks[i].id);
+            ms__jx_fail_at(x, x->base + stacks[i].at, msg);
+        } else if ((uint64_t)stacks[i].id > (uint64_t)nk + 65536) {
+            snprintf(msg, sizeof msg, "stack id %u: more than 65 536 above the number of stacks", (unsigned)stacks[i].id);
+            ms__jx_fail_at(x, x->base + stacks[i].at, msg);
+        }
+    }
+    const ms__jref *r = (const ms__jref *)(const void *)x->refs.p;
+    size_t nr = x->refs.len / sizeof *r;
+    uint32_t last_site = 0, last_stack = 0;
+    int site_ok = 0, stack_ok = 0;
+    for (size_t i = 0; i < nr && !x->err; i++) {
+        if (!site_ok || r[i].site != last_site) { last_site = r[i].site; site_ok = ms__jid_has(sites, ns, last_site); }
+        if (!site_ok) {
+            snprintf(msg, sizeof msg, "an event names site %u, which \"sites\" does not define", (unsigned)r[i].site);
+            ms__jx_fail_at(x, x->base + r[i].at, msg);
+            break;
+        }
+        if (!r[i].stack) continue;
+        if (!stack_ok || r[i].stack != last_stack) { last_stack = r[i].stack; stack_ok = ms__jid_has(stacks, nk, last_stack); }
+        if (!stack_ok) {
+            snprintf(msg, sizeof msg, "an event names stack %u, which \"stacks\" does not define", (unsigned)r[i].stack);
+            ms__jx_fail_at(x, x->base + r[i].at, msg);
+        }
+    }
+}
+
+static void ms__jx_free(ms__jx *x) {
+    ms__buf *b[] = {&x->tmp, &x->strs, &x->sites, &x->site_ids, &x->stacks, &x->lines, &x->inl, &x->stack_ids,
+                    &x->evsec, &x->blk, &x->refs, &x->snaps, &x->threads, &x->hot};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) MEMSCOPE_FREE(b[i]->p);
+    MEMSCOPE_FREE(x->fr);
+    MEMSCOPE_FREE(x);
+}
+
+static void ms__jx_meta_str(ms__buf *b, unsigned id, uint32_t s) { ms__buf_varint(b, id); ms__buf_varint(b, 2); ms__buf_varint(b, s); }
+
+/* The .msb image of a parsed report: *img, 1 when it has its END (all the totals were given). */
+static int ms__jx_image(ms__jx *x, ms__buf *img) {
+    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0, 0, 0, 0, 0};
+    ms__buf_put(img, magic, sizeof magic);
+    const char *gen = "memscope.h " MEMSCOPE_VERSION_STRING;
+    ms__buf_varint(&x->strs, strlen(gen));
+    ms__buf_put(&x->strs, gen, strlen(gen));
+    uint32_t gen_ix = (uint32_t)++x->nstrs;
+    ms__jx_section(x, img, MS__MSB_STRINGS, 1, x->nstrs, &x->strs);
+    ms__buf m = {NULL, 0, 0, 0};
+    double rate = x->have_srate ? x->srate : x->cfg_rate;
+    ms__buf_varint(&m, 13u + (x->program != 0) + (x->cmdline != 0) + (x->cwd != 0) + (x->ppid != 0) + (x->how != 0));
+    ms__msb_meta_u64(&m, 1, x->start_ms);
+    ms__msb_meta_u64(&m, 2, ms__d2u64(x->dsec * 1e9 + 0.5));
+    ms__msb_meta_f64(&m, 3, rate);
+    ms__msb_meta_u64(&m, 4, x->capture ? 1u : 0u);
+    ms__msb_meta_u64(&m, 5, x->depth);
+    ms__jx_meta_str(&m, 6, gen_ix);
+    ms__msb_meta_u64(&m, 7, x->pid);
+    ms__msb_meta_f64(&m, 8, 1.0); /* the times are ns already */
+    ms__msb_meta_f64(&m, 9, x->dsec);
+    ms__msb_meta_f64(&m, 10, x->arate);
+    ms__msb_meta_f64(&m, 11, x->frate);
+    ms__msb_meta_u64(&m, 12, x->sample_bytes);
+    ms__msb_meta_u64(&m, 15, 0);
+    if (x->program) ms__jx_meta_str(&m, 13, x->program);
+    if (x->cmdline) ms__jx_meta_str(&m, 16, x->cmdline);
+    if (x->cwd) ms__jx_meta_str(&m, 17, x->cwd);
+    if (x->ppid) ms__msb_meta_u64(&m, 14, x->ppid);
+    if (x->how) ms__msb_meta_u64(&m, 18, x->how);
+    if (m.err) ms__jx_oom(x);
+    ms__jx_section(x, img, MS__MSB_META, 0, 0, &m);
+    MEMSCOPE_FREE(m.p);
+    ms__jx_section(x, img, MS__MSB_SITES, 1, x->nsites, &x->sites);
+    ms__jx_section(x, img, MS__MSB_STACKS, 1, x->nstacks, &x->stacks);
+    if (x->nlines) ms__jx_section(x, img, MS__MSB_LINES, 1, x->nlines, &x->lines);
+    if (x->ninl) ms__jx_section(x, img, MS__MSB_INLINED, 1, x->ninl, &x->inl);
+    ms__jx_flush_events(x);
+    ms__buf_put(img, x->evsec.p, x->evsec.len);
+    ms__jx_section(x, img, MS__MSB_SNAPSHOTS, 1, x->nsnaps, &x->snaps);
+    if (x->have_threads) ms__jx_section(x, img, MS__MSB_THREADS, 1, x->nthreads, &x->threads);
+    if (x->have_hot) ms__jx_section(x, img, MS__MSB_HOTSPOTS, 1, x->nhot, &x->hot);
+    int complete = (x->have_tot & 63u) == 63u;
+    if (complete) {
+        ms__buf e = {NULL, 0, 0, 0};
+        for (int i = 0; i < 8; i++) ms__buf_varint(&e, x->tot[i]);
+        ms__buf_varint(&e, x->nevents);
+        ms__buf_f64(&e, x->est[0]);
+        ms__buf_f64(&e, x->est[1]);
+        if (e.err) ms__jx_oom(x);
+        ms__jx_section(x, img, MS__MSB_END, 0, 0, &e);
+        MEMSCOPE_FREE(e.p);
+    }
+    if (img->err) ms__jx_oom(x);
+    return complete;
+}
+
+/* A JSON report (data, size: MEMSCOPE_MALLOC'd, taken over) into a loaded tracker. */
+static memscope_tracker *ms__load_json(unsigned char *data, size_t size, memscope_result *result) {
+    ms__jx *x = (ms__jx *)ms__calloc(1, sizeof *x);
+    ms__jframe *fr = (ms__jframe *)ms__calloc(MS__SYMS_MAX, sizeof *fr);
+    if (!x || !fr) {
+        MEMSCOPE_FREE(x); MEMSCOPE_FREE(fr); MEMSCOPE_FREE(data);
+        *result = MEMSCOPE_ERR_NO_MEMORY;
+        snprintf(ms__load_err, sizeof ms__load_err, "out of memory");
+        return NULL;
+    }
+    x->fr = fr;
+    x->base = data;
+    x->p = data;
+    x->end = data + size;
+    ms__jx_ws(x);
+    ms__jx_root(x);
+    if (!x->err) ms__jx_check(x);
+    if (!x->err && (x->have_tot & 3u) == 3u) {
+        /* events the run recorded (allocations + frees - not retained) that the JSON does not
+           hold (cut out of it, or null in a dashboard's report block): not retained either,
+           so the report says its lists are partial, as for a capped run */
+        uint64_t rec = x->tot[0] + x->tot[1];
+        if (rec >= x->tot[0] && rec >= x->tot[6] && rec - x->tot[6] > x->nevents) x->tot[6] = rec - x->nevents;
+    }
+    ms__buf img = {NULL, 0, 0, 0};
+    int complete = !x->err ? ms__jx_image(x, &img) : 0;
+    int err = x->err;
+    uint64_t nevents = x->nevents;
+    ms__jx_free(x);
+    MEMSCOPE_FREE(data);
+    if (err) {
+        MEMSCOPE_FREE(img.p);
+        *result = err == 2 ? MEMSCOPE_ERR_NO_MEMORY : MEMSCOPE_ERR_FORMAT;
+        return NULL;
+    }
+    memscope_tracker *t = ms__load_buffer(img.p, img.len, result);
+    if (!t) { /* not expected: what the image's reader refuses was refused above */
+        char why[sizeof ms__load_err];
+        memcpy(why, ms__load_err, sizeof why);
+        snprintf(ms__load_err, sizeof ms__load_err, "the JSON report, converted, is refused by the .msb reader (%.180s)", why);
+        return NULL;
+    }
+    struct ms__loaded *L = t->loaded;
+    L->info.file_bytes = size;
+    L->info.valid_bytes = size;
+    if (!complete)
+        snprintf(ms__load_err, sizeof ms__load_err,
+                 "the JSON report lacks some of its totals (total_allocations, total_deallocations, active_allocations, "
+                 "peak_memory_bytes, current_memory_bytes, total_allocated_bytes): they are recomputed from its %llu events",
+                 (unsigned long long)nevents);
+    return t;
+}
+
+/* A .msb or, when its first byte after white space is '{', a JSON report. */
+static int ms__is_json(const unsigned char *d, size_t n) {
+    size_t i = 0;
+    while (i < n && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t')) i++;
+    return i < n && d[i] == '{';
+}
+static memscope_tracker *ms__load_any(unsigned char *data, size_t size, memscope_result *result) {
+    ms__load_err[0] = 0;
+    return ms__is_json(data, size) ? ms__load_json(data, size, result) : ms__load_buffer(data, size, result);
+}
+
 /* Names from the module files themselves, after the run (docs/FORMAT.md, MODULES): each
    recorded module's file (under $MEMSCOPE_SYSROOT when set) is compared with the recording
    by build id; frames the recording left without a function or a source line are named from
@@ -11907,16 +12837,24 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
         *result = MEMSCOPE_ERR_NOT_REGULAR;
         return NULL;
     }
-    /* the magic first: a large file of something else costs one small read */
-    unsigned char head[sizeof ms__msb_magic];
+    /* the magic first (or a JSON report's '{' after white space): a large file of something
+       else costs a small read */
+    unsigned char head[4096];
     ssize_t hn;
-    do hn = pread(fd, head, sizeof head, 0); while (hn < 0 && errno == EINTR);
-    if (hn != (ssize_t)sizeof head || memcmp(head, ms__msb_magic, sizeof head) != 0) {
+    off_t at = 0;
+    size_t ws = 0;
+    for (;;) {
+        do hn = pread(fd, head, sizeof head, at); while (hn < 0 && errno == EINTR);
+        if (hn <= 0) break;
+        for (ws = 0; ws < (size_t)hn && (head[ws] == ' ' || head[ws] == '\n' || head[ws] == '\r' || head[ws] == '\t'); ws++) {}
+        if (ws < (size_t)hn) break;
+        at += hn; /* white space only so far */
+    }
+    int msb = !at && hn >= (ssize_t)sizeof ms__msb_magic && memcmp(head, ms__msb_magic, sizeof ms__msb_magic) == 0;
+    int json = hn > 0 && ws < (size_t)hn && head[ws] == '{';
+    if (!msb && !json) {
         close(fd);
-        int json = hn > 0 && (head[0] == '{' || ((head[0] == ' ' || head[0] == '\n') && memchr(head, '{', (size_t)hn)));
-        snprintf(ms__load_err, sizeof ms__load_err, json ? "offset 0: a JSON report, not a .msb file (the JSON export is not read back: "
-                 "write a .msb beside it with memscope_export_many, or memscope run -o x.msb)"
-                 : "offset 0: not a memscope .msb file (bad magic)");
+        snprintf(ms__load_err, sizeof ms__load_err, "offset 0: not a memscope .msb file (bad magic) nor memscope's JSON report");
         *result = MEMSCOPE_ERR_FORMAT;
         return NULL;
     }
@@ -11931,7 +12869,7 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
         got += (size_t)n;
     }
     close(fd);
-    memscope_tracker *t = ms__load_buffer(data, got, result);
+    memscope_tracker *t = ms__load_any(data, got, result);
     if (t) ms__loaded_offline(t->loaded, 0); /* the modules' states only: the file as it was written */
     return t;
 }
@@ -11939,7 +12877,7 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
     (void)path;
     if (result) *result = MEMSCOPE_ERR_UNSUPPORTED;
-    snprintf(ms__load_err, sizeof ms__load_err, "the .msb reader is compiled out");
+    snprintf(ms__load_err, sizeof ms__load_err, "the readers (.msb, JSON) are compiled out");
     return NULL;
 }
 #endif

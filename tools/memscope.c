@@ -1,7 +1,7 @@
-/* memscope - the command-line tool of memscope.h: turns a .msb file into reports, and runs a
- * program with every allocation recorded.
+/* memscope - the command-line tool of memscope.h: turns a .msb file or a JSON report into
+ * reports, and runs a program with every allocation recorded.
  *
- *   memscope report FILE.msb [--top N] [--frames N] [--json|--html|--msb|--pprof|--folded|--trace|--prom|--massif|--dhat OUT]...
+ *   memscope report FILE.msb|FILE.json [--top N] [--frames N] [--json|--html|--msb|--pprof|--folded|--trace|--prom|--massif|--dhat OUT]...
  *                   [--strict]
  *   memscope run [options] -- PROGRAM [ARGS]
  *   memscope --help | --version
@@ -49,7 +49,7 @@
 #define MAX_MAX_EVENTS 1099511627776ull
 
 static const char usage[] =
-    "usage: memscope report FILE.msb [--top N] [--frames N] [--sysroot DIR] [--FORMAT OUT]...\n"
+    "usage: memscope report FILE.msb|FILE.json [--top N] [--frames N] [--sysroot DIR] [--FORMAT OUT]...\n"
     "                    [--suppressions FILE] [--no-builtin-suppressions] [--as-recorded]\n"
     "                    [--strict]\n"
     "       memscope run [-o OUT.msb] [--sample-bytes N] [--rate R] [--depth D] [--no-stacks]\n"
@@ -58,16 +58,18 @@ static const char usage[] =
     "       memscope diff BASE.msb NEW.msb [--top N] [--frames N] [--folded OUT] [--html OUT]\n"
     "       memscope --help | --version\n"
     "\n"
-    "  report FILE.msb   print a summary of a file written by memscope_export_binary:\n"
+    "  report FILE       print a summary of a file written by memscope_export_binary (.msb)\n"
+    "                    or memscope_export_json (the JSON report, read back the same way):\n"
     "                    totals, peak, the top N hotspots (default 10), what was still\n"
     "                    live at the end by site, threads, system metrics\n"
-    "  diff BASE NEW     what grew from one run to the other, by call stack (matched by\n"
-    "                    their frames' names): leaked, allocated and peak bytes, most growth\n"
-    "                    first. --folded OUT writes \"stack BASE NEW\" lines of bytes allocated\n"
-    "                    (flamegraph.pl's differential flame graph input); --html OUT a\n"
-    "                    self-contained page: a differential flame graph (red: grew, blue:\n"
-    "                    shrank; allocated, leaked, peak bytes or allocations) and the\n"
-    "                    stacks ranked by growth. With either, no text; exit status 0\n"
+    "  diff BASE NEW     what grew from one run to the other (.msb files or JSON reports), by\n"
+    "                    call stack (matched by their frames' names): leaked, allocated and\n"
+    "                    peak bytes, most growth first. --folded OUT writes \"stack BASE NEW\"\n"
+    "                    lines of bytes allocated (flamegraph.pl's differential flame graph\n"
+    "                    input); --html OUT a self-contained page: a differential flame graph\n"
+    "                    (red: grew, blue: shrank; allocated, leaked, peak bytes or\n"
+    "                    allocations) and the stacks ranked by growth. With either, no text;\n"
+    "                    exit status 0\n"
     "  --top N           how many rows per table (1..100000)\n"
     "  --frames N        at most N frames of each call stack (default: every one);\n"
     "                    a cut stack ends with \"... K more frames\"\n"
@@ -1624,6 +1626,6 @@ int main(int argc, char **argv) {
             return fail("one file at a time ('%s' is extra)", a);
         }
     }
-    if (!file) return fail("report needs a FILE.msb");
+    if (!file) return fail("report needs a FILE.msb or FILE.json");
     return report(file, top, strict);
 }

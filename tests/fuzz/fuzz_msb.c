@@ -1,5 +1,7 @@
-/* fuzz_msb.c - libFuzzer harness for the .msb reader (make fuzz; make test replays the corpus
- * and runs a short smoke). Every input either loads, and then the loaded tracker is analysed,
+/* fuzz_msb.c - libFuzzer harness for memscope_load's readers, the .msb one and the JSON report
+ * one (an input whose first byte after white space is '{'; seeds tests/fuzz/corpus/json-*)
+ * (make fuzz; make test replays the corpus and runs a short smoke). Every input either loads,
+ * and then the loaded tracker is analysed,
  * its events and JSON produced and it is written through every writer that turns its numbers
  * into text or integers, or is refused with MEMSCOPE_ERR_FORMAT: never a crash, a hang, a
  * leak, undefined behaviour (hostile doubles: NaN, infinities, values beyond 2^64) or an
@@ -57,7 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size) memcpy(copy, data, size);
     /* Half of the inputs get their section CRCs recomputed, so mutations reach the parsers
        behind the CRC check instead of stopping at it. */
-    if (size > 16 && (data[size - 1] & 1)) {
+    size_t lead = 0; /* a JSON report: no CRCs */
+    while (lead < size && (data[lead] == ' ' || data[lead] == '\n' || data[lead] == '\r' || data[lead] == '\t')) lead++;
+    int json = lead < size && data[lead] == '{';
+    if (!json && size > 16 && (data[size - 1] & 1)) {
         size_t off = 16;
         while (size - off >= 20) {
             uint64_t len = 0;
@@ -69,9 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     }
     memscope_result res;
-    memscope_tracker *t = ms__load_buffer(copy, size, &res);
+    memscope_tracker *t = ms__load_any(copy, size, &res);
     if (!t) {
         if (res != MEMSCOPE_ERR_FORMAT && res != MEMSCOPE_ERR_NO_MEMORY) __builtin_trap();
+        /* the JSON reader refuses what the .msb reader of its image would: that one never must */
+        if (json && strstr(memscope_load_error(), "converted")) __builtin_trap();
+        /* every refusal says where */
+        if (res == MEMSCOPE_ERR_FORMAT && !strstr(memscope_load_error(), "offset")) __builtin_trap();
         return 0;
     }
     memscope_report r = memscope_analyze(t);
