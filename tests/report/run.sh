@@ -186,7 +186,7 @@ cp "$O/r1.msb" "$O/r1-copy.msb"
 $M diff "$O/r1.msb" "$O/r2.msb" --html "$O/r1.msb" > /dev/null 2> "$O/diff-over.err"
 [ $? = 1 ] && grep -q "an output would overwrite this input" "$O/diff-over.err" && cmp -s "$O/r1.msb" "$O/r1-copy.msb"
 check "diff --html naming an input: status 1, the input untouched" $?
-$M diff -h 2>&1 | grep -q "^  diff BASE NEW .*" && $M diff -h 2>&1 | grep -q -- "--html OUT a$"
+$M diff -h 2>&1 | grep -q "^  diff BASE NEW .*" && $M diff -h 2>&1 | grep -q -- "--html OUT a self-contained page"
 check "memscope diff -h: describes --html OUT" $?
 $M diff "$O/r1.msb" > /dev/null 2> "$O/diff1.err"; [ $? = 1 ] && grep -q "diff needs two files" "$O/diff1.err"
 check "diff with one file: status 1 and why" $?
