@@ -43,9 +43,10 @@
                                 allocator for the tracker's own memory (both or none)
        MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
        MEMSCOPE_NO_MONITOR      compile out the system monitor
-       MEMSCOPE_NO_JSON         compile out the JSON writer and, as they share its output
-                                code, every other file writer and the readers (.msb, JSON):
-                                each export returns UNSUPPORTED, memscope_load NULL
+       MEMSCOPE_NO_JSON         compile out the JSON writer: memscope_export_json returns
+                                UNSUPPORTED, and so does the HTML dashboard, which embeds
+                                the JSON report; every other writer and the readers (.msb
+                                and JSON) stay
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
        MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED) and
                                 the readers, .msb and JSON, built on its code (memscope_load NULL)
@@ -9816,8 +9817,9 @@ MS__MAYBE_UNUSED static memscope_result ms__file_end(ms__atomic_file *f) {
     return special ? MEMSCOPE_ERR_NOT_REGULAR : e ? MEMSCOPE_ERR_IO : MEMSCOPE_OK;
 }
 
-#ifndef MEMSCOPE_NO_JSON
 #define ms__out_key(o, k) ms__out_lit((o), ",\"" k "\":")
+
+#ifndef MEMSCOPE_NO_JSON /* the JSON writer: the report, sites (events and stacks below) */
 
 static void ms__json_snapshot(ms__out *o, const memscope_system_snapshot *s) {
     ms__out_lit(o, "{\"timestamp\":"); ms__out_u64(o, s->timestamp);
@@ -9956,6 +9958,8 @@ static void ms__json_sites(ms__out *o, memscope_tracker *t) {
 
 /* Every retained event in merged order, handed to emit; also sums bytes per stack for
    stack_hotspots. Returns the number of events. */
+#endif /* MEMSCOPE_NO_JSON */
+
 typedef void (*ms__emit_fn)(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index);
 static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
                                       uint32_t nstacks, ms__emit_fn emit, void *ctx);
@@ -9990,6 +9994,7 @@ static uint64_t ms__each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_
     return count;
 }
 
+#ifndef MEMSCOPE_NO_JSON /* the JSON writer: events, stacks */
 static void ms__json_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)ctx;
     if (index) ms__out_lit(o, ",");
@@ -10092,6 +10097,8 @@ static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
 }
 
 /* Little-endian encoders shared by the HTML records and the binary format. */
+#endif /* MEMSCOPE_NO_JSON */
+
 MS__MAYBE_UNUSED static void ms__put_le(unsigned char *p, uint64_t v, unsigned bytes) {
     for (unsigned i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
@@ -10140,14 +10147,11 @@ static memscope_result ms__export_end(ms__export *x) {
     return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
 }
 
-#endif /* MEMSCOPE_NO_JSON */
-
 MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path) {
-#ifdef MEMSCOPE_NO_JSON
-    (void)t; (void)path;
-    return MEMSCOPE_ERR_UNSUPPORTED;
-#else
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+#ifdef MEMSCOPE_NO_JSON
+    return MEMSCOPE_ERR_UNSUPPORTED; /* compiled out */
+#else
     ms__export x;
     memscope_result res = ms__export_begin(&x, t, path, 0);
     if (res != MEMSCOPE_OK) return res;
@@ -10161,7 +10165,7 @@ MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const cha
 #endif
 }
 
-#ifndef MEMSCOPE_NO_JSON /* a growable byte buffer: the binary writer, pprof, folded lines */
+/* a growable byte buffer: the binary writer, pprof, folded lines */
 typedef struct ms__buf { unsigned char *p; size_t len, cap; int err; } ms__buf;
 
 /* Room for n more bytes: 1, or 0 with err set. */
@@ -10208,9 +10212,8 @@ MS__MAYBE_UNUSED static void ms__buf_f64(ms__buf *b, double d) {
     ms__buf_u64(b, v);
 }
 
-#endif
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 /* ---- the binary format (.msb): docs/FORMAT.md ----
    Header, then sections {u32 type, u32 flags, u64 length, payload, u32 CRC-32 of the 16
    header bytes and the payload}. Each section is built in a growable buffer and written
@@ -10922,7 +10925,6 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
    hash rate r counts 1/r; under byte sampling of mean R, an allocation of s bytes counts
    1/(1 - e^(-s/R)). */
 static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER; /* the Prometheus files; >>lifecycle's fork handlers take it */
-#ifndef MEMSCOPE_NO_JSON
 
 /* What a site is called, for a live or a loaded tracker. */
 typedef struct ms__site_text { const char *var, *type, *file; uint32_t line; } ms__site_text;
@@ -12173,20 +12175,6 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
     return MEMSCOPE_ERR_UNSUPPORTED;
 }
 #endif
-#else /* MEMSCOPE_NO_JSON: the writers share the JSON export's machinery */
-MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, const char *path, const char *cost) { (void)t; (void)path; (void)cost; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec) {
-    (void)t; (void)path; (void)interval_sec;
-    return MEMSCOPE_ERR_UNSUPPORTED;
-}
-static void ms__prom_forget(memscope_tracker *t) { (void)t; }
-MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_dhat(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-#endif /* MEMSCOPE_NO_JSON */
 
 /* ==== >>reader ==== */
 
@@ -12214,7 +12202,7 @@ static void ms__loaded_free(struct ms__loaded *L) {
     MEMSCOPE_FREE(L);
 }
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 typedef struct ms__rd { const unsigned char *p, *end, *base; int err; } ms__rd;
 
 static void ms__rd_fail(ms__rd *r, const char *what) {
@@ -14104,7 +14092,7 @@ static void ms__loaded_report(memscope_tracker *t, memscope_report *r) {
     if (r->system_snapshots) { memcpy(r->system_snapshots, L->snaps, L->nsnaps * sizeof *L->snaps); r->system_snapshot_count = L->nsnaps; }
 }
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 static uint32_t ms__loaded_site_span(memscope_tracker *t) {
     struct ms__loaded *L = t->loaded;
     uint32_t max = L->nsites ? L->sites[L->nsites - 1].id : 0;
@@ -14178,7 +14166,7 @@ static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out) {
     *out = L->nevents ? (memscope_event *)malloc(L->nevents * sizeof **out) : NULL; /* caller free()s */
     if (!*out) return 0;
     size_t n = 0;
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
+#if !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
     ms__lit it;
     uint32_t sid;
     if (ms__lit_begin(&it, L))
@@ -14190,7 +14178,7 @@ static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out) {
 
 static size_t ms__loaded_each(memscope_tracker *t, int (*fn)(const memscope_event *, void *), void *ctx) {
     size_t n = 0;
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
+#if !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
     ms__lit it;
     memscope_event e;
     uint32_t sid;
@@ -14217,12 +14205,12 @@ static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_
     return s->depth;
 }
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 static void ms__loaded_offline(struct ms__loaded *L, int fill);
 #endif
 MEMSCOPE_DEF memscope_result memscope_load_names(memscope_tracker *t) {
     if (!t || !t->loaded) return MEMSCOPE_ERR_INVALID_ARG;
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
     ms__loaded_offline(t->loaded, 1);
 #endif
     return MEMSCOPE_OK;
@@ -14256,7 +14244,6 @@ static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t inde
     return 1;
 }
 
-#ifndef MEMSCOPE_NO_JSON
 static uint32_t ms__loaded_nstacks(memscope_tracker *t) { return t->loaded->max_stack + 1; }
 
 static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
@@ -14283,6 +14270,7 @@ static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t 
     return i;
 }
 
+#ifndef MEMSCOPE_NO_JSON
 static void ms__loaded_json_sites(ms__out *o, memscope_tracker *t) {
     struct ms__loaded *L = t->loaded;
     ms__out_key(o, "sites"); ms__out_lit(o, "[");
@@ -14932,7 +14920,7 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
    HOTSPOTS and END, and rewrites META's duration and rates in place (fixed-width fields).
    An event written late (a record that waited for its partner) keeps the file's time order:
    its time is raised to the last one written. */
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 #define MS__STREAM 1
 #define MS__STREAM_EVERY 2u             /* ticker periods between passes: 20 ms */
 #define MS__STREAM_BUF (256u << 10)     /* the encoder's buffers: an EVENTS block at most this large */
