@@ -10821,43 +10821,87 @@ static int ms__ends_with(const char *s, const char *ext) {
     return n > m && strcasecmp(s + n - m, ext) == 0;
 }
 
-/* Suffix -> format, first match wins (".trace.json" before ".json"). */
-static const struct { const char *suffix, *format; } ms__export_suffixes[] = {
-    {".trace.json", "trace"}, {".dhat.json", "dhat"}, {".massif", "massif"}, {".pb.gz", "pprof"},
-    {".pprof", "pprof"},      {".pb", "pprof"},       {".folded", "folded"}, {".prom", "prometheus"},
-    {".json", "json"},        {".html", "html"},      {".htm", "html"},      {".msb", "msb"},
+/* ---- the output formats: one table ----
+   Every file memscope writes is a row: the suffix that picks it (first match wins, so
+   ".trace.json" comes before ".json"; a name starting massif.out is massif's too), the
+   format's name (memscope_export_format), its writer, and what the writer needs compiled in
+   (a writer compiled out returns MEMSCOPE_ERR_UNSUPPORTED). memscope_export, memscope_export_many,
+   the auto-export, MEMSCOPE_OUTPUT's check and the writer of a %p-less child's NAME.PID.EXT all
+   go through it: a new format is its writer and a row here (and its name in memscope_export_format's
+   comment). */
+#define MS__NEEDS_JSON 1u   /* the JSON writer: MEMSCOPE_NO_JSON removes it */
+#define MS__NEEDS_HTML 2u   /* the dashboard: MEMSCOPE_NO_HTML removes it */
+#define MS__NEEDS_BINARY 4u /* the .msb writer: MEMSCOPE_NO_BINARY removes it */
+typedef memscope_result (*ms__writer_fn)(memscope_tracker *t, const char *path);
+static const struct ms__format { const char *suffix, *name; ms__writer_fn write; unsigned needs; } ms__formats[] = {
+    {".trace.json", "trace", memscope_export_trace, 0},
+    {".dhat.json", "dhat", memscope_export_dhat, 0},
+    {".massif", "massif", memscope_export_massif, 0},
+    {".pb.gz", "pprof", memscope_export_pprof, 0},
+    {".pprof", "pprof", memscope_export_pprof, 0},
+    {".pb", "pprof", memscope_export_pprof, 0},
+    {".folded", "folded", memscope_export_folded, 0},
+    {".prom", "prometheus", memscope_export_prometheus, 0},
+    {".json", "json", memscope_export_json, MS__NEEDS_JSON},
+    {".html", "html", memscope_export_html, MS__NEEDS_JSON | MS__NEEDS_HTML},
+    {".htm", "html", memscope_export_html, MS__NEEDS_JSON | MS__NEEDS_HTML},
+    {".msb", "msb", memscope_export_binary, MS__NEEDS_BINARY},
 };
+#define MS__NFORMATS (sizeof ms__formats / sizeof ms__formats[0])
 
-/* The entry of ms__export_suffixes path ends with, or -1. */
+/* The row of ms__formats path ends with, or -1. */
 static int ms__export_suffix(const char *path) {
-    for (size_t i = 0; i < sizeof ms__export_suffixes / sizeof ms__export_suffixes[0]; i++)
-        if (ms__ends_with(path, ms__export_suffixes[i].suffix)) return (int)i;
+    for (size_t i = 0; i < MS__NFORMATS; i++)
+        if (ms__ends_with(path, ms__formats[i].suffix)) return (int)i;
     return -1;
 }
 
-MEMSCOPE_DEF const char *memscope_export_format(const char *path) {
+/* The row that writes path: by suffix, else massif's for a massif.out.* name; NULL if none. */
+static const struct ms__format *ms__format_of(const char *path) {
     if (!path || !*path) return NULL;
     int i = ms__export_suffix(path);
-    if (i >= 0) return ms__export_suffixes[i].format;
+    if (i >= 0) return &ms__formats[i];
     const char *base = strrchr(path, '/');
-    return !strncmp(base ? base + 1 : path, "massif.out", 10) ? "massif" : NULL;
+    if (strncmp(base ? base + 1 : path, "massif.out", 10) != 0) return NULL;
+    for (size_t k = 0; k < MS__NFORMATS; k++)
+        if (!strcmp(ms__formats[k].name, "massif")) return &ms__formats[k];
+    return NULL;
 }
 
+MEMSCOPE_DEF const char *memscope_export_format(const char *path) {
+    const struct ms__format *f = ms__format_of(path);
+    return f ? f->name : NULL;
+}
+
+/* The parts this build compiled out, as MS__NEEDS_* bits. */
+static const unsigned ms__formats_out = 0u
+#ifdef MEMSCOPE_NO_JSON
+    | MS__NEEDS_JSON
+#endif
+#ifdef MEMSCOPE_NO_HTML
+    | MS__NEEDS_HTML
+#endif
+#ifdef MEMSCOPE_NO_BINARY
+    | MS__NEEDS_BINARY
+#endif
+    ;
+
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path) {
-    static const struct { const char *format; memscope_result (*write)(memscope_tracker *, const char *); } writers[] = {
-        {"json", memscope_export_json},     {"html", memscope_export_html},     {"msb", memscope_export_binary},
-        {"pprof", memscope_export_pprof},   {"folded", memscope_export_folded}, {"trace", memscope_export_trace},
-        {"prometheus", memscope_export_prometheus}, {"massif", memscope_export_massif}, {"dhat", memscope_export_dhat},
-    };
-    const char *f = memscope_export_format(path);
+    const struct ms__format *f = ms__format_of(path);
     if (!t || !f) return MEMSCOPE_ERR_INVALID_ARG;
-    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
-        if (strcmp(writers[i].format, f) != 0) continue;
-        memscope_result res = writers[i].write(t, path);
-        ms__symbols_release();
-        return res;
-    }
-    return MEMSCOPE_ERR_INVALID_ARG;
+    if (f->needs & ms__formats_out) return MEMSCOPE_ERR_UNSUPPORTED; /* (what its writer would say) */
+    memscope_result res = f->write(t, path);
+    ms__symbols_release();
+    return res;
+}
+
+/* The suffixes, " "-separated, into buf (for a message). */
+static const char *ms__format_suffixes(char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < MS__NFORMATS && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", ms__formats[i].suffix);
+    return buf;
 }
 
 static int ms__export_path_ok(const char *p) { return memscope_export_format(p) != NULL; }
@@ -10866,7 +10910,7 @@ static int ms__export_path_ok(const char *p) { return memscope_export_format(p) 
    named by their start). */
 static size_t ms__export_suffix_len(const char *path) {
     int i = ms__export_suffix(path);
-    return i < 0 ? 0 : strlen(ms__export_suffixes[i].suffix);
+    return i < 0 ? 0 : strlen(ms__formats[i].suffix);
 }
 
 /* Writes each path from one frozen state; res[i] (and errno in errs[i]) per file. */
@@ -14632,8 +14676,11 @@ static const char *ms__output_problem(const char *tmpl, char *buf, size_t cap) {
         if (s[1] != 'p' && s[1] != '%') return "a % must be followed by p (the process id) or % (a % sign)";
         s++;
     }
-    if (!memscope_export_format(tmpl))
-        return "its extension names no format (.msb .json .html .pb.gz .pprof .folded .trace.json .prom .massif .dhat.json)";
+    if (!memscope_export_format(tmpl)) {
+        char list[256];
+        snprintf(buf, cap, "its extension names no format (%s)", ms__format_suffixes(list, sizeof list));
+        return buf;
+    }
     if (strlen(tmpl) > MS__OUTPUT_MAX) {
         snprintf(buf, cap, "%zu characters, more than the 4000 a path may have", strlen(tmpl));
         return buf;
@@ -14667,7 +14714,7 @@ static int ms__output_expand(const char *tmpl, long owner, char *out, size_t cap
 static int ms__output_setup(void) {
     const char *v = ms__env("MEMSCOPE_OUTPUT");
     if (!v || !*v) return 0;
-    char whybuf[96];
+    char whybuf[256];
     const char *why = ms__output_problem(v, whybuf, sizeof whybuf);
     if (why) {
         ms__env_refuse(1, "MEMSCOPE_OUTPUT", v, why, "memscope-%p.msb");
