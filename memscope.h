@@ -10895,15 +10895,6 @@ MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *pa
     return res;
 }
 
-/* The suffixes, " "-separated, into buf (for a message). */
-static const char *ms__format_suffixes(char *buf, size_t cap) {
-    size_t n = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < MS__NFORMATS && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", ms__formats[i].suffix);
-    return buf;
-}
-
 static int ms__export_path_ok(const char *p) { return memscope_export_format(p) != NULL; }
 
 /* Length of the extension that picks path's format (0 for massif.out.* names, which are
@@ -14676,9 +14667,10 @@ static const char *ms__output_problem(const char *tmpl, char *buf, size_t cap) {
         if (s[1] != 'p' && s[1] != '%') return "a % must be followed by p (the process id) or % (a % sign)";
         s++;
     }
-    if (!memscope_export_format(tmpl)) {
-        char list[256];
-        snprintf(buf, cap, "its extension names no format (%s)", ms__format_suffixes(list, sizeof list));
+    if (!memscope_export_format(tmpl)) { /* the suffixes of ms__formats */
+        size_t n = (size_t)snprintf(buf, cap, "its extension names no format (");
+        for (size_t i = 0; i < MS__NFORMATS && n < cap; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", ms__formats[i].suffix, i + 1 < MS__NFORMATS ? " " : ")");
         return buf;
     }
     if (strlen(tmpl) > MS__OUTPUT_MAX) {
