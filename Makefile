@@ -198,7 +198,7 @@ tsan: $(addprefix $(B)/tests-tsan/,$(THREAD_TESTS))
 
 # Compile matrix: strict gcc/clang, decl+impl TUs linked, header twice, MEMSCOPE_STATIC,
 # C++11, every MEMSCOPE_NO_* toggle, includes after strict system headers, custom
-# allocator, and two programs that must NOT compile.
+# allocator, MEMSCOPE_NO_JSON run (only JSON and HTML gone), and two programs that must NOT compile.
 MATRIX_RUN := twice static_impl late_include custom_alloc
 matrix:
 	@mkdir -p $(B)/matrix
@@ -215,8 +215,15 @@ matrix:
 	  done; \
 	  $$cc $(STRICT) -I. tests/matrix/late_include_time.c -o $(B)/matrix/late_include_time; \
 	  $(B)/matrix/late_include_time >/dev/null; echo "   late_include_time (no -pthread): ok"; \
+	  rm -rf $(B)/matrix/no_json; mkdir -p $(B)/matrix/no_json; \
+	  $$cc $(STRICT) -DMEMSCOPE_NO_JSON -I. tests/matrix/no_json.c -o $(B)/matrix/no_json-bin $(LIBS); \
+	  $(B)/matrix/no_json-bin $(B)/matrix/no_json tests/fuzz/corpus/json-valid.json >/dev/null; \
+	  python3 -c 'import json, sys; [json.load(open(p)) for p in sys.argv[1:]]' \
+	    $(B)/matrix/no_json/one.trace.json $(B)/matrix/no_json/one.dhat.json; \
+	  echo "   no_json (-DMEMSCOPE_NO_JSON: every export but JSON and HTML, both readers): ok"; \
 	  for opt in MEMSCOPE_NO_MONITOR MEMSCOPE_NO_JSON MEMSCOPE_NO_HTML MEMSCOPE_NO_BINARY MEMSCOPE_NO_STACKS MEMSCOPE_NO_SHORT_NAMES MEMSCOPE_HOOK_MALLOC \
-	             MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_BINARY MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_JSON MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_STACKS; do \
+	             MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_BINARY MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_JSON MEMSCOPE_HOOK_MALLOC,MEMSCOPE_NO_STACKS \
+	             MEMSCOPE_NO_JSON,MEMSCOPE_NO_BINARY; do \
 	    $$cc $(STRICT) $$(echo "-D$$opt" | sed 's/,/ -D/g') -I. -c memscope.c -o $(B)/matrix/opt.o; echo "   -D$$opt: ok"; \
 	  done; \
 	  for f in fail_nonpointer fail_partial_alloc; do \

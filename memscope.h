@@ -20,19 +20,20 @@
      >>config      compile-time options
      >>platform    atomics, thread-locals, clock, thread ids
      >>sampling    the hash and the threshold
-     >>recorder    per-thread event buffers, the live-allocation table, counters
-     >>stacks      call-stack capture and interning, TRACK's entry points
+     >>recorder    sites, per-thread event buffers, the live-allocation table, counters, TRACK/UNTRACK
+     >>stacks      call-stack capture and interning
      >>lines       DWARF .debug_line (file:line) and .debug_info (inlined calls) readers
      >>symbols     names from each module's ELF file, build ids, compressed sections
      >>unwind      the .eh_frame unwinder for code without frame pointers
-     >>analysis    the merge of the threads' events in time order
-     >>resolve     the per-thread logs resolved; stats, analyze, hotspots, peak, per-stack costs
+     >>resolve     log mode: the per-thread logs resolved into ordinary events, the ticker
+     >>analysis    merged event order; stats, analyze, hotspots, peak, events, stack costs, summary
      >>monitor     /proc and /sys parsers, the monitor thread, the snapshot ring
-     >>export      JSON writer, HTML dashboard, the .msb writer, atomic file replace
+     >>export      output files (atomic replace), JSON and .msb writers, memscope_export, auto-export
+     >>formats     pprof, folded stacks, Trace Event JSON, Prometheus, massif, DHAT
      >>reader      the .msb and JSON loader: memscope_load, read-only trackers, naming after the run
      >>lifecycle   trackers, global tracker, exit hook, fork handling, context
-     >>formats     pprof, folded stacks, Trace Event JSON, Prometheus, massif, DHAT
      >>hooks       whole-program mode: the malloc family's hooks, the stream writer
+     >>dashboard   HTML dashboard: the generated page (make embed; kept last) and memscope_export_html
 
    COMPILE-TIME OPTIONS
      Set in the file that defines MEMSCOPE_IMPLEMENTATION:
@@ -42,9 +43,10 @@
                                 allocator for the tracker's own memory (both or none)
        MEMSCOPE_ASSERT(x)       assertion macro (default: assert)
        MEMSCOPE_NO_MONITOR      compile out the system monitor
-       MEMSCOPE_NO_JSON         compile out the JSON writer and, as they share its output
-                                code, every other file writer and the readers (.msb, JSON):
-                                each export returns UNSUPPORTED, memscope_load NULL
+       MEMSCOPE_NO_JSON         compile out the JSON writer: memscope_export_json returns
+                                UNSUPPORTED, and so does the HTML dashboard, which embeds
+                                the JSON report; every other writer and the readers (.msb
+                                and JSON) stay
        MEMSCOPE_NO_HTML         compile out the HTML dashboard (returns UNSUPPORTED)
        MEMSCOPE_NO_BINARY       compile out the binary (.msb) writer (returns UNSUPPORTED) and
                                 the readers, .msb and JSON, built on its code (memscope_load NULL)
@@ -1923,6 +1925,180 @@ MS__HOT int ms__live_upsert(memscope_tracker *t, uint64_t address, const ms__liv
     }
 }
 
+/* ==== recording (the per-call path) ==== */
+
+/* The counters of a recorded free and a recorded allocation (the per-call path; in log
+   mode the resolver, see >>resolve). */
+static inline void ms__count_free(memscope_tracker *t, ms__thread *th, uint64_t size, uint32_t owner) {
+    MS__OWNER_ADD(&th->frees, 1);
+    MS__OWNER_ADD(&th->free_bytes, size);
+    if (owner == th->index) {
+        MS__OWNER_ADD(&th->own_freed_local, size);
+    } else {
+        ms__thread *o = ms__thread_by_index(t, owner);
+        if (o) atomic_fetch_add_explicit(&o->own_freed_remote, size, MS__RELAXED);
+    }
+}
+
+static inline void ms__count_alloc(ms__thread *th, uint64_t size, uint32_t site) {
+    MS__OWNER_ADD(&th->allocs, 1);
+    uint64_t allocated = MS__LOAD(&th->alloc_bytes) + size;
+    MS__STORE(&th->alloc_bytes, allocated);
+    uint64_t cur = allocated - MS__LOAD(&th->own_freed_local) -
+                   atomic_load_explicit(&th->own_freed_remote, MS__RELAXED);
+    if (cur > MS__LOAD(&th->peak_bytes)) MS__STORE(&th->peak_bytes, cur);
+    ms__site_stat *ss = ms__site_stat_get(th, site);
+    if (ss) {
+        MS__OWNER_ADD(&ss->count, 1);
+        MS__OWNER_ADD(&ss->bytes, size);
+    }
+}
+
+MS__HOT void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t address, const ms__live *old) {
+    ms__event_push(t, th, address, old->size << 1 | 1u, old->site, old->owner);
+    ms__count_free(t, th, old->size, old->owner);
+}
+
+/* A byte per address bucket, set when an address of the bucket is first recorded and
+   never cleared: a clear byte proves an address was never recorded, so sampled-out
+   TRACKs and UNTRACKs of unrecorded pointers skip the table without hashing. */
+#define MS__SEEN_BYTES 65536u
+MS__HOT _Atomic unsigned char *ms__seen_byte(memscope_tracker *t, uint64_t address) {
+    return &t->seen[(uint32_t)((address >> 4) ^ (address >> 20)) & (MS__SEEN_BYTES - 1)];
+}
+
+MS__HOT int ms__maybe_live(memscope_tracker *t, uint64_t address) {
+    return atomic_load_explicit(ms__seen_byte(t, address), MS__RELAXED) != 0;
+}
+
+#ifndef MEMSCOPE_NO_STACKS
+/* TRACK's stack (>>stacks) */
+static MS__NOINLINE uint32_t ms__capture_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp);
+#endif
+
+MS__HOT void ms__record_alloc_stack(memscope_tracker *t, ms__thread *th, uint64_t address,
+                                    size_t size, uint32_t site, uint32_t stack) {
+    ms__live old = {0, 0, 0, 0}, v;
+    v.size = size;
+    v.site = site;
+    v.owner = th->index;
+    v.stack = stack;
+    _Atomic unsigned char *seen = ms__seen_byte(t, address);
+    if (MS__UNLIKELY(!atomic_load_explicit(seen, MS__RELAXED))) atomic_store_explicit(seen, 1, MS__RELAXED);
+    if (MS__UNLIKELY(ms__live_upsert(t, address, &v, &old))) ms__record_free(t, th, address, &old);
+    ms__event_push(t, th, address, (uint64_t)size << 1, site, stack);
+    ms__count_alloc(th, size, site);
+}
+
+MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
+                              size_t size, uint32_t site, const uintptr_t *fp) {
+    if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
+    uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
+        stack = ms__capture_stack_id(t, th, fp);
+#else
+    (void)fp;
+#endif
+    ms__record_alloc_stack(t, th, address, size, site, stack);
+}
+
+#ifdef MEMSCOPE_HOOK_MALLOC
+static memscope_tracker *_Atomic ms__hook_t;
+static uint64_t ms__hook_mean;
+static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, size_t size, const uintptr_t *fp);
+static int ms__log_name(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack);
+#endif
+/* log mode (>>resolve): TRACK and UNTRACK append to the thread's log; 0 when the tracker
+   has left log mode and the call goes through the live table */
+MS__HOT int ms__log_track(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack);
+MS__HOT int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a);
+
+/* A TRACK in log mode: the allocation and its stack, nothing else; the resolver ends a
+   record still live at that address and counts. */
+MS__HOT int ms__track_log(memscope_tracker *t, ms__thread *th, uint64_t address, size_t size,
+                          uint32_t site, const uintptr_t *fp) {
+    if (MS__UNLIKELY(size == MEMSCOPE_SIZE_UNKNOWN)) size = malloc_usable_size((void *)(uintptr_t)address);
+    uint32_t stack = 0;
+#ifndef MEMSCOPE_NO_STACKS
+    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
+        stack = ms__capture_stack_id(t, th, fp);
+#else
+    (void)fp;
+#endif
+    return ms__log_track(t, th, address, size, site, stack);
+}
+
+/* A TRACK the sampling gate kept, out of line: the gate before it stays a few instructions. */
+static MS__NOINLINE void ms__track_kept(memscope_tracker *t, ms__thread *th, uint64_t address, size_t size,
+                                        uint32_t site, const uintptr_t *fp) {
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) &&
+        MS__LIKELY(ms__track_log(t, th, address, size, site, fp)))
+        return;
+    ms__record_alloc(t, th, address, size, site, fp);
+}
+
+/* A TRACK sampling skipped still ends the record live at its address (never in log mode:
+   sampling left it before the rate was set). */
+static MS__NOINLINE void ms__track_skipped(memscope_tracker *t, ms__thread *th, uint64_t address) {
+    ms__live old = {0, 0, 0, 0};
+    if (ms__live_remove(t, address, &old, th)) ms__record_free(t, th, address, &old);
+}
+
+MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
+                             uint64_t site_hash, const uintptr_t *fp) {
+#ifdef MEMSCOPE_HOOK_MALLOC
+    /* whole-program mode: a TRACK names the block the hooks recorded */
+    if (t == atomic_load_explicit(&ms__hook_t, MS__RELAXED) && ms__hook_name(t, address, site, size, fp)) return;
+#endif
+    ms__thread *th = ms__thread_get(t);
+    if (MS__UNLIKELY(!th)) return;
+    uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
+    uint64_t seq = th->seq++;
+    if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1)))
+        ms__track_kept(t, th, address, size, site, fp);
+    else if (MS__UNLIKELY(ms__maybe_live(t, address)))
+        ms__track_skipped(t, th, address);
+}
+
+MEMSCOPE_DEF MS__NOINLINE void memscope_track_site(memscope_tracker *t, uintptr_t address, size_t size,
+                                                   memscope_site *site) {
+    if (MS__UNLIKELY(!t || !address || !site)) return;
+    uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+    if (MS__UNLIKELY(!id)) id = ms__site_register(site);
+    ms__track(t, address, size, id, __atomic_load_n(&site->hash, __ATOMIC_RELAXED),
+              (const uintptr_t *)__builtin_frame_address(0));
+}
+
+MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void *ptr, size_t size,
+                                                 const char *name, const char *type_name,
+                                                 const char *file, uint32_t line) {
+    if (!t || !ptr) return;
+    uint32_t id = ms__site_intern(name, type_name, file, line);
+    ms__track(t, (uint64_t)(uintptr_t)ptr, size, id, ms__site_by_id(id)->hash,
+              (const uintptr_t *)__builtin_frame_address(0));
+}
+
+MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
+    if (MS__UNLIKELY(!t || !address)) return;
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) { /* ends what a TRACK began (>>resolve) */
+        ms__thread *th = ms__thread_get(t);
+        if (MS__LIKELY(th != NULL) && MS__LIKELY(ms__log_untrack(t, th, address))) return;
+    }
+    if (!ms__maybe_live(t, address)) return;
+    /* a thread gets a record only once it really frees something */
+    ms__thread *th = MS__LIKELY(ms__tls_rec[0].id == t->id) ? ms__tls_rec[0].rec : NULL;
+    ms__live old = {0, 0, 0, 0};
+    static ms__thread no_owner = {.index = UINT32_MAX}; /* matches no entry: CAS path */
+    if (!ms__live_remove(t, address, &old, th ? th : &no_owner)) return;
+    if (!th) th = ms__thread_get(t);
+    if (th) ms__record_free(t, th, address, &old);
+}
+
+MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
+    memscope_untrack_address(t, (uintptr_t)ptr);
+}
+
 /* ==== >>stacks ==== */
 
 /* Interned stacks: id (from 1) -> frames, stored in chunks that never move, so a
@@ -2105,52 +2281,6 @@ MS__MAYBE_UNUSED MS__NO_ASAN static size_t ms__walk_frames(ms__thread *th, const
     return n;
 }
 
-/* ==== recording (the per-call path) ==== */
-
-/* The counters of a recorded free and a recorded allocation (the per-call path; in log
-   mode the resolver, see >>resolve). */
-static inline void ms__count_free(memscope_tracker *t, ms__thread *th, uint64_t size, uint32_t owner) {
-    MS__OWNER_ADD(&th->frees, 1);
-    MS__OWNER_ADD(&th->free_bytes, size);
-    if (owner == th->index) {
-        MS__OWNER_ADD(&th->own_freed_local, size);
-    } else {
-        ms__thread *o = ms__thread_by_index(t, owner);
-        if (o) atomic_fetch_add_explicit(&o->own_freed_remote, size, MS__RELAXED);
-    }
-}
-
-static inline void ms__count_alloc(ms__thread *th, uint64_t size, uint32_t site) {
-    MS__OWNER_ADD(&th->allocs, 1);
-    uint64_t allocated = MS__LOAD(&th->alloc_bytes) + size;
-    MS__STORE(&th->alloc_bytes, allocated);
-    uint64_t cur = allocated - MS__LOAD(&th->own_freed_local) -
-                   atomic_load_explicit(&th->own_freed_remote, MS__RELAXED);
-    if (cur > MS__LOAD(&th->peak_bytes)) MS__STORE(&th->peak_bytes, cur);
-    ms__site_stat *ss = ms__site_stat_get(th, site);
-    if (ss) {
-        MS__OWNER_ADD(&ss->count, 1);
-        MS__OWNER_ADD(&ss->bytes, size);
-    }
-}
-
-MS__HOT void ms__record_free(memscope_tracker *t, ms__thread *th, uint64_t address, const ms__live *old) {
-    ms__event_push(t, th, address, old->size << 1 | 1u, old->site, old->owner);
-    ms__count_free(t, th, old->size, old->owner);
-}
-
-/* A byte per address bucket, set when an address of the bucket is first recorded and
-   never cleared: a clear byte proves an address was never recorded, so sampled-out
-   TRACKs and UNTRACKs of unrecorded pointers skip the table without hashing. */
-#define MS__SEEN_BYTES 65536u
-MS__HOT _Atomic unsigned char *ms__seen_byte(memscope_tracker *t, uint64_t address) {
-    return &t->seen[(uint32_t)((address >> 4) ^ (address >> 20)) & (MS__SEEN_BYTES - 1)];
-}
-
-MS__HOT int ms__maybe_live(memscope_tracker *t, uint64_t address) {
-    return atomic_load_explicit(ms__seen_byte(t, address), MS__RELAXED) != 0;
-}
-
 #ifndef MEMSCOPE_NO_STACKS
 static size_t ms__track_cfi(ms__thread *th, const uintptr_t *fp, uintptr_t *out, size_t max); /* >>unwind */
 /* TRACK's stack: the code's call-frame information where the CPU has the unwinder (code
@@ -2167,129 +2297,6 @@ static MS__NOINLINE uint32_t ms__capture_stack_id(memscope_tracker *t, ms__threa
     return ms__stack_intern(t, th, frames, n);
 }
 #endif
-
-MS__HOT void ms__record_alloc_stack(memscope_tracker *t, ms__thread *th, uint64_t address,
-                                    size_t size, uint32_t site, uint32_t stack) {
-    ms__live old = {0, 0, 0, 0}, v;
-    v.size = size;
-    v.site = site;
-    v.owner = th->index;
-    v.stack = stack;
-    _Atomic unsigned char *seen = ms__seen_byte(t, address);
-    if (MS__UNLIKELY(!atomic_load_explicit(seen, MS__RELAXED))) atomic_store_explicit(seen, 1, MS__RELAXED);
-    if (MS__UNLIKELY(ms__live_upsert(t, address, &v, &old))) ms__record_free(t, th, address, &old);
-    ms__event_push(t, th, address, (uint64_t)size << 1, site, stack);
-    ms__count_alloc(th, size, site);
-}
-
-MS__HOT void ms__record_alloc(memscope_tracker *t, ms__thread *th, uint64_t address,
-                              size_t size, uint32_t site, const uintptr_t *fp) {
-    if (size == MEMSCOPE_SIZE_UNKNOWN) size = malloc_usable_size((void *)(uintptr_t)address);
-    uint32_t stack = 0;
-#ifndef MEMSCOPE_NO_STACKS
-    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
-        stack = ms__capture_stack_id(t, th, fp);
-#else
-    (void)fp;
-#endif
-    ms__record_alloc_stack(t, th, address, size, site, stack);
-}
-
-#ifdef MEMSCOPE_HOOK_MALLOC
-static memscope_tracker *_Atomic ms__hook_t;
-static uint64_t ms__hook_mean;
-static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, size_t size, const uintptr_t *fp);
-static int ms__log_name(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack);
-#endif
-/* log mode (>>resolve): TRACK and UNTRACK append to the thread's log; 0 when the tracker
-   has left log mode and the call goes through the live table */
-MS__HOT int ms__log_track(memscope_tracker *t, ms__thread *th, uint64_t a, uint64_t size, uint32_t site, uint32_t stack);
-MS__HOT int ms__log_untrack(memscope_tracker *t, ms__thread *th, uint64_t a);
-
-/* A TRACK in log mode: the allocation and its stack, nothing else; the resolver ends a
-   record still live at that address and counts. */
-MS__HOT int ms__track_log(memscope_tracker *t, ms__thread *th, uint64_t address, size_t size,
-                          uint32_t site, const uintptr_t *fp) {
-    if (MS__UNLIKELY(size == MEMSCOPE_SIZE_UNKNOWN)) size = malloc_usable_size((void *)(uintptr_t)address);
-    uint32_t stack = 0;
-#ifndef MEMSCOPE_NO_STACKS
-    if (MS__UNLIKELY(atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) && fp)
-        stack = ms__capture_stack_id(t, th, fp);
-#else
-    (void)fp;
-#endif
-    return ms__log_track(t, th, address, size, site, stack);
-}
-
-/* A TRACK the sampling gate kept, out of line: the gate before it stays a few instructions. */
-static MS__NOINLINE void ms__track_kept(memscope_tracker *t, ms__thread *th, uint64_t address, size_t size,
-                                        uint32_t site, const uintptr_t *fp) {
-    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) &&
-        MS__LIKELY(ms__track_log(t, th, address, size, site, fp)))
-        return;
-    ms__record_alloc(t, th, address, size, site, fp);
-}
-
-/* A TRACK sampling skipped still ends the record live at its address (never in log mode:
-   sampling left it before the rate was set). */
-static MS__NOINLINE void ms__track_skipped(memscope_tracker *t, ms__thread *th, uint64_t address) {
-    ms__live old = {0, 0, 0, 0};
-    if (ms__live_remove(t, address, &old, th)) ms__record_free(t, th, address, &old);
-}
-
-MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
-                             uint64_t site_hash, const uintptr_t *fp) {
-#ifdef MEMSCOPE_HOOK_MALLOC
-    /* whole-program mode: a TRACK names the block the hooks recorded */
-    if (t == atomic_load_explicit(&ms__hook_t, MS__RELAXED) && ms__hook_name(t, address, site, size, fp)) return;
-#endif
-    ms__thread *th = ms__thread_get(t);
-    if (MS__UNLIKELY(!th)) return;
-    uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
-    uint64_t seq = th->seq++;
-    if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1)))
-        ms__track_kept(t, th, address, size, site, fp);
-    else if (MS__UNLIKELY(ms__maybe_live(t, address)))
-        ms__track_skipped(t, th, address);
-}
-
-MEMSCOPE_DEF MS__NOINLINE void memscope_track_site(memscope_tracker *t, uintptr_t address, size_t size,
-                                                   memscope_site *site) {
-    if (MS__UNLIKELY(!t || !address || !site)) return;
-    uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
-    if (MS__UNLIKELY(!id)) id = ms__site_register(site);
-    ms__track(t, address, size, id, __atomic_load_n(&site->hash, __ATOMIC_RELAXED),
-              (const uintptr_t *)__builtin_frame_address(0));
-}
-
-MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void *ptr, size_t size,
-                                                 const char *name, const char *type_name,
-                                                 const char *file, uint32_t line) {
-    if (!t || !ptr) return;
-    uint32_t id = ms__site_intern(name, type_name, file, line);
-    ms__track(t, (uint64_t)(uintptr_t)ptr, size, id, ms__site_by_id(id)->hash,
-              (const uintptr_t *)__builtin_frame_address(0));
-}
-
-MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
-    if (MS__UNLIKELY(!t || !address)) return;
-    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) { /* ends what a TRACK began (>>resolve) */
-        ms__thread *th = ms__thread_get(t);
-        if (MS__LIKELY(th != NULL) && MS__LIKELY(ms__log_untrack(t, th, address))) return;
-    }
-    if (!ms__maybe_live(t, address)) return;
-    /* a thread gets a record only once it really frees something */
-    ms__thread *th = MS__LIKELY(ms__tls_rec[0].id == t->id) ? ms__tls_rec[0].rec : NULL;
-    ms__live old = {0, 0, 0, 0};
-    static ms__thread no_owner = {.index = UINT32_MAX}; /* matches no entry: CAS path */
-    if (!ms__live_remove(t, address, &old, th ? th : &no_owner)) return;
-    if (!th) th = ms__thread_get(t);
-    if (th) ms__record_free(t, th, address, &old);
-}
-
-MEMSCOPE_DEF void memscope_untrack(memscope_tracker *t, const void *ptr) {
-    memscope_untrack_address(t, (uintptr_t)ptr);
-}
 
 /* ==== >>lines ==== */
 
@@ -6499,72 +6506,6 @@ static size_t ms__track_cfi(ms__thread *th, const uintptr_t *fp, uintptr_t *out,
 }
 #endif
 
-/* ==== >>analysis ==== */
-
-/* Merged time order of every thread's events (exited threads included), up to what
-   was published when the merge began. Cursors live in a small array; the next
-   event is the one with the smallest (ticks, thread index). */
-/* Cursors live in the thread records and are chained into a list, so a merge
-   allocates nothing; every merge runs under the tracker's analysis_lock. */
-typedef struct ms__merge {
-    ms__cursor *head;
-    size_t k;
-} ms__merge;
-
-static void ms__cursor_load(ms__cursor *c) {
-    while (c->chunk) {
-        c->n = c->chunk == c->last ? c->last_n : MEMSCOPE_EVENT_CHUNK;
-        if (c->i < c->n) return;
-        if (c->chunk == c->last) { c->chunk = NULL; return; }
-        c->chunk = atomic_load_explicit(&c->chunk->next, MS__ACQUIRE);
-        c->i = 0;
-    }
-}
-
-/* Snapshots where each thread's events end. Returns 1 (kept for callers' error paths). */
-static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
-    size_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
-    ms__cursor **tail = &m->head;
-    m->k = 0;
-    for (size_t i = 0; i < k; i++) {
-        ms__thread *th = ms__thread_by_index(t, (uint32_t)i);
-        if (!th) continue;
-        ms__cursor *c = &th->cursor;
-        c->th = th;
-        c->chunk = atomic_load_explicit(&th->head, MS__ACQUIRE);
-        if (!c->chunk) continue;
-        ms__chunk *last = c->chunk, *nx;
-        while ((nx = atomic_load_explicit(&last->next, MS__ACQUIRE))) last = nx;
-        c->last = last;
-        c->last_n = atomic_load_explicit(&last->count, MS__ACQUIRE);
-        c->i = th->head_i;
-        ms__cursor_load(c);
-        if (!c->chunk) continue;
-        *tail = c;
-        tail = &c->next;
-        m->k++;
-    }
-    *tail = NULL;
-    return 1;
-}
-
-/* The next event in (ticks, thread index) order, if it is before `limit`; a linear scan
-   over the threads. */
-static const ms__event *ms__merge_next_before(ms__merge *m, ms__thread **th, uint64_t limit) {
-    ms__cursor *best = NULL;
-    for (ms__cursor *c = m->head; c; c = c->next) {
-        if (!c->chunk) continue;
-        if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
-    }
-    if (!best || best->chunk->ev[best->i].ticks >= limit) return NULL;
-    const ms__event *e = &best->chunk->ev[best->i++];
-    ms__cursor_load(best);
-    *th = best->th;
-    return e;
-}
-static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) { return ms__merge_next_before(m, th, UINT64_MAX); }
-
-static void ms__merge_end(ms__merge *m) { m->head = NULL; }
 /* ==== >>resolve ==== */
 
 /* Log mode. In whole-program mode with every allocation kept (no sampling), the hooks
@@ -7324,6 +7265,73 @@ static MS__NOINLINE void ms__log_switch(memscope_tracker *t) {
     atomic_store_explicit(&t->log_mode, 0, MS__RELEASE);
     pthread_mutex_unlock(&t->analysis_lock);
 }
+
+/* ==== >>analysis ==== */
+
+/* Merged time order of every thread's events (exited threads included), up to what
+   was published when the merge began. Cursors live in a small array; the next
+   event is the one with the smallest (ticks, thread index). */
+/* Cursors live in the thread records and are chained into a list, so a merge
+   allocates nothing; every merge runs under the tracker's analysis_lock. */
+typedef struct ms__merge {
+    ms__cursor *head;
+    size_t k;
+} ms__merge;
+
+static void ms__cursor_load(ms__cursor *c) {
+    while (c->chunk) {
+        c->n = c->chunk == c->last ? c->last_n : MEMSCOPE_EVENT_CHUNK;
+        if (c->i < c->n) return;
+        if (c->chunk == c->last) { c->chunk = NULL; return; }
+        c->chunk = atomic_load_explicit(&c->chunk->next, MS__ACQUIRE);
+        c->i = 0;
+    }
+}
+
+/* Snapshots where each thread's events end. Returns 1 (kept for callers' error paths). */
+static int ms__merge_begin(memscope_tracker *t, ms__merge *m) {
+    size_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
+    ms__cursor **tail = &m->head;
+    m->k = 0;
+    for (size_t i = 0; i < k; i++) {
+        ms__thread *th = ms__thread_by_index(t, (uint32_t)i);
+        if (!th) continue;
+        ms__cursor *c = &th->cursor;
+        c->th = th;
+        c->chunk = atomic_load_explicit(&th->head, MS__ACQUIRE);
+        if (!c->chunk) continue;
+        ms__chunk *last = c->chunk, *nx;
+        while ((nx = atomic_load_explicit(&last->next, MS__ACQUIRE))) last = nx;
+        c->last = last;
+        c->last_n = atomic_load_explicit(&last->count, MS__ACQUIRE);
+        c->i = th->head_i;
+        ms__cursor_load(c);
+        if (!c->chunk) continue;
+        *tail = c;
+        tail = &c->next;
+        m->k++;
+    }
+    *tail = NULL;
+    return 1;
+}
+
+/* The next event in (ticks, thread index) order, if it is before `limit`; a linear scan
+   over the threads. */
+static const ms__event *ms__merge_next_before(ms__merge *m, ms__thread **th, uint64_t limit) {
+    ms__cursor *best = NULL;
+    for (ms__cursor *c = m->head; c; c = c->next) {
+        if (!c->chunk) continue;
+        if (!best || c->chunk->ev[c->i].ticks < best->chunk->ev[best->i].ticks) best = c;
+    }
+    if (!best || best->chunk->ev[best->i].ticks >= limit) return NULL;
+    const ms__event *e = &best->chunk->ev[best->i++];
+    ms__cursor_load(best);
+    *th = best->th;
+    return e;
+}
+static const ms__event *ms__merge_next(ms__merge *m, ms__thread **th) { return ms__merge_next_before(m, th, UINT64_MAX); }
+
+static void ms__merge_end(ms__merge *m) { m->head = NULL; }
 
 typedef struct ms__totals {
     uint64_t allocs, frees, alloc_bytes, free_bytes, dropped;
@@ -9528,6 +9536,51 @@ static memscope_system_snapshot *ms__snapshots_copy(memscope_tracker *t, size_t 
 
 /* ==== >>export ==== */
 
+/* What a loaded tracker holds (memscope_load, >>reader, fills it): the writers below and
+   >>formats read a loaded tracker as they read a live one. */
+typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
+typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; const char *file; uint32_t line, ninl; const ms__inlf *inl; } ms__lframe;
+typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
+typedef struct ms__lmod { const char *path, *build_id; uint64_t bias, lo, hi; int state, written; struct ms__symmod *sm; } ms__lmod;
+
+struct ms__loaded {
+    unsigned char *data;
+    size_t size;
+    char *arena;                   /* the strings, NUL-terminated */
+    size_t arena_len;
+    const char **strs;             /* index 1.. */
+    size_t nstrs, cap_strs;
+    ms__lsite *sites; size_t nsites;
+    ms__lstack *stacks; size_t nstacks, stacks_from; /* stacks_from: the last STACKS section's first */
+    ms__lframe *frames; size_t nframes;
+    uint32_t max_stack;
+    struct ms__lblock *blocks; size_t nblocks, cap_blocks; /* the EVENTS sections, decoded when read */
+    size_t nevents;
+    unsigned char *stack_used;     /* stack ids events use (a bit each), checked against STACKS */
+    uint32_t stack_used_cap, stack_used_max;
+    uint64_t last_ts;              /* the last event's time */
+    memscope_system_snapshot *snaps; size_t nsnaps;
+    memscope_thread_stats *threads; size_t nthreads;
+    memscope_hotspot *hot; size_t nhot;
+    double duration_sec, alloc_rate, free_rate, sample_rate;
+    uint64_t totals[9];            /* END, in order */
+    double est_allocs, est_bytes;
+    char *hot_strs;                /* strings of recomputed hotspots */
+    uint64_t pid;                  /* META: the writing process */
+    uint64_t ppid;                 /* META 14: its parent (streamed files) */
+    int streamed;                  /* META 15: written as the program ran */
+    double ns_per_tick;
+    const char *program;
+    const char *cmdline, *cwd;     /* META 16, 17 */
+    uint32_t exit_how;             /* META 18 */
+    void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
+    uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
+    unsigned char *zbuf;           /* the decompressed payload of the section being read */
+    uint32_t *stack_ix;            /* stack id -> index in stacks + 1 (0: undefined) */
+    ms__lmod *mods; size_t nmods;  /* MODULES: the files the frames are in */
+    memscope_load_info info;
+};
+
 /* Buffered output to a file descriptor; the first error sticks (errno kept). */
 typedef struct ms__out {
     int fd;
@@ -9764,8 +9817,9 @@ MS__MAYBE_UNUSED static memscope_result ms__file_end(ms__atomic_file *f) {
     return special ? MEMSCOPE_ERR_NOT_REGULAR : e ? MEMSCOPE_ERR_IO : MEMSCOPE_OK;
 }
 
-#ifndef MEMSCOPE_NO_JSON
 #define ms__out_key(o, k) ms__out_lit((o), ",\"" k "\":")
+
+#ifndef MEMSCOPE_NO_JSON /* the JSON writer: the report, sites (events and stacks below) */
 
 static void ms__json_snapshot(ms__out *o, const memscope_system_snapshot *s) {
     ms__out_lit(o, "{\"timestamp\":"); ms__out_u64(o, s->timestamp);
@@ -9904,6 +9958,8 @@ static void ms__json_sites(ms__out *o, memscope_tracker *t) {
 
 /* Every retained event in merged order, handed to emit; also sums bytes per stack for
    stack_hotspots. Returns the number of events. */
+#endif /* MEMSCOPE_NO_JSON */
+
 typedef void (*ms__emit_fn)(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index);
 static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
                                       uint32_t nstacks, ms__emit_fn emit, void *ctx);
@@ -9938,6 +9994,7 @@ static uint64_t ms__each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_
     return count;
 }
 
+#ifndef MEMSCOPE_NO_JSON /* the JSON writer: events, stacks */
 static void ms__json_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)ctx;
     if (index) ms__out_lit(o, ",");
@@ -10040,6 +10097,8 @@ static void ms__json_stacks(ms__out *o, memscope_tracker *t, uint32_t nstacks,
 }
 
 /* Little-endian encoders shared by the HTML records and the binary format. */
+#endif /* MEMSCOPE_NO_JSON */
+
 MS__MAYBE_UNUSED static void ms__put_le(unsigned char *p, uint64_t v, unsigned bytes) {
     for (unsigned i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
@@ -10088,14 +10147,11 @@ static memscope_result ms__export_end(ms__export *x) {
     return res != MEMSCOPE_OK && oom ? MEMSCOPE_ERR_NO_MEMORY : res;
 }
 
-#endif /* MEMSCOPE_NO_JSON */
-
 MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const char *path) {
-#ifdef MEMSCOPE_NO_JSON
-    (void)t; (void)path;
-    return MEMSCOPE_ERR_UNSUPPORTED;
-#else
     if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+#ifdef MEMSCOPE_NO_JSON
+    return MEMSCOPE_ERR_UNSUPPORTED; /* compiled out */
+#else
     ms__export x;
     memscope_result res = ms__export_begin(&x, t, path, 0);
     if (res != MEMSCOPE_OK) return res;
@@ -10109,187 +10165,7 @@ MEMSCOPE_DEF memscope_result memscope_export_json(memscope_tracker *t, const cha
 #endif
 }
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_HTML)
-/* ---- the HTML dashboard ----
-   The page is tools/dashboard/ (shell.html, style.css, app.js), embedded below by
-   tools/embed_dashboard.py (make embed; make test fails when this copy is stale). The export
-   writes page part 0, the events as base64 of packed little-endian records, part 1, the report
-   as JSON (strings escape < > & too, so nothing in a name can end the script element), part 2. */
-/* BEGIN GENERATED DASHBOARD */
-/* tools/embed_dashboard.py wrote this block from tools/dashboard/: edit those files, then make embed */
-static const char *const ms__dash_part0[] = {
-    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>memscope report</title>\n<style>\n/* memscope dashboard styles. Colours are CSS variables: app.js reads the same variables to\n   paint the canvases, so the charts follow the theme (light by default, dark with\n   prefers-color-scheme: dark). Thread colours --t0..--t11 are shared by the timeline, the\n   legend and the threads table. */\n:root {\n  color-scheme: light dark;\n  --bg: #f6f7f9;\n  --panel: #ffffff;\n  --fg: #1b1f24;\n  --muted: #57606a;\n  --border: #d0d7de;\n  --grid: #e6e9ed;\n  --axis: #6e7781;\n  --accent: #0a58ca;\n  --focus: #0a58ca;\n  --hover: #eef3fb;\n  --live: #0969da;\n  --live-fill: rgba(9, 105, 218, 0.12);\n  --rss: #bc4c00;\n  --peak: #cf222e;\n  --brush: rgba(9, 105, 218, 0.18);\n  --s2: #8250df;\n  --s3: #1a7f37;\n  --warn-bg: #fff8c5;\n  --warn-fg: #6b4a00;\n  --warn-border: #d4a72c;\n  --err-bg: #ffebe9;\n  --err-fg: #82071e;\n  --err-border: #ff8182;\n  --info-bg: #ddf4ff;\n  --info-fg: #0a3069;\n  --info-border: #54aeff;\n  --bar: rgba(9, 105, 218, 0.16);\n  --flame-text: #1b1f24;\n  /* thread lines: none is the blue of the total or the orange of RSS */\n  --t0: #8250df; --t1: #1a7f37; --t2: #cf222e; --t3: #0598bc; --t4: #bf3989; --t5: #7d8c00;\n  --t6: #6e7781; --t7: #4d2d9e; --t8: #953800; --t9: #116329; --t10: #a40e26; --t11: #3e4b5a;\n  --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, \"Liberation Mono\", monospace;\n}\n@media (prefers-color-scheme: dark) {\n  :root {\n    --bg: #0d1117;\n    --panel: #161b22;\n    --fg: #e6edf3;\n    --muted: #9ea7b3;\n    --border: #30363d;\n    --grid: #262c34;\n    --axis: #8b949e;\n    --accent: #58a6ff;\n    --focus: #79c0ff;\n    --hover: #1f2a37;\n    --live: #58a6ff;\n    --live-fill: rgba(88, 166, 255, 0.16);\n",
-    "    --rss: #ffa657;\n    --peak: #ff7b72;\n    --brush: rgba(88, 166, 255, 0.22);\n    --s2: #d2a8ff;\n    --s3: #56d364;\n    --warn-bg: #3b2e00;\n    --warn-fg: #f2cc60;\n    --warn-border: #9e6a03;\n    --err-bg: #3c1618;\n    --err-fg: #ffa198;\n    --err-border: #da3633;\n    --info-bg: #0c2d4f;\n    --info-fg: #a5d6ff;\n    --info-border: #1f6feb;\n    --bar: rgba(88, 166, 255, 0.22);\n    --flame-text: #0d1117;\n    --t0: #d2a8ff; --t1: #56d364; --t2: #ff7b72; --t3: #39c5cf; --t4: #f778ba; --t5: #c9d05c;\n    --t6: #b1bac4; --t7: #a371f7; --t8: #e3b341; --t9: #7ee787; --t10: #ffa198; --t11: #8b949e;\n  }\n}\n\n* { box-sizing: border-box; }\nhtml {\n  background: var(--bg); color: var(--fg);\n  font: 14px/1.45 system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", Arial, sans-serif;\n}\nbody {\n  margin: 0 auto;\n  max-width: 1500px;\n  padding: 0 20px 32px;\n  background: var(--bg);\n  color: var(--fg);\n}\nh1 { font-size: 22px; margin: 0; font-weight: 650; }\nh2 { font-size: 16px; margin: 0; font-weight: 650; }\n.muted { color: var(--muted); }\n.sr-only {\n  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;\n  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;\n}\n.skip { position: absolute; left: -9999px; top: 0; }\n.skip:focus { left: 12px; top: 8px; z-index: 10; background: var(--panel); padding: 6px 10px; border: 2px solid var(--focus); }\n:focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }\ncanvas:focus-visible { outline-offset: 0; }\n\n.top { padding: 18px 0 10px; }\n.top p { margin: 4px 0 0; }\n\n/* messages */\n.error, .banner {\n  border: 1px solid; border-radius: 6px; padding: 10px 14px; margin: 10px 0;\n  white-space: pre-wrap; overflow-wrap: anywhere;\n}\n.error { background: var(--err-bg); color: var(--err-fg); border-color: var(--err-border); font-weight: 600; }\n.banner.warn { background: var(--warn-bg); color: var(--warn-fg); border-color: var(--warn-border); }\n",
-    ".banner.info { background: var(--info-bg); color: var(--info-fg); border-color: var(--info-border); }\n\n/* summary cards */\n.cards {\n  display: grid; gap: 10px; margin: 8px 0 16px;\n  grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));\n}\n.card {\n  background: var(--panel); border: 1px solid var(--border); border-radius: 8px;\n  padding: 10px 12px; min-height: 78px;\n}\n.card-label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.03em; }\n.card-value { font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; margin-top: 2px; }\n.card-sub { font-size: 12px; color: var(--muted); }\n.card.warn { background: var(--warn-bg); border-color: var(--warn-border); }\n.card.warn .card-label, .card.warn .card-sub, .card.warn .card-value { color: var(--warn-fg); }\n.card.key { border-color: var(--accent); }\n\n/* panels */\n.panel {\n  background: var(--panel); border: 1px solid var(--border); border-radius: 8px;\n  padding: 14px 16px; margin: 0 0 16px;\n}\n.section-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; margin-bottom: 10px; }\n.section-head .search { margin-left: auto; }\n.hint { font-size: 12px; color: var(--muted); margin: 6px 0 0; }\n.status { font-size: 13px; margin: 6px 0 0; min-height: 1.45em; overflow-wrap: anywhere; }\n.foot { font-size: 12px; margin: 6px 0 0; }\n.window-label { font-variant-numeric: tabular-nums; }\n\n.btn {\n  font: inherit; font-size: 13px; color: var(--fg); background: var(--panel);\n  border: 1px solid var(--border); border-radius: 6px; padding: 3px 10px; cursor: pointer;\n}\n.btn:hover:not(:disabled) { background: var(--hover); }\n.btn:disabled { opacity: 0.5; cursor: default; }\n.search {\n  font: inherit; font-size: 13px; color: var(--fg); background: var(--bg);\n  border: 1px solid var(--border); border-radius: 6px; padding: 4px 8px; min-width: 260px;\n}\n\n/* legend: toggle buttons */\n.legend { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 8px; }\n.legend button {\n",
-    "  font: inherit; font-size: 12px; color: var(--fg); background: transparent;\n  border: 1px solid var(--border); border-radius: 12px; padding: 2px 10px 2px 8px; cursor: pointer;\n  display: inline-flex; align-items: center; gap: 6px;\n}\n.legend button[aria-pressed=\"false\"] { opacity: 0.45; text-decoration: line-through; }\n.legend .note { font-size: 12px; color: var(--muted); align-self: center; }\n.swatch { display: inline-block; width: 12px; height: 4px; border-radius: 2px; vertical-align: middle; flex: none; }\n.swatch.box { height: 10px; width: 10px; }\n\n/* charts */\n.chart-wrap { position: relative; width: 100%; height: 320px; }\n.chart-wrap canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }\n#timeline { cursor: crosshair; }\n.overlay { pointer-events: none; }\n.multiples { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); }\n.mini { margin: 0; }\n.mini h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }\n.mini .chart-wrap { height: 150px; }\n.mini-legend { font-size: 12px; color: var(--muted); display: flex; flex-wrap: wrap; gap: 10px; margin-bottom: 4px; }\n.mini-legend span { display: inline-flex; align-items: center; gap: 5px; }\n\n/* tables */\n.table-wrap { overflow-x: auto; }\ntable.grid { border-collapse: collapse; width: 100%; font-size: 13px; }\n.grid th, .grid td { padding: 4px 8px; border-bottom: 1px solid var(--grid); text-align: left; vertical-align: top; }\n.grid th { font-weight: 600; color: var(--muted); border-bottom: 1px solid var(--border); white-space: nowrap; }\n.grid th.num, .grid td.num { text-align: right; font-variant-numeric: tabular-nums; }\n.grid td.num { white-space: nowrap; }\n.grid tbody tr:hover { background: var(--hover); }\n.grid td.text { overflow-wrap: anywhere; white-space: pre-wrap; max-width: 420px; }\n.grid td.mono { font-family: var(--mono); font-size: 12px; white-space: nowrap; }\n",
-    ".empty-note { color: var(--muted); text-align: center; padding: 10px; margin: 0; border-bottom: 1px solid var(--grid); }\n.grid th button {\n  font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-align: inherit;\n}\n.grid th[aria-sort=\"ascending\"] button::after { content: \" \342\226\262\"; font-size: 10px; }\n.grid th[aria-sort=\"descending\"] button::after { content: \" \342\226\274\"; font-size: 10px; }\n.grid th[aria-sort=\"ascending\"], .grid th[aria-sort=\"descending\"] { color: var(--fg); }\n.share { position: relative; min-width: 110px; }\n.share .bar { position: absolute; left: 0; top: 3px; bottom: 3px; background: var(--bar); border-radius: 3px; }\n.share span { position: relative; }\n.null { color: var(--muted); font-style: italic; }\n/* fixed layout: stable columns from page to page, and cheap to lay out */\n#leaks { table-layout: fixed; min-width: 980px; }\n#leaks th:nth-child(1) { width: 140px; }\n#leaks th:nth-child(2) { width: 84px; }\n#leaks th:nth-child(6) { width: 170px; }\n#leaks th:nth-child(7) { width: 104px; }\n#leaks td { overflow: hidden; text-overflow: ellipsis; }\n#leaks-section .table-wrap { max-height: 75vh; overflow: auto; }\n#leaks thead th { position: sticky; top: 0; z-index: 1; background: var(--panel); }\n#leaks td.text { white-space: nowrap; }\n.pager { display: flex; align-items: center; gap: 10px; margin-top: 8px; font-size: 13px; }\n#leaks-page { font-variant-numeric: tabular-nums; }\n\n/* flame graph */\n#flamegraph { position: relative; width: 100%; }\n#flamegraph canvas { display: block; width: 100%; cursor: pointer; }\n#flamegraph[data-empty=\"true\"] { color: var(--muted); padding: 20px; border: 1px dashed var(--border); border-radius: 6px; text-align: center; }\n\n/* tooltip: one shared element, positioned by app.js */\n.tooltip {\n  position: fixed; z-index: 20; pointer-events: none; max-width: 460px;\n  background: var(--panel); color: var(--fg); border: 1px solid var(--border); border-radius: 6px;\n",
-    "  box-shadow: 0 4px 14px rgba(0, 0, 0, 0.18); padding: 6px 9px; font-size: 12px;\n  white-space: pre-wrap; overflow-wrap: anywhere; font-variant-numeric: tabular-nums;\n}\n.tooltip .tt-row { display: flex; align-items: center; gap: 6px; }\n.tooltip .tt-title { font-weight: 600; margin-bottom: 2px; }\nfooter.foot { padding: 8px 0; }\n\n@media (max-width: 700px) {\n  body { padding: 0 10px 24px; }\n  .search { min-width: 0; width: 100%; }\n  .multiples { grid-template-columns: 1fr; }\n}\n@media (prefers-reduced-motion: reduce) { * { transition: none !important; } }\n\n/* segmented toggles (hotspots by where / by stack, leaks by stack / every allocation) */\n.seg { display: inline-flex; gap: 0; }\n.seg .seg-btn { border-radius: 0; margin-left: -1px; }\n.seg .seg-btn:first-child { border-radius: 6px 0 0 6px; margin-left: 0; }\n.seg .seg-btn:last-child { border-radius: 0 6px 6px 0; }\n.seg .seg-btn[aria-pressed=\"true\"] { background: var(--accent); border-color: var(--accent); color: var(--panel); }\n.pick { display: inline-flex; align-items: center; gap: 4px; color: var(--muted); font-size: 13px; }\n.pick select { font: inherit; color: var(--fg); background: var(--panel); border: 1px solid var(--border); border-radius: 6px; padding: 2px 4px; }\ntd.bad { color: var(--peak); }\ntd.stack-cell details summary { cursor: pointer; color: var(--accent); }\npre.stack { margin: 4px 0 0; font: 12px/1.4 var(--mono); white-space: pre; overflow-x: auto; max-width: 60vw; }\ndetails.suppressed { margin-top: 10px; border: 1px solid var(--border); border-radius: 6px; padding: 6px 10px; }\ndetails.suppressed > summary { cursor: pointer; color: var(--muted); }\n.seg[hidden] { display: none; }\n/* leak groups: a row lists its allocations when clicked; the flat list says which stack it shows */\n.grid tbody tr.pick-row { cursor: pointer; }\n.grid tbody tr.pick-row:focus-visible { outline: 2px solid var(--focus); outline-offset: -2px; }\n",
-    ".grid tbody tr.picked { background: var(--hover); box-shadow: inset 3px 0 0 var(--accent); }\n.filter-bar {\n  display: flex; flex-wrap: wrap; align-items: center; gap: 6px 12px; margin: 0 0 8px; padding: 6px 10px;\n  background: var(--info-bg); color: var(--info-fg); border: 1px solid var(--info-border); border-radius: 6px;\n  font-size: 13px; overflow-wrap: anywhere;\n}\n.filter-bar[hidden] { display: none; }\n</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#timeline-section\">Skip to the timeline</a>\n<header class=\"top\">\n  <h1>memscope <span class=\"muted\">memory report</span></h1>\n  <p id=\"summary-line\" class=\"muted\">Loading the report\342\200\246</p>\n</header>\n<div id=\"error\" class=\"error\" role=\"alert\" hidden></div>\n<main id=\"app\">\n  <div id=\"banners\"></div>\n\n  <section id=\"summary\" aria-labelledby=\"h-summary\">\n    <h2 id=\"h-summary\" class=\"sr-only\">Summary</h2>\n    <div id=\"cards\" class=\"cards\"></div>\n  </section>\n\n  <section id=\"timeline-section\" class=\"panel\" aria-labelledby=\"h-timeline\">\n    <div class=\"section-head\">\n      <h2 id=\"h-timeline\">Timeline</h2>\n      <span id=\"window-label\" class=\"window-label\" aria-live=\"polite\"></span>\n      <button type=\"button\" id=\"window-reset\" class=\"btn\" disabled>Reset zoom</button>\n    </div>\n    <div id=\"timeline-legend\" class=\"legend\" role=\"group\" aria-label=\"Timeline series: toggle to show or hide\"></div>\n    <div id=\"timeline-wrap\" class=\"chart-wrap\">\n      <canvas id=\"timeline\" tabindex=\"0\" role=\"img\" aria-describedby=\"timeline-help\"></canvas>\n      <canvas id=\"timeline-overlay\" class=\"overlay\" aria-hidden=\"true\"></canvas>\n    </div>\n    <p id=\"timeline-help\" class=\"hint\">Drag across the chart to zoom into a time window; the tables below then show the allocations made in it.\n      Keyboard (focus the chart): \342\206\220 \342\206\222 pan, + \342\210\222 zoom, Esc resets.</p>\n  </section>\n\n  <section id=\"system\" class=\"panel\" aria-labelledby=\"h-system\">\n    <div class=\"section-head\"><h2 id=\"h-system\">System</h2><span id=\"system-note\" class=\"muted\"></span></div>\n",
-    "    <div id=\"system-charts\" class=\"multiples\"></div>\n  </section>\n\n  <section id=\"hotspots-section\" class=\"panel\" aria-labelledby=\"h-hotspots\">\n    <div class=\"section-head\">\n      <h2 id=\"h-hotspots\">Hotspots</h2>\n      <span id=\"hotspots-scope\" class=\"muted\"></span>\n      <div id=\"hotspots-by\" class=\"seg\" role=\"group\" aria-label=\"Group the rows\" hidden></div>\n      <input id=\"hotspots-filter\" class=\"search\" type=\"search\" placeholder=\"Filter by variable, type, location\" aria-label=\"Filter hotspots by variable, type or location\" autocomplete=\"off\">\n    </div>\n    <div class=\"table-wrap\"><table id=\"hotspots\" class=\"grid\"><caption class=\"sr-only\">Allocation hotspots by variable and location</caption></table></div>\n    <p id=\"hotspots-empty\" class=\"empty-note\" hidden></p>\n    <p id=\"hotspots-foot\" class=\"muted foot\"></p>\n  </section>\n\n  <section id=\"leaks-section\" class=\"panel\" aria-labelledby=\"h-leaks\">\n    <div class=\"section-head\">\n      <h2 id=\"h-leaks\">Live at exit</h2>\n      <span id=\"leaks-scope\" class=\"muted\"></span>\n      <div id=\"leaks-view\" class=\"seg\" role=\"group\" aria-label=\"Show the live allocations\" hidden></div>\n      <input id=\"leaks-search\" class=\"search\" type=\"search\" placeholder=\"Search address, variable, type, location, thread, stack\" aria-label=\"Search live allocations\" autocomplete=\"off\">\n    </div>\n    <div id=\"leak-groups-box\" hidden>\n      <div class=\"table-wrap\"><table id=\"leak-groups\" class=\"grid\" data-total=\"0\"><caption class=\"sr-only\">Live allocations grouped by call stack, largest first; activate a row to list its allocations</caption></table></div>\n      <p id=\"leak-groups-empty\" class=\"empty-note\" hidden></p>\n      <p id=\"leak-groups-foot\" class=\"muted foot\"></p>\n      <details id=\"leaks-suppressed\" class=\"suppressed\" hidden>\n        <summary id=\"leaks-suppressed-summary\"></summary>\n",
-    "        <div class=\"table-wrap\"><table id=\"leak-groups-suppressed\" class=\"grid\"><caption class=\"sr-only\">Suppressed live allocations grouped by call stack</caption></table></div>\n      </details>\n    </div>\n    <div id=\"leaks-flat\">\n      <div id=\"leaks-stack-filter\" class=\"filter-bar\" role=\"status\" hidden>\n        <span id=\"leaks-stack-filter-text\"></span>\n        <button type=\"button\" id=\"leaks-stack-clear\" class=\"btn\">Clear filter \342\234\225</button>\n      </div>\n      <div class=\"table-wrap\"><table id=\"leaks\" class=\"grid\" data-total=\"0\"><caption class=\"sr-only\">Allocations still live when the report was written</caption></table></div>\n      <p id=\"leaks-empty\" class=\"empty-note\" hidden></p>\n      <div class=\"pager\" role=\"group\" aria-label=\"Pages of live allocations\">\n        <button type=\"button\" id=\"leaks-prev\" class=\"btn\" aria-label=\"Previous page\">\342\200\271 Prev</button>\n        <span id=\"leaks-page\" aria-live=\"polite\">page 1 of 1</span>\n        <button type=\"button\" id=\"leaks-next\" class=\"btn\" aria-label=\"Next page\">Next \342\200\272</button>\n      </div>\n    </div>\n  </section>\n\n  <section id=\"threads-section\" class=\"panel\" aria-labelledby=\"h-threads\">\n    <div class=\"section-head\"><h2 id=\"h-threads\">Threads</h2><span id=\"threads-note\" class=\"muted\"></span></div>\n    <div class=\"table-wrap\"><table id=\"threads\" class=\"grid\"><caption class=\"sr-only\">Per-thread allocation statistics</caption></table></div>\n    <p id=\"threads-empty\" class=\"empty-note\" hidden></p>\n  </section>\n\n  <section id=\"flame-section\" class=\"panel\" aria-labelledby=\"h-flame\">\n    <div class=\"section-head\">\n      <h2 id=\"h-flame\">Call stacks</h2>\n      <span id=\"flame-scope\" class=\"muted\"></span>\n      <label class=\"pick\">Cost <select id=\"flame-metric\" aria-label=\"What the graph measures\"></select></label>\n      <label class=\"pick\">View <select id=\"flame-direction\" aria-label=\"Top-down or bottom-up\">\n",
-    "        <option value=\"top\">Top-down (callers first)</option><option value=\"bottom\">Bottom-up (allocating functions first)</option></select></label>\n      <button type=\"button\" id=\"flame-reset\" class=\"btn\" disabled>Zoom out</button>\n    </div>\n    <div id=\"flamegraph\"></div>\n    <p id=\"flame-status\" class=\"status\" aria-live=\"polite\"></p>\n    <p class=\"hint\">The cost of each call stack: top-down puts the outermost caller at the top; bottom-up puts the innermost frames\n      (the functions that allocate) at the top with their callers below. Frames the compiler inlined are marked [inlined] (green).\n      Click a frame to zoom into it, click the top row to zoom out.\n      Keyboard (focus the graph): \342\206\221 \342\206\223 \342\206\220 \342\206\222 move, Enter zooms, Esc zooms out.</p>\n  </section>\n</main>\n<footer class=\"foot muted\" id=\"footer\"></footer>\n<div id=\"tooltip\" class=\"tooltip\" hidden></div>\n<script type=\"text/plain\" id=\"memscope-events\">",
-    NULL};
-static const char *const ms__dash_part1[] = {
-    "</script>\n<script type=\"application/json\" id=\"memscope-report\">",
-    NULL};
-static const char *const ms__dash_part2[] = {
-    "</script>\n<script>\n/* memscope dashboard (tools/dashboard/app.js), inlined into the page by tools/embed_dashboard.py.\n\n   memscope_export_html writes two data blocks into the page:\n     #memscope-events  base64 of packed little-endian 36-byte records, in merged time order:\n                       f64 timestamp_ns, f64 size, f64 address, u32 site id,\n                       u32 thread (low 31 bits: OS thread id of the caller; bit 31: FREE), u32 stack id\n     #memscope-report  the JSON report (README \"JSON schema\"), with events = null and\n                       event_count / event_record_bytes added.\n   Nothing here touches the network, and data is only ever rendered through textContent,\n   attributes and canvas fillText (names may hold quotes, angle brackets, newlines, U+2028).\n\n   Contents:\n     1. errors and helpers (DOM, formatting, canvas, axes, binary search)\n     2. the model: report normalisation, event decoding, alloc/free pairing, live-bytes series\n     3. the time window shared by every section (window.memscopeSetWindow)\n     4. sections: header and cards, timeline, system charts, hotspots, live at exit, threads,\n        flame graph\n     5. boot: first render, window.memscopeReady, window.memscopeTimings */\n(function () {\n  \"use strict\";\n\n  /* ------------------------------------------------------------------ 1. errors, helpers */\n\n  var SCRIPT_START = performance.now();   // the HTML (data blocks included) is parsed by now\n\n  var TIMELINE_THREADS = 12;   // threads drawn as lines in the timeline (largest first)\n  var PAGE_ROWS = 100;         // rows per page of the live-at-exit table\n  var HOTSPOT_ROWS = 1000;     // hotspot rows built before \"show all\"\n  var FLAME_ROW = 18;          // flame graph row height, CSS px\n  var RECORD = 36;             // bytes per event record\n  var BIT = {\n    CPU: 1, MEMORY: 2, MEMORY_PERCENT: 4, THREADS: 8, DISK: 16, NETWORK: 32, GPU_USAGE: 64,\n",
-    "    GPU_MEMORY: 128, SYSTEM_CPU: 256, CPU_COUNT: 512, PEAK_RSS: 1024, SYSTEM_MEMORY: 2048, PAGE_FAULTS: 4096\n  };\n\n  function $(id) { return document.getElementById(id); }\n\n  /* Every failure shows in the #error box and reaches the console. */\n  function showError(msg) {\n    var box = $(\"error\");\n    if (!box) return;\n    box.hidden = false;\n    box.textContent = (box.textContent \? box.textContent + \"\\n\" : \"\") + \"Dashboard error: \" + msg;\n  }\n  function fail(err) {\n    console.error(err);\n    var msg = err && err.message \? err.message : String(err);\n    window.memscopeError = msg;\n    showError(msg);\n  }\n  /* Wraps an event handler: an exception is reported instead of vanishing. */\n  function guard(fn) {\n    return function () {\n      try { return fn.apply(this, arguments); } catch (e) { fail(e); }\n    };\n  }\n  window.addEventListener(\"error\", function (e) { showError(e.message || String(e.error)); });\n  window.addEventListener(\"unhandledrejection\", function (e) {\n    var r = e.reason;\n    showError(r && r.message \? r.message : String(r));\n  });\n\n  function el(tag, cls, text) {\n    var e = document.createElement(tag);\n    if (cls) e.className = cls;\n    if (text !== undefined && text !== null) e.textContent = text;\n    return e;\n  }\n  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }\n  function swatch(cssColor, box) {\n    var s = el(\"span\", box \? \"swatch box\" : \"swatch\");\n    s.style.background = cssColor;\n    s.setAttribute(\"aria-hidden\", \"true\");\n    return s;\n  }\n\n  /* Control characters and line separators shown as escapes, so odd names stay on one line\n     and are unambiguous (the text itself is always set with textContent). */\n  var CTRL = /[\\u0000-\\u001f\\u007f\\u2028\\u2029]/;\n  var CTRL_ALL = /[\\u0000-\\u001f\\u007f\\u2028\\u2029]/g;\n  function visible(s) {\n    if (s === null || s === undefined) return \"\";\n    s = String(s);\n    if (!CTRL.test(s)) return s;\n    return s.replace(CTRL_ALL, function (c) {\n",
-    "      if (c === \"\\n\") return \"\\\\n\";\n      if (c === \"\\t\") return \"\\\\t\";\n      if (c === \"\\r\") return \"\\\\r\";\n      return \"\\\\u\" + (\"000\" + c.charCodeAt(0).toString(16)).slice(-4);\n    });\n  }\n  function baseName(p) {\n    var i = Math.max(p.lastIndexOf(\"/\"), p.lastIndexOf(\"\\\\\"));\n    return i >= 0 \? p.slice(i + 1) : p;\n  }\n\n  /* --- number formatting: short human units on screen, exact values in title tooltips --- */\n  var NF = new Intl.NumberFormat(\"en-US\", { maximumFractionDigits: 20 });\n  var UNITS = [\"B\", \"KiB\", \"MiB\", \"GiB\", \"TiB\", \"PiB\"];\n  function isNum(x) { return typeof x === \"number\" && isFinite(x); }\n  function exact(n) { return isNum(n) \? NF.format(n) : String(n); }\n  function sig(x) {\n    var a = Math.abs(x);\n    return a >= 100 \? x.toFixed(0) : a >= 10 \? x.toFixed(1) : x.toFixed(2);\n  }\n  function fmtBytes(b) {\n    if (!isNum(b)) return \"\342\200\223\";\n    var a = Math.abs(b), i = 0;\n    while (a >= 1024 && i < UNITS.length - 1) { a /= 1024; i++; }\n    return (b < 0 \? \"-\" : \"\") + (i \? sig(a) : String(Math.round(a))) + \" \" + UNITS[i];\n  }\n  function fmtCount(n) {\n    if (!isNum(n)) return \"\342\200\223\";\n    var a = Math.abs(n);\n    if (a < 1000) return Number.isInteger(n) \? String(n) : sig(n);\n    if (a < 1e6) return sig(n / 1e3) + \"k\";\n    if (a < 1e9) return sig(n / 1e6) + \"M\";\n    return sig(n / 1e9) + \"G\";\n  }\n  function fmtPct(p) {\n    if (!isNum(p)) return \"\342\200\223\";\n    var a = Math.abs(p);\n    return (a >= 100 \? p.toFixed(0) : a >= 1 || a === 0 \? p.toFixed(1) : p.toPrecision(2)) + \"%\";\n  }\n  /* Decimals that show multiples of `step` exactly (at most 6). */\n  function stepDecimals(step) {\n    for (var d = 0; d < 6; d++) {\n      var x = step * Math.pow(10, d);\n      if (Math.abs(Math.round(x) - x) < 1e-6 * Math.max(1, x)) return d;\n    }\n    return 6;\n  }\n  function fmtPctAxis(v, step) { return v.toFixed(stepDecimals(step)) + \"%\"; }\n  function plural(n, one, many) { return exact(n) + \" \" + (n === 1 \? one : many || one + \"s\"); }\n",
-    "  /* \"4.00 MiB\" -> \"4 MiB\", \"1.50 MiB\" -> \"1.5 MiB\" for axis labels (\"1000 KiB\" stays). */\n  function trimZeros(label) { return label.replace(/(\\.\\d*\?)0+(\?= )/, \"$1\").replace(/\\.(\?= )/, \"\"); }\n  function fmtBps(b) { return isNum(b) \? fmtBytes(b) + \"/s\" : \"\342\200\223\"; }\n  function fmtNs(ns) {\n    if (!isNum(ns)) return \"\342\200\223\";\n    var a = Math.abs(ns);\n    if (a < 1e3) return Math.round(ns) + \" ns\";\n    if (a < 1e6) return sig(ns / 1e3) + \" \302\265s\";\n    if (a < 1e9) return sig(ns / 1e6) + \" ms\";\n    if (a < 120e9) return sig(ns / 1e9) + \" s\";\n    var s = Math.round(ns / 1e9);\n    return Math.floor(s / 60) + \" min \" + (s % 60) + \" s\";\n  }\n  /* A time with a resolution of `step` ns (a tick step, or the time one pixel spans), in the\n     unit that suits a range of `span` ns (so every label of an axis shares one unit). */\n  function fmtTimeAt(ns, step, span) {\n    var m = Math.max(step, span || 0);\n    var u = m >= 1e9 \? 1e9 : m >= 1e6 \? 1e6 : m >= 1e3 \? 1e3 : 1;\n    var name = u === 1e9 \? \" s\" : u === 1e6 \? \" ms\" : u === 1e3 \? \" \302\265s\" : \" ns\";\n    return (ns / u).toFixed(stepDecimals(niceStep(step) / u)) + name;\n  }\n  function hex(addr) { return \"0x\" + addr.toString(16); }\n  function pad2(n) { return (n < 10 \? \"0\" : \"\") + n; }\n  function fmtDate(ms) {\n    var d = new Date(ms);\n    if (!isNum(ms) || isNaN(d.getTime())) return \"unknown time\";\n    return d.getFullYear() + \"-\" + pad2(d.getMonth() + 1) + \"-\" + pad2(d.getDate()) + \" \" +\n      pad2(d.getHours()) + \":\" + pad2(d.getMinutes()) + \":\" + pad2(d.getSeconds());\n  }\n\n  /* --- binary search over sorted numeric arrays (typed or plain) --- */\n  function lowerBound(a, lo, hi, x) {      // first index in [lo, hi) with a[i] >= x\n    while (lo < hi) { var m = (lo + hi) >>> 1; if (a[m] < x) lo = m + 1; else hi = m; }\n    return lo;\n  }\n  function upperBound(a, lo, hi, x) {      // first index in [lo, hi) with a[i] > x\n    while (lo < hi) { var m = (lo + hi) >>> 1; if (a[m] <= x) lo = m + 1; else hi = m; }\n    return lo;\n  }\n\n",
-    "  /* --- theme colours, read from the CSS variables of style.css --- */\n  var colorCache = null;\n  function colors() {\n    if (colorCache) return colorCache;\n    var cs = getComputedStyle(document.documentElement), c = {};\n    [\"fg\", \"muted\", \"border\", \"grid\", \"axis\", \"live\", \"live-fill\", \"rss\", \"peak\", \"brush\", \"s2\", \"s3\",\n      \"focus\", \"panel\", \"bg\", \"flame-text\"].forEach(function (n) { c[n] = cs.getPropertyValue(\"--\" + n).trim() || \"#888\"; });\n    c.threads = [];\n    for (var i = 0; i < TIMELINE_THREADS; i++) c.threads.push(cs.getPropertyValue(\"--t\" + i).trim() || \"#888\");\n    c.font = cs.getPropertyValue(\"font-family\") || \"sans-serif\";\n    colorCache = c;\n    return c;\n  }\n\n  /* Sizes a canvas's backing store to its CSS box times devicePixelRatio; returns a context\n     that draws in CSS pixels. */\n  function setupCanvas(canvas, w, h) {\n    var dpr = window.devicePixelRatio || 1;\n    var bw = Math.max(1, Math.round(w * dpr)), bh = Math.max(1, Math.round(h * dpr));\n    if (canvas.width !== bw) canvas.width = bw;\n    if (canvas.height !== bh) canvas.height = bh;\n    var ctx = canvas.getContext(\"2d\");\n    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);\n    ctx.clearRect(0, 0, w, h);\n    return ctx;\n  }\n\n  /* --- axes: 1-2-5 steps (binary multiples for bytes) --- */\n  function niceStep(raw) {\n    if (!(raw > 0) || !isFinite(raw)) return 1;\n    var p = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / p;\n    return (f <= 1 \? 1 : f <= 2 \? 2 : f <= 2.5 \? 2.5 : f <= 5 \? 5 : 10) * p;\n  }\n  function byteStep(raw) {\n    var u = 1;\n    while (raw >= 1024 * u && u < 1125899906842624) u *= 1024;\n    var s = niceStep(raw / u);\n    if (s >= 1000 && u < 1125899906842624) { u *= 1024; s = niceStep(raw / u); }   // 1 MiB, not 1000 KiB\n    return Math.max(1, s * u);\n  }\n  function niceAxis(max, n, bytes) {\n    if (!(max > 0) || !isFinite(max)) max = bytes \? 1000 : 1;\n    var step = bytes \? byteStep(max / n) : niceStep(max / n);\n",
-    "    return { max: Math.ceil(max / step - 1e-9) * step, step: step };\n  }\n\n  /* Grid, y labels and time labels of a chart whose plot box is L = {l, r, t, b}. */\n  function drawFrame(ctx, L, v0, v1, left, leftFmt, right, rightFmt, rightColor, nTimeTicks) {\n    var C = colors();\n    ctx.font = \"11px \" + C.font;\n    ctx.lineWidth = 1;\n    ctx.strokeStyle = C.grid;\n    ctx.fillStyle = C.muted;\n    ctx.textBaseline = \"middle\";\n    var ph = L.b - L.t, i, y, v;\n    ctx.beginPath();\n    for (v = 0; v <= left.max + left.step * 1e-6; v += left.step) {\n      y = Math.round(L.b - v / left.max * ph) + 0.5;\n      ctx.moveTo(L.l, y); ctx.lineTo(L.r, y);\n    }\n    ctx.stroke();\n    ctx.textAlign = \"right\";\n    for (v = 0; v <= left.max + left.step * 1e-6; v += left.step) {\n      y = L.b - v / left.max * ph;\n      ctx.fillText(trimZeros(leftFmt(v, left.step)), L.l - 6, y);\n    }\n    if (right) {\n      ctx.textAlign = \"left\";\n      ctx.fillStyle = rightColor || C.muted;\n      for (v = 0; v <= right.max + right.step * 1e-6; v += right.step) {\n        y = L.b - v / right.max * ph;\n        ctx.fillText(trimZeros(rightFmt(v, right.step)), L.r + 6, y);\n      }\n    }\n    /* time axis */\n    var span = v1 - v0, step = niceStep(span / nTimeTicks);\n    ctx.fillStyle = C.muted;\n    ctx.textAlign = \"center\";\n    ctx.textBaseline = \"top\";\n    ctx.beginPath();\n    var first = Math.ceil(v0 / step) * step;\n    for (i = 0; ; i++) {\n      var t = first + i * step;\n      if (t > v1 + step * 1e-6 || i > 100) break;\n      var x = Math.round(L.l + (t - v0) / span * (L.r - L.l)) + 0.5;\n      ctx.moveTo(x, L.t); ctx.lineTo(x, L.b);\n      var lab = fmtTimeAt(t, step, span), half = ctx.measureText(lab).width / 2;\n      ctx.fillText(lab, Math.min(x, L.w - 2 - half), L.b + 5);     // keep the last label inside\n\n    }\n    ctx.strokeStyle = C.grid;\n    ctx.stroke();\n    ctx.strokeStyle = C.axis;\n    ctx.beginPath();\n    ctx.moveTo(L.l, L.b + 0.5); ctx.lineTo(L.r, L.b + 0.5);\n    ctx.stroke();\n  }\n\n",
-    "  /* --- the shared tooltip: a list of [colour or null, text] rows under a title --- */\n  function showTooltip(clientX, clientY, title, rows) {\n    var tip = $(\"tooltip\");\n    clear(tip);\n    tip.appendChild(el(\"div\", \"tt-title\", title));\n    rows.forEach(function (r) {\n      var row = el(\"div\", \"tt-row\");\n      if (r[0]) row.appendChild(swatch(r[0], false));\n      row.appendChild(el(\"span\", null, r[1]));\n      tip.appendChild(row);\n    });\n    tip.hidden = false;\n    var w = tip.offsetWidth, h = tip.offsetHeight;\n    var x = clientX + 14, y = clientY + 14;\n    if (x + w > window.innerWidth - 4) x = Math.max(4, clientX - w - 14);\n    if (y + h > window.innerHeight - 4) y = Math.max(4, clientY - h - 14);\n    tip.style.left = x + \"px\";\n    tip.style.top = y + \"px\";\n  }\n  function hideTooltip() { $(\"tooltip\").hidden = true; }\n\n  /* --- sortable table heads: th[data-sort] with a button inside (keyboard), aria-sort --- */\n  function sortableHead(table, cols, state, onChange) {\n    var thead = el(\"thead\"), tr = el(\"tr\"), ths = [];\n    cols.forEach(function (c) {\n      var th = el(\"th\", c.num \? \"num\" : null);\n      th.scope = \"col\";\n      if (c.title) th.title = c.title;\n      if (c.key) {\n        th.setAttribute(\"data-sort\", c.key);\n        var b = el(\"button\", null, c.label);\n        b.type = \"button\";\n        th.appendChild(b);\n        th.addEventListener(\"click\", guard(function () {\n          if (state.key === c.key) state.dir = -state.dir;\n          else { state.key = c.key; state.dir = c.num \? -1 : 1; }\n          sync();\n          onChange();\n        }));\n        ths.push(th);\n      } else {\n        th.textContent = c.label;\n      }\n      tr.appendChild(th);\n    });\n    function sync() {\n      ths.forEach(function (th) {\n        var k = th.getAttribute(\"data-sort\");\n        th.setAttribute(\"aria-sort\", k === state.key \? (state.dir < 0 \? \"descending\" : \"ascending\") : \"none\");\n      });\n    }\n    sync();\n    thead.appendChild(tr);\n    table.appendChild(thead);\n",
-    "    var tbody = el(\"tbody\");\n    table.appendChild(tbody);\n    return tbody;\n  }\n  /* A row of toggle buttons (aria-pressed), one value chosen: opts [[value, label, title]].\n     Returns a function that sets the value shown. */\n  function segmented(host, opts, value, onChange) {\n    host.hidden = false;\n    var bs = opts.map(function (o) {\n      var b = el(\"button\", \"btn seg-btn\", o[1]);\n      b.type = \"button\";\n      b.setAttribute(\"data-value\", o[0]);\n      if (o[2]) b.title = o[2];\n      b.addEventListener(\"click\", guard(function () {\n        if (value === o[0]) return;\n        value = o[0];\n        sync();\n        onChange(value);\n      }));\n      host.appendChild(b);\n      return b;\n    });\n    function sync() { bs.forEach(function (b) { b.setAttribute(\"aria-pressed\", String(b.getAttribute(\"data-value\") === value)); }); }\n    sync();\n    return function (v) { value = v; sync(); };   // sets the value shown (no onChange)\n  }\n  function td(text, cls, title) {\n    var c = el(\"td\", cls, text);\n    if (title) c.title = title;\n    return c;\n  }\n  /* The \"nothing to show\" line of a table is a paragraph after it (#ID-empty), so the table\n     holds data rows only. */\n  function emptyNote(id, text) {\n    var p = $(id + \"-empty\");\n    p.textContent = text;\n    p.hidden = !text;\n  }\n  var collator = new Intl.Collator(\"en\", { numeric: true, sensitivity: \"base\" });\n  /* Rank of each string of `list` in collation order (ties share a rank); null sorts last. */\n  function ranks(list) {\n    var order = list.map(function (s, i) { return i; });\n    order.sort(function (a, b) {\n      var x = list[a], y = list[b];\n      if (x === y) return 0;\n      if (x === null) return 1;\n      if (y === null) return -1;\n      return collator.compare(x, y);\n    });\n    var r = new Float64Array(list.length), k = 0;\n    for (var i = 0; i < order.length; i++) {\n      if (i && list[order[i]] !== list[order[i - 1]]) k++;\n      r[order[i]] = k;\n    }\n    return r;\n  }\n\n",
-    "  /* ------------------------------------------------------------------ 2. the model */\n\n  var M = null;   // everything derived from the two data blocks\n\n  function readReport() {\n    var node = $(\"memscope-report\");\n    var text = node \? node.textContent.trim() : \"\";\n    if (text.charAt(0) !== \"{\")\n      throw new Error(\"this page holds no report: open a file written by memscope_export_html, not the template\");\n    var r = JSON.parse(text);\n    [\"hotspots\", \"system_snapshots\", \"threads\", \"sites\", \"stacks\", \"stack_hotspots\"].forEach(function (k) {\n      if (!Array.isArray(r[k])) r[k] = [];\n    });\n    return r;\n  }\n\n  function frameLabel(f) {\n    var s;\n    if (f && f[\"function\"]) s = String(f[\"function\"]);\n    else if (f && f.module) s = baseName(String(f.module)) + \"+0x\" + (Number(f.offset) || 0).toString(16);\n    else s = f && f.address \? String(f.address) : \"\?\";\n    return f && f.inlined \? s + \" [inlined]\" : s;\n  }\n  /* file:line of a frame (the file's base name), or null */\n  function frameLoc(f) {\n    return f && f.file \? baseName(String(f.file)) + (Number(f.line) > 0 \? \":\" + f.line : \"\") : null;\n  }\n  /* The allocation functions a whole-program run (memscope run) names its sites after. */\n  var ALLOC_FNS = /^(malloc|calloc|realloc|reallocarray|free|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|strdup|strndup|operator new.*|operator delete.*|new|new\\[\\]|mmap|munmap)$/;\n  /* Whole-program mode: the report's context says so (context.mode); a report without one\n     (older files) when every site is an allocation function with no file (TRACK sites have\n     names, types and files). */\n  function wholeProgram(r) {\n    if (r.context && typeof r.context.mode === \"string\") return r.context.mode === \"whole-program\";\n    return r.sites.length > 0 && r.sites.every(function (s) {\n      return s.file == null && !s.type_name && ALLOC_FNS.test(String(s.var_name == null \? \"\" : s.var_name));\n    });\n  }\n\n  function buildModel(r) {\n    var m = { r: r, banners: [] };\n",
-    "    /* sites by id; `key` groups them the way report.hotspots does (name, type, file:line) */\n    m.sites = [];\n    m.maxSite = 0;\n    r.sites.forEach(function (s) {\n      var id = Number(s.id) >>> 0;\n      var name = s.var_name == null \? \"\" : String(s.var_name);\n      var type = s.type_name == null \? \"\" : String(s.type_name);\n      var loc = s.file == null \? null : String(s.file) + \":\" + s.line;\n      m.sites[id] = { id: id, name: name, type: type, loc: loc,\n        key: name + \"\\u0000\" + type + \"\\u0000\" + (loc === null \? \"\\u0001\" : loc),\n        text: (name + \"\\n\" + type + \"\\n\" + (loc || \"\")).toLowerCase() };\n      if (id > m.maxSite) m.maxSite = id;\n    });\n    /* stacks by id: labels innermost first, the first named frame, the text for tooltips */\n    m.stacks = [];\n    m.maxStack = 0;\n    r.stacks.forEach(function (s) {\n      var id = Number(s.id) >>> 0, frames = Array.isArray(s.frames) \? s.frames : [];\n      var labels = frames.map(frameLabel), first = null;\n      for (var i = 0; i < frames.length && first === null; i++) if (frames[i] && frames[i][\"function\"]) first = labels[i];\n      if (first === null) first = labels.length \? labels[0] : \"\?\";\n      var w = s.where === null || s.where === undefined \? -1 : Number(s.where);\n      if (!(w >= 0 && w < frames.length)) w = -1;\n      var wf = w >= 0 \? frames[w] : null;\n      m.stacks[id] = {\n        id: id, frames: frames, labels: labels, first: first,\n        /* where the user's code allocated: the first frame outside the allocator and runtime */\n        where: w, whereName: wf \? labels[w] : \"(inside the runtime)\", whereLoc: wf \? frameLoc(wf) : null,\n        whereKey: wf \? labels[w] + \"\\u0000\" + (wf.file \? String(wf.file) + \":\" + wf.line : wf.module + \"+\" + wf.offset) : \"\\u0001\",\n        costs: isNum(s.allocated_bytes) \? {\n          bytes: Number(s.allocated_bytes) || 0, count: Number(s.allocations) || 0,\n          leaked: Number(s.leaked_bytes) || 0, leakedCount: Number(s.leaked_count) || 0,\n",
-    "          peak: Number(s.peak_bytes) || 0, temporary: Number(s.temporary) || 0,\n          firstLeak: Number(s.first_leak_ns) || 0, lastLeak: Number(s.last_leak_ns) || 0 } : null,\n        suppressed: s.suppressed \? String(s.suppressed) : null,\n        text: frames.map(function (f, i) {\n          return visible(labels[i]) + (f && f[\"function\"] && f.module \? \"  (\" + baseName(String(f.module)) + \")\" : \"\");\n        }).join(\"\\n\")\n      };\n      if (id > m.maxStack) m.maxStack = id;\n    });\n    m.whole = wholeProgram(r);\n    m.hasCosts = r.stacks.some(function (s) { return isNum(s.allocated_bytes); });\n    /* threads of the report, then any thread id seen only in events */\n    m.threads = r.threads.map(function (t, i) {\n      return { index: i, id: t.thread_id, name: t.thread_name == null \? \"\" : String(t.thread_name), stats: t, color: -1 };\n    });\n    m.tidIndex = new Map();\n    m.threads.forEach(function (t) { m.tidIndex.set(t.id, t.index); });\n    /* snapshots on the events' clock */\n    var snaps = r.system_snapshots;\n    m.snapT = new Float64Array(snaps.length);\n    m.snapBits = 0;\n    for (var i = 0; i < snaps.length; i++) {\n      m.snapT[i] = Number(snaps[i].elapsed_ns) || 0;\n      m.snapBits |= snaps[i].available | 0;\n    }\n    var rssT = [], rssV = [];\n    snaps.forEach(function (s, i) {\n      if (s.available & BIT.MEMORY) { rssT.push(m.snapT[i]); rssV.push(Number(s.memory_usage_bytes) || 0); }\n    });\n    m.rssT = Float64Array.from(rssT);\n    m.rssV = Float64Array.from(rssV);\n    return m;\n  }\n\n  /* what the live bytes are: TRACKed blocks, or the whole heap of a `memscope run` */\n  function tw() { return M && M.whole \? \"heap\" : \"tracked\"; }\n\n  function threadIndex(m, tid) {\n    var k = m.tidIndex.get(tid);\n    if (k === undefined) {\n      k = m.threads.length;\n      m.threads.push({ index: k, id: tid, name: \"\", stats: null, color: -1 });\n      m.tidIndex.set(tid, k);\n    }\n    return k;\n  }\n  function threadLabel(th) {\n",
-    "    return th.name \? visible(th.name) + \" (\" + th.id + \")\" : \"thread \" + th.id;\n  }\n\n  /* base64 -> bytes: the native decoder where the browser has it, else atob. */\n  function base64Bytes(text) {\n    if (typeof Uint8Array.fromBase64 === \"function\") return Uint8Array.fromBase64(text);\n    var bin = atob(text), n = bin.length, out = new Uint8Array(n);\n    for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);\n    return out;\n  }\n\n  /* Decodes the events into columns and derives, in two passes:\n     - live[i]: live tracked bytes after event i (cumulative sum, allocations minus frees);\n     - pair[i]: the matching free of an allocation / allocation of a free (by address: the\n       latest earlier allocation at that address), -1 when there is none;\n     - owner[i]: the thread an event is charged to (a free: the allocating thread; -1: none);\n     - per-thread series (CSR): live bytes of each allocating thread after each event that\n       changed it;\n     - leaks: allocations never freed, in time order. */\n  function decodeEvents(m) {\n    var rb = m.r.event_record_bytes;\n    if (rb !== undefined && rb !== null && Number(rb) !== RECORD)\n      throw new Error(\"this dashboard reads \" + RECORD + \"-byte event records; the report declares event_record_bytes = \" + rb);\n    var node = $(\"memscope-events\");\n    var text = node \? node.textContent : \"\";\n    if (text.indexOf(\"MEMSCOPE:\") >= 0) text = \"\";\n    var bytes = base64Bytes(text);\n    var n = Math.floor(bytes.length / RECORD);\n    var declared = Number(m.r.event_count);\n    if (bytes.length % RECORD || (isNum(declared) && declared !== n))\n      m.banners.push([\"warn\", \"The events block holds \" + exact(n) + \" whole records but the report declares \" +\n        exact(declared) + \" (event_count): the page may be truncated.\"]);\n    var t = new Float64Array(n), size = new Float64Array(n), addr = new Float64Array(n);\n    var site = new Uint32Array(n), stack = new Uint32Array(n), thr = new Uint32Array(n);\n",
-    "    var isFree = new Uint8Array(n);\n    var nAlloc = 0, i, j, k;\n    var littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;\n    var lastTid = -1, lastIdx = 0, raw;\n    if (littleEndian && bytes.byteOffset % 4 === 0) {\n      /* copy 32-bit words: the f64 fields of a record are not 8-byte aligned */\n      var w = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 9);\n      var tw = new Uint32Array(t.buffer), sw = new Uint32Array(size.buffer), aw = new Uint32Array(addr.buffer);\n      for (i = 0, j = 0, k = 0; i < n; i++, j += 9, k += 2) {\n        tw[k] = w[j]; tw[k + 1] = w[j + 1];\n        sw[k] = w[j + 2]; sw[k + 1] = w[j + 3];\n        aw[k] = w[j + 4]; aw[k + 1] = w[j + 5];\n        site[i] = w[j + 6];\n        raw = w[j + 7];\n        stack[i] = w[j + 8];\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    } else {\n      var dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);\n      for (i = 0, j = 0; i < n; i++, j += RECORD) {\n        t[i] = dv.getFloat64(j, true);\n        size[i] = dv.getFloat64(j + 8, true);\n        addr[i] = dv.getFloat64(j + 16, true);\n        site[i] = dv.getUint32(j + 24, true);\n        raw = dv.getUint32(j + 28, true);\n        stack[i] = dv.getUint32(j + 32, true);\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    }\n\n    /* pass 1: live bytes and pairing, through an open-addressing table address -> allocation\n       (linear probing, backward-shift deletion: no tombstones) */\n    var bits = 10;\n    while ((1 << bits) < nAlloc * 2 && bits < 30) bits++;\n    var cap = 1 << bits, mask = cap - 1, shift = 32 - bits;\n    var hk = new Float64Array(cap), hv = new Int32Array(cap).fill(-1);\n",
-    "    var live = new Float64Array(n), pair = new Int32Array(n).fill(-1), owner = new Int32Array(n);\n    var nThreads = m.threads.length, perThread = new Uint32Array(nThreads + 1);\n    var cur = 0, peak = 0, peakIdx = -1, a, h, lo, hi, e, g, home;\n    var temp = new Uint8Array(n), lastA = -1;   // temp[i]: freed before any other allocation\n    for (i = 0; i < n; i++) {\n      a = addr[i];\n      lo = a >>> 0; hi = (a / 4294967296) >>> 0;\n      h = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n      while (hv[h] >= 0 && hk[h] !== a) h = (h + 1) & mask;\n      if (!isFree[i]) {\n        cur += size[i];\n        lastA = i;\n        hk[h] = a; hv[h] = i;\n        owner[i] = thr[i];\n        perThread[thr[i]]++;\n      } else {\n        cur -= size[i];\n        e = hv[h];\n        if (e >= 0) {\n          pair[i] = e; pair[e] = i;\n          if (lastA === e) temp[e] = 1;\n          owner[i] = owner[e];\n          perThread[owner[e]]++;\n          /* backward-shift delete of slot h */\n          g = h;\n          for (;;) {\n            g = (g + 1) & mask;\n            if (hv[g] < 0) break;\n            lo = hk[g] >>> 0; hi = (hk[g] / 4294967296) >>> 0;\n            home = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n            if ((g > h && (home <= h || home > g)) || (g < h && home <= h && home > g)) {\n              hk[h] = hk[g]; hv[h] = hv[g]; h = g;\n            }\n          }\n          hv[h] = -1;\n        } else {\n          owner[i] = -1;     // a free whose allocation was not retained\n        }\n      }\n      live[i] = cur;\n      if (cur > peak) { peak = cur; peakIdx = i; }\n    }\n\n    /* pass 2: per-thread series (CSR layout) and the leak list */\n    var off = new Uint32Array(nThreads + 1);\n    for (k = 0; k < nThreads; k++) off[k + 1] = off[k] + perThread[k];\n    var sT = new Float64Array(off[nThreads]), sV = new Float64Array(off[nThreads]);\n",
-    "    var fill = off.slice(0, nThreads), tv = new Float64Array(nThreads), nLeaks = 0;\n    for (i = 0; i < n; i++) {\n      k = owner[i];\n      if (k < 0) continue;\n      tv[k] += isFree[i] \? -size[i] : size[i];\n      j = fill[k]++;\n      sT[j] = t[i];\n      sV[j] = tv[k];\n      if (!isFree[i] && pair[i] < 0) nLeaks++;\n    }\n    var leaks = new Uint32Array(nLeaks);\n    for (i = 0, j = 0; i < n; i++) if (!isFree[i] && pair[i] < 0) leaks[j++] = i;\n\n    m.n = n; m.t = t; m.size = size; m.addr = addr; m.site = site; m.stack = stack; m.thr = thr;\n    m.isFree = isFree; m.temp = temp; m.live = live; m.pair = pair; m.nAlloc = nAlloc; m.leaks = leaks;\n    m.peak = peak; m.peakIdx = peakIdx;\n    m.series = [];\n    for (k = 0; k < nThreads; k++)\n      m.series.push({ T: sT.subarray(off[k], off[k + 1]), V: sV.subarray(off[k], off[k + 1]) });\n    var last = n \? t[n - 1] : 0;\n    if (m.snapT.length) last = Math.max(last, m.snapT[m.snapT.length - 1]);\n    m.tEnd = Math.max(last, (Number(m.r.duration_sec) || 0) * 1e9, 1);\n  }\n\n  /* Threads drawn in the timeline: the largest allocators that have events, each with a\n     colour index shared with the legend and the threads table. */\n  function pickThreads(m) {\n    var cand = m.threads.filter(function (th) { return m.series[th.index] && m.series[th.index].T.length; });\n    cand.sort(function (a, b) {\n      var x = a.stats \? Number(a.stats.allocated_bytes) || 0 : 0, y = b.stats \? Number(b.stats.allocated_bytes) || 0 : 0;\n      return y - x || a.index - b.index;\n    });\n    m.drawn = cand.slice(0, TIMELINE_THREADS).map(function (th, i) { th.color = i; return th.index; });\n    m.undrawn = cand.length - m.drawn.length;\n  }\n  function threadColor(th) { return th.color >= 0 \? \"var(--t\" + th.color + \")\" : null; }\n\n  /* ------------------------------------------------------------------ 3. the time window */\n\n  var V = { win: null, agg: null };   // win: {t0, t1} in ns, or null for the whole run\n\n",
-    "  /* The time range drawn: the window clipped to the run, or the whole run. */\n  function viewRange() {\n    if (!V.win) return [0, M.tEnd];\n    var a = Math.max(V.win.t0, 0), b = Math.min(V.win.t1, M.tEnd);\n    if (!(b > a)) { a = V.win.t0; b = Math.max(V.win.t1, a + 1); }\n    return [a, b];\n  }\n  /* Event index range [lo, hi) of the window. */\n  function eventRange() {\n    if (!V.win) return [0, M.n];\n    return [lowerBound(M.t, 0, M.n, V.win.t0), upperBound(M.t, 0, M.n, V.win.t1)];\n  }\n  /* Bytes and counts per site and per stack of the allocations made in the window. */\n  function windowAgg() {\n    if (V.agg) return V.agg;\n    var r = eventRange(), ns = M.maxSite + 1, nk = M.maxStack + 1;\n    var sb = new Float64Array(ns), sc = new Float64Array(ns), kb = new Float64Array(nk), kc = new Float64Array(nk);\n    /* per stack: leaked (live at the last event), live at the peak, temporary */\n    var kl = new Float64Array(nk), kn = new Float64Array(nk), kp = new Float64Array(nk), kt = new Float64Array(nk);\n    var other = new Map();   // site ids missing from report.sites\n    var P = M.pair, pk = M.peakIdx;\n    for (var i = r[0]; i < r[1]; i++) {\n      if (M.isFree[i]) continue;\n      var s = M.site[i], b = M.size[i], k = M.stack[i];\n      if (s < ns) { sb[s] += b; sc[s]++; }\n      else { var o = other.get(s) || { b: 0, c: 0 }; o.b += b; o.c++; other.set(s, o); }\n      if (k && k < nk) {\n        kb[k] += b; kc[k]++;\n        if (P[i] < 0) { kl[k] += b; kn[k]++; }\n        if (i <= pk && (P[i] < 0 || P[i] > pk)) kp[k] += b;\n        if (M.temp[i]) kt[k]++;\n      }\n    }\n    V.agg = { siteBytes: sb, siteCount: sc, stackBytes: kb, stackCount: kc, other: other,\n      stackLeaked: kl, stackLeakedCount: kn, stackPeak: kp, stackTemp: kt };\n    return V.agg;\n  }\n\n  /* Costs per stack of the scope: the report's per-stack costs for the whole run (exact, also\n     with dropped events or a page of the first events only), else the window's events.\n",
-    "     Each {stack, bytes, count, leaked, leakedCount, peak, temporary}; leaked, peak and\n     temporary are null where neither source has them (an older report, whole run). */\n  function stackCosts() {\n    var out = [], i;\n    if (!V.win) {\n      if (M.hasCosts) {\n        M.stacks.forEach(function (st) {\n          var c = st && st.costs;\n          if (c && (c.count || c.leakedCount)) out.push({ stack: st.id, bytes: c.bytes, count: c.count, leaked: c.leaked,\n            leakedCount: c.leakedCount, peak: c.peak, temporary: c.temporary, firstLeak: c.firstLeak, lastLeak: c.lastLeak });\n        });\n      } else {\n        M.r.stack_hotspots.forEach(function (h) {\n          out.push({ stack: Number(h.stack) >>> 0, bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0,\n            leaked: null, leakedCount: null, peak: null, temporary: null });\n        });\n      }\n      return out;\n    }\n    var a = windowAgg();\n    for (i = 1; i < a.stackCount.length; i++) {\n      if (a.stackCount[i]) out.push({ stack: i, bytes: a.stackBytes[i], count: a.stackCount[i], leaked: a.stackLeaked[i],\n        leakedCount: a.stackLeakedCount[i], peak: a.stackPeak[i], temporary: a.stackTemp[i] });\n    }\n    return out;\n  }\n\n  function setWindow(t0, t1) {\n    if (t0 === null || t0 === undefined || t1 === null || t1 === undefined) {\n      V.win = null;\n    } else {\n      t0 = Number(t0); t1 = Number(t1);\n      if (!isFinite(t0) || !isFinite(t1)) throw new Error(\"memscopeSetWindow: times must be finite numbers of ns\");\n      if (t1 < t0) { var x = t0; t0 = t1; t1 = x; }\n      V.win = { t0: t0, t1: t1 };\n    }\n    V.agg = null;\n    refreshWindow();\n  }\n  window.memscopeSetWindow = function (t0, t1) {\n    try { setWindow(t0, t1); } catch (e) { fail(e); }\n  };\n\n  /* Redraws everything that depends on the window. */\n  function refreshWindow() {\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    LK.page = 0;\n    computeLeakRows();\n",
-    "    renderLeaks();\n    renderLeakGroups();\n    buildFlame();\n    drawFlame();\n  }\n\n  function updateWindowLabel() {\n    var label = $(\"window-label\"), r = eventRange(), vr = viewRange();\n    var nev = exact(r[1] - r[0]) + \" events\";\n    if (!V.win) {\n      label.textContent = \"Whole run: 0 \342\200\223 \" + fmtNs(M.tEnd) + \" \302\267 \" + nev + (pageCut() \? \" (the first of the run's \" + exact(Number(M.r.events_total)) + \")\" : \"\");\n    } else {\n      var step = (vr[1] - vr[0]) / 1000;\n      label.textContent = \"Window: \" + fmtTimeAt(V.win.t0, step, M.tEnd) + \" \342\200\223 \" + fmtTimeAt(V.win.t1, step, M.tEnd) +\n        \" (\" + fmtNs(V.win.t1 - V.win.t0) + \") \302\267 \" + nev;\n    }\n    $(\"window-reset\").disabled = !V.win;\n    var scope = V.win \? \"allocations made in the window\" : \"whole run\";\n    $(\"hotspots-scope\").textContent = scope;\n    $(\"leaks-scope\").textContent = scope;\n    $(\"flame-scope\").textContent = scope;\n  }\n\n  /* ------------------------------------------------------------------ 4a. header, cards */\n\n  function buildHeader() {\n    var r = M.r, parts = [];\n    parts.push(r.generator \? String(r.generator) : \"memscope\");\n    parts.push(\"started \" + fmtDate(Number(r.start_time_unix_ms)));\n    parts.push(\"ran \" + fmtNs((Number(r.duration_sec) || 0) * 1e9));\n    var s = r.sampling || {};\n    var rate = isNum(r.sample_rate) \? r.sample_rate : s.sample_rate;\n    parts.push(\"sample rate \" + (isNum(rate) \? fmtPct(rate * 100) : \"unknown\") +\n      (s.capture_call_stack \? \" with call stacks (depth \" + s.max_stack_depth + \")\" : \", no call stacks\"));\n    parts.push(exact(M.n) + \" events\");\n    var line = $(\"summary-line\");\n    line.textContent = visible(parts.join(\" \302\267 \"));\n    if (!isNaN(new Date(Number(r.start_time_unix_ms)).getTime()))\n      line.title = \"start \" + new Date(Number(r.start_time_unix_ms)).toISOString() + \" (\" + exact(Number(r.start_time_unix_ms)) + \" ms since the epoch)\";\n    document.title = \"memscope report \302\267 \" + fmtDate(Number(r.start_time_unix_ms));\n  }\n\n",
-    "  /* The page holds the first of the run's events only (memscope writes at most a million). */\n  function pageCut() {\n    var total = Number(M.r.events_total);\n    return isNum(total) && total > M.n;\n  }\n\n  function buildBanners() {\n    var r = M.r, box = $(\"banners\");\n    if (r.format !== \"memscope\" || Number(r.version) !== 1)\n      M.banners.push([\"warn\", \"This dashboard reads format \\\"memscope\\\" version 1; the report says \" +\n        JSON.stringify(r.format) + \" version \" + JSON.stringify(r.version) + \": some fields may be missing.\"]);\n    var dropped = Number(r.dropped_events) || 0;\n    var total = Number(r.events_total);\n    if (pageCut())\n      M.banners.unshift([\"warn\", \"This page holds the first \" + exact(M.n) + \" of the run's \" + exact(total) +\n        \" events (a page with all of them would not open): the timeline, the per-window tables, the live-at-exit list \" +\n        \"and the flame graph of a window cover those only. Totals, the peak, the threads, the whole-run hotspots and the \" +\n        \"call stacks' totals are the whole run's; memscope report FILE.msb and its other formats read every event.\"]);\n    if (dropped > 0 || pageCut())\n      ; /* a partial page: the peak of its events is not the run's */\n    else if (M.n && M.peak !== Number(r.peak_memory_bytes))\n      M.banners.push([\"warn\", \"The peak computed from the events (\" + exact(M.peak) + \" bytes) differs from the report's peak_memory_bytes (\" +\n        exact(Number(r.peak_memory_bytes)) + \").\"]);\n    if (dropped > 0)\n      M.banners.unshift([\"warn\", exact(dropped) + \" events were not retained (the event bound was reached): the timeline, \" +\n        \"the per-window tables, the live-at-exit list and the flame graph of a window cover the retained events only. \" +\n        \"Totals, the peak and the whole-run hotspots are exact.\"]);\n    if ((Number(r.dropped_snapshots) || 0) > 0)\n",
-    "      M.banners.push([\"warn\", exact(Number(r.dropped_snapshots)) + \" system snapshots were overwritten (the ring was full): the system charts start later than the run.\"]);\n    var sb = r.sampling && Number(r.sampling.sample_bytes) > 0 \? Number(r.sampling.sample_bytes) : 0;\n    if (isNum(r.sample_rate) && r.sample_rate < 1)\n      M.banners.push([\"info\", \"Sampled run: \" + fmtPct(r.sample_rate * 100) + \" of \" + (M.whole \? \"allocations\" : \"TRACK calls\") +\n        \" were recorded. Counts and bytes cover recorded allocations; the estimated totals scale them by 1/rate.\"]);\n    else if (sb)\n      M.banners.push([\"info\", \"Sampled run: about one allocation per \" + exact(sb) + \" bytes allocated was recorded (memscope run --sample-bytes), \" +\n        \"weighted so the estimated totals stay unbiased; per-stack counts are of the recorded allocations.\"]);\n    if (!M.n && (Number(r.total_allocations) || 0) > 0)\n      M.banners.push([\"info\", \"No events were retained (counters-only mode or max_events = 0): the timeline and the live-at-exit list are empty.\"]);\n    M.banners.forEach(function (b) {\n      var d = el(\"div\", \"banner \" + b[0], b[1]);\n      d.setAttribute(\"role\", b[0] === \"warn\" \? \"alert\" : \"status\");\n      box.appendChild(d);\n    });\n  }\n\n  function buildCards() {\n    var r = M.r, box = $(\"cards\");\n    var rate = r.sample_rate, sampled = isNum(rate) && rate < 1;\n    var s = r.sampling || {};\n    function num(k) { return Number(r[k]); }\n    function card(metric, raw, label, value, title, sub, cls, hidden) {\n      var c = el(\"div\", \"card\" + (cls \? \" \" + cls : \"\"));\n      c.setAttribute(\"data-metric\", metric);\n      c.setAttribute(\"data-value\", raw === undefined \? \"null\" : JSON.stringify(raw));\n      c.title = title;\n      if (hidden) c.hidden = true;\n      c.appendChild(el(\"div\", \"card-label\", label));\n      c.appendChild(el(\"div\", \"card-value\", value));\n      if (sub) c.appendChild(el(\"div\", \"card-sub\", sub));\n      box.appendChild(c);\n    }\n",
-    "    card(\"total_allocations\", r.total_allocations, \"Allocations\", fmtCount(num(\"total_allocations\")),\n      exact(num(\"total_allocations\")) + \" allocations recorded, \" + exact(num(\"total_allocated_bytes\")) + \" bytes\",\n      fmtBytes(num(\"total_allocated_bytes\")) + \" allocated\");\n    card(\"total_deallocations\", r.total_deallocations, \"Frees\", fmtCount(num(\"total_deallocations\")),\n      exact(num(\"total_deallocations\")) + \" frees recorded\", M.whole \? \"free, realloc\342\200\246 calls\" : \"recorded UNTRACKs\");\n    var active = num(\"active_allocations\");\n    card(\"active_allocations\", r.active_allocations, \"Active (leaks)\", fmtCount(active),\n      exact(active) + \" allocations live at the end, \" + exact(num(\"current_memory_bytes\")) + \" bytes\",\n      fmtBytes(num(\"current_memory_bytes\")) + \" still live\", active > 0 \? \"key\" : null);\n    card(\"peak_memory_bytes\", r.peak_memory_bytes, \"Peak\", fmtBytes(num(\"peak_memory_bytes\")),\n      exact(num(\"peak_memory_bytes\")) + \" bytes: the maximum of live \" + (M.whole \? \"heap\" : \"tracked\") + \" bytes\",\n      M.whole \? \"max live heap bytes\" : \"max live tracked bytes\", \"key\");\n    card(\"current_memory_bytes\", r.current_memory_bytes, \"Current\", fmtBytes(num(\"current_memory_bytes\")),\n      exact(num(\"current_memory_bytes\")) + \" bytes live at the end\", \"live at the end\");\n    card(\"allocation_rate_per_sec\", r.allocation_rate_per_sec, \"Allocation rate\", fmtCount(num(\"allocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"allocation_rate_per_sec\")) + \" allocations per second\", \"over the run\");\n    card(\"deallocation_rate_per_sec\", r.deallocation_rate_per_sec, \"Free rate\", fmtCount(num(\"deallocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"deallocation_rate_per_sec\")) + \" frees per second\", \"over the run\");\n    card(\"duration_sec\", r.duration_sec, \"Duration\", fmtNs(num(\"duration_sec\") * 1e9),\n      exact(num(\"duration_sec\")) + \" s from memscope_new to the report\", \"tracker lifetime\");\n",
-    "    card(\"sample_rate\", r.sample_rate, \"Sample rate\", isNum(rate) \? fmtPct(rate * 100) : \"\342\200\223\",\n      \"sample_rate \" + exact(rate), s.capture_call_stack \? \"call stacks, depth \" + s.max_stack_depth : \"no call stacks\");\n    card(\"estimated_total_allocations\", r.estimated_total_allocations, \"Est. allocations\", fmtCount(num(\"estimated_total_allocations\")),\n      exact(num(\"estimated_total_allocations\")) + \" = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    card(\"estimated_total_bytes\", r.estimated_total_bytes, \"Est. bytes\", fmtBytes(num(\"estimated_total_bytes\")),\n      exact(num(\"estimated_total_bytes\")) + \" bytes = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    var de = num(\"dropped_events\");\n    card(\"dropped_events\", r.dropped_events, \"Dropped events\", fmtCount(de), exact(de) + \" events not retained\",\n      de > 0 \? \"timeline incomplete\" : \"all events retained\", de > 0 \? \"warn\" : null);\n    var ds = num(\"dropped_snapshots\");\n    card(\"dropped_snapshots\", r.dropped_snapshots, \"Dropped snapshots\", fmtCount(ds), exact(ds) + \" system snapshots overwritten\",\n      ds > 0 \? \"system charts start late\" : \"none lost\", ds > 0 \? \"warn\" : null);\n    card(\"thread_count\", r.threads.length, \"Threads\", String(r.threads.length), plural(r.threads.length, \"thread\") + \" recorded\",\n      M.whole \? \"that allocated\" : \"that tracked\");\n    card(\"event_count\", r.event_count, \"Events\", fmtCount(M.n), exact(M.n) + \" events in this page\",\n      pageCut() \? \"the first of \" + fmtCount(Number(r.events_total)) : \"allocs + frees retained\", pageCut() \? \"warn\" : null);\n  }\n\n  /* ------------------------------------------------------------------ 4b. timeline */\n\n  var TL = { hidden: {}, cache: null, drag: null, hoverX: null, L: null, v: null };\n\n  /* Min / max / last value per pixel column of a step series (value V[k] holds from T[k] on),\n     for the columns of [v0, v1]; `start` is the value at v0. */\n  function downsample(T, Vv, len, v0, v1, ncol) {\n",
-    "    var lo = lowerBound(T, 0, len, v0), hi = upperBound(T, lo, len, v1);\n    var mn = new Float64Array(ncol), mx = new Float64Array(ncol), last = new Float64Array(ncol), has = new Uint8Array(ncol);\n    var scale = ncol / (v1 - v0), top = ncol - 1, start = lo > 0 \? Vv[lo - 1] : 0, vmax = start;\n    for (var k = lo; k < hi; k++) {\n      var c = ((T[k] - v0) * scale) | 0;\n      if (c > top) c = top;\n      var v = Vv[k];\n      if (!has[c]) { has[c] = 1; mn[c] = v; mx[c] = v; }\n      else { if (v < mn[c]) mn[c] = v; if (v > mx[c]) mx[c] = v; }\n      last[c] = v;\n      if (v > vmax) vmax = v;\n    }\n    return { start: start, mn: mn, mx: mx, last: last, has: has, max: vmax, n: ncol };\n  }\n\n  function traceStep(ctx, d, x0, colW, yOf, xEnd) {\n    var v = d.start;\n    ctx.moveTo(x0, yOf(v));\n    for (var c = 0; c < d.n; c++) {\n      if (!d.has[c]) continue;\n      var x = x0 + (c + 0.5) * colW;\n      ctx.lineTo(x, yOf(v));\n      if (d.mx[c] !== d.mn[c]) { ctx.lineTo(x, yOf(d.mx[c])); ctx.lineTo(x, yOf(d.mn[c])); }\n      v = d.last[c];\n      ctx.lineTo(x, yOf(v));\n    }\n    ctx.lineTo(xEnd, yOf(v));\n  }\n\n  function timelineLayout() {\n    var wrap = $(\"timeline-wrap\"), w = wrap.clientWidth, h = wrap.clientHeight;\n    return { w: w, h: h, l: 70, r: w - (M.rssT.length \? 70 : 18), t: 20, b: h - 24 };\n  }\n\n  function drawTimeline() {\n    var L = TL.L = timelineLayout(), C = colors();\n    var canvas = $(\"timeline\");\n    var ctx = setupCanvas(canvas, L.w, L.h);\n    var vr = TL.v = viewRange(), v0 = vr[0], v1 = vr[1];\n    var pw = Math.max(1, L.r - L.l), ph = Math.max(1, L.b - L.t);\n    var dpr = window.devicePixelRatio || 1, ncol = Math.max(1, Math.round(pw * dpr));\n    var key = v0 + \":\" + v1 + \":\" + ncol;\n    if (!TL.cache || TL.cache.key !== key) {\n      TL.cache = { key: key, total: downsample(M.t, M.live, M.n, v0, v1, ncol), threads: [] };\n      M.drawn.forEach(function (k) {\n        var s = M.series[k];\n",
-    "        TL.cache.threads[k] = downsample(s.T, s.V, s.T.length, v0, v1, ncol);\n      });\n    }\n    var cache = TL.cache, ymax = 0;\n    if (!TL.hidden.total) ymax = cache.total.max;\n    M.drawn.forEach(function (k) { if (!TL.hidden[\"t\" + k]) ymax = Math.max(ymax, cache.threads[k].max); });\n    if (!(ymax > 0)) ymax = cache.total.max;\n    var left = niceAxis(ymax * 1.04, 5, true);\n    /* RSS on the right axis: samples in view, plus one on each side */\n    var right = null, rlo = 0, rhi = 0;\n    if (M.rssT.length) {\n      rlo = Math.max(0, lowerBound(M.rssT, 0, M.rssT.length, v0) - 1);\n      rhi = Math.min(M.rssT.length, upperBound(M.rssT, 0, M.rssT.length, v1) + 1);\n      var rmax = 0;\n      for (var i = rlo; i < rhi; i++) rmax = Math.max(rmax, M.rssV[i]);\n      right = niceAxis(rmax * 1.04, 5, true);\n    }\n    drawFrame(ctx, L, v0, v1, left, fmtBytes, right, fmtBytes, C.rss, Math.max(2, Math.floor(pw / 110)));\n    ctx.font = \"11px \" + C.font;\n    ctx.textBaseline = \"alphabetic\";\n    ctx.textAlign = \"left\";\n    ctx.fillStyle = C.muted;\n    ctx.fillText(\"live \" + tw() + \" bytes\", 4, 12);\n    if (right) { ctx.textAlign = \"right\"; ctx.fillStyle = C.rss; ctx.fillText(\"process RSS\", L.w - 4, 12); }\n\n    var colW = pw / ncol;\n    var yL = function (v) { return L.b - v / left.max * ph; };\n    ctx.save();\n    ctx.beginPath();\n    ctx.rect(L.l, L.t - 2, pw, ph + 3);\n    ctx.clip();\n    if (!M.n) {\n      ctx.fillStyle = C.muted;\n      ctx.textAlign = \"center\";\n      ctx.fillText(\"No events were retained for this run.\", L.l + pw / 2, L.t + ph / 2);\n    }\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.lineTo(L.r, L.b);\n      ctx.lineTo(L.l, L.b);\n      ctx.closePath();\n      ctx.fillStyle = C[\"live-fill\"];\n      ctx.fill();\n    }\n    ctx.lineJoin = \"round\";\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n      ctx.beginPath();\n",
-    "      traceStep(ctx, cache.threads[k], L.l, colW, yL, L.r);\n      ctx.strokeStyle = C.threads[M.threads[k].color];\n      ctx.lineWidth = 1;\n      ctx.stroke();\n    });\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.strokeStyle = C.live;\n      ctx.lineWidth = 2;\n      ctx.stroke();\n    }\n    if (right && !TL.hidden.rss) {\n      var yR = function (v) { return L.b - v / right.max * ph; };\n      var xOf = function (t) { return L.l + (t - v0) / (v1 - v0) * pw; };\n      ctx.beginPath();\n      for (i = rlo; i < rhi; i++) {\n        if (i === rlo) ctx.moveTo(xOf(M.rssT[i]), yR(M.rssV[i])); else ctx.lineTo(xOf(M.rssT[i]), yR(M.rssV[i]));\n      }\n      ctx.strokeStyle = C.rss;\n      ctx.lineWidth = 1.5;\n      ctx.setLineDash([5, 3]);\n      ctx.stroke();\n      ctx.setLineDash([]);\n      if (rhi - rlo < 80) {\n        ctx.fillStyle = C.rss;\n        for (i = rlo; i < rhi; i++) { ctx.beginPath(); ctx.arc(xOf(M.rssT[i]), yR(M.rssV[i]), 2.5, 0, 7); ctx.fill(); }\n      }\n    }\n    /* the peak of the events' live bytes */\n    if (M.peakIdx >= 0 && !TL.hidden.total) {\n      var tp = M.t[M.peakIdx];\n      if (tp >= v0 && tp <= v1) {\n        var px = L.l + (tp - v0) / (v1 - v0) * pw, py = yL(M.peak);\n        ctx.fillStyle = C.peak;\n        ctx.beginPath(); ctx.arc(px, py, 4, 0, 7); ctx.fill();\n        ctx.font = \"600 11px \" + C.font;\n        ctx.textBaseline = \"bottom\";\n        ctx.textAlign = \"left\";\n        var lab = \"peak \" + fmtBytes(M.peak), lw = ctx.measureText(lab).width;\n        var lx = px > L.r - lw - 12 \? px - 6 - lw : px + 6, ly = Math.max(L.t + 13, py - 4);\n        ctx.fillStyle = C.panel;                       // a backing so the label reads over the lines\n        ctx.fillRect(lx - 2, ly - 12, lw + 4, 13);\n        ctx.fillStyle = C.peak;\n        ctx.fillText(lab, lx, ly);\n      }\n    }\n    ctx.restore();\n    canvas.setAttribute(\"data-peak\", String(M.peak));\n",
-    "    canvas.setAttribute(\"aria-label\", \"Timeline of live \" + tw() + \" bytes\" + (right \? \" and process RSS\" : \"\") + \" from \" +\n      fmtNs(v0) + \" to \" + fmtNs(v1) + \"; peak \" + fmtBytes(M.peak) + (M.peakIdx >= 0 \? \" at \" + fmtNs(M.t[M.peakIdx]) : \"\") +\n      \". Drag or use the keyboard to zoom.\");\n    drawOverlay();\n  }\n\n  function drawOverlay() {\n    var L = TL.L, ov = $(\"timeline-overlay\"), C = colors();\n    if (!L) return;\n    var ctx = setupCanvas(ov, L.w, L.h);\n    if (TL.drag) {\n      var a = Math.min(TL.drag.x0, TL.drag.x1), b = Math.max(TL.drag.x0, TL.drag.x1);\n      ctx.fillStyle = C.brush;\n      ctx.fillRect(a, L.t, b - a, L.b - L.t);\n      ctx.strokeStyle = C.live;\n      ctx.strokeRect(a + 0.5, L.t + 0.5, b - a, L.b - L.t);\n    }\n    if (TL.hoverX !== null && !TL.drag) {\n      ctx.strokeStyle = C.axis;\n      ctx.lineWidth = 1;\n      ctx.beginPath();\n      ctx.moveTo(Math.round(TL.hoverX) + 0.5, L.t);\n      ctx.lineTo(Math.round(TL.hoverX) + 0.5, L.b);\n      ctx.stroke();\n    }\n  }\n\n  function timelineX(e) { return e.clientX - $(\"timeline\").getBoundingClientRect().left; }\n  function xToTime(x) {\n    var L = TL.L, v = TL.v;\n    return v[0] + (Math.min(Math.max(x, L.l), L.r) - L.l) / Math.max(1, L.r - L.l) * (v[1] - v[0]);\n  }\n\n  function timelineHover(e) {\n    var L = TL.L, x = timelineX(e);\n    if (TL.drag) return;\n    if (!L || x < L.l || x > L.r) { timelineLeave(); return; }\n    TL.hoverX = x;\n    drawOverlay();\n    var t = xToTime(x), C = colors(), rows = [];\n    var i = upperBound(M.t, 0, M.n, t) - 1;\n    rows.push([C.live, \"live \" + tw() + \": \" + fmtBytes(i >= 0 \? M.live[i] : 0) + \" (\" + exact(i >= 0 \? M.live[i] : 0) + \" B)\"]);\n    if (M.rssT.length) {\n      var j = upperBound(M.rssT, 0, M.rssT.length, t) - 1;\n      rows.push([C.rss, \"RSS: \" + (j >= 0 \? fmtBytes(M.rssV[j]) + \" (sample at \" + fmtNs(M.rssT[j]) + \")\" : \"no sample yet\")]);\n    }\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n",
-    "      var s = M.series[k], q = upperBound(s.T, 0, s.T.length, t) - 1;\n      rows.push([C.threads[M.threads[k].color], threadLabel(M.threads[k]) + \": \" + fmtBytes(q >= 0 \? s.V[q] : 0)]);\n    });\n    var step = (TL.v[1] - TL.v[0]) / Math.max(1, L.r - L.l);\n    showTooltip(e.clientX, e.clientY, \"t = \" + fmtTimeAt(t, step, TL.v[1] - TL.v[0]), rows);\n  }\n  function timelineLeave() {\n    TL.hoverX = null;\n    drawOverlay();\n    hideTooltip();\n  }\n\n  /* Keyboard: arrows pan by 10 % (Shift: 50 %), + / - zoom around the centre, Escape resets. */\n  function timelineKey(e) {\n    var vr = viewRange(), span = vr[1] - vr[0], D = M.tEnd, a, b;\n    if (e.key === \"ArrowLeft\" || e.key === \"ArrowRight\") {\n      var d = span * (e.shiftKey \? 0.5 : 0.1) * (e.key === \"ArrowLeft\" \? -1 : 1);\n      a = vr[0] + d; b = vr[1] + d;\n      if (a < 0) { b -= a; a = 0; }\n      if (b > D) { a -= b - D; b = D; }\n      if (a <= 0 && b >= D) setWindow(null); else setWindow(Math.max(0, a), b);\n    } else if (e.key === \"+\" || e.key === \"=\" || e.key === \"Add\") {\n      zoomBy(0.5);\n    } else if (e.key === \"-\" || e.key === \"_\" || e.key === \"Subtract\") {\n      zoomBy(2);\n    } else if (e.key === \"Escape\") {\n      setWindow(null);\n    } else {\n      return;\n    }\n    e.preventDefault();\n  }\n  function zoomBy(f) {\n    var vr = viewRange(), c = (vr[0] + vr[1]) / 2, half = Math.max(5, (vr[1] - vr[0]) * f / 2), D = M.tEnd;\n    var a = c - half, b = c + half;\n    if (a < 0) { b -= a; a = 0; }\n    if (b > D) { a = Math.max(0, a - (b - D)); b = D; }\n    if (a <= 0 && b >= D) setWindow(null); else setWindow(a, b);\n  }\n\n  function buildTimeline() {\n    var lg = $(\"timeline-legend\");\n    function toggle(key, label, color) {\n      var b = el(\"button\");\n      b.type = \"button\";\n      b.setAttribute(\"aria-pressed\", \"true\");\n      b.appendChild(swatch(color, false));\n      b.appendChild(el(\"span\", null, label));\n      b.addEventListener(\"click\", guard(function () {\n        TL.hidden[key] = !TL.hidden[key];\n",
-    "        b.setAttribute(\"aria-pressed\", TL.hidden[key] \? \"false\" : \"true\");\n        drawTimeline();\n      }));\n      lg.appendChild(b);\n    }\n    toggle(\"total\", \"Live \" + tw() + \" bytes\", \"var(--live)\");\n    if (M.rssT.length) toggle(\"rss\", \"Process RSS (right axis)\", \"var(--rss)\");\n    M.drawn.forEach(function (k) { toggle(\"t\" + k, threadLabel(M.threads[k]), threadColor(M.threads[k])); });\n    if (M.undrawn > 0) lg.appendChild(el(\"span\", \"note\", \"+\" + M.undrawn + \" smaller threads not drawn\"));\n    var canvas = $(\"timeline\");\n    canvas.addEventListener(\"mousedown\", guard(function (e) {\n      if (e.button !== 0 || !TL.L) return;\n      var x = timelineX(e);\n      if (x < TL.L.l || x > TL.L.r) return;\n      e.preventDefault();\n      canvas.focus();\n      hideTooltip();\n      TL.drag = { x0: x, x1: x };\n      drawOverlay();\n    }));\n    window.addEventListener(\"mousemove\", guard(function (e) {\n      if (!TL.drag) return;\n      TL.drag.x1 = Math.min(Math.max(timelineX(e), TL.L.l), TL.L.r);\n      drawOverlay();\n    }));\n    window.addEventListener(\"mouseup\", guard(function () {\n      if (!TL.drag) return;\n      var d = TL.drag;\n      TL.drag = null;\n      if (Math.abs(d.x1 - d.x0) >= 3) setWindow(xToTime(Math.min(d.x0, d.x1)), xToTime(Math.max(d.x0, d.x1)));\n      else drawOverlay();\n    }));\n    canvas.addEventListener(\"mousemove\", guard(timelineHover));\n    canvas.addEventListener(\"mouseleave\", guard(timelineLeave));\n    canvas.addEventListener(\"keydown\", guard(timelineKey));\n    canvas.addEventListener(\"blur\", guard(timelineLeave));\n    /* With nothing focused, Escape and + / - act on the timeline too (arrows keep scrolling). */\n    document.addEventListener(\"keydown\", guard(function (e) {\n      if (e.target !== document.body && e.target !== document.documentElement) return;\n      if (e.key === \"Escape\" || e.key === \"+\" || e.key === \"=\" || e.key === \"-\" || e.key === \"_\") timelineKey(e);\n    }));\n",
-    "    $(\"window-reset\").addEventListener(\"click\", guard(function () { setWindow(null); }));\n  }\n\n  /* ------------------------------------------------------------------ 4c. system charts */\n\n  var SYS_DEFS = [\n    { metric: \"cpu\", title: \"CPU\", series: [\n      { key: \"cpu_usage_percent\", bit: BIT.CPU, label: \"process (% of one core)\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"system_cpu_percent\", bit: BIT.SYSTEM_CPU, label: \"system (% of all CPUs)\", color: \"rss\", axis: 0, fmt: fmtPct }] },\n    { metric: \"memory\", title: \"Memory\", series: [\n      { key: \"memory_usage_bytes\", bit: BIT.MEMORY, label: \"RSS\", color: \"live\", axis: 0, fmt: fmtBytes, bytes: true },\n      { key: \"peak_rss_bytes\", bit: BIT.PEAK_RSS, label: \"peak RSS\", color: \"s2\", axis: 0, fmt: fmtBytes, bytes: true, dash: true },\n      { key: \"memory_usage_percent\", bit: BIT.MEMORY_PERCENT, label: \"RSS % of limit (right)\", color: \"rss\", axis: 1, fmt: fmtPct }] },\n    { metric: \"disk\", title: \"Disk I/O\", series: [\n      { key: \"disk_read_bps\", bit: BIT.DISK, label: \"read\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"disk_write_bps\", bit: BIT.DISK, label: \"write\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"network\", title: \"Network (namespace)\", series: [\n      { key: \"network_rx_bps\", bit: BIT.NETWORK, label: \"rx\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"network_tx_bps\", bit: BIT.NETWORK, label: \"tx\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"gpu\", title: \"GPU\", series: [\n      { key: \"gpu_usage_percent\", bit: BIT.GPU_USAGE, label: \"usage\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"gpu_memory_used\", bit: BIT.GPU_MEMORY, label: \"memory used (right)\", color: \"rss\", axis: 1, fmt: fmtBytes, bytes: true },\n      { key: \"gpu_memory_total\", bit: BIT.GPU_MEMORY, label: \"memory total (right)\", color: \"s2\", axis: 1, fmt: fmtBytes, bytes: true, dash: true }] }\n  ];\n  var SYS = { charts: [] };\n\n",
-    "  function buildSystem() {\n    var snaps = M.r.system_snapshots, host = $(\"system-charts\"), note = $(\"system-note\");\n    if (!snaps.length) {\n      note.textContent = M.whole \? \"System monitoring was off for this run: memscope run --monitor -- PROGRAM records CPU, memory, disk, network and GPU.\" :\n        \"System monitoring was off for this run: memscope_with_system_monitoring(t) records CPU, memory, disk, network and GPU.\";\n      return;\n    }\n    var last = snaps[snaps.length - 1], info = [plural(snaps.length, \"snapshot\")];\n    if (snaps.length > 1) info.push(\"every ~\" + fmtNs((M.snapT[snaps.length - 1] - M.snapT[0]) / (snaps.length - 1)));\n    if (last.available & BIT.CPU_COUNT) info.push(plural(last.cpu_count, \"CPU\"));\n    if (Number(last.memory_limit_bytes) > 0) info.push(\"memory limit \" + fmtBytes(Number(last.memory_limit_bytes)));\n    info.push(last.gpu_count \? plural(last.gpu_count, \"GPU\") : \"no GPU\");\n    note.textContent = info.join(\" \302\267 \");\n    SYS_DEFS.forEach(function (def) {\n      var series = def.series.filter(function (s) { return M.snapBits & s.bit; });\n      if (!series.length) return;\n      series = series.map(function (s) {\n        var vals = new Float64Array(snaps.length);\n        for (var i = 0; i < snaps.length; i++) vals[i] = (snaps[i].available & s.bit) \? Number(snaps[i][s.key]) : NaN;\n        return { def: s, V: vals };\n      });\n      var fig = el(\"figure\", \"mini\");\n      fig.appendChild(el(\"h3\", null, def.title));\n      var lg = el(\"div\", \"mini-legend\");\n      series.forEach(function (s) {\n        var sp = el(\"span\");\n        sp.appendChild(swatch(\"var(--\" + s.def.color + \")\", false));\n        sp.appendChild(el(\"span\", null, s.def.label));\n        lg.appendChild(sp);\n      });\n      fig.appendChild(lg);\n      var wrap = el(\"div\", \"chart-wrap\"), canvas = el(\"canvas\");\n      canvas.setAttribute(\"data-metric\", def.metric);\n      canvas.setAttribute(\"role\", \"img\");\n      wrap.appendChild(canvas);\n      fig.appendChild(wrap);\n",
-    "      host.appendChild(fig);\n      var ch = { def: def, series: series, canvas: canvas, wrap: wrap, hover: -1, L: null, v: null };\n      canvas.setAttribute(\"aria-label\", def.title + \": \" + series.map(function (s) {\n        var mx = -Infinity, sum = 0, n = 0;\n        for (var i = 0; i < s.V.length; i++) if (!isNaN(s.V[i])) { mx = Math.max(mx, s.V[i]); sum += s.V[i]; n++; }\n        return s.def.label + \" mean \" + s.def.fmt(n \? sum / n : NaN) + \", max \" + s.def.fmt(n \? mx : NaN);\n      }).join(\"; \"));\n      canvas.addEventListener(\"mousemove\", guard(function (e) { miniHover(ch, e); }));\n      canvas.addEventListener(\"mouseleave\", guard(function () { ch.hover = -1; drawMini(ch); hideTooltip(); }));\n      SYS.charts.push(ch);\n    });\n  }\n\n  function drawMini(ch) {\n    var C = colors(), w = ch.wrap.clientWidth, h = ch.wrap.clientHeight;\n    var ctx = setupCanvas(ch.canvas, w, h);\n    var two = ch.series.some(function (s) { return s.def.axis === 1; });\n    var L = ch.L = { w: w, l: 62, r: w - (two \? 62 : 14), t: 8, b: h - 20 };\n    var vr = ch.v = viewRange(), v0 = vr[0], v1 = vr[1], T = M.snapT, n = T.length;\n    var lo = Math.max(0, lowerBound(T, 0, n, v0) - 1), hi = Math.min(n, upperBound(T, 0, n, v1) + 1);\n    var max = [0, 0], i;\n    ch.series.forEach(function (s) {\n      for (i = lo; i < hi; i++) if (s.V[i] > max[s.def.axis]) max[s.def.axis] = s.V[i];\n    });\n    var first = [null, null];\n    ch.series.forEach(function (s) { if (!first[s.def.axis]) first[s.def.axis] = s.def; });\n    var ax = [0, 1].map(function (a) {\n      return first[a] \? niceAxis(max[a] * 1.05, 3, !!first[a].bytes) : null;\n    });\n    var pw = Math.max(1, L.r - L.l), ph = Math.max(1, L.b - L.t);\n    var axisFmt = function (d) { return !d \? fmtCount : d.fmt === fmtPct \? fmtPctAxis : d.fmt; };\n    drawFrame(ctx, L, v0, v1, ax[0] || niceAxis(1, 3, false), axisFmt(first[0]),\n      ax[1], axisFmt(first[1]), first[1] \? C[ch.series.filter(function (s) { return s.def.axis === 1; })[0].def.color] : null,\n",
-    "      Math.max(2, Math.floor(pw / 90)));\n    var xOf = function (t) { return L.l + (t - v0) / (v1 - v0) * pw; };\n    ctx.save();\n    ctx.beginPath();\n    ctx.rect(L.l, L.t - 3, pw, ph + 4);\n    ctx.clip();\n    ch.series.forEach(function (s) {\n      var a = ax[s.def.axis];\n      var yOf = function (v) { return L.b - v / a.max * ph; };\n      ctx.strokeStyle = C[s.def.color];\n      ctx.fillStyle = C[s.def.color];\n      ctx.lineWidth = 1.5;\n      ctx.setLineDash(s.def.dash \? [4, 3] : []);\n      ctx.beginPath();\n      var pen = false, lone = [];\n      for (i = lo; i < hi; i++) {\n        var v = s.V[i];\n        if (isNaN(v)) { pen = false; continue; }\n        var x = xOf(T[i]), y = yOf(v);\n        if (!pen) {\n          ctx.moveTo(x, y);\n          if (i + 1 >= hi || isNaN(s.V[i + 1])) lone.push([x, y]);\n        } else {\n          ctx.lineTo(x, y);\n        }\n        pen = true;\n      }\n      ctx.stroke();\n      ctx.setLineDash([]);\n      lone.forEach(function (p) { ctx.beginPath(); ctx.arc(p[0], p[1], 2.5, 0, 7); ctx.fill(); });\n      if (ch.hover >= 0 && !isNaN(s.V[ch.hover])) {\n        ctx.beginPath(); ctx.arc(xOf(T[ch.hover]), yOf(s.V[ch.hover]), 3.5, 0, 7); ctx.fill();\n      }\n    });\n    if (ch.hover >= 0) {\n      ctx.strokeStyle = C.axis;\n      ctx.lineWidth = 1;\n      ctx.beginPath();\n      var hx = Math.round(xOf(T[ch.hover])) + 0.5;\n      ctx.moveTo(hx, L.t); ctx.lineTo(hx, L.b);\n      ctx.stroke();\n    }\n    ctx.restore();\n  }\n\n  function miniHover(ch, e) {\n    var L = ch.L, T = M.snapT, n = T.length;\n    if (!L || !n) return;\n    var x = e.clientX - ch.canvas.getBoundingClientRect().left;\n    if (x < L.l || x > L.r) { ch.hover = -1; drawMini(ch); hideTooltip(); return; }\n    var t = ch.v[0] + (x - L.l) / (L.r - L.l) * (ch.v[1] - ch.v[0]);\n    var i = lowerBound(T, 0, n, t);\n    if (i >= n || (i > 0 && t - T[i - 1] < T[i] - t)) i--;\n    ch.hover = i;\n    drawMini(ch);\n    var C = colors();\n",
-    "    showTooltip(e.clientX, e.clientY, ch.def.title + \" at \" + fmtNs(T[i]), ch.series.map(function (s) {\n      return [C[s.def.color], s.def.label + \": \" + (isNaN(s.V[i]) \? \"not measured\" : s.def.fmt(s.V[i]))];\n    }));\n  }\n\n  /* ------------------------------------------------------------------ 4d. hotspots */\n\n  var HS = { key: \"bytes\", dir: -1, filter: \"\", all: false, tbody: null, rows: null, total: 0, by: \"where\", attrib: false };\n  /* whole-program mode: rows by where the program allocated (or by whole stack) */\n  var HS_COLS_WHERE = [\n    { key: \"var\", label: \"Where (function)\" }, { key: \"location\", label: \"File:line\" },\n    { key: \"bytes\", label: \"Allocated\", num: true }, { key: \"count\", label: \"Calls\", num: true },\n    { key: \"leaked\", label: \"Leaked\", num: true, title: \"bytes still live at the end\" },\n    { key: \"peak\", label: \"At peak\", num: true, title: \"bytes live at the moment of the peak\" },\n    { key: \"share\", label: \"Share of bytes\", num: true }];\n  var HS_COLS = [\n    { key: \"var\", label: \"Variable\" }, { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" },\n    { key: \"bytes\", label: \"Bytes\", num: true }, { key: \"count\", label: \"Count\", num: true },\n    { key: \"share\", label: \"Share of bytes\", num: true }];\n\n  /* Rows of the scope: report.hotspots for the whole run (exact, even with dropped events);\n     for a window, the allocations made in it grouped the same way (name, type, file:line). */\n  /* The where frame of a stack and its callers, outermost last: \"f \342\206\220 g \342\206\220 h\". */\n  function stackChain(st, n) {\n    var from = st.where >= 0 \? st.where : 0, parts = [];\n    for (var i = from; i < st.labels.length && parts.length < n; i++) parts.push(visible(st.labels[i]));\n    if (st.labels.length - from > n) parts.push(\"\342\200\246\");\n    return parts.join(\" \342\206\220 \");\n  }\n  /* Whole-program rows: the stacks' costs grouped by their where frame (HS.by \"where\") or\n     one row per stack (\"stack\"). */\n  function attribRows() {\n",
-    "    var groups = new Map(), rows = [];\n    stackCosts().forEach(function (c) {\n      var st = M.stacks[c.stack];\n      if (!c.count) return;\n      var key = !st \? \"\\u0002\" + c.stack : HS.by === \"stack\" \? \"s\" + c.stack : st.whereKey;\n      var g = groups.get(key);\n      if (!g) {\n        g = { name: st \? (HS.by === \"stack\" \? stackChain(st, 6) : visible(st.whereName)) : \"stack \" + c.stack, type: \"\",\n          loc: st \? st.whereLoc : null, bytes: 0, count: 0, leaked: 0, peak: 0, stacks: 0, supp: 0,\n          text: st \? st.text : \"\", st: st };\n        groups.set(key, g);\n        rows.push(g);\n      }\n      g.bytes += c.bytes; g.count += c.count; g.stacks++;\n      /* suppressed leaks (glibc's buffers, a suppressions file) are not counted as leaked */\n      var sup = st && st.suppressed && c.leaked \? c.leaked : 0;\n      g.supp += sup;\n      g.leaked = c.leaked === null || g.leaked === null \? null : g.leaked + c.leaked - sup;\n      g.peak = c.peak === null || g.peak === null \? null : g.peak + c.peak;\n    });\n    return rows;\n  }\n\n  function hotspotRows() {\n    if (HS.attrib) return attribRows();\n    if (!V.win) {\n      return M.r.hotspots.map(function (h) {\n        return { name: h.var_name == null \? \"\" : String(h.var_name), type: h.type_name == null \? \"\" : String(h.type_name),\n          loc: h.location == null \? null : String(h.location), bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0 };\n      });\n    }\n    var a = windowAgg(), groups = new Map(), rows = [];\n    function add(key, name, type, loc, b, c) {\n      var g = groups.get(key);\n      if (!g) { g = { name: name, type: type, loc: loc, bytes: 0, count: 0 }; groups.set(key, g); rows.push(g); }\n      g.bytes += b; g.count += c;\n    }\n    for (var s = 0; s < a.siteCount.length; s++) {\n      if (!a.siteCount[s]) continue;\n      var site = M.sites[s];\n      if (site) add(site.key, site.name, site.type, site.loc, a.siteBytes[s], a.siteCount[s]);\n",
-    "      else add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, a.siteBytes[s], a.siteCount[s]);\n    }\n    a.other.forEach(function (o, s) { add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, o.b, o.c); });\n    return rows;\n  }\n\n  function sortHotspots(rows) {\n    var k = HS.key, d = HS.dir;\n    rows.sort(function (x, y) {\n      var c;\n      if (k === \"bytes\" || k === \"share\") c = x.bytes - y.bytes;\n      else if (k === \"count\") c = x.count - y.count;\n      else if (k === \"leaked\" || k === \"peak\") c = (x[k] || 0) - (y[k] || 0);\n      else {\n        var p = k === \"var\" \? x.name : k === \"type\" \? x.type : x.loc, q = k === \"var\" \? y.name : k === \"type\" \? y.type : y.loc;\n        if (p === q) c = 0;\n        else if (p === null) return 1;      // unknown locations last in either order\n        else if (q === null) return -1;\n        else c = collator.compare(p, q);\n      }\n      return c * d || y.bytes - x.bytes;\n    });\n  }\n\n  function renderHotspots() {\n    var tbody = HS.tbody, rows = hotspotRows();\n    var total = 0, i;\n    for (i = 0; i < rows.length; i++) total += rows[i].bytes;\n    var q = HS.filter.toLowerCase();\n    var shown = q \? rows.filter(function (r) {\n      return (r.name + \"\\n\" + r.type + \"\\n\" + (r.loc || \"\") + (r.text \? \"\\n\" + r.text : \"\")).toLowerCase().indexOf(q) >= 0;\n    }) : rows;\n    sortHotspots(shown);\n    clear(tbody);\n    var frag = document.createDocumentFragment(), lim = HS.all \? shown.length : Math.min(shown.length, HOTSPOT_ROWS);\n    for (i = 0; i < lim; i++) {\n      var r = shown[i], tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(r.bytes));\n      if (HS.attrib) {\n        tr.setAttribute(\"data-count\", String(r.count));\n        tr.appendChild(td(r.name, \"text\", r.text || r.name));\n        tr.appendChild(r.loc === null \? td(r.st && r.st.where >= 0 \? \"no line info\" : \"unknown\", \"null\") : td(visible(r.loc), \"text\",\n",
-    "          r.st && r.st.where >= 0 && r.st.frames[r.st.where].file \? visible(String(r.st.frames[r.st.where].file)) + \":\" + r.st.frames[r.st.where].line : null));\n        tr.appendChild(td(fmtBytes(r.bytes), \"num\", exact(r.bytes) + \" bytes\"));\n        tr.appendChild(td(fmtCount(r.count), \"num\", exact(r.count) + \" calls\" + (HS.by === \"where\" \? \" from \" + plural(r.stacks, \"stack\") : \"\")));\n        tr.appendChild(r.leaked === null \? td(\"\342\200\223\", \"num null\") : td(fmtBytes(r.leaked), \"num\" + (r.leaked > 0 \? \" bad\" : \"\"), exact(r.leaked) + \" bytes live at the end\" +\n          (r.supp \? \" (and \" + exact(r.supp) + \" suppressed bytes not counted)\" : \"\")));\n        tr.appendChild(r.peak === null \? td(\"\342\200\223\", \"num null\") : td(fmtBytes(r.peak), \"num\", exact(r.peak) + \" bytes live at the peak\"));\n      } else {\n        tr.appendChild(td(visible(r.name), \"text\"));\n        tr.appendChild(td(visible(r.type), \"text\"));\n        tr.appendChild(r.loc === null \? td(\"unknown\", \"null\") : td(visible(r.loc), \"text\"));\n        tr.appendChild(td(fmtBytes(r.bytes), \"num\", exact(r.bytes) + \" bytes\"));\n        tr.appendChild(td(fmtCount(r.count), \"num\", exact(r.count) + \" allocations\"));\n      }\n      var share = total > 0 \? r.bytes / total : 0, c = el(\"td\", \"num share\");\n      var bar = el(\"div\", \"bar\");\n      bar.style.width = (share * 100).toFixed(2) + \"%\";\n      c.appendChild(bar);\n      c.appendChild(el(\"span\", null, fmtPct(share * 100)));\n      c.title = exact(r.bytes) + \" of \" + exact(total) + \" bytes\";\n      tr.appendChild(c);\n      frag.appendChild(tr);\n    }\n    emptyNote(\"hotspots\", shown.length \? \"\" : rows.length \? \"No hotspot matches the filter.\" :\n      V.win \? \"No allocation was made in this window.\" : \"No allocation was recorded.\");\n    tbody.appendChild(frag);\n    var foot = $(\"hotspots-foot\");\n    clear(foot);\n    var count = 0;\n    for (i = 0; i < rows.length; i++) count += rows[i].count;\n    foot.appendChild(document.createTextNode((q \? exact(shown.length) + \" of \" : \"\") +\n",
-    "      plural(rows.length, !HS.attrib \? \"site\" : HS.by === \"where\" \? \"place\" : \"stack\") + \" \302\267 \" +\n      fmtBytes(total) + \" in \" + plural(count, \"allocation\") + (V.win \? \" made in the window\" : \" (whole run)\") + \". \"));\n    if (lim < shown.length) {\n      var more = el(\"button\", \"btn\", \"Show all \" + exact(shown.length) + \" rows\");\n      more.type = \"button\";\n      more.addEventListener(\"click\", guard(function () { HS.all = true; renderHotspots(); }));\n      foot.appendChild(more);\n    }\n  }\n\n  function buildHotspots() {\n    /* whole-program mode: the sites are only malloc, calloc...; attribute by call stack */\n    HS.attrib = M.whole && M.r.stacks.length > 0;\n    HS.tbody = sortableHead($(\"hotspots\"), HS.attrib \? HS_COLS_WHERE : HS_COLS, HS, function () { renderHotspots(); });\n    if (HS.attrib) {\n      $(\"h-hotspots\").textContent = \"Where the program allocates\";\n      var input0 = $(\"hotspots-filter\");\n      input0.placeholder = \"Filter by function, file, module, stack\";\n      input0.setAttribute(\"aria-label\", \"Filter by function, file, module or call stack\");\n      $(\"hotspots\").querySelector(\"caption\").textContent = \"Allocations by the first frame outside the allocator and the C/C++ runtime\";\n      segmented($(\"hotspots-by\"), [[\"where\", \"By where it allocates\", \"Grouped by the first frame outside the allocator, libc, libstdc++ and the loader\"],\n        [\"stack\", \"By whole stack\", \"One row per call stack\"]], HS.by, function (v) { HS.by = v; HS.all = false; renderHotspots(); });\n      var note = el(\"p\", \"hint\", \"Whole-program run: each allocation is charged to the first frame of its call stack outside the \" +\n        \"allocator, libc, libstdc++, the loader and memscope. Leaked: bytes still live at the end; at peak: bytes live at the peak.\");\n      $(\"hotspots-foot\").parentNode.insertBefore(note, $(\"hotspots-foot\").nextSibling);\n    }\n    var timer = 0, input = $(\"hotspots-filter\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n",
-    "      timer = setTimeout(guard(function () { HS.filter = input.value; renderHotspots(); }), 80);\n    }));\n  }\n\n  /* ------------------------------------------------------------------ 4e. live at exit */\n\n  /* stack: the flat list shows the allocations of this stack id only (null: all), set by a\n     click on a leak group */\n  var LK = { key: \"size\", dir: -1, query: \"\", page: 0, rows: new Uint32Array(0), tbody: null, rank: null, stack: null };\n  var LK_COLS = [\n    { key: \"address\", label: \"Address\" }, { key: \"size\", label: \"Size\", num: true }, { key: \"var\", label: \"Variable\" },\n    { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" }, { key: \"thread\", label: \"Thread\" },\n    { key: \"time\", label: \"Allocated at\", num: true }, { key: \"stack\", label: \"Stack (first named frame)\" }];\n\n  /* Leaks of the scope: all, or those allocated in the window (the list is in time order). */\n  function leakScope() {\n    if (!V.win) return M.leaks;\n    var L = M.leaks, T = M.t, lo = 0, hi = L.length, m;\n    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] < V.win.t0) lo = m + 1; else hi = m; }\n    var a = lo;\n    hi = L.length;\n    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] <= V.win.t1) lo = m + 1; else hi = m; }\n    return L.subarray(a, lo);\n  }\n\n  /* Collation ranks of the text columns, computed once on first use. */\n  function leakRanks() {\n    if (LK.rank) return LK.rank;\n    var sites = [], stacks = [], threads = [], i;\n    for (i = 0; i <= M.maxSite; i++) sites.push(M.sites[i] || null);\n    for (i = 0; i <= M.maxStack; i++) stacks.push(M.stacks[i] \? M.stacks[i].first : null);\n    M.threads.forEach(function (th) { threads.push(th.name \? th.name + \" \" + th.id : \"\\uffff\" + th.id); });\n    LK.rank = {\n      var: ranks(sites.map(function (s) { return s \? s.name : null; })),\n      type: ranks(sites.map(function (s) { return s \? s.type : null; })),\n      location: ranks(sites.map(function (s) { return s \? s.loc : null; })),\n",
-    "      stack: ranks(stacks), thread: ranks(threads)\n    };\n    return LK.rank;\n  }\n\n  function computeLeakRows() {\n    var scope = leakScope(), q = LK.query.trim().toLowerCase(), rows, i, n = scope.length;\n    if (LK.stack !== null) {\n      var only = new Uint32Array(n), no = 0, want = LK.stack;\n      for (i = 0; i < n; i++) if (M.stack[scope[i]] === want) only[no++] = scope[i];\n      scope = only.subarray(0, no);\n      n = no;\n    }\n    if (!q) {\n      rows = Uint32Array.from(scope);\n    } else {\n      var siteHit = new Uint8Array(M.maxSite + 1), stackHit = new Uint8Array(M.maxStack + 1), thHit = new Uint8Array(M.threads.length);\n      M.sites.forEach(function (s) { if (s && s.text.indexOf(q) >= 0) siteHit[s.id] = 1; });\n      M.stacks.forEach(function (s) { if (s && s.text.toLowerCase().indexOf(q) >= 0) stackHit[s.id] = 1; });\n      M.threads.forEach(function (th) { if ((th.name + \" \" + th.id).toLowerCase().indexOf(q) >= 0) thHit[th.index] = 1; });\n      var out = new Uint32Array(n), m = 0;\n      for (i = 0; i < n; i++) {\n        var e = scope[i];\n        if (siteHit[M.site[e]] || stackHit[M.stack[e]] || thHit[M.thr[e]] || hex(M.addr[e]).indexOf(q) >= 0) out[m++] = e;\n      }\n      rows = out.slice(0, m);\n    }\n    var d = LK.dir, k = LK.key, S = M.size, A = M.addr, cmp;\n    if (k === \"size\") cmp = function (a, b) { return (S[a] - S[b]) * d || a - b; };\n    else if (k === \"address\") cmp = function (a, b) { return (A[a] - A[b]) * d || a - b; };\n    else if (k === \"time\") cmp = function (a, b) { return (a - b) * d; };\n    else {\n      var rk = leakRanks()[k], col = k === \"stack\" \? M.stack : k === \"thread\" \? M.thr : M.site;\n      cmp = function (a, b) { return (rk[col[a]] - rk[col[b]]) * d || a - b; };\n    }\n    if (!(k === \"time\" && d > 0)) rows.sort(cmp);\n    LK.rows = rows;\n  }\n\n  function renderLeaks() {\n    var rows = LK.rows, total = rows.length, pages = Math.max(1, Math.ceil(total / PAGE_ROWS));\n    if (LK.page >= pages) LK.page = pages - 1;\n",
-    "    if (LK.page < 0) LK.page = 0;\n    var table = $(\"leaks\"), tbody = LK.tbody;\n    table.setAttribute(\"data-total\", String(total));\n    clear(tbody);\n    var frag = document.createDocumentFragment(), start = LK.page * PAGE_ROWS, end = Math.min(total, start + PAGE_ROWS);\n    var step = M.tEnd / 10000;\n    for (var i = start; i < end; i++) {\n      var e = rows[i], s = M.sites[M.site[e]], th = M.threads[M.thr[e]], st = M.stacks[M.stack[e]];\n      var tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(M.size[e]));\n      tr.appendChild(td(hex(M.addr[e]), \"mono\"));\n      tr.appendChild(td(fmtBytes(M.size[e]), \"num\", exact(M.size[e]) + \" bytes\"));\n      /* cells are clipped to one line: the title holds the whole text */\n      var name = s \? visible(s.name) : \"(site \" + M.site[e] + \")\", type = s \? visible(s.type) : \"\";\n      tr.appendChild(td(name, \"text\", name));\n      tr.appendChild(td(type, \"text\", type));\n      tr.appendChild(s && s.loc !== null \? td(visible(s.loc), \"text\", visible(s.loc)) : td(\"unknown\", \"null\"));\n      var tc = td(th \? threadLabel(th) : \"\", \"text\", th \? threadLabel(th) : \"\");\n      if (th && th.color >= 0) tc.insertBefore(swatch(threadColor(th), true), tc.firstChild);\n      tr.appendChild(tc);\n      tr.appendChild(td(fmtTimeAt(M.t[e], step, M.tEnd), \"num\", exact(M.t[e]) + \" ns after the tracker was created\"));\n      tr.appendChild(st \? td(visible(st.first), \"text\", st.text) : td(M.stack[e] \? \"stack \" + M.stack[e] : \"none\", \"null\"));\n      frag.appendChild(tr);\n    }\n    emptyNote(\"leaks\", total \? \"\" : LK.query \? \"No live allocation matches the search.\" :\n      LK.stack !== null \? \"No live allocation of this call stack\" + (V.win \? \" was made in this window.\" : \" is in this page's events.\") :\n      !M.n && (Number(M.r.active_allocations) || 0) > 0 \? \"No events were retained, so the live allocations cannot be listed.\" :\n      V.win \? \"No allocation made in this window is still live.\" :\n",
-    "      pageCut() \? \"Nothing allocated in this page's events is still live at its last event; the run's other events are not in this page.\" :\n      \"Nothing is live at exit: no leak.\");\n    tbody.appendChild(frag);\n    $(\"leaks-page\").textContent = \"page \" + (LK.page + 1) + \" of \" + pages;\n    $(\"leaks-prev\").disabled = LK.page <= 0;\n    $(\"leaks-next\").disabled = LK.page >= pages - 1;\n    var bytes = 0;\n    for (i = 0; i < total; i++) bytes += M.size[rows[i]];\n    var cap = $(\"leaks\").querySelector(\"caption\");\n    cap.textContent = plural(total, \"allocation\") + \" still live, \" + exact(bytes) + \" bytes\";\n    table.setAttribute(\"data-stack\", LK.stack === null \? \"\" : String(LK.stack));\n    renderStackFilter(total, bytes);\n    $(\"leaks-scope\").textContent = (V.win \? \"allocated in the window\" : pageCut() \? \"this page's events\" : \"whole run\") + \" \302\267 \" +\n      plural(total, \"allocation\") + \", \" + fmtBytes(bytes) + (LK.query \? \" matching\" : \"\") + (LK.stack !== null \? \" of stack \" + LK.stack : \"\") +\n      ((Number(M.r.dropped_events) || 0) > 0 \? \" \302\267 events were dropped: some of these may have been freed\" :\n       pageCut() \? \" \302\267 live at the last event of this page, which holds the first of the run's events only\" : \"\");\n  }\n\n  /* ---- live allocations grouped by call stack (largest first), suppressed ones apart ---- */\n\n  var LG = { on: false, view: \"flat\", all: false, key: \"bytes\", dir: -1, sup: { key: \"bytes\", dir: -1 } };\n  var GROUP_ROWS = 200;   // group rows built before \"show all\"\n\n  /* Groups of the scope: the report's per-stack leak costs for the whole run, else the leaks of\n     the window grouped by stack id. Each {stack, count, bytes, first, last, suppressed}. */\n  function leakGroups() {\n    var out = [], q = LK.query.trim().toLowerCase();\n    if (!V.win && M.hasCosts) {\n      M.stacks.forEach(function (st) {\n        var c = st && st.costs;\n",
-    "        if (c && c.leakedCount > 0) out.push({ stack: st.id, count: c.leakedCount, bytes: c.leaked, first: c.firstLeak, last: c.lastLeak, suppressed: st.suppressed });\n      });\n    } else {\n      var L = leakScope(), by = new Map();\n      for (var i = 0; i < L.length; i++) {\n        var e = L[i], k = M.stack[e], g = by.get(k);\n        if (!g) {\n          g = { stack: k, count: 0, bytes: 0, first: M.t[e], last: M.t[e], suppressed: M.stacks[k] \? M.stacks[k].suppressed : null };\n          by.set(k, g);\n          out.push(g);\n        }\n        g.count++; g.bytes += M.size[e]; g.last = M.t[e];\n      }\n    }\n    if (q) out = out.filter(function (g) {\n      var st = M.stacks[g.stack];\n      return st \? (st.whereName + \"\\n\" + (st.whereLoc || \"\") + \"\\n\" + st.text).toLowerCase().indexOf(q) >= 0 : false;\n    });\n    return out;\n  }\n\n  /* Sorts groups by a column of the groups table (state {key, dir}); ties: most bytes first. */\n  function sortGroups(list, state) {\n    var k = state.key, d = state.dir;\n    function text(g) {\n      var st = M.stacks[g.stack];\n      return !st \? null : k === \"where\" \? st.whereName : st.whereLoc;\n    }\n    list.sort(function (a, b) {\n      var c;\n      if (k === \"where\" || k === \"loc\") {\n        var p = text(a), q = text(b);\n        if (p === q) c = 0;\n        else if (p === null) return 1;      // unknown last in either order\n        else if (q === null) return -1;\n        else c = collator.compare(p, q);\n      } else {\n        c = (Number(a[k]) || 0) - (Number(b[k]) || 0);\n      }\n      return c * d || b.bytes - a.bytes || b.count - a.count || a.stack - b.stack;\n    });\n    return list;\n  }\n\n  /* The frames of a stack, one a line, innermost first; the where frame marked. */\n  function stackLines(st) {\n    return st.frames.map(function (f, i) {\n      var loc = f && f.file \? \"  \" + visible(String(f.file)) + \":\" + f.line : \"\";\n      var mod = f && f.module \? \"  (\" + visible(baseName(String(f.module))) + (f[\"function\"] \? \"\" : \"\") + \")\" : \"\";\n",
-    "      return (i === st.where \? \"\342\206\222 \" : \"  \") + visible(st.labels[i]) + loc + mod;\n    }).join(\"\\n\");\n  }\n\n  var LG_COLS = [\n    { key: \"where\", label: \"Where (function)\" }, { key: \"loc\", label: \"File:line\" },\n    { key: \"count\", label: \"Leaks\", num: true, title: \"allocations still live\" }, { key: \"bytes\", label: \"Bytes\", num: true },\n    { key: \"first\", label: \"First allocated\", num: true, title: \"when the first of them was allocated\" },\n    { key: \"last\", label: \"Last allocated\", num: true, title: \"when the last of them was allocated\" }, { label: \"Call stack\" }];\n\n  function groupRows(tbody, groups, lim) {\n    var frag = document.createDocumentFragment(), step = M.tEnd / 10000;\n    for (var i = 0; i < lim; i++) {\n      var g = groups[i], st = M.stacks[g.stack], tr = el(\"tr\", \"pick-row\" + (LK.stack === g.stack \? \" picked\" : \"\"));\n      tr.tabIndex = 0;\n      tr.title = \"List these \" + plural(g.count, \"allocation\") + \" one by one (stack \" + g.stack + \")\";\n      if (LK.stack === g.stack) tr.setAttribute(\"aria-current\", \"true\");\n      tr.setAttribute(\"data-bytes\", String(g.bytes));\n      tr.setAttribute(\"data-count\", String(g.count));\n      tr.setAttribute(\"data-stack\", String(g.stack));\n      if (st) {\n        tr.appendChild(td(visible(st.whereName), \"text\", stackChain(st, 12)));\n        tr.appendChild(st.whereLoc === null \? td(st.where >= 0 \? \"no line info\" : \"unknown\", \"null\") :\n          td(visible(st.whereLoc), \"text\", visible(String(st.frames[st.where].file)) + \":\" + st.frames[st.where].line));\n      } else {\n        tr.appendChild(td(g.stack \? \"stack \" + g.stack : \"no call stack\", \"null\"));\n        tr.appendChild(td(\"unknown\", \"null\"));\n      }\n      tr.appendChild(td(fmtCount(g.count), \"num\", plural(g.count, \"allocation\") + \" still live\"));\n      tr.appendChild(td(fmtBytes(g.bytes), \"num\", exact(g.bytes) + \" bytes\"));\n      tr.appendChild(td(fmtTimeAt(g.first, step, M.tEnd), \"num\", exact(g.first) + \" ns after the start\"));\n",
-    "      tr.appendChild(td(fmtTimeAt(g.last, step, M.tEnd), \"num\", exact(g.last) + \" ns after the start\"));\n      var c = el(\"td\", \"text stack-cell\");\n      if (st && st.frames.length) {\n        var d = el(\"details\"), sm = el(\"summary\", null, plural(st.frames.length, \"frame\"));\n        d.appendChild(sm);\n        d.appendChild(el(\"pre\", \"stack\", stackLines(st)));\n        c.appendChild(d);\n      } else {\n        c.textContent = \"\342\200\223\";\n      }\n      tr.appendChild(c);\n      frag.appendChild(tr);\n    }\n    clear(tbody);\n    tbody.appendChild(frag);\n  }\n\n  /* A click on a group (or Enter on its focused row) lists its allocations one by one; a\n     click inside its \"N frames\" disclosure only opens that. */\n  function groupClicks(tbody) {\n    function pick(e) {\n      var tr = e.target.closest \? e.target.closest(\"tr[data-stack]\") : null;\n      if (!tr || !tbody.contains(tr) || e.target.closest(\"details\")) return;\n      filterLeaksToStack(Number(tr.getAttribute(\"data-stack\")));\n    }\n    tbody.addEventListener(\"click\", guard(pick));\n    tbody.addEventListener(\"keydown\", guard(function (e) {\n      if ((e.key === \"Enter\" || e.key === \" \") && e.target.matches && e.target.matches(\"tr[data-stack]\")) {\n        e.preventDefault();\n        pick(e);\n      }\n    }));\n  }\n\n  /* The flat list, filtered to one stack (null: every allocation again). */\n  function filterLeaksToStack(id) {\n    LK.stack = id;\n    LK.page = 0;\n    computeLeakRows();\n    renderLeaks();\n    if (id !== null && LG.on) {\n      setLeakView(\"flat\");\n      LG.setView(\"flat\");\n      $(\"leaks-stack-clear\").focus();\n    }\n    renderLeakGroups();\n  }\n\n  function renderStackFilter(total, bytes) {\n    var bar = $(\"leaks-stack-filter\");\n    bar.hidden = LK.stack === null;\n    bar.setAttribute(\"data-stack\", LK.stack === null \? \"\" : String(LK.stack));\n    if (LK.stack === null) return;\n    var st = M.stacks[LK.stack];\n    $(\"leaks-stack-filter-text\").textContent = \"Showing stack \" + LK.stack + \" \342\200\224 \" +\n",
-    "      (st \? visible(st.whereName) + (st.whereLoc \? \" (\" + visible(st.whereLoc) + \")\" : \"\") : \"no call stack\") + \": \" +\n      plural(total, \"allocation\") + \", \" + fmtBytes(bytes);\n    if (st) $(\"leaks-stack-filter-text\").title = st.text;\n  }\n\n  function renderLeakGroups() {\n    if (!LG.on) return;\n    var all = leakGroups(), main = [], sup = [], i, mb = 0, mc = 0, sb = 0, sc = 0;\n    for (i = 0; i < all.length; i++) {\n      var g = all[i];\n      if (g.suppressed) { sup.push(g); sb += g.bytes; sc += g.count; } else { main.push(g); mb += g.bytes; mc += g.count; }\n    }\n    sortGroups(main, LG);\n    sortGroups(sup, LG.sup);\n    var lim = LG.all \? main.length : Math.min(main.length, GROUP_ROWS);\n    groupRows(LG.tbody, main, lim);\n    $(\"leak-groups\").setAttribute(\"data-total\", String(mc));\n    emptyNote(\"leak-groups\", main.length \? \"\" : LK.query \? \"No leak group matches the search.\" :\n      sup.length \? \"Nothing leaked besides the suppressed blocks below.\" : V.win \? \"No allocation made in this window is still live.\" : \"Nothing is live at exit: no leak.\");\n    var foot = $(\"leak-groups-foot\");\n    clear(foot);\n    foot.appendChild(document.createTextNode(plural(mc, \"leak\") + \", \" + fmtBytes(mb) + \" from \" + plural(main.length, \"call stack\") +\n      (V.win \? \" (allocated in the window)\" : M.hasCosts \? \" (whole run)\" : \"\") + \". \" +\n      (main.length || sup.length \? \"Click a column head to sort, a row to list its allocations one by one. \" : \"\")));\n    if (lim < main.length) {\n      var more = el(\"button\", \"btn\", \"Show all \" + exact(main.length) + \" groups\");\n      more.type = \"button\";\n      more.addEventListener(\"click\", guard(function () { LG.all = true; renderLeakGroups(); }));\n      foot.appendChild(more);\n    }\n    var box = $(\"leaks-suppressed\");\n    box.hidden = !sup.length;\n    box.setAttribute(\"data-count\", String(sc));\n    box.setAttribute(\"data-bytes\", String(sb));\n    var kinds = {};\n    sup.forEach(function (g) { kinds[g.suppressed] = 1; });\n",
-    "    $(\"leaks-suppressed-summary\").textContent = \"Suppressed: \" + plural(sc, \"leak\") + \", \" + fmtBytes(sb) + \" (\" + exact(sb) + \" bytes) from \" +\n      plural(sup.length, \"call stack\") + \" \342\200\224 \" + (kinds.builtin \? \"blocks glibc keeps for the life of the process by design (stdio buffers, loader, locale\342\200\246)\" : \"\") +\n      (kinds.builtin && kinds.file \? \"; \" : \"\") + (kinds.file \? \"matched by the suppressions file\" : \"\");\n    groupRows(LG.stbody, sup, sup.length);\n  }\n\n  function setLeakView(v) {\n    LG.view = v;\n    $(\"leak-groups-box\").hidden = v !== \"groups\";\n    $(\"leaks-flat\").hidden = v === \"groups\";\n    $(\"leaks-section\").setAttribute(\"data-view\", v);\n  }\n\n  function buildLeaks() {\n    LK.tbody = sortableHead($(\"leaks\"), LK_COLS, LK, function () { LK.page = 0; computeLeakRows(); renderLeaks(); });\n    LG.on = M.r.stacks.length > 0;\n    if (LG.on) {\n        LG.tbody = sortableHead($(\"leak-groups\"), LG_COLS, LG, renderLeakGroups);\n      LG.stbody = sortableHead($(\"leak-groups-suppressed\"), LG_COLS, LG.sup, renderLeakGroups);\n      groupClicks(LG.tbody);\n      groupClicks(LG.stbody);\n      /* whole-program runs open on the groups; TRACK runs on every allocation, as before */\n      var first = M.whole \? \"groups\" : \"flat\";\n      LG.setView = segmented($(\"leaks-view\"), [[\"groups\", \"By call stack\", \"Live allocations grouped by call stack, largest first\"],\n        [\"flat\", \"Every allocation\", \"One row per live allocation\"]], first, function (v) { setLeakView(v); });\n      setLeakView(first);\n      renderLeakGroups();\n    }\n    var timer = 0, input = $(\"leaks-search\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n      timer = setTimeout(guard(function () { LK.query = input.value; LK.page = 0; computeLeakRows(); renderLeaks(); renderLeakGroups(); }), 120);\n    }));\n    $(\"leaks-stack-clear\").addEventListener(\"click\", guard(function () { filterLeaksToStack(null); }));\n",
-    "    $(\"leaks-prev\").addEventListener(\"click\", guard(function () { LK.page--; renderLeaks(); }));\n    $(\"leaks-next\").addEventListener(\"click\", guard(function () { LK.page++; renderLeaks(); }));\n    computeLeakRows();\n  }\n\n  /* ------------------------------------------------------------------ 4f. threads */\n\n  var TH = { key: \"allocated\", dir: -1, tbody: null };\n  var TH_COLS = [\n    { key: \"id\", label: \"Thread id\", num: true }, { key: \"name\", label: \"Name\" },\n    { key: \"allocations\", label: \"Allocations\", num: true }, { key: \"deallocations\", label: \"Frees\", num: true },\n    { key: \"allocated\", label: \"Allocated\", num: true }, { key: \"current\", label: \"Current\", num: true },\n    { key: \"peak\", label: \"Peak\", num: true }];\n  var TH_FIELD = { id: \"thread_id\", allocations: \"allocations\", deallocations: \"deallocations\",\n    allocated: \"allocated_bytes\", current: \"current_bytes\", peak: \"peak_bytes\" };\n\n  function renderThreads() {\n    var list = M.threads.filter(function (th) { return th.stats; }), k = TH.key, d = TH.dir;\n    list.sort(function (a, b) {\n      var c = k === \"name\" \? collator.compare(a.name, b.name) : (Number(a.stats[TH_FIELD[k]]) || 0) - (Number(b.stats[TH_FIELD[k]]) || 0);\n      return c * d || a.index - b.index;\n    });\n    var tbody = TH.tbody, frag = document.createDocumentFragment();\n    clear(tbody);\n    list.forEach(function (th) {\n      var s = th.stats, tr = el(\"tr\");\n      var idc = td(String(th.id), \"num\");\n      if (th.color >= 0) { idc.insertBefore(swatch(threadColor(th), true), idc.firstChild); idc.title = \"colour of this thread in the timeline\"; }\n      tr.appendChild(idc);\n      tr.appendChild(th.name \? td(visible(th.name), \"text\") : td(\"(unnamed)\", \"null\"));\n      tr.appendChild(td(fmtCount(Number(s.allocations)), \"num\", exact(Number(s.allocations)) + \" allocations\"));\n      tr.appendChild(td(fmtCount(Number(s.deallocations)), \"num\", exact(Number(s.deallocations)) + \" frees\"));\n",
-    "      tr.appendChild(td(fmtBytes(Number(s.allocated_bytes)), \"num\", exact(Number(s.allocated_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.current_bytes)), \"num\", exact(Number(s.current_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.peak_bytes)), \"num\", exact(Number(s.peak_bytes)) + \" bytes\"));\n      frag.appendChild(tr);\n    });\n    emptyNote(\"threads\", list.length \? \"\" : \"No thread recorded anything.\");\n    tbody.appendChild(frag);\n  }\n\n  function buildThreads() {\n    TH.tbody = sortableHead($(\"threads\"), TH_COLS, TH, renderThreads);\n    $(\"threads-note\").textContent = plural(M.r.threads.length, \"thread\") +\n      (M.undrawn > 0 \? \" \302\267 the \" + M.drawn.length + \" largest are drawn in the timeline\" : \"\");\n    renderThreads();\n  }\n\n  /* ------------------------------------------------------------------ 4g. flame graph */\n\n  var FL = { root: null, focus: null, sel: null, boxes: [], canvas: null, hover: null, metric: \"bytes\", dir: \"top\" };\n  /* the cost views: [value, label, unit formatter, what the value is] */\n  var FL_METRICS = {\n    bytes: [\"Bytes allocated\", fmtBytes, \"bytes allocated\"],\n    count: [\"Allocations\", function (n) { return fmtCount(n) + \" allocations\"; }, \"allocations\"],\n    leaked: [\"Leaked (live at the end)\", fmtBytes, \"bytes still live at the end (suppressed blocks left out)\"],\n    peak: [\"Live at the peak\", fmtBytes, \"bytes live at the peak\"],\n    temporary: [\"Temporary allocations\", function (n) { return fmtCount(n) + \" temporary\"; }, \"allocations freed before any other allocation\"]\n  };\n  function flameFmt(v) { return FL_METRICS[FL.metric][1](v); }\n\n  function FNode(name, parent, frame) {\n    this.name = name; this.parent = parent; this.frame = frame;\n    this.bytes = 0; this.count = 0; this.v = 0; this.kids = []; this.map = null; this.height = 0;\n    this.depth = parent \? parent.depth + 1 : 0;\n  }\n\n  /* The tree of the scope: stack_hotspots for the whole run, else the window's allocations\n",
-    "     by stack id. Frames are merged by label along the path, outermost caller first. */\n  /* The metric's value of one stack's costs (null: not known for this scope). */\n  function metricOf(c, st) {\n    switch (FL.metric) {\n      case \"count\": return c.count;\n      case \"leaked\": return c.leaked === null \? null : st.suppressed \? 0 : c.leaked;\n      case \"peak\": return c.peak;\n      case \"temporary\": return c.temporary;\n      default: return c.bytes;\n    }\n  }\n\n  /* top-down: outermost caller at the top; bottom-up: the innermost frames (the allocating\n     functions) at the top, their callers below. */\n  function buildFlame() {\n    var list = stackCosts();\n    var root = new FNode(\"all\", null, null), any = false, unknown = false;\n    var up = FL.dir === \"bottom\";\n    list.forEach(function (e) {\n      var st = M.stacks[e.stack];\n      if (!st || !st.frames.length) return;\n      var v = metricOf(e, st);\n      if (v === null) { unknown = true; return; }\n      if (!v) return;\n      any = true;\n      root.bytes += e.bytes; root.count += e.count; root.v += v;\n      var cur = root, n = st.frames.length;\n      for (var j = 0; j < n; j++) {\n        var k = up \? j : n - 1 - j;\n        var name = st.labels[k];\n        if (!cur.map) cur.map = new Map();\n        var nd = cur.map.get(name);\n        if (!nd) { nd = new FNode(name, cur, st.frames[k]); cur.map.set(name, nd); cur.kids.push(nd); }\n        nd.bytes += e.bytes; nd.count += e.count; nd.v += v;\n        cur = nd;\n      }\n    });\n    FL.unknown = unknown && !any;\n    (function finish(nd) {\n      nd.map = null;\n      nd.kids.sort(function (x, y) { return y.v - x.v || y.bytes - x.bytes || collator.compare(x.name, y.name); });\n      nd.kids.forEach(function (k) { finish(k); if (k.height + 1 > nd.height) nd.height = k.height + 1; });\n    })(root);\n    FL.root = any \? root : null;\n    FL.total = root.v;\n    FL.focus = FL.root;\n    FL.sel = null;\n    FL.hover = null;\n  }\n\n  function frameColor(node) {\n",
-    "    if (!node.parent) return \"hsl(220, 10%, 72%)\";\n    if (node.frame && node.frame.inlined) return \"hsl(160, 38%, 72%)\";\n    if (!node.frame || !node.frame[\"function\"]) return \"hsl(205, 22%, 74%)\";\n    var h = 0, s = node.name;\n    for (var i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;\n    return \"hsl(\" + (8 + ((h >>> 0) % 42)) + \", 78%, \" + (62 + ((h >>> 8) % 10)) + \"%)\";\n  }\n\n  function drawFlame() {\n    var host = $(\"flamegraph\"), status = $(\"flame-status\");\n    $(\"flame-reset\").disabled = !FL.root || FL.focus === FL.root;\n    host.setAttribute(\"data-metric\", FL.metric);\n    host.setAttribute(\"data-direction\", FL.dir);\n    host.setAttribute(\"data-total\", String(FL.total || 0));\n    if (!FL.root) {\n      clear(host);\n      host.removeAttribute(\"data-frames\");\n      host.setAttribute(\"data-empty\", \"true\");\n      var captured = M.r.stacks.length > 0;\n      host.textContent = !captured \? (M.whole \? \"No call stack was captured in this run (memscope run --no-stacks).\" :\n        \"No call stack was captured in this run: enable capture_call_stack (for example memscope_sampling_full()) to see where the bytes come from.\") :\n        FL.unknown \? \"This report has no per-stack \" + FL_METRICS[FL.metric][2] + \" for the whole run; select a time window to see them.\" :\n        (V.win \? \"No allocation with a call stack made in this window has \" : \"No call stack has \") + FL_METRICS[FL.metric][2] + \".\";\n      status.textContent = \"\";\n      FL.boxes = [];\n      return;\n    }\n    host.removeAttribute(\"data-empty\");\n    if (FL.canvas.parentNode !== host) { clear(host); host.appendChild(FL.canvas); }\n    var C = colors(), W = host.clientWidth || 600, focus = FL.focus;\n    var rows = focus.depth + focus.height + 1, H = rows * FLAME_ROW;\n    FL.canvas.style.height = H + \"px\";\n    var ctx = setupCanvas(FL.canvas, W, H);\n    ctx.font = \"12px \" + C.font;\n    ctx.textBaseline = \"middle\";\n    var boxes = FL.boxes = [];\n    function box(node, x, w, dim) {\n",
-    "      var y = node.depth * FLAME_ROW;\n      boxes.push({ x: x, y: y, w: w, node: node });\n      ctx.globalAlpha = dim \? 0.55 : 1;\n      ctx.fillStyle = frameColor(node);\n      ctx.fillRect(x + 0.5, y + 0.5, Math.max(0.5, w - 1), FLAME_ROW - 1);\n      ctx.globalAlpha = 1;\n      if (node === FL.sel || node === FL.hover) {\n        ctx.strokeStyle = node === FL.sel \? C.focus : C.fg;\n        ctx.lineWidth = 2;\n        ctx.strokeRect(x + 1.5, y + 1.5, Math.max(1, w - 3), FLAME_ROW - 3);\n      }\n      if (w > 28) {\n        var label = node.parent \? visible(node.name) : \"all stacks \302\267 \" + flameFmt(node.v) + (FL.dir === \"bottom\" \? \" \302\267 bottom-up\" : \"\");\n        var text = fitText(ctx, label, w - 8);\n        if (text) { ctx.fillStyle = C[\"flame-text\"]; ctx.fillText(text, x + 4, y + FLAME_ROW / 2 + 0.5); }\n      }\n    }\n    for (var a = focus.parent, chain = []; a; a = a.parent) chain.push(a);\n    chain.forEach(function (nd) { box(nd, 0, W, true); });\n    (function place(nd, x, w) {\n      box(nd, x, w, false);\n      var cx = x;\n      for (var i = 0; i < nd.kids.length; i++) {\n        var k = nd.kids[i], kw = nd.v > 0 \? w * k.v / nd.v : 0;\n        if (kw >= 1) place(k, cx, kw);\n        cx += kw;\n      }\n    })(focus, 0, W);\n    host.setAttribute(\"data-frames\", String(boxes.length));\n    FL.canvas.setAttribute(\"aria-label\", (FL.dir === \"bottom\" \? \"Bottom-up graph of \" : \"Flame graph of \") + FL_METRICS[FL.metric][2] +\n      \" by call stack, \" + boxes.length + \" frames drawn; focused on \" + (focus.parent \? visible(focus.name) : \"all stacks\") + \", \" + flameFmt(focus.v));\n    if (!status.textContent || FL.sel === null && FL.hover === null) status.textContent = describeFrame(focus);\n  }\n\n  /* Longest prefix of `s` (with an ellipsis) that fits in `w` px. */\n  function fitText(ctx, s, w) {\n    if (ctx.measureText(s).width <= w) return s;\n    var lo = 0, hi = s.length;\n    while (lo < hi) {\n      var m = (lo + hi + 1) >> 1;\n",
-    "      if (ctx.measureText(s.slice(0, m) + \"\342\200\246\").width <= w) lo = m; else hi = m - 1;\n    }\n    return lo >= 2 \? s.slice(0, lo) + \"\342\200\246\" : \"\";\n  }\n\n  function describeFrame(nd) {\n    var root = FL.root, f = nd.frame, where = \"\";\n    if (f && f[\"function\"] && f.module) where = \" in \" + baseName(String(f.module));\n    else if (f && f.address) where = \" at \" + f.address;\n    return (nd.parent \? visible(nd.name) + where : \"all stacks\") + \" \342\200\224 \" + flameFmt(nd.v) + \" (\" +\n      fmtPct(root.v \? nd.v / root.v * 100 : 0) + \" of the total: \" + FL_METRICS[FL.metric][2] + \" with a call stack)\" +\n      (FL.metric === \"bytes\" || FL.metric === \"count\" \? \"\" : \"; these stacks allocated \" + fmtBytes(nd.bytes) + \" in \" + plural(nd.count, \"allocation\"));\n  }\n\n  function flameHit(e) {\n    var r = FL.canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;\n    var depth = Math.floor(y / FLAME_ROW);\n    for (var i = 0; i < FL.boxes.length; i++) {\n      var b = FL.boxes[i];\n      if (b.node.depth === depth && x >= b.x && x < b.x + b.w) return b.node;\n    }\n    return null;\n  }\n\n  function setFocus(nd) {\n    if (!nd) return;\n    FL.focus = nd;\n    drawFlame();\n    $(\"flame-status\").textContent = describeFrame(nd);\n  }\n\n  function buildFlameUI() {\n    var c = FL.canvas = el(\"canvas\");\n    c.tabIndex = 0;\n    c.setAttribute(\"role\", \"img\");\n    c.addEventListener(\"mousemove\", guard(function (e) {\n      var nd = flameHit(e);\n      if (nd !== FL.hover) { FL.hover = nd; drawFlame(); }\n      if (!nd) { hideTooltip(); return; }\n      $(\"flame-status\").textContent = describeFrame(nd);\n      var lines = [[null, FL_METRICS[FL.metric][0] + \": \" + flameFmt(nd.v) + \" (\" + exact(nd.v) + \")\"],\n        [null, fmtBytes(nd.bytes) + \" allocated (\" + exact(nd.bytes) + \" bytes) in \" + exact(nd.count) + \" allocations\"]];\n      if (FL.root.v) lines.push([null, fmtPct(nd.v / FL.root.v * 100) + \" of the total\" +\n",
-    "        (nd.parent && nd.parent.v \? \", \" + fmtPct(nd.v / nd.parent.v * 100) + \" of its \" + (FL.dir === \"bottom\" \? \"callee\" : \"caller\") : \"\")]);\n      if (nd.frame && nd.frame.inlined) lines.push([null, \"inlined by the compiler into the frame \" + (FL.dir === \"bottom\" \? \"below\" : \"above\")]);\n      if (nd.frame && nd.frame.file) lines.push([null, visible(String(nd.frame.file)) + \":\" + nd.frame.line]);\n      if (nd.frame && nd.frame.module) lines.push([null, visible(String(nd.frame.module)) + \" +0x\" + (Number(nd.frame.offset) || 0).toString(16)]);\n      showTooltip(e.clientX, e.clientY, nd.parent \? visible(nd.name) : \"all stacks\", lines);\n    }));\n    c.addEventListener(\"mouseleave\", guard(function () { FL.hover = null; hideTooltip(); drawFlame(); }));\n    c.addEventListener(\"click\", guard(function (e) {\n      var nd = flameHit(e);\n      if (!nd) return;\n      FL.sel = nd;\n      if (nd === FL.focus && nd.parent) setFocus(nd.parent);    // the focused frame: one level out\n      else setFocus(nd);                                          // a frame, an ancestor or the root\n    }));\n    c.addEventListener(\"keydown\", guard(function (e) {\n      if (!FL.root) return;\n      var s = FL.sel || FL.focus, p = s.parent, idx, next = null;\n      if (e.key === \"ArrowDown\") next = s.kids[0] || null;\n      else if (e.key === \"ArrowUp\") next = p;\n      else if (e.key === \"ArrowRight\" && p) { idx = p.kids.indexOf(s); next = p.kids[idx + 1] || null; }\n      else if (e.key === \"ArrowLeft\" && p) { idx = p.kids.indexOf(s); next = idx > 0 \? p.kids[idx - 1] : null; }\n      else if (e.key === \"Enter\" || e.key === \" \") { setFocus(s); e.preventDefault(); return; }\n      else if (e.key === \"Escape\") { FL.sel = FL.root; setFocus(FL.root); e.preventDefault(); return; }\n      else return;\n      e.preventDefault();\n      if (next) {\n        FL.sel = next;\n        drawFlame();\n        $(\"flame-status\").textContent = describeFrame(next);\n      }\n    }));\n",
-    "    c.addEventListener(\"focus\", guard(function () {\n      if (!FL.root) return;\n      if (!FL.sel) FL.sel = FL.focus;\n      drawFlame();\n      $(\"flame-status\").textContent = describeFrame(FL.sel);\n    }));\n    $(\"flame-reset\").addEventListener(\"click\", guard(function () { FL.sel = null; setFocus(FL.root); }));\n    var ms = $(\"flame-metric\"), ds = $(\"flame-direction\");\n    Object.keys(FL_METRICS).forEach(function (k) {\n      var o = el(\"option\", null, FL_METRICS[k][0]);\n      o.value = k;\n      ms.appendChild(o);\n    });\n    ms.value = FL.metric;\n    function change() {\n      FL.metric = ms.value;\n      FL.dir = ds.value;\n      $(\"flame-status\").textContent = \"\";\n      buildFlame();\n      drawFlame();\n    }\n    ms.addEventListener(\"change\", guard(change));\n    ds.addEventListener(\"change\", guard(change));\n    /* for tests and scripts: the graph's root total and the frames just below it */\n    window.memscopeFlame = function () {\n      return { metric: FL.metric, direction: FL.dir, total: FL.total || 0,\n        children: FL.root \? FL.root.kids.map(function (k) { return { name: k.name, value: k.v }; }) : [],\n        names: FL.root \? (function walk(nd, out) { nd.kids.forEach(function (k) { out[k.name] = 1; walk(k, out); }); return out; })(FL.root, {}) : {} };\n    };\n  }\n\n  /* ------------------------------------------------------------------ 5. boot */\n\n  var redrawPending = false;\n  function redrawCanvases() {\n    if (redrawPending) return;\n    redrawPending = true;\n    requestAnimationFrame(guard(function () {\n      redrawPending = false;\n      drawTimeline();\n      SYS.charts.forEach(drawMini);\n      drawFlame();\n    }));\n  }\n\n  function boot() {\n    var r = readReport();\n    M = buildModel(r);\n    var t0 = performance.now();\n    decodeEvents(M);\n    var decodeMs = performance.now() - t0;\n    pickThreads(M);\n    buildHeader();\n    buildBanners();\n    buildCards();\n    buildTimeline();\n    buildSystem();\n    buildHotspots();\n    buildLeaks();\n    buildThreads();\n",
-    "    buildFlameUI();\n    buildFlame();\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    renderLeaks();\n    drawFlame();\n    if (typeof ResizeObserver === \"function\") {\n      var ro = new ResizeObserver(redrawCanvases);\n      ro.observe($(\"timeline-wrap\"));\n      ro.observe($(\"flamegraph\"));\n      ro.observe($(\"system-charts\"));\n    } else {\n      window.addEventListener(\"resize\", redrawCanvases);\n    }\n    if (window.matchMedia) {\n      var mq = window.matchMedia(\"(prefers-color-scheme: dark)\");\n      var onTheme = function () { colorCache = null; redrawCanvases(); };\n      if (mq.addEventListener) mq.addEventListener(\"change\", onTheme); else if (mq.addListener) mq.addListener(onTheme);\n    }\n    var readyMs = performance.now();\n    window.memscopeTimings = { decode_ms: decodeMs, ready_ms: readyMs, script_start_ms: SCRIPT_START };\n    $(\"footer\").textContent = \"memscope dashboard \302\267 a self-contained page: it loads nothing from the network \302\267 \" +\n      exact(M.n) + \" events decoded in \" + decodeMs.toFixed(0) + \" ms, page ready \" + readyMs.toFixed(0) + \" ms after navigation\";\n  }\n\n  try {\n    boot();\n  } catch (e) {\n    fail(e);\n    var line = $(\"summary-line\");\n    if (line && line.textContent.indexOf(\"Loading\") === 0) line.textContent = \"The report could not be shown.\";\n  } finally {\n    if (!window.memscopeTimings) window.memscopeTimings = { decode_ms: 0, ready_ms: performance.now() };\n    window.memscopeReady = true;\n  }\n})();\n</script>\n</body>\n</html>\n",
-    NULL};
-/* END GENERATED DASHBOARD */
-
-#define MS__HTML_RECORD 36 /* f64 t_ns, f64 size, f64 address, u32 site, u32 thread|free<<31, u32 stack */
-
-typedef struct ms__b64 { unsigned char carry[3]; unsigned n; char line[4096]; size_t len; } ms__b64;
-
-static void ms__b64_flush(ms__out *o, ms__b64 *b) {
-    ms__out_mem(o, b->line, b->len);
-    b->len = 0;
-}
-
-static const char ms__b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void ms__b64_put(ms__out *o, ms__b64 *b, const unsigned char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        b->carry[b->n++] = p[i];
-        if (b->n < 3) continue;
-        if (b->len + 4 > sizeof b->line) ms__b64_flush(o, b);
-        unsigned v = (unsigned)b->carry[0] << 16 | (unsigned)b->carry[1] << 8 | b->carry[2];
-        b->line[b->len++] = ms__b64_alphabet[v >> 18];
-        b->line[b->len++] = ms__b64_alphabet[(v >> 12) & 63];
-        b->line[b->len++] = ms__b64_alphabet[(v >> 6) & 63];
-        b->line[b->len++] = ms__b64_alphabet[v & 63];
-        b->n = 0;
-    }
-}
-
-static void ms__b64_end(ms__out *o, ms__b64 *b) {
-    if (b->len + 4 > sizeof b->line) ms__b64_flush(o, b);
-    if (b->n) {
-        unsigned v = (unsigned)b->carry[0] << 16 | (b->n > 1 ? (unsigned)b->carry[1] << 8 : 0u);
-        b->line[b->len++] = ms__b64_alphabet[v >> 18];
-        b->line[b->len++] = ms__b64_alphabet[(v >> 12) & 63];
-        b->line[b->len++] = b->n > 1 ? ms__b64_alphabet[(v >> 6) & 63] : '=';
-        b->line[b->len++] = '=';
-        b->n = 0;
-    }
-    ms__b64_flush(o, b);
-}
-
-/* A page holds at most this many events (48 bytes each in base64: 48 MB); the per-stack sums,
-   the totals and the hotspots still cover all of them, and the page says so. */
-#ifndef MEMSCOPE_HTML_MAX_EVENTS
-#define MEMSCOPE_HTML_MAX_EVENTS 1000000u
-#endif
-static void ms__html_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
-    if (index >= MEMSCOPE_HTML_MAX_EVENTS) return;
-    unsigned char rec[MS__HTML_RECORD];
-    ms__put_f64(rec, (double)ev->timestamp_ns);
-    ms__put_f64(rec + 8, (double)ev->size);
-    ms__put_f64(rec + 16, (double)ev->address);
-    ms__put_le(rec + 24, site, 4);
-    ms__put_le(rec + 28, (ev->thread_id & 0x7fffffffu) | (ev->kind == MEMSCOPE_EVENT_FREE ? 0x80000000u : 0u), 4);
-    ms__put_le(rec + 32, ev->stack_id, 4);
-    ms__b64_put(o, (ms__b64 *)ctx, rec, sizeof rec);
-}
-
-/* Events in merged order as base64 records. */
-static uint64_t ms__html_events(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
-                                uint32_t nstacks) {
-    ms__b64 *b = (ms__b64 *)ms__calloc(1, sizeof *b);
-    if (!b) { o->err = ENOMEM; return 0; }
-    uint64_t count = ms__each_event(o, t, stack_bytes, stack_count, nstacks, ms__html_event, b);
-    ms__b64_end(o, b);
-    MEMSCOPE_FREE(b);
-    return count;
-}
-
-static void ms__out_parts(ms__out *o, const char *const *parts) {
-    for (; *parts; parts++) ms__out_mem(o, *parts, strlen(*parts));
-}
-
-MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 1);
-    if (res != MEMSCOPE_OK) return res;
-    ms__out *o = x.f.out;
-    uint64_t nev = 0;
-    ms__out_parts(o, ms__dash_part0);
-    if (x.sb && x.sc) nev = ms__html_events(o, t, x.sb, x.sc, x.nstacks);
-    ms__out_parts(o, ms__dash_part1);
-    ms__json_report(o, t, &x.r);
-    ms__json_sites(o, t);
-    ms__out_key(o, "event_count"); ms__out_u64(o, nev < MEMSCOPE_HTML_MAX_EVENTS ? nev : MEMSCOPE_HTML_MAX_EVENTS);
-    ms__out_key(o, "events_total"); ms__out_u64(o, nev);
-    ms__out_key(o, "event_record_bytes"); ms__out_u64(o, MS__HTML_RECORD);
-    ms__out_key(o, "events"); ms__out_lit(o, "null");
-    if (x.sb && x.sc) ms__json_stacks(o, t, x.nstacks, x.sb, x.sc);
-    ms__out_lit(o, "}");
-    ms__out_parts(o, ms__dash_part2);
-    return ms__export_end(&x);
-}
-#else
-MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    return MEMSCOPE_ERR_UNSUPPORTED; /* compiled out */
-}
-#endif
-
-#ifndef MEMSCOPE_NO_JSON /* a growable byte buffer: the binary writer, pprof, folded lines */
+/* a growable byte buffer: the binary writer, pprof, folded lines */
 typedef struct ms__buf { unsigned char *p; size_t len, cap; int err; } ms__buf;
 
 /* Room for n more bytes: 1, or 0 with err set. */
@@ -10336,9 +10212,8 @@ MS__MAYBE_UNUSED static void ms__buf_f64(ms__buf *b, double d) {
     ms__buf_u64(b, v);
 }
 
-#endif
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 /* ---- the binary format (.msb): docs/FORMAT.md ----
    Header, then sections {u32 type, u32 flags, u64 length, payload, u32 CRC-32 of the 16
    header bytes and the payload}. Each section is built in a growable buffer and written
@@ -10946,43 +10821,78 @@ static int ms__ends_with(const char *s, const char *ext) {
     return n > m && strcasecmp(s + n - m, ext) == 0;
 }
 
-/* Suffix -> format, first match wins (".trace.json" before ".json"). */
-static const struct { const char *suffix, *format; } ms__export_suffixes[] = {
-    {".trace.json", "trace"}, {".dhat.json", "dhat"}, {".massif", "massif"}, {".pb.gz", "pprof"},
-    {".pprof", "pprof"},      {".pb", "pprof"},       {".folded", "folded"}, {".prom", "prometheus"},
-    {".json", "json"},        {".html", "html"},      {".htm", "html"},      {".msb", "msb"},
+/* ---- the output formats: one table ----
+   Every file memscope writes is a row: the suffix that picks it (first match wins, so
+   ".trace.json" comes before ".json"; a name starting massif.out is massif's too), the
+   format's name (memscope_export_format), its writer, and what the writer needs compiled in
+   (a writer compiled out returns MEMSCOPE_ERR_UNSUPPORTED). memscope_export, memscope_export_many,
+   the auto-export, MEMSCOPE_OUTPUT's check and the writer of a %p-less child's NAME.PID.EXT all
+   go through it: a new format is its writer and a row here (and its name in memscope_export_format's
+   comment). */
+#define MS__NEEDS_JSON 1u   /* the JSON writer: MEMSCOPE_NO_JSON removes it */
+#define MS__NEEDS_HTML 2u   /* the dashboard: MEMSCOPE_NO_HTML removes it */
+#define MS__NEEDS_BINARY 4u /* the .msb writer: MEMSCOPE_NO_BINARY removes it */
+typedef memscope_result (*ms__writer_fn)(memscope_tracker *t, const char *path);
+static const struct ms__format { const char *suffix, *name; ms__writer_fn write; unsigned needs; } ms__formats[] = {
+    {".trace.json", "trace", memscope_export_trace, 0},
+    {".dhat.json", "dhat", memscope_export_dhat, 0},
+    {".massif", "massif", memscope_export_massif, 0},
+    {".pb.gz", "pprof", memscope_export_pprof, 0},
+    {".pprof", "pprof", memscope_export_pprof, 0},
+    {".pb", "pprof", memscope_export_pprof, 0},
+    {".folded", "folded", memscope_export_folded, 0},
+    {".prom", "prometheus", memscope_export_prometheus, 0},
+    {".json", "json", memscope_export_json, MS__NEEDS_JSON},
+    {".html", "html", memscope_export_html, MS__NEEDS_JSON | MS__NEEDS_HTML},
+    {".htm", "html", memscope_export_html, MS__NEEDS_JSON | MS__NEEDS_HTML},
+    {".msb", "msb", memscope_export_binary, MS__NEEDS_BINARY},
 };
+#define MS__NFORMATS (sizeof ms__formats / sizeof ms__formats[0])
 
-/* The entry of ms__export_suffixes path ends with, or -1. */
+/* The row of ms__formats path ends with, or -1. */
 static int ms__export_suffix(const char *path) {
-    for (size_t i = 0; i < sizeof ms__export_suffixes / sizeof ms__export_suffixes[0]; i++)
-        if (ms__ends_with(path, ms__export_suffixes[i].suffix)) return (int)i;
+    for (size_t i = 0; i < MS__NFORMATS; i++)
+        if (ms__ends_with(path, ms__formats[i].suffix)) return (int)i;
     return -1;
 }
 
-MEMSCOPE_DEF const char *memscope_export_format(const char *path) {
+/* The row that writes path: by suffix, else massif's for a massif.out.* name; NULL if none. */
+static const struct ms__format *ms__format_of(const char *path) {
     if (!path || !*path) return NULL;
     int i = ms__export_suffix(path);
-    if (i >= 0) return ms__export_suffixes[i].format;
+    if (i >= 0) return &ms__formats[i];
     const char *base = strrchr(path, '/');
-    return !strncmp(base ? base + 1 : path, "massif.out", 10) ? "massif" : NULL;
+    if (strncmp(base ? base + 1 : path, "massif.out", 10) != 0) return NULL;
+    for (size_t k = 0; k < MS__NFORMATS; k++)
+        if (!strcmp(ms__formats[k].name, "massif")) return &ms__formats[k];
+    return NULL;
 }
 
+MEMSCOPE_DEF const char *memscope_export_format(const char *path) {
+    const struct ms__format *f = ms__format_of(path);
+    return f ? f->name : NULL;
+}
+
+/* The parts this build compiled out, as MS__NEEDS_* bits. */
+static const unsigned ms__formats_out = 0u
+#ifdef MEMSCOPE_NO_JSON
+    | MS__NEEDS_JSON
+#endif
+#ifdef MEMSCOPE_NO_HTML
+    | MS__NEEDS_HTML
+#endif
+#ifdef MEMSCOPE_NO_BINARY
+    | MS__NEEDS_BINARY
+#endif
+    ;
+
 MEMSCOPE_DEF memscope_result memscope_export(memscope_tracker *t, const char *path) {
-    static const struct { const char *format; memscope_result (*write)(memscope_tracker *, const char *); } writers[] = {
-        {"json", memscope_export_json},     {"html", memscope_export_html},     {"msb", memscope_export_binary},
-        {"pprof", memscope_export_pprof},   {"folded", memscope_export_folded}, {"trace", memscope_export_trace},
-        {"prometheus", memscope_export_prometheus}, {"massif", memscope_export_massif}, {"dhat", memscope_export_dhat},
-    };
-    const char *f = memscope_export_format(path);
+    const struct ms__format *f = ms__format_of(path);
     if (!t || !f) return MEMSCOPE_ERR_INVALID_ARG;
-    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
-        if (strcmp(writers[i].format, f) != 0) continue;
-        memscope_result res = writers[i].write(t, path);
-        ms__symbols_release();
-        return res;
-    }
-    return MEMSCOPE_ERR_INVALID_ARG;
+    if (f->needs & ms__formats_out) return MEMSCOPE_ERR_UNSUPPORTED; /* (what its writer would say) */
+    memscope_result res = f->write(t, path);
+    ms__symbols_release();
+    return res;
 }
 
 static int ms__export_path_ok(const char *p) { return memscope_export_format(p) != NULL; }
@@ -10991,7 +10901,7 @@ static int ms__export_path_ok(const char *p) { return memscope_export_format(p) 
    named by their start). */
 static size_t ms__export_suffix_len(const char *path) {
     int i = ms__export_suffix(path);
-    return i < 0 ? 0 : strlen(ms__export_suffixes[i].suffix);
+    return i < 0 ? 0 : strlen(ms__formats[i].suffix);
 }
 
 /* Writes each path from one frozen state; res[i] (and errno in errs[i]) per file. */
@@ -11040,6 +10950,1267 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
     return first;
 }
 
+/* ==== >>formats ==== */
+
+/* Writers for other tools' formats: pprof (go tool pprof, Pyroscope), folded stacks
+   (flamegraph.pl, inferno, speedscope), Chrome Trace Event JSON (ui.perfetto.dev,
+   chrome://tracing), massif (ms_print), DHAT JSON (dh_view.html) and the Prometheus text
+   exposition. Each works on a live tracker and on a loaded .msb: they read the same merged
+   event stream as the JSON export. Values are unbiased under sampling: an event recorded at
+   hash rate r counts 1/r; under byte sampling of mean R, an allocation of s bytes counts
+   1/(1 - e^(-s/R)). */
+static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER; /* the Prometheus files; >>lifecycle's fork handlers take it */
+
+/* What a site is called, for a live or a loaded tracker. */
+typedef struct ms__site_text { const char *var, *type, *file; uint32_t line; } ms__site_text;
+#if !defined(MEMSCOPE_NO_BINARY)
+static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id);
+#endif
+static ms__site_text ms__site_text_of(memscope_tracker *t, uint32_t site) {
+    ms__site_text r = {"?", "?", NULL, 0};
+    (void)t;
+#if !defined(MEMSCOPE_NO_BINARY)
+    if (t->loaded) {
+        const ms__lsite *s = ms__loaded_site(t->loaded, site);
+        if (s) { r.var = s->var; r.type = s->type; r.file = s->file; r.line = s->line; }
+        return r;
+    }
+#endif
+    const memscope_site *s = ms__site_by_id(site);
+    r.var = s->var_name; r.type = s->type_name; r.file = s->file; r.line = s->line;
+    return r;
+}
+
+/* The mean of byte sampling the tracker's events were recorded with (0: none). */
+static uint64_t ms__sample_bytes(memscope_tracker *t) { return atomic_load_explicit(&t->sample_bytes, MS__RELAXED); }
+
+/* A program point: the call stack and the site of an allocation. */
+typedef struct ms__pp {
+    uint32_t stack, site;
+    double alloc_n, alloc_b;          /* weighted, over the run */
+    double live_n, live_b;            /* weighted, now (during a pass) / at the end */
+    double max_n, max_b;              /* most live at once (weighted) */
+    double peak_n, peak_b;            /* live at the global peak */
+    double life_ns;                   /* sum of block lifetimes (weighted) */
+} ms__pp;
+
+typedef struct ms__lv { uint64_t addr; uint32_t pp; uint32_t used; uint64_t size; double w; uint64_t t0; } ms__lv;
+
+typedef struct ms__agg {
+    memscope_tracker *t;
+    ms__pp *pp; size_t npp, cap;
+    uint32_t *map; size_t map_cap;    /* (stack, site) -> pp index + 1 */
+    ms__lv *lv; size_t lv_n, lv_cap;  /* live blocks by address */
+    double rate_w;                    /* 1 / hash rate */
+    uint64_t mean;                    /* byte sampling mean, 0 = none */
+    double live_b, live_n, peak_b;    /* weighted totals */
+    uint64_t events, peak_at, t_end, t_peak;
+    int pass, err;
+    /* called after each event of pass 2 (massif snapshots) */
+    void (*after)(struct ms__agg *a, uint64_t index, const memscope_event *ev, void *ctx);
+    void *ctx;
+} ms__agg;
+
+static uint64_t ms__mix2(uint64_t a, uint64_t b) { return ms__mix64(a * 0x9E3779B97F4A7C15ull ^ b); }
+
+static uint32_t ms__agg_pp(ms__agg *a, uint32_t stack, uint32_t site) {
+    if (a->npp * 2 + 2 > a->map_cap) {
+        size_t cap = a->map_cap ? a->map_cap * 2 : 1024;
+        uint32_t *m = (uint32_t *)ms__calloc(cap, sizeof *m);
+        if (!m) { a->err = ENOMEM; return UINT32_MAX; }
+        for (size_t i = 0; i < a->npp; i++) {
+            size_t h = (size_t)ms__mix2(a->pp[i].stack, a->pp[i].site) & (cap - 1);
+            while (m[h]) h = (h + 1) & (cap - 1);
+            m[h] = (uint32_t)i + 1;
+        }
+        MEMSCOPE_FREE(a->map);
+        a->map = m;
+        a->map_cap = cap;
+    }
+    size_t h = (size_t)ms__mix2(stack, site) & (a->map_cap - 1);
+    while (a->map[h]) {
+        const ms__pp *p = &a->pp[a->map[h] - 1];
+        if (p->stack == stack && p->site == site) return a->map[h] - 1;
+        h = (h + 1) & (a->map_cap - 1);
+    }
+    if (a->npp == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        ms__pp *np = (ms__pp *)MEMSCOPE_MALLOC(cap * sizeof *np);
+        if (!np) { a->err = ENOMEM; return UINT32_MAX; }
+        if (a->npp) memcpy(np, a->pp, a->npp * sizeof *np);
+        MEMSCOPE_FREE(a->pp);
+        a->pp = np;
+        a->cap = cap;
+    }
+    ms__pp *p = &a->pp[a->npp];
+    memset(p, 0, sizeof *p);
+    p->stack = stack;
+    p->site = site;
+    a->map[h] = (uint32_t)++a->npp;
+    return (uint32_t)(a->npp - 1);
+}
+
+static ms__lv *ms__agg_slot(ms__agg *a, uint64_t addr, int insert) {
+    if (insert && (a->lv_n + 1) * 2 > a->lv_cap) {
+        size_t cap = a->lv_cap ? a->lv_cap * 2 : 1024;
+        ms__lv *n = (ms__lv *)ms__calloc(cap, sizeof *n);
+        if (!n) { a->err = ENOMEM; return NULL; }
+        for (size_t i = 0; i < a->lv_cap; i++) {
+            if (!a->lv[i].used) continue;
+            size_t h = (size_t)ms__mix64(a->lv[i].addr) & (cap - 1);
+            while (n[h].used) h = (h + 1) & (cap - 1);
+            n[h] = a->lv[i];
+        }
+        MEMSCOPE_FREE(a->lv);
+        a->lv = n;
+        a->lv_cap = cap;
+    }
+    if (!a->lv_cap) return NULL;
+    size_t h = (size_t)ms__mix64(addr) & (a->lv_cap - 1);
+    while (a->lv[h].used) {
+        if (a->lv[h].addr == addr) return &a->lv[h];
+        h = (h + 1) & (a->lv_cap - 1);
+    }
+    return insert ? &a->lv[h] : NULL;
+}
+
+/* Removes a slot, keeping the probe chains of the others (backward shift). */
+static void ms__agg_unslot(ms__agg *a, ms__lv *s) {
+    size_t i = (size_t)(s - a->lv), mask = a->lv_cap - 1;
+    a->lv[i].used = 0;
+    a->lv_n--;
+    for (size_t j = (i + 1) & mask; a->lv[j].used; j = (j + 1) & mask) {
+        size_t h = (size_t)ms__mix64(a->lv[j].addr) & mask;
+        if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
+            a->lv[i] = a->lv[j];
+            a->lv[j].used = 0;
+            i = j;
+        }
+    }
+}
+
+static void ms__agg_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
+    (void)o;
+    ms__agg *a = (ms__agg *)ctx;
+    if (a->err) return;
+    a->events = index + 1;
+    a->t_end = ev->timestamp_ns;
+    if (ev->kind == MEMSCOPE_EVENT_ALLOC) {
+        double w = a->rate_w;
+        if (a->mean) w *= ms__sample_weight((uint64_t)ev->size, a->mean);
+        uint32_t pi = ms__agg_pp(a, ev->stack_id, site);
+        ms__lv *s = ms__agg_slot(a, (uint64_t)ev->address, 1);
+        if (pi == UINT32_MAX || !s) return;
+        if (s->used) { /* recorded again without a free: the old block ends */
+            ms__pp *q = &a->pp[s->pp];
+            q->live_n -= s->w; q->live_b -= s->w * (double)s->size;
+            q->life_ns += s->w * (double)(ev->timestamp_ns - s->t0);
+            a->live_b -= s->w * (double)s->size; a->live_n -= s->w;
+        } else {
+            a->lv_n++;
+        }
+        s->used = 1; s->addr = (uint64_t)ev->address; s->pp = pi; s->size = (uint64_t)ev->size; s->w = w; s->t0 = ev->timestamp_ns;
+        ms__pp *p = &a->pp[pi];
+        p->alloc_n += w; p->alloc_b += w * (double)ev->size;
+        p->live_n += w; p->live_b += w * (double)ev->size;
+        if (p->live_b > p->max_b) { p->max_b = p->live_b; p->max_n = p->live_n; }
+        a->live_b += w * (double)ev->size; a->live_n += w;
+        if (a->pass == 1 && a->live_b > a->peak_b) { a->peak_b = a->live_b; a->peak_at = index + 1; a->t_peak = ev->timestamp_ns; }
+    } else {
+        ms__lv *s = ms__agg_slot(a, (uint64_t)ev->address, 0);
+        if (s) {
+            ms__pp *q = &a->pp[s->pp];
+            q->live_n -= s->w; q->live_b -= s->w * (double)s->size;
+            q->life_ns += s->w * (double)(ev->timestamp_ns - s->t0);
+            a->live_b -= s->w * (double)s->size; a->live_n -= s->w;
+            ms__agg_unslot(a, s);
+        }
+    }
+    if (a->pass == 2 && index + 1 == a->peak_at)
+        for (size_t i = 0; i < a->npp; i++) { a->pp[i].peak_n = a->pp[i].live_n; a->pp[i].peak_b = a->pp[i].live_b; }
+    if (a->pass == 2 && a->after) a->after(a, index, ev, a->ctx);
+}
+
+static void ms__agg_reset(ms__agg *a) {
+    a->npp = 0;
+    if (a->map) memset(a->map, 0, a->map_cap * sizeof *a->map);
+    if (a->lv) memset(a->lv, 0, a->lv_cap * sizeof *a->lv);
+    a->lv_n = 0;
+    a->live_b = a->live_n = 0;
+}
+
+/* Two passes over the events: the global peak, then every program point's figures (with
+   what was live at the peak). The blocks still live at the end get their lifetime to the
+   end of the run. */
+static int ms__agg_run(ms__agg *a, ms__out *o, memscope_tracker *t, const memscope_report *r) {
+    a->t = t;
+    double rate = r->sample_rate > 0 ? r->sample_rate : 1.0;
+    a->rate_w = 1.0 / rate;
+    a->mean = ms__sample_bytes(t);
+    a->pass = 1;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, a);
+    ms__agg_reset(a);
+    a->pass = 2;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, a);
+    uint64_t end = ms__d2u64(r->duration_sec * 1e9);
+    if (end < a->t_end) end = a->t_end;
+    for (size_t i = 0; i < a->lv_cap; i++)
+        if (a->lv[i].used) a->pp[a->lv[i].pp].life_ns += a->lv[i].w * (double)(end - a->lv[i].t0);
+    a->t_end = end;
+    return a->err || o->err ? -1 : 0;
+}
+
+static void ms__agg_free(ms__agg *a) {
+    MEMSCOPE_FREE(a->pp); MEMSCOPE_FREE(a->map); MEMSCOPE_FREE(a->lv);
+    memset(a, 0, sizeof *a);
+}
+
+static uint64_t ms__round(double v) { return ms__d2u64(v + 0.5); } /* NaN and below 0: 0 */
+
+/* A frame's name: its function, else module+0xOFFSET (for addr2line), else its address. */
+/* A frame's name: the function, else module+0xOFFSET, else the address. */
+static size_t ms__sym_name(const memscope_symbol *s, char *buf, size_t cap) {
+    const char *mod = s->module ? strrchr(s->module, '/') : NULL;
+    mod = mod ? mod + 1 : s->module;
+    int n;
+    if (s->function) n = snprintf(buf, cap, "%s", s->function);
+    else if (mod && s->has_offset) n = snprintf(buf, cap, "%s+0x%llx", mod, (unsigned long long)s->offset);
+    else n = snprintf(buf, cap, "0x%llx", (unsigned long long)s->address);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* A site's name as a frame: "malloc" for the whole-program hooks, "var (type) at file:line"
+   for a TRACK. */
+static size_t ms__site_name(memscope_tracker *t, uint32_t site, char *buf, size_t cap) {
+    ms__site_text s = ms__site_text_of(t, site);
+    int n;
+    if (!s.file && (!s.type || !*s.type)) n = snprintf(buf, cap, "%s", s.var ? s.var : "?");
+    else if (s.file) n = snprintf(buf, cap, "%s (%s) at %s:%u", s.var ? s.var : "?", s.type ? s.type : "?", s.file, s.line);
+    else n = snprintf(buf, cap, "%s (%s)", s.var ? s.var : "?", s.type ? s.type : "?");
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static size_t ms__stack_depth_of(memscope_tracker *t, uint32_t stack) {
+    return stack ? memscope_stack_frames(t, stack, NULL, 0) : 0;
+}
+
+/* id maps: a 64-bit key to a dense id from 1 */
+typedef struct ms__idmap { uint64_t *k; uint32_t *v; size_t n, cap; } ms__idmap;
+static uint32_t ms__idmap_get(ms__idmap *m, uint64_t key, int *fresh) {
+    *fresh = 0;
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *k = (uint64_t *)ms__calloc(cap, sizeof *k);
+        uint32_t *v = (uint32_t *)ms__calloc(cap, sizeof *v);
+        if (!k || !v) { MEMSCOPE_FREE(k); MEMSCOPE_FREE(v); return 0; }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->v[i]) continue;
+            size_t h = (size_t)ms__mix64(m->k[i]) & (cap - 1);
+            while (v[h]) h = (h + 1) & (cap - 1);
+            k[h] = m->k[i]; v[h] = m->v[i];
+        }
+        MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); m->k = k; m->v = v; m->cap = cap;
+    }
+    size_t h = (size_t)ms__mix64(key) & (m->cap - 1);
+    while (m->v[h]) { if (m->k[h] == key) return m->v[h]; h = (h + 1) & (m->cap - 1); }
+    m->k[h] = key; m->v[h] = (uint32_t)++m->n;
+    *fresh = 1;
+    return m->v[h];
+}
+static void ms__idmap_free(ms__idmap *m) { MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); }
+
+/* ---- folded stacks: "outermost;...;innermost;site BYTES" ---- */
+
+static void ms__folded_clean(char *s) { /* ';' separates frames, a newline ends the line */
+    for (; *s; s++) if (*s == ';' || *s == '\n' || *s == '\r') *s = *s == ';' ? ':' : ' ';
+}
+
+
+typedef struct ms__fline { char *text; uint64_t v; } ms__fline;
+static int ms__fline_text(const void *x, const void *y) { return strcmp(((const ms__fline *)x)->text, ((const ms__fline *)y)->text); }
+static int ms__fline_value(const void *x, const void *y) {
+    const ms__fline *a = (const ms__fline *)x, *b = (const ms__fline *)y;
+    return a->v < b->v ? 1 : a->v > b->v ? -1 : strcmp(a->text, b->text);
+}
+
+/* Stacks that differ only where the names are the same (two calls from one function) make
+   the same line: they are merged, as the format requires (one line per distinct stack). */
+static const char ms__folded_costs[] = "allocated\0allocations\0leaked\0leaked-allocations\0peak\0temporary\0";
+static int ms__folded_cost_of(const char *cost) {
+    int i = 0;
+    for (const char *w = ms__folded_costs; *w; w += strlen(w) + 1, i++)
+        if (cost && !strcmp(cost, w)) return i;
+    return -1;
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) {
+    const char *cost = ms__env("MEMSCOPE_FOLDED_COST");
+    if (cost && ms__folded_cost_of(cost) < 0) {
+        ms__say("memscope: MEMSCOPE_FOLDED_COST=%.100s: not allocated, allocations, leaked, leaked-allocations, peak or temporary; bytes allocated written\n", cost);
+        cost = NULL;
+    }
+    return memscope_export_folded_cost(t, path, cost ? cost : "allocated");
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, const char *path, const char *cost) {
+    int kind = ms__folded_cost_of(cost);
+    if (!t || !path || !*path || kind < 0) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    ms__out *o = x.f.out;
+    ms__fline *lines = NULL;
+    size_t nl = 0;
+    if (ms__agg_run(&a, o, t, &x.r) == 0) {
+        lines = (ms__fline *)ms__calloc(a.npp + 1, sizeof *lines);
+        memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
+        if (!lines || !syms) o->err = ENOMEM;
+        memscope_stack_cost *sc = NULL; /* temporary allocations: counted per stack */
+        size_t nsc = (kind == 2 || kind == 3 || kind == 5) && lines && syms ? memscope_stack_costs(t, &sc) : 0;
+        unsigned char *seen = nsc ? (unsigned char *)ms__calloc((size_t)sc[nsc - 1].stack_id + 1, 1) : NULL;
+        char name[1024];
+        for (size_t i = 0; i < a.npp && lines && !o->err; i++) {
+            const ms__pp *pp = &a.pp[i];
+            uint64_t v = ms__round(kind == 0 ? pp->alloc_b : kind == 1 ? pp->alloc_n : kind == 2 ? pp->live_b
+                                   : kind == 3 ? pp->live_n : kind == 4 ? pp->peak_b : 0);
+            size_t lo = 0, hi = nsc; /* the stack's costs */
+            while (lo < hi) { size_t mid = (lo + hi) / 2; if (sc[mid].stack_id < pp->stack) lo = mid + 1; else hi = mid; }
+            if ((kind == 2 || kind == 3) && lo < nsc && sc[lo].stack_id == pp->stack && sc[lo].suppressed) v = 0; /* apart */
+            if (kind == 5) { /* the stack's, on its first program point */
+                int first = seen && lo < nsc && sc[lo].stack_id == pp->stack && !seen[pp->stack];
+                if (first) seen[pp->stack] = 1;
+                v = first ? sc[lo].temporary : 0;
+            }
+            if (!v) continue;
+            ms__buf b = {NULL, 0, 0, 0};
+            size_t n = syms ? memscope_stack_symbols(t, a.pp[i].stack, syms, MS__SYMS_MAX) : 0;
+            for (size_t k = n < MS__SYMS_MAX ? n : MS__SYMS_MAX; k-- > 0;) { /* outermost first */
+                if (!ms__sym_name(&syms[k], name, sizeof name)) continue;
+                ms__folded_clean(name);
+                ms__buf_put(&b, name, strlen(name));
+                ms__buf_put(&b, ";", 1);
+            }
+            ms__site_name(t, a.pp[i].site, name, sizeof name);
+            ms__folded_clean(name);
+            if (!*name) memcpy(name, "?", 2);
+            ms__buf_put(&b, name, strlen(name) + 1);
+            if (b.err) { MEMSCOPE_FREE(b.p); o->err = ENOMEM; break; }
+            lines[nl].text = (char *)b.p;
+            lines[nl++].v = v;
+        }
+        free(sc);
+        MEMSCOPE_FREE(seen);
+        MEMSCOPE_FREE(syms);
+        if (lines && nl) {
+            qsort(lines, nl, sizeof *lines, ms__fline_text);
+            size_t m = 0;
+            for (size_t i = 0; i < nl; i++) {
+                if (m && !strcmp(lines[m - 1].text, lines[i].text)) { lines[m - 1].v += lines[i].v; MEMSCOPE_FREE(lines[i].text); }
+                else lines[m++] = lines[i];
+            }
+            nl = m;
+            qsort(lines, nl, sizeof *lines, ms__fline_value);
+        }
+        for (size_t i = 0; i < nl && !o->err; i++) {
+            ms__out_mem(o, lines[i].text, strlen(lines[i].text));
+            ms__out_lit(o, " ");
+            ms__out_u64(o, lines[i].v);
+            ms__out_lit(o, "\n");
+        }
+    } else if (!o->err) {
+        o->err = ENOMEM;
+    }
+    for (size_t i = 0; i < nl; i++) MEMSCOPE_FREE(lines[i].text);
+    MEMSCOPE_FREE(lines);
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
+/* ---- Prometheus text exposition ---- */
+
+static void ms__prom_label(ms__out *o, const char *v) { /* \ " and newline escaped */
+    for (const char *s = v ? v : ""; *s; s++) {
+        if (*s == '\\') ms__out_lit(o, "\\\\");
+        else if (*s == '"') ms__out_lit(o, "\\\"");
+        else if (*s == '\n') ms__out_lit(o, "\\n");
+        else ms__out_mem(o, s, 1);
+    }
+}
+
+static void ms__prom_head(ms__out *o, const char *name, const char *type, const char *help) {
+    ms__out_lit(o, "# HELP memscope_"); ms__out_mem(o, name, strlen(name)); ms__out_lit(o, " ");
+    ms__out_mem(o, help, strlen(help));
+    ms__out_lit(o, "\n# TYPE memscope_"); ms__out_mem(o, name, strlen(name)); ms__out_lit(o, " ");
+    ms__out_mem(o, type, strlen(type)); ms__out_lit(o, "\n");
+}
+
+static void ms__prom_sample(ms__out *o, const char *name, const char *labels, const char *thread, uint32_t tid, double v) {
+    ms__out_lit(o, "memscope_"); ms__out_mem(o, name, strlen(name));
+    ms__out_lit(o, "{"); ms__out_mem(o, labels, strlen(labels));
+    if (thread) {
+        ms__out_lit(o, ",thread=\""); ms__prom_label(o, thread); ms__out_lit(o, "\",tid=\"");
+        ms__out_u64(o, tid); ms__out_lit(o, "\"");
+    }
+    ms__out_lit(o, "} ");
+    char tmp[40];
+    /* whole numbers below 2^64 as integers; anything else (fractions, inf, NaN, huge) as %.17g,
+       and inf/NaN in the exposition's spelling */
+    int whole = v >= 0.0 && v < 18446744073709551616.0 && v == (double)ms__d2u64(v);
+    int n = whole ? snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)ms__d2u64(v))
+            : isnan(v) ? snprintf(tmp, sizeof tmp, "NaN")
+            : isinf(v) ? snprintf(tmp, sizeof tmp, v > 0 ? "+Inf" : "-Inf") : snprintf(tmp, sizeof tmp, "%.17g", v);
+    if (n > 0) ms__out_mem(o, tmp, (size_t)n);
+    ms__out_lit(o, "\n");
+}
+
+static void ms__prom_write(ms__out *o, memscope_tracker *t, const memscope_report *r) {
+    char program[64], labels[256];
+    ms__program_name(t, program, sizeof program);
+    long pid = (long)getpid();
+#if !defined(MEMSCOPE_NO_BINARY)
+    if (t->loaded) pid = (long)t->loaded->pid;
+#endif
+    {   /* program="...",pid="..." with the value escaped */
+        size_t k = 0;
+        k += (size_t)snprintf(labels + k, sizeof labels - k, "program=\"");
+        for (const char *s = program; *s && k + 4 < sizeof labels; s++) {
+            if (*s == '\\' || *s == '"') labels[k++] = '\\';
+            labels[k++] = *s == '\n' ? ' ' : *s;
+        }
+        snprintf(labels + k, sizeof labels - k, "\",pid=\"%ld\"", pid);
+    }
+    static const struct { const char *name, *type, *help; int field; } m[] = {
+        {"allocations_total", "counter", "Allocations recorded (TRACK calls kept, or malloc-family calls in whole-program mode).", 0},
+        {"frees_total", "counter", "Frees of recorded allocations.", 1},
+        {"allocated_bytes_total", "counter", "Bytes of all recorded allocations.", 2},
+        {"live_allocations", "gauge", "Recorded allocations not yet freed.", 3},
+        {"live_bytes", "gauge", "Bytes of the recorded allocations not yet freed.", 4},
+        {"peak_bytes", "gauge", "Most live recorded bytes at any moment so far.", 5},
+        {"dropped_events_total", "counter", "Events not retained past the event bound (totals stay exact).", 6},
+        {"estimated_allocations_total", "counter", "Allocations estimated over every call, under sampling.", 7},
+        {"estimated_bytes_total", "counter", "Bytes estimated over every call, under sampling.", 8},
+        {"sample_rate", "gauge", "Fraction of calls recorded by hash sampling (1 = all).", 9},
+    };
+    double v[10] = {(double)r->total_allocations, (double)r->total_deallocations, (double)r->total_allocated_bytes,
+                    (double)r->active_allocations, (double)r->current_memory_bytes, (double)r->peak_memory_bytes,
+                    (double)r->dropped_events, r->estimated_total_allocations, r->estimated_total_bytes, r->sample_rate};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        ms__prom_head(o, m[i].name, m[i].type, m[i].help);
+        ms__prom_sample(o, m[i].name, labels, NULL, 0, v[m[i].field]);
+    }
+    static const struct { const char *name, *type, *help; } tm[] = {
+        {"thread_allocations_total", "counter", "Allocations recorded by a thread."},
+        {"thread_allocated_bytes_total", "counter", "Bytes allocated by a thread."},
+        {"thread_live_bytes", "gauge", "Bytes a thread allocated that are still live, wherever freed."},
+        {"thread_peak_bytes", "gauge", "Most live bytes of a thread's allocations."},
+    };
+    for (size_t k = 0; k < 4 && r->thread_count; k++) {
+        ms__prom_head(o, tm[k].name, tm[k].type, tm[k].help);
+        for (size_t i = 0; i < r->thread_count; i++) {
+            const memscope_thread_stats *th = &r->threads[i];
+            double val = k == 0 ? (double)th->allocations : k == 1 ? (double)th->allocated_bytes
+                       : k == 2 ? (double)th->current_bytes : (double)th->peak_bytes;
+            char tname[24];
+            snprintf(tname, sizeof tname, "%s", th->thread_name && *th->thread_name ? th->thread_name : "-");
+            ms__prom_sample(o, tm[k].name, labels, tname, th->thread_id, val);
+        }
+    }
+    if (r->system_snapshot_count) { /* the latest snapshot, its measured fields only */
+        const memscope_system_snapshot *s = &r->system_snapshots[r->system_snapshot_count - 1];
+        struct { uint32_t bit; const char *name, *type, *help; double v; } sm[] = {
+            {MEMSCOPE_METRIC_CPU, "process_cpu_percent", "gauge", "Process CPU time over wall time, percent of one core.", s->cpu_usage_percent},
+            {MEMSCOPE_METRIC_MEMORY, "process_resident_bytes", "gauge", "Resident set size of the process.", (double)s->memory_usage_bytes},
+            {MEMSCOPE_METRIC_MEMORY_PERCENT, "process_memory_percent", "gauge", "Resident set size against the memory limit, percent.", s->memory_usage_percent},
+            {MEMSCOPE_METRIC_THREADS, "process_threads", "gauge", "Threads of the process.", (double)s->thread_count},
+            {MEMSCOPE_METRIC_DISK, "process_disk_read_bytes_per_second", "gauge", "Bytes read from storage per second.", (double)s->disk_read_bps},
+            {MEMSCOPE_METRIC_DISK, "process_disk_write_bytes_per_second", "gauge", "Bytes written to storage per second.", (double)s->disk_write_bps},
+            {MEMSCOPE_METRIC_NETWORK, "network_receive_bytes_per_second", "gauge", "Bytes received per second, all interfaces but loopback.", (double)s->network_rx_bps},
+            {MEMSCOPE_METRIC_NETWORK, "network_transmit_bytes_per_second", "gauge", "Bytes sent per second, all interfaces but loopback.", (double)s->network_tx_bps},
+            {MEMSCOPE_METRIC_GPU_USAGE, "gpu_utilization_percent", "gauge", "GPU utilisation, mean over the GPUs, percent.", s->gpu_usage_percent},
+            {MEMSCOPE_METRIC_GPU_MEMORY, "gpu_memory_used_bytes", "gauge", "GPU memory in use, all GPUs.", (double)s->gpu_memory_used},
+            {MEMSCOPE_METRIC_GPU_MEMORY, "gpu_memory_total_bytes", "gauge", "GPU memory, all GPUs.", (double)s->gpu_memory_total},
+        };
+        for (size_t i = 0; i < sizeof sm / sizeof sm[0]; i++) {
+            if (!(s->available & sm[i].bit)) continue;
+            ms__prom_head(o, sm[i].name, sm[i].type, sm[i].help);
+            ms__prom_sample(o, sm[i].name, labels, NULL, 0, sm[i].v);
+        }
+    }
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__prom_write(x.f.out, t, &x.r);
+    return ms__export_end(&x);
+}
+
+/* The periodic exposition: the monitor thread rewrites each registered file (atomically,
+   like every export) when its interval has passed, for node_exporter's textfile collector. */
+#define MS__PROM_MAX 8
+static struct { memscope_tracker *t; char *path; uint64_t every_ns, due; long pid; } ms__prom[MS__PROM_MAX];
+
+MS__MAYBE_UNUSED static void ms__prom_tick(void) {
+    pthread_mutex_lock(&ms__prom_lock);
+    uint64_t now = ms__mono_ns();
+    for (int i = 0; i < MS__PROM_MAX; i++) {
+        if (!ms__prom[i].t || now < ms__prom[i].due || ms__prom[i].pid != (long)getpid()) continue;
+        memscope_export_prometheus(ms__prom[i].t, ms__prom[i].path); /* a failure is retried next time */
+        ms__prom[i].due = now + ms__prom[i].every_ns;
+    }
+    pthread_mutex_unlock(&ms__prom_lock);
+}
+
+static void ms__prom_forget(memscope_tracker *t) {
+    pthread_mutex_lock(&ms__prom_lock);
+    for (int i = 0; i < MS__PROM_MAX; i++)
+        if (ms__prom[i].t == t) { MEMSCOPE_FREE(ms__prom[i].path); ms__prom[i].t = NULL; ms__prom[i].path = NULL; }
+    pthread_mutex_unlock(&ms__prom_lock);
+}
+
+MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec) {
+    if (!t || t->loaded || (path && (!*path || interval_sec == 0 || interval_sec > 86400))) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__prom_forget(t);
+    if (!path) return MEMSCOPE_OK;
+#ifdef MEMSCOPE_NO_MONITOR
+    return MEMSCOPE_ERR_UNSUPPORTED;
+#else
+    memscope_result first = memscope_export_prometheus(t, path); /* now: a bad path is an error now */
+    if (first != MEMSCOPE_OK) return first;
+    char *copy = ms__strdup(path);
+    if (!copy) return MEMSCOPE_ERR_NO_MEMORY;
+    pthread_mutex_lock(&ms__prom_lock);
+    int slot = -1;
+    for (int i = 0; i < MS__PROM_MAX && slot < 0; i++) if (!ms__prom[i].t) slot = i;
+    if (slot >= 0) {
+        ms__prom[slot].t = t;
+        ms__prom[slot].path = copy;
+        ms__prom[slot].every_ns = (uint64_t)interval_sec * 1000000000u;
+        ms__prom[slot].due = ms__mono_ns() + ms__prom[slot].every_ns;
+        ms__prom[slot].pid = (long)getpid();
+    }
+    pthread_mutex_unlock(&ms__prom_lock);
+    if (slot < 0) { MEMSCOPE_FREE(copy); return MEMSCOPE_ERR_NO_MEMORY; }
+    atomic_store(&ms__mon_tick_hook, ms__prom_tick);
+    memscope_with_system_monitoring(t); /* the monitor thread does the writing */
+    return MEMSCOPE_OK;
+#endif
+}
+
+/* ---- Chrome Trace Event JSON ---- */
+
+typedef struct ms__trace_ctx {
+    memscope_tracker *t;
+    const memscope_report *r;
+    uint32_t *tids; double *thr_live, *thr_bmax; size_t nthr;
+    double live, bucket_max, bucket_t;
+    uint64_t every, n;
+} ms__trace_ctx;
+
+static void ms__trace_counter(ms__out *o, const char *name, uint64_t ts_ns, const char *key, double v) {
+    ms__out_lit(o, ",\n{\"name\":"); ms__out_str(o, name);
+    ms__out_lit(o, ",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
+    ms__out_double(o, (double)ts_ns / 1000.0);
+    ms__out_lit(o, ",\"args\":{"); ms__out_str(o, key); ms__out_lit(o, ":");
+    ms__out_u64(o, ms__round(v));
+    ms__out_lit(o, "}}");
+}
+
+static void ms__trace_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
+    (void)site;
+    ms__trace_ctx *c = (ms__trace_ctx *)ctx;
+    double w = 1.0 / (c->r->sample_rate > 0 ? c->r->sample_rate : 1.0);
+    uint64_t mean = ms__sample_bytes(c->t);
+    if (mean) w *= ms__sample_weight((uint64_t)ev->size, mean);
+    /* a free carries the size, and the allocating thread; under byte sampling its weight is
+       the same function of the size */
+    double d = (ev->kind == MEMSCOPE_EVENT_ALLOC ? 1.0 : -1.0) * w * (double)ev->size;
+    c->live += d;
+    uint32_t owner = ev->kind == MEMSCOPE_EVENT_ALLOC ? ev->thread_id : ev->alloc_thread_id;
+    for (size_t i = 0; i < c->nthr; i++) if (c->tids[i] == owner) { c->thr_live[i] += d; if (c->thr_live[i] > c->thr_bmax[i]) c->thr_bmax[i] = c->thr_live[i]; break; }
+    if (index % c->every == 0 || c->live > c->bucket_max) { c->bucket_max = c->live; c->bucket_t = (double)ev->timestamp_ns; }
+    /* one point per bucket of `every` events: the bucket's highest value, so the peak is exact */
+    if ((index + 1) % c->every == 0 || index + 1 == c->n) {
+        ms__trace_counter(o, "live bytes", ms__d2u64(c->bucket_t), "bytes", c->bucket_max);
+        for (size_t i = 0; i < c->nthr; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "live bytes of thread %u", c->tids[i]);
+            ms__trace_counter(o, name, ms__d2u64(c->bucket_t), "bytes", c->thr_bmax[i]);
+            c->thr_bmax[i] = c->thr_live[i];
+        }
+    }
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    const memscope_report *r = &x.r;
+    ms__trace_ctx c;
+    memset(&c, 0, sizeof c);
+    c.t = t; c.r = r;
+    c.nthr = r->thread_count;
+    c.tids = (uint32_t *)ms__calloc(c.nthr + 1, sizeof *c.tids);
+    c.thr_live = (double *)ms__calloc(c.nthr + 1, sizeof *c.thr_live);
+    c.thr_bmax = (double *)ms__calloc(c.nthr + 1, sizeof *c.thr_bmax);
+    if (!c.tids || !c.thr_live || !c.thr_bmax) o->err = ENOMEM;
+    for (size_t i = 0; i < c.nthr && c.tids; i++) c.tids[i] = r->threads[i].thread_id;
+    c.n = r->total_allocations + r->total_deallocations - r->dropped_events;
+    c.every = c.n / 20000 + 1; /* about 20 000 points per counter */
+    if (c.nthr > 16) c.nthr = 16; /* per-thread counters for the first 16 threads */
+    ms__out_lit(o, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"generator\":\"memscope.h " MEMSCOPE_VERSION_STRING "\"},\"traceEvents\":[\n");
+    ms__out_lit(o, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"memscope: tracked memory\"}}");
+    for (size_t i = 0; i < r->thread_count; i++) {
+        ms__out_lit(o, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":");
+        ms__out_u64(o, r->threads[i].thread_id);
+        ms__out_lit(o, ",\"args\":{\"name\":");
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s (%u)", r->threads[i].thread_name && *r->threads[i].thread_name ? r->threads[i].thread_name : "thread",
+                 r->threads[i].thread_id);
+        ms__out_str(o, nm);
+        ms__out_lit(o, "}}");
+        /* each thread's totals, as one instant event on its own track */
+        ms__out_lit(o, ",\n{\"name\":\"thread totals\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"ts\":0,\"tid\":");
+        ms__out_u64(o, r->threads[i].thread_id);
+        ms__out_lit(o, ",\"args\":{\"allocations\":"); ms__out_u64(o, r->threads[i].allocations);
+        ms__out_lit(o, ",\"frees\":"); ms__out_u64(o, r->threads[i].deallocations);
+        ms__out_lit(o, ",\"allocated_bytes\":"); ms__out_u64(o, r->threads[i].allocated_bytes);
+        ms__out_lit(o, ",\"live_bytes\":"); ms__out_u64(o, r->threads[i].current_bytes);
+        ms__out_lit(o, ",\"peak_bytes\":"); ms__out_u64(o, r->threads[i].peak_bytes);
+        ms__out_lit(o, "}}");
+    }
+    if (!o->err) ms__each_event(o, t, NULL, NULL, 0, ms__trace_event, &c);
+    for (size_t i = 0; i < r->system_snapshot_count; i++) {
+        const memscope_system_snapshot *s = &r->system_snapshots[i];
+        if (s->available & MEMSCOPE_METRIC_MEMORY) ms__trace_counter(o, "RSS bytes", s->elapsed_ns, "bytes", (double)s->memory_usage_bytes);
+        if (s->available & MEMSCOPE_METRIC_CPU) {
+            ms__out_lit(o, ",\n{\"name\":\"CPU %\",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
+            ms__out_double(o, (double)s->elapsed_ns / 1000.0);
+            ms__out_lit(o, ",\"args\":{\"percent\":"); ms__out_double(o, s->cpu_usage_percent); ms__out_lit(o, "}}");
+        }
+    }
+    ms__out_lit(o, "\n]}\n");
+    MEMSCOPE_FREE(c.tids); MEMSCOPE_FREE(c.thr_live); MEMSCOPE_FREE(c.thr_bmax);
+    return ms__export_end(&x);
+}
+
+/* ---- massif (valgrind --tool=massif's text format, for ms_print and massif-visualizer) and
+   DHAT JSON v2 (valgrind --tool=dhat's, for dh_view.html) ---- */
+
+/* A program point's path, innermost first: its TRACK site (a named variable) when it has
+   one, then its frames. The whole-program hooks' sites ("malloc") are left out: the tree's
+   root already says "heap allocation functions". */
+static int ms__site_is_hook(memscope_tracker *t, uint32_t site) {
+    ms__site_text s = ms__site_text_of(t, site);
+    return !s.file && (!s.type || !*s.type);
+}
+static int ms__pp_site_first(memscope_tracker *t, const ms__pp *p) { /* named, or nothing else to show */
+    return !ms__site_is_hook(t, p->site) || !ms__stack_depth_of(t, p->stack);
+}
+static size_t ms__pp_path_len(memscope_tracker *t, const ms__pp *p) {
+    return (size_t)ms__pp_site_first(t, p) + ms__stack_depth_of(t, p->stack);
+}
+/* key of element k of the path (for merging tree nodes) and its label */
+static uint64_t ms__pp_path_key(memscope_tracker *t, const ms__pp *p, size_t k) {
+    int named = ms__pp_site_first(t, p);
+    if (named && k == 0) return (uint64_t)p->site << 1 | 1;
+    uintptr_t f[MEMSCOPE_MAX_STACK_DEPTH];
+    size_t n = memscope_stack_frames(t, p->stack, f, MEMSCOPE_MAX_STACK_DEPTH);
+    size_t i = k - (size_t)named;
+    return i < n ? (uint64_t)f[i] << 1 : 0;
+}
+static void ms__pp_path_label(memscope_tracker *t, const ms__pp *p, size_t k, char *buf, size_t cap) {
+    int named = ms__pp_site_first(t, p);
+    if (named && k == 0) {
+        char nm[900];
+        ms__site_name(t, p->site, nm, sizeof nm);
+        snprintf(buf, cap, "0x0: %s", nm);
+        return;
+    }
+    /* valgrind's form: "0xADDR: fn (file:line)", else "(in module)"; calls inlined at the
+       address first, each "[inlined in]" the next */
+    memscope_symbol f[MS__INL_MAX + 1];
+    size_t n = ms__frame_syms(t, p->stack, k - (size_t)named, f, MS__INL_MAX + 1), at = 0;
+    if (!n) { snprintf(buf, cap, "0x0: ???"); return; }
+    if (n > MS__INL_MAX + 1) n = MS__INL_MAX + 1;
+    at = (size_t)snprintf(buf, cap, "0x%llX: ", (unsigned long long)f[0].address);
+    for (size_t i = 0; i < n && at < cap; i++) {
+        char nm[512];
+        ms__sym_name(&f[i], nm, sizeof nm);
+        const char *mod = f[i].module ? strrchr(f[i].module, '/') : NULL, *src = f[i].file ? strrchr(f[i].file, '/') : NULL;
+        mod = mod ? mod + 1 : f[i].module;
+        src = src ? src + 1 : f[i].file;
+        int w;
+        if (src && f[i].line) w = snprintf(buf + at, cap - at, "%s%s (%s:%u)", i ? " [inlined in] " : "", nm, src, (unsigned)f[i].line);
+        else if (mod && f[i].function) w = snprintf(buf + at, cap - at, "%s%s (in %s)", i ? " [inlined in] " : "", nm, mod);
+        else w = snprintf(buf + at, cap - at, "%s%s", i ? " [inlined in] " : "", nm);
+        if (w < 0) break;
+        at += (size_t)w;
+    }
+}
+static void ms__massif_clean(char *s) { /* one line, and no '#': ms_print cuts a line there */
+    for (; *s; s++) if (*s == '\n' || *s == '\r' || *s == '#') *s = *s == '#' ? '_' : ' ';
+}
+
+/* One node of the heap tree: the program points below it (indices into the sorted order) */
+static void ms__massif_node(ms__out *o, memscope_tracker *t, const ms__pp *pp, uint32_t *idx, const uint64_t *bytes,
+                            size_t n, size_t depth, uint64_t total, uint64_t node_bytes) {
+    /* children: group idx[0..n) by the key at depth (idx is sorted so equal keys are adjacent) */
+    size_t groups = 0, small = 0, i = 0;
+    uint64_t small_b = 0, sig_b = 0;
+    while (i < n) {
+        if (ms__pp_path_len(t, &pp[idx[i]]) <= depth) { i++; continue; } /* ends here */
+        uint64_t key = ms__pp_path_key(t, &pp[idx[i]], depth), b = 0;
+        size_t j = i;
+        while (j < n && ms__pp_path_len(t, &pp[idx[j]]) > depth && ms__pp_path_key(t, &pp[idx[j]], depth) == key) b += bytes[idx[j++]];
+        if (b * 100 >= total && b) { groups++; sig_b += b; } else if (b) { small++; small_b += b; }
+        i = j;
+    }
+    /* bytes allocated where a path ends, at this node: a leaf when nothing goes deeper; next to
+       children, one more "place" of the threshold line when below 1 %, else a leaf child */
+    uint64_t here = node_bytes - sig_b - small_b;
+    int leaf = !groups && !small;
+    int here_child = !leaf && here && here * 100 >= total;
+    int here_small = !leaf && here && !here_child;
+    size_t below = small + (here_small ? 1u : 0u);
+    /* this node's line */
+    for (size_t d = 0; d < depth; d++) ms__out_lit(o, " ");
+    ms__out_lit(o, "n");
+    ms__out_u64(o, leaf ? 0 : groups + (here_child ? 1u : 0u) + (below ? 1u : 0u));
+    ms__out_lit(o, ": ");
+    ms__out_u64(o, node_bytes);
+    ms__out_lit(o, " ");
+    char label[1024];
+    if (depth == 0) snprintf(label, sizeof label, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.");
+    else ms__pp_path_label(t, &pp[idx[0]], depth - 1, label, sizeof label);
+    ms__massif_clean(label);
+    ms__out_mem(o, label, strlen(label));
+    ms__out_lit(o, "\n");
+    if (leaf) return;
+    /* significant children (and the "here" leaf), largest first */
+    typedef struct { size_t a, b; uint64_t bytes; int here; } grp;
+    size_t cap = groups + 1;
+    grp *g = (grp *)MEMSCOPE_MALLOC(cap * sizeof *g);
+    size_t ng = 0;
+    for (i = 0; i < n && g;) {
+        if (ms__pp_path_len(t, &pp[idx[i]]) <= depth) { i++; continue; }
+        uint64_t key = ms__pp_path_key(t, &pp[idx[i]], depth), b = 0;
+        size_t j = i;
+        while (j < n && ms__pp_path_len(t, &pp[idx[j]]) > depth && ms__pp_path_key(t, &pp[idx[j]], depth) == key) b += bytes[idx[j++]];
+        if (b * 100 >= total && b) { g[ng].a = i; g[ng].b = j; g[ng].bytes = b; g[ng].here = 0; ng++; }
+        i = j;
+    }
+    if (g && here_child) { g[ng].a = g[ng].b = 0; g[ng].bytes = here; g[ng].here = 1; ng++; }
+    for (size_t x = 1; x < ng; x++) { /* insertion sort, largest first (few children) */
+        grp v = g[x];
+        size_t y = x;
+        while (y > 0 && g[y - 1].bytes < v.bytes) { g[y] = g[y - 1]; y--; }
+        g[y] = v;
+    }
+    for (size_t x = 0; x < ng; x++) {
+        if (g[x].here) {
+            for (size_t d = 0; d <= depth; d++) ms__out_lit(o, " ");
+            ms__out_lit(o, "n0: ");
+            ms__out_u64(o, g[x].bytes);
+            ms__out_lit(o, " 0x0: (allocated here: the call stack ends at the frame above)\n");
+        } else {
+            ms__massif_node(o, t, pp, idx + g[x].a, bytes, g[x].b - g[x].a, depth + 1, total, g[x].bytes);
+        }
+    }
+    MEMSCOPE_FREE(g);
+    if (below) {
+        for (size_t d = 0; d <= depth; d++) ms__out_lit(o, " ");
+        ms__out_lit(o, "n0: ");
+        ms__out_u64(o, small_b + (here_small ? here : 0));
+        if (below == 1) ms__out_lit(o, " in 1 place, below massif's threshold (1.00%)\n");
+        else { ms__out_lit(o, " in "); ms__out_u64(o, below); ms__out_lit(o, " places, all below massif's threshold (1.00%)\n"); }
+    }
+}
+
+typedef struct ms__massif_snap { uint64_t time, heap; uint64_t *pp_bytes; size_t npp; int kind; } ms__massif_snap;
+typedef struct ms__massif_ctx {
+    const uint64_t *marks; size_t nmarks, next;
+    ms__massif_snap *snaps;
+    double cum_b;                      /* allocated so far (the time unit: B) */
+    int err;
+} ms__massif_ctx;
+
+static void ms__massif_after(ms__agg *a, uint64_t index, const memscope_event *ev, void *ctx) {
+    ms__massif_ctx *c = (ms__massif_ctx *)ctx;
+    if (ev->kind == MEMSCOPE_EVENT_ALLOC) {
+        double w = a->rate_w * (a->mean ? ms__sample_weight((uint64_t)ev->size, a->mean) : 1.0);
+        c->cum_b += w * (double)ev->size;
+    }
+    while (c->next < c->nmarks && c->marks[c->next] == index) {
+        ms__massif_snap *s = &c->snaps[c->next];
+        s->time = ms__round(c->cum_b);
+        if (s->kind) { /* detailed: every program point's live bytes */
+            s->pp_bytes = (uint64_t *)MEMSCOPE_MALLOC((a->npp + 1) * sizeof *s->pp_bytes);
+            if (!s->pp_bytes) { c->err = 1; }
+            else { for (size_t i = 0; i < a->npp; i++) s->pp_bytes[i] = ms__round(a->pp[i].live_b); s->npp = a->npp; }
+        }
+        s->heap = 0;
+        if (s->pp_bytes) for (size_t i = 0; i < s->npp; i++) s->heap += s->pp_bytes[i];
+        else s->heap = ms__round(a->live_b);
+        c->next++;
+    }
+}
+
+typedef struct ms__pp_sort { memscope_tracker *t; const ms__pp *pp; } ms__pp_sort;
+static int ms__cmp_pp_path(const void *x, const void *y, void *arg) { /* by path, element by element */
+    const ms__pp_sort *c = (const ms__pp_sort *)arg;
+    const ms__pp *a = &c->pp[*(const uint32_t *)x], *b = &c->pp[*(const uint32_t *)y];
+    size_t na = ms__pp_path_len(c->t, a), nb = ms__pp_path_len(c->t, b);
+    for (size_t k = 0; k < na && k < nb; k++) {
+        uint64_t ka = ms__pp_path_key(c->t, a, k), kb = ms__pp_path_key(c->t, b, k);
+        if (ka != kb) return ka < kb ? -1 : 1;
+    }
+    return (na > nb) - (na < nb);
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    enum { SNAPS = 50, DETAIL_EVERY = 10 };
+    uint64_t marks[SNAPS + 2];
+    ms__massif_snap snaps[SNAPS + 2];
+    memset(snaps, 0, sizeof snaps);
+    ms__massif_ctx c;
+    memset(&c, 0, sizeof c);
+    /* pass 1 alone: the number of events and the peak's index */
+    a.t = t;
+    a.rate_w = 1.0 / (x.r.sample_rate > 0 ? x.r.sample_rate : 1.0);
+    a.mean = ms__sample_bytes(t);
+    a.pass = 1;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, &a);
+    uint64_t n = a.events, peak_index = a.peak_at ? a.peak_at - 1 : UINT64_MAX;
+    size_t nm = 0;
+    for (uint64_t k = 1; k <= SNAPS && n; k++) {
+        uint64_t idx = k * n / SNAPS - 1;
+        if (peak_index != UINT64_MAX && idx > peak_index && (nm == 0 || marks[nm - 1] < peak_index)) marks[nm++] = peak_index;
+        if (nm == 0 || marks[nm - 1] < idx) marks[nm++] = idx;
+    }
+    if (peak_index != UINT64_MAX && (nm == 0 || marks[nm - 1] < peak_index)) marks[nm++] = peak_index;
+    for (size_t i = 0; i < nm; i++) snaps[i + 1].kind = marks[i] == peak_index ? 2 : (i + 1) % DETAIL_EVERY == 0 ? 1 : 0;
+    c.marks = marks; c.nmarks = nm; c.snaps = snaps + 1;
+    ms__agg_reset(&a);
+    a.pass = 2;
+    a.after = ms__massif_after;
+    a.ctx = &c;
+    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, &a);
+    if (a.err || c.err) o->err = ENOMEM;
+    char program[64];
+    ms__program_name(t, program, sizeof program);
+    ms__massif_clean(program);
+    if (!*program) snprintf(program, sizeof program, "(unknown)");
+    ms__out_lit(o, "desc: memscope.h " MEMSCOPE_VERSION_STRING "\ncmd: ");
+    ms__out_mem(o, program, strlen(program));
+    ms__out_lit(o, "\ntime_unit: B\n");
+    uint32_t *idx = a.npp ? (uint32_t *)MEMSCOPE_MALLOC(a.npp * sizeof *idx) : NULL;
+    if (a.npp && !idx) o->err = ENOMEM;
+    for (size_t i = 0; i < a.npp && idx; i++) idx[i] = (uint32_t)i;
+    if (idx) { /* one order of the program points, by path, for every tree */
+        ms__pp_sort by = {t, a.pp};
+        qsort_r(idx, a.npp, sizeof *idx, ms__cmp_pp_path, &by);
+    }
+    for (size_t i = 0; i <= nm && !o->err; i++) {
+        const ms__massif_snap *s = &snaps[i];
+        ms__out_lit(o, "#-----------\nsnapshot="); ms__out_u64(o, i);
+        ms__out_lit(o, "\n#-----------\ntime="); ms__out_u64(o, s->time);
+        ms__out_lit(o, "\nmem_heap_B="); ms__out_u64(o, s->heap);
+        ms__out_lit(o, "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=");
+        if (!s->kind || !s->pp_bytes) { ms__out_lit(o, "empty\n"); continue; }
+        if (s->kind == 2) ms__out_lit(o, "peak\n"); else ms__out_lit(o, "detailed\n");
+        /* the tree over the program points that existed at that moment */
+        size_t k = 0;
+        uint32_t *sub = (uint32_t *)MEMSCOPE_MALLOC((a.npp + 1) * sizeof *sub);
+        if (!sub) { o->err = ENOMEM; break; }
+        for (size_t j = 0; j < a.npp; j++) if (idx[j] < s->npp && s->pp_bytes[idx[j]]) sub[k++] = idx[j];
+        ms__massif_node(o, t, a.pp, sub, s->pp_bytes, k, 0, s->heap ? s->heap : 1, s->heap);
+        MEMSCOPE_FREE(sub);
+    }
+    MEMSCOPE_FREE(idx);
+    for (size_t i = 0; i <= nm; i++) MEMSCOPE_FREE(snaps[i].pp_bytes);
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
+/* DHAT: a program point per (stack, site), with its totals, most live at once, what was live
+   at the global peak and at the end; times in microseconds. */
+MEMSCOPE_DEF memscope_result memscope_export_dhat(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    ms__idmap frames;
+    memset(&frames, 0, sizeof frames);
+    if (ms__agg_run(&a, o, t, &x.r) == 0) {
+        char program[64];
+        ms__program_name(t, program, sizeof program);
+        long pid = (long)getpid();
+#if !defined(MEMSCOPE_NO_BINARY)
+        if (t->loaded) pid = (long)t->loaded->pid;
+#endif
+        ms__out_lit(o, "{\"dhatFileVersion\":2,\"mode\":\"heap\",\"verb\":\"Allocated\",\"bklt\":true,\"bkacc\":false,"
+                       "\"tu\":\"\xc2\xb5s\",\"Mtu\":\"s\",\"tuth\":500,\"cmd\":");
+        ms__out_str(o, program);
+        ms__out_lit(o, ",\"pid\":"); ms__out_u64(o, (uint64_t)pid);
+        ms__out_lit(o, ",\"te\":"); ms__out_u64(o, a.t_end / 1000);
+        ms__out_lit(o, ",\"tg\":"); ms__out_u64(o, a.t_peak / 1000);
+        ms__out_lit(o, ",\"pps\":[");
+        /* frame table: index 0 "[root]", then each distinct path element */
+        size_t first = 1, nframes = 0;
+        for (size_t i = 0; i < a.npp && !o->err; i++) {
+            const ms__pp *p = &a.pp[i];
+            if (!ms__round(p->alloc_n)) continue;
+            ms__out_mem(o, first ? "\n{" : ",\n{", first ? 2 : 3);
+            first = 0;
+            ms__out_lit(o, "\"tb\":"); ms__out_u64(o, ms__round(p->alloc_b));
+            ms__out_lit(o, ",\"tbk\":"); ms__out_u64(o, ms__round(p->alloc_n));
+            ms__out_lit(o, ",\"tl\":"); ms__out_u64(o, ms__round(p->life_ns / 1000.0));
+            ms__out_lit(o, ",\"mb\":"); ms__out_u64(o, ms__round(p->max_b));
+            ms__out_lit(o, ",\"mbk\":"); ms__out_u64(o, ms__round(p->max_n));
+            ms__out_lit(o, ",\"gb\":"); ms__out_u64(o, ms__round(p->peak_b));
+            ms__out_lit(o, ",\"gbk\":"); ms__out_u64(o, ms__round(p->peak_n));
+            ms__out_lit(o, ",\"eb\":"); ms__out_u64(o, ms__round(p->live_b));
+            ms__out_lit(o, ",\"ebk\":"); ms__out_u64(o, ms__round(p->live_n));
+            ms__out_lit(o, ",\"fs\":[");
+            size_t len = ms__pp_path_len(t, p);
+            for (size_t k = 0; k < len; k++) {
+                int fresh;
+                uint32_t id = ms__idmap_get(&frames, ms__pp_path_key(t, p, k), &fresh);
+                if (k) ms__out_lit(o, ",");
+                ms__out_u64(o, id);
+                if (id > nframes) nframes = id;
+            }
+            ms__out_lit(o, "]}");
+        }
+        ms__out_lit(o, "\n],\"ftbl\":[\"[root]\"");
+        /* labels in id order: walk the program points again, writing each id once */
+        char *done = (char *)ms__calloc(nframes + 2, 1);
+        char **labels = (char **)ms__calloc(nframes + 2, sizeof *labels);
+        if (!done || !labels) o->err = ENOMEM;
+        for (size_t i = 0; i < a.npp && done && labels; i++) {
+            const ms__pp *p = &a.pp[i];
+            size_t len = ms__pp_path_len(t, p);
+            char label[1024];
+            for (size_t k = 0; k < len; k++) {
+                int fresh;
+                uint32_t id = ms__idmap_get(&frames, ms__pp_path_key(t, p, k), &fresh);
+                if (fresh || id > nframes || done[id]) continue;
+                done[id] = 1;
+                ms__pp_path_label(t, p, k, label, sizeof label);
+                labels[id] = ms__strdup(label);
+            }
+        }
+        for (size_t id = 1; id <= nframes && labels; id++) {
+            ms__out_lit(o, ",");
+            ms__out_str(o, labels[id] ? labels[id] : "???");
+            MEMSCOPE_FREE(labels[id]);
+        }
+        MEMSCOPE_FREE(done);
+        MEMSCOPE_FREE(labels);
+        ms__out_lit(o, "]}\n");
+    } else if (!o->err) {
+        o->err = ENOMEM;
+    }
+    ms__idmap_free(&frames);
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
+#ifndef MEMSCOPE_NO_BINARY
+/* ---- pprof profile.proto (github.com/google/pprof proto/profile.proto), gzip-wrapped ---- */
+
+static void ms__pb_key(ms__buf *b, unsigned field, unsigned wire) { ms__buf_varint(b, (uint64_t)field << 3 | wire); }
+static void ms__pb_u64(ms__buf *b, unsigned field, uint64_t v) { if (v) { ms__pb_key(b, field, 0); ms__buf_varint(b, v); } }
+static void ms__pb_bytes(ms__buf *b, unsigned field, const void *p, size_t n) {
+    ms__pb_key(b, field, 2); ms__buf_varint(b, n); ms__buf_put(b, p, n);
+}
+
+/* String table: index 0 is "" (required by the format). */
+typedef struct ms__strtab { ms__buf out; char **s; uint32_t *map; size_t n, cap, map_cap; int err; } ms__strtab;
+static uint64_t ms__strtab_id(ms__strtab *st, const char *s) {
+    if (!s) s = "";
+    if ((st->n + 1) * 2 > st->map_cap) {
+        size_t cap = st->map_cap ? st->map_cap * 2 : 256;
+        uint32_t *m = (uint32_t *)ms__calloc(cap, sizeof *m);
+        if (!m) { st->err = 1; return 0; }
+        for (size_t i = 0; i < st->n; i++) {
+            size_t h = (size_t)ms__hash_str(0, st->s[i]) & (cap - 1);
+            while (m[h]) h = (h + 1) & (cap - 1);
+            m[h] = (uint32_t)i + 1;
+        }
+        MEMSCOPE_FREE(st->map); st->map = m; st->map_cap = cap;
+    }
+    size_t h = (size_t)ms__hash_str(0, s) & (st->map_cap - 1);
+    while (st->map[h]) {
+        if (!strcmp(st->s[st->map[h] - 1], s)) return st->map[h] - 1;
+        h = (h + 1) & (st->map_cap - 1);
+    }
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 256;
+        char **ns = (char **)MEMSCOPE_MALLOC(cap * sizeof *ns);
+        if (!ns) { st->err = 1; return 0; }
+        if (st->n) memcpy(ns, st->s, st->n * sizeof *ns);
+        MEMSCOPE_FREE(st->s); st->s = ns; st->cap = cap;
+    }
+    char *copy = ms__strdup(s);
+    if (!copy) { st->err = 1; return 0; }
+    st->s[st->n] = copy;
+    st->map[h] = (uint32_t)++st->n;
+    ms__pb_bytes(&st->out, 6, s, strlen(s)); /* string_table, in index order */
+    return st->n - 1;
+}
+static void ms__strtab_free(ms__strtab *st) {
+    for (size_t i = 0; i < st->n; i++) MEMSCOPE_FREE(st->s[i]);
+    MEMSCOPE_FREE(st->s); MEMSCOPE_FREE(st->map); MEMSCOPE_FREE(st->out.p);
+}
+
+
+/* A function per distinct (name, file); a location per distinct frame address, and one per
+   site (the leaf: "malloc", or the TRACKed variable). */
+#define MS__PPROF_MAPS 1024u
+typedef struct ms__pprof {
+    memscope_tracker *t;
+    ms__strtab st;
+    ms__idmap fn_ids, loc_ids, map_ids;
+    ms__buf fns, locs, maps, samples, tmp;
+    uint32_t nmaps;
+    uint64_t map_name[MS__PPROF_MAPS]; /* string id of mapping i + 1 */
+    unsigned char map_unnamed[MS__PPROF_MAPS]; /* a frame in it had no function name */
+    unsigned char map_unlined[MS__PPROF_MAPS]; /* a frame in it had no file and line */
+} ms__pprof;
+
+/* A mapping per module (its file name), written at the end: has_functions only where every
+   frame in it was named (elsewhere pprof may name them from the binary itself). */
+static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module, int named, int lined) {
+    if (!module || !*module) return 0;
+    int fresh;
+    uint32_t id = ms__idmap_get(&p->map_ids, ms__hash_str(0x6d6170, module), &fresh);
+    if (!id || id > MS__PPROF_MAPS) return 0; /* (beyond: frames without a mapping) */
+    if (fresh) {
+        p->map_name[id - 1] = ms__strtab_id(&p->st, module);
+        p->map_unnamed[id - 1] = 0;
+        p->map_unlined[id - 1] = 0;
+        if (id > p->nmaps) p->nmaps = id;
+    }
+    if (!named) p->map_unnamed[id - 1] = 1;
+    if (!lined) p->map_unlined[id - 1] = 1;
+    return id;
+}
+
+static void ms__pprof_mappings(ms__pprof *p) {
+    for (uint32_t i = 0; i < p->nmaps; i++) {
+        ms__buf m = {NULL, 0, 0, 0};
+        ms__pb_u64(&m, 1, i + 1);
+        ms__pb_u64(&m, 5, p->map_name[i]);
+        ms__pb_u64(&m, 7, p->map_unnamed[i] ? 0u : 1u); /* has_functions */
+        ms__pb_u64(&m, 8, p->map_unlined[i] ? 0u : 1u); /* has_filenames */
+        ms__pb_u64(&m, 9, p->map_unlined[i] ? 0u : 1u); /* has_line_numbers */
+        ms__pb_bytes(&p->maps, 3, m.p, m.len);
+        if (m.err) p->maps.err = 1;
+        MEMSCOPE_FREE(m.p);
+    }
+}
+
+static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, uint32_t line) {
+    uint64_t key = ms__hash_str(ms__hash_str(0, name), file) ^ line;
+    int fresh;
+    uint32_t id = ms__idmap_get(&p->fn_ids, key, &fresh);
+    if (fresh) {
+        ms__buf *b = &p->tmp;
+        b->len = 0;
+        ms__pb_u64(b, 1, id);
+        ms__pb_u64(b, 2, ms__strtab_id(&p->st, name));
+        ms__pb_u64(b, 3, ms__strtab_id(&p->st, name));
+        ms__pb_u64(b, 4, ms__strtab_id(&p->st, file));
+        ms__pb_u64(b, 5, line);
+        ms__pb_bytes(&p->fns, 5, b->p, b->len);
+    }
+    return id;
+}
+
+/* A location: one address, its lines innermost first (calls inlined there, then the function). */
+typedef struct ms__pline { const char *fn, *file; uint32_t line; } ms__pline;
+static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const ms__pline *ln, size_t n,
+                              const char *module, int named) {
+    int fresh;
+    uint32_t id = ms__idmap_get(&p->loc_ids, key, &fresh);
+    if (fresh) {
+        int lines = 1;
+        for (size_t i = 0; i < n; i++) lines &= ln[i].file && ln[i].line;
+        uint32_t map = ms__pprof_mapping(p, module, named, lines);
+        ms__buf b = {NULL, 0, 0, 0};
+        ms__pb_u64(&b, 1, id);
+        ms__pb_u64(&b, 2, map);
+        ms__pb_u64(&b, 3, address);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t f = ms__pprof_fn(p, ln[i].fn, ln[i].file, ln[i].line);
+            ms__buf line_msg = {NULL, 0, 0, 0};
+            ms__pb_u64(&line_msg, 1, f);
+            ms__pb_u64(&line_msg, 2, ln[i].line);
+            ms__pb_bytes(&b, 4, line_msg.p ? line_msg.p : (const unsigned char *)"", line_msg.len);
+            if (line_msg.err) b.err = 1;
+            MEMSCOPE_FREE(line_msg.p);
+        }
+        ms__pb_bytes(&p->locs, 4, b.p, b.len);
+        if (b.err) p->locs.err = 1;
+        MEMSCOPE_FREE(b.p);
+    }
+    return id;
+}
+
+static void ms__gzip_stored(ms__out *o, const unsigned char *p, size_t n) {
+    static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+    ms__out_mem(o, (const char *)head, sizeof head);
+    size_t off = 0;
+    do { /* deflate "stored" blocks of at most 65 535 bytes */
+        size_t k = n - off > 65535 ? 65535 : n - off;
+        unsigned char bh[5] = {(unsigned char)(off + k == n ? 1 : 0), (unsigned char)k, (unsigned char)(k >> 8),
+                               (unsigned char)~k, (unsigned char)(~k >> 8)};
+        ms__out_mem(o, (const char *)bh, 5);
+        ms__out_mem(o, (const char *)p + off, k);
+        off += k;
+    } while (off < n);
+    unsigned char tail[8];
+    ms__put_le(tail, ms__crc32(0, p, n), 4);
+    ms__put_le(tail + 4, (uint64_t)n & 0xffffffffu, 4);
+    ms__out_mem(o, (const char *)tail, 8);
+}
+
+#define MS__PPROF_DROP "^(malloc|calloc|realloc|reallocarray|free|memalign|posix_memalign|aligned_alloc|valloc|pvalloc|" \
+    "strdup|strndup|__strdup|__strndup|operator new.*|operator delete.*)$"
+MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    ms__agg a;
+    memset(&a, 0, sizeof a);
+    ms__pprof p;
+    memset(&p, 0, sizeof p);
+    p.t = t;
+    ms__buf prof = {NULL, 0, 0, 0};
+    ms__strtab_id(&p.st, "");
+    if (ms__agg_run(&a, o, t, &x.r) == 0) {
+        static const char *const types[4][2] = {{"alloc_objects", "count"}, {"alloc_space", "bytes"},
+                                                {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+        for (int i = 0; i < 4; i++) {
+            ms__buf vt = {NULL, 0, 0, 0};
+            ms__pb_u64(&vt, 1, ms__strtab_id(&p.st, types[i][0]));
+            ms__pb_u64(&vt, 2, ms__strtab_id(&p.st, types[i][1]));
+            ms__pb_bytes(&prof, 1, vt.p, vt.len);
+            MEMSCOPE_FREE(vt.p);
+        }
+        char name[1024], program[64];
+        memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
+        char (*names)[512] = (char (*)[512])ms__calloc(MS__INL_MAX + 1, 512);
+        ms__pline pl[MS__INL_MAX + 1];
+        if (!syms || !names) { o->err = ENOMEM; MEMSCOPE_FREE(syms); MEMSCOPE_FREE(names); syms = NULL; names = NULL; }
+        /* the program's own module first: pprof names the profile after the first mapping */
+        ms__program_name(t, program, sizeof program);
+        for (size_t i = 0, found = 0; i < a.npp && !found && *program; i++) {
+            memscope_symbol sym;
+            for (size_t k = 0; !found && memscope_stack_symbol(t, a.pp[i].stack, k, &sym); k++) {
+                const char *base = sym.module ? strrchr(sym.module, '/') : NULL;
+                base = base ? base + 1 : sym.module;
+                if (base && !strncmp(base, program, 15) && (strlen(program) < 15 ? !strcmp(base, program) : 1)) {
+                    ms__pprof_mapping(&p, sym.module, sym.function != NULL, sym.file && sym.line);
+                    found = 1;
+                }
+            }
+        }
+        for (size_t i = 0; i < a.npp; i++) {
+            const ms__pp *pp = &a.pp[i];
+            uint64_t v[4] = {ms__round(pp->alloc_n), ms__round(pp->alloc_b), ms__round(pp->live_n), ms__round(pp->live_b)};
+            if (!v[0] && !v[2]) continue;
+            ms__buf ids = {NULL, 0, 0, 0}, vals = {NULL, 0, 0, 0}, smp = {NULL, 0, 0, 0};
+            ms__site_text st = ms__site_text_of(t, pp->site);
+            ms__site_name(t, pp->site, name, sizeof name);
+            ms__pline site = {name, st.file, st.line};
+            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, &site, 1, NULL, 1));
+            size_t n = syms ? memscope_stack_symbols(t, pp->stack, syms, MS__SYMS_MAX) : 0;
+            if (n > MS__SYMS_MAX) n = MS__SYMS_MAX;
+            for (size_t k = 0, nl = 0; k < n; k++) { /* the inlined calls and their function: one location */
+                const memscope_symbol *sym = &syms[k];
+                ms__sym_name(sym, names[nl], sizeof names[nl]);
+                pl[nl].fn = names[nl];
+                pl[nl].file = sym->file && sym->line ? sym->file : sym->module;
+                pl[nl].line = sym->file ? sym->line : 0;
+                if (sym->inlined && nl + 1 < MS__INL_MAX + 1 && k + 1 < n) { nl++; continue; }
+                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym->address << 1, sym->address, pl, nl + 1,
+                                                   sym->module, sym->function != NULL));
+                nl = 0;
+            }
+            for (int k = 0; k < 4; k++) ms__buf_varint(&vals, v[k]);
+            ms__pb_bytes(&smp, 1, ids.p, ids.len);
+            ms__pb_bytes(&smp, 2, vals.p, vals.len);
+            ms__pb_bytes(&p.samples, 2, smp.p, smp.len);
+            MEMSCOPE_FREE(ids.p); MEMSCOPE_FREE(vals.p); MEMSCOPE_FREE(smp.p);
+        }
+        MEMSCOPE_FREE(syms);
+        MEMSCOPE_FREE(names);
+        ms__buf_put(&prof, p.samples.p, p.samples.len);
+        ms__pprof_mappings(&p);
+        ms__buf_put(&prof, p.maps.p, p.maps.len);
+        ms__buf_put(&prof, p.locs.p, p.locs.len);
+        ms__buf_put(&prof, p.fns.p, p.fns.len);
+        uint64_t dflt = ms__strtab_id(&p.st, "inuse_space");
+        uint64_t drop = ms__strtab_id(&p.st, MS__PPROF_DROP);
+        ms__buf pt = {NULL, 0, 0, 0};
+        ms__pb_u64(&pt, 1, ms__strtab_id(&p.st, "space"));
+        ms__pb_u64(&pt, 2, ms__strtab_id(&p.st, "bytes"));
+        uint64_t comment = ms__strtab_id(&p.st, "memscope.h " MEMSCOPE_VERSION_STRING);
+        ms__buf_put(&prof, p.st.out.p, p.st.out.len);
+        ms__pb_u64(&prof, 9, t->start_unix_ms * 1000000u);
+        ms__pb_u64(&prof, 10, ms__d2u64(x.r.duration_sec * 1e9));
+        ms__pb_bytes(&prof, 11, pt.p, pt.len);
+        MEMSCOPE_FREE(pt.p);
+        ms__pb_u64(&prof, 12, ms__sample_bytes(t) ? ms__sample_bytes(t) : 1);
+        ms__pb_key(&prof, 13, 0); ms__buf_varint(&prof, comment);
+        ms__pb_u64(&prof, 14, dflt);
+        /* the allocator's frames and the C library's allocating wrappers dropped from the
+           samples (as Go's heap profiles drop runtime.malloc): the flat cost lands on the
+           program's own function that allocated */
+        ms__pb_u64(&prof, 7, drop);
+        if (prof.err || p.st.err || p.fns.err || p.locs.err || p.maps.err || p.samples.err || p.tmp.err) o->err = ENOMEM;
+        else if (ms__ends_with(path, ".gz")) ms__gzip_stored(o, prof.p, prof.len);
+        else ms__out_mem(o, (const char *)prof.p, prof.len);
+    } else if (!o->err) {
+        o->err = ENOMEM;
+    }
+    MEMSCOPE_FREE(prof.p);
+    ms__strtab_free(&p.st);
+    ms__idmap_free(&p.fn_ids); ms__idmap_free(&p.loc_ids); ms__idmap_free(&p.map_ids);
+    MEMSCOPE_FREE(p.maps.p);
+    MEMSCOPE_FREE(p.fns.p); MEMSCOPE_FREE(p.locs.p); MEMSCOPE_FREE(p.samples.p); MEMSCOPE_FREE(p.tmp.p);
+    ms__agg_free(&a);
+    return ms__export_end(&x);
+}
+
+#else
+MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) {
+    (void)t; (void)path;
+    return MEMSCOPE_ERR_UNSUPPORTED;
+}
+#endif
+
 /* ==== >>reader ==== */
 
 /* memscope_load reads a .msb file (docs/FORMAT.md), or a JSON report (below, "the JSON
@@ -11049,49 +12220,6 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
    anything is allocated; a violation fails the load with MEMSCOPE_ERR_FORMAT and a message
    naming the offset (memscope_load_error). A file cut off before END keeps its complete
    sections (memscope_loaded_info); what it lacks is recomputed from its events. */
-typedef struct ms__lsite { uint32_t id; const char *var, *type, *file; uint32_t line; uint64_t last_size; uint32_t last_stack; } ms__lsite;
-typedef struct ms__lframe { uintptr_t addr; const char *fn, *mod; uint64_t off1; const char *file; uint32_t line, ninl; const ms__inlf *inl; } ms__lframe;
-typedef struct ms__lstack { uint32_t id, depth; ms__lframe *frames; } ms__lstack;
-typedef struct ms__lmod { const char *path, *build_id; uint64_t bias, lo, hi; int state, written; struct ms__symmod *sm; } ms__lmod;
-
-struct ms__loaded {
-    unsigned char *data;
-    size_t size;
-    char *arena;                   /* the strings, NUL-terminated */
-    size_t arena_len;
-    const char **strs;             /* index 1.. */
-    size_t nstrs, cap_strs;
-    ms__lsite *sites; size_t nsites;
-    ms__lstack *stacks; size_t nstacks, stacks_from; /* stacks_from: the last STACKS section's first */
-    ms__lframe *frames; size_t nframes;
-    uint32_t max_stack;
-    struct ms__lblock *blocks; size_t nblocks, cap_blocks; /* the EVENTS sections, decoded when read */
-    size_t nevents;
-    unsigned char *stack_used;     /* stack ids events use (a bit each), checked against STACKS */
-    uint32_t stack_used_cap, stack_used_max;
-    uint64_t last_ts;              /* the last event's time */
-    memscope_system_snapshot *snaps; size_t nsnaps;
-    memscope_thread_stats *threads; size_t nthreads;
-    memscope_hotspot *hot; size_t nhot;
-    double duration_sec, alloc_rate, free_rate, sample_rate;
-    uint64_t totals[9];            /* END, in order */
-    double est_allocs, est_bytes;
-    char *hot_strs;                /* strings of recomputed hotspots */
-    uint64_t pid;                  /* META: the writing process */
-    uint64_t ppid;                 /* META 14: its parent (streamed files) */
-    int streamed;                  /* META 15: written as the program ran */
-    double ns_per_tick;
-    const char *program;
-    const char *cmdline, *cwd;     /* META 16, 17 */
-    uint32_t exit_how;             /* META 18 */
-    void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
-    uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
-    unsigned char *zbuf;           /* the decompressed payload of the section being read */
-    uint32_t *stack_ix;            /* stack id -> index in stacks + 1 (0: undefined) */
-    ms__lmod *mods; size_t nmods;  /* MODULES: the files the frames are in */
-    memscope_load_info info;
-};
-
 static _Thread_local char ms__load_err[256];
 
 MEMSCOPE_DEF const char *memscope_load_error(void) { return ms__load_err; }
@@ -11109,7 +12237,7 @@ static void ms__loaded_free(struct ms__loaded *L) {
     MEMSCOPE_FREE(L);
 }
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 typedef struct ms__rd { const unsigned char *p, *end, *base; int err; } ms__rd;
 
 static void ms__rd_fail(ms__rd *r, const char *what) {
@@ -12999,7 +14127,7 @@ static void ms__loaded_report(memscope_tracker *t, memscope_report *r) {
     if (r->system_snapshots) { memcpy(r->system_snapshots, L->snaps, L->nsnaps * sizeof *L->snaps); r->system_snapshot_count = L->nsnaps; }
 }
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 static uint32_t ms__loaded_site_span(memscope_tracker *t) {
     struct ms__loaded *L = t->loaded;
     uint32_t max = L->nsites ? L->sites[L->nsites - 1].id : 0;
@@ -13073,7 +14201,7 @@ static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out) {
     *out = L->nevents ? (memscope_event *)malloc(L->nevents * sizeof **out) : NULL; /* caller free()s */
     if (!*out) return 0;
     size_t n = 0;
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
+#if !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
     ms__lit it;
     uint32_t sid;
     if (ms__lit_begin(&it, L))
@@ -13085,7 +14213,7 @@ static size_t ms__loaded_events(memscope_tracker *t, memscope_event **out) {
 
 static size_t ms__loaded_each(memscope_tracker *t, int (*fn)(const memscope_event *, void *), void *ctx) {
     size_t n = 0;
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
+#if !defined(MEMSCOPE_NO_BINARY) /* (else nothing is ever loaded) */
     ms__lit it;
     memscope_event e;
     uint32_t sid;
@@ -13112,12 +14240,12 @@ static size_t ms__loaded_frames(memscope_tracker *t, uint32_t stack_id, uintptr_
     return s->depth;
 }
 
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 static void ms__loaded_offline(struct ms__loaded *L, int fill);
 #endif
 MEMSCOPE_DEF memscope_result memscope_load_names(memscope_tracker *t) {
     if (!t || !t->loaded) return MEMSCOPE_ERR_INVALID_ARG;
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
     ms__loaded_offline(t->loaded, 1);
 #endif
     return MEMSCOPE_OK;
@@ -13151,7 +14279,6 @@ static int ms__loaded_symbol(memscope_tracker *t, uint32_t stack_id, size_t inde
     return 1;
 }
 
-#ifndef MEMSCOPE_NO_JSON
 static uint32_t ms__loaded_nstacks(memscope_tracker *t) { return t->loaded->max_stack + 1; }
 
 static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
@@ -13178,6 +14305,7 @@ static uint64_t ms__loaded_each_event(ms__out *o, memscope_tracker *t, uint64_t 
     return i;
 }
 
+#ifndef MEMSCOPE_NO_JSON
 static void ms__loaded_json_sites(ms__out *o, memscope_tracker *t) {
     struct ms__loaded *L = t->loaded;
     ms__out_key(o, "sites"); ms__out_lit(o, "[");
@@ -13314,7 +14442,6 @@ static void ms__trackers_remove(memscope_tracker *t) {
 #ifdef MEMSCOPE_HOOK_MALLOC
 static void ms__hook_fork_child(void);
 #endif
-static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER; /* >>formats */
 static void ms__fork_prepare(void) {
     pthread_mutex_lock(&ms__auto_lock);
     pthread_mutex_lock(&ms__prom_lock);
@@ -13540,8 +14667,12 @@ static const char *ms__output_problem(const char *tmpl, char *buf, size_t cap) {
         if (s[1] != 'p' && s[1] != '%') return "a % must be followed by p (the process id) or % (a % sign)";
         s++;
     }
-    if (!memscope_export_format(tmpl))
-        return "its extension names no format (.msb .json .html .pb.gz .pprof .folded .trace.json .prom .massif .dhat.json)";
+    if (!memscope_export_format(tmpl)) { /* the suffixes of ms__formats */
+        size_t n = (size_t)snprintf(buf, cap, "its extension names no format (");
+        for (size_t i = 0; i < MS__NFORMATS && n < cap; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", ms__formats[i].suffix, i + 1 < MS__NFORMATS ? " " : ")");
+        return buf;
+    }
     if (strlen(tmpl) > MS__OUTPUT_MAX) {
         snprintf(buf, cap, "%zu characters, more than the 4000 a path may have", strlen(tmpl));
         return buf;
@@ -13575,7 +14706,7 @@ static int ms__output_expand(const char *tmpl, long owner, char *out, size_t cap
 static int ms__output_setup(void) {
     const char *v = ms__env("MEMSCOPE_OUTPUT");
     if (!v || !*v) return 0;
-    char whybuf[96];
+    char whybuf[256];
     const char *why = ms__output_problem(v, whybuf, sizeof whybuf);
     if (why) {
         ms__env_refuse(1, "MEMSCOPE_OUTPUT", v, why, "memscope-%p.msb");
@@ -13775,1281 +14906,6 @@ static void ms__destroy(memscope_tracker *t) {
     MEMSCOPE_FREE(t);
 }
 
-/* ==== >>formats ==== */
-
-/* Writers for other tools' formats: pprof (go tool pprof, Pyroscope), folded stacks
-   (flamegraph.pl, inferno, speedscope), Chrome Trace Event JSON (ui.perfetto.dev,
-   chrome://tracing), massif (ms_print), DHAT JSON (dh_view.html) and the Prometheus text
-   exposition. Each works on a live tracker and on a loaded .msb: they read the same merged
-   event stream as the JSON export. Values are unbiased under sampling: an event recorded at
-   hash rate r counts 1/r; under byte sampling of mean R, an allocation of s bytes counts
-   1/(1 - e^(-s/R)). */
-#ifndef MEMSCOPE_NO_JSON
-
-/* What a site is called, for a live or a loaded tracker. */
-typedef struct ms__site_text { const char *var, *type, *file; uint32_t line; } ms__site_text;
-#if !defined(MEMSCOPE_NO_BINARY)
-static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id);
-#endif
-static ms__site_text ms__site_text_of(memscope_tracker *t, uint32_t site) {
-    ms__site_text r = {"?", "?", NULL, 0};
-    (void)t;
-#if !defined(MEMSCOPE_NO_BINARY)
-    if (t->loaded) {
-        const ms__lsite *s = ms__loaded_site(t->loaded, site);
-        if (s) { r.var = s->var; r.type = s->type; r.file = s->file; r.line = s->line; }
-        return r;
-    }
-#endif
-    const memscope_site *s = ms__site_by_id(site);
-    r.var = s->var_name; r.type = s->type_name; r.file = s->file; r.line = s->line;
-    return r;
-}
-
-/* The mean of byte sampling the tracker's events were recorded with (0: none). */
-static uint64_t ms__sample_bytes(memscope_tracker *t) { return atomic_load_explicit(&t->sample_bytes, MS__RELAXED); }
-
-/* A program point: the call stack and the site of an allocation. */
-typedef struct ms__pp {
-    uint32_t stack, site;
-    double alloc_n, alloc_b;          /* weighted, over the run */
-    double live_n, live_b;            /* weighted, now (during a pass) / at the end */
-    double max_n, max_b;              /* most live at once (weighted) */
-    double peak_n, peak_b;            /* live at the global peak */
-    double life_ns;                   /* sum of block lifetimes (weighted) */
-} ms__pp;
-
-typedef struct ms__lv { uint64_t addr; uint32_t pp; uint32_t used; uint64_t size; double w; uint64_t t0; } ms__lv;
-
-typedef struct ms__agg {
-    memscope_tracker *t;
-    ms__pp *pp; size_t npp, cap;
-    uint32_t *map; size_t map_cap;    /* (stack, site) -> pp index + 1 */
-    ms__lv *lv; size_t lv_n, lv_cap;  /* live blocks by address */
-    double rate_w;                    /* 1 / hash rate */
-    uint64_t mean;                    /* byte sampling mean, 0 = none */
-    double live_b, live_n, peak_b;    /* weighted totals */
-    uint64_t events, peak_at, t_end, t_peak;
-    int pass, err;
-    /* called after each event of pass 2 (massif snapshots) */
-    void (*after)(struct ms__agg *a, uint64_t index, const memscope_event *ev, void *ctx);
-    void *ctx;
-} ms__agg;
-
-static uint64_t ms__mix2(uint64_t a, uint64_t b) { return ms__mix64(a * 0x9E3779B97F4A7C15ull ^ b); }
-
-static uint32_t ms__agg_pp(ms__agg *a, uint32_t stack, uint32_t site) {
-    if (a->npp * 2 + 2 > a->map_cap) {
-        size_t cap = a->map_cap ? a->map_cap * 2 : 1024;
-        uint32_t *m = (uint32_t *)ms__calloc(cap, sizeof *m);
-        if (!m) { a->err = ENOMEM; return UINT32_MAX; }
-        for (size_t i = 0; i < a->npp; i++) {
-            size_t h = (size_t)ms__mix2(a->pp[i].stack, a->pp[i].site) & (cap - 1);
-            while (m[h]) h = (h + 1) & (cap - 1);
-            m[h] = (uint32_t)i + 1;
-        }
-        MEMSCOPE_FREE(a->map);
-        a->map = m;
-        a->map_cap = cap;
-    }
-    size_t h = (size_t)ms__mix2(stack, site) & (a->map_cap - 1);
-    while (a->map[h]) {
-        const ms__pp *p = &a->pp[a->map[h] - 1];
-        if (p->stack == stack && p->site == site) return a->map[h] - 1;
-        h = (h + 1) & (a->map_cap - 1);
-    }
-    if (a->npp == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 256;
-        ms__pp *np = (ms__pp *)MEMSCOPE_MALLOC(cap * sizeof *np);
-        if (!np) { a->err = ENOMEM; return UINT32_MAX; }
-        if (a->npp) memcpy(np, a->pp, a->npp * sizeof *np);
-        MEMSCOPE_FREE(a->pp);
-        a->pp = np;
-        a->cap = cap;
-    }
-    ms__pp *p = &a->pp[a->npp];
-    memset(p, 0, sizeof *p);
-    p->stack = stack;
-    p->site = site;
-    a->map[h] = (uint32_t)++a->npp;
-    return (uint32_t)(a->npp - 1);
-}
-
-static ms__lv *ms__agg_slot(ms__agg *a, uint64_t addr, int insert) {
-    if (insert && (a->lv_n + 1) * 2 > a->lv_cap) {
-        size_t cap = a->lv_cap ? a->lv_cap * 2 : 1024;
-        ms__lv *n = (ms__lv *)ms__calloc(cap, sizeof *n);
-        if (!n) { a->err = ENOMEM; return NULL; }
-        for (size_t i = 0; i < a->lv_cap; i++) {
-            if (!a->lv[i].used) continue;
-            size_t h = (size_t)ms__mix64(a->lv[i].addr) & (cap - 1);
-            while (n[h].used) h = (h + 1) & (cap - 1);
-            n[h] = a->lv[i];
-        }
-        MEMSCOPE_FREE(a->lv);
-        a->lv = n;
-        a->lv_cap = cap;
-    }
-    if (!a->lv_cap) return NULL;
-    size_t h = (size_t)ms__mix64(addr) & (a->lv_cap - 1);
-    while (a->lv[h].used) {
-        if (a->lv[h].addr == addr) return &a->lv[h];
-        h = (h + 1) & (a->lv_cap - 1);
-    }
-    return insert ? &a->lv[h] : NULL;
-}
-
-/* Removes a slot, keeping the probe chains of the others (backward shift). */
-static void ms__agg_unslot(ms__agg *a, ms__lv *s) {
-    size_t i = (size_t)(s - a->lv), mask = a->lv_cap - 1;
-    a->lv[i].used = 0;
-    a->lv_n--;
-    for (size_t j = (i + 1) & mask; a->lv[j].used; j = (j + 1) & mask) {
-        size_t h = (size_t)ms__mix64(a->lv[j].addr) & mask;
-        if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
-            a->lv[i] = a->lv[j];
-            a->lv[j].used = 0;
-            i = j;
-        }
-    }
-}
-
-static void ms__agg_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
-    (void)o;
-    ms__agg *a = (ms__agg *)ctx;
-    if (a->err) return;
-    a->events = index + 1;
-    a->t_end = ev->timestamp_ns;
-    if (ev->kind == MEMSCOPE_EVENT_ALLOC) {
-        double w = a->rate_w;
-        if (a->mean) w *= ms__sample_weight((uint64_t)ev->size, a->mean);
-        uint32_t pi = ms__agg_pp(a, ev->stack_id, site);
-        ms__lv *s = ms__agg_slot(a, (uint64_t)ev->address, 1);
-        if (pi == UINT32_MAX || !s) return;
-        if (s->used) { /* recorded again without a free: the old block ends */
-            ms__pp *q = &a->pp[s->pp];
-            q->live_n -= s->w; q->live_b -= s->w * (double)s->size;
-            q->life_ns += s->w * (double)(ev->timestamp_ns - s->t0);
-            a->live_b -= s->w * (double)s->size; a->live_n -= s->w;
-        } else {
-            a->lv_n++;
-        }
-        s->used = 1; s->addr = (uint64_t)ev->address; s->pp = pi; s->size = (uint64_t)ev->size; s->w = w; s->t0 = ev->timestamp_ns;
-        ms__pp *p = &a->pp[pi];
-        p->alloc_n += w; p->alloc_b += w * (double)ev->size;
-        p->live_n += w; p->live_b += w * (double)ev->size;
-        if (p->live_b > p->max_b) { p->max_b = p->live_b; p->max_n = p->live_n; }
-        a->live_b += w * (double)ev->size; a->live_n += w;
-        if (a->pass == 1 && a->live_b > a->peak_b) { a->peak_b = a->live_b; a->peak_at = index + 1; a->t_peak = ev->timestamp_ns; }
-    } else {
-        ms__lv *s = ms__agg_slot(a, (uint64_t)ev->address, 0);
-        if (s) {
-            ms__pp *q = &a->pp[s->pp];
-            q->live_n -= s->w; q->live_b -= s->w * (double)s->size;
-            q->life_ns += s->w * (double)(ev->timestamp_ns - s->t0);
-            a->live_b -= s->w * (double)s->size; a->live_n -= s->w;
-            ms__agg_unslot(a, s);
-        }
-    }
-    if (a->pass == 2 && index + 1 == a->peak_at)
-        for (size_t i = 0; i < a->npp; i++) { a->pp[i].peak_n = a->pp[i].live_n; a->pp[i].peak_b = a->pp[i].live_b; }
-    if (a->pass == 2 && a->after) a->after(a, index, ev, a->ctx);
-}
-
-static void ms__agg_reset(ms__agg *a) {
-    a->npp = 0;
-    if (a->map) memset(a->map, 0, a->map_cap * sizeof *a->map);
-    if (a->lv) memset(a->lv, 0, a->lv_cap * sizeof *a->lv);
-    a->lv_n = 0;
-    a->live_b = a->live_n = 0;
-}
-
-/* Two passes over the events: the global peak, then every program point's figures (with
-   what was live at the peak). The blocks still live at the end get their lifetime to the
-   end of the run. */
-static int ms__agg_run(ms__agg *a, ms__out *o, memscope_tracker *t, const memscope_report *r) {
-    a->t = t;
-    double rate = r->sample_rate > 0 ? r->sample_rate : 1.0;
-    a->rate_w = 1.0 / rate;
-    a->mean = ms__sample_bytes(t);
-    a->pass = 1;
-    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, a);
-    ms__agg_reset(a);
-    a->pass = 2;
-    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, a);
-    uint64_t end = ms__d2u64(r->duration_sec * 1e9);
-    if (end < a->t_end) end = a->t_end;
-    for (size_t i = 0; i < a->lv_cap; i++)
-        if (a->lv[i].used) a->pp[a->lv[i].pp].life_ns += a->lv[i].w * (double)(end - a->lv[i].t0);
-    a->t_end = end;
-    return a->err || o->err ? -1 : 0;
-}
-
-static void ms__agg_free(ms__agg *a) {
-    MEMSCOPE_FREE(a->pp); MEMSCOPE_FREE(a->map); MEMSCOPE_FREE(a->lv);
-    memset(a, 0, sizeof *a);
-}
-
-static uint64_t ms__round(double v) { return ms__d2u64(v + 0.5); } /* NaN and below 0: 0 */
-
-/* A frame's name: its function, else module+0xOFFSET (for addr2line), else its address. */
-/* A frame's name: the function, else module+0xOFFSET, else the address. */
-static size_t ms__sym_name(const memscope_symbol *s, char *buf, size_t cap) {
-    const char *mod = s->module ? strrchr(s->module, '/') : NULL;
-    mod = mod ? mod + 1 : s->module;
-    int n;
-    if (s->function) n = snprintf(buf, cap, "%s", s->function);
-    else if (mod && s->has_offset) n = snprintf(buf, cap, "%s+0x%llx", mod, (unsigned long long)s->offset);
-    else n = snprintf(buf, cap, "0x%llx", (unsigned long long)s->address);
-    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
-}
-
-/* A site's name as a frame: "malloc" for the whole-program hooks, "var (type) at file:line"
-   for a TRACK. */
-static size_t ms__site_name(memscope_tracker *t, uint32_t site, char *buf, size_t cap) {
-    ms__site_text s = ms__site_text_of(t, site);
-    int n;
-    if (!s.file && (!s.type || !*s.type)) n = snprintf(buf, cap, "%s", s.var ? s.var : "?");
-    else if (s.file) n = snprintf(buf, cap, "%s (%s) at %s:%u", s.var ? s.var : "?", s.type ? s.type : "?", s.file, s.line);
-    else n = snprintf(buf, cap, "%s (%s)", s.var ? s.var : "?", s.type ? s.type : "?");
-    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
-}
-
-static size_t ms__stack_depth_of(memscope_tracker *t, uint32_t stack) {
-    return stack ? memscope_stack_frames(t, stack, NULL, 0) : 0;
-}
-
-/* id maps: a 64-bit key to a dense id from 1 */
-typedef struct ms__idmap { uint64_t *k; uint32_t *v; size_t n, cap; } ms__idmap;
-static uint32_t ms__idmap_get(ms__idmap *m, uint64_t key, int *fresh) {
-    *fresh = 0;
-    if ((m->n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 1024;
-        uint64_t *k = (uint64_t *)ms__calloc(cap, sizeof *k);
-        uint32_t *v = (uint32_t *)ms__calloc(cap, sizeof *v);
-        if (!k || !v) { MEMSCOPE_FREE(k); MEMSCOPE_FREE(v); return 0; }
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->v[i]) continue;
-            size_t h = (size_t)ms__mix64(m->k[i]) & (cap - 1);
-            while (v[h]) h = (h + 1) & (cap - 1);
-            k[h] = m->k[i]; v[h] = m->v[i];
-        }
-        MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); m->k = k; m->v = v; m->cap = cap;
-    }
-    size_t h = (size_t)ms__mix64(key) & (m->cap - 1);
-    while (m->v[h]) { if (m->k[h] == key) return m->v[h]; h = (h + 1) & (m->cap - 1); }
-    m->k[h] = key; m->v[h] = (uint32_t)++m->n;
-    *fresh = 1;
-    return m->v[h];
-}
-static void ms__idmap_free(ms__idmap *m) { MEMSCOPE_FREE(m->k); MEMSCOPE_FREE(m->v); }
-
-/* ---- folded stacks: "outermost;...;innermost;site BYTES" ---- */
-
-static void ms__folded_clean(char *s) { /* ';' separates frames, a newline ends the line */
-    for (; *s; s++) if (*s == ';' || *s == '\n' || *s == '\r') *s = *s == ';' ? ':' : ' ';
-}
-
-
-typedef struct ms__fline { char *text; uint64_t v; } ms__fline;
-static int ms__fline_text(const void *x, const void *y) { return strcmp(((const ms__fline *)x)->text, ((const ms__fline *)y)->text); }
-static int ms__fline_value(const void *x, const void *y) {
-    const ms__fline *a = (const ms__fline *)x, *b = (const ms__fline *)y;
-    return a->v < b->v ? 1 : a->v > b->v ? -1 : strcmp(a->text, b->text);
-}
-
-/* Stacks that differ only where the names are the same (two calls from one function) make
-   the same line: they are merged, as the format requires (one line per distinct stack). */
-static const char ms__folded_costs[] = "allocated\0allocations\0leaked\0leaked-allocations\0peak\0temporary\0";
-static int ms__folded_cost_of(const char *cost) {
-    int i = 0;
-    for (const char *w = ms__folded_costs; *w; w += strlen(w) + 1, i++)
-        if (cost && !strcmp(cost, w)) return i;
-    return -1;
-}
-
-MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) {
-    const char *cost = ms__env("MEMSCOPE_FOLDED_COST");
-    if (cost && ms__folded_cost_of(cost) < 0) {
-        ms__say("memscope: MEMSCOPE_FOLDED_COST=%.100s: not allocated, allocations, leaked, leaked-allocations, peak or temporary; bytes allocated written\n", cost);
-        cost = NULL;
-    }
-    return memscope_export_folded_cost(t, path, cost ? cost : "allocated");
-}
-
-MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, const char *path, const char *cost) {
-    int kind = ms__folded_cost_of(cost);
-    if (!t || !path || !*path || kind < 0) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__agg a;
-    memset(&a, 0, sizeof a);
-    ms__out *o = x.f.out;
-    ms__fline *lines = NULL;
-    size_t nl = 0;
-    if (ms__agg_run(&a, o, t, &x.r) == 0) {
-        lines = (ms__fline *)ms__calloc(a.npp + 1, sizeof *lines);
-        memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
-        if (!lines || !syms) o->err = ENOMEM;
-        memscope_stack_cost *sc = NULL; /* temporary allocations: counted per stack */
-        size_t nsc = (kind == 2 || kind == 3 || kind == 5) && lines && syms ? memscope_stack_costs(t, &sc) : 0;
-        unsigned char *seen = nsc ? (unsigned char *)ms__calloc((size_t)sc[nsc - 1].stack_id + 1, 1) : NULL;
-        char name[1024];
-        for (size_t i = 0; i < a.npp && lines && !o->err; i++) {
-            const ms__pp *pp = &a.pp[i];
-            uint64_t v = ms__round(kind == 0 ? pp->alloc_b : kind == 1 ? pp->alloc_n : kind == 2 ? pp->live_b
-                                   : kind == 3 ? pp->live_n : kind == 4 ? pp->peak_b : 0);
-            size_t lo = 0, hi = nsc; /* the stack's costs */
-            while (lo < hi) { size_t mid = (lo + hi) / 2; if (sc[mid].stack_id < pp->stack) lo = mid + 1; else hi = mid; }
-            if ((kind == 2 || kind == 3) && lo < nsc && sc[lo].stack_id == pp->stack && sc[lo].suppressed) v = 0; /* apart */
-            if (kind == 5) { /* the stack's, on its first program point */
-                int first = seen && lo < nsc && sc[lo].stack_id == pp->stack && !seen[pp->stack];
-                if (first) seen[pp->stack] = 1;
-                v = first ? sc[lo].temporary : 0;
-            }
-            if (!v) continue;
-            ms__buf b = {NULL, 0, 0, 0};
-            size_t n = syms ? memscope_stack_symbols(t, a.pp[i].stack, syms, MS__SYMS_MAX) : 0;
-            for (size_t k = n < MS__SYMS_MAX ? n : MS__SYMS_MAX; k-- > 0;) { /* outermost first */
-                if (!ms__sym_name(&syms[k], name, sizeof name)) continue;
-                ms__folded_clean(name);
-                ms__buf_put(&b, name, strlen(name));
-                ms__buf_put(&b, ";", 1);
-            }
-            ms__site_name(t, a.pp[i].site, name, sizeof name);
-            ms__folded_clean(name);
-            if (!*name) memcpy(name, "?", 2);
-            ms__buf_put(&b, name, strlen(name) + 1);
-            if (b.err) { MEMSCOPE_FREE(b.p); o->err = ENOMEM; break; }
-            lines[nl].text = (char *)b.p;
-            lines[nl++].v = v;
-        }
-        free(sc);
-        MEMSCOPE_FREE(seen);
-        MEMSCOPE_FREE(syms);
-        if (lines && nl) {
-            qsort(lines, nl, sizeof *lines, ms__fline_text);
-            size_t m = 0;
-            for (size_t i = 0; i < nl; i++) {
-                if (m && !strcmp(lines[m - 1].text, lines[i].text)) { lines[m - 1].v += lines[i].v; MEMSCOPE_FREE(lines[i].text); }
-                else lines[m++] = lines[i];
-            }
-            nl = m;
-            qsort(lines, nl, sizeof *lines, ms__fline_value);
-        }
-        for (size_t i = 0; i < nl && !o->err; i++) {
-            ms__out_mem(o, lines[i].text, strlen(lines[i].text));
-            ms__out_lit(o, " ");
-            ms__out_u64(o, lines[i].v);
-            ms__out_lit(o, "\n");
-        }
-    } else if (!o->err) {
-        o->err = ENOMEM;
-    }
-    for (size_t i = 0; i < nl; i++) MEMSCOPE_FREE(lines[i].text);
-    MEMSCOPE_FREE(lines);
-    ms__agg_free(&a);
-    return ms__export_end(&x);
-}
-
-/* ---- Prometheus text exposition ---- */
-
-static void ms__prom_label(ms__out *o, const char *v) { /* \ " and newline escaped */
-    for (const char *s = v ? v : ""; *s; s++) {
-        if (*s == '\\') ms__out_lit(o, "\\\\");
-        else if (*s == '"') ms__out_lit(o, "\\\"");
-        else if (*s == '\n') ms__out_lit(o, "\\n");
-        else ms__out_mem(o, s, 1);
-    }
-}
-
-static void ms__prom_head(ms__out *o, const char *name, const char *type, const char *help) {
-    ms__out_lit(o, "# HELP memscope_"); ms__out_mem(o, name, strlen(name)); ms__out_lit(o, " ");
-    ms__out_mem(o, help, strlen(help));
-    ms__out_lit(o, "\n# TYPE memscope_"); ms__out_mem(o, name, strlen(name)); ms__out_lit(o, " ");
-    ms__out_mem(o, type, strlen(type)); ms__out_lit(o, "\n");
-}
-
-static void ms__prom_sample(ms__out *o, const char *name, const char *labels, const char *thread, uint32_t tid, double v) {
-    ms__out_lit(o, "memscope_"); ms__out_mem(o, name, strlen(name));
-    ms__out_lit(o, "{"); ms__out_mem(o, labels, strlen(labels));
-    if (thread) {
-        ms__out_lit(o, ",thread=\""); ms__prom_label(o, thread); ms__out_lit(o, "\",tid=\"");
-        ms__out_u64(o, tid); ms__out_lit(o, "\"");
-    }
-    ms__out_lit(o, "} ");
-    char tmp[40];
-    /* whole numbers below 2^64 as integers; anything else (fractions, inf, NaN, huge) as %.17g,
-       and inf/NaN in the exposition's spelling */
-    int whole = v >= 0.0 && v < 18446744073709551616.0 && v == (double)ms__d2u64(v);
-    int n = whole ? snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)ms__d2u64(v))
-            : isnan(v) ? snprintf(tmp, sizeof tmp, "NaN")
-            : isinf(v) ? snprintf(tmp, sizeof tmp, v > 0 ? "+Inf" : "-Inf") : snprintf(tmp, sizeof tmp, "%.17g", v);
-    if (n > 0) ms__out_mem(o, tmp, (size_t)n);
-    ms__out_lit(o, "\n");
-}
-
-static void ms__prom_write(ms__out *o, memscope_tracker *t, const memscope_report *r) {
-    char program[64], labels[256];
-    ms__program_name(t, program, sizeof program);
-    long pid = (long)getpid();
-#if !defined(MEMSCOPE_NO_BINARY)
-    if (t->loaded) pid = (long)t->loaded->pid;
-#endif
-    {   /* program="...",pid="..." with the value escaped */
-        size_t k = 0;
-        k += (size_t)snprintf(labels + k, sizeof labels - k, "program=\"");
-        for (const char *s = program; *s && k + 4 < sizeof labels; s++) {
-            if (*s == '\\' || *s == '"') labels[k++] = '\\';
-            labels[k++] = *s == '\n' ? ' ' : *s;
-        }
-        snprintf(labels + k, sizeof labels - k, "\",pid=\"%ld\"", pid);
-    }
-    static const struct { const char *name, *type, *help; int field; } m[] = {
-        {"allocations_total", "counter", "Allocations recorded (TRACK calls kept, or malloc-family calls in whole-program mode).", 0},
-        {"frees_total", "counter", "Frees of recorded allocations.", 1},
-        {"allocated_bytes_total", "counter", "Bytes of all recorded allocations.", 2},
-        {"live_allocations", "gauge", "Recorded allocations not yet freed.", 3},
-        {"live_bytes", "gauge", "Bytes of the recorded allocations not yet freed.", 4},
-        {"peak_bytes", "gauge", "Most live recorded bytes at any moment so far.", 5},
-        {"dropped_events_total", "counter", "Events not retained past the event bound (totals stay exact).", 6},
-        {"estimated_allocations_total", "counter", "Allocations estimated over every call, under sampling.", 7},
-        {"estimated_bytes_total", "counter", "Bytes estimated over every call, under sampling.", 8},
-        {"sample_rate", "gauge", "Fraction of calls recorded by hash sampling (1 = all).", 9},
-    };
-    double v[10] = {(double)r->total_allocations, (double)r->total_deallocations, (double)r->total_allocated_bytes,
-                    (double)r->active_allocations, (double)r->current_memory_bytes, (double)r->peak_memory_bytes,
-                    (double)r->dropped_events, r->estimated_total_allocations, r->estimated_total_bytes, r->sample_rate};
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
-        ms__prom_head(o, m[i].name, m[i].type, m[i].help);
-        ms__prom_sample(o, m[i].name, labels, NULL, 0, v[m[i].field]);
-    }
-    static const struct { const char *name, *type, *help; } tm[] = {
-        {"thread_allocations_total", "counter", "Allocations recorded by a thread."},
-        {"thread_allocated_bytes_total", "counter", "Bytes allocated by a thread."},
-        {"thread_live_bytes", "gauge", "Bytes a thread allocated that are still live, wherever freed."},
-        {"thread_peak_bytes", "gauge", "Most live bytes of a thread's allocations."},
-    };
-    for (size_t k = 0; k < 4 && r->thread_count; k++) {
-        ms__prom_head(o, tm[k].name, tm[k].type, tm[k].help);
-        for (size_t i = 0; i < r->thread_count; i++) {
-            const memscope_thread_stats *th = &r->threads[i];
-            double val = k == 0 ? (double)th->allocations : k == 1 ? (double)th->allocated_bytes
-                       : k == 2 ? (double)th->current_bytes : (double)th->peak_bytes;
-            char tname[24];
-            snprintf(tname, sizeof tname, "%s", th->thread_name && *th->thread_name ? th->thread_name : "-");
-            ms__prom_sample(o, tm[k].name, labels, tname, th->thread_id, val);
-        }
-    }
-    if (r->system_snapshot_count) { /* the latest snapshot, its measured fields only */
-        const memscope_system_snapshot *s = &r->system_snapshots[r->system_snapshot_count - 1];
-        struct { uint32_t bit; const char *name, *type, *help; double v; } sm[] = {
-            {MEMSCOPE_METRIC_CPU, "process_cpu_percent", "gauge", "Process CPU time over wall time, percent of one core.", s->cpu_usage_percent},
-            {MEMSCOPE_METRIC_MEMORY, "process_resident_bytes", "gauge", "Resident set size of the process.", (double)s->memory_usage_bytes},
-            {MEMSCOPE_METRIC_MEMORY_PERCENT, "process_memory_percent", "gauge", "Resident set size against the memory limit, percent.", s->memory_usage_percent},
-            {MEMSCOPE_METRIC_THREADS, "process_threads", "gauge", "Threads of the process.", (double)s->thread_count},
-            {MEMSCOPE_METRIC_DISK, "process_disk_read_bytes_per_second", "gauge", "Bytes read from storage per second.", (double)s->disk_read_bps},
-            {MEMSCOPE_METRIC_DISK, "process_disk_write_bytes_per_second", "gauge", "Bytes written to storage per second.", (double)s->disk_write_bps},
-            {MEMSCOPE_METRIC_NETWORK, "network_receive_bytes_per_second", "gauge", "Bytes received per second, all interfaces but loopback.", (double)s->network_rx_bps},
-            {MEMSCOPE_METRIC_NETWORK, "network_transmit_bytes_per_second", "gauge", "Bytes sent per second, all interfaces but loopback.", (double)s->network_tx_bps},
-            {MEMSCOPE_METRIC_GPU_USAGE, "gpu_utilization_percent", "gauge", "GPU utilisation, mean over the GPUs, percent.", s->gpu_usage_percent},
-            {MEMSCOPE_METRIC_GPU_MEMORY, "gpu_memory_used_bytes", "gauge", "GPU memory in use, all GPUs.", (double)s->gpu_memory_used},
-            {MEMSCOPE_METRIC_GPU_MEMORY, "gpu_memory_total_bytes", "gauge", "GPU memory, all GPUs.", (double)s->gpu_memory_total},
-        };
-        for (size_t i = 0; i < sizeof sm / sizeof sm[0]; i++) {
-            if (!(s->available & sm[i].bit)) continue;
-            ms__prom_head(o, sm[i].name, sm[i].type, sm[i].help);
-            ms__prom_sample(o, sm[i].name, labels, NULL, 0, sm[i].v);
-        }
-    }
-}
-
-MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__prom_write(x.f.out, t, &x.r);
-    return ms__export_end(&x);
-}
-
-/* The periodic exposition: the monitor thread rewrites each registered file (atomically,
-   like every export) when its interval has passed, for node_exporter's textfile collector. */
-#define MS__PROM_MAX 8
-static struct { memscope_tracker *t; char *path; uint64_t every_ns, due; long pid; } ms__prom[MS__PROM_MAX];
-
-MS__MAYBE_UNUSED static void ms__prom_tick(void) {
-    pthread_mutex_lock(&ms__prom_lock);
-    uint64_t now = ms__mono_ns();
-    for (int i = 0; i < MS__PROM_MAX; i++) {
-        if (!ms__prom[i].t || now < ms__prom[i].due || ms__prom[i].pid != (long)getpid()) continue;
-        memscope_export_prometheus(ms__prom[i].t, ms__prom[i].path); /* a failure is retried next time */
-        ms__prom[i].due = now + ms__prom[i].every_ns;
-    }
-    pthread_mutex_unlock(&ms__prom_lock);
-}
-
-static void ms__prom_forget(memscope_tracker *t) {
-    pthread_mutex_lock(&ms__prom_lock);
-    for (int i = 0; i < MS__PROM_MAX; i++)
-        if (ms__prom[i].t == t) { MEMSCOPE_FREE(ms__prom[i].path); ms__prom[i].t = NULL; ms__prom[i].path = NULL; }
-    pthread_mutex_unlock(&ms__prom_lock);
-}
-
-MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec) {
-    if (!t || t->loaded || (path && (!*path || interval_sec == 0 || interval_sec > 86400))) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__prom_forget(t);
-    if (!path) return MEMSCOPE_OK;
-#ifdef MEMSCOPE_NO_MONITOR
-    return MEMSCOPE_ERR_UNSUPPORTED;
-#else
-    memscope_result first = memscope_export_prometheus(t, path); /* now: a bad path is an error now */
-    if (first != MEMSCOPE_OK) return first;
-    char *copy = ms__strdup(path);
-    if (!copy) return MEMSCOPE_ERR_NO_MEMORY;
-    pthread_mutex_lock(&ms__prom_lock);
-    int slot = -1;
-    for (int i = 0; i < MS__PROM_MAX && slot < 0; i++) if (!ms__prom[i].t) slot = i;
-    if (slot >= 0) {
-        ms__prom[slot].t = t;
-        ms__prom[slot].path = copy;
-        ms__prom[slot].every_ns = (uint64_t)interval_sec * 1000000000u;
-        ms__prom[slot].due = ms__mono_ns() + ms__prom[slot].every_ns;
-        ms__prom[slot].pid = (long)getpid();
-    }
-    pthread_mutex_unlock(&ms__prom_lock);
-    if (slot < 0) { MEMSCOPE_FREE(copy); return MEMSCOPE_ERR_NO_MEMORY; }
-    atomic_store(&ms__mon_tick_hook, ms__prom_tick);
-    memscope_with_system_monitoring(t); /* the monitor thread does the writing */
-    return MEMSCOPE_OK;
-#endif
-}
-
-/* ---- Chrome Trace Event JSON ---- */
-
-typedef struct ms__trace_ctx {
-    memscope_tracker *t;
-    const memscope_report *r;
-    uint32_t *tids; double *thr_live, *thr_bmax; size_t nthr;
-    double live, bucket_max, bucket_t;
-    uint64_t every, n;
-} ms__trace_ctx;
-
-static void ms__trace_counter(ms__out *o, const char *name, uint64_t ts_ns, const char *key, double v) {
-    ms__out_lit(o, ",\n{\"name\":"); ms__out_str(o, name);
-    ms__out_lit(o, ",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
-    ms__out_double(o, (double)ts_ns / 1000.0);
-    ms__out_lit(o, ",\"args\":{"); ms__out_str(o, key); ms__out_lit(o, ":");
-    ms__out_u64(o, ms__round(v));
-    ms__out_lit(o, "}}");
-}
-
-static void ms__trace_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
-    (void)site;
-    ms__trace_ctx *c = (ms__trace_ctx *)ctx;
-    double w = 1.0 / (c->r->sample_rate > 0 ? c->r->sample_rate : 1.0);
-    uint64_t mean = ms__sample_bytes(c->t);
-    if (mean) w *= ms__sample_weight((uint64_t)ev->size, mean);
-    /* a free carries the size, and the allocating thread; under byte sampling its weight is
-       the same function of the size */
-    double d = (ev->kind == MEMSCOPE_EVENT_ALLOC ? 1.0 : -1.0) * w * (double)ev->size;
-    c->live += d;
-    uint32_t owner = ev->kind == MEMSCOPE_EVENT_ALLOC ? ev->thread_id : ev->alloc_thread_id;
-    for (size_t i = 0; i < c->nthr; i++) if (c->tids[i] == owner) { c->thr_live[i] += d; if (c->thr_live[i] > c->thr_bmax[i]) c->thr_bmax[i] = c->thr_live[i]; break; }
-    if (index % c->every == 0 || c->live > c->bucket_max) { c->bucket_max = c->live; c->bucket_t = (double)ev->timestamp_ns; }
-    /* one point per bucket of `every` events: the bucket's highest value, so the peak is exact */
-    if ((index + 1) % c->every == 0 || index + 1 == c->n) {
-        ms__trace_counter(o, "live bytes", ms__d2u64(c->bucket_t), "bytes", c->bucket_max);
-        for (size_t i = 0; i < c->nthr; i++) {
-            char name[64];
-            snprintf(name, sizeof name, "live bytes of thread %u", c->tids[i]);
-            ms__trace_counter(o, name, ms__d2u64(c->bucket_t), "bytes", c->thr_bmax[i]);
-            c->thr_bmax[i] = c->thr_live[i];
-        }
-    }
-}
-
-MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__out *o = x.f.out;
-    const memscope_report *r = &x.r;
-    ms__trace_ctx c;
-    memset(&c, 0, sizeof c);
-    c.t = t; c.r = r;
-    c.nthr = r->thread_count;
-    c.tids = (uint32_t *)ms__calloc(c.nthr + 1, sizeof *c.tids);
-    c.thr_live = (double *)ms__calloc(c.nthr + 1, sizeof *c.thr_live);
-    c.thr_bmax = (double *)ms__calloc(c.nthr + 1, sizeof *c.thr_bmax);
-    if (!c.tids || !c.thr_live || !c.thr_bmax) o->err = ENOMEM;
-    for (size_t i = 0; i < c.nthr && c.tids; i++) c.tids[i] = r->threads[i].thread_id;
-    c.n = r->total_allocations + r->total_deallocations - r->dropped_events;
-    c.every = c.n / 20000 + 1; /* about 20 000 points per counter */
-    if (c.nthr > 16) c.nthr = 16; /* per-thread counters for the first 16 threads */
-    ms__out_lit(o, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"generator\":\"memscope.h " MEMSCOPE_VERSION_STRING "\"},\"traceEvents\":[\n");
-    ms__out_lit(o, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"memscope: tracked memory\"}}");
-    for (size_t i = 0; i < r->thread_count; i++) {
-        ms__out_lit(o, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":");
-        ms__out_u64(o, r->threads[i].thread_id);
-        ms__out_lit(o, ",\"args\":{\"name\":");
-        char nm[64];
-        snprintf(nm, sizeof nm, "%s (%u)", r->threads[i].thread_name && *r->threads[i].thread_name ? r->threads[i].thread_name : "thread",
-                 r->threads[i].thread_id);
-        ms__out_str(o, nm);
-        ms__out_lit(o, "}}");
-        /* each thread's totals, as one instant event on its own track */
-        ms__out_lit(o, ",\n{\"name\":\"thread totals\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"ts\":0,\"tid\":");
-        ms__out_u64(o, r->threads[i].thread_id);
-        ms__out_lit(o, ",\"args\":{\"allocations\":"); ms__out_u64(o, r->threads[i].allocations);
-        ms__out_lit(o, ",\"frees\":"); ms__out_u64(o, r->threads[i].deallocations);
-        ms__out_lit(o, ",\"allocated_bytes\":"); ms__out_u64(o, r->threads[i].allocated_bytes);
-        ms__out_lit(o, ",\"live_bytes\":"); ms__out_u64(o, r->threads[i].current_bytes);
-        ms__out_lit(o, ",\"peak_bytes\":"); ms__out_u64(o, r->threads[i].peak_bytes);
-        ms__out_lit(o, "}}");
-    }
-    if (!o->err) ms__each_event(o, t, NULL, NULL, 0, ms__trace_event, &c);
-    for (size_t i = 0; i < r->system_snapshot_count; i++) {
-        const memscope_system_snapshot *s = &r->system_snapshots[i];
-        if (s->available & MEMSCOPE_METRIC_MEMORY) ms__trace_counter(o, "RSS bytes", s->elapsed_ns, "bytes", (double)s->memory_usage_bytes);
-        if (s->available & MEMSCOPE_METRIC_CPU) {
-            ms__out_lit(o, ",\n{\"name\":\"CPU %\",\"ph\":\"C\",\"pid\":1,\"tid\":0,\"ts\":");
-            ms__out_double(o, (double)s->elapsed_ns / 1000.0);
-            ms__out_lit(o, ",\"args\":{\"percent\":"); ms__out_double(o, s->cpu_usage_percent); ms__out_lit(o, "}}");
-        }
-    }
-    ms__out_lit(o, "\n]}\n");
-    MEMSCOPE_FREE(c.tids); MEMSCOPE_FREE(c.thr_live); MEMSCOPE_FREE(c.thr_bmax);
-    return ms__export_end(&x);
-}
-
-/* ---- massif (valgrind --tool=massif's text format, for ms_print and massif-visualizer) and
-   DHAT JSON v2 (valgrind --tool=dhat's, for dh_view.html) ---- */
-
-/* A program point's path, innermost first: its TRACK site (a named variable) when it has
-   one, then its frames. The whole-program hooks' sites ("malloc") are left out: the tree's
-   root already says "heap allocation functions". */
-static int ms__site_is_hook(memscope_tracker *t, uint32_t site) {
-    ms__site_text s = ms__site_text_of(t, site);
-    return !s.file && (!s.type || !*s.type);
-}
-static int ms__pp_site_first(memscope_tracker *t, const ms__pp *p) { /* named, or nothing else to show */
-    return !ms__site_is_hook(t, p->site) || !ms__stack_depth_of(t, p->stack);
-}
-static size_t ms__pp_path_len(memscope_tracker *t, const ms__pp *p) {
-    return (size_t)ms__pp_site_first(t, p) + ms__stack_depth_of(t, p->stack);
-}
-/* key of element k of the path (for merging tree nodes) and its label */
-static uint64_t ms__pp_path_key(memscope_tracker *t, const ms__pp *p, size_t k) {
-    int named = ms__pp_site_first(t, p);
-    if (named && k == 0) return (uint64_t)p->site << 1 | 1;
-    uintptr_t f[MEMSCOPE_MAX_STACK_DEPTH];
-    size_t n = memscope_stack_frames(t, p->stack, f, MEMSCOPE_MAX_STACK_DEPTH);
-    size_t i = k - (size_t)named;
-    return i < n ? (uint64_t)f[i] << 1 : 0;
-}
-static void ms__pp_path_label(memscope_tracker *t, const ms__pp *p, size_t k, char *buf, size_t cap) {
-    int named = ms__pp_site_first(t, p);
-    if (named && k == 0) {
-        char nm[900];
-        ms__site_name(t, p->site, nm, sizeof nm);
-        snprintf(buf, cap, "0x0: %s", nm);
-        return;
-    }
-    /* valgrind's form: "0xADDR: fn (file:line)", else "(in module)"; calls inlined at the
-       address first, each "[inlined in]" the next */
-    memscope_symbol f[MS__INL_MAX + 1];
-    size_t n = ms__frame_syms(t, p->stack, k - (size_t)named, f, MS__INL_MAX + 1), at = 0;
-    if (!n) { snprintf(buf, cap, "0x0: ???"); return; }
-    if (n > MS__INL_MAX + 1) n = MS__INL_MAX + 1;
-    at = (size_t)snprintf(buf, cap, "0x%llX: ", (unsigned long long)f[0].address);
-    for (size_t i = 0; i < n && at < cap; i++) {
-        char nm[512];
-        ms__sym_name(&f[i], nm, sizeof nm);
-        const char *mod = f[i].module ? strrchr(f[i].module, '/') : NULL, *src = f[i].file ? strrchr(f[i].file, '/') : NULL;
-        mod = mod ? mod + 1 : f[i].module;
-        src = src ? src + 1 : f[i].file;
-        int w;
-        if (src && f[i].line) w = snprintf(buf + at, cap - at, "%s%s (%s:%u)", i ? " [inlined in] " : "", nm, src, (unsigned)f[i].line);
-        else if (mod && f[i].function) w = snprintf(buf + at, cap - at, "%s%s (in %s)", i ? " [inlined in] " : "", nm, mod);
-        else w = snprintf(buf + at, cap - at, "%s%s", i ? " [inlined in] " : "", nm);
-        if (w < 0) break;
-        at += (size_t)w;
-    }
-}
-static void ms__massif_clean(char *s) { /* one line, and no '#': ms_print cuts a line there */
-    for (; *s; s++) if (*s == '\n' || *s == '\r' || *s == '#') *s = *s == '#' ? '_' : ' ';
-}
-
-/* One node of the heap tree: the program points below it (indices into the sorted order) */
-static void ms__massif_node(ms__out *o, memscope_tracker *t, const ms__pp *pp, uint32_t *idx, const uint64_t *bytes,
-                            size_t n, size_t depth, uint64_t total, uint64_t node_bytes) {
-    /* children: group idx[0..n) by the key at depth (idx is sorted so equal keys are adjacent) */
-    size_t groups = 0, small = 0, i = 0;
-    uint64_t small_b = 0, sig_b = 0;
-    while (i < n) {
-        if (ms__pp_path_len(t, &pp[idx[i]]) <= depth) { i++; continue; } /* ends here */
-        uint64_t key = ms__pp_path_key(t, &pp[idx[i]], depth), b = 0;
-        size_t j = i;
-        while (j < n && ms__pp_path_len(t, &pp[idx[j]]) > depth && ms__pp_path_key(t, &pp[idx[j]], depth) == key) b += bytes[idx[j++]];
-        if (b * 100 >= total && b) { groups++; sig_b += b; } else if (b) { small++; small_b += b; }
-        i = j;
-    }
-    /* bytes allocated where a path ends, at this node: a leaf when nothing goes deeper; next to
-       children, one more "place" of the threshold line when below 1 %, else a leaf child */
-    uint64_t here = node_bytes - sig_b - small_b;
-    int leaf = !groups && !small;
-    int here_child = !leaf && here && here * 100 >= total;
-    int here_small = !leaf && here && !here_child;
-    size_t below = small + (here_small ? 1u : 0u);
-    /* this node's line */
-    for (size_t d = 0; d < depth; d++) ms__out_lit(o, " ");
-    ms__out_lit(o, "n");
-    ms__out_u64(o, leaf ? 0 : groups + (here_child ? 1u : 0u) + (below ? 1u : 0u));
-    ms__out_lit(o, ": ");
-    ms__out_u64(o, node_bytes);
-    ms__out_lit(o, " ");
-    char label[1024];
-    if (depth == 0) snprintf(label, sizeof label, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.");
-    else ms__pp_path_label(t, &pp[idx[0]], depth - 1, label, sizeof label);
-    ms__massif_clean(label);
-    ms__out_mem(o, label, strlen(label));
-    ms__out_lit(o, "\n");
-    if (leaf) return;
-    /* significant children (and the "here" leaf), largest first */
-    typedef struct { size_t a, b; uint64_t bytes; int here; } grp;
-    size_t cap = groups + 1;
-    grp *g = (grp *)MEMSCOPE_MALLOC(cap * sizeof *g);
-    size_t ng = 0;
-    for (i = 0; i < n && g;) {
-        if (ms__pp_path_len(t, &pp[idx[i]]) <= depth) { i++; continue; }
-        uint64_t key = ms__pp_path_key(t, &pp[idx[i]], depth), b = 0;
-        size_t j = i;
-        while (j < n && ms__pp_path_len(t, &pp[idx[j]]) > depth && ms__pp_path_key(t, &pp[idx[j]], depth) == key) b += bytes[idx[j++]];
-        if (b * 100 >= total && b) { g[ng].a = i; g[ng].b = j; g[ng].bytes = b; g[ng].here = 0; ng++; }
-        i = j;
-    }
-    if (g && here_child) { g[ng].a = g[ng].b = 0; g[ng].bytes = here; g[ng].here = 1; ng++; }
-    for (size_t x = 1; x < ng; x++) { /* insertion sort, largest first (few children) */
-        grp v = g[x];
-        size_t y = x;
-        while (y > 0 && g[y - 1].bytes < v.bytes) { g[y] = g[y - 1]; y--; }
-        g[y] = v;
-    }
-    for (size_t x = 0; x < ng; x++) {
-        if (g[x].here) {
-            for (size_t d = 0; d <= depth; d++) ms__out_lit(o, " ");
-            ms__out_lit(o, "n0: ");
-            ms__out_u64(o, g[x].bytes);
-            ms__out_lit(o, " 0x0: (allocated here: the call stack ends at the frame above)\n");
-        } else {
-            ms__massif_node(o, t, pp, idx + g[x].a, bytes, g[x].b - g[x].a, depth + 1, total, g[x].bytes);
-        }
-    }
-    MEMSCOPE_FREE(g);
-    if (below) {
-        for (size_t d = 0; d <= depth; d++) ms__out_lit(o, " ");
-        ms__out_lit(o, "n0: ");
-        ms__out_u64(o, small_b + (here_small ? here : 0));
-        if (below == 1) ms__out_lit(o, " in 1 place, below massif's threshold (1.00%)\n");
-        else { ms__out_lit(o, " in "); ms__out_u64(o, below); ms__out_lit(o, " places, all below massif's threshold (1.00%)\n"); }
-    }
-}
-
-typedef struct ms__massif_snap { uint64_t time, heap; uint64_t *pp_bytes; size_t npp; int kind; } ms__massif_snap;
-typedef struct ms__massif_ctx {
-    const uint64_t *marks; size_t nmarks, next;
-    ms__massif_snap *snaps;
-    double cum_b;                      /* allocated so far (the time unit: B) */
-    int err;
-} ms__massif_ctx;
-
-static void ms__massif_after(ms__agg *a, uint64_t index, const memscope_event *ev, void *ctx) {
-    ms__massif_ctx *c = (ms__massif_ctx *)ctx;
-    if (ev->kind == MEMSCOPE_EVENT_ALLOC) {
-        double w = a->rate_w * (a->mean ? ms__sample_weight((uint64_t)ev->size, a->mean) : 1.0);
-        c->cum_b += w * (double)ev->size;
-    }
-    while (c->next < c->nmarks && c->marks[c->next] == index) {
-        ms__massif_snap *s = &c->snaps[c->next];
-        s->time = ms__round(c->cum_b);
-        if (s->kind) { /* detailed: every program point's live bytes */
-            s->pp_bytes = (uint64_t *)MEMSCOPE_MALLOC((a->npp + 1) * sizeof *s->pp_bytes);
-            if (!s->pp_bytes) { c->err = 1; }
-            else { for (size_t i = 0; i < a->npp; i++) s->pp_bytes[i] = ms__round(a->pp[i].live_b); s->npp = a->npp; }
-        }
-        s->heap = 0;
-        if (s->pp_bytes) for (size_t i = 0; i < s->npp; i++) s->heap += s->pp_bytes[i];
-        else s->heap = ms__round(a->live_b);
-        c->next++;
-    }
-}
-
-typedef struct ms__pp_sort { memscope_tracker *t; const ms__pp *pp; } ms__pp_sort;
-static int ms__cmp_pp_path(const void *x, const void *y, void *arg) { /* by path, element by element */
-    const ms__pp_sort *c = (const ms__pp_sort *)arg;
-    const ms__pp *a = &c->pp[*(const uint32_t *)x], *b = &c->pp[*(const uint32_t *)y];
-    size_t na = ms__pp_path_len(c->t, a), nb = ms__pp_path_len(c->t, b);
-    for (size_t k = 0; k < na && k < nb; k++) {
-        uint64_t ka = ms__pp_path_key(c->t, a, k), kb = ms__pp_path_key(c->t, b, k);
-        if (ka != kb) return ka < kb ? -1 : 1;
-    }
-    return (na > nb) - (na < nb);
-}
-
-MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__out *o = x.f.out;
-    ms__agg a;
-    memset(&a, 0, sizeof a);
-    enum { SNAPS = 50, DETAIL_EVERY = 10 };
-    uint64_t marks[SNAPS + 2];
-    ms__massif_snap snaps[SNAPS + 2];
-    memset(snaps, 0, sizeof snaps);
-    ms__massif_ctx c;
-    memset(&c, 0, sizeof c);
-    /* pass 1 alone: the number of events and the peak's index */
-    a.t = t;
-    a.rate_w = 1.0 / (x.r.sample_rate > 0 ? x.r.sample_rate : 1.0);
-    a.mean = ms__sample_bytes(t);
-    a.pass = 1;
-    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, &a);
-    uint64_t n = a.events, peak_index = a.peak_at ? a.peak_at - 1 : UINT64_MAX;
-    size_t nm = 0;
-    for (uint64_t k = 1; k <= SNAPS && n; k++) {
-        uint64_t idx = k * n / SNAPS - 1;
-        if (peak_index != UINT64_MAX && idx > peak_index && (nm == 0 || marks[nm - 1] < peak_index)) marks[nm++] = peak_index;
-        if (nm == 0 || marks[nm - 1] < idx) marks[nm++] = idx;
-    }
-    if (peak_index != UINT64_MAX && (nm == 0 || marks[nm - 1] < peak_index)) marks[nm++] = peak_index;
-    for (size_t i = 0; i < nm; i++) snaps[i + 1].kind = marks[i] == peak_index ? 2 : (i + 1) % DETAIL_EVERY == 0 ? 1 : 0;
-    c.marks = marks; c.nmarks = nm; c.snaps = snaps + 1;
-    ms__agg_reset(&a);
-    a.pass = 2;
-    a.after = ms__massif_after;
-    a.ctx = &c;
-    ms__each_event(o, t, NULL, NULL, 0, ms__agg_event, &a);
-    if (a.err || c.err) o->err = ENOMEM;
-    char program[64];
-    ms__program_name(t, program, sizeof program);
-    ms__massif_clean(program);
-    if (!*program) snprintf(program, sizeof program, "(unknown)");
-    ms__out_lit(o, "desc: memscope.h " MEMSCOPE_VERSION_STRING "\ncmd: ");
-    ms__out_mem(o, program, strlen(program));
-    ms__out_lit(o, "\ntime_unit: B\n");
-    uint32_t *idx = a.npp ? (uint32_t *)MEMSCOPE_MALLOC(a.npp * sizeof *idx) : NULL;
-    if (a.npp && !idx) o->err = ENOMEM;
-    for (size_t i = 0; i < a.npp && idx; i++) idx[i] = (uint32_t)i;
-    if (idx) { /* one order of the program points, by path, for every tree */
-        ms__pp_sort by = {t, a.pp};
-        qsort_r(idx, a.npp, sizeof *idx, ms__cmp_pp_path, &by);
-    }
-    for (size_t i = 0; i <= nm && !o->err; i++) {
-        const ms__massif_snap *s = &snaps[i];
-        ms__out_lit(o, "#-----------\nsnapshot="); ms__out_u64(o, i);
-        ms__out_lit(o, "\n#-----------\ntime="); ms__out_u64(o, s->time);
-        ms__out_lit(o, "\nmem_heap_B="); ms__out_u64(o, s->heap);
-        ms__out_lit(o, "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=");
-        if (!s->kind || !s->pp_bytes) { ms__out_lit(o, "empty\n"); continue; }
-        if (s->kind == 2) ms__out_lit(o, "peak\n"); else ms__out_lit(o, "detailed\n");
-        /* the tree over the program points that existed at that moment */
-        size_t k = 0;
-        uint32_t *sub = (uint32_t *)MEMSCOPE_MALLOC((a.npp + 1) * sizeof *sub);
-        if (!sub) { o->err = ENOMEM; break; }
-        for (size_t j = 0; j < a.npp; j++) if (idx[j] < s->npp && s->pp_bytes[idx[j]]) sub[k++] = idx[j];
-        ms__massif_node(o, t, a.pp, sub, s->pp_bytes, k, 0, s->heap ? s->heap : 1, s->heap);
-        MEMSCOPE_FREE(sub);
-    }
-    MEMSCOPE_FREE(idx);
-    for (size_t i = 0; i <= nm; i++) MEMSCOPE_FREE(snaps[i].pp_bytes);
-    ms__agg_free(&a);
-    return ms__export_end(&x);
-}
-
-/* DHAT: a program point per (stack, site), with its totals, most live at once, what was live
-   at the global peak and at the end; times in microseconds. */
-MEMSCOPE_DEF memscope_result memscope_export_dhat(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__out *o = x.f.out;
-    ms__agg a;
-    memset(&a, 0, sizeof a);
-    ms__idmap frames;
-    memset(&frames, 0, sizeof frames);
-    if (ms__agg_run(&a, o, t, &x.r) == 0) {
-        char program[64];
-        ms__program_name(t, program, sizeof program);
-        long pid = (long)getpid();
-#if !defined(MEMSCOPE_NO_BINARY)
-        if (t->loaded) pid = (long)t->loaded->pid;
-#endif
-        ms__out_lit(o, "{\"dhatFileVersion\":2,\"mode\":\"heap\",\"verb\":\"Allocated\",\"bklt\":true,\"bkacc\":false,"
-                       "\"tu\":\"\xc2\xb5s\",\"Mtu\":\"s\",\"tuth\":500,\"cmd\":");
-        ms__out_str(o, program);
-        ms__out_lit(o, ",\"pid\":"); ms__out_u64(o, (uint64_t)pid);
-        ms__out_lit(o, ",\"te\":"); ms__out_u64(o, a.t_end / 1000);
-        ms__out_lit(o, ",\"tg\":"); ms__out_u64(o, a.t_peak / 1000);
-        ms__out_lit(o, ",\"pps\":[");
-        /* frame table: index 0 "[root]", then each distinct path element */
-        size_t first = 1, nframes = 0;
-        for (size_t i = 0; i < a.npp && !o->err; i++) {
-            const ms__pp *p = &a.pp[i];
-            if (!ms__round(p->alloc_n)) continue;
-            ms__out_mem(o, first ? "\n{" : ",\n{", first ? 2 : 3);
-            first = 0;
-            ms__out_lit(o, "\"tb\":"); ms__out_u64(o, ms__round(p->alloc_b));
-            ms__out_lit(o, ",\"tbk\":"); ms__out_u64(o, ms__round(p->alloc_n));
-            ms__out_lit(o, ",\"tl\":"); ms__out_u64(o, ms__round(p->life_ns / 1000.0));
-            ms__out_lit(o, ",\"mb\":"); ms__out_u64(o, ms__round(p->max_b));
-            ms__out_lit(o, ",\"mbk\":"); ms__out_u64(o, ms__round(p->max_n));
-            ms__out_lit(o, ",\"gb\":"); ms__out_u64(o, ms__round(p->peak_b));
-            ms__out_lit(o, ",\"gbk\":"); ms__out_u64(o, ms__round(p->peak_n));
-            ms__out_lit(o, ",\"eb\":"); ms__out_u64(o, ms__round(p->live_b));
-            ms__out_lit(o, ",\"ebk\":"); ms__out_u64(o, ms__round(p->live_n));
-            ms__out_lit(o, ",\"fs\":[");
-            size_t len = ms__pp_path_len(t, p);
-            for (size_t k = 0; k < len; k++) {
-                int fresh;
-                uint32_t id = ms__idmap_get(&frames, ms__pp_path_key(t, p, k), &fresh);
-                if (k) ms__out_lit(o, ",");
-                ms__out_u64(o, id);
-                if (id > nframes) nframes = id;
-            }
-            ms__out_lit(o, "]}");
-        }
-        ms__out_lit(o, "\n],\"ftbl\":[\"[root]\"");
-        /* labels in id order: walk the program points again, writing each id once */
-        char *done = (char *)ms__calloc(nframes + 2, 1);
-        char **labels = (char **)ms__calloc(nframes + 2, sizeof *labels);
-        if (!done || !labels) o->err = ENOMEM;
-        for (size_t i = 0; i < a.npp && done && labels; i++) {
-            const ms__pp *p = &a.pp[i];
-            size_t len = ms__pp_path_len(t, p);
-            char label[1024];
-            for (size_t k = 0; k < len; k++) {
-                int fresh;
-                uint32_t id = ms__idmap_get(&frames, ms__pp_path_key(t, p, k), &fresh);
-                if (fresh || id > nframes || done[id]) continue;
-                done[id] = 1;
-                ms__pp_path_label(t, p, k, label, sizeof label);
-                labels[id] = ms__strdup(label);
-            }
-        }
-        for (size_t id = 1; id <= nframes && labels; id++) {
-            ms__out_lit(o, ",");
-            ms__out_str(o, labels[id] ? labels[id] : "???");
-            MEMSCOPE_FREE(labels[id]);
-        }
-        MEMSCOPE_FREE(done);
-        MEMSCOPE_FREE(labels);
-        ms__out_lit(o, "]}\n");
-    } else if (!o->err) {
-        o->err = ENOMEM;
-    }
-    ms__idmap_free(&frames);
-    ms__agg_free(&a);
-    return ms__export_end(&x);
-}
-
-#ifndef MEMSCOPE_NO_BINARY
-/* ---- pprof profile.proto (github.com/google/pprof proto/profile.proto), gzip-wrapped ---- */
-
-static void ms__pb_key(ms__buf *b, unsigned field, unsigned wire) { ms__buf_varint(b, (uint64_t)field << 3 | wire); }
-static void ms__pb_u64(ms__buf *b, unsigned field, uint64_t v) { if (v) { ms__pb_key(b, field, 0); ms__buf_varint(b, v); } }
-static void ms__pb_bytes(ms__buf *b, unsigned field, const void *p, size_t n) {
-    ms__pb_key(b, field, 2); ms__buf_varint(b, n); ms__buf_put(b, p, n);
-}
-
-/* String table: index 0 is "" (required by the format). */
-typedef struct ms__strtab { ms__buf out; char **s; uint32_t *map; size_t n, cap, map_cap; int err; } ms__strtab;
-static uint64_t ms__strtab_id(ms__strtab *st, const char *s) {
-    if (!s) s = "";
-    if ((st->n + 1) * 2 > st->map_cap) {
-        size_t cap = st->map_cap ? st->map_cap * 2 : 256;
-        uint32_t *m = (uint32_t *)ms__calloc(cap, sizeof *m);
-        if (!m) { st->err = 1; return 0; }
-        for (size_t i = 0; i < st->n; i++) {
-            size_t h = (size_t)ms__hash_str(0, st->s[i]) & (cap - 1);
-            while (m[h]) h = (h + 1) & (cap - 1);
-            m[h] = (uint32_t)i + 1;
-        }
-        MEMSCOPE_FREE(st->map); st->map = m; st->map_cap = cap;
-    }
-    size_t h = (size_t)ms__hash_str(0, s) & (st->map_cap - 1);
-    while (st->map[h]) {
-        if (!strcmp(st->s[st->map[h] - 1], s)) return st->map[h] - 1;
-        h = (h + 1) & (st->map_cap - 1);
-    }
-    if (st->n == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 256;
-        char **ns = (char **)MEMSCOPE_MALLOC(cap * sizeof *ns);
-        if (!ns) { st->err = 1; return 0; }
-        if (st->n) memcpy(ns, st->s, st->n * sizeof *ns);
-        MEMSCOPE_FREE(st->s); st->s = ns; st->cap = cap;
-    }
-    char *copy = ms__strdup(s);
-    if (!copy) { st->err = 1; return 0; }
-    st->s[st->n] = copy;
-    st->map[h] = (uint32_t)++st->n;
-    ms__pb_bytes(&st->out, 6, s, strlen(s)); /* string_table, in index order */
-    return st->n - 1;
-}
-static void ms__strtab_free(ms__strtab *st) {
-    for (size_t i = 0; i < st->n; i++) MEMSCOPE_FREE(st->s[i]);
-    MEMSCOPE_FREE(st->s); MEMSCOPE_FREE(st->map); MEMSCOPE_FREE(st->out.p);
-}
-
-
-/* A function per distinct (name, file); a location per distinct frame address, and one per
-   site (the leaf: "malloc", or the TRACKed variable). */
-#define MS__PPROF_MAPS 1024u
-typedef struct ms__pprof {
-    memscope_tracker *t;
-    ms__strtab st;
-    ms__idmap fn_ids, loc_ids, map_ids;
-    ms__buf fns, locs, maps, samples, tmp;
-    uint32_t nmaps;
-    uint64_t map_name[MS__PPROF_MAPS]; /* string id of mapping i + 1 */
-    unsigned char map_unnamed[MS__PPROF_MAPS]; /* a frame in it had no function name */
-    unsigned char map_unlined[MS__PPROF_MAPS]; /* a frame in it had no file and line */
-} ms__pprof;
-
-/* A mapping per module (its file name), written at the end: has_functions only where every
-   frame in it was named (elsewhere pprof may name them from the binary itself). */
-static uint32_t ms__pprof_mapping(ms__pprof *p, const char *module, int named, int lined) {
-    if (!module || !*module) return 0;
-    int fresh;
-    uint32_t id = ms__idmap_get(&p->map_ids, ms__hash_str(0x6d6170, module), &fresh);
-    if (!id || id > MS__PPROF_MAPS) return 0; /* (beyond: frames without a mapping) */
-    if (fresh) {
-        p->map_name[id - 1] = ms__strtab_id(&p->st, module);
-        p->map_unnamed[id - 1] = 0;
-        p->map_unlined[id - 1] = 0;
-        if (id > p->nmaps) p->nmaps = id;
-    }
-    if (!named) p->map_unnamed[id - 1] = 1;
-    if (!lined) p->map_unlined[id - 1] = 1;
-    return id;
-}
-
-static void ms__pprof_mappings(ms__pprof *p) {
-    for (uint32_t i = 0; i < p->nmaps; i++) {
-        ms__buf m = {NULL, 0, 0, 0};
-        ms__pb_u64(&m, 1, i + 1);
-        ms__pb_u64(&m, 5, p->map_name[i]);
-        ms__pb_u64(&m, 7, p->map_unnamed[i] ? 0u : 1u); /* has_functions */
-        ms__pb_u64(&m, 8, p->map_unlined[i] ? 0u : 1u); /* has_filenames */
-        ms__pb_u64(&m, 9, p->map_unlined[i] ? 0u : 1u); /* has_line_numbers */
-        ms__pb_bytes(&p->maps, 3, m.p, m.len);
-        if (m.err) p->maps.err = 1;
-        MEMSCOPE_FREE(m.p);
-    }
-}
-
-static uint32_t ms__pprof_fn(ms__pprof *p, const char *name, const char *file, uint32_t line) {
-    uint64_t key = ms__hash_str(ms__hash_str(0, name), file) ^ line;
-    int fresh;
-    uint32_t id = ms__idmap_get(&p->fn_ids, key, &fresh);
-    if (fresh) {
-        ms__buf *b = &p->tmp;
-        b->len = 0;
-        ms__pb_u64(b, 1, id);
-        ms__pb_u64(b, 2, ms__strtab_id(&p->st, name));
-        ms__pb_u64(b, 3, ms__strtab_id(&p->st, name));
-        ms__pb_u64(b, 4, ms__strtab_id(&p->st, file));
-        ms__pb_u64(b, 5, line);
-        ms__pb_bytes(&p->fns, 5, b->p, b->len);
-    }
-    return id;
-}
-
-/* A location: one address, its lines innermost first (calls inlined there, then the function). */
-typedef struct ms__pline { const char *fn, *file; uint32_t line; } ms__pline;
-static uint32_t ms__pprof_loc(ms__pprof *p, uint64_t key, uint64_t address, const ms__pline *ln, size_t n,
-                              const char *module, int named) {
-    int fresh;
-    uint32_t id = ms__idmap_get(&p->loc_ids, key, &fresh);
-    if (fresh) {
-        int lines = 1;
-        for (size_t i = 0; i < n; i++) lines &= ln[i].file && ln[i].line;
-        uint32_t map = ms__pprof_mapping(p, module, named, lines);
-        ms__buf b = {NULL, 0, 0, 0};
-        ms__pb_u64(&b, 1, id);
-        ms__pb_u64(&b, 2, map);
-        ms__pb_u64(&b, 3, address);
-        for (size_t i = 0; i < n; i++) {
-            uint32_t f = ms__pprof_fn(p, ln[i].fn, ln[i].file, ln[i].line);
-            ms__buf line_msg = {NULL, 0, 0, 0};
-            ms__pb_u64(&line_msg, 1, f);
-            ms__pb_u64(&line_msg, 2, ln[i].line);
-            ms__pb_bytes(&b, 4, line_msg.p ? line_msg.p : (const unsigned char *)"", line_msg.len);
-            if (line_msg.err) b.err = 1;
-            MEMSCOPE_FREE(line_msg.p);
-        }
-        ms__pb_bytes(&p->locs, 4, b.p, b.len);
-        if (b.err) p->locs.err = 1;
-        MEMSCOPE_FREE(b.p);
-    }
-    return id;
-}
-
-static void ms__gzip_stored(ms__out *o, const unsigned char *p, size_t n) {
-    static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
-    ms__out_mem(o, (const char *)head, sizeof head);
-    size_t off = 0;
-    do { /* deflate "stored" blocks of at most 65 535 bytes */
-        size_t k = n - off > 65535 ? 65535 : n - off;
-        unsigned char bh[5] = {(unsigned char)(off + k == n ? 1 : 0), (unsigned char)k, (unsigned char)(k >> 8),
-                               (unsigned char)~k, (unsigned char)(~k >> 8)};
-        ms__out_mem(o, (const char *)bh, 5);
-        ms__out_mem(o, (const char *)p + off, k);
-        off += k;
-    } while (off < n);
-    unsigned char tail[8];
-    ms__put_le(tail, ms__crc32(0, p, n), 4);
-    ms__put_le(tail + 4, (uint64_t)n & 0xffffffffu, 4);
-    ms__out_mem(o, (const char *)tail, 8);
-}
-
-#define MS__PPROF_DROP "^(malloc|calloc|realloc|reallocarray|free|memalign|posix_memalign|aligned_alloc|valloc|pvalloc|" \
-    "strdup|strndup|__strdup|__strndup|operator new.*|operator delete.*)$"
-MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__out *o = x.f.out;
-    ms__agg a;
-    memset(&a, 0, sizeof a);
-    ms__pprof p;
-    memset(&p, 0, sizeof p);
-    p.t = t;
-    ms__buf prof = {NULL, 0, 0, 0};
-    ms__strtab_id(&p.st, "");
-    if (ms__agg_run(&a, o, t, &x.r) == 0) {
-        static const char *const types[4][2] = {{"alloc_objects", "count"}, {"alloc_space", "bytes"},
-                                                {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
-        for (int i = 0; i < 4; i++) {
-            ms__buf vt = {NULL, 0, 0, 0};
-            ms__pb_u64(&vt, 1, ms__strtab_id(&p.st, types[i][0]));
-            ms__pb_u64(&vt, 2, ms__strtab_id(&p.st, types[i][1]));
-            ms__pb_bytes(&prof, 1, vt.p, vt.len);
-            MEMSCOPE_FREE(vt.p);
-        }
-        char name[1024], program[64];
-        memscope_symbol *syms = (memscope_symbol *)ms__calloc(MS__SYMS_MAX, sizeof *syms);
-        char (*names)[512] = (char (*)[512])ms__calloc(MS__INL_MAX + 1, 512);
-        ms__pline pl[MS__INL_MAX + 1];
-        if (!syms || !names) { o->err = ENOMEM; MEMSCOPE_FREE(syms); MEMSCOPE_FREE(names); syms = NULL; names = NULL; }
-        /* the program's own module first: pprof names the profile after the first mapping */
-        ms__program_name(t, program, sizeof program);
-        for (size_t i = 0, found = 0; i < a.npp && !found && *program; i++) {
-            memscope_symbol sym;
-            for (size_t k = 0; !found && memscope_stack_symbol(t, a.pp[i].stack, k, &sym); k++) {
-                const char *base = sym.module ? strrchr(sym.module, '/') : NULL;
-                base = base ? base + 1 : sym.module;
-                if (base && !strncmp(base, program, 15) && (strlen(program) < 15 ? !strcmp(base, program) : 1)) {
-                    ms__pprof_mapping(&p, sym.module, sym.function != NULL, sym.file && sym.line);
-                    found = 1;
-                }
-            }
-        }
-        for (size_t i = 0; i < a.npp; i++) {
-            const ms__pp *pp = &a.pp[i];
-            uint64_t v[4] = {ms__round(pp->alloc_n), ms__round(pp->alloc_b), ms__round(pp->live_n), ms__round(pp->live_b)};
-            if (!v[0] && !v[2]) continue;
-            ms__buf ids = {NULL, 0, 0, 0}, vals = {NULL, 0, 0, 0}, smp = {NULL, 0, 0, 0};
-            ms__site_text st = ms__site_text_of(t, pp->site);
-            ms__site_name(t, pp->site, name, sizeof name);
-            ms__pline site = {name, st.file, st.line};
-            ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)pp->site << 1 | 1, 0, &site, 1, NULL, 1));
-            size_t n = syms ? memscope_stack_symbols(t, pp->stack, syms, MS__SYMS_MAX) : 0;
-            if (n > MS__SYMS_MAX) n = MS__SYMS_MAX;
-            for (size_t k = 0, nl = 0; k < n; k++) { /* the inlined calls and their function: one location */
-                const memscope_symbol *sym = &syms[k];
-                ms__sym_name(sym, names[nl], sizeof names[nl]);
-                pl[nl].fn = names[nl];
-                pl[nl].file = sym->file && sym->line ? sym->file : sym->module;
-                pl[nl].line = sym->file ? sym->line : 0;
-                if (sym->inlined && nl + 1 < MS__INL_MAX + 1 && k + 1 < n) { nl++; continue; }
-                ms__buf_varint(&ids, ms__pprof_loc(&p, (uint64_t)sym->address << 1, sym->address, pl, nl + 1,
-                                                   sym->module, sym->function != NULL));
-                nl = 0;
-            }
-            for (int k = 0; k < 4; k++) ms__buf_varint(&vals, v[k]);
-            ms__pb_bytes(&smp, 1, ids.p, ids.len);
-            ms__pb_bytes(&smp, 2, vals.p, vals.len);
-            ms__pb_bytes(&p.samples, 2, smp.p, smp.len);
-            MEMSCOPE_FREE(ids.p); MEMSCOPE_FREE(vals.p); MEMSCOPE_FREE(smp.p);
-        }
-        MEMSCOPE_FREE(syms);
-        MEMSCOPE_FREE(names);
-        ms__buf_put(&prof, p.samples.p, p.samples.len);
-        ms__pprof_mappings(&p);
-        ms__buf_put(&prof, p.maps.p, p.maps.len);
-        ms__buf_put(&prof, p.locs.p, p.locs.len);
-        ms__buf_put(&prof, p.fns.p, p.fns.len);
-        uint64_t dflt = ms__strtab_id(&p.st, "inuse_space");
-        uint64_t drop = ms__strtab_id(&p.st, MS__PPROF_DROP);
-        ms__buf pt = {NULL, 0, 0, 0};
-        ms__pb_u64(&pt, 1, ms__strtab_id(&p.st, "space"));
-        ms__pb_u64(&pt, 2, ms__strtab_id(&p.st, "bytes"));
-        uint64_t comment = ms__strtab_id(&p.st, "memscope.h " MEMSCOPE_VERSION_STRING);
-        ms__buf_put(&prof, p.st.out.p, p.st.out.len);
-        ms__pb_u64(&prof, 9, t->start_unix_ms * 1000000u);
-        ms__pb_u64(&prof, 10, ms__d2u64(x.r.duration_sec * 1e9));
-        ms__pb_bytes(&prof, 11, pt.p, pt.len);
-        MEMSCOPE_FREE(pt.p);
-        ms__pb_u64(&prof, 12, ms__sample_bytes(t) ? ms__sample_bytes(t) : 1);
-        ms__pb_key(&prof, 13, 0); ms__buf_varint(&prof, comment);
-        ms__pb_u64(&prof, 14, dflt);
-        /* the allocator's frames and the C library's allocating wrappers dropped from the
-           samples (as Go's heap profiles drop runtime.malloc): the flat cost lands on the
-           program's own function that allocated */
-        ms__pb_u64(&prof, 7, drop);
-        if (prof.err || p.st.err || p.fns.err || p.locs.err || p.maps.err || p.samples.err || p.tmp.err) o->err = ENOMEM;
-        else if (ms__ends_with(path, ".gz")) ms__gzip_stored(o, prof.p, prof.len);
-        else ms__out_mem(o, (const char *)prof.p, prof.len);
-    } else if (!o->err) {
-        o->err = ENOMEM;
-    }
-    MEMSCOPE_FREE(prof.p);
-    ms__strtab_free(&p.st);
-    ms__idmap_free(&p.fn_ids); ms__idmap_free(&p.loc_ids); ms__idmap_free(&p.map_ids);
-    MEMSCOPE_FREE(p.maps.p);
-    MEMSCOPE_FREE(p.fns.p); MEMSCOPE_FREE(p.locs.p); MEMSCOPE_FREE(p.samples.p); MEMSCOPE_FREE(p.tmp.p);
-    ms__agg_free(&a);
-    return ms__export_end(&x);
-}
-
-#else
-MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) {
-    (void)t; (void)path;
-    return MEMSCOPE_ERR_UNSUPPORTED;
-}
-#endif
-#else /* MEMSCOPE_NO_JSON: the writers share the JSON export's machinery */
-MEMSCOPE_DEF memscope_result memscope_export_folded(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_folded_cost(memscope_tracker *t, const char *path, const char *cost) { (void)t; (void)path; (void)cost; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_prometheus(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_set_prometheus_file(memscope_tracker *t, const char *path, unsigned interval_sec) {
-    (void)t; (void)path; (void)interval_sec;
-    return MEMSCOPE_ERR_UNSUPPORTED;
-}
-static void ms__prom_forget(memscope_tracker *t) { (void)t; }
-MEMSCOPE_DEF memscope_result memscope_export_trace(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_massif(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_dhat(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const char *path) { (void)t; (void)path; return MEMSCOPE_ERR_UNSUPPORTED; }
-#endif /* MEMSCOPE_NO_JSON */
-
 /* ==== >>hooks ==== */
 
 /* Whole-program mode (MEMSCOPE_HOOK_MALLOC in the implementation file, or the preload
@@ -15103,7 +14959,7 @@ static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
    HOTSPOTS and END, and rewrites META's duration and rates in place (fixed-width fields).
    An event written late (a record that waited for its partner) keeps the file's time order:
    its time is raised to the last one written. */
-#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_BINARY)
+#if !defined(MEMSCOPE_NO_BINARY)
 #define MS__STREAM 1
 #define MS__STREAM_EVERY 2u             /* ticker periods between passes: 20 ms */
 #define MS__STREAM_BUF (256u << 10)     /* the encoder's buffers: an EVENTS block at most this large */
@@ -16187,6 +16043,189 @@ static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, s
 #else
 MEMSCOPE_DEF void memscope_hook_finish(void) {} /* no hooks compiled in: nothing to write */
 #endif /* MEMSCOPE_HOOK_MALLOC */
+
+/* ==== >>dashboard ==== */
+
+/* ---- the HTML dashboard ----
+   The page is tools/dashboard/ (shell.html, style.css, app.js), embedded here by
+   tools/embed_dashboard.py (make embed; make test fails when this copy is stale). The export
+   writes page part 0, the events as base64 of packed little-endian records, part 1, the report
+   as JSON (strings escape < > & too, so nothing in a name can end the script element), part 2. */
+#if !defined(MEMSCOPE_NO_JSON) && !defined(MEMSCOPE_NO_HTML)
+/* BEGIN GENERATED DASHBOARD */
+/* tools/embed_dashboard.py wrote this block from tools/dashboard/: edit those files, then make embed */
+static const char *const ms__dash_part0[] = {
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>memscope report</title>\n<style>\n/* memscope dashboard styles. Colours are CSS variables: app.js reads the same variables to\n   paint the canvases, so the charts follow the theme (light by default, dark with\n   prefers-color-scheme: dark). Thread colours --t0..--t11 are shared by the timeline, the\n   legend and the threads table. */\n:root {\n  color-scheme: light dark;\n  --bg: #f6f7f9;\n  --panel: #ffffff;\n  --fg: #1b1f24;\n  --muted: #57606a;\n  --border: #d0d7de;\n  --grid: #e6e9ed;\n  --axis: #6e7781;\n  --accent: #0a58ca;\n  --focus: #0a58ca;\n  --hover: #eef3fb;\n  --live: #0969da;\n  --live-fill: rgba(9, 105, 218, 0.12);\n  --rss: #bc4c00;\n  --peak: #cf222e;\n  --brush: rgba(9, 105, 218, 0.18);\n  --s2: #8250df;\n  --s3: #1a7f37;\n  --warn-bg: #fff8c5;\n  --warn-fg: #6b4a00;\n  --warn-border: #d4a72c;\n  --err-bg: #ffebe9;\n  --err-fg: #82071e;\n  --err-border: #ff8182;\n  --info-bg: #ddf4ff;\n  --info-fg: #0a3069;\n  --info-border: #54aeff;\n  --bar: rgba(9, 105, 218, 0.16);\n  --flame-text: #1b1f24;\n  /* thread lines: none is the blue of the total or the orange of RSS */\n  --t0: #8250df; --t1: #1a7f37; --t2: #cf222e; --t3: #0598bc; --t4: #bf3989; --t5: #7d8c00;\n  --t6: #6e7781; --t7: #4d2d9e; --t8: #953800; --t9: #116329; --t10: #a40e26; --t11: #3e4b5a;\n  --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, \"Liberation Mono\", monospace;\n}\n@media (prefers-color-scheme: dark) {\n  :root {\n    --bg: #0d1117;\n    --panel: #161b22;\n    --fg: #e6edf3;\n    --muted: #9ea7b3;\n    --border: #30363d;\n    --grid: #262c34;\n    --axis: #8b949e;\n    --accent: #58a6ff;\n    --focus: #79c0ff;\n    --hover: #1f2a37;\n    --live: #58a6ff;\n    --live-fill: rgba(88, 166, 255, 0.16);\n",
+    "    --rss: #ffa657;\n    --peak: #ff7b72;\n    --brush: rgba(88, 166, 255, 0.22);\n    --s2: #d2a8ff;\n    --s3: #56d364;\n    --warn-bg: #3b2e00;\n    --warn-fg: #f2cc60;\n    --warn-border: #9e6a03;\n    --err-bg: #3c1618;\n    --err-fg: #ffa198;\n    --err-border: #da3633;\n    --info-bg: #0c2d4f;\n    --info-fg: #a5d6ff;\n    --info-border: #1f6feb;\n    --bar: rgba(88, 166, 255, 0.22);\n    --flame-text: #0d1117;\n    --t0: #d2a8ff; --t1: #56d364; --t2: #ff7b72; --t3: #39c5cf; --t4: #f778ba; --t5: #c9d05c;\n    --t6: #b1bac4; --t7: #a371f7; --t8: #e3b341; --t9: #7ee787; --t10: #ffa198; --t11: #8b949e;\n  }\n}\n\n* { box-sizing: border-box; }\nhtml {\n  background: var(--bg); color: var(--fg);\n  font: 14px/1.45 system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", Arial, sans-serif;\n}\nbody {\n  margin: 0 auto;\n  max-width: 1500px;\n  padding: 0 20px 32px;\n  background: var(--bg);\n  color: var(--fg);\n}\nh1 { font-size: 22px; margin: 0; font-weight: 650; }\nh2 { font-size: 16px; margin: 0; font-weight: 650; }\n.muted { color: var(--muted); }\n.sr-only {\n  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;\n  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;\n}\n.skip { position: absolute; left: -9999px; top: 0; }\n.skip:focus { left: 12px; top: 8px; z-index: 10; background: var(--panel); padding: 6px 10px; border: 2px solid var(--focus); }\n:focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }\ncanvas:focus-visible { outline-offset: 0; }\n\n.top { padding: 18px 0 10px; }\n.top p { margin: 4px 0 0; }\n\n/* messages */\n.error, .banner {\n  border: 1px solid; border-radius: 6px; padding: 10px 14px; margin: 10px 0;\n  white-space: pre-wrap; overflow-wrap: anywhere;\n}\n.error { background: var(--err-bg); color: var(--err-fg); border-color: var(--err-border); font-weight: 600; }\n.banner.warn { background: var(--warn-bg); color: var(--warn-fg); border-color: var(--warn-border); }\n",
+    ".banner.info { background: var(--info-bg); color: var(--info-fg); border-color: var(--info-border); }\n\n/* summary cards */\n.cards {\n  display: grid; gap: 10px; margin: 8px 0 16px;\n  grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));\n}\n.card {\n  background: var(--panel); border: 1px solid var(--border); border-radius: 8px;\n  padding: 10px 12px; min-height: 78px;\n}\n.card-label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.03em; }\n.card-value { font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; margin-top: 2px; }\n.card-sub { font-size: 12px; color: var(--muted); }\n.card.warn { background: var(--warn-bg); border-color: var(--warn-border); }\n.card.warn .card-label, .card.warn .card-sub, .card.warn .card-value { color: var(--warn-fg); }\n.card.key { border-color: var(--accent); }\n\n/* panels */\n.panel {\n  background: var(--panel); border: 1px solid var(--border); border-radius: 8px;\n  padding: 14px 16px; margin: 0 0 16px;\n}\n.section-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; margin-bottom: 10px; }\n.section-head .search { margin-left: auto; }\n.hint { font-size: 12px; color: var(--muted); margin: 6px 0 0; }\n.status { font-size: 13px; margin: 6px 0 0; min-height: 1.45em; overflow-wrap: anywhere; }\n.foot { font-size: 12px; margin: 6px 0 0; }\n.window-label { font-variant-numeric: tabular-nums; }\n\n.btn {\n  font: inherit; font-size: 13px; color: var(--fg); background: var(--panel);\n  border: 1px solid var(--border); border-radius: 6px; padding: 3px 10px; cursor: pointer;\n}\n.btn:hover:not(:disabled) { background: var(--hover); }\n.btn:disabled { opacity: 0.5; cursor: default; }\n.search {\n  font: inherit; font-size: 13px; color: var(--fg); background: var(--bg);\n  border: 1px solid var(--border); border-radius: 6px; padding: 4px 8px; min-width: 260px;\n}\n\n/* legend: toggle buttons */\n.legend { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 8px; }\n.legend button {\n",
+    "  font: inherit; font-size: 12px; color: var(--fg); background: transparent;\n  border: 1px solid var(--border); border-radius: 12px; padding: 2px 10px 2px 8px; cursor: pointer;\n  display: inline-flex; align-items: center; gap: 6px;\n}\n.legend button[aria-pressed=\"false\"] { opacity: 0.45; text-decoration: line-through; }\n.legend .note { font-size: 12px; color: var(--muted); align-self: center; }\n.swatch { display: inline-block; width: 12px; height: 4px; border-radius: 2px; vertical-align: middle; flex: none; }\n.swatch.box { height: 10px; width: 10px; }\n\n/* charts */\n.chart-wrap { position: relative; width: 100%; height: 320px; }\n.chart-wrap canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }\n#timeline { cursor: crosshair; }\n.overlay { pointer-events: none; }\n.multiples { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); }\n.mini { margin: 0; }\n.mini h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }\n.mini .chart-wrap { height: 150px; }\n.mini-legend { font-size: 12px; color: var(--muted); display: flex; flex-wrap: wrap; gap: 10px; margin-bottom: 4px; }\n.mini-legend span { display: inline-flex; align-items: center; gap: 5px; }\n\n/* tables */\n.table-wrap { overflow-x: auto; }\ntable.grid { border-collapse: collapse; width: 100%; font-size: 13px; }\n.grid th, .grid td { padding: 4px 8px; border-bottom: 1px solid var(--grid); text-align: left; vertical-align: top; }\n.grid th { font-weight: 600; color: var(--muted); border-bottom: 1px solid var(--border); white-space: nowrap; }\n.grid th.num, .grid td.num { text-align: right; font-variant-numeric: tabular-nums; }\n.grid td.num { white-space: nowrap; }\n.grid tbody tr:hover { background: var(--hover); }\n.grid td.text { overflow-wrap: anywhere; white-space: pre-wrap; max-width: 420px; }\n.grid td.mono { font-family: var(--mono); font-size: 12px; white-space: nowrap; }\n",
+    ".empty-note { color: var(--muted); text-align: center; padding: 10px; margin: 0; border-bottom: 1px solid var(--grid); }\n.grid th button {\n  font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-align: inherit;\n}\n.grid th[aria-sort=\"ascending\"] button::after { content: \" \342\226\262\"; font-size: 10px; }\n.grid th[aria-sort=\"descending\"] button::after { content: \" \342\226\274\"; font-size: 10px; }\n.grid th[aria-sort=\"ascending\"], .grid th[aria-sort=\"descending\"] { color: var(--fg); }\n.share { position: relative; min-width: 110px; }\n.share .bar { position: absolute; left: 0; top: 3px; bottom: 3px; background: var(--bar); border-radius: 3px; }\n.share span { position: relative; }\n.null { color: var(--muted); font-style: italic; }\n/* fixed layout: stable columns from page to page, and cheap to lay out */\n#leaks { table-layout: fixed; min-width: 980px; }\n#leaks th:nth-child(1) { width: 140px; }\n#leaks th:nth-child(2) { width: 84px; }\n#leaks th:nth-child(6) { width: 170px; }\n#leaks th:nth-child(7) { width: 104px; }\n#leaks td { overflow: hidden; text-overflow: ellipsis; }\n#leaks-section .table-wrap { max-height: 75vh; overflow: auto; }\n#leaks thead th { position: sticky; top: 0; z-index: 1; background: var(--panel); }\n#leaks td.text { white-space: nowrap; }\n.pager { display: flex; align-items: center; gap: 10px; margin-top: 8px; font-size: 13px; }\n#leaks-page { font-variant-numeric: tabular-nums; }\n\n/* flame graph */\n#flamegraph { position: relative; width: 100%; }\n#flamegraph canvas { display: block; width: 100%; cursor: pointer; }\n#flamegraph[data-empty=\"true\"] { color: var(--muted); padding: 20px; border: 1px dashed var(--border); border-radius: 6px; text-align: center; }\n\n/* tooltip: one shared element, positioned by app.js */\n.tooltip {\n  position: fixed; z-index: 20; pointer-events: none; max-width: 460px;\n  background: var(--panel); color: var(--fg); border: 1px solid var(--border); border-radius: 6px;\n",
+    "  box-shadow: 0 4px 14px rgba(0, 0, 0, 0.18); padding: 6px 9px; font-size: 12px;\n  white-space: pre-wrap; overflow-wrap: anywhere; font-variant-numeric: tabular-nums;\n}\n.tooltip .tt-row { display: flex; align-items: center; gap: 6px; }\n.tooltip .tt-title { font-weight: 600; margin-bottom: 2px; }\nfooter.foot { padding: 8px 0; }\n\n@media (max-width: 700px) {\n  body { padding: 0 10px 24px; }\n  .search { min-width: 0; width: 100%; }\n  .multiples { grid-template-columns: 1fr; }\n}\n@media (prefers-reduced-motion: reduce) { * { transition: none !important; } }\n\n/* segmented toggles (hotspots by where / by stack, leaks by stack / every allocation) */\n.seg { display: inline-flex; gap: 0; }\n.seg .seg-btn { border-radius: 0; margin-left: -1px; }\n.seg .seg-btn:first-child { border-radius: 6px 0 0 6px; margin-left: 0; }\n.seg .seg-btn:last-child { border-radius: 0 6px 6px 0; }\n.seg .seg-btn[aria-pressed=\"true\"] { background: var(--accent); border-color: var(--accent); color: var(--panel); }\n.pick { display: inline-flex; align-items: center; gap: 4px; color: var(--muted); font-size: 13px; }\n.pick select { font: inherit; color: var(--fg); background: var(--panel); border: 1px solid var(--border); border-radius: 6px; padding: 2px 4px; }\ntd.bad { color: var(--peak); }\ntd.stack-cell details summary { cursor: pointer; color: var(--accent); }\npre.stack { margin: 4px 0 0; font: 12px/1.4 var(--mono); white-space: pre; overflow-x: auto; max-width: 60vw; }\ndetails.suppressed { margin-top: 10px; border: 1px solid var(--border); border-radius: 6px; padding: 6px 10px; }\ndetails.suppressed > summary { cursor: pointer; color: var(--muted); }\n.seg[hidden] { display: none; }\n/* leak groups: a row lists its allocations when clicked; the flat list says which stack it shows */\n.grid tbody tr.pick-row { cursor: pointer; }\n.grid tbody tr.pick-row:focus-visible { outline: 2px solid var(--focus); outline-offset: -2px; }\n",
+    ".grid tbody tr.picked { background: var(--hover); box-shadow: inset 3px 0 0 var(--accent); }\n.filter-bar {\n  display: flex; flex-wrap: wrap; align-items: center; gap: 6px 12px; margin: 0 0 8px; padding: 6px 10px;\n  background: var(--info-bg); color: var(--info-fg); border: 1px solid var(--info-border); border-radius: 6px;\n  font-size: 13px; overflow-wrap: anywhere;\n}\n.filter-bar[hidden] { display: none; }\n</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#timeline-section\">Skip to the timeline</a>\n<header class=\"top\">\n  <h1>memscope <span class=\"muted\">memory report</span></h1>\n  <p id=\"summary-line\" class=\"muted\">Loading the report\342\200\246</p>\n</header>\n<div id=\"error\" class=\"error\" role=\"alert\" hidden></div>\n<main id=\"app\">\n  <div id=\"banners\"></div>\n\n  <section id=\"summary\" aria-labelledby=\"h-summary\">\n    <h2 id=\"h-summary\" class=\"sr-only\">Summary</h2>\n    <div id=\"cards\" class=\"cards\"></div>\n  </section>\n\n  <section id=\"timeline-section\" class=\"panel\" aria-labelledby=\"h-timeline\">\n    <div class=\"section-head\">\n      <h2 id=\"h-timeline\">Timeline</h2>\n      <span id=\"window-label\" class=\"window-label\" aria-live=\"polite\"></span>\n      <button type=\"button\" id=\"window-reset\" class=\"btn\" disabled>Reset zoom</button>\n    </div>\n    <div id=\"timeline-legend\" class=\"legend\" role=\"group\" aria-label=\"Timeline series: toggle to show or hide\"></div>\n    <div id=\"timeline-wrap\" class=\"chart-wrap\">\n      <canvas id=\"timeline\" tabindex=\"0\" role=\"img\" aria-describedby=\"timeline-help\"></canvas>\n      <canvas id=\"timeline-overlay\" class=\"overlay\" aria-hidden=\"true\"></canvas>\n    </div>\n    <p id=\"timeline-help\" class=\"hint\">Drag across the chart to zoom into a time window; the tables below then show the allocations made in it.\n      Keyboard (focus the chart): \342\206\220 \342\206\222 pan, + \342\210\222 zoom, Esc resets.</p>\n  </section>\n\n  <section id=\"system\" class=\"panel\" aria-labelledby=\"h-system\">\n    <div class=\"section-head\"><h2 id=\"h-system\">System</h2><span id=\"system-note\" class=\"muted\"></span></div>\n",
+    "    <div id=\"system-charts\" class=\"multiples\"></div>\n  </section>\n\n  <section id=\"hotspots-section\" class=\"panel\" aria-labelledby=\"h-hotspots\">\n    <div class=\"section-head\">\n      <h2 id=\"h-hotspots\">Hotspots</h2>\n      <span id=\"hotspots-scope\" class=\"muted\"></span>\n      <div id=\"hotspots-by\" class=\"seg\" role=\"group\" aria-label=\"Group the rows\" hidden></div>\n      <input id=\"hotspots-filter\" class=\"search\" type=\"search\" placeholder=\"Filter by variable, type, location\" aria-label=\"Filter hotspots by variable, type or location\" autocomplete=\"off\">\n    </div>\n    <div class=\"table-wrap\"><table id=\"hotspots\" class=\"grid\"><caption class=\"sr-only\">Allocation hotspots by variable and location</caption></table></div>\n    <p id=\"hotspots-empty\" class=\"empty-note\" hidden></p>\n    <p id=\"hotspots-foot\" class=\"muted foot\"></p>\n  </section>\n\n  <section id=\"leaks-section\" class=\"panel\" aria-labelledby=\"h-leaks\">\n    <div class=\"section-head\">\n      <h2 id=\"h-leaks\">Live at exit</h2>\n      <span id=\"leaks-scope\" class=\"muted\"></span>\n      <div id=\"leaks-view\" class=\"seg\" role=\"group\" aria-label=\"Show the live allocations\" hidden></div>\n      <input id=\"leaks-search\" class=\"search\" type=\"search\" placeholder=\"Search address, variable, type, location, thread, stack\" aria-label=\"Search live allocations\" autocomplete=\"off\">\n    </div>\n    <div id=\"leak-groups-box\" hidden>\n      <div class=\"table-wrap\"><table id=\"leak-groups\" class=\"grid\" data-total=\"0\"><caption class=\"sr-only\">Live allocations grouped by call stack, largest first; activate a row to list its allocations</caption></table></div>\n      <p id=\"leak-groups-empty\" class=\"empty-note\" hidden></p>\n      <p id=\"leak-groups-foot\" class=\"muted foot\"></p>\n      <details id=\"leaks-suppressed\" class=\"suppressed\" hidden>\n        <summary id=\"leaks-suppressed-summary\"></summary>\n",
+    "        <div class=\"table-wrap\"><table id=\"leak-groups-suppressed\" class=\"grid\"><caption class=\"sr-only\">Suppressed live allocations grouped by call stack</caption></table></div>\n      </details>\n    </div>\n    <div id=\"leaks-flat\">\n      <div id=\"leaks-stack-filter\" class=\"filter-bar\" role=\"status\" hidden>\n        <span id=\"leaks-stack-filter-text\"></span>\n        <button type=\"button\" id=\"leaks-stack-clear\" class=\"btn\">Clear filter \342\234\225</button>\n      </div>\n      <div class=\"table-wrap\"><table id=\"leaks\" class=\"grid\" data-total=\"0\"><caption class=\"sr-only\">Allocations still live when the report was written</caption></table></div>\n      <p id=\"leaks-empty\" class=\"empty-note\" hidden></p>\n      <div class=\"pager\" role=\"group\" aria-label=\"Pages of live allocations\">\n        <button type=\"button\" id=\"leaks-prev\" class=\"btn\" aria-label=\"Previous page\">\342\200\271 Prev</button>\n        <span id=\"leaks-page\" aria-live=\"polite\">page 1 of 1</span>\n        <button type=\"button\" id=\"leaks-next\" class=\"btn\" aria-label=\"Next page\">Next \342\200\272</button>\n      </div>\n    </div>\n  </section>\n\n  <section id=\"threads-section\" class=\"panel\" aria-labelledby=\"h-threads\">\n    <div class=\"section-head\"><h2 id=\"h-threads\">Threads</h2><span id=\"threads-note\" class=\"muted\"></span></div>\n    <div class=\"table-wrap\"><table id=\"threads\" class=\"grid\"><caption class=\"sr-only\">Per-thread allocation statistics</caption></table></div>\n    <p id=\"threads-empty\" class=\"empty-note\" hidden></p>\n  </section>\n\n  <section id=\"flame-section\" class=\"panel\" aria-labelledby=\"h-flame\">\n    <div class=\"section-head\">\n      <h2 id=\"h-flame\">Call stacks</h2>\n      <span id=\"flame-scope\" class=\"muted\"></span>\n      <label class=\"pick\">Cost <select id=\"flame-metric\" aria-label=\"What the graph measures\"></select></label>\n      <label class=\"pick\">View <select id=\"flame-direction\" aria-label=\"Top-down or bottom-up\">\n",
+    "        <option value=\"top\">Top-down (callers first)</option><option value=\"bottom\">Bottom-up (allocating functions first)</option></select></label>\n      <button type=\"button\" id=\"flame-reset\" class=\"btn\" disabled>Zoom out</button>\n    </div>\n    <div id=\"flamegraph\"></div>\n    <p id=\"flame-status\" class=\"status\" aria-live=\"polite\"></p>\n    <p class=\"hint\">The cost of each call stack: top-down puts the outermost caller at the top; bottom-up puts the innermost frames\n      (the functions that allocate) at the top with their callers below. Frames the compiler inlined are marked [inlined] (green).\n      Click a frame to zoom into it, click the top row to zoom out.\n      Keyboard (focus the graph): \342\206\221 \342\206\223 \342\206\220 \342\206\222 move, Enter zooms, Esc zooms out.</p>\n  </section>\n</main>\n<footer class=\"foot muted\" id=\"footer\"></footer>\n<div id=\"tooltip\" class=\"tooltip\" hidden></div>\n<script type=\"text/plain\" id=\"memscope-events\">",
+    NULL};
+static const char *const ms__dash_part1[] = {
+    "</script>\n<script type=\"application/json\" id=\"memscope-report\">",
+    NULL};
+static const char *const ms__dash_part2[] = {
+    "</script>\n<script>\n/* memscope dashboard (tools/dashboard/app.js), inlined into the page by tools/embed_dashboard.py.\n\n   memscope_export_html writes two data blocks into the page:\n     #memscope-events  base64 of packed little-endian 36-byte records, in merged time order:\n                       f64 timestamp_ns, f64 size, f64 address, u32 site id,\n                       u32 thread (low 31 bits: OS thread id of the caller; bit 31: FREE), u32 stack id\n     #memscope-report  the JSON report (README \"JSON schema\"), with events = null and\n                       event_count / event_record_bytes added.\n   Nothing here touches the network, and data is only ever rendered through textContent,\n   attributes and canvas fillText (names may hold quotes, angle brackets, newlines, U+2028).\n\n   Contents:\n     1. errors and helpers (DOM, formatting, canvas, axes, binary search)\n     2. the model: report normalisation, event decoding, alloc/free pairing, live-bytes series\n     3. the time window shared by every section (window.memscopeSetWindow)\n     4. sections: header and cards, timeline, system charts, hotspots, live at exit, threads,\n        flame graph\n     5. boot: first render, window.memscopeReady, window.memscopeTimings */\n(function () {\n  \"use strict\";\n\n  /* ------------------------------------------------------------------ 1. errors, helpers */\n\n  var SCRIPT_START = performance.now();   // the HTML (data blocks included) is parsed by now\n\n  var TIMELINE_THREADS = 12;   // threads drawn as lines in the timeline (largest first)\n  var PAGE_ROWS = 100;         // rows per page of the live-at-exit table\n  var HOTSPOT_ROWS = 1000;     // hotspot rows built before \"show all\"\n  var FLAME_ROW = 18;          // flame graph row height, CSS px\n  var RECORD = 36;             // bytes per event record\n  var BIT = {\n    CPU: 1, MEMORY: 2, MEMORY_PERCENT: 4, THREADS: 8, DISK: 16, NETWORK: 32, GPU_USAGE: 64,\n",
+    "    GPU_MEMORY: 128, SYSTEM_CPU: 256, CPU_COUNT: 512, PEAK_RSS: 1024, SYSTEM_MEMORY: 2048, PAGE_FAULTS: 4096\n  };\n\n  function $(id) { return document.getElementById(id); }\n\n  /* Every failure shows in the #error box and reaches the console. */\n  function showError(msg) {\n    var box = $(\"error\");\n    if (!box) return;\n    box.hidden = false;\n    box.textContent = (box.textContent \? box.textContent + \"\\n\" : \"\") + \"Dashboard error: \" + msg;\n  }\n  function fail(err) {\n    console.error(err);\n    var msg = err && err.message \? err.message : String(err);\n    window.memscopeError = msg;\n    showError(msg);\n  }\n  /* Wraps an event handler: an exception is reported instead of vanishing. */\n  function guard(fn) {\n    return function () {\n      try { return fn.apply(this, arguments); } catch (e) { fail(e); }\n    };\n  }\n  window.addEventListener(\"error\", function (e) { showError(e.message || String(e.error)); });\n  window.addEventListener(\"unhandledrejection\", function (e) {\n    var r = e.reason;\n    showError(r && r.message \? r.message : String(r));\n  });\n\n  function el(tag, cls, text) {\n    var e = document.createElement(tag);\n    if (cls) e.className = cls;\n    if (text !== undefined && text !== null) e.textContent = text;\n    return e;\n  }\n  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }\n  function swatch(cssColor, box) {\n    var s = el(\"span\", box \? \"swatch box\" : \"swatch\");\n    s.style.background = cssColor;\n    s.setAttribute(\"aria-hidden\", \"true\");\n    return s;\n  }\n\n  /* Control characters and line separators shown as escapes, so odd names stay on one line\n     and are unambiguous (the text itself is always set with textContent). */\n  var CTRL = /[\\u0000-\\u001f\\u007f\\u2028\\u2029]/;\n  var CTRL_ALL = /[\\u0000-\\u001f\\u007f\\u2028\\u2029]/g;\n  function visible(s) {\n    if (s === null || s === undefined) return \"\";\n    s = String(s);\n    if (!CTRL.test(s)) return s;\n    return s.replace(CTRL_ALL, function (c) {\n",
+    "      if (c === \"\\n\") return \"\\\\n\";\n      if (c === \"\\t\") return \"\\\\t\";\n      if (c === \"\\r\") return \"\\\\r\";\n      return \"\\\\u\" + (\"000\" + c.charCodeAt(0).toString(16)).slice(-4);\n    });\n  }\n  function baseName(p) {\n    var i = Math.max(p.lastIndexOf(\"/\"), p.lastIndexOf(\"\\\\\"));\n    return i >= 0 \? p.slice(i + 1) : p;\n  }\n\n  /* --- number formatting: short human units on screen, exact values in title tooltips --- */\n  var NF = new Intl.NumberFormat(\"en-US\", { maximumFractionDigits: 20 });\n  var UNITS = [\"B\", \"KiB\", \"MiB\", \"GiB\", \"TiB\", \"PiB\"];\n  function isNum(x) { return typeof x === \"number\" && isFinite(x); }\n  function exact(n) { return isNum(n) \? NF.format(n) : String(n); }\n  function sig(x) {\n    var a = Math.abs(x);\n    return a >= 100 \? x.toFixed(0) : a >= 10 \? x.toFixed(1) : x.toFixed(2);\n  }\n  function fmtBytes(b) {\n    if (!isNum(b)) return \"\342\200\223\";\n    var a = Math.abs(b), i = 0;\n    while (a >= 1024 && i < UNITS.length - 1) { a /= 1024; i++; }\n    return (b < 0 \? \"-\" : \"\") + (i \? sig(a) : String(Math.round(a))) + \" \" + UNITS[i];\n  }\n  function fmtCount(n) {\n    if (!isNum(n)) return \"\342\200\223\";\n    var a = Math.abs(n);\n    if (a < 1000) return Number.isInteger(n) \? String(n) : sig(n);\n    if (a < 1e6) return sig(n / 1e3) + \"k\";\n    if (a < 1e9) return sig(n / 1e6) + \"M\";\n    return sig(n / 1e9) + \"G\";\n  }\n  function fmtPct(p) {\n    if (!isNum(p)) return \"\342\200\223\";\n    var a = Math.abs(p);\n    return (a >= 100 \? p.toFixed(0) : a >= 1 || a === 0 \? p.toFixed(1) : p.toPrecision(2)) + \"%\";\n  }\n  /* Decimals that show multiples of `step` exactly (at most 6). */\n  function stepDecimals(step) {\n    for (var d = 0; d < 6; d++) {\n      var x = step * Math.pow(10, d);\n      if (Math.abs(Math.round(x) - x) < 1e-6 * Math.max(1, x)) return d;\n    }\n    return 6;\n  }\n  function fmtPctAxis(v, step) { return v.toFixed(stepDecimals(step)) + \"%\"; }\n  function plural(n, one, many) { return exact(n) + \" \" + (n === 1 \? one : many || one + \"s\"); }\n",
+    "  /* \"4.00 MiB\" -> \"4 MiB\", \"1.50 MiB\" -> \"1.5 MiB\" for axis labels (\"1000 KiB\" stays). */\n  function trimZeros(label) { return label.replace(/(\\.\\d*\?)0+(\?= )/, \"$1\").replace(/\\.(\?= )/, \"\"); }\n  function fmtBps(b) { return isNum(b) \? fmtBytes(b) + \"/s\" : \"\342\200\223\"; }\n  function fmtNs(ns) {\n    if (!isNum(ns)) return \"\342\200\223\";\n    var a = Math.abs(ns);\n    if (a < 1e3) return Math.round(ns) + \" ns\";\n    if (a < 1e6) return sig(ns / 1e3) + \" \302\265s\";\n    if (a < 1e9) return sig(ns / 1e6) + \" ms\";\n    if (a < 120e9) return sig(ns / 1e9) + \" s\";\n    var s = Math.round(ns / 1e9);\n    return Math.floor(s / 60) + \" min \" + (s % 60) + \" s\";\n  }\n  /* A time with a resolution of `step` ns (a tick step, or the time one pixel spans), in the\n     unit that suits a range of `span` ns (so every label of an axis shares one unit). */\n  function fmtTimeAt(ns, step, span) {\n    var m = Math.max(step, span || 0);\n    var u = m >= 1e9 \? 1e9 : m >= 1e6 \? 1e6 : m >= 1e3 \? 1e3 : 1;\n    var name = u === 1e9 \? \" s\" : u === 1e6 \? \" ms\" : u === 1e3 \? \" \302\265s\" : \" ns\";\n    return (ns / u).toFixed(stepDecimals(niceStep(step) / u)) + name;\n  }\n  function hex(addr) { return \"0x\" + addr.toString(16); }\n  function pad2(n) { return (n < 10 \? \"0\" : \"\") + n; }\n  function fmtDate(ms) {\n    var d = new Date(ms);\n    if (!isNum(ms) || isNaN(d.getTime())) return \"unknown time\";\n    return d.getFullYear() + \"-\" + pad2(d.getMonth() + 1) + \"-\" + pad2(d.getDate()) + \" \" +\n      pad2(d.getHours()) + \":\" + pad2(d.getMinutes()) + \":\" + pad2(d.getSeconds());\n  }\n\n  /* --- binary search over sorted numeric arrays (typed or plain) --- */\n  function lowerBound(a, lo, hi, x) {      // first index in [lo, hi) with a[i] >= x\n    while (lo < hi) { var m = (lo + hi) >>> 1; if (a[m] < x) lo = m + 1; else hi = m; }\n    return lo;\n  }\n  function upperBound(a, lo, hi, x) {      // first index in [lo, hi) with a[i] > x\n    while (lo < hi) { var m = (lo + hi) >>> 1; if (a[m] <= x) lo = m + 1; else hi = m; }\n    return lo;\n  }\n\n",
+    "  /* --- theme colours, read from the CSS variables of style.css --- */\n  var colorCache = null;\n  function colors() {\n    if (colorCache) return colorCache;\n    var cs = getComputedStyle(document.documentElement), c = {};\n    [\"fg\", \"muted\", \"border\", \"grid\", \"axis\", \"live\", \"live-fill\", \"rss\", \"peak\", \"brush\", \"s2\", \"s3\",\n      \"focus\", \"panel\", \"bg\", \"flame-text\"].forEach(function (n) { c[n] = cs.getPropertyValue(\"--\" + n).trim() || \"#888\"; });\n    c.threads = [];\n    for (var i = 0; i < TIMELINE_THREADS; i++) c.threads.push(cs.getPropertyValue(\"--t\" + i).trim() || \"#888\");\n    c.font = cs.getPropertyValue(\"font-family\") || \"sans-serif\";\n    colorCache = c;\n    return c;\n  }\n\n  /* Sizes a canvas's backing store to its CSS box times devicePixelRatio; returns a context\n     that draws in CSS pixels. */\n  function setupCanvas(canvas, w, h) {\n    var dpr = window.devicePixelRatio || 1;\n    var bw = Math.max(1, Math.round(w * dpr)), bh = Math.max(1, Math.round(h * dpr));\n    if (canvas.width !== bw) canvas.width = bw;\n    if (canvas.height !== bh) canvas.height = bh;\n    var ctx = canvas.getContext(\"2d\");\n    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);\n    ctx.clearRect(0, 0, w, h);\n    return ctx;\n  }\n\n  /* --- axes: 1-2-5 steps (binary multiples for bytes) --- */\n  function niceStep(raw) {\n    if (!(raw > 0) || !isFinite(raw)) return 1;\n    var p = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / p;\n    return (f <= 1 \? 1 : f <= 2 \? 2 : f <= 2.5 \? 2.5 : f <= 5 \? 5 : 10) * p;\n  }\n  function byteStep(raw) {\n    var u = 1;\n    while (raw >= 1024 * u && u < 1125899906842624) u *= 1024;\n    var s = niceStep(raw / u);\n    if (s >= 1000 && u < 1125899906842624) { u *= 1024; s = niceStep(raw / u); }   // 1 MiB, not 1000 KiB\n    return Math.max(1, s * u);\n  }\n  function niceAxis(max, n, bytes) {\n    if (!(max > 0) || !isFinite(max)) max = bytes \? 1000 : 1;\n    var step = bytes \? byteStep(max / n) : niceStep(max / n);\n",
+    "    return { max: Math.ceil(max / step - 1e-9) * step, step: step };\n  }\n\n  /* Grid, y labels and time labels of a chart whose plot box is L = {l, r, t, b}. */\n  function drawFrame(ctx, L, v0, v1, left, leftFmt, right, rightFmt, rightColor, nTimeTicks) {\n    var C = colors();\n    ctx.font = \"11px \" + C.font;\n    ctx.lineWidth = 1;\n    ctx.strokeStyle = C.grid;\n    ctx.fillStyle = C.muted;\n    ctx.textBaseline = \"middle\";\n    var ph = L.b - L.t, i, y, v;\n    ctx.beginPath();\n    for (v = 0; v <= left.max + left.step * 1e-6; v += left.step) {\n      y = Math.round(L.b - v / left.max * ph) + 0.5;\n      ctx.moveTo(L.l, y); ctx.lineTo(L.r, y);\n    }\n    ctx.stroke();\n    ctx.textAlign = \"right\";\n    for (v = 0; v <= left.max + left.step * 1e-6; v += left.step) {\n      y = L.b - v / left.max * ph;\n      ctx.fillText(trimZeros(leftFmt(v, left.step)), L.l - 6, y);\n    }\n    if (right) {\n      ctx.textAlign = \"left\";\n      ctx.fillStyle = rightColor || C.muted;\n      for (v = 0; v <= right.max + right.step * 1e-6; v += right.step) {\n        y = L.b - v / right.max * ph;\n        ctx.fillText(trimZeros(rightFmt(v, right.step)), L.r + 6, y);\n      }\n    }\n    /* time axis */\n    var span = v1 - v0, step = niceStep(span / nTimeTicks);\n    ctx.fillStyle = C.muted;\n    ctx.textAlign = \"center\";\n    ctx.textBaseline = \"top\";\n    ctx.beginPath();\n    var first = Math.ceil(v0 / step) * step;\n    for (i = 0; ; i++) {\n      var t = first + i * step;\n      if (t > v1 + step * 1e-6 || i > 100) break;\n      var x = Math.round(L.l + (t - v0) / span * (L.r - L.l)) + 0.5;\n      ctx.moveTo(x, L.t); ctx.lineTo(x, L.b);\n      var lab = fmtTimeAt(t, step, span), half = ctx.measureText(lab).width / 2;\n      ctx.fillText(lab, Math.min(x, L.w - 2 - half), L.b + 5);     // keep the last label inside\n\n    }\n    ctx.strokeStyle = C.grid;\n    ctx.stroke();\n    ctx.strokeStyle = C.axis;\n    ctx.beginPath();\n    ctx.moveTo(L.l, L.b + 0.5); ctx.lineTo(L.r, L.b + 0.5);\n    ctx.stroke();\n  }\n\n",
+    "  /* --- the shared tooltip: a list of [colour or null, text] rows under a title --- */\n  function showTooltip(clientX, clientY, title, rows) {\n    var tip = $(\"tooltip\");\n    clear(tip);\n    tip.appendChild(el(\"div\", \"tt-title\", title));\n    rows.forEach(function (r) {\n      var row = el(\"div\", \"tt-row\");\n      if (r[0]) row.appendChild(swatch(r[0], false));\n      row.appendChild(el(\"span\", null, r[1]));\n      tip.appendChild(row);\n    });\n    tip.hidden = false;\n    var w = tip.offsetWidth, h = tip.offsetHeight;\n    var x = clientX + 14, y = clientY + 14;\n    if (x + w > window.innerWidth - 4) x = Math.max(4, clientX - w - 14);\n    if (y + h > window.innerHeight - 4) y = Math.max(4, clientY - h - 14);\n    tip.style.left = x + \"px\";\n    tip.style.top = y + \"px\";\n  }\n  function hideTooltip() { $(\"tooltip\").hidden = true; }\n\n  /* --- sortable table heads: th[data-sort] with a button inside (keyboard), aria-sort --- */\n  function sortableHead(table, cols, state, onChange) {\n    var thead = el(\"thead\"), tr = el(\"tr\"), ths = [];\n    cols.forEach(function (c) {\n      var th = el(\"th\", c.num \? \"num\" : null);\n      th.scope = \"col\";\n      if (c.title) th.title = c.title;\n      if (c.key) {\n        th.setAttribute(\"data-sort\", c.key);\n        var b = el(\"button\", null, c.label);\n        b.type = \"button\";\n        th.appendChild(b);\n        th.addEventListener(\"click\", guard(function () {\n          if (state.key === c.key) state.dir = -state.dir;\n          else { state.key = c.key; state.dir = c.num \? -1 : 1; }\n          sync();\n          onChange();\n        }));\n        ths.push(th);\n      } else {\n        th.textContent = c.label;\n      }\n      tr.appendChild(th);\n    });\n    function sync() {\n      ths.forEach(function (th) {\n        var k = th.getAttribute(\"data-sort\");\n        th.setAttribute(\"aria-sort\", k === state.key \? (state.dir < 0 \? \"descending\" : \"ascending\") : \"none\");\n      });\n    }\n    sync();\n    thead.appendChild(tr);\n    table.appendChild(thead);\n",
+    "    var tbody = el(\"tbody\");\n    table.appendChild(tbody);\n    return tbody;\n  }\n  /* A row of toggle buttons (aria-pressed), one value chosen: opts [[value, label, title]].\n     Returns a function that sets the value shown. */\n  function segmented(host, opts, value, onChange) {\n    host.hidden = false;\n    var bs = opts.map(function (o) {\n      var b = el(\"button\", \"btn seg-btn\", o[1]);\n      b.type = \"button\";\n      b.setAttribute(\"data-value\", o[0]);\n      if (o[2]) b.title = o[2];\n      b.addEventListener(\"click\", guard(function () {\n        if (value === o[0]) return;\n        value = o[0];\n        sync();\n        onChange(value);\n      }));\n      host.appendChild(b);\n      return b;\n    });\n    function sync() { bs.forEach(function (b) { b.setAttribute(\"aria-pressed\", String(b.getAttribute(\"data-value\") === value)); }); }\n    sync();\n    return function (v) { value = v; sync(); };   // sets the value shown (no onChange)\n  }\n  function td(text, cls, title) {\n    var c = el(\"td\", cls, text);\n    if (title) c.title = title;\n    return c;\n  }\n  /* The \"nothing to show\" line of a table is a paragraph after it (#ID-empty), so the table\n     holds data rows only. */\n  function emptyNote(id, text) {\n    var p = $(id + \"-empty\");\n    p.textContent = text;\n    p.hidden = !text;\n  }\n  var collator = new Intl.Collator(\"en\", { numeric: true, sensitivity: \"base\" });\n  /* Rank of each string of `list` in collation order (ties share a rank); null sorts last. */\n  function ranks(list) {\n    var order = list.map(function (s, i) { return i; });\n    order.sort(function (a, b) {\n      var x = list[a], y = list[b];\n      if (x === y) return 0;\n      if (x === null) return 1;\n      if (y === null) return -1;\n      return collator.compare(x, y);\n    });\n    var r = new Float64Array(list.length), k = 0;\n    for (var i = 0; i < order.length; i++) {\n      if (i && list[order[i]] !== list[order[i - 1]]) k++;\n      r[order[i]] = k;\n    }\n    return r;\n  }\n\n",
+    "  /* ------------------------------------------------------------------ 2. the model */\n\n  var M = null;   // everything derived from the two data blocks\n\n  function readReport() {\n    var node = $(\"memscope-report\");\n    var text = node \? node.textContent.trim() : \"\";\n    if (text.charAt(0) !== \"{\")\n      throw new Error(\"this page holds no report: open a file written by memscope_export_html, not the template\");\n    var r = JSON.parse(text);\n    [\"hotspots\", \"system_snapshots\", \"threads\", \"sites\", \"stacks\", \"stack_hotspots\"].forEach(function (k) {\n      if (!Array.isArray(r[k])) r[k] = [];\n    });\n    return r;\n  }\n\n  function frameLabel(f) {\n    var s;\n    if (f && f[\"function\"]) s = String(f[\"function\"]);\n    else if (f && f.module) s = baseName(String(f.module)) + \"+0x\" + (Number(f.offset) || 0).toString(16);\n    else s = f && f.address \? String(f.address) : \"\?\";\n    return f && f.inlined \? s + \" [inlined]\" : s;\n  }\n  /* file:line of a frame (the file's base name), or null */\n  function frameLoc(f) {\n    return f && f.file \? baseName(String(f.file)) + (Number(f.line) > 0 \? \":\" + f.line : \"\") : null;\n  }\n  /* The allocation functions a whole-program run (memscope run) names its sites after. */\n  var ALLOC_FNS = /^(malloc|calloc|realloc|reallocarray|free|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|strdup|strndup|operator new.*|operator delete.*|new|new\\[\\]|mmap|munmap)$/;\n  /* Whole-program mode: the report's context says so (context.mode); a report without one\n     (older files) when every site is an allocation function with no file (TRACK sites have\n     names, types and files). */\n  function wholeProgram(r) {\n    if (r.context && typeof r.context.mode === \"string\") return r.context.mode === \"whole-program\";\n    return r.sites.length > 0 && r.sites.every(function (s) {\n      return s.file == null && !s.type_name && ALLOC_FNS.test(String(s.var_name == null \? \"\" : s.var_name));\n    });\n  }\n\n  function buildModel(r) {\n    var m = { r: r, banners: [] };\n",
+    "    /* sites by id; `key` groups them the way report.hotspots does (name, type, file:line) */\n    m.sites = [];\n    m.maxSite = 0;\n    r.sites.forEach(function (s) {\n      var id = Number(s.id) >>> 0;\n      var name = s.var_name == null \? \"\" : String(s.var_name);\n      var type = s.type_name == null \? \"\" : String(s.type_name);\n      var loc = s.file == null \? null : String(s.file) + \":\" + s.line;\n      m.sites[id] = { id: id, name: name, type: type, loc: loc,\n        key: name + \"\\u0000\" + type + \"\\u0000\" + (loc === null \? \"\\u0001\" : loc),\n        text: (name + \"\\n\" + type + \"\\n\" + (loc || \"\")).toLowerCase() };\n      if (id > m.maxSite) m.maxSite = id;\n    });\n    /* stacks by id: labels innermost first, the first named frame, the text for tooltips */\n    m.stacks = [];\n    m.maxStack = 0;\n    r.stacks.forEach(function (s) {\n      var id = Number(s.id) >>> 0, frames = Array.isArray(s.frames) \? s.frames : [];\n      var labels = frames.map(frameLabel), first = null;\n      for (var i = 0; i < frames.length && first === null; i++) if (frames[i] && frames[i][\"function\"]) first = labels[i];\n      if (first === null) first = labels.length \? labels[0] : \"\?\";\n      var w = s.where === null || s.where === undefined \? -1 : Number(s.where);\n      if (!(w >= 0 && w < frames.length)) w = -1;\n      var wf = w >= 0 \? frames[w] : null;\n      m.stacks[id] = {\n        id: id, frames: frames, labels: labels, first: first,\n        /* where the user's code allocated: the first frame outside the allocator and runtime */\n        where: w, whereName: wf \? labels[w] : \"(inside the runtime)\", whereLoc: wf \? frameLoc(wf) : null,\n        whereKey: wf \? labels[w] + \"\\u0000\" + (wf.file \? String(wf.file) + \":\" + wf.line : wf.module + \"+\" + wf.offset) : \"\\u0001\",\n        costs: isNum(s.allocated_bytes) \? {\n          bytes: Number(s.allocated_bytes) || 0, count: Number(s.allocations) || 0,\n          leaked: Number(s.leaked_bytes) || 0, leakedCount: Number(s.leaked_count) || 0,\n",
+    "          peak: Number(s.peak_bytes) || 0, temporary: Number(s.temporary) || 0,\n          firstLeak: Number(s.first_leak_ns) || 0, lastLeak: Number(s.last_leak_ns) || 0 } : null,\n        suppressed: s.suppressed \? String(s.suppressed) : null,\n        text: frames.map(function (f, i) {\n          return visible(labels[i]) + (f && f[\"function\"] && f.module \? \"  (\" + baseName(String(f.module)) + \")\" : \"\");\n        }).join(\"\\n\")\n      };\n      if (id > m.maxStack) m.maxStack = id;\n    });\n    m.whole = wholeProgram(r);\n    m.hasCosts = r.stacks.some(function (s) { return isNum(s.allocated_bytes); });\n    /* threads of the report, then any thread id seen only in events */\n    m.threads = r.threads.map(function (t, i) {\n      return { index: i, id: t.thread_id, name: t.thread_name == null \? \"\" : String(t.thread_name), stats: t, color: -1 };\n    });\n    m.tidIndex = new Map();\n    m.threads.forEach(function (t) { m.tidIndex.set(t.id, t.index); });\n    /* snapshots on the events' clock */\n    var snaps = r.system_snapshots;\n    m.snapT = new Float64Array(snaps.length);\n    m.snapBits = 0;\n    for (var i = 0; i < snaps.length; i++) {\n      m.snapT[i] = Number(snaps[i].elapsed_ns) || 0;\n      m.snapBits |= snaps[i].available | 0;\n    }\n    var rssT = [], rssV = [];\n    snaps.forEach(function (s, i) {\n      if (s.available & BIT.MEMORY) { rssT.push(m.snapT[i]); rssV.push(Number(s.memory_usage_bytes) || 0); }\n    });\n    m.rssT = Float64Array.from(rssT);\n    m.rssV = Float64Array.from(rssV);\n    return m;\n  }\n\n  /* what the live bytes are: TRACKed blocks, or the whole heap of a `memscope run` */\n  function tw() { return M && M.whole \? \"heap\" : \"tracked\"; }\n\n  function threadIndex(m, tid) {\n    var k = m.tidIndex.get(tid);\n    if (k === undefined) {\n      k = m.threads.length;\n      m.threads.push({ index: k, id: tid, name: \"\", stats: null, color: -1 });\n      m.tidIndex.set(tid, k);\n    }\n    return k;\n  }\n  function threadLabel(th) {\n",
+    "    return th.name \? visible(th.name) + \" (\" + th.id + \")\" : \"thread \" + th.id;\n  }\n\n  /* base64 -> bytes: the native decoder where the browser has it, else atob. */\n  function base64Bytes(text) {\n    if (typeof Uint8Array.fromBase64 === \"function\") return Uint8Array.fromBase64(text);\n    var bin = atob(text), n = bin.length, out = new Uint8Array(n);\n    for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);\n    return out;\n  }\n\n  /* Decodes the events into columns and derives, in two passes:\n     - live[i]: live tracked bytes after event i (cumulative sum, allocations minus frees);\n     - pair[i]: the matching free of an allocation / allocation of a free (by address: the\n       latest earlier allocation at that address), -1 when there is none;\n     - owner[i]: the thread an event is charged to (a free: the allocating thread; -1: none);\n     - per-thread series (CSR): live bytes of each allocating thread after each event that\n       changed it;\n     - leaks: allocations never freed, in time order. */\n  function decodeEvents(m) {\n    var rb = m.r.event_record_bytes;\n    if (rb !== undefined && rb !== null && Number(rb) !== RECORD)\n      throw new Error(\"this dashboard reads \" + RECORD + \"-byte event records; the report declares event_record_bytes = \" + rb);\n    var node = $(\"memscope-events\");\n    var text = node \? node.textContent : \"\";\n    if (text.indexOf(\"MEMSCOPE:\") >= 0) text = \"\";\n    var bytes = base64Bytes(text);\n    var n = Math.floor(bytes.length / RECORD);\n    var declared = Number(m.r.event_count);\n    if (bytes.length % RECORD || (isNum(declared) && declared !== n))\n      m.banners.push([\"warn\", \"The events block holds \" + exact(n) + \" whole records but the report declares \" +\n        exact(declared) + \" (event_count): the page may be truncated.\"]);\n    var t = new Float64Array(n), size = new Float64Array(n), addr = new Float64Array(n);\n    var site = new Uint32Array(n), stack = new Uint32Array(n), thr = new Uint32Array(n);\n",
+    "    var isFree = new Uint8Array(n);\n    var nAlloc = 0, i, j, k;\n    var littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;\n    var lastTid = -1, lastIdx = 0, raw;\n    if (littleEndian && bytes.byteOffset % 4 === 0) {\n      /* copy 32-bit words: the f64 fields of a record are not 8-byte aligned */\n      var w = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 9);\n      var tw = new Uint32Array(t.buffer), sw = new Uint32Array(size.buffer), aw = new Uint32Array(addr.buffer);\n      for (i = 0, j = 0, k = 0; i < n; i++, j += 9, k += 2) {\n        tw[k] = w[j]; tw[k + 1] = w[j + 1];\n        sw[k] = w[j + 2]; sw[k + 1] = w[j + 3];\n        aw[k] = w[j + 4]; aw[k + 1] = w[j + 5];\n        site[i] = w[j + 6];\n        raw = w[j + 7];\n        stack[i] = w[j + 8];\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    } else {\n      var dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);\n      for (i = 0, j = 0; i < n; i++, j += RECORD) {\n        t[i] = dv.getFloat64(j, true);\n        size[i] = dv.getFloat64(j + 8, true);\n        addr[i] = dv.getFloat64(j + 16, true);\n        site[i] = dv.getUint32(j + 24, true);\n        raw = dv.getUint32(j + 28, true);\n        stack[i] = dv.getUint32(j + 32, true);\n        if (raw & 0x80000000) isFree[i] = 1; else nAlloc++;\n        raw &= 0x7fffffff;\n        if (raw !== lastTid) { lastTid = raw; lastIdx = threadIndex(m, raw); }\n        thr[i] = lastIdx;\n      }\n    }\n\n    /* pass 1: live bytes and pairing, through an open-addressing table address -> allocation\n       (linear probing, backward-shift deletion: no tombstones) */\n    var bits = 10;\n    while ((1 << bits) < nAlloc * 2 && bits < 30) bits++;\n    var cap = 1 << bits, mask = cap - 1, shift = 32 - bits;\n    var hk = new Float64Array(cap), hv = new Int32Array(cap).fill(-1);\n",
+    "    var live = new Float64Array(n), pair = new Int32Array(n).fill(-1), owner = new Int32Array(n);\n    var nThreads = m.threads.length, perThread = new Uint32Array(nThreads + 1);\n    var cur = 0, peak = 0, peakIdx = -1, a, h, lo, hi, e, g, home;\n    var temp = new Uint8Array(n), lastA = -1;   // temp[i]: freed before any other allocation\n    for (i = 0; i < n; i++) {\n      a = addr[i];\n      lo = a >>> 0; hi = (a / 4294967296) >>> 0;\n      h = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n      while (hv[h] >= 0 && hk[h] !== a) h = (h + 1) & mask;\n      if (!isFree[i]) {\n        cur += size[i];\n        lastA = i;\n        hk[h] = a; hv[h] = i;\n        owner[i] = thr[i];\n        perThread[thr[i]]++;\n      } else {\n        cur -= size[i];\n        e = hv[h];\n        if (e >= 0) {\n          pair[i] = e; pair[e] = i;\n          if (lastA === e) temp[e] = 1;\n          owner[i] = owner[e];\n          perThread[owner[e]]++;\n          /* backward-shift delete of slot h */\n          g = h;\n          for (;;) {\n            g = (g + 1) & mask;\n            if (hv[g] < 0) break;\n            lo = hk[g] >>> 0; hi = (hk[g] / 4294967296) >>> 0;\n            home = Math.imul((lo >>> 4) ^ (lo << 28) ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> shift;\n            if ((g > h && (home <= h || home > g)) || (g < h && home <= h && home > g)) {\n              hk[h] = hk[g]; hv[h] = hv[g]; h = g;\n            }\n          }\n          hv[h] = -1;\n        } else {\n          owner[i] = -1;     // a free whose allocation was not retained\n        }\n      }\n      live[i] = cur;\n      if (cur > peak) { peak = cur; peakIdx = i; }\n    }\n\n    /* pass 2: per-thread series (CSR layout) and the leak list */\n    var off = new Uint32Array(nThreads + 1);\n    for (k = 0; k < nThreads; k++) off[k + 1] = off[k] + perThread[k];\n    var sT = new Float64Array(off[nThreads]), sV = new Float64Array(off[nThreads]);\n",
+    "    var fill = off.slice(0, nThreads), tv = new Float64Array(nThreads), nLeaks = 0;\n    for (i = 0; i < n; i++) {\n      k = owner[i];\n      if (k < 0) continue;\n      tv[k] += isFree[i] \? -size[i] : size[i];\n      j = fill[k]++;\n      sT[j] = t[i];\n      sV[j] = tv[k];\n      if (!isFree[i] && pair[i] < 0) nLeaks++;\n    }\n    var leaks = new Uint32Array(nLeaks);\n    for (i = 0, j = 0; i < n; i++) if (!isFree[i] && pair[i] < 0) leaks[j++] = i;\n\n    m.n = n; m.t = t; m.size = size; m.addr = addr; m.site = site; m.stack = stack; m.thr = thr;\n    m.isFree = isFree; m.temp = temp; m.live = live; m.pair = pair; m.nAlloc = nAlloc; m.leaks = leaks;\n    m.peak = peak; m.peakIdx = peakIdx;\n    m.series = [];\n    for (k = 0; k < nThreads; k++)\n      m.series.push({ T: sT.subarray(off[k], off[k + 1]), V: sV.subarray(off[k], off[k + 1]) });\n    var last = n \? t[n - 1] : 0;\n    if (m.snapT.length) last = Math.max(last, m.snapT[m.snapT.length - 1]);\n    m.tEnd = Math.max(last, (Number(m.r.duration_sec) || 0) * 1e9, 1);\n  }\n\n  /* Threads drawn in the timeline: the largest allocators that have events, each with a\n     colour index shared with the legend and the threads table. */\n  function pickThreads(m) {\n    var cand = m.threads.filter(function (th) { return m.series[th.index] && m.series[th.index].T.length; });\n    cand.sort(function (a, b) {\n      var x = a.stats \? Number(a.stats.allocated_bytes) || 0 : 0, y = b.stats \? Number(b.stats.allocated_bytes) || 0 : 0;\n      return y - x || a.index - b.index;\n    });\n    m.drawn = cand.slice(0, TIMELINE_THREADS).map(function (th, i) { th.color = i; return th.index; });\n    m.undrawn = cand.length - m.drawn.length;\n  }\n  function threadColor(th) { return th.color >= 0 \? \"var(--t\" + th.color + \")\" : null; }\n\n  /* ------------------------------------------------------------------ 3. the time window */\n\n  var V = { win: null, agg: null };   // win: {t0, t1} in ns, or null for the whole run\n\n",
+    "  /* The time range drawn: the window clipped to the run, or the whole run. */\n  function viewRange() {\n    if (!V.win) return [0, M.tEnd];\n    var a = Math.max(V.win.t0, 0), b = Math.min(V.win.t1, M.tEnd);\n    if (!(b > a)) { a = V.win.t0; b = Math.max(V.win.t1, a + 1); }\n    return [a, b];\n  }\n  /* Event index range [lo, hi) of the window. */\n  function eventRange() {\n    if (!V.win) return [0, M.n];\n    return [lowerBound(M.t, 0, M.n, V.win.t0), upperBound(M.t, 0, M.n, V.win.t1)];\n  }\n  /* Bytes and counts per site and per stack of the allocations made in the window. */\n  function windowAgg() {\n    if (V.agg) return V.agg;\n    var r = eventRange(), ns = M.maxSite + 1, nk = M.maxStack + 1;\n    var sb = new Float64Array(ns), sc = new Float64Array(ns), kb = new Float64Array(nk), kc = new Float64Array(nk);\n    /* per stack: leaked (live at the last event), live at the peak, temporary */\n    var kl = new Float64Array(nk), kn = new Float64Array(nk), kp = new Float64Array(nk), kt = new Float64Array(nk);\n    var other = new Map();   // site ids missing from report.sites\n    var P = M.pair, pk = M.peakIdx;\n    for (var i = r[0]; i < r[1]; i++) {\n      if (M.isFree[i]) continue;\n      var s = M.site[i], b = M.size[i], k = M.stack[i];\n      if (s < ns) { sb[s] += b; sc[s]++; }\n      else { var o = other.get(s) || { b: 0, c: 0 }; o.b += b; o.c++; other.set(s, o); }\n      if (k && k < nk) {\n        kb[k] += b; kc[k]++;\n        if (P[i] < 0) { kl[k] += b; kn[k]++; }\n        if (i <= pk && (P[i] < 0 || P[i] > pk)) kp[k] += b;\n        if (M.temp[i]) kt[k]++;\n      }\n    }\n    V.agg = { siteBytes: sb, siteCount: sc, stackBytes: kb, stackCount: kc, other: other,\n      stackLeaked: kl, stackLeakedCount: kn, stackPeak: kp, stackTemp: kt };\n    return V.agg;\n  }\n\n  /* Costs per stack of the scope: the report's per-stack costs for the whole run (exact, also\n     with dropped events or a page of the first events only), else the window's events.\n",
+    "     Each {stack, bytes, count, leaked, leakedCount, peak, temporary}; leaked, peak and\n     temporary are null where neither source has them (an older report, whole run). */\n  function stackCosts() {\n    var out = [], i;\n    if (!V.win) {\n      if (M.hasCosts) {\n        M.stacks.forEach(function (st) {\n          var c = st && st.costs;\n          if (c && (c.count || c.leakedCount)) out.push({ stack: st.id, bytes: c.bytes, count: c.count, leaked: c.leaked,\n            leakedCount: c.leakedCount, peak: c.peak, temporary: c.temporary, firstLeak: c.firstLeak, lastLeak: c.lastLeak });\n        });\n      } else {\n        M.r.stack_hotspots.forEach(function (h) {\n          out.push({ stack: Number(h.stack) >>> 0, bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0,\n            leaked: null, leakedCount: null, peak: null, temporary: null });\n        });\n      }\n      return out;\n    }\n    var a = windowAgg();\n    for (i = 1; i < a.stackCount.length; i++) {\n      if (a.stackCount[i]) out.push({ stack: i, bytes: a.stackBytes[i], count: a.stackCount[i], leaked: a.stackLeaked[i],\n        leakedCount: a.stackLeakedCount[i], peak: a.stackPeak[i], temporary: a.stackTemp[i] });\n    }\n    return out;\n  }\n\n  function setWindow(t0, t1) {\n    if (t0 === null || t0 === undefined || t1 === null || t1 === undefined) {\n      V.win = null;\n    } else {\n      t0 = Number(t0); t1 = Number(t1);\n      if (!isFinite(t0) || !isFinite(t1)) throw new Error(\"memscopeSetWindow: times must be finite numbers of ns\");\n      if (t1 < t0) { var x = t0; t0 = t1; t1 = x; }\n      V.win = { t0: t0, t1: t1 };\n    }\n    V.agg = null;\n    refreshWindow();\n  }\n  window.memscopeSetWindow = function (t0, t1) {\n    try { setWindow(t0, t1); } catch (e) { fail(e); }\n  };\n\n  /* Redraws everything that depends on the window. */\n  function refreshWindow() {\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    LK.page = 0;\n    computeLeakRows();\n",
+    "    renderLeaks();\n    renderLeakGroups();\n    buildFlame();\n    drawFlame();\n  }\n\n  function updateWindowLabel() {\n    var label = $(\"window-label\"), r = eventRange(), vr = viewRange();\n    var nev = exact(r[1] - r[0]) + \" events\";\n    if (!V.win) {\n      label.textContent = \"Whole run: 0 \342\200\223 \" + fmtNs(M.tEnd) + \" \302\267 \" + nev + (pageCut() \? \" (the first of the run's \" + exact(Number(M.r.events_total)) + \")\" : \"\");\n    } else {\n      var step = (vr[1] - vr[0]) / 1000;\n      label.textContent = \"Window: \" + fmtTimeAt(V.win.t0, step, M.tEnd) + \" \342\200\223 \" + fmtTimeAt(V.win.t1, step, M.tEnd) +\n        \" (\" + fmtNs(V.win.t1 - V.win.t0) + \") \302\267 \" + nev;\n    }\n    $(\"window-reset\").disabled = !V.win;\n    var scope = V.win \? \"allocations made in the window\" : \"whole run\";\n    $(\"hotspots-scope\").textContent = scope;\n    $(\"leaks-scope\").textContent = scope;\n    $(\"flame-scope\").textContent = scope;\n  }\n\n  /* ------------------------------------------------------------------ 4a. header, cards */\n\n  function buildHeader() {\n    var r = M.r, parts = [];\n    parts.push(r.generator \? String(r.generator) : \"memscope\");\n    parts.push(\"started \" + fmtDate(Number(r.start_time_unix_ms)));\n    parts.push(\"ran \" + fmtNs((Number(r.duration_sec) || 0) * 1e9));\n    var s = r.sampling || {};\n    var rate = isNum(r.sample_rate) \? r.sample_rate : s.sample_rate;\n    parts.push(\"sample rate \" + (isNum(rate) \? fmtPct(rate * 100) : \"unknown\") +\n      (s.capture_call_stack \? \" with call stacks (depth \" + s.max_stack_depth + \")\" : \", no call stacks\"));\n    parts.push(exact(M.n) + \" events\");\n    var line = $(\"summary-line\");\n    line.textContent = visible(parts.join(\" \302\267 \"));\n    if (!isNaN(new Date(Number(r.start_time_unix_ms)).getTime()))\n      line.title = \"start \" + new Date(Number(r.start_time_unix_ms)).toISOString() + \" (\" + exact(Number(r.start_time_unix_ms)) + \" ms since the epoch)\";\n    document.title = \"memscope report \302\267 \" + fmtDate(Number(r.start_time_unix_ms));\n  }\n\n",
+    "  /* The page holds the first of the run's events only (memscope writes at most a million). */\n  function pageCut() {\n    var total = Number(M.r.events_total);\n    return isNum(total) && total > M.n;\n  }\n\n  function buildBanners() {\n    var r = M.r, box = $(\"banners\");\n    if (r.format !== \"memscope\" || Number(r.version) !== 1)\n      M.banners.push([\"warn\", \"This dashboard reads format \\\"memscope\\\" version 1; the report says \" +\n        JSON.stringify(r.format) + \" version \" + JSON.stringify(r.version) + \": some fields may be missing.\"]);\n    var dropped = Number(r.dropped_events) || 0;\n    var total = Number(r.events_total);\n    if (pageCut())\n      M.banners.unshift([\"warn\", \"This page holds the first \" + exact(M.n) + \" of the run's \" + exact(total) +\n        \" events (a page with all of them would not open): the timeline, the per-window tables, the live-at-exit list \" +\n        \"and the flame graph of a window cover those only. Totals, the peak, the threads, the whole-run hotspots and the \" +\n        \"call stacks' totals are the whole run's; memscope report FILE.msb and its other formats read every event.\"]);\n    if (dropped > 0 || pageCut())\n      ; /* a partial page: the peak of its events is not the run's */\n    else if (M.n && M.peak !== Number(r.peak_memory_bytes))\n      M.banners.push([\"warn\", \"The peak computed from the events (\" + exact(M.peak) + \" bytes) differs from the report's peak_memory_bytes (\" +\n        exact(Number(r.peak_memory_bytes)) + \").\"]);\n    if (dropped > 0)\n      M.banners.unshift([\"warn\", exact(dropped) + \" events were not retained (the event bound was reached): the timeline, \" +\n        \"the per-window tables, the live-at-exit list and the flame graph of a window cover the retained events only. \" +\n        \"Totals, the peak and the whole-run hotspots are exact.\"]);\n    if ((Number(r.dropped_snapshots) || 0) > 0)\n",
+    "      M.banners.push([\"warn\", exact(Number(r.dropped_snapshots)) + \" system snapshots were overwritten (the ring was full): the system charts start later than the run.\"]);\n    var sb = r.sampling && Number(r.sampling.sample_bytes) > 0 \? Number(r.sampling.sample_bytes) : 0;\n    if (isNum(r.sample_rate) && r.sample_rate < 1)\n      M.banners.push([\"info\", \"Sampled run: \" + fmtPct(r.sample_rate * 100) + \" of \" + (M.whole \? \"allocations\" : \"TRACK calls\") +\n        \" were recorded. Counts and bytes cover recorded allocations; the estimated totals scale them by 1/rate.\"]);\n    else if (sb)\n      M.banners.push([\"info\", \"Sampled run: about one allocation per \" + exact(sb) + \" bytes allocated was recorded (memscope run --sample-bytes), \" +\n        \"weighted so the estimated totals stay unbiased; per-stack counts are of the recorded allocations.\"]);\n    if (!M.n && (Number(r.total_allocations) || 0) > 0)\n      M.banners.push([\"info\", \"No events were retained (counters-only mode or max_events = 0): the timeline and the live-at-exit list are empty.\"]);\n    M.banners.forEach(function (b) {\n      var d = el(\"div\", \"banner \" + b[0], b[1]);\n      d.setAttribute(\"role\", b[0] === \"warn\" \? \"alert\" : \"status\");\n      box.appendChild(d);\n    });\n  }\n\n  function buildCards() {\n    var r = M.r, box = $(\"cards\");\n    var rate = r.sample_rate, sampled = isNum(rate) && rate < 1;\n    var s = r.sampling || {};\n    function num(k) { return Number(r[k]); }\n    function card(metric, raw, label, value, title, sub, cls, hidden) {\n      var c = el(\"div\", \"card\" + (cls \? \" \" + cls : \"\"));\n      c.setAttribute(\"data-metric\", metric);\n      c.setAttribute(\"data-value\", raw === undefined \? \"null\" : JSON.stringify(raw));\n      c.title = title;\n      if (hidden) c.hidden = true;\n      c.appendChild(el(\"div\", \"card-label\", label));\n      c.appendChild(el(\"div\", \"card-value\", value));\n      if (sub) c.appendChild(el(\"div\", \"card-sub\", sub));\n      box.appendChild(c);\n    }\n",
+    "    card(\"total_allocations\", r.total_allocations, \"Allocations\", fmtCount(num(\"total_allocations\")),\n      exact(num(\"total_allocations\")) + \" allocations recorded, \" + exact(num(\"total_allocated_bytes\")) + \" bytes\",\n      fmtBytes(num(\"total_allocated_bytes\")) + \" allocated\");\n    card(\"total_deallocations\", r.total_deallocations, \"Frees\", fmtCount(num(\"total_deallocations\")),\n      exact(num(\"total_deallocations\")) + \" frees recorded\", M.whole \? \"free, realloc\342\200\246 calls\" : \"recorded UNTRACKs\");\n    var active = num(\"active_allocations\");\n    card(\"active_allocations\", r.active_allocations, \"Active (leaks)\", fmtCount(active),\n      exact(active) + \" allocations live at the end, \" + exact(num(\"current_memory_bytes\")) + \" bytes\",\n      fmtBytes(num(\"current_memory_bytes\")) + \" still live\", active > 0 \? \"key\" : null);\n    card(\"peak_memory_bytes\", r.peak_memory_bytes, \"Peak\", fmtBytes(num(\"peak_memory_bytes\")),\n      exact(num(\"peak_memory_bytes\")) + \" bytes: the maximum of live \" + (M.whole \? \"heap\" : \"tracked\") + \" bytes\",\n      M.whole \? \"max live heap bytes\" : \"max live tracked bytes\", \"key\");\n    card(\"current_memory_bytes\", r.current_memory_bytes, \"Current\", fmtBytes(num(\"current_memory_bytes\")),\n      exact(num(\"current_memory_bytes\")) + \" bytes live at the end\", \"live at the end\");\n    card(\"allocation_rate_per_sec\", r.allocation_rate_per_sec, \"Allocation rate\", fmtCount(num(\"allocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"allocation_rate_per_sec\")) + \" allocations per second\", \"over the run\");\n    card(\"deallocation_rate_per_sec\", r.deallocation_rate_per_sec, \"Free rate\", fmtCount(num(\"deallocation_rate_per_sec\")) + \"/s\",\n      exact(num(\"deallocation_rate_per_sec\")) + \" frees per second\", \"over the run\");\n    card(\"duration_sec\", r.duration_sec, \"Duration\", fmtNs(num(\"duration_sec\") * 1e9),\n      exact(num(\"duration_sec\")) + \" s from memscope_new to the report\", \"tracker lifetime\");\n",
+    "    card(\"sample_rate\", r.sample_rate, \"Sample rate\", isNum(rate) \? fmtPct(rate * 100) : \"\342\200\223\",\n      \"sample_rate \" + exact(rate), s.capture_call_stack \? \"call stacks, depth \" + s.max_stack_depth : \"no call stacks\");\n    card(\"estimated_total_allocations\", r.estimated_total_allocations, \"Est. allocations\", fmtCount(num(\"estimated_total_allocations\")),\n      exact(num(\"estimated_total_allocations\")) + \" = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    card(\"estimated_total_bytes\", r.estimated_total_bytes, \"Est. bytes\", fmtBytes(num(\"estimated_total_bytes\")),\n      exact(num(\"estimated_total_bytes\")) + \" bytes = recorded / sample rate\", \"recorded \303\267 rate\", null, !sampled);\n    var de = num(\"dropped_events\");\n    card(\"dropped_events\", r.dropped_events, \"Dropped events\", fmtCount(de), exact(de) + \" events not retained\",\n      de > 0 \? \"timeline incomplete\" : \"all events retained\", de > 0 \? \"warn\" : null);\n    var ds = num(\"dropped_snapshots\");\n    card(\"dropped_snapshots\", r.dropped_snapshots, \"Dropped snapshots\", fmtCount(ds), exact(ds) + \" system snapshots overwritten\",\n      ds > 0 \? \"system charts start late\" : \"none lost\", ds > 0 \? \"warn\" : null);\n    card(\"thread_count\", r.threads.length, \"Threads\", String(r.threads.length), plural(r.threads.length, \"thread\") + \" recorded\",\n      M.whole \? \"that allocated\" : \"that tracked\");\n    card(\"event_count\", r.event_count, \"Events\", fmtCount(M.n), exact(M.n) + \" events in this page\",\n      pageCut() \? \"the first of \" + fmtCount(Number(r.events_total)) : \"allocs + frees retained\", pageCut() \? \"warn\" : null);\n  }\n\n  /* ------------------------------------------------------------------ 4b. timeline */\n\n  var TL = { hidden: {}, cache: null, drag: null, hoverX: null, L: null, v: null };\n\n  /* Min / max / last value per pixel column of a step series (value V[k] holds from T[k] on),\n     for the columns of [v0, v1]; `start` is the value at v0. */\n  function downsample(T, Vv, len, v0, v1, ncol) {\n",
+    "    var lo = lowerBound(T, 0, len, v0), hi = upperBound(T, lo, len, v1);\n    var mn = new Float64Array(ncol), mx = new Float64Array(ncol), last = new Float64Array(ncol), has = new Uint8Array(ncol);\n    var scale = ncol / (v1 - v0), top = ncol - 1, start = lo > 0 \? Vv[lo - 1] : 0, vmax = start;\n    for (var k = lo; k < hi; k++) {\n      var c = ((T[k] - v0) * scale) | 0;\n      if (c > top) c = top;\n      var v = Vv[k];\n      if (!has[c]) { has[c] = 1; mn[c] = v; mx[c] = v; }\n      else { if (v < mn[c]) mn[c] = v; if (v > mx[c]) mx[c] = v; }\n      last[c] = v;\n      if (v > vmax) vmax = v;\n    }\n    return { start: start, mn: mn, mx: mx, last: last, has: has, max: vmax, n: ncol };\n  }\n\n  function traceStep(ctx, d, x0, colW, yOf, xEnd) {\n    var v = d.start;\n    ctx.moveTo(x0, yOf(v));\n    for (var c = 0; c < d.n; c++) {\n      if (!d.has[c]) continue;\n      var x = x0 + (c + 0.5) * colW;\n      ctx.lineTo(x, yOf(v));\n      if (d.mx[c] !== d.mn[c]) { ctx.lineTo(x, yOf(d.mx[c])); ctx.lineTo(x, yOf(d.mn[c])); }\n      v = d.last[c];\n      ctx.lineTo(x, yOf(v));\n    }\n    ctx.lineTo(xEnd, yOf(v));\n  }\n\n  function timelineLayout() {\n    var wrap = $(\"timeline-wrap\"), w = wrap.clientWidth, h = wrap.clientHeight;\n    return { w: w, h: h, l: 70, r: w - (M.rssT.length \? 70 : 18), t: 20, b: h - 24 };\n  }\n\n  function drawTimeline() {\n    var L = TL.L = timelineLayout(), C = colors();\n    var canvas = $(\"timeline\");\n    var ctx = setupCanvas(canvas, L.w, L.h);\n    var vr = TL.v = viewRange(), v0 = vr[0], v1 = vr[1];\n    var pw = Math.max(1, L.r - L.l), ph = Math.max(1, L.b - L.t);\n    var dpr = window.devicePixelRatio || 1, ncol = Math.max(1, Math.round(pw * dpr));\n    var key = v0 + \":\" + v1 + \":\" + ncol;\n    if (!TL.cache || TL.cache.key !== key) {\n      TL.cache = { key: key, total: downsample(M.t, M.live, M.n, v0, v1, ncol), threads: [] };\n      M.drawn.forEach(function (k) {\n        var s = M.series[k];\n",
+    "        TL.cache.threads[k] = downsample(s.T, s.V, s.T.length, v0, v1, ncol);\n      });\n    }\n    var cache = TL.cache, ymax = 0;\n    if (!TL.hidden.total) ymax = cache.total.max;\n    M.drawn.forEach(function (k) { if (!TL.hidden[\"t\" + k]) ymax = Math.max(ymax, cache.threads[k].max); });\n    if (!(ymax > 0)) ymax = cache.total.max;\n    var left = niceAxis(ymax * 1.04, 5, true);\n    /* RSS on the right axis: samples in view, plus one on each side */\n    var right = null, rlo = 0, rhi = 0;\n    if (M.rssT.length) {\n      rlo = Math.max(0, lowerBound(M.rssT, 0, M.rssT.length, v0) - 1);\n      rhi = Math.min(M.rssT.length, upperBound(M.rssT, 0, M.rssT.length, v1) + 1);\n      var rmax = 0;\n      for (var i = rlo; i < rhi; i++) rmax = Math.max(rmax, M.rssV[i]);\n      right = niceAxis(rmax * 1.04, 5, true);\n    }\n    drawFrame(ctx, L, v0, v1, left, fmtBytes, right, fmtBytes, C.rss, Math.max(2, Math.floor(pw / 110)));\n    ctx.font = \"11px \" + C.font;\n    ctx.textBaseline = \"alphabetic\";\n    ctx.textAlign = \"left\";\n    ctx.fillStyle = C.muted;\n    ctx.fillText(\"live \" + tw() + \" bytes\", 4, 12);\n    if (right) { ctx.textAlign = \"right\"; ctx.fillStyle = C.rss; ctx.fillText(\"process RSS\", L.w - 4, 12); }\n\n    var colW = pw / ncol;\n    var yL = function (v) { return L.b - v / left.max * ph; };\n    ctx.save();\n    ctx.beginPath();\n    ctx.rect(L.l, L.t - 2, pw, ph + 3);\n    ctx.clip();\n    if (!M.n) {\n      ctx.fillStyle = C.muted;\n      ctx.textAlign = \"center\";\n      ctx.fillText(\"No events were retained for this run.\", L.l + pw / 2, L.t + ph / 2);\n    }\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.lineTo(L.r, L.b);\n      ctx.lineTo(L.l, L.b);\n      ctx.closePath();\n      ctx.fillStyle = C[\"live-fill\"];\n      ctx.fill();\n    }\n    ctx.lineJoin = \"round\";\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n      ctx.beginPath();\n",
+    "      traceStep(ctx, cache.threads[k], L.l, colW, yL, L.r);\n      ctx.strokeStyle = C.threads[M.threads[k].color];\n      ctx.lineWidth = 1;\n      ctx.stroke();\n    });\n    if (M.n && !TL.hidden.total) {\n      ctx.beginPath();\n      traceStep(ctx, cache.total, L.l, colW, yL, L.r);\n      ctx.strokeStyle = C.live;\n      ctx.lineWidth = 2;\n      ctx.stroke();\n    }\n    if (right && !TL.hidden.rss) {\n      var yR = function (v) { return L.b - v / right.max * ph; };\n      var xOf = function (t) { return L.l + (t - v0) / (v1 - v0) * pw; };\n      ctx.beginPath();\n      for (i = rlo; i < rhi; i++) {\n        if (i === rlo) ctx.moveTo(xOf(M.rssT[i]), yR(M.rssV[i])); else ctx.lineTo(xOf(M.rssT[i]), yR(M.rssV[i]));\n      }\n      ctx.strokeStyle = C.rss;\n      ctx.lineWidth = 1.5;\n      ctx.setLineDash([5, 3]);\n      ctx.stroke();\n      ctx.setLineDash([]);\n      if (rhi - rlo < 80) {\n        ctx.fillStyle = C.rss;\n        for (i = rlo; i < rhi; i++) { ctx.beginPath(); ctx.arc(xOf(M.rssT[i]), yR(M.rssV[i]), 2.5, 0, 7); ctx.fill(); }\n      }\n    }\n    /* the peak of the events' live bytes */\n    if (M.peakIdx >= 0 && !TL.hidden.total) {\n      var tp = M.t[M.peakIdx];\n      if (tp >= v0 && tp <= v1) {\n        var px = L.l + (tp - v0) / (v1 - v0) * pw, py = yL(M.peak);\n        ctx.fillStyle = C.peak;\n        ctx.beginPath(); ctx.arc(px, py, 4, 0, 7); ctx.fill();\n        ctx.font = \"600 11px \" + C.font;\n        ctx.textBaseline = \"bottom\";\n        ctx.textAlign = \"left\";\n        var lab = \"peak \" + fmtBytes(M.peak), lw = ctx.measureText(lab).width;\n        var lx = px > L.r - lw - 12 \? px - 6 - lw : px + 6, ly = Math.max(L.t + 13, py - 4);\n        ctx.fillStyle = C.panel;                       // a backing so the label reads over the lines\n        ctx.fillRect(lx - 2, ly - 12, lw + 4, 13);\n        ctx.fillStyle = C.peak;\n        ctx.fillText(lab, lx, ly);\n      }\n    }\n    ctx.restore();\n    canvas.setAttribute(\"data-peak\", String(M.peak));\n",
+    "    canvas.setAttribute(\"aria-label\", \"Timeline of live \" + tw() + \" bytes\" + (right \? \" and process RSS\" : \"\") + \" from \" +\n      fmtNs(v0) + \" to \" + fmtNs(v1) + \"; peak \" + fmtBytes(M.peak) + (M.peakIdx >= 0 \? \" at \" + fmtNs(M.t[M.peakIdx]) : \"\") +\n      \". Drag or use the keyboard to zoom.\");\n    drawOverlay();\n  }\n\n  function drawOverlay() {\n    var L = TL.L, ov = $(\"timeline-overlay\"), C = colors();\n    if (!L) return;\n    var ctx = setupCanvas(ov, L.w, L.h);\n    if (TL.drag) {\n      var a = Math.min(TL.drag.x0, TL.drag.x1), b = Math.max(TL.drag.x0, TL.drag.x1);\n      ctx.fillStyle = C.brush;\n      ctx.fillRect(a, L.t, b - a, L.b - L.t);\n      ctx.strokeStyle = C.live;\n      ctx.strokeRect(a + 0.5, L.t + 0.5, b - a, L.b - L.t);\n    }\n    if (TL.hoverX !== null && !TL.drag) {\n      ctx.strokeStyle = C.axis;\n      ctx.lineWidth = 1;\n      ctx.beginPath();\n      ctx.moveTo(Math.round(TL.hoverX) + 0.5, L.t);\n      ctx.lineTo(Math.round(TL.hoverX) + 0.5, L.b);\n      ctx.stroke();\n    }\n  }\n\n  function timelineX(e) { return e.clientX - $(\"timeline\").getBoundingClientRect().left; }\n  function xToTime(x) {\n    var L = TL.L, v = TL.v;\n    return v[0] + (Math.min(Math.max(x, L.l), L.r) - L.l) / Math.max(1, L.r - L.l) * (v[1] - v[0]);\n  }\n\n  function timelineHover(e) {\n    var L = TL.L, x = timelineX(e);\n    if (TL.drag) return;\n    if (!L || x < L.l || x > L.r) { timelineLeave(); return; }\n    TL.hoverX = x;\n    drawOverlay();\n    var t = xToTime(x), C = colors(), rows = [];\n    var i = upperBound(M.t, 0, M.n, t) - 1;\n    rows.push([C.live, \"live \" + tw() + \": \" + fmtBytes(i >= 0 \? M.live[i] : 0) + \" (\" + exact(i >= 0 \? M.live[i] : 0) + \" B)\"]);\n    if (M.rssT.length) {\n      var j = upperBound(M.rssT, 0, M.rssT.length, t) - 1;\n      rows.push([C.rss, \"RSS: \" + (j >= 0 \? fmtBytes(M.rssV[j]) + \" (sample at \" + fmtNs(M.rssT[j]) + \")\" : \"no sample yet\")]);\n    }\n    M.drawn.forEach(function (k) {\n      if (TL.hidden[\"t\" + k]) return;\n",
+    "      var s = M.series[k], q = upperBound(s.T, 0, s.T.length, t) - 1;\n      rows.push([C.threads[M.threads[k].color], threadLabel(M.threads[k]) + \": \" + fmtBytes(q >= 0 \? s.V[q] : 0)]);\n    });\n    var step = (TL.v[1] - TL.v[0]) / Math.max(1, L.r - L.l);\n    showTooltip(e.clientX, e.clientY, \"t = \" + fmtTimeAt(t, step, TL.v[1] - TL.v[0]), rows);\n  }\n  function timelineLeave() {\n    TL.hoverX = null;\n    drawOverlay();\n    hideTooltip();\n  }\n\n  /* Keyboard: arrows pan by 10 % (Shift: 50 %), + / - zoom around the centre, Escape resets. */\n  function timelineKey(e) {\n    var vr = viewRange(), span = vr[1] - vr[0], D = M.tEnd, a, b;\n    if (e.key === \"ArrowLeft\" || e.key === \"ArrowRight\") {\n      var d = span * (e.shiftKey \? 0.5 : 0.1) * (e.key === \"ArrowLeft\" \? -1 : 1);\n      a = vr[0] + d; b = vr[1] + d;\n      if (a < 0) { b -= a; a = 0; }\n      if (b > D) { a -= b - D; b = D; }\n      if (a <= 0 && b >= D) setWindow(null); else setWindow(Math.max(0, a), b);\n    } else if (e.key === \"+\" || e.key === \"=\" || e.key === \"Add\") {\n      zoomBy(0.5);\n    } else if (e.key === \"-\" || e.key === \"_\" || e.key === \"Subtract\") {\n      zoomBy(2);\n    } else if (e.key === \"Escape\") {\n      setWindow(null);\n    } else {\n      return;\n    }\n    e.preventDefault();\n  }\n  function zoomBy(f) {\n    var vr = viewRange(), c = (vr[0] + vr[1]) / 2, half = Math.max(5, (vr[1] - vr[0]) * f / 2), D = M.tEnd;\n    var a = c - half, b = c + half;\n    if (a < 0) { b -= a; a = 0; }\n    if (b > D) { a = Math.max(0, a - (b - D)); b = D; }\n    if (a <= 0 && b >= D) setWindow(null); else setWindow(a, b);\n  }\n\n  function buildTimeline() {\n    var lg = $(\"timeline-legend\");\n    function toggle(key, label, color) {\n      var b = el(\"button\");\n      b.type = \"button\";\n      b.setAttribute(\"aria-pressed\", \"true\");\n      b.appendChild(swatch(color, false));\n      b.appendChild(el(\"span\", null, label));\n      b.addEventListener(\"click\", guard(function () {\n        TL.hidden[key] = !TL.hidden[key];\n",
+    "        b.setAttribute(\"aria-pressed\", TL.hidden[key] \? \"false\" : \"true\");\n        drawTimeline();\n      }));\n      lg.appendChild(b);\n    }\n    toggle(\"total\", \"Live \" + tw() + \" bytes\", \"var(--live)\");\n    if (M.rssT.length) toggle(\"rss\", \"Process RSS (right axis)\", \"var(--rss)\");\n    M.drawn.forEach(function (k) { toggle(\"t\" + k, threadLabel(M.threads[k]), threadColor(M.threads[k])); });\n    if (M.undrawn > 0) lg.appendChild(el(\"span\", \"note\", \"+\" + M.undrawn + \" smaller threads not drawn\"));\n    var canvas = $(\"timeline\");\n    canvas.addEventListener(\"mousedown\", guard(function (e) {\n      if (e.button !== 0 || !TL.L) return;\n      var x = timelineX(e);\n      if (x < TL.L.l || x > TL.L.r) return;\n      e.preventDefault();\n      canvas.focus();\n      hideTooltip();\n      TL.drag = { x0: x, x1: x };\n      drawOverlay();\n    }));\n    window.addEventListener(\"mousemove\", guard(function (e) {\n      if (!TL.drag) return;\n      TL.drag.x1 = Math.min(Math.max(timelineX(e), TL.L.l), TL.L.r);\n      drawOverlay();\n    }));\n    window.addEventListener(\"mouseup\", guard(function () {\n      if (!TL.drag) return;\n      var d = TL.drag;\n      TL.drag = null;\n      if (Math.abs(d.x1 - d.x0) >= 3) setWindow(xToTime(Math.min(d.x0, d.x1)), xToTime(Math.max(d.x0, d.x1)));\n      else drawOverlay();\n    }));\n    canvas.addEventListener(\"mousemove\", guard(timelineHover));\n    canvas.addEventListener(\"mouseleave\", guard(timelineLeave));\n    canvas.addEventListener(\"keydown\", guard(timelineKey));\n    canvas.addEventListener(\"blur\", guard(timelineLeave));\n    /* With nothing focused, Escape and + / - act on the timeline too (arrows keep scrolling). */\n    document.addEventListener(\"keydown\", guard(function (e) {\n      if (e.target !== document.body && e.target !== document.documentElement) return;\n      if (e.key === \"Escape\" || e.key === \"+\" || e.key === \"=\" || e.key === \"-\" || e.key === \"_\") timelineKey(e);\n    }));\n",
+    "    $(\"window-reset\").addEventListener(\"click\", guard(function () { setWindow(null); }));\n  }\n\n  /* ------------------------------------------------------------------ 4c. system charts */\n\n  var SYS_DEFS = [\n    { metric: \"cpu\", title: \"CPU\", series: [\n      { key: \"cpu_usage_percent\", bit: BIT.CPU, label: \"process (% of one core)\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"system_cpu_percent\", bit: BIT.SYSTEM_CPU, label: \"system (% of all CPUs)\", color: \"rss\", axis: 0, fmt: fmtPct }] },\n    { metric: \"memory\", title: \"Memory\", series: [\n      { key: \"memory_usage_bytes\", bit: BIT.MEMORY, label: \"RSS\", color: \"live\", axis: 0, fmt: fmtBytes, bytes: true },\n      { key: \"peak_rss_bytes\", bit: BIT.PEAK_RSS, label: \"peak RSS\", color: \"s2\", axis: 0, fmt: fmtBytes, bytes: true, dash: true },\n      { key: \"memory_usage_percent\", bit: BIT.MEMORY_PERCENT, label: \"RSS % of limit (right)\", color: \"rss\", axis: 1, fmt: fmtPct }] },\n    { metric: \"disk\", title: \"Disk I/O\", series: [\n      { key: \"disk_read_bps\", bit: BIT.DISK, label: \"read\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"disk_write_bps\", bit: BIT.DISK, label: \"write\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"network\", title: \"Network (namespace)\", series: [\n      { key: \"network_rx_bps\", bit: BIT.NETWORK, label: \"rx\", color: \"live\", axis: 0, fmt: fmtBps, bytes: true },\n      { key: \"network_tx_bps\", bit: BIT.NETWORK, label: \"tx\", color: \"rss\", axis: 0, fmt: fmtBps, bytes: true }] },\n    { metric: \"gpu\", title: \"GPU\", series: [\n      { key: \"gpu_usage_percent\", bit: BIT.GPU_USAGE, label: \"usage\", color: \"live\", axis: 0, fmt: fmtPct },\n      { key: \"gpu_memory_used\", bit: BIT.GPU_MEMORY, label: \"memory used (right)\", color: \"rss\", axis: 1, fmt: fmtBytes, bytes: true },\n      { key: \"gpu_memory_total\", bit: BIT.GPU_MEMORY, label: \"memory total (right)\", color: \"s2\", axis: 1, fmt: fmtBytes, bytes: true, dash: true }] }\n  ];\n  var SYS = { charts: [] };\n\n",
+    "  function buildSystem() {\n    var snaps = M.r.system_snapshots, host = $(\"system-charts\"), note = $(\"system-note\");\n    if (!snaps.length) {\n      note.textContent = M.whole \? \"System monitoring was off for this run: memscope run --monitor -- PROGRAM records CPU, memory, disk, network and GPU.\" :\n        \"System monitoring was off for this run: memscope_with_system_monitoring(t) records CPU, memory, disk, network and GPU.\";\n      return;\n    }\n    var last = snaps[snaps.length - 1], info = [plural(snaps.length, \"snapshot\")];\n    if (snaps.length > 1) info.push(\"every ~\" + fmtNs((M.snapT[snaps.length - 1] - M.snapT[0]) / (snaps.length - 1)));\n    if (last.available & BIT.CPU_COUNT) info.push(plural(last.cpu_count, \"CPU\"));\n    if (Number(last.memory_limit_bytes) > 0) info.push(\"memory limit \" + fmtBytes(Number(last.memory_limit_bytes)));\n    info.push(last.gpu_count \? plural(last.gpu_count, \"GPU\") : \"no GPU\");\n    note.textContent = info.join(\" \302\267 \");\n    SYS_DEFS.forEach(function (def) {\n      var series = def.series.filter(function (s) { return M.snapBits & s.bit; });\n      if (!series.length) return;\n      series = series.map(function (s) {\n        var vals = new Float64Array(snaps.length);\n        for (var i = 0; i < snaps.length; i++) vals[i] = (snaps[i].available & s.bit) \? Number(snaps[i][s.key]) : NaN;\n        return { def: s, V: vals };\n      });\n      var fig = el(\"figure\", \"mini\");\n      fig.appendChild(el(\"h3\", null, def.title));\n      var lg = el(\"div\", \"mini-legend\");\n      series.forEach(function (s) {\n        var sp = el(\"span\");\n        sp.appendChild(swatch(\"var(--\" + s.def.color + \")\", false));\n        sp.appendChild(el(\"span\", null, s.def.label));\n        lg.appendChild(sp);\n      });\n      fig.appendChild(lg);\n      var wrap = el(\"div\", \"chart-wrap\"), canvas = el(\"canvas\");\n      canvas.setAttribute(\"data-metric\", def.metric);\n      canvas.setAttribute(\"role\", \"img\");\n      wrap.appendChild(canvas);\n      fig.appendChild(wrap);\n",
+    "      host.appendChild(fig);\n      var ch = { def: def, series: series, canvas: canvas, wrap: wrap, hover: -1, L: null, v: null };\n      canvas.setAttribute(\"aria-label\", def.title + \": \" + series.map(function (s) {\n        var mx = -Infinity, sum = 0, n = 0;\n        for (var i = 0; i < s.V.length; i++) if (!isNaN(s.V[i])) { mx = Math.max(mx, s.V[i]); sum += s.V[i]; n++; }\n        return s.def.label + \" mean \" + s.def.fmt(n \? sum / n : NaN) + \", max \" + s.def.fmt(n \? mx : NaN);\n      }).join(\"; \"));\n      canvas.addEventListener(\"mousemove\", guard(function (e) { miniHover(ch, e); }));\n      canvas.addEventListener(\"mouseleave\", guard(function () { ch.hover = -1; drawMini(ch); hideTooltip(); }));\n      SYS.charts.push(ch);\n    });\n  }\n\n  function drawMini(ch) {\n    var C = colors(), w = ch.wrap.clientWidth, h = ch.wrap.clientHeight;\n    var ctx = setupCanvas(ch.canvas, w, h);\n    var two = ch.series.some(function (s) { return s.def.axis === 1; });\n    var L = ch.L = { w: w, l: 62, r: w - (two \? 62 : 14), t: 8, b: h - 20 };\n    var vr = ch.v = viewRange(), v0 = vr[0], v1 = vr[1], T = M.snapT, n = T.length;\n    var lo = Math.max(0, lowerBound(T, 0, n, v0) - 1), hi = Math.min(n, upperBound(T, 0, n, v1) + 1);\n    var max = [0, 0], i;\n    ch.series.forEach(function (s) {\n      for (i = lo; i < hi; i++) if (s.V[i] > max[s.def.axis]) max[s.def.axis] = s.V[i];\n    });\n    var first = [null, null];\n    ch.series.forEach(function (s) { if (!first[s.def.axis]) first[s.def.axis] = s.def; });\n    var ax = [0, 1].map(function (a) {\n      return first[a] \? niceAxis(max[a] * 1.05, 3, !!first[a].bytes) : null;\n    });\n    var pw = Math.max(1, L.r - L.l), ph = Math.max(1, L.b - L.t);\n    var axisFmt = function (d) { return !d \? fmtCount : d.fmt === fmtPct \? fmtPctAxis : d.fmt; };\n    drawFrame(ctx, L, v0, v1, ax[0] || niceAxis(1, 3, false), axisFmt(first[0]),\n      ax[1], axisFmt(first[1]), first[1] \? C[ch.series.filter(function (s) { return s.def.axis === 1; })[0].def.color] : null,\n",
+    "      Math.max(2, Math.floor(pw / 90)));\n    var xOf = function (t) { return L.l + (t - v0) / (v1 - v0) * pw; };\n    ctx.save();\n    ctx.beginPath();\n    ctx.rect(L.l, L.t - 3, pw, ph + 4);\n    ctx.clip();\n    ch.series.forEach(function (s) {\n      var a = ax[s.def.axis];\n      var yOf = function (v) { return L.b - v / a.max * ph; };\n      ctx.strokeStyle = C[s.def.color];\n      ctx.fillStyle = C[s.def.color];\n      ctx.lineWidth = 1.5;\n      ctx.setLineDash(s.def.dash \? [4, 3] : []);\n      ctx.beginPath();\n      var pen = false, lone = [];\n      for (i = lo; i < hi; i++) {\n        var v = s.V[i];\n        if (isNaN(v)) { pen = false; continue; }\n        var x = xOf(T[i]), y = yOf(v);\n        if (!pen) {\n          ctx.moveTo(x, y);\n          if (i + 1 >= hi || isNaN(s.V[i + 1])) lone.push([x, y]);\n        } else {\n          ctx.lineTo(x, y);\n        }\n        pen = true;\n      }\n      ctx.stroke();\n      ctx.setLineDash([]);\n      lone.forEach(function (p) { ctx.beginPath(); ctx.arc(p[0], p[1], 2.5, 0, 7); ctx.fill(); });\n      if (ch.hover >= 0 && !isNaN(s.V[ch.hover])) {\n        ctx.beginPath(); ctx.arc(xOf(T[ch.hover]), yOf(s.V[ch.hover]), 3.5, 0, 7); ctx.fill();\n      }\n    });\n    if (ch.hover >= 0) {\n      ctx.strokeStyle = C.axis;\n      ctx.lineWidth = 1;\n      ctx.beginPath();\n      var hx = Math.round(xOf(T[ch.hover])) + 0.5;\n      ctx.moveTo(hx, L.t); ctx.lineTo(hx, L.b);\n      ctx.stroke();\n    }\n    ctx.restore();\n  }\n\n  function miniHover(ch, e) {\n    var L = ch.L, T = M.snapT, n = T.length;\n    if (!L || !n) return;\n    var x = e.clientX - ch.canvas.getBoundingClientRect().left;\n    if (x < L.l || x > L.r) { ch.hover = -1; drawMini(ch); hideTooltip(); return; }\n    var t = ch.v[0] + (x - L.l) / (L.r - L.l) * (ch.v[1] - ch.v[0]);\n    var i = lowerBound(T, 0, n, t);\n    if (i >= n || (i > 0 && t - T[i - 1] < T[i] - t)) i--;\n    ch.hover = i;\n    drawMini(ch);\n    var C = colors();\n",
+    "    showTooltip(e.clientX, e.clientY, ch.def.title + \" at \" + fmtNs(T[i]), ch.series.map(function (s) {\n      return [C[s.def.color], s.def.label + \": \" + (isNaN(s.V[i]) \? \"not measured\" : s.def.fmt(s.V[i]))];\n    }));\n  }\n\n  /* ------------------------------------------------------------------ 4d. hotspots */\n\n  var HS = { key: \"bytes\", dir: -1, filter: \"\", all: false, tbody: null, rows: null, total: 0, by: \"where\", attrib: false };\n  /* whole-program mode: rows by where the program allocated (or by whole stack) */\n  var HS_COLS_WHERE = [\n    { key: \"var\", label: \"Where (function)\" }, { key: \"location\", label: \"File:line\" },\n    { key: \"bytes\", label: \"Allocated\", num: true }, { key: \"count\", label: \"Calls\", num: true },\n    { key: \"leaked\", label: \"Leaked\", num: true, title: \"bytes still live at the end\" },\n    { key: \"peak\", label: \"At peak\", num: true, title: \"bytes live at the moment of the peak\" },\n    { key: \"share\", label: \"Share of bytes\", num: true }];\n  var HS_COLS = [\n    { key: \"var\", label: \"Variable\" }, { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" },\n    { key: \"bytes\", label: \"Bytes\", num: true }, { key: \"count\", label: \"Count\", num: true },\n    { key: \"share\", label: \"Share of bytes\", num: true }];\n\n  /* Rows of the scope: report.hotspots for the whole run (exact, even with dropped events);\n     for a window, the allocations made in it grouped the same way (name, type, file:line). */\n  /* The where frame of a stack and its callers, outermost last: \"f \342\206\220 g \342\206\220 h\". */\n  function stackChain(st, n) {\n    var from = st.where >= 0 \? st.where : 0, parts = [];\n    for (var i = from; i < st.labels.length && parts.length < n; i++) parts.push(visible(st.labels[i]));\n    if (st.labels.length - from > n) parts.push(\"\342\200\246\");\n    return parts.join(\" \342\206\220 \");\n  }\n  /* Whole-program rows: the stacks' costs grouped by their where frame (HS.by \"where\") or\n     one row per stack (\"stack\"). */\n  function attribRows() {\n",
+    "    var groups = new Map(), rows = [];\n    stackCosts().forEach(function (c) {\n      var st = M.stacks[c.stack];\n      if (!c.count) return;\n      var key = !st \? \"\\u0002\" + c.stack : HS.by === \"stack\" \? \"s\" + c.stack : st.whereKey;\n      var g = groups.get(key);\n      if (!g) {\n        g = { name: st \? (HS.by === \"stack\" \? stackChain(st, 6) : visible(st.whereName)) : \"stack \" + c.stack, type: \"\",\n          loc: st \? st.whereLoc : null, bytes: 0, count: 0, leaked: 0, peak: 0, stacks: 0, supp: 0,\n          text: st \? st.text : \"\", st: st };\n        groups.set(key, g);\n        rows.push(g);\n      }\n      g.bytes += c.bytes; g.count += c.count; g.stacks++;\n      /* suppressed leaks (glibc's buffers, a suppressions file) are not counted as leaked */\n      var sup = st && st.suppressed && c.leaked \? c.leaked : 0;\n      g.supp += sup;\n      g.leaked = c.leaked === null || g.leaked === null \? null : g.leaked + c.leaked - sup;\n      g.peak = c.peak === null || g.peak === null \? null : g.peak + c.peak;\n    });\n    return rows;\n  }\n\n  function hotspotRows() {\n    if (HS.attrib) return attribRows();\n    if (!V.win) {\n      return M.r.hotspots.map(function (h) {\n        return { name: h.var_name == null \? \"\" : String(h.var_name), type: h.type_name == null \? \"\" : String(h.type_name),\n          loc: h.location == null \? null : String(h.location), bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0 };\n      });\n    }\n    var a = windowAgg(), groups = new Map(), rows = [];\n    function add(key, name, type, loc, b, c) {\n      var g = groups.get(key);\n      if (!g) { g = { name: name, type: type, loc: loc, bytes: 0, count: 0 }; groups.set(key, g); rows.push(g); }\n      g.bytes += b; g.count += c;\n    }\n    for (var s = 0; s < a.siteCount.length; s++) {\n      if (!a.siteCount[s]) continue;\n      var site = M.sites[s];\n      if (site) add(site.key, site.name, site.type, site.loc, a.siteBytes[s], a.siteCount[s]);\n",
+    "      else add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, a.siteBytes[s], a.siteCount[s]);\n    }\n    a.other.forEach(function (o, s) { add(\"\\u0002\" + s, \"(site \" + s + \")\", \"\", null, o.b, o.c); });\n    return rows;\n  }\n\n  function sortHotspots(rows) {\n    var k = HS.key, d = HS.dir;\n    rows.sort(function (x, y) {\n      var c;\n      if (k === \"bytes\" || k === \"share\") c = x.bytes - y.bytes;\n      else if (k === \"count\") c = x.count - y.count;\n      else if (k === \"leaked\" || k === \"peak\") c = (x[k] || 0) - (y[k] || 0);\n      else {\n        var p = k === \"var\" \? x.name : k === \"type\" \? x.type : x.loc, q = k === \"var\" \? y.name : k === \"type\" \? y.type : y.loc;\n        if (p === q) c = 0;\n        else if (p === null) return 1;      // unknown locations last in either order\n        else if (q === null) return -1;\n        else c = collator.compare(p, q);\n      }\n      return c * d || y.bytes - x.bytes;\n    });\n  }\n\n  function renderHotspots() {\n    var tbody = HS.tbody, rows = hotspotRows();\n    var total = 0, i;\n    for (i = 0; i < rows.length; i++) total += rows[i].bytes;\n    var q = HS.filter.toLowerCase();\n    var shown = q \? rows.filter(function (r) {\n      return (r.name + \"\\n\" + r.type + \"\\n\" + (r.loc || \"\") + (r.text \? \"\\n\" + r.text : \"\")).toLowerCase().indexOf(q) >= 0;\n    }) : rows;\n    sortHotspots(shown);\n    clear(tbody);\n    var frag = document.createDocumentFragment(), lim = HS.all \? shown.length : Math.min(shown.length, HOTSPOT_ROWS);\n    for (i = 0; i < lim; i++) {\n      var r = shown[i], tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(r.bytes));\n      if (HS.attrib) {\n        tr.setAttribute(\"data-count\", String(r.count));\n        tr.appendChild(td(r.name, \"text\", r.text || r.name));\n        tr.appendChild(r.loc === null \? td(r.st && r.st.where >= 0 \? \"no line info\" : \"unknown\", \"null\") : td(visible(r.loc), \"text\",\n",
+    "          r.st && r.st.where >= 0 && r.st.frames[r.st.where].file \? visible(String(r.st.frames[r.st.where].file)) + \":\" + r.st.frames[r.st.where].line : null));\n        tr.appendChild(td(fmtBytes(r.bytes), \"num\", exact(r.bytes) + \" bytes\"));\n        tr.appendChild(td(fmtCount(r.count), \"num\", exact(r.count) + \" calls\" + (HS.by === \"where\" \? \" from \" + plural(r.stacks, \"stack\") : \"\")));\n        tr.appendChild(r.leaked === null \? td(\"\342\200\223\", \"num null\") : td(fmtBytes(r.leaked), \"num\" + (r.leaked > 0 \? \" bad\" : \"\"), exact(r.leaked) + \" bytes live at the end\" +\n          (r.supp \? \" (and \" + exact(r.supp) + \" suppressed bytes not counted)\" : \"\")));\n        tr.appendChild(r.peak === null \? td(\"\342\200\223\", \"num null\") : td(fmtBytes(r.peak), \"num\", exact(r.peak) + \" bytes live at the peak\"));\n      } else {\n        tr.appendChild(td(visible(r.name), \"text\"));\n        tr.appendChild(td(visible(r.type), \"text\"));\n        tr.appendChild(r.loc === null \? td(\"unknown\", \"null\") : td(visible(r.loc), \"text\"));\n        tr.appendChild(td(fmtBytes(r.bytes), \"num\", exact(r.bytes) + \" bytes\"));\n        tr.appendChild(td(fmtCount(r.count), \"num\", exact(r.count) + \" allocations\"));\n      }\n      var share = total > 0 \? r.bytes / total : 0, c = el(\"td\", \"num share\");\n      var bar = el(\"div\", \"bar\");\n      bar.style.width = (share * 100).toFixed(2) + \"%\";\n      c.appendChild(bar);\n      c.appendChild(el(\"span\", null, fmtPct(share * 100)));\n      c.title = exact(r.bytes) + \" of \" + exact(total) + \" bytes\";\n      tr.appendChild(c);\n      frag.appendChild(tr);\n    }\n    emptyNote(\"hotspots\", shown.length \? \"\" : rows.length \? \"No hotspot matches the filter.\" :\n      V.win \? \"No allocation was made in this window.\" : \"No allocation was recorded.\");\n    tbody.appendChild(frag);\n    var foot = $(\"hotspots-foot\");\n    clear(foot);\n    var count = 0;\n    for (i = 0; i < rows.length; i++) count += rows[i].count;\n    foot.appendChild(document.createTextNode((q \? exact(shown.length) + \" of \" : \"\") +\n",
+    "      plural(rows.length, !HS.attrib \? \"site\" : HS.by === \"where\" \? \"place\" : \"stack\") + \" \302\267 \" +\n      fmtBytes(total) + \" in \" + plural(count, \"allocation\") + (V.win \? \" made in the window\" : \" (whole run)\") + \". \"));\n    if (lim < shown.length) {\n      var more = el(\"button\", \"btn\", \"Show all \" + exact(shown.length) + \" rows\");\n      more.type = \"button\";\n      more.addEventListener(\"click\", guard(function () { HS.all = true; renderHotspots(); }));\n      foot.appendChild(more);\n    }\n  }\n\n  function buildHotspots() {\n    /* whole-program mode: the sites are only malloc, calloc...; attribute by call stack */\n    HS.attrib = M.whole && M.r.stacks.length > 0;\n    HS.tbody = sortableHead($(\"hotspots\"), HS.attrib \? HS_COLS_WHERE : HS_COLS, HS, function () { renderHotspots(); });\n    if (HS.attrib) {\n      $(\"h-hotspots\").textContent = \"Where the program allocates\";\n      var input0 = $(\"hotspots-filter\");\n      input0.placeholder = \"Filter by function, file, module, stack\";\n      input0.setAttribute(\"aria-label\", \"Filter by function, file, module or call stack\");\n      $(\"hotspots\").querySelector(\"caption\").textContent = \"Allocations by the first frame outside the allocator and the C/C++ runtime\";\n      segmented($(\"hotspots-by\"), [[\"where\", \"By where it allocates\", \"Grouped by the first frame outside the allocator, libc, libstdc++ and the loader\"],\n        [\"stack\", \"By whole stack\", \"One row per call stack\"]], HS.by, function (v) { HS.by = v; HS.all = false; renderHotspots(); });\n      var note = el(\"p\", \"hint\", \"Whole-program run: each allocation is charged to the first frame of its call stack outside the \" +\n        \"allocator, libc, libstdc++, the loader and memscope. Leaked: bytes still live at the end; at peak: bytes live at the peak.\");\n      $(\"hotspots-foot\").parentNode.insertBefore(note, $(\"hotspots-foot\").nextSibling);\n    }\n    var timer = 0, input = $(\"hotspots-filter\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n",
+    "      timer = setTimeout(guard(function () { HS.filter = input.value; renderHotspots(); }), 80);\n    }));\n  }\n\n  /* ------------------------------------------------------------------ 4e. live at exit */\n\n  /* stack: the flat list shows the allocations of this stack id only (null: all), set by a\n     click on a leak group */\n  var LK = { key: \"size\", dir: -1, query: \"\", page: 0, rows: new Uint32Array(0), tbody: null, rank: null, stack: null };\n  var LK_COLS = [\n    { key: \"address\", label: \"Address\" }, { key: \"size\", label: \"Size\", num: true }, { key: \"var\", label: \"Variable\" },\n    { key: \"type\", label: \"Type\" }, { key: \"location\", label: \"Location\" }, { key: \"thread\", label: \"Thread\" },\n    { key: \"time\", label: \"Allocated at\", num: true }, { key: \"stack\", label: \"Stack (first named frame)\" }];\n\n  /* Leaks of the scope: all, or those allocated in the window (the list is in time order). */\n  function leakScope() {\n    if (!V.win) return M.leaks;\n    var L = M.leaks, T = M.t, lo = 0, hi = L.length, m;\n    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] < V.win.t0) lo = m + 1; else hi = m; }\n    var a = lo;\n    hi = L.length;\n    while (lo < hi) { m = (lo + hi) >>> 1; if (T[L[m]] <= V.win.t1) lo = m + 1; else hi = m; }\n    return L.subarray(a, lo);\n  }\n\n  /* Collation ranks of the text columns, computed once on first use. */\n  function leakRanks() {\n    if (LK.rank) return LK.rank;\n    var sites = [], stacks = [], threads = [], i;\n    for (i = 0; i <= M.maxSite; i++) sites.push(M.sites[i] || null);\n    for (i = 0; i <= M.maxStack; i++) stacks.push(M.stacks[i] \? M.stacks[i].first : null);\n    M.threads.forEach(function (th) { threads.push(th.name \? th.name + \" \" + th.id : \"\\uffff\" + th.id); });\n    LK.rank = {\n      var: ranks(sites.map(function (s) { return s \? s.name : null; })),\n      type: ranks(sites.map(function (s) { return s \? s.type : null; })),\n      location: ranks(sites.map(function (s) { return s \? s.loc : null; })),\n",
+    "      stack: ranks(stacks), thread: ranks(threads)\n    };\n    return LK.rank;\n  }\n\n  function computeLeakRows() {\n    var scope = leakScope(), q = LK.query.trim().toLowerCase(), rows, i, n = scope.length;\n    if (LK.stack !== null) {\n      var only = new Uint32Array(n), no = 0, want = LK.stack;\n      for (i = 0; i < n; i++) if (M.stack[scope[i]] === want) only[no++] = scope[i];\n      scope = only.subarray(0, no);\n      n = no;\n    }\n    if (!q) {\n      rows = Uint32Array.from(scope);\n    } else {\n      var siteHit = new Uint8Array(M.maxSite + 1), stackHit = new Uint8Array(M.maxStack + 1), thHit = new Uint8Array(M.threads.length);\n      M.sites.forEach(function (s) { if (s && s.text.indexOf(q) >= 0) siteHit[s.id] = 1; });\n      M.stacks.forEach(function (s) { if (s && s.text.toLowerCase().indexOf(q) >= 0) stackHit[s.id] = 1; });\n      M.threads.forEach(function (th) { if ((th.name + \" \" + th.id).toLowerCase().indexOf(q) >= 0) thHit[th.index] = 1; });\n      var out = new Uint32Array(n), m = 0;\n      for (i = 0; i < n; i++) {\n        var e = scope[i];\n        if (siteHit[M.site[e]] || stackHit[M.stack[e]] || thHit[M.thr[e]] || hex(M.addr[e]).indexOf(q) >= 0) out[m++] = e;\n      }\n      rows = out.slice(0, m);\n    }\n    var d = LK.dir, k = LK.key, S = M.size, A = M.addr, cmp;\n    if (k === \"size\") cmp = function (a, b) { return (S[a] - S[b]) * d || a - b; };\n    else if (k === \"address\") cmp = function (a, b) { return (A[a] - A[b]) * d || a - b; };\n    else if (k === \"time\") cmp = function (a, b) { return (a - b) * d; };\n    else {\n      var rk = leakRanks()[k], col = k === \"stack\" \? M.stack : k === \"thread\" \? M.thr : M.site;\n      cmp = function (a, b) { return (rk[col[a]] - rk[col[b]]) * d || a - b; };\n    }\n    if (!(k === \"time\" && d > 0)) rows.sort(cmp);\n    LK.rows = rows;\n  }\n\n  function renderLeaks() {\n    var rows = LK.rows, total = rows.length, pages = Math.max(1, Math.ceil(total / PAGE_ROWS));\n    if (LK.page >= pages) LK.page = pages - 1;\n",
+    "    if (LK.page < 0) LK.page = 0;\n    var table = $(\"leaks\"), tbody = LK.tbody;\n    table.setAttribute(\"data-total\", String(total));\n    clear(tbody);\n    var frag = document.createDocumentFragment(), start = LK.page * PAGE_ROWS, end = Math.min(total, start + PAGE_ROWS);\n    var step = M.tEnd / 10000;\n    for (var i = start; i < end; i++) {\n      var e = rows[i], s = M.sites[M.site[e]], th = M.threads[M.thr[e]], st = M.stacks[M.stack[e]];\n      var tr = el(\"tr\");\n      tr.setAttribute(\"data-bytes\", String(M.size[e]));\n      tr.appendChild(td(hex(M.addr[e]), \"mono\"));\n      tr.appendChild(td(fmtBytes(M.size[e]), \"num\", exact(M.size[e]) + \" bytes\"));\n      /* cells are clipped to one line: the title holds the whole text */\n      var name = s \? visible(s.name) : \"(site \" + M.site[e] + \")\", type = s \? visible(s.type) : \"\";\n      tr.appendChild(td(name, \"text\", name));\n      tr.appendChild(td(type, \"text\", type));\n      tr.appendChild(s && s.loc !== null \? td(visible(s.loc), \"text\", visible(s.loc)) : td(\"unknown\", \"null\"));\n      var tc = td(th \? threadLabel(th) : \"\", \"text\", th \? threadLabel(th) : \"\");\n      if (th && th.color >= 0) tc.insertBefore(swatch(threadColor(th), true), tc.firstChild);\n      tr.appendChild(tc);\n      tr.appendChild(td(fmtTimeAt(M.t[e], step, M.tEnd), \"num\", exact(M.t[e]) + \" ns after the tracker was created\"));\n      tr.appendChild(st \? td(visible(st.first), \"text\", st.text) : td(M.stack[e] \? \"stack \" + M.stack[e] : \"none\", \"null\"));\n      frag.appendChild(tr);\n    }\n    emptyNote(\"leaks\", total \? \"\" : LK.query \? \"No live allocation matches the search.\" :\n      LK.stack !== null \? \"No live allocation of this call stack\" + (V.win \? \" was made in this window.\" : \" is in this page's events.\") :\n      !M.n && (Number(M.r.active_allocations) || 0) > 0 \? \"No events were retained, so the live allocations cannot be listed.\" :\n      V.win \? \"No allocation made in this window is still live.\" :\n",
+    "      pageCut() \? \"Nothing allocated in this page's events is still live at its last event; the run's other events are not in this page.\" :\n      \"Nothing is live at exit: no leak.\");\n    tbody.appendChild(frag);\n    $(\"leaks-page\").textContent = \"page \" + (LK.page + 1) + \" of \" + pages;\n    $(\"leaks-prev\").disabled = LK.page <= 0;\n    $(\"leaks-next\").disabled = LK.page >= pages - 1;\n    var bytes = 0;\n    for (i = 0; i < total; i++) bytes += M.size[rows[i]];\n    var cap = $(\"leaks\").querySelector(\"caption\");\n    cap.textContent = plural(total, \"allocation\") + \" still live, \" + exact(bytes) + \" bytes\";\n    table.setAttribute(\"data-stack\", LK.stack === null \? \"\" : String(LK.stack));\n    renderStackFilter(total, bytes);\n    $(\"leaks-scope\").textContent = (V.win \? \"allocated in the window\" : pageCut() \? \"this page's events\" : \"whole run\") + \" \302\267 \" +\n      plural(total, \"allocation\") + \", \" + fmtBytes(bytes) + (LK.query \? \" matching\" : \"\") + (LK.stack !== null \? \" of stack \" + LK.stack : \"\") +\n      ((Number(M.r.dropped_events) || 0) > 0 \? \" \302\267 events were dropped: some of these may have been freed\" :\n       pageCut() \? \" \302\267 live at the last event of this page, which holds the first of the run's events only\" : \"\");\n  }\n\n  /* ---- live allocations grouped by call stack (largest first), suppressed ones apart ---- */\n\n  var LG = { on: false, view: \"flat\", all: false, key: \"bytes\", dir: -1, sup: { key: \"bytes\", dir: -1 } };\n  var GROUP_ROWS = 200;   // group rows built before \"show all\"\n\n  /* Groups of the scope: the report's per-stack leak costs for the whole run, else the leaks of\n     the window grouped by stack id. Each {stack, count, bytes, first, last, suppressed}. */\n  function leakGroups() {\n    var out = [], q = LK.query.trim().toLowerCase();\n    if (!V.win && M.hasCosts) {\n      M.stacks.forEach(function (st) {\n        var c = st && st.costs;\n",
+    "        if (c && c.leakedCount > 0) out.push({ stack: st.id, count: c.leakedCount, bytes: c.leaked, first: c.firstLeak, last: c.lastLeak, suppressed: st.suppressed });\n      });\n    } else {\n      var L = leakScope(), by = new Map();\n      for (var i = 0; i < L.length; i++) {\n        var e = L[i], k = M.stack[e], g = by.get(k);\n        if (!g) {\n          g = { stack: k, count: 0, bytes: 0, first: M.t[e], last: M.t[e], suppressed: M.stacks[k] \? M.stacks[k].suppressed : null };\n          by.set(k, g);\n          out.push(g);\n        }\n        g.count++; g.bytes += M.size[e]; g.last = M.t[e];\n      }\n    }\n    if (q) out = out.filter(function (g) {\n      var st = M.stacks[g.stack];\n      return st \? (st.whereName + \"\\n\" + (st.whereLoc || \"\") + \"\\n\" + st.text).toLowerCase().indexOf(q) >= 0 : false;\n    });\n    return out;\n  }\n\n  /* Sorts groups by a column of the groups table (state {key, dir}); ties: most bytes first. */\n  function sortGroups(list, state) {\n    var k = state.key, d = state.dir;\n    function text(g) {\n      var st = M.stacks[g.stack];\n      return !st \? null : k === \"where\" \? st.whereName : st.whereLoc;\n    }\n    list.sort(function (a, b) {\n      var c;\n      if (k === \"where\" || k === \"loc\") {\n        var p = text(a), q = text(b);\n        if (p === q) c = 0;\n        else if (p === null) return 1;      // unknown last in either order\n        else if (q === null) return -1;\n        else c = collator.compare(p, q);\n      } else {\n        c = (Number(a[k]) || 0) - (Number(b[k]) || 0);\n      }\n      return c * d || b.bytes - a.bytes || b.count - a.count || a.stack - b.stack;\n    });\n    return list;\n  }\n\n  /* The frames of a stack, one a line, innermost first; the where frame marked. */\n  function stackLines(st) {\n    return st.frames.map(function (f, i) {\n      var loc = f && f.file \? \"  \" + visible(String(f.file)) + \":\" + f.line : \"\";\n      var mod = f && f.module \? \"  (\" + visible(baseName(String(f.module))) + (f[\"function\"] \? \"\" : \"\") + \")\" : \"\";\n",
+    "      return (i === st.where \? \"\342\206\222 \" : \"  \") + visible(st.labels[i]) + loc + mod;\n    }).join(\"\\n\");\n  }\n\n  var LG_COLS = [\n    { key: \"where\", label: \"Where (function)\" }, { key: \"loc\", label: \"File:line\" },\n    { key: \"count\", label: \"Leaks\", num: true, title: \"allocations still live\" }, { key: \"bytes\", label: \"Bytes\", num: true },\n    { key: \"first\", label: \"First allocated\", num: true, title: \"when the first of them was allocated\" },\n    { key: \"last\", label: \"Last allocated\", num: true, title: \"when the last of them was allocated\" }, { label: \"Call stack\" }];\n\n  function groupRows(tbody, groups, lim) {\n    var frag = document.createDocumentFragment(), step = M.tEnd / 10000;\n    for (var i = 0; i < lim; i++) {\n      var g = groups[i], st = M.stacks[g.stack], tr = el(\"tr\", \"pick-row\" + (LK.stack === g.stack \? \" picked\" : \"\"));\n      tr.tabIndex = 0;\n      tr.title = \"List these \" + plural(g.count, \"allocation\") + \" one by one (stack \" + g.stack + \")\";\n      if (LK.stack === g.stack) tr.setAttribute(\"aria-current\", \"true\");\n      tr.setAttribute(\"data-bytes\", String(g.bytes));\n      tr.setAttribute(\"data-count\", String(g.count));\n      tr.setAttribute(\"data-stack\", String(g.stack));\n      if (st) {\n        tr.appendChild(td(visible(st.whereName), \"text\", stackChain(st, 12)));\n        tr.appendChild(st.whereLoc === null \? td(st.where >= 0 \? \"no line info\" : \"unknown\", \"null\") :\n          td(visible(st.whereLoc), \"text\", visible(String(st.frames[st.where].file)) + \":\" + st.frames[st.where].line));\n      } else {\n        tr.appendChild(td(g.stack \? \"stack \" + g.stack : \"no call stack\", \"null\"));\n        tr.appendChild(td(\"unknown\", \"null\"));\n      }\n      tr.appendChild(td(fmtCount(g.count), \"num\", plural(g.count, \"allocation\") + \" still live\"));\n      tr.appendChild(td(fmtBytes(g.bytes), \"num\", exact(g.bytes) + \" bytes\"));\n      tr.appendChild(td(fmtTimeAt(g.first, step, M.tEnd), \"num\", exact(g.first) + \" ns after the start\"));\n",
+    "      tr.appendChild(td(fmtTimeAt(g.last, step, M.tEnd), \"num\", exact(g.last) + \" ns after the start\"));\n      var c = el(\"td\", \"text stack-cell\");\n      if (st && st.frames.length) {\n        var d = el(\"details\"), sm = el(\"summary\", null, plural(st.frames.length, \"frame\"));\n        d.appendChild(sm);\n        d.appendChild(el(\"pre\", \"stack\", stackLines(st)));\n        c.appendChild(d);\n      } else {\n        c.textContent = \"\342\200\223\";\n      }\n      tr.appendChild(c);\n      frag.appendChild(tr);\n    }\n    clear(tbody);\n    tbody.appendChild(frag);\n  }\n\n  /* A click on a group (or Enter on its focused row) lists its allocations one by one; a\n     click inside its \"N frames\" disclosure only opens that. */\n  function groupClicks(tbody) {\n    function pick(e) {\n      var tr = e.target.closest \? e.target.closest(\"tr[data-stack]\") : null;\n      if (!tr || !tbody.contains(tr) || e.target.closest(\"details\")) return;\n      filterLeaksToStack(Number(tr.getAttribute(\"data-stack\")));\n    }\n    tbody.addEventListener(\"click\", guard(pick));\n    tbody.addEventListener(\"keydown\", guard(function (e) {\n      if ((e.key === \"Enter\" || e.key === \" \") && e.target.matches && e.target.matches(\"tr[data-stack]\")) {\n        e.preventDefault();\n        pick(e);\n      }\n    }));\n  }\n\n  /* The flat list, filtered to one stack (null: every allocation again). */\n  function filterLeaksToStack(id) {\n    LK.stack = id;\n    LK.page = 0;\n    computeLeakRows();\n    renderLeaks();\n    if (id !== null && LG.on) {\n      setLeakView(\"flat\");\n      LG.setView(\"flat\");\n      $(\"leaks-stack-clear\").focus();\n    }\n    renderLeakGroups();\n  }\n\n  function renderStackFilter(total, bytes) {\n    var bar = $(\"leaks-stack-filter\");\n    bar.hidden = LK.stack === null;\n    bar.setAttribute(\"data-stack\", LK.stack === null \? \"\" : String(LK.stack));\n    if (LK.stack === null) return;\n    var st = M.stacks[LK.stack];\n    $(\"leaks-stack-filter-text\").textContent = \"Showing stack \" + LK.stack + \" \342\200\224 \" +\n",
+    "      (st \? visible(st.whereName) + (st.whereLoc \? \" (\" + visible(st.whereLoc) + \")\" : \"\") : \"no call stack\") + \": \" +\n      plural(total, \"allocation\") + \", \" + fmtBytes(bytes);\n    if (st) $(\"leaks-stack-filter-text\").title = st.text;\n  }\n\n  function renderLeakGroups() {\n    if (!LG.on) return;\n    var all = leakGroups(), main = [], sup = [], i, mb = 0, mc = 0, sb = 0, sc = 0;\n    for (i = 0; i < all.length; i++) {\n      var g = all[i];\n      if (g.suppressed) { sup.push(g); sb += g.bytes; sc += g.count; } else { main.push(g); mb += g.bytes; mc += g.count; }\n    }\n    sortGroups(main, LG);\n    sortGroups(sup, LG.sup);\n    var lim = LG.all \? main.length : Math.min(main.length, GROUP_ROWS);\n    groupRows(LG.tbody, main, lim);\n    $(\"leak-groups\").setAttribute(\"data-total\", String(mc));\n    emptyNote(\"leak-groups\", main.length \? \"\" : LK.query \? \"No leak group matches the search.\" :\n      sup.length \? \"Nothing leaked besides the suppressed blocks below.\" : V.win \? \"No allocation made in this window is still live.\" : \"Nothing is live at exit: no leak.\");\n    var foot = $(\"leak-groups-foot\");\n    clear(foot);\n    foot.appendChild(document.createTextNode(plural(mc, \"leak\") + \", \" + fmtBytes(mb) + \" from \" + plural(main.length, \"call stack\") +\n      (V.win \? \" (allocated in the window)\" : M.hasCosts \? \" (whole run)\" : \"\") + \". \" +\n      (main.length || sup.length \? \"Click a column head to sort, a row to list its allocations one by one. \" : \"\")));\n    if (lim < main.length) {\n      var more = el(\"button\", \"btn\", \"Show all \" + exact(main.length) + \" groups\");\n      more.type = \"button\";\n      more.addEventListener(\"click\", guard(function () { LG.all = true; renderLeakGroups(); }));\n      foot.appendChild(more);\n    }\n    var box = $(\"leaks-suppressed\");\n    box.hidden = !sup.length;\n    box.setAttribute(\"data-count\", String(sc));\n    box.setAttribute(\"data-bytes\", String(sb));\n    var kinds = {};\n    sup.forEach(function (g) { kinds[g.suppressed] = 1; });\n",
+    "    $(\"leaks-suppressed-summary\").textContent = \"Suppressed: \" + plural(sc, \"leak\") + \", \" + fmtBytes(sb) + \" (\" + exact(sb) + \" bytes) from \" +\n      plural(sup.length, \"call stack\") + \" \342\200\224 \" + (kinds.builtin \? \"blocks glibc keeps for the life of the process by design (stdio buffers, loader, locale\342\200\246)\" : \"\") +\n      (kinds.builtin && kinds.file \? \"; \" : \"\") + (kinds.file \? \"matched by the suppressions file\" : \"\");\n    groupRows(LG.stbody, sup, sup.length);\n  }\n\n  function setLeakView(v) {\n    LG.view = v;\n    $(\"leak-groups-box\").hidden = v !== \"groups\";\n    $(\"leaks-flat\").hidden = v === \"groups\";\n    $(\"leaks-section\").setAttribute(\"data-view\", v);\n  }\n\n  function buildLeaks() {\n    LK.tbody = sortableHead($(\"leaks\"), LK_COLS, LK, function () { LK.page = 0; computeLeakRows(); renderLeaks(); });\n    LG.on = M.r.stacks.length > 0;\n    if (LG.on) {\n        LG.tbody = sortableHead($(\"leak-groups\"), LG_COLS, LG, renderLeakGroups);\n      LG.stbody = sortableHead($(\"leak-groups-suppressed\"), LG_COLS, LG.sup, renderLeakGroups);\n      groupClicks(LG.tbody);\n      groupClicks(LG.stbody);\n      /* whole-program runs open on the groups; TRACK runs on every allocation, as before */\n      var first = M.whole \? \"groups\" : \"flat\";\n      LG.setView = segmented($(\"leaks-view\"), [[\"groups\", \"By call stack\", \"Live allocations grouped by call stack, largest first\"],\n        [\"flat\", \"Every allocation\", \"One row per live allocation\"]], first, function (v) { setLeakView(v); });\n      setLeakView(first);\n      renderLeakGroups();\n    }\n    var timer = 0, input = $(\"leaks-search\");\n    input.addEventListener(\"input\", guard(function () {\n      clearTimeout(timer);\n      timer = setTimeout(guard(function () { LK.query = input.value; LK.page = 0; computeLeakRows(); renderLeaks(); renderLeakGroups(); }), 120);\n    }));\n    $(\"leaks-stack-clear\").addEventListener(\"click\", guard(function () { filterLeaksToStack(null); }));\n",
+    "    $(\"leaks-prev\").addEventListener(\"click\", guard(function () { LK.page--; renderLeaks(); }));\n    $(\"leaks-next\").addEventListener(\"click\", guard(function () { LK.page++; renderLeaks(); }));\n    computeLeakRows();\n  }\n\n  /* ------------------------------------------------------------------ 4f. threads */\n\n  var TH = { key: \"allocated\", dir: -1, tbody: null };\n  var TH_COLS = [\n    { key: \"id\", label: \"Thread id\", num: true }, { key: \"name\", label: \"Name\" },\n    { key: \"allocations\", label: \"Allocations\", num: true }, { key: \"deallocations\", label: \"Frees\", num: true },\n    { key: \"allocated\", label: \"Allocated\", num: true }, { key: \"current\", label: \"Current\", num: true },\n    { key: \"peak\", label: \"Peak\", num: true }];\n  var TH_FIELD = { id: \"thread_id\", allocations: \"allocations\", deallocations: \"deallocations\",\n    allocated: \"allocated_bytes\", current: \"current_bytes\", peak: \"peak_bytes\" };\n\n  function renderThreads() {\n    var list = M.threads.filter(function (th) { return th.stats; }), k = TH.key, d = TH.dir;\n    list.sort(function (a, b) {\n      var c = k === \"name\" \? collator.compare(a.name, b.name) : (Number(a.stats[TH_FIELD[k]]) || 0) - (Number(b.stats[TH_FIELD[k]]) || 0);\n      return c * d || a.index - b.index;\n    });\n    var tbody = TH.tbody, frag = document.createDocumentFragment();\n    clear(tbody);\n    list.forEach(function (th) {\n      var s = th.stats, tr = el(\"tr\");\n      var idc = td(String(th.id), \"num\");\n      if (th.color >= 0) { idc.insertBefore(swatch(threadColor(th), true), idc.firstChild); idc.title = \"colour of this thread in the timeline\"; }\n      tr.appendChild(idc);\n      tr.appendChild(th.name \? td(visible(th.name), \"text\") : td(\"(unnamed)\", \"null\"));\n      tr.appendChild(td(fmtCount(Number(s.allocations)), \"num\", exact(Number(s.allocations)) + \" allocations\"));\n      tr.appendChild(td(fmtCount(Number(s.deallocations)), \"num\", exact(Number(s.deallocations)) + \" frees\"));\n",
+    "      tr.appendChild(td(fmtBytes(Number(s.allocated_bytes)), \"num\", exact(Number(s.allocated_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.current_bytes)), \"num\", exact(Number(s.current_bytes)) + \" bytes\"));\n      tr.appendChild(td(fmtBytes(Number(s.peak_bytes)), \"num\", exact(Number(s.peak_bytes)) + \" bytes\"));\n      frag.appendChild(tr);\n    });\n    emptyNote(\"threads\", list.length \? \"\" : \"No thread recorded anything.\");\n    tbody.appendChild(frag);\n  }\n\n  function buildThreads() {\n    TH.tbody = sortableHead($(\"threads\"), TH_COLS, TH, renderThreads);\n    $(\"threads-note\").textContent = plural(M.r.threads.length, \"thread\") +\n      (M.undrawn > 0 \? \" \302\267 the \" + M.drawn.length + \" largest are drawn in the timeline\" : \"\");\n    renderThreads();\n  }\n\n  /* ------------------------------------------------------------------ 4g. flame graph */\n\n  var FL = { root: null, focus: null, sel: null, boxes: [], canvas: null, hover: null, metric: \"bytes\", dir: \"top\" };\n  /* the cost views: [value, label, unit formatter, what the value is] */\n  var FL_METRICS = {\n    bytes: [\"Bytes allocated\", fmtBytes, \"bytes allocated\"],\n    count: [\"Allocations\", function (n) { return fmtCount(n) + \" allocations\"; }, \"allocations\"],\n    leaked: [\"Leaked (live at the end)\", fmtBytes, \"bytes still live at the end (suppressed blocks left out)\"],\n    peak: [\"Live at the peak\", fmtBytes, \"bytes live at the peak\"],\n    temporary: [\"Temporary allocations\", function (n) { return fmtCount(n) + \" temporary\"; }, \"allocations freed before any other allocation\"]\n  };\n  function flameFmt(v) { return FL_METRICS[FL.metric][1](v); }\n\n  function FNode(name, parent, frame) {\n    this.name = name; this.parent = parent; this.frame = frame;\n    this.bytes = 0; this.count = 0; this.v = 0; this.kids = []; this.map = null; this.height = 0;\n    this.depth = parent \? parent.depth + 1 : 0;\n  }\n\n  /* The tree of the scope: stack_hotspots for the whole run, else the window's allocations\n",
+    "     by stack id. Frames are merged by label along the path, outermost caller first. */\n  /* The metric's value of one stack's costs (null: not known for this scope). */\n  function metricOf(c, st) {\n    switch (FL.metric) {\n      case \"count\": return c.count;\n      case \"leaked\": return c.leaked === null \? null : st.suppressed \? 0 : c.leaked;\n      case \"peak\": return c.peak;\n      case \"temporary\": return c.temporary;\n      default: return c.bytes;\n    }\n  }\n\n  /* top-down: outermost caller at the top; bottom-up: the innermost frames (the allocating\n     functions) at the top, their callers below. */\n  function buildFlame() {\n    var list = stackCosts();\n    var root = new FNode(\"all\", null, null), any = false, unknown = false;\n    var up = FL.dir === \"bottom\";\n    list.forEach(function (e) {\n      var st = M.stacks[e.stack];\n      if (!st || !st.frames.length) return;\n      var v = metricOf(e, st);\n      if (v === null) { unknown = true; return; }\n      if (!v) return;\n      any = true;\n      root.bytes += e.bytes; root.count += e.count; root.v += v;\n      var cur = root, n = st.frames.length;\n      for (var j = 0; j < n; j++) {\n        var k = up \? j : n - 1 - j;\n        var name = st.labels[k];\n        if (!cur.map) cur.map = new Map();\n        var nd = cur.map.get(name);\n        if (!nd) { nd = new FNode(name, cur, st.frames[k]); cur.map.set(name, nd); cur.kids.push(nd); }\n        nd.bytes += e.bytes; nd.count += e.count; nd.v += v;\n        cur = nd;\n      }\n    });\n    FL.unknown = unknown && !any;\n    (function finish(nd) {\n      nd.map = null;\n      nd.kids.sort(function (x, y) { return y.v - x.v || y.bytes - x.bytes || collator.compare(x.name, y.name); });\n      nd.kids.forEach(function (k) { finish(k); if (k.height + 1 > nd.height) nd.height = k.height + 1; });\n    })(root);\n    FL.root = any \? root : null;\n    FL.total = root.v;\n    FL.focus = FL.root;\n    FL.sel = null;\n    FL.hover = null;\n  }\n\n  function frameColor(node) {\n",
+    "    if (!node.parent) return \"hsl(220, 10%, 72%)\";\n    if (node.frame && node.frame.inlined) return \"hsl(160, 38%, 72%)\";\n    if (!node.frame || !node.frame[\"function\"]) return \"hsl(205, 22%, 74%)\";\n    var h = 0, s = node.name;\n    for (var i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;\n    return \"hsl(\" + (8 + ((h >>> 0) % 42)) + \", 78%, \" + (62 + ((h >>> 8) % 10)) + \"%)\";\n  }\n\n  function drawFlame() {\n    var host = $(\"flamegraph\"), status = $(\"flame-status\");\n    $(\"flame-reset\").disabled = !FL.root || FL.focus === FL.root;\n    host.setAttribute(\"data-metric\", FL.metric);\n    host.setAttribute(\"data-direction\", FL.dir);\n    host.setAttribute(\"data-total\", String(FL.total || 0));\n    if (!FL.root) {\n      clear(host);\n      host.removeAttribute(\"data-frames\");\n      host.setAttribute(\"data-empty\", \"true\");\n      var captured = M.r.stacks.length > 0;\n      host.textContent = !captured \? (M.whole \? \"No call stack was captured in this run (memscope run --no-stacks).\" :\n        \"No call stack was captured in this run: enable capture_call_stack (for example memscope_sampling_full()) to see where the bytes come from.\") :\n        FL.unknown \? \"This report has no per-stack \" + FL_METRICS[FL.metric][2] + \" for the whole run; select a time window to see them.\" :\n        (V.win \? \"No allocation with a call stack made in this window has \" : \"No call stack has \") + FL_METRICS[FL.metric][2] + \".\";\n      status.textContent = \"\";\n      FL.boxes = [];\n      return;\n    }\n    host.removeAttribute(\"data-empty\");\n    if (FL.canvas.parentNode !== host) { clear(host); host.appendChild(FL.canvas); }\n    var C = colors(), W = host.clientWidth || 600, focus = FL.focus;\n    var rows = focus.depth + focus.height + 1, H = rows * FLAME_ROW;\n    FL.canvas.style.height = H + \"px\";\n    var ctx = setupCanvas(FL.canvas, W, H);\n    ctx.font = \"12px \" + C.font;\n    ctx.textBaseline = \"middle\";\n    var boxes = FL.boxes = [];\n    function box(node, x, w, dim) {\n",
+    "      var y = node.depth * FLAME_ROW;\n      boxes.push({ x: x, y: y, w: w, node: node });\n      ctx.globalAlpha = dim \? 0.55 : 1;\n      ctx.fillStyle = frameColor(node);\n      ctx.fillRect(x + 0.5, y + 0.5, Math.max(0.5, w - 1), FLAME_ROW - 1);\n      ctx.globalAlpha = 1;\n      if (node === FL.sel || node === FL.hover) {\n        ctx.strokeStyle = node === FL.sel \? C.focus : C.fg;\n        ctx.lineWidth = 2;\n        ctx.strokeRect(x + 1.5, y + 1.5, Math.max(1, w - 3), FLAME_ROW - 3);\n      }\n      if (w > 28) {\n        var label = node.parent \? visible(node.name) : \"all stacks \302\267 \" + flameFmt(node.v) + (FL.dir === \"bottom\" \? \" \302\267 bottom-up\" : \"\");\n        var text = fitText(ctx, label, w - 8);\n        if (text) { ctx.fillStyle = C[\"flame-text\"]; ctx.fillText(text, x + 4, y + FLAME_ROW / 2 + 0.5); }\n      }\n    }\n    for (var a = focus.parent, chain = []; a; a = a.parent) chain.push(a);\n    chain.forEach(function (nd) { box(nd, 0, W, true); });\n    (function place(nd, x, w) {\n      box(nd, x, w, false);\n      var cx = x;\n      for (var i = 0; i < nd.kids.length; i++) {\n        var k = nd.kids[i], kw = nd.v > 0 \? w * k.v / nd.v : 0;\n        if (kw >= 1) place(k, cx, kw);\n        cx += kw;\n      }\n    })(focus, 0, W);\n    host.setAttribute(\"data-frames\", String(boxes.length));\n    FL.canvas.setAttribute(\"aria-label\", (FL.dir === \"bottom\" \? \"Bottom-up graph of \" : \"Flame graph of \") + FL_METRICS[FL.metric][2] +\n      \" by call stack, \" + boxes.length + \" frames drawn; focused on \" + (focus.parent \? visible(focus.name) : \"all stacks\") + \", \" + flameFmt(focus.v));\n    if (!status.textContent || FL.sel === null && FL.hover === null) status.textContent = describeFrame(focus);\n  }\n\n  /* Longest prefix of `s` (with an ellipsis) that fits in `w` px. */\n  function fitText(ctx, s, w) {\n    if (ctx.measureText(s).width <= w) return s;\n    var lo = 0, hi = s.length;\n    while (lo < hi) {\n      var m = (lo + hi + 1) >> 1;\n",
+    "      if (ctx.measureText(s.slice(0, m) + \"\342\200\246\").width <= w) lo = m; else hi = m - 1;\n    }\n    return lo >= 2 \? s.slice(0, lo) + \"\342\200\246\" : \"\";\n  }\n\n  function describeFrame(nd) {\n    var root = FL.root, f = nd.frame, where = \"\";\n    if (f && f[\"function\"] && f.module) where = \" in \" + baseName(String(f.module));\n    else if (f && f.address) where = \" at \" + f.address;\n    return (nd.parent \? visible(nd.name) + where : \"all stacks\") + \" \342\200\224 \" + flameFmt(nd.v) + \" (\" +\n      fmtPct(root.v \? nd.v / root.v * 100 : 0) + \" of the total: \" + FL_METRICS[FL.metric][2] + \" with a call stack)\" +\n      (FL.metric === \"bytes\" || FL.metric === \"count\" \? \"\" : \"; these stacks allocated \" + fmtBytes(nd.bytes) + \" in \" + plural(nd.count, \"allocation\"));\n  }\n\n  function flameHit(e) {\n    var r = FL.canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;\n    var depth = Math.floor(y / FLAME_ROW);\n    for (var i = 0; i < FL.boxes.length; i++) {\n      var b = FL.boxes[i];\n      if (b.node.depth === depth && x >= b.x && x < b.x + b.w) return b.node;\n    }\n    return null;\n  }\n\n  function setFocus(nd) {\n    if (!nd) return;\n    FL.focus = nd;\n    drawFlame();\n    $(\"flame-status\").textContent = describeFrame(nd);\n  }\n\n  function buildFlameUI() {\n    var c = FL.canvas = el(\"canvas\");\n    c.tabIndex = 0;\n    c.setAttribute(\"role\", \"img\");\n    c.addEventListener(\"mousemove\", guard(function (e) {\n      var nd = flameHit(e);\n      if (nd !== FL.hover) { FL.hover = nd; drawFlame(); }\n      if (!nd) { hideTooltip(); return; }\n      $(\"flame-status\").textContent = describeFrame(nd);\n      var lines = [[null, FL_METRICS[FL.metric][0] + \": \" + flameFmt(nd.v) + \" (\" + exact(nd.v) + \")\"],\n        [null, fmtBytes(nd.bytes) + \" allocated (\" + exact(nd.bytes) + \" bytes) in \" + exact(nd.count) + \" allocations\"]];\n      if (FL.root.v) lines.push([null, fmtPct(nd.v / FL.root.v * 100) + \" of the total\" +\n",
+    "        (nd.parent && nd.parent.v \? \", \" + fmtPct(nd.v / nd.parent.v * 100) + \" of its \" + (FL.dir === \"bottom\" \? \"callee\" : \"caller\") : \"\")]);\n      if (nd.frame && nd.frame.inlined) lines.push([null, \"inlined by the compiler into the frame \" + (FL.dir === \"bottom\" \? \"below\" : \"above\")]);\n      if (nd.frame && nd.frame.file) lines.push([null, visible(String(nd.frame.file)) + \":\" + nd.frame.line]);\n      if (nd.frame && nd.frame.module) lines.push([null, visible(String(nd.frame.module)) + \" +0x\" + (Number(nd.frame.offset) || 0).toString(16)]);\n      showTooltip(e.clientX, e.clientY, nd.parent \? visible(nd.name) : \"all stacks\", lines);\n    }));\n    c.addEventListener(\"mouseleave\", guard(function () { FL.hover = null; hideTooltip(); drawFlame(); }));\n    c.addEventListener(\"click\", guard(function (e) {\n      var nd = flameHit(e);\n      if (!nd) return;\n      FL.sel = nd;\n      if (nd === FL.focus && nd.parent) setFocus(nd.parent);    // the focused frame: one level out\n      else setFocus(nd);                                          // a frame, an ancestor or the root\n    }));\n    c.addEventListener(\"keydown\", guard(function (e) {\n      if (!FL.root) return;\n      var s = FL.sel || FL.focus, p = s.parent, idx, next = null;\n      if (e.key === \"ArrowDown\") next = s.kids[0] || null;\n      else if (e.key === \"ArrowUp\") next = p;\n      else if (e.key === \"ArrowRight\" && p) { idx = p.kids.indexOf(s); next = p.kids[idx + 1] || null; }\n      else if (e.key === \"ArrowLeft\" && p) { idx = p.kids.indexOf(s); next = idx > 0 \? p.kids[idx - 1] : null; }\n      else if (e.key === \"Enter\" || e.key === \" \") { setFocus(s); e.preventDefault(); return; }\n      else if (e.key === \"Escape\") { FL.sel = FL.root; setFocus(FL.root); e.preventDefault(); return; }\n      else return;\n      e.preventDefault();\n      if (next) {\n        FL.sel = next;\n        drawFlame();\n        $(\"flame-status\").textContent = describeFrame(next);\n      }\n    }));\n",
+    "    c.addEventListener(\"focus\", guard(function () {\n      if (!FL.root) return;\n      if (!FL.sel) FL.sel = FL.focus;\n      drawFlame();\n      $(\"flame-status\").textContent = describeFrame(FL.sel);\n    }));\n    $(\"flame-reset\").addEventListener(\"click\", guard(function () { FL.sel = null; setFocus(FL.root); }));\n    var ms = $(\"flame-metric\"), ds = $(\"flame-direction\");\n    Object.keys(FL_METRICS).forEach(function (k) {\n      var o = el(\"option\", null, FL_METRICS[k][0]);\n      o.value = k;\n      ms.appendChild(o);\n    });\n    ms.value = FL.metric;\n    function change() {\n      FL.metric = ms.value;\n      FL.dir = ds.value;\n      $(\"flame-status\").textContent = \"\";\n      buildFlame();\n      drawFlame();\n    }\n    ms.addEventListener(\"change\", guard(change));\n    ds.addEventListener(\"change\", guard(change));\n    /* for tests and scripts: the graph's root total and the frames just below it */\n    window.memscopeFlame = function () {\n      return { metric: FL.metric, direction: FL.dir, total: FL.total || 0,\n        children: FL.root \? FL.root.kids.map(function (k) { return { name: k.name, value: k.v }; }) : [],\n        names: FL.root \? (function walk(nd, out) { nd.kids.forEach(function (k) { out[k.name] = 1; walk(k, out); }); return out; })(FL.root, {}) : {} };\n    };\n  }\n\n  /* ------------------------------------------------------------------ 5. boot */\n\n  var redrawPending = false;\n  function redrawCanvases() {\n    if (redrawPending) return;\n    redrawPending = true;\n    requestAnimationFrame(guard(function () {\n      redrawPending = false;\n      drawTimeline();\n      SYS.charts.forEach(drawMini);\n      drawFlame();\n    }));\n  }\n\n  function boot() {\n    var r = readReport();\n    M = buildModel(r);\n    var t0 = performance.now();\n    decodeEvents(M);\n    var decodeMs = performance.now() - t0;\n    pickThreads(M);\n    buildHeader();\n    buildBanners();\n    buildCards();\n    buildTimeline();\n    buildSystem();\n    buildHotspots();\n    buildLeaks();\n    buildThreads();\n",
+    "    buildFlameUI();\n    buildFlame();\n    updateWindowLabel();\n    drawTimeline();\n    SYS.charts.forEach(drawMini);\n    renderHotspots();\n    renderLeaks();\n    drawFlame();\n    if (typeof ResizeObserver === \"function\") {\n      var ro = new ResizeObserver(redrawCanvases);\n      ro.observe($(\"timeline-wrap\"));\n      ro.observe($(\"flamegraph\"));\n      ro.observe($(\"system-charts\"));\n    } else {\n      window.addEventListener(\"resize\", redrawCanvases);\n    }\n    if (window.matchMedia) {\n      var mq = window.matchMedia(\"(prefers-color-scheme: dark)\");\n      var onTheme = function () { colorCache = null; redrawCanvases(); };\n      if (mq.addEventListener) mq.addEventListener(\"change\", onTheme); else if (mq.addListener) mq.addListener(onTheme);\n    }\n    var readyMs = performance.now();\n    window.memscopeTimings = { decode_ms: decodeMs, ready_ms: readyMs, script_start_ms: SCRIPT_START };\n    $(\"footer\").textContent = \"memscope dashboard \302\267 a self-contained page: it loads nothing from the network \302\267 \" +\n      exact(M.n) + \" events decoded in \" + decodeMs.toFixed(0) + \" ms, page ready \" + readyMs.toFixed(0) + \" ms after navigation\";\n  }\n\n  try {\n    boot();\n  } catch (e) {\n    fail(e);\n    var line = $(\"summary-line\");\n    if (line && line.textContent.indexOf(\"Loading\") === 0) line.textContent = \"The report could not be shown.\";\n  } finally {\n    if (!window.memscopeTimings) window.memscopeTimings = { decode_ms: 0, ready_ms: performance.now() };\n    window.memscopeReady = true;\n  }\n})();\n</script>\n</body>\n</html>\n",
+    NULL};
+/* END GENERATED DASHBOARD */
+
+#define MS__HTML_RECORD 36 /* f64 t_ns, f64 size, f64 address, u32 site, u32 thread|free<<31, u32 stack */
+
+typedef struct ms__b64 { unsigned char carry[3]; unsigned n; char line[4096]; size_t len; } ms__b64;
+
+static void ms__b64_flush(ms__out *o, ms__b64 *b) {
+    ms__out_mem(o, b->line, b->len);
+    b->len = 0;
+}
+
+static const char ms__b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void ms__b64_put(ms__out *o, ms__b64 *b, const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        b->carry[b->n++] = p[i];
+        if (b->n < 3) continue;
+        if (b->len + 4 > sizeof b->line) ms__b64_flush(o, b);
+        unsigned v = (unsigned)b->carry[0] << 16 | (unsigned)b->carry[1] << 8 | b->carry[2];
+        b->line[b->len++] = ms__b64_alphabet[v >> 18];
+        b->line[b->len++] = ms__b64_alphabet[(v >> 12) & 63];
+        b->line[b->len++] = ms__b64_alphabet[(v >> 6) & 63];
+        b->line[b->len++] = ms__b64_alphabet[v & 63];
+        b->n = 0;
+    }
+}
+
+static void ms__b64_end(ms__out *o, ms__b64 *b) {
+    if (b->len + 4 > sizeof b->line) ms__b64_flush(o, b);
+    if (b->n) {
+        unsigned v = (unsigned)b->carry[0] << 16 | (b->n > 1 ? (unsigned)b->carry[1] << 8 : 0u);
+        b->line[b->len++] = ms__b64_alphabet[v >> 18];
+        b->line[b->len++] = ms__b64_alphabet[(v >> 12) & 63];
+        b->line[b->len++] = b->n > 1 ? ms__b64_alphabet[(v >> 6) & 63] : '=';
+        b->line[b->len++] = '=';
+        b->n = 0;
+    }
+    ms__b64_flush(o, b);
+}
+
+/* A page holds at most this many events (48 bytes each in base64: 48 MB); the per-stack sums,
+   the totals and the hotspots still cover all of them, and the page says so. */
+#ifndef MEMSCOPE_HTML_MAX_EVENTS
+#define MEMSCOPE_HTML_MAX_EVENTS 1000000u
+#endif
+static void ms__html_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
+    if (index >= MEMSCOPE_HTML_MAX_EVENTS) return;
+    unsigned char rec[MS__HTML_RECORD];
+    ms__put_f64(rec, (double)ev->timestamp_ns);
+    ms__put_f64(rec + 8, (double)ev->size);
+    ms__put_f64(rec + 16, (double)ev->address);
+    ms__put_le(rec + 24, site, 4);
+    ms__put_le(rec + 28, (ev->thread_id & 0x7fffffffu) | (ev->kind == MEMSCOPE_EVENT_FREE ? 0x80000000u : 0u), 4);
+    ms__put_le(rec + 32, ev->stack_id, 4);
+    ms__b64_put(o, (ms__b64 *)ctx, rec, sizeof rec);
+}
+
+/* Events in merged order as base64 records. */
+static uint64_t ms__html_events(ms__out *o, memscope_tracker *t, uint64_t *stack_bytes, uint64_t *stack_count,
+                                uint32_t nstacks) {
+    ms__b64 *b = (ms__b64 *)ms__calloc(1, sizeof *b);
+    if (!b) { o->err = ENOMEM; return 0; }
+    uint64_t count = ms__each_event(o, t, stack_bytes, stack_count, nstacks, ms__html_event, b);
+    ms__b64_end(o, b);
+    MEMSCOPE_FREE(b);
+    return count;
+}
+
+static void ms__out_parts(ms__out *o, const char *const *parts) {
+    for (; *parts; parts++) ms__out_mem(o, *parts, strlen(*parts));
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 1);
+    if (res != MEMSCOPE_OK) return res;
+    ms__out *o = x.f.out;
+    uint64_t nev = 0;
+    ms__out_parts(o, ms__dash_part0);
+    if (x.sb && x.sc) nev = ms__html_events(o, t, x.sb, x.sc, x.nstacks);
+    ms__out_parts(o, ms__dash_part1);
+    ms__json_report(o, t, &x.r);
+    ms__json_sites(o, t);
+    ms__out_key(o, "event_count"); ms__out_u64(o, nev < MEMSCOPE_HTML_MAX_EVENTS ? nev : MEMSCOPE_HTML_MAX_EVENTS);
+    ms__out_key(o, "events_total"); ms__out_u64(o, nev);
+    ms__out_key(o, "event_record_bytes"); ms__out_u64(o, MS__HTML_RECORD);
+    ms__out_key(o, "events"); ms__out_lit(o, "null");
+    if (x.sb && x.sc) ms__json_stacks(o, t, x.nstacks, x.sb, x.sc);
+    ms__out_lit(o, "}");
+    ms__out_parts(o, ms__dash_part2);
+    return ms__export_end(&x);
+}
+#else
+MEMSCOPE_DEF memscope_result memscope_export_html(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    return MEMSCOPE_ERR_UNSUPPORTED; /* compiled out */
+}
+#endif
+
 
 #undef MS__LIKELY
 #undef MS__UNLIKELY

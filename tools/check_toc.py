@@ -4,6 +4,8 @@
 Checks, and names every difference:
   1. the TABLE OF CONTENTS lists every section banner (/* ==== >>name ==== */), in file order,
      and nothing else; the banners are the only lines the TOC's grep pattern matches;
+     >>dashboard (the generated page, long lines of string literals) is the last section and
+     holds tools/embed_dashboard.py's generated block;
   2. PUBLIC FUNCTIONS names every function declared MEMSCOPE_DEF (and nothing undeclared);
   3. COMPILE-TIME OPTIONS names every MEMSCOPE_* macro the file tests with #if/#ifdef/#ifndef
      or defined(), except its own include guards.
@@ -15,11 +17,19 @@ if len(sys.argv) > 1 and sys.argv[1] == "--selftest":
     # each kind of drift, made in a copy of memscope.h, must be found
     import subprocess, tempfile, os
     good = open(sys.argv[2] if len(sys.argv) > 2 else "memscope.h", encoding="utf-8").read()
+    def _dashboard_before_hooks(t):
+        """>>dashboard moved before >>hooks, banner and TOC line alike: only the 'last' rule sees it"""
+        dash = "/* ==== >>dashboard ==== */\n"
+        t = t.replace(dash, "", 1).replace("/* ==== >>hooks ==== */\n", dash + "/* ==== >>hooks ==== */\n", 1)
+        toc = re.search(r"\n     >>dashboard .*", t).group(0)
+        return t.replace(toc, "", 1).replace("\n     >>hooks ", toc + "\n     >>hooks ", 1)
+
     cases = {
         "a TOC line removed": lambda t: t.replace("     >>unwind", "     >>unwnd", 1),
         "a banner renamed": lambda t: t.replace("/* ==== >>formats ==== */", "/* ==== >>format ==== */", 1),
         "a function undocumented": lambda t: t.replace("memscope_print_summary(t, FILE *)", "print_summary(t, FILE *)", 1),
         "an option undocumented": lambda t: t.replace("MEMSCOPE_HTML_MAX_EVENTS events", "HTML_MAX_EVENTS events", 1),
+        "the dashboard not last": lambda t: _dashboard_before_hooks(t),
         "a function declared, not listed": lambda t: t.replace("MEMSCOPE_DEF void memscope_hook_finish(void);",
                                                                "MEMSCOPE_DEF void memscope_hook_finish(void);\nMEMSCOPE_DEF int memscope_new_thing(void);", 1),
     }
@@ -66,6 +76,13 @@ for ln in block("TABLE OF CONTENTS"):
         problems.append("TOC: a line that is not '>>name  description': %r" % ln)
 if toc != banners:
     problems.append("TOC lists %s; the banners, in file order, are %s" % (" ".join(toc), " ".join(banners)))
+if not banners or banners[-1] != "dashboard":
+    problems.append("the last section must be >>dashboard (the generated page), not >>%s" % (banners[-1] if banners else "-"))
+else:
+    last = max(i for i, ln in enumerate(lines) if BANNER.match(ln))
+    begin = [i for i, ln in enumerate(lines) if ln == "/* BEGIN GENERATED DASHBOARD */"]
+    if len(begin) != 1 or begin[0] < last:
+        problems.append("the generated dashboard block (/* BEGIN GENERATED DASHBOARD */) must be in >>dashboard")
 grep = re.search(r"TABLE OF CONTENTS \(grep -n '([^']+)'", doc)
 if not grep:
     problems.append("TOC: the title does not say how to grep the banners (grep -n '...')")

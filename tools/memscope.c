@@ -984,6 +984,10 @@ static int run(int argc, char **argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* memscope report's conversion options, option -> writer. What a path's name picks (memscope_export,
+   memscope_export_format, the checks of --output below) comes from the library's one table of
+   formats (ms__formats in memscope.h): a new format is its writer and a row there, and here an
+   option if report should convert to it by option. */
 typedef struct conversion { const char *option; memscope_result (*write)(memscope_tracker *, const char *); const char *out; } conversion;
 static conversion conversions[] = {
     {"--json", memscope_export_json, NULL},     {"--html", memscope_export_html, NULL},
