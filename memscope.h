@@ -1,4 +1,4 @@
-/* memscope.h - v0.7.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.8.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -147,6 +147,13 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.8.0  TRACK at rate 1.0 records through the per-thread log and the resolver
+            (log mode, as the hooks do): no live-table CAS, the CPU's counter read once
+            per 16 records, a clock thread (memscope-tick) per process; memscope_load and
+            memscope report read the JSON export; memscope diff --html (a differential
+            flame graph); the dashboard's leak groups sort and filter; MEMSCOPE_NO_JSON
+            removes the JSON writer only; one table of output formats; sections in
+            data-flow order, the generated dashboard last.
      0.7.0  inlined calls from DWARF .debug_info, each a frame of its own (JSON
             "inlined", an INLINED .msb section, memscope_stack_symbols); the .msb lists
             each module with its build id (MODULES) and memscope_load_names names what
@@ -213,9 +220,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 7
+#define MEMSCOPE_VERSION_MINOR 8
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.7.0"
+#define MEMSCOPE_VERSION_STRING "0.8.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
