@@ -13513,7 +13513,7 @@ static const char *const ms__jx_snap_keys[28] = {
     "gpu_count", "peak_rss_bytes", "memory_limit_bytes", "system_memory_total", "system_memory_available",
     "system_memory_used_percent", "minor_faults_per_sec", "major_faults_per_sec", "disk_read_bytes",
     "disk_write_bytes", "network_rx_bytes", "network_tx_bytes"};
-static const char ms__jx_snap_kind[] = "udududuuuduuuuduuuuuuduuuuuu";
+static const char ms__jx_snap_kind[] = "ududuuuuuduuuuduuuuuuduuuuuu";
 
 static void ms__jx_snapshots(ms__jx *x) {
     if (!ms__jx_open(x, '[', "\"system_snapshots\" must be an array")) return;
