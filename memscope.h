@@ -13061,13 +13061,13 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
             char how[160], nb[32];
             uint32_t x = L->exit_how;
             const char *sn = x > 256 && x < 256 + 128 ? ms__signal_name((int)(x - 256), nb, sizeof nb) : NULL;
-            const char *by = L->exit_watched ? ", recorded by memscope run" : "";
+            const char *by = L->exit_watched ? "memscope run recorded: " : "";
             if (x > 256 && x < 256 + 128)
-                snprintf(how, sizeof how, "the process was killed by signal %u%s%s%s%s", (unsigned)(x - 256),
-                         sn ? " (" : "", sn ? sn : "", sn ? ")" : "", by);
+                snprintf(how, sizeof how, "%skilled by signal %u%s%s%s", by, (unsigned)(x - 256),
+                         sn ? " (" : "", sn ? sn : "", sn ? ")" : "");
             else if (x >= 1 && x <= 256)
-                snprintf(how, sizeof how, "the process ended with exit status %u without memscope's end of the run: "
-                         "_exit, or exec%s", (unsigned)(x - 1), by);
+                snprintf(how, sizeof how, "%sexit status %u, without memscope's end of the run: _exit or exec", by,
+                         (unsigned)(x - 1));
             else
                 snprintf(how, sizeof how, "the process was killed, crashed or ended in _exit or exec, or it is still running");
             snprintf(ms__load_err, sizeof ms__load_err,
@@ -14188,12 +14188,14 @@ MEMSCOPE_DEF memscope_result memscope_msb_record_exit(const char *path, int exit
     if (!path || !*path || exit_signal < 0 || exit_signal > 127 || (!exit_signal && (exit_status < 0 || exit_status > 255)))
         return MEMSCOPE_ERR_INVALID_ARG;
     uint32_t how = exit_signal ? 256u + (uint32_t)exit_signal : 1u + (uint32_t)exit_status;
+    struct stat st, st0;
+    if (stat(path, &st0) != 0) return MEMSCOPE_ERR_IO;
+    if (!S_ISREG(st0.st_mode)) return MEMSCOPE_ERR_NOT_REGULAR; /* a device is not even opened */
     int fd;
-    do fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+    do fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC); while (fd < 0 && errno == EINTR);
     if (fd < 0) return MEMSCOPE_ERR_IO;
-    struct stat st;
     if (fstat(fd, &st) != 0) { int e = errno; close(fd); errno = e; return MEMSCOPE_ERR_IO; }
-    if (!S_ISREG(st.st_mode)) { close(fd); return MEMSCOPE_ERR_NOT_REGULAR; }
+    if (!S_ISREG(st.st_mode) || st.st_dev != st0.st_dev || st.st_ino != st0.st_ino) { close(fd); return MEMSCOPE_ERR_NOT_REGULAR; }
     uint64_t size = (uint64_t)st.st_size, off = 16;
     size_t cap = 65536;
     unsigned char *buf = (unsigned char *)MEMSCOPE_MALLOC(cap);
