@@ -120,6 +120,7 @@
      memscope_tracker *memscope_load(path, &result);  a .msb or JSON report back, read-only
      const char *memscope_load_error(void);           why the last load failed (offset)
      memscope_result memscope_loaded_info(t, &info);  complete or cut, streamed, by which process
+     memscope_result memscope_msb_record_exit(path, status, signal);  how a streamed run without END ended
      void memscope_hook_finish(void);                 whole-program mode: write the report now
      const char *memscope_result_string(memscope_result r);
      const char *memscope_version_string(void);
@@ -570,8 +571,10 @@ typedef struct memscope_context {
     uint64_t    pid, ppid;
     uint64_t    start_unix_ms;
     int         whole_program;
-    int         exit_status;   /* the status the process passed to exit; -1 when not known */
-    int         exit_signal;   /* the signal that ended it (one memscope saw); 0 when none */
+    int         exit_status;   /* the status the process passed to exit (or, for a file without
+                                  END, the one memscope run saw); -1 when not known */
+    int         exit_signal;   /* the signal that ended it (one memscope saw, or for a file
+                                  without END the one memscope run saw); 0 when none */
 } memscope_context;
 MEMSCOPE_DEF memscope_result memscope_get_context(memscope_tracker *t, memscope_context *out);
 
@@ -649,6 +652,18 @@ typedef struct memscope_load_info {
 } memscope_load_info;
 /* MEMSCOPE_ERR_INVALID_ARG when t is NULL or was not made by memscope_load. */
 MEMSCOPE_DEF memscope_result memscope_loaded_info(const memscope_tracker *t, memscope_load_info *info);
+/* How the process that streamed path ended, recorded in the file by whoever waited for it
+   (memscope run does so for its program): a streamed .msb without END (the process was
+   killed, crashed, or ended in _exit or exec) gets an EXIT section (docs/FORMAT.md) after its
+   last complete section, a partial section after that being cut off first. Then
+   memscope_load of the file gives the status to memscope_get_context, the exports and the
+   report. exit_signal: the signal that ended the process (1 to 127), or 0 when it exited
+   with exit_status (0 to 255). Call it only once the process has ended. MEMSCOPE_OK, the
+   file untouched, when it already says how the run ended (END or EXIT);
+   MEMSCOPE_ERR_FORMAT, untouched, when it is not a streamed .msb with a complete META or a
+   section is corrupt; MEMSCOPE_ERR_NOT_REGULAR, MEMSCOPE_ERR_IO (errno),
+   MEMSCOPE_ERR_INVALID_ARG, MEMSCOPE_ERR_UNSUPPORTED (MEMSCOPE_NO_BINARY). */
+MEMSCOPE_DEF memscope_result memscope_msb_record_exit(const char *path, int exit_status, int exit_signal);
 /* The mean gap of byte-weighted sampling the tracker's allocations were recorded with (the
    whole-program mode's MEMSCOPE_SAMPLE_BYTES, or a loaded file's), 0 when off. */
 MEMSCOPE_DEF uint64_t memscope_sample_bytes(memscope_tracker *t);
@@ -926,6 +941,102 @@ MS__MAYBE_UNUSED static void ms__on_exit_status(int status, void *arg) {
     (void)arg;
     uint32_t zero = 0;
     atomic_compare_exchange_strong(&ms__exit_how, &zero, 1u + (uint32_t)(status & 0xff));
+}
+
+/* A signal's name ("SIGKILL"; "SIGRTMIN+3" for a real-time one, in buf), or NULL when this
+   build's <signal.h> does not name it (the POSIX names are hidden when strict ISO C headers
+   came first). */
+MS__MAYBE_UNUSED static const char *ms__signal_name(int sig, char *buf, size_t cap) {
+    static const struct { int sig; const char *name; } names[] = {
+        {SIGABRT, "SIGABRT"}, {SIGFPE, "SIGFPE"}, {SIGILL, "SIGILL"}, {SIGINT, "SIGINT"},
+        {SIGSEGV, "SIGSEGV"}, {SIGTERM, "SIGTERM"},
+#ifdef SIGHUP
+        {SIGHUP, "SIGHUP"},
+#endif
+#ifdef SIGQUIT
+        {SIGQUIT, "SIGQUIT"},
+#endif
+#ifdef SIGTRAP
+        {SIGTRAP, "SIGTRAP"},
+#endif
+#ifdef SIGBUS
+        {SIGBUS, "SIGBUS"},
+#endif
+#ifdef SIGKILL
+        {SIGKILL, "SIGKILL"},
+#endif
+#ifdef SIGUSR1
+        {SIGUSR1, "SIGUSR1"},
+#endif
+#ifdef SIGUSR2
+        {SIGUSR2, "SIGUSR2"},
+#endif
+#ifdef SIGPIPE
+        {SIGPIPE, "SIGPIPE"},
+#endif
+#ifdef SIGALRM
+        {SIGALRM, "SIGALRM"},
+#endif
+#ifdef SIGSTKFLT
+        {SIGSTKFLT, "SIGSTKFLT"},
+#endif
+#ifdef SIGCHLD
+        {SIGCHLD, "SIGCHLD"},
+#endif
+#ifdef SIGCONT
+        {SIGCONT, "SIGCONT"},
+#endif
+#ifdef SIGSTOP
+        {SIGSTOP, "SIGSTOP"},
+#endif
+#ifdef SIGTSTP
+        {SIGTSTP, "SIGTSTP"},
+#endif
+#ifdef SIGTTIN
+        {SIGTTIN, "SIGTTIN"},
+#endif
+#ifdef SIGTTOU
+        {SIGTTOU, "SIGTTOU"},
+#endif
+#ifdef SIGURG
+        {SIGURG, "SIGURG"},
+#endif
+#ifdef SIGXCPU
+        {SIGXCPU, "SIGXCPU"},
+#endif
+#ifdef SIGXFSZ
+        {SIGXFSZ, "SIGXFSZ"},
+#endif
+#ifdef SIGVTALRM
+        {SIGVTALRM, "SIGVTALRM"},
+#endif
+#ifdef SIGPROF
+        {SIGPROF, "SIGPROF"},
+#endif
+#ifdef SIGWINCH
+        {SIGWINCH, "SIGWINCH"},
+#endif
+#ifdef SIGIO
+        {SIGIO, "SIGIO"},
+#endif
+#ifdef SIGPWR
+        {SIGPWR, "SIGPWR"},
+#endif
+#ifdef SIGSYS
+        {SIGSYS, "SIGSYS"},
+#endif
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].sig == sig) return names[i].name;
+#if defined(SIGRTMIN) && defined(SIGRTMAX)
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX && buf && cap) {
+        snprintf(buf, cap, "SIGRTMIN+%d", sig - SIGRTMIN);
+        return buf;
+    }
+#else
+    (void)buf; (void)cap;
+#endif
+    return NULL;
 }
 
 static uint64_t ms__mono_ns(void) {
@@ -9594,7 +9705,8 @@ struct ms__loaded {
     double ns_per_tick;
     const char *program;
     const char *cmdline, *cwd;     /* META 16, 17 */
-    uint32_t exit_how;             /* META 18 */
+    uint32_t exit_how;             /* META 18, or EXIT's */
+    int exit_watched;              /* exit_how is from an EXIT section: what memscope run saw */
     void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
     uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
     unsigned char *zbuf;           /* the decompressed payload of the section being read */
@@ -10243,7 +10355,7 @@ MS__MAYBE_UNUSED static void ms__buf_f64(ms__buf *b, double d) {
    event count. */
 enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB_EVENTS,
        MS__MSB_SNAPSHOTS, MS__MSB_THREADS, MS__MSB_HOTSPOTS, MS__MSB_END, MS__MSB_LINES, MS__MSB_MODULES,
-       MS__MSB_INLINED };
+       MS__MSB_INLINED, MS__MSB_EXIT };
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
 
@@ -12242,7 +12354,7 @@ MEMSCOPE_DEF memscope_result memscope_export_pprof(memscope_tracker *t, const ch
    anything is allocated; a violation fails the load with MEMSCOPE_ERR_FORMAT and a message
    naming the offset (memscope_load_error). A file cut off before END keeps its complete
    sections (memscope_loaded_info); what it lacks is recomputed from its events. */
-static _Thread_local char ms__load_err[256];
+static _Thread_local char ms__load_err[384];
 
 MEMSCOPE_DEF const char *memscope_load_error(void) { return ms__load_err; }
 
@@ -12472,11 +12584,11 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->cap_strs = L->size / 1 + 2;
     L->strs = (const char **)ms__calloc(L->cap_strs, sizeof *L->strs);
     if (!L->arena || !L->strs) { ms__rd_fail(&f, "out of memory"); return -2; }
-    int seen_end = 0, seen_meta = 0;
+    int seen_end = 0, seen_meta = 0, seen_exit = 0;
     uint64_t zin = 0, zout = 0;
     ms__ldec dec;
     memset(&dec, 0, sizeof dec);
-    while (!f.err && f.p < f.end && !seen_end) {
+    while (!f.err && f.p < f.end && !seen_end && !seen_exit) {
         if (f.end - f.p < 20) break; /* a section header cut off: truncated */
         const unsigned char *h = f.p;
         uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
@@ -12756,6 +12868,13 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             L->est_bytes = ms__rd_f64(&r);
             if (!r.err && L->totals[8] != L->nevents) ms__rd_fail(&r, "END counts a different number of events");
             seen_end = 1;
+        } else if (type == MS__MSB_EXIT) { /* how a streamed run without END ended, said by its watcher */
+            if (!seen_meta || !L->streamed) { ms__rd_fail(&r, "an EXIT section in a file that is not streamed, or before META"); f.err = 1; break; }
+            uint64_t how = ms__rd_varint(&r);
+            if (!r.err && (how == 0 || how >= 256 + 128)) { r.p = pl; ms__rd_fail(&r, "EXIT holds neither an exit status nor a signal"); }
+            if (!r.err && r.p != r.end && !base[11] && base[10] <= 1) ms__rd_fail(&r, "bytes left over in the EXIT section");
+            if (!r.err) { L->exit_how = (uint32_t)how; L->exit_watched = 1; }
+            seen_exit = 1;
         } /* other types: unknown, skipped (forward compatibility) */
         if (r.err) { f.err = 1; break; }
         f.p = stored + stored_len + 4;
@@ -12781,6 +12900,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             if ((((unsigned)L->stack_used[st / 8] >> (st % 8)) & 1u) && (st > L->max_stack || !L->stack_ix[st]))
                 ms__rd_fail(&f, "an event refers to an undefined stack");
     if (f.err) return -1;
+    if (seen_exit && f.p != f.end) { ms__rd_fail(&f, "bytes after the EXIT section, which ends a file"); return -1; }
     if (!seen_end) return 1; /* truncated: at a section boundary or inside one */
     if (f.p != f.end) { ms__rd_fail(&f, "bytes after the END section"); return -1; }
     L->info.complete = 1;
@@ -12938,11 +13058,22 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     if (rc == 1) { /* truncated: keep what is complete, say what was lost */
         rc = ms__loaded_recompute(L);
         if (rc == 0 && L->streamed) {
+            char how[160], nb[32];
+            uint32_t x = L->exit_how;
+            const char *sn = x > 256 && x < 256 + 128 ? ms__signal_name((int)(x - 256), nb, sizeof nb) : NULL;
+            const char *by = L->exit_watched ? "memscope run recorded: " : "";
+            if (x > 256 && x < 256 + 128)
+                snprintf(how, sizeof how, "%skilled by signal %u%s%s%s", by, (unsigned)(x - 256),
+                         sn ? " (" : "", sn ? sn : "", sn ? ")" : "");
+            else if (x >= 1 && x <= 256)
+                snprintf(how, sizeof how, "%sexit status %u, without memscope's end of the run: _exit or exec", by,
+                         (unsigned)(x - 1));
+            else
+                snprintf(how, sizeof how, "the process was killed, crashed or ended in _exit or exec, or it is still running");
             snprintf(ms__load_err, sizeof ms__load_err,
-                     "the run did not end normally (the process was killed, crashed or ended in _exit or exec, or it is "
-                     "still running): this is the run up to the last block written, %llu events over %.3f s; blocks live "
-                     "then are reported as live at the end",
-                     (unsigned long long)L->info.events, L->duration_sec);
+                     "the run did not end normally (%s): this is the run up to the last block written, %llu events "
+                     "over %.3f s; blocks live then are reported as live at the end",
+                     how, (unsigned long long)L->info.events, L->duration_sec);
         } else if (rc == 0) {
             unsigned m = L->info.recomputed;
             snprintf(ms__load_err, sizeof ms__load_err,
@@ -14023,12 +14154,133 @@ MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *
     if (t) ms__loaded_offline(t->loaded, 0); /* the modules' states only: the file as it was written */
     return t;
 }
+
+/* memscope_msb_record_exit: the sections are walked and checked (CRC) as the reader would;
+   the file is changed only when it is a streamed file with META and neither END nor EXIT.
+   A varint of the file read without ms__rd (whose errors are memscope_load_error's). */
+#if !defined(__USE_UNIX98) && !defined(__USE_XOPEN2K8)
+extern ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset);
+#endif
+#if !defined(__USE_XOPEN_EXTENDED) && !defined(__USE_XOPEN2K)
+extern int ftruncate(int fd, off_t length);
+#endif
+static uint64_t ms__exit_varint(const unsigned char **p, const unsigned char *end, int *err) {
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70 && *p < end; shift += 7) {
+        unsigned char c = *(*p)++;
+        if (shift == 63 && c > 1) break;
+        v |= (uint64_t)(c & 127u) << shift;
+        if (!(c & 128u)) return v;
+    }
+    *err = 1;
+    return 0;
+}
+static int ms__pread_all(int fd, unsigned char *buf, size_t n, uint64_t at) {
+    while (n) {
+        ssize_t k = pread(fd, buf, n, (off_t)at);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) { if (!k) errno = EIO; return -1; }
+        buf += k; n -= (size_t)k; at += (uint64_t)k;
+    }
+    return 0;
+}
+MEMSCOPE_DEF memscope_result memscope_msb_record_exit(const char *path, int exit_status, int exit_signal) {
+    if (!path || !*path || exit_signal < 0 || exit_signal > 127 || (!exit_signal && (exit_status < 0 || exit_status > 255)))
+        return MEMSCOPE_ERR_INVALID_ARG;
+    uint32_t how = exit_signal ? 256u + (uint32_t)exit_signal : 1u + (uint32_t)exit_status;
+    struct stat st, st0;
+    if (stat(path, &st0) != 0) return MEMSCOPE_ERR_IO;
+    if (!S_ISREG(st0.st_mode)) return MEMSCOPE_ERR_NOT_REGULAR; /* a device is not even opened */
+    int fd;
+    do fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+    if (fd < 0) return MEMSCOPE_ERR_IO;
+    if (fstat(fd, &st) != 0) { int e = errno; close(fd); errno = e; return MEMSCOPE_ERR_IO; }
+    if (!S_ISREG(st.st_mode) || st.st_dev != st0.st_dev || st.st_ino != st0.st_ino) { close(fd); return MEMSCOPE_ERR_NOT_REGULAR; }
+    uint64_t size = (uint64_t)st.st_size, off = 16;
+    size_t cap = 65536;
+    unsigned char *buf = (unsigned char *)MEMSCOPE_MALLOC(cap);
+    if (!buf) { close(fd); return MEMSCOPE_ERR_NO_MEMORY; }
+    memscope_result res = MEMSCOPE_OK;
+    int meta = 0, streamed = 0, closed = 0;
+    if (size < 16 || ms__pread_all(fd, buf, 16, 0) != 0 || memcmp(buf, ms__msb_magic, sizeof ms__msb_magic) != 0 ||
+        buf[8] != 1 || buf[9] != 0)
+        res = MEMSCOPE_ERR_FORMAT;
+    while (res == MEMSCOPE_OK && !closed && size - off >= 20) { /* each complete section, its CRC checked */
+        unsigned char h[16], c[4];
+        if (ms__pread_all(fd, h, 16, off) != 0) { res = MEMSCOPE_ERR_IO; break; }
+        uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+        uint64_t len = 0;
+        for (int i = 7; i >= 0; i--) len = len << 8 | h[8 + i];
+        if (len > size - off - 20) break; /* runs past the end: the cut */
+        uint32_t crc = ms__crc32(0, h, 16);
+        for (uint64_t done = 0; done < len && res == MEMSCOPE_OK;) {
+            size_t n = len - done < cap ? (size_t)(len - done) : cap;
+            if (ms__pread_all(fd, buf, n, off + 16 + done) != 0) { res = MEMSCOPE_ERR_IO; break; }
+            if (type == MS__MSB_META && !meta && done == 0 && n == len) { /* META: is the file streamed */
+                const unsigned char *p = buf, *e = buf + n;
+                int err = 0;
+                uint64_t k = ms__exit_varint(&p, e, &err);
+                for (uint64_t i = 0; i < k && !err; i++) {
+                    uint64_t id = ms__exit_varint(&p, e, &err), wire = ms__exit_varint(&p, e, &err), v = 0;
+                    if (err) break;
+                    if (wire == 1) { if (e - p < 8) err = 1; else p += 8; continue; }
+                    if (wire > 2) { err = 1; break; }
+                    v = ms__exit_varint(&p, e, &err);
+                    if (id == 15) streamed = v == 1;
+                }
+                meta = !err;
+            }
+            crc = ms__crc32(crc, buf, n);
+            done += n;
+        }
+        if (res != MEMSCOPE_OK) break;
+        if (ms__pread_all(fd, c, 4, off + 16 + len) != 0) { res = MEMSCOPE_ERR_IO; break; }
+        if (((uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24) != crc) { res = MEMSCOPE_ERR_FORMAT; break; }
+        closed = type == MS__MSB_END || type == MS__MSB_EXIT; /* it says how the run ended already */
+        off += 20 + len;
+    }
+    if (res == MEMSCOPE_OK && !closed && (!meta || !streamed)) res = MEMSCOPE_ERR_FORMAT;
+    if (res == MEMSCOPE_OK && !closed) { /* cut what a dying writer left of a section, then EXIT */
+        unsigned char sec[16 + 10 + 4];
+        size_t pn = 0;
+        for (uint64_t v = how; ; v >>= 7) {
+            unsigned char b = (unsigned char)(v & 127u);
+            if (v >> 7) sec[16 + pn++] = (unsigned char)(b | 128u);
+            else { sec[16 + pn++] = b; break; }
+        }
+        ms__put_le(sec, MS__MSB_EXIT, 4);
+        ms__put_le(sec + 4, 0, 4);
+        ms__put_le(sec + 8, pn, 8);
+        ms__put_le(sec + 16 + pn, ms__crc32(0, sec, 16 + pn), 4);
+        ssize_t w;
+        if (off < size && ftruncate(fd, (off_t)off) != 0) res = MEMSCOPE_ERR_IO;
+        else {
+            do w = pwrite(fd, sec, 20 + pn, (off_t)off); while (w < 0 && errno == EINTR);
+            if (w != (ssize_t)(20 + pn)) {
+                if (w >= 0) errno = EIO;
+                int e = errno;
+                if (ftruncate(fd, (off_t)off) != 0) {} /* no half section left behind */
+                errno = e;
+                res = MEMSCOPE_ERR_IO;
+            }
+        }
+    }
+    MEMSCOPE_FREE(buf);
+    int e = errno;
+    if (close(fd) != 0 && res == MEMSCOPE_OK && !closed) { res = MEMSCOPE_ERR_IO; e = errno; }
+    errno = e;
+    return res;
+}
 #else
 MEMSCOPE_DEF memscope_tracker *memscope_load(const char *path, memscope_result *result) {
     (void)path;
     if (result) *result = MEMSCOPE_ERR_UNSUPPORTED;
     snprintf(ms__load_err, sizeof ms__load_err, "the readers (.msb, JSON) are compiled out");
     return NULL;
+}
+MEMSCOPE_DEF memscope_result memscope_msb_record_exit(const char *path, int exit_status, int exit_signal) {
+    (void)path; (void)exit_status; (void)exit_signal;
+    return MEMSCOPE_ERR_UNSUPPORTED;
 }
 #endif
 

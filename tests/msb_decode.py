@@ -29,6 +29,9 @@ null, unknown META fields as "field_<id>", unknown sections listed under "unknow
 sites and stacks in the order the file defines them. For a streamed file without END, "end"
 is null and "interrupted" holds {"message", "last_time_ns"} (the time of the last event or
 snapshot kept: the duration of what the file holds).
+A streamed file without END may end with an EXIT section (how the process ended, written by
+whoever waited for it): "exit" then holds {"how", "exit_status", "exit_signal", "text"}, and
+the message says how it ended.
 
 --compare: events one by one (every field; timestamp_ns, and a snapshot's elapsed_ns, within
 2 ns + 1e-4 relative, since the tick-to-ns ratio is refined at each export), the sites the
@@ -63,11 +66,12 @@ SECTION_FRAMING = 20          # header + CRC
 MAX_BLOCK = 65536             # events per EVENTS section, at most
 CACHE_SLOTS = 7
 
-META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES, MODULES, INLINED = range(1, 13)
+META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES, MODULES, INLINED, EXIT = \
+    range(1, 14)
 TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS",
               EVENTS: "EVENTS", SNAPSHOTS: "SNAPSHOTS", THREADS: "THREADS",
               HOTSPOTS: "HOTSPOTS", END: "END", LINES: "LINES", MODULES: "MODULES",
-              INLINED: "INLINED"}
+              INLINED: "INLINED", EXIT: "EXIT"}
 STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES, MODULES, INLINED)
 FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd frame
 ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
@@ -97,6 +101,20 @@ META_FIELDS = {
 }
 META_BOOLS = {4: "capture_call_stack", 15: "streamed"}   # varints that are 0 or 1
 STREAM_RUN = "the run did not end normally"
+EXIT_HOW_MAX = 256 + 127      # EXIT (and META 18): 1 + exit status (0-255), 256 + signal (1-127)
+
+
+def exit_how(how):
+    """An EXIT's how (META 18's encoding) as {"how", "exit_status", "exit_signal", "text"}."""
+    if 1 <= how <= 256:
+        return {"how": how, "exit_status": how - 1, "exit_signal": None, "text": "exit status %d" % (how - 1)}
+    sig = how - 256
+    try:
+        import signal
+        name = " (%s)" % signal.Signals(sig).name
+    except (ImportError, ValueError):
+        name = ""
+    return {"how": how, "exit_status": None, "exit_signal": sig, "text": "killed by signal %d%s" % (sig, name)}
 
 # memscope_system_snapshot in declaration order: (name, "u" = u64 / "f" = f64, max value)
 SNAPSHOT_FIELDS = [
@@ -372,6 +390,7 @@ class Result:
         self.zstd_sections = 0         # EVENTS sections stored as zstd frames
         self.zstd_bytes = [0, 0]       # their stored and decompressed payload bytes
         self.interrupted = None        # a streamed file without END: {"message", "last_time_ns"}
+        self.exit = None               # EXIT: how the process ended (exit_how())
 
     def streamed(self):
         return self.meta.get("streamed") is True
@@ -485,7 +504,7 @@ class Decoder:
                 pos = end + 4
                 continue
             handler = {META: self.meta, STRINGS: self.strings, SITES: self.sites, STACKS: self.stacks, LINES: self.lines,
-                       MODULES: self.modules, INLINED: self.inlined,
+                       MODULES: self.modules, INLINED: self.inlined, EXIT: self.exit,
                        EVENTS: self.events, SNAPSHOTS: self.snapshots, THREADS: self.threads,
                        HOTSPOTS: self.hotspots, END: self.end}.get(stype)
             if handler is None:
@@ -504,6 +523,11 @@ class Decoder:
                     raise MsbError(pos, "%d trailing bytes after END" % (n - pos))
                 self.finish()
                 return r
+            if stype == EXIT:
+                if pos != n:
+                    raise MsbError(pos, "%d trailing bytes after EXIT (the last section of a file)" % (n - pos))
+                self.truncated(pos, index, "no END section, but an EXIT (section %d at offset %d), written by the "
+                               "process that waited for it" % (index, r.sections[-1][1]))
 
     def order(self, stype, pos, index):
         ph = self.phase
@@ -518,6 +542,10 @@ class Decoder:
             return
         if stype == META:
             raise MsbError(pos, "section %d: a second META" % index)
+        if stype == EXIT:
+            if not self.streamed:
+                raise MsbError(pos, "section %d: EXIT in a file that is not streamed (META streamed is not 1)" % index)
+            return                         # after META, anywhere before END; nothing may follow it
         if stype in STREAMED:
             if ph > 1:
                 raise MsbError(pos, "section %d: %s after %s" % (index, name, "THREADS" if ph == 2 else "HOTSPOTS"))
@@ -542,9 +570,11 @@ class Decoder:
         if self.streamed:
             # an interrupted run (killed, crashed, _exit, exec, or still running), not damage
             last = r.last_time_ns()
-            msg = ("%s: %s: truncated after section %d at offset %d (a streamed file without END: the "
-                   "process was killed, crashed, ended in _exit or exec, or is still running); kept %d events "
-                   "over %.3f s (to its last event or snapshot), %d sites, %d stacks, %d snapshots; lost %s"
+            how = ("the process ended: %s" % r.exit["text"]) if r.exit else (
+                "the process was killed, crashed, ended in _exit or exec, or is still running")
+            msg = (("%s: %s: truncated after section %d at offset %d (a streamed file without END: "
+                    + how.replace("%", "%%") + "); kept %d events "
+                    "over %.3f s (to its last event or snapshot), %d sites, %d stacks, %d snapshots; lost %s")
                    % (STREAM_RUN, what, complete, pos, len(r.events), last / 1e9, len(r.sites), len(r.stacks),
                       len(r.snapshots), ", ".join(lost) + " (a reader recomputes the totals, threads, hotspots "
                       "and duration from what was kept) and anything after the cut"))
@@ -816,6 +846,14 @@ class Decoder:
                         "location": self.string(p, "hotspot location")})
         self.r.hotspots = out
 
+    def exit(self, p):
+        at = p.pos
+        how = p.varint("EXIT how")
+        if how == 0 or how > EXIT_HOW_MAX:
+            raise MsbError(at, "EXIT how %d: neither 1 + an exit status (1 to 256) nor 256 + a signal (257 to %d)"
+                           % (how, EXIT_HOW_MAX))
+        self.r.exit = exit_how(how)
+
     def end(self, p):
         e = {}
         for k in END_VARINTS:
@@ -909,6 +947,8 @@ def to_json(r, text=utf8_replace):
         doc["unknown_sections"] = r.unknown_sections
     if r.interrupted is not None:
         doc["interrupted"] = r.interrupted
+    if r.exit is not None:
+        doc["exit"] = r.exit
     return doc
 
 
@@ -1606,6 +1646,18 @@ def selftest():
     if doc_text is not None:
         for needle in (EXAMPLE_PAYLOAD_HEX[3:], EXAMPLE_PAYLOAD_HEX, ex_section[:16].hex(" "), ex_crc):
             check(needle.upper() in doc_text, "docs/FORMAT.md does not show %r" % needle.upper())
+        # the section table lists every type this decoder knows, and only those
+        listed = set()
+        for line in doc_text.splitlines():
+            f = [x.strip() for x in line.split("|")]
+            if len(f) > 3 and f[1].isdigit() and f[2] in TYPE_NAMES.values():
+                listed.add((int(f[1]), f[2]))
+        check(listed == set(TYPE_NAMES.items()), "docs/FORMAT.md's section table %r, the decoder's types %r"
+              % (sorted(listed), sorted(TYPE_NAMES.items())))
+        # the EXIT example: after a SIGKILL, how = 256 + 9
+        ex_exit = enc_section(EXIT, enc_varint(256 + 9))
+        for needle in (ex_exit[:16].hex(" "), ex_exit[16:18].hex(" "), ex_exit[18:].hex(" ")):
+            check(needle.upper() in doc_text, "docs/FORMAT.md does not show the EXIT bytes %r" % needle.upper())
 
     # 2. round trip of a model (blocks of 64 to cross many EVENTS sections), JSON, compare
     m = build_model(600)
@@ -1904,6 +1956,51 @@ def selftest():
     expect_error("cut inside META", sfile0[:s_at(META)[1] + 30], s_at(META)[1], ["truncated after section 1"], True)
     r1, exc = verdict(sfile0[:s_at(META)[1] + 30])
     check("did not end normally" not in str(exc), "a cut META is no streamed file yet: %s" % exc)
+    # EXIT: how the process ended, appended by whoever waited for it, the last section
+    ev2b = s_at(EVENTS, 1)
+    kcut = ev2b[1] + ev2b[2]
+    killed = sfile0[:kcut] + enc_section(EXIT, enc_varint(256 + 9))
+    expect_error("EXIT after a SIGKILL", killed, len(killed),
+                 ["the run did not end normally", "an EXIT (section 13 at offset %d)" % kcut,
+                  "truncated after section 13 at offset %d" % len(killed), "the process ended: killed by signal 9",
+                  "kept 8 events over 0.020 s"], True)
+    try:
+        decode(killed)
+    except MsbTruncated as exc2:
+        check(exc2.result.exit == exit_how(265) and exc2.result.exit["exit_signal"] == 9 and
+              exc2.result.exit["exit_status"] is None and exc2.result.interrupted is not None and
+              len(exc2.result.events) == 8 and exc2.result.end is None, "EXIT after a SIGKILL: %r" % exc2.result.exit)
+        js = to_json(exc2.result)
+        check(js["exit"]["exit_signal"] == 9 and js["end"] is None and "unknown_sections" not in js,
+              "EXIT in --json: %r" % js.get("exit"))
+    hp = s_at(HOTSPOTS)
+    exited = sfile0[:hp[1] + hp[2]] + enc_section(EXIT, enc_varint(1 + 3))
+    try:
+        decode(exited)
+        check(False, "EXIT after HOTSPOTS: decoded as complete")
+    except MsbTruncated as exc2:
+        check(exc2.result.exit == {"how": 4, "exit_status": 3, "exit_signal": None, "text": "exit status 3"} and
+              "the process ended: exit status 3" in exc2.message and exc2.result.hotspots is not None,
+              "EXIT after HOTSPOTS (_exit(3)): %s" % exc2.message)
+    except MsbError as exc2:
+        check(False, "EXIT after HOTSPOTS: %s" % exc2.message)
+    check(exit_how(256)["exit_status"] == 255 and exit_how(257)["exit_signal"] == 1 and
+          exit_how(383)["exit_signal"] == 127, "exit_how bounds")
+    expect_error("bytes after EXIT", killed + b"\0", len(killed), ["1 trailing bytes after EXIT"])
+    expect_error("a section after EXIT", killed + enc_section(STRINGS, b"\0"), len(killed), ["trailing bytes after EXIT"])
+    expect_error("two EXIT", killed + enc_section(EXIT, enc_varint(265)), len(killed), ["trailing bytes after EXIT"])
+    expect_error("EXIT how 0", sfile0[:kcut] + enc_section(EXIT, enc_varint(0)), kcut + 16, ["EXIT how 0"])
+    expect_error("EXIT how 384", sfile0[:kcut] + enc_section(EXIT, enc_varint(384)), kcut + 16, ["EXIT how 384"])
+    expect_error("EXIT without how", sfile0[:kcut] + enc_section(EXIT, b""), kcut + 16, ["EXIT how"])
+    expect_error("EXIT with bytes left over", sfile0[:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"), kcut + 18,
+                 ["1 unused bytes at the end of the EXIT payload"])
+    check(verdict(sfile0[:10] + U16.pack(2) + sfile0[12:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"))[1].result.exit
+          is not None, "EXIT with bytes left over in a 1.2 file: read")
+    expect_error("EXIT after END", sfile0 + enc_section(EXIT, enc_varint(265)), len(sfile0), ["trailing bytes after END"])
+    expect_error("EXIT before META", enc_header(minor=1) + enc_section(EXIT, enc_varint(265)) + sfile0[HEADER_SIZE:],
+                 HEADER_SIZE, ["the first section other than STRINGS must be META"])
+    expect_error("EXIT in an export", good[:raw_sections(good)[-1][1]] + enc_section(EXIT, enc_varint(265)),
+                 raw_sections(good)[-1][1], ["EXIT in a file that is not streamed"])
     # the command line: an interrupted run is reported (exit 0), a truncated export is an error
     import io
     import tempfile
@@ -1927,6 +2024,12 @@ def selftest():
     rc, out, err = cli(sfile[:cut], "--json")
     check(rc == 0 and json.loads(out)["end"] is None and json.loads(out)["interrupted"]["last_time_ns"] == 20004000,
           "CLI --json on an interrupted run: %d %r" % (rc, err))
+    rc, out, err = cli(killed, "--json")
+    check(rc == 0 and json.loads(out)["exit"]["exit_signal"] == 9 and json.loads(out)["end"] is None,
+          "CLI --json on a run with EXIT: %d %r" % (rc, err))
+    rc, out, err = cli(killed)
+    check(rc == 0 and "EXIT 1 (22 B)" in out and "killed by signal 9" in out and not err,
+          "CLI on a run with EXIT: %d %r %r" % (rc, out, err))
     jfd, jpath = tempfile.mkstemp(suffix=".json")
     with os.fdopen(jfd, "w") as f:
         f.write("{}")

@@ -564,6 +564,118 @@ static void test_load_checks_magic_first_and_refuses_special_files(void **state)
     assert_non_null(strstr(memscope_load_error(), "a device"));
 }
 
+/* memscope_msb_record_exit: what `memscope run` does to its program's streamed file when the
+   program ended without END. Streamed files from the fuzz corpus (tests/fuzz/make_stream_seeds.py). */
+static long copy_seed(const char *seed, const char *to, unsigned char *buf, size_t cap) {
+    char from[MST_PATH_MAX];
+    mst_fmt(from, sizeof from, "tests/fuzz/corpus/%s", seed);
+    long n = mst_read_file(from, (char *)buf, cap);
+    assert_true(n > 100 && n < (long)cap - 1);
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, (size_t)n), n);
+    close(fd);
+    return n;
+}
+/* the end of the last section whose length fits in the file */
+static long complete_end(const unsigned char *d, long n) {
+    long pos = 16;
+    while (pos + 20 <= n) {
+        uint64_t len = 0;
+        for (int b = 7; b >= 0; b--) len = len << 8 | d[pos + 8 + b];
+        if (len > (uint64_t)(n - pos - 20)) break;
+        pos += 20 + (long)len;
+    }
+    return pos;
+}
+static void test_msb_record_exit(void **state) {
+    (void)state;
+    static unsigned char orig[1 << 16], now[1 << 16];
+    char path[MST_PATH_MAX], json[MST_PATH_MAX];
+    memscope_result res;
+    memscope_context cx;
+    memscope_load_info li;
+    /* a run that wrote END: left byte for byte as it is, whatever the status given */
+    mst_out_path(path, sizeof path, "exit", "complete.msb");
+    long n = copy_seed("stream-complete.msb", path, orig, sizeof orig);
+    assert_int_equal(memscope_msb_record_exit(path, -1, 9), MEMSCOPE_OK);
+    assert_int_equal(mst_read_file(path, (char *)now, sizeof now), n);
+    assert_memory_equal(now, orig, (size_t)n);
+    /* killed inside its third block: the partial section cut off, EXIT appended */
+    mst_out_path(path, sizeof path, "exit", "killed.msb");
+    n = copy_seed("stream-cut-mid-section.msb", path, orig, sizeof orig);
+    long keep = complete_end(orig, n);
+    assert_true(keep < n);
+    assert_int_equal(memscope_msb_record_exit(path, -1, 9), MEMSCOPE_OK);
+    static const unsigned char exit9[22] = {13, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x89, 0x02, 0xB5, 0x92, 0x0A, 0x94};
+    assert_int_equal(mst_read_file(path, (char *)now, sizeof now), keep + 22);
+    assert_memory_equal(now, orig, (size_t)keep);
+    assert_memory_equal(now + keep, exit9, 22); /* docs/FORMAT.md's example, CRC included */
+    memscope_tracker *t = memscope_load(path, &res);
+    assert_non_null(t);
+    assert_int_equal(memscope_loaded_info(t, &li), MEMSCOPE_OK);
+    assert_int_equal(li.complete, 0);
+    assert_int_equal(li.streamed, 1);
+    assert_int_equal(li.valid_bytes, (uint64_t)keep + 22);
+    assert_non_null(strstr(memscope_load_error(), "the run did not end normally (memscope run recorded: killed by signal 9 (SIGKILL)): "));
+    assert_int_equal(memscope_get_context(t, &cx), MEMSCOPE_OK);
+    assert_int_equal(cx.exit_signal, 9);
+    assert_int_equal(cx.exit_status, -1);
+    mst_out_path(json, sizeof json, "exit", "killed.json");
+    assert_int_equal(memscope_export_json(t, json), MEMSCOPE_OK);
+    static char text[1 << 16];
+    assert_true(mst_read_file(json, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "\"exit_status\":null,\"exit_signal\":9}"));
+    memscope_destroy(t);
+    /* the same file again (EXIT there now): untouched, even with another status */
+    assert_int_equal(memscope_msb_record_exit(path, 3, 0), MEMSCOPE_OK);
+    assert_int_equal(mst_read_file(path, (char *)orig, sizeof orig), keep + 22);
+    assert_memory_equal(orig, now, (size_t)keep + 22);
+    /* ended in _exit(3) after its second block, at a section boundary: nothing cut */
+    mst_out_path(path, sizeof path, "exit", "exited.msb");
+    n = copy_seed("stream-cut-after-block.msb", path, orig, sizeof orig);
+    assert_int_equal(complete_end(orig, n), n);
+    assert_int_equal(memscope_msb_record_exit(path, 3, 0), MEMSCOPE_OK);
+    assert_int_equal(mst_read_file(path, (char *)now, sizeof now), n + 21);
+    assert_memory_equal(now, orig, (size_t)n);
+    assert_int_equal(now[n], 13);
+    assert_int_equal(now[n + 16], 4); /* how = 1 + 3 */
+    t = memscope_load(path, &res);
+    assert_non_null(t);
+    assert_non_null(strstr(memscope_load_error(), "(memscope run recorded: exit status 3, without memscope's end of the run: _exit or exec)"));
+    assert_int_equal(memscope_get_context(t, &cx), MEMSCOPE_OK);
+    assert_int_equal(cx.exit_status, 3);
+    assert_int_equal(cx.exit_signal, 0);
+    memscope_destroy(t);
+    /* a section with a bad CRC: refused, untouched */
+    mst_out_path(path, sizeof path, "exit", "corrupt.msb");
+    n = copy_seed("stream-cut-after-block.msb", path, orig, sizeof orig);
+    orig[40] ^= 1;
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, orig, (size_t)n), n);
+    close(fd);
+    assert_int_equal(memscope_msb_record_exit(path, -1, 9), MEMSCOPE_ERR_FORMAT);
+    assert_int_equal(mst_read_file(path, (char *)now, sizeof now), n);
+    assert_memory_equal(now, orig, (size_t)n);
+    /* an export (not streamed) cut before END: refused, untouched */
+    mst_out_path(path, sizeof path, "exit", "export.msb");
+    n = copy_seed("plain.msb", path, orig, sizeof orig);
+    long end_at = section_of_type(orig, n, 9);
+    assert_true(end_at > 16);
+    assert_int_equal(truncate(path, end_at), 0);
+    assert_int_equal(memscope_msb_record_exit(path, -1, 9), MEMSCOPE_ERR_FORMAT);
+    assert_int_equal(file_size(path), end_at);
+    /* arguments, and what is not a file */
+    assert_int_equal(memscope_msb_record_exit(NULL, 0, 0), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(memscope_msb_record_exit(path, -1, 0), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(memscope_msb_record_exit(path, 256, 0), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(memscope_msb_record_exit(path, -1, 128), MEMSCOPE_ERR_INVALID_ARG);
+    assert_int_equal(memscope_msb_record_exit("/dev/null", -1, 9), MEMSCOPE_ERR_NOT_REGULAR);
+    mst_fmt(json, sizeof json, "%s.none", path);
+    assert_int_equal(memscope_msb_record_exit(json, -1, 9), MEMSCOPE_ERR_IO);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_msb_plain),
@@ -576,6 +688,7 @@ int main(void) {
         cmocka_unit_test(test_msb_truncated),
         cmocka_unit_test(test_export_many_and_auto_also),
         cmocka_unit_test(test_load_checks_magic_first_and_refuses_special_files),
+        cmocka_unit_test(test_msb_record_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,9 @@ r=$?; check "loop killed by -9, s.msb of an earlier run there: status $rc, one l
 "$M" report "$OUT/s.msb" > "$OUT/s.txt" 2> "$OUT/s.warn"; r=$?
 [ $r = 0 ] && [ "$(wc -l < "$OUT/s.warn")" = 1 ] && grep -q "did not end normally" "$OUT/s.warn" && ! cmp -s "$OUT/s.msb" "$OUT/s.before"
 r=$?; check "the killed run's s.msb replaced the older one and loads, with one warning: $(head -c 120 "$OUT/s.warn")" $r
+grep -q "the run did not end normally (memscope run recorded: killed by signal 9 (SIGKILL)): " "$OUT/s.warn" &&
+  grep -q "; ended by signal 9 (.*)$" "$OUT/s.txt"
+r=$?; check "the killed run's s.msb says how it ended, which memscope run recorded: $(grep -o "(memscope run recorded: [^:]*)" "$OUT/s.warn")" $r
 start_loop gone -o "$OUT/none.msb"
 sleep 0.3; kill -9 "$pp"; finish
 [ "$(wc -l < "$OUT/gone.err")" = 1 ] && grep -q "did not end normally.*none.msb holds the run up to then" "$OUT/gone.err"

@@ -965,6 +965,15 @@ static int run(int argc, char **argv) {
             if (peeked && pk.streamed)
                 fprintf(stderr, "memscope: %s did not end normally%s: %s holds the run up to then (%" PRIu64
                                 " blocks of events); `memscope report %s`\n", prog, sigtxt, disp, pk.events_sections, disp);
+            /* the program's own file (META's pid is the program's) is told how the process
+               ended, which its writer could not say */
+            if (peeked && pk.streamed && pk.pid == (uint64_t)pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+                memscope_result rr = memscope_msb_record_exit(path, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                                                              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+                if (rr != MEMSCOPE_OK)
+                    fprintf(stderr, "memscope: could not record in %s how %s ended: %s\n", disp, prog,
+                            rr == MEMSCOPE_ERR_IO ? strerror(errno) : memscope_result_string(rr));
+            }
             else
                 fprintf(stderr, "memscope: no complete report from %s at %s%s (see memscope report)\n", prog, disp, sigtxt);
         }
@@ -1004,7 +1013,8 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
     char b1[32], b2[32], b3[32];
     printf("memscope report of %s\n", path);
     memscope_context cx;
-    if (memscope_get_context(t, &cx) == MEMSCOPE_OK) {
+    int have_cx = memscope_get_context(t, &cx) == MEMSCOPE_OK;
+    if (have_cx) {
         if (cx.command_line) printf("  command: %s\n", cx.command_line);
         if (cx.cwd) printf("  in %s, ", cx.cwd);
         else printf("  ");
@@ -1024,9 +1034,16 @@ static void print_report(memscope_tracker *t, const char *path, size_t top) {
     memscope_load_info li;
     int cut = memscope_loaded_info(t, &li) == MEMSCOPE_OK && !li.complete;
     end_word = cut ? "WHEN THE RUN STOPPED" : "AT THE END";
-    if (cut && li.streamed)
-        printf("  the run did not end normally: what follows is the run up to the last block written,\n"
-               "  and \"live\" means not freed when it stopped\n");
+    if (cut && li.streamed) {
+        char how[96] = "", nb[32];
+        const char *sn = have_cx && cx.exit_signal ? ms__signal_name(cx.exit_signal, nb, sizeof nb) : NULL;
+        if (have_cx && cx.exit_signal)
+            snprintf(how, sizeof how, " (killed by signal %d%s%s%s)", cx.exit_signal, sn ? " (" : "", sn ? sn : "", sn ? ")" : "");
+        else if (have_cx && cx.exit_status >= 0)
+            snprintf(how, sizeof how, " (exit status %d, without memscope's end of the run: _exit or exec)", cx.exit_status);
+        printf("  the run did not end normally%s: what follows is the run up to the last block written,\n"
+               "  and \"live\" means not freed when it stopped\n", how);
+    }
     printf("  allocations %zu (%s), frees %zu, live %s %zu (%s)\n", r.total_allocations,
            human(b1, sizeof b1, (double)r.total_allocated_bytes), r.total_deallocations, cut ? "when it stopped" : "at the end",
            r.active_allocations,

@@ -53,6 +53,42 @@ static void fz_export(memscope_tracker *t) {
     }
 }
 
+/* memscope_msb_record_exit on the input as a file (what memscope run does to its program's
+   file): it refuses the file, or leaves it untouched, or cuts it after a complete section and
+   appends EXIT, which a load that succeeds then reads back as the signal given. */
+static void fz_record_exit(const unsigned char *data, size_t size) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/in.msb", fz_dir_get());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    ssize_t w = size ? write(fd, data, size) : 0;
+    close(fd);
+    if (w != (ssize_t)size) { unlink(path); return; }
+    memscope_result res = memscope_msb_record_exit(path, -1, 9);
+    if (res != MEMSCOPE_OK && res != MEMSCOPE_ERR_FORMAT && res != MEMSCOPE_ERR_NO_MEMORY && res != MEMSCOPE_ERR_IO) __builtin_trap();
+    struct stat st;
+    if (stat(path, &st) != 0) __builtin_trap();
+    size_t now = (size_t)st.st_size;
+    unsigned char *back = (unsigned char *)malloc(now ? now : 1);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (!back || fd < 0 || read(fd, back, now) != (ssize_t)now) __builtin_trap();
+    close(fd);
+    int same = now == size && (!size || memcmp(back, data, size) == 0);
+    if (res != MEMSCOPE_OK && !same) __builtin_trap(); /* refused: untouched */
+    if (!same) { /* a prefix of the input, then the 22 bytes of EXIT */
+        if (now < 16 + 22 || now - 22 > size || memcmp(back, data, now - 22) != 0 ||
+            memcmp(back + now - 22, "\x0d\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0\x89\x02", 18) != 0)
+            __builtin_trap();
+        memscope_result lr;
+        memscope_tracker *t = memscope_load(path, &lr);
+        memscope_context cx;
+        if (t && (memscope_get_context(t, &cx) != MEMSCOPE_OK || cx.exit_signal != 9)) __builtin_trap();
+        if (t) memscope_destroy(t);
+    }
+    free(back);
+    unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char *copy = (unsigned char *)malloc(size ? size : 1);
     if (!copy) return 0;
@@ -73,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             off += 20 + (size_t)len;
         }
     }
+    if (!json) fz_record_exit(copy, size);
     memscope_result res;
     memscope_tracker *t = ms__load_any(copy, size, &res);
     if (!t) {

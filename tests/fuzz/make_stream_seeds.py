@@ -20,6 +20,10 @@ not increasing), a block that needs no new definition, then SNAPSHOTS, THREADS, 
                                  flag 1; compressed even where that does not make it smaller,
                                  which the format allows)
   - stream-zstd-cut-after-block.msb   the same, killed after its second (compressed) block
+  - stream-exit-signal.msb       a killed run as memscope run leaves it: cut after the second
+                                 block, then an EXIT section (how: signal 9, SIGKILL)
+  - stream-exit-status.msb       a run that ended in _exit(3) after its HOTSPOTS: EXIT (how: exit
+                                 status 3) as the last section
 The zstd seeds need the system's libzstd.so.1 (through ctypes, as tests/msb_decode.py reads
 them); without it they are left as they are. Each file is checked with tests/msb_decode.py,
 whose encoders it uses: the complete ones must decode, the cut ones must be reported as a run
@@ -64,6 +68,10 @@ def seeds():
     blocks = [s for s in msb_decode.raw_sections(started) if s[0] == EVENTS]
     yield "stream-cut-after-block.msb", started[:blocks[1][1] + blocks[1][2]], True
     yield "stream-cut-mid-section.msb", started[:blocks[2][1] + 16 + 3], True
+    exit_sec = lambda how: msb_decode.enc_section(msb_decode.EXIT, msb_decode.enc_varint(how))  # noqa: E731
+    yield "stream-exit-signal.msb", started[:blocks[1][1] + blocks[1][2]] + exit_sec(256 + 9), True
+    hot = [s for s in msb_decode.raw_sections(started) if s[0] == msb_decode.HOTSPOTS][0]
+    yield "stream-exit-status.msb", started[:hot[1] + hot[2]] + exit_sec(1 + 3), True
     if msb_decode.zstd_lib() is None:
         sys.stderr.write("make_stream_seeds: libzstd.so.1 not found: the stream-zstd seeds are not written\n")
         return

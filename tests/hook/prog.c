@@ -5,8 +5,8 @@
  * and for tests/hook/test_stream.sh (the .msb written while the program runs):
  *   prog progress N LOG [END]  N blocks, block i of 100000+i bytes (kept), one per ms; after each
  *        malloc returns, "i realtime_ns" appended to LOG (write(2)); its pid in LOG.pid first.
- *        END: return (default), _exit (150 ms later), segv (150 ms later), pause, exec (100 ms
- *        later: this program again as `prog leak 2`)
+ *        END: return (default), _exit (150 ms later), _exit3 (_exit(3), 150 ms later), segv (150 ms
+ *        later), pause, exec (100 ms later: this program again as `prog leak 2`)
  *      | oom LOG             blocks of 1 MiB + i, each filled, one per 5 ms, logged as above,
  *                            until malloc fails (then return 0) or the process is killed
  *      | vmlimit             blocks of 1 MiB until malloc fails; prints how many it got
@@ -99,6 +99,7 @@ static int progress(int n, const char *logpath, const char *end, const char *sel
     }
     close(fd);
     if (!strcmp(end, "_exit")) { sleep_ms(150); _exit(0); }
+    if (!strcmp(end, "_exit3")) { sleep_ms(150); _exit(3); }
     if (!strcmp(end, "segv")) { sleep_ms(150); sink = NULL; *(volatile int *)sink = 1; return 5; }
     if (!strcmp(end, "pause")) for (;;) pause();
     if (!strcmp(end, "exec")) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_stream.sh - `memscope run` with a .msb output writes the file while the program runs
 # (complete sections every ~20 ms). What is on disk when the program is killed, crashes, calls
-# _exit, execs or runs out of memory; a file read while it is still being written; the cap on
+# _exit, execs or runs out of memory (and how it ended, which memscope run records in a file
+# without END: an EXIT section); a file read while it is still being written; the cap on
 # the events written; many processes; 1000 threads; memory that does not grow with the run.
 # The program logs "i realtime_ns" (write(2)) after malloc returns block i of 100000+i bytes,
 # so the test knows which blocks must be in the file: every one returned 100 ms before the end.
@@ -22,6 +23,16 @@ now_ns() { date +%s%N; }
 load() { $M report "$1" --json "$1.json" > "$1.txt" 2> "$1.err"; }
 # warned F.msb: its report's stderr is exactly one line, the warning of a run that did not end normally
 warned() { [ "$(wc -l < "$1.err")" = 1 ] && [[ "$(cat "$1.err")" == "memscope: warning: $1: the run did not end normally ("* ]]; }
+# ctx F.msb: "exit_status exit_signal" of the JSON report's context (after load; null: None)
+ctx() { python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['context']; print(c['exit_status'], c['exit_signal'])" "$1.json" 2>/dev/null || echo "? ?"; }
+# dexit F.msb: the independent decoder's EXIT section, "how exit_status exit_signal" (None None
+# None: none), "? ? ?" when it does not decode the file
+dexit() {
+  python3 tests/msb_decode.py "$1" --json 2>/dev/null | python3 -c "
+import json, sys
+e = json.load(sys.stdin).get('exit') or {}
+print(e.get('how'), e.get('exit_status'), e.get('exit_signal'))" 2>/dev/null || echo "? ? ?"
+}
 # count KIND SIZE F.msb: events of that kind and size in F.msb.json (after load)
 count() {
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for e in d['events'] if e['kind']==sys.argv[2] and e['size']==int(sys.argv[3])))" "$3.json" "$1" "$2" 2>/dev/null || echo -1
@@ -76,6 +87,15 @@ d = json.load(sys.stdin); m = json.load(open(sys.argv[1]))
 sizes = lambda evs: sorted(e['size'] for e in evs if e['kind'] == 'alloc')
 sys.exit(0 if d.get('end') is None and d['events'] and sizes(d['events']) == sizes(m['events']) else 1)" "$F.json" 2>/dev/null
 check "SIGKILL: the independent decoder reads the same allocations from the file (no END section)" $?
+# memscope run saw the program die of SIGKILL and recorded it in the file (EXIT)
+grep -q "^memscope: warning: $F: the run did not end normally (memscope run recorded: killed by signal 9 (SIGKILL)): " "$F.err"
+check "SIGKILL: the report's warning names how the run ended: $(grep -o "(memscope run recorded: [^:]*)" "$F.err")" $?
+grep -q "; ended by signal 9 (.*)$" "$F.txt" && grep -q "^  the run did not end normally (killed by signal 9 (SIGKILL)): " "$F.txt"
+check "SIGKILL: the report's context line and its note say signal 9" $?
+c=$(ctx "$F"); check "SIGKILL: JSON context exit_status null, exit_signal 9 ($c)" $([ "$c" = "None 9" ]; echo $?)
+d=$(dexit "$F"); check "SIGKILL: the independent decoder reads the EXIT section, how 265 = signal 9 ($d)" $([ "$d" = "265 None 9" ]; echo $?)
+$M report "$F" --html "$F.html" > /dev/null 2>&1 && grep -q '"exit_status":null,"exit_signal":9}' "$F.html"
+check "SIGKILL: the HTML export's report holds exit_signal 9" $?
 
 # ---- 2. SIGSEGV: 300 blocks, 150 ms, then a write through a null pointer
 F=$OUT/segv.msb; L=$OUT/segv.log
@@ -87,17 +107,26 @@ check "SIGSEGV: memscope report exits 0 ($rc) with one warning line: $(head -c 9
 read -r need_in need before_in before in_file stray <<< "$(blocks "$F" "$L" 100000 99999999999999999999)"
 [ "$need" = 300 ] && [ "$need_in" = 300 ] && [ "$in_file" = 300 ] && [ "$stray" = 0 ]
 check "SIGSEGV: all 300 blocks (returned >= 150 ms before the crash) are in the file ($need_in of $need logged, $in_file in the file)" $?
+grep -q "^memscope: warning: $F: the run did not end normally (memscope run recorded: killed by signal 11 (SIGSEGV)): " "$F.err"
+check "SIGSEGV: the report's warning names how the run ended: $(grep -o "(memscope run recorded: [^:]*)" "$F.err")" $?
+c=$(ctx "$F"); d=$(dexit "$F")
+check "SIGSEGV: JSON context exit_status null, exit_signal 11 ($c); EXIT how 267 for the decoder ($d)" $([ "$c" = "None 11" ] && [ "$d" = "267 None 11" ]; echo $?)
 
-# ---- 3. _exit(0): 300 blocks, 150 ms, then _exit (no exit handlers, no atexit report)
+# ---- 3. _exit(3): 300 blocks, 150 ms, then _exit (no exit handlers, no atexit report)
 F=$OUT/uexit.msb; L=$OUT/uexit.log
-$M run -o "$F" -- $P progress 300 "$L" _exit 2> "$OUT/uexit.run.err"; rc=$?
-check "_exit(0): status 0 passed through ($rc)" $rc
+$M run -o "$F" -- $P progress 300 "$L" _exit3 2> "$OUT/uexit.run.err"; rc=$?
+check "_exit(3): status 3 passed through ($rc)" $(( rc != 3 ))
 load "$F"; rc=$?
-{ [ ! -s "$F.err" ] || warned "$F"; }; w=$?
-check "_exit(0): memscope report exits 0 ($rc), nothing on stderr but the warning ($(wc -l < "$F.err") lines)" $(( rc || w ))
+warned "$F"; w=$?
+check "_exit(3): memscope report exits 0 ($rc), nothing on stderr but the warning ($(wc -l < "$F.err") lines)" $(( rc || w ))
 read -r need_in need before_in before in_file stray <<< "$(blocks "$F" "$L" 100000 99999999999999999999)"
 [ "$need" = 300 ] && [ "$in_file" = 300 ] && [ "$stray" = 0 ]
-check "_exit(0): all 300 blocks are in the file ($in_file)" $?
+check "_exit(3): all 300 blocks are in the file ($in_file)" $?
+grep -q "^memscope: warning: $F: the run did not end normally (memscope run recorded: exit status 3, without memscope's end of the run: _exit or exec): " "$F.err" &&
+  grep -q "; exit status 3$" "$F.txt"
+check "_exit(3): the warning and the context line say exit status 3: $(grep -o "(memscope run recorded: [^:]*" "$F.err")" $?
+c=$(ctx "$F"); d=$(dexit "$F")
+check "_exit(3): JSON context exit_status 3, exit_signal null ($c); EXIT how 4 for the decoder ($d)" $([ "$c" = "3 None" ] && [ "$d" = "4 3 None" ]; echo $?)
 
 # ---- 4. SIGHUP from another process: the hooks write the complete report (END, no warning)
 F=$OUT/hup.msb; L=$OUT/hup.log
@@ -107,6 +136,27 @@ kill -HUP "$(cat "$L.pid")"; wait $runner 2>/dev/null; rc=$?
 load "$F"; rc2=$?
 [ $rc = 129 ] && [ $rc2 = 0 ] && [ ! -s "$F.err" ] && [ "$(blocks "$F" "$L" 100000 99999999999999999999 | cut -d' ' -f1,2,5,6)" = "50 50 50 0" ]
 ok=$?; check "SIGHUP to a streamed run: status $rc = 129, the file is complete (no warning: $(wc -l < "$F.err") lines) with all 50 blocks" $ok
+# memscope's own handler recorded the signal (META 18) and wrote END: memscope run adds nothing
+c=$(ctx "$F"); d=$(dexit "$F"); last=$(python3 tests/msb_decode.py "$F" 2>/dev/null | grep -o "HOTSPOTS 1 ([0-9]* B), END 1 ([0-9]* B); ")
+check "SIGHUP: the file's own exit_signal 1 ($c), no EXIT section ($d), END its last section (${last:-?})" \
+  $([ "$c" = "None 1" ] && [ "$d" = "None None None" ] && [ -n "$last" ]; echo $?)
+# SIGABRT: the same (memscope's handler writes END), the file left exactly as the program wrote it
+# (under strace where it can trace: memscope run itself, not the program, may open the file
+# only to read it)
+F=$OUT/abrt.msb
+if command -v strace > /dev/null && strace -o /dev/null true 2> /dev/null; then ST="strace -o $OUT/abrt.strace -e trace=open,openat,truncate,ftruncate"; else ST=; fi
+{ $ST $M run -o "$F" -- $P abort 2> "$OUT/abrt.run.err"; } 2> /dev/null; rc=$?
+load "$F"; rc2=$?
+c=$(ctx "$F"); d=$(dexit "$F")
+check "SIGABRT: status $rc = 134, the file complete (report $rc2, $(wc -l < "$F.err") warning lines) with its own exit_signal 6 ($c) and no EXIT ($d)" \
+  $([ $rc = 134 ] && [ $rc2 = 0 ] && [ ! -s "$F.err" ] && [ "$c" = "None 6" ] && [ "$d" = "None None None" ]; echo $?)
+if [ -n "$ST" ]; then
+  FA=$PWD/$F
+  reads=$(grep -c "open.*\"$FA\", O_RDONLY" "$OUT/abrt.strace"); writes=$(grep -c "open.*\"$FA\", O_\(WRONLY\|RDWR\)\|truncate(\"$FA\"" "$OUT/abrt.strace")
+  check "SIGABRT: memscope run opened the complete file only to read it ($reads reads, $writes opens for writing or truncations)" $([ "$reads" -ge 1 ] && [ "$writes" = 0 ]; echo $?)
+else
+  skip "SIGABRT: memscope run never writes to a complete file (no strace that can trace here)"
+fi
 
 # ---- 5. ulimit -v: the program takes 1 MiB blocks until malloc fails, then returns normally;
 # memscope then has to write the rest of the file in what address space is left. Limits 8 MiB
@@ -160,6 +210,8 @@ else
     load "$F"; rc=$?
     warned "$F"; w=$?
     check "OOM killer: memscope report exits 0 ($rc) with one warning line: $(head -c 90 "$F.err")" $(( rc || w ))
+    grep -q "the run did not end normally (memscope run recorded: killed by signal 9 (SIGKILL)): " "$F.err"
+    check "OOM killer: the warning names how the run ended: $(grep -o "(memscope run recorded: [^:]*)" "$F.err")" $?
     last=$(tail -1 "$L" | cut -d' ' -f2)
     read -r need_in need before_in before in_file stray <<< "$(blocks "$F" "$L" 1048576 $((last - 100000000)))"
     [ "$need" -gt 0 ] && [ "$need_in" = "$need" ] && [ "$stray" = 0 ]
