@@ -24,7 +24,7 @@ LIBS    := -pthread
 
 EXAMPLES := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
-THREAD_TESTS := $(filter test_threads% test_monitor_live,$(TESTS))
+THREAD_TESTS := $(filter test_threads% test_monitor_live test_bound,$(TESTS))
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
 
 .PHONY: stacks-test unwind-test report-test check-toc all check-lib examples demo test deps unit unit-clang sanitize tsan matrix embed check-embed hook-test formats-test package-test \

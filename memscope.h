@@ -2160,7 +2160,7 @@ MS__HOT int ms__track_log(memscope_tracker *t, ms__thread *th, uint64_t address,
 /* A TRACK the sampling gate kept, out of line: the gate before it stays a few instructions. */
 static MS__NOINLINE void ms__track_kept(memscope_tracker *t, ms__thread *th, uint64_t address, size_t size,
                                         uint32_t site, const uintptr_t *fp) {
-    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) &&
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) != 0) &&
         MS__LIKELY(ms__track_log(t, th, address, size, site, fp)))
         return;
     ms__record_alloc(t, th, address, size, site, fp);
@@ -2209,7 +2209,7 @@ MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void
 
 MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
     if (MS__UNLIKELY(!t || !address)) return;
-    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) { /* ends what a TRACK began (>>resolve) */
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) != 0)) { /* ends what a TRACK began (>>resolve) */
         ms__thread *th = ms__thread_get(t);
         if (MS__LIKELY(th != NULL) && MS__LIKELY(ms__log_untrack(t, th, address))) return;
     }
@@ -16017,7 +16017,7 @@ static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uint
     if (!t || !p) return;
     ms__hook_busy++;
     ms__thread *th = ms__thread_get(t);
-    if (MS__LIKELY(th) && MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) {
+    if (MS__LIKELY(th) && MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) != 0)) {
         uint32_t stack = 0;
 #ifndef MEMSCOPE_NO_STACKS
         if (atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) stack = ms__hook_stack_id(t, th, fp);
@@ -16070,7 +16070,7 @@ static void ms__hook_signal_now(int sig);
 static inline void ms__hook_free(void *p) {
     memscope_tracker *t = atomic_load_explicit(&ms__hook_t, MS__ACQUIRE);
     if (!t || !p) return;
-    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1)) {
+    if (MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) != 0)) {
         ms__hook_busy++;
         ms__thread *th = ms__thread_get(t);
         int done = th && ms__log_free(t, th, (uint64_t)(uintptr_t)p);
@@ -16275,7 +16275,7 @@ MEMSCOPE_DEF void memscope_hook_finish(void) { ms__hook_finish(); }
    counts, and the allocation event when it is this thread's latest. 0: not recorded here
    (sampled out, or not from malloc): TRACK then records it as usual. */
 static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, size_t size, const uintptr_t *fp) {
-    if (atomic_load_explicit(&t->log_mode, MS__RELAXED) == 1) { /* the resolver names or records it */
+    if (atomic_load_explicit(&t->log_mode, MS__RELAXED) != 0) { /* the resolver names or records it */
         ms__hook_busy++;
         ms__thread *th = ms__thread_get(t);
         int done = 0;
