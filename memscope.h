@@ -14744,7 +14744,15 @@ static void ms__fork_prepare(void) {
    rebuild of that shard would wait for them forever: the flags are lowered, the claimed
    slots become tombstones (reads only, unless a slot is claimed). */
 static void ms__live_after_fork(memscope_tracker *t) {
-    for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) atomic_store(&th->removing, 0);
+    for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) {
+        atomic_store(&th->removing, 0);
+        atomic_store(&th->logging, 0); /* a log push in flight ended with its thread */
+    }
+    /* Forked while a thread of the parent was leaving log mode: that switch had not begun
+       resolving (it takes analysis_lock, which the fork held), so the child's logs are whole
+       and it goes on in log mode (its own next switch, if any, is its own). */
+    int leaving = 2;
+    atomic_compare_exchange_strong(&t->log_mode, &leaving, 1);
     for (unsigned i = 0; i < MS__SHARDS; i++) {
         ms__table *tab = atomic_load(&t->shards[i].table);
         for (uint64_t k = 0; tab && k <= tab->mask; k++)
@@ -15891,8 +15899,7 @@ static void ms__hook_threads_start(void) {
 
 static void ms__hook_fork_child(void) {
     memscope_tracker *t = atomic_load(&ms__hook_t);
-    if (t && atomic_load(&t->log_mode) == 2) /* forked while leaving log mode: the child goes on */
-        atomic_store(&t->log_mode, 0);       /* with the live table as far as it was filled */
+    /* (forked while leaving log mode: ms__live_after_fork has put the child back in log mode) */
 #ifdef MS__STREAM
     if (t && t->stream && atomic_load(&t->log_mode) == 1) ms__stream_after_fork(t);
     else if (t && t->stream) { /* left log mode: the child writes what it has at its end */
