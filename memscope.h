@@ -6732,9 +6732,9 @@ static MS__NOINLINE void ms__log_foreign(ms__thread *th) {
 /* Log mode's clock: the thread's own counter read every MS__LOG_STAMP_EVERY events, and a
    ticker thread's reading every 10 ms, so that no stamp is more than that late. One ticker
    per process, started by the hooks or by the first record a tracker logs: a thread that
-   finds the ticker's reading older than MS__TICKER_LOST windows (a forked child, where it
-   is gone, or a process that never had one) checks whether this process started it, and
-   starts it if not. */
+   finds the ticker's reading older than MS__TICKER_LOST windows (a process that never had
+   one) checks whether this process started it, and starts it if not (never in a forked
+   child: see ms__ticker_fork_child). */
 static void *ms__ticker_main(void *arg) {
     (void)arg;
 #ifdef MEMSCOPE_HOOK_MALLOC
@@ -6785,10 +6785,15 @@ static void ms__ticker_start(void) {
     pthread_attr_destroy(&a);
 }
 
-/* In a forked child the ticker is gone: every record reads the counter until a thread
-   starts it again (ms__ticker_lost, or the hooks' fork handler), so that no stamp is late. */
+/* In a forked child the ticker is gone, and none is started again (the hooks' fork handler
+   excepted): a child of a multi-threaded process may make only async-signal-safe calls until
+   it execs, and ThreadSanitizer refuses a thread started there. Its records read the counter
+   each instead, so that no stamp is late. */
+static _Atomic int ms__ticker_forked;
 static void ms__ticker_fork_child(void) {
-    if (atomic_load(&ms__ticker_pid)) atomic_store(&ms__log_exact_until, UINT64_MAX);
+    if (!atomic_load(&ms__ticker_pid)) return;
+    atomic_store(&ms__ticker_forked, 1);
+    atomic_store(&ms__log_exact_until, UINT64_MAX);
 }
 
 #define MS__TICKER_LOST 4u /* windows of about 20 ms */
@@ -6801,6 +6806,10 @@ static MS__NOINLINE void ms__ticker_lost(uint64_t now) {
     uint64_t seen = atomic_load(&ms__ticker_check), w = atomic_load_explicit(&ms__log_window, MS__RELAXED);
     if (now - seen < w || !atomic_compare_exchange_strong(&ms__ticker_check, &seen, now)) return; /* another thread looks */
     if (atomic_load(&ms__ticker_pid) == (int)getpid()) return; /* late (a busy machine), not gone */
+    if (atomic_load(&ms__ticker_forked)) { /* a forked child: see ms__ticker_fork_child */
+        atomic_store(&ms__log_exact_until, UINT64_MAX);
+        return;
+    }
     pthread_mutex_lock(&ms__clock_lock);
     if (atomic_load(&ms__ticker_pid) != (int)getpid()) ms__ticker_start();
     pthread_mutex_unlock(&ms__clock_lock);
