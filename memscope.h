@@ -1550,6 +1550,9 @@ typedef struct ms__thread {
     uint32_t log_cap;                         /* words of log_tail */
     struct ms__chunk *_Atomic log_head;
     struct ms__chunk *log_tail;
+    char rv_pad[64];                          /* the resolver's fields below, written at every record by
+                                                 the thread that resolves, share no cache line with the
+                                                 log fields above, which this thread reads at every push */
     struct ms__chunk *rv_chunk, *rv_end;      /* resolved up to (rv_chunk, rv_n) */
     uint32_t rv_n, rv_end_n;                  /* the pass's snapshot ends at (rv_end, rv_end_n) */
     uint32_t rv_vis_seq, rv_vis_n;            /* visible before the latest snapshot */
@@ -1664,12 +1667,16 @@ struct memscope_tracker {
     _Atomic int log_mode;                      /* 1 log, 2 switching to 0 (the live table) */
     int rv_spread;                             /* the hooks' log: a group's events spread over it */
     int rv_hold;                               /* export_many: the frontier stays put */
+    char rv_pad[64];                           /* rv, ring and wr_* (written at every event by the thread
+                                                  that resolves) share no cache line with log_mode and
+                                                  the options above, which every hooked call reads */
     ms__resolver rv;                           /* under analysis_lock */
     ms__ring ring;                             /* a stream's resolved events (under analysis_lock) */
     /* streaming (>>hooks): the events written out so far are gone from memory; these carry
        what the merge over the rest needs (under analysis_lock) */
     struct ms__stream *stream;
     _Atomic int streaming;                     /* the stream's writer is running: brakes apply */
+    _Atomic int names_hooked;                  /* a TRACK named a hooked block: the ring holds events */
     uint64_t wr_live, wr_peak;                 /* live bytes after the written events; their peak */
     _Atomic uint64_t wr_dropped;               /* events past the stream's cap, not written */
     int skip_idle_threads;                     /* a forked child: the parent's threads are not its own */
@@ -6999,8 +7006,10 @@ static void ms__rv_del(ms__resolver *r, ms__rent *e) {
 }
 
 static void ms__ring_drain(memscope_tracker *t, uint32_t count);
+static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th);
 #ifndef MEMSCOPE_HOOK_MALLOC
 static void ms__ring_drain(memscope_tracker *t, uint32_t count) { (void)t; (void)count; } /* (a ring is a stream's) */
+static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th) { (void)t; (void)e; (void)th; }
 #endif
 
 /* The allocation event of a live block, or NULL when it is no longer in memory (a stream
@@ -7019,6 +7028,18 @@ static ms__event *ms__rv_emit(memscope_tracker *t, ms__thread *th, uint64_t tick
                               uint32_t site, uint32_t aux, uint64_t *seq) {
     ms__ring *g = &t->ring;
     *seq = 0;
+    if (g->ev && !g->n && !atomic_load_explicit(&t->names_hooked, MS__RELAXED)) {
+        /* no TRACK has named a hooked block: nothing will rename this event, straight out */
+        ms__event e;
+        e.ticks = tick;
+        e.address = addr;
+        e.size_kind = size_kind;
+        e.site = site;
+        e.aux = aux;
+        *seq = g->done++;
+        ms__ring_direct(t, &e, th);
+        return NULL;
+    }
     if (g->ev) {
         if (g->n == g->cap) ms__ring_drain(t, g->cap / 2);
         uint32_t i = g->head + g->n;
@@ -10575,6 +10596,13 @@ static void ms__msb_flush_events(ms__msb *w) {
     w->ev_count = 0;
 }
 
+/* A varint at q (room for 10 bytes checked by the caller); returns the byte after it. */
+static inline unsigned char *ms__vput(unsigned char *q, uint64_t v) {
+    for (; v >= 128u; v >>= 7) *q++ = (unsigned char)(v | 128u);
+    *q++ = (unsigned char)v;
+    return q;
+}
+
 static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)o; (void)index;
     ms__msb *w = (ms__msb *)ctx;
@@ -10589,17 +10617,25 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     for (unsigned i = 0; i < MS__MSB_CACHE; i++)
         if (w->cache[i] == ev->address) { slot = i; break; }
     tag |= (slot < MS__MSB_CACHE ? slot : 7u) << 5;
-    if (w->ev.len < w->ev.cap && !w->ev.err) w->ev.p[w->ev.len++] = (unsigned char)tag;
-    else { unsigned char t8 = (unsigned char)tag; ms__buf_put(&w->ev, &t8, 1); }
-    if (tag & 2u) ms__buf_varint(&w->ev, ev->thread_id);
-    if (tag & 4u) ms__buf_varint(&w->ev, site);
-    if (tag & 8u) ms__buf_varint(&w->ev, ev->size);
-    if (tag & 16u) ms__buf_varint(&w->ev, is_free ? ev->alloc_thread_id : ev->stack_id);
+    /* at most a tag and six varints: 1 + 5 + 5 + 10 + 10 + 10 + 10 bytes */
+    if (w->ev.err || (w->ev.len + 64 > w->ev.cap && !ms__buf_grow(&w->ev, 64))) {
+        w->err = ENOMEM;
+        if (!o->err) o->err = w->err;
+        return;
+    }
+    unsigned char *q = w->ev.p + w->ev.len;
+    *q++ = (unsigned char)tag;
+    if (tag & 2u) q = ms__vput(q, ev->thread_id);
+    if (tag & 4u) q = ms__vput(q, site);
+    if (tag & 8u) q = ms__vput(q, ev->size);
+    if (tag & 16u) q = ms__vput(q, is_free ? ev->alloc_thread_id : ev->stack_id);
     if (slot == MS__MSB_CACHE) {
-        ms__buf_zigzag(&w->ev, (int64_t)(ev->address - w->prev_lit));
+        int64_t d = (int64_t)(ev->address - w->prev_lit);
+        q = ms__vput(q, ((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
         w->prev_lit = ev->address;
     }
-    ms__buf_varint(&w->ev, ev->timestamp_ns - w->prev_ts);
+    q = ms__vput(q, ev->timestamp_ns - w->prev_ts);
+    w->ev.len = (size_t)(q - w->ev.p);
     /* the decoder's state, mirrored */
     w->prev_ts = ev->timestamp_ns;
     w->cur_thread = ev->thread_id;
@@ -15279,6 +15315,7 @@ typedef struct ms__stream {
     uint32_t stack_files;
     ms__buf sites, stacks, lines;       /* definitions for the block being encoded */
     uint32_t nsites_new, nstacks_new, nlines_new;
+    double ratio;                       /* ns per counter tick, as of the latest pass (0: none yet) */
     uint64_t cap;                       /* events written at most (MEMSCOPE_MAX_EVENTS); UINT64_MAX: all */
     ms__symcache *sym;                  /* frames named so far (kept by a forked child) */
     int failed;                         /* the file could not be made or written (said once) */
@@ -15625,6 +15662,15 @@ static void ms__ring_drain(memscope_tracker *t, uint32_t count) {
     }
 }
 
+/* One event resolved while no TRACK has named a hooked block: into the file at once, as the
+   ring would write it later (under analysis_lock). */
+static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th) {
+    ms__stream *s = t->stream;
+    if (!s) return;
+    if (s->ratio == 0.0) s->ratio = ms__clock_ratio();
+    ms__stream_event(t, s, e, th, s->ratio);
+}
+
 /* The ring's events before `before` (its order is the merged one, times all but monotone). */
 static void ms__ring_drain_before(memscope_tracker *t, uint64_t before) {
     ms__ring *g = &t->ring;
@@ -15651,6 +15697,7 @@ static void ms__stream_pass(memscope_tracker *t, ms__stream *s, int final) {
     if (s->out && !s->failed) ms__stream_fd_ok(s);
     if (atomic_load_explicit(&t->capture_stacks, MS__RELAXED)) ms__sym_refresh(); /* a module unloaded since: its stacks are named again */
     double ratio = ms__clock_ratio();
+    s->ratio = ratio;
     uint64_t now = ms__ticks(), lag = (uint64_t)(MS__STREAM_LAG_NS / ratio), win = (uint64_t)(MS__STREAM_NAME_NS / ratio);
     uint64_t limit = final ? UINT64_MAX : now > lag ? now - lag : 0;
     uint64_t named = final ? UINT64_MAX : now > win ? now - win : 0;
@@ -16292,6 +16339,7 @@ MEMSCOPE_DEF void memscope_hook_finish(void) { ms__hook_finish(); }
    (sampled out, or not from malloc): TRACK then records it as usual. */
 static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, size_t size, const uintptr_t *fp) {
     if (atomic_load_explicit(&t->log_mode, MS__RELAXED) != 0) { /* the resolver names or records it */
+        if (!atomic_load_explicit(&t->names_hooked, MS__RELAXED)) atomic_store_explicit(&t->names_hooked, 1, MS__RELAXED);
         ms__hook_busy++;
         ms__thread *th = ms__thread_get(t);
         int done = 0;
