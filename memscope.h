@@ -856,6 +856,7 @@ extern void *__libc_pvalloc(size_t size);
 #ifndef MEMSCOPE_MALLOC
 #define MEMSCOPE_MALLOC(n) __libc_malloc(n)
 #define MEMSCOPE_FREE(p) __libc_free(p)
+#define MS__CALLOC(n, size) __libc_calloc(n, size)
 #endif
 #include <signal.h>
 #ifndef RTLD_NEXT
@@ -872,6 +873,7 @@ static _Thread_local int ms__hook_busy __attribute__((tls_model("initial-exec"))
 #ifndef MEMSCOPE_MALLOC
 #define MEMSCOPE_MALLOC(n) malloc(n)
 #define MEMSCOPE_FREE(p) free(p)
+#define MS__CALLOC(n, size) calloc(n, size)
 #endif
 #ifndef MEMSCOPE_ASSERT
 #include <assert.h>
@@ -909,11 +911,17 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointe
 
 /* ==== >>platform ==== */
 
+/* The libc's calloc where memscope uses the libc's allocator (it leaves fresh pages from mmap
+   as they are: untouched, they cost nothing), else the user's MEMSCOPE_MALLOC and a clear. */
 static void *ms__calloc(size_t n, size_t size) {
     if (size && n > SIZE_MAX / size) return NULL;
+#ifdef MS__CALLOC
+    return MS__CALLOC(n, size);
+#else
     void *p = MEMSCOPE_MALLOC(n * size);
     if (p) memset(p, 0, n * size);
     return p;
+#endif
 }
 
 /* Zeroed memory whose pages cost nothing until touched (munmap it). */
@@ -1578,7 +1586,7 @@ typedef struct ms__thread {
    generation has moved on; lookups that find nothing re-check the generation. */
 
 #define MS__SHARDS 64u
-#define MS__SHARD_MIN 128u
+#define MS__SHARD_MIN 16u
 #define MS__MAX_PROBE 32u
 #define MS__KEY_EMPTY 0ull
 #define MS__KEY_TOMB 0x7ffffffffffffffeull
@@ -15199,7 +15207,7 @@ static void ms__destroy(memscope_tracker *t) {
         ms__thread *next = atomic_load(&th->next);
         ms__chunk *c = atomic_load(&th->head);
         while (c) { ms__chunk *n = atomic_load(&c->next); ms__chunk_unmap(c); c = n; }
-        for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) MEMSCOPE_FREE(ms__stat_chunk(th, i));
+        for (unsigned i = 0, n = atomic_load(&th->stats_dir) ? MS__STAT_CHUNKS : 1; i < n; i++) MEMSCOPE_FREE(ms__stat_chunk(th, i));
         MEMSCOPE_FREE((void *)atomic_load(&th->stats_dir));
         MEMSCOPE_FREE(th->stack_cache);
         for (ms__chunk *lc = atomic_load(&th->log_head), *ln; lc; lc = ln) {
@@ -15838,7 +15846,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
         atomic_store(&th->own_freed_local, 0); atomic_store(&th->own_freed_remote, 0);
         atomic_store(&th->peak_bytes, 0); atomic_store(&th->dropped, 0);
         atomic_store(&th->w_count, 0.0); atomic_store(&th->w_bytes, 0.0);
-        for (unsigned i = 0; i < MS__STAT_CHUNKS; i++) {
+        for (unsigned i = 0, n = atomic_load(&th->stats_dir) ? MS__STAT_CHUNKS : 1; i < n; i++) {
             ms__site_stat *c = ms__stat_chunk(th, i);
             if (c) memset((void *)c, 0, MS__STAT_CHUNK * sizeof *c);
         }
