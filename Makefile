@@ -303,10 +303,13 @@ formats-test: $(B)/tests/test_formats $(B)/memscope $(B)/libmemscope.so
 package-test: $(B)/memscope $(B)/libmemscope.so
 	tests/package/run.sh
 
-# ---- memscope.h's map (TOC, banners, function list, options) agrees with the file ----
+# ---- memscope.h's map (TOC, banners, function list, options) agrees with the file, and its
+# .msb names (section types, META fields) with docs/FORMAT.md ----
 check-toc:
 	@python3 tools/check_toc.py --selftest memscope.h
 	@python3 tools/check_toc.py memscope.h
+	@python3 tools/check_format.py --selftest memscope.h docs/FORMAT.md
+	@python3 tools/check_format.py memscope.h docs/FORMAT.md
 
 # ---- reports that point at the problem: where frames, grouped leaks, suppressions, diff ----
 report-test: $(B)/memscope $(B)/libmemscope.so

@@ -10396,6 +10396,34 @@ enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB
        MS__MSB_INLINED, MS__MSB_EXIT };
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
+/* META's fields: id, name (docs/FORMAT.md's, upper case), wire type. make check-toc compares
+   this list with docs/FORMAT.md's table. */
+#define MS__META_FIELDS(X) \
+    X(1, START_TIME_UNIX_MS, VARINT) \
+    X(2, DURATION_NS, VARINT) \
+    X(3, SAMPLE_RATE, F64) \
+    X(4, CAPTURE_CALL_STACK, VARINT) \
+    X(5, MAX_STACK_DEPTH, VARINT) \
+    X(6, GENERATOR, STR) \
+    X(7, PID, VARINT) \
+    X(8, NS_PER_TICK, F64) \
+    X(9, DURATION_SEC, F64) \
+    X(10, ALLOCATION_RATE_PER_SEC, F64) \
+    X(11, DEALLOCATION_RATE_PER_SEC, F64) \
+    X(12, SAMPLE_BYTES, VARINT) \
+    X(13, PROGRAM, STR) \
+    X(14, PPID, VARINT) \
+    X(15, STREAMED, VARINT) \
+    X(16, COMMAND_LINE, STR) \
+    X(17, CWD, STR) \
+    X(18, EXIT, VARINT)
+enum { MS__WIRE_VARINT = 0, MS__WIRE_F64 = 1, MS__WIRE_STR = 2 };
+#define MS__META_ENUM(id, name, wire) MS__META_##name = id,
+enum { MS__META_FIELDS(MS__META_ENUM) MS__META_LAST };
+#undef MS__META_ENUM
+#define MS__META_WIRE(id, name, wire) MS__WIRE_##wire,
+static const unsigned char ms__meta_wire[] = {0, MS__META_FIELDS(MS__META_WIRE)}; /* by id */
+#undef MS__META_WIRE
 
 /* CRC-32 (zlib's), eight bytes per step ("slicing by 8"). */
 static uint32_t ms__crc_tab[8][256];
@@ -10665,8 +10693,8 @@ static void ms__loaded_msb_sites(memscope_tracker *t, ms__msb *w);
 static void ms__loaded_msb_stacks(memscope_tracker *t, ms__msb *w, ms__buf *ln, uint32_t *nln);
 
 static double ms__loaded_ratio(memscope_tracker *t);
-static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint(b, id); ms__buf_varint(b, 1); ms__buf_f64(b, v); }
-static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, 0); ms__buf_varint(b, v); }
+static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint(b, id); ms__buf_varint(b, MS__WIRE_F64); ms__buf_f64(b, v); }
+static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, MS__WIRE_VARINT); ms__buf_varint(b, v); }
 
 static void ms__msb_free(ms__msb *w) {
     if (w->zctx) ms__zstd.free_cctx(w->zctx);
@@ -10815,48 +10843,48 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     memscope_get_context(t, &cx0);
     uint32_t how = cx0.exit_signal ? 256u + (uint32_t)cx0.exit_signal : cx0.exit_status >= 0 ? 1u + (uint32_t)cx0.exit_status : 0u;
     ms__buf_varint(b, (at ? 15u : cx0.ppid ? 14u : 13u) + (cx0.command_line != NULL) + (cx0.cwd != NULL) + (at || how ? 1u : 0u));
-    ms__msb_meta_u64(b, 1, t->start_unix_ms);
+    ms__msb_meta_u64(b, MS__META_START_TIME_UNIX_MS, t->start_unix_ms);
     if (at) {
         unsigned char ten[10];
-        ms__buf_varint(b, 2); ms__buf_varint(b, 0);
+        ms__buf_varint(b, MS__META_DURATION_NS); ms__buf_varint(b, MS__WIRE_VARINT);
         at->dur_ns = b->len;
         ms__put_varint10(ten, 0);
         ms__buf_put(b, ten, sizeof ten);
     } else {
-        ms__msb_meta_u64(b, 2, ms__d2u64(r->duration_sec * 1e9 + 0.5));
+        ms__msb_meta_u64(b, MS__META_DURATION_NS, ms__d2u64(r->duration_sec * 1e9 + 0.5));
     }
-    ms__msb_meta_f64(b, 3, r->sample_rate);
-    ms__msb_meta_u64(b, 4, cfg.capture_call_stack ? 1u : 0u);
-    ms__msb_meta_u64(b, 5, cfg.max_stack_depth);
-    ms__buf_varint(b, 6); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, "memscope.h " MEMSCOPE_VERSION_STRING));
-    ms__msb_meta_u64(b, 7, cx0.pid ? cx0.pid : (uint64_t)getpid()); /* a loaded file: its writer's */
+    ms__msb_meta_f64(b, MS__META_SAMPLE_RATE, r->sample_rate);
+    ms__msb_meta_u64(b, MS__META_CAPTURE_CALL_STACK, cfg.capture_call_stack ? 1u : 0u);
+    ms__msb_meta_u64(b, MS__META_MAX_STACK_DEPTH, cfg.max_stack_depth);
+    ms__buf_varint(b, MS__META_GENERATOR); ms__buf_varint(b, MS__WIRE_STR); ms__buf_varint(b, ms__msb_str(w, "memscope.h " MEMSCOPE_VERSION_STRING));
+    ms__msb_meta_u64(b, MS__META_PID, cx0.pid ? cx0.pid : (uint64_t)getpid()); /* a loaded file: its writer's */
     if (at) at->ratio = b->len + 2;
-    ms__msb_meta_f64(b, 8, t->loaded ? ms__loaded_ratio(t) : ms__clock_ratio()); /* a loaded file: its own */
+    ms__msb_meta_f64(b, MS__META_NS_PER_TICK, t->loaded ? ms__loaded_ratio(t) : ms__clock_ratio()); /* a loaded file: its own */
     /* exact doubles of the report, so a loaded file reproduces the export's text */
     if (at) at->dsec = b->len + 2;
-    ms__msb_meta_f64(b, 9, r->duration_sec);
+    ms__msb_meta_f64(b, MS__META_DURATION_SEC, r->duration_sec);
     if (at) at->arate = b->len + 2;
-    ms__msb_meta_f64(b, 10, r->allocation_rate_per_sec);
+    ms__msb_meta_f64(b, MS__META_ALLOCATION_RATE_PER_SEC, r->allocation_rate_per_sec);
     if (at) at->frate = b->len + 2;
-    ms__msb_meta_f64(b, 11, r->deallocation_rate_per_sec);
-    ms__msb_meta_u64(b, 12, atomic_load(&t->sample_bytes)); /* byte sampling mean, 0 = off */
-    ms__buf_varint(b, 13); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, program));
+    ms__msb_meta_f64(b, MS__META_DEALLOCATION_RATE_PER_SEC, r->deallocation_rate_per_sec);
+    ms__msb_meta_u64(b, MS__META_SAMPLE_BYTES, atomic_load(&t->sample_bytes)); /* byte sampling mean, 0 = off */
+    ms__buf_varint(b, MS__META_PROGRAM); ms__buf_varint(b, MS__WIRE_STR); ms__buf_varint(b, ms__msb_str(w, program));
     const memscope_context cx = cx0;
-    if (cx.command_line) { ms__buf_varint(b, 16); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.command_line)); }
-    if (cx.cwd) { ms__buf_varint(b, 17); ms__buf_varint(b, 2); ms__buf_varint(b, ms__msb_str(w, cx.cwd)); }
-    if (!at && cx.ppid) ms__msb_meta_u64(b, 14, cx.ppid);
+    if (cx.command_line) { ms__buf_varint(b, MS__META_COMMAND_LINE); ms__buf_varint(b, MS__WIRE_STR); ms__buf_varint(b, ms__msb_str(w, cx.command_line)); }
+    if (cx.cwd) { ms__buf_varint(b, MS__META_CWD); ms__buf_varint(b, MS__WIRE_STR); ms__buf_varint(b, ms__msb_str(w, cx.cwd)); }
+    if (!at && cx.ppid) ms__msb_meta_u64(b, MS__META_PPID, cx.ppid);
     if (at) { /* how the process ended: known at its end, patched in place then */
         unsigned char ten[10];
-        ms__buf_varint(b, 18); ms__buf_varint(b, 0);
+        ms__buf_varint(b, MS__META_EXIT); ms__buf_varint(b, MS__WIRE_VARINT);
         at->exit = b->len;
         ms__put_varint10(ten, 0);
         ms__buf_put(b, ten, sizeof ten);
     } else if (how) {
-        ms__msb_meta_u64(b, 18, how);
+        ms__msb_meta_u64(b, MS__META_EXIT, how);
     }
     if (at) {
-        ms__msb_meta_u64(b, 14, (uint64_t)getppid());
-        ms__msb_meta_u64(b, 15, 1); /* streamed: written as the program ran */
+        ms__msb_meta_u64(b, MS__META_PPID, (uint64_t)getppid());
+        ms__msb_meta_u64(b, MS__META_STREAMED, 1); /* streamed: written as the program ran */
         at->payload.len = 0;
         ms__buf_put(&at->payload, b->p, b->len);
     }
@@ -12701,27 +12729,28 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
                 uint64_t u = 0;
                 double d = 0;
                 const char *s = NULL;
-                if (wire == 0) u = ms__rd_varint(&r);
-                else if (wire == 1) d = ms__rd_f64(&r);
-                else if (wire == 2) s = ms__rd_str(&r, L);
+                if (wire == MS__WIRE_VARINT) u = ms__rd_varint(&r);
+                else if (wire == MS__WIRE_F64) d = ms__rd_f64(&r);
+                else if (wire == MS__WIRE_STR) s = ms__rd_str(&r, L);
                 else { ms__rd_fail(&r, "unknown META wire type"); break; }
+                if (id && id < MS__META_LAST && wire != ms__meta_wire[id]) { ms__rd_fail(&r, "a META field with the wrong wire type"); break; }
                 (void)s;
-                if (id == 1) t->start_unix_ms = u;
-                else if (id == 3) L->sample_rate = d;
-                else if (id == 4) atomic_store(&t->capture_stacks, u != 0);
-                else if (id == 5) atomic_store(&t->stack_depth, (uint32_t)(u > MEMSCOPE_MAX_STACK_DEPTH ? MEMSCOPE_MAX_STACK_DEPTH : u));
-                else if (id == 9) L->duration_sec = d;
-                else if (id == 10) L->alloc_rate = d;
-                else if (id == 11) L->free_rate = d;
-                else if (id == 12) atomic_store(&t->sample_bytes, u);
-                else if (id == 7) L->pid = u;
-                else if (id == 8) L->ns_per_tick = d;
-                else if (id == 13) L->program = s;
-                else if (id == 14) L->ppid = u;
-                else if (id == 15) L->streamed = u != 0;
-                else if (id == 16) L->cmdline = s;
-                else if (id == 18) L->exit_how = u > UINT32_MAX ? 0 : (uint32_t)u;
-                else if (id == 17) L->cwd = s;
+                if (id == MS__META_START_TIME_UNIX_MS) t->start_unix_ms = u;
+                else if (id == MS__META_SAMPLE_RATE) L->sample_rate = d;
+                else if (id == MS__META_CAPTURE_CALL_STACK) atomic_store(&t->capture_stacks, u != 0);
+                else if (id == MS__META_MAX_STACK_DEPTH) atomic_store(&t->stack_depth, (uint32_t)(u > MEMSCOPE_MAX_STACK_DEPTH ? MEMSCOPE_MAX_STACK_DEPTH : u));
+                else if (id == MS__META_DURATION_SEC) L->duration_sec = d;
+                else if (id == MS__META_ALLOCATION_RATE_PER_SEC) L->alloc_rate = d;
+                else if (id == MS__META_DEALLOCATION_RATE_PER_SEC) L->free_rate = d;
+                else if (id == MS__META_SAMPLE_BYTES) atomic_store(&t->sample_bytes, u);
+                else if (id == MS__META_PID) L->pid = u;
+                else if (id == MS__META_NS_PER_TICK) L->ns_per_tick = d;
+                else if (id == MS__META_PROGRAM) L->program = s;
+                else if (id == MS__META_PPID) L->ppid = u;
+                else if (id == MS__META_STREAMED) L->streamed = u != 0;
+                else if (id == MS__META_COMMAND_LINE) L->cmdline = s;
+                else if (id == MS__META_EXIT) L->exit_how = u > UINT32_MAX ? 0 : (uint32_t)u;
+                else if (id == MS__META_CWD) L->cwd = s;
             }
         } else if (type == MS__MSB_SITES) {
             size_t n = ms__rd_count(&r, 5);
@@ -13954,7 +13983,7 @@ static void ms__jx_free(ms__jx *x) {
     MEMSCOPE_FREE(x);
 }
 
-static void ms__jx_meta_str(ms__buf *b, unsigned id, uint32_t s) { ms__buf_varint(b, id); ms__buf_varint(b, 2); ms__buf_varint(b, s); }
+static void ms__jx_meta_str(ms__buf *b, unsigned id, uint32_t s) { ms__buf_varint(b, id); ms__buf_varint(b, MS__WIRE_STR); ms__buf_varint(b, s); }
 
 /* The .msb image of a parsed report: *img, 1 when it has its END (all the totals were given). */
 static int ms__jx_image(ms__jx *x, ms__buf *img) {
@@ -13968,24 +13997,24 @@ static int ms__jx_image(ms__jx *x, ms__buf *img) {
     ms__buf m = {NULL, 0, 0, 0};
     double rate = x->have_srate ? x->srate : x->cfg_rate;
     ms__buf_varint(&m, 13u + (x->program != 0) + (x->cmdline != 0) + (x->cwd != 0) + (x->ppid != 0) + (x->how != 0));
-    ms__msb_meta_u64(&m, 1, x->start_ms);
-    ms__msb_meta_u64(&m, 2, ms__d2u64(x->dsec * 1e9 + 0.5));
-    ms__msb_meta_f64(&m, 3, rate);
-    ms__msb_meta_u64(&m, 4, x->capture ? 1u : 0u);
-    ms__msb_meta_u64(&m, 5, x->depth);
-    ms__jx_meta_str(&m, 6, gen_ix);
-    ms__msb_meta_u64(&m, 7, x->pid);
-    ms__msb_meta_f64(&m, 8, 1.0); /* the times are ns already */
-    ms__msb_meta_f64(&m, 9, x->dsec);
-    ms__msb_meta_f64(&m, 10, x->arate);
-    ms__msb_meta_f64(&m, 11, x->frate);
-    ms__msb_meta_u64(&m, 12, x->sample_bytes);
-    ms__msb_meta_u64(&m, 15, 0);
-    if (x->program) ms__jx_meta_str(&m, 13, x->program);
-    if (x->cmdline) ms__jx_meta_str(&m, 16, x->cmdline);
-    if (x->cwd) ms__jx_meta_str(&m, 17, x->cwd);
-    if (x->ppid) ms__msb_meta_u64(&m, 14, x->ppid);
-    if (x->how) ms__msb_meta_u64(&m, 18, x->how);
+    ms__msb_meta_u64(&m, MS__META_START_TIME_UNIX_MS, x->start_ms);
+    ms__msb_meta_u64(&m, MS__META_DURATION_NS, ms__d2u64(x->dsec * 1e9 + 0.5));
+    ms__msb_meta_f64(&m, MS__META_SAMPLE_RATE, rate);
+    ms__msb_meta_u64(&m, MS__META_CAPTURE_CALL_STACK, x->capture ? 1u : 0u);
+    ms__msb_meta_u64(&m, MS__META_MAX_STACK_DEPTH, x->depth);
+    ms__jx_meta_str(&m, MS__META_GENERATOR, gen_ix);
+    ms__msb_meta_u64(&m, MS__META_PID, x->pid);
+    ms__msb_meta_f64(&m, MS__META_NS_PER_TICK, 1.0); /* the times are ns already */
+    ms__msb_meta_f64(&m, MS__META_DURATION_SEC, x->dsec);
+    ms__msb_meta_f64(&m, MS__META_ALLOCATION_RATE_PER_SEC, x->arate);
+    ms__msb_meta_f64(&m, MS__META_DEALLOCATION_RATE_PER_SEC, x->frate);
+    ms__msb_meta_u64(&m, MS__META_SAMPLE_BYTES, x->sample_bytes);
+    ms__msb_meta_u64(&m, MS__META_STREAMED, 0);
+    if (x->program) ms__jx_meta_str(&m, MS__META_PROGRAM, x->program);
+    if (x->cmdline) ms__jx_meta_str(&m, MS__META_COMMAND_LINE, x->cmdline);
+    if (x->cwd) ms__jx_meta_str(&m, MS__META_CWD, x->cwd);
+    if (x->ppid) ms__msb_meta_u64(&m, MS__META_PPID, x->ppid);
+    if (x->how) ms__msb_meta_u64(&m, MS__META_EXIT, x->how);
     if (m.err) ms__jx_oom(x);
     ms__jx_section(x, img, MS__MSB_META, 0, 0, &m);
     MEMSCOPE_FREE(m.p);
@@ -14276,10 +14305,10 @@ MEMSCOPE_DEF memscope_result memscope_msb_record_exit(const char *path, int exit
                 for (uint64_t i = 0; i < k && !err; i++) {
                     uint64_t id = ms__exit_varint(&p, e, &err), wire = ms__exit_varint(&p, e, &err), v = 0;
                     if (err) break;
-                    if (wire == 1) { if (e - p < 8) err = 1; else p += 8; continue; }
-                    if (wire > 2) { err = 1; break; }
+                    if (wire == MS__WIRE_F64) { if (e - p < 8) err = 1; else p += 8; continue; }
+                    if (wire > MS__WIRE_STR) { err = 1; break; }
                     v = ms__exit_varint(&p, e, &err);
-                    if (id == 15) streamed = v == 1;
+                    if (id == MS__META_STREAMED) streamed = v == 1;
                 }
                 meta = !err;
             }
@@ -15448,12 +15477,12 @@ static void ms__stream_aside(const char *path) {
             uint64_t k = ms__rd_varint(&r);
             for (uint64_t i = 0; i < k && !r.err; i++) {
                 uint64_t id = ms__rd_varint(&r), wire = ms__rd_varint(&r), u = 0;
-                if (wire == 1) { if (r.end - r.p < 8) return; r.p += 8; continue; }
-                if (wire > 2) return;
+                if (wire == MS__WIRE_F64) { if (r.end - r.p < 8) return; r.p += 8; continue; }
+                if (wire > MS__WIRE_STR) return;
                 u = ms__rd_varint(&r);
-                if (id == 1) start = u;
-                else if (id == 7) pid = u;
-                else if (id == 15) streamed = u;
+                if (id == MS__META_START_TIME_UNIX_MS) start = u;
+                else if (id == MS__META_PID) pid = u;
+                else if (id == MS__META_STREAMED) streamed = u;
             }
             break;
         }

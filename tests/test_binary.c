@@ -495,6 +495,7 @@ static void test_msb_corruption(void **state) {
         {2, {0x01, 0xff, 0xff, 0xff, 0xff, 0x0f}, 6, "runs past"},                          /* one 4 GiB string */
         {5, {0x81, 0x80, 0x04}, 3, "more than 65 536"},                                    /* 65 537 events */
         {4, {0xff, 0xff, 0xff, 0xff, 0x0f}, 5, "count larger"},                             /* 4 G stacks */
+        {1, {0x01, 0x07, 0x01, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f}, 11, "wrong wire type"},        /* META pid as an f64 */
     };
     for (size_t k = 0; k < sizeof absurd / sizeof absurd[0]; k++) {
         unsigned char img[96];
@@ -502,7 +503,7 @@ static void test_msb_corruption(void **state) {
         memcpy(img, data, 16); /* the header */
         m = 16;
         size_t meta_len = (size_t)(meta_end - meta_at);
-        if (absurd[k].type != 2) { memcpy(img + m, data + meta_at, meta_len > 60 ? 0 : meta_len); m += meta_len > 60 ? 0 : meta_len; }
+        if (absurd[k].type > 2) { memcpy(img + m, data + meta_at, meta_len > 60 ? 0 : meta_len); m += meta_len > 60 ? 0 : meta_len; }
         unsigned char *h = img + m;
         memset(h, 0, 16);
         h[0] = (unsigned char)absurd[k].type;
