@@ -993,19 +993,25 @@ static int run(int argc, char **argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-/* memscope report's conversion options, option -> writer. What a path's name picks (memscope_export,
-   memscope_export_format, the checks of --output below) comes from the library's one table of
-   formats (ms__formats in memscope.h): a new format is its writer and a row there, and here an
-   option if report should convert to it by option. */
-typedef struct conversion { const char *option; memscope_result (*write)(memscope_tracker *, const char *); const char *out; } conversion;
-static conversion conversions[] = {
-    {"--json", memscope_export_json, NULL},     {"--html", memscope_export_html, NULL},
-    {"--msb", memscope_export_binary, NULL},    {"--pprof", memscope_export_pprof, NULL},
-    {"--folded", memscope_export_folded, NULL}, {"--trace", memscope_export_trace, NULL},
-    {"--prometheus", memscope_export_prometheus, NULL}, {"--massif", memscope_export_massif, NULL},
-    {"--dhat", memscope_export_dhat, NULL},
-};
-#define NCONV (sizeof conversions / sizeof conversions[0])
+/* memscope report's conversion options: --NAME OUT for each format of the library's one table
+   of formats (ms__formats in memscope.h), which also decides what a path's name picks
+   (memscope_export, memscope_export_format, the checks of --output below): a new format is its
+   writer and a row there, and report converts to it with --NAME. Made at start, in the
+   table's order (the order the outputs are written in). */
+typedef struct conversion { char option[32]; ms__writer_fn write; const char *out; } conversion;
+static conversion conversions[MS__NFORMATS];
+static size_t NCONV;
+static void conversions_init(void) {
+    for (size_t i = 0; i < MS__NFORMATS; i++) {
+        char option[32];
+        snprintf(option, sizeof option, "--%s", ms__formats[i].name);
+        size_t k = 0;
+        while (k < NCONV && strcmp(conversions[k].option, option) != 0) k++;
+        if (k < NCONV) continue; /* another suffix of a format already there */
+        memcpy(conversions[NCONV].option, option, sizeof option);
+        conversions[NCONV++].write = ms__formats[i].write;
+    }
+}
 
 /* The text summary of a loaded file */
 static void print_report(memscope_tracker *t, const char *path, size_t top) {
@@ -1595,6 +1601,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "run")) return run(argc, argv);
     if (!strcmp(argv[1], "diff")) return diff_main(argc, argv);
     if (strcmp(argv[1], "report") != 0) return fail("unknown command '%s'; see memscope --help", argv[1]);
+    conversions_init();
     const char *file = NULL;
     size_t top = 10;
     int strict = 0;
