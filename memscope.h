@@ -901,8 +901,15 @@ static _Thread_local int ms__hook_busy __attribute__((tls_model("initial-exec"))
 #define MS__RELAXED memory_order_relaxed
 #define MS__ACQUIRE memory_order_acquire
 #define MS__RELEASE memory_order_release
+/* Atomics, one idiom: C11's atomic_*_explicit on memscope's own _Atomic fields, MS__LOAD and
+   MS__STORE being its relaxed load and store. The one exception, MS__PLAIN_LOAD/STORE (the
+   compiler's __atomic builtins), is for plain fields of the public structs, which C++ compiles
+   too and which therefore cannot be _Atomic: memscope_site's id and hash (set once, under
+   ms__site_lock, read by TRACK without it) and an event's site (named in place by a TRACK). */
 #define MS__LOAD(p) atomic_load_explicit((p), MS__RELAXED)
 #define MS__STORE(p, v) atomic_store_explicit((p), (v), MS__RELAXED)
+#define MS__PLAIN_LOAD(p, order) __atomic_load_n((p), (order))
+#define MS__PLAIN_STORE(p, v, order) __atomic_store_n((p), (v), (order))
 /* A counter only its owner thread writes: a plain add, readable by others. */
 #define MS__OWNER_ADD(p, v) MS__STORE((p), MS__LOAD(p) + (v))
 
@@ -910,6 +917,47 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "memscope.h needs lock-free 64-bit a
 _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointer atomics");
 
 /* ==== >>platform ==== */
+
+/* Locks. Every mutex memscope has, outermost first: the order the code nests them in, and the
+   order ms__fork_prepare (>>lifecycle) takes them in. A child has one thread: any lock another
+   thread of the parent held at the fork would stay locked in the child forever, so the prepare
+   handler takes every one of them and both sides release them (the few it does not take are
+   said so, with why).
+
+     lock                      guards                                  taken at fork
+     ms__auto_lock             the trackers exported at exit           yes
+     ms__prom_lock             the Prometheus files (the monitor       yes
+                               exports a tracker under it)
+     ms__trackers_lock         the list of every tracker               yes
+     shard rebuild flags       a live-table shard's rebuild            yes: none half done at the
+                                                                       fork; the child also
+                                                                       lowers stale flags
+     t->analysis_lock (each)   analyze, export, the resolver, a        yes
+                               stream's writer; outer to all below
+     stream enc_lock (hooks)   a stream's encoder and file (>>hooks)   yes
+     t->stacks_lock (each)     stack interning (hooks, analysis)       yes
+     t->threads_lock (each)    thread registration                     yes
+     t->retired_lock (each)    live-table growth, a leaf               yes
+     ms__sym_lock              module tables, names, lines (naming     yes
+                               runs inside analysis, and takes
+                               nothing of memscope's inside)
+     ms__supp_lock             the suppressions, a leaf                yes
+     ms__ctx_lock              the process context, a leaf             yes
+     ms__site_lock             site registration (TRACK, analysis)     yes
+     ms__clock_lock            the clock ratio (analysis, export, a    yes
+                               lost ticker's restart in >>resolve)
+     ms__mon.control, wait_lock, sample_lock, ring_lock                yes (ms__mon_fork_prepare)
+     ms__mon.gpu_lock          NVML and amdgpu state                   no: held across NVML calls
+                                                                       that may block; the child
+                                                                       re-initialises it and
+                                                                       never uses NVML
+     ms__slab_lock             event memory, the innermost             yes
+     ms__cfi_lock_owner        the unwinder's slow path (a spin lock   no: taken inside hooks
+                               on an atomic word)                      that may run in the fork
+                                                                       handlers; the child clears
+                                                                       it (ms__cfi_fork_child)
+   pthread_once (the global tracker, process init) needs nothing: a child forked during the
+   once routine is undefined in POSIX, and memscope runs it before any thread of its own. */
 
 /* The libc's calloc where memscope uses the libc's allocator (it leaves fresh pages from mmap
    as they are: untouched, they cost nothing), else the user's MEMSCOPE_MALLOC and a clear. */
@@ -1256,7 +1304,7 @@ static memscope_site *ms__site_by_id(uint32_t id) {
 /* Gives a site its id (once per site); called with ms__site_lock held. */
 /* own: the site is memscope's already (an interned one), kept as it is */
 static uint32_t ms__site_assign_locked(memscope_site *site, int own) {
-    uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+    uint32_t id = MS__PLAIN_LOAD(&site->id, __ATOMIC_ACQUIRE);
     if (id) return id;
     id = atomic_load_explicit(&ms__site_count, MS__RELAXED);
     if (id >= MS__SITE_CHUNK * MS__SITE_CHUNKS) return 0;
@@ -1265,14 +1313,14 @@ static uint32_t ms__site_assign_locked(memscope_site *site, int own) {
         ms__site_table[ci] = (memscope_site *_Atomic *)ms__calloc(MS__SITE_CHUNK, sizeof(memscope_site *));
         if (!ms__site_table[ci]) return 0;
     }
-    __atomic_store_n(&site->hash, ms__site_hash(site->var_name, site->type_name, site->file, site->line),
+    MS__PLAIN_STORE(&site->hash, ms__site_hash(site->var_name, site->type_name, site->file, site->line),
                      __ATOMIC_RELAXED);
     /* the table keeps a copy, strings included: a TRACK site lives in the static data of the
        module that holds it, which dlclose may unmap while its events are still reported */
     if (own) {
         atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], site, MS__RELEASE);
         atomic_store_explicit(&ms__site_count, id + 1, MS__RELEASE);
-        __atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
+        MS__PLAIN_STORE(&site->id, id, __ATOMIC_RELEASE);
         return id;
     }
     const char *str[3] = {site->var_name, site->type_name, site->file};
@@ -1292,7 +1340,7 @@ static uint32_t ms__site_assign_locked(memscope_site *site, int own) {
     copy->id = id;
     atomic_store_explicit(&ms__site_table[ci][id % MS__SITE_CHUNK], copy, MS__RELEASE);
     atomic_store_explicit(&ms__site_count, id + 1, MS__RELEASE);
-    __atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
+    MS__PLAIN_STORE(&site->id, id, __ATOMIC_RELEASE);
     return id;
 }
 
@@ -2207,9 +2255,9 @@ MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint3
 MEMSCOPE_DEF MS__NOINLINE void memscope_track_site(memscope_tracker *t, uintptr_t address, size_t size,
                                                    memscope_site *site) {
     if (MS__UNLIKELY(!t || !address || !site)) return;
-    uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+    uint32_t id = MS__PLAIN_LOAD(&site->id, __ATOMIC_ACQUIRE);
     if (MS__UNLIKELY(!id)) id = ms__site_register(site);
-    ms__track(t, address, size, id, __atomic_load_n(&site->hash, __ATOMIC_RELAXED),
+    ms__track(t, address, size, id, MS__PLAIN_LOAD(&site->hash, __ATOMIC_RELAXED),
               (const uintptr_t *)__builtin_frame_address(0));
 }
 
@@ -14771,30 +14819,7 @@ static void ms__trackers_remove(memscope_tracker *t) {
     pthread_mutex_unlock(&ms__trackers_lock);
 }
 
-/* Fork. A child has one thread: any lock another thread of the parent held at the fork
-   would stay locked in the child forever. So the prepare handler takes every lock memscope
-   has, in the order the code nests them, and both sides release them. Each lock, outermost
-   first (README "Files, paths, fork and hostile input" lists the same table):
-
-     lock                      taken at fork  why it nests there
-     ms__auto_lock             yes            exports at exit run under it
-     ms__prom_lock             yes            the monitor exports a tracker under it
-     ms__trackers_lock         yes            guards the list walked next
-     shard rebuild flags       yes            no live-table rebuild half done at the fork;
-                                              the child also lowers stale flags (below)
-     t->analysis_lock (each)   yes            analyze/export/resolver; outer to the three below
-     t->stacks_lock (each)     yes            stack interning, inside hooks and analysis
-     t->threads_lock (each)    yes            thread registration, inside hooks and analysis
-     t->retired_lock (each)    yes            live-table growth, a leaf
-     ms__site_lock             yes            site registration, inside TRACK and analysis
-     ms__clock_lock            yes            the clock ratio, inside analysis and export; a
-                                              lost ticker's restart (>>resolve), a leaf there
-     ms__mon.control, wait_lock, sample_lock, ring_lock   yes (ms__mon_fork_prepare)
-     ms__mon.gpu_lock          no             held across NVML calls that may block; the child
-                                              re-initialises it and never uses NVML
-     ms__slab_lock             yes            event memory, the innermost
-   pthread_once (the global tracker, process init) needs nothing: a child forked during the
-   once routine is undefined in POSIX, and memscope runs it before any thread of its own. */
+/* Fork: every lock of the table in >>platform ("Locks"), in its order. */
 #ifdef MEMSCOPE_HOOK_MALLOC
 static void ms__hook_fork_child(void);
 #endif
@@ -14816,6 +14841,9 @@ static void ms__fork_prepare(void) {
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->stacks_lock);
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->threads_lock);
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->retired_lock);
+    pthread_mutex_lock(&ms__sym_lock);
+    pthread_mutex_lock(&ms__supp_lock);
+    pthread_mutex_lock(&ms__ctx_lock);
     pthread_mutex_lock(&ms__site_lock);
     pthread_mutex_lock(&ms__clock_lock);
     ms__mon_fork_prepare();
@@ -14848,6 +14876,9 @@ static void ms__fork_release(int child) {
     else ms__mon_fork_parent();
     pthread_mutex_unlock(&ms__clock_lock);
     pthread_mutex_unlock(&ms__site_lock);
+    pthread_mutex_unlock(&ms__ctx_lock);
+    pthread_mutex_unlock(&ms__supp_lock);
+    pthread_mutex_unlock(&ms__sym_lock);
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) {
         pthread_mutex_unlock(&t->retired_lock);
         pthread_mutex_unlock(&t->threads_lock);
@@ -16409,7 +16440,7 @@ static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, s
         if (a) { MS__OWNER_ADD(&a->count, UINT64_MAX); MS__OWNER_ADD(&a->bytes, 0 - old.size); }
         if (b) { MS__OWNER_ADD(&b->count, 1); MS__OWNER_ADD(&b->bytes, old.size); }
         ms__event *e = th->last_alloc;
-        if (e && e->address == address && !(e->size_kind & 1)) __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
+        if (e && e->address == address && !(e->size_kind & 1)) MS__PLAIN_STORE(&e->site, site, __ATOMIC_RELAXED);
         ok = 1;
     }
     ms__hook_busy--;
