@@ -934,7 +934,6 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointe
                                                                        lowers stale flags
      t->analysis_lock (each)   analyze, export, the resolver, a        yes
                                stream's writer; outer to all below
-     stream enc_lock (hooks)   a stream's encoder and file (>>hooks)   yes
      t->stacks_lock (each)     stack interning (hooks, analysis)       yes
      t->threads_lock (each)    thread registration                     yes
      t->retired_lock (each)    live-table growth, a leaf               yes
