@@ -12696,6 +12696,338 @@ static void ms__lit_end(ms__lit *it) {
    against the file, so nothing grows beyond a small multiple of its size. */
 static const unsigned char ms__msb_magic[8] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A};
 
+/* What the readers of the sections (ms__loaded_parse's, one per section type) share. Each
+   returns 0 (go on), 1 (stop reading: the file is bad, r or c->f says why) or -2 (out of
+   memory). */
+typedef struct ms__ldctx {
+    struct ms__loaded *L;
+    memscope_tracker *t;
+    ms__rd *f;                                /* the file */
+    const unsigned char *base, *pl, *stored;  /* the file; the payload (decompressed); as stored */
+    uint64_t len, stored_len;                 /* their lengths */
+    ms__ldec dec;                             /* the event decoder's state, across EVENTS sections */
+    int seen_meta, seen_end, seen_exit;
+} ms__ldctx;
+
+/* STRINGS */
+static int ms__ld_strings(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 1);
+    for (size_t i = 0; i < n && !r->err; i++) {
+        uint64_t sl = ms__rd_varint(r);
+        if (r->err || sl > (uint64_t)(r->end - r->p)) { ms__rd_fail(r, "string runs past its section"); break; }
+        if (memchr(r->p, 0, (size_t)sl)) { ms__rd_fail(r, "NUL inside a string"); break; }
+        char *s = L->arena + L->arena_len;
+        memcpy(s, r->p, (size_t)sl);
+        s[sl] = 0;
+        L->arena_len += (size_t)sl + 1;
+        r->p += sl;
+        L->strs[++L->nstrs] = s;
+    }
+    return 0;
+}
+
+/* META */
+static int ms__ld_meta(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    memscope_tracker *t = c->t;
+    c->seen_meta = 1;
+    size_t n = ms__rd_count(r, 3);
+    for (size_t i = 0; i < n && !r->err; i++) {
+        uint64_t id = ms__rd_varint(r), wire = ms__rd_varint(r);
+        uint64_t u = 0;
+        double d = 0;
+        const char *s = NULL;
+        if (wire == MS__WIRE_VARINT) u = ms__rd_varint(r);
+        else if (wire == MS__WIRE_F64) d = ms__rd_f64(r);
+        else if (wire == MS__WIRE_STR) s = ms__rd_str(r, L);
+        else { ms__rd_fail(r, "unknown META wire type"); break; }
+        if (id && id < MS__META_LAST && wire != ms__meta_wire[id]) { ms__rd_fail(r, "a META field with the wrong wire type"); break; }
+        (void)s;
+        if (id == MS__META_START_TIME_UNIX_MS) t->start_unix_ms = u;
+        else if (id == MS__META_SAMPLE_RATE) L->sample_rate = d;
+        else if (id == MS__META_CAPTURE_CALL_STACK) atomic_store(&t->capture_stacks, u != 0);
+        else if (id == MS__META_MAX_STACK_DEPTH) atomic_store(&t->stack_depth, (uint32_t)(u > MEMSCOPE_MAX_STACK_DEPTH ? MEMSCOPE_MAX_STACK_DEPTH : u));
+        else if (id == MS__META_DURATION_SEC) L->duration_sec = d;
+        else if (id == MS__META_ALLOCATION_RATE_PER_SEC) L->alloc_rate = d;
+        else if (id == MS__META_DEALLOCATION_RATE_PER_SEC) L->free_rate = d;
+        else if (id == MS__META_SAMPLE_BYTES) atomic_store(&t->sample_bytes, u);
+        else if (id == MS__META_PID) L->pid = u;
+        else if (id == MS__META_NS_PER_TICK) L->ns_per_tick = d;
+        else if (id == MS__META_PROGRAM) L->program = s;
+        else if (id == MS__META_PPID) L->ppid = u;
+        else if (id == MS__META_STREAMED) L->streamed = u != 0;
+        else if (id == MS__META_COMMAND_LINE) L->cmdline = s;
+        else if (id == MS__META_EXIT) L->exit_how = u > UINT32_MAX ? 0 : (uint32_t)u;
+        else if (id == MS__META_CWD) L->cwd = s;
+    }
+    return 0;
+}
+
+/* SITES */
+static int ms__ld_sites(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 5);
+    ms__lsite *ns = (ms__lsite *)ms__calloc(L->nsites + n + 1, sizeof *ns);
+    if (!ns) { ms__rd_fail(c->f, "out of memory"); return -2; }
+    if (L->nsites) memcpy(ns, L->sites, L->nsites * sizeof *ns);
+    MEMSCOPE_FREE(L->sites);
+    L->sites = ns;
+    for (size_t i = 0; i < n && !r->err; i++) {
+        ms__lsite s;
+        memset(&s, 0, sizeof s);
+        uint64_t id = ms__rd_varint(r);
+        s.var = ms__rd_str(r, L); s.type = ms__rd_str(r, L); s.file = ms__rd_str(r, L);
+        uint64_t line = ms__rd_varint(r);
+        if (id > UINT32_MAX || line > UINT32_MAX) { ms__rd_fail(r, "site id or line out of range"); break; }
+        s.id = (uint32_t)id; s.line = (uint32_t)line;
+        L->sites[L->nsites++] = s;
+    }
+    /* sorted by id for the lookup: a stream defines sites in the order of first use */
+    qsort(L->sites, L->nsites, sizeof *L->sites, ms__lsite_by_id);
+    for (size_t i = 1; i < L->nsites && !r->err; i++)
+        if (L->sites[i - 1].id == L->sites[i].id) ms__rd_fail(r, "a site id defined twice");
+    return 0;
+}
+
+/* STACKS */
+static int ms__ld_stacks(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 2);
+    size_t maxf = (size_t)c->len / 3 + 1; /* a frame takes at least 3 bytes */
+    /* a stream writes a STACKS section with each block: stacks and frames grow */
+    ms__lstack *ns = (ms__lstack *)ms__calloc(L->nstacks + n + 1, sizeof *ns);
+    void *blk = ms__calloc(1, sizeof(void *) + maxf * sizeof(ms__lframe));
+    if (!ns || !blk) { MEMSCOPE_FREE(ns); MEMSCOPE_FREE(blk); ms__rd_fail(c->f, "out of memory"); return -2; }
+    if (L->nstacks) memcpy(ns, L->stacks, L->nstacks * sizeof *ns);
+    MEMSCOPE_FREE(L->stacks);
+    L->stacks = ns;
+    memcpy(blk, &L->frame_blocks, sizeof(void *));
+    L->frame_blocks = blk;
+    L->frames = (ms__lframe *)(void *)((char *)blk + sizeof(void *));
+    L->nframes = 0;
+    for (size_t i = 0; i < n && !r->err; i++) {
+        uint64_t id = ms__rd_varint(r), depth = ms__rd_varint(r);
+        /* ids are 1..count as written; a gap of up to 65 536 is tolerated. A larger id
+           would make every export allocate per-stack sums out of proportion to the file */
+        if (id == 0 || id > (uint64_t)(L->nstacks + n) + 65536 || depth > MEMSCOPE_MAX_STACK_DEPTH || L->nframes + depth > maxf) { ms__rd_fail(r, "bad stack id or depth"); break; }
+        ms__lstack *s = &L->stacks[L->nstacks++];
+        s->id = (uint32_t)id; s->depth = (uint32_t)depth; s->frames = &L->frames[L->nframes];
+        if (s->id > L->max_stack) L->max_stack = s->id;
+        uint64_t prev = 0;
+        for (uint64_t k = 0; k < depth && !r->err; k++) {
+            uint64_t z = ms__rd_varint(r);
+            prev += (z >> 1) ^ (0 - (z & 1));
+            ms__lframe *fr = &L->frames[L->nframes++];
+            fr->addr = (uintptr_t)prev;
+            fr->fn = ms__rd_str(r, L);
+            fr->mod = ms__rd_str(r, L);
+            fr->off1 = ms__rd_varint(r);
+        }
+    }
+    L->stacks_from = L->nstacks - (r->err ? 0 : n);
+    return 0;
+}
+
+/* INLINED: the inlined calls of the STACKS section before it */
+static int ms__ld_inlined(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 3);
+    size_t maxe = (size_t)c->len / 3 + 1; /* an inlined call takes at least 3 bytes */
+    void *blk = ms__calloc(1, sizeof(void *) + maxe * sizeof(ms__inlf));
+    if (!blk) { ms__rd_fail(c->f, "out of memory"); return -2; }
+    memcpy(blk, &L->frame_blocks, sizeof(void *));
+    L->frame_blocks = blk;
+    ms__inlf *e = (ms__inlf *)(void *)((char *)blk + sizeof(void *));
+    size_t ne = 0, from = L->stacks_from;
+    for (size_t i = 0; i < n && !r->err; i++) {
+        uint64_t id = ms__rd_varint(r), depth = ms__rd_varint(r);
+        ms__lstack *s = ms__lstack_in(L, &from, id);
+        if (!s || depth != s->depth) { ms__rd_fail(r, "INLINED names a stack the STACKS section before it does not define"); break; }
+        for (uint64_t k = 0; k < depth && !r->err; k++) {
+            uint64_t ncalls = ms__rd_varint(r);
+            if (ncalls > (uint64_t)(maxe - ne)) { ms__rd_fail(r, "more inlined calls than the section can hold"); break; }
+            s->frames[k].inl = ncalls ? &e[ne] : NULL;
+            s->frames[k].ninl = (uint32_t)ncalls;
+            for (uint64_t j = 0; j < ncalls && !r->err; j++, ne++) {
+                e[ne].fn = ms__rd_str(r, L);
+                e[ne].file = ms__rd_str(r, L);
+                uint64_t line = ms__rd_varint(r);
+                e[ne].line = line > UINT32_MAX ? 0 : (uint32_t)line;
+            }
+        }
+    }
+    return 0;
+}
+
+/* MODULES */
+static int ms__ld_modules(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 5);
+    ms__lmod *nm = (ms__lmod *)ms__calloc(L->nmods + n + 1, sizeof *nm);
+    if (!nm) { ms__rd_fail(c->f, "out of memory"); return -2; }
+    if (L->nmods) memcpy(nm, L->mods, L->nmods * sizeof *nm);
+    MEMSCOPE_FREE(L->mods);
+    L->mods = nm;
+    for (size_t i = 0; i < n && !r->err; i++) {
+        ms__lmod *m = &L->mods[L->nmods];
+        m->path = ms__rd_str(r, L);
+        m->build_id = ms__rd_str(r, L);
+        m->bias = ms__rd_varint(r);
+        m->lo = ms__rd_varint(r);
+        m->hi = ms__rd_varint(r);
+        if (!r->err && (!m->path || m->lo >= m->hi)) { ms__rd_fail(r, "a module without a path or address range"); break; }
+        if (!r->err) L->nmods++;
+    }
+    return 0;
+}
+
+/* LINES: the source lines of the STACKS section before it */
+static int ms__ld_lines(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 2), from = L->stacks_from;
+    for (size_t i = 0; i < n && !r->err; i++) {
+        uint64_t id = ms__rd_varint(r), depth = ms__rd_varint(r);
+        ms__lstack *s = ms__lstack_in(L, &from, id);
+        if (!s || depth != s->depth) { ms__rd_fail(r, "LINES names a stack the STACKS section before it does not define"); break; }
+        for (uint64_t k = 0; k < depth && !r->err; k++) {
+            s->frames[k].file = ms__rd_str(r, L);
+            uint64_t line = ms__rd_varint(r);
+            s->frames[k].line = line > UINT32_MAX ? 0 : (uint32_t)line;
+        }
+    }
+    return 0;
+}
+
+/* EVENTS */
+static int ms__ld_events(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    const unsigned char *pl = c->pl;
+    const unsigned char *stored = c->stored;
+    const unsigned char *at = r->p;
+    if (ms__rd_varint(r) > 65536 && !r->err) { r->p = at; ms__rd_fail(r, "an EVENTS block of more than 65 536 events"); c->f->err = 1; return 1; }
+    r->p = at;
+    size_t n = ms__rd_count(r, 2);
+    if (L->nblocks == L->cap_blocks) {
+        size_t cap = L->cap_blocks ? L->cap_blocks * 2 : 64;
+        ms__lblock *nb = (ms__lblock *)MEMSCOPE_MALLOC(cap * sizeof *nb);
+        if (!nb) { ms__rd_fail(c->f, "out of memory"); return -2; }
+        if (L->nblocks) memcpy(nb, L->blocks, L->nblocks * sizeof *nb);
+        MEMSCOPE_FREE(L->blocks);
+        L->blocks = nb;
+        L->cap_blocks = cap;
+    }
+    ms__lblock *blk = &L->blocks[L->nblocks];
+    blk->p = stored;
+    blk->len = c->stored_len;
+    blk->flags = pl != stored ? MS__MSB_ZSTD : 0; /* decompressed above (a 1.1 file's flag) */
+    blk->n = (uint32_t)n;
+    c->dec.site = NULL; /* sites may have been added (and re-sorted) since */
+    for (size_t i = 0; i < n && !r->err; i++) {
+        memscope_event e;
+        uint32_t sid;
+        if (!ms__ldec_event(&c->dec, r, L, &e, &sid)) break;
+        L->nevents++;
+        L->last_ts = e.timestamp_ns;
+        uint32_t st = e.stack_id;
+        if (!st) continue;
+        if (st >= L->stack_used_cap) { /* ids a file can define: its STACKS' count + 65 536 */
+            if ((uint64_t)st > L->size / 2 + 65537) { ms__rd_fail(r, "a stack id beyond what the file could define"); break; }
+            uint64_t cap = L->stack_used_cap ? (uint64_t)L->stack_used_cap * 2 : 4096;
+            while (cap <= st) cap *= 2;
+            unsigned char *nu = (unsigned char *)ms__calloc((size_t)(cap / 8 + 1), 1);
+            if (!nu) { ms__rd_fail(c->f, "out of memory"); return -2; }
+            if (L->stack_used) memcpy(nu, L->stack_used, L->stack_used_cap / 8 + 1);
+            MEMSCOPE_FREE(L->stack_used);
+            L->stack_used = nu;
+            L->stack_used_cap = (uint32_t)cap;
+        }
+        L->stack_used[st / 8] = (unsigned char)(L->stack_used[st / 8] | 1u << (st % 8));
+        if (st > L->stack_used_max) L->stack_used_max = st;
+    }
+    if (!r->err) L->nblocks++;
+    return 0;
+}
+
+/* SNAPSHOTS */
+static int ms__ld_snapshots(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 224);
+    L->snaps = (memscope_system_snapshot *)ms__calloc(n + 1, sizeof *L->snaps);
+    if (!L->snaps) { ms__rd_fail(c->f, "out of memory"); return -2; }
+    for (size_t i = 0; i < n && !r->err; i++) {
+        memscope_system_snapshot *s = &L->snaps[L->nsnaps++];
+        s->timestamp = ms__rd_u64(r); s->cpu_usage_percent = ms__rd_f64(r);
+        s->memory_usage_bytes = ms__rd_u64(r); s->memory_usage_percent = ms__rd_f64(r);
+        s->thread_count = (size_t)ms__rd_u64(r); s->disk_read_bps = ms__rd_u64(r); s->disk_write_bps = ms__rd_u64(r);
+        s->network_rx_bps = ms__rd_u64(r); s->network_tx_bps = ms__rd_u64(r); s->gpu_usage_percent = ms__rd_f64(r);
+        s->gpu_memory_used = ms__rd_u64(r); s->gpu_memory_total = ms__rd_u64(r); s->available = (uint32_t)ms__rd_u64(r);
+        s->elapsed_ns = ms__rd_u64(r); s->system_cpu_percent = ms__rd_f64(r); s->cpu_count = (uint32_t)ms__rd_u64(r);
+        s->gpu_count = (uint32_t)ms__rd_u64(r); s->peak_rss_bytes = ms__rd_u64(r); s->memory_limit_bytes = ms__rd_u64(r);
+        s->system_memory_total = ms__rd_u64(r); s->system_memory_available = ms__rd_u64(r);
+        s->system_memory_used_percent = ms__rd_f64(r); s->minor_faults_per_sec = ms__rd_u64(r);
+        s->major_faults_per_sec = ms__rd_u64(r); s->disk_read_bytes = ms__rd_u64(r); s->disk_write_bytes = ms__rd_u64(r);
+        s->network_rx_bytes = ms__rd_u64(r); s->network_tx_bytes = ms__rd_u64(r);
+    }
+    return 0;
+}
+
+/* THREADS */
+static int ms__ld_threads(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 7);
+    L->threads = (memscope_thread_stats *)ms__calloc(n + 1, sizeof *L->threads);
+    if (!L->threads) { ms__rd_fail(c->f, "out of memory"); return -2; }
+    for (size_t i = 0; i < n && !r->err; i++) {
+        memscope_thread_stats *th = &L->threads[L->nthreads++];
+        th->thread_id = (uint32_t)ms__rd_varint(r);
+        th->thread_name = ms__rd_str(r, L);
+        th->allocations = (size_t)ms__rd_varint(r); th->deallocations = (size_t)ms__rd_varint(r);
+        th->allocated_bytes = ms__rd_varint(r); th->current_bytes = ms__rd_varint(r); th->peak_bytes = ms__rd_varint(r);
+    }
+    return 0;
+}
+
+/* HOTSPOTS */
+static int ms__ld_hotspots(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    size_t n = ms__rd_count(r, 5);
+    L->hot = (memscope_hotspot *)ms__calloc(n + 1, sizeof *L->hot);
+    if (!L->hot) { ms__rd_fail(c->f, "out of memory"); return -2; }
+    for (size_t i = 0; i < n && !r->err; i++) {
+        memscope_hotspot *hs = &L->hot[L->nhot++];
+        hs->var_name = ms__rd_str(r, L); hs->type_name = ms__rd_str(r, L);
+        hs->total_size = (size_t)ms__rd_varint(r); hs->allocation_count = (size_t)ms__rd_varint(r);
+        hs->location = ms__rd_str(r, L);
+    }
+    return 0;
+}
+
+/* END */
+static int ms__ld_end(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    for (int i = 0; i < 9; i++) L->totals[i] = ms__rd_varint(r);
+    L->est_allocs = ms__rd_f64(r);
+    L->est_bytes = ms__rd_f64(r);
+    if (!r->err && L->totals[8] != L->nevents) ms__rd_fail(r, "END counts a different number of events");
+    c->seen_end = 1;
+    return 0;
+}
+
+/* EXIT: how a streamed run without END ended, said by its watcher */
+static int ms__ld_exit(ms__ldctx *c, ms__rd *r) {
+    struct ms__loaded *L = c->L;
+    const unsigned char *base = c->base;
+    const unsigned char *pl = c->pl;
+    if (!c->seen_meta || !L->streamed) { ms__rd_fail(r, "an EXIT section in a file that is not streamed, or before META"); c->f->err = 1; return 1; }
+    uint64_t how = ms__rd_varint(r);
+    if (!r->err && (how == 0 || how >= 256 + 128)) { r->p = pl; ms__rd_fail(r, "EXIT holds neither an exit status nor a signal"); }
+    if (!r->err && r->p != r->end && !base[11] && base[10] <= 1) ms__rd_fail(r, "bytes left over in the EXIT section");
+    if (!r->err) { L->exit_how = (uint32_t)how; L->exit_watched = 1; }
+    c->seen_exit = 1;
+    return 0;
+}
+
 static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     const unsigned char *base = L->data;
     ms__rd f = {base, base + L->size, base, 0};
@@ -12712,11 +13044,14 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->cap_strs = L->size / 1 + 2;
     L->strs = (const char **)ms__calloc(L->cap_strs, sizeof *L->strs);
     if (!L->arena || !L->strs) { ms__rd_fail(&f, "out of memory"); return -2; }
-    int seen_end = 0, seen_meta = 0, seen_exit = 0;
     uint64_t zin = 0, zout = 0;
-    ms__ldec dec;
-    memset(&dec, 0, sizeof dec);
-    while (!f.err && f.p < f.end && !seen_end && !seen_exit) {
+    ms__ldctx c;
+    memset(&c, 0, sizeof c);
+    c.L = L;
+    c.t = t;
+    c.f = &f;
+    c.base = base;
+    while (!f.err && f.p < f.end && !c.seen_end && !c.seen_exit) {
         if (f.end - f.p < 20) break; /* a section header cut off: truncated */
         const unsigned char *h = f.p;
         uint32_t type = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
@@ -12755,256 +13090,29 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             ms__rd_fail(&f, "a second section of a type that appears once");
             break;
         }
-        if (type == MS__MSB_STRINGS) {
-            size_t n = ms__rd_count(&r, 1);
-            for (size_t i = 0; i < n && !r.err; i++) {
-                uint64_t sl = ms__rd_varint(&r);
-                if (r.err || sl > (uint64_t)(r.end - r.p)) { ms__rd_fail(&r, "string runs past its section"); break; }
-                if (memchr(r.p, 0, (size_t)sl)) { ms__rd_fail(&r, "NUL inside a string"); break; }
-                char *s = L->arena + L->arena_len;
-                memcpy(s, r.p, (size_t)sl);
-                s[sl] = 0;
-                L->arena_len += (size_t)sl + 1;
-                r.p += sl;
-                L->strs[++L->nstrs] = s;
-            }
-        } else if (type == MS__MSB_META) {
-            seen_meta = 1;
-            size_t n = ms__rd_count(&r, 3);
-            for (size_t i = 0; i < n && !r.err; i++) {
-                uint64_t id = ms__rd_varint(&r), wire = ms__rd_varint(&r);
-                uint64_t u = 0;
-                double d = 0;
-                const char *s = NULL;
-                if (wire == MS__WIRE_VARINT) u = ms__rd_varint(&r);
-                else if (wire == MS__WIRE_F64) d = ms__rd_f64(&r);
-                else if (wire == MS__WIRE_STR) s = ms__rd_str(&r, L);
-                else { ms__rd_fail(&r, "unknown META wire type"); break; }
-                if (id && id < MS__META_LAST && wire != ms__meta_wire[id]) { ms__rd_fail(&r, "a META field with the wrong wire type"); break; }
-                (void)s;
-                if (id == MS__META_START_TIME_UNIX_MS) t->start_unix_ms = u;
-                else if (id == MS__META_SAMPLE_RATE) L->sample_rate = d;
-                else if (id == MS__META_CAPTURE_CALL_STACK) atomic_store(&t->capture_stacks, u != 0);
-                else if (id == MS__META_MAX_STACK_DEPTH) atomic_store(&t->stack_depth, (uint32_t)(u > MEMSCOPE_MAX_STACK_DEPTH ? MEMSCOPE_MAX_STACK_DEPTH : u));
-                else if (id == MS__META_DURATION_SEC) L->duration_sec = d;
-                else if (id == MS__META_ALLOCATION_RATE_PER_SEC) L->alloc_rate = d;
-                else if (id == MS__META_DEALLOCATION_RATE_PER_SEC) L->free_rate = d;
-                else if (id == MS__META_SAMPLE_BYTES) atomic_store(&t->sample_bytes, u);
-                else if (id == MS__META_PID) L->pid = u;
-                else if (id == MS__META_NS_PER_TICK) L->ns_per_tick = d;
-                else if (id == MS__META_PROGRAM) L->program = s;
-                else if (id == MS__META_PPID) L->ppid = u;
-                else if (id == MS__META_STREAMED) L->streamed = u != 0;
-                else if (id == MS__META_COMMAND_LINE) L->cmdline = s;
-                else if (id == MS__META_EXIT) L->exit_how = u > UINT32_MAX ? 0 : (uint32_t)u;
-                else if (id == MS__META_CWD) L->cwd = s;
-            }
-        } else if (type == MS__MSB_SITES) {
-            size_t n = ms__rd_count(&r, 5);
-            ms__lsite *ns = (ms__lsite *)ms__calloc(L->nsites + n + 1, sizeof *ns);
-            if (!ns) { ms__rd_fail(&f, "out of memory"); return -2; }
-            if (L->nsites) memcpy(ns, L->sites, L->nsites * sizeof *ns);
-            MEMSCOPE_FREE(L->sites);
-            L->sites = ns;
-            for (size_t i = 0; i < n && !r.err; i++) {
-                ms__lsite s;
-                memset(&s, 0, sizeof s);
-                uint64_t id = ms__rd_varint(&r);
-                s.var = ms__rd_str(&r, L); s.type = ms__rd_str(&r, L); s.file = ms__rd_str(&r, L);
-                uint64_t line = ms__rd_varint(&r);
-                if (id > UINT32_MAX || line > UINT32_MAX) { ms__rd_fail(&r, "site id or line out of range"); break; }
-                s.id = (uint32_t)id; s.line = (uint32_t)line;
-                L->sites[L->nsites++] = s;
-            }
-            /* sorted by id for the lookup: a stream defines sites in the order of first use */
-            qsort(L->sites, L->nsites, sizeof *L->sites, ms__lsite_by_id);
-            for (size_t i = 1; i < L->nsites && !r.err; i++)
-                if (L->sites[i - 1].id == L->sites[i].id) ms__rd_fail(&r, "a site id defined twice");
-        } else if (type == MS__MSB_STACKS) {
-            size_t n = ms__rd_count(&r, 2);
-            size_t maxf = (size_t)len / 3 + 1; /* a frame takes at least 3 bytes */
-            /* a stream writes a STACKS section with each block: stacks and frames grow */
-            ms__lstack *ns = (ms__lstack *)ms__calloc(L->nstacks + n + 1, sizeof *ns);
-            void *blk = ms__calloc(1, sizeof(void *) + maxf * sizeof(ms__lframe));
-            if (!ns || !blk) { MEMSCOPE_FREE(ns); MEMSCOPE_FREE(blk); ms__rd_fail(&f, "out of memory"); return -2; }
-            if (L->nstacks) memcpy(ns, L->stacks, L->nstacks * sizeof *ns);
-            MEMSCOPE_FREE(L->stacks);
-            L->stacks = ns;
-            memcpy(blk, &L->frame_blocks, sizeof(void *));
-            L->frame_blocks = blk;
-            L->frames = (ms__lframe *)(void *)((char *)blk + sizeof(void *));
-            L->nframes = 0;
-            for (size_t i = 0; i < n && !r.err; i++) {
-                uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
-                /* ids are 1..count as written; a gap of up to 65 536 is tolerated. A larger id
-                   would make every export allocate per-stack sums out of proportion to the file */
-                if (id == 0 || id > (uint64_t)(L->nstacks + n) + 65536 || depth > MEMSCOPE_MAX_STACK_DEPTH || L->nframes + depth > maxf) { ms__rd_fail(&r, "bad stack id or depth"); break; }
-                ms__lstack *s = &L->stacks[L->nstacks++];
-                s->id = (uint32_t)id; s->depth = (uint32_t)depth; s->frames = &L->frames[L->nframes];
-                if (s->id > L->max_stack) L->max_stack = s->id;
-                uint64_t prev = 0;
-                for (uint64_t k = 0; k < depth && !r.err; k++) {
-                    uint64_t z = ms__rd_varint(&r);
-                    prev += (z >> 1) ^ (0 - (z & 1));
-                    ms__lframe *fr = &L->frames[L->nframes++];
-                    fr->addr = (uintptr_t)prev;
-                    fr->fn = ms__rd_str(&r, L);
-                    fr->mod = ms__rd_str(&r, L);
-                    fr->off1 = ms__rd_varint(&r);
-                }
-            }
-            L->stacks_from = L->nstacks - (r.err ? 0 : n);
-        } else if (type == MS__MSB_INLINED) { /* the inlined calls of the STACKS section before it */
-            size_t n = ms__rd_count(&r, 3);
-            size_t maxe = (size_t)len / 3 + 1; /* an inlined call takes at least 3 bytes */
-            void *blk = ms__calloc(1, sizeof(void *) + maxe * sizeof(ms__inlf));
-            if (!blk) { ms__rd_fail(&f, "out of memory"); return -2; }
-            memcpy(blk, &L->frame_blocks, sizeof(void *));
-            L->frame_blocks = blk;
-            ms__inlf *e = (ms__inlf *)(void *)((char *)blk + sizeof(void *));
-            size_t ne = 0, from = L->stacks_from;
-            for (size_t i = 0; i < n && !r.err; i++) {
-                uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
-                ms__lstack *s = ms__lstack_in(L, &from, id);
-                if (!s || depth != s->depth) { ms__rd_fail(&r, "INLINED names a stack the STACKS section before it does not define"); break; }
-                for (uint64_t k = 0; k < depth && !r.err; k++) {
-                    uint64_t c = ms__rd_varint(&r);
-                    if (c > (uint64_t)(maxe - ne)) { ms__rd_fail(&r, "more inlined calls than the section can hold"); break; }
-                    s->frames[k].inl = c ? &e[ne] : NULL;
-                    s->frames[k].ninl = (uint32_t)c;
-                    for (uint64_t j = 0; j < c && !r.err; j++, ne++) {
-                        e[ne].fn = ms__rd_str(&r, L);
-                        e[ne].file = ms__rd_str(&r, L);
-                        uint64_t line = ms__rd_varint(&r);
-                        e[ne].line = line > UINT32_MAX ? 0 : (uint32_t)line;
-                    }
-                }
-            }
-        } else if (type == MS__MSB_MODULES) {
-            size_t n = ms__rd_count(&r, 5);
-            ms__lmod *nm = (ms__lmod *)ms__calloc(L->nmods + n + 1, sizeof *nm);
-            if (!nm) { ms__rd_fail(&f, "out of memory"); return -2; }
-            if (L->nmods) memcpy(nm, L->mods, L->nmods * sizeof *nm);
-            MEMSCOPE_FREE(L->mods);
-            L->mods = nm;
-            for (size_t i = 0; i < n && !r.err; i++) {
-                ms__lmod *m = &L->mods[L->nmods];
-                m->path = ms__rd_str(&r, L);
-                m->build_id = ms__rd_str(&r, L);
-                m->bias = ms__rd_varint(&r);
-                m->lo = ms__rd_varint(&r);
-                m->hi = ms__rd_varint(&r);
-                if (!r.err && (!m->path || m->lo >= m->hi)) { ms__rd_fail(&r, "a module without a path or address range"); break; }
-                if (!r.err) L->nmods++;
-            }
-        } else if (type == MS__MSB_LINES) { /* the source lines of the STACKS section before it */
-            size_t n = ms__rd_count(&r, 2), from = L->stacks_from;
-            for (size_t i = 0; i < n && !r.err; i++) {
-                uint64_t id = ms__rd_varint(&r), depth = ms__rd_varint(&r);
-                ms__lstack *s = ms__lstack_in(L, &from, id);
-                if (!s || depth != s->depth) { ms__rd_fail(&r, "LINES names a stack the STACKS section before it does not define"); break; }
-                for (uint64_t k = 0; k < depth && !r.err; k++) {
-                    s->frames[k].file = ms__rd_str(&r, L);
-                    uint64_t line = ms__rd_varint(&r);
-                    s->frames[k].line = line > UINT32_MAX ? 0 : (uint32_t)line;
-                }
-            }
-        } else if (type == MS__MSB_EVENTS) {
-            const unsigned char *at = r.p;
-            if (ms__rd_varint(&r) > 65536 && !r.err) { r.p = at; ms__rd_fail(&r, "an EVENTS block of more than 65 536 events"); f.err = 1; break; }
-            r.p = at;
-            size_t n = ms__rd_count(&r, 2);
-            if (L->nblocks == L->cap_blocks) {
-                size_t cap = L->cap_blocks ? L->cap_blocks * 2 : 64;
-                ms__lblock *nb = (ms__lblock *)MEMSCOPE_MALLOC(cap * sizeof *nb);
-                if (!nb) { ms__rd_fail(&f, "out of memory"); return -2; }
-                if (L->nblocks) memcpy(nb, L->blocks, L->nblocks * sizeof *nb);
-                MEMSCOPE_FREE(L->blocks);
-                L->blocks = nb;
-                L->cap_blocks = cap;
-            }
-            ms__lblock *blk = &L->blocks[L->nblocks];
-            blk->p = stored;
-            blk->len = stored_len;
-            blk->flags = pl != stored ? MS__MSB_ZSTD : 0; /* decompressed above (a 1.1 file's flag) */
-            blk->n = (uint32_t)n;
-            dec.site = NULL; /* sites may have been added (and re-sorted) since */
-            for (size_t i = 0; i < n && !r.err; i++) {
-                memscope_event e;
-                uint32_t sid;
-                if (!ms__ldec_event(&dec, &r, L, &e, &sid)) break;
-                L->nevents++;
-                L->last_ts = e.timestamp_ns;
-                uint32_t st = e.stack_id;
-                if (!st) continue;
-                if (st >= L->stack_used_cap) { /* ids a file can define: its STACKS' count + 65 536 */
-                    if ((uint64_t)st > L->size / 2 + 65537) { ms__rd_fail(&r, "a stack id beyond what the file could define"); break; }
-                    uint64_t cap = L->stack_used_cap ? (uint64_t)L->stack_used_cap * 2 : 4096;
-                    while (cap <= st) cap *= 2;
-                    unsigned char *nu = (unsigned char *)ms__calloc((size_t)(cap / 8 + 1), 1);
-                    if (!nu) { ms__rd_fail(&f, "out of memory"); return -2; }
-                    if (L->stack_used) memcpy(nu, L->stack_used, L->stack_used_cap / 8 + 1);
-                    MEMSCOPE_FREE(L->stack_used);
-                    L->stack_used = nu;
-                    L->stack_used_cap = (uint32_t)cap;
-                }
-                L->stack_used[st / 8] = (unsigned char)(L->stack_used[st / 8] | 1u << (st % 8));
-                if (st > L->stack_used_max) L->stack_used_max = st;
-            }
-            if (!r.err) L->nblocks++;
-        } else if (type == MS__MSB_SNAPSHOTS) {
-            size_t n = ms__rd_count(&r, 224);
-            L->snaps = (memscope_system_snapshot *)ms__calloc(n + 1, sizeof *L->snaps);
-            if (!L->snaps) { ms__rd_fail(&f, "out of memory"); return -2; }
-            for (size_t i = 0; i < n && !r.err; i++) {
-                memscope_system_snapshot *s = &L->snaps[L->nsnaps++];
-                s->timestamp = ms__rd_u64(&r); s->cpu_usage_percent = ms__rd_f64(&r);
-                s->memory_usage_bytes = ms__rd_u64(&r); s->memory_usage_percent = ms__rd_f64(&r);
-                s->thread_count = (size_t)ms__rd_u64(&r); s->disk_read_bps = ms__rd_u64(&r); s->disk_write_bps = ms__rd_u64(&r);
-                s->network_rx_bps = ms__rd_u64(&r); s->network_tx_bps = ms__rd_u64(&r); s->gpu_usage_percent = ms__rd_f64(&r);
-                s->gpu_memory_used = ms__rd_u64(&r); s->gpu_memory_total = ms__rd_u64(&r); s->available = (uint32_t)ms__rd_u64(&r);
-                s->elapsed_ns = ms__rd_u64(&r); s->system_cpu_percent = ms__rd_f64(&r); s->cpu_count = (uint32_t)ms__rd_u64(&r);
-                s->gpu_count = (uint32_t)ms__rd_u64(&r); s->peak_rss_bytes = ms__rd_u64(&r); s->memory_limit_bytes = ms__rd_u64(&r);
-                s->system_memory_total = ms__rd_u64(&r); s->system_memory_available = ms__rd_u64(&r);
-                s->system_memory_used_percent = ms__rd_f64(&r); s->minor_faults_per_sec = ms__rd_u64(&r);
-                s->major_faults_per_sec = ms__rd_u64(&r); s->disk_read_bytes = ms__rd_u64(&r); s->disk_write_bytes = ms__rd_u64(&r);
-                s->network_rx_bytes = ms__rd_u64(&r); s->network_tx_bytes = ms__rd_u64(&r);
-            }
-        } else if (type == MS__MSB_THREADS) {
-            size_t n = ms__rd_count(&r, 7);
-            L->threads = (memscope_thread_stats *)ms__calloc(n + 1, sizeof *L->threads);
-            if (!L->threads) { ms__rd_fail(&f, "out of memory"); return -2; }
-            for (size_t i = 0; i < n && !r.err; i++) {
-                memscope_thread_stats *th = &L->threads[L->nthreads++];
-                th->thread_id = (uint32_t)ms__rd_varint(&r);
-                th->thread_name = ms__rd_str(&r, L);
-                th->allocations = (size_t)ms__rd_varint(&r); th->deallocations = (size_t)ms__rd_varint(&r);
-                th->allocated_bytes = ms__rd_varint(&r); th->current_bytes = ms__rd_varint(&r); th->peak_bytes = ms__rd_varint(&r);
-            }
-        } else if (type == MS__MSB_HOTSPOTS) {
-            size_t n = ms__rd_count(&r, 5);
-            L->hot = (memscope_hotspot *)ms__calloc(n + 1, sizeof *L->hot);
-            if (!L->hot) { ms__rd_fail(&f, "out of memory"); return -2; }
-            for (size_t i = 0; i < n && !r.err; i++) {
-                memscope_hotspot *hs = &L->hot[L->nhot++];
-                hs->var_name = ms__rd_str(&r, L); hs->type_name = ms__rd_str(&r, L);
-                hs->total_size = (size_t)ms__rd_varint(&r); hs->allocation_count = (size_t)ms__rd_varint(&r);
-                hs->location = ms__rd_str(&r, L);
-            }
-        } else if (type == MS__MSB_END) {
-            for (int i = 0; i < 9; i++) L->totals[i] = ms__rd_varint(&r);
-            L->est_allocs = ms__rd_f64(&r);
-            L->est_bytes = ms__rd_f64(&r);
-            if (!r.err && L->totals[8] != L->nevents) ms__rd_fail(&r, "END counts a different number of events");
-            seen_end = 1;
-        } else if (type == MS__MSB_EXIT) { /* how a streamed run without END ended, said by its watcher */
-            if (!seen_meta || !L->streamed) { ms__rd_fail(&r, "an EXIT section in a file that is not streamed, or before META"); f.err = 1; break; }
-            uint64_t how = ms__rd_varint(&r);
-            if (!r.err && (how == 0 || how >= 256 + 128)) { r.p = pl; ms__rd_fail(&r, "EXIT holds neither an exit status nor a signal"); }
-            if (!r.err && r.p != r.end && !base[11] && base[10] <= 1) ms__rd_fail(&r, "bytes left over in the EXIT section");
-            if (!r.err) { L->exit_how = (uint32_t)how; L->exit_watched = 1; }
-            seen_exit = 1;
-        } /* other types: unknown, skipped (forward compatibility) */
+        c.pl = pl;
+        c.stored = stored;
+        c.len = len;
+        c.stored_len = stored_len;
+        int rc = 0;
+        switch (type) {
+        case MS__MSB_STRINGS: rc = ms__ld_strings(&c, &r); break;
+        case MS__MSB_META: rc = ms__ld_meta(&c, &r); break;
+        case MS__MSB_SITES: rc = ms__ld_sites(&c, &r); break;
+        case MS__MSB_STACKS: rc = ms__ld_stacks(&c, &r); break;
+        case MS__MSB_INLINED: rc = ms__ld_inlined(&c, &r); break;
+        case MS__MSB_MODULES: rc = ms__ld_modules(&c, &r); break;
+        case MS__MSB_LINES: rc = ms__ld_lines(&c, &r); break;
+        case MS__MSB_EVENTS: rc = ms__ld_events(&c, &r); break;
+        case MS__MSB_SNAPSHOTS: rc = ms__ld_snapshots(&c, &r); break;
+        case MS__MSB_THREADS: rc = ms__ld_threads(&c, &r); break;
+        case MS__MSB_HOTSPOTS: rc = ms__ld_hotspots(&c, &r); break;
+        case MS__MSB_END: rc = ms__ld_end(&c, &r); break;
+        case MS__MSB_EXIT: rc = ms__ld_exit(&c, &r); break;
+        default: break; /* other types: unknown, skipped (forward compatibility) */
+        }
+        if (rc == -2) return -2;
+        if (rc == 1) break;
         if (r.err) { f.err = 1; break; }
         f.p = stored + stored_len + 4;
         L->info.sections++;
@@ -13014,7 +13122,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     L->info.file_bytes = L->size;
     L->info.valid_bytes = (uint64_t)(f.p - base);
     L->info.events = L->nevents;
-    if (!f.err && !seen_end && !seen_meta) ms__rd_fail(&f, "file cut off before its META section: nothing to load");
+    if (!f.err && !c.seen_end && !c.seen_meta) ms__rd_fail(&f, "file cut off before its META section: nothing to load");
     if (!f.err) { /* stack id -> stack; each defined once */
         L->stack_ix = (uint32_t *)ms__calloc((size_t)L->max_stack + 2, sizeof *L->stack_ix);
         if (!L->stack_ix) { ms__rd_fail(&f, "out of memory"); return -2; }
@@ -13023,14 +13131,14 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             L->stack_ix[L->stacks[i].id] = (uint32_t)i + 1;
         }
     }
-    if (!f.err && seen_end) /* every stack an event names is defined (docs/FORMAT.md); in a cut
+    if (!f.err && c.seen_end) /* every stack an event names is defined (docs/FORMAT.md); in a cut
                                file the definition may be what was lost: those read as 0 */
         for (uint32_t st = 1; st <= L->stack_used_max && !f.err; st++)
             if ((((unsigned)L->stack_used[st / 8] >> (st % 8)) & 1u) && (st > L->max_stack || !L->stack_ix[st]))
                 ms__rd_fail(&f, "an event refers to an undefined stack");
     if (f.err) return -1;
-    if (seen_exit && f.p != f.end) { ms__rd_fail(&f, "bytes after the EXIT section, which ends a file"); return -1; }
-    if (!seen_end) return 1; /* truncated: at a section boundary or inside one */
+    if (c.seen_exit && f.p != f.end) { ms__rd_fail(&f, "bytes after the EXIT section, which ends a file"); return -1; }
+    if (!c.seen_end) return 1; /* truncated: at a section boundary or inside one */
     if (f.p != f.end) { ms__rd_fail(&f, "bytes after the END section"); return -1; }
     L->info.complete = 1;
     return 0;
