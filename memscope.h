@@ -9220,27 +9220,22 @@ static int ms__latest_load(ms__snap_entry *e) {
 
 /* One sample: read, parse, compute rates against the previous sample, publish.
    Caller holds sample_lock. */
-static void ms__mon_sample_locked(void) {
-    if (!ms__mon.opened) ms__mon_open_files();
-    ms__snap_entry e;
-    memset(&e, 0, sizeof e);
-    memscope_system_snapshot *s = &e.s;
+/* the process's CPU, from CLOCK_PROCESS_CPUTIME_ID over the interval */
+static void ms__mon_cpu(memscope_system_snapshot *s, uint64_t dt) {
     struct timespec cts = {0, 0};
     int cpu_ok = clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cts) == 0;
     uint64_t cpu_ns = (uint64_t)cts.tv_sec * 1000000000u + (uint64_t)cts.tv_nsec;
-    e.mono_ns = ms__mono_ns();
-    e.ticks = ms__ticks();
-    s->timestamp = ms__unix_ms();
-    uint64_t dt = ms__mon.have_prev && e.mono_ns > ms__mon.prev_mono ? e.mono_ns - ms__mon.prev_mono : 0;
-    uint64_t psz = (uint64_t)ms__mon.page_size;
-
     if (cpu_ok && dt && ms__mon.prev_ok_cpu && cpu_ns >= ms__mon.prev_cpu_ns) {
         s->cpu_usage_percent = (double)(cpu_ns - ms__mon.prev_cpu_ns) * 100.0 / (double)dt;
         s->available |= MEMSCOPE_METRIC_CPU;
     }
     ms__mon.prev_ok_cpu = cpu_ok;
     ms__mon.prev_cpu_ns = cpu_ns;
+}
 
+/* RSS, threads and page faults, from /proc/self/statm and /proc/self/stat */
+static void ms__mon_process(memscope_system_snapshot *s, uint64_t dt) {
+    uint64_t psz = (uint64_t)ms__mon.page_size;
     ms__proc_stat ps;
     int stat_ok = ms__pfile_read(&ms__mon.f[MS__F_STAT]) &&
                   ms__parse_stat(ms__mon.f[MS__F_STAT].buf, ms__mon.f[MS__F_STAT].len, &ps);
@@ -9267,7 +9262,10 @@ static void ms__mon_sample_locked(void) {
         ms__mon.prev_majflt = ps.majflt;
     }
     ms__mon.prev_ok_faults = stat_ok;
+}
 
+/* the peak RSS: the kernel's mark, or the largest statm reading when that is larger */
+static void ms__mon_peak_rss(memscope_system_snapshot *s) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0) {
         s->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
@@ -9277,7 +9275,10 @@ static void ms__mon_sample_locked(void) {
             s->peak_rss_bytes = ms__mon.max_rss; /* the kernel's mark lags the exact statm RSS */
         s->available |= MEMSCOPE_METRIC_PEAK_RSS;
     }
+}
 
+/* the machine's memory (/proc/meminfo) and the tightest cgroup limit */
+static void ms__mon_memory(memscope_system_snapshot *s) {
     uint64_t mtotal = 0, mavail = 0;
     int mi = ms__pfile_read(&ms__mon.f[MS__F_MEMINFO])
                  ? ms__parse_meminfo(ms__mon.f[MS__F_MEMINFO].buf, ms__mon.f[MS__F_MEMINFO].len, &mtotal, &mavail)
@@ -9301,7 +9302,10 @@ static void ms__mon_sample_locked(void) {
             s->available |= MEMSCOPE_METRIC_MEMORY_PERCENT;
         }
     }
+}
 
+/* the process's disk reads and writes (/proc/self/io) */
+static void ms__mon_disk(memscope_system_snapshot *s, uint64_t dt) {
     uint64_t rd, wr;
     int io_ok = ms__pfile_read(&ms__mon.f[MS__F_IO]) &&
                 ms__parse_io(ms__mon.f[MS__F_IO].buf, ms__mon.f[MS__F_IO].len, &rd, &wr);
@@ -9316,7 +9320,10 @@ static void ms__mon_sample_locked(void) {
     }
     if (io_ok) { ms__mon.prev_rd = rd; ms__mon.prev_wr = wr; }
     ms__mon.prev_ok_io = io_ok;
+}
 
+/* the machine's network traffic (/proc/net/dev), every interface but lo */
+static void ms__mon_network(memscope_system_snapshot *s, uint64_t dt) {
     size_t nif = 0;
     int net_ok = ms__pfile_read(&ms__mon.f[MS__F_NETDEV]) &&
                  ms__parse_netdev_list(ms__mon.f[MS__F_NETDEV].buf, ms__mon.f[MS__F_NETDEV].len,
@@ -9357,7 +9364,10 @@ static void ms__mon_sample_locked(void) {
         ms__mon.net_np = nif;
     }
     ms__mon.prev_ok_net = net_ok;
+}
 
+/* the machine's CPU (/proc/stat) */
+static void ms__mon_system_cpu(memscope_system_snapshot *s, uint64_t dt) {
     uint64_t busy, total;
     int sys_ok = ms__pfile_read(&ms__mon.f[MS__F_CPUSTAT]) &&
                  ms__parse_cpu_stat(ms__mon.f[MS__F_CPUSTAT].buf, ms__mon.f[MS__F_CPUSTAT].len, &busy, &total);
@@ -9368,11 +9378,10 @@ static void ms__mon_sample_locked(void) {
     }
     if (sys_ok) { ms__mon.prev_sys_busy = busy; ms__mon.prev_sys_total = total; }
     ms__mon.prev_ok_sys = sys_ok;
+}
 
-    s->cpu_count = ms__cpu_count();
-    if (s->cpu_count) s->available |= MEMSCOPE_METRIC_CPU_COUNT;
-
-    /* GPUs: the last poll (every gpu_interval_ms, see ms__mon_gpu_poll) */
+/* GPUs: the last poll (every gpu_interval_ms, see ms__mon_gpu_poll) */
+static void ms__mon_gpus(memscope_system_snapshot *s) {
     pthread_mutex_lock(&ms__mon.gpu_lock);
     s->gpu_count = ms__mon.n_nvml + ms__mon.n_amd;
     if (ms__mon.gpu_avail & MEMSCOPE_METRIC_GPU_USAGE) s->gpu_usage_percent = ms__mon.gpu_usage;
@@ -9382,7 +9391,27 @@ static void ms__mon_sample_locked(void) {
     }
     s->available |= ms__mon.gpu_avail;
     pthread_mutex_unlock(&ms__mon.gpu_lock);
+}
 
+static void ms__mon_sample_locked(void) {
+    if (!ms__mon.opened) ms__mon_open_files();
+    ms__snap_entry e;
+    memset(&e, 0, sizeof e);
+    memscope_system_snapshot *s = &e.s;
+    e.mono_ns = ms__mono_ns();
+    e.ticks = ms__ticks();
+    s->timestamp = ms__unix_ms();
+    uint64_t dt = ms__mon.have_prev && e.mono_ns > ms__mon.prev_mono ? e.mono_ns - ms__mon.prev_mono : 0;
+    ms__mon_cpu(s, dt);
+    ms__mon_process(s, dt);
+    ms__mon_peak_rss(s);
+    ms__mon_memory(s);
+    ms__mon_disk(s, dt);
+    ms__mon_network(s, dt);
+    ms__mon_system_cpu(s, dt);
+    s->cpu_count = ms__cpu_count();
+    if (s->cpu_count) s->available |= MEMSCOPE_METRIC_CPU_COUNT;
+    ms__mon_gpus(s);
     ms__mon.have_prev = 1;
     ms__mon.prev_mono = e.mono_ns;
     ms__latest_store(&e);
@@ -16036,6 +16065,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
 }
 #else
 static void ms__ring_drain(memscope_tracker *t, uint32_t count) { (void)t; (void)count; } /* (no ring without a stream) */
+static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th) { (void)t; (void)e; (void)th; }
 #endif
 
 
