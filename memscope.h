@@ -1,4 +1,4 @@
-/* memscope.h - v0.8.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.9.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -148,6 +148,15 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.9.0  whole-program stream: the resolver's fields no longer share cache lines with
+            what every hooked call reads, events go straight to the encoder while no
+            TRACK names a hooked block (21% less time for memscope run on 10 M churn
+            pairs); cheaper processes (libc calloc for zeroed memory, 16-slot live-table
+            shards to begin with: a third fewer page faults per process); the fork
+            handlers take the symbol, suppression and context locks too; META fields
+            and wire types named once and checked against docs/FORMAT.md (the reader
+            refuses a field of the wrong wire type); one lock table; the reader and the
+            monitor's sampler split into a function per section and per metric.
      0.8.0  TRACK at rate 1.0 records through the per-thread log and the resolver
             (log mode, as the hooks do): no live-table CAS, the CPU's counter read once
             per 16 records, a clock thread (memscope-tick) per process; memscope_load and
@@ -221,9 +230,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 8
+#define MEMSCOPE_VERSION_MINOR 9
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.8.0"
+#define MEMSCOPE_VERSION_STRING "0.9.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */

@@ -34,7 +34,7 @@ def base():
                 system_memory_used_percent=43.75, minor_faults_per_sec=100, major_faults_per_sec=1,
                 disk_read_bytes=1000, disk_write_bytes=2000, network_rx_bytes=3000, network_tx_bytes=4000)
     return {
-        "format": "memscope", "version": 1, "generator": "memscope.h 0.8.0",
+        "format": "memscope", "version": 1, "generator": "memscope.h 0.9.0",
         "total_allocations": 3, "total_deallocations": 1, "active_allocations": 2,
         "peak_memory_bytes": 112, "current_memory_bytes": 80, "allocation_rate_per_sec": 1500.5,
         "deallocation_rate_per_sec": 500.25,
