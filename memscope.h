@@ -12747,6 +12747,17 @@ typedef struct ms__ldctx {
     int seen_meta, seen_end, seen_exit;
 } ms__ldctx;
 
+/* old's `have` elements of `size` bytes in a new cleared array with room for `add` more and one
+   spare, old freed; NULL (old kept) when out of memory. A stream repeats its SITES, STACKS and
+   MODULES sections: each one's entries are added to what the earlier ones gave. */
+static void *ms__ld_grown(void *old, size_t have, size_t add, size_t size) {
+    void *p = ms__calloc(have + add + 1, size);
+    if (!p) return NULL;
+    if (have) memcpy(p, old, have * size);
+    MEMSCOPE_FREE(old);
+    return p;
+}
+
 /* STRINGS */
 static int ms__ld_strings(ms__ldctx *c, ms__rd *r) {
     struct ms__loaded *L = c->L;
@@ -12806,10 +12817,8 @@ static int ms__ld_meta(ms__ldctx *c, ms__rd *r) {
 static int ms__ld_sites(ms__ldctx *c, ms__rd *r) {
     struct ms__loaded *L = c->L;
     size_t n = ms__rd_count(r, 5);
-    ms__lsite *ns = (ms__lsite *)ms__calloc(L->nsites + n + 1, sizeof *ns);
+    ms__lsite *ns = (ms__lsite *)ms__ld_grown(L->sites, L->nsites, n, sizeof *ns);
     if (!ns) { ms__rd_fail(c->f, "out of memory"); return -2; }
-    if (L->nsites) memcpy(ns, L->sites, L->nsites * sizeof *ns);
-    MEMSCOPE_FREE(L->sites);
     L->sites = ns;
     for (size_t i = 0; i < n && !r->err; i++) {
         ms__lsite s;
@@ -12834,11 +12843,9 @@ static int ms__ld_stacks(ms__ldctx *c, ms__rd *r) {
     size_t n = ms__rd_count(r, 2);
     size_t maxf = (size_t)c->len / 3 + 1; /* a frame takes at least 3 bytes */
     /* a stream writes a STACKS section with each block: stacks and frames grow */
-    ms__lstack *ns = (ms__lstack *)ms__calloc(L->nstacks + n + 1, sizeof *ns);
     void *blk = ms__calloc(1, sizeof(void *) + maxf * sizeof(ms__lframe));
-    if (!ns || !blk) { MEMSCOPE_FREE(ns); MEMSCOPE_FREE(blk); ms__rd_fail(c->f, "out of memory"); return -2; }
-    if (L->nstacks) memcpy(ns, L->stacks, L->nstacks * sizeof *ns);
-    MEMSCOPE_FREE(L->stacks);
+    ms__lstack *ns = blk ? (ms__lstack *)ms__ld_grown(L->stacks, L->nstacks, n, sizeof *ns) : NULL;
+    if (!ns) { MEMSCOPE_FREE(blk); ms__rd_fail(c->f, "out of memory"); return -2; }
     L->stacks = ns;
     memcpy(blk, &L->frame_blocks, sizeof(void *));
     L->frame_blocks = blk;
@@ -12902,10 +12909,8 @@ static int ms__ld_inlined(ms__ldctx *c, ms__rd *r) {
 static int ms__ld_modules(ms__ldctx *c, ms__rd *r) {
     struct ms__loaded *L = c->L;
     size_t n = ms__rd_count(r, 5);
-    ms__lmod *nm = (ms__lmod *)ms__calloc(L->nmods + n + 1, sizeof *nm);
+    ms__lmod *nm = (ms__lmod *)ms__ld_grown(L->mods, L->nmods, n, sizeof *nm);
     if (!nm) { ms__rd_fail(c->f, "out of memory"); return -2; }
-    if (L->nmods) memcpy(nm, L->mods, L->nmods * sizeof *nm);
-    MEMSCOPE_FREE(L->mods);
     L->mods = nm;
     for (size_t i = 0; i < n && !r->err; i++) {
         ms__lmod *m = &L->mods[L->nmods];
