@@ -11036,24 +11036,9 @@ static void ms__msb_tail(ms__msb *w, const memscope_report *r) {
     ms__msb_emit(w, MS__MSB_END);
 }
 
-MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
-    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
-    ms__export x;
-    memscope_result res = ms__export_begin(&x, t, path, 0);
-    if (res != MEMSCOPE_OK) return res;
-    ms__msb *w = (ms__msb *)ms__calloc(1, sizeof *w);
-    if (!w) { x.f.out->err = ENOMEM; return ms__export_end(&x); }
-    w->o = x.f.out;
-    const memscope_report *r = &x.r;
-    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0, 0, 0, 0, 0};
-    ms__out_mem(w->o, (const char *)magic, sizeof magic);
-
-    char program[64];
-    ms__program_name(t, program, sizeof program);
-    ms__msb_meta(w, t, r, NULL, program);
+/* SITES: those with recorded allocations, as in the JSON (an export's). */
+static void ms__msb_export_sites(ms__msb *w, memscope_tracker *t) {
     ms__buf *b = &w->sec;
-
-    /* SITES: those with recorded allocations, as in the JSON */
     uint32_t nsites = atomic_load_explicit(&ms__site_count, MS__ACQUIRE);
     if (t->loaded) nsites = ms__loaded_site_span(t); /* 0 for absurd ids: then always explicit */
     w->nsites = nsites;
@@ -11081,21 +11066,43 @@ MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const c
     }
     MEMSCOPE_FREE(used);
     ms__msb_emit(w, MS__MSB_SITES);
+}
 
-    /* STACKS, named as the JSON names them */
+/* STACKS (with LINES), named as the JSON names them (an export's). */
+static void ms__msb_export_stacks(ms__msb *w, memscope_tracker *t, uint32_t nstacks) {
+    ms__buf *b = &w->sec;
     uint32_t nst = 0;
     ms__buf ln = {NULL, 0, 0, 0};
     uint32_t nln = 0;
     if (t->loaded) ms__loaded_msb_stacks(t, w, &ln, &nln);
-    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
+    for (uint32_t id = 1; !t->loaded && id < nstacks; id++) if (ms__stack_by_id(t, id)) nst++;
     if (!t->loaded) ms__buf_varint(b, nst);
-    for (uint32_t id = 1; !t->loaded && id < x.nstacks; id++) {
+    for (uint32_t id = 1; !t->loaded && id < nstacks; id++) {
         ms__stack *s = ms__stack_by_id(t, id);
         if (s) ms__msb_stack(w, b, id, s, NULL, &ln, &nln);
     }
     ms__msb_emit(w, MS__MSB_STACKS);
     ms__msb_lines(w, &ln, nln);
     MEMSCOPE_FREE(ln.p);
+}
+
+MEMSCOPE_DEF memscope_result memscope_export_binary(memscope_tracker *t, const char *path) {
+    if (!t || !path || !*path) return MEMSCOPE_ERR_INVALID_ARG;
+    ms__export x;
+    memscope_result res = ms__export_begin(&x, t, path, 0);
+    if (res != MEMSCOPE_OK) return res;
+    ms__msb *w = (ms__msb *)ms__calloc(1, sizeof *w);
+    if (!w) { x.f.out->err = ENOMEM; return ms__export_end(&x); }
+    w->o = x.f.out;
+    const memscope_report *r = &x.r;
+    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0, 0, 0, 0, 0};
+    ms__out_mem(w->o, (const char *)magic, sizeof magic);
+
+    char program[64];
+    ms__program_name(t, program, sizeof program);
+    ms__msb_meta(w, t, r, NULL, program);
+    ms__msb_export_sites(w, t);
+    ms__msb_export_stacks(w, t, x.nstacks);
 
     /* EVENTS in blocks */
     if (!w->err && x.sb && x.sc) ms__each_event(w->o, t, x.sb, x.sc, x.nstacks, ms__msb_event, w);
