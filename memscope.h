@@ -943,12 +943,16 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointe
                                                                        lowers stale flags
      t->analysis_lock (each)   analyze, export, the resolver, a        yes
                                stream's writer; outer to all below
+     ms__sym_lock              module tables, names, lines: naming     yes
+                               runs inside analysis and takes nothing
+                               of memscope's inside, but walks the
+                               loader's list (its lock), which a
+                               thread in dlopen holds while its
+                               malloc hook may wait for a stacks lock:
+                               so before the stacks locks
      t->stacks_lock (each)     stack interning (hooks, analysis)       yes
      t->threads_lock (each)    thread registration                     yes
      t->retired_lock (each)    live-table growth, a leaf               yes
-     ms__sym_lock              module tables, names, lines (naming     yes
-                               runs inside analysis, and takes
-                               nothing of memscope's inside)
      ms__supp_lock             the suppressions, a leaf                yes
      ms__ctx_lock              the process context, a leaf             yes
      ms__site_lock             site registration (TRACK, analysis)     yes
@@ -14995,10 +14999,10 @@ static void ms__fork_prepare(void) {
     /* level by level: a thread holding one tracker's analysis lock may take another's stack
        lock (a hook inside an export), never the other way round */
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->analysis_lock);
+    pthread_mutex_lock(&ms__sym_lock); /* before the stacks locks: see the table in >>platform */
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->stacks_lock);
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->threads_lock);
     for (memscope_tracker *t = ms__trackers; t; t = t->all_next) pthread_mutex_lock(&t->retired_lock);
-    pthread_mutex_lock(&ms__sym_lock);
     pthread_mutex_lock(&ms__supp_lock);
     pthread_mutex_lock(&ms__ctx_lock);
     pthread_mutex_lock(&ms__site_lock);
