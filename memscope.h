@@ -964,10 +964,10 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointe
                                                                        re-initialises it and
                                                                        never uses NVML
      ms__slab_lock             event memory, the innermost             yes
-     ms__cfi_lock_owner        the unwinder's slow path (a spin lock   no: taken inside hooks
-                               on an atomic word)                      that may run in the fork
-                                                                       handlers; the child clears
-                                                                       it (ms__cfi_fork_child)
+     ms__cfi_lock_owner        the unwinder's slow path (a spin lock   no: the child clears it
+                               on an atomic word)                      (ms__cfi_fork_child) and
+                                                                       marks the module table it
+                                                                       guards for a rebuild
    pthread_once (the global tracker, process init) needs nothing: a child forked during the
    once routine is undefined in POSIX, and memscope runs it before any thread of its own. */
 
@@ -1889,6 +1889,10 @@ static ms__site_stat *_Atomic *ms__stat_slot(ms__thread *th, uint32_t ci, int ma
         else MEMSCOPE_FREE((void *)nd);
     }
     return dir ? &dir[ci] : NULL;
+}
+/* How many counter chunks a walk over th's must look at: chunk 0 alone until a directory exists. */
+static uint32_t ms__stat_chunks_used(ms__thread *th) {
+    return atomic_load_explicit(&th->stats_dir, MS__ACQUIRE) ? MS__STAT_CHUNKS : 1u;
 }
 static ms__site_stat *ms__stat_chunk(ms__thread *th, uint32_t ci) {
     ms__site_stat *_Atomic *slot = ms__stat_slot(th, ci, 0);
@@ -7095,17 +7099,12 @@ static ms__event *ms__rv_event(memscope_tracker *t, const ms__rent *x) {
 static ms__event *ms__rv_emit(memscope_tracker *t, ms__thread *th, uint64_t tick, uint64_t addr, uint64_t size_kind,
                               uint32_t site, uint32_t aux, uint64_t *seq) {
     ms__ring *g = &t->ring;
+    const ms__event ev = {tick, addr, size_kind, site, aux};
     *seq = 0;
     if (g->ev && !g->n && !atomic_load_explicit(&t->names_hooked, MS__RELAXED)) {
         /* no TRACK has named a hooked block: nothing will rename this event, straight out */
-        ms__event e;
-        e.ticks = tick;
-        e.address = addr;
-        e.size_kind = size_kind;
-        e.site = site;
-        e.aux = aux;
         *seq = g->done++;
-        ms__ring_direct(t, &e, th);
+        ms__ring_direct(t, &ev, th);
         return NULL;
     }
     if (g->ev) {
@@ -7114,11 +7113,7 @@ static ms__event *ms__rv_emit(memscope_tracker *t, ms__thread *th, uint64_t tick
         if (i >= g->cap) i -= g->cap;
         *seq = g->done + g->n++;
         ms__ringev *r = &g->ev[i];
-        r->e.ticks = tick;
-        r->e.address = addr;
-        r->e.size_kind = size_kind;
-        r->e.site = site;
-        r->e.aux = aux;
+        r->e = ev;
         r->th = th;
         return &r->e;
     }
@@ -7131,11 +7126,7 @@ static ms__event *ms__rv_emit(memscope_tracker *t, ms__thread *th, uint64_t tick
         th->tail_count = 0;
     }
     ms__event *e = &th->tail->ev[th->tail_count];
-    e->ticks = tick;
-    e->address = addr;
-    e->size_kind = size_kind;
-    e->site = site;
-    e->aux = aux;
+    *e = ev;
     atomic_store_explicit(&th->tail->count, ++th->tail_count, MS__RELEASE);
     return e;
 }
@@ -10449,16 +10440,22 @@ MS__MAYBE_UNUSED static void ms__buf_put(ms__buf *b, const void *src, size_t n) 
     b->len += n;
 }
 
-MS__MAYBE_UNUSED static void ms__buf_varint(ms__buf *b, uint64_t v) {
-    if (b->err || (b->len + 10 > b->cap && !ms__buf_grow(b, 10))) return;
-    unsigned char *q = b->p + b->len;
+/* A varint at q (room for 10 bytes checked by the caller); returns the byte after it. */
+MS__MAYBE_UNUSED static inline unsigned char *ms__vput(unsigned char *q, uint64_t v) {
     for (; v >= 128u; v >>= 7) *q++ = (unsigned char)(v | 128u);
     *q++ = (unsigned char)v;
-    b->len = (size_t)(q - b->p);
+    return q;
 }
 
+MS__MAYBE_UNUSED static void ms__buf_varint(ms__buf *b, uint64_t v) {
+    if (b->err || (b->len + 10 > b->cap && !ms__buf_grow(b, 10))) return;
+    b->len = (size_t)(ms__vput(b->p + b->len, v) - b->p);
+}
+
+/* A signed delta as an unsigned varint's value: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ... */
+MS__MAYBE_UNUSED static inline uint64_t ms__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 MS__MAYBE_UNUSED static void ms__buf_zigzag(ms__buf *b, int64_t v) {
-    ms__buf_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    ms__buf_varint(b, ms__zigzag(v));
 }
 
 MS__MAYBE_UNUSED static void ms__buf_u64(ms__buf *b, uint64_t v) {
@@ -10721,13 +10718,6 @@ static void ms__msb_flush_events(ms__msb *w) {
     w->ev_count = 0;
 }
 
-/* A varint at q (room for 10 bytes checked by the caller); returns the byte after it. */
-static inline unsigned char *ms__vput(unsigned char *q, uint64_t v) {
-    for (; v >= 128u; v >>= 7) *q++ = (unsigned char)(v | 128u);
-    *q++ = (unsigned char)v;
-    return q;
-}
-
 static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)o; (void)index;
     ms__msb *w = (ms__msb *)ctx;
@@ -10755,8 +10745,7 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     if (tag & 8u) q = ms__vput(q, ev->size);
     if (tag & 16u) q = ms__vput(q, is_free ? ev->alloc_thread_id : ev->stack_id);
     if (slot == MS__MSB_CACHE) {
-        int64_t d = (int64_t)(ev->address - w->prev_lit);
-        q = ms__vput(q, ((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
+        q = ms__vput(q, ms__zigzag((int64_t)(ev->address - w->prev_lit)));
         w->prev_lit = ev->address;
     }
     q = ms__vput(q, ev->timestamp_ns - w->prev_ts);
@@ -15428,7 +15417,7 @@ static void ms__destroy(memscope_tracker *t) {
         ms__thread *next = atomic_load(&th->next);
         ms__chunk *c = atomic_load(&th->head);
         while (c) { ms__chunk *n = atomic_load(&c->next); ms__chunk_unmap(c); c = n; }
-        for (unsigned i = 0, n = atomic_load(&th->stats_dir) ? MS__STAT_CHUNKS : 1; i < n; i++) MEMSCOPE_FREE(ms__stat_chunk(th, i));
+        for (uint32_t i = 0, n = ms__stat_chunks_used(th); i < n; i++) MEMSCOPE_FREE(ms__stat_chunk(th, i));
         MEMSCOPE_FREE((void *)atomic_load(&th->stats_dir));
         MEMSCOPE_FREE(th->stack_cache);
         for (ms__chunk *lc = atomic_load(&th->log_head), *ln; lc; lc = ln) {
@@ -16067,7 +16056,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
         atomic_store(&th->own_freed_local, 0); atomic_store(&th->own_freed_remote, 0);
         atomic_store(&th->peak_bytes, 0); atomic_store(&th->dropped, 0);
         atomic_store(&th->w_count, 0.0); atomic_store(&th->w_bytes, 0.0);
-        for (unsigned i = 0, n = atomic_load(&th->stats_dir) ? MS__STAT_CHUNKS : 1; i < n; i++) {
+        for (uint32_t i = 0, n = ms__stat_chunks_used(th); i < n; i++) {
             ms__site_stat *c = ms__stat_chunk(th, i);
             if (c) memset((void *)c, 0, MS__STAT_CHUNK * sizeof *c);
         }
