@@ -907,6 +907,11 @@ static _Thread_local int ms__hook_busy __attribute__((tls_model("initial-exec"))
 #define MS__HOT static inline __attribute__((always_inline))
 #define MS__LIKELY(x) __builtin_expect(!!(x), 1)
 #define MS__UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* After a call that is handed a frame address of the caller (`fp`): keeps the call from
+   being a tail call. A tail call pops the frame before the jump, and a callee built without
+   frame pointers then saves some other register over fp[0], the caller's rbp, which the
+   unwinder needs for every frame above (found with a VLA in TRACK's caller, -O2). */
+#define MS__NO_TAIL() __asm__ __volatile__("" ::: "memory")
 #define MS__RELAXED memory_order_relaxed
 #define MS__ACQUIRE memory_order_acquire
 #define MS__RELEASE memory_order_release
@@ -2252,29 +2257,59 @@ static MS__NOINLINE void ms__track_skipped(memscope_tracker *t, ms__thread *th, 
     if (ms__live_remove(t, address, &old, th)) ms__record_free(t, th, address, &old);
 }
 
-MS__HOT void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
-                             uint64_t site_hash, const uintptr_t *fp) {
+/* The sampling gate: 1 when the TRACK is kept (the thread's sequence and the site's hash). */
+MS__HOT int ms__sample_keep(memscope_tracker *t, ms__thread *th, uint64_t site_hash) {
+    uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
+    uint64_t seq = th->seq++;
+    return threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1);
+}
+
+static MS__NOINLINE void ms__track(memscope_tracker *t, uint64_t address, size_t size, uint32_t site,
+                                   uint64_t site_hash, const uintptr_t *fp) {
 #ifdef MEMSCOPE_HOOK_MALLOC
     /* whole-program mode: a TRACK names the block the hooks recorded */
     if (t == atomic_load_explicit(&ms__hook_t, MS__RELAXED) && ms__hook_name(t, address, site, size, fp)) return;
 #endif
     ms__thread *th = ms__thread_get(t);
     if (MS__UNLIKELY(!th)) return;
-    uint64_t threshold = atomic_load_explicit(&t->threshold, MS__RELAXED);
-    uint64_t seq = th->seq++;
-    if (MS__LIKELY(threshold == 1ull << 63 || threshold > (ms__mix64(seq ^ site_hash ^ MS__SAMPLE_SEED) >> 1)))
-        ms__track_kept(t, th, address, size, site, fp);
-    else if (MS__UNLIKELY(ms__maybe_live(t, address)))
-        ms__track_skipped(t, th, address);
+    if (MS__LIKELY(ms__sample_keep(t, th, site_hash))) ms__track_kept(t, th, address, size, site, fp);
+    else if (MS__UNLIKELY(ms__maybe_live(t, address))) ms__track_skipped(t, th, address);
+    MS__NO_TAIL();
 }
 
+static MS__NOINLINE void ms__track_site_slow(memscope_tracker *t, uint64_t address, size_t size,
+                                             memscope_site *site, const uintptr_t *fp) {
+    uint32_t id = MS__PLAIN_LOAD(&site->id, __ATOMIC_ACQUIRE);
+    if (!id) id = ms__site_register(site);
+    ms__track(t, address, size, id, MS__PLAIN_LOAD(&site->hash, __ATOMIC_RELAXED), fp);
+    MS__NO_TAIL();
+}
+
+/* TRACK's entry: the common case (a known site, a thread that has TRACKed before, not the
+   whole-program tracker) decides sampling here, with no frame to save; the rest goes to
+   ms__track. fp is this function's frame: its record holds TRACK's return address. */
 MEMSCOPE_DEF MS__NOINLINE void memscope_track_site(memscope_tracker *t, uintptr_t address, size_t size,
                                                    memscope_site *site) {
     if (MS__UNLIKELY(!t || !address || !site)) return;
+    const uintptr_t *fp = (const uintptr_t *)__builtin_frame_address(0);
     uint32_t id = MS__PLAIN_LOAD(&site->id, __ATOMIC_ACQUIRE);
-    if (MS__UNLIKELY(!id)) id = ms__site_register(site);
-    ms__track(t, address, size, id, MS__PLAIN_LOAD(&site->hash, __ATOMIC_RELAXED),
-              (const uintptr_t *)__builtin_frame_address(0));
+    int common = id != 0 && ms__tls_rec[0].id == t->id;
+#ifdef MEMSCOPE_HOOK_MALLOC
+    common = common && t != atomic_load_explicit(&ms__hook_t, MS__RELAXED);
+#endif
+    if (MS__UNLIKELY(!common)) {
+        ms__track_site_slow(t, address, size, site, fp);
+        MS__NO_TAIL();
+        return;
+    }
+    ms__thread *th = ms__tls_rec[0].rec;
+    if (MS__UNLIKELY(!th)) return;
+    if (MS__LIKELY(ms__sample_keep(t, th, MS__PLAIN_LOAD(&site->hash, __ATOMIC_RELAXED)))) {
+        ms__track_kept(t, th, address, size, id, fp);
+        MS__NO_TAIL();
+    } else if (MS__UNLIKELY(ms__maybe_live(t, address))) {
+        ms__track_skipped(t, th, address);
+    }
 }
 
 MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void *ptr, size_t size,
@@ -2284,6 +2319,7 @@ MEMSCOPE_DEF MS__NOINLINE void memscope_track_as(memscope_tracker *t, const void
     uint32_t id = ms__site_intern(name, type_name, file, line);
     ms__track(t, (uint64_t)(uintptr_t)ptr, size, id, ms__site_by_id(id)->hash,
               (const uintptr_t *)__builtin_frame_address(0));
+    MS__NO_TAIL();
 }
 
 MEMSCOPE_DEF void memscope_untrack_address(memscope_tracker *t, uintptr_t address) {
@@ -16417,12 +16453,16 @@ static MS__NOINLINE void *ms__hook_realloc(void *old, size_t size, int fn, const
 }
 
 MS__NOINLINE void *realloc(void *old, size_t size) {
-    return ms__hook_realloc(old, size, MS__H_REALLOC, MS__HOOK_FP());
+    void *r = ms__hook_realloc(old, size, MS__H_REALLOC, MS__HOOK_FP());
+    MS__NO_TAIL();
+    return r;
 }
 
 MS__NOINLINE void *reallocarray(void *old, size_t n, size_t size) {
     if (size && n > SIZE_MAX / size) { errno = ENOMEM; return NULL; }
-    return ms__hook_realloc(old, n * size, MS__H_REALLOCARRAY, MS__HOOK_FP());
+    void *r = ms__hook_realloc(old, n * size, MS__H_REALLOCARRAY, MS__HOOK_FP());
+    MS__NO_TAIL();
+    return r;
 }
 
 static MS__NOINLINE void *ms__hook_aligned(size_t align, size_t size, int fn, const uintptr_t *fp) {
@@ -16437,16 +16477,24 @@ static MS__NOINLINE void *ms__hook_aligned(size_t align, size_t size, int fn, co
 }
 
 MS__NOINLINE void *memalign(size_t align, size_t size) {
-    return ms__hook_aligned(align, size, MS__H_MEMALIGN, MS__HOOK_FP());
+    void *r = ms__hook_aligned(align, size, MS__H_MEMALIGN, MS__HOOK_FP());
+    MS__NO_TAIL();
+    return r;
 }
 MS__NOINLINE void *aligned_alloc(size_t align, size_t size) {
-    return ms__hook_aligned(align, size, MS__H_ALIGNED_ALLOC, MS__HOOK_FP());
+    void *r = ms__hook_aligned(align, size, MS__H_ALIGNED_ALLOC, MS__HOOK_FP());
+    MS__NO_TAIL();
+    return r;
 }
 MS__NOINLINE void *valloc(size_t size) {
-    return ms__hook_aligned(0, size, MS__H_VALLOC, MS__HOOK_FP());
+    void *r = ms__hook_aligned(0, size, MS__H_VALLOC, MS__HOOK_FP());
+    MS__NO_TAIL();
+    return r;
 }
 MS__NOINLINE void *pvalloc(size_t size) {
-    return ms__hook_aligned(0, size, MS__H_PVALLOC, MS__HOOK_FP());
+    void *r = ms__hook_aligned(0, size, MS__H_PVALLOC, MS__HOOK_FP());
+    MS__NO_TAIL();
+    return r;
 }
 MS__NOINLINE int posix_memalign(void **out, size_t align, size_t size) {
     if (!align || (align & (align - 1)) || align % sizeof(void *)) return EINVAL;
