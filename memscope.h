@@ -10518,6 +10518,13 @@ enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB
        MS__MSB_INLINED, MS__MSB_EXIT };
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
+/* Address prediction (section flag 2, 1.2): the last address of each size class, class =
+   (size + 23) / 16 up to 255: glibc's bins of 16 bytes, whose blocks an allocator hands out
+   again last-freed first, so an allocation mostly lands where the last block of its class was. */
+#define MS__MSB_CLASSES 256u
+static inline unsigned ms__msb_class(uint64_t size) {
+    return size >= (uint64_t)MS__MSB_CLASSES * 16u - 23u ? MS__MSB_CLASSES - 1u : (unsigned)((size + 23u) >> 4);
+}
 /* META's fields: id, name (docs/FORMAT.md's, upper case), wire type. make check-toc compares
    this list with docs/FORMAT.md's table. */
 #define MS__META_FIELDS(X) \
@@ -10590,6 +10597,8 @@ typedef struct ms__msb {
     uint64_t total_events, prev_ts, prev_lit;
     uint32_t cur_thread, cur_site;
     uint64_t cache[MS__MSB_CACHE];
+    uint64_t cls[MS__MSB_CLASSES];  /* the last address of each size class */
+    int predict;            /* address mode 0 is the size class's (section flag 2, file 1.2) */
     uint64_t *site_size;
     uint32_t *site_stack;
     uint32_t nsites;
@@ -10641,6 +10650,8 @@ static int ms__zstd_load(void) {
     return ms__zstd_ok;
 }
 #define MS__MSB_ZSTD 1u                  /* section flag: the payload is one zstd frame */
+#define MS__MSB_PREDICT 2u               /* section flag (EVENTS, 1.2): address mode 0 is the size
+                                            class's last address, modes 1-6 the cache's slots 0-5 */
 #define MS__ZSTD_MAX ((size_t)4 << 20)   /* a reader's bound on a section's decompressed size: 65 536
                                             events of at most 51 bytes, and room */
 #define MS__ZSTD_RATIO 4096u             /* ... and on all of them: 4096 x their stored size + 64 MiB
@@ -10741,7 +10752,7 @@ static void ms__msb_flush_events(ms__msb *w) {
             size_t n = ms__zstd.compress_cctx(w->zctx, w->z.p, w->z.cap, w->sec.p, w->sec.len, 1);
             if (!ms__zstd.is_error(n) && n < w->sec.len) {
                 ms__msb_flush_strings(w);
-                ms__msb_section_f(w, MS__MSB_EVENTS, MS__MSB_ZSTD, w->z.p, n);
+                ms__msb_section_f(w, MS__MSB_EVENTS, MS__MSB_ZSTD | (w->predict ? MS__MSB_PREDICT : 0u), w->z.p, n);
                 w->sec.len = 0;
                 w->ev.len = 0;
                 w->ev_count = 0;
@@ -10749,7 +10760,16 @@ static void ms__msb_flush_events(ms__msb *w) {
             }
         }
     }
-    ms__msb_emit(w, MS__MSB_EVENTS);
+    if (w->predict) {
+        if (w->sec.err || w->pending.err) w->err = ENOMEM;
+        if (!w->err) {
+            ms__msb_flush_strings(w);
+            ms__msb_section_f(w, MS__MSB_EVENTS, MS__MSB_PREDICT, w->sec.p, w->sec.len);
+        }
+        w->sec.len = 0;
+    } else {
+        ms__msb_emit(w, MS__MSB_EVENTS);
+    }
     w->ev.len = 0;
     w->ev_count = 0;
 }
@@ -10764,10 +10784,17 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     if (site != w->cur_site) tag |= 4u;
     if (!tracked || w->site_size[site] != ev->size) tag |= 8u;
     if (is_free ? ev->alloc_thread_id != ev->thread_id : (!tracked || w->site_stack[site] != ev->stack_id)) tag |= 16u;
-    unsigned slot = MS__MSB_CACHE;
-    for (unsigned i = 0; i < MS__MSB_CACHE; i++)
-        if (w->cache[i] == ev->address) { slot = i; break; }
-    tag |= (slot < MS__MSB_CACHE ? slot : 7u) << 5;
+    /* mode: with prediction 0 = the size class's last address, 1-6 = cache slots 0-5;
+       without, 0-6 = cache slots 0-6; 7 = a literal */
+    unsigned slot = MS__MSB_CACHE, mode = 7u, cls = ms__msb_class(ev->size);
+    if (w->predict && w->cls[cls] == ev->address) {
+        mode = 0;
+    } else {
+        unsigned base = w->predict ? 1u : 0u;
+        for (unsigned i = 0; i + base < MS__MSB_CACHE; i++)
+            if (w->cache[i] == ev->address) { slot = i; mode = i + base; break; }
+    }
+    tag |= mode << 5;
     /* at most a tag and six varints: 1 + 5 + 5 + 10 + 10 + 10 + 10 bytes */
     if (w->ev.err || (w->ev.len + 64 > w->ev.cap && !ms__buf_grow(&w->ev, 64))) {
         w->err = ENOMEM;
@@ -10780,7 +10807,7 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     if (tag & 4u) q = ms__vput(q, site);
     if (tag & 8u) q = ms__vput(q, ev->size);
     if (tag & 16u) q = ms__vput(q, is_free ? ev->alloc_thread_id : ev->stack_id);
-    if (slot == MS__MSB_CACHE) {
+    if (mode == 7u) {
         q = ms__vput(q, ms__zigzag((int64_t)(ev->address - w->prev_lit)));
         w->prev_lit = ev->address;
     }
@@ -10797,6 +10824,7 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     unsigned from = slot < MS__MSB_CACHE ? slot : MS__MSB_CACHE - 1;
     for (unsigned i = from; i > 0; i--) w->cache[i] = w->cache[i - 1];
     w->cache[0] = ev->address;
+    w->cls[cls] = ev->address;
     w->total_events++;
     if (++w->ev_count == MS__MSB_BLOCK) ms__msb_flush_events(w);
     if (w->err && !o->err) o->err = w->err;
@@ -12649,6 +12677,8 @@ static ms__lsite *ms__loaded_site(struct ms__loaded *L, uint64_t id) {
 typedef struct ms__lblock { const unsigned char *p; uint64_t len; uint32_t flags, n; } ms__lblock;
 typedef struct ms__ldec {
     uint64_t prev_ts, prev_lit, cache[7];
+    uint64_t cls[MS__MSB_CLASSES];     /* the last address of each size class */
+    int predict;                       /* the block's flag 2: address mode 0 is the class's */
     uint32_t cur_thread;
     uint64_t cur_site;
     ms__lsite *site;                   /* of cur_site, looked up when it changes */
@@ -12684,22 +12714,25 @@ static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope
         if (is_free) alloc_thread = (uint32_t)v; else *sk = (uint32_t)v;
     }
     if (!is_free) stack = *sk;
-    unsigned mode = tag >> 5;
+    unsigned mode = tag >> 5, cls = ms__msb_class(*sz), from = 6;
     uint64_t addr;
     if (mode == 7) {
         uint64_t z = ms__rd_varint(r);
         d->prev_lit += (z >> 1) ^ (0 - (z & 1));
         addr = d->prev_lit;
+    } else if (d->predict && mode == 0) {
+        addr = d->cls[cls];
     } else {
-        addr = d->cache[mode];
+        from = mode - (d->predict ? 1u : 0u);
+        addr = d->cache[from];
     }
     uint64_t dt = ms__rd_varint(r);
     if (r->err) return 0;
     if (dt > UINT64_MAX - d->prev_ts) { ms__rd_fail(r, "timestamp overflows"); return 0; }
     d->prev_ts += dt;
-    unsigned from = mode < 7 ? mode : 6;
     for (unsigned i = from; i > 0; i--) d->cache[i] = d->cache[i - 1];
     d->cache[0] = addr;
+    d->cls[cls] = addr;
     e->kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
     e->timestamp_ns = d->prev_ts;
     e->address = (uintptr_t)addr;
@@ -12750,6 +12783,7 @@ static const memscope_event *ms__lit_next(ms__lit *it, memscope_event *e, uint32
         }
         ms__rd r = {p, p + len, p, 0};
         it->r = r;
+        it->d.predict = (b->flags & MS__MSB_PREDICT) != 0;
         it->left = ms__rd_varint(&it->r);
         if (it->r.err) { it->err = EIO; return NULL; }
     }
@@ -12780,6 +12814,7 @@ typedef struct ms__ldctx {
     const unsigned char *base, *pl, *stored;  /* the file; the payload (decompressed); as stored */
     uint64_t len, stored_len;                 /* their lengths */
     ms__ldec dec;                             /* the event decoder's state, across EVENTS sections */
+    uint32_t sflags;                          /* the section's flags */
     int seen_meta, seen_end, seen_exit;
 } ms__ldctx;
 
@@ -12999,9 +13034,10 @@ static int ms__ld_events(ms__ldctx *c, ms__rd *r) {
     ms__lblock *blk = &L->blocks[L->nblocks];
     blk->p = stored;
     blk->len = c->stored_len;
-    blk->flags = pl != stored ? MS__MSB_ZSTD : 0; /* decompressed above (a 1.1 file's flag) */
+    blk->flags = (pl != stored ? MS__MSB_ZSTD : 0) | (c->sflags & MS__MSB_PREDICT); /* decompressed above (a 1.1 file's flag) */
     blk->n = (uint32_t)n;
     c->dec.site = NULL; /* sites may have been added (and re-sorted) since */
+    c->dec.predict = (c->sflags & MS__MSB_PREDICT) != 0;
     for (size_t i = 0; i < n && !r->err; i++) {
         memscope_event e;
         uint32_t sid;
@@ -13144,6 +13180,12 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         uint32_t sflags = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
         MEMSCOPE_FREE(L->zbuf);
         L->zbuf = NULL;
+        unsigned minor = (unsigned)base[10] | (unsigned)base[11] << 8;
+        if ((sflags & MS__MSB_PREDICT) && (minor < 2 || (type != MS__MSB_EVENTS && minor == 2))) {
+            ms__rd_fail(&f, "section flag 2 (predicted addresses) outside an EVENTS section of a 1.2 file");
+            break;
+        }
+        if (type != MS__MSB_EVENTS) sflags &= ~MS__MSB_PREDICT; /* a later version's: ignored */
         if ((sflags & MS__MSB_ZSTD) && (base[10] | base[11])) { /* 1.1: a zstd frame (EVENTS only) */
             if (type != MS__MSB_EVENTS) { ms__rd_fail(&f, "a compressed section that is not EVENTS"); break; }
             if (!ms__zstd_load()) {
@@ -13170,6 +13212,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             break;
         }
         c.pl = pl;
+        c.sflags = sflags;
         c.stored = stored;
         c.len = len;
         c.stored_len = stored_len;
@@ -15775,7 +15818,8 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     s->out->len = 0;
     s->out->html = 0;
     s->w.o = s->out;
-    static const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 1, 0, 0, 0, 0, 0};
+    /* version 1.1, or 1.2 where addresses are predicted */
+    const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, s->w.predict ? 2 : 1, 0, 0, 0, 0, 0};
     ms__out_mem(s->out, (const char *)magic, sizeof magic);
     memscope_report r;
     memset(&r, 0, sizeof r);
@@ -16069,6 +16113,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
         t->stream->sym = old->sym;
         old->sym = NULL;
     }
+    if (t->stream) t->stream->w.predict = old->w.predict;
     if (t->stream && old->w.zctx) {
         t->stream->w.zctx = ms__zstd.create_cctx();
         ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
@@ -16161,6 +16206,10 @@ static void ms__hook_configure(memscope_tracker *t) {
         ms__env_word(9, "MEMSCOPE_STREAM", "0\0" "1\0", 1, "0 or 1") == 1 &&
         (t->stream = ms__stream_new(maxev && max != UINT64_MAX ? max : UINT64_MAX)) != NULL) {
         atomic_store(&t->max_events, UINT64_MAX);
+        /* addresses predicted by size class (a 1.2 file), and EVENTS through zstd (in the
+           constructor); MEMSCOPE_COMPRESS=0 writes a 1.1 file without either, which every
+           reader of major version 1 reads */
+        t->stream->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
         t->ring.cap = MS__STREAM_SLICE;
         /* written before read: not cleared, so that its pages cost nothing until used */
         t->ring.ev = (ms__ringev *)MEMSCOPE_MALLOC(t->ring.cap * sizeof *t->ring.ev);
@@ -16583,8 +16632,7 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
     memscope_tracker *t = atomic_load(&ms__hook_t);
 #ifdef MS__STREAM
     /* the stream's EVENTS through zstd where the library is (loaded here, outside any hook) */
-    if (t && t->stream && ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1 && ms__zstd_load())
-        t->stream->w.zctx = ms__zstd.create_cctx();
+    if (t && t->stream && t->stream->w.predict && ms__zstd_load()) t->stream->w.zctx = ms__zstd.create_cctx();
     if (t && t->stream && t->stream->w.zctx) ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
 #endif
     if (t && atomic_load(&t->log_mode) == 1) {

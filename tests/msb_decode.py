@@ -8,11 +8,13 @@
     msb_decode.py --selftest                     encode small files in memory (valid and
                                                  corrupt ones) and check the verdicts; exit 0
 
-It reads versions 1.0 and 1.1 (a file streamed while the program ran: META fields 14 ppid and
+It reads versions 1.0, 1.1 (a file streamed while the program ran: META fields 14 ppid and
 15 streamed, SITES and STACKS sections before each EVENTS block that needs them, each id
-defined before its first use, EVENTS payloads that may be zstd frames: section flag 1) and,
-like any reader of major 1, later minor versions. Compressed EVENTS sections are decompressed
-with the system's libzstd.so.1 through ctypes; a file without them needs no library.
+defined before its first use, EVENTS payloads that may be zstd frames: section flag 1) and 1.2
+(EVENTS sections whose addresses are predicted by size class: section flag 2, address mode 0
+= the last address of the event's size class, modes 1-6 = cache slots 0-5) strictly and, like
+any reader of major 1, later minor versions. Compressed EVENTS sections are decompressed with
+the system's libzstd.so.1 through ctypes; a file without them needs no library.
 
 On any violation of the format it prints one line "msb_decode: OFFSET: what is wrong" to
 stderr (OFFSET = byte offset in the file, decimal) and exits 1; a --compare difference is one
@@ -42,8 +44,8 @@ start time, sampling and generator. duration_ns is not compared (each export mea
 own). Strings are compared the way memscope's JSON writes them (one U+FFFD per invalid byte).
 
 The summary line: format version, sections by type (count, and bytes of the whole sections,
-20 bytes of framing each included), events, bytes per event of the EVENTS payloads and of
-the whole file.
+20 bytes of framing each included; for EVENTS also how many are zstd frames and how many have
+predicted addresses), events, bytes per event of the EVENTS payloads and of the whole file.
 
 Python 3 standard library only (struct, zlib.crc32, json, sys; ctypes for libzstd.so.1 when a
 file has compressed EVENTS sections). The decoder never trusts a claimed count or length: each
@@ -58,13 +60,14 @@ import zlib
 
 MAGIC = b"\x89MSB\r\n\x1a\n"
 MAJOR = 1
-KNOWN_MINOR = 1               # 1.0 exports, 1.1 streamed files: both read strictly
+KNOWN_MINOR = 2               # 1.0 exports, 1.1 and 1.2 streamed files: all read strictly
 U64 = (1 << 64) - 1
 HEADER_SIZE = 16
 SECTION_HEADER = 16
 SECTION_FRAMING = 20          # header + CRC
 MAX_BLOCK = 65536             # events per EVENTS section, at most
 CACHE_SLOTS = 7
+SIZE_CLASSES = 256            # 1.2: the last address of each size class (decoder state)
 
 META, STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, THREADS, HOTSPOTS, END, LINES, MODULES, INLINED, EXIT = \
     range(1, 14)
@@ -74,6 +77,7 @@ TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS"
               INLINED: "INLINED", EXIT: "EXIT"}
 STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES, MODULES, INLINED)
 FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd frame
+FLAG_PREDICT = 2              # 1.2: an EVENTS section whose address mode 0 is the size class's
 ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
 
 # META field id -> (name, wire type); wire types: 0 varint, 1 f64, 2 str
@@ -142,6 +146,12 @@ END_F64 = ("estimated_total_allocations", "estimated_total_bytes")
 # Tag byte of an event
 TAG_FREE, TAG_THREAD, TAG_SITE, TAG_SIZE, TAG_STACK_OR_ATHREAD = 1, 2, 4, 8, 16
 ADDR_LITERAL = 7
+CLASS_CAP = SIZE_CLASSES * 16 - 23   # sizes from here on are all in the last class
+
+
+def size_class(size):
+    """1.2: the size class of an event's size: (size + 23) / 16, at most 255 (glibc's bins)."""
+    return SIZE_CLASSES - 1 if size >= CLASS_CAP else (size + 23) >> 4
 
 F64 = struct.Struct("<d")
 U16 = struct.Struct("<H")
@@ -389,6 +399,7 @@ class Result:
         self.events_payload = 0        # bytes of the EVENTS payloads as stored
         self.zstd_sections = 0         # EVENTS sections stored as zstd frames
         self.zstd_bytes = [0, 0]       # their stored and decompressed payload bytes
+        self.predict_sections = 0      # EVENTS sections with predicted addresses (flag 2, 1.2)
         self.interrupted = None        # a streamed file without END: {"message", "last_time_ns"}
         self.exit = None               # EXIT: how the process ended (exit_how())
 
@@ -415,6 +426,7 @@ class Decoder:
         self.site = 0
         self.prev_literal = 0
         self.cache = [None] * CACHE_SLOTS      # None = never filled
+        self.classes = [None] * SIZE_CLASSES   # 1.2: per size class its last address; None = never filled
         self.site_size = {}
         self.site_stack = {}
         self.first_site_use = {}               # site id -> offset of first event using it
@@ -477,12 +489,17 @@ class Decoder:
             if self.phase == 4:
                 raise MsbError(pos, "%d trailing bytes after END" % (n - pos))
             zstd = stype == EVENTS and self.minor >= 1 and sflags & FLAG_ZSTD
-            reserved = sflags & ~FLAG_ZSTD if zstd else sflags
+            predict = bool(stype == EVENTS and self.minor >= 2 and sflags & FLAG_PREDICT)
+            reserved = sflags & ~((FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if predict else 0))
             if reserved and self.minor <= KNOWN_MINOR:
+                notes = [n for f, n in ((FLAG_ZSTD, "flag 1, a zstd payload, is defined for EVENTS sections of 1.1 files"),
+                                        (FLAG_PREDICT, "flag 2, predicted addresses, is defined for EVENTS sections "
+                                                       "of 1.2 files")) if sflags & f]
                 raise MsbError(pos + 4, "section %d (%s): flags 0x%08x: reserved, must be 0 in a 1.%d file%s"
                                % (index, type_name(stype), sflags, self.minor,
-                                  " (flag 1, a zstd payload, is defined for EVENTS sections of 1.1 files)"
-                                  if sflags & FLAG_ZSTD else ""))
+                                  " (%s)" % "; ".join(notes) if notes else ""))
+            if predict:
+                r.predict_sections += 1
             self.order(stype, pos, index)
             r.sections.append((stype, pos, length + SECTION_FRAMING))
             p = Payload(data, start, end, type_name(stype))
@@ -494,7 +511,7 @@ class Decoder:
                 r.zstd_bytes[0] += length
                 r.zstd_bytes[1] += len(raw)
                 try:
-                    self.events(p, pos)
+                    self.events(p, pos, predict)
                     if p.pos != p.end and self.minor <= KNOWN_MINOR:
                         raise MsbError(p.pos, "%d unused bytes at the end of the EVENTS payload" % (p.end - p.pos))
                 except MsbError as exc:   # offsets inside the frame's content: named as such
@@ -510,7 +527,10 @@ class Decoder:
             if handler is None:
                 r.unknown_sections.append({"type": stype, "offset": pos, "length": length})
             else:
-                handler(p)
+                if stype == EVENTS:
+                    self.events(p, predict=predict)
+                else:
+                    handler(p)
                 if p.pos != end:
                     if self.minor <= KNOWN_MINOR:
                         raise MsbError(p.pos, "%d unused bytes at the end of the %s payload (section %d)"
@@ -732,9 +752,11 @@ class Decoder:
                                    "build_id": bid.decode("ascii", "replace") if bid is not None else None,
                                    "bias": bias, "low": low, "high": high})
 
-    def events(self, p, section=None):
+    def events(self, p, section=None, predict=False):
         """section: the file offset of a compressed section (p is then its decompressed payload),
-        where an event's first use of an id is located for the checks made at the end."""
+        where an event's first use of an id is located for the checks made at the end.
+        predict: the section's flag 2 (1.2): address mode 0 is the size class's last address,
+        modes 1-6 are cache slots 0-5."""
         cat = p.pos
         n = p.count("event count", 2)
         if n > MAX_BLOCK:
@@ -744,7 +766,7 @@ class Decoder:
         pos = p.pos
         varint = p.varint
         ts, thread, site, lit = self.ts, self.thread, self.site, self.prev_literal
-        cache = self.cache
+        cache, classes = self.cache, self.classes
         site_size, site_stack = self.site_size, self.site_stack
         first_site, first_stack = self.first_site_use, self.first_stack_use
         streamed, sites, stacks = self.streamed, self.r.sites, self.r.stacks
@@ -777,14 +799,43 @@ class Decoder:
                 else:
                     stack = site_stack.get(site, 0)
             mode = tag >> 5
+            cls = SIZE_CLASSES - 1 if size >= CLASS_CAP else (size + 23) >> 4
             if mode == ADDR_LITERAL:
                 aat = p.pos
                 addr = (lit + p.zigzag("event address delta")) & U64
                 lit = addr
-                if addr in cache:
+                if predict:
+                    if addr == classes[cls]:
+                        raise MsbError(aat, "literal address 0x%x is the address of size class %d (size %d): a "
+                                       "writer must use address mode 0 (predicted addresses)" % (addr, cls, size))
+                    if addr in cache and cache.index(addr) < CACHE_SLOTS - 1:
+                        raise MsbError(aat, "literal address 0x%x is in cache slot %d (a writer must use the slot, "
+                                       "mode %d with predicted addresses)"
+                                       % (addr, cache.index(addr), cache.index(addr) + 1))
+                elif addr in cache:
                     raise MsbError(aat, "literal address 0x%x is in cache slot %d (a writer must use the slot)"
                                    % (addr, cache.index(addr)))
                 del cache[CACHE_SLOTS - 1]
+            elif predict and mode == 0:
+                addr = classes[cls]
+                if addr is None:
+                    raise MsbError(at, "event uses the address of size class %d (size %d, address mode 0 with "
+                                   "predicted addresses), which no earlier event has filled" % (cls, size))
+                del cache[CACHE_SLOTS - 1]
+            elif predict:
+                k = mode - 1
+                addr = cache[k]
+                if addr is None:
+                    raise MsbError(at, "event uses address cache slot %d (mode %d with predicted addresses), which "
+                                   "no earlier event has filled" % (k, mode))
+                if addr == classes[cls]:
+                    raise MsbError(at, "event uses cache slot %d (mode %d) for address 0x%x, the address of its size "
+                                   "class %d (size %d): a writer must use address mode 0" % (k, mode, addr, cls, size))
+                j = cache.index(addr)
+                if j < k:
+                    raise MsbError(at, "event uses cache slot %d (mode %d) for address 0x%x, which the earlier slot %d "
+                                   "holds: a writer must use the first (mode %d)" % (k, mode, addr, j, j + 1))
+                del cache[k]
             else:
                 addr = cache[mode]
                 if addr is None:
@@ -792,6 +843,7 @@ class Decoder:
                                    % mode)
                 del cache[mode]
             cache.insert(0, addr)
+            classes[cls] = addr
             dat = p.pos
             d = varint("event timestamp delta")
             ts += d
@@ -885,10 +937,12 @@ def summary(r):
             order.append(t)
         counts[t][0] += 1
         counts[t][1] += size
-    parts = ", ".join("%s %d (%d B%s)" % (type_name(t), counts[t][0], counts[t][1],
-                                          ", %d zstd: %d B from %d B" % (r.zstd_sections, r.zstd_bytes[0],
-                                                                         r.zstd_bytes[1])
-                                          if t == EVENTS and r.zstd_sections else "")
+    parts = ", ".join("%s %d (%d B%s%s)" % (type_name(t), counts[t][0], counts[t][1],
+                                            ", %d zstd: %d B from %d B" % (r.zstd_sections, r.zstd_bytes[0],
+                                                                           r.zstd_bytes[1])
+                                            if t == EVENTS and r.zstd_sections else "",
+                                            ", %d predicted" % r.predict_sections
+                                            if t == EVENTS and r.predict_sections else "")
                       for t in order)
     ne = len(r.events)
     if ne:
@@ -1272,6 +1326,9 @@ class Encoder:
         self.site = 0
         self.literal = 0
         self.cache = [None] * CACHE_SLOTS
+        self.classes = [None] * SIZE_CLASSES
+        self.predict = False                 # the EVENTS section being built has flag 2 (1.2)
+        self.modes = []                      # the address mode of each event encoded (for tests)
         self.site_size = {}
         self.site_stack = {}
 
@@ -1347,31 +1404,43 @@ class Encoder:
             body += enc_varint(e["stack"])
             self.site_stack[self.site] = e["stack"]
         a = e["address"]
-        if a in self.cache:
-            m = self.cache.index(a)
-            del self.cache[m]
+        cls = size_class(e["size"])
+        # with prediction: the size class's address (mode 0), else the first of cache slots 0-5
+        # (mode 1-6), else a literal; without: the cache slot 0-6 (mode 0-6), else a literal
+        base = 1 if self.predict else 0
+        slots = self.cache[:CACHE_SLOTS - base]
+        if self.predict and self.classes[cls] == a:
+            m = 0
+            del self.cache[CACHE_SLOTS - 1]
+        elif a in slots:
+            k = slots.index(a)
+            m = k + base
+            del self.cache[k]
         else:
             m = ADDR_LITERAL
             body += enc_zigzag(a - self.literal)
             self.literal = a
             del self.cache[CACHE_SLOTS - 1]
         self.cache.insert(0, a)
+        self.classes[cls] = a
+        self.modes.append(m)
         tag |= m << 5
         assert e["timestamp_ns"] >= self.ts
         body += enc_varint(e["timestamp_ns"] - self.ts)
         self.ts = e["timestamp_ns"]
         return bytes([tag]) + body
 
-    def events(self, events, block=MAX_BLOCK, zstd=False):
-        """zstd: each payload as a zstd frame (section flag 1, version 1.1)."""
+    def events(self, events, block=MAX_BLOCK, zstd=False, predict=False):
+        """zstd: each payload as a zstd frame (section flag 1, version 1.1). predict: addresses
+        predicted by size class (section flag 2, version 1.2), the way memscope's writer does."""
         out = b""
+        self.predict = predict
+        flags = (FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if predict else 0)
         for i in range(0, len(events), block):
             chunk = events[i:i + block]
             payload = enc_varint(len(chunk)) + b"".join(self.event(e) for e in chunk)
-            if zstd:
-                out += enc_section(EVENTS, zstd_compress(payload), flags=FLAG_ZSTD)
-            else:
-                out += enc_section(EVENTS, payload)
+            out += enc_section(EVENTS, zstd_compress(payload) if zstd else payload, flags=flags)
+        self.predict = False
         return out
 
     def snapshots(self, snaps):
@@ -1476,8 +1545,9 @@ def build_model(n_events=300, seed=1):
             "hotspots": hotspots, "snapshots": snaps, "end": end}
 
 
-def build_file(m, block=MAX_BLOCK, minor=0, extra=None):
-    """extra: callable(stage) -> bytes inserted at named stages (for order/unknown tests)."""
+def build_file(m, block=MAX_BLOCK, minor=0, extra=None, predict=False):
+    """extra: callable(stage) -> bytes inserted at named stages (for order/unknown tests).
+    predict: EVENTS sections with predicted addresses (flag 2; needs minor >= 2 to be valid)."""
     extra = extra or (lambda stage: b"")
     enc = Encoder()
     out = enc_header(minor=minor)
@@ -1485,8 +1555,8 @@ def build_file(m, block=MAX_BLOCK, minor=0, extra=None):
     out += meta + extra("after-meta")
     out += enc.sites(m["sites"]) + enc.stacks(m["stacks"])
     half = len(m["events"]) // 2
-    out += enc.events(m["events"][:half], block) + enc.snapshots(m["snapshots"]) + extra("mid-events")
-    out += enc.events(m["events"][half:], block)
+    out += enc.events(m["events"][:half], block, predict=predict) + enc.snapshots(m["snapshots"]) + extra("mid-events")
+    out += enc.events(m["events"][half:], block, predict=predict)
     out += enc.threads(m["threads"]) + extra("after-threads") + enc.hotspots(m["hotspots"])
     out += enc.end(m["end"])
     return out
@@ -1530,10 +1600,15 @@ def stream_model():
             "end": end}
 
 
-def build_streamed(m, rewritten=True, minor=1, zstd=False):
+def build_streamed(m, rewritten=True, minor=None, zstd=False, predict=False):
     """The file of stream_model() m. rewritten=False: META as written at the start of the run
     (duration_ns, duration_sec and the rates 0), as a file that never reached its end has it.
-    zstd: every EVENTS payload as a zstd frame (needs libzstd.so.1)."""
+    zstd: every EVENTS payload as a zstd frame (needs libzstd.so.1). predict: every EVENTS
+    section with predicted addresses (flag 2), or a list of one bool per block. minor: 2 with
+    predict, else 1 unless given."""
+    per_block = list(predict) if isinstance(predict, (list, tuple)) else [predict] * len(m["blocks"])
+    if minor is None:
+        minor = 2 if any(per_block) else 1
     enc = Encoder()
     dur = m["duration_ns"] if rewritten else 0
     secs = dur / 1e9
@@ -1544,12 +1619,12 @@ def build_streamed(m, rewritten=True, minor=1, zstd=False):
             (11, WIRE_F64, frees / secs if secs else 0.0), (12, WIRE_VARINT, 0), (13, WIRE_STR, "prog"),
             (14, WIRE_VARINT, m["ppid"]), (15, WIRE_VARINT, 1)]
     out = enc_header(minor=minor) + enc.meta(meta)
-    for blk in m["blocks"]:
+    for blk, pr in zip(m["blocks"], per_block):
         if blk["sites"]:
             out += enc.sites(blk["sites"])
         if blk["stacks"]:
             out += enc.stacks(blk["stacks"])
-        out += enc.events(blk["events"], zstd=zstd)
+        out += enc.events(blk["events"], zstd=zstd, predict=pr)
     out += enc.snapshots(m["snapshots"]) + enc.threads(m["threads"]) + enc.hotspots(m["hotspots"])
     return out + enc.end(m["end"])
 
@@ -1882,8 +1957,8 @@ def selftest():
           "STRINGS between THREADS and HOTSPOTS")
     expect_error("payload slack", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of()),
                  HEADER_SIZE + 21 + 17, ["1 unused bytes at the end of the THREADS payload"])
-    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=2))[1] is None,
-          "payload slack ignored in 1.2")
+    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=3))[1] is None,
+          "payload slack ignored in 1.3")
     # 1.1 is a version this decoder knows: read as strictly as 1.0
     expect_error("payload slack in 1.1", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"),
                                                  end_of(), minor=1),
@@ -1994,8 +2069,8 @@ def selftest():
     expect_error("EXIT without how", sfile0[:kcut] + enc_section(EXIT, b""), kcut + 16, ["EXIT how"])
     expect_error("EXIT with bytes left over", sfile0[:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"), kcut + 18,
                  ["1 unused bytes at the end of the EXIT payload"])
-    check(verdict(sfile0[:10] + U16.pack(2) + sfile0[12:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"))[1].result.exit
-          is not None, "EXIT with bytes left over in a 1.2 file: read")
+    check(verdict(sfile0[:10] + U16.pack(3) + sfile0[12:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"))[1].result.exit
+          is not None, "EXIT with bytes left over in a 1.3 file: read")
     expect_error("EXIT after END", sfile0 + enc_section(EXIT, enc_varint(265)), len(sfile0), ["trailing bytes after END"])
     expect_error("EXIT before META", enc_header(minor=1) + enc_section(EXIT, enc_varint(265)) + sfile0[HEADER_SIZE:],
                  HEADER_SIZE, ["the first section other than STRINGS must be META"])
@@ -2141,12 +2216,175 @@ def selftest():
         expect_error("zstd: undefined site in an export", file_of(meta0, enc_section(EVENTS, zp1, flags=1), tail0, end_of(1), minor=1),
                      HEADER_SIZE + 21, ["event uses site 3, which no SITES section defines"])
 
-    # 7. fuzz: no mutation of a valid file may raise anything but a format error
+    # 7. 1.2: addresses predicted by size class (section flag 2): mode 0 = the class's last
+    #    address, modes 1-6 = cache slots 0-5, 7 = literal; the classes carried across sections
+    check([size_class(x) for x in (0, 1, 8, 9, 24, 25, 64, 89, 104, 105, 4072, 4073, U64)] ==
+          [1, 1, 1, 2, 2, 3, 5, 7, 7, 8, 255, 255, 255], "size classes")
+    enc = Encoder()
+    enc.predict = True
+    px_payload = enc_varint(3) + b"".join(enc.event(e) for e in EXAMPLE_EVENTS)
+    check(px_payload.hex(" ") == EXAMPLE_PAYLOAD_HEX and enc.modes == [7, 0, 0],
+          "worked example with flag 2: %s, modes %r (docs/FORMAT.md: the same bytes)" % (px_payload.hex(" "), enc.modes))
+    r, exc = verdict(_set_flags(build_file(ex_model, minor=2), EVENTS, FLAG_PREDICT))
+    check(exc is None and [e[2] for e in r.events] == [0x555500001000] * 3 and r.predict_sections == 2,
+          "worked example as a 1.2 section with flag 2: %s" % exc)
+    # a streamed run whose events use mode 0, cache slots and literals: A is allocated (literal),
+    # freed and allocated again at a size of the same class (mode 0 twice); B of that class in
+    # between sends A to a cache slot; three EVENTS sections, the classes and the cache carried over
+    A, B, C, D = 0x55550000A010, 0x55550000B020, 0x7F0000001000, 0x55550000C030
+    E = [0x600000001000 + 0x1000 * i for i in range(7)]
+    pm = stream_model()
+    ev = lambda kind, ts, addr, size, th, site, st=0, ath=None: {  # noqa: E731
+        "kind": kind, "timestamp_ns": ts, "address": addr, "size": size, "thread_id": th,
+        "alloc_thread_id": th if ath is None else ath, "site": site, "stack": st}
+    pm["blocks"][0]["events"] = [
+        ev("alloc", 1000, A, 100, 300, 5, 3), ev("free", 1100, A, 100, 300, 5), ev("alloc", 1200, A, 104, 300, 5, 3),
+        ev("alloc", 1300, B, 90, 300, 2, 1), ev("free", 1400, A, 104, 300, 5), ev("alloc", 1500, C, 2000, 300, 2, 1),
+        ev("free", 1600, B, 90, 301, 2, ath=300)]
+    pm["blocks"][1]["events"] = [
+        ev("alloc", 2000, B, 95, 300, 1, 2), ev("alloc", 2100, A, 3000, 300, 1, 2)] + [
+        ev("alloc", 2200 + 10 * i, E[i], [200, 300, 400, 500, 600, 2990][i], 300, 1, 2) for i in range(6)] + [
+        ev("free", 2300, A, 3000, 300, 1), ev("alloc", 2400, D, 16, 300, 1, 2)]
+    pm["blocks"].append({"sites": [], "stacks": [], "events": [
+        ev("alloc", 3000, A, 100, 301, 5, 3), ev("free", 3100, D, 16, 301, 1, ath=300),
+        ev("free", 3200, A, 100, 301, 5), ev("free", 3300, C, 2000, 300, 2), ev("alloc", 3400, E[6], 90, 300, 2, 1),
+        ev("free", 3500, B, 95, 300, 1)]})
+    pwant = [(e["kind"] == "free", e["timestamp_ns"], e["address"], e["size"], e["thread_id"], e["alloc_thread_id"],
+              e["site"], e["stack"]) for blk in pm["blocks"] for e in blk["events"]]
+    pm["end"] = dict(pm["end"], event_count=len(pwant))
+    pfile = build_streamed(pm, predict=True)
+    r, exc = verdict(pfile)
+    check(exc is None and r.version == (1, 2) and r.events == pwant and r.predict_sections == 3 and r.zstd_sections == 0,
+          "1.2 streamed file with flag 2: %s" % exc)
+    psecs = raw_sections(pfile)
+    check([U32.unpack_from(pfile, x[1] + 4)[0] for x in psecs if x[0] == EVENTS] == [2, 2, 2] and
+          all(U32.unpack_from(pfile, x[1] + 4)[0] == 0 for x in psecs if x[0] != EVENTS) and pfile[10:12] == b"\x02\x00",
+          "1.2 flags: EVENTS 0x2, the others 0, header minor 2")
+    if r is not None:
+        check("3 predicted" in summary(r) and summary(r).startswith("msb 1.2 (streamed), "), summary(r))
+    penc = Encoder()
+    for blk in pm["blocks"]:
+        penc.events(blk["events"], predict=True)
+    pmodes = penc.modes
+    # events 1, 2 (A again in class 7), 7 (B in class 7, set in the section before), 18 (D, class 2):
+    # mode 0; 4 (A behind B) and 17 (A, the first of its section): a cache slot; 15 (A, only in
+    # slot 6): a literal under prediction, slot 6 (mode 6) without
+    check(pmodes[1] == pmodes[2] == pmodes[7] == pmodes[18] == 0 and pmodes[4] == 2 and pmodes[17] == 2 and
+          pmodes[15] == 7 and {0, 7} < set(pmodes) and len(set(pmodes) - {0, 7}) >= 2, "modes with prediction %r" % pmodes)
+    oenc = Encoder()
+    for blk in pm["blocks"]:
+        oenc.events(blk["events"])
+    check(oenc.modes[15] == 6 and 0 in oenc.modes, "modes without prediction %r" % oenc.modes)
+    ofile = build_streamed(pm)
+    r, exc = verdict(ofile)
+    check(exc is None and r.version == (1, 1) and r.events == pwant and r.predict_sections == 0,
+          "the same run as 1.1: %s" % exc)
+    # the sections without the flag in a 1.2 file: decoded as such, the classes still kept
+    for mix in ([False, True, True], [True, False, True], [False, False, True]):
+        r, exc = verdict(build_streamed(pm, predict=mix))
+        check(exc is None and r.events == pwant and r.predict_sections == sum(mix),
+              "flag 2 on EVENTS sections %r only: %s" % (mix, exc))
+    # the model of section 2 (600 events, 10 sections of 64) with flag 2 in a 1.2 export
+    r, exc = verdict(build_file(m, block=64, minor=2, predict=True))
+    check(exc is None and r.events == [(e["kind"] == "free", e["timestamp_ns"], e["address"], e["size"], e["thread_id"],
+                                        e["alloc_thread_id"], e["site"], e["stack"]) for e in m["events"]]
+          and r.predict_sections == 10, "600 events with flag 2: %s" % exc)
+    # the flag is not optional: the same bytes read without it are other addresses (or invalid)
+    noflag = _set_flags(pfile, EVENTS, 0)
+    r, exc = verdict(noflag)
+    check(exc is not None or [e[2] for e in r.events] != [e[2] for e in pwant], "flag 2 cleared: decoded the same")
+    site3 = enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01")
+    # A = 1 (size 64, class 5), B = 2 (size 2000, class 126), then mode 0 at size 64: A with
+    # the flag, cache slot 0 (B) without
+    p3 = enc_varint(3) + b"\xee\x64\x03\x40\x02\x05" + b"\xe8\xd0\x0f\x02\x05" + b"\x08\x40\x05"
+    r, exc = verdict(file_of(meta0, site3, enc_section(EVENTS, p3, flags=2), tail0, end_of(3), minor=2))
+    check(exc is None and [e[2] for e in r.events] == [1, 2, 1], "mode 0 with the flag: %s" % exc)
+    r, exc = verdict(file_of(meta0, site3, enc_section(EVENTS, p3), tail0, end_of(3), minor=2))
+    check(exc is None and [e[2] for e in r.events] == [1, 2, 2], "mode 0 without the flag: %s" % exc)
+    # what a writer following the rule never writes, and flag 2 where it is not defined
+    pbase = HEADER_SIZE + 21 + 26 + 16       # offset of the EVENTS payload after meta0 and site3
+
+    def one12(payload, n, flags=2, minor=2):
+        return file_of(meta0, site3, enc_section(EVENTS, payload, flags=flags), tail0, end_of(n), minor=minor)
+    ev1 = b"\xee\x64\x03\x40\x02\x05"         # ALLOC of 64 bytes (class 5) at 1, a literal
+    expect_error("flag 2: mode 0, class never filled", one12(enc_varint(1) + b"\x0e\x64\x03\x40\x05", 1),
+                 pbase + 1, ["size class 5 (size 64", "no earlier event has filled"])
+    expect_error("flag 2: mode 0 of another class", one12(enc_varint(2) + ev1 + b"\x08\xd0\x0f\x05", 2),
+                 pbase + 7, ["size class 126 (size 2000", "no earlier event has filled"])
+    expect_error("flag 2: literal = prediction", one12(enc_varint(2) + ev1 + b"\xe0\x00\x05", 2),
+                 pbase + 8, ["literal address 0x1 is the address of size class 5 (size 64)", "mode 0"])
+    expect_error("flag 2: literal in slot 0", one12(enc_varint(2) + ev1 + b"\xe8\xd0\x0f\x00\x05", 2),
+                 pbase + 10, ["literal address 0x1 is in cache slot 0"])
+    expect_error("flag 2: cache slot = prediction", one12(enc_varint(2) + ev1 + b"\x20\x05", 2),
+                 pbase + 7, ["cache slot 0 (mode 1) for address 0x1, the address of its size class 5", "mode 0"])
+    expect_error("flag 2: cache slot never filled", one12(enc_varint(2) + ev1 + b"\x48\xd0\x0f\x05", 2),
+                 pbase + 7, ["cache slot 1 (mode 2", "no earlier event has filled"])
+    # 1, 2, then 1 by mode 0 (the cache: 1, 2, 1), then 1 at size 3000 (class 188): slot 0, not 2
+    dup = enc_varint(4) + ev1 + b"\xe8\xd0\x0f\x02\x05" + b"\x08\x40\x05"
+    r, exc = verdict(one12(dup + b"\x28\xb8\x17\x05", 4))
+    check(exc is None and [e[2] for e in r.events] == [1, 2, 1, 1], "flag 2: an address twice in the cache: %s" % exc)
+    expect_error("flag 2: a later slot of an address", one12(dup + b"\x68\xb8\x17\x05", 4),
+                 pbase + 1 + 6 + 5 + 3, ["cache slot 2 (mode 3) for address 0x1, which the earlier slot 0 holds",
+                                        "the first (mode 1)"])
+    # seven literals of other classes: 1 leaves slots 0-5 for slot 6, where only a literal names it
+    fill = b"".join(bytes([0xe8]) + enc_varint(200 + 100 * i) + b"\x02\x05" for i in range(6))
+    r, exc = verdict(one12(enc_varint(8) + ev1 + fill + b"\xe8\xb8\x17" + enc_zigzag(1 - 7) + b"\x05", 8))
+    check(exc is None and r.events[-1][2] == 1, "flag 2: a literal of slot 6: %s" % exc)
+    expect_error("without the flag: a literal of slot 6", one12(enc_varint(8) + ev1 + fill + b"\xe8\xb8\x17" +
+                                                              enc_zigzag(1 - 7) + b"\x05", 8, flags=0),
+                 pbase + 1 + 6 + len(fill) + 3, ["literal address 0x1 is in cache slot 6"])
+    r, exc = verdict(one12(enc_varint(8) + ev1 + fill + b"\xc8\xb8\x17\x05", 8, flags=0))
+    check(exc is None and r.events[-1][2] == 1, "without the flag, mode 6 is slot 6: %s" % exc)
+    expect_error("flag 2 in 1.1", one12(enc_varint(1) + ev1, 1, minor=1),
+                 pbase - 16 + 4, ["section 3 (EVENTS): flags 0x00000002: reserved, must be 0 in a 1.1 file",
+                                  "flag 2, predicted addresses, is defined for EVENTS sections of 1.2"])
+    expect_error("flag 2 in 1.0", one12(enc_varint(1) + ev1, 1, minor=0),
+                 pbase - 16 + 4, ["flags 0x00000002: reserved, must be 0 in a 1.0 file"])
+    expect_error("flag 2 on SITES in 1.2", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=2),
+                                                   tail0, end_of(), minor=2),
+                 HEADER_SIZE + 21 + 4, ["section 2 (SITES): flags 0x00000002: reserved, must be 0 in a 1.2 file",
+                                        "flag 2, predicted addresses"])
+    expect_error("flag 2 on THREADS in 1.2", file_of(meta0, enc_section(THREADS, b"\x00", flags=2), enc_section(HOTSPOTS, b"\x00"),
+                                                     end_of(), minor=2),
+                 HEADER_SIZE + 21 + 4, ["section 2 (THREADS): flags 0x00000002"])
+    expect_error("flag 4 on EVENTS in 1.2", one12(enc_varint(1) + ev1, 1, flags=6),
+                 pbase - 16 + 4, ["flags 0x00000006: reserved, must be 0 in a 1.2 file"])
+    expect_error("header flags in 1.2", file_of(meta0, tail0, end_of(), minor=2)[:12] + U32.pack(2) +
+                 file_of(meta0, tail0, end_of())[16:], 12, ["header flags 0x00000002", "1.2 file"])
+    expect_error("payload slack in 1.2", one12(enc_varint(1) + ev1 + b"\x00", 1),
+                 pbase + 7, ["1 unused bytes at the end of the EVENTS payload"])
+    # 1.3, newer than this decoder: flag 2 still read, the flags it does not know ignored
+    r, exc = verdict(one12(enc_varint(3) + b"\xee\x64\x03\x40\x02\x05" + b"\xe8\xd0\x0f\x02\x05" + b"\x08\x40\x05", 3,
+                           flags=6, minor=3))
+    check(exc is None and [e[2] for e in r.events] == [1, 2, 1], "1.3: flags 0x6 on EVENTS, flag 2 read: %s" % exc)
+    check(verdict(file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=2), tail0, end_of(), minor=3))[1]
+          is None, "1.3: flag 2 on SITES ignored")
+    rc, out, err = cli(pfile)
+    check(rc == 0 and out.startswith("msb 1.2 (streamed), ") and "3 predicted" in out and not err,
+          "CLI on a 1.2 file: %d %r %r" % (rc, out, err))
+    if zfile is not None:
+        # flags 0x3, the common case: compressed and predicted
+        for zp in (True, [True, False, True]):
+            zpfile = build_streamed(pm, zstd=True, predict=zp)
+            r, exc = verdict(zpfile)
+            check(exc is None and r.events == pwant and r.zstd_sections == 3 and
+                  r.predict_sections == (3 if zp is True else 2), "flags 0x3 (%r): %s" % (zp, exc))
+            check([U32.unpack_from(zpfile, x[1] + 4)[0] for x in raw_sections(zpfile) if x[0] == EVENTS] ==
+                  ([3, 3, 3] if zp is True else [3, 1, 3]), "flags 0x3 on EVENTS")
+        r, exc = verdict(_set_flags(build_streamed(pm, zstd=True, predict=True), EVENTS, FLAG_ZSTD))
+        check(exc is not None or [e[2] for e in r.events] != [e[2] for e in pwant], "flag 2 cleared, 0x3 -> 0x1: decoded the same")
+        expect_error("flags 0x3: literal = prediction", one12(zstd_compress(enc_varint(2) + ev1 + b"\xe0\x00\x05"), 2, flags=3),
+                     pbase, ["(EVENTS, zstd)", "byte 8 of its decompressed payload: literal address 0x1 is the address "
+                                  "of size class 5"])
+        expect_error("flags 0x3 in 1.1", one12(zstd_compress(enc_varint(1) + ev1), 1, flags=3, minor=1),
+                     pbase - 16 + 4, ["flags 0x00000003: reserved, must be 0 in a 1.1 file"])
+
+    # 8. fuzz: no mutation of a valid file may raise anything but a format error
     rng = 12345
     internal = 0
     for i in range(4000):
         rng = (rng * 6364136223846793005 + 1442695040888963407) & U64
-        data = bytearray(good if i % 4 else sfile if i % 8 or zfile is None else zfile)
+        data = bytearray(good if i % 4 else (sfile, pfile, zfile or pfile)[(i // 4) % 3])
         kind = rng % 4
         if kind == 0:
             data = data[:(rng >> 8) % len(data)]
@@ -2171,6 +2409,22 @@ def selftest():
         return 1
     sys.stdout.write("msb_decode selftest: %d checks passed\n" % checks[0])
     return 0
+
+
+def _set_flags(data, stype, flags):
+    """data with the flags of every section of type stype set to flags, its CRC recomputed."""
+    out = bytearray(data)
+    pos = HEADER_SIZE
+    while len(out) - pos >= SECTION_FRAMING:
+        length = U64S.unpack_from(out, pos + 8)[0]
+        end = pos + SECTION_HEADER + length
+        if end + 4 > len(out):
+            break
+        if U32.unpack_from(out, pos)[0] == stype:
+            out[pos + 4:pos + 8] = U32.pack(flags)
+            out[end:end + 4] = U32.pack(zlib.crc32(bytes(out[pos:end])) & 0xFFFFFFFF)
+        pos = end + 4
+    return bytes(out)
 
 
 def _recrc(data):

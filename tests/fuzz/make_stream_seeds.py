@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the stream-*.msb seeds of tests/fuzz/corpus: small streamed files (version 1.1,
+"""Writes the stream-*.msb seeds of tests/fuzz/corpus: small streamed files (versions 1.1 and 1.2,
 docs/FORMAT.md "Streamed files"), as memscope's whole-program mode writes them while a program
 runs, complete and cut short.
 
@@ -24,6 +24,10 @@ not increasing), a block that needs no new definition, then SNAPSHOTS, THREADS, 
                                  block, then an EXIT section (how: signal 9, SIGKILL)
   - stream-exit-status.msb       a run that ended in _exit(3) after its HOTSPOTS: EXIT (how: exit
                                  status 3) as the last section
+  - stream-predict.msb           the whole file as version 1.2 writes it: every EVENTS section
+                                 with flag 2 (addresses predicted by size class)
+  - stream-predict-cut-mid-section.msb   the same, killed while writing its third block
+  - stream-predict-zstd.msb      version 1.2 with flags 2 and 1 (predicted and compressed)
 The zstd seeds need the system's libzstd.so.1 (through ctypes, as tests/msb_decode.py reads
 them); without it they are left as they are. Each file is checked with tests/msb_decode.py,
 whose encoders it uses: the complete ones must decode, the cut ones must be reported as a run
@@ -72,6 +76,11 @@ def seeds():
     yield "stream-exit-signal.msb", started[:blocks[1][1] + blocks[1][2]] + exit_sec(256 + 9), True
     hot = [s for s in msb_decode.raw_sections(started) if s[0] == msb_decode.HOTSPOTS][0]
     yield "stream-exit-status.msb", started[:hot[1] + hot[2]] + exit_sec(1 + 3), True
+    predicted = msb_decode.build_streamed(m, predict=True)
+    yield "stream-predict.msb", predicted, False
+    pstarted = msb_decode.build_streamed(m, rewritten=False, predict=True)
+    pblocks = [s for s in msb_decode.raw_sections(pstarted) if s[0] == EVENTS]
+    yield "stream-predict-cut-mid-section.msb", pstarted[:pblocks[2][1] + 16 + 3], True
     if msb_decode.zstd_lib() is None:
         sys.stderr.write("make_stream_seeds: libzstd.so.1 not found: the stream-zstd seeds are not written\n")
         return
@@ -80,6 +89,7 @@ def seeds():
     zstarted = msb_decode.build_streamed(m, rewritten=False, zstd=True)
     zblocks = [s for s in msb_decode.raw_sections(zstarted) if s[0] == EVENTS]
     yield "stream-zstd-cut-after-block.msb", zstarted[:zblocks[1][1] + zblocks[1][2]], True
+    yield "stream-predict-zstd.msb", msb_decode.build_streamed(m, zstd=True, predict=True), False
 
 
 def main(argv):
