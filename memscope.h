@@ -10730,14 +10730,32 @@ static void ms__msb_flush_strings(ms__msb *w) {
     w->pending_count = 0;
 }
 
-/* Writes the section built in w->sec, after the strings it introduced. */
-static void ms__msb_emit(ms__msb *w, uint32_t type) {
+/* Writes the section built in w->sec with these flags, after the strings it introduced. A
+   stream's EVENTS (1.1) and, in a 1.2 file, its STACKS, LINES and INLINED go through zstd
+   (flag 1) where that makes them smaller and they decompress to at most the 4 MiB a reader
+   allows. */
+static void ms__msb_emit_f(ms__msb *w, uint32_t type, uint32_t flags) {
     if (w->sec.err || w->pending.err) w->err = ENOMEM;
     if (w->err) return;
     ms__msb_flush_strings(w);
-    ms__msb_section(w, type, w->sec.p, w->sec.len);
+    int squeeze = w->zctx && w->sec.len <= MS__ZSTD_MAX &&
+                  (type == MS__MSB_EVENTS || (w->predict && (type == MS__MSB_STACKS || type == MS__MSB_LINES || type == MS__MSB_INLINED)));
+    if (squeeze) {
+        size_t cap = ms__zstd.bound(w->sec.len);
+        w->z.len = 0;
+        if (w->z.cap >= cap || ms__buf_grow(&w->z, cap)) { /* (not grown: written as it is) */
+            size_t n = ms__zstd.compress_cctx(w->zctx, w->z.p, w->z.cap, w->sec.p, w->sec.len, 1);
+            if (!ms__zstd.is_error(n) && n < w->sec.len) {
+                ms__msb_section_f(w, type, flags | MS__MSB_ZSTD, w->z.p, n);
+                w->sec.len = 0;
+                return;
+            }
+        }
+    }
+    ms__msb_section_f(w, type, flags, w->sec.p, w->sec.len);
     w->sec.len = 0;
 }
+static void ms__msb_emit(ms__msb *w, uint32_t type) { ms__msb_emit_f(w, type, 0); }
 
 static void ms__msb_flush_events(ms__msb *w) {
     if (!w->ev_count) return;
@@ -10745,31 +10763,7 @@ static void ms__msb_flush_events(ms__msb *w) {
     ms__buf_put(&w->sec, w->ev.p, w->ev.len);
     if (w->ev.err) w->err = ENOMEM;
     w->raw_bytes += w->sec.len;
-    if (w->zctx && !w->err && !w->sec.err) { /* compressed when that is smaller */
-        size_t cap = ms__zstd.bound(w->sec.len);
-        w->z.len = 0;
-        if (w->z.cap >= cap || ms__buf_grow(&w->z, cap)) {
-            size_t n = ms__zstd.compress_cctx(w->zctx, w->z.p, w->z.cap, w->sec.p, w->sec.len, 1);
-            if (!ms__zstd.is_error(n) && n < w->sec.len) {
-                ms__msb_flush_strings(w);
-                ms__msb_section_f(w, MS__MSB_EVENTS, MS__MSB_ZSTD | (w->predict ? MS__MSB_PREDICT : 0u), w->z.p, n);
-                w->sec.len = 0;
-                w->ev.len = 0;
-                w->ev_count = 0;
-                return;
-            }
-        }
-    }
-    if (w->predict) {
-        if (w->sec.err || w->pending.err) w->err = ENOMEM;
-        if (!w->err) {
-            ms__msb_flush_strings(w);
-            ms__msb_section_f(w, MS__MSB_EVENTS, MS__MSB_PREDICT, w->sec.p, w->sec.len);
-        }
-        w->sec.len = 0;
-    } else {
-        ms__msb_emit(w, MS__MSB_EVENTS);
-    }
+    ms__msb_emit_f(w, MS__MSB_EVENTS, w->predict ? MS__MSB_PREDICT : 0u);
     w->ev.len = 0;
     w->ev_count = 0;
 }
@@ -13186,8 +13180,11 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
             break;
         }
         if (type != MS__MSB_EVENTS) sflags &= ~MS__MSB_PREDICT; /* a later version's: ignored */
-        if ((sflags & MS__MSB_ZSTD) && (base[10] | base[11])) { /* 1.1: a zstd frame (EVENTS only) */
-            if (type != MS__MSB_EVENTS) { ms__rd_fail(&f, "a compressed section that is not EVENTS"); break; }
+        if ((sflags & MS__MSB_ZSTD) && minor) { /* 1.1: a zstd frame (EVENTS; 1.2: also STACKS, LINES, INLINED) */
+            if (type != MS__MSB_EVENTS && (minor < 2 || (type != MS__MSB_STACKS && type != MS__MSB_LINES && type != MS__MSB_INLINED))) {
+                ms__rd_fail(&f, "a compressed section that is not EVENTS (or, in a 1.2 file, STACKS, LINES or INLINED)");
+                break;
+            }
             if (!ms__zstd_load()) {
                 ms__rd_fail(&f, "an EVENTS section is compressed with zstd and libzstd.so.1 cannot be loaded (install libzstd, Debian: libzstd1)");
                 break;

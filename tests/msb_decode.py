@@ -398,6 +398,7 @@ class Result:
         self.unknown_sections = []
         self.events_payload = 0        # bytes of the EVENTS payloads as stored
         self.zstd_sections = 0         # EVENTS sections stored as zstd frames
+        self.zstd_defs = 0             # STACKS, LINES and INLINED sections stored as zstd frames (1.2)
         self.zstd_bytes = [0, 0]       # their stored and decompressed payload bytes
         self.predict_sections = 0      # EVENTS sections with predicted addresses (flag 2, 1.2)
         self.interrupted = None        # a streamed file without END: {"message", "last_time_ns"}
@@ -488,11 +489,13 @@ class Decoder:
                                % (index, type_name(stype), pos, stored, computed))
             if self.phase == 4:
                 raise MsbError(pos, "%d trailing bytes after END" % (n - pos))
-            zstd = stype == EVENTS and self.minor >= 1 and sflags & FLAG_ZSTD
+            zstd = bool(sflags & FLAG_ZSTD) and ((stype == EVENTS and self.minor >= 1) or
+                                                 (stype in (STACKS, LINES, INLINED) and self.minor >= 2))
             predict = bool(stype == EVENTS and self.minor >= 2 and sflags & FLAG_PREDICT)
             reserved = sflags & ~((FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if predict else 0))
             if reserved and self.minor <= KNOWN_MINOR:
-                notes = [n for f, n in ((FLAG_ZSTD, "flag 1, a zstd payload, is defined for EVENTS sections of 1.1 files"),
+                notes = [n for f, n in ((FLAG_ZSTD, "flag 1, a zstd payload, is defined for EVENTS sections of 1.1 files "
+                                                    "and STACKS, LINES and INLINED sections of 1.2 files"),
                                         (FLAG_PREDICT, "flag 2, predicted addresses, is defined for EVENTS sections "
                                                        "of 1.2 files")) if sflags & f]
                 raise MsbError(pos + 4, "section %d (%s): flags 0x%08x: reserved, must be 0 in a 1.%d file%s"
@@ -503,6 +506,20 @@ class Decoder:
             self.order(stype, pos, index)
             r.sections.append((stype, pos, length + SECTION_FRAMING))
             p = Payload(data, start, end, type_name(stype))
+            if zstd and stype != EVENTS:
+                where = "section %d (%s, zstd) at offset %d" % (index, type_name(stype), pos)
+                raw = zstd_decompress(memoryview(data)[start:end], start, where)
+                p = Payload(raw, 0, len(raw), "decompressed " + type_name(stype))
+                r.zstd_defs += 1
+                try:
+                    {STACKS: self.stacks, LINES: self.lines, INLINED: self.inlined}[stype](p)
+                    if p.pos != p.end and self.minor <= KNOWN_MINOR:
+                        raise MsbError(p.pos, "%d unused bytes at the end of the %s payload" % (p.end - p.pos, type_name(stype)))
+                except MsbError as exc:   # offsets inside the frame's content: named as such
+                    raise MsbError(start, "%s, byte %d of its decompressed payload: %s"
+                                   % (where, exc.offset, exc.message))
+                pos = end + 4
+                continue
             if zstd:
                 where = "section %d (EVENTS, zstd) at offset %d" % (index, pos)
                 raw = zstd_decompress(memoryview(data)[start:end], start, where)
@@ -944,6 +961,8 @@ def summary(r):
                                             ", %d predicted" % r.predict_sections
                                             if t == EVENTS and r.predict_sections else "")
                       for t in order)
+    if r.zstd_defs:
+        parts += "; %d STACKS, LINES or INLINED sections zstd" % r.zstd_defs
     ne = len(r.events)
     if ne:
         per = "EVENTS payload %.2f B/event, file %.2f B/event" % (r.events_payload / ne, r.file_size / ne)
@@ -2378,6 +2397,17 @@ def selftest():
                                   "of size class 5"])
         expect_error("flags 0x3 in 1.1", one12(zstd_compress(enc_varint(1) + ev1), 1, flags=3, minor=1),
                      pbase - 16 + 4, ["flags 0x00000003: reserved, must be 0 in a 1.1 file"])
+        # 1.2: STACKS (and LINES, INLINED) may be zstd frames too; in 1.1 only EVENTS may
+        sz = _zstd_sections(pfile, STACKS)
+        r0, _ = verdict(pfile)
+        r, exc = verdict(sz)
+        check(exc is None and r.events == pwant and r.stacks == r0.stacks and r.zstd_defs >= 1 and
+              [U32.unpack_from(sz, x[1] + 4)[0] for x in raw_sections(sz) if x[0] == STACKS][0] == FLAG_ZSTD,
+              "1.2 with zstd STACKS: %s" % exc)
+        s11 = build_streamed(pm, minor=1)
+        at = [x[1] for x in raw_sections(s11) if x[0] == STACKS][0]
+        expect_error("zstd STACKS in 1.1", _zstd_sections(s11, STACKS), at + 4,
+                     ["flags 0x00000001: reserved, must be 0 in a 1.1 file"])
 
     # 8. fuzz: no mutation of a valid file may raise anything but a format error
     rng = 12345
@@ -2409,6 +2439,24 @@ def selftest():
         return 1
     sys.stdout.write("msb_decode selftest: %d checks passed\n" % checks[0])
     return 0
+
+
+def _zstd_sections(data, stype):
+    """data with the payload of every section of type stype stored as a zstd frame (flag 1 added)."""
+    out, pos = bytearray(data[:HEADER_SIZE]), HEADER_SIZE
+    while len(data) - pos >= SECTION_FRAMING:
+        t, f = U32.unpack_from(data, pos)[0], U32.unpack_from(data, pos + 4)[0]
+        length = U64S.unpack_from(data, pos + 8)[0]
+        end = pos + SECTION_HEADER + length
+        if end + 4 > len(data):
+            out += data[pos:]
+            break
+        if t == stype:
+            out += enc_section(t, zstd_compress(bytes(data[pos + SECTION_HEADER:end])), flags=f | FLAG_ZSTD)
+        else:
+            out += data[pos:end + 4]
+        pos = end + 4
+    return bytes(out)
 
 
 def _set_flags(data, stype, flags):

@@ -27,7 +27,8 @@ not increasing), a block that needs no new definition, then SNAPSHOTS, THREADS, 
   - stream-predict.msb           the whole file as version 1.2 writes it: every EVENTS section
                                  with flag 2 (addresses predicted by size class)
   - stream-predict-cut-mid-section.msb   the same, killed while writing its third block
-  - stream-predict-zstd.msb      version 1.2 with flags 2 and 1 (predicted and compressed)
+  - stream-predict-zstd.msb      version 1.2 with flags 2 and 1 (predicted and compressed), its
+                                 STACKS sections compressed too
 The zstd seeds need the system's libzstd.so.1 (through ctypes, as tests/msb_decode.py reads
 them); without it they are left as they are. Each file is checked with tests/msb_decode.py,
 whose encoders it uses: the complete ones must decode, the cut ones must be reported as a run
@@ -89,7 +90,8 @@ def seeds():
     zstarted = msb_decode.build_streamed(m, rewritten=False, zstd=True)
     zblocks = [s for s in msb_decode.raw_sections(zstarted) if s[0] == EVENTS]
     yield "stream-zstd-cut-after-block.msb", zstarted[:zblocks[1][1] + zblocks[1][2]], True
-    yield "stream-predict-zstd.msb", msb_decode.build_streamed(m, zstd=True, predict=True), False
+    yield "stream-predict-zstd.msb", msb_decode._zstd_sections(msb_decode.build_streamed(m, zstd=True, predict=True),
+                                                               msb_decode.STACKS), False
 
 
 def main(argv):

@@ -458,6 +458,26 @@ sys.exit(0 if a == b and len(a) >= 59000 else 1)" "$OUT/mix12.msb.json" 2>/dev/n
 else
   check "the mixed-size program builds: $(head -c 200 "$OUT/mix.cc.err")" 1
 fi
+# ... and in a 1.2 file the STACKS sections are zstd frames too (flag 1) where that is smaller:
+# Python's allocations come from a thousand call stacks; the independent decoder must read the
+# file to what memscope's reader exports as recorded (--compare: stacks and frames included)
+$M run -o "$OUT/py12.msb" -- python3 -c "import json; x = [json.dumps({'k': str(i)}) for i in range(20000)]" 2>/dev/null; rc=$?
+$M report "$OUT/py12.msb" --as-recorded --json "$OUT/py12.rec.json" > /dev/null 2>&1; l=$?
+python3 tests/msb_decode.py "$OUT/py12.msb" --compare "$OUT/py12.rec.json" > "$OUT/py12.cmp" 2>&1; cmp=$?
+got=$(python3 -c "
+import json, struct, sys
+c = json.load(open(sys.argv[1]))
+data = open(sys.argv[2], 'rb').read()
+pos, fl = 16, []
+while pos + 20 <= len(data):
+    t, f, n = struct.unpack_from('<IIQ', data, pos)
+    if t == 4:
+        fl.append(f)
+    pos += 20 + n
+print(len(c['stacks']), sum(1 for f in fl if f & 1), len(fl))" "$OUT/py12.rec.json" "$OUT/py12.msb" 2>&1)
+set -- $got
+[ $rc = 0 ] && [ $l = 0 ] && [ $cmp = 0 ] && [ "${2:-0}" -ge 1 ] && [ "${1:-0}" -ge 50 ]; ok=$?
+check "compressed STACKS (1.2): python3's run has $1 stacks, ${2:-?} of ${3:-?} STACKS sections zstd, the independent decoder agrees (--compare $cmp: $(head -c 100 "$OUT/py12.cmp"))" $ok
 
 echo "$pass passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]
