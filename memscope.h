@@ -1,4 +1,4 @@
-/* memscope.h - v0.9.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.10.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -148,6 +148,13 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.10.0 .msb 1.2 for streamed files: addresses predicted by size class (EVENTS
+            flag 2) and STACKS, LINES and INLINED through zstd too: the churn's file
+            41 % smaller (below heaptrack's), a Python run's 26 %; MEMSCOPE_COMPRESS=0
+            writes 1.1. TRACK's stacks through a caller found from rbp (a VLA) in code
+            built without frame pointers (only the first frame was left: a tail call
+            let memscope's callee save over the caller's rbp); TRACK's sampling gate
+            saves no registers.
      0.9.0  whole-program stream: the resolver's fields no longer share cache lines with
             what every hooked call reads, events go straight to the encoder while no
             TRACK names a hooked block (21% less time for memscope run on 10 M churn
@@ -230,9 +237,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 9
+#define MEMSCOPE_VERSION_MINOR 10
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.9.0"
+#define MEMSCOPE_VERSION_STRING "0.10.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */

@@ -2441,51 +2441,45 @@ def selftest():
     return 0
 
 
+def _spans(data, framing=SECTION_FRAMING):
+    """(start, payload end) of each section whose length still fits the data (test helpers)."""
+    pos = HEADER_SIZE
+    while len(data) - pos >= framing:
+        end = pos + SECTION_HEADER + U64S.unpack_from(data, pos + 8)[0]
+        if end + 4 > len(data):
+            return
+        yield pos, end
+        pos = end + 4
+
+
 def _zstd_sections(data, stype):
     """data with the payload of every section of type stype stored as a zstd frame (flag 1 added)."""
-    out, pos = bytearray(data[:HEADER_SIZE]), HEADER_SIZE
-    while len(data) - pos >= SECTION_FRAMING:
+    out, last = bytearray(data[:HEADER_SIZE]), HEADER_SIZE
+    for pos, end in _spans(data):
         t, f = U32.unpack_from(data, pos)[0], U32.unpack_from(data, pos + 4)[0]
-        length = U64S.unpack_from(data, pos + 8)[0]
-        end = pos + SECTION_HEADER + length
-        if end + 4 > len(data):
-            out += data[pos:]
-            break
         if t == stype:
             out += enc_section(t, zstd_compress(bytes(data[pos + SECTION_HEADER:end])), flags=f | FLAG_ZSTD)
         else:
             out += data[pos:end + 4]
-        pos = end + 4
-    return bytes(out)
+        last = end + 4
+    return bytes(out + data[last:])
 
 
 def _set_flags(data, stype, flags):
     """data with the flags of every section of type stype set to flags, its CRC recomputed."""
     out = bytearray(data)
-    pos = HEADER_SIZE
-    while len(out) - pos >= SECTION_FRAMING:
-        length = U64S.unpack_from(out, pos + 8)[0]
-        end = pos + SECTION_HEADER + length
-        if end + 4 > len(out):
-            break
+    for pos, end in _spans(data):
         if U32.unpack_from(out, pos)[0] == stype:
             out[pos + 4:pos + 8] = U32.pack(flags)
             out[end:end + 4] = U32.pack(zlib.crc32(bytes(out[pos:end])) & 0xFFFFFFFF)
-        pos = end + 4
     return bytes(out)
 
 
 def _recrc(data):
     """Recomputes the CRC of every section whose framing is still intact (fuzzing helper)."""
     out = bytearray(data)
-    pos = HEADER_SIZE
-    while len(out) - pos >= SECTION_HEADER:
-        length = U64S.unpack_from(out, pos + 8)[0]
-        end = pos + SECTION_HEADER + length
-        if end + 4 > len(out):
-            break
+    for pos, end in _spans(data, SECTION_HEADER):
         out[end:end + 4] = U32.pack(zlib.crc32(bytes(out[pos:end])) & 0xFFFFFFFF)
-        pos = end + 4
     return bytes(out)
 
 
