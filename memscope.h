@@ -154,7 +154,9 @@
             writes 1.1. TRACK's stacks through a caller found from rbp (a VLA) in code
             built without frame pointers (only the first frame was left: a tail call
             let memscope's callee save over the caller's rbp); TRACK's sampling gate
-            saves no registers.
+            saves no registers. Files memscope opens in the program's process move to
+            descriptors 48+ at once (bash closes pipe ends twice: a low one held by
+            memscope could be closed under it, and memscope's close then took bash's).
      0.9.0  whole-program stream: the resolver's fields no longer share cache lines with
             what every hooked call reads, events go straight to the encoder while no
             TRACK names a hooked block (21% less time for memscope run on 10 M churn
@@ -836,6 +838,9 @@ extern int nanosleep(const struct timespec *req, struct timespec *rem); /* likew
 extern void qsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *), void *arg);
 #ifndef MAP_ANONYMOUS /* Linux values, hidden by strict -std=c11 without feature macros */
 #define MAP_ANONYMOUS 0x20
+#endif
+#ifndef F_DUPFD_CLOEXEC
+#define F_DUPFD_CLOEXEC 1030
 #endif
 #ifndef MAP_POPULATE
 #define MAP_POPULATE 0x08000
@@ -5085,12 +5090,28 @@ static size_t ms__elf_funcs(const ms__symmod *m, const Elf64_Shdr *sh, size_t sh
     return n;
 }
 
+/* memscope's own descriptors in a process it shares with the program are moved to 48..63 at
+   once: above what shells and most programs use, inside the 64 descriptors every process has
+   room for (a higher one makes the kernel grow the table, which in a process with threads waits
+   for an RCU grace period: 10-15 ms). A program may close a number it no longer holds (bash
+   closes each pipe end twice, the second time with EBADF): a file memscope held at that low
+   number would be closed under it, and memscope's own close would then hit whatever the
+   program had opened there since (seen: a pipe's read end, lost before bash's child could
+   dup2 it). The low number is held only from open to the move. */
+MS__MAYBE_UNUSED static int ms__fd_high(int fd) {
+    int h = fd < 0 || fd >= 48 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 48);
+    if (h < 0 || h == fd) return fd;
+    close(fd);
+    return h;
+}
+MS__MAYBE_UNUSED static int ms__open_high(const char *path, int flags) { return ms__fd_high(open(path, flags | O_CLOEXEC)); }
+
 /* Maps the module's file and builds its sorted table (under ms__sym_lock). */
 static void ms__sym_load(ms__symmod *m) {
     if (m->syms || (m->tried && !m->map)) return;
     m->tried = 1;
     if (!m->map) {
-        int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+        int fd = ms__open_high(m->path, O_RDONLY);
         if (fd < 0) return;
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)sizeof(Elf64_Ehdr)) {
@@ -5195,7 +5216,7 @@ static size_t ms__elf_build_id(const unsigned char *f, size_t len, const unsigne
 
 /* Maps a file read-only: 1 with *p, *n. */
 static int ms__map_file(const char *path, const unsigned char **p, size_t *n) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ms__open_high(path, O_RDONLY);
     if (fd < 0) return 0;
     struct stat st;
     void *m = MAP_FAILED;
@@ -8884,7 +8905,7 @@ typedef struct ms__pfile { int fd; char *buf; size_t cap, len; } ms__pfile;
 #define MS__PFILE_MAX ((size_t)4 << 20)
 
 static int ms__pfile_open(ms__pfile *f, const char *path) {
-    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    f->fd = ms__open_high(path, O_RDONLY);
     f->len = 0;
     return f->fd >= 0;
 }
@@ -14655,7 +14676,7 @@ MS__MAYBE_UNUSED static void ms__program_name(const memscope_tracker *t, char *b
         snprintf(buf, cap, "%s", t->loaded->program ? t->loaded->program : "");
         return;
     }
-    int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+    int fd = ms__open_high("/proc/self/comm", O_RDONLY);
     if (fd < 0) return;
     ssize_t n = read(fd, buf, cap - 1);
     close(fd);
@@ -14676,7 +14697,7 @@ static void ms__ctx_read(void) {
     ms__program_name(NULL, ms__ctx_comm, sizeof ms__ctx_comm);
     if (!getcwd(ms__ctx_cwd, sizeof ms__ctx_cwd)) ms__ctx_cwd[0] = 0;
     char raw[8192];
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    int fd = ms__open_high("/proc/self/cmdline", O_RDONLY);
     ssize_t n = fd >= 0 ? read(fd, raw, sizeof raw - 1) : -1;
     if (fd >= 0) close(fd);
     if (n <= 0) return;
@@ -15691,7 +15712,7 @@ static void ms__stream_defs(ms__stream *s) {
 static uint64_t ms__proc_start_ms(void) {
     char b[1024];
     uint64_t btime = 0, start = 0;
-    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+    int fd = ms__open_high("/proc/stat", O_RDONLY);
     if (fd >= 0) {
         for (;;) { /* btime is a few lines down, after one line per CPU: read until it shows */
             ssize_t n = read(fd, b, sizeof b - 1);
@@ -15703,7 +15724,7 @@ static uint64_t ms__proc_start_ms(void) {
         }
         close(fd);
     }
-    fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    fd = ms__open_high("/proc/self/stat", O_RDONLY);
     if (fd >= 0) {
         ssize_t n = read(fd, b, sizeof b - 1);
         close(fd);
@@ -15723,7 +15744,7 @@ static uint64_t ms__proc_start_ms(void) {
    streamed (this pid, streamed, begun after this process started) moves aside to
    NAME.exec-N.EXT first, so each image keeps its own. */
 static void ms__stream_aside(const char *path) {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = ms__open_high(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) return;
     unsigned char b[4096];
     ssize_t n = read(fd, b, sizeof b);
@@ -15768,15 +15789,6 @@ static void ms__stream_aside(const char *path) {
    numbers (a shell does); it must still be the stream's file before anything is written: a
    program that closed it (a daemon closing every descriptor) may have another file at that
    number now. Then the file is opened again by its name, if it is still the same file. */
-static int ms__fd_high(int fd) {
-    /* 48..63: above what shells and most programs use, inside the 64 descriptors every
-       process has room for (a higher one makes the kernel grow the table, which in a process
-       with threads waits for an RCU grace period: 10-15 ms) */
-    int h = fd >= 48 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 48);
-    if (h < 0 || h == fd) return fd;
-    close(fd);
-    return h;
-}
 static int ms__stream_fd_ok(ms__stream *s) {
     struct stat st;
     if (fstat(s->out->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino) return 1;
