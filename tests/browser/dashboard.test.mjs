@@ -1,7 +1,7 @@
 // dashboard.test.mjs - browser tests of the page memscope_export_html writes.
 //
 //   node tests/browser/dashboard.test.mjs                 every export in build/test-out/browser
-//                                                         (large last: a page of 1,000,000 events)
+//                                                         (large last: a binned page of 1.5 M events)
 //   node tests/browser/dashboard.test.mjs --bench FILE    load FILE 3 times, print nav -> ready times
 //
 // Run from the repository root, after tests/browser/run.sh has built the exports (run.sh does
@@ -24,9 +24,10 @@
 // Beyond it, only optionally: the export's <script id="memscope-report"> / "memscope-events"
 // blocks are read from the file (the exact duration and rates, and the escaping of odd names);
 // without them those checks fall back or are skipped with a note.
-// The large export (more events than a page holds) also reads the banners (#banners .banner),
-// the cards' title attributes, #summary-line and #window-label, and needs the embedded report
-// (event_count, events_total).
+// The large export (more events than a page holds: a binned page) also reads the banners
+// (#banners .banner), the cards' title attributes, #summary-line, #window-label and
+// canvas#timeline[data-peak], and needs the embedded report (event_count, events_total,
+// timeline) and its memscope-events block (the records: the allocations live at the end).
 // Prints one line per check, "ok ..." or "FAIL ...: reason", and last "N passed, N failed".
 // Nothing waits on a fixed delay: every wait is on a condition, with a bound.
 
@@ -39,7 +40,7 @@ const ROOT = process.cwd();
 const OUT = process.env.MEMSCOPE_BROWSER_OUT || path.join(ROOT, 'build', 'test-out', 'browser');
 const CHROMIUM = process.env.MEMSCOPE_CHROMIUM || '/usr/bin/chromium';
 const READY_TIMEOUT_MS = 10000; // window.memscopeReady must be true within this, from navigation
-const LARGE_READY_TIMEOUT_MS = 60000; // the same for the large export (1,000,000 events in the page)
+const LARGE_READY_TIMEOUT_MS = 60000; // the same for the large export (a binned page)
 const HTML_MAX_EVENTS = 1000000; // MEMSCOPE_HTML_MAX_EVENTS: the events a page holds at most
 const UI_TIMEOUT_MS = 3000;     // bound on waiting for the page to react to a click or an input
 const LEAKS_PER_PAGE = 100;
@@ -685,12 +686,36 @@ async function testExport(browser, ex, extra = {}) {
 
 // ---------------------------------------------------------------- the large export
 
-// large.html / large.json of one .msb of more events than a page holds: the page holds the
-// first HTML_MAX_EVENTS of them and says so in a banner; the cards, the whole-run hotspots,
-// the threads and the stack totals are the whole run's, the live-at-exit list is of the
-// page's events.
+// large.html / large.json of one .msb of more events than a page holds (tests/browser/large.c):
+// the page is binned. Its report.timeline holds the live bytes of the whole run per bin (lowest,
+// highest, last: checked bin for bin against the .json's events), its event records are the
+// allocations live at the end (checked address for address), and it says so in a banner; the
+// cards, the whole-run hotspots, the threads and the stack totals are the whole run's. A window
+// zooms the timeline and selects the live allocations made in it; the hotspots stay the run's.
 const exactNF = new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 }); // the page's exact()
 const exact = (n) => exactNF.format(n);
+
+/* The binned timeline the .json's events give for bins of w ns (as memscope_export_html bins
+   them: the value after each event, an empty bin holds the last value before it). */
+function binEvents(events, w, nb) {
+  const mn = new Array(nb).fill(null), mx = new Array(nb).fill(null), la = new Array(nb).fill(null);
+  const na = new Array(nb).fill(0), nf = new Array(nb).fill(0);
+  let cur = 0;
+  for (const e of events) {
+    const k = Math.min(Math.floor(e.timestamp_ns / w), nb - 1);
+    cur += e.kind === 'alloc' ? e.size : -e.size;
+    if (mn[k] === null) { mn[k] = cur; mx[k] = cur; }
+    if (cur < mn[k]) mn[k] = cur;
+    if (cur > mx[k]) mx[k] = cur;
+    la[k] = cur;
+    if (e.kind === 'alloc') na[k]++; else nf[k]++;
+  }
+  let carry = 0;
+  for (let k = 0; k < nb; k++) {
+    if (la[k] === null) { mn[k] = mx[k] = la[k] = carry; } else carry = la[k];
+  }
+  return { mn, mx, la, na, nf };
+}
 
 async function testLarge(browser) {
   const name = 'large';
@@ -702,15 +727,18 @@ async function testLarge(browser) {
   const json = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
   const events = json.events || [];
   const total = events.length;
-  const inPage = Math.min(total, HTML_MAX_EVENTS);
-  // the live-at-exit list of the page: allocations of its events that its events do not free
-  const live = new Set();
-  for (let i = 0; i < inPage; i++) {
-    const e = events[i];
-    if (e.kind === 'alloc') live.add(e.address);
+  // the allocations live at the end, by address (the latest allocation at each)
+  const live = new Map();
+  for (const e of events) {
+    if (e.kind === 'alloc') live.set(e.address, e);
     else live.delete(e.address);
   }
-  const liveInPage = live.size;
+  const liveList = [...live.values()].sort((x, y) => x.timestamp_ns - y.timestamp_ns);
+  const tl = embedded && embedded.timeline;
+  const want = tl ? binEvents(events, tl.bin_ns, tl.bins) : null;
+  const tEnd = events.length ? events[events.length - 1].timestamp_ns : 0;
+  const w0 = Math.floor(tEnd / 3), w1 = Math.floor(2 * tEnd / 3);
+  const liveInWin = liveList.filter((e) => e.timestamp_ns >= w0 && e.timestamp_ns <= w1).length;
   delete json.events; // a few hundred MB of objects, not needed past here
   const tRead = Date.now();
   note(`${name}: read large.html (${html.length} chars) and large.json (${total} events) in ${tRead - t0} ms`);
@@ -721,15 +749,43 @@ async function testLarge(browser) {
   check(`${name}: the .json's events = total_allocations + total_deallocations (${exact(json.total_allocations)} + ${exact(json.total_deallocations)}), dropped_events 0`,
     total === json.total_allocations + json.total_deallocations && json.dropped_events === 0,
     `${total} events, ${json.total_allocations} + ${json.total_deallocations}, dropped ${json.dropped_events}`);
+  check(`${name}: the binned page is small: ${exact(html.length)} characters <= 4,000,000 (every event would be about 73 MB)`,
+    html.length <= 4000000, `${html.length}`);
   if (check(`${name}: the .html has its <script id="memscope-report">`, embedded !== null, 'not found or not JSON')) {
-    check(`${name}: the embedded report's event_count = ${inPage}, events_total = ${total}`,
-      embedded.event_count === inPage && embedded.events_total === total,
+    check(`${name}: the embedded report's event_count = ${live.size} (the allocations live at the end), events_total = ${total}`,
+      embedded.event_count === live.size && embedded.events_total === total,
       `event_count ${embedded.event_count}, events_total ${embedded.events_total}`);
     const same = ['total_allocations', 'total_deallocations', 'active_allocations', 'peak_memory_bytes', 'total_allocated_bytes']
       .filter((k) => embedded[k] !== json[k]);
     check(`${name}: the embedded report's totals are the .json's`, same.length === 0,
       same.map((k) => `${k}: ${embedded[k]} vs ${json[k]}`).join(', '));
+    check(`${name}: live at the end from the .json's events = active_allocations (${json.active_allocations})`,
+      live.size === json.active_allocations, `${live.size}`);
   }
+  if (check(`${name}: the embedded report has a timeline (bins, bin_ns, events ${exact(total)}, records complete)`,
+    tl && tl.bins > 100 && tl.bins <= 2048 && tl.bin_ns > 0 && tl.events === total && tl.records_complete === true &&
+    tl.page_events_max === HTML_MAX_EVENTS, JSON.stringify(tl && { bins: tl.bins, bin_ns: tl.bin_ns, events: tl.events }))) {
+    const bad = [];
+    for (const [k, a, b] of [['live_min', tl.live_min, want.mn], ['live_max', tl.live_max, want.mx], ['live_last', tl.live_last, want.la],
+      ['allocations', tl.allocations, want.na], ['frees', tl.frees, want.nf]]) {
+      const at = a.findIndex((v, i) => v !== b[i]);
+      if (a.length !== b.length || at >= 0) bad.push(`${k} bin ${at}: ${a[at]} vs ${b[at]}`);
+    }
+    check(`${name}: the ${tl.bins} bins of ${tl.bin_ns} ns are the .json's events binned (lowest, highest, last live bytes, allocations, frees)`,
+      bad.length === 0, bad.join('; '));
+    check(`${name}: the highest bin = peak_memory_bytes (${json.peak_memory_bytes})`,
+      Math.max(...tl.live_max) === json.peak_memory_bytes, `${Math.max(...tl.live_max)}`);
+    const thr = (json.threads || []).map((t) => t.thread_id).sort();
+    check(`${name}: the timeline bins each of the ${thr.length} threads`,
+      JSON.stringify((tl.threads || []).map((t) => t.thread_id).sort()) === JSON.stringify(thr),
+      JSON.stringify((tl.threads || []).map((t) => t.thread_id)));
+  }
+  const recs = Buffer.from((/<script[^>]*id="memscope-events"[^>]*>([\s\S]*?)<\/script>/i.exec(html) || ['', ''])[1].trim(), 'base64');
+  const addrs = [];
+  for (let i = 0; i + 36 <= recs.length; i += 36) addrs.push(recs.readDoubleLE(i + 16));
+  check(`${name}: the page's ${addrs.length} records are the allocations live at the end, in time order`,
+    addrs.length === liveList.length && addrs.every((a, i) => a === Number(BigInt(liveList[i].address))),
+    `${addrs.length} records, ${liveList.length} live`);
 
   const o = await openPage(browser, htmlFile, { readyTimeout: LARGE_READY_TIMEOUT_MS });
   const tReady = Date.now();
@@ -746,11 +802,11 @@ async function testLarge(browser) {
   const banners = await page.evaluate(() => [...document.querySelectorAll('#banners .banner')].map((b) => ({
     text: b.innerText, role: b.getAttribute('role'), shown: !b.hidden && b.getClientRects().length > 0,
   })));
-  const head = `This page holds the first ${exact(inPage)} of the run's ${exact(total)} events`;
+  const head = `This run has ${exact(total)} events, more than a page holds (${exact(HTML_MAX_EVENTS)}), so this page carries the run pre-binned`;
   const banner = banners.find((b) => norm(b.text).startsWith(head));
   check(`${name}: a banner says "${head}"`, banner !== undefined,
     `banners: ${JSON.stringify(banners.map((b) => b.text.slice(0, 120)))}`);
-  if (banner) check(`${name}: that banner is shown, as an alert`, banner.shown && banner.role === 'alert', JSON.stringify(banner));
+  if (banner) check(`${name}: that banner is shown, as a status`, banner.shown && banner.role === 'status', JSON.stringify(banner));
   for (const b of banners) if (b !== banner) note(`${name}: another banner: ${b.text}`);
 
   // the cards: the whole run's numbers, the events of the page
@@ -761,7 +817,7 @@ async function testLarge(browser) {
   const expected = {};
   for (const m of METRICS) expected[m] = CLOCKED.has(m) && embedded ? embedded[m] : json[m];
   expected.thread_count = (json.threads || []).length;
-  expected.event_count = inPage;
+  expected.event_count = total;
   for (const [m, want] of Object.entries(expected)) {
     const c = card(m);
     check(`${name}: metric ${m} = ${want}`, c !== undefined && Number(c.v) === want,
@@ -776,15 +832,15 @@ async function testLarge(browser) {
     frees !== undefined && frees.title.startsWith(`${exact(json.total_deallocations)} frees recorded`),
     frees ? `title ${JSON.stringify(frees.title)}` : 'no card');
   const ev = card('event_count');
-  check(`${name}: the Events card says "${exact(inPage)} events in this page"`,
-    ev !== undefined && /^events\b/i.test(ev.text) && ev.title === `${exact(inPage)} events in this page`,
+  check(`${name}: the Events card says "${exact(total)} events in the run, binned in this page"`,
+    ev !== undefined && /^events\b/i.test(ev.text) && ev.title === `${exact(total)} events in the run, binned in this page`,
     ev ? `text ${JSON.stringify(ev.text)}, title ${JSON.stringify(ev.title)}` : 'no card');
   const summary = await text(page, '#summary-line');
-  check(`${name}: #summary-line names the page's ${exact(inPage)} events`,
-    summary !== null && summary.includes(`${exact(inPage)} events`), `text ${JSON.stringify(summary)}`);
+  check(`${name}: #summary-line names the run's ${exact(total)} events`,
+    summary !== null && summary.includes(`${exact(total)} events`), `text ${JSON.stringify(summary)}`);
   const label = await text(page, '#window-label');
-  check(`${name}: #window-label names the page's ${exact(inPage)} events`,
-    label !== null && label.includes(`${exact(inPage)} events`), `text ${JSON.stringify(label)}`);
+  check(`${name}: #window-label names the run's ${exact(total)} events`,
+    label !== null && label.includes(`${exact(total)} events`), `text ${JSON.stringify(label)}`);
   note(`${name}: #summary-line ${JSON.stringify(summary)}; #window-label ${JSON.stringify(label)}`);
 
   // whole-run tables (a whole-program run: the hotspots are by where the program allocates)
@@ -807,21 +863,36 @@ async function testLarge(browser) {
   check(`${name}: #flamegraph[data-frames] > 0 (${(json.stack_hotspots || []).length} stack totals in the .json)`,
     fg !== null && Number(fg) > 0, `data-frames=${JSON.stringify(fg)}`);
   const lt = await attr(page, 'table#leaks', 'data-total');
-  check(`${name}: #leaks[data-total] = ${liveInPage}, the allocations the page's ${exact(inPage)} events leave live (active_allocations of the run: ${json.active_allocations})`,
-    lt !== null && Number(lt) === liveInPage, `data-total=${JSON.stringify(lt)}`);
-  if (liveInPage !== json.active_allocations) {
-    const box = await page.evaluate(() => {
-      const t = document.querySelector('table#leaks');
-      const s = t && t.closest('section');
-      return s ? s.innerText : null;
-    });
-    note(`${name}: the live-at-exit list covers the page's events only (${liveInPage} live there, ${json.active_allocations} at the end of the run); it reads ${JSON.stringify(box && box.slice(0, 300))}`);
+  check(`${name}: #leaks[data-total] = ${live.size}, every allocation live at the end`,
+    lt !== null && Number(lt) === live.size, `data-total=${JSON.stringify(lt)}`);
+  const peak = await attr(page, 'canvas#timeline', 'data-peak');
+  check(`${name}: canvas#timeline[data-peak] = peak_memory_bytes (${json.peak_memory_bytes}), from the bins`,
+    peak !== null && Number(peak) === json.peak_memory_bytes, `data-peak=${JSON.stringify(peak)}`);
+  const peakWarn = banners.filter((b) => /differs from the report's peak/.test(b.text));
+  check(`${name}: no banner says the peak differs`, peakWarn.length === 0, JSON.stringify(peakWarn));
+  // a window: the middle third of the run
+  const hot0 = await page.evaluate(() => window.__msTest.sum('#hotspots'));
+  const res = await page.evaluate(async ([x, y]) => {
+    try { await window.memscopeSetWindow(x, y); await window.__msTest.frame(); return null; } catch (e) { return String(e); }
+  }, [w0, w1]);
+  if (check(`${name}: memscopeSetWindow(${w0}, ${w1}) runs`, res === null, res)) {
+    const lw = await attr(page, 'table#leaks', 'data-total');
+    check(`${name}: in the window, #leaks[data-total] = ${liveInWin}, the live-at-end allocations made in [${w0}, ${w1}] ns`,
+      lw !== null && Number(lw) === liveInWin, `data-total=${JSON.stringify(lw)}`);
+    const hot1 = await page.evaluate(() => window.__msTest.sum('#hotspots'));
+    check(`${name}: in the window, the hotspots stay the whole run's (${hot0} bytes)`, hot1 === hot0, `${hot0} -> ${hot1}`);
+    const wl = await text(page, '#window-label');
+    check(`${name}: in the window, #window-label counts the events of the bins ("about N events (bins of ...)")`,
+      wl !== null && /about [\d,]+ events \(bins of /.test(wl), JSON.stringify(wl));
+    await page.evaluate(async () => { await window.memscopeSetWindow(null); await window.__msTest.frame(); });
+    const lb = await attr(page, 'table#leaks', 'data-total');
+    check(`${name}: memscopeSetWindow(null) restores #leaks[data-total] = ${live.size}`, lb !== null && Number(lb) === live.size, `${lb}`);
   }
-  const tl = await page.evaluate(() => {
+  const cv = await page.evaluate(() => {
     const c = document.querySelector('canvas#timeline');
     return c && { w: c.width, h: c.height };
   });
-  check(`${name}: canvas#timeline exists with a size`, tl && tl.w > 0 && tl.h > 0, `got ${JSON.stringify(tl)}`);
+  check(`${name}: canvas#timeline exists with a size`, cv && cv.w > 0 && cv.h > 0, `got ${JSON.stringify(cv)}`);
   const err = await page.evaluate(() => {
     const e = document.querySelector('#error');
     return e && { visible: !e.hidden && getComputedStyle(e).display !== 'none' && e.getClientRects().length > 0, text: e.innerText };

@@ -645,8 +645,58 @@
       m.series.push({ T: sT.subarray(off[k], off[k + 1]), V: sV.subarray(off[k], off[k + 1]) });
     var last = n ? t[n - 1] : 0;
     if (m.snapT.length) last = Math.max(last, m.snapT[m.snapT.length - 1]);
+    m.tlT = t; m.tlV = live; m.tlN = n; m.peakT = peakIdx >= 0 ? t[peakIdx] : null;
+    m.binned = binnedTimeline(m);
+    if (m.binned) last = Math.max(last, m.binned.lastNs);
     m.tEnd = Math.max(last, (Number(m.r.duration_sec) || 0) * 1e9, 1);
   }
+
+  /* A binned page (a run of more events than a page holds): report.timeline holds, per bin of
+     bin_ns, the minimum, the maximum and the end value of the live bytes (the total and the
+     largest allocating threads), and the event records are the allocations live at the end.
+     Each bin becomes three points of a step series at its middle (minimum, maximum, end value),
+     so the pixel columns of the timeline get the bins' exact envelope. */
+  function binnedTimeline(m) {
+    var tl = m.r.timeline;
+    if (!tl || typeof tl !== "object") return null;
+    var nb = Number(tl.bins) >>> 0, w = Number(tl.bin_ns) || 1;
+    function arr(o, k) {
+      var a = o && o[k];
+      if (!Array.isArray(a) || a.length !== nb) throw new Error("report.timeline." + k + " should be an array of " + nb + " numbers");
+      return a;
+    }
+    function series(o) {
+      var mn = arr(o, "live_min"), mx = arr(o, "live_max"), la = arr(o, "live_last");
+      var T = new Float64Array(3 * nb), Vv = new Float64Array(3 * nb);
+      for (var i = 0, j = 0; i < nb; i++, j += 3) {
+        T[j] = T[j + 1] = T[j + 2] = (i + 0.5) * w;
+        Vv[j] = Number(mn[i]); Vv[j + 1] = Number(mx[i]); Vv[j + 2] = Number(la[i]);
+      }
+      return { T: T, V: Vv };
+    }
+    var total = series(tl), counts = { a: arr(tl, "allocations"), f: arr(tl, "frees") };
+    var peak = 0, peakT = null;
+    for (var i = 0; i < nb; i++) {
+      var v = Number(tl.live_max[i]);
+      if (v > peak) { peak = v; peakT = (i + 0.5) * w; }
+    }
+    m.tlT = total.T; m.tlV = total.V; m.tlN = total.T.length;
+    m.peak = peak; m.peakT = peakT; m.peakIdx = -1;
+    /* the threads' lines: the threads the writer binned, and no others */
+    m.series = [];
+    (Array.isArray(tl.threads) ? tl.threads : []).forEach(function (th) {
+      var k = threadIndex(m, Number(th.thread_id) >>> 0);
+      m.series[k] = series(th);
+    });
+    for (var k = 0; k < m.threads.length; k++) if (!m.series[k]) m.series[k] = { T: new Float64Array(0), V: new Float64Array(0) };
+    return { bins: nb, binNs: w, events: Number(tl.events) || 0, lastNs: Number(tl.last_event_ns) || 0, counts: counts,
+      complete: tl.records_complete !== false,
+      pageMax: Number(tl.page_events_max) || 0 };
+  }
+
+  /* Whether the window selects events for the per-site and per-stack tables: not on a binned
+     page, whose records are only the allocations live at the end. */
+  function eventWin() { return V.win && !M.binned; }
 
   /* Threads drawn in the timeline: the largest allocators that have events, each with a
      colour index shared with the legend and the threads table. */
@@ -709,7 +759,7 @@
      temporary are null where neither source has them (an older report, whole run). */
   function stackCosts() {
     var out = [], i;
-    if (!V.win) {
+    if (!eventWin()) {
       if (M.hasCosts) {
         M.stacks.forEach(function (st) {
           var c = st && st.costs;
@@ -765,6 +815,7 @@
   function updateWindowLabel() {
     var label = $("window-label"), r = eventRange(), vr = viewRange();
     var nev = exact(r[1] - r[0]) + " events";
+    if (M.binned) nev = binnedEvents(vr[0], vr[1]);
     if (!V.win) {
       label.textContent = "Whole run: 0 – " + fmtNs(M.tEnd) + " · " + nev + (pageCut() ? " (the first of the run's " + exact(Number(M.r.events_total)) + ")" : "");
     } else {
@@ -774,9 +825,9 @@
     }
     $("window-reset").disabled = !V.win;
     var scope = V.win ? "allocations made in the window" : "whole run";
-    $("hotspots-scope").textContent = scope;
+    $("hotspots-scope").textContent = eventWin() || !V.win ? scope : "whole run (this page has no events to select by time)";
     $("leaks-scope").textContent = scope;
-    $("flame-scope").textContent = scope;
+    $("flame-scope").textContent = eventWin() || !V.win ? scope : "whole run (this page has no events to select by time)";
   }
 
   /* ------------------------------------------------------------------ 4a. header, cards */
@@ -790,7 +841,7 @@
     var rate = isNum(r.sample_rate) ? r.sample_rate : s.sample_rate;
     parts.push("sample rate " + (isNum(rate) ? fmtPct(rate * 100) : "unknown") +
       (s.capture_call_stack ? " with call stacks (depth " + s.max_stack_depth + ")" : ", no call stacks"));
-    parts.push(exact(M.n) + " events");
+    parts.push(exact(M.binned ? M.binned.events : M.n) + " events");
     var line = $("summary-line");
     line.textContent = visible(parts.join(" · "));
     if (!isNaN(new Date(Number(r.start_time_unix_ms)).getTime()))
@@ -798,10 +849,20 @@
     document.title = "memscope report · " + fmtDate(Number(r.start_time_unix_ms));
   }
 
-  /* The page holds the first of the run's events only (memscope writes at most a million). */
+  /* The page holds the first of the run's events only (a page without report.timeline of a run
+     of more events than MEMSCOPE_HTML_MAX_EVENTS). */
   function pageCut() {
     var total = Number(M.r.events_total);
-    return isNum(total) && total > M.n;
+    return !M.binned && isNum(total) && total > M.n;
+  }
+  /* The events of the bins whose middle is in [t0, t1] on a binned page, in words. */
+  function binnedEvents(t0, t1) {
+    var b = M.binned, n = 0, whole = t0 <= 0 && t1 >= M.tEnd;
+    for (var i = 0; i < b.bins; i++) {
+      var mid = (i + 0.5) * b.binNs;
+      if (mid >= t0 && mid <= t1) n += Number(b.counts.a[i]) + Number(b.counts.f[i]);
+    }
+    return whole ? exact(b.events) + " events" : "about " + exact(n) + " events (bins of " + fmtNs(b.binNs) + ")";
   }
 
   function buildBanners() {
@@ -816,11 +877,22 @@
         " events (a page with all of them would not open): the timeline, the per-window tables, the live-at-exit list " +
         "and the flame graph of a window cover those only. Totals, the peak, the threads, the whole-run hotspots and the " +
         "call stacks' totals are the whole run's; memscope report FILE.msb and its other formats read every event."]);
+    if (M.binned) {
+      var b = M.binned;
+      M.banners.unshift(["info", "This run has " + exact(b.events) + " events, more than a page holds (" +
+        exact(b.pageMax) + "), so this page carries the run pre-binned rather than every event: the timeline is " +
+        plural(b.bins, "bin") + " of " + fmtNs(b.binNs) + " (the lowest, highest and last live bytes of each), the hotspots, " +
+        "the call stacks and the flame graph are the whole run's totals, and the live-at-exit list holds " +
+        (b.complete ? "every allocation live at the end (" + exact(M.n) + ")" : "the first " + exact(M.n) +
+        " allocations live at the end of the run's " + exact(Number(r.active_allocations) || 0) + " (a page holds no more)") +
+        ". A window zooms the timeline and selects the live allocations made in it; the other tables stay the whole run's. " +
+        "memscope report FILE.msb and its other formats read every event."]);
+    }
     if (dropped > 0 || pageCut())
       ; /* a partial page: the peak of its events is not the run's */
-    else if (M.n && M.peak !== Number(r.peak_memory_bytes))
-      M.banners.push(["warn", "The peak computed from the events (" + exact(M.peak) + " bytes) differs from the report's peak_memory_bytes (" +
-        exact(Number(r.peak_memory_bytes)) + ")."]);
+    else if ((M.n || M.binned) && M.peak !== Number(r.peak_memory_bytes))
+      M.banners.push(["warn", "The peak computed from the " + (M.binned ? "binned timeline" : "events") + " (" + exact(M.peak) +
+        " bytes) differs from the report's peak_memory_bytes (" + exact(Number(r.peak_memory_bytes)) + ")."]);
     if (dropped > 0)
       M.banners.unshift(["warn", exact(dropped) + " events were not retained (the event bound was reached): the timeline, " +
         "the per-window tables, the live-at-exit list and the flame graph of a window cover the retained events only. " +
@@ -834,7 +906,7 @@
     else if (sb)
       M.banners.push(["info", "Sampled run: about one allocation per " + exact(sb) + " bytes allocated was recorded (memscope run --sample-bytes), " +
         "weighted so the estimated totals stay unbiased; per-stack counts are of the recorded allocations."]);
-    if (!M.n && (Number(r.total_allocations) || 0) > 0)
+    if (!M.n && !M.binned && (Number(r.total_allocations) || 0) > 0)
       M.banners.push(["info", "No events were retained (counters-only mode or max_events = 0): the timeline and the live-at-exit list are empty."]);
     M.banners.forEach(function (b) {
       var d = el("div", "banner " + b[0], b[1]);
@@ -893,8 +965,12 @@
       ds > 0 ? "system charts start late" : "none lost", ds > 0 ? "warn" : null);
     card("thread_count", r.threads.length, "Threads", String(r.threads.length), plural(r.threads.length, "thread") + " recorded",
       M.whole ? "that allocated" : "that tracked");
-    card("event_count", r.event_count, "Events", fmtCount(M.n), exact(M.n) + " events in this page",
-      pageCut() ? "the first of " + fmtCount(Number(r.events_total)) : "allocs + frees retained", pageCut() ? "warn" : null);
+    if (M.binned)
+      card("event_count", M.binned.events, "Events", fmtCount(M.binned.events), exact(M.binned.events) + " events in the run, binned in this page",
+        "binned: " + fmtCount(M.n) + " live at the end listed");
+    else
+      card("event_count", r.event_count, "Events", fmtCount(M.n), exact(M.n) + " events in this page",
+        pageCut() ? "the first of " + fmtCount(Number(r.events_total)) : "allocs + frees retained", pageCut() ? "warn" : null);
   }
 
   /* ------------------------------------------------------------------ 4b. timeline */
@@ -947,7 +1023,7 @@
     var dpr = window.devicePixelRatio || 1, ncol = Math.max(1, Math.round(pw * dpr));
     var key = v0 + ":" + v1 + ":" + ncol;
     if (!TL.cache || TL.cache.key !== key) {
-      TL.cache = { key: key, total: downsample(M.t, M.live, M.n, v0, v1, ncol), threads: [] };
+      TL.cache = { key: key, total: downsample(M.tlT, M.tlV, M.tlN, v0, v1, ncol), threads: [] };
       M.drawn.forEach(function (k) {
         var s = M.series[k];
         TL.cache.threads[k] = downsample(s.T, s.V, s.T.length, v0, v1, ncol);
@@ -981,12 +1057,12 @@
     ctx.beginPath();
     ctx.rect(L.l, L.t - 2, pw, ph + 3);
     ctx.clip();
-    if (!M.n) {
+    if (!M.tlN) {
       ctx.fillStyle = C.muted;
       ctx.textAlign = "center";
       ctx.fillText("No events were retained for this run.", L.l + pw / 2, L.t + ph / 2);
     }
-    if (M.n && !TL.hidden.total) {
+    if (M.tlN && !TL.hidden.total) {
       ctx.beginPath();
       traceStep(ctx, cache.total, L.l, colW, yL, L.r);
       ctx.lineTo(L.r, L.b);
@@ -1004,7 +1080,7 @@
       ctx.lineWidth = 1;
       ctx.stroke();
     });
-    if (M.n && !TL.hidden.total) {
+    if (M.tlN && !TL.hidden.total) {
       ctx.beginPath();
       traceStep(ctx, cache.total, L.l, colW, yL, L.r);
       ctx.strokeStyle = C.live;
@@ -1029,8 +1105,8 @@
       }
     }
     /* the peak of the events' live bytes */
-    if (M.peakIdx >= 0 && !TL.hidden.total) {
-      var tp = M.t[M.peakIdx];
+    if (M.peakT !== null && !TL.hidden.total) {
+      var tp = M.peakT;
       if (tp >= v0 && tp <= v1) {
         var px = L.l + (tp - v0) / (v1 - v0) * pw, py = yL(M.peak);
         ctx.fillStyle = C.peak;
@@ -1049,7 +1125,7 @@
     ctx.restore();
     canvas.setAttribute("data-peak", String(M.peak));
     canvas.setAttribute("aria-label", "Timeline of live " + tw() + " bytes" + (right ? " and process RSS" : "") + " from " +
-      fmtNs(v0) + " to " + fmtNs(v1) + "; peak " + fmtBytes(M.peak) + (M.peakIdx >= 0 ? " at " + fmtNs(M.t[M.peakIdx]) : "") +
+      fmtNs(v0) + " to " + fmtNs(v1) + "; peak " + fmtBytes(M.peak) + (M.peakT !== null ? (M.binned ? " in the bin around " : " at ") + fmtNs(M.peakT) : "") +
       ". Drag or use the keyboard to zoom.");
     drawOverlay();
   }
@@ -1088,8 +1164,14 @@
     TL.hoverX = x;
     drawOverlay();
     var t = xToTime(x), C = colors(), rows = [];
-    var i = upperBound(M.t, 0, M.n, t) - 1;
-    rows.push([C.live, "live " + tw() + ": " + fmtBytes(i >= 0 ? M.live[i] : 0) + " (" + exact(i >= 0 ? M.live[i] : 0) + " B)"]);
+    var i = upperBound(M.tlT, 0, M.tlN, t) - 1, bin = M.binned ? Math.floor(t / M.binned.binNs) : -1;
+    if (bin >= 0 && bin < M.binned.bins) {   // the bin under the cursor: its range
+      i = 3 * bin;
+      rows.push([C.live, "live " + tw() + " in this bin (" + fmtNs(M.binned.binNs) + "): " + fmtBytes(M.tlV[i]) + " – " +
+        fmtBytes(M.tlV[i + 1]) + ", " + fmtBytes(M.tlV[i + 2]) + " at its end"]);
+    } else {
+      rows.push([C.live, "live " + tw() + ": " + fmtBytes(i >= 0 ? M.tlV[i] : 0) + " (" + exact(i >= 0 ? M.tlV[i] : 0) + " B)"]);
+    }
     if (M.rssT.length) {
       var j = upperBound(M.rssT, 0, M.rssT.length, t) - 1;
       rows.push([C.rss, "RSS: " + (j >= 0 ? fmtBytes(M.rssV[j]) + " (sample at " + fmtNs(M.rssT[j]) + ")" : "no sample yet")]);
@@ -1137,6 +1219,10 @@
   }
 
   function buildTimeline() {
+    if (M.binned)
+      $("timeline-help").textContent = "Drag across the chart to zoom into a time window (bins of " + fmtNs(M.binned.binNs) +
+        "); the live-at-exit list then shows the allocations made in it, the other tables stay the whole run's. " +
+        "Keyboard (focus the chart): \u2190 \u2192 pan, + \u2212 zoom, Esc resets.";
     var lg = $("timeline-legend");
     function toggle(key, label, color) {
       var b = el("button");
@@ -1395,7 +1481,7 @@
 
   function hotspotRows() {
     if (HS.attrib) return attribRows();
-    if (!V.win) {
+    if (!eventWin()) {
       return M.r.hotspots.map(function (h) {
         return { name: h.var_name == null ? "" : String(h.var_name), type: h.type_name == null ? "" : String(h.type_name),
           loc: h.location == null ? null : String(h.location), bytes: Number(h.total_size) || 0, count: Number(h.allocation_count) || 0 };
@@ -1476,7 +1562,7 @@
       frag.appendChild(tr);
     }
     emptyNote("hotspots", shown.length ? "" : rows.length ? "No hotspot matches the filter." :
-      V.win ? "No allocation was made in this window." : "No allocation was recorded.");
+      eventWin() ? "No allocation was made in this window." : "No allocation was recorded.");
     tbody.appendChild(frag);
     var foot = $("hotspots-foot");
     clear(foot);
@@ -1484,7 +1570,7 @@
     for (i = 0; i < rows.length; i++) count += rows[i].count;
     foot.appendChild(document.createTextNode((q ? exact(shown.length) + " of " : "") +
       plural(rows.length, !HS.attrib ? "site" : HS.by === "where" ? "place" : "stack") + " · " +
-      fmtBytes(total) + " in " + plural(count, "allocation") + (V.win ? " made in the window" : " (whole run)") + ". "));
+      fmtBytes(total) + " in " + plural(count, "allocation") + (eventWin() ? " made in the window" : " (whole run)") + ". "));
     if (lim < shown.length) {
       var more = el("button", "btn", "Show all " + exact(shown.length) + " rows");
       more.type = "button";
@@ -1994,7 +2080,7 @@
       host.textContent = !captured ? (M.whole ? "No call stack was captured in this run (memscope run --no-stacks)." :
         "No call stack was captured in this run: enable capture_call_stack (for example memscope_sampling_full()) to see where the bytes come from.") :
         FL.unknown ? "This report has no per-stack " + FL_METRICS[FL.metric][2] + " for the whole run; select a time window to see them." :
-        (V.win ? "No allocation with a call stack made in this window has " : "No call stack has ") + FL_METRICS[FL.metric][2] + ".";
+        (eventWin() ? "No allocation with a call stack made in this window has " : "No call stack has ") + FL_METRICS[FL.metric][2] + ".";
       status.textContent = "";
       FL.boxes = [];
       return;
