@@ -321,6 +321,9 @@ MEMSCOPE_DEF memscope_tracker *memscope_new(void);
 MEMSCOPE_DEF memscope_tracker *memscope_global(void);
 MEMSCOPE_DEF memscope_tracker *memscope_with_system_monitoring(memscope_tracker *t);
 MEMSCOPE_DEF memscope_tracker *memscope_with_sampling(memscope_tracker *t, memscope_sampling_config cfg);
+/* Writes path at memscope_destroy or exit. A .msb path on a tracker that keeps every TRACK
+   (sample rate 1) is streamed: written every 20 ms by a thread of the tracker's, with no event
+   bound (README "Streaming: what survives what"). */
 MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export(memscope_tracker *t, const char *path);
 /* One more file for the auto-export, written at the same instant as the first
    (memscope_export_many); at most 7 more. No effect without memscope_with_auto_export. */
@@ -1767,6 +1770,9 @@ struct memscope_tracker {
     _Atomic uint64_t wr_dropped;               /* events past the stream's cap, not written */
     int skip_idle_threads;                     /* a forked child: the parent's threads are not its own */
     struct ms__chunk *wr_graveyard;            /* written chunks a thread may still point into */
+    pthread_t wr_thread;                       /* a TRACK tracker's stream writer (joined at its end) */
+    int wr_thread_on;
+    _Atomic int wr_stop;
 };
 
 typedef struct ms__index_block {
@@ -7144,10 +7150,6 @@ static void ms__rv_del(ms__resolver *r, ms__rent *e) {
 
 static void ms__ring_drain(memscope_tracker *t, uint32_t count);
 static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th);
-#ifndef MEMSCOPE_HOOK_MALLOC
-static void ms__ring_drain(memscope_tracker *t, uint32_t count) { (void)t; (void)count; } /* (a ring is a stream's) */
-static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th) { (void)t; (void)e; (void)th; }
-#endif
 
 /* The allocation event of a live block, or NULL when it is no longer in memory (a stream
    wrote it out already). */
@@ -15017,6 +15019,11 @@ MEMSCOPE_DEF memscope_sampling_config memscope_sampling_high_performance(void) {
     return c;
 }
 
+/* A TRACK tracker whose auto-export path is a .msb streams it (>>hooks, "TRACK trackers"). */
+static void ms__track_stream_start(memscope_tracker *t);
+static int ms__track_stream_end(memscope_tracker *t, const char *const *paths, unsigned n);
+static void ms__track_stream_child(memscope_tracker *t);
+
 /* Trackers with an auto-export path, exported at exit unless destroyed first. */
 static pthread_mutex_t ms__auto_lock = PTHREAD_MUTEX_INITIALIZER;
 static memscope_tracker *ms__auto_list;
@@ -15031,6 +15038,7 @@ static void ms__auto_export_now(memscope_tracker *t) {
     int errs[8];
     paths[0] = t->auto_export_path;
     for (unsigned i = 0; i < t->auto_also_n; i++) paths[i + 1] = t->auto_also[i];
+    if (ms__track_stream_end(t, paths, t->auto_also_n + 1u)) return;
     ms__export_many(t, paths, t->auto_also_n + 1u, res, errs);
     for (unsigned i = 0; i <= t->auto_also_n; i++) {
         if (res[i] == MEMSCOPE_OK) continue;
@@ -15156,6 +15164,7 @@ static void ms__fork_child(void) {
     memset(ms__tls_rec, 0, sizeof ms__tls_rec);
     ms__output_after_fork();
     ms__ticker_fork_child();
+    for (memscope_tracker *t = ms__trackers; t; t = t->all_next) ms__track_stream_child(t);
 #ifdef MEMSCOPE_HOOK_MALLOC
     ms__hook_fork_child();
 #endif
@@ -15457,6 +15466,14 @@ MEMSCOPE_DEF memscope_tracker *memscope_with_sampling(memscope_tracker *t, memsc
 
 MEMSCOPE_DEF memscope_result memscope_set_max_events(memscope_tracker *t, size_t max_events) {
     if (!t) return MEMSCOPE_ERR_INVALID_ARG;
+#ifdef MS__STREAM
+    if (t->stream && t->stream->fixed) { /* streamed: a cap on the events written instead */
+        pthread_mutex_lock(&t->analysis_lock);
+        t->stream->cap = (uint64_t)max_events;
+        pthread_mutex_unlock(&t->analysis_lock);
+        return MEMSCOPE_OK;
+    }
+#endif
     atomic_store(&t->max_events, (uint64_t)max_events);
     return MEMSCOPE_OK;
 }
@@ -15479,6 +15496,7 @@ MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export(memscope_tracker *t, co
         ms__auto_list = t;
     }
     pthread_mutex_unlock(&ms__auto_lock);
+    ms__track_stream_start(t);
     return t;
 }
 
@@ -15514,6 +15532,16 @@ static void ms__destroy(memscope_tracker *t) {
         MEMSCOPE_FREE(t->auto_export_path);
         for (unsigned i = 0; i < t->auto_also_n; i++) MEMSCOPE_FREE(t->auto_also[i]);
     }
+#ifdef MS__STREAM
+    if (t->stream && t->stream->fixed) { /* (its writer stopped with the auto-export above) */
+        ms__stream_free(t->stream);
+        t->stream = NULL;
+        MEMSCOPE_FREE(t->ring.ev);
+        t->ring.ev = NULL;
+        for (ms__chunk *c = t->wr_graveyard, *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
+        t->wr_graveyard = NULL;
+    }
+#endif
     ms__trackers_remove(t); /* before anything is freed: a fork from another thread walks the list */
     ms__mon_release(t);
     ms__loaded_free(t->loaded);
@@ -15558,45 +15586,7 @@ static void ms__destroy(memscope_tracker *t) {
 
 /* ==== >>hooks ==== */
 
-/* Whole-program mode (MEMSCOPE_HOOK_MALLOC in the implementation file, or the preload
-   library libmemscope.so): the malloc family is defined here and forwards to glibc's own
-   entry points (__libc_malloc ...), recording every heap allocation of the process with its
-   exact requested size into the global tracker. The hooks never take a lock on the common
-   path: the same per-thread recording as TRACK. Re-entrancy: a thread-local depth makes any
-   allocation made while memscope itself runs (its own memory, libc calls it makes) pass
-   through unrecorded; the tracker's own memory comes from __libc_malloc directly. */
-#ifdef MEMSCOPE_HOOK_MALLOC
-
-#define MS__TLS_IE __attribute__((tls_model("initial-exec")))
-static _Thread_local int64_t ms__hook_left MS__TLS_IE;      /* bytes to the next sample */
-static _Thread_local uint64_t ms__hook_rng MS__TLS_IE;
-static _Thread_local int ms__hook_sig_pending MS__TLS_IE;   /* a signal arrived inside a hook */
-static _Atomic int ms__hook_state;                          /* 0 new, 1 starting, 2 on, 3 finished */
-static int ms__hook_unwind;                                 /* 0 fp, 1 auto, 2 call-frame information only */
-#ifndef MS__CFI
-static _Atomic int ms__hook_unwinder_ready;
-extern int backtrace(void **buffer, int size);
-#endif
-
-enum { MS__H_MALLOC, MS__H_CALLOC, MS__H_REALLOC, MS__H_REALLOCARRAY, MS__H_MEMALIGN,
-       MS__H_ALIGNED_ALLOC, MS__H_POSIX_MEMALIGN, MS__H_VALLOC, MS__H_PVALLOC, MS__H_COUNT };
-static memscope_site ms__hook_sites[MS__H_COUNT] = {
-    {"malloc", NULL, NULL, 0, 0, 0},         {"calloc", NULL, NULL, 0, 0, 0},
-    {"realloc", NULL, NULL, 0, 0, 0},        {"reallocarray", NULL, NULL, 0, 0, 0},
-    {"memalign", NULL, NULL, 0, 0, 0},       {"aligned_alloc", NULL, NULL, 0, 0, 0},
-    {"posix_memalign", NULL, NULL, 0, 0, 0}, {"valloc", NULL, NULL, 0, 0, 0},
-    {"pvalloc", NULL, NULL, 0, 0, 0},
-};
-
-static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
-    if (MS__UNLIKELY(!ms__hook_rng)) ms__hook_rng = ms__mix64((uint64_t)ms__gettid() ^ ms__mono_ns()) | 1;
-    ms__hook_rng ^= ms__hook_rng << 13; ms__hook_rng ^= ms__hook_rng >> 7; ms__hook_rng ^= ms__hook_rng << 17;
-    double u = ((double)(ms__hook_rng >> 11) + 0.5) * (1.0 / 9007199254740992.0); /* (0, 1) */
-    return (int64_t)(-ms__ln(u) * (double)ms__hook_mean) + 1;
-}
-
-#define MS__SAMPLE_BYTES_MAX ((uint64_t)1 << 40)
-
+/* ==== the stream (used by the hooks and by TRACK trackers that auto-export to .msb) ==== */
 /* --- streaming: the run's .msb is written while the program runs ---
    In log mode with a .msb output, the ticker thread resolves what the threads have logged
    every MS__STREAM_EVERY periods, writes the events older than its frontier (the moment it
@@ -15643,6 +15633,7 @@ typedef struct ms__stream {
     ms__symcache *sym;                  /* frames named so far (kept by a forked child) */
     int failed;                         /* the file could not be made or written (said once) */
     int done;                           /* under analysis_lock: the end was written */
+    int fixed;                          /* a TRACK tracker's: path is its auto-export path as given */
 } ms__stream;
 
 static int ms__flags_grow(unsigned char **p, uint32_t *cap, uint32_t id) {
@@ -15809,7 +15800,7 @@ static int ms__stream_fd_ok(ms__stream *s) {
    memory (a process out of address space still gets its file). */
 static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     if (s->out || s->failed) return s->out != NULL;
-    if (!s->outmem || !ms__output_expand(ms__out_tmpl, ms__out_owner, s->path, sizeof s->path)) {
+    if (!s->outmem || (!s->fixed && !ms__output_expand(ms__out_tmpl, ms__out_owner, s->path, sizeof s->path))) {
         ms__stream_fail(s, s->outmem ? ENAMETOOLONG : ENOMEM, "making");
         return 0;
     }
@@ -15944,7 +15935,7 @@ static void ms__stream_write(memscope_tracker *t, ms__stream *s, uint64_t limit,
     while ((e = ms__merge_next_before(&m, &th, limit))) ms__stream_event(t, s, e, th, ratio);
     /* a thread may point into its chunks outside log mode (its last allocation, for TRACK):
        then they wait in the graveyard until the tracker goes */
-    int can_free = atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 1;
+    int can_free = atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 1 || s->fixed; /* (no hooks point into a TRACK tracker's) */
     uint32_t k = atomic_load_explicit(&t->thread_count, MS__ACQUIRE);
     for (uint32_t i = 0; i < k; i++) {
         ms__thread *x = ms__thread_by_index(t, i);
@@ -16029,8 +16020,7 @@ static void ms__stream_pass(memscope_tracker *t, ms__stream *s, int final) {
     ms__stream_flush(s);
 }
 
-static void ms__stream_tick(void) {
-    memscope_tracker *t = atomic_load(&ms__hook_t);
+static void ms__stream_tick(memscope_tracker *t) {
     ms__stream *s = t ? t->stream : NULL;
     if (!s) return;
     pthread_mutex_lock(&t->analysis_lock);
@@ -16130,7 +16120,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
         t->stream->sym = old->sym;
         old->sym = NULL;
     }
-    if (t->stream) t->stream->w.predict = old->w.predict;
+    if (t->stream) { t->stream->w.predict = old->w.predict; t->stream->fixed = old->fixed; }
     if (t->stream && old->w.zctx) {
         t->stream->w.zctx = ms__zstd.create_cctx();
         ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
@@ -16179,6 +16169,46 @@ static void ms__stream_after_fork(memscope_tracker *t) {
 static void ms__ring_drain(memscope_tracker *t, uint32_t count) { (void)t; (void)count; } /* (no ring without a stream) */
 static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th) { (void)t; (void)e; (void)th; }
 #endif
+
+/* Whole-program mode (MEMSCOPE_HOOK_MALLOC in the implementation file, or the preload
+   library libmemscope.so): the malloc family is defined here and forwards to glibc's own
+   entry points (__libc_malloc ...), recording every heap allocation of the process with its
+   exact requested size into the global tracker. The hooks never take a lock on the common
+   path: the same per-thread recording as TRACK. Re-entrancy: a thread-local depth makes any
+   allocation made while memscope itself runs (its own memory, libc calls it makes) pass
+   through unrecorded; the tracker's own memory comes from __libc_malloc directly. */
+#ifdef MEMSCOPE_HOOK_MALLOC
+
+#define MS__TLS_IE __attribute__((tls_model("initial-exec")))
+static _Thread_local int64_t ms__hook_left MS__TLS_IE;      /* bytes to the next sample */
+static _Thread_local uint64_t ms__hook_rng MS__TLS_IE;
+static _Thread_local int ms__hook_sig_pending MS__TLS_IE;   /* a signal arrived inside a hook */
+static _Atomic int ms__hook_state;                          /* 0 new, 1 starting, 2 on, 3 finished */
+static int ms__hook_unwind;                                 /* 0 fp, 1 auto, 2 call-frame information only */
+#ifndef MS__CFI
+static _Atomic int ms__hook_unwinder_ready;
+extern int backtrace(void **buffer, int size);
+#endif
+
+enum { MS__H_MALLOC, MS__H_CALLOC, MS__H_REALLOC, MS__H_REALLOCARRAY, MS__H_MEMALIGN,
+       MS__H_ALIGNED_ALLOC, MS__H_POSIX_MEMALIGN, MS__H_VALLOC, MS__H_PVALLOC, MS__H_COUNT };
+static memscope_site ms__hook_sites[MS__H_COUNT] = {
+    {"malloc", NULL, NULL, 0, 0, 0},         {"calloc", NULL, NULL, 0, 0, 0},
+    {"realloc", NULL, NULL, 0, 0, 0},        {"reallocarray", NULL, NULL, 0, 0, 0},
+    {"memalign", NULL, NULL, 0, 0, 0},       {"aligned_alloc", NULL, NULL, 0, 0, 0},
+    {"posix_memalign", NULL, NULL, 0, 0, 0}, {"valloc", NULL, NULL, 0, 0, 0},
+    {"pvalloc", NULL, NULL, 0, 0, 0},
+};
+
+static int64_t ms__hook_gap(void) { /* exponential, mean ms__hook_mean */
+    if (MS__UNLIKELY(!ms__hook_rng)) ms__hook_rng = ms__mix64((uint64_t)ms__gettid() ^ ms__mono_ns()) | 1;
+    ms__hook_rng ^= ms__hook_rng << 13; ms__hook_rng ^= ms__hook_rng >> 7; ms__hook_rng ^= ms__hook_rng << 17;
+    double u = ((double)(ms__hook_rng >> 11) + 0.5) * (1.0 / 9007199254740992.0); /* (0, 1) */
+    return (int64_t)(-ms__ln(u) * (double)ms__hook_mean) + 1;
+}
+
+#define MS__SAMPLE_BYTES_MAX ((uint64_t)1 << 40)
+
 
 
 static void ms__hook_configure(memscope_tracker *t) {
@@ -16249,7 +16279,7 @@ static void *ms__writer_main(void *arg) {
             sched_yield();
         else
             nanosleep(&idle, NULL);
-        ms__stream_tick();
+        ms__stream_tick(atomic_load(&ms__hook_t));
     }
     return NULL;
 }
@@ -16713,6 +16743,143 @@ static int ms__hook_name(memscope_tracker *t, uint64_t address, uint32_t site, s
 #else
 MEMSCOPE_DEF void memscope_hook_finish(void) {} /* no hooks compiled in: nothing to write */
 #endif /* MEMSCOPE_HOOK_MALLOC */
+
+/* ---- TRACK trackers that auto-export to .msb: the stream ----
+   memscope_with_auto_export(t, "x.msb") on a tracker in log mode (every TRACK kept) streams as
+   the hooks do: a writer thread of the tracker's own runs a pass every 20 ms (resolve, write the
+   events older than the frontier, unmap the chunks written), so no event bound applies and what
+   was written survives a kill. The tracker's end (exit or memscope_destroy) stops the writer,
+   writes the rest and the closing sections; its other auto-export paths are then written from
+   the file. A forked child records from the fork on into NAME.PID.msb (MEMSCOPE_OUTPUT's rule
+   for the global tracker). MEMSCOPE_STREAM=0 turns it off (the file is written at the end, with
+   the event bound). */
+#ifdef MS__STREAM
+static void *ms__track_writer_main(void *arg) {
+    memscope_tracker *t = (memscope_tracker *)arg;
+#ifdef MEMSCOPE_HOOK_MALLOC
+    ms__hook_busy++; /* for good: its own memory is not the program's */
+#endif
+    pthread_setname_np(pthread_self(), "memscope-write");
+    struct timespec idle = {0, MS__STREAM_EVERY * MS__TICKER_NS};
+    while (!atomic_load(&t->wr_stop)) {
+        if (atomic_load_explicit(&ms__chunks_out, MS__RELAXED) >
+                MS__BACKLOG_CHUNKS / 2 + atomic_load_explicit(&t->thread_count, MS__RELAXED))
+            sched_yield();
+        else
+            nanosleep(&idle, NULL);
+        ms__stream_tick(t);
+    }
+    return NULL;
+}
+
+static void ms__track_writer_start(memscope_tracker *t) {
+    pthread_attr_t a;
+    if (pthread_attr_init(&a) != 0) return;
+    pthread_attr_setstacksize(&a, 256 * 1024); /* dladdr, the encoder */
+    atomic_store(&t->wr_stop, 0);
+    uint64_t old = ms__signals_block();
+    if (pthread_create(&t->wr_thread, &a, ms__track_writer_main, t) == 0) {
+        t->wr_thread_on = 1;
+        atomic_store(&t->streaming, 1);
+    }
+    ms__signals_restore(old);
+    pthread_attr_destroy(&a);
+}
+
+static void ms__track_stream_start(memscope_tracker *t) {
+    if (!t || t->stream || t->loaded || !t->auto_export_path || atomic_load(&t->log_mode) != 1) return;
+#ifdef MEMSCOPE_HOOK_MALLOC
+    if (t == atomic_load(&ms__hook_t)) return; /* the hooks' tracker streams by its own rules */
+#endif
+    const char *fmt = memscope_export_format(t->auto_export_path);
+    if (!fmt || strcmp(fmt, "msb") != 0 || strlen(t->auto_export_path) >= sizeof ((ms__stream *)0)->path) return;
+    if (ms__env_word(9, "MEMSCOPE_STREAM", "0\0" "1\0", 1, "0 or 1") != 1) return;
+    uint64_t max = atomic_load(&t->max_events);
+    ms__stream *s = ms__stream_new(max != MEMSCOPE_DEFAULT_MAX_EVENTS ? max : UINT64_MAX); /* a cap set: on the file */
+    ms__ringev *ring = (ms__ringev *)MEMSCOPE_MALLOC(MS__STREAM_SLICE * sizeof *ring);
+    if (!s || !ring || !s->outmem) { ms__stream_free(s); MEMSCOPE_FREE(ring); return; }
+    memcpy(s->path, t->auto_export_path, strlen(t->auto_export_path) + 1);
+    s->fixed = 1;
+    s->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
+    if (s->w.predict && ms__zstd_load()) s->w.zctx = ms__zstd.create_cctx();
+    if (s->w.zctx) ms__buf_grow(&s->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
+    pthread_mutex_lock(&t->analysis_lock);
+    t->ring.cap = MS__STREAM_SLICE;
+    t->ring.ev = ring;
+    t->stream = s;
+    atomic_store(&t->max_events, UINT64_MAX);
+    pthread_mutex_unlock(&t->analysis_lock);
+    ms__track_writer_start(t);
+}
+
+/* The end: the writer stopped, the rest written; the other paths from the file. Returns 0 when
+   t has no stream of its own (the caller exports as usual). */
+static int ms__track_stream_end(memscope_tracker *t, const char *const *paths, unsigned n) {
+    ms__stream *s = t->stream;
+    if (!s || !s->fixed) return 0;
+    if (t->wr_thread_on) {
+        atomic_store(&t->wr_stop, 1);
+        pthread_join(t->wr_thread, NULL);
+        t->wr_thread_on = 0;
+    }
+    ms__stream_finish(t);
+    const char *rest[8];
+    unsigned k = 0;
+    for (unsigned i = 0; i < n && k < 8; i++) if (strcmp(paths[i], s->path) != 0) rest[k++] = paths[i];
+    if (!k) return 1;
+    memscope_result lr = MEMSCOPE_ERR_IO;
+    memscope_tracker *l = s->failed ? NULL : memscope_load(s->path, &lr);
+    memscope_result res[8];
+    int errs[8];
+    if (l) ms__export_many(l, rest, k, res, errs);
+    for (unsigned i = 0; i < k; i++) {
+        if (l && res[i] == MEMSCOPE_OK) continue;
+        if (!l) fprintf(stderr, "memscope: auto-export to %s failed: the streamed file %s could not be read back (%s)\n", rest[i], s->path,
+                        s->failed ? "it was not written" : memscope_result_string(lr));
+        else fprintf(stderr, "memscope: auto-export to %s failed: %s\n", rest[i],
+                     res[i] == MEMSCOPE_ERR_IO ? strerror(errs[i]) : memscope_result_string(res[i]));
+    }
+    memscope_destroy(l);
+    return 1;
+}
+
+/* A forked child: its own file (the global tracker's MEMSCOPE_OUTPUT name for the child, else
+   NAME.PID.EXT), from the fork on, and its own writer. */
+static void ms__track_stream_child(memscope_tracker *t) {
+    ms__stream *s = t->stream;
+    if (!s || !s->fixed) return;
+    char path[sizeof s->path];
+    if (t->auto_export_path && strcmp(t->auto_export_path, s->path) != 0 && strlen(t->auto_export_path) < sizeof path) {
+        memcpy(path, t->auto_export_path, strlen(t->auto_export_path) + 1); /* renamed for the child already */
+    } else {
+        size_t len = strlen(s->path), ext = ms__export_suffix_len(s->path);
+        snprintf(path, sizeof path, "%.*s.%ld%s", (int)(len - ext), s->path, (long)getpid(), s->path + len - ext);
+    }
+    t->wr_thread_on = 0;
+    ms__stream_after_fork(t);
+    if (!t->stream) return;
+    memcpy(t->stream->path, path, strlen(path) + 1);
+    /* the child's auto-exports are its own files: the parent's are left alone */
+    char *copy = ms__strdup(path);
+    if (copy) {
+        if (t->auto_export_path != ms__global_env_path) MEMSCOPE_FREE(t->auto_export_path);
+        else ms__global_env_path = copy;
+        t->auto_export_path = copy;
+    }
+    for (unsigned i = 0; i < t->auto_also_n; i++) {
+        char also[4200];
+        size_t len = strlen(t->auto_also[i]), ext = ms__export_suffix_len(t->auto_also[i]);
+        snprintf(also, sizeof also, "%.*s.%ld%s", (int)(len - ext), t->auto_also[i], (long)getpid(), t->auto_also[i] + len - ext);
+        char *c = ms__strdup(also);
+        if (c) { MEMSCOPE_FREE(t->auto_also[i]); t->auto_also[i] = c; }
+    }
+    ms__track_writer_start(t);
+}
+#else
+static void ms__track_stream_start(memscope_tracker *t) { (void)t; }
+static int ms__track_stream_end(memscope_tracker *t, const char *const *paths, unsigned n) { (void)t; (void)paths; (void)n; return 0; }
+static void ms__track_stream_child(memscope_tracker *t) { (void)t; }
+#endif
 
 /* ==== >>dashboard ==== */
 

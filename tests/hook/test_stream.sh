@@ -496,5 +496,65 @@ set -- $got
 [ $rc = 0 ] && [ $l = 0 ] && [ $cmp = 0 ] && [ "${2:-0}" -ge 1 ] && [ "${1:-0}" -ge 50 ]; ok=$?
 check "compressed STACKS (1.2): python3's run has $1 stacks, ${2:-?} of ${3:-?} STACKS sections zstd, the independent decoder agrees (--compare $cmp: $(head -c 100 "$OUT/py12.cmp"))" $ok
 
+# ---- 16. a TRACK tracker that auto-exports to a .msb streams it (no hooks): no event bound,
+# memory that does not grow with the run, what was written survives SIGKILL, a forked child
+# records from the fork on into NAME.PID.msb, other auto-export paths are written from the file
+TS=$OUT/track_stream
+if ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -I. tests/hook/track_stream.c -o "$TS" -pthread -ldl -lm 2> "$OUT/ts.cc.err"; then
+  # more events than the default bound (4 194 304): 2 200 000 pairs, every 1000th block kept
+  for n in 220000 2200000; do
+    if [ -n "$TIME" ]; then $TIME -f %M -o "$OUT/ts$n.rss" "$TS" "$OUT/ts$n.msb" $n 1000; else "$TS" "$OUT/ts$n.msb" $n 1000; fi
+  done
+  kept=2200; want=$((2200000 + 2200000 - kept))
+  dec=$(python3 tests/msb_decode.py "$OUT/ts2200000.msb" 2>&1); d=$?
+  $M report "$OUT/ts2200000.msb" > "$OUT/ts2200000.txt" 2> "$OUT/ts2200000.err"; rc=$?
+  grep -q "^  allocations 2200000 (.*), frees $((2200000 - kept)), live at the end $kept " "$OUT/ts2200000.txt" &&
+    ! grep -q "not retained" "$OUT/ts2200000.txt" && [[ "$dec" == *"streamed"*"; $want events;"* ]] && [ $d = 0 ] && [ $rc = 0 ]; ok=$?
+  check "TRACK stream: all $want events of 2 200 000 pairs are in the file, past the default bound of 4 194 304 (decoder: $(echo "$dec" | grep -o '[0-9]* events;'), report $rc)" $ok
+  if [ -n "$TIME" ]; then
+    r1=$(tail -1 "$OUT/ts220000.rss"); r2=$(tail -1 "$OUT/ts2200000.rss")
+    check "TRACK stream: peak RSS for 2 200 000 pairs - for 220 000 = $((r2 - r1)) KB <= 8192 KB ($r2 KB)" $(( r2 - r1 > 8192 ))
+  fi
+  # SIGKILL: every block kept and logged 100 ms before the kill is in the file
+  F=$OUT/ts-kill.msb
+  "$TS" "$F" 100000000 1000 pace > "$F.log" & pid=$!
+  sleep 1.2; kill -9 $pid; kill_ns=$(now_ns); wait $pid 2>/dev/null
+  load "$F"
+  got=$(python3 -c "
+import re, sys
+kill = int(sys.argv[2]); need = 0
+for line in open(sys.argv[1]):
+    i, t = map(int, line.split())
+    if t <= kill - 100000000: need = i + 1
+m = re.search(r'^  allocations (\d+) ', open(sys.argv[3]).read(), re.M)
+print(need, m.group(1) if m else -1)" "$F.log" "$kill_ns" "$F.txt" 2>&1)
+  set -- $got
+  warned "$F" && [ "${1:-x}" -gt 100000 ] && [ "${2:--1}" -ge "${1:-x}" ]; ok=$?
+  check "TRACK stream, SIGKILL after 1.2 s: the file loads with the one warning and holds ${2:-?} allocations, >= the ${1:-?} that returned 100 ms before the kill" $ok
+  # fork: the child's file holds the child's only
+  F=$OUT/ts-fork.msb
+  rm -f "$OUT"/ts-fork*.msb
+  "$TS" "$F" fork 100000; rc=$?
+  child=$(ls "$OUT"/ts-fork.[0-9]*.msb 2>/dev/null | head -1)
+  $M report "$F" > "$F.txt" 2>&1; a=$?
+  $M report "$child" > "$child.txt" 2>&1; b=$?
+  [ $rc = 0 ] && [ $a = 0 ] && [ $b = 0 ] && grep -q "^  allocations 200000 (.*), frees 200000, live at the end 0 " "$F.txt" &&
+    grep -q "^  allocations 100000 (.*), frees 90000, live at the end 10000 " "$child.txt"; ok=$?
+  check "TRACK stream, fork: the parent's file has its 200 000 pairs, the child's ($(basename "$child")) its 100 000 allocations from the fork on (10 000 live)" $ok
+  # a second auto-export path: written from the streamed file, as memscope report writes it
+  F=$OUT/ts-also.msb
+  "$TS" "$F" also "$OUT/ts-also.json"; rc=$?
+  $M report "$F" --json "$OUT/ts-also.report.json" > /dev/null 2>&1
+  [ $rc = 0 ] && cmp -s "$OUT/ts-also.json" "$OUT/ts-also.report.json"; ok=$?
+  check "TRACK stream, a .json auto-export beside it: the same as memscope report --json of the file" $ok
+  # MEMSCOPE_STREAM=0: the file is written at the end, with the event bound
+  MEMSCOPE_STREAM=0 "$TS" "$OUT/ts-nostream.msb" 2200000 1000; rc=$?
+  $M report "$OUT/ts-nostream.msb" > "$OUT/ts-nostream.txt" 2>&1
+  [ $rc = 0 ] && grep -q "events were not retained" "$OUT/ts-nostream.txt" && [ "$(python3 tests/msb_decode.py "$OUT/ts-nostream.msb" | grep -c streamed)" = 0 ]; ok=$?
+  check "MEMSCOPE_STREAM=0: a TRACK tracker's .msb is written at the end, past the bound events are dropped and the report says so" $ok
+else
+  check "track_stream.c builds: $(head -c 200 "$OUT/ts.cc.err")" 1
+fi
+
 echo "$pass passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]
