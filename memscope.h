@@ -919,6 +919,14 @@ static _Thread_local int ms__hook_busy __attribute__((tls_model("initial-exec"))
 #define MS__ASAN_BUILD 1
 #endif
 #endif
+/* Built with ThreadSanitizer: no thread is started in a forked child (it refuses one there). */
+#if defined(__SANITIZE_THREAD__)
+#define MS__TSAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MS__TSAN_BUILD 1
+#endif
+#endif
 #define MS__MAYBE_UNUSED __attribute__((unused))
 #define MS__HOT static inline __attribute__((always_inline))
 #define MS__LIKELY(x) __builtin_expect(!!(x), 1)
@@ -15023,6 +15031,8 @@ MEMSCOPE_DEF memscope_sampling_config memscope_sampling_high_performance(void) {
 static void ms__track_stream_start(memscope_tracker *t);
 static int ms__track_stream_end(memscope_tracker *t, const char *const *paths, unsigned n);
 static void ms__track_stream_child(memscope_tracker *t);
+static void ms__track_stream_free(memscope_tracker *t);
+static int ms__track_stream_cap(memscope_tracker *t, uint64_t max);
 
 /* Trackers with an auto-export path, exported at exit unless destroyed first. */
 static pthread_mutex_t ms__auto_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -15466,14 +15476,7 @@ MEMSCOPE_DEF memscope_tracker *memscope_with_sampling(memscope_tracker *t, memsc
 
 MEMSCOPE_DEF memscope_result memscope_set_max_events(memscope_tracker *t, size_t max_events) {
     if (!t) return MEMSCOPE_ERR_INVALID_ARG;
-#ifdef MS__STREAM
-    if (t->stream && t->stream->fixed) { /* streamed: a cap on the events written instead */
-        pthread_mutex_lock(&t->analysis_lock);
-        t->stream->cap = (uint64_t)max_events;
-        pthread_mutex_unlock(&t->analysis_lock);
-        return MEMSCOPE_OK;
-    }
-#endif
+    if (ms__track_stream_cap(t, (uint64_t)max_events)) return MEMSCOPE_OK; /* streamed: a cap on the file */
     atomic_store(&t->max_events, (uint64_t)max_events);
     return MEMSCOPE_OK;
 }
@@ -15532,16 +15535,7 @@ static void ms__destroy(memscope_tracker *t) {
         MEMSCOPE_FREE(t->auto_export_path);
         for (unsigned i = 0; i < t->auto_also_n; i++) MEMSCOPE_FREE(t->auto_also[i]);
     }
-#ifdef MS__STREAM
-    if (t->stream && t->stream->fixed) { /* (its writer stopped with the auto-export above) */
-        ms__stream_free(t->stream);
-        t->stream = NULL;
-        MEMSCOPE_FREE(t->ring.ev);
-        t->ring.ev = NULL;
-        for (ms__chunk *c = t->wr_graveyard, *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
-        t->wr_graveyard = NULL;
-    }
-#endif
+    ms__track_stream_free(t); /* (its writer stopped with the auto-export above) */
     ms__trackers_remove(t); /* before anything is freed: a fork from another thread walks the list */
     ms__mon_release(t);
     ms__loaded_free(t->loaded);
@@ -16069,6 +16063,7 @@ static void ms__stream_finish(memscope_tracker *t) {
     ms__out_flush(s->out);
     if (s->out->err || s->w.err) ms__stream_fail(s, s->out->err ? s->out->err : s->w.err, "writing");
     close(s->out->fd);
+    s->out->fd = -1;
     memscope_report_free(&r);
 }
 
@@ -16873,9 +16868,38 @@ static void ms__track_stream_child(memscope_tracker *t) {
         char *c = ms__strdup(also);
         if (c) { MEMSCOPE_FREE(t->auto_also[i]); t->auto_also[i] = c; }
     }
+#ifndef MS__TSAN_BUILD /* (there the child's events wait for its end) */
     ms__track_writer_start(t);
+#endif
+}
+/* A streaming TRACK tracker's cap on the events written (memscope_set_max_events); 0: no stream. */
+static int ms__track_stream_cap(memscope_tracker *t, uint64_t max) {
+    if (!t->stream || !t->stream->fixed) return 0;
+    pthread_mutex_lock(&t->analysis_lock);
+    t->stream->cap = max;
+    pthread_mutex_unlock(&t->analysis_lock);
+    return 1;
+}
+
+/* memscope_destroy: the stream's memory (its writer has stopped). */
+static void ms__track_stream_free(memscope_tracker *t) {
+    if (!t->stream || !t->stream->fixed) return;
+    if (t->wr_thread_on) { /* (the end was not written: no auto-export path any more) */
+        atomic_store(&t->wr_stop, 1);
+        pthread_join(t->wr_thread, NULL);
+        t->wr_thread_on = 0;
+    }
+    if (t->stream->out && t->stream->out->fd >= 0) close(t->stream->out->fd);
+    ms__stream_free(t->stream);
+    t->stream = NULL;
+    MEMSCOPE_FREE(t->ring.ev);
+    t->ring.ev = NULL;
+    for (ms__chunk *c = t->wr_graveyard, *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
+    t->wr_graveyard = NULL;
 }
 #else
+static int ms__track_stream_cap(memscope_tracker *t, uint64_t max) { (void)t; (void)max; return 0; }
+static void ms__track_stream_free(memscope_tracker *t) { (void)t; }
 static void ms__track_stream_start(memscope_tracker *t) { (void)t; }
 static int ms__track_stream_end(memscope_tracker *t, const char *const *paths, unsigned n) { (void)t; (void)paths; (void)n; return 0; }
 static void ms__track_stream_child(memscope_tracker *t) { (void)t; }
