@@ -1,4 +1,4 @@
-/* memscope.h - v0.10.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.11.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -144,11 +144,18 @@
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
-     - Whole-program full capture into a .msb streams it while the program runs
-       (README "Streaming: what survives what"); other files are written whole.
+     - Whole-program full capture into a .msb, and a TRACK tracker that keeps every
+       TRACK and auto-exports to a .msb, stream it while the program runs (README
+       "Streaming: what survives what"); other files are written whole.
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.11.0 A TRACK tracker that auto-exports to a .msb streams it (a writer thread of
+            its own, no event bound, what was written survives a kill; a forked child
+            writes NAME.PID.msb from the fork on). The dashboard of a run of more than
+            MEMSCOPE_HTML_MAX_EVENTS events is binned: the whole run's timeline in
+            1024-2048 bins (lowest, highest, last live bytes) and the allocations live
+            at the end as its records, instead of the first million events.
      0.10.0 .msb 1.2 for streamed files: addresses predicted by size class (EVENTS
             flag 2) and STACKS, LINES and INLINED through zstd too: the churn's file
             41 % smaller (below heaptrack's), a Python run's 26 %; MEMSCOPE_COMPRESS=0
@@ -242,7 +249,7 @@
 #define MEMSCOPE_VERSION_MAJOR 0
 #define MEMSCOPE_VERSION_MINOR 10
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.10.0"
+#define MEMSCOPE_VERSION_STRING "0.11.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
