@@ -17207,20 +17207,13 @@ static void ms__tl_event(ms__out *o, void *ctx, uint32_t site, const memscope_ev
         if (b->key[h]) ms__tl_remove(b, h);
         return;
     }
-    if (b->count + 1 > b->cap / 2) {
-        if (b->count >= b->limit || !ms__tl_grow(b)) {
-            if (b->key) { /* an allocation at an address held already replaces it; else it is left out */
-                size_t h = ms__tl_find(b, ev->address);
-                if (b->key[h]) { b->seq[h] = index; ms__html_record(b->rec + h * MS__HTML_RECORD, site, ev); }
-                else b->full = 1;
-            } else {
-                b->full = 1;
-            }
-            return;
-        }
-    }
-    size_t h = ms__tl_find(b, ev->address);
-    if (!b->key[h]) { b->key[h] = ev->address; b->count++; }
+    size_t h = b->key ? ms__tl_find(b, ev->address) : 0;
+    if (!b->key || !b->key[h]) { /* a new live block: kept while the table has room */
+        if (b->count >= b->limit || (b->count + 1 > b->cap / 2 && !ms__tl_grow(b))) { b->full = 1; return; }
+        h = ms__tl_find(b, ev->address);
+        b->key[h] = ev->address;
+        b->count++;
+    } /* (else an allocation where a block is live: its free was not recorded; this one replaces it) */
     b->seq[h] = index;
     ms__html_record(b->rec + h * MS__HTML_RECORD, site, ev);
 }

@@ -1,8 +1,11 @@
 /* test_html.c - the HTML export: one self-contained page whose two data blocks (base64 event
  * records and the report JSON) equal the JSON export of the same tracker state, for plain,
  * threaded, stack-carrying, odd-named, empty and 100 000-event runs; atomic replace and errors.
+ * Past MEMSCOPE_HTML_MAX_EVENTS (150 000 here, 1 000 000 by default) the page is binned: a run of
+ * three threads, and one with more blocks live at the end than the page lists.
  * The page itself is tested in a real browser by tests/browser. */
 #define _GNU_SOURCE
+#define MEMSCOPE_HTML_MAX_EVENTS 150000u
 #define MEMSCOPE_IMPLEMENTATION
 #include "memscope.h"
 
@@ -86,6 +89,72 @@ static void test_html_100k_events(void **state) {
     memscope_destroy(t);
 }
 
+/* Binned: 280 700 events of three threads, 700 blocks live at the end (all listed). */
+static void *binned_worker(void *arg) {
+    memscope_tracker *t = (memscope_tracker *)arg;
+    for (int i = 0; i < 20000; i++) {
+        char *wbuf = malloc((size_t)(8 + i % 512));
+        TRACK(t, wbuf);
+        if (i % 200 == 0) continue; /* kept */
+        UNTRACK(t, wbuf);
+        free(wbuf);
+    }
+    return NULL;
+}
+
+static void test_html_binned(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    pthread_t th[2];
+    for (int k = 0; k < 2; k++) assert_int_equal(pthread_create(&th[k], NULL, binned_worker, t), 0);
+    for (int i = 0; i < 100000; i++) {
+        char *mbuf = malloc((size_t)(16 + i % 1024));
+        TRACK(t, mbuf);
+        if (i % 200 == 0) continue; /* kept */
+        UNTRACK(t, mbuf);
+        free(mbuf);
+    }
+    for (int k = 0; k < 2; k++) pthread_join(th[k], NULL);
+    memscope_report r = memscope_analyze(t);
+    assert_int_equal(r.active_allocations, 700);
+    memscope_report_free(&r);
+    export_and_check(t, "binned");
+    memscope_destroy(t);
+}
+
+/* Binned, with 160 000 blocks live at the end: the page lists the first 150 000 of them and
+   says its list is partial (records_complete false). */
+static void test_html_binned_partial(void **state) {
+    (void)state;
+    memscope_tracker *t = memscope_new();
+    enum { N = 160000 };
+    char **keep = (char **)malloc(N * sizeof *keep);
+    assert_non_null(keep);
+    for (int i = 0; i < N; i++) {
+        keep[i] = malloc(24);
+        TRACK(t, keep[i]);
+    }
+    export_and_check(t, "binned-partial");
+    char html[MST_PATH_MAX], dir[MST_PATH_MAX];
+    mst_fmt(html, sizeof html, "%s/binned-partial.html", mst_out_dir(dir, sizeof dir, "html")); /* (kept: not mst_out_path) */
+    char *argv[] = {(char *)"python3", (char *)"-c",
+                    (char *)"import json, re, sys\n"
+                            "h = open(sys.argv[1]).read()\n"
+                            "r = json.loads(re.search(r'id=\"memscope-report\">(.*?)</script>', h, re.S).group(1))\n"
+                            "tl = r['timeline']\n"
+                            "ok = tl['records_complete'] is False and r['event_count'] == 150000 and r['events_total'] == 160000\n"
+                            "print('partial list' if ok else 'wrong: %r %r %r' % (tl['records_complete'], r['event_count'], r['events_total']))\n"
+                            "sys.exit(0 if ok else 1)\n",
+                    html, NULL};
+    char out[512];
+    int rc = mst_run(argv, out, sizeof out);
+    print_message("%s", out);
+    assert_int_equal(rc, 0);
+    for (int i = 0; i < N; i++) { UNTRACK(t, keep[i]); free(keep[i]); }
+    free(keep);
+    memscope_destroy(t);
+}
+
 static void test_html_errors_and_replace(void **state) {
     (void)state;
     mst_check_export_errors(memscope_export_html, "html", "<!DOCTYPE html>", 15);
@@ -98,6 +167,8 @@ int main(void) {
         cmocka_unit_test(test_html_odd_names),
         cmocka_unit_test(test_html_empty_tracker),
         cmocka_unit_test(test_html_100k_events),
+        cmocka_unit_test(test_html_binned),
+        cmocka_unit_test(test_html_binned_partial),
         cmocka_unit_test(test_html_errors_and_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
