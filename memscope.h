@@ -10651,6 +10651,7 @@ typedef struct ms__msb {
     int err;
     int own;                /* a stream: strings are copied (a library may be unloaded meanwhile) */
     void *zctx;             /* a stream: EVENTS payloads through zstd (ms__zstd) when set */
+    int zlazy;              /* a stream: zstd wanted, loaded at the first section worth it */
     ms__buf z;
     uint64_t raw_bytes;     /* EVENTS payload bytes before compression */
     ms__buf mods;           /* MODULES entries not yet written */
@@ -10780,10 +10781,16 @@ static void ms__msb_flush_strings(ms__msb *w) {
    stream's EVENTS (1.1) and, in a 1.2 file, its STACKS, LINES and INLINED go through zstd
    (flag 1) where that makes them smaller and they decompress to at most the 4 MiB a reader
    allows. */
+#define MS__ZSTD_LAZY_BYTES 16384u /* a stream loads zstd at its first section this large: a process
+                                     that records little (a shell's child) never pays for it */
 static void ms__msb_emit_f(ms__msb *w, uint32_t type, uint32_t flags) {
     if (w->sec.err || w->pending.err) w->err = ENOMEM;
     if (w->err) return;
     ms__msb_flush_strings(w);
+    if (MS__UNLIKELY(w->zlazy) && w->sec.len >= MS__ZSTD_LAZY_BYTES) {
+        w->zlazy = 0; /* (no memory or no library: the sections stay as they are) */
+        if (ms__zstd_load()) w->zctx = ms__zstd.create_cctx();
+    }
     int squeeze = w->zctx && w->sec.len <= MS__ZSTD_MAX &&
                   (type == MS__MSB_EVENTS || (w->predict && (type == MS__MSB_STACKS || type == MS__MSB_LINES || type == MS__MSB_INLINED)));
     if (squeeze) {
@@ -16123,10 +16130,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
         old->sym = NULL;
     }
     if (t->stream) { t->stream->w.predict = old->w.predict; t->stream->fixed = old->fixed; }
-    if (t->stream && old->w.zctx) {
-        t->stream->w.zctx = ms__zstd.create_cctx();
-        ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
-    }
+    if (t->stream) t->stream->w.zlazy = old->w.zctx || old->w.zlazy;
     ms__stream_free(old);
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) {
         for (ms__chunk *c = atomic_load(&th->head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
@@ -16680,9 +16684,10 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
     int mon = ms__env_word(3, "MEMSCOPE_MONITOR", "0\0" "1\0", 0, "0 or 1") == 1;
     memscope_tracker *t = atomic_load(&ms__hook_t);
 #ifdef MS__STREAM
-    /* the stream's EVENTS through zstd where the library is (loaded here, outside any hook) */
-    if (t && t->stream && t->stream->w.predict && ms__zstd_load()) t->stream->w.zctx = ms__zstd.create_cctx();
-    if (t && t->stream && t->stream->w.zctx) ms__buf_grow(&t->stream->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
+    /* the stream's sections through zstd where the library is: loaded by whoever writes the
+       first section of 16 KiB (the writer, or the end; never a hook), so a process that records
+       little never loads it */
+    if (t && t->stream && t->stream->w.predict) t->stream->w.zlazy = 1;
 #endif
     if (t && atomic_load(&t->log_mode) == 1) {
         ms__hook_threads_start();
@@ -16803,8 +16808,7 @@ static void ms__track_stream_start(memscope_tracker *t) {
     memcpy(s->path, t->auto_export_path, strlen(t->auto_export_path) + 1);
     s->fixed = 1;
     s->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
-    if (s->w.predict && ms__zstd_load()) s->w.zctx = ms__zstd.create_cctx();
-    if (s->w.zctx) ms__buf_grow(&s->w.z, ms__zstd.bound(MS__STREAM_BUF + 64));
+    s->w.zlazy = s->w.predict; /* zstd loaded at the first section worth it */
     pthread_mutex_lock(&t->analysis_lock);
     t->ring.cap = MS__STREAM_SLICE;
     t->ring.ev = ring;
