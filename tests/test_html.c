@@ -90,13 +90,14 @@ static void test_html_100k_events(void **state) {
 }
 
 /* Binned: 280 700 events of three threads, 700 blocks live at the end (all listed). */
+typedef struct binned_arg { memscope_tracker *t; char *kept[100]; } binned_arg;
 static void *binned_worker(void *arg) {
-    memscope_tracker *t = (memscope_tracker *)arg;
+    binned_arg *a = (binned_arg *)arg;
     for (int i = 0; i < 20000; i++) {
         char *wbuf = malloc((size_t)(8 + i % 512));
-        TRACK(t, wbuf);
-        if (i % 200 == 0) continue; /* kept */
-        UNTRACK(t, wbuf);
+        TRACK(a->t, wbuf);
+        if (i % 200 == 0) { a->kept[i / 200] = wbuf; continue; } /* live at the end */
+        UNTRACK(a->t, wbuf);
         free(wbuf);
     }
     return NULL;
@@ -106,11 +107,16 @@ static void test_html_binned(void **state) {
     (void)state;
     memscope_tracker *t = memscope_new();
     pthread_t th[2];
-    for (int k = 0; k < 2; k++) assert_int_equal(pthread_create(&th[k], NULL, binned_worker, t), 0);
+    static binned_arg args[2];
+    static char *kept[500];
+    for (int k = 0; k < 2; k++) {
+        args[k].t = t;
+        assert_int_equal(pthread_create(&th[k], NULL, binned_worker, &args[k]), 0);
+    }
     for (int i = 0; i < 100000; i++) {
         char *mbuf = malloc((size_t)(16 + i % 1024));
         TRACK(t, mbuf);
-        if (i % 200 == 0) continue; /* kept */
+        if (i % 200 == 0) { kept[i / 200] = mbuf; continue; } /* live at the end */
         UNTRACK(t, mbuf);
         free(mbuf);
     }
@@ -120,6 +126,8 @@ static void test_html_binned(void **state) {
     memscope_report_free(&r);
     export_and_check(t, "binned");
     memscope_destroy(t);
+    for (int i = 0; i < 500; i++) free(kept[i]);
+    for (int k = 0; k < 2; k++) for (int i = 0; i < 100; i++) free(args[k].kept[i]);
 }
 
 /* Binned, with 160 000 blocks live at the end: the page lists the first 150 000 of them and
