@@ -9888,6 +9888,8 @@ struct ms__loaded {
     ms__lframe *frames; size_t nframes;
     uint32_t max_stack;
     struct ms__lblock *blocks; size_t nblocks, cap_blocks; /* the EVENTS sections, decoded when read */
+    int order;                     /* 1.3 or later: the decoder keeps the allocation order state */
+    struct ms__msb_order *parse_ord; /* ... the parse's */
     size_t nevents;
     unsigned char *stack_used;     /* stack ids events use (a bit each), checked against STACKS */
     uint32_t stack_used_cap, stack_used_max;
@@ -10628,6 +10630,56 @@ static uint32_t ms__crc32(uint32_t crc, const unsigned char *p, size_t n) {
     return ~crc;
 }
 
+/* Addresses in allocation order (section flag 4, file 1.3; docs/FORMAT.md): per size class the
+   last MS__MSB_FREED addresses freed, newest on top (an allocator hands a freed block of a bin
+   out again last-freed first: an ALLOC names the top, or a depth, of its class's stack), and
+   the number of every address's last ALLOC (a FREE names "the ALLOC k ALLOCs ago", k <= 256;
+   the reader keeps those 256 addresses). The table is direct-mapped by address: a collision
+   only costs a cache slot or a literal. */
+#define MS__MSB_FREED 16u
+#define MS__MSB_RING 256u
+#define MS__MSB_ATAB 1024u
+typedef struct ms__msb_order {
+    uint64_t freed[MS__MSB_CLASSES][MS__MSB_FREED]; /* a ring per class: place i from the bottom at (bottom + i) % 16 */
+    unsigned char bottom[MS__MSB_CLASSES], nfreed[MS__MSB_CLASSES];
+    int reader;                                    /* keeps the ring of ALLOCs */
+    uint64_t allocs;                               /* ALLOC events so far */
+    struct { uint64_t addr, n; } tab[MS__MSB_ATAB]; /* the writer's: address -> its last ALLOC's number */
+    uint64_t ring[MS__MSB_RING];                    /* the reader's: the last 256 ALLOCs' addresses */
+} ms__msb_order;
+static inline size_t ms__msb_atab(uint64_t a) { return (size_t)((a * 0x9E3779B97F4A7C15ull) >> 54); }
+/* Place i (0 = the bottom) of a class's freed addresses. */
+static inline uint64_t *ms__msb_freed_at(ms__msb_order *d, unsigned cls, unsigned i) {
+    return &d->freed[cls][(d->bottom[cls] + i) & (MS__MSB_FREED - 1u)];
+}
+/* The topmost place of a in its class's freed addresses, or -1. */
+static inline int ms__msb_freed_find(ms__msb_order *d, unsigned cls, uint64_t a) {
+    for (int i = (int)d->nfreed[cls] - 1; i >= 0; i--)
+        if (*ms__msb_freed_at(d, cls, (unsigned)i) == a) return i;
+    return -1;
+}
+/* The state after an event (both sides): a FREE's address goes on top of its class's freed
+   addresses (the bottom one leaves when 16 are there); an ALLOC's leaves them (at the place
+   found, or -1) and becomes the newest ALLOC. */
+static inline void ms__msb_order_after(ms__msb_order *d, int is_free, unsigned cls, uint64_t a, int at) {
+    unsigned n = d->nfreed[cls];
+    if (is_free) {
+        if (n == MS__MSB_FREED) {
+            d->bottom[cls] = (unsigned char)((d->bottom[cls] + 1u) & (MS__MSB_FREED - 1u));
+            n--;
+        }
+        *ms__msb_freed_at(d, cls, n) = a;
+        d->nfreed[cls] = (unsigned char)(n + 1);
+        return;
+    }
+    if (at >= 0) {
+        for (unsigned i = (unsigned)at; i + 1 < n; i++) *ms__msb_freed_at(d, cls, i) = *ms__msb_freed_at(d, cls, i + 1);
+        d->nfreed[cls] = (unsigned char)(n - 1);
+    }
+    if (d->reader) d->ring[d->allocs % MS__MSB_RING] = a;
+    d->allocs++;
+}
+
 /* String interning for one export: index 1.. in the order first seen, 0 = NULL. New
    strings wait in `pending` until ms__msb_flush_strings writes them. */
 typedef struct ms__msb {
@@ -10644,7 +10696,8 @@ typedef struct ms__msb {
     uint32_t cur_thread, cur_site;
     uint64_t cache[MS__MSB_CACHE];
     uint64_t cls[MS__MSB_CLASSES];  /* the last address of each size class */
-    int predict;            /* address mode 0 is the size class's (section flag 2, file 1.2) */
+    int predict;            /* a stream: addresses in allocation order (section flag 4, file 1.3) */
+    ms__msb_order *ord;     /* ... their state, made at the first event */
     uint64_t *site_size;
     uint32_t *site_stack;
     uint32_t nsites;
@@ -10699,6 +10752,10 @@ static int ms__zstd_load(void) {
 #define MS__MSB_ZSTD 1u                  /* section flag: the payload is one zstd frame */
 #define MS__MSB_PREDICT 2u               /* section flag (EVENTS, 1.2): address mode 0 is the size
                                             class's last address, modes 1-6 the cache's slots 0-5 */
+#define MS__MSB_ORDER 4u                 /* section flag (EVENTS, 1.3): addresses in allocation order,
+                                            modes 0 and 6 (ms__msb_order), 1-5 the cache's slots 0-4 */
+#define MS__MSB_USEC 8u                  /* section flag (EVENTS, 1.3): timestamp deltas in microseconds
+                                            (a stream's times are whole microseconds: MS__STREAM_TIME_NS) */
 #define MS__ZSTD_MAX ((size_t)4 << 20)   /* a reader's bound on a section's decompressed size: 65 536
                                             events of at most 51 bytes, and room */
 #define MS__ZSTD_RATIO 4096u             /* ... and on all of them: 4096 x their stored size + 64 MiB
@@ -10783,6 +10840,7 @@ static void ms__msb_flush_strings(ms__msb *w) {
    allows. */
 #define MS__ZSTD_LAZY_BYTES 16384u /* a stream loads zstd at its first section this large: a process
                                      that records little (a shell's child) never pays for it */
+static _Atomic int ms__stream_behind; /* the writer does not keep up: zstd level 1, else 3 (ms__writer_loop) */
 static void ms__msb_emit_f(ms__msb *w, uint32_t type, uint32_t flags) {
     if (w->sec.err || w->pending.err) w->err = ENOMEM;
     if (w->err) return;
@@ -10797,7 +10855,8 @@ static void ms__msb_emit_f(ms__msb *w, uint32_t type, uint32_t flags) {
         size_t cap = ms__zstd.bound(w->sec.len);
         w->z.len = 0;
         if (w->z.cap >= cap || ms__buf_grow(&w->z, cap)) { /* (not grown: written as it is) */
-            size_t n = ms__zstd.compress_cctx(w->zctx, w->z.p, w->z.cap, w->sec.p, w->sec.len, 1);
+            const int level = atomic_load_explicit(&ms__stream_behind, memory_order_relaxed) ? 1 : 3;
+            size_t n = ms__zstd.compress_cctx(w->zctx, w->z.p, w->z.cap, w->sec.p, w->sec.len, level);
             if (!ms__zstd.is_error(n) && n < w->sec.len) {
                 ms__msb_section_f(w, type, flags | MS__MSB_ZSTD, w->z.p, n);
                 w->sec.len = 0;
@@ -10816,7 +10875,7 @@ static void ms__msb_flush_events(ms__msb *w) {
     ms__buf_put(&w->sec, w->ev.p, w->ev.len);
     if (w->ev.err) w->err = ENOMEM;
     w->raw_bytes += w->sec.len;
-    ms__msb_emit_f(w, MS__MSB_EVENTS, w->predict ? MS__MSB_PREDICT : 0u);
+    ms__msb_emit_f(w, MS__MSB_EVENTS, w->predict ? MS__MSB_ORDER | MS__MSB_USEC : 0u);
     w->ev.len = 0;
     w->ev_count = 0;
 }
@@ -10831,15 +10890,35 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     if (site != w->cur_site) tag |= 4u;
     if (!tracked || w->site_size[site] != ev->size) tag |= 8u;
     if (is_free ? ev->alloc_thread_id != ev->thread_id : (!tracked || w->site_stack[site] != ev->stack_id)) tag |= 16u;
-    /* mode: with prediction 0 = the size class's last address, 1-6 = cache slots 0-5;
-       without, 0-6 = cache slots 0-6; 7 = a literal */
-    unsigned slot = MS__MSB_CACHE, mode = 7u, cls = ms__msb_class(ev->size);
-    if (w->predict && w->cls[cls] == ev->address) {
-        mode = 0;
+    /* mode: in allocation order (a stream), 0 = an ALLOC's class's last freed address or a
+       FREE's last ALLOC, 6 = a byte follows (a depth in that stack, or k - 2 of the ALLOC k
+       ALLOCs ago), 1-5 = cache slots 0-4; otherwise 0-6 = cache slots 0-6; 7 = a literal */
+    unsigned slot = MS__MSB_CACHE, mode = 7u, cls = ms__msb_class(ev->size), extra = 0;
+    int at = -1;
+    if (MS__UNLIKELY(w->predict && !w->ord)) {
+        /* (only before the first event: every EVENTS section of the file has the flag or none) */
+        w->ord = w->total_events || w->ev_count ? NULL : (ms__msb_order *)ms__calloc(1, sizeof *w->ord);
+        if (!w->ord) w->predict = 0;
+    }
+    ms__msb_order *d = w->ord;
+    if (d) {
+        if (is_free) {
+            const size_t h = ms__msb_atab(ev->address);
+            const uint64_t k = d->allocs - d->tab[h].n;
+            if (d->tab[h].addr == ev->address && k >= 1 && k <= MS__MSB_RING) {
+                mode = k == 1 ? 0u : 6u;
+                extra = (unsigned)(k - 2);
+            }
+        } else {
+            at = ms__msb_freed_find(d, cls, ev->address);
+            if (at >= 0 && at == (int)d->nfreed[cls] - 1) mode = 0;
+        }
+        for (unsigned i = 0; mode == 7u && i < 5; i++)
+            if (w->cache[i] == ev->address) { slot = i; mode = i + 1; }
+        if (mode == 7u && at >= 0) { mode = 6; extra = d->nfreed[cls] - 2u - (unsigned)at; }
     } else {
-        unsigned base = w->predict ? 1u : 0u;
-        for (unsigned i = 0; i + base < MS__MSB_CACHE; i++)
-            if (w->cache[i] == ev->address) { slot = i; mode = i + base; break; }
+        for (unsigned i = 0; i < MS__MSB_CACHE; i++)
+            if (w->cache[i] == ev->address) { slot = i; mode = i; break; }
     }
     tag |= mode << 5;
     /* at most a tag and six varints: 1 + 5 + 5 + 10 + 10 + 10 + 10 bytes */
@@ -10857,11 +10936,15 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     if (mode == 7u) {
         q = ms__vput(q, ms__zigzag((int64_t)(ev->address - w->prev_lit)));
         w->prev_lit = ev->address;
+    } else if (mode == 6u && d) {
+        *q++ = (unsigned char)extra;
     }
-    q = ms__vput(q, ev->timestamp_ns - w->prev_ts);
+    uint64_t dt = ev->timestamp_ns - w->prev_ts;
+    if (d) dt /= 1000u; /* (microseconds: MS__MSB_USEC) */
+    q = ms__vput(q, dt);
     w->ev.len = (size_t)(q - w->ev.p);
     /* the decoder's state, mirrored */
-    w->prev_ts = ev->timestamp_ns;
+    w->prev_ts += d ? dt * 1000u : dt;
     w->cur_thread = ev->thread_id;
     w->cur_site = site;
     if (tracked) {
@@ -10872,6 +10955,14 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     for (unsigned i = from; i > 0; i--) w->cache[i] = w->cache[i - 1];
     w->cache[0] = ev->address;
     w->cls[cls] = ev->address;
+    if (d) {
+        if (!is_free) {
+            const size_t h = ms__msb_atab(ev->address);
+            d->tab[h].addr = ev->address;
+            d->tab[h].n = d->allocs;
+        }
+        ms__msb_order_after(d, is_free, cls, ev->address, at);
+    }
     w->total_events++;
     if (++w->ev_count == MS__MSB_BLOCK) ms__msb_flush_events(w);
     if (w->err && !o->err) o->err = w->err;
@@ -10886,6 +10977,7 @@ static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint
 static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, MS__WIRE_VARINT); ms__buf_varint(b, v); }
 
 static void ms__msb_free(ms__msb *w) {
+    MEMSCOPE_FREE(w->ord);
     if (w->zctx) ms__zstd.free_cctx(w->zctx);
     MEMSCOPE_FREE(w->z.p);
     MEMSCOPE_FREE(w->sec.p);
@@ -12637,7 +12729,7 @@ MEMSCOPE_DEF const char *memscope_load_error(void) { return ms__load_err; }
 
 static void ms__loaded_free(struct ms__loaded *L) {
     if (!L) return;
-    MEMSCOPE_FREE(L->data); MEMSCOPE_FREE(L->arena); MEMSCOPE_FREE((void *)L->strs);
+    MEMSCOPE_FREE(L->data); MEMSCOPE_FREE(L->arena); MEMSCOPE_FREE((void *)L->strs); MEMSCOPE_FREE(L->parse_ord);
     MEMSCOPE_FREE(L->sites); MEMSCOPE_FREE(L->stacks); MEMSCOPE_FREE(L->stack_ix); MEMSCOPE_FREE(L->zbuf);
     for (void *b = L->frame_blocks, *nx; b; b = nx) { memcpy(&nx, b, sizeof nx); MEMSCOPE_FREE(b); }
     MEMSCOPE_FREE(L->blocks); MEMSCOPE_FREE(L->stack_used); MEMSCOPE_FREE(L->snaps);
@@ -12726,6 +12818,9 @@ typedef struct ms__ldec {
     uint64_t prev_ts, prev_lit, cache[7];
     uint64_t cls[MS__MSB_CLASSES];     /* the last address of each size class */
     int predict;                       /* the block's flag 2: address mode 0 is the class's */
+    int order;                         /* the block's flag 4: addresses in allocation order */
+    int usec;                          /* the block's flag 8: timestamp deltas in microseconds */
+    ms__msb_order *ord;                /* ... whose state every event keeps (NULL: out of memory) */
     uint32_t cur_thread;
     uint64_t cur_site;
     ms__lsite *site;                   /* of cur_site, looked up when it changes */
@@ -12767,19 +12862,38 @@ static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope
         uint64_t z = ms__rd_varint(r);
         d->prev_lit += (z >> 1) ^ (0 - (z & 1));
         addr = d->prev_lit;
+    } else if (d->order && (mode == 0 || mode == 6)) {
+        ms__msb_order *o = d->ord;
+        unsigned b = 0;
+        if (mode == 6) {
+            if (r->p >= r->end) { ms__rd_fail(r, "event cut off"); return 0; }
+            b = (unsigned)*r->p++ + 1u;
+        }
+        if (is_free) { /* the ALLOC b + 1 ALLOCs ago */
+            if (!o || b + 1u > o->allocs || b + 1u > MS__MSB_RING) { ms__rd_fail(r, "a FREE names an ALLOC the stream has not had, or one more than 256 ALLOCs ago"); return 0; }
+            addr = o->ring[(o->allocs - b - 1u) % MS__MSB_RING];
+        } else { /* depth b of the class's freed addresses */
+            if (!o || b >= o->nfreed[cls]) { ms__rd_fail(r, "an ALLOC names a freed address its size class does not have"); return 0; }
+            addr = *ms__msb_freed_at(o, cls, o->nfreed[cls] - 1u - b);
+        }
     } else if (d->predict && mode == 0) {
         addr = d->cls[cls];
     } else {
-        from = mode - (d->predict ? 1u : 0u);
+        from = mode - (d->predict || d->order ? 1u : 0u);
         addr = d->cache[from];
     }
     uint64_t dt = ms__rd_varint(r);
     if (r->err) return 0;
+    if (d->usec) {
+        if (dt > UINT64_MAX / 1000u) { ms__rd_fail(r, "timestamp overflows"); return 0; }
+        dt *= 1000u;
+    }
     if (dt > UINT64_MAX - d->prev_ts) { ms__rd_fail(r, "timestamp overflows"); return 0; }
     d->prev_ts += dt;
     for (unsigned i = from; i > 0; i--) d->cache[i] = d->cache[i - 1];
     d->cache[0] = addr;
     d->cls[cls] = addr;
+    if (d->ord) ms__msb_order_after(d->ord, is_free, cls, addr, is_free ? -1 : ms__msb_freed_find(d->ord, cls, addr));
     e->kind = is_free ? MEMSCOPE_EVENT_FREE : MEMSCOPE_EVENT_ALLOC;
     e->timestamp_ns = d->prev_ts;
     e->address = (uintptr_t)addr;
@@ -12808,7 +12922,9 @@ static int ms__lit_begin(ms__lit *it, struct ms__loaded *L) {
     it->L = L;
     it->d.size = (uint64_t *)ms__calloc(L->nsites + 1, sizeof *it->d.size);
     it->d.stack = (uint32_t *)ms__calloc(L->nsites + 1, sizeof *it->d.stack);
-    if (!it->d.size || !it->d.stack) { it->err = ENOMEM; return 0; }
+    it->d.ord = L->order ? (ms__msb_order *)ms__calloc(1, sizeof *it->d.ord) : NULL;
+    if (!it->d.size || !it->d.stack || (L->order && !it->d.ord)) { it->err = ENOMEM; return 0; }
+    if (it->d.ord) it->d.ord->reader = 1;
     return 1;
 }
 
@@ -12831,6 +12947,8 @@ static const memscope_event *ms__lit_next(ms__lit *it, memscope_event *e, uint32
         ms__rd r = {p, p + len, p, 0};
         it->r = r;
         it->d.predict = (b->flags & MS__MSB_PREDICT) != 0;
+        it->d.order = (b->flags & MS__MSB_ORDER) != 0;
+        it->d.usec = (b->flags & MS__MSB_USEC) != 0;
         it->left = ms__rd_varint(&it->r);
         if (it->r.err) { it->err = EIO; return NULL; }
     }
@@ -12844,6 +12962,7 @@ static const memscope_event *ms__lit_next(ms__lit *it, memscope_event *e, uint32
 static void ms__lit_end(ms__lit *it) {
     MEMSCOPE_FREE(it->d.size);
     MEMSCOPE_FREE(it->d.stack);
+    MEMSCOPE_FREE(it->d.ord);
     MEMSCOPE_FREE(it->z);
 }
 
@@ -13081,10 +13200,12 @@ static int ms__ld_events(ms__ldctx *c, ms__rd *r) {
     ms__lblock *blk = &L->blocks[L->nblocks];
     blk->p = stored;
     blk->len = c->stored_len;
-    blk->flags = (pl != stored ? MS__MSB_ZSTD : 0) | (c->sflags & MS__MSB_PREDICT); /* decompressed above (a 1.1 file's flag) */
+    blk->flags = (pl != stored ? MS__MSB_ZSTD : 0) | (c->sflags & (MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC)); /* decompressed above (a 1.1 file's flag) */
     blk->n = (uint32_t)n;
     c->dec.site = NULL; /* sites may have been added (and re-sorted) since */
     c->dec.predict = (c->sflags & MS__MSB_PREDICT) != 0;
+    c->dec.order = (c->sflags & MS__MSB_ORDER) != 0;
+    c->dec.usec = (c->sflags & MS__MSB_USEC) != 0;
     for (size_t i = 0; i < n && !r->err; i++) {
         memscope_event e;
         uint32_t sid;
@@ -13209,6 +13330,13 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
     uint64_t zin = 0, zout = 0;
     ms__ldctx c;
     memset(&c, 0, sizeof c);
+    L->order = (base[10] | base[11] << 8) >= 3; /* 1.3: the allocation order state (section flag 4) */
+    if (L->order) {
+        L->parse_ord = (ms__msb_order *)ms__calloc(1, sizeof *L->parse_ord);
+        if (!L->parse_ord) { ms__rd_fail(&f, "out of memory"); return -2; }
+        L->parse_ord->reader = 1;
+        c.dec.ord = L->parse_ord;
+    }
     c.L = L;
     c.t = t;
     c.f = &f;
@@ -13228,11 +13356,19 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         MEMSCOPE_FREE(L->zbuf);
         L->zbuf = NULL;
         unsigned minor = (unsigned)base[10] | (unsigned)base[11] << 8;
-        if ((sflags & MS__MSB_PREDICT) && (minor < 2 || (type != MS__MSB_EVENTS && minor == 2))) {
-            ms__rd_fail(&f, "section flag 2 (predicted addresses) outside an EVENTS section of a 1.2 file");
+        if ((sflags & MS__MSB_PREDICT) && (minor < 2 || (type != MS__MSB_EVENTS && minor <= 3))) {
+            ms__rd_fail(&f, "section flag 2 (predicted addresses) outside an EVENTS section of a 1.2 or later file");
             break;
         }
-        if (type != MS__MSB_EVENTS) sflags &= ~MS__MSB_PREDICT; /* a later version's: ignored */
+        if ((sflags & MS__MSB_ORDER) && (minor < 3 || (minor == 3 && (type != MS__MSB_EVENTS || (sflags & MS__MSB_PREDICT))))) {
+            ms__rd_fail(&f, "section flag 4 (allocation order) outside an EVENTS section of a 1.3 file, or with flag 2");
+            break;
+        }
+        if ((sflags & MS__MSB_USEC) && (minor < 3 || (minor == 3 && type != MS__MSB_EVENTS))) {
+            ms__rd_fail(&f, "section flag 8 (microseconds) outside an EVENTS section of a 1.3 file");
+            break;
+        }
+        if (type != MS__MSB_EVENTS) sflags &= ~(MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC); /* a later version's: ignored */
         if ((sflags & MS__MSB_ZSTD) && minor) { /* 1.1: a zstd frame (EVENTS; 1.2: also STACKS, LINES, INLINED) */
             if (type != MS__MSB_EVENTS && (minor < 2 || (type != MS__MSB_STACKS && type != MS__MSB_LINES && type != MS__MSB_INLINED))) {
                 ms__rd_fail(&f, "a compressed section that is not EVENTS (or, in a 1.2 file, STACKS, LINES or INLINED)");
@@ -15835,7 +15971,7 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     s->out->html = 0;
     s->w.o = s->out;
     /* version 1.1, or 1.2 where addresses are predicted */
-    const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, s->w.predict ? 2 : 1, 0, 0, 0, 0, 0};
+    const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, s->w.predict ? 3 : 1, 0, 0, 0, 0, 0};
     ms__out_mem(s->out, (const char *)magic, sizeof magic);
     memscope_report r;
     memset(&r, 0, sizeof r);
@@ -16171,6 +16307,28 @@ static void ms__stream_after_fork(memscope_tracker *t) {
     t->start_unix_ms = ms__unix_ms();
     atomic_store(&t->streaming, 0); /* until the child's writer runs */
 }
+
+/* A stream's writer thread: a pass every 20 ms, back to back while the backlog is large (the
+   program's threads then wait on it: the brake), with zstd at level 3 while it keeps up and at
+   level 1 while it does not. fixed: a TRACK tracker's writer, until its wr_stop; NULL: the
+   hooks' writer, for the life of the process. */
+static void ms__writer_loop(memscope_tracker *fixed) {
+    struct timespec idle = {0, MS__STREAM_EVERY * MS__TICKER_NS};
+    pthread_setname_np(pthread_self(), "memscope-write");
+    for (;;) { /* the first pass after one period: a child that execs at once leaves no file */
+        memscope_tracker *t = fixed;
+#ifdef MEMSCOPE_HOOK_MALLOC
+        if (!fixed) t = atomic_load(&ms__hook_t);
+#endif
+        if (fixed && atomic_load(&fixed->wr_stop)) break;
+        int behind = t && atomic_load_explicit(&ms__chunks_out, MS__RELAXED) >
+                              MS__BACKLOG_CHUNKS / 2 + atomic_load_explicit(&t->thread_count, MS__RELAXED);
+        atomic_store_explicit(&ms__stream_behind, behind, MS__RELAXED);
+        if (behind) sched_yield();
+        else nanosleep(&idle, NULL);
+        ms__stream_tick(t);
+    }
+}
 #else
 static void ms__ring_drain(memscope_tracker *t, uint32_t count) { (void)t; (void)count; } /* (no ring without a stream) */
 static void ms__ring_direct(memscope_tracker *t, const ms__event *e, ms__thread *th) { (void)t; (void)e; (void)th; }
@@ -16272,21 +16430,11 @@ static void ms__hook_configure(memscope_tracker *t) {
 
 
 #ifdef MS__STREAM
-/* The stream's writer: a pass every 20 ms, back to back while the backlog is large. */
+/* The stream's writer (ms__writer_loop). */
 static void *ms__writer_main(void *arg) {
     (void)arg;
     ms__hook_busy++; /* for good */
-    pthread_setname_np(pthread_self(), "memscope-write");
-    struct timespec idle = {0, MS__STREAM_EVERY * MS__TICKER_NS};
-    for (;;) { /* the first pass after one period: a child that execs at once leaves no file */
-        memscope_tracker *t = atomic_load(&ms__hook_t);
-        if (t && atomic_load_explicit(&ms__chunks_out, MS__RELAXED) >
-                     MS__BACKLOG_CHUNKS / 2 + atomic_load_explicit(&t->thread_count, MS__RELAXED))
-            sched_yield();
-        else
-            nanosleep(&idle, NULL);
-        ms__stream_tick(atomic_load(&ms__hook_t));
-    }
+    ms__writer_loop(NULL);
     return NULL;
 }
 #endif
@@ -16766,16 +16914,7 @@ static void *ms__track_writer_main(void *arg) {
 #ifdef MEMSCOPE_HOOK_MALLOC
     ms__hook_busy++; /* for good: its own memory is not the program's */
 #endif
-    pthread_setname_np(pthread_self(), "memscope-write");
-    struct timespec idle = {0, MS__STREAM_EVERY * MS__TICKER_NS};
-    while (!atomic_load(&t->wr_stop)) {
-        if (atomic_load_explicit(&ms__chunks_out, MS__RELAXED) >
-                MS__BACKLOG_CHUNKS / 2 + atomic_load_explicit(&t->thread_count, MS__RELAXED))
-            sched_yield();
-        else
-            nanosleep(&idle, NULL);
-        ms__stream_tick(t);
-    }
+    ms__writer_loop(t);
     return NULL;
 }
 

@@ -60,7 +60,7 @@ import zlib
 
 MAGIC = b"\x89MSB\r\n\x1a\n"
 MAJOR = 1
-KNOWN_MINOR = 2               # 1.0 exports, 1.1 and 1.2 streamed files: all read strictly
+KNOWN_MINOR = 3               # 1.0 exports, 1.1, 1.2 and 1.3 streamed files: all read strictly
 U64 = (1 << 64) - 1
 HEADER_SIZE = 16
 SECTION_HEADER = 16
@@ -78,6 +78,10 @@ TYPE_NAMES = {META: "META", STRINGS: "STRINGS", SITES: "SITES", STACKS: "STACKS"
 STREAMED = (STRINGS, SITES, STACKS, EVENTS, SNAPSHOTS, LINES, MODULES, INLINED)
 FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd frame
 FLAG_PREDICT = 2              # 1.2: an EVENTS section whose address mode 0 is the size class's
+FLAG_ORDER = 4                # 1.3: an EVENTS section whose addresses are in allocation order
+FLAG_USEC = 8                 # 1.3: an EVENTS section whose timestamp deltas are in microseconds
+FREED_DEPTH = 16              # 1.3: the freed addresses kept per size class
+ALLOC_RING = 256              # 1.3: the ALLOCs a FREE can name
 ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
 
 # META field id -> (name, wire type); wire types: 0 varint, 1 f64, 2 str
@@ -428,6 +432,8 @@ class Decoder:
         self.prev_literal = 0
         self.cache = [None] * CACHE_SLOTS      # None = never filled
         self.classes = [None] * SIZE_CLASSES   # 1.2: per size class its last address; None = never filled
+        self.freed = [[] for _ in range(SIZE_CLASSES)]  # 1.3: per size class the last 16 freed addresses, newest last
+        self.allocs = []                       # 1.3: the addresses of the last 256 ALLOCs, newest last
         self.site_size = {}
         self.site_stack = {}
         self.first_site_use = {}               # site id -> offset of first event using it
@@ -492,12 +498,24 @@ class Decoder:
             zstd = bool(sflags & FLAG_ZSTD) and ((stype == EVENTS and self.minor >= 1) or
                                                  (stype in (STACKS, LINES, INLINED) and self.minor >= 2))
             predict = bool(stype == EVENTS and self.minor >= 2 and sflags & FLAG_PREDICT)
-            reserved = sflags & ~((FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if predict else 0))
+            order = bool(stype == EVENTS and self.minor >= 3 and sflags & FLAG_ORDER)
+            usec = bool(stype == EVENTS and self.minor >= 3 and sflags & FLAG_USEC)
+            reserved = sflags & ~((FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if predict else 0) |
+                                  (FLAG_ORDER if order else 0) | (FLAG_USEC if usec else 0))
+            if predict and order and self.minor <= KNOWN_MINOR:
+                raise MsbError(pos + 4, "section %d (EVENTS): flags 0x%08x: flag 2 (predicted addresses) and flag 4 "
+                                        "(allocation order) together" % (index, sflags))
+            if order:
+                predict = "order"
             if reserved and self.minor <= KNOWN_MINOR:
                 notes = [n for f, n in ((FLAG_ZSTD, "flag 1, a zstd payload, is defined for EVENTS sections of 1.1 files "
                                                     "and STACKS, LINES and INLINED sections of 1.2 files"),
                                         (FLAG_PREDICT, "flag 2, predicted addresses, is defined for EVENTS sections "
-                                                       "of 1.2 files")) if sflags & f]
+                                                       "of 1.2 files"),
+                                        (FLAG_ORDER, "flag 4, allocation order, is defined for EVENTS sections "
+                                                     "of 1.3 files"),
+                                        (FLAG_USEC, "flag 8, microseconds, is defined for EVENTS sections "
+                                                    "of 1.3 files")) if sflags & f]
                 raise MsbError(pos + 4, "section %d (%s): flags 0x%08x: reserved, must be 0 in a 1.%d file%s"
                                % (index, type_name(stype), sflags, self.minor,
                                   " (%s)" % "; ".join(notes) if notes else ""))
@@ -528,7 +546,7 @@ class Decoder:
                 r.zstd_bytes[0] += length
                 r.zstd_bytes[1] += len(raw)
                 try:
-                    self.events(p, pos, predict)
+                    self.events(p, pos, predict, usec)
                     if p.pos != p.end and self.minor <= KNOWN_MINOR:
                         raise MsbError(p.pos, "%d unused bytes at the end of the EVENTS payload" % (p.end - p.pos))
                 except MsbError as exc:   # offsets inside the frame's content: named as such
@@ -545,7 +563,7 @@ class Decoder:
                 r.unknown_sections.append({"type": stype, "offset": pos, "length": length})
             else:
                 if stype == EVENTS:
-                    self.events(p, predict=predict)
+                    self.events(p, predict=predict, usec=usec)
                 else:
                     handler(p)
                 if p.pos != end:
@@ -769,11 +787,18 @@ class Decoder:
                                    "build_id": bid.decode("ascii", "replace") if bid is not None else None,
                                    "bias": bias, "low": low, "high": high})
 
-    def events(self, p, section=None, predict=False):
+    def events(self, p, section=None, predict=False, usec=False):
         """section: the file offset of a compressed section (p is then its decompressed payload),
         where an event's first use of an id is located for the checks made at the end.
         predict: the section's flag 2 (1.2): address mode 0 is the size class's last address,
-        modes 1-6 are cache slots 0-5."""
+        modes 1-6 are cache slots 0-5; or "order", its flag 4 (1.3): addresses in allocation
+        order, modes 0 and 6 name a freed address of the size class (ALLOC) or a recent ALLOC
+        (FREE), modes 1-5 are cache slots 0-4. usec: its flag 8 (1.3): timestamp deltas in
+        microseconds."""
+        tunit = 1000 if usec else 1
+        order = predict == "order"
+        if order:
+            predict = False
         cat = p.pos
         n = p.count("event count", 2)
         if n > MAX_BLOCK:
@@ -784,6 +809,7 @@ class Decoder:
         varint = p.varint
         ts, thread, site, lit = self.ts, self.thread, self.site, self.prev_literal
         cache, classes = self.cache, self.classes
+        freed_all, ring = self.freed, self.allocs
         site_size, site_stack = self.site_size, self.site_stack
         first_site, first_stack = self.first_site_use, self.first_stack_use
         streamed, sites, stacks = self.streamed, self.r.sites, self.r.stacks
@@ -817,7 +843,57 @@ class Decoder:
                     stack = site_stack.get(site, 0)
             mode = tag >> 5
             cls = SIZE_CLASSES - 1 if size >= CLASS_CAP else (size + 23) >> 4
-            if mode == ADDR_LITERAL:
+            freed = freed_all[cls]
+            if order:
+                aat = p.pos
+                if mode == ADDR_LITERAL:
+                    addr = (lit + p.zigzag("event address delta")) & U64
+                    lit = addr
+                    if addr in cache[:CACHE_SLOTS - 2]:
+                        raise MsbError(aat, "literal address 0x%x is in cache slot %d (a writer must use the slot, "
+                                       "mode %d in allocation order)" % (addr, cache.index(addr), cache.index(addr) + 1))
+                    if not free and addr in freed:
+                        raise MsbError(aat, "literal address 0x%x of an ALLOC is among the freed addresses of its size "
+                                       "class %d (a writer must use address mode 0 or 6)" % (addr, cls))
+                    del cache[CACHE_SLOTS - 1]
+                elif mode == 0 or mode == 6:
+                    b = 0
+                    if mode == 6:
+                        if p.pos >= p.end:
+                            raise MsbError(p.pos, "event address byte past the end of the EVENTS payload")
+                        b = data[p.pos] + 1
+                        p.pos += 1
+                    if free:
+                        if b + 1 > len(ring):
+                            raise MsbError(at, "FREE names the ALLOC %d ALLOCs ago (address mode %d in allocation "
+                                           "order), which the stream has not had%s"
+                                           % (b + 1, mode, " (at most 256)" if b + 1 > ALLOC_RING else ""))
+                        addr = ring[-1 - b]
+                    else:
+                        if b >= len(freed):
+                            raise MsbError(at, "ALLOC names freed address %d of size class %d (size %d, address mode %d "
+                                           "in allocation order), which holds %d" % (b, cls, size, mode, len(freed)))
+                        addr = freed[-1 - b]
+                        if b and addr in cache[:CACHE_SLOTS - 2]:
+                            raise MsbError(at, "ALLOC uses freed address %d of its size class for address 0x%x, which "
+                                           "cache slot %d holds: a writer must use the slot (mode %d)"
+                                           % (b, addr, cache.index(addr), cache.index(addr) + 1))
+                    del cache[CACHE_SLOTS - 1]
+                else:
+                    k = mode - 1
+                    addr = cache[k]
+                    if addr is None:
+                        raise MsbError(at, "event uses address cache slot %d (mode %d in allocation order), which "
+                                       "no earlier event has filled" % (k, mode))
+                    if not free and freed and freed[-1] == addr:
+                        raise MsbError(at, "ALLOC uses cache slot %d (mode %d) for address 0x%x, the last freed "
+                                       "address of its size class %d: a writer must use address mode 0" % (k, mode, addr, cls))
+                    j = cache.index(addr)
+                    if j < k:
+                        raise MsbError(at, "event uses cache slot %d (mode %d) for address 0x%x, which the earlier slot %d "
+                                       "holds: a writer must use the first (mode %d)" % (k, mode, addr, j, j + 1))
+                    del cache[k]
+            elif mode == ADDR_LITERAL:
                 aat = p.pos
                 addr = (lit + p.zigzag("event address delta")) & U64
                 lit = addr
@@ -861,8 +937,20 @@ class Decoder:
                 del cache[mode]
             cache.insert(0, addr)
             classes[cls] = addr
+            if free:    # 1.3's state, kept in every section
+                freed.append(addr)
+                if len(freed) > FREED_DEPTH:
+                    del freed[0]
+            else:
+                for j in range(len(freed) - 1, -1, -1):
+                    if freed[j] == addr:
+                        del freed[j]
+                        break
+                ring.append(addr)
+                if len(ring) > ALLOC_RING:
+                    del ring[0]
             dat = p.pos
-            d = varint("event timestamp delta")
+            d = varint("event timestamp delta") * tunit
             ts += d
             if ts > U64:
                 raise MsbError(dat, "timestamp decreases: delta %d wraps past 2^64 (previous %d)"
@@ -1347,6 +1435,10 @@ class Encoder:
         self.cache = [None] * CACHE_SLOTS
         self.classes = [None] * SIZE_CLASSES
         self.predict = False                 # the EVENTS section being built has flag 2 (1.2)
+        self.order = False                   # ... has flag 4 (1.3)
+        self.usec = False                    # ... has flag 8 (1.3)
+        self.freed = [[] for _ in range(SIZE_CLASSES)]
+        self.ring = []
         self.modes = []                      # the address mode of each event encoded (for tests)
         self.site_size = {}
         self.site_stack = {}
@@ -1426,6 +1518,65 @@ class Encoder:
         cls = size_class(e["size"])
         # with prediction: the size class's address (mode 0), else the first of cache slots 0-5
         # (mode 1-6), else a literal; without: the cache slot 0-6 (mode 0-6), else a literal
+        # in allocation order: an ALLOC's class's last freed address (mode 0), a FREE's last ALLOC
+        # (mode 0), else the first of cache slots 0-4 (mode 1-5), else a deeper freed address of
+        # the class or an earlier one of the last 256 ALLOCs (mode 6 and a byte), else a literal
+        freed = self.freed[cls]
+        extra = None
+        if self.order:
+            m = None
+            if free:
+                k = next((len(self.ring) - j for j in range(len(self.ring) - 1, -1, -1) if self.ring[j] == a), None)
+                if k is not None:
+                    m, extra = (0, None) if k == 1 else (6, k - 2)
+            elif freed and freed[-1] == a:
+                m = 0
+            if m is None and a in self.cache[:CACHE_SLOTS - 2]:
+                m = self.cache.index(a) + 1
+                del self.cache[m - 1]
+            elif m is None and not free and a in freed:
+                m, extra = 6, len(freed) - 1 - max(j for j in range(len(freed)) if freed[j] == a) - 1
+            if m is None:
+                m = ADDR_LITERAL
+                extra = enc_zigzag(a - self.literal)
+                self.literal = a
+            if m in (0, 6, ADDR_LITERAL):
+                del self.cache[CACHE_SLOTS - 1]
+            if m == 6:
+                extra = bytes([extra])
+            body += extra or b""
+            if free:
+                freed.append(a)
+                if len(freed) > FREED_DEPTH:
+                    del freed[0]
+            else:
+                for j in range(len(freed) - 1, -1, -1):
+                    if freed[j] == a:
+                        del freed[j]
+                        break
+                self.ring.append(a)
+                if len(self.ring) > ALLOC_RING:
+                    del self.ring[0]
+            self.cache.insert(0, a)
+            self.classes[cls] = a
+            self.modes.append(m)
+            tag |= m << 5
+            assert e["timestamp_ns"] >= self.ts
+            body += enc_varint((e["timestamp_ns"] - self.ts) // (1000 if self.usec else 1))
+            self.ts = e["timestamp_ns"]
+            return bytes([tag]) + body
+        if free:    # 1.3's state, kept in every section
+            freed.append(a)
+            if len(freed) > FREED_DEPTH:
+                del freed[0]
+        else:
+            for j in range(len(freed) - 1, -1, -1):
+                if freed[j] == a:
+                    del freed[j]
+                    break
+            self.ring.append(a)
+            if len(self.ring) > ALLOC_RING:
+                del self.ring[0]
         base = 1 if self.predict else 0
         slots = self.cache[:CACHE_SLOTS - base]
         if self.predict and self.classes[cls] == a:
@@ -1451,15 +1602,20 @@ class Encoder:
 
     def events(self, events, block=MAX_BLOCK, zstd=False, predict=False):
         """zstd: each payload as a zstd frame (section flag 1, version 1.1). predict: addresses
-        predicted by size class (section flag 2, version 1.2), the way memscope's writer does."""
+        predicted by size class (section flag 2, version 1.2), or "order": in allocation order
+        (section flag 4, version 1.3; with flag 8, times in microseconds, where the section's times
+        are whole microseconds), the way memscope's writer does."""
         out = b""
-        self.predict = predict
-        flags = (FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if predict else 0)
+        self.order = predict == "order"
+        self.predict = bool(predict) and not self.order
         for i in range(0, len(events), block):
             chunk = events[i:i + block]
+            self.usec = self.order and self.ts % 1000 == 0 and all(e["timestamp_ns"] % 1000 == 0 for e in chunk)
+            flags = (FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if self.predict else 0) | \
+                (FLAG_ORDER if self.order else 0) | (FLAG_USEC if self.usec else 0)
             payload = enc_varint(len(chunk)) + b"".join(self.event(e) for e in chunk)
             out += enc_section(EVENTS, zstd_compress(payload) if zstd else payload, flags=flags)
-        self.predict = False
+        self.predict = self.order = self.usec = False
         return out
 
     def snapshots(self, snaps):
@@ -1627,7 +1783,7 @@ def build_streamed(m, rewritten=True, minor=None, zstd=False, predict=False):
     predict, else 1 unless given."""
     per_block = list(predict) if isinstance(predict, (list, tuple)) else [predict] * len(m["blocks"])
     if minor is None:
-        minor = 2 if any(per_block) else 1
+        minor = 3 if "order" in per_block else 2 if any(per_block) else 1
     enc = Encoder()
     dur = m["duration_ns"] if rewritten else 0
     secs = dur / 1e9
@@ -1976,8 +2132,8 @@ def selftest():
           "STRINGS between THREADS and HOTSPOTS")
     expect_error("payload slack", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of()),
                  HEADER_SIZE + 21 + 17, ["1 unused bytes at the end of the THREADS payload"])
-    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=3))[1] is None,
-          "payload slack ignored in 1.3")
+    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=4))[1] is None,
+          "payload slack ignored in 1.4")
     # 1.1 is a version this decoder knows: read as strictly as 1.0
     expect_error("payload slack in 1.1", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"),
                                                  end_of(), minor=1),
@@ -2088,8 +2244,8 @@ def selftest():
     expect_error("EXIT without how", sfile0[:kcut] + enc_section(EXIT, b""), kcut + 16, ["EXIT how"])
     expect_error("EXIT with bytes left over", sfile0[:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"), kcut + 18,
                  ["1 unused bytes at the end of the EXIT payload"])
-    check(verdict(sfile0[:10] + U16.pack(3) + sfile0[12:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"))[1].result.exit
-          is not None, "EXIT with bytes left over in a 1.3 file: read")
+    check(verdict(sfile0[:10] + U16.pack(4) + sfile0[12:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"))[1].result.exit
+          is not None, "EXIT with bytes left over in a 1.4 file: read")
     expect_error("EXIT after END", sfile0 + enc_section(EXIT, enc_varint(265)), len(sfile0), ["trailing bytes after END"])
     expect_error("EXIT before META", enc_header(minor=1) + enc_section(EXIT, enc_varint(265)) + sfile0[HEADER_SIZE:],
                  HEADER_SIZE, ["the first section other than STRINGS must be META"])
@@ -2372,12 +2528,83 @@ def selftest():
                  file_of(meta0, tail0, end_of())[16:], 12, ["header flags 0x00000002", "1.2 file"])
     expect_error("payload slack in 1.2", one12(enc_varint(1) + ev1 + b"\x00", 1),
                  pbase + 7, ["1 unused bytes at the end of the EVENTS payload"])
-    # 1.3, newer than this decoder: flag 2 still read, the flags it does not know ignored
+    # 1.4, newer than this decoder: flag 2 still read, the flags it does not know ignored
     r, exc = verdict(one12(enc_varint(3) + b"\xee\x64\x03\x40\x02\x05" + b"\xe8\xd0\x0f\x02\x05" + b"\x08\x40\x05", 3,
-                           flags=6, minor=3))
-    check(exc is None and [e[2] for e in r.events] == [1, 2, 1], "1.3: flags 0x6 on EVENTS, flag 2 read: %s" % exc)
-    check(verdict(file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=2), tail0, end_of(), minor=3))[1]
-          is None, "1.3: flag 2 on SITES ignored")
+                           flags=10, minor=4))
+    check(exc is None and [e[2] for e in r.events] == [1, 2, 1], "1.4: flags 0xa on EVENTS, flag 2 read: %s" % exc)
+    check(verdict(file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=6), tail0, end_of(), minor=4))[1]
+          is None, "1.4: flags 2 and 4 on SITES ignored")
+    # 8. 1.3: addresses in allocation order (section flag 4): an ALLOC's mode 0 / 6 = its size
+    #    class's last / a deeper freed address, a FREE's = the last / an earlier of the last 256
+    #    ALLOCs, modes 1-5 = cache slots 0-4; the state carried across sections
+    ofile3 = build_streamed(pm, predict="order")
+    r, exc = verdict(ofile3)
+    check(exc is None and r.version == (1, 3) and r.events == pwant and r.predict_sections == 3,
+          "1.3 streamed file with flag 4: %s" % exc)
+    osecs = raw_sections(ofile3)
+    check([U32.unpack_from(ofile3, x[1] + 4)[0] for x in osecs if x[0] == EVENTS] == [4, 4, 4] and
+          ofile3[10:12] == b"\x03\x00", "1.3 flags: EVENTS 0x4, header minor 3")
+    qenc = Encoder()
+    for blk in pm["blocks"]:
+        qenc.events(blk["events"], predict="order")
+    # 1 (free A: the last ALLOC), 2 (A again: its class's last freed), 7 (B, freed by event 6, in
+    # the section before), 17 (A in the third section), 19 (free A): mode 0; 4 (free A, 2 ALLOCs
+    # ago), 6, 15 (free A, 7 ALLOCs ago), 18: mode 6; 8 (A at another size, in cache slot 3): mode 4
+    qm = qenc.modes
+    check(qm[1] == qm[2] == qm[7] == qm[17] == qm[19] == 0 and qm[4] == qm[6] == qm[15] == qm[18] == 6 and qm[8] == 4,
+          "modes in allocation order %r" % qm)
+    for mix in (["order", False, "order"], [False, "order", "order"]):
+        r, exc = verdict(build_streamed(pm, predict=mix))
+        check(exc is None and r.events == pwant, "flag 4 on EVENTS sections %r only: %s" % (mix, exc))
+    r, exc = verdict(_set_flags(ofile3, EVENTS, 0))
+    check(exc is not None or [e[2] for e in r.events] != [e[2] for e in pwant], "flag 4 cleared: decoded the same")
+
+    # ... with flag 8: the timestamp deltas in microseconds (a section whose times are whole
+    # microseconds: the same run, its times x 1000)
+    um = json.loads(json.dumps(pm))
+    for blk in um["blocks"]:
+        for e in blk["events"]:
+            e["timestamp_ns"] *= 1000
+    um["duration_ns"] *= 1000
+    uwant = [(w[0], w[1] * 1000) + tuple(w[2:]) for w in pwant]
+    ufile = build_streamed(um, predict="order")
+    r, exc = verdict(ufile)
+    usecs = [U32.unpack_from(ufile, x[1] + 4)[0] for x in raw_sections(ufile) if x[0] == EVENTS]
+    check(exc is None and r.events == uwant and usecs == [12, 12, 12], "1.3 with flags 4 and 8: %s %r" % (exc, usecs))
+    check(len(ufile) < len(build_streamed(um, predict=True)), "microseconds: the file is smaller")
+    r, exc = verdict(_set_flags(ufile, EVENTS, FLAG_ORDER))
+    check(exc is None and [e[1] for e in r.events] == [e[1] // 1000 for e in uwant], "flag 8 cleared: times in ns: %s" % exc)
+    def one13(payload, n, flags=4, minor=3):
+        return file_of(meta0, site3, enc_section(EVENTS, payload, flags=flags), tail0, end_of(n), minor=minor)
+    # ALLOC of 64 bytes at 1 (literal), its FREE (mode 0: the last ALLOC), an ALLOC of 64 (mode 0:
+    # the class's last freed address), its FREE, then the first ALLOC's address again by mode 6
+    r, exc = verdict(one13(enc_varint(4) + ev1 + b"\x01\x05" + b"\x00\x05" + b"\x01\x05", 4))
+    check(exc is None and [e[2] for e in r.events] == [1, 1, 1, 1], "1.3: mode 0 of an ALLOC and a FREE: %s" % exc)
+    r, exc = verdict(one13(enc_varint(3) + ev1 + b"\xe8\xd0\x0f\x02\x05" + b"\xc9\x40\x00\x05", 3))
+    check(exc is None and [e[2] for e in r.events] == [1, 2, 1], "1.3: a FREE of the ALLOC 2 ALLOCs ago: %s" % exc)
+    expect_error("flag 4: FREE of no ALLOC", one13(enc_varint(1) + b"\x0f\x64\x03\x40\x05", 1),
+                 pbase + 1, ["FREE names the ALLOC 1 ALLOCs ago", "has not had"])
+    expect_error("flag 4: FREE past the ALLOCs", one13(enc_varint(2) + ev1 + b"\xc1\x00\x05", 2),
+                 pbase + 7, ["FREE names the ALLOC 2 ALLOCs ago"])
+    expect_error("flag 4: ALLOC of no freed address", one13(enc_varint(1) + b"\x0e\x64\x03\x40\x05", 1),
+                 pbase + 1, ["ALLOC names freed address 0 of size class 5", "holds 0"])
+    expect_error("flag 4: literal in slot 0", one13(enc_varint(2) + ev1 + b"\xe1\x00\x05", 2),
+                 pbase + 8, ["literal address 0x1 is in cache slot 0"])
+    expect_error("flag 4: cache slot = the class's last freed", one13(enc_varint(3) + ev1 + b"\x01\x05" + b"\x20\x05", 3),
+                 pbase + 9, ["cache slot 0 (mode 1) for address 0x1, the last freed address of its size class 5", "mode 0"])
+    expect_error("flag 4 in a 1.2 file", one13(enc_varint(1) + ev1, 1, minor=2),
+                 HEADER_SIZE + 21 + 26 + 4, ["flags 0x00000004: reserved", "flag 4, allocation order"])
+    expect_error("flags 2 and 4", one13(enc_varint(1) + ev1, 1, flags=6),
+                 HEADER_SIZE + 21 + 26 + 4, ["flag 2 (predicted addresses) and flag 4 (allocation order) together"])
+    expect_error("flag 8 in a 1.2 file", one13(enc_varint(1) + ev1, 1, flags=8, minor=2),
+                 HEADER_SIZE + 21 + 26 + 4, ["flags 0x00000008: reserved", "flag 8, microseconds"])
+    r, exc = verdict(one13(enc_varint(1) + ev1, 1, flags=12))
+    check(exc is None and r.events[0][1] == 5000, "1.3: flag 8, time delta 5 us: %s" % exc)
+    expect_error("flag 8: time past 2^64", one13(enc_varint(1) + b"\xee\x64\x03\x40\x02" + enc_varint(U64 // 1000 + 1), 1, flags=12),
+                 pbase + 6, ["timestamp"])
+    expect_error("flag 4 on SITES", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=4),
+                                            tail0, end_of(), minor=3),
+                 HEADER_SIZE + 21 + 4, ["flags 0x00000004: reserved", "flag 4, allocation order"])
     rc, out, err = cli(pfile)
     check(rc == 0 and out.startswith("msb 1.2 (streamed), ") and "3 predicted" in out and not err,
           "CLI on a 1.2 file: %d %r %r" % (rc, out, err))

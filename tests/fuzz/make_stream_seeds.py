@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the stream-*.msb seeds of tests/fuzz/corpus: small streamed files (versions 1.1 and 1.2,
+"""Writes the stream-*.msb seeds of tests/fuzz/corpus: small streamed files (versions 1.1, 1.2 and 1.3,
 docs/FORMAT.md "Streamed files"), as memscope's whole-program mode writes them while a program
 runs, complete and cut short.
 
@@ -29,11 +29,18 @@ not increasing), a block that needs no new definition, then SNAPSHOTS, THREADS, 
   - stream-predict-cut-mid-section.msb   the same, killed while writing its third block
   - stream-predict-zstd.msb      version 1.2 with flags 2 and 1 (predicted and compressed), its
                                  STACKS sections compressed too
+  - stream-order.msb             the whole file as version 1.3 writes it: every EVENTS section
+                                 with flag 4 (addresses in allocation order)
+  - stream-order-cut-mid-section.msb   the same, killed while writing its third block
+  - stream-order-zstd.msb        version 1.3 with flags 4 and 1, its STACKS compressed too
+  - stream-order-usec.msb        version 1.3 as memscope writes it: the run's times in whole
+                                 microseconds, every EVENTS section with flags 4, 8 and 1
 The zstd seeds need the system's libzstd.so.1 (through ctypes, as tests/msb_decode.py reads
 them); without it they are left as they are. Each file is checked with tests/msb_decode.py,
 whose encoders it uses: the complete ones must decode, the cut ones must be reported as a run
 that did not end normally. Python 3 standard library only.
 """
+import json
 import os
 import sys
 
@@ -82,6 +89,10 @@ def seeds():
     pstarted = msb_decode.build_streamed(m, rewritten=False, predict=True)
     pblocks = [s for s in msb_decode.raw_sections(pstarted) if s[0] == EVENTS]
     yield "stream-predict-cut-mid-section.msb", pstarted[:pblocks[2][1] + 16 + 3], True
+    yield "stream-order.msb", msb_decode.build_streamed(m, predict="order"), False
+    ostarted = msb_decode.build_streamed(m, rewritten=False, predict="order")
+    oblocks = [s for s in msb_decode.raw_sections(ostarted) if s[0] == EVENTS]
+    yield "stream-order-cut-mid-section.msb", ostarted[:oblocks[2][1] + 16 + 3], True
     if msb_decode.zstd_lib() is None:
         sys.stderr.write("make_stream_seeds: libzstd.so.1 not found: the stream-zstd seeds are not written\n")
         return
@@ -92,6 +103,14 @@ def seeds():
     yield "stream-zstd-cut-after-block.msb", zstarted[:zblocks[1][1] + zblocks[1][2]], True
     yield "stream-predict-zstd.msb", msb_decode._zstd_sections(msb_decode.build_streamed(m, zstd=True, predict=True),
                                                                msb_decode.STACKS), False
+    yield "stream-order-zstd.msb", msb_decode._zstd_sections(msb_decode.build_streamed(m, zstd=True, predict="order"),
+                                                             msb_decode.STACKS), False
+    um = json.loads(json.dumps(m))
+    for blk in um["blocks"]:
+        for e in blk["events"]:
+            e["timestamp_ns"] *= 1000
+    um["duration_ns"] *= 1000
+    yield "stream-order-usec.msb", msb_decode.build_streamed(um, zstd=True, predict="order"), False
 
 
 def main(argv):

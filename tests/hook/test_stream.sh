@@ -406,11 +406,11 @@ else
   check "the TRACK-naming program builds: $(head -c 200 "$OUT/named.cc.err")" 1
 fi
 
-# ---- 15. predicted addresses (a 1.2 file: EVENTS flag 2) against a 1.1 file (MEMSCOPE_COMPRESS=0)
+# ---- 15. addresses in allocation order, times in microseconds (a 1.3 file: EVENTS flags 4 and 8) against a 1.1 file (MEMSCOPE_COMPRESS=0)
 # of the same deterministic program: 64 slots, each step frees a random slot and allocates a
 # random size (1..700 bytes) into it. The heap's base differs from run to run, so addresses are
 # compared by the order in which each is first seen; kinds and sizes exactly. The independent
-# decoder must read the 1.2 file to the same events as memscope's reader.
+# decoder must read the 1.3 file to the same events as memscope's reader.
 cat > "$OUT/mix.c" <<'C'
 #include <stdlib.h>
 int main(void) {
@@ -458,11 +458,11 @@ print(m12, "/".join(map(str, f12)), m11, "/".join(map(str, f11)), len(e12), len(
 PY
 )
   set -- $got
-  [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $l1 = 0 ] && [ $l2 = 0 ] && [ "$1" = 2 ] && [[ "$2" =~ ^(2|3|2/3)$ ]] &&
+  [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $l1 = 0 ] && [ $l2 = 0 ] && [ "$1" = 3 ] && [[ "$2" =~ ^(12|13|12/13)$ ]] &&
     [ "$3" = 1 ] && [ "${4:-}" = 0 ]
-  check "predicted addresses: the default file is 1.$1 with EVENTS flags $2, MEMSCOPE_COMPRESS=0 1.$3 with flags ${4:-?} (runs $rc1 $rc2, reports $l1 $l2)" $?
+  check "addresses in allocation order: the default file is 1.$1 with EVENTS flags $2, MEMSCOPE_COMPRESS=0 1.$3 with flags ${4:-?} (runs $rc1 $rc2, reports $l1 $l2)" $?
   [ "${7:-}" = same ] && [ "${8:-}" = True ]
-  check "predicted addresses: both files hold the same $5 / $6 events (kinds, sizes, addresses by first use), peak and totals equal ($7 $8)" $?
+  check "addresses in allocation order: both files hold the same $5 / $6 events (kinds, sizes, addresses by first use), peak and totals equal ($7 $8)" $?
   python3 tests/msb_decode.py "$OUT/mix12.msb" --json 2>"$OUT/mix12.dec.err" | python3 -c "
 import json, sys
 d = json.load(sys.stdin)
@@ -471,11 +471,28 @@ num = lambda a: int(a, 16) if isinstance(a, str) else a
 a = [(e['kind'], e['size'], num(e['address'])) for e in d['events']]
 b = [(e['kind'], e['size'], num(e['address'])) for e in c['events']]
 sys.exit(0 if a == b and len(a) >= 59000 else 1)" "$OUT/mix12.msb.json" 2>/dev/null; rc=$?
-  check "predicted addresses: the independent decoder reads the 1.2 file to memscope's events, address for address $(head -c 120 "$OUT/mix12.dec.err")" $rc
+  check "addresses in allocation order: the independent decoder reads the 1.3 file to memscope's events, address for address $(head -c 120 "$OUT/mix12.dec.err")" $rc
 else
   check "the mixed-size program builds: $(head -c 200 "$OUT/mix.cc.err")" 1
 fi
-# ... and in a 1.2 file the STACKS sections are zstd frames too (flag 1) where that is smaller:
+# files of the versions before (1.1, 1.2: addresses predicted by size class) and 1.3 files the
+# independent encoder wrote still load: memscope's reader gives the events the independent
+# decoder gives, event for event
+for f in stream-complete stream-predict stream-predict-zstd stream-order stream-order-zstd stream-order-usec; do
+  $M report "tests/fuzz/corpus/$f.msb" --as-recorded --json "$OUT/old-$f.json" > /dev/null 2>&1; l=$?
+  python3 tests/msb_decode.py "tests/fuzz/corpus/$f.msb" --json 2> "$OUT/old-$f.err" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+c = json.load(open(sys.argv[1]))
+num = lambda a: int(a, 16) if isinstance(a, str) else a
+key = lambda e: (e['kind'], e['timestamp_ns'], num(e['address']), e['size'], e['thread_id'], e['alloc_thread_id'])
+a, b = [key(e) for e in d['events']], [key(e) for e in c['events']]
+print(len(a))
+sys.exit(0 if a == b and len(a) >= 10 else 1)" "$OUT/old-$f.json" > "$OUT/old-$f.n" 2>&1; rc=$?
+  [ $l = 0 ] && [ $rc = 0 ]; ok=$?
+  check "$f.msb ($(head -c 3 "$OUT/old-$f.n") events) loads (rc $l) to the events the independent decoder reads $(head -c 100 "$OUT/old-$f.err")" $ok
+done
+# ... and in a 1.2 or later file the STACKS sections are zstd frames too (flag 1) where that is smaller:
 # Python's allocations come from a thousand call stacks; the independent decoder must read the
 # file to what memscope's reader exports as recorded (--compare: stacks and frames included)
 $M run -o "$OUT/py12.msb" -- python3 -c "import json; x = [json.dumps({'k': str(i)}) for i in range(20000)]" 2>/dev/null; rc=$?
