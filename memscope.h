@@ -10835,7 +10835,7 @@ static void ms__msb_flush_strings(ms__msb *w) {
 }
 
 /* Writes the section built in w->sec with these flags, after the strings it introduced. A
-   stream's EVENTS (1.1) and, in a 1.2 file, its STACKS, LINES and INLINED go through zstd
+   stream's EVENTS (1.1) and, in a 1.2 or later file, its STACKS, LINES and INLINED go through zstd
    (flag 1) where that makes them smaller and they decompress to at most the 4 MiB a reader
    allows. */
 #define MS__ZSTD_LAZY_BYTES 16384u /* a stream loads zstd at its first section this large: a process
@@ -13371,7 +13371,7 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         if (type != MS__MSB_EVENTS) sflags &= ~(MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC); /* a later version's: ignored */
         if ((sflags & MS__MSB_ZSTD) && minor) { /* 1.1: a zstd frame (EVENTS; 1.2: also STACKS, LINES, INLINED) */
             if (type != MS__MSB_EVENTS && (minor < 2 || (type != MS__MSB_STACKS && type != MS__MSB_LINES && type != MS__MSB_INLINED))) {
-                ms__rd_fail(&f, "a compressed section that is not EVENTS (or, in a 1.2 file, STACKS, LINES or INLINED)");
+                ms__rd_fail(&f, "a compressed section that is not EVENTS (or, in a 1.2 or later file, STACKS, LINES or INLINED)");
                 break;
             }
             if (!ms__zstd_load()) {
@@ -15970,7 +15970,7 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     s->out->len = 0;
     s->out->html = 0;
     s->w.o = s->out;
-    /* version 1.1, or 1.2 where addresses are predicted */
+    /* version 1.1, or 1.3 where addresses are in allocation order (MEMSCOPE_COMPRESS) */
     const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, s->w.predict ? 3 : 1, 0, 0, 0, 0, 0};
     ms__out_mem(s->out, (const char *)magic, sizeof magic);
     memscope_report r;
@@ -16308,6 +16308,23 @@ static void ms__stream_after_fork(memscope_tracker *t) {
     atomic_store(&t->streaming, 0); /* until the child's writer runs */
 }
 
+/* A stream of at most cap events (UINT64_MAX: every one) in the format MEMSCOPE_COMPRESS asks
+   for (1.3, or 1.1 with 0), and in *ring the slice the resolver hands it events through; NULL
+   when memory is short (the tracker then records as it would without a stream). */
+static ms__stream *ms__stream_make(uint64_t cap, ms__ringev **ring) {
+    ms__stream *s = ms__stream_new(cap);
+    /* written before read: not cleared, so that its pages cost nothing until used */
+    *ring = (ms__ringev *)MEMSCOPE_MALLOC(MS__STREAM_SLICE * sizeof **ring);
+    if (!s || !*ring || !s->outmem) { ms__stream_free(s); MEMSCOPE_FREE(*ring); *ring = NULL; return NULL; }
+    /* addresses in allocation order and times in microseconds (a 1.3 file), and sections
+       through zstd, loaded at the first one worth it; MEMSCOPE_COMPRESS=0 writes a 1.1 file
+       without any of it, which every reader of major version 1 reads */
+    s->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
+    s->w.zlazy = s->w.predict; /* loaded by whoever writes the first section of 16 KiB (the
+                                  writer, or the end; never a hook) */
+    return s;
+}
+
 /* A stream's writer thread: a pass every 20 ms, back to back while the backlog is large (the
    program's threads then wait on it: the brake), with zstd at level 3 while it keeps up and at
    level 1 while it does not. fixed: a TRACK tracker's writer, until its wr_stop; NULL: the
@@ -16413,17 +16430,13 @@ static void ms__hook_configure(memscope_tracker *t) {
     /* every allocation kept, into a .msb: streamed as the program runs, no event bound;
        MEMSCOPE_MAX_EVENTS caps the events written instead */
     const char *fmt = ms__out_tmpl[0] ? memscope_export_format(ms__out_tmpl) : NULL;
+    ms__ringev *ring;
     if (atomic_load(&t->log_mode) == 1 && fmt && strcmp(fmt, "msb") == 0 &&
         ms__env_word(9, "MEMSCOPE_STREAM", "0\0" "1\0", 1, "0 or 1") == 1 &&
-        (t->stream = ms__stream_new(maxev && max != UINT64_MAX ? max : UINT64_MAX)) != NULL) {
+        (t->stream = ms__stream_make(maxev && max != UINT64_MAX ? max : UINT64_MAX, &ring)) != NULL) {
         atomic_store(&t->max_events, UINT64_MAX);
-        /* addresses predicted by size class (a 1.2 file), and EVENTS through zstd (in the
-           constructor); MEMSCOPE_COMPRESS=0 writes a 1.1 file without either, which every
-           reader of major version 1 reads */
-        t->stream->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
         t->ring.cap = MS__STREAM_SLICE;
-        /* written before read: not cleared, so that its pages cost nothing until used */
-        t->ring.ev = (ms__ringev *)MEMSCOPE_MALLOC(t->ring.cap * sizeof *t->ring.ev);
+        t->ring.ev = ring;
     }
 #endif
 }
@@ -16831,12 +16844,6 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
 #endif
     int mon = ms__env_word(3, "MEMSCOPE_MONITOR", "0\0" "1\0", 0, "0 or 1") == 1;
     memscope_tracker *t = atomic_load(&ms__hook_t);
-#ifdef MS__STREAM
-    /* the stream's sections through zstd where the library is: loaded by whoever writes the
-       first section of 16 KiB (the writer, or the end; never a hook), so a process that records
-       little never loads it */
-    if (t && t->stream && t->stream->w.predict) t->stream->w.zlazy = 1;
-#endif
     if (t && atomic_load(&t->log_mode) == 1) {
         ms__hook_threads_start();
     }
@@ -16941,13 +16948,11 @@ static void ms__track_stream_start(memscope_tracker *t) {
     if (!fmt || strcmp(fmt, "msb") != 0 || strlen(t->auto_export_path) >= sizeof ((ms__stream *)0)->path) return;
     if (ms__env_word(9, "MEMSCOPE_STREAM", "0\0" "1\0", 1, "0 or 1") != 1) return;
     uint64_t max = atomic_load(&t->max_events);
-    ms__stream *s = ms__stream_new(max != MEMSCOPE_DEFAULT_MAX_EVENTS ? max : UINT64_MAX); /* a cap set: on the file */
-    ms__ringev *ring = (ms__ringev *)MEMSCOPE_MALLOC(MS__STREAM_SLICE * sizeof *ring);
-    if (!s || !ring || !s->outmem) { ms__stream_free(s); MEMSCOPE_FREE(ring); return; }
+    ms__ringev *ring;
+    ms__stream *s = ms__stream_make(max != MEMSCOPE_DEFAULT_MAX_EVENTS ? max : UINT64_MAX, &ring); /* a cap set: on the file */
+    if (!s) return;
     memcpy(s->path, t->auto_export_path, strlen(t->auto_export_path) + 1);
     s->fixed = 1;
-    s->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
-    s->w.zlazy = s->w.predict; /* zstd loaded at the first section worth it */
     pthread_mutex_lock(&t->analysis_lock);
     t->ring.cap = MS__STREAM_SLICE;
     t->ring.ev = ring;

@@ -10,10 +10,13 @@
 
 It reads versions 1.0, 1.1 (a file streamed while the program ran: META fields 14 ppid and
 15 streamed, SITES and STACKS sections before each EVENTS block that needs them, each id
-defined before its first use, EVENTS payloads that may be zstd frames: section flag 1) and 1.2
+defined before its first use, EVENTS payloads that may be zstd frames: section flag 1), 1.2
 (EVENTS sections whose addresses are predicted by size class: section flag 2, address mode 0
-= the last address of the event's size class, modes 1-6 = cache slots 0-5) strictly and, like
-any reader of major 1, later minor versions. Compressed EVENTS sections are decompressed with
+= the last address of the event's size class, modes 1-6 = cache slots 0-5) and 1.3 (EVENTS
+sections whose addresses are in allocation order: section flag 4, an ALLOC's mode 0 / 6 = the
+last / a deeper of the last 16 addresses freed in its size class, a FREE's = the last / an
+earlier of the last 256 ALLOCs, modes 1-5 = cache slots 0-4; and whose timestamp deltas are in
+microseconds: flag 8) strictly and, like any reader of major 1, later minor versions. Compressed EVENTS sections are decompressed with
 the system's libzstd.so.1 through ctypes; a file without them needs no library.
 
 On any violation of the format it prints one line "msb_decode: OFFSET: what is wrong" to
