@@ -1640,6 +1640,7 @@ typedef struct ms__thread {
     uint32_t stack_cache_n, stack_misses;
     uint32_t last_stack_id, last_stack_n;     /* this thread's latest stack, checked first */
     uintptr_t last_stack[MEMSCOPE_MAX_STACK_DEPTH];
+    void *walk_cache;                         /* the hooks' last walk, to replay (ms__walk_cache) */
     _Atomic double w_count, w_bytes;          /* byte sampling: weighted estimates */
     struct ms__event *last_alloc;             /* the hooks' last alloc event, for TRACK names */
     /* log mode (whole-program full capture, see >>resolve): the thread's log of compact
@@ -6470,9 +6471,20 @@ __attribute__((unused)) static uint64_t ms__cfi_encode(uintptr_t ip, const ms__c
 
 enum { ms__cfi_st_run = 0, ms__cfi_st_done = 1, ms__cfi_st_slow = 2 };
 
+/* What a walk read, for replaying it (ms__hook_stack_id): per step i from frames[i] to
+   frames[i + 1], the CFA, the saved-rbp slot k (CFA - 8k; 0: none) and the rbp it gave.
+   clean: every step was a cached normal rule and the walk ended at its depth or at a cached
+   end rule, so the same start state and the same words at those places give the same walk. */
+typedef struct ms__cfi_rec {
+    uintptr_t cfa[MEMSCOPE_MAX_STACK_DEPTH], bp[MEMSCOPE_MAX_STACK_DEPTH];
+    uint16_t k[MEMSCOPE_MAX_STACK_DEPTH];
+    int clean;
+} ms__cfi_rec;
+
 typedef struct ms__cfi_walker {
     uintptr_t ip, sp, bp, lo, hi;
     uintptr_t *frames;
+    ms__cfi_rec *rec; /* NULL, or (skip 0, max <= MEMSCOPE_MAX_STACK_DEPTH) what each step read */
     size_t n, max, skip;
     uintptr_t sig_g; /* != 0: ip is an interrupted ip (after a signal frame): no -1, no
                         cache; the other registers are in the gregs at sig_g */
@@ -6546,6 +6558,7 @@ __attribute__((unused)) static void ms__cfi_start(ms__cfi_walker *w)
     w->n = 0; w->skip = w->skip0; w->sig_g = 0;
     w->state = ms__cfi_st_run;
     w->epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
+    if (w->rec) w->rec->clean = 1;
     if (w->skip) w->skip--; else w->frames[w->n++] = w->ip;
     if (w->sp < w->lo || w->sp >= w->hi) w->state = ms__cfi_st_done;
 }
@@ -6592,6 +6605,7 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
     uintptr_t sig_g = w->sig_g;
     int state = ms__cfi_st_done;
     _Atomic uint64_t *const tab = atomic_load_explicit(&ms__cfi_tab, memory_order_acquire);
+    ms__cfi_rec *const rec = w->rec;
 
     while (n < max) {
         uint64_t e = 0;
@@ -6626,6 +6640,7 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
             }
             nip = ms__cfi_peek(cfa - 8);
             if (!nip) goto bad;
+            if (rec) { rec->cfa[n - 1] = cfa; rec->k[n - 1] = (uint16_t)k; rec->bp[n - 1] = nbp; }
             ip = nip;
             sp = cfa;
             bp = nbp;
@@ -6638,6 +6653,9 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
             int rc;
             st.ip = ip; st.sp = sp; st.bp = bp; st.sig_g = sig_g; st.lo = lo; st.hi = hi;
             rc = ms__cfi_step_other(&st, e, locked, tab);
+            if (rec && (rc != 0 || (e >> ms__cfi_w_tag_shift) != (ip >> ms__cfi_tab_bits) ||
+                        ((e >> ms__cfi_w_kind_shift) & 7u) != ms__cfi_k_end))
+                rec->clean = 0; /* only a cached end rule ends a walk that can be replayed */
             if (rc < 0) { state = ms__cfi_st_slow; break; }
             if (!rc) break;
             ip = st.ip; sp = st.sp; bp = st.bp; sig_g = st.sig_g;
@@ -6648,6 +6666,7 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
     bad:
         /* A cached rule failed. Unlocked, re-check under the loader lock
            whether modules changed (stale rule); locked, it is the end. */
+        if (rec) rec->clean = 0;
         if (!locked) state = ms__cfi_st_slow;
         break;
     }
@@ -6693,13 +6712,15 @@ __attribute__((unused)) static int ms__cfi_dl_cb(struct dl_phdr_info *info, size
     return 1;
 }
 
-__attribute__((unused)) static size_t ms__cfi_walk_skip(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
-                                                        uintptr_t *frames, size_t max, size_t skip)
+__attribute__((unused)) static size_t ms__cfi_walk_rec(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
+                                                       uintptr_t *frames, size_t max, size_t skip, ms__cfi_rec *rec)
 {
     ms__cfi_walker w;
+    if (rec) rec->clean = 0;
     if (!max || !r.ip) return 0;
     w.r0 = r; w.skip0 = skip; w.lo = stack_lo; w.hi = stack_hi;
     w.frames = frames; w.max = max;
+    w.rec = !skip && max <= MEMSCOPE_MAX_STACK_DEPTH ? rec : NULL;
     ms__cfi_start(&w);
     if (w.state == ms__cfi_st_done) return w.n;
     ms__cfi_run(&w, 0);
@@ -6710,7 +6731,14 @@ __attribute__((unused)) static size_t ms__cfi_walk_skip(ms__cfi_regs r, uintptr_
         atomic_signal_fence(memory_order_seq_cst);
         ms__cfi_busy = 0;
     }
+    if (rec && (w.state == ms__cfi_st_slow || w.sig_g)) rec->clean = 0;
     return w.n;
+}
+
+__attribute__((unused)) static size_t ms__cfi_walk_skip(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
+                                                        uintptr_t *frames, size_t max, size_t skip)
+{
+    return ms__cfi_walk_rec(r, stack_lo, stack_hi, frames, max, skip, NULL);
 }
 
 /* Walks the calling thread's stack from state r. */
@@ -15697,6 +15725,7 @@ static void ms__destroy(memscope_tracker *t) {
         for (uint32_t i = 0, n = ms__stat_chunks_used(th); i < n; i++) MEMSCOPE_FREE(ms__stat_chunk(th, i));
         MEMSCOPE_FREE((void *)atomic_load(&th->stats_dir));
         MEMSCOPE_FREE(th->stack_cache);
+        MEMSCOPE_FREE(th->walk_cache);
         for (ms__chunk *lc = atomic_load(&th->log_head), *ln; lc; lc = ln) {
             ln = atomic_load(&lc->next);
             ms__chunk_unmap(lc);
@@ -16558,18 +16587,69 @@ static MS__NOINLINE uint32_t ms__hook_stack(memscope_tracker *t, ms__thread *th,
 #endif
 
 #ifndef MEMSCOPE_NO_STACKS
-/* The common case in one pass: walk (call-frame information, or frame pointers while
-   comparing with this thread's previous stack), which a loop that allocates repeats;
-   anything else goes the full way. */
+#ifdef MS__CFI
+/* A thread's last call-frame-information walk (>>unwind), kept to be replayed: a loop that
+   allocates calls malloc again and again from the same state. The walk is a function of its
+   start (the caller's ip, sp, rbp), the rules of the ips it passes (the same while
+   ms__cfi_epoch is) and the stack words it read (each return address and saved rbp): when
+   those words still hold what they held, the walk would find the same frames, so the replay
+   checks them, one or two loads a frame, instead of looking up and applying each frame's
+   rule. Any other walk (a signal frame, the slow path, an end not by a cached rule) is not
+   kept. */
+typedef struct ms__walk_cache {
+    ms__cfi_rec rec;
+    uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
+    uintptr_t ip, fp, bp;   /* the start: the hook's frame pointer, and its two words */
+    size_t max, n;          /* n = 0: nothing to replay */
+    unsigned epoch;
+} ms__walk_cache;
+
+/* The caller's stack by replay, or by a walk that is kept for the next call; 0 frames when
+   the caller's code has no call-frame information. */
+static MS__NO_ASAN size_t ms__hook_cfi_cached(ms__thread *th, const uintptr_t *fp, size_t max, const uintptr_t **out,
+                                              uintptr_t *frames) {
+    ms__walk_cache *wc = (ms__walk_cache *)th->walk_cache;
+    const uintptr_t f = (uintptr_t)fp;
+    const unsigned epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
+    if (MS__LIKELY(wc) && wc->n && fp[1] == wc->ip && f == wc->fp && fp[0] == wc->bp && max == wc->max &&
+        epoch == wc->epoch) {
+        uintptr_t diff = 0;
+        for (size_t i = 0; i + 1 < wc->n; i++) {
+            const uintptr_t cfa = wc->rec.cfa[i];
+            diff |= ms__cfi_peek(cfa - 8) ^ wc->frames[i + 1];
+            if (wc->rec.k[i]) diff |= ms__cfi_peek(cfa - 8u * wc->rec.k[i]) ^ wc->rec.bp[i];
+        }
+        if (MS__LIKELY(!diff)) { *out = wc->frames; return wc->n; }
+    }
+    if (MS__UNLIKELY(!wc) && (wc = (ms__walk_cache *)ms__calloc(1, sizeof *wc)) != NULL) th->walk_cache = wc;
+    if (!wc) { *out = frames; return ms__hook_cfi(th, fp, frames, max); }
+    wc->n = 0;
+    *out = wc->frames;
+    if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t)) return 0;
+    ms__cfi_regs r = {fp[1], f + 2 * sizeof(uintptr_t), fp[0]};
+    size_t n = ms__cfi_walk_rec(r, th->stack_lo, th->stack_hi, wc->frames, max, 0, &wc->rec);
+    if (wc->rec.clean && n >= 2 && epoch == atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire)) {
+        wc->ip = fp[1]; wc->fp = f; wc->bp = fp[0];
+        wc->max = max; wc->epoch = epoch;
+        wc->n = n;
+    }
+    return n;
+}
+#endif
+
+/* The common case in one pass: walk (call-frame information, replayed when it can be, or
+   frame pointers while comparing with this thread's previous stack), which a loop that
+   allocates repeats; anything else goes the full way. */
 MS__HOT MS__NO_ASAN uint32_t ms__hook_stack_id(memscope_tracker *t, ms__thread *th, const uintptr_t *fp) {
     uintptr_t frames[MEMSCOPE_MAX_STACK_DEPTH];
     size_t max = atomic_load_explicit(&t->stack_depth, MS__RELAXED), n = 0;
     if (MS__UNLIKELY(!th->stack_lo) || max > MEMSCOPE_MAX_STACK_DEPTH || ms__hook_unwind == 2) return ms__hook_stack(t, th, fp);
 #ifdef MS__CFI
     if (ms__hook_unwind) {
-        n = ms__hook_cfi(th, fp, frames, max);
+        const uintptr_t *got;
+        n = ms__hook_cfi_cached(th, fp, max, &got, frames);
         if (MS__UNLIKELY(n < 2)) return ms__hook_stack(t, th, fp);
-        return ms__stack_intern(t, th, frames, n);
+        return ms__stack_intern(t, th, got, n);
     }
 #endif
     uintptr_t lo = th->stack_lo, span = th->stack_span, diff = 0;

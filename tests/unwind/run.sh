@@ -20,6 +20,9 @@
 #    `memscope run -o X.json` with the default unwinder, --unwind dwarf and --unwind fp:
 #    e2e_check.py checks the marker allocations' stacks (whole chain down to main, nothing of
 #    memscope's, default = dwarf, fp shorter).
+# 3. replay_prog.c (gcc and clang, as 2) under `memscope run`: the hooks replay a thread's last
+#    walk when malloc is called again from the same state; the program makes that state repeat
+#    under other callers, and replay_check.py checks every allocation's stack.
 # Everything is built into build/test-out/unwind/; two builds run at a time (UNWIND_JOBS).
 # Prints "ok   ..." / "FAIL ..." lines (and "note: ..."), then "N passed, M failed"; exits
 # nonzero on any failure. Run from anywhere. Needs gcc, g++, clang, clang++, python3, make.
@@ -116,6 +119,22 @@ e2e() {
   [ $rc = 0 ] || echo "FAIL $L: e2e_check.py ran to the end (status $rc, see $d/check.log)"
 }
 
+# ---- the hooks' replay of a walk: the same start state under other callers ----
+# replay CC: tests/unwind/replay_prog.c under memscope run; every allocation's stack checked
+replay() {
+  local cc=$1 d="$ABS/replay-$1" rc
+  local L="replay $cc"
+  mkdir -p "$d"
+  if [ "$MADE" != 0 ]; then echo "FAIL $L: build/memscope and build/libmemscope.so not built (see $O/make.log)"; return; fi
+  if ! $cc -std=c11 -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror "$T/replay_prog.c" -o "$d/replay_prog" > "$d/build.log" 2>&1; then
+    echo "FAIL $L: build of replay_prog (see $d/build.log)"; sed 's/^/       /' "$d/build.log" | head -20
+    return
+  fi
+  build/memscope run -o "$d/replay.json" -- "$d/replay_prog" > "$d/run.out" 2> "$d/run.err"; rc=$?
+  if [ $rc != 0 ]; then echo "FAIL $L: memscope run -- replay_prog: status $rc (see $d/run.err)"; return; fi
+  python3 "$T/replay_check.py" "$d/replay.json" 2000 "$L: pa/pb, xa/xb and rec's allocations each have their own stack"
+}
+
 # the product, for the end-to-end test (nothing to do under `make unwind-test`); before the
 # jobs, so that the two e2e jobs never run make at the same time
 make -s build/memscope build/libmemscope.so > "$O/make.log" 2>&1; MADE=$?
@@ -146,6 +165,8 @@ if command -v clang >/dev/null 2>&1 && command -v clang++ >/dev/null 2>&1; then
 fi
 job e2e-gcc          e2e gcc
 command -v clang >/dev/null 2>&1 && job e2e-clang e2e clang
+job replay-gcc       replay gcc
+command -v clang >/dev/null 2>&1 && job replay-clang replay clang
 wait
 
 stacks=0; frames=0

@@ -1,0 +1,78 @@
+/* tests/unwind/replay_prog.c -- the hooks replay a thread's last call-frame-information walk
+ * when malloc is called again from the same state (the caller's ip, sp and rbp), after
+ * checking the stack words the walk read. This program makes that state repeat while the
+ * stack above it changes: built -O2 -fomit-frame-pointer -g and run under `memscope run`.
+ *
+ *   - pa and pb have the same frame and call leaf the same way, so leaf's malloc starts from
+ *     the same ip, sp and rbp under both; only the return address into pa or pb differs
+ *     (sizes 1001 and 1002, alternating, ROUNDS times each);
+ *   - xa and xb do the same two levels further up: main -> xa|xb -> mid -> leaf2 (sizes 2001
+ *     and 2002): the stacks differ only at the third frame;
+ *   - rec(d) recurses d = 1..8 times to leaf3 (size 3000 + d): the same leaf state at other
+ *     depths is not possible, but the walk's length changes from one call to the next.
+ *
+ * The test (tests/unwind/run.sh, job replay) checks in the JSON report that every one of
+ * those allocations has the stack its size says, frame by frame.
+ */
+#define _GNU_SOURCE 1
+#include <stdio.h>
+#include <stdlib.h>
+
+#if defined(__clang__)
+#define CHAIN static __attribute__((noinline))
+#else
+#define CHAIN static __attribute__((noipa))
+#endif
+#define KEEP(x) __asm__ volatile("" : : "r"(x) : "memory")
+#define ROUNDS 2000
+
+static void *volatile g_keep;
+
+CHAIN void leaf(size_t n)
+{
+    void *p = malloc(n);
+    KEEP(p);
+    g_keep = p;
+    free(p);
+}
+
+CHAIN void pa(size_t n) { volatile char pad[40]; pad[0] = 1; leaf(n); KEEP(pad); }
+CHAIN void pb(size_t n) { volatile char pad[40]; pad[0] = 2; leaf(n); KEEP(pad); }
+
+CHAIN void leaf2(size_t n)
+{
+    void *p = malloc(n);
+    KEEP(p);
+    free(p);
+}
+CHAIN void mid(size_t n) { volatile char pad[24]; pad[0] = 3; leaf2(n); KEEP(pad); }
+CHAIN void xa(size_t n) { volatile char pad[56]; pad[0] = 4; mid(n); KEEP(pad); }
+CHAIN void xb(size_t n) { volatile char pad[56]; pad[0] = 5; mid(n); KEEP(pad); }
+
+CHAIN void leaf3(size_t n)
+{
+    void *p = malloc(n);
+    KEEP(p);
+    free(p);
+}
+CHAIN void rec(unsigned d, size_t n)
+{
+    volatile char pad[16];
+    pad[0] = (char)d;
+    if (d > 1) rec(d - 1, n);
+    else leaf3(n);
+    KEEP(pad);
+}
+
+int main(void)
+{
+    for (int i = 0; i < ROUNDS; i++) {
+        pa(1001);
+        pb(1002);
+        if (i & 1) { xb(2002); xa(2001); } else { xa(2001); xb(2002); }
+        unsigned d = 1u + (unsigned)i % 8u;
+        rec(d, 3000u + d);
+    }
+    printf("replay_prog: %d rounds\n", ROUNDS);
+    return 0;
+}
