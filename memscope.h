@@ -1,4 +1,4 @@
-/* memscope.h - v0.11.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.12.0 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -150,6 +150,13 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.12.0 .msb 1.3 for streamed files: addresses in allocation order (EVENTS flag 4:
+            an allocation names one of the last 16 blocks freed in its size class, a
+            free the allocation it ends among the last 256) and times in microseconds
+            (flag 8): Python's allocation script 9.6 -> 6.3 MB. The hooks replay a
+            thread's last stack walk, after checking the stack words it read, when
+            malloc is called again from the same state: the churn's program side
+            about 170 -> 75 ns a pair.
      0.11.0 A TRACK tracker that auto-exports to a .msb streams it (a writer thread of
             its own, no event bound, what was written survives a kill; a forked child
             writes NAME.PID.msb from the fork on). The dashboard of a run of more than
@@ -249,7 +256,7 @@
 #define MEMSCOPE_VERSION_MAJOR 0
 #define MEMSCOPE_VERSION_MINOR 10
 #define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.11.0"
+#define MEMSCOPE_VERSION_STRING "0.12.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
