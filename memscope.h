@@ -155,8 +155,8 @@
             free the allocation it ends among the last 256) and times in microseconds
             (flag 8): Python's allocation script 9.6 -> 6.3 MB. The hooks replay a
             thread's last stack walk, after checking the stack words it read, when
-            malloc is called again from the same state: the churn's program side
-            about 170 -> 75 ns a pair.
+            malloc is called again from the same state: the churn's program thread
+            about 150 -> 105 ns a pair.
      0.11.0 A TRACK tracker that auto-exports to a .msb streams it (a writer thread of
             its own, no event bound, what was written survives a kill; a forked child
             writes NAME.PID.msb from the fork on). The dashboard of a run of more than
