@@ -940,18 +940,7 @@ class Decoder:
                 del cache[mode]
             cache.insert(0, addr)
             classes[cls] = addr
-            if free:    # 1.3's state, kept in every section
-                freed.append(addr)
-                if len(freed) > FREED_DEPTH:
-                    del freed[0]
-            else:
-                for j in range(len(freed) - 1, -1, -1):
-                    if freed[j] == addr:
-                        del freed[j]
-                        break
-                ring.append(addr)
-                if len(ring) > ALLOC_RING:
-                    del ring[0]
+            order_after(freed, ring, free, addr)    # 1.3's state, kept in every section
             dat = p.pos
             d = varint("event timestamp delta") * tunit
             ts += d
@@ -1424,6 +1413,24 @@ def enc_header(major=1, minor=0, flags=0):
     return MAGIC + U16.pack(major) + U16.pack(minor) + U32.pack(flags)
 
 
+def order_after(freed, ring, free, addr):
+    """1.3's decoder state after an event (docs/FORMAT.md, Event): a FREE's address goes on top
+    of its size class's freed addresses (the bottom one leaves past 16); an ALLOC's leaves them
+    (its topmost place) and becomes the newest of the last 256 ALLOCs."""
+    if free:
+        freed.append(addr)
+        if len(freed) > FREED_DEPTH:
+            del freed[0]
+        return
+    for j in range(len(freed) - 1, -1, -1):
+        if freed[j] == addr:
+            del freed[j]
+            break
+    ring.append(addr)
+    if len(ring) > ALLOC_RING:
+        del ring[0]
+
+
 class Encoder:
     """Builds .msb files section by section; events are given as dicts (JSON-export shape,
     integer addresses)."""
@@ -1548,18 +1555,7 @@ class Encoder:
             if m == 6:
                 extra = bytes([extra])
             body += extra or b""
-            if free:
-                freed.append(a)
-                if len(freed) > FREED_DEPTH:
-                    del freed[0]
-            else:
-                for j in range(len(freed) - 1, -1, -1):
-                    if freed[j] == a:
-                        del freed[j]
-                        break
-                self.ring.append(a)
-                if len(self.ring) > ALLOC_RING:
-                    del self.ring[0]
+            order_after(freed, self.ring, free, a)
             self.cache.insert(0, a)
             self.classes[cls] = a
             self.modes.append(m)
@@ -1568,18 +1564,7 @@ class Encoder:
             body += enc_varint((e["timestamp_ns"] - self.ts) // (1000 if self.usec else 1))
             self.ts = e["timestamp_ns"]
             return bytes([tag]) + body
-        if free:    # 1.3's state, kept in every section
-            freed.append(a)
-            if len(freed) > FREED_DEPTH:
-                del freed[0]
-        else:
-            for j in range(len(freed) - 1, -1, -1):
-                if freed[j] == a:
-                    del freed[j]
-                    break
-            self.ring.append(a)
-            if len(self.ring) > ALLOC_RING:
-                del self.ring[0]
+        order_after(freed, self.ring, free, a)    # 1.3's state, kept in every section
         base = 1 if self.predict else 0
         slots = self.cache[:CACHE_SLOTS - base]
         if self.predict and self.classes[cls] == a:

@@ -28,33 +28,26 @@
 
 static void *volatile g_keep;
 
-CHAIN void leaf(size_t n)
-{
-    void *p = malloc(n);
-    KEEP(p);
-    g_keep = p;
-    free(p);
-}
+/* three leaves with names of their own, each allocating and freeing one block of n bytes */
+#define LEAF(name)                 \
+    CHAIN void name(size_t n)      \
+    {                              \
+        void *p = malloc(n);       \
+        KEEP(p);                   \
+        g_keep = p;                \
+        free(p);                   \
+    }
+LEAF(leaf)
+LEAF(leaf2)
+LEAF(leaf3)
 
 CHAIN void pa(size_t n) { volatile char pad[40]; pad[0] = 1; leaf(n); KEEP(pad); }
 CHAIN void pb(size_t n) { volatile char pad[40]; pad[0] = 2; leaf(n); KEEP(pad); }
 
-CHAIN void leaf2(size_t n)
-{
-    void *p = malloc(n);
-    KEEP(p);
-    free(p);
-}
 CHAIN void mid(size_t n) { volatile char pad[24]; pad[0] = 3; leaf2(n); KEEP(pad); }
 CHAIN void xa(size_t n) { volatile char pad[56]; pad[0] = 4; mid(n); KEEP(pad); }
 CHAIN void xb(size_t n) { volatile char pad[56]; pad[0] = 5; mid(n); KEEP(pad); }
 
-CHAIN void leaf3(size_t n)
-{
-    void *p = malloc(n);
-    KEEP(p);
-    free(p);
-}
 CHAIN void rec(unsigned d, size_t n)
 {
     volatile char pad[16];
