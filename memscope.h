@@ -10942,7 +10942,7 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
             const uint64_t k = d->allocs - d->tab[h].n;
             if (d->tab[h].addr == ev->address && k >= 1 && k <= MS__MSB_RING) {
                 mode = k == 1 ? 0u : 6u;
-                extra = (unsigned)(k - 2);
+                extra = k == 1 ? 0u : (unsigned)(k - 2);
             }
         } else {
             at = ms__msb_freed_find(d, cls, ev->address);
@@ -16546,16 +16546,24 @@ static inline memscope_tracker *ms__hook_tracker(void) {
 }
 
 #ifndef MEMSCOPE_NO_STACKS
+#ifdef MS__CFI
+/* ms__hook_cfi, recording what the walk read into rec (NULL: nothing) */
+static size_t ms__hook_cfi_rec(ms__thread *th, const uintptr_t *fp, uintptr_t *frames, size_t depth, ms__cfi_rec *rec) {
+    uintptr_t f = (uintptr_t)fp;
+    if (rec) rec->clean = 0;
+    if (MS__UNLIKELY(!th->stack_lo)) ms__thread_stack_bounds(th);
+    if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t)) return 0;
+    ms__cfi_regs r = {fp[1], f + 2 * sizeof(uintptr_t), fp[0]};
+    return ms__cfi_walk_rec(r, th->stack_lo, th->stack_hi, frames, depth, 0, rec);
+}
+#endif
+
 /* The caller's stack by call-frame information (>>unwind), from the return address in the
    hook's own frame (which has a frame pointer): memscope's frames are never in it. 0 when
    the caller's code has none (then frame pointers). */
 MS__HOT size_t ms__hook_cfi(ms__thread *th, const uintptr_t *fp, uintptr_t *frames, size_t depth) {
 #ifdef MS__CFI
-    uintptr_t f = (uintptr_t)fp;
-    if (MS__UNLIKELY(!th->stack_lo)) ms__thread_stack_bounds(th);
-    if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t)) return 0;
-    ms__cfi_regs r = {fp[1], f + 2 * sizeof(uintptr_t), fp[0]};
-    return ms__cfi_walk(r, th->stack_lo, th->stack_hi, frames, depth);
+    return ms__hook_cfi_rec(th, fp, frames, depth, NULL);
 #else
     (void)th; (void)fp; (void)frames; (void)depth;
     return 0;
@@ -16632,9 +16640,7 @@ static MS__NO_ASAN size_t ms__hook_cfi_cached(ms__thread *th, const uintptr_t *f
     if (!wc) { *out = frames; return ms__hook_cfi(th, fp, frames, max); }
     wc->n = 0;
     *out = wc->frames;
-    if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t)) return 0;
-    ms__cfi_regs r = {fp[1], f + 2 * sizeof(uintptr_t), fp[0]};
-    size_t n = ms__cfi_walk_rec(r, th->stack_lo, th->stack_hi, wc->frames, max, 0, &wc->rec);
+    size_t n = ms__hook_cfi_rec(th, fp, wc->frames, max, &wc->rec);
     if (wc->rec.clean && n >= 2 && epoch == atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire)) {
         wc->ip = fp[1]; wc->fp = f; wc->bp = fp[0];
         wc->max = max; wc->epoch = epoch;
