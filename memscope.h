@@ -1790,6 +1790,8 @@ struct memscope_tracker {
     _Atomic int streaming;                     /* the stream's writer is running: brakes apply */
     _Atomic int names_hooked;                  /* a TRACK named a hooked block: the ring holds events */
     uint64_t wr_live, wr_peak;                 /* live bytes after the written events; their peak */
+    _Atomic uint64_t wr_upto;                  /* ticks: every event logged before is in the file (0: not known) */
+    _Atomic uint64_t wr_brake;                 /* ticks: the lag past which a thread that needs a log chunk waits */
     _Atomic uint64_t wr_dropped;               /* events past the stream's cap, not written */
     int skip_idle_threads;                     /* a forked child: the parent's threads are not its own */
     struct ms__chunk *wr_graveyard;            /* written chunks a thread may still point into */
@@ -7035,11 +7037,20 @@ MS__HOT uint64_t ms__log_stamp(ms__thread *th) {
 /* A stream's backlog: the chunks of logs not resolved yet, beyond the one each thread is
    filling. Past it a thread that needs a new log chunk waits for the writer (200 us at a
    time, at most 100 ms for one chunk: the writer may wait for a lock that thread holds,
-   such as the dynamic loader's, so the wait is a brake, never a block). */
+   such as the dynamic loader's, so the wait is a brake, never a block). The backlog is
+   bounded twice: in memory (MS__BACKLOG_CHUNKS) and in time (a full chunk waits and the
+   file lags the clock by more than MS__BRAKE_LAG_NS, see ms__stream_progress), so that a
+   process killed at any moment leaves a file that holds what it did until a moment before,
+   however much slower than the program the writer is. */
 #define MS__BACKLOG_CHUNKS 24u
+#define MS__BRAKE_LAG_NS 60000000.0
 static inline int ms__backlogged(memscope_tracker *t) {
-    return atomic_load_explicit(&ms__chunks_out, MS__RELAXED) >
-           MS__BACKLOG_CHUNKS + atomic_load_explicit(&t->thread_count, MS__RELAXED);
+    uint64_t out = atomic_load_explicit(&ms__chunks_out, MS__RELAXED),
+             threads = atomic_load_explicit(&t->thread_count, MS__RELAXED);
+    if (out > MS__BACKLOG_CHUNKS + threads) return 1;
+    if (out <= threads + 1) return 0;
+    uint64_t upto = atomic_load_explicit(&t->wr_upto, MS__RELAXED), brake = atomic_load_explicit(&t->wr_brake, MS__RELAXED);
+    return upto && brake && ms__ticks() - upto > brake;
 }
 static MS__NOINLINE void ms__log_brake(memscope_tracker *t) {
     struct timespec ts = {0, 200000};
@@ -7096,6 +7107,7 @@ MS__HOT int ms__log_push(memscope_tracker *t, ms__thread *th, uint64_t w0, uint6
         if (MS__LIKELY(th->log_budget && th->log_tail && th->log_n + need <= th->log_cap) ||
             ms__log_more(t, th, need)) {
             uint64_t *w = (uint64_t *)(void *)th->log_tail->ev + th->log_n;
+            __builtin_prefetch(w + 32, 1, 3);
             if (stamp != th->log_written) {
                 w[0] = MS__LK_STAMP;
                 w[1] = stamp;
@@ -16174,6 +16186,17 @@ static void ms__stream_flush(ms__stream *s) {
     if (s->out->err || s->w.err) ms__stream_fail(s, s->out->err ? s->out->err : s->w.err, "writing");
 }
 
+/* After a flush: how far the file has come, for the brake (ms__backlogged). The ring's first
+   event is the oldest not written; an empty ring after a slice that reached the pass's limit
+   means everything logged before the limit is written. */
+static void ms__stream_progress(memscope_tracker *t, const ms__stream *s, uint64_t caught_up) {
+    const ms__ring *g = &t->ring;
+    uint64_t upto = g->n ? g->ev[g->head].e.ticks : caught_up;
+    if (s->failed) atomic_store_explicit(&t->wr_brake, 0, MS__RELAXED); /* nothing to wait for */
+    if (s->failed || !upto || upto <= atomic_load_explicit(&t->wr_upto, MS__RELAXED)) return;
+    atomic_store_explicit(&t->wr_upto, upto, MS__RELAXED);
+}
+
 /* One pass (under analysis_lock): resolve a slice at a time (the log chunks read are given
    back as it goes) into the ring, write what is older than the naming window, then the
    events of chunks (recorded outside log mode); final: everything. */
@@ -16187,11 +16210,13 @@ static void ms__stream_pass(memscope_tracker *t, ms__stream *s, int final) {
     uint64_t now = ms__ticks(), lag = (uint64_t)(MS__STREAM_LAG_NS / ratio), win = (uint64_t)(MS__STREAM_NAME_NS / ratio);
     uint64_t limit = final ? UINT64_MAX : now > lag ? now - lag : 0;
     uint64_t named = final ? UINT64_MAX : now > win ? now - win : 0;
+    if (!final) atomic_store_explicit(&t->wr_brake, (uint64_t)(MS__BRAKE_LAG_NS / ratio), MS__RELAXED);
     if (t->ring.ev && atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 1) {
         for (int more = 1; more;) {
             more = ms__resolve_some(t, final, MS__STREAM_SLICE, limit) != UINT64_MAX;
             ms__ring_drain_before(t, named);
             ms__stream_flush(s);
+            ms__stream_progress(t, s, more ? 0 : limit);
         }
     } else if (t->ring.n) {
         ms__ring_drain(t, t->ring.n); /* left log mode: what it resolved goes first */
@@ -16334,6 +16359,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
     for (ms__chunk *c = t->wr_graveyard, *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
     t->wr_graveyard = NULL;
     t->wr_live = t->wr_peak = 0;
+    atomic_store(&t->wr_upto, 0); /* no time brake until the child's writer has written */
     atomic_store(&t->wr_dropped, 0);
     atomic_store(&t->events_reserved, 0);
     t->peak_valid = 0;

@@ -1,10 +1,11 @@
 /* track_stream.c - a TRACK program whose tracker auto-exports to a .msb (the stream of a TRACK
  * tracker, tests/hook/test_stream.sh section 16). No hooks: memscope.h in TRACK mode only.
  *
- *   track_stream OUT.msb PAIRS [KEEP_EVERY [PACE]]
+ *   track_stream OUT.msb PAIRS [KEEP_EVERY [pace|nopace]]
  *       PAIRS TRACK+UNTRACK pairs of 16..271-byte blocks (variable work_buf); every KEEP_EVERY-th
- *       block is kept (live at the end, never UNTRACKed) and, with PACE, logged to stdout as
- *       "i realtime_ns" after its TRACK returned; PACE: a 100 us pause every 1000 pairs.
+ *       block is kept (live at the end, never UNTRACKed) and, with pace or nopace, logged to
+ *       stdout as "i realtime_ns" after its TRACK returned; pace: a 100 us pause every 1000
+ *       pairs, nopace: none (the program records faster than the writer writes).
  *   track_stream OUT.msb fork N
  *       N pairs, a fork, N more pairs and N/10 kept blocks in the child (which exits), N more
  *       pairs in the parent, then the parent waits for the child.
@@ -38,7 +39,7 @@ static void pairs(memscope_tracker *t, long n, long keep_every, int pace) {
             UNTRACK(t, work_buf);
             free(work_buf);
         }
-        if (pace && i % 1000 == 999) {
+        if (pace == 1 && i % 1000 == 999) {
             struct timespec p = {0, 100000};
             nanosleep(&p, NULL);
         }
@@ -65,7 +66,7 @@ int main(int argc, char **argv) {
         memscope_with_auto_export_also(t, argv[3]);
         pairs(t, 1000, 100, 0);
     } else {
-        pairs(t, atol(argv[2]), argc > 3 ? atol(argv[3]) : 0, argc > 4);
+        pairs(t, atol(argv[2]), argc > 3 ? atol(argv[3]) : 0, argc > 4 ? (strcmp(argv[4], "nopace") == 0 ? 2 : 1) : 0);
     }
     memscope_destroy(t);
     return 0;
