@@ -7052,10 +7052,20 @@ static inline int ms__backlogged(memscope_tracker *t) {
     uint64_t upto = atomic_load_explicit(&t->wr_upto, MS__RELAXED), brake = atomic_load_explicit(&t->wr_brake, MS__RELAXED);
     return upto && brake && ms__ticks() - upto > brake;
 }
+/* The writers' wake-up call: 1 when a thread waits on the brake. A writer that sleeps between
+   passes (20 ms) sleeps on it (a futex), so that a thread on the brake never waits for a writer
+   that sleeps (the time bound can hold the brake with fewer chunks out than wake a writer). */
+static _Atomic uint32_t ms__wr_kick;
+static void ms__writer_kick(void) {
+    if (!atomic_exchange_explicit(&ms__wr_kick, 1, MS__RELAXED))
+        syscall(SYS_futex, (uint32_t *)&ms__wr_kick, 1 /* FUTEX_WAKE */ | 128 /* FUTEX_PRIVATE_FLAG */, 0x7fffffff, NULL, NULL, 0);
+}
 static MS__NOINLINE void ms__log_brake(memscope_tracker *t) {
     struct timespec ts = {0, 200000};
-    for (int i = 0; i < 500 && ms__backlogged(t) && atomic_load_explicit(&t->streaming, MS__RELAXED); i++)
+    for (int i = 0; i < 500 && ms__backlogged(t) && atomic_load_explicit(&t->streaming, MS__RELAXED); i++) {
+        ms__writer_kick();
         nanosleep(&ts, NULL);
+    }
 }
 
 /* Events are reserved against max_events as they are logged, a chunk's worth at a time. */
@@ -16404,7 +16414,8 @@ static void ms__writer_loop(memscope_tracker *fixed) {
                               MS__BACKLOG_CHUNKS / 2 + atomic_load_explicit(&t->thread_count, MS__RELAXED);
         atomic_store_explicit(&ms__stream_behind, behind, MS__RELAXED);
         if (behind) sched_yield();
-        else nanosleep(&idle, NULL);
+        else if (!atomic_exchange_explicit(&ms__wr_kick, 0, MS__RELAXED)) /* (kicked meanwhile: at once) */
+            syscall(SYS_futex, (uint32_t *)&ms__wr_kick, 0 /* FUTEX_WAIT */ | 128 /* FUTEX_PRIVATE_FLAG */, 0, &idle, NULL, 0);
         ms__stream_tick(t);
     }
 }
