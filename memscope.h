@@ -1,4 +1,4 @@
-/* memscope.h - v0.12.0 - in-process memory tracker for C - MIT
+/* memscope.h - v0.12.1 - in-process memory tracker for C - MIT
 
    Put TRACK(t, ptr) next to an allocation and UNTRACK(t, ptr) next to its free;
    get a report of what was allocated where, by which thread, the peak, what is
@@ -150,6 +150,11 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.12.1 A stream's brake bounds the file's lag in time as well as in memory: a
+            thread that needs a log chunk waits while the file trails the clock by
+            more than 60 ms, and wakes the writer (a futex) instead of waiting for its
+            20 ms sleep. MEMSCOPE_VERSION_MINOR and _PATCH match the version string
+            again (they still said 0.10.0).
      0.12.0 .msb 1.3 for streamed files: addresses in allocation order (EVENTS flag 4:
             an allocation names one of the last 16 blocks freed in its size class, a
             free the allocation it ends among the last 256) and times in microseconds
@@ -254,9 +259,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 10
-#define MEMSCOPE_VERSION_PATCH 0
-#define MEMSCOPE_VERSION_STRING "0.12.0"
+#define MEMSCOPE_VERSION_MINOR 12
+#define MEMSCOPE_VERSION_PATCH 1
+#define MEMSCOPE_VERSION_STRING "0.12.1"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
