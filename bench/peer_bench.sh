@@ -17,6 +17,7 @@
 #                                      PYTHON=path for part e: default python3.11, else python3)
 #   MS_OPTS="--unwind fp"              extra options for the memscope runs of the
 #                                      per-mode tables (not for the whole-process tables)
+#   RUN_TIMEOUT=300                    seconds after which a run counts as failed (hung)
 #
 # Part 1, per-mode tables. For each churn mode (shallow, deep, threads2) it runs churn
 # bare, under `memscope run -o X.msb -- churn ...` (full capture), under `memscope run
@@ -315,12 +316,14 @@ measure() {
     shift
     rm -f "$TMP/rss"
     s=$(date +%s%N)
+    # a run that hangs (heaptrack has, on the many-process script) fails after RUN_TIMEOUT s
     if [ -n "$TIME_BIN" ]; then
-        "$TIME_BIN" -o "$TMP/rss" -f %M "$@" > "$TMP/out" 2>&1
+        timeout -k 5 "${RUN_TIMEOUT:-300}" "$TIME_BIN" -o "$TMP/rss" -f %M "$@" > "$TMP/out" 2>&1
     else
-        "$@" > "$TMP/out" 2>&1
+        timeout -k 5 "${RUN_TIMEOUT:-300}" "$@" > "$TMP/out" 2>&1
     fi
     rc=$?
+    [ $rc -eq 124 ] && echo "(timed out after ${RUN_TIMEOUT:-300} s)" >> "$TMP/out"
     e=$(date +%s%N)
     if [ $rc -ne 0 ]; then
         { echo "exit status $rc;"; tail -n 5 "$TMP/out"; } | tr '\n' ' ' > "$TMP/last_error"
