@@ -7055,7 +7055,8 @@ static inline int ms__backlogged(memscope_tracker *t) {
     if (out > MS__BACKLOG_CHUNKS + threads) return 1;
     if (out <= threads + 1) return 0;
     uint64_t upto = atomic_load_explicit(&t->wr_upto, MS__RELAXED), brake = atomic_load_explicit(&t->wr_brake, MS__RELAXED);
-    return upto && brake && ms__ticks() - upto > brake;
+    uint64_t now = upto && brake ? ms__ticks() : 0;
+    return now > upto && now - upto > brake; /* (an event's time may be a little ahead of this thread's clock) */
 }
 /* The writers' wake-up call: 1 when a thread waits on the brake. A writer that sleeps between
    passes (20 ms) sleeps on it (a futex), so that a thread on the brake never waits for a writer
@@ -7122,7 +7123,6 @@ MS__HOT int ms__log_push(memscope_tracker *t, ms__thread *th, uint64_t w0, uint6
         if (MS__LIKELY(th->log_budget && th->log_tail && th->log_n + need <= th->log_cap) ||
             ms__log_more(t, th, need)) {
             uint64_t *w = (uint64_t *)(void *)th->log_tail->ev + th->log_n;
-            __builtin_prefetch(w + 32, 1, 3);
             if (stamp != th->log_written) {
                 w[0] = MS__LK_STAMP;
                 w[1] = stamp;
@@ -16225,7 +16225,7 @@ static void ms__stream_pass(memscope_tracker *t, ms__stream *s, int final) {
     uint64_t now = ms__ticks(), lag = (uint64_t)(MS__STREAM_LAG_NS / ratio), win = (uint64_t)(MS__STREAM_NAME_NS / ratio);
     uint64_t limit = final ? UINT64_MAX : now > lag ? now - lag : 0;
     uint64_t named = final ? UINT64_MAX : now > win ? now - win : 0;
-    if (!final) atomic_store_explicit(&t->wr_brake, (uint64_t)(MS__BRAKE_LAG_NS / ratio), MS__RELAXED);
+    if (!final && !s->failed) atomic_store_explicit(&t->wr_brake, (uint64_t)(MS__BRAKE_LAG_NS / ratio), MS__RELAXED);
     if (t->ring.ev && atomic_load_explicit(&t->log_mode, MS__ACQUIRE) == 1) {
         for (int more = 1; more;) {
             more = ms__resolve_some(t, final, MS__STREAM_SLICE, limit) != UINT64_MAX;
