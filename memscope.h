@@ -16208,8 +16208,7 @@ static void ms__stream_progress(memscope_tracker *t, const ms__stream *s, uint64
     const ms__ring *g = &t->ring;
     uint64_t upto = g->n ? g->ev[g->head].e.ticks : caught_up;
     if (s->failed) atomic_store_explicit(&t->wr_brake, 0, MS__RELAXED); /* nothing to wait for */
-    if (s->failed || !upto || upto <= atomic_load_explicit(&t->wr_upto, MS__RELAXED)) return;
-    atomic_store_explicit(&t->wr_upto, upto, MS__RELAXED);
+    else if (upto > atomic_load_explicit(&t->wr_upto, MS__RELAXED)) atomic_store_explicit(&t->wr_upto, upto, MS__RELAXED);
 }
 
 /* One pass (under analysis_lock): resolve a slice at a time (the log chunks read are given
