@@ -1126,6 +1126,32 @@ async function testWholeprog(browser, ex) {
 // .card[data-metric][data-base][data-new], #metric button[data-value], #flamegraph[data-metric]
 // [data-frames][data-total], table#diff-table rows [data-growth][data-base][data-new][data-where].
 const LEAK_BYTES = 9030; // label_copy's leak with argument 1: 30 blocks of 301 bytes
+// A run killed by SIGKILL (its file has no END) against the complete wholeprog run: only the
+// first says so in a banner and on its cards.
+async function testKilled(browser, ex, complete) {
+  for (const [name, e, cut] of [['killed', ex, true], ['wholeprog (complete)', complete, false]]) {
+    const cx = e.json.context || {};
+    check(`${name}: the JSON's context says complete ${!cut} (exit_signal ${cx.exit_signal})`,
+      cx.complete === !cut && (cut ? cx.exit_signal === 9 : cx.exit_signal === null), JSON.stringify(cx));
+    const o = await openPage(browser, e.html);
+    if (!check(`${name}: window.memscopeReady === true`, o.ready, o.readyError)) { checkIssues(name, o); continue; }
+    const { page } = o;
+    const got = await page.evaluate(() => ({
+      banners: [...document.querySelectorAll('#banners .banner')].map((b) => b.innerText),
+      active: (document.querySelector('.card[data-metric="active_allocations"]') || {}).innerText || '',
+      current: (document.querySelector('.card[data-metric="current_memory_bytes"]') || {}).innerText || '',
+    }));
+    const said = got.banners.some((b) => b.startsWith('The run did not end normally (ended by signal 9)') && b.includes('not freed when it stopped'));
+    check(`${name}: ${cut ? 'a' : 'no'} banner says the run did not end normally`, said === cut, JSON.stringify(got.banners));
+    const stopped = /when it stopped/i.test(got.active) && /live when it stopped/.test(got.current);
+    const atEnd = /Active \(leaks\)/i.test(got.active) && /live at the end/.test(got.current);
+    check(`${name}: the Active and Current cards say "${cut ? 'when it stopped' : 'at the end'}"`, cut ? stopped && !atEnd : atEnd && !stopped,
+      JSON.stringify([got.active, got.current]));
+    if (cut) await screenshot(page, name, path.join(OUT, 'killed.png'), false);
+    checkIssues(name, o);
+  }
+}
+
 async function testDiff(browser) {
   const name = 'diff';
   const f = (x) => path.join(OUT, x);
@@ -1308,6 +1334,9 @@ async function runTests() {
     const wp = load('wholeprog');
     check(`wholeprog: wholeprog.html and wholeprog.json exist in ${path.relative(ROOT, OUT)}`, wp !== null, 'missing: run tests/browser/run.sh');
     if (wp) await guarded('wholeprog', () => testWholeprog(browser, wp));
+    const killed = load('killed');
+    check(`killed: killed.html and killed.json exist in ${path.relative(ROOT, OUT)}`, killed !== null, 'missing: run tests/browser/run.sh');
+    if (killed && wp) await guarded('killed', () => testKilled(browser, killed, wp));
     const diff = ['diff.html', 'diff-rev.html', 'diff-odd.html', 'diff-r1.json', 'diff-r2.json'].every((x) => fs.existsSync(path.join(OUT, x)));
     check(`diff: diff.html, diff-rev.html, diff-odd.html, diff-r1.json and diff-r2.json exist in ${path.relative(ROOT, OUT)}`, diff, 'missing: run tests/browser/run.sh');
     if (diff) await guarded('diff', () => testDiff(browser));

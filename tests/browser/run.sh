@@ -22,6 +22,7 @@
 #            every event)
 #   wholeprog  `memscope run -- wholeprog` (tests/browser/wholeprog.c): known leaks in static
 #            functions (a strdup wrapper, qsort's comparator), glibc's stdio buffer (suppressed)
+#   killed   `memscope run -- sh -c 'wholeprog && sleep 0.3 && kill -9 $$'`: a file without END
 #   diff     `memscope diff --html` of two runs of tests/report/leak_prog.c (the leak doubled),
 #            the same reversed (diff-rev), and with an odd BASE path (diff-odd)
 # Screenshots land next to them (NAME.png, small-dark.png).
@@ -181,6 +182,11 @@ if [ ! -x "$BIN/wholeprog" ] || [ tests/browser/wholeprog.c -nt "$BIN/wholeprog"
 fi
 "$B/memscope" run -o "$OUT/wholeprog.msb" -- "$BIN/wholeprog" >"$OUT/wholeprog.out.txt"
 "$B/memscope" report "$OUT/wholeprog.msb" --html "$OUT/wholeprog.html" --json "$OUT/wholeprog.json" >"$OUT/wholeprog.txt"
+# killed: the same program killed by SIGKILL once it has allocated (a file without END): the
+# page says the run did not end normally and calls its live blocks "live when it stopped"
+rm -f "$OUT/killed.msb"
+( "$B/memscope" run -o "$OUT/killed.msb" -- sh -c '"$0" && sleep 0.3 && kill -9 $$' "$BIN/wholeprog" >"$OUT/killed.out.txt" 2>&1 ) 2>/dev/null || true
+"$B/memscope" report "$OUT/killed.msb" --html "$OUT/killed.html" --json "$OUT/killed.json" >"$OUT/killed.txt" 2>&1
 # diff: `memscope diff --html` of two runs of tests/report/leak_prog.c (its leak doubles with
 # argument 2), the other way round, and with a BASE path of quotes, '&', a byte that is not
 # UTF-8 and "</script>"; each run's JSON report beside them

@@ -866,7 +866,12 @@
   }
 
   function buildBanners() {
-    var r = M.r, box = $("banners");
+    var r = M.r, box = $("banners"), cx = r.context || {};
+    if (cx.complete === false) /* a run killed (SIGKILL, the OOM killer), crashed or cut short: the file has no end */
+      M.banners.push(["warn", (cx.exit_signal ? "The run did not end normally (ended by signal " + cx.exit_signal + ")" :
+        cx.exit_status != null ? "The run did not end normally (status " + cx.exit_status + ", without its exit handlers)" :
+        "The file ends before its end section (the run did not end normally, or the file was cut)") +
+        ": this is the run up to the last block written, and \u201clive\u201d means not freed when it stopped."]);
     if (r.format !== "memscope" || Number(r.version) !== 1)
       M.banners.push(["warn", "This dashboard reads format \"memscope\" version 1; the report says " +
         JSON.stringify(r.format) + " version " + JSON.stringify(r.version) + ": some fields may be missing."]);
@@ -936,15 +941,16 @@
       fmtBytes(num("total_allocated_bytes")) + " allocated");
     card("total_deallocations", r.total_deallocations, "Frees", fmtCount(num("total_deallocations")),
       exact(num("total_deallocations")) + " frees recorded", M.whole ? "free, realloc… calls" : "recorded UNTRACKs");
-    var active = num("active_allocations");
-    card("active_allocations", r.active_allocations, "Active (leaks)", fmtCount(active),
-      exact(active) + " allocations live at the end, " + exact(num("current_memory_bytes")) + " bytes",
-      fmtBytes(num("current_memory_bytes")) + " still live", active > 0 ? "key" : null);
+    var active = num("active_allocations"), cut = r.context && r.context.complete === false;
+    var atEnd = cut ? "live when it stopped" : "live at the end";
+    card("active_allocations", r.active_allocations, cut ? "Active when it stopped" : "Active (leaks)", fmtCount(active),
+      exact(active) + " allocations " + atEnd + ", " + exact(num("current_memory_bytes")) + " bytes",
+      fmtBytes(num("current_memory_bytes")) + (cut ? " not freed when it stopped" : " still live"), active > 0 ? "key" : null);
     card("peak_memory_bytes", r.peak_memory_bytes, "Peak", fmtBytes(num("peak_memory_bytes")),
       exact(num("peak_memory_bytes")) + " bytes: the maximum of live " + (M.whole ? "heap" : "tracked") + " bytes",
       M.whole ? "max live heap bytes" : "max live tracked bytes", "key");
     card("current_memory_bytes", r.current_memory_bytes, "Current", fmtBytes(num("current_memory_bytes")),
-      exact(num("current_memory_bytes")) + " bytes live at the end", "live at the end");
+      exact(num("current_memory_bytes")) + " bytes " + atEnd, atEnd);
     card("allocation_rate_per_sec", r.allocation_rate_per_sec, "Allocation rate", fmtCount(num("allocation_rate_per_sec")) + "/s",
       exact(num("allocation_rate_per_sec")) + " allocations per second", "over the run");
     card("deallocation_rate_per_sec", r.deallocation_rate_per_sec, "Free rate", fmtCount(num("deallocation_rate_per_sec")) + "/s",
