@@ -856,6 +856,10 @@ extern int fsync(int fd);
 extern char *secure_getenv(const char *name);
 extern int lstat(const char *path, struct stat *st);
 extern ssize_t readlink(const char *path, char *buf, size_t len);
+extern void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
+#endif
+#ifndef MREMAP_MAYMOVE
+#define MREMAP_MAYMOVE 1
 #endif
 extern long syscall(long number, ...);
 extern int madvise(void *addr, size_t len, int advice); /* hidden by strict -std=c11 */
@@ -5685,7 +5689,13 @@ typedef struct ms__cfi_range {
     unsigned mod;         /* index in ms__cfi_mods */
 } ms__cfi_range;
 
-static _Atomic(_Atomic uint64_t *) ms__cfi_tab;          /* rule cache, mmap'ed */
+/* The rule cache, mmap'ed MAP_SHARED: a forked child (same modules at the same addresses)
+   reads the rules its parent and earlier children found, and adds its own, instead of
+   parsing .eh_frame again in every child (a shell's children take the same paths). A
+   process whose modules change after a fork first moves to a table of its own
+   (ms__cfi_own_table), so that no process reads a rule written for another module. */
+static _Atomic(_Atomic uint64_t *) ms__cfi_tab;
+static _Atomic int ms__cfi_tab_forked;                    /* shared with a forked process */
 static _Atomic uintptr_t ms__cfi_lock_owner;             /* slow-path lock */
 static _Atomic unsigned ms__cfi_epoch;                   /* bumped whenever the cache is cleared */
 /* everything below is protected by ms__cfi_lock_owner */
@@ -5695,6 +5705,8 @@ static unsigned ms__cfi_nmods, ms__cfi_nranges;
 static int ms__cfi_valid;                                /* table built at least once */
 static unsigned long long ms__cfi_adds, ms__cfi_subs;
 static unsigned long ms__cfi_rebuilds;                   /* statistics */
+static _Atomic uint64_t *ms__cfi_tab_left;                /* the table left by the last move:
+                                                             another thread may still read it */
 /* Set while this thread is inside dl_iterate_phdr for the slow path: a signal
    handler that interrupts it must not call dl_iterate_phdr again (the loader
    lock may be half-taken). initial-exec: no __tls_get_addr, hence no malloc. */
@@ -6217,10 +6229,34 @@ __attribute__((unused)) static const ms__cfi_mod *ms__cfi_find_mod(uintptr_t pc)
     return &ms__cfi_mods[ms__cfi_ranges[lo - 1].mod];
 }
 
+/* A table of this process's own in place of one shared with a forked process (under the
+   lock; keep: with the rules found so far). The old one stays mapped: another thread of
+   this process may be walking with it; it is unmapped at the next move. */
+__attribute__((unused)) static void ms__cfi_own_table(int keep)
+{
+    _Atomic uint64_t *old = atomic_load_explicit(&ms__cfi_tab, memory_order_relaxed);
+    void *p;
+    unsigned i;
+    if (!old || !atomic_load_explicit(&ms__cfi_tab_forked, memory_order_relaxed)) return;
+    p = mmap(NULL, sizeof(uint64_t) * (size_t)ms__cfi_tab_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) p = NULL;
+    for (i = 0; p && keep && i < (unsigned)ms__cfi_tab_size; i++)
+        atomic_store_explicit(&((_Atomic uint64_t *)p)[i], atomic_load_explicit(&old[i], memory_order_relaxed),
+                              memory_order_relaxed);
+    /* no table at all (memory short) rather than one another process writes: every walk
+       then takes the slow path */
+    atomic_store_explicit(&ms__cfi_tab, (_Atomic uint64_t *)p, memory_order_release);
+    if (ms__cfi_tab_left) munmap((void *)ms__cfi_tab_left, sizeof(uint64_t) * (size_t)ms__cfi_tab_size);
+    ms__cfi_tab_left = old;
+    atomic_store_explicit(&ms__cfi_tab_forked, 0, memory_order_relaxed);
+}
+
 __attribute__((unused)) static void ms__cfi_cache_clear(void)
 {
-    _Atomic uint64_t *tab = atomic_load_explicit(&ms__cfi_tab, memory_order_acquire);
+    _Atomic uint64_t *tab;
     unsigned i;
+    ms__cfi_own_table(0);
+    tab = atomic_load_explicit(&ms__cfi_tab, memory_order_acquire);
     if (!tab) return;
     for (i = 0; i < (unsigned)ms__cfi_tab_size; i++)
         atomic_store_explicit(&tab[i], (uint64_t)0, memory_order_relaxed);
@@ -6699,6 +6735,8 @@ __attribute__((unused)) static void ms__cfi_refresh(struct dl_phdr_info *info, s
         return;
     if (ms__cfi_valid && (!has_counts || info->dlpi_subs != ms__cfi_subs))
         ms__cfi_cache_clear();   /* a module went away: its addresses may be reused */
+    else
+        ms__cfi_own_table(1);    /* one came: its rules are this process's own */
     ms__cfi_nmods = 0;
     ms__cfi_nranges = 0;
     /* the loader lock is recursive: iterating again from the callback is fine */
@@ -6717,7 +6755,7 @@ __attribute__((unused)) static int ms__cfi_dl_cb(struct dl_phdr_info *info, size
     if (!ms__cfi_lock()) { w->state = ms__cfi_st_done; return 1; }
     if (!atomic_load_explicit(&ms__cfi_tab, memory_order_relaxed)) {
         void *p = mmap(NULL, sizeof(uint64_t) * (size_t)ms__cfi_tab_size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (p != MAP_FAILED) atomic_store_explicit(&ms__cfi_tab, (_Atomic uint64_t *)p, memory_order_release);
     }
     ms__cfi_refresh(info, size);
@@ -6800,9 +6838,19 @@ __attribute__((unused)) static int ms__cfi_flush(void)
    or been half-way through a module-table rebuild. */
 __attribute__((unused)) static void ms__cfi_fork_child(void)
 {
+    /* the module table holds unless a rebuild may have been half done: the lock was held */
+    if (atomic_load_explicit(&ms__cfi_lock_owner, memory_order_relaxed)) ms__cfi_valid = 0;
     atomic_store_explicit(&ms__cfi_lock_owner, (uintptr_t)0, memory_order_relaxed);
-    ms__cfi_valid = 0;
     ms__cfi_busy = 0;
+    atomic_store_explicit(&ms__cfi_tab_forked, 1, memory_order_relaxed);
+    if (ms__cfi_tab_left) munmap((void *)ms__cfi_tab_left, sizeof(uint64_t) * (size_t)ms__cfi_tab_size);
+    ms__cfi_tab_left = NULL; /* (this thread is the only one: nobody walks with it) */
+}
+
+/* In the parent after fork(): the rule cache is now shared with the child. */
+__attribute__((unused)) static void ms__cfi_fork_parent(void)
+{
+    atomic_store_explicit(&ms__cfi_tab_forked, 1, memory_order_relaxed);
 }
 #else
 __attribute__((unused)) static size_t ms__cfi_walk(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
@@ -6821,6 +6869,7 @@ __attribute__((unused)) static size_t ms__cfi_here(uintptr_t stack_lo, uintptr_t
 
 __attribute__((unused)) static int ms__cfi_flush(void) { return 1; }
 __attribute__((unused)) static void ms__cfi_fork_child(void) {}
+__attribute__((unused)) static void ms__cfi_fork_parent(void) {}
 #endif
 /* ==== <<unwind ==== */
 
@@ -10965,7 +11014,8 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     int at = -1;
     if (MS__UNLIKELY(w->predict && !w->ord)) {
         /* (only before the first event: every EVENTS section of the file has the flag or none) */
-        w->ord = w->total_events || w->ev_count ? NULL : (ms__msb_order *)ms__calloc(1, sizeof *w->ord);
+        /* mapped: a short process touches the few pages of the size classes it uses */
+        w->ord = w->total_events || w->ev_count ? NULL : (ms__msb_order *)ms__map_anon(sizeof *w->ord);
         if (!w->ord) w->predict = 0;
     }
     ms__msb_order *d = w->ord;
@@ -11045,7 +11095,7 @@ static void ms__msb_meta_f64(ms__buf *b, unsigned id, double v) { ms__buf_varint
 static void ms__msb_meta_u64(ms__buf *b, unsigned id, uint64_t v) { ms__buf_varint(b, id); ms__buf_varint(b, MS__WIRE_VARINT); ms__buf_varint(b, v); }
 
 static void ms__msb_free(ms__msb *w) {
-    MEMSCOPE_FREE(w->ord);
+    if (w->ord) munmap(w->ord, sizeof *w->ord);
     if (w->zctx) ms__zstd.free_cctx(w->zctx);
     MEMSCOPE_FREE(w->z.p);
     MEMSCOPE_FREE(w->sec.p);
@@ -11062,15 +11112,48 @@ static void ms__msb_free(ms__msb *w) {
 }
 
 /* Names by return address: a stream names the same frames again and again (and each
-   forked child would name them all again). Direct-mapped, owned by one writer. */
+   forked child would name them all again). A direct-mapped index of 512 slots, owned by one
+   writer, over names kept in the order they were found, in chunks allocated as needed: a
+   forked child reads the names its parent found and writes its own to pages of its own
+   (slots holding a name of about 300 bytes each were a copy-on-write fault per name in every
+   child). When MS__SYMREC_CHUNKS chunks are full, the cache starts over. */
 #define MS__SYMCACHE 512u
-typedef struct ms__symcache { uintptr_t addr; uint32_t gen; int ok; ms__symres r; } ms__symcache;
+#define MS__SYMREC_CHUNK 64u
+#define MS__SYMREC_CHUNKS 16u
+typedef struct ms__symrec { int ok; ms__symres r; } ms__symrec;
+typedef struct ms__symcache {
+    uintptr_t addr[MS__SYMCACHE];
+    uint32_t gen[MS__SYMCACHE], rec[MS__SYMCACHE]; /* rec: 1 + the name's number; 0: none */
+    ms__symrec *chunk[MS__SYMREC_CHUNKS];
+    uint32_t nrec;                                  /* names kept */
+} ms__symcache;
+static void ms__symcache_free(ms__symcache *c) {
+    if (!c) return;
+    for (unsigned i = 0; i < MS__SYMREC_CHUNKS; i++) MEMSCOPE_FREE(c->chunk[i]);
+    MEMSCOPE_FREE(c);
+}
 static int ms__sym_cached(ms__symcache *c, uintptr_t addr, ms__symres *r) {
-    ms__symcache *e = c ? &c[ms__mix64(addr) & (MS__SYMCACHE - 1)] : NULL;
+    size_t i = c ? (size_t)(ms__mix64(addr) & (MS__SYMCACHE - 1)) : 0;
     uint32_t gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
-    if (e && e->addr == addr && e->gen == gen) { *r = e->r; return e->ok; }
+    if (c && c->rec[i] && c->addr[i] == addr && c->gen[i] == gen) {
+        const ms__symrec *x = &c->chunk[(c->rec[i] - 1) / MS__SYMREC_CHUNK][(c->rec[i] - 1) % MS__SYMREC_CHUNK];
+        *r = x->r;
+        return x->ok;
+    }
     int ok = ms__names_offline ? ms__sym_lookup_module(addr - 1, r) : ms__sym_lookup_lines(addr - 1, r, 1);
-    if (e) { e->addr = addr; e->gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED); e->ok = ok; e->r = *r; }
+    if (!c) return ok;
+    if (c->nrec == MS__SYMREC_CHUNK * MS__SYMREC_CHUNKS) { /* full: start over */
+        memset(c->rec, 0, sizeof c->rec);
+        c->nrec = 0;
+    }
+    ms__symrec **ch = &c->chunk[c->nrec / MS__SYMREC_CHUNK];
+    if (!*ch && !(*ch = (ms__symrec *)MEMSCOPE_MALLOC(MS__SYMREC_CHUNK * sizeof **ch))) return ok;
+    ms__symrec *x = &(*ch)[c->nrec % MS__SYMREC_CHUNK];
+    x->ok = ok;
+    x->r = *r;
+    c->addr[i] = addr;
+    c->gen[i] = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
+    c->rec[i] = ++c->nrec;
     return ok;
 }
 
@@ -15382,7 +15465,7 @@ static void ms__fork_release(int child) {
     pthread_mutex_unlock(&ms__prom_lock);
     pthread_mutex_unlock(&ms__auto_lock);
 }
-static void ms__fork_parent(void) { ms__fork_release(0); }
+static void ms__fork_parent(void) { ms__fork_release(0); ms__cfi_fork_parent(); }
 static void ms__output_after_fork(void);
 static void ms__fork_child(void) {
     ms__fork_release(1);
@@ -15824,6 +15907,7 @@ static void ms__destroy(memscope_tracker *t) {
 
 typedef struct ms__stream {
     ms__msb w;
+    struct ms__stream *left_next;       /* parked by a forked child (ms__stream_after_fork) */
     ms__out *out;                       /* NULL until the file exists (made at the first events) */
     ms__out *outmem;                    /* made with the stream: the file needs no memory later */
     dev_t dev;                          /* the file, to know the descriptor is still it */
@@ -16067,6 +16151,20 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
 }
 
 /* One event out: the exact peak over the written order; the encoder, unless capped. */
+/* stack_fid covers id. Mapped: the pages of ids that never come cost nothing (a forked
+   child's stacks have the ids after its parent's), and it grows by mremap, never a copy. */
+static int ms__stream_fid_grow(ms__stream *s, uint32_t id) {
+    uint64_t n = s->stack_cap ? s->stack_cap : 1024;
+    while (n <= id) n *= 2;
+    if (n > (1ull << 31)) return 0;
+    void *p = s->stack_cap ? mremap(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid, (size_t)n * sizeof *s->stack_fid, MREMAP_MAYMOVE)
+                           : mmap(NULL, (size_t)n * sizeof *s->stack_fid, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return 0;
+    s->stack_fid = (uint32_t *)p;
+    s->stack_cap = (uint32_t)n;
+    return 1;
+}
+
 static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event *e, ms__thread *th, double ratio) {
     uint64_t size = e->size_kind >> 1;
     if (e->size_kind & 1) t->wr_live = t->wr_live >= size ? t->wr_live - size : 0;
@@ -16106,20 +16204,10 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
     }
     if (ev.stack_id) {
         uint32_t id = ev.stack_id, gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
-        if (MS__UNLIKELY(gen != s->stack_gen) && s->stack_cap) { /* a module went: names may differ now */
-            memset(s->stack_fid, 0, s->stack_cap * sizeof *s->stack_fid);
-        }
+        if (MS__UNLIKELY(gen != s->stack_gen) && s->stack_cap) /* a module went: names may differ now */
+            madvise(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid, MADV_DONTNEED); /* zero again */
         s->stack_gen = gen;
-        if (MS__UNLIKELY(id >= s->stack_cap)) {
-            uint64_t n = s->stack_cap ? s->stack_cap : 256;
-            while (n <= id) n *= 2;
-            uint32_t *nf = (uint32_t *)ms__calloc((size_t)n, sizeof *nf);
-            if (!nf) { w->err = ENOMEM; return; }
-            if (s->stack_cap) memcpy(nf, s->stack_fid, s->stack_cap * sizeof *nf);
-            MEMSCOPE_FREE(s->stack_fid);
-            s->stack_fid = nf;
-            s->stack_cap = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
-        }
+        if (MS__UNLIKELY(id >= s->stack_cap) && !ms__stream_fid_grow(s, id)) { w->err = ENOMEM; return; }
         if (MS__UNLIKELY(!s->stack_fid[id])) {
             const ms__stack *st = ms__stack_by_id(t, id);
             if (st) {
@@ -16304,32 +16392,67 @@ static void ms__stream_free(ms__stream *s) {
     MEMSCOPE_FREE(s->at.payload.p);
     MEMSCOPE_FREE(s->meta.p);
     MEMSCOPE_FREE(s->site_def);
-    MEMSCOPE_FREE(s->stack_fid);
+    if (s->stack_cap) munmap(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid);
     MEMSCOPE_FREE(s->sites.p);
     MEMSCOPE_FREE(s->stacks.p);
     MEMSCOPE_FREE(s->outmem);
-    MEMSCOPE_FREE(s->sym);
+    ms__symcache_free(s->sym);
     MEMSCOPE_FREE(s);
 }
 
 /* Everything the writer needs later is taken now: a process that runs out of memory or
    address space (ulimit -v) still gets its file. The encoder writes an EVENTS block when its
    buffer is nearly full, so the buffers do not grow. */
-static ms__stream *ms__stream_new(uint64_t cap) {
+/* to: from's memory, emptied (from: none left), or a new buffer of n bytes. */
+static void ms__buf_take(ms__buf *to, ms__buf *from, size_t n) {
+    if (from && from->p && from->cap >= n && !from->err) {
+        *to = *from;
+        to->len = 0;
+        memset(from, 0, sizeof *from);
+    } else {
+        ms__buf_grow(to, n);
+    }
+}
+
+/* A stream; from: a forked child's parked stream, whose buffers and names it takes (their
+   pages are written only as the child fills them; new ones would cost the child a
+   malloc's writes to the heap it shares with its parent). */
+static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
     ms__stream *s = (ms__stream *)ms__calloc(1, sizeof *s);
     if (!s) return NULL;
     s->w.own = 1;
     s->cap = cap;
     s->meta_off = -1;
     s->outmem = (ms__out *)MEMSCOPE_MALLOC(sizeof *s->outmem);
-    ms__buf_grow(&s->w.ev, MS__STREAM_BUF);
-    ms__buf_grow(&s->w.sec, MS__STREAM_BUF + 64);
-    ms__buf_grow(&s->w.pending, 16u << 10);
-    ms__buf_grow(&s->sites, 4096);
-    ms__buf_grow(&s->stacks, 64u << 10);
-    ms__buf_grow(&s->meta, 512);
-    ms__buf_grow(&s->at.payload, 512);
-    s->sym = (ms__symcache *)ms__calloc(MS__SYMCACHE, sizeof *s->sym);
+    ms__buf_take(&s->w.ev, from ? &from->w.ev : NULL, MS__STREAM_BUF);
+    ms__buf_take(&s->w.sec, from ? &from->w.sec : NULL, MS__STREAM_BUF + 64);
+    ms__buf_take(&s->w.pending, from ? &from->w.pending : NULL, 16u << 10);
+    ms__buf_take(&s->sites, from ? &from->sites : NULL, 4096);
+    ms__buf_take(&s->stacks, from ? &from->stacks : NULL, 64u << 10);
+    ms__buf_take(&s->meta, from ? &from->meta : NULL, 512);
+    ms__buf_take(&s->at.payload, from ? &from->at.payload : NULL, 512);
+    if (from && from->sym) { /* the same mappings: the names found so far hold */
+        s->sym = from->sym;
+        from->sym = NULL;
+    } else {
+        s->sym = (ms__symcache *)ms__calloc(1, sizeof *s->sym);
+    }
+    /* The stack-id map and the encoder's order state: mapped now, while there is address
+       space (a program that takes all it may leaves none for the first pass); a forked
+       child's are its parent's, zeroed by dropping their pages. */
+    if (from && from->stack_cap) {
+        s->stack_fid = from->stack_fid;
+        s->stack_cap = from->stack_cap;
+        from->stack_cap = 0;
+        madvise(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid, MADV_DONTNEED);
+    } else {
+        ms__stream_fid_grow(s, 65535);
+    }
+    if (from && from->w.ord) {
+        s->w.ord = from->w.ord;
+        from->w.ord = NULL;
+        madvise(s->w.ord, sizeof *s->w.ord, MADV_DONTNEED);
+    }
     return s;
 }
 
@@ -16337,18 +16460,19 @@ static ms__stream *ms__stream_new(uint64_t cap) {
    and logs, its counters and its live blocks are not the child's (a free of one of them is a
    free of a block never recorded, and is left out). The parent's file is not touched: its
    descriptor is closed unwritten. */
+static ms__stream *ms__streams_left; /* the streams of ancestors, in a forked child */
 static void ms__stream_after_fork(memscope_tracker *t) {
     ms__stream *old = t->stream;
     if (old->out) close(old->out->fd);
-    t->stream = ms__stream_new(old->cap);
-    if (t->stream && old->sym) { /* the same mappings: the names found so far hold */
-        MEMSCOPE_FREE(t->stream->sym);
-        t->stream->sym = old->sym;
-        old->sym = NULL;
-    }
+    t->stream = ms__stream_new(old->cap, old);
     if (t->stream) { t->stream->w.predict = old->w.predict; t->stream->fixed = old->fixed; }
     if (t->stream) t->stream->w.zlazy = old->w.zctx || old->w.zlazy;
-    ms__stream_free(old);
+    /* The parent's stream is parked, not freed: freeing its buffers, its strings and its
+       compressor would write to dozens of pages the child shares with its parent (a
+       copy-on-write fault each, in every child of a shell), for memory that costs the child
+       nothing while it stays untouched. Kept reachable from ms__streams_left. */
+    old->left_next = ms__streams_left;
+    ms__streams_left = old;
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) {
         for (ms__chunk *c = atomic_load(&th->head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
         for (ms__chunk *c = atomic_load(&th->log_head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
@@ -16394,7 +16518,7 @@ static void ms__stream_after_fork(memscope_tracker *t) {
    for (1.3, or 1.1 with 0), and in *ring the slice the resolver hands it events through; NULL
    when memory is short (the tracker then records as it would without a stream). */
 static ms__stream *ms__stream_make(uint64_t cap, ms__ringev **ring) {
-    ms__stream *s = ms__stream_new(cap);
+    ms__stream *s = ms__stream_new(cap, NULL);
     /* written before read: not cleared, so that its pages cost nothing until used */
     *ring = (ms__ringev *)MEMSCOPE_MALLOC(MS__STREAM_SLICE * sizeof **ring);
     if (!s || !*ring || !s->outmem) { ms__stream_free(s); MEMSCOPE_FREE(*ring); *ring = NULL; return NULL; }
@@ -16404,6 +16528,7 @@ static ms__stream *ms__stream_make(uint64_t cap, ms__ringev **ring) {
     s->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
     s->w.zlazy = s->w.predict; /* loaded by whoever writes the first section of 16 KiB (the
                                   writer, or the end; never a hook) */
+    if (s->w.predict) s->w.ord = (ms__msb_order *)ms__map_anon(sizeof *s->w.ord); /* (see ms__stream_new) */
     return s;
 }
 
@@ -16536,8 +16661,10 @@ static void *ms__writer_main(void *arg) {
 #endif
 
 /* The hooks' threads: the ticker (>>resolve) and, for a stream, its writer. */
-static void ms__hook_threads_start(void) {
-    ms__ticker_start();
+/* The ticker (not in a forked child: its records read the counter each, and a child that
+   execs or exits soon starts one thread less) and the writer. */
+static void ms__hook_threads_start(int ticker) {
+    if (ticker) ms__ticker_start();
 #ifdef MS__STREAM
     memscope_tracker *t = atomic_load(&ms__hook_t);
     if (t && t->stream) {
@@ -16568,7 +16695,7 @@ static void ms__hook_fork_child(void) {
     if (!t || atomic_load(&t->log_mode) != 1) return;
     /* the parent's threads are gone, pushes in flight with them */
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) atomic_store(&th->logging, 0);
-    ms__hook_threads_start();
+    ms__hook_threads_start(0);
 }
 
 static MS__NOINLINE memscope_tracker *ms__hook_start(void) {
@@ -16985,7 +17112,7 @@ __attribute__((constructor)) static void ms__hook_ctor(void) {
     int mon = ms__env_word(3, "MEMSCOPE_MONITOR", "0\0" "1\0", 0, "0 or 1") == 1;
     memscope_tracker *t = atomic_load(&ms__hook_t);
     if (t && atomic_load(&t->log_mode) == 1) {
-        ms__hook_threads_start();
+        ms__hook_threads_start(1);
     }
     if (t && mon) memscope_with_system_monitoring(t);
     ms__hook_busy--;
