@@ -1044,6 +1044,17 @@ static void *ms__map_anon(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* The same, left out of forked children (MADV_DONTFORK): for a streaming writer's tables,
+   which it writes all the time. Shared with a child after a fork, each of their pages would
+   be a copy-on-write fault in the parent, at every fork of a shell. A child never touches
+   them, nor unmaps them (the addresses may hold its own mappings by then). */
+#define MS__MADV_DONTFORK 10
+static void *ms__map_nofork(size_t bytes) {
+    void *p = ms__map_anon(bytes);
+    if (p) madvise(p, bytes, MS__MADV_DONTFORK);
+    return p;
+}
+
 static char *ms__strdup(const char *s) {
     size_t n = strlen(s) + 1;
     char *d = (char *)MEMSCOPE_MALLOC(n);
@@ -1195,7 +1206,25 @@ typedef struct ms__clock {
     uint64_t calibrated_ns;       /* length of that interval */
 } ms__clock;
 static ms__clock ms__clk;
-static pthread_mutex_t ms__clock_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The process-wide locks, side by side in one page: the fork handlers take them all before
+   a fork and release them after it, and in both processes every page a lock lies on is then
+   a copy-on-write fault (they were on nine pages apart). */
+static struct ms__locks {
+    pthread_mutex_t clock, site, slab, sym, supp, prom, ctx, autoexp, trackers;
+} ms__locks __attribute__((aligned(512))) = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+                                            PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+                                            PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+#define ms__clock_lock (ms__locks.clock)
+#define ms__site_lock (ms__locks.site)
+#define ms__slab_lock (ms__locks.slab)
+#define ms__sym_lock (ms__locks.sym)
+#define ms__supp_lock (ms__locks.supp)
+#define ms__prom_lock (ms__locks.prom) /* the Prometheus files */
+#define ms__ctx_lock (ms__locks.ctx)
+#define ms__auto_lock (ms__locks.autoexp)
+#define ms__trackers_lock (ms__locks.trackers)
+
 
 /* A (CLOCK_MONOTONIC, counter) pair read as close together as this thread manages: the
    counter read on both sides of the clock, the tightest of a few tries kept, so that a
@@ -1348,7 +1377,6 @@ static uint64_t ms__site_hash(const char *name, const char *type, const char *fi
 #define MS__SITE_CHUNKS 1024u     /* up to 4 194 303 distinct sites */
 static memscope_site *_Atomic *ms__site_table[MS__SITE_CHUNKS];
 static _Atomic uint32_t ms__site_count = 1;
-static pthread_mutex_t ms__site_lock = PTHREAD_MUTEX_INITIALIZER;
 static memscope_site ms__unknown_site = {"?", "?", NULL, 0, 0, 0};
 
 /* Interned sites of memscope_track_as: own copies of the strings, one per distinct
@@ -1500,7 +1528,6 @@ _Static_assert(sizeof(ms__chunk) == 256 * 1024, "a chunk is exactly 256 KiB of m
 #define MS__MADV_HUGEPAGE 14
 #define MS__MADV_POPULATE_WRITE 23
 #define MS__SLAB_READY_MAX 4u
-static pthread_mutex_t ms__slab_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *ms__slab;
 static unsigned ms__slab_left;
 static char *ms__slab_ready[MS__SLAB_READY_MAX]; /* faulted in ahead by a background thread */
@@ -1743,6 +1770,7 @@ typedef struct ms__ring { ms__ringev *ev; uint32_t cap, head, n; uint64_t done; 
 typedef struct ms__resolver {
     ms__rent *slot;
     uint64_t cap, n, voided;
+    int nofork, mapped;            /* a stream's: tables by ms__map_nofork; the table is one */
     uint64_t ended[256][2];        /* address, time of its latest free: a new block there comes after */
 } ms__resolver;
 
@@ -5001,7 +5029,6 @@ typedef struct ms__symmod { /* (struct tag: ms__symres points at one) */
 } ms__symmod;
 
 #define MS__SYMMODS 1024u
-static pthread_mutex_t ms__sym_lock = PTHREAD_MUTEX_INITIALIZER;
 static ms__symmod ms__symmods[MS__SYMMODS];
 static size_t ms__nsymmods;
 static unsigned long long ms__sym_adds = ~0ull, ms__sym_subs = ~0ull;
@@ -7238,10 +7265,19 @@ static ms__rent *ms__rv_find(ms__resolver *r, uint64_t a) {
     }
 }
 
+static void ms__rv_slots_free(ms__resolver *r) {
+    if (r->mapped) munmap(r->slot, (size_t)r->cap * sizeof *r->slot);
+    else MEMSCOPE_FREE(r->slot);
+    r->slot = NULL;
+    r->mapped = 0;
+}
+
 static ms__rent *ms__rv_put(ms__resolver *r, uint64_t a) {
     if ((r->n + 1) * 4 > r->cap * 3) {
         uint64_t cap = r->cap ? r->cap * 2 : 256;
-        ms__rent *s = (ms__rent *)ms__calloc(cap, sizeof *s);
+        ms__rent *s = r->nofork ? (ms__rent *)ms__map_nofork((size_t)cap * sizeof *s) : NULL;
+        int mapped = s != NULL;
+        if (!s) s = (ms__rent *)ms__calloc(cap, sizeof *s);
         if (!s) return NULL;
         for (uint64_t i = 0; i < r->cap; i++) {
             if (!r->slot[i].addr) continue;
@@ -7249,8 +7285,9 @@ static ms__rent *ms__rv_put(ms__resolver *r, uint64_t a) {
             while (s[j].addr) j = (j + 1) & (cap - 1);
             s[j] = r->slot[i];
         }
-        MEMSCOPE_FREE(r->slot);
+        ms__rv_slots_free(r);
         r->slot = s;
+        r->mapped = mapped;
         r->cap = cap;
     }
     uint64_t m = r->cap - 1, i = ms__mix64(a) & m;
@@ -7666,8 +7703,7 @@ static MS__NOINLINE void ms__log_switch(memscope_tracker *t) {
         atomic_store_explicit(ms__seen_byte(t, x->addr), 1, MS__RELAXED);
         ms__live_upsert(t, x->addr, &v, &old);
     }
-    MEMSCOPE_FREE(r->slot);
-    r->slot = NULL;
+    ms__rv_slots_free(r);
     r->cap = r->n = 0;
     for (ms__thread *th = atomic_load_explicit(&t->threads, MS__ACQUIRE); th; /* the logs are done */
          th = atomic_load_explicit(&th->next, MS__RELAXED)) {
@@ -8276,7 +8312,6 @@ __attribute__((format(printf, 1, 2))) static void ms__say(const char *fmt, ...);
 static const char *ms__env(const char *name);
 static char *ms__supp_file; /* MEMSCOPE_SUPPRESSIONS's patterns, one per line (read once) */
 static int ms__supp_read;
-static pthread_mutex_t ms__supp_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The patterns of a suppressions file: `leak:PATTERN` lines (LSan's); '#' comments and
    other kinds of line ignored. Returns NULL with no file or no pattern. */
@@ -10834,9 +10869,30 @@ typedef struct ms__msb {
 /* zstd through dlopen (libzstd.so.1, on nearly every Linux system): no header or library
    needed to build. A stream compresses each EVENTS payload (section flag 1, docs/FORMAT.md);
    the reader needs the library only for a file that has such sections. */
+/* ZSTD_customMem: the compressor's memory by ms__map_nofork (its tables are rewritten at
+   every section: shared with a forked child, each page would be a copy-on-write fault in the
+   parent). The size is kept in front of the block. */
+typedef struct ms__zstd_mem { void *(*alloc)(void *, size_t); void (*free)(void *, void *); void *opaque; } ms__zstd_mem;
+static void *ms__zstd_alloc(void *opaque, size_t n) {
+    (void)opaque;
+    if (n > SIZE_MAX - 64) return NULL;
+    unsigned char *p = (unsigned char *)ms__map_nofork(n + 64);
+    if (!p) return NULL;
+    memcpy(p, &n, sizeof n);
+    return p + 64;
+}
+static void ms__zstd_release(void *opaque, void *a) {
+    (void)opaque;
+    if (!a) return;
+    size_t n;
+    unsigned char *p = (unsigned char *)a - 64;
+    memcpy(&n, p, sizeof n);
+    munmap(p, n + 64);
+}
 typedef struct ms__zstd_api {
     size_t (*bound)(size_t);
     void *(*create_cctx)(void);
+    void *(*create_cctx_mem)(struct ms__zstd_mem); /* ZSTD_createCCtx_advanced; NULL: absent */
     size_t (*free_cctx)(void *);
     size_t (*compress_cctx)(void *, void *, size_t, const void *, size_t, int);
     size_t (*decompress)(void *, size_t, const void *, size_t);
@@ -10860,6 +10916,8 @@ static void ms__zstd_open(void) {
     memcpy(&ms__zstd.decompress, &f[4], sizeof f[4]);
     memcpy(&ms__zstd.content_size, &f[5], sizeof f[5]);
     memcpy(&ms__zstd.is_error, &f[6], sizeof f[6]);
+    void *adv = dlsym(lib, "ZSTD_createCCtx_advanced"); /* (libzstd 1.0 and later export it) */
+    if (adv) memcpy(&ms__zstd.create_cctx_mem, &adv, sizeof adv);
     ms__zstd_ok = 1; /* the library stays loaded for the process */
 }
 static int ms__zstd_load(void) {
@@ -10964,7 +11022,10 @@ static void ms__msb_emit_f(ms__msb *w, uint32_t type, uint32_t flags) {
     ms__msb_flush_strings(w);
     if (MS__UNLIKELY(w->zlazy) && w->sec.len >= MS__ZSTD_LAZY_BYTES) {
         w->zlazy = 0; /* (no memory or no library: the sections stay as they are) */
-        if (ms__zstd_load()) w->zctx = ms__zstd.create_cctx();
+        if (ms__zstd_load()) {
+            ms__zstd_mem mem = {ms__zstd_alloc, ms__zstd_release, NULL};
+            w->zctx = ms__zstd.create_cctx_mem ? ms__zstd.create_cctx_mem(mem) : ms__zstd.create_cctx();
+        }
     }
     int squeeze = w->zctx && w->sec.len <= MS__ZSTD_MAX &&
                   (type == MS__MSB_EVENTS || (w->predict && (type == MS__MSB_STACKS || type == MS__MSB_LINES || type == MS__MSB_INLINED)));
@@ -11613,7 +11674,6 @@ MEMSCOPE_DEF memscope_result memscope_export_many(memscope_tracker *t, const cha
    event stream as the JSON export. Values are unbiased under sampling: an event recorded at
    hash rate r counts 1/r; under byte sampling of mean R, an allocation of s bytes counts
    1/(1 - e^(-s/R)). */
-static pthread_mutex_t ms__prom_lock = PTHREAD_MUTEX_INITIALIZER; /* the Prometheus files; >>lifecycle's fork handlers take it */
 
 /* What a site is called, for a live or a loaded tracker. */
 typedef struct ms__site_text { const char *var, *type, *file; uint32_t line; } ms__site_text;
@@ -15001,7 +15061,6 @@ MS__MAYBE_UNUSED static void ms__program_name(const memscope_tracker *t, char *b
    rereads: its pid differs). ms__exit_how (declared with the platform code): how it ended. */
 static char ms__ctx_cmd[4096], ms__ctx_cwd[4096], ms__ctx_comm[64];
 static pid_t ms__ctx_pid;
-static pthread_mutex_t ms__ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static void ms__ctx_read(void) {
     if (ms__ctx_pid == getpid()) return;
     ms__ctx_pid = getpid();
@@ -15336,7 +15395,6 @@ static void ms__track_stream_free(memscope_tracker *t);
 static int ms__track_stream_cap(memscope_tracker *t, uint64_t max);
 
 /* Trackers with an auto-export path, exported at exit unless destroyed first. */
-static pthread_mutex_t ms__auto_lock = PTHREAD_MUTEX_INITIALIZER;
 static memscope_tracker *ms__auto_list;
 static memscope_tracker *_Atomic ms__global_tracker;
 static pthread_once_t ms__global_once = PTHREAD_ONCE_INIT;
@@ -15377,7 +15435,6 @@ static void ms__at_exit(void) {
 }
 
 /* Every tracker, live or loaded: the fork handlers take each one's locks. */
-static pthread_mutex_t ms__trackers_lock = PTHREAD_MUTEX_INITIALIZER;
 static memscope_tracker *ms__trackers;
 
 static void ms__trackers_add(memscope_tracker *t) {
@@ -15861,7 +15918,7 @@ static void ms__destroy(memscope_tracker *t) {
     for (ms__index_block *b = t->retired_index; b;) { ms__index_block *n = b->prev; MEMSCOPE_FREE(b); b = n; }
     for (unsigned i = 0; i < MS__SHARDS; i++) MEMSCOPE_FREE(atomic_load(&t->shards[i].table));
     if (t->seen) munmap((void *)t->seen, MS__SEEN_BYTES);
-    MEMSCOPE_FREE(t->rv.slot);
+    ms__rv_slots_free(&t->rv);
     MEMSCOPE_FREE(t->ring.ev);
     for (ms__table *r = t->retired; r;) { ms__table *n = r->retired_next; MEMSCOPE_FREE(r); r = n; }
     ms__stacks *st = atomic_load(&t->stacks);
@@ -16439,7 +16496,7 @@ static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
     }
     /* The stack-id map and the encoder's order state: mapped now, while there is address
        space (a program that takes all it may leaves none for the first pass); a forked
-       child's are its parent's, zeroed by dropping their pages. */
+       child's stack-id map is its parent's, zeroed by dropping its pages. */
     if (from && from->stack_cap) {
         s->stack_fid = from->stack_fid;
         s->stack_cap = from->stack_cap;
@@ -16448,10 +16505,9 @@ static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
     } else {
         ms__stream_fid_grow(s, 65535);
     }
-    if (from && from->w.ord) {
-        s->w.ord = from->w.ord;
+    if (from && from->w.ord) { /* (the parent's is not in the child: ms__map_nofork) */
+        s->w.ord = (ms__msb_order *)ms__map_nofork(sizeof *s->w.ord);
         from->w.ord = NULL;
-        madvise(s->w.ord, sizeof *s->w.ord, MADV_DONTNEED);
     }
     return s;
 }
@@ -16496,8 +16552,9 @@ static void ms__stream_after_fork(memscope_tracker *t) {
             if (c) memset((void *)c, 0, MS__STAT_CHUNK * sizeof *c);
         }
     }
-    MEMSCOPE_FREE(t->rv.slot);
+    if (!t->rv.mapped) MEMSCOPE_FREE(t->rv.slot); /* (a mapped one is not in this process) */
     memset(&t->rv, 0, sizeof t->rv);
+    t->rv.nofork = 1;
     t->ring.head = t->ring.n = 0;
     t->ring.done = 0;
     for (ms__chunk *c = t->wr_graveyard, *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
@@ -16528,7 +16585,7 @@ static ms__stream *ms__stream_make(uint64_t cap, ms__ringev **ring) {
     s->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
     s->w.zlazy = s->w.predict; /* loaded by whoever writes the first section of 16 KiB (the
                                   writer, or the end; never a hook) */
-    if (s->w.predict) s->w.ord = (ms__msb_order *)ms__map_anon(sizeof *s->w.ord); /* (see ms__stream_new) */
+    if (s->w.predict) s->w.ord = (ms__msb_order *)ms__map_nofork(sizeof *s->w.ord); /* (see ms__stream_new) */
     return s;
 }
 
@@ -16645,6 +16702,7 @@ static void ms__hook_configure(memscope_tracker *t) {
         atomic_store(&t->max_events, UINT64_MAX);
         t->ring.cap = MS__STREAM_SLICE;
         t->ring.ev = ring;
+        t->rv.nofork = 1;
     }
 #endif
 }
@@ -16688,7 +16746,8 @@ static void ms__hook_fork_child(void) {
     if (t && t->stream && atomic_load(&t->log_mode) == 1) ms__stream_after_fork(t);
     else if (t && t->stream) { /* left log mode: the child writes what it has at its end */
         if (t->stream->out) close(t->stream->out->fd);
-        ms__stream_free(t->stream);
+        t->stream->left_next = ms__streams_left; /* parked: see ms__stream_after_fork */
+        ms__streams_left = t->stream;
         t->stream = NULL;
     }
 #endif
@@ -17223,6 +17282,7 @@ static void ms__track_stream_start(memscope_tracker *t) {
     pthread_mutex_lock(&t->analysis_lock);
     t->ring.cap = MS__STREAM_SLICE;
     t->ring.ev = ring;
+    t->rv.nofork = 1;
     t->stream = s;
     atomic_store(&t->max_events, UINT64_MAX);
     pthread_mutex_unlock(&t->analysis_lock);
