@@ -150,6 +150,14 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.12.2 Cheaper forks: the fork handlers and a streaming writer write fewer pages
+            that parent and child share (each a copy-on-write fault): the
+            process-wide locks on one page; the writer's resolver table, order state
+            and zstd workspace left out of children (MADV_DONTFORK); a child parks its
+            parent's stream and takes its buffers instead of freeing them; the name
+            cache keeps names in the order found; the unwinder's rule cache is shared
+            with forked children (MAP_SHARED) until a process's modules change; no
+            ticker thread in a forked child.
      0.12.1 A stream's brake bounds the file's lag in time as well as in memory: a
             thread that needs a log chunk waits while the file trails the clock by
             more than 60 ms, and wakes the writer (a futex) instead of waiting for its
@@ -262,8 +270,8 @@
 
 #define MEMSCOPE_VERSION_MAJOR 0
 #define MEMSCOPE_VERSION_MINOR 12
-#define MEMSCOPE_VERSION_PATCH 1
-#define MEMSCOPE_VERSION_STRING "0.12.1"
+#define MEMSCOPE_VERSION_PATCH 2
+#define MEMSCOPE_VERSION_STRING "0.12.2"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
@@ -13801,6 +13809,21 @@ static int ms__loaded_recompute(struct ms__loaded *L) {
 
 static double ms__loaded_ratio(memscope_tracker *t) { return t->loaded->ns_per_tick; }
 
+/* How a run that did not end normally ended, in words (x: ms__exit_how's encoding). */
+static void ms__ended_how(uint32_t x, int watched, char *how, size_t n) {
+    char nb[32];
+    const char *sn = x > 256 && x < 256 + 128 ? ms__signal_name((int)(x - 256), nb, sizeof nb) : NULL;
+    const char *by = watched ? "memscope run recorded: " : "";
+    if (x > 256 && x < 256 + 128)
+        snprintf(how, n, "%skilled by signal %u%s%s%s", by, (unsigned)(x - 256),
+                 sn ? " (" : "", sn ? sn : "", sn ? ")" : "");
+    else if (x >= 1 && x <= 256)
+        snprintf(how, n, "%sexit status %u, without memscope's end of the run: _exit or exec", by,
+                 (unsigned)(x - 1));
+    else
+        snprintf(how, n, "the process was killed, crashed or ended in _exit or exec, or it is still running");
+}
+
 /* Takes ownership of data (MEMSCOPE_MALLOC'd). Also the entry point of the fuzz harness. */
 static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memscope_result *result) {
     struct ms__loaded *L = (struct ms__loaded *)ms__calloc(1, sizeof *L);
@@ -13814,18 +13837,8 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     if (rc == 1) { /* truncated: keep what is complete, say what was lost */
         rc = ms__loaded_recompute(L);
         if (rc == 0 && L->streamed) {
-            char how[160], nb[32];
-            uint32_t x = L->exit_how;
-            const char *sn = x > 256 && x < 256 + 128 ? ms__signal_name((int)(x - 256), nb, sizeof nb) : NULL;
-            const char *by = L->exit_watched ? "memscope run recorded: " : "";
-            if (x > 256 && x < 256 + 128)
-                snprintf(how, sizeof how, "%skilled by signal %u%s%s%s", by, (unsigned)(x - 256),
-                         sn ? " (" : "", sn ? sn : "", sn ? ")" : "");
-            else if (x >= 1 && x <= 256)
-                snprintf(how, sizeof how, "%sexit status %u, without memscope's end of the run: _exit or exec", by,
-                         (unsigned)(x - 1));
-            else
-                snprintf(how, sizeof how, "the process was killed, crashed or ended in _exit or exec, or it is still running");
+            char how[160];
+            ms__ended_how(L->exit_how, L->exit_watched, how, sizeof how);
             snprintf(ms__load_err, sizeof ms__load_err,
                      "the run did not end normally (%s): this is the run up to the last block written, %llu events "
                      "over %.3f s; blocks live then are reported as live at the end",
@@ -13892,6 +13905,7 @@ typedef struct ms__jx {
     ms__buf evsec, blk, refs; uint64_t blk_n, nevents, prev_ts, prev_lit;
     ms__buf snaps, threads, hot; uint64_t nsnaps, nthreads, nhot;
     int have_threads, have_hot, format_ok;
+    int cut;                                   /* context.complete false: the run was cut short */
     uint64_t tot[8]; unsigned have_tot;
     double est[2], dsec, arate, frate, srate, cfg_rate;
     int have_srate, capture;
@@ -14499,6 +14513,7 @@ static void ms__jx_context(ms__jx *x) {
         else if (MS__JX_KEY(x, "ppid")) x->ppid = ms__jx_uint(x, UINT64_MAX, &nul);
         else if (MS__JX_KEY(x, "exit_status")) { status = ms__jx_uint(x, 255, &nul); have_status = !nul; }
         else if (MS__JX_KEY(x, "exit_signal")) sig = ms__jx_uint(x, 127, &nul);
+        else if (MS__JX_KEY(x, "complete")) { if (!ms__jx_null(x)) x->cut = !ms__jx_bool(x); }
         else ms__jx_skip(x, 2);
     }
     x->how = sig ? 256u + (uint32_t)sig : have_status ? 1u + (uint32_t)status : 0u;
@@ -14742,7 +14757,7 @@ static memscope_tracker *ms__load_json(unsigned char *data, size_t size, memscop
     }
     ms__buf img = {NULL, 0, 0, 0};
     int complete = !x->err ? ms__jx_image(x, &img) : 0;
-    int err = x->err;
+    int err = x->err, cut = x->cut;
     uint64_t nevents = x->nevents;
     ms__jx_free(x);
     MEMSCOPE_FREE(data);
@@ -14761,6 +14776,15 @@ static memscope_tracker *ms__load_json(unsigned char *data, size_t size, memscop
     struct ms__loaded *L = t->loaded;
     L->info.file_bytes = size;
     L->info.valid_bytes = size;
+    if (cut) { /* the report of a run cut short stays one */
+        char how[160];
+        L->info.complete = 0;
+        ms__ended_how(L->exit_how, L->exit_watched, how, sizeof how);
+        snprintf(ms__load_err, sizeof ms__load_err,
+                 "the report says the run did not end normally (%s): it holds the run up to the last block written, "
+                 "%llu events over %.3f s; blocks live then are reported as live at the end",
+                 how, (unsigned long long)nevents, L->duration_sec);
+    }
     if (!complete)
         snprintf(ms__load_err, sizeof ms__load_err,
                  "the JSON report lacks some of its totals (total_allocations, total_deallocations, active_allocations, "

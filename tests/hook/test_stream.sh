@@ -97,6 +97,12 @@ c=$(ctx "$F"); check "SIGKILL: JSON context exit_status null, exit_signal 9 ($c)
 d=$(dexit "$F"); check "SIGKILL: the independent decoder reads the EXIT section, how 265 = signal 9 ($d)" $([ "$d" = "265 None 9" ]; echo $?)
 $M report "$F" --html "$F.html" > /dev/null 2>&1 && grep -q '"exit_status":null,"exit_signal":9}' "$F.html"
 check "SIGKILL: the HTML export's report holds exit_signal 9" $?
+# the JSON report of a run cut short, read back (memscope_load), is still one
+J=$OUT/kill.again.json; $M report "$F.json" --json "$J" > /dev/null 2> "$J.err"; rc=$?
+c=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['context']['complete'])" "$J" 2>/dev/null)
+[ $rc = 0 ] && [ "$c" = False ] && [ "$(wc -l < "$J.err")" = 1 ] &&
+  grep -q "^memscope: warning: $F.json: the report says the run did not end normally (killed by signal 9 (SIGKILL)): " "$J.err"
+check "SIGKILL: its JSON report read back is still a run cut short (exit $rc, complete $c, one warning: $(head -c 100 "$J.err"))" $?
 
 # ---- 2. SIGSEGV: 300 blocks, 150 ms, then a write through a null pointer
 F=$OUT/segv.msb; L=$OUT/segv.log
