@@ -1057,6 +1057,7 @@ static void *ms__map_anon(size_t bytes) {
    be a copy-on-write fault in the parent, at every fork of a shell. A child never touches
    them, nor unmaps them (the addresses may hold its own mappings by then). */
 #define MS__MADV_DONTFORK 10
+#define MS__MADV_DONTNEED 4 /* (Linux's values: hidden by strict -std=c11 without feature macros) */
 static void *ms__map_nofork(size_t bytes) {
     void *p = ms__map_anon(bytes);
     if (p) madvise(p, bytes, MS__MADV_DONTFORK);
@@ -2579,6 +2580,10 @@ static uint32_t ms__stack_intern_cached(memscope_tracker *t, ms__thread *th, con
     return id;
 }
 
+/* The calling thread's stack, once found: the main thread's is found by reading
+   /proc/self/maps, which a forked child (whose one thread is its parent's forking thread, on
+   the same stack) and a thread of several trackers need not do again. */
+static _Thread_local uintptr_t ms__tls_stack[2];
 static void ms__thread_stack_bounds(ms__thread *th) {
     pthread_attr_t attr;
     void *lo = NULL;
@@ -2586,13 +2591,20 @@ static void ms__thread_stack_bounds(ms__thread *th) {
     th->stack_lo = 1; /* "looked up": a failed lookup disables the walk */
     th->stack_hi = 0;
     th->stack_span = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
-    if (pthread_attr_getstack(&attr, &lo, &size) == 0 && lo) {
-        th->stack_lo = (uintptr_t)lo;
-        th->stack_hi = (uintptr_t)lo + size;
-        if (size >= 2 * sizeof(uintptr_t)) th->stack_span = size - 2 * sizeof(uintptr_t);
+    if (ms__tls_stack[0]) {
+        lo = (void *)ms__tls_stack[0];
+        size = ms__tls_stack[1] - ms__tls_stack[0];
+    } else {
+        if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+        if (pthread_attr_getstack(&attr, &lo, &size) != 0) lo = NULL;
+        pthread_attr_destroy(&attr);
+        if (!lo) return;
+        ms__tls_stack[0] = (uintptr_t)lo;
+        ms__tls_stack[1] = (uintptr_t)lo + size;
     }
-    pthread_attr_destroy(&attr);
+    th->stack_lo = (uintptr_t)lo;
+    th->stack_hi = (uintptr_t)lo + size;
+    if (size >= 2 * sizeof(uintptr_t)) th->stack_span = size - 2 * sizeof(uintptr_t);
 }
 
 /* Frame-pointer walk from frame fp (a frame of memscope, whose return address is
@@ -16286,7 +16298,7 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
     if (ev.stack_id) {
         uint32_t id = ev.stack_id, gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED);
         if (MS__UNLIKELY(gen != s->stack_gen) && s->stack_cap) /* a module went: names may differ now */
-            madvise(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid, MADV_DONTNEED); /* zero again */
+            madvise(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid, MS__MADV_DONTNEED); /* zero again */
         s->stack_gen = gen;
         if (MS__UNLIKELY(id >= s->stack_cap) && !ms__stream_fid_grow(s, id)) { w->err = ENOMEM; return; }
         if (MS__UNLIKELY(!s->stack_fid[id])) {
@@ -16525,10 +16537,11 @@ static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
         s->stack_fid = from->stack_fid;
         s->stack_cap = from->stack_cap;
         from->stack_cap = 0;
-        madvise(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid, MADV_DONTNEED);
+        madvise(s->stack_fid, (size_t)s->stack_cap * sizeof *s->stack_fid, MS__MADV_DONTNEED);
     } else {
         ms__stream_fid_grow(s, 65535);
     }
+    s->stack_gen = atomic_load_explicit(&ms__sym_gen, MS__RELAXED); /* (the map is empty: nothing to clear yet) */
     if (from && from->w.ord) { /* (the parent's is not in the child: ms__map_nofork) */
         s->w.ord = (ms__msb_order *)ms__map_nofork(sizeof *s->w.ord);
         from->w.ord = NULL;
