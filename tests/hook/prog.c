@@ -2,6 +2,8 @@
  * tests/hook/test_run.sh. Blocks of MARKER bytes are the ones the test counts.
  *   prog leak N | exit K | raise SIG | abort | wait PIDFILE | fork | threads N | churn N | atexit
  *        | forks N (N children forked while other threads make new stacks and new threads)
+ *        | forkchain N (34567 bytes through chain_a -> chain_b, 80 ms, then N children one after
+ *          another, each allocating 23456 bytes the same way; child N/2 loads libresolv first)
  * and for tests/hook/test_stream.sh (the .msb written while the program runs):
  *   prog progress N LOG [END]  N blocks, block i of 100000+i bytes (kept), one per ms; after each
  *        malloc returns, "i realtime_ns" appended to LOG (write(2)); its pid in LOG.pid first.
@@ -14,6 +16,7 @@
  *                            prints "spawn PID" and "vfork PID"
  *      | barrier T N         T threads alive together, each N malloc/free pairs of 4242 bytes */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -156,6 +159,19 @@ static int barrier_threads(int t, int n) {
     return 0;
 }
 
+/* forkchain: an allocation two calls deep, in code the parent never runs (no tail calls), and
+   without frame pointers: only the call-frame information walks through it */
+static void *volatile chain_kept;
+__attribute__((noinline, optimize("omit-frame-pointer"))) static void *chain_b(size_t n) {
+    void *p = malloc(n);
+    __asm__ volatile("" : : "r"(p) : "memory");
+    return p;
+}
+__attribute__((noinline, optimize("omit-frame-pointer"))) static void chain_a(size_t n) {
+    chain_kept = chain_b(n);
+    __asm__ volatile("" : : : "memory");
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "leak";
     int n = argc > 2 ? atoi(argv[2]) : 1;
@@ -186,6 +202,22 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(mode, "churn")) { int k = n; worker(&k); return 0; } /* one thread: n pairs + 1 leak */
+    if (!strcmp(mode, "forkchain")) {
+        chain_a(34567); /* the same frames in the parent first, named by its writer before the forks */
+        struct timespec ms80 = {0, 80000000};
+        nanosleep(&ms80, NULL);
+        for (int i = 0; i < n; i++) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                if (i == n / 2 && !dlopen("libresolv.so.2", RTLD_NOW)) return 4;
+                chain_a(23456);
+                return 0;
+            }
+            int st;
+            if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) return 3;
+        }
+        return 0;
+    }
     if (!strcmp(mode, "forks")) { /* each child allocates from a new stack, starts a thread and exits */
         pthread_t a, b;
         pthread_create(&a, NULL, new_stacks, NULL);

@@ -62,6 +62,26 @@ $M run -o "$OUT/fork.%p.msb" -- $P fork 2>/dev/null
 files=$(ls "$OUT"/fork.*.msb 2>/dev/null | wc -l)
 tot=0; for f in "$OUT"/fork.*.msb; do tot=$((tot + $(count alloc 12345 "$f"))); done
 [ "$files" = 2 ] && [ $tot = 3 ]; check "fork: the child writes its own file, from the fork on ($files files; parent 1 + child 2 markers = $tot)" $?
+# forked children one after another, each allocating through two functions built without frame
+# pointers (the walk needs their call-frame information), which the parent called once before
+# (its writer named them): each child walks with the rules its parent and earlier children
+# found (shared rule cache) and names the frames from the names its parent found (inherited name
+# cache); the middle child loads a library first (its modules change: it moves to a rule table
+# of its own). Every child's stack must read chain_b, chain_a, main (a frame-pointer walk stops
+# after chain_b).
+rm -rf "$OUT/chain"; mkdir -p "$OUT/chain"
+$M run -o "$OUT/chain/c.msb" -- $P forkchain 6 > /dev/null 2>&1; rc=$?
+good=0; n=0
+for f in "$OUT"/chain/c.*.msb; do
+  n=$((n + 1))
+  $M report "$f" --json "$f.json" > /dev/null 2>&1 && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1])); st = {s['id']: s for s in d['stacks']}
+ev = [e for e in d['events'] if e['kind'] == 'alloc' and e['size'] == 23456]
+fns = [(f['function'] or '').split('.')[0] for f in st[ev[0]['stack']]['frames']] if len(ev) == 1 else []
+sys.exit(0 if fns[:3] == ['chain_b', 'chain_a', 'main'] else 1)" "$f.json" && good=$((good + 1))
+done
+check "fork children in turn: every child's stack reads chain_b, chain_a, main ($good of $n files; 6 children; status $rc)" $([ $rc = 0 ] && [ $n = 6 ] && [ $good = 6 ]; echo $?)
 # forks while other threads intern new stacks and start threads: every child finishes (a lock
 # of the tracker held by another thread at the fork would leave the child waiting forever)
 mkdir -p "$OUT/forks"
