@@ -6279,20 +6279,25 @@ __attribute__((unused)) static const ms__cfi_mod *ms__cfi_find_mod(uintptr_t pc)
 /* A table of this process's own in place of one shared with a forked process (under the
    lock; keep: with the rules found so far). The old one stays mapped: another thread of
    this process may be walking with it; it is unmapped at the next move. */
+/* A new, empty rule cache (NULL when memory is short). */
+__attribute__((unused)) static _Atomic uint64_t *ms__cfi_tab_map(void)
+{
+    void *p = mmap(NULL, sizeof(uint64_t) * (size_t)ms__cfi_tab_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : (_Atomic uint64_t *)p;
+}
+
 __attribute__((unused)) static void ms__cfi_own_table(int keep)
 {
-    _Atomic uint64_t *old = atomic_load_explicit(&ms__cfi_tab, memory_order_relaxed);
-    void *p;
+    _Atomic uint64_t *old = atomic_load_explicit(&ms__cfi_tab, memory_order_relaxed), *p;
     unsigned i;
     if (!old || !atomic_load_explicit(&ms__cfi_tab_forked, memory_order_relaxed)) return;
-    p = mmap(NULL, sizeof(uint64_t) * (size_t)ms__cfi_tab_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) p = NULL;
+    p = ms__cfi_tab_map();
     for (i = 0; p && keep && i < (unsigned)ms__cfi_tab_size; i++)
-        atomic_store_explicit(&((_Atomic uint64_t *)p)[i], atomic_load_explicit(&old[i], memory_order_relaxed),
-                              memory_order_relaxed);
+        atomic_store_explicit(&p[i], atomic_load_explicit(&old[i], memory_order_relaxed), memory_order_relaxed);
     /* no table at all (memory short) rather than one another process writes: every walk
        then takes the slow path */
-    atomic_store_explicit(&ms__cfi_tab, (_Atomic uint64_t *)p, memory_order_release);
+    atomic_store_explicit(&ms__cfi_tab, p, memory_order_release);
     if (ms__cfi_tab_left) munmap((void *)ms__cfi_tab_left, sizeof(uint64_t) * (size_t)ms__cfi_tab_size);
     ms__cfi_tab_left = old;
     atomic_store_explicit(&ms__cfi_tab_forked, 0, memory_order_relaxed);
@@ -6800,11 +6805,8 @@ __attribute__((unused)) static int ms__cfi_dl_cb(struct dl_phdr_info *info, size
     ms__cfi_walker *w = (ms__cfi_walker *)data;
     if (w->state != ms__cfi_st_slow) return 1;
     if (!ms__cfi_lock()) { w->state = ms__cfi_st_done; return 1; }
-    if (!atomic_load_explicit(&ms__cfi_tab, memory_order_relaxed)) {
-        void *p = mmap(NULL, sizeof(uint64_t) * (size_t)ms__cfi_tab_size, PROT_READ | PROT_WRITE,
-                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED) atomic_store_explicit(&ms__cfi_tab, (_Atomic uint64_t *)p, memory_order_release);
-    }
+    if (!atomic_load_explicit(&ms__cfi_tab, memory_order_relaxed))
+        atomic_store_explicit(&ms__cfi_tab, ms__cfi_tab_map(), memory_order_release);
     ms__cfi_refresh(info, size);
     /* frames found so far may have used rules of an unloaded module: redo */
     if (atomic_load_explicit(&ms__cfi_epoch, memory_order_relaxed) != w->epoch) ms__cfi_start(w);
@@ -16554,18 +16556,23 @@ static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
    free of a block never recorded, and is left out). The parent's file is not touched: its
    descriptor is closed unwritten. */
 static ms__stream *ms__streams_left; /* the streams of ancestors, in a forked child */
+/* In a forked child: the parent's stream, kept rather than freed (see ms__stream_after_fork). */
+static void ms__stream_park(ms__stream *s) {
+    if (s->out) close(s->out->fd); /* the parent's file: left unwritten */
+    s->left_next = ms__streams_left;
+    ms__streams_left = s;
+}
 static void ms__stream_after_fork(memscope_tracker *t) {
     ms__stream *old = t->stream;
-    if (old->out) close(old->out->fd);
     t->stream = ms__stream_new(old->cap, old);
     if (t->stream) { t->stream->w.predict = old->w.predict; t->stream->fixed = old->fixed; }
     if (t->stream) t->stream->w.zlazy = old->w.zctx || old->w.zlazy;
     /* The parent's stream is parked, not freed: freeing its buffers, its strings and its
        compressor would write to dozens of pages the child shares with its parent (a
        copy-on-write fault each, in every child of a shell), for memory that costs the child
-       nothing while it stays untouched. Kept reachable from ms__streams_left. */
-    old->left_next = ms__streams_left;
-    ms__streams_left = old;
+       nothing while it stays untouched; its writer's tables are not even in the child
+       (ms__map_nofork). Kept reachable from ms__streams_left. */
+    ms__stream_park(old);
     for (ms__thread *th = atomic_load(&t->threads); th; th = atomic_load(&th->next)) {
         for (ms__chunk *c = atomic_load(&th->head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
         for (ms__chunk *c = atomic_load(&th->log_head), *n; c; c = n) { n = atomic_load(&c->next); ms__chunk_unmap(c); }
@@ -16782,9 +16789,7 @@ static void ms__hook_fork_child(void) {
 #ifdef MS__STREAM
     if (t && t->stream && atomic_load(&t->log_mode) == 1) ms__stream_after_fork(t);
     else if (t && t->stream) { /* left log mode: the child writes what it has at its end */
-        if (t->stream->out) close(t->stream->out->fd);
-        t->stream->left_next = ms__streams_left; /* parked: see ms__stream_after_fork */
-        ms__streams_left = t->stream;
+        ms__stream_park(t->stream);
         t->stream = NULL;
     }
 #endif
