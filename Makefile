@@ -215,6 +215,8 @@ matrix:
 	  done; \
 	  $$cc $(STRICT) -I. tests/matrix/late_include_time.c -o $(B)/matrix/late_include_time; \
 	  $(B)/matrix/late_include_time >/dev/null; echo "   late_include_time (no -pthread): ok"; \
+	  $$cc $(STRICT) -DMEMSCOPE_HOOK_MALLOC -I. tests/matrix/late_include.c -o $(B)/matrix/late_include_hook $(LIBS); \
+	  $(B)/matrix/late_include_hook >/dev/null; echo "   late_include with -DMEMSCOPE_HOOK_MALLOC: ok"; \
 	  rm -rf $(B)/matrix/no_json; mkdir -p $(B)/matrix/no_json; \
 	  $$cc $(STRICT) -DMEMSCOPE_NO_JSON -I. tests/matrix/no_json.c -o $(B)/matrix/no_json-bin $(LIBS); \
 	  $(B)/matrix/no_json-bin $(B)/matrix/no_json tests/fuzz/corpus/json-valid.json >/dev/null; \

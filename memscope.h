@@ -911,6 +911,7 @@ extern void *__libc_realloc(void *p, size_t size);
 extern void *__libc_memalign(size_t align, size_t size);
 extern void *__libc_valloc(size_t size);
 extern void *__libc_pvalloc(size_t size);
+extern int setenv(const char *name, const char *value, int overwrite); /* (hidden where <stdlib.h> came first in strict ISO C) */
 #ifndef MEMSCOPE_MALLOC
 #define MEMSCOPE_MALLOC(n) __libc_malloc(n)
 #define MEMSCOPE_FREE(p) __libc_free(p)
