@@ -5047,6 +5047,10 @@ typedef struct ms__symmod { /* (struct tag: ms__symres points at one) */
     int inflate;                /* compressed debug sections read too (memscope report, not a
                                    traced process: a distribution's libc debug file costs
                                    about 0.13 s and 33 MB to inflate and read) */
+    const unsigned char *dmap;  /* the separate debug file, kept mapped where its .symtab names
+                                   what the stripped module's own tables do not (names point
+                                   into it) */
+    size_t dmap_len;
 } ms__symmod;
 
 #define MS__SYMMODS 1024u
@@ -5150,16 +5154,29 @@ static void ms__fsym_sort(ms__fsym *s, size_t n) {
     }
 }
 
-/* The function symbols of one table (SHT_SYMTAB or SHT_DYNSYM) into out (NULL: count). */
-static size_t ms__elf_funcs(const ms__symmod *m, const Elf64_Shdr *sh, size_t shnum, unsigned type, ms__fsym *out) {
+/* The section headers of an ELF64 file, or NULL (*shnum: their count). */
+static const Elf64_Shdr *ms__elf_shdrs(const unsigned char *f, size_t len, size_t *shnum) {
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)f;
+    *shnum = 0;
+    if (!f || len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > len ||
+        (size_t)eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr))
+        return NULL;
+    *shnum = eh->e_shnum;
+    return (const Elf64_Shdr *)(const void *)(f + eh->e_shoff);
+}
+
+/* The function symbols of one table (SHT_SYMTAB or SHT_DYNSYM) of the file f (the module's
+   own, or its separate debug file: the same addresses) into out (NULL: count). */
+static size_t ms__elf_funcs(const ms__symmod *m, const unsigned char *f, size_t len, const Elf64_Shdr *sh, size_t shnum,
+                            unsigned type, ms__fsym *out) {
     uintptr_t dyn = type == SHT_DYNSYM;
-    const unsigned char *f = m->map;
     size_t n = 0;
     for (size_t i = 0; i < shnum; i++) {
         if (sh[i].sh_type != type || sh[i].sh_entsize != sizeof(Elf64_Sym) || sh[i].sh_link >= shnum) continue;
         const Elf64_Shdr *str = &sh[sh[i].sh_link];
-        if (sh[i].sh_offset > m->map_len || sh[i].sh_size > m->map_len - sh[i].sh_offset ||
-            str->sh_offset > m->map_len || str->sh_size > m->map_len - str->sh_offset || !str->sh_size)
+        if (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset ||
+            str->sh_offset > len || str->sh_size > len - str->sh_offset || !str->sh_size)
             continue;
         const Elf64_Sym *sym = (const Elf64_Sym *)(const void *)(f + sh[i].sh_offset);
         const char *names = (const char *)f + str->sh_offset;
@@ -5215,22 +5232,21 @@ static void ms__sym_load(ms__symmod *m) {
         close(fd);
         if (!m->map) return;
     }
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)m->map;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > m->map_len ||
-        (size_t)eh->e_shnum > (m->map_len - eh->e_shoff) / sizeof(Elf64_Shdr))
-        return;
-    const Elf64_Shdr *sh = (const Elf64_Shdr *)(const void *)(m->map + eh->e_shoff);
-    size_t shnum = eh->e_shnum;
-    size_t nsym = ms__elf_funcs(m, sh, shnum, SHT_SYMTAB, NULL), ndyn = ms__elf_funcs(m, sh, shnum, SHT_DYNSYM, NULL);
-    m->source = nsym ? MS__SYMS_SYMTAB : ndyn ? MS__SYMS_DYNSYM : MS__SYMS_NONE;
-    if (!nsym && !ndyn) return;
-    size_t bytes = (nsym + ndyn) * sizeof(ms__fsym);
+    size_t shnum, dshnum;
+    const Elf64_Shdr *sh = ms__elf_shdrs(m->map, m->map_len, &shnum), *dsh = ms__elf_shdrs(m->dmap, m->dmap_len, &dshnum);
+    if (!sh) return;
+    size_t nsym = ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_SYMTAB, NULL);
+    size_t ndyn = ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_DYNSYM, NULL);
+    size_t ndbg = dsh ? ms__elf_funcs(m, m->dmap, m->dmap_len, dsh, dshnum, SHT_SYMTAB, NULL) : 0;
+    m->source = nsym || ndbg ? MS__SYMS_SYMTAB : ndyn ? MS__SYMS_DYNSYM : MS__SYMS_NONE;
+    if (!nsym && !ndyn && !ndbg) return;
+    size_t bytes = (nsym + ndyn + ndbg) * sizeof(ms__fsym);
     ms__fsym *s = (ms__fsym *)ms__map_anon(bytes);
     if (!s) return;
     /* on equal addresses the exported name (malloc, not __libc_malloc) wins */
-    size_t n = ms__elf_funcs(m, sh, shnum, SHT_DYNSYM, s);
-    n += ms__elf_funcs(m, sh, shnum, SHT_SYMTAB, s + n);
+    size_t n = ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_DYNSYM, s);
+    n += ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_SYMTAB, s + n);
+    if (dsh) n += ms__elf_funcs(m, m->dmap, m->dmap_len, dsh, dshnum, SHT_SYMTAB, s + n);
     ms__fsym_sort(s, n);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) { /* one name per address: the sized one, else the first */
@@ -5447,6 +5463,23 @@ static void ms__sym_lines(ms__symmod *m) {
         size_t len;
         if (!strcmp(cand[i], m->path) || !ms__map_file(cand[i], &f, &len)) continue;
         int ok = ms__sym_debug_tables(m, f, len);
+        if (ok && !m->dmap) {
+            /* a stripped module (no .symtab of its own): its debug file's .symtab names its
+               local functions too (glibc's __libc_start_call_main, a program's static ones);
+               the sorted table is built again with them */
+            size_t shnum, dshnum;
+            const Elf64_Shdr *sh = ms__elf_shdrs(m->map, m->map_len, &shnum), *dsh = ms__elf_shdrs(f, len, &dshnum);
+            if (sh && dsh && !ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_SYMTAB, NULL) &&
+                ms__elf_funcs(m, f, len, dsh, dshnum, SHT_SYMTAB, NULL)) {
+                m->dmap = f;
+                m->dmap_len = len;
+                if (m->syms) munmap(m->syms, m->syms_bytes);
+                m->syms = NULL;
+                m->nsyms = 0;
+                m->tried = 0;
+                return;
+            }
+        }
         munmap((void *)(uintptr_t)f, len);
         if (ok) return;
     }
@@ -5494,6 +5527,10 @@ static const char *ms__demangle(const char *name) {
    the source file and line, where the module has line data. Under ms__sym_lock. */
 static void ms__symmod_name(ms__symmod *m, uintptr_t addr, ms__symres *r, int lines) {
     ms__sym_load(m);
+    if (lines && !m->lines_tried) {
+        ms__sym_lines(m); /* first: a separate debug file may bring names too */
+        ms__sym_load(m);
+    }
     r->module = m->path;
     r->mod = m;
     r->base = m->bias; /* module offsets are the file's own addresses (addr2line's) */
@@ -5600,6 +5637,7 @@ static size_t ms__symmod_build_id(ms__symmod *m, char *out, size_t cap) {
 static void ms__symmod_drop(ms__symmod *m) {
     if (m->syms) munmap(m->syms, m->syms_bytes);
     if (m->map) munmap((void *)(uintptr_t)m->map, m->map_len);
+    if (m->dmap) munmap((void *)(uintptr_t)m->dmap, m->dmap_len);
     ms__dl_free(&m->lines);
     ms__dl_inl_free(&m->inl);
     MEMSCOPE_FREE(m->path);

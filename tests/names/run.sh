@@ -265,6 +265,23 @@ for s in json.load(open(sys.argv[1]))["stacks"]:
     [ -n "$want" ] && [ "$file:$line" = "$want" ]
     check "debuglink ($where): file:line $file:$line equals addr2line -e debuglink_prog.debug's ($want)" $?
   done
+  # all/: stripped of .symtab too (as distributions ship binaries: strip --strip-all), the debug
+  # file beside it. debuglink_alloc is static, so no table of the program names it: its name
+  # comes from the debug file's .symtab, and its line from the debug file's DWARF.
+  mkdir -p "$D/all" && objcopy --strip-all "$D/debuglink_prog" "$D/all/debuglink_prog" &&
+    objcopy --add-gnu-debuglink="$D/debuglink_prog.debug" "$D/all/debuglink_prog" &&
+    cp "$D/debuglink_prog.debug" "$D/all/" && ! readelf -S -W "$D/all/debuglink_prog" | grep -q '\.symtab'
+  check "debuglink (all): a copy without .symtab (objcopy --strip-all), the debug file beside it" $?
+  (cd "$D/all" && "$MABS" run -o run.json -- ./debuglink_prog) > "$D/all.out" 2> "$D/all.err"
+  rc=$?; [ $rc = 0 ] && [ -s "$D/all/run.json" ]
+  check "debuglink (all): memscope run -o run.json -- ./debuglink_prog (status $rc, see $D/all.err)" $?
+  fr=$(dl_frame "$D/all/run.json"); IFS='|' read -r fn mod off file line <<< "$fr"
+  [ "$fn" = debuglink_alloc ] && [ "$(realpath "$mod" 2>/dev/null)" = "$(realpath "$D/all/debuglink_prog")" ] &&
+    [ "$line" = "$DL_LINE" ]
+  check "debuglink (all): the frame is named debuglink_alloc (from the debug file's .symtab), line $DL_LINE (got '$fr')" $?
+  "$MABS" run -o "$D/all/run.msb" -- "$D/all/debuglink_prog" > /dev/null 2>&1 &&
+    "$MABS" report "$D/all/run.msb" > "$D/all/report.txt" 2>&1 && grep -q "at debuglink_alloc (.*debuglink_prog.c:$DL_LINE)" "$D/all/report.txt"
+  check "debuglink (all): memscope report of its .msb reads 'at debuglink_alloc (...debuglink_prog.c:$DL_LINE)'" $?
 fi
 
 
