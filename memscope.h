@@ -6622,6 +6622,11 @@ typedef struct ms__cfi_rec {
     uintptr_t cfa[MEMSCOPE_MAX_STACK_DEPTH], bp[MEMSCOPE_MAX_STACK_DEPTH];
     uint16_t k[MEMSCOPE_MAX_STACK_DEPTH];
     int clean;
+    /* Which rbp values the walk depends on: code built without frame pointers keeps other
+       data in rbp, different at every call, and a walk through it never reads that rbp */
+    int bpsrc;        /* where rbp came from: -1 the start, else the step that restored it */
+    int uses_bp0;     /* a step's CFA was computed from the start's rbp */
+    uint64_t bpused;  /* bit i: a later step's CFA was computed from the rbp step i restored */
 } ms__cfi_rec;
 
 typedef struct ms__cfi_walker {
@@ -6701,7 +6706,7 @@ __attribute__((unused)) static void ms__cfi_start(ms__cfi_walker *w)
     w->n = 0; w->skip = w->skip0; w->sig_g = 0;
     w->state = ms__cfi_st_run;
     w->epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
-    if (w->rec) w->rec->clean = 1;
+    if (w->rec) { w->rec->clean = 1; w->rec->bpsrc = -1; w->rec->uses_bp0 = 0; w->rec->bpused = 0; }
     if (w->skip) w->skip--; else w->frames[w->n++] = w->ip;
     if (w->sp < w->lo || w->sp >= w->hi) w->state = ms__cfi_st_done;
 }
@@ -6768,6 +6773,10 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
         } else if ((e >> ms__cfi_w_kind_shift) == (key | ms__cfi_k_normal_bp)) {
             base = bp;
             __asm__("" : "+r"(base));
+            if (rec) {
+                if (rec->bpsrc < 0) rec->uses_bp0 = 1;
+                else rec->bpused |= (uint64_t)1 << rec->bpsrc;
+            }
         } else {
             goto other;
         }
@@ -6783,7 +6792,10 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
             }
             nip = ms__cfi_peek(cfa - 8);
             if (!nip) goto bad;
-            if (rec) { rec->cfa[n - 1] = cfa; rec->k[n - 1] = (uint16_t)k; rec->bp[n - 1] = nbp; }
+            if (rec) {
+                rec->cfa[n - 1] = cfa; rec->k[n - 1] = (uint16_t)k; rec->bp[n - 1] = nbp;
+                if (k) rec->bpsrc = (int)(n - 1);
+            }
             ip = nip;
             sp = cfa;
             bp = nbp;
@@ -16919,8 +16931,10 @@ static MS__NOINLINE uint32_t ms__hook_stack(memscope_tracker *t, ms__thread *th,
 #ifdef MS__CFI
 /* A thread's last call-frame-information walk (>>unwind), kept to be replayed: a loop that
    allocates calls malloc again and again from the same state. The walk is a function of its
-   start (the caller's ip, sp, rbp), the rules of the ips it passes (the same while
-   ms__cfi_epoch is) and the stack words it read (each return address and saved rbp): when
+   start (the caller's ip and sp, and its rbp where a step's CFA was computed from that rbp),
+   the rules of the ips it passes (the same while ms__cfi_epoch is) and the stack words it
+   read (each return address, and each saved rbp that a later step's CFA was computed from:
+   code built without frame pointers keeps other data in rbp, different at every call): when
    those words still hold what they held, the walk would find the same frames, so the replay
    checks them, one or two loads a frame, instead of looking up and applying each frame's
    rule. Any other walk (a signal frame, the slow path, an end not by a cached rule) is not
@@ -16940,13 +16954,14 @@ static MS__NO_ASAN size_t ms__hook_cfi_cached(ms__thread *th, const uintptr_t *f
     ms__walk_cache *wc = (ms__walk_cache *)th->walk_cache;
     const uintptr_t f = (uintptr_t)fp;
     const unsigned epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
-    if (MS__LIKELY(wc) && wc->n && fp[1] == wc->ip && f == wc->fp && fp[0] == wc->bp && max == wc->max &&
-        epoch == wc->epoch) {
+    if (MS__LIKELY(wc) && wc->n && fp[1] == wc->ip && f == wc->fp && (fp[0] == wc->bp || !wc->rec.uses_bp0) &&
+        max == wc->max && epoch == wc->epoch) {
         uintptr_t diff = 0;
         for (size_t i = 0; i + 1 < wc->n; i++) {
             const uintptr_t cfa = wc->rec.cfa[i];
             diff |= ms__cfi_peek(cfa - 8) ^ wc->frames[i + 1];
-            if (wc->rec.k[i]) diff |= ms__cfi_peek(cfa - 8u * wc->rec.k[i]) ^ wc->rec.bp[i];
+            if (wc->rec.k[i] && (wc->rec.bpused >> i & 1u))
+                diff |= ms__cfi_peek(cfa - 8u * wc->rec.k[i]) ^ wc->rec.bp[i];
         }
         if (MS__LIKELY(!diff)) { *out = wc->frames; return wc->n; }
     }

@@ -9,7 +9,8 @@ path, rounds, label = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 d = json.load(open(path))
 stacks = {s["id"]: [f.get("function") or "?" for f in s["frames"]] for s in d["stacks"]}
 want = {1001: ["leaf", "pa", "main"], 1002: ["leaf", "pb", "main"],
-        2001: ["leaf2", "mid", "xa", "main"], 2002: ["leaf2", "mid", "xb", "main"]}
+        2001: ["leaf2", "mid", "xa", "main"], 2002: ["leaf2", "mid", "xb", "main"],
+        4001: ["leafr", "ra", "main"], 4002: ["leafr", "rb", "main"]}
 for k in range(1, 9):
     want[3000 + k] = ["leaf3"] + ["rec"] * k + ["main"]
 seen = {s: 0 for s in want}
@@ -24,7 +25,7 @@ for e in d["events"]:
         fr = fr[1:]
     if fr[:len(want[e["size"]])] != want[e["size"]]:
         bad.append((e["size"], fr[:len(want[e["size"]]) + 1]))
-counts_ok = all(seen[s] == (rounds if s < 3000 else rounds // 8) for s in want)
+counts_ok = all(seen[s] == (rounds // 8 if 3000 < s < 4000 else rounds) for s in want)
 print("%s %s: %d allocations checked, %d with another stack%s; counts %s" % (
     "ok  " if not bad and counts_ok else "FAIL", label, sum(seen.values()), len(bad),
     (": first %r" % (bad[0],)) if bad else "", "as made" if counts_ok else "off: %r" % seen))

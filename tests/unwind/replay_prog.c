@@ -9,7 +9,11 @@
  *   - xa and xb do the same two levels further up: main -> xa|xb -> mid -> leaf2 (sizes 2001
  *     and 2002): the stacks differ only at the third frame;
  *   - rec(d) recurses d = 1..8 times to leaf3 (size 3000 + d): the same leaf state at other
- *     depths is not possible, but the walk's length changes from one call to the next.
+ *     depths is not possible, but the walk's length changes from one call to the next;
+ *   - ra and rb call leafr (sizes 4001 and 4002), which keeps values that change at every
+ *     call in callee-saved registers across its malloc, rbp among them as gcc and clang
+ *     allocate them: the walk never computes a CFA from that rbp (no frame uses rbp as its
+ *     frame pointer), so the replay need not compare it, and still tells ra from rb.
  *
  * The test (tests/unwind/run.sh, job replay) checks in the JSON report that every one of
  * those allocations has the stack its size says, frame by frame.
@@ -41,6 +45,21 @@ LEAF(leaf)
 LEAF(leaf2)
 LEAF(leaf3)
 
+/* n, a, b, c, d and e live across the malloc: six values, in the six callee-saved registers
+   (rbx, rbp, r12-r15) */
+CHAIN unsigned long leafr(size_t n, unsigned long a, unsigned long b, unsigned long c, unsigned long d,
+                          unsigned long e)
+{
+    void *p = malloc(n);
+    KEEP(p);
+    g_keep = p;
+    free(p);
+    return a * 3u + b * 5u + c * 7u + d * 11u + e * 13u + (unsigned long)n;
+}
+static volatile unsigned long g_sum;
+CHAIN void ra(size_t n, unsigned long v) { volatile char pad[40]; pad[0] = 6; g_sum += leafr(n, v, v ^ 1u, v + 7u, v * 3u, v >> 3); KEEP(pad); }
+CHAIN void rb(size_t n, unsigned long v) { volatile char pad[40]; pad[0] = 7; g_sum += leafr(n, v, v ^ 2u, v + 9u, v * 5u, v >> 5); KEEP(pad); }
+
 CHAIN void pa(size_t n) { volatile char pad[40]; pad[0] = 1; leaf(n); KEEP(pad); }
 CHAIN void pb(size_t n) { volatile char pad[40]; pad[0] = 2; leaf(n); KEEP(pad); }
 
@@ -65,6 +84,8 @@ int main(void)
         if (i & 1) { xb(2002); xa(2001); } else { xa(2001); xb(2002); }
         unsigned d = 1u + (unsigned)i % 8u;
         rec(d, 3000u + d);
+        ra(4001, (unsigned long)i * 2654435761u);
+        rb(4002, (unsigned long)i * 40503u + 17u);
     }
     printf("replay_prog: %d rounds\n", ROUNDS);
     return 0;
