@@ -5051,6 +5051,7 @@ typedef struct ms__symmod { /* (struct tag: ms__symres points at one) */
                                    what the stripped module's own tables do not (names point
                                    into it) */
     size_t dmap_len;
+    int dsyms_tried;
 } ms__symmod;
 
 #define MS__SYMMODS 1024u
@@ -5429,22 +5430,16 @@ static int ms__sym_debug_tables(ms__symmod *m, const unsigned char *f, size_t le
     return ok;
 }
 
-/* The module's line rows: from its own file, else from its separate debug file, found by
-   build id (/usr/lib/debug/.build-id/xx/rest.debug) or by .gnu_debuglink (next to the
-   module, in its .debug/, under /usr/lib/debug). Under ms__sym_lock. */
-static void ms__sym_lines(ms__symmod *m) {
-    if (m->lines_tried || !m->map) return;
-    m->lines_tried = 1;
-    if (ms__sym_debug_tables(m, m->map, m->map_len)) return;
+/* The places of a module's separate debug file: by build id (/usr/lib/debug/.build-id/xx/
+   rest.debug), by .gnu_debuglink (next to the module, in its .debug/, under /usr/lib/debug). */
+static int ms__sym_debug_places(const ms__symmod *m, const char **cand, char (*bufs)[4096]) {
     const unsigned char *d;
     size_t idn = ms__elf_build_id(m->map, m->map_len, &d);
     int n = 0;
-    const char *cand[4];
-    char bufs[4][4096];
     if (idn >= 2) {
-        size_t k = (size_t)snprintf(bufs[n], sizeof bufs[n], "/usr/lib/debug/.build-id/%02x/", d[0]);
-        for (size_t i = 1; i < idn && k + 3 < sizeof bufs[n]; i++) k += (size_t)snprintf(bufs[n] + k, 3, "%02x", d[i]);
-        snprintf(bufs[n] + k, sizeof bufs[n] - k, ".debug");
+        size_t k = (size_t)snprintf(bufs[n], 4096, "/usr/lib/debug/.build-id/%02x/", d[0]);
+        for (size_t i = 1; i < idn && k + 3 < 4096; i++) k += (size_t)snprintf(bufs[n] + k, 3, "%02x", d[i]);
+        snprintf(bufs[n] + k, 4096 - k, ".debug");
         cand[n] = bufs[n];
         n++;
     }
@@ -5453,35 +5448,68 @@ static void ms__sym_lines(ms__symmod *m) {
         const char *link = (const char *)m->map + dl->sh_offset, *slash = strrchr(m->path, '/');
         int dirlen = slash ? (int)(slash - m->path) : 0;
         if (!strchr(link, '/')) {
-            snprintf(bufs[n], sizeof bufs[n], "%.*s/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
-            snprintf(bufs[n], sizeof bufs[n], "%.*s/.debug/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
-            snprintf(bufs[n], sizeof bufs[n], "/usr/lib/debug%.*s/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
+            snprintf(bufs[n], 4096, "%.*s/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
+            snprintf(bufs[n], 4096, "%.*s/.debug/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
+            snprintf(bufs[n], 4096, "/usr/lib/debug%.*s/%s", dirlen, m->path, link); cand[n] = bufs[n]; n++;
         }
     }
+    return n;
+}
+
+/* The module's line rows: from its own file, else from its separate debug file (above).
+   Under ms__sym_lock. */
+static void ms__sym_lines(ms__symmod *m) {
+    if (m->lines_tried || !m->map) return;
+    m->lines_tried = 1;
+    if (ms__sym_debug_tables(m, m->map, m->map_len)) return;
+    const char *cand[4];
+    char bufs[4][4096];
+    int n = ms__sym_debug_places(m, cand, bufs);
     for (int i = 0; i < n; i++) {
         const unsigned char *f;
         size_t len;
         if (!strcmp(cand[i], m->path) || !ms__map_file(cand[i], &f, &len)) continue;
         int ok = ms__sym_debug_tables(m, f, len);
-        if (ok && !m->dmap) {
-            /* a stripped module (no .symtab of its own): its debug file's .symtab names its
-               local functions too (glibc's __libc_start_call_main, a program's static ones);
-               the sorted table is built again with them */
-            size_t shnum, dshnum;
-            const Elf64_Shdr *sh = ms__elf_shdrs(m->map, m->map_len, &shnum), *dsh = ms__elf_shdrs(f, len, &dshnum);
-            if (sh && dsh && !ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_SYMTAB, NULL) &&
-                ms__elf_funcs(m, f, len, dsh, dshnum, SHT_SYMTAB, NULL)) {
-                m->dmap = f;
-                m->dmap_len = len;
-                if (m->syms) munmap(m->syms, m->syms_bytes);
-                m->syms = NULL;
-                m->nsyms = 0;
-                m->tried = 0;
-                return;
-            }
-        }
         munmap((void *)(uintptr_t)f, len);
         if (ok) return;
+    }
+}
+
+/* A stripped module (no .symtab of its own, as distributions ship them): the .symtab of its
+   separate debug file, with the same build id, names its local functions too (glibc's
+   __libc_start_call_main, a program's static ones). That file stays mapped (names point into
+   it) and the sorted table is built again with them. For exports, the API and reports; a
+   stream leaves it to the report (in every process of a run, it would read glibc's 370 KB of
+   symbols again). Under ms__sym_lock. */
+static void ms__sym_debug_syms(ms__symmod *m) {
+    if (m->dsyms_tried || !m->map) return;
+    m->dsyms_tried = 1;
+    size_t shnum, dshnum;
+    const Elf64_Shdr *sh = ms__elf_shdrs(m->map, m->map_len, &shnum);
+    if (!sh || ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_SYMTAB, NULL)) return;
+    const unsigned char *mid;
+    size_t mn = ms__elf_build_id(m->map, m->map_len, &mid);
+    const char *cand[4];
+    char bufs[4][4096];
+    int n = ms__sym_debug_places(m, cand, bufs);
+    for (int i = 0; i < n; i++) {
+        const unsigned char *f, *did;
+        size_t len;
+        if (!strcmp(cand[i], m->path) || !ms__map_file(cand[i], &f, &len)) continue;
+        size_t dn = ms__elf_build_id(f, len, &did);
+        const Elf64_Shdr *dsh = ms__elf_shdrs(f, len, &dshnum);
+        if ((!mn || (mn == dn && !memcmp(mid, did, mn))) && /* (a debug link names a file, not a build) */
+            dsh && ms__elf_funcs(m, f, len, dsh, dshnum, SHT_SYMTAB, NULL)) {
+            m->dmap = f;
+            m->dmap_len = len;
+            if (m->syms) munmap(m->syms, m->syms_bytes);
+            m->syms = NULL;
+            m->nsyms = 0;
+            m->tried = 0;
+            ms__sym_load(m);
+            return;
+        }
+        munmap((void *)(uintptr_t)f, len);
     }
 }
 
@@ -5524,13 +5552,11 @@ static const char *ms__demangle(const char *name) {
 }
 
 /* Names addr inside module m (its file mapped and tables built on first use); lines: also
-   the source file and line, where the module has line data. Under ms__sym_lock. */
+   the source file and line, where the module has line data (bit 1); names from a stripped
+   module's separate debug file too (bit 2, ms__sym_debug_syms). Under ms__sym_lock. */
 static void ms__symmod_name(ms__symmod *m, uintptr_t addr, ms__symres *r, int lines) {
     ms__sym_load(m);
-    if (lines && !m->lines_tried) {
-        ms__sym_lines(m); /* first: a separate debug file may bring names too */
-        ms__sym_load(m);
-    }
+    if (lines & 2) ms__sym_debug_syms(m);
     r->module = m->path;
     r->mod = m;
     r->base = m->bias; /* module offsets are the file's own addresses (addr2line's) */
@@ -5551,7 +5577,7 @@ static void ms__symmod_name(ms__symmod *m, uintptr_t addr, ms__symres *r, int li
             r->named = 1;
         }
     }
-    if (lines) {
+    if (lines & 1) {
         ms__sym_lines(m);
         const char *file = NULL;
         uint32_t line = 0;
@@ -5570,7 +5596,7 @@ static void ms__symmod_name(ms__symmod *m, uintptr_t addr, ms__symres *r, int li
     }
 }
 
-/* lines: also the source file and line, where the module has line data. */
+/* lines: as ms__symmod_name's (1: also the source file and line; 2: also names from a separate debug file). */
 static int ms__sym_lookup_lines(uintptr_t addr, ms__symres *r, int lines) {
     memset(r, 0, sizeof *r);
     pthread_mutex_lock(&ms__sym_lock);
@@ -8248,7 +8274,7 @@ MEMSCOPE_DEF int memscope_stack_symbol(memscope_tracker *t, uint32_t stack_id, s
     if (!s || index >= s->depth) return 0;
     uintptr_t addr = s->frames[index];
     ms__symres r;
-    int ok = ms__sym_lookup_lines(addr - 1, &r, 1); /* a return address: inside the call instruction */
+    int ok = ms__sym_lookup_lines(addr - 1, &r, 3); /* a return address: inside the call instruction */
     ms__symbol_of(addr, &r, ok, out);
     return 1;
 }
@@ -8265,7 +8291,7 @@ MS__MAYBE_UNUSED static size_t ms__frame_syms(memscope_tracker *t, uint32_t stac
     ms__stack *s = ms__stack_by_id(t, stack_id);
     if (!s || i >= s->depth) return 0;
     ms__symres r;
-    int ok = ms__sym_lookup_lines(s->frames[i] - 1, &r, 1);
+    int ok = ms__sym_lookup_lines(s->frames[i] - 1, &r, 3);
     ms__symbol_of(s->frames[i], &r, ok, &phys);
     return ms__expand_inl(&phys, r.inl, ok ? r.ninl : 0, out, max, 0);
 }
@@ -8284,7 +8310,7 @@ MEMSCOPE_DEF size_t memscope_stack_symbols(memscope_tracker *t, uint32_t stack_i
     ms__stack *s = ms__stack_by_id(t, stack_id);
     for (uint32_t i = 0; s && i < s->depth; i++) {
         ms__symres r;
-        int ok = ms__sym_lookup_lines(s->frames[i] - 1, &r, 1);
+        int ok = ms__sym_lookup_lines(s->frames[i] - 1, &r, 3);
         ms__symbol_of(s->frames[i], &r, ok, &phys);
         n = ms__expand_inl(&phys, r.inl, ok ? r.ninl : 0, out, max, n);
     }
@@ -11274,7 +11300,8 @@ static int ms__sym_cached(ms__symcache *c, uintptr_t addr, ms__symres *r) {
         *r = x->r;
         return x->ok;
     }
-    int ok = ms__names_offline ? ms__sym_lookup_module(addr - 1, r) : ms__sym_lookup_lines(addr - 1, r, 1);
+    /* an export (no cache) names from separate debug files too; a stream leaves that to the report */
+    int ok = ms__names_offline ? ms__sym_lookup_module(addr - 1, r) : ms__sym_lookup_lines(addr - 1, r, c ? 1 : 3);
     if (!c) return ok;
     if (c->nrec == MS__SYMREC_CHUNK * MS__SYMREC_CHUNKS) { /* full: start over */
         memset(c->rec, 0, sizeof c->rec);
@@ -14920,7 +14947,7 @@ static void ms__loaded_offline(struct ms__loaded *L, int fill) {
             if (!m || !m->sm) continue;
             ms__symres r;
             memset(&r, 0, sizeof r);
-            int lines = !fr->file;
+            int lines = (fr->file ? 0 : 1) | 2; /* (names from a debug file: the stream left them) */
             ms__symmod_name(m->sm, fr->addr - 1, &r, lines);
             if (!fr->fn && r.named) { fr->fn = r.function; fr->off1 = fr->addr - r.fn_lo + 1; }
             else if (!fr->fn && !fr->off1) fr->off1 = fr->addr - m->bias + 1;
