@@ -10155,6 +10155,7 @@ struct ms__loaded {
     const char *program;
     const char *cmdline, *cwd;     /* META 16, 17 */
     uint32_t exit_how;             /* META 18, or EXIT's */
+    int whole_program;             /* META 19: 1 whole-program mode, 0 TRACK calls, -1 not said */
     int exit_watched;              /* exit_how is from an EXIT section: what memscope run saw */
     void *frame_blocks;            /* STACKS sections' frames: each block starts with a link */
     uint64_t zbytes;               /* decompressed bytes of compressed sections so far */
@@ -10844,7 +10845,8 @@ static inline unsigned ms__msb_class(uint64_t size) {
     X(15, STREAMED, VARINT) \
     X(16, COMMAND_LINE, STR) \
     X(17, CWD, STR) \
-    X(18, EXIT, VARINT)
+    X(18, EXIT, VARINT) \
+    X(19, WHOLE_PROGRAM, VARINT)
 enum { MS__WIRE_VARINT = 0, MS__WIRE_F64 = 1, MS__WIRE_STR = 2 };
 #define MS__META_ENUM(id, name, wire) MS__META_##name = id,
 enum { MS__META_FIELDS(MS__META_ENUM) MS__META_LAST };
@@ -11435,7 +11437,7 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     memscope_context cx0;
     memscope_get_context(t, &cx0);
     uint32_t how = cx0.exit_signal ? 256u + (uint32_t)cx0.exit_signal : cx0.exit_status >= 0 ? 1u + (uint32_t)cx0.exit_status : 0u;
-    ms__buf_varint(b, (at ? 15u : cx0.ppid ? 14u : 13u) + (cx0.command_line != NULL) + (cx0.cwd != NULL) + (at || how ? 1u : 0u));
+    ms__buf_varint(b, (at ? 15u : cx0.ppid ? 14u : 13u) + (cx0.command_line != NULL) + (cx0.cwd != NULL) + (at || how ? 1u : 0u) + 1u);
     ms__msb_meta_u64(b, MS__META_START_TIME_UNIX_MS, t->start_unix_ms);
     if (at) {
         unsigned char ten[10];
@@ -11466,6 +11468,7 @@ static void ms__msb_meta(ms__msb *w, memscope_tracker *t, const memscope_report 
     if (cx.command_line) { ms__buf_varint(b, MS__META_COMMAND_LINE); ms__buf_varint(b, MS__WIRE_STR); ms__buf_varint(b, ms__msb_str(w, cx.command_line)); }
     if (cx.cwd) { ms__buf_varint(b, MS__META_CWD); ms__buf_varint(b, MS__WIRE_STR); ms__buf_varint(b, ms__msb_str(w, cx.cwd)); }
     if (!at && cx.ppid) ms__msb_meta_u64(b, MS__META_PPID, cx.ppid);
+    ms__msb_meta_u64(b, MS__META_WHOLE_PROGRAM, cx0.whole_program ? 1u : 0u);
     if (at) { /* how the process ended: known at its end, patched in place then */
         unsigned char ten[10];
         ms__buf_varint(b, MS__META_EXIT); ms__buf_varint(b, MS__WIRE_VARINT);
@@ -13357,6 +13360,10 @@ static int ms__ld_meta(ms__ldctx *c, ms__rd *r) {
         else if (id == MS__META_COMMAND_LINE) L->cmdline = s;
         else if (id == MS__META_EXIT) L->exit_how = u > UINT32_MAX ? 0 : (uint32_t)u;
         else if (id == MS__META_CWD) L->cwd = s;
+        else if (id == MS__META_WHOLE_PROGRAM) {
+            if (u > 1) { ms__rd_fail(r, "META whole_program is neither 0 nor 1"); break; }
+            L->whole_program = (int)u;
+        }
     }
     return 0;
 }
@@ -13922,6 +13929,7 @@ static memscope_tracker *ms__load_buffer(unsigned char *data, size_t size, memsc
     if (!L) { MEMSCOPE_FREE(data); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
     L->data = data;
     L->size = size;
+    L->whole_program = -1; /* (META 19 absent: older files) */
     memscope_tracker *t = memscope_new();
     if (!t) { ms__loaded_free(L); *result = MEMSCOPE_ERR_NO_MEMORY; snprintf(ms__load_err, sizeof ms__load_err, "out of memory"); return NULL; }
     atomic_store(&t->log_mode, 0); /* records nothing */
@@ -14003,6 +14011,7 @@ typedef struct ms__jx {
     int have_srate, capture;
     uint64_t start_ms, pid, ppid, sample_bytes, depth;
     uint32_t how, program, cmdline, cwd;
+    int mode;                                  /* context.mode: 1 whole-program, 2 track, 0 not said */
     uint32_t seen;                             /* top-level members read, to refuse one given twice */
 } ms__jx;
 
@@ -14606,6 +14615,10 @@ static void ms__jx_context(ms__jx *x) {
         else if (MS__JX_KEY(x, "exit_status")) { status = ms__jx_uint(x, 255, &nul); have_status = !nul; }
         else if (MS__JX_KEY(x, "exit_signal")) sig = ms__jx_uint(x, 127, &nul);
         else if (MS__JX_KEY(x, "complete")) { if (!ms__jx_null(x)) x->cut = !ms__jx_bool(x); }
+        else if (MS__JX_KEY(x, "mode")) {
+            const char *m = ms__jx_null(x) ? NULL : ms__jx_string(x);
+            x->mode = m && !strcmp(m, "whole-program") ? 1 : m && !strcmp(m, "track") ? 2 : 0;
+        }
         else ms__jx_skip(x, 2);
     }
     x->how = sig ? 256u + (uint32_t)sig : have_status ? 1u + (uint32_t)status : 0u;
@@ -14777,7 +14790,7 @@ static int ms__jx_image(ms__jx *x, ms__buf *img) {
     ms__jx_section(x, img, MS__MSB_STRINGS, 1, x->nstrs, &x->strs);
     ms__buf m = {NULL, 0, 0, 0};
     double rate = x->have_srate ? x->srate : x->cfg_rate;
-    ms__buf_varint(&m, 13u + (x->program != 0) + (x->cmdline != 0) + (x->cwd != 0) + (x->ppid != 0) + (x->how != 0));
+    ms__buf_varint(&m, 13u + (x->program != 0) + (x->cmdline != 0) + (x->cwd != 0) + (x->ppid != 0) + (x->how != 0) + (x->mode != 0));
     ms__msb_meta_u64(&m, MS__META_START_TIME_UNIX_MS, x->start_ms);
     ms__msb_meta_u64(&m, MS__META_DURATION_NS, ms__d2u64(x->dsec * 1e9 + 0.5));
     ms__msb_meta_f64(&m, MS__META_SAMPLE_RATE, rate);
@@ -14796,6 +14809,7 @@ static int ms__jx_image(ms__jx *x, ms__buf *img) {
     if (x->cwd) ms__jx_meta_str(&m, MS__META_CWD, x->cwd);
     if (x->ppid) ms__msb_meta_u64(&m, MS__META_PPID, x->ppid);
     if (x->how) ms__msb_meta_u64(&m, MS__META_EXIT, x->how);
+    if (x->mode) ms__msb_meta_u64(&m, MS__META_WHOLE_PROGRAM, x->mode == 1 ? 1u : 0u);
     if (m.err) ms__jx_oom(x);
     ms__jx_section(x, img, MS__MSB_META, 0, 0, &m);
     MEMSCOPE_FREE(m.p);
@@ -15214,9 +15228,9 @@ MEMSCOPE_DEF memscope_result memscope_get_context(memscope_tracker *t, memscope_
     out->exit_status = how >= 1 && how <= 256 ? (int)how - 1 : -1;
     out->exit_signal = how > 256 && how < 256 + 128 ? (int)how - 256 : 0;
     if (t->loaded) {
-        size_t tracked = 0; /* sites with a file are TRACK's */
+        size_t tracked = 0; /* sites with a file are TRACK's (a file without META 19) */
         for (size_t i = 0; i < t->loaded->nsites; i++) tracked += t->loaded->sites[i].file != NULL;
-        out->whole_program = t->loaded->nsites && !tracked;
+        out->whole_program = t->loaded->whole_program >= 0 ? t->loaded->whole_program : t->loaded->nsites && !tracked;
         out->program = t->loaded->program;
         out->command_line = t->loaded->cmdline;
         out->cwd = t->loaded->cwd;

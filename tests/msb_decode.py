@@ -109,8 +109,9 @@ META_FIELDS = {
     16: ("command_line", WIRE_STR),    # the writing process's arguments, shell-quoted
     17: ("cwd", WIRE_STR),             # its working directory
     18: ("exit", WIRE_VARINT),         # 0 not known, 1 + exit status, 256 + signal
+    19: ("whole_program", WIRE_VARINT),  # 1 whole-program mode, 0 TRACK calls
 }
-META_BOOLS = {4: "capture_call_stack", 15: "streamed"}   # varints that are 0 or 1
+META_BOOLS = {4: "capture_call_stack", 15: "streamed", 19: "whole_program"}   # varints that are 0 or 1
 STREAM_RUN = "the run did not end normally"
 EXIT_HOW_MAX = 256 + 127      # EXIT (and META 18): 1 + exit status (0-255), 256 + signal (1-127)
 

@@ -189,5 +189,16 @@ r=$?; check "fork: f.msb holds the program's 7 blocks, none of the child's ($(co
 [ "$(count 22222 "$OUT/fork/f.$cpid.msb")" = 11 ]
 r=$?; check "fork: f.$cpid.msb holds the child's 11 blocks ($(count 22222 "$OUT/fork/f.$cpid.msb"); files: $(cd "$OUT/fork" && ls *.msb | tr '\n' ' '))" $r
 
+# ---- 7. a process that allocates nothing is still a whole-program run (META whole_program) ----
+timeout 60 "$M" run -o "$OUT/none.msb" -- /bin/true 2> /dev/null
+"$M" report "$OUT/none.msb" > "$OUT/none.txt" 2>&1 && grep -q "; whole program (memscope run); exit status 0$" "$OUT/none.txt" &&
+  grep -q "allocations 0 " "$OUT/none.txt"
+r=$?; check "no allocation (/bin/true): the report says whole program, 0 allocations ($(sed -n 3p "$OUT/none.txt"))" $r
+"$M" report "$OUT/none.msb" --json "$OUT/none.json" > /dev/null 2>&1 &&
+  python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["context"]["mode"] != "whole-program")' "$OUT/none.json" &&
+  python3 "$(dirname "$0")/msb_decode.py" "$OUT/none.msb" --json 2> /dev/null |
+  python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["meta"]["whole_program"] != 1)'
+r=$?; check "no allocation: its JSON's context.mode is whole-program; the independent decoder reads META whole_program 1" $r
+
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
