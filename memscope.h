@@ -7672,6 +7672,35 @@ static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
     return 1;
 }
 
+/* A block freed by the very next record of the thread that allocated it (a temporary: the
+   whole of a malloc/free loop, a large share of any program's allocations): both events out
+   as ms__rv_alloc and ms__rv_end would write them, without the table of live blocks. Only
+   when the free would be applied right after the allocation anyway: in the same log chunk,
+   before `second` (the other threads' earliest head) and `lim`, and no block lives at the
+   address. 1 when done (two records applied; *tick: the free's stamp). */
+static int ms__rv_pair(memscope_tracker *t, ms__thread *th, const ms__rec *r, uint64_t second, uint64_t lim, uint64_t *tick) {
+    const uint32_t at = th->rv_n + r->words;
+    if (r->kind != MS__RV_ALLOC || at >= ms__rv_limit(th, th->rv_chunk) ||
+        ((const uint64_t *)(const void *)th->rv_chunk->ev)[at] != (r->addr | MS__LK_FREE))
+        return 0;
+    uint64_t ftick = th->rv_tick; /* the free's stamp, as ms__rv_head would give it */
+    if (th->rv_m) ftick += (uint64_t)(th->rv_step * (th->rv_j + 1));
+    if (ftick > second || ftick >= lim || ms__rv_find(&t->rv, r->addr)) return 0;
+    uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u], seq;
+    const uint64_t when = ms__rv_when(th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
+    ms__rv_emit(t, th, when, r->addr, r->size << 1, r->site, r->stack, &seq);
+    ms__count_alloc(th, r->size, r->site);
+    ms__rv_next(th, r->words);
+    const uint64_t fwhen = ms__rv_when(th, ftick, when);
+    ms__rv_emit(t, th, fwhen, r->addr, r->size << 1 | 1u, r->site, th->index, &seq);
+    end[0] = r->addr;
+    end[1] = fwhen;
+    ms__count_free(t, th, r->size, th->index);
+    ms__rv_next(th, 1);
+    *tick = ftick;
+    return 1;
+}
+
 /* Resolves what the threads have logged since the last pass (under analysis_lock).
    all: go on until every record read is resolved (the switch to the live table).
    budget (0: none): stop after that many records; then the stamp of the last one applied is
@@ -7720,6 +7749,13 @@ static uint64_t ms__resolve_some(memscope_tracker *t, int all, uint64_t budget, 
         if (have_b && (!have_w || br.tick < wr.tick + stale)) {
             /* a run of the best thread's records, up to the next thread's head */
             for (;;) {
+                uint64_t ftick;
+                if (!have_w && ms__rv_pair(t, best, &br, second, all ? UINT64_MAX : limit, &ftick)) {
+                    applied += 2;
+                    if (budget && applied >= budget) return ftick;
+                    if (!ms__rv_head(best, &br) || br.tick > second || (!all && br.tick >= limit)) break;
+                    continue;
+                }
                 if (!ms__rv_apply(t, best, &br)) { best->rv_blocked = 1; break; }
                 if (budget && ++applied >= budget) return br.tick;
                 if (have_w) { /* the table changed at br.addr: heads waiting on it may go */
