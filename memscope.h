@@ -137,8 +137,10 @@
        Frames are named from each module's own .symtab and .dynsym (static
        functions too), with file:line from its .debug_line (or its separate
        debug file), inlined calls from .debug_info (frames of their own); a
-       stripped module has its exported names only, other frames carry the
-       module and its own offset. C++ names are demangled only where the process
+       stripped module has its exported names only, unless its separate debug
+       file (found by build id or .gnu_debuglink) has a .symtab: exports, the API
+       and memscope report then name its static functions too (a stream leaves
+       that to the report); other frames carry the module and its own offset. C++ names are demangled only where the process
        has libstdc++ loaded. Compressed debug sections are read by memscope
        report (memscope_load_names), not in the traced process.
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
@@ -150,6 +152,16 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.12.3 Names from a stripped module's separate debug file (.symtab, by build id or
+            .gnu_debuglink): glibc's static functions (__libc_start_call_main, ...)
+            with libc6-dbg, a program shipped stripped with its .debug file; in
+            exports, the API and memscope report (a stream leaves them to the report).
+            The hooks' walk replay no longer compares rbp values the walk never used:
+            code built without frame pointers keeps data in rbp, which made every
+            replay miss. The resolver writes a block freed by the next record of its
+            thread without the table of live blocks. META field 19 whole_program: a
+            process that allocated nothing no longer reads back as TRACK calls. Hook
+            mode builds with <stdlib.h> first in strict C11 (setenv).
      0.12.2 Cheaper forks: the fork handlers and a streaming writer write fewer pages
             that parent and child share (each a copy-on-write fault): the
             process-wide locks on one page; the writer's resolver table, order state
@@ -270,8 +282,8 @@
 
 #define MEMSCOPE_VERSION_MAJOR 0
 #define MEMSCOPE_VERSION_MINOR 12
-#define MEMSCOPE_VERSION_PATCH 2
-#define MEMSCOPE_VERSION_STRING "0.12.2"
+#define MEMSCOPE_VERSION_PATCH 3
+#define MEMSCOPE_VERSION_STRING "0.12.3"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
@@ -7625,8 +7637,26 @@ static void ms__rv_end(memscope_tracker *t, ms__thread *th, const ms__rec *r, ms
     ms__rv_del(&t->rv, x);
 }
 
+/* A table of live blocks larger than the caches (a program with many blocks live: Python's
+   objects) costs a cache miss at every record: the slot of the record MS__RV_AHEAD words
+   ahead in the log is fetched while this one is applied. (A word there may be the second of
+   an allocation's record: then a slot is fetched for nothing.) */
+#define MS__RV_AHEAD 24u
+static inline void ms__rv_prefetch(const memscope_tracker *t, const ms__thread *th) {
+#if defined(__GNUC__) || defined(__clang__)
+    const uint32_t at = th->rv_n + MS__RV_AHEAD;
+    if (t->rv.cap >= 8192 && at < ms__rv_limit(th, th->rv_chunk)) {
+        const uint64_t a = ((const uint64_t *)(const void *)th->rv_chunk->ev)[at] & ~(uint64_t)7;
+        __builtin_prefetch(&t->rv.slot[ms__mix64(a) & (t->rv.cap - 1)]);
+    }
+#else
+    (void)t; (void)th;
+#endif
+}
+
 /* Applies th's head record r when it can be: 1 applied (or dropped), 0 it must wait. */
 static int ms__rv_apply(memscope_tracker *t, ms__thread *th, const ms__rec *r) {
+    ms__rv_prefetch(t, th);
     ms__rent *x = ms__rv_find(&t->rv, r->addr);
     switch (r->kind) {
     case MS__RV_ALLOC:
