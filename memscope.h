@@ -140,9 +140,10 @@
        stripped module has its exported names only, unless its separate debug
        file (found by build id or .gnu_debuglink) has a .symtab: exports, the API
        and memscope report then name its static functions too (a stream leaves
-       that to the report); other frames carry the module and its own offset. C++ names are demangled only where the process
-       has libstdc++ loaded. Compressed debug sections are read by memscope
-       report (memscope_load_names), not in the traced process.
+       that to the report); other frames carry the module and its own offset.
+       C++ names are demangled only where the process has libstdc++ loaded.
+       Compressed debug sections are read by memscope report
+       (memscope_load_names), not in the traced process.
      - System monitor: one thread per process, Linux /proc and /sys only; GPUs
        through NVML (NVIDIA, loaded at run time) and amdgpu sysfs. A metric the
        machine cannot provide has its bit clear in snapshot.available.
@@ -5498,7 +5499,7 @@ static void ms__sym_debug_syms(ms__symmod *m) {
     m->dsyms_tried = 1;
     size_t shnum, dshnum;
     const Elf64_Shdr *sh = ms__elf_shdrs(m->map, m->map_len, &shnum);
-    if (!sh || ms__elf_funcs(m, m->map, m->map_len, sh, shnum, SHT_SYMTAB, NULL)) return;
+    if (!sh || m->source == MS__SYMS_SYMTAB) return; /* (ms__sym_load ran: m->source is its own file's) */
     const unsigned char *mid;
     size_t mn = ms__elf_build_id(m->map, m->map_len, &mid);
     const char *cand[4];
@@ -7606,11 +7607,31 @@ static uint64_t ms__rv_when(ms__thread *th, uint64_t tick, uint64_t after) {
     return tick;
 }
 
-static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, unsigned origin) {
+/* The allocation event of r (th's) out and counted: its time (*e, *seq: ms__rv_emit's). */
+static uint64_t ms__rv_out_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, ms__event **e, uint64_t *seq) {
     const uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
-    uint64_t when = ms__rv_when(th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
+    const uint64_t when = ms__rv_when(th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
+    *e = ms__rv_emit(t, th, when, r->addr, r->size << 1, r->site, r->stack, seq);
+    ms__count_alloc(th, r->size, r->site);
+    return when;
+}
+
+/* The free event (th's, stamped tick) of the block at addr allocated at `born`, its owner's
+   counters charged. */
+static void ms__rv_out_free(memscope_tracker *t, ms__thread *th, uint64_t addr, uint64_t tick, uint64_t born,
+                            uint64_t size, uint32_t site, uint32_t owner) {
+    const uint64_t when = ms__rv_when(th, tick, born);
+    uint64_t *end = t->rv.ended[(addr >> 4) & 255u], seq;
+    ms__rv_emit(t, th, when, addr, size << 1 | 1u, site, owner, &seq);
+    end[0] = addr;
+    end[1] = when;
+    ms__count_free(t, th, size, owner);
+}
+
+static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, unsigned origin) {
+    ms__event *e;
     uint64_t seq;
-    ms__event *e = ms__rv_emit(t, th, when, r->addr, r->size << 1, r->site, r->stack, &seq);
+    const uint64_t when = ms__rv_out_alloc(t, th, r, &e, &seq);
     ms__rent *x = ms__rv_put(&t->rv, r->addr);
     if (x) {
         x->size = r->size;
@@ -7622,18 +7643,11 @@ static void ms__rv_alloc(memscope_tracker *t, ms__thread *th, const ms__rec *r, 
         if (t->ring.ev) x->ev.seq = seq; /* a stream's: in the ring while seq >= ring.done */
         else x->ev.p = e;
     }
-    ms__count_alloc(th, r->size, r->site);
 }
 
 /* Ends the live block x with a free event of th's (its owner's counters are charged). */
 static void ms__rv_end(memscope_tracker *t, ms__thread *th, const ms__rec *r, ms__rent *x) {
-    uint64_t when = ms__rv_when(th, r->tick, x->ticks);
-    uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u];
-    uint64_t seq;
-    ms__rv_emit(t, th, when, r->addr, x->size << 1 | 1u, x->site, x->owner, &seq);
-    end[0] = r->addr;
-    end[1] = when;
-    ms__count_free(t, th, x->size, x->owner);
+    ms__rv_out_free(t, th, r->addr, r->tick, x->ticks, x->size, x->site, x->owner);
     ms__rv_del(&t->rv, x);
 }
 
@@ -7716,16 +7730,11 @@ static int ms__rv_pair(memscope_tracker *t, ms__thread *th, const ms__rec *r, ui
     uint64_t ftick = th->rv_tick; /* the free's stamp, as ms__rv_head would give it */
     if (th->rv_m) ftick += (uint64_t)(th->rv_step * (th->rv_j + 1));
     if (ftick > second || ftick >= lim || ms__rv_find(&t->rv, r->addr)) return 0;
-    uint64_t *end = t->rv.ended[(r->addr >> 4) & 255u], seq;
-    const uint64_t when = ms__rv_when(th, r->tick, end[0] == r->addr ? end[1] : UINT64_MAX);
-    ms__rv_emit(t, th, when, r->addr, r->size << 1, r->site, r->stack, &seq);
-    ms__count_alloc(th, r->size, r->site);
+    ms__event *e;
+    uint64_t seq;
+    const uint64_t when = ms__rv_out_alloc(t, th, r, &e, &seq);
     ms__rv_next(th, r->words);
-    const uint64_t fwhen = ms__rv_when(th, ftick, when);
-    ms__rv_emit(t, th, fwhen, r->addr, r->size << 1 | 1u, r->site, th->index, &seq);
-    end[0] = r->addr;
-    end[1] = fwhen;
-    ms__count_free(t, th, r->size, th->index);
+    ms__rv_out_free(t, th, r->addr, ftick, when, r->size, r->site, th->index);
     ms__rv_next(th, 1);
     *tick = ftick;
     return 1;
