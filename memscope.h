@@ -1047,14 +1047,36 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointe
    pthread_once (the global tracker, process init) needs nothing: a child forked during the
    once routine is undefined in POSIX, and memscope runs it before any thread of its own. */
 
+/* Address space held back for a streaming writer (ulimit -v): a program that takes all there
+   is makes its allocator fail, and its first failure (or the writer's) gives this back, so
+   that the writer can still open its file, copy names and map modules to name frames. A
+   reservation without access: it costs no memory, only address space. */
+#define MS__BALLOON_BYTES ((size_t)8 << 20)
+static void *_Atomic ms__balloon;
+static void ms__balloon_fill(void) {
+    if (atomic_load_explicit(&ms__balloon, memory_order_relaxed)) return;
+    void *p = mmap(NULL, MS__BALLOON_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *none = NULL;
+    if (p != MAP_FAILED && !atomic_compare_exchange_strong(&ms__balloon, &none, p)) munmap(p, MS__BALLOON_BYTES);
+}
+/* 1 when there was address space to give back. */
+static int ms__balloon_pop(void) {
+    void *p = atomic_exchange(&ms__balloon, NULL);
+    if (p) munmap(p, MS__BALLOON_BYTES);
+    return p != NULL;
+}
+
 /* The libc's calloc where memscope uses the libc's allocator (it leaves fresh pages from mmap
    as they are: untouched, they cost nothing), else the user's MEMSCOPE_MALLOC and a clear. */
 static void *ms__calloc(size_t n, size_t size) {
     if (size && n > SIZE_MAX / size) return NULL;
 #ifdef MS__CALLOC
-    return MS__CALLOC(n, size);
+    void *p = MS__CALLOC(n, size);
+    if (!p && n && size && ms__balloon_pop()) p = MS__CALLOC(n, size);
+    return p;
 #else
     void *p = MEMSCOPE_MALLOC(n * size);
+    if (!p && n && size && ms__balloon_pop()) p = MEMSCOPE_MALLOC(n * size);
     if (p) memset(p, 0, n * size);
     return p;
 #endif
@@ -10966,6 +10988,11 @@ static uint32_t ms__crc32(uint32_t crc, const unsigned char *p, size_t n) {
    only costs a cache slot or a literal. */
 #define MS__MSB_FREED 16u
 #define MS__MSB_RING 256u
+/* The columns of an EVENTS payload with section flag 16 (file 1.4, docs/FORMAT.md): after the
+   count, the byte lengths of columns 1 to 6, then the N tags and columns 1 to 7 (the timestamp
+   deltas fill the rest). Each holds its kind of field of every event that has one, in order. */
+enum { MS__COL_TAG, MS__COL_THREAD, MS__COL_SITE, MS__COL_SIZE, MS__COL_ID, MS__COL_ADDR, MS__COL_ABYTE,
+       MS__COL_TIME, MS__COLS };
 #define MS__MSB_ATAB 1024u
 typedef struct ms__msb_order {
     uint64_t freed[MS__MSB_CLASSES][MS__MSB_FREED]; /* a ring per class: place i from the bottom at (bottom + i) % 16 */
@@ -11018,7 +11045,9 @@ typedef struct ms__msb {
     uint32_t *vals;
     size_t slots;
     /* event encoder state */
-    ms__buf ev;
+    ms__buf ev;             /* the events; in columns (w->ord, section flag 16): their tags */
+    ms__buf col[MS__COLS];  /* ... and the other columns (col[0] unused) */
+    size_t ev_total;        /* bytes in ev and col[] */
     uint32_t ev_count;
     uint64_t total_events, prev_ts, prev_lit;
     uint32_t cur_thread, cur_site;
@@ -11107,6 +11136,8 @@ static int ms__zstd_load(void) {
                                             modes 0 and 6 (ms__msb_order), 1-5 the cache's slots 0-4 */
 #define MS__MSB_USEC 8u                  /* section flag (EVENTS, 1.3): timestamp deltas in microseconds
                                             (a stream's times are whole microseconds: MS__STREAM_TIME_NS) */
+#define MS__MSB_COLS 16u                 /* section flag (EVENTS, 1.4): the events' fields in columns, one
+                                            per kind (MS__COL_*): zstd finds the repeats of each kind */
 #define MS__ZSTD_MAX ((size_t)4 << 20)   /* a reader's bound on a section's decompressed size: 65 536
                                             events of at most 51 bytes, and room */
 #define MS__ZSTD_RATIO 4096u             /* ... and on all of them: 4096 x their stored size + 64 MiB
@@ -11226,14 +11257,39 @@ static void ms__msb_emit(ms__msb *w, uint32_t type) { ms__msb_emit_f(w, type, 0)
 static void ms__msb_flush_events(ms__msb *w) {
     if (!w->ev_count) return;
     ms__buf_varint(&w->sec, w->ev_count);
-    ms__buf_put(&w->sec, w->ev.p, w->ev.len);
+    if (w->ord) { /* the lengths of columns 1 to 6, the tags, then the columns */
+        for (unsigned c = MS__COL_THREAD; c < MS__COL_TIME; c++) ms__buf_varint(&w->sec, w->col[c].len);
+        ms__buf_put(&w->sec, w->ev.p, w->ev.len);
+        for (unsigned c = MS__COL_THREAD; c < MS__COLS; c++) {
+            ms__buf_put(&w->sec, w->col[c].p, w->col[c].len);
+            w->col[c].len = 0;
+        }
+    } else {
+        ms__buf_put(&w->sec, w->ev.p, w->ev.len);
+    }
     if (w->ev.err) w->err = ENOMEM;
     w->raw_bytes += w->sec.len;
-    ms__msb_emit_f(w, MS__MSB_EVENTS, w->predict ? MS__MSB_ORDER | MS__MSB_USEC : 0u);
+    ms__msb_emit_f(w, MS__MSB_EVENTS, w->ord ? MS__MSB_ORDER | MS__MSB_USEC | MS__MSB_COLS : 0u);
     w->ev.len = 0;
+    w->ev_total = 0;
     w->ev_count = 0;
 }
 
+/* A varint onto a column (room checked by the caller); returns its bytes. */
+static inline size_t ms__col_put(ms__buf *b, uint64_t v) {
+    unsigned char *q = b->p + b->len;
+    size_t n = (size_t)(ms__vput(q, v) - q);
+    b->len += n;
+    return n;
+}
+/* Columns for the events (section flag 16): each as large as the tags' buffer, whose capacity
+   bounds them all together (ms__msb_event); 0 without the memory. */
+static int ms__msb_cols(ms__msb *w) {
+    if (w->ev.len || (w->ev.cap < 4096 && !ms__buf_grow(&w->ev, 4096))) return 0;
+    for (unsigned c = MS__COL_THREAD; c < MS__COLS; c++)
+        if (w->col[c].len || (w->col[c].cap < w->ev.cap && !ms__buf_grow(&w->col[c], w->ev.cap))) return 0;
+    return 1;
+}
 static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
     (void)o; (void)index;
     ms__msb *w = (ms__msb *)ctx;
@@ -11253,6 +11309,7 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
         /* (only before the first event: every EVENTS section of the file has the flag or none) */
         /* mapped: a short process touches the few pages of the size classes it uses */
         w->ord = w->total_events || w->ev_count ? NULL : (ms__msb_order *)ms__map_anon(sizeof *w->ord);
+        if (w->ord && !ms__msb_cols(w)) { munmap(w->ord, sizeof *w->ord); w->ord = NULL; }
         if (!w->ord) w->predict = 0;
     }
     ms__msb_order *d = w->ord;
@@ -11276,28 +11333,49 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
             if (w->cache[i] == ev->address) { slot = i; mode = i; break; }
     }
     tag |= mode << 5;
-    /* at most a tag and six varints: 1 + 5 + 5 + 10 + 10 + 10 + 10 bytes */
-    if (w->ev.err || (w->ev.len + 64 > w->ev.cap && !ms__buf_grow(&w->ev, 64))) {
-        w->err = ENOMEM;
-        if (!o->err) o->err = w->err;
-        return;
-    }
-    unsigned char *q = w->ev.p + w->ev.len;
-    *q++ = (unsigned char)tag;
-    if (tag & 2u) q = ms__vput(q, ev->thread_id);
-    if (tag & 4u) q = ms__vput(q, site);
-    if (tag & 8u) q = ms__vput(q, ev->size);
-    if (tag & 16u) q = ms__vput(q, is_free ? ev->alloc_thread_id : ev->stack_id);
-    if (mode == 7u) {
-        q = ms__vput(q, ms__zigzag((int64_t)(ev->address - w->prev_lit)));
-        w->prev_lit = ev->address;
-    } else if (mode == 6u && d) {
-        *q++ = (unsigned char)extra;
-    }
     uint64_t dt = ev->timestamp_ns - w->prev_ts;
     if (d) dt /= 1000u; /* (microseconds: MS__MSB_USEC) */
-    q = ms__vput(q, dt);
-    w->ev.len = (size_t)(q - w->ev.p);
+    if (d) { /* in columns (MS__MSB_COLS): each at least 64 bytes from full (ms__msb_cols) */
+        if (MS__UNLIKELY(w->ev.err || w->ev_total + 64 > w->ev.cap)) {
+            w->err = ENOMEM;
+            if (!o->err) o->err = w->err;
+            return;
+        }
+        size_t n = 1;
+        w->ev.p[w->ev.len++] = (unsigned char)tag;
+        if (tag & 2u) n += ms__col_put(&w->col[MS__COL_THREAD], ev->thread_id);
+        if (tag & 4u) n += ms__col_put(&w->col[MS__COL_SITE], site);
+        if (tag & 8u) n += ms__col_put(&w->col[MS__COL_SIZE], ev->size);
+        if (tag & 16u) n += ms__col_put(&w->col[MS__COL_ID], is_free ? ev->alloc_thread_id : ev->stack_id);
+        if (mode == 7u) {
+            n += ms__col_put(&w->col[MS__COL_ADDR], ms__zigzag((int64_t)(ev->address - w->prev_lit)));
+            w->prev_lit = ev->address;
+        } else if (mode == 6u) {
+            w->col[MS__COL_ABYTE].p[w->col[MS__COL_ABYTE].len++] = (unsigned char)extra;
+            n++;
+        }
+        w->ev_total += n + ms__col_put(&w->col[MS__COL_TIME], dt);
+    } else {
+        /* at most a tag and six varints: 1 + 5 + 5 + 10 + 10 + 10 + 10 bytes */
+        if (w->ev.err || (w->ev.len + 64 > w->ev.cap && !ms__buf_grow(&w->ev, 64))) {
+            w->err = ENOMEM;
+            if (!o->err) o->err = w->err;
+            return;
+        }
+        unsigned char *q = w->ev.p + w->ev.len;
+        *q++ = (unsigned char)tag;
+        if (tag & 2u) q = ms__vput(q, ev->thread_id);
+        if (tag & 4u) q = ms__vput(q, site);
+        if (tag & 8u) q = ms__vput(q, ev->size);
+        if (tag & 16u) q = ms__vput(q, is_free ? ev->alloc_thread_id : ev->stack_id);
+        if (mode == 7u) {
+            q = ms__vput(q, ms__zigzag((int64_t)(ev->address - w->prev_lit)));
+            w->prev_lit = ev->address;
+        }
+        q = ms__vput(q, dt);
+        w->ev.len = (size_t)(q - w->ev.p);
+        w->ev_total = w->ev.len;
+    }
     /* the decoder's state, mirrored */
     w->prev_ts += d ? dt * 1000u : dt;
     w->cur_thread = ev->thread_id;
@@ -11338,6 +11416,7 @@ static void ms__msb_free(ms__msb *w) {
     MEMSCOPE_FREE(w->sec.p);
     MEMSCOPE_FREE(w->pending.p);
     MEMSCOPE_FREE(w->ev.p);
+    for (unsigned c = 0; c < MS__COLS; c++) MEMSCOPE_FREE(w->col[c].p);
     if (w->own)
         for (size_t i = 0; i < w->slots; i++) MEMSCOPE_FREE((void *)w->keys[i]);
     MEMSCOPE_FREE((void *)w->keys);
@@ -13209,6 +13288,8 @@ typedef struct ms__ldec {
     int predict;                       /* the block's flag 2: address mode 0 is the class's */
     int order;                         /* the block's flag 4: addresses in allocation order */
     int usec;                          /* the block's flag 8: timestamp deltas in microseconds */
+    int cols;                          /* the block's flag 16: its fields in columns ... */
+    ms__rd col[MS__COLS];              /* ... read here (ms__ldec_cols) */
     ms__msb_order *ord;                /* ... whose state every event keeps (NULL: out of memory) */
     uint32_t cur_thread;
     uint64_t cur_site;
@@ -13217,46 +13298,48 @@ typedef struct ms__ldec {
     uint32_t *stack;
 } ms__ldec;
 
-/* One event from r into *e (site id in *site_id); 0 on a malformed one (r failed). */
-static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope_event *e, uint32_t *site_id) {
+/* One event from its columns rc[MS__COL_*] (all the same reader outside flag 16). */
+static int ms__ldec_event_in(ms__ldec *d, ms__rd **rc, struct ms__loaded *L, memscope_event *e, uint32_t *site_id) {
+    ms__rd *r = rc[MS__COL_TAG];
     if (r->p >= r->end) { ms__rd_fail(r, "event cut off"); return 0; }
     unsigned tag = *r->p++;
     int is_free = tag & 1u;
     if (tag & 2u) {
-        uint64_t v = ms__rd_varint(r);
-        if (v > UINT32_MAX) { ms__rd_fail(r, "thread id out of range"); return 0; }
+        uint64_t v = ms__rd_varint(rc[MS__COL_THREAD]);
+        if (v > UINT32_MAX) { ms__rd_fail(rc[MS__COL_THREAD], "thread id out of range"); return 0; }
         d->cur_thread = (uint32_t)v;
     }
     if ((tag & 4u) || !d->site) {
-        if (tag & 4u) d->cur_site = ms__rd_varint(r);
+        if (tag & 4u) d->cur_site = ms__rd_varint(rc[MS__COL_SITE]);
         d->site = ms__loaded_site(L, d->cur_site);
-        if (!r->err && !d->site) { ms__rd_fail(r, "event refers to an undefined site"); return 0; }
+        if (!rc[MS__COL_SITE]->err && !d->site) { ms__rd_fail(rc[MS__COL_SITE], "event refers to an undefined site"); return 0; }
     }
-    if (r->err) return 0;
+    if (r->err || rc[MS__COL_THREAD]->err || rc[MS__COL_SITE]->err) return 0;
     ms__lsite *s = d->site;
     size_t k = (size_t)(s - L->sites);
     uint64_t *sz = d->size ? &d->size[k] : &s->last_size;
     uint32_t *sk = d->stack ? &d->stack[k] : &s->last_stack;
-    if (tag & 8u) *sz = ms__rd_varint(r);
+    if (tag & 8u) *sz = ms__rd_varint(rc[MS__COL_SIZE]);
     uint32_t alloc_thread = d->cur_thread, stack = 0;
     if (tag & 16u) {
-        uint64_t v = ms__rd_varint(r);
-        if (v > UINT32_MAX) { ms__rd_fail(r, "id out of range"); return 0; }
+        uint64_t v = ms__rd_varint(rc[MS__COL_ID]);
+        if (v > UINT32_MAX) { ms__rd_fail(rc[MS__COL_ID], "id out of range"); return 0; }
         if (is_free) alloc_thread = (uint32_t)v; else *sk = (uint32_t)v;
     }
     if (!is_free) stack = *sk;
     unsigned mode = tag >> 5, cls = ms__msb_class(*sz), from = 6;
     uint64_t addr;
     if (mode == 7) {
-        uint64_t z = ms__rd_varint(r);
+        uint64_t z = ms__rd_varint(rc[MS__COL_ADDR]);
         d->prev_lit += (z >> 1) ^ (0 - (z & 1));
         addr = d->prev_lit;
     } else if (d->order && (mode == 0 || mode == 6)) {
         ms__msb_order *o = d->ord;
         unsigned b = 0;
         if (mode == 6) {
-            if (r->p >= r->end) { ms__rd_fail(r, "event cut off"); return 0; }
-            b = (unsigned)*r->p++ + 1u;
+            ms__rd *rb = rc[MS__COL_ABYTE];
+            if (rb->p >= rb->end) { ms__rd_fail(rb, "event cut off"); return 0; }
+            b = (unsigned)*rb->p++ + 1u;
         }
         if (is_free) { /* the ALLOC b + 1 ALLOCs ago */
             if (!o || b + 1u > o->allocs || b + 1u > MS__MSB_RING) { ms__rd_fail(r, "a FREE names an ALLOC the stream has not had, or one more than 256 ALLOCs ago"); return 0; }
@@ -13271,8 +13354,9 @@ static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope
         from = mode - (d->predict || d->order ? 1u : 0u);
         addr = d->cache[from];
     }
-    uint64_t dt = ms__rd_varint(r);
-    if (r->err) return 0;
+    uint64_t dt = ms__rd_varint(rc[MS__COL_TIME]);
+    for (unsigned c = 0; c < MS__COLS; c++)
+        if (rc[c]->err) return 0;
     if (d->usec) {
         if (dt > UINT64_MAX / 1000u) { ms__rd_fail(r, "timestamp overflows"); return 0; }
         dt *= 1000u;
@@ -13293,6 +13377,47 @@ static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope
     e->alloc_thread_id = alloc_thread;
     *site_id = s->id;
     return 1;
+}
+
+/* The columns of a block with flag 16, after its count n: r's bytes are theirs (r ends up at
+   its end); 0 when they do not fit (r failed). */
+static int ms__ldec_cols(ms__ldec *d, ms__rd *r, uint64_t n) {
+    uint64_t len[MS__COLS];
+    len[MS__COL_TAG] = n;
+    for (unsigned c = MS__COL_THREAD; c < MS__COL_TIME; c++) len[c] = ms__rd_varint(r);
+    if (r->err) return 0;
+    const unsigned char *p = r->p;
+    for (unsigned c = 0; c < MS__COL_TIME; c++) {
+        if (len[c] > (uint64_t)(r->end - p)) { ms__rd_fail(r, "an EVENTS column runs past the end of its payload"); return 0; }
+        ms__rd k = {p, p + len[c], r->base, 0};
+        d->col[c] = k;
+        p += len[c];
+    }
+    ms__rd k = {p, r->end, r->base, 0};
+    d->col[MS__COL_TIME] = k;
+    r->p = r->end;
+    return 1;
+}
+/* After a block in columns: each read to its end (r failed otherwise). */
+static int ms__ldec_cols_end(ms__ldec *d, ms__rd *r) {
+    for (unsigned c = 0; c < MS__COLS && d->cols; c++)
+        if (d->col[c].p != d->col[c].end) { ms__rd_fail(r, "bytes left over in an EVENTS column"); return 0; }
+    return 1;
+}
+
+/* One event from r (or the block's columns) into *e (site id in *site_id); 0 on a malformed
+   one (r failed). */
+static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope_event *e, uint32_t *site_id) {
+    int ok = 1;
+    ms__rd *rc[MS__COLS];
+    for (unsigned c = 0; c < MS__COLS; c++) rc[c] = d->cols ? &d->col[c] : r;
+    if (d->cols) {
+        ok = ms__ldec_event_in(d, rc, L, e, site_id);
+        for (unsigned c = 0; c < MS__COLS; c++)
+            if (d->col[c].err) { r->err = 1; ok = 0; }
+        return ok;
+    }
+    return ms__ldec_event_in(d, rc, L, e, site_id);
 }
 
 /* A pass over a loaded file's events, in file order. */
@@ -13338,8 +13463,9 @@ static const memscope_event *ms__lit_next(ms__lit *it, memscope_event *e, uint32
         it->d.predict = (b->flags & MS__MSB_PREDICT) != 0;
         it->d.order = (b->flags & MS__MSB_ORDER) != 0;
         it->d.usec = (b->flags & MS__MSB_USEC) != 0;
+        it->d.cols = (b->flags & MS__MSB_COLS) != 0;
         it->left = ms__rd_varint(&it->r);
-        if (it->r.err) { it->err = EIO; return NULL; }
+        if (it->r.err || (it->d.cols && !ms__ldec_cols(&it->d, &it->r, it->left))) { it->err = EIO; return NULL; }
     }
     it->left--;
     if (!ms__ldec_event(&it->d, &it->r, L, e, site_id)) { it->err = EIO; return NULL; }
@@ -13593,12 +13719,14 @@ static int ms__ld_events(ms__ldctx *c, ms__rd *r) {
     ms__lblock *blk = &L->blocks[L->nblocks];
     blk->p = stored;
     blk->len = c->stored_len;
-    blk->flags = (pl != stored ? MS__MSB_ZSTD : 0) | (c->sflags & (MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC)); /* decompressed above (a 1.1 file's flag) */
+    blk->flags = (pl != stored ? MS__MSB_ZSTD : 0) | (c->sflags & (MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC | MS__MSB_COLS)); /* decompressed above (a 1.1 file's flag) */
     blk->n = (uint32_t)n;
     c->dec.site = NULL; /* sites may have been added (and re-sorted) since */
     c->dec.predict = (c->sflags & MS__MSB_PREDICT) != 0;
     c->dec.order = (c->sflags & MS__MSB_ORDER) != 0;
     c->dec.usec = (c->sflags & MS__MSB_USEC) != 0;
+    c->dec.cols = (c->sflags & MS__MSB_COLS) != 0;
+    if (c->dec.cols && !r->err) ms__ldec_cols(&c->dec, r, n);
     for (size_t i = 0; i < n && !r->err; i++) {
         memscope_event e;
         uint32_t sid;
@@ -13621,7 +13749,7 @@ static int ms__ld_events(ms__ldctx *c, ms__rd *r) {
         L->stack_used[st / 8] = (unsigned char)(L->stack_used[st / 8] | 1u << (st % 8));
         if (st > L->stack_used_max) L->stack_used_max = st;
     }
-    if (!r->err) L->nblocks++;
+    if (!r->err && ms__ldec_cols_end(&c->dec, r)) L->nblocks++;
     return 0;
 }
 
@@ -13749,19 +13877,23 @@ static int ms__loaded_parse(struct ms__loaded *L, memscope_tracker *t) {
         MEMSCOPE_FREE(L->zbuf);
         L->zbuf = NULL;
         unsigned minor = (unsigned)base[10] | (unsigned)base[11] << 8;
-        if ((sflags & MS__MSB_PREDICT) && (minor < 2 || (type != MS__MSB_EVENTS && minor <= 3))) {
+        if ((sflags & MS__MSB_PREDICT) && (minor < 2 || (type != MS__MSB_EVENTS && minor <= 4))) {
             ms__rd_fail(&f, "section flag 2 (predicted addresses) outside an EVENTS section of a 1.2 or later file");
             break;
         }
-        if ((sflags & MS__MSB_ORDER) && (minor < 3 || (minor == 3 && (type != MS__MSB_EVENTS || (sflags & MS__MSB_PREDICT))))) {
-            ms__rd_fail(&f, "section flag 4 (allocation order) outside an EVENTS section of a 1.3 file, or with flag 2");
+        if ((sflags & MS__MSB_ORDER) && (minor < 3 || (minor <= 4 && (type != MS__MSB_EVENTS || (sflags & MS__MSB_PREDICT))))) {
+            ms__rd_fail(&f, "section flag 4 (allocation order) outside an EVENTS section of a 1.3 or 1.4 file, or with flag 2");
             break;
         }
-        if ((sflags & MS__MSB_USEC) && (minor < 3 || (minor == 3 && type != MS__MSB_EVENTS))) {
-            ms__rd_fail(&f, "section flag 8 (microseconds) outside an EVENTS section of a 1.3 file");
+        if ((sflags & MS__MSB_USEC) && (minor < 3 || (minor <= 4 && type != MS__MSB_EVENTS))) {
+            ms__rd_fail(&f, "section flag 8 (microseconds) outside an EVENTS section of a 1.3 or 1.4 file");
             break;
         }
-        if (type != MS__MSB_EVENTS) sflags &= ~(MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC); /* a later version's: ignored */
+        if ((sflags & MS__MSB_COLS) && (minor < 4 || (minor == 4 && type != MS__MSB_EVENTS))) {
+            ms__rd_fail(&f, "section flag 16 (columns) outside an EVENTS section of a 1.4 file");
+            break;
+        }
+        if (type != MS__MSB_EVENTS) sflags &= ~(MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC | MS__MSB_COLS); /* a later version's: ignored */
         if ((sflags & MS__MSB_ZSTD) && minor) { /* 1.1: a zstd frame (EVENTS; 1.2: also STACKS, LINES, INLINED) */
             if (type != MS__MSB_EVENTS && (minor < 2 || (type != MS__MSB_STACKS && type != MS__MSB_LINES && type != MS__MSB_INLINED))) {
                 ms__rd_fail(&f, "a compressed section that is not EVENTS (or, in a 1.2 or later file, STACKS, LINES or INLINED)");
@@ -16385,8 +16517,8 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     s->out->len = 0;
     s->out->html = 0;
     s->w.o = s->out;
-    /* version 1.1, or 1.3 where addresses are in allocation order (MEMSCOPE_COMPRESS) */
-    const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, s->w.predict ? 3 : 1, 0, 0, 0, 0, 0};
+    /* version 1.1, or 1.4 where addresses are in allocation order and fields in columns (MEMSCOPE_COMPRESS) */
+    const unsigned char magic[16] = {0x89, 'M', 'S', 'B', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, s->w.predict ? 4 : 1, 0, 0, 0, 0, 0};
     ms__out_mem(s->out, (const char *)magic, sizeof magic);
     memscope_report r;
     memset(&r, 0, sizeof r);
@@ -16482,7 +16614,7 @@ static void ms__stream_event(memscope_tracker *t, ms__stream *s, const ms__event
     }
     if (w->ev_count == MS__MSB_BLOCK - 1) ms__stream_defs(s); /* this event closes the block */
     ms__msb_event(s->out, w, site, &ev, 0);
-    if (w->ev.len + 64 > MS__STREAM_BUF) { /* the block is as large as the buffers: out with it */
+    if (w->ev_total + 64 > MS__STREAM_BUF) { /* the block is as large as the buffers: out with it */
         ms__stream_defs(s);
         ms__msb_flush_events(w);
     }
@@ -16687,6 +16819,7 @@ static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
     s->meta_off = -1;
     s->outmem = (ms__out *)MEMSCOPE_MALLOC(sizeof *s->outmem);
     ms__buf_take(&s->w.ev, from ? &from->w.ev : NULL, MS__STREAM_BUF);
+    for (unsigned c = MS__COL_THREAD; c < MS__COLS; c++) ms__buf_take(&s->w.col[c], from ? &from->w.col[c] : NULL, MS__STREAM_BUF);
     ms__buf_take(&s->w.sec, from ? &from->w.sec : NULL, MS__STREAM_BUF + 64);
     ms__buf_take(&s->w.pending, from ? &from->w.pending : NULL, 16u << 10);
     ms__buf_take(&s->sites, from ? &from->sites : NULL, 4096);
@@ -16783,20 +16916,22 @@ static void ms__stream_after_fork(memscope_tracker *t) {
 }
 
 /* A stream of at most cap events (UINT64_MAX: every one) in the format MEMSCOPE_COMPRESS asks
-   for (1.3, or 1.1 with 0), and in *ring the slice the resolver hands it events through; NULL
+   for (1.4, or 1.1 with 0), and in *ring the slice the resolver hands it events through; NULL
    when memory is short (the tracker then records as it would without a stream). */
 static ms__stream *ms__stream_make(uint64_t cap, ms__ringev **ring) {
     ms__stream *s = ms__stream_new(cap, NULL);
     /* written before read: not cleared, so that its pages cost nothing until used */
     *ring = (ms__ringev *)MEMSCOPE_MALLOC(MS__STREAM_SLICE * sizeof **ring);
     if (!s || !*ring || !s->outmem) { ms__stream_free(s); MEMSCOPE_FREE(*ring); *ring = NULL; return NULL; }
-    /* addresses in allocation order and times in microseconds (a 1.3 file), and sections
+    /* addresses in allocation order, times in microseconds and fields in columns (a 1.4 file), and sections
        through zstd, loaded at the first one worth it; MEMSCOPE_COMPRESS=0 writes a 1.1 file
        without any of it, which every reader of major version 1 reads */
     s->w.predict = ms__env_word(10, "MEMSCOPE_COMPRESS", "0\0" "1\0", 1, "0 or 1") == 1;
     s->w.zlazy = s->w.predict; /* loaded by whoever writes the first section of 16 KiB (the
                                   writer, or the end; never a hook) */
     if (s->w.predict) s->w.ord = (ms__msb_order *)ms__map_nofork(sizeof *s->w.ord); /* (see ms__stream_new) */
+    ms__balloon_fill();
+    if (s->w.ord && !ms__msb_cols(&s->w)) { munmap(s->w.ord, sizeof *s->w.ord); s->w.ord = NULL; }
     return s;
 }
 
@@ -17132,8 +17267,12 @@ MS__HOT MS__NO_ASAN uint32_t ms__hook_stack_id(memscope_tracker *t, ms__thread *
 /* Records a block the hooks saw. The free of a block that was live (realloc, a reused
    address) is recorded by the caller first. */
 static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uintptr_t *fp) {
+    if (MS__UNLIKELY(!p)) { /* out of memory: what the writer held back is its now */
+        if (size) ms__balloon_pop();
+        return;
+    }
     memscope_tracker *t = ms__hook_tracker();
-    if (!t || !p) return;
+    if (!t) return;
     ms__hook_busy++;
     ms__thread *th = ms__thread_get(t);
     if (MS__LIKELY(th) && MS__LIKELY(atomic_load_explicit(&t->log_mode, MS__RELAXED) != 0)) {

@@ -12,11 +12,12 @@ It reads versions 1.0, 1.1 (a file streamed while the program ran: META fields 1
 15 streamed, SITES and STACKS sections before each EVENTS block that needs them, each id
 defined before its first use, EVENTS payloads that may be zstd frames: section flag 1), 1.2
 (EVENTS sections whose addresses are predicted by size class: section flag 2, address mode 0
-= the last address of the event's size class, modes 1-6 = cache slots 0-5) and 1.3 (EVENTS
+= the last address of the event's size class, modes 1-6 = cache slots 0-5), 1.3 (EVENTS
 sections whose addresses are in allocation order: section flag 4, an ALLOC's mode 0 / 6 = the
 last / a deeper of the last 16 addresses freed in its size class, a FREE's = the last / an
 earlier of the last 256 ALLOCs, modes 1-5 = cache slots 0-4; and whose timestamp deltas are in
-microseconds: flag 8) strictly and, like any reader of major 1, later minor versions. Compressed EVENTS sections are decompressed with
+microseconds: flag 8) and 1.4 (EVENTS sections whose fields are in columns: flag 16) strictly
+and, like any reader of major 1, later minor versions. Compressed EVENTS sections are decompressed with
 the system's libzstd.so.1 through ctypes; a file without them needs no library.
 
 On any violation of the format it prints one line "msb_decode: OFFSET: what is wrong" to
@@ -63,7 +64,7 @@ import zlib
 
 MAGIC = b"\x89MSB\r\n\x1a\n"
 MAJOR = 1
-KNOWN_MINOR = 3               # 1.0 exports, 1.1, 1.2 and 1.3 streamed files: all read strictly
+KNOWN_MINOR = 4               # 1.0 exports, 1.1, 1.2, 1.3 and 1.4 streamed files: all read strictly
 U64 = (1 << 64) - 1
 HEADER_SIZE = 16
 SECTION_HEADER = 16
@@ -83,6 +84,9 @@ FLAG_ZSTD = 1                 # 1.1: an EVENTS section whose payload is one zstd
 FLAG_PREDICT = 2              # 1.2: an EVENTS section whose address mode 0 is the size class's
 FLAG_ORDER = 4                # 1.3: an EVENTS section whose addresses are in allocation order
 FLAG_USEC = 8                 # 1.3: an EVENTS section whose timestamp deltas are in microseconds
+FLAG_COLS = 16                # 1.4: an EVENTS section whose fields are in columns, one per kind
+COLUMNS = ("tags", "thread ids", "sites", "sizes", "stacks and alloc threads", "literal addresses",
+           "address bytes", "timestamp deltas")
 FREED_DEPTH = 16              # 1.3: the freed addresses kept per size class
 ALLOC_RING = 256              # 1.3: the ALLOCs a FREE can name
 ZSTD_MAX = 4 << 20            # the largest decompressed EVENTS payload (65 536 events of <= 61 bytes)
@@ -504,8 +508,9 @@ class Decoder:
             predict = bool(stype == EVENTS and self.minor >= 2 and sflags & FLAG_PREDICT)
             order = bool(stype == EVENTS and self.minor >= 3 and sflags & FLAG_ORDER)
             usec = bool(stype == EVENTS and self.minor >= 3 and sflags & FLAG_USEC)
+            cols = bool(stype == EVENTS and self.minor >= 4 and sflags & FLAG_COLS)
             reserved = sflags & ~((FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if predict else 0) |
-                                  (FLAG_ORDER if order else 0) | (FLAG_USEC if usec else 0))
+                                  (FLAG_ORDER if order else 0) | (FLAG_USEC if usec else 0) | (FLAG_COLS if cols else 0))
             if predict and order and self.minor <= KNOWN_MINOR:
                 raise MsbError(pos + 4, "section %d (EVENTS): flags 0x%08x: flag 2 (predicted addresses) and flag 4 "
                                         "(allocation order) together" % (index, sflags))
@@ -519,7 +524,9 @@ class Decoder:
                                         (FLAG_ORDER, "flag 4, allocation order, is defined for EVENTS sections "
                                                      "of 1.3 files"),
                                         (FLAG_USEC, "flag 8, microseconds, is defined for EVENTS sections "
-                                                    "of 1.3 files")) if sflags & f]
+                                                    "of 1.3 files"),
+                                        (FLAG_COLS, "flag 16, columns, is defined for EVENTS sections "
+                                                    "of 1.4 files")) if sflags & f]
                 raise MsbError(pos + 4, "section %d (%s): flags 0x%08x: reserved, must be 0 in a 1.%d file%s"
                                % (index, type_name(stype), sflags, self.minor,
                                   " (%s)" % "; ".join(notes) if notes else ""))
@@ -550,7 +557,7 @@ class Decoder:
                 r.zstd_bytes[0] += length
                 r.zstd_bytes[1] += len(raw)
                 try:
-                    self.events(p, pos, predict, usec)
+                    self.events(p, pos, predict, usec, cols)
                     if p.pos != p.end and self.minor <= KNOWN_MINOR:
                         raise MsbError(p.pos, "%d unused bytes at the end of the EVENTS payload" % (p.end - p.pos))
                 except MsbError as exc:   # offsets inside the frame's content: named as such
@@ -567,7 +574,7 @@ class Decoder:
                 r.unknown_sections.append({"type": stype, "offset": pos, "length": length})
             else:
                 if stype == EVENTS:
-                    self.events(p, predict=predict, usec=usec)
+                    self.events(p, predict=predict, usec=usec, cols=cols)
                 else:
                     handler(p)
                 if p.pos != end:
@@ -791,14 +798,15 @@ class Decoder:
                                    "build_id": bid.decode("ascii", "replace") if bid is not None else None,
                                    "bias": bias, "low": low, "high": high})
 
-    def events(self, p, section=None, predict=False, usec=False):
+    def events(self, p, section=None, predict=False, usec=False, cols=False):
         """section: the file offset of a compressed section (p is then its decompressed payload),
         where an event's first use of an id is located for the checks made at the end.
         predict: the section's flag 2 (1.2): address mode 0 is the size class's last address,
         modes 1-6 are cache slots 0-5; or "order", its flag 4 (1.3): addresses in allocation
         order, modes 0 and 6 name a freed address of the size class (ALLOC) or a recent ALLOC
         (FREE), modes 1-5 are cache slots 0-4. usec: its flag 8 (1.3): timestamp deltas in
-        microseconds."""
+        microseconds. cols: its flag 16 (1.4): after the count, the lengths of columns 1-6, then
+        the tags and the columns (COLUMNS), each read to its end."""
         tunit = 1000 if usec else 1
         order = predict == "order"
         if order:
@@ -807,10 +815,25 @@ class Decoder:
         n = p.count("event count", 2)
         if n > MAX_BLOCK:
             raise MsbError(cat, "EVENTS block of %d events (at most %d)" % (n, MAX_BLOCK))
+        if cols:
+            spans = [n] + [p.varint("EVENTS length of the column of %s" % COLUMNS[c]) for c in range(1, 7)]
+            at = p.pos
+            column = []
+            for c, length in enumerate(spans):
+                if length > p.end - at:
+                    raise MsbError(at, "EVENTS column of %s: %d bytes, %d left in the payload"
+                                   % (COLUMNS[c], length, p.end - at))
+                column.append(Payload(p.data, at, at + length, "EVENTS column of " + COLUMNS[c]))
+                at += length
+            column.append(Payload(p.data, at, p.end, "EVENTS column of " + COLUMNS[7]))
+        else:
+            column = [p] * 8
+        tp, ap, bp = column[0], column[5], column[6]
         data = p.data
-        end = p.end
-        pos = p.pos
+        end = tp.end
+        pos = tp.pos
         varint = p.varint
+        vthread, vsite, vsize, vid, vtime = (column[c].varint for c in (1, 2, 3, 4, 7))
         ts, thread, site, lit = self.ts, self.thread, self.site, self.prev_literal
         cache, classes = self.cache, self.classes
         freed_all, ring = self.freed, self.allocs
@@ -824,24 +847,24 @@ class Decoder:
             if pos >= end:
                 raise MsbError(pos, "event tag byte past the end of the EVENTS payload")
             tag = data[pos]
-            p.pos = pos + 1
+            tp.pos = pos + 1
             free = tag & TAG_FREE
             if tag & TAG_THREAD:
-                thread = varint("event thread_id")
+                thread = vthread("event thread_id")
             if tag & TAG_SITE:
-                site = varint("event site")
+                site = vsite("event site")
             if tag & TAG_SIZE:
-                size = varint("event size")
+                size = vsize("event size")
                 site_size[site] = size
             else:
                 size = site_size.get(site, 0)
             if free:
                 stack = 0
-                athread = varint("event alloc_thread_id") if tag & TAG_STACK_OR_ATHREAD else thread
+                athread = vid("event alloc_thread_id") if tag & TAG_STACK_OR_ATHREAD else thread
             else:
                 athread = thread
                 if tag & TAG_STACK_OR_ATHREAD:
-                    stack = varint("event stack")
+                    stack = vid("event stack")
                     site_stack[site] = stack
                 else:
                     stack = site_stack.get(site, 0)
@@ -849,9 +872,9 @@ class Decoder:
             cls = SIZE_CLASSES - 1 if size >= CLASS_CAP else (size + 23) >> 4
             freed = freed_all[cls]
             if order:
-                aat = p.pos
+                aat = ap.pos
                 if mode == ADDR_LITERAL:
-                    addr = (lit + p.zigzag("event address delta")) & U64
+                    addr = (lit + ap.zigzag("event address delta")) & U64
                     lit = addr
                     if addr in cache[:CACHE_SLOTS - 2]:
                         raise MsbError(aat, "literal address 0x%x is in cache slot %d (a writer must use the slot, "
@@ -863,10 +886,10 @@ class Decoder:
                 elif mode == 0 or mode == 6:
                     b = 0
                     if mode == 6:
-                        if p.pos >= p.end:
-                            raise MsbError(p.pos, "event address byte past the end of the EVENTS payload")
-                        b = data[p.pos] + 1
-                        p.pos += 1
+                        if bp.pos >= bp.end:
+                            raise MsbError(bp.pos, "event address byte past the end of the %s" % bp.name)
+                        b = data[bp.pos] + 1
+                        bp.pos += 1
                     if free:
                         if b + 1 > len(ring):
                             raise MsbError(at, "FREE names the ALLOC %d ALLOCs ago (address mode %d in allocation "
@@ -898,8 +921,8 @@ class Decoder:
                                        "holds: a writer must use the first (mode %d)" % (k, mode, addr, j, j + 1))
                     del cache[k]
             elif mode == ADDR_LITERAL:
-                aat = p.pos
-                addr = (lit + p.zigzag("event address delta")) & U64
+                aat = ap.pos
+                addr = (lit + ap.zigzag("event address delta")) & U64
                 lit = addr
                 if predict:
                     if addr == classes[cls]:
@@ -942,13 +965,13 @@ class Decoder:
             cache.insert(0, addr)
             classes[cls] = addr
             order_after(freed, ring, free, addr)    # 1.3's state, kept in every section
-            dat = p.pos
-            d = varint("event timestamp delta") * tunit
+            dat = column[7].pos
+            d = vtime("event timestamp delta") * tunit
             ts += d
             if ts > U64:
                 raise MsbError(dat, "timestamp decreases: delta %d wraps past 2^64 (previous %d)"
                                % (d, ts - d))
-            pos = p.pos
+            pos = tp.pos
             if site not in first_site:
                 first_site[site] = at if section is None else section
                 if streamed and site and site not in sites:
@@ -960,7 +983,13 @@ class Decoder:
                     raise MsbError(at, "event uses stack %d, which no earlier STACKS section defines (a streamed "
                                    "file defines each id before its first use)" % stack)
             append((bool(free), ts, addr, size, thread, athread, site, stack))
-        p.pos = pos
+        if cols:
+            for c in column:
+                if c.pos != c.end:
+                    raise MsbError(c.pos, "%d unused bytes at the end of the %s" % (c.end - c.pos, c.name))
+            p.pos = p.end
+        else:
+            p.pos = pos
         self.ts, self.thread, self.site, self.prev_literal = ts, thread, site, lit
 
     def snapshots(self, p):
@@ -1505,25 +1534,31 @@ class Encoder:
         free = e["kind"] == "free"
         tag = TAG_FREE if free else 0
         body = b""
+        parts = self.parts = [b""] * 8    # the event's bytes by column (flag 16): body is their concatenation
         if e["thread_id"] != self.thread:
             tag |= TAG_THREAD
             body += enc_varint(e["thread_id"])
+            parts[1] = enc_varint(e["thread_id"])
             self.thread = e["thread_id"]
         if e["site"] != self.site:
             tag |= TAG_SITE
             body += enc_varint(e["site"])
+            parts[2] = enc_varint(e["site"])
             self.site = e["site"]
         if e["size"] != self.site_size.get(self.site, 0):
             tag |= TAG_SIZE
             body += enc_varint(e["size"])
+            parts[3] = enc_varint(e["size"])
             self.site_size[self.site] = e["size"]
         if free:
             if e["alloc_thread_id"] != self.thread:
                 tag |= TAG_STACK_OR_ATHREAD
                 body += enc_varint(e["alloc_thread_id"])
+                parts[4] = enc_varint(e["alloc_thread_id"])
         elif e["stack"] != self.site_stack.get(self.site, 0):
             tag |= TAG_STACK_OR_ATHREAD
             body += enc_varint(e["stack"])
+            parts[4] = enc_varint(e["stack"])
             self.site_stack[self.site] = e["stack"]
         a = e["address"]
         cls = size_class(e["size"])
@@ -1556,6 +1591,7 @@ class Encoder:
             if m == 6:
                 extra = bytes([extra])
             body += extra or b""
+            parts[6 if m == 6 else 5] = extra or b""
             order_after(freed, self.ring, free, a)
             self.cache.insert(0, a)
             self.classes[cls] = a
@@ -1563,6 +1599,8 @@ class Encoder:
             tag |= m << 5
             assert e["timestamp_ns"] >= self.ts
             body += enc_varint((e["timestamp_ns"] - self.ts) // (1000 if self.usec else 1))
+            parts[7] = enc_varint((e["timestamp_ns"] - self.ts) // (1000 if self.usec else 1))
+            parts[0] = bytes([tag])
             self.ts = e["timestamp_ns"]
             return bytes([tag]) + body
         order_after(freed, self.ring, free, a)    # 1.3's state, kept in every section
@@ -1578,6 +1616,7 @@ class Encoder:
         else:
             m = ADDR_LITERAL
             body += enc_zigzag(a - self.literal)
+            parts[5] = enc_zigzag(a - self.literal)
             self.literal = a
             del self.cache[CACHE_SLOTS - 1]
         self.cache.insert(0, a)
@@ -1586,6 +1625,8 @@ class Encoder:
         tag |= m << 5
         assert e["timestamp_ns"] >= self.ts
         body += enc_varint(e["timestamp_ns"] - self.ts)
+        parts[7] = enc_varint(e["timestamp_ns"] - self.ts)
+        parts[0] = bytes([tag])
         self.ts = e["timestamp_ns"]
         return bytes([tag]) + body
 
@@ -1593,16 +1634,25 @@ class Encoder:
         """zstd: each payload as a zstd frame (section flag 1, version 1.1). predict: addresses
         predicted by size class (section flag 2, version 1.2), or "order": in allocation order
         (section flag 4, version 1.3; with flag 8, times in microseconds, where the section's times
-        are whole microseconds), the way memscope's writer does."""
+        are whole microseconds), or "cols": in allocation order and in columns (flags 4 and 16,
+        version 1.4), the way memscope's writer does."""
         out = b""
-        self.order = predict == "order"
+        cols = predict == "cols"
+        self.order = predict in ("order", "cols")
         self.predict = bool(predict) and not self.order
         for i in range(0, len(events), block):
             chunk = events[i:i + block]
             self.usec = self.order and self.ts % 1000 == 0 and all(e["timestamp_ns"] % 1000 == 0 for e in chunk)
             flags = (FLAG_ZSTD if zstd else 0) | (FLAG_PREDICT if self.predict else 0) | \
-                (FLAG_ORDER if self.order else 0) | (FLAG_USEC if self.usec else 0)
-            payload = enc_varint(len(chunk)) + b"".join(self.event(e) for e in chunk)
+                (FLAG_ORDER if self.order else 0) | (FLAG_USEC if self.usec else 0) | (FLAG_COLS if cols else 0)
+            if cols:
+                column = [b""] * 8
+                for e in chunk:
+                    self.event(e)
+                    column = [c + x for c, x in zip(column, self.parts)]
+                payload = enc_varint(len(chunk)) + b"".join(enc_varint(len(c)) for c in column[1:7]) + b"".join(column)
+            else:
+                payload = enc_varint(len(chunk)) + b"".join(self.event(e) for e in chunk)
             out += enc_section(EVENTS, zstd_compress(payload) if zstd else payload, flags=flags)
         self.predict = self.order = self.usec = False
         return out
@@ -1640,6 +1690,11 @@ EXAMPLE_EVENTS = [
      "alloc_thread_id": 100, "site": 3, "stack": 0},
 ]
 EXAMPLE_PAYLOAD_HEX = "03 ee 64 03 40 80 c0 80 80 a0 d5 2a e8 07 01 64 00 50"
+# ... and in columns (1.4, section flags 4, 8 and 16), at t = 1, 3 and 4 us: the count, the
+# lengths of columns 1-6, the tags, then the thread, site, size and literal address columns
+# (no stack or address byte) and the timestamp deltas.
+EXAMPLE_COLS_USEC = (1000, 3000, 4000)
+EXAMPLE_COLS_HEX = "03 01 01 01 00 07 00 ee 01 00 64 03 40 80 c0 80 80 a0 d5 2a 01 02 01"
 
 
 def _snapshot(i):
@@ -1772,7 +1827,7 @@ def build_streamed(m, rewritten=True, minor=None, zstd=False, predict=False):
     predict, else 1 unless given."""
     per_block = list(predict) if isinstance(predict, (list, tuple)) else [predict] * len(m["blocks"])
     if minor is None:
-        minor = 3 if "order" in per_block else 2 if any(per_block) else 1
+        minor = 4 if "cols" in per_block else 3 if "order" in per_block else 2 if any(per_block) else 1
     enc = Encoder()
     dur = m["duration_ns"] if rewritten else 0
     secs = dur / 1e9
@@ -2121,8 +2176,8 @@ def selftest():
           "STRINGS between THREADS and HOTSPOTS")
     expect_error("payload slack", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of()),
                  HEADER_SIZE + 21 + 17, ["1 unused bytes at the end of the THREADS payload"])
-    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=4))[1] is None,
-          "payload slack ignored in 1.4")
+    check(verdict(file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"), end_of(), minor=5))[1] is None,
+          "payload slack ignored in 1.5")
     # 1.1 is a version this decoder knows: read as strictly as 1.0
     expect_error("payload slack in 1.1", file_of(meta0, enc_section(THREADS, b"\x00\x00"), enc_section(HOTSPOTS, b"\x00"),
                                                  end_of(), minor=1),
@@ -2233,8 +2288,8 @@ def selftest():
     expect_error("EXIT without how", sfile0[:kcut] + enc_section(EXIT, b""), kcut + 16, ["EXIT how"])
     expect_error("EXIT with bytes left over", sfile0[:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"), kcut + 18,
                  ["1 unused bytes at the end of the EXIT payload"])
-    check(verdict(sfile0[:10] + U16.pack(4) + sfile0[12:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"))[1].result.exit
-          is not None, "EXIT with bytes left over in a 1.4 file: read")
+    check(verdict(sfile0[:10] + U16.pack(5) + sfile0[12:kcut] + enc_section(EXIT, enc_varint(265) + b"\0"))[1].result.exit
+          is not None, "EXIT with bytes left over in a 1.5 file: read")
     expect_error("EXIT after END", sfile0 + enc_section(EXIT, enc_varint(265)), len(sfile0), ["trailing bytes after END"])
     expect_error("EXIT before META", enc_header(minor=1) + enc_section(EXIT, enc_varint(265)) + sfile0[HEADER_SIZE:],
                  HEADER_SIZE, ["the first section other than STRINGS must be META"])
@@ -2517,12 +2572,12 @@ def selftest():
                  file_of(meta0, tail0, end_of())[16:], 12, ["header flags 0x00000002", "1.2 file"])
     expect_error("payload slack in 1.2", one12(enc_varint(1) + ev1 + b"\x00", 1),
                  pbase + 7, ["1 unused bytes at the end of the EVENTS payload"])
-    # 1.4, newer than this decoder: flag 2 still read, the flags it does not know ignored
+    # 1.5, newer than this decoder: flag 2 still read, the flags it does not know ignored
     r, exc = verdict(one12(enc_varint(3) + b"\xee\x64\x03\x40\x02\x05" + b"\xe8\xd0\x0f\x02\x05" + b"\x08\x40\x05", 3,
-                           flags=10, minor=4))
-    check(exc is None and [e[2] for e in r.events] == [1, 2, 1], "1.4: flags 0xa on EVENTS, flag 2 read: %s" % exc)
-    check(verdict(file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=6), tail0, end_of(), minor=4))[1]
-          is None, "1.4: flags 2 and 4 on SITES ignored")
+                           flags=10, minor=5))
+    check(exc is None and [e[2] for e in r.events] == [1, 2, 1], "1.5: flags 0xa on EVENTS, flag 2 read: %s" % exc)
+    check(verdict(file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=6), tail0, end_of(), minor=5))[1]
+          is None, "1.5: flags 2 and 4 on SITES ignored")
     # 8. 1.3: addresses in allocation order (section flag 4): an ALLOC's mode 0 / 6 = its size
     #    class's last / a deeper freed address, a FREE's = the last / an earlier of the last 256
     #    ALLOCs, modes 1-5 = cache slots 0-4; the state carried across sections
@@ -2594,6 +2649,48 @@ def selftest():
     expect_error("flag 4 on SITES", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=4),
                                             tail0, end_of(), minor=3),
                  HEADER_SIZE + 21 + 4, ["flags 0x00000004: reserved", "flag 4, allocation order"])
+
+    # ... 1.4, flag 16: the same events with their fields in columns
+    cfile = build_streamed(pm, predict="cols")
+    r, exc = verdict(cfile)
+    check(exc is None and r.version == (1, 4) and r.events == pwant and r.predict_sections == 3,
+          "1.4 streamed file with flags 4 and 16: %s" % exc)
+    check([U32.unpack_from(cfile, x[1] + 4)[0] for x in raw_sections(cfile) if x[0] == EVENTS] == [20, 20, 20] and
+          cfile[10:12] == b"\x04\x00", "1.4 flags: EVENTS 0x14, header minor 4")
+    check(len(cfile) == len(ofile3) + sum(6 for x in raw_sections(cfile) if x[0] == EVENTS),
+          "columns: the 1.3 bytes and six lengths per section")
+    for mix in (["cols", "order", "cols"], [False, "cols", "order"]):
+        r, exc = verdict(build_streamed(pm, predict=mix))
+        check(exc is None and r.events == pwant, "flag 16 on EVENTS sections %r only: %s" % (mix, exc))
+    r, exc = verdict(_set_flags(cfile, EVENTS, FLAG_ORDER))
+    check(exc is not None, "flag 16 cleared: decoded without an error")
+    r, exc = verdict(build_streamed(um, predict="cols"))
+    check(exc is None and r.events == uwant, "1.4 with flags 4, 8 and 16: %s" % exc)
+    cenc = Encoder()
+    cex = [dict(e, timestamp_ns=t) for e, t in zip(EXAMPLE_EVENTS, EXAMPLE_COLS_USEC)]
+    cx_payload = zstd_payload = None
+    csec = cenc.events(cex, predict="cols")
+    cx_payload = csec[16:-4]
+    check(cx_payload.hex(" ") == EXAMPLE_COLS_HEX and U32.unpack_from(csec, 4)[0] == 0x1C,
+          "worked example in columns: %s" % cx_payload.hex(" "))
+    if doc_text is not None:
+        check(EXAMPLE_COLS_HEX.upper() in doc_text, "docs/FORMAT.md does not show %r" % EXAMPLE_COLS_HEX.upper())
+    def one14(payload, n, flags=28, minor=4):
+        return file_of(meta0, site3, enc_section(EVENTS, payload, flags=flags), tail0, end_of(n), minor=minor)
+    r, exc = verdict(one14(cx_payload, 3))
+    check(exc is None and [e[2] for e in r.events] == [0x555500001000] * 3 and [e[1] for e in r.events] == list(EXAMPLE_COLS_USEC),
+          "the worked example in columns decodes: %s" % exc)
+    expect_error("flag 16: a column past the end", one14(cx_payload[:5] + b"\x10" + cx_payload[6:], 3),
+                 pbase + 13, ["column of literal addresses: 16 bytes, 10 left"])
+    expect_error("flag 16: bytes left in a column", one14(cx_payload[:2] + b"\x02" + cx_payload[3:12] + b"\x03" + cx_payload[12:], 3),
+                 pbase + 12, ["1 unused bytes at the end of the EVENTS column of sites"])
+    expect_error("flag 16: a column cut", one14(cx_payload[:-1], 3),
+                 pbase + 22, ["timestamp delta", "column of timestamp deltas"])
+    expect_error("flag 16 in a 1.3 file", one14(cx_payload, 3, minor=3),
+                 HEADER_SIZE + 21 + 26 + 4, ["flags 0x0000001c: reserved", "flag 16, columns"])
+    expect_error("flag 16 on SITES", file_of(meta0, enc_section(SITES, enc_varint(1) + b"\x03\0\0\0\x01", flags=16),
+                                             tail0, end_of(), minor=4),
+                 HEADER_SIZE + 21 + 4, ["flags 0x00000010: reserved", "flag 16, columns"])
     rc, out, err = cli(pfile)
     check(rc == 0 and out.startswith("msb 1.2 (streamed), ") and "3 predicted" in out and not err,
           "CLI on a 1.2 file: %d %r %r" % (rc, out, err))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the stream-*.msb seeds of tests/fuzz/corpus: small streamed files (versions 1.1, 1.2 and 1.3,
+"""Writes the stream-*.msb seeds of tests/fuzz/corpus: small streamed files (versions 1.1 to 1.4,
 docs/FORMAT.md "Streamed files"), as memscope's whole-program mode writes them while a program
 runs, complete and cut short.
 
@@ -35,6 +35,9 @@ not increasing), a block that needs no new definition, then SNAPSHOTS, THREADS, 
   - stream-order-zstd.msb        version 1.3 with flags 4 and 1, its STACKS compressed too
   - stream-order-usec.msb        version 1.3 as memscope writes it: the run's times in whole
                                  microseconds, every EVENTS section with flags 4, 8 and 1
+  - stream-cols.msb              version 1.4 as memscope writes it: the same with flag 16, the
+                                 events' fields in columns
+  - stream-cols-cut-mid-section.msb   the same uncompressed, killed while writing its third block
 The zstd seeds need the system's libzstd.so.1 (through ctypes, as tests/msb_decode.py reads
 them); without it they are left as they are. Each file is checked with tests/msb_decode.py,
 whose encoders it uses: the complete ones must decode, the cut ones must be reported as a run
@@ -111,6 +114,11 @@ def seeds():
             e["timestamp_ns"] *= 1000
     um["duration_ns"] *= 1000
     yield "stream-order-usec.msb", msb_decode.build_streamed(um, zstd=True, predict="order"), False
+    cols = msb_decode.build_streamed(um, zstd=True, predict="cols")
+    yield "stream-cols.msb", cols, False
+    cstarted = msb_decode.build_streamed(um, rewritten=False, predict="cols")
+    cblocks = [s for s in msb_decode.raw_sections(cstarted) if s[0] == EVENTS]
+    yield "stream-cols-cut-mid-section.msb", cstarted[:cblocks[2][1] + 16 + 9], True
 
 
 def main(argv):

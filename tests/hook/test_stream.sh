@@ -464,7 +464,7 @@ print(m12, "/".join(map(str, f12)), m11, "/".join(map(str, f11)), len(e12), len(
 PY
 )
   set -- $got
-  [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $l1 = 0 ] && [ $l2 = 0 ] && [ "$1" = 3 ] && [[ "$2" =~ ^(12|13|12/13)$ ]] &&
+  [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $l1 = 0 ] && [ $l2 = 0 ] && [ "$1" = 4 ] && [[ "$2" =~ ^(28|29|28/29)$ ]] &&
     [ "$3" = 1 ] && [ "${4:-}" = 0 ]
   check "addresses in allocation order: the default file is 1.$1 with EVENTS flags $2, MEMSCOPE_COMPRESS=0 1.$3 with flags ${4:-?} (runs $rc1 $rc2, reports $l1 $l2)" $?
   [ "${7:-}" = same ] && [ "${8:-}" = True ]
@@ -477,14 +477,14 @@ num = lambda a: int(a, 16) if isinstance(a, str) else a
 a = [(e['kind'], e['size'], num(e['address'])) for e in d['events']]
 b = [(e['kind'], e['size'], num(e['address'])) for e in c['events']]
 sys.exit(0 if a == b and len(a) >= 59000 else 1)" "$OUT/mix12.msb.json" 2>/dev/null; rc=$?
-  check "addresses in allocation order: the independent decoder reads the 1.3 file to memscope's events, address for address $(head -c 120 "$OUT/mix12.dec.err")" $rc
+  check "addresses in allocation order: the independent decoder reads the 1.4 file to memscope's events, address for address $(head -c 120 "$OUT/mix12.dec.err")" $rc
 else
   check "the mixed-size program builds: $(head -c 200 "$OUT/mix.cc.err")" 1
 fi
-# files of the versions before (1.1, 1.2: addresses predicted by size class) and 1.3 files the
+# files of the versions before (1.1, 1.2: addresses predicted by size class; 1.3) and 1.4 files the
 # independent encoder wrote still load: memscope's reader gives the events the independent
 # decoder gives, event for event
-for f in stream-complete stream-predict stream-predict-zstd stream-order stream-order-zstd stream-order-usec; do
+for f in stream-complete stream-predict stream-predict-zstd stream-order stream-order-zstd stream-order-usec stream-cols; do
   $M report "tests/fuzz/corpus/$f.msb" --as-recorded --json "$OUT/old-$f.json" > /dev/null 2>&1; l=$?
   python3 tests/msb_decode.py "tests/fuzz/corpus/$f.msb" --json 2> "$OUT/old-$f.err" | python3 -c "
 import json, sys
