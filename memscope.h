@@ -153,6 +153,13 @@
      - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
 
    REVISION HISTORY
+     0.13.0 .msb 1.4 for streamed files: each EVENTS block's fields in columns, one per
+            kind (section flag 16), which zstd compresses better and faster: the
+            churn's file 0.88 -> 0.66 bytes per event, Python's allocation script
+            6.7 -> 5.2 MB. A streaming process holds 8 MiB of address space back
+            (no memory: no access) and gives it back at the first failed
+            allocation, so that under ulimit -v its writer can still open its
+            file, copy names and map modules.
      0.12.3 Names from a stripped module's separate debug file (.symtab, by build id or
             .gnu_debuglink): glibc's static functions (__libc_start_call_main, ...)
             with libc6-dbg, a program shipped stripped with its .debug file; in
@@ -282,9 +289,9 @@
 /* ==== >>api ==== */
 
 #define MEMSCOPE_VERSION_MAJOR 0
-#define MEMSCOPE_VERSION_MINOR 12
-#define MEMSCOPE_VERSION_PATCH 3
-#define MEMSCOPE_VERSION_STRING "0.12.3"
+#define MEMSCOPE_VERSION_MINOR 13
+#define MEMSCOPE_VERSION_PATCH 0
+#define MEMSCOPE_VERSION_STRING "0.13.0"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */
@@ -11046,7 +11053,9 @@ typedef struct ms__msb {
     size_t slots;
     /* event encoder state */
     ms__buf ev;             /* the events; in columns (w->ord, section flag 16): their tags */
-    ms__buf col[MS__COLS];  /* ... and the other columns (col[0] unused) */
+    ms__buf col[MS__COLS];  /* ... and the other columns (col[0] unused), in colmem */
+    unsigned char *colmem;  /* one block for them all (ms__msb_cols) */
+    size_t colcap;          /* ... each column's share of it */
     size_t ev_total;        /* bytes in ev and col[] */
     uint32_t ev_count;
     uint64_t total_events, prev_ts, prev_lit;
@@ -11283,11 +11292,21 @@ static inline size_t ms__col_put(ms__buf *b, uint64_t v) {
     return n;
 }
 /* Columns for the events (section flag 16): each as large as the tags' buffer, whose capacity
-   bounds them all together (ms__msb_event); 0 without the memory. */
+   bounds them all together (ms__msb_event), in one block (a process that records little
+   maps and unmaps it once); 0 without the memory. */
 static int ms__msb_cols(ms__msb *w) {
     if (w->ev.len || (w->ev.cap < 4096 && !ms__buf_grow(&w->ev, 4096))) return 0;
-    for (unsigned c = MS__COL_THREAD; c < MS__COLS; c++)
-        if (w->col[c].len || (w->col[c].cap < w->ev.cap && !ms__buf_grow(&w->col[c], w->ev.cap))) return 0;
+    if (w->colcap < w->ev.cap) {
+        MEMSCOPE_FREE(w->colmem);
+        w->colcap = 0;
+        w->colmem = (unsigned char *)MEMSCOPE_MALLOC((MS__COLS - 1) * w->ev.cap);
+        if (!w->colmem) return 0;
+        w->colcap = w->ev.cap;
+    }
+    for (unsigned c = MS__COL_THREAD; c < MS__COLS; c++) {
+        ms__buf b = {w->colmem + (c - 1u) * w->colcap, 0, w->colcap, 0};
+        w->col[c] = b;
+    }
     return 1;
 }
 static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_event *ev, uint64_t index) {
@@ -11416,7 +11435,7 @@ static void ms__msb_free(ms__msb *w) {
     MEMSCOPE_FREE(w->sec.p);
     MEMSCOPE_FREE(w->pending.p);
     MEMSCOPE_FREE(w->ev.p);
-    for (unsigned c = 0; c < MS__COLS; c++) MEMSCOPE_FREE(w->col[c].p);
+    MEMSCOPE_FREE(w->colmem);
     if (w->own)
         for (size_t i = 0; i < w->slots; i++) MEMSCOPE_FREE((void *)w->keys[i]);
     MEMSCOPE_FREE((void *)w->keys);
@@ -16819,7 +16838,12 @@ static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
     s->meta_off = -1;
     s->outmem = (ms__out *)MEMSCOPE_MALLOC(sizeof *s->outmem);
     ms__buf_take(&s->w.ev, from ? &from->w.ev : NULL, MS__STREAM_BUF);
-    for (unsigned c = MS__COL_THREAD; c < MS__COLS; c++) ms__buf_take(&s->w.col[c], from ? &from->w.col[c] : NULL, MS__STREAM_BUF);
+    if (from && from->w.colmem) { /* (ms__msb_cols lays out the columns) */
+        s->w.colmem = from->w.colmem;
+        s->w.colcap = from->w.colcap;
+        from->w.colmem = NULL;
+        from->w.colcap = 0;
+    }
     ms__buf_take(&s->w.sec, from ? &from->w.sec : NULL, MS__STREAM_BUF + 64);
     ms__buf_take(&s->w.pending, from ? &from->w.pending : NULL, 16u << 10);
     ms__buf_take(&s->sites, from ? &from->sites : NULL, 4096);
@@ -16847,6 +16871,7 @@ static ms__stream *ms__stream_new(uint64_t cap, ms__stream *from) {
     if (from && from->w.ord) { /* (the parent's is not in the child: ms__map_nofork) */
         s->w.ord = (ms__msb_order *)ms__map_nofork(sizeof *s->w.ord);
         from->w.ord = NULL;
+        if (s->w.ord && !ms__msb_cols(&s->w)) { munmap(s->w.ord, sizeof *s->w.ord); s->w.ord = NULL; }
     }
     return s;
 }
