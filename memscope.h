@@ -1057,12 +1057,13 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "memscope.h needs lock-free pointe
 /* Address space held back for a streaming writer (ulimit -v): a program that takes all there
    is makes its allocator fail, and its first failure (or the writer's) gives this back, so
    that the writer can still open its file, copy names and map modules to name frames. A
-   reservation without access: it costs no memory, only address space. */
+   private mapping without access: it costs no memory and no commit charge, only address
+   space. */
 #define MS__BALLOON_BYTES ((size_t)8 << 20)
 static void *_Atomic ms__balloon;
-static void ms__balloon_fill(void) {
+MS__MAYBE_UNUSED static void ms__balloon_fill(void) {
     if (atomic_load_explicit(&ms__balloon, memory_order_relaxed)) return;
-    void *p = mmap(NULL, MS__BALLOON_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, MS__BALLOON_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     void *none = NULL;
     if (p != MAP_FAILED && !atomic_compare_exchange_strong(&ms__balloon, &none, p)) munmap(p, MS__BALLOON_BYTES);
 }
