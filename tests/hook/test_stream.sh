@@ -498,6 +498,38 @@ sys.exit(0 if a == b and len(a) >= 10 else 1)" "$OUT/old-$f.json" > "$OUT/old-$f
   [ $l = 0 ] && [ $rc = 0 ]; ok=$?
   check "$f.msb ($(head -c 3 "$OUT/old-$f.n") events) loads (rc $l) to the events the independent decoder reads $(head -c 100 "$OUT/old-$f.err")" $ok
 done
+# a 1.4 file whose columns are damaged (CRCs kept valid): memscope's reader refuses each with
+# the reason, as the independent decoder does, and a 1.3 file may not use flag 16
+python3 - "$OUT" <<'PY' > "$OUT/cols-bad.list" 2>&1
+import sys
+sys.path.insert(0, "tests")
+import msb_decode as M
+good = open("tests/fuzz/corpus/stream-cols.msb", "rb").read()
+ev = [x for x in M.raw_sections(good) if x[0] == M.EVENTS][0][1]
+flags, n = M.U32.unpack_from(good, ev + 4)[0], M.U64S.unpack_from(good, ev + 8)[0]
+pl = good[ev + 16:ev + 16 + n]
+if flags & M.FLAG_ZSTD:
+    pl = bytes(M.zstd_decompress(pl, 0, "seed"))
+flags &= ~M.FLAG_ZSTD
+def with_payload(p):
+    return good[:ev] + M.enc_section(M.EVENTS, p, flags=flags) + good[ev + 16 + n + 4:]
+cases = {"past": with_payload(pl[:1] + b"\x7f" + pl[2:]), "left": with_payload(pl + b"\x00"),
+         "cut": with_payload(pl[:-1]), "minor3": good[:10] + b"\x03\x00" + good[12:]}
+for name, data in cases.items():
+    open("%s/cols-%s.msb" % (sys.argv[1], name), "wb").write(data)
+    try:
+        M.decode(data)
+        print(name, "decoded")
+    except M.MsbError as exc:
+        print(name, "refused")
+PY
+nbad=0; why=
+for c in past:"column runs past the end" left:"bytes left over in an EVENTS column" cut:"varint runs past" minor3:"flag 16 (columns) outside"; do
+  name=${c%%:*}; want=${c#*:}
+  $M report "$OUT/cols-$name.msb" > /dev/null 2> "$OUT/cols-$name.err"; l=$?
+  if [ $l = 1 ] && grep -q "$want" "$OUT/cols-$name.err" && grep -q "^$name refused" "$OUT/cols-bad.list"; then nbad=$((nbad + 1)); else why="$why $name: rc $l $(head -c 100 "$OUT/cols-$name.err")"; fi
+done
+[ $nbad = 4 ]; check "damaged 1.4 columns: memscope report and the independent decoder refuse each, with the reason ($nbad of 4)$why" $?
 # ... and in a 1.2 or later file the STACKS sections are zstd frames too (flag 1) where that is smaller:
 # Python's allocations come from a thousand call stacks; the independent decoder must read the
 # file to what memscope's reader exports as recorded (--compare: stacks and frames included)
