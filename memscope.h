@@ -156,7 +156,7 @@
      0.13.0 .msb 1.4 for streamed files: each EVENTS block's fields in columns, one per
             kind (section flag 16), which zstd compresses better and faster: the
             churn's file 0.88 -> 0.66 bytes per event, Python's allocation script
-            6.7 -> 5.2 MB. A streaming process holds 8 MiB of address space back
+            6.2 -> 5.2 MB. A streaming process holds 8 MiB of address space back
             (no memory: no access) and gives it back at the first failed
             allocation, so that under ulimit -v its writer can still open its
             file, copy names and map modules.
