@@ -11055,6 +11055,7 @@ typedef struct ms__msb {
     /* event encoder state */
     ms__buf ev;             /* the events; in columns (w->ord, section flag 16): their tags */
     ms__buf col[MS__COLS];  /* ... and the other columns (col[0] unused), in colmem */
+    ms__buf *colp[MS__COLS], *evp[MS__COLS]; /* where each field goes: ev, then col[...]; ev for all */
     unsigned char *colmem;  /* one block for them all (ms__msb_cols) */
     size_t colcap;          /* ... each column's share of it */
     size_t ev_total;        /* bytes in ev and col[] */
@@ -11304,9 +11305,11 @@ static int ms__msb_cols(ms__msb *w) {
         if (!w->colmem) return 0;
         w->colcap = w->ev.cap;
     }
+    w->colp[MS__COL_TAG] = &w->ev;
     for (unsigned c = MS__COL_THREAD; c < MS__COLS; c++) {
         ms__buf b = {w->colmem + (c - 1u) * w->colcap, 0, w->colcap, 0};
         w->col[c] = b;
+        w->colp[c] = &w->col[c];
     }
     return 1;
 }
@@ -11355,47 +11358,32 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
     tag |= mode << 5;
     uint64_t dt = ev->timestamp_ns - w->prev_ts;
     if (d) dt /= 1000u; /* (microseconds: MS__MSB_USEC) */
-    if (d) { /* in columns (MS__MSB_COLS): each at least 64 bytes from full (ms__msb_cols) */
-        if (MS__UNLIKELY(w->ev.err || w->ev_total + 64 > w->ev.cap)) {
-            w->err = ENOMEM;
-            if (!o->err) o->err = w->err;
-            return;
-        }
-        size_t n = 1;
-        w->ev.p[w->ev.len++] = (unsigned char)tag;
-        if (tag & 2u) n += ms__col_put(&w->col[MS__COL_THREAD], ev->thread_id);
-        if (tag & 4u) n += ms__col_put(&w->col[MS__COL_SITE], site);
-        if (tag & 8u) n += ms__col_put(&w->col[MS__COL_SIZE], ev->size);
-        if (tag & 16u) n += ms__col_put(&w->col[MS__COL_ID], is_free ? ev->alloc_thread_id : ev->stack_id);
-        if (mode == 7u) {
-            n += ms__col_put(&w->col[MS__COL_ADDR], ms__zigzag((int64_t)(ev->address - w->prev_lit)));
-            w->prev_lit = ev->address;
-        } else if (mode == 6u) {
-            w->col[MS__COL_ABYTE].p[w->col[MS__COL_ABYTE].len++] = (unsigned char)extra;
-            n++;
-        }
-        w->ev_total += n + ms__col_put(&w->col[MS__COL_TIME], dt);
-    } else {
-        /* at most a tag and six varints: 1 + 5 + 5 + 10 + 10 + 10 + 10 bytes */
-        if (w->ev.err || (w->ev.len + 64 > w->ev.cap && !ms__buf_grow(&w->ev, 64))) {
-            w->err = ENOMEM;
-            if (!o->err) o->err = w->err;
-            return;
-        }
-        unsigned char *q = w->ev.p + w->ev.len;
-        *q++ = (unsigned char)tag;
-        if (tag & 2u) q = ms__vput(q, ev->thread_id);
-        if (tag & 4u) q = ms__vput(q, site);
-        if (tag & 8u) q = ms__vput(q, ev->size);
-        if (tag & 16u) q = ms__vput(q, is_free ? ev->alloc_thread_id : ev->stack_id);
-        if (mode == 7u) {
-            q = ms__vput(q, ms__zigzag((int64_t)(ev->address - w->prev_lit)));
-            w->prev_lit = ev->address;
-        }
-        q = ms__vput(q, dt);
-        w->ev.len = (size_t)(q - w->ev.p);
-        w->ev_total = w->ev.len;
+    /* at most a tag and six varints: 1 + 5 + 5 + 10 + 10 + 10 + 10 bytes; in columns
+       (MS__MSB_COLS) each is at least that far from full while the total is (ms__msb_cols) */
+    if (w->ev.err || (w->ev_total + 64 > w->ev.cap && (d || !ms__buf_grow(&w->ev, 64)))) {
+        w->err = ENOMEM;
+        if (!o->err) o->err = w->err;
+        return;
     }
+    /* each field onto its column, or all onto the events' buffer in the order of the fields */
+    if (!d && MS__UNLIKELY(w->evp[0] != &w->ev))
+        for (unsigned c = 0; c < MS__COLS; c++) w->evp[c] = &w->ev;
+    ms__buf *const *col = d ? w->colp : w->evp;
+    w->ev.p[w->ev.len++] = (unsigned char)tag;
+    size_t n = 1;
+    if (tag & 2u) n += ms__col_put(col[MS__COL_THREAD], ev->thread_id);
+    if (tag & 4u) n += ms__col_put(col[MS__COL_SITE], site);
+    if (tag & 8u) n += ms__col_put(col[MS__COL_SIZE], ev->size);
+    if (tag & 16u) n += ms__col_put(col[MS__COL_ID], is_free ? ev->alloc_thread_id : ev->stack_id);
+    if (mode == 7u) {
+        n += ms__col_put(col[MS__COL_ADDR], ms__zigzag((int64_t)(ev->address - w->prev_lit)));
+        w->prev_lit = ev->address;
+    } else if (mode == 6u && d) {
+        ms__buf *b = col[MS__COL_ABYTE];
+        b->p[b->len++] = (unsigned char)extra;
+        n++;
+    }
+    w->ev_total += n + ms__col_put(col[MS__COL_TIME], dt);
     /* the decoder's state, mirrored */
     w->prev_ts += d ? dt * 1000u : dt;
     w->cur_thread = ev->thread_id;
@@ -13310,6 +13298,7 @@ typedef struct ms__ldec {
     int usec;                          /* the block's flag 8: timestamp deltas in microseconds */
     int cols;                          /* the block's flag 16: its fields in columns ... */
     ms__rd col[MS__COLS];              /* ... read here (ms__ldec_cols) */
+    ms__rd *rc[MS__COLS];              /* where each kind of field is read: a column, or the payload */
     ms__msb_order *ord;                /* ... whose state every event keeps (NULL: out of memory) */
     uint32_t cur_thread;
     uint64_t cur_site;
@@ -13425,19 +13414,24 @@ static int ms__ldec_cols_end(ms__ldec *d, ms__rd *r) {
     return 1;
 }
 
-/* One event from r (or the block's columns) into *e (site id in *site_id); 0 on a malformed
-   one (r failed). */
+/* A block of n events with these section flags, whose payload r holds after the count: the
+   decoder reads its events from r, or from its columns (0 when they do not fit: r failed). */
+static int ms__ldec_block(ms__ldec *d, ms__rd *r, uint32_t flags, uint64_t n) {
+    d->predict = (flags & MS__MSB_PREDICT) != 0;
+    d->order = (flags & MS__MSB_ORDER) != 0;
+    d->usec = (flags & MS__MSB_USEC) != 0;
+    d->cols = (flags & MS__MSB_COLS) != 0;
+    for (unsigned c = 0; c < MS__COLS; c++) d->rc[c] = d->cols ? &d->col[c] : r;
+    return !d->cols || ms__ldec_cols(d, r, n);
+}
+
+/* One event of the block ms__ldec_block opened on r into *e (site id in *site_id); 0 on a
+   malformed one (r failed). */
 static int ms__ldec_event(ms__ldec *d, ms__rd *r, struct ms__loaded *L, memscope_event *e, uint32_t *site_id) {
-    int ok = 1;
-    ms__rd *rc[MS__COLS];
-    for (unsigned c = 0; c < MS__COLS; c++) rc[c] = d->cols ? &d->col[c] : r;
-    if (d->cols) {
-        ok = ms__ldec_event_in(d, rc, L, e, site_id);
-        for (unsigned c = 0; c < MS__COLS; c++)
-            if (d->col[c].err) { r->err = 1; ok = 0; }
-        return ok;
-    }
-    return ms__ldec_event_in(d, rc, L, e, site_id);
+    int ok = ms__ldec_event_in(d, d->rc, L, e, site_id);
+    for (unsigned c = 0; c < MS__COLS && d->cols; c++)
+        if (d->col[c].err) { r->err = 1; ok = 0; }
+    return ok;
 }
 
 /* A pass over a loaded file's events, in file order. */
@@ -13480,12 +13474,8 @@ static const memscope_event *ms__lit_next(ms__lit *it, memscope_event *e, uint32
         }
         ms__rd r = {p, p + len, p, 0};
         it->r = r;
-        it->d.predict = (b->flags & MS__MSB_PREDICT) != 0;
-        it->d.order = (b->flags & MS__MSB_ORDER) != 0;
-        it->d.usec = (b->flags & MS__MSB_USEC) != 0;
-        it->d.cols = (b->flags & MS__MSB_COLS) != 0;
         it->left = ms__rd_varint(&it->r);
-        if (it->r.err || (it->d.cols && !ms__ldec_cols(&it->d, &it->r, it->left))) { it->err = EIO; return NULL; }
+        if (it->r.err || !ms__ldec_block(&it->d, &it->r, b->flags, it->left)) { it->err = EIO; return NULL; }
     }
     it->left--;
     if (!ms__ldec_event(&it->d, &it->r, L, e, site_id)) { it->err = EIO; return NULL; }
@@ -13742,11 +13732,7 @@ static int ms__ld_events(ms__ldctx *c, ms__rd *r) {
     blk->flags = (pl != stored ? MS__MSB_ZSTD : 0) | (c->sflags & (MS__MSB_PREDICT | MS__MSB_ORDER | MS__MSB_USEC | MS__MSB_COLS)); /* decompressed above (a 1.1 file's flag) */
     blk->n = (uint32_t)n;
     c->dec.site = NULL; /* sites may have been added (and re-sorted) since */
-    c->dec.predict = (c->sflags & MS__MSB_PREDICT) != 0;
-    c->dec.order = (c->sflags & MS__MSB_ORDER) != 0;
-    c->dec.usec = (c->sflags & MS__MSB_USEC) != 0;
-    c->dec.cols = (c->sflags & MS__MSB_COLS) != 0;
-    if (c->dec.cols && !r->err) ms__ldec_cols(&c->dec, r, n);
+    if (!r->err) ms__ldec_block(&c->dec, r, c->sflags, n);
     for (size_t i = 0; i < n && !r->err; i++) {
         memscope_event e;
         uint32_t sid;
@@ -17410,6 +17396,7 @@ static MS__NOINLINE void *ms__hook_realloc(void *old, size_t size, int fn, const
     ms__hook_busy++;
     void *p = __libc_realloc(old, size);
     ms__hook_busy--;
+    if (!p && size) ms__balloon_pop(); /* out of memory (ms__hook_alloc) */
     if (ms__rec_) {
         if (p) ms__hook_alloc(p, size, fn, fp);
         else if (old && size) ms__hook_alloc(old, malloc_usable_size(old), fn, fp); /* failed: still live */
