@@ -1738,7 +1738,7 @@ typedef struct ms__thread {
     uint32_t stack_cache_n, stack_misses;
     uint32_t last_stack_id, last_stack_n;     /* this thread's latest stack, checked first */
     uintptr_t last_stack[MEMSCOPE_MAX_STACK_DEPTH];
-    void *walk_cache;                         /* the hooks' last walk, to replay (ms__walk_cache) */
+    void *walk_cache;                         /* the hooks' last walks, to replay and join (ms__walk_caches) */
     _Atomic double w_count, w_bytes;          /* byte sampling: weighted estimates */
     struct ms__event *last_alloc;             /* the hooks' last alloc event, for TRACK names */
     /* log mode (whole-program full capture, see >>resolve): the thread's log of compact
@@ -6696,7 +6696,17 @@ typedef struct ms__cfi_rec {
     int bpsrc;        /* where rbp came from: -1 the start, else the step that restored it */
     int uses_bp0;     /* a step's CFA was computed from the start's rbp */
     uint64_t bpused;  /* bit i: a later step's CFA was computed from the rbp step i restored */
+    uint64_t bpcfa;   /* bit i: step i's CFA was computed from rbp */
 } ms__cfi_rec;
+
+/* A thread's previous clean walk, which a new walk may join (ms__cfi_join): n frames (their
+   max the same as the new walk's), made under rules of epoch. */
+typedef struct ms__cfi_prev {
+    const ms__cfi_rec *rec;
+    const uintptr_t *frames;
+    size_t n;
+    unsigned epoch;
+} ms__cfi_prev;
 
 typedef struct ms__cfi_walker {
     uintptr_t ip, sp, bp, lo, hi;
@@ -6709,6 +6719,7 @@ typedef struct ms__cfi_walker {
     ms__cfi_regs r0;   /* start state, to restart after the cache was cleared */
     size_t skip0;
     unsigned epoch;    /* ms__cfi_epoch when the walk (re)started */
+    const ms__cfi_prev *prev; /* NULL, or a previous walk to join (with rec only) */
 } ms__cfi_walker;
 
 /* Signal trampoline: the interrupted context's ucontext_t is at sp. */
@@ -6775,7 +6786,8 @@ __attribute__((unused)) static void ms__cfi_start(ms__cfi_walker *w)
     w->n = 0; w->skip = w->skip0; w->sig_g = 0;
     w->state = ms__cfi_st_run;
     w->epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
-    if (w->rec) { w->rec->clean = 1; w->rec->bpsrc = -1; w->rec->uses_bp0 = 0; w->rec->bpused = 0; }
+    if (w->rec) { w->rec->clean = 1; w->rec->bpsrc = -1; w->rec->uses_bp0 = 0; w->rec->bpused = 0; w->rec->bpcfa = 0; }
+    if (w->prev && (!w->rec || w->prev->epoch != w->epoch || w->prev->n < 2)) w->prev = NULL;
     if (w->skip) w->skip--; else w->frames[w->n++] = w->ip;
     if (w->sp < w->lo || w->sp >= w->hi) w->state = ms__cfi_st_done;
 }
@@ -6809,6 +6821,57 @@ __attribute__((noinline, unused)) static int ms__cfi_step_other(ms__cfi_frame *s
     return ms__cfi_apply(&ru, st);
 }
 
+/* Joins the previous walk p: the step that read frame n of this walk (rec's step n - 1: its
+   CFA, saved rbp and next ip) left the registers as p's step j left them (the same CFA, next
+   ip and rbp). From the same registers, under the same rules (the same epoch), a walk reads
+   the same stack words and finds the same frames while those words still hold what p read:
+   each later step's return address and saved rbp. When they do, p's frames and steps from
+   there are this walk's (as far as max): 1, with *n and the registers after the last step;
+   else 0 and nothing changed. A loop of calls from one function (Python's interpreter, a
+   compiler's passes) walks many frames below the caller that were all walked before. */
+static MS__NO_ASAN int ms__cfi_join(const ms__cfi_prev *p, size_t j, ms__cfi_rec *rec, uintptr_t *frames, size_t *n,
+                                    size_t max, uintptr_t nip, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp) {
+    const ms__cfi_rec *q = p->rec;
+    size_t have = *n + 1;                  /* frames with this step's next ip */
+    size_t last = p->n - 1;                /* p's frames j + 2 .. last come after it */
+    if (have > max) return 0;
+    if (p->n >= max && have + (last - (j + 1)) < max) return 0; /* p was cut at max: too short */
+    size_t take = last - (j + 1);
+    if (take > max - have) take = max - have;
+    for (size_t t = j + 1; t <= j + take; t++) {
+        if (ms__cfi_peek(q->cfa[t] - 8) != p->frames[t + 1]) return 0;
+        if (q->k[t] && ms__cfi_peek(q->cfa[t] - 8u * q->k[t]) != q->bp[t]) return 0;
+    }
+    size_t k = *n;
+    frames[k++] = nip;
+    for (size_t t = j + 1; t <= j + take; t++, k++) {
+        rec->cfa[k - 1] = q->cfa[t];
+        rec->k[k - 1] = q->k[t];
+        rec->bp[k - 1] = q->bp[t];
+        if (q->bpcfa >> t & 1u) rec->bpcfa |= (uint64_t)1 << (k - 1);
+        frames[k] = p->frames[t + 1];
+    }
+    /* which rbp values the whole walk depends on, as ms__cfi_run records them */
+    int src = -1;
+    rec->uses_bp0 = 0;
+    rec->bpused = 0;
+    for (size_t i = 0; i + 1 < k; i++) {
+        if (rec->bpcfa >> i & 1u) {
+            if (src < 0) rec->uses_bp0 = 1;
+            else rec->bpused |= (uint64_t)1 << src;
+        }
+        if (rec->k[i]) src = (int)i;
+    }
+    rec->bpsrc = src;
+    if (take) {
+        *sp = q->cfa[j + take];
+        *bp = q->bp[j + take];
+    }
+    *ip = frames[k - 1];
+    *n = k;
+    return 1;
+}
+
 /* Runs the walk. Cache hits are handled inline. Unlocked, a miss (or a
    cached rule that fails, which may be stale after a dlclose) returns with
    state ms__cfi_st_slow; locked, the slow path runs here. */
@@ -6823,6 +6886,8 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
     int state = ms__cfi_st_done;
     _Atomic uint64_t *const tab = atomic_load_explicit(&ms__cfi_tab, memory_order_acquire);
     ms__cfi_rec *const rec = w->rec;
+    const ms__cfi_prev *prev = w->prev;
+    size_t pj = 0; /* prev's first step whose CFA is not below this step's */
 
     while (n < max) {
         uint64_t e = 0;
@@ -6845,6 +6910,7 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
             if (rec) {
                 if (rec->bpsrc < 0) rec->uses_bp0 = 1;
                 else rec->bpused |= (uint64_t)1 << rec->bpsrc;
+                rec->bpcfa |= (uint64_t)1 << (n - 1);
             }
         } else {
             goto other;
@@ -6868,6 +6934,16 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
             ip = nip;
             sp = cfa;
             bp = nbp;
+            if (prev) { /* (CFAs grow along a walk: prev's are passed once) */
+                while (pj + 1 < prev->n && prev->rec->cfa[pj] < cfa) pj++;
+                if (pj + 1 >= prev->n) {
+                    prev = NULL;
+                } else if (prev->rec->cfa[pj] == cfa && prev->frames[pj + 1] == nip && prev->rec->bp[pj] == nbp &&
+                           !skip && rec->clean) {
+                    if (ms__cfi_join(prev, pj, rec, frames, &n, max, nip, &ip, &sp, &bp)) break;
+                    prev = NULL; /* a word changed: walk on */
+                }
+            }
         }
         sig_g = 0;
         goto emit;
@@ -6936,7 +7012,8 @@ __attribute__((unused)) static int ms__cfi_dl_cb(struct dl_phdr_info *info, size
 }
 
 __attribute__((unused)) static size_t ms__cfi_walk_rec(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
-                                                       uintptr_t *frames, size_t max, size_t skip, ms__cfi_rec *rec)
+                                                       uintptr_t *frames, size_t max, size_t skip, ms__cfi_rec *rec,
+                                                       const ms__cfi_prev *prev)
 {
     ms__cfi_walker w;
     if (rec) rec->clean = 0;
@@ -6944,6 +7021,7 @@ __attribute__((unused)) static size_t ms__cfi_walk_rec(ms__cfi_regs r, uintptr_t
     w.r0 = r; w.skip0 = skip; w.lo = stack_lo; w.hi = stack_hi;
     w.frames = frames; w.max = max;
     w.rec = !skip && max <= MEMSCOPE_MAX_STACK_DEPTH ? rec : NULL;
+    w.prev = prev;
     ms__cfi_start(&w);
     if (w.state == ms__cfi_st_done) return w.n;
     ms__cfi_run(&w, 0);
@@ -6961,7 +7039,7 @@ __attribute__((unused)) static size_t ms__cfi_walk_rec(ms__cfi_regs r, uintptr_t
 __attribute__((unused)) static size_t ms__cfi_walk_skip(ms__cfi_regs r, uintptr_t stack_lo, uintptr_t stack_hi,
                                                         uintptr_t *frames, size_t max, size_t skip)
 {
-    return ms__cfi_walk_rec(r, stack_lo, stack_hi, frames, max, skip, NULL);
+    return ms__cfi_walk_rec(r, stack_lo, stack_hi, frames, max, skip, NULL, NULL);
 }
 
 /* Walks the calling thread's stack from state r. */
@@ -17179,14 +17257,15 @@ static inline memscope_tracker *ms__hook_tracker(void) {
 
 #ifndef MEMSCOPE_NO_STACKS
 #ifdef MS__CFI
-/* ms__hook_cfi, recording what the walk read into rec (NULL: nothing) */
-static size_t ms__hook_cfi_rec(ms__thread *th, const uintptr_t *fp, uintptr_t *frames, size_t depth, ms__cfi_rec *rec) {
+/* ms__hook_cfi, recording what the walk read into rec (NULL: nothing), joining prev where it can */
+static size_t ms__hook_cfi_rec(ms__thread *th, const uintptr_t *fp, uintptr_t *frames, size_t depth, ms__cfi_rec *rec,
+                               const ms__cfi_prev *prev) {
     uintptr_t f = (uintptr_t)fp;
     if (rec) rec->clean = 0;
     if (MS__UNLIKELY(!th->stack_lo)) ms__thread_stack_bounds(th);
     if (f < th->stack_lo || th->stack_hi < 2 * sizeof(uintptr_t) || f > th->stack_hi - 2 * sizeof(uintptr_t)) return 0;
     ms__cfi_regs r = {fp[1], f + 2 * sizeof(uintptr_t), fp[0]};
-    return ms__cfi_walk_rec(r, th->stack_lo, th->stack_hi, frames, depth, 0, rec);
+    return ms__cfi_walk_rec(r, th->stack_lo, th->stack_hi, frames, depth, 0, rec, prev);
 }
 #endif
 
@@ -17195,7 +17274,7 @@ static size_t ms__hook_cfi_rec(ms__thread *th, const uintptr_t *fp, uintptr_t *f
    the caller's code has none (then frame pointers). */
 MS__HOT size_t ms__hook_cfi(ms__thread *th, const uintptr_t *fp, uintptr_t *frames, size_t depth) {
 #ifdef MS__CFI
-    return ms__hook_cfi_rec(th, fp, frames, depth, NULL);
+    return ms__hook_cfi_rec(th, fp, frames, depth, NULL, NULL);
 #else
     (void)th; (void)fp; (void)frames; (void)depth;
     return 0;
@@ -17252,12 +17331,17 @@ typedef struct ms__walk_cache {
     size_t max, n;          /* n = 0: nothing to replay */
     unsigned epoch;
 } ms__walk_cache;
+/* Two: the last clean walk (cur), which a new walk into the other may join (ms__cfi_join)
+   where it reaches a frame of it in the same state, then checking the stack words the rest
+   of it read rather than stepping each frame again. */
+typedef struct ms__walk_caches { ms__walk_cache w[2]; unsigned cur; } ms__walk_caches;
 
 /* The caller's stack by replay, or by a walk that is kept for the next call; 0 frames when
    the caller's code has no call-frame information. */
 static MS__NO_ASAN size_t ms__hook_cfi_cached(ms__thread *th, const uintptr_t *fp, size_t max, const uintptr_t **out,
                                               uintptr_t *frames) {
-    ms__walk_cache *wc = (ms__walk_cache *)th->walk_cache;
+    ms__walk_caches *wcs = (ms__walk_caches *)th->walk_cache;
+    ms__walk_cache *wc = MS__LIKELY(wcs) ? &wcs->w[wcs->cur] : NULL;
     const uintptr_t f = (uintptr_t)fp;
     const unsigned epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
     if (MS__LIKELY(wc) && wc->n && fp[1] == wc->ip && f == wc->fp && (fp[0] == wc->bp || !wc->rec.uses_bp0) &&
@@ -17271,15 +17355,20 @@ static MS__NO_ASAN size_t ms__hook_cfi_cached(ms__thread *th, const uintptr_t *f
         }
         if (MS__LIKELY(!diff)) { *out = wc->frames; return wc->n; }
     }
-    if (MS__UNLIKELY(!wc) && (wc = (ms__walk_cache *)ms__calloc(1, sizeof *wc)) != NULL) th->walk_cache = wc;
-    if (!wc) { *out = frames; return ms__hook_cfi(th, fp, frames, max); }
-    wc->n = 0;
-    *out = wc->frames;
-    size_t n = ms__hook_cfi_rec(th, fp, wc->frames, max, &wc->rec);
-    if (wc->rec.clean && n >= 2 && epoch == atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire)) {
-        wc->ip = fp[1]; wc->fp = f; wc->bp = fp[0];
-        wc->max = max; wc->epoch = epoch;
-        wc->n = n;
+    if (MS__UNLIKELY(!wcs) && (wcs = (ms__walk_caches *)ms__calloc(1, sizeof *wcs)) != NULL) th->walk_cache = wcs;
+    if (!wcs) { *out = frames; return ms__hook_cfi(th, fp, frames, max); }
+    wc = &wcs->w[wcs->cur];
+    ms__cfi_prev prev = {&wc->rec, wc->frames, wc->n, wc->epoch};
+    const int join = wc->n >= 2 && wc->max == max && wc->epoch == epoch;
+    ms__walk_cache *nw = &wcs->w[wcs->cur ^ 1u];
+    nw->n = 0;
+    *out = nw->frames;
+    size_t n = ms__hook_cfi_rec(th, fp, nw->frames, max, &nw->rec, join ? &prev : NULL);
+    if (nw->rec.clean && n >= 2 && epoch == atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire)) {
+        nw->ip = fp[1]; nw->fp = f; nw->bp = fp[0];
+        nw->max = max; nw->epoch = epoch;
+        nw->n = n;
+        wcs->cur ^= 1u;
     }
     return n;
 }

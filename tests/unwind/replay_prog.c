@@ -13,7 +13,13 @@
  *   - ra and rb call leafr (sizes 4001 and 4002), which keeps values that change at every
  *     call in callee-saved registers across its malloc, rbp among them as gcc and clang
  *     allocate them: the walk never computes a CFA from that rbp (no frame uses rbp as its
- *     frame pointer), so the replay need not compare it, and still tells ra from rb.
+ *     frame pointer), so the replay need not compare it, and still tells ra from rb;
+ *   - via calls pa or pb through one pointer, from one call in main (sizes 5001 and 5002,
+ *     alternating): a walk from leaf differs from the previous one at pa/pb only, then
+ *     reaches pa's/pb's CFA with the same return address into via and the same rbp, where it
+ *     joins the previous walk (its frames via, main and beyond are taken after checking the
+ *     stack words that walk read); xa/xb above are the other side: the join at leaf2's
+ *     frame is refused, as the word above mid's frame (the return into xa or xb) differs.
  *
  * The test (tests/unwind/run.sh, job replay) checks in the JSON report that every one of
  * those allocations has the stack its size says, frame by frame.
@@ -67,6 +73,8 @@ CHAIN void mid(size_t n) { volatile char pad[24]; pad[0] = 3; leaf2(n); KEEP(pad
 CHAIN void xa(size_t n) { volatile char pad[56]; pad[0] = 4; mid(n); KEEP(pad); }
 CHAIN void xb(size_t n) { volatile char pad[56]; pad[0] = 5; mid(n); KEEP(pad); }
 
+CHAIN void via(void (*f)(size_t), size_t n) { volatile char pad[32]; pad[0] = 8; f(n); KEEP(pad); }
+
 CHAIN void rec(unsigned d, size_t n)
 {
     volatile char pad[16];
@@ -86,6 +94,7 @@ int main(void)
         rec(d, 3000u + d);
         ra(4001, (unsigned long)i * 2654435761u);
         rb(4002, (unsigned long)i * 40503u + 17u);
+        for (int k = 0; k < 2; k++) via(k ? pb : pa, 5001u + (unsigned)k);
     }
     printf("replay_prog: %d rounds\n", ROUNDS);
     return 0;

@@ -21,7 +21,8 @@
 #    e2e_check.py checks the marker allocations' stacks (whole chain down to main, nothing of
 #    memscope's, default = dwarf, fp shorter).
 # 3. replay_prog.c (gcc and clang, as 2) under `memscope run`: the hooks replay a thread's last
-#    walk when malloc is called again from the same state; the program makes that state repeat
+#    walk when malloc is called again from the same state, and a walk joins the previous one
+#    where it reaches one of its frames in the same state; the program makes that state repeat
 #    under other callers, and replay_check.py checks every allocation's stack.
 # Everything is built into build/test-out/unwind/; two builds run at a time (UNWIND_JOBS).
 # Prints "ok   ..." / "FAIL ..." lines (and "note: ..."), then "N passed, M failed"; exits
@@ -132,7 +133,7 @@ replay() {
   fi
   build/memscope run -o "$d/replay.json" -- "$d/replay_prog" > "$d/run.out" 2> "$d/run.err"; rc=$?
   if [ $rc != 0 ]; then echo "FAIL $L: memscope run -- replay_prog: status $rc (see $d/run.err)"; return; fi
-  python3 "$T/replay_check.py" "$d/replay.json" 2000 "$L: pa/pb, xa/xb and rec's allocations each have their own stack"
+  python3 "$T/replay_check.py" "$d/replay.json" 2000 "$L: pa/pb, xa/xb, rec's and via's allocations each have their own stack"
 }
 
 # the product, for the end-to-end test (nothing to do under `make unwind-test`); before the
