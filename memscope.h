@@ -7191,7 +7191,7 @@ static uint32_t ms__log_site[16]; /* function -> site id, set when the hooks sta
 typedef struct ms__rec { int kind; unsigned words; uint64_t addr, size, tick; uint32_t site, stack; } ms__rec;
 _Static_assert(sizeof(ms__rec) == sizeof(((ms__thread *)0)->rv_rec), "rv_rec holds an ms__rec");
 
-static unsigned ms__rec_read(const uint64_t *w, ms__rec *r) {
+MS__HOT unsigned ms__rec_read(const uint64_t *w, ms__rec *r) { /* (inlined: the resolver reads each record twice) */
     uint64_t w0 = w[0];
     r->addr = w0 & ~(uint64_t)7;
     switch (w0 & 7) {
@@ -7617,6 +7617,7 @@ static void ms__rv_group(ms__thread *th) {
             continue;
         }
         ms__rec x;
+        x.tick = 0; /* (set by a stamp record only) */
         i += ms__rec_read((const uint64_t *)(const void *)c->ev + i, &x);
         if (x.kind != MS__RV_STAMP) { count++; continue; }
         th->rv_m = th->rv_j + count;
