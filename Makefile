@@ -169,8 +169,7 @@ $(B)/tests-tsan/%: tests/%.c memscope.h
 define run_tests
 	@set -e; for t in $(2); do \
 	  echo "== $(1): $$t =="; \
-	  rm -rf $(OUT)/$(1)/$$t; mkdir -p $(OUT)/$(1)/$$t; \
-	  MEMSCOPE_TEST_OUT=$(OUT)/$(1)/$$t $(3) $(B)/$(1)/$$t; \
+	  tests/run_unit.sh $(1) $(B)/$(1)/$$t $(OUT)/$(1)/$$t $(3); \
 	done
 endef
 
