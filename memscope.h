@@ -6700,11 +6700,27 @@ typedef struct ms__cfi_rec {
     int clean;
     /* Which rbp values the walk depends on: code built without frame pointers keeps other
        data in rbp, different at every call, and a walk through it never reads that rbp */
-    int bpsrc;        /* where rbp came from: -1 the start, else the step that restored it */
     int uses_bp0;     /* a step's CFA was computed from the start's rbp */
     uint64_t bpused;  /* bit i: a later step's CFA was computed from the rbp step i restored */
     uint64_t bpcfa;   /* bit i: step i's CFA was computed from rbp */
 } ms__cfi_rec;
+
+/* uses_bp0 and bpused of a walk of n frames, from which steps' CFAs came from rbp (bpcfa) and
+   which steps restored rbp (k): the rbp a step reads is the one the last step before it that
+   restored rbp left, or the start's. Worked out once a walk is over, whether it stepped to
+   its end or took the rest from an earlier walk (ms__cfi_join). */
+__attribute__((unused)) static void ms__cfi_rec_deps(ms__cfi_rec *rec, size_t n) {
+    int src = -1;
+    rec->uses_bp0 = 0;
+    rec->bpused = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (rec->bpcfa >> i & 1u) {
+            if (src < 0) rec->uses_bp0 = 1;
+            else rec->bpused |= (uint64_t)1 << src;
+        }
+        if (rec->k[i]) src = (int)i;
+    }
+}
 
 /* A thread's previous clean walk, which a new walk may join (ms__cfi_join): n frames (their
    max the same as the new walk's), made under rules of epoch. */
@@ -6793,7 +6809,7 @@ __attribute__((unused)) static void ms__cfi_start(ms__cfi_walker *w)
     w->n = 0; w->skip = w->skip0; w->sig_g = 0;
     w->state = ms__cfi_st_run;
     w->epoch = atomic_load_explicit(&ms__cfi_epoch, memory_order_acquire);
-    if (w->rec) { w->rec->clean = 1; w->rec->bpsrc = -1; w->rec->uses_bp0 = 0; w->rec->bpused = 0; w->rec->bpcfa = 0; }
+    if (w->rec) { w->rec->clean = 1; w->rec->uses_bp0 = 0; w->rec->bpused = 0; w->rec->bpcfa = 0; }
     if (w->prev && (!w->rec || w->prev->epoch != w->epoch || w->prev->n < 2)) w->prev = NULL;
     if (w->skip) w->skip--; else w->frames[w->n++] = w->ip;
     if (w->sp < w->lo || w->sp >= w->hi) w->state = ms__cfi_st_done;
@@ -6858,18 +6874,6 @@ static MS__NO_ASAN int ms__cfi_join(const ms__cfi_prev *p, size_t j, ms__cfi_rec
         if (q->bpcfa >> t & 1u) rec->bpcfa |= (uint64_t)1 << (k - 1);
         frames[k] = p->frames[t + 1];
     }
-    /* which rbp values the whole walk depends on, as ms__cfi_run records them */
-    int src = -1;
-    rec->uses_bp0 = 0;
-    rec->bpused = 0;
-    for (size_t i = 0; i + 1 < k; i++) {
-        if (rec->bpcfa >> i & 1u) {
-            if (src < 0) rec->uses_bp0 = 1;
-            else rec->bpused |= (uint64_t)1 << src;
-        }
-        if (rec->k[i]) src = (int)i;
-    }
-    rec->bpsrc = src;
     if (take) {
         *sp = q->cfa[j + take];
         *bp = q->bp[j + take];
@@ -6914,11 +6918,7 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
         } else if ((e >> ms__cfi_w_kind_shift) == (key | ms__cfi_k_normal_bp)) {
             base = bp;
             __asm__("" : "+r"(base));
-            if (rec) {
-                if (rec->bpsrc < 0) rec->uses_bp0 = 1;
-                else rec->bpused |= (uint64_t)1 << rec->bpsrc;
-                rec->bpcfa |= (uint64_t)1 << (n - 1);
-            }
+            if (rec) rec->bpcfa |= (uint64_t)1 << (n - 1);
         } else {
             goto other;
         }
@@ -6936,7 +6936,6 @@ __attribute__((unused)) static void ms__cfi_run(ms__cfi_walker *w, int locked)
             if (!nip) goto bad;
             if (rec) {
                 rec->cfa[n - 1] = cfa; rec->k[n - 1] = (uint16_t)k; rec->bp[n - 1] = nbp;
-                if (k) rec->bpsrc = (int)(n - 1);
             }
             ip = nip;
             sp = cfa;
@@ -7030,7 +7029,7 @@ __attribute__((unused)) static size_t ms__cfi_walk_rec(ms__cfi_regs r, uintptr_t
     w.rec = !skip && max <= MEMSCOPE_MAX_STACK_DEPTH ? rec : NULL;
     w.prev = prev;
     ms__cfi_start(&w);
-    if (w.state == ms__cfi_st_done) return w.n;
+    if (w.state == ms__cfi_st_done) return w.n; /* (no step: rec's dependencies are none) */
     ms__cfi_run(&w, 0);
     if (w.state == ms__cfi_st_slow && !ms__cfi_busy) {
         ms__cfi_busy = 1;
@@ -7040,6 +7039,7 @@ __attribute__((unused)) static size_t ms__cfi_walk_rec(ms__cfi_regs r, uintptr_t
         ms__cfi_busy = 0;
     }
     if (rec && (w.state == ms__cfi_st_slow || w.sig_g)) rec->clean = 0;
+    if (w.rec && rec->clean) ms__cfi_rec_deps(rec, w.n);
     return w.n;
 }
 

@@ -19,7 +19,15 @@
  *     reaches pa's/pb's CFA with the same return address into via and the same rbp, where it
  *     joins the previous walk (its frames via, main and beyond are taken after checking the
  *     stack words that walk read); xa/xb above are the other side: the join at leaf2's
- *     frame is refused, as the word above mid's frame (the return into xa or xb) differs.
+ *     frame is refused, as the word above mid's frame (the return into xa or xb) differs;
+ *   - qa and qb (called through one pointer from via2, alternating: sizes 6001 and 6002) call
+ *     fpx, whose alloca gives it a frame pointer: its CFA is computed from rbp. qb's frame is
+ *     larger, so fpx's rbp is lower under qb, and fpx's alloca is made smaller by as much, so
+ *     that its malloc starts from the same ip and sp. Before calling fpx, qb stores the return
+ *     address into qa in its own frame, where the word that the walk under qa read as fpx's
+ *     return address lies. Every word that walk read then holds what it read, and only the
+ *     rbp at the start tells the two apart: the replay must compare it (a walk that computed
+ *     a CFA from the start's rbp depends on it). The test counts the calls set up this way.
  *
  * The test (tests/unwind/run.sh, job replay) checks in the JSON report that every one of
  * those allocations has the stack its size says, frame by frame.
@@ -75,6 +83,46 @@ CHAIN void xb(size_t n) { volatile char pad[56]; pad[0] = 5; mid(n); KEEP(pad); 
 
 CHAIN void via(void (*f)(size_t), size_t n) { volatile char pad[32]; pad[0] = 8; f(n); KEEP(pad); }
 
+/* fpx under qa, then under qb: fpx's frame address, where its block of alloca ends, and the
+   return address into qa; g_planted counts the calls under qb that were set up as above */
+static unsigned long g_fp_a, g_buf_a, g_ra_a;
+static volatile unsigned long g_planted;
+CHAIN void fpx(size_t n, int under_b)
+{
+    unsigned long x = (unsigned long)__builtin_frame_address(0);
+    /* under qb: smaller by how much lower fpx's frame is, so the block ends where it did */
+    size_t gap = 4096;
+    if (under_b && g_fp_a > x && g_fp_a - x < 2048) gap -= (size_t)(g_fp_a - x);
+    volatile char *buf = (volatile char *)__builtin_alloca(gap);
+    buf[0] = 9;
+    if (!under_b) {
+        g_fp_a = x;
+        g_buf_a = (unsigned long)buf;
+        g_ra_a = (unsigned long)__builtin_return_address(0);
+    } else if ((unsigned long)buf == g_buf_a) {
+        g_planted++;
+    }
+    void *p = malloc(n);
+    KEEP(p);
+    g_keep = p;
+    free(p);
+    KEEP(buf);
+}
+CHAIN void qa(size_t n) { volatile char pad[32]; pad[0] = 10; fpx(n, 0); KEEP(pad); }
+CHAIN void qb(size_t n)
+{
+    volatile unsigned long pad[160]; /* 1280 bytes: fpx's frame starts that much lower */
+    pad[0] = 11;
+    /* the word that held the return address into qa when fpx ran under qa (just above fpx's
+       frame pointer then), inside this frame now: the same value again */
+    unsigned long at = g_fp_a + sizeof(void *), lo = (unsigned long)&pad[0];
+    if (g_fp_a && at >= lo && at < lo + sizeof pad && (at - lo) % sizeof pad[0] == 0) pad[(at - lo) / sizeof pad[0]] = g_ra_a;
+    fpx(n, 1);
+    KEEP(pad);
+}
+static volatile int g_two = 2; /* (a loop of two calls the compiler cannot unroll into two) */
+CHAIN void via2(void (*f)(size_t), size_t n) { volatile char pad[32]; pad[0] = 12; f(n); KEEP(pad); }
+
 CHAIN void rec(unsigned d, size_t n)
 {
     volatile char pad[16];
@@ -95,7 +143,8 @@ int main(void)
         ra(4001, (unsigned long)i * 2654435761u);
         rb(4002, (unsigned long)i * 40503u + 17u);
         for (int k = 0; k < 2; k++) via(k ? pb : pa, 5001u + (unsigned)k);
+        for (int k = 0; k < g_two; k++) via2(k ? qb : qa, 6001u + (unsigned)k); /* one call site */
     }
-    printf("replay_prog: %d rounds\n", ROUNDS);
+    printf("replay_prog: %d rounds; fpx under qb from the same state as under qa: %lu\n", ROUNDS, (unsigned long)g_planted);
     return 0;
 }

@@ -23,7 +23,8 @@
 # 3. replay_prog.c (gcc and clang, as 2) under `memscope run`: the hooks replay a thread's last
 #    walk when malloc is called again from the same state, and a walk joins the previous one
 #    where it reaches one of its frames in the same state; the program makes that state repeat
-#    under other callers, and replay_check.py checks every allocation's stack.
+#    under other callers (once with only the start's rbp different, which a walk that computed
+#    a CFA from it must compare), and replay_check.py checks every allocation's stack.
 # Everything is built into build/test-out/unwind/; two builds run at a time (UNWIND_JOBS).
 # Prints "ok   ..." / "FAIL ..." lines (and "note: ..."), then "N passed, M failed"; exits
 # nonzero on any failure. Run from anywhere. Needs gcc, g++, clang, clang++, python3, make.
@@ -133,7 +134,14 @@ replay() {
   fi
   build/memscope run -o "$d/replay.json" -- "$d/replay_prog" > "$d/run.out" 2> "$d/run.err"; rc=$?
   if [ $rc != 0 ]; then echo "FAIL $L: memscope run -- replay_prog: status $rc (see $d/run.err)"; return; fi
-  python3 "$T/replay_check.py" "$d/replay.json" 2000 "$L: pa/pb, xa/xb, rec's and via's allocations each have their own stack"
+  # fpx's calls under qb must start from qa's state (else the rbp case tests nothing)
+  local same; same=$(sed -n 's/.*fpx under qb from the same state as under qa: \([0-9]*\).*/\1/p' "$d/run.out")
+  if [ "${same:-0}" -lt 1000 ]; then
+    echo "FAIL $L: fpx under qb started from qa's state ${same:-0} times of 2000 (see $d/run.out)"
+  else
+    echo "ok   $L: fpx under qb started from qa's state $same times of 2000 (only the start's rbp differs)"
+  fi
+  python3 "$T/replay_check.py" "$d/replay.json" 2000 "$L: pa/pb, xa/xb, rec's, via's and qa/qb's allocations each have their own stack"
 }
 
 # the product, for the end-to-end test (nothing to do under `make unwind-test`); before the
