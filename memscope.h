@@ -159,7 +159,9 @@
             one of its frames in the same state, taking the rest after checking the
             stack words that walk read (`gcc -O2 -c` of a small file: memscope's
             added CPU 61 -> 53 ms, medians of 12; `make -j2` of 13 such files under
-            memscope run 0.53 s against heaptrack's 0.54 s, medians of 5).
+            memscope run 0.53 s against heaptrack's 0.54 s, medians of 5). Which
+            rbp values a walk depends on is worked out in one place, and a test
+            makes the start's rbp the only thing that tells two walks apart.
      0.13.0 .msb 1.4 for streamed files: each EVENTS block's fields in columns, one per
             kind (section flag 16), which zstd compresses better and faster: the
             churn's file 0.88 -> 0.66 bytes per event, Python's allocation script
