@@ -16347,6 +16347,9 @@ MEMSCOPE_DEF memscope_tracker *memscope_with_auto_export_also(memscope_tracker *
 }
 
 static void ms__destroy(memscope_tracker *t);
+#if defined(MEMSCOPE_HOOK_MALLOC) && defined(MS__CFI)
+static void ms__walk_caches_free(void *p); /* (the hooks' walks, >>hooks) */
+#endif
 MEMSCOPE_DEF void memscope_destroy(memscope_tracker *t) {
     MS__ENTER();
     ms__destroy(t);
@@ -16379,8 +16382,11 @@ static void ms__destroy(memscope_tracker *t) {
         for (uint32_t i = 0, n = ms__stat_chunks_used(th); i < n; i++) MEMSCOPE_FREE(ms__stat_chunk(th, i));
         MEMSCOPE_FREE((void *)atomic_load(&th->stats_dir));
         MEMSCOPE_FREE(th->stack_cache);
-        if (th->walk_cache) MEMSCOPE_FREE(*(void **)th->walk_cache); /* (its second walk: ms__walk_caches) */
+#if defined(MEMSCOPE_HOOK_MALLOC) && defined(MS__CFI)
+        ms__walk_caches_free(th->walk_cache);
+#else
         MEMSCOPE_FREE(th->walk_cache);
+#endif
         for (ms__chunk *lc = atomic_load(&th->log_head), *ln; lc; lc = ln) {
             ln = atomic_load(&lc->next);
             ms__chunk_unmap(lc);
@@ -17347,10 +17353,17 @@ typedef struct ms__walk_cache {
    of it read rather than stepping each frame again. The second is allocated when a thread
    first walks from another start (a thread that allocates from one place keeps one). */
 typedef struct ms__walk_caches {
-    ms__walk_cache *second; /* the block's first word: freed with it where trackers end */
+    ms__walk_cache *second;
     unsigned cur;
     ms__walk_cache first;
 } ms__walk_caches;
+/* A thread's walks (its walk_cache), where trackers end. */
+static void ms__walk_caches_free(void *p) {
+    ms__walk_caches *wcs = (ms__walk_caches *)p;
+    if (!wcs) return;
+    MEMSCOPE_FREE(wcs->second);
+    MEMSCOPE_FREE(wcs);
+}
 static inline ms__walk_cache *ms__walk_at(ms__walk_caches *wcs, unsigned i) { return i ? wcs->second : &wcs->first; }
 
 /* The caller's stack by replay, or by a walk that is kept for the next call; 0 frames when
