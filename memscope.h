@@ -162,6 +162,8 @@
             memscope run 0.53 s against heaptrack's 0.54 s, medians of 5). Which
             rbp values a walk depends on is worked out in one place, and a test
             makes the start's rbp the only thing that tells two walks apart.
+            Whole-program mode: the program's close, dup2 and dup3 onto a number
+            below 48 wait while memscope moves a descriptor of its own from there.
      0.13.0 .msb 1.4 for streamed files: each EVENTS block's fields in columns, one per
             kind (section flag 16), which zstd compresses better and faster: the
             churn's file 0.88 -> 0.66 bytes per event, Python's allocation script
@@ -5258,14 +5260,41 @@ static size_t ms__elf_funcs(const ms__symmod *m, const unsigned char *f, size_t 
    closes each pipe end twice, the second time with EBADF): a file memscope held at that low
    number would be closed under it, and memscope's own close would then hit whatever the
    program had opened there since (seen: a pipe's read end, lost before bash's child could
-   dup2 it). The low number is held only from open to the move. */
+   dup2 it). The low number is held only from open to the move, between ms__fd_low_begin and
+   ms__fd_low_end: in whole-program mode the program's close(), dup2() and dup3() of a number
+   below 48 wait for that moment to pass (ms__fd_low_wait; a shell's second close of a pipe
+   end, landing between memscope's open and its move, closed memscope's file, and the pipe made
+   next took the number: memscope then moved and closed the shell's pipe). The program's side
+   and memscope's each count themselves in and look at the other's count (sequentially
+   consistent), and memscope's side backs off: a program's close waits only for moves already
+   under way, which make system calls and nothing else. */
+static _Atomic unsigned ms__fd_low_held, ms__fd_low_closing;
+static _Thread_local int ms__fd_low_self __attribute__((tls_model("initial-exec")));
+MS__MAYBE_UNUSED static void ms__fd_low_begin(void) {
+    ms__fd_low_self++;
+    for (;;) {
+        atomic_fetch_add(&ms__fd_low_held, 1);
+        if (!atomic_load(&ms__fd_low_closing)) return;
+        atomic_fetch_sub(&ms__fd_low_held, 1);
+        while (atomic_load(&ms__fd_low_closing)) sched_yield();
+    }
+}
+MS__MAYBE_UNUSED static void ms__fd_low_end(void) {
+    atomic_fetch_sub(&ms__fd_low_held, 1);
+    ms__fd_low_self--;
+}
 MS__MAYBE_UNUSED static int ms__fd_high(int fd) {
     int h = fd < 0 || fd >= 48 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 48);
     if (h < 0 || h == fd) return fd;
     close(fd);
     return h;
 }
-MS__MAYBE_UNUSED static int ms__open_high(const char *path, int flags) { return ms__fd_high(open(path, flags | O_CLOEXEC)); }
+MS__MAYBE_UNUSED static int ms__open_high(const char *path, int flags) {
+    ms__fd_low_begin();
+    int fd = ms__fd_high(open(path, flags | O_CLOEXEC));
+    ms__fd_low_end();
+    return fd;
+}
 
 /* Maps the module's file and builds its sorted table (under ms__sym_lock). */
 static void ms__sym_load(ms__symmod *m) {
@@ -15953,6 +15982,10 @@ static void ms__fork_prepare(void) {
     pthread_mutex_lock(&ms__clock_lock);
     ms__mon_fork_prepare();
     pthread_mutex_lock(&ms__slab_lock);
+    /* no descriptor of memscope's at a low number at the fork (ms__fd_low_begin): a child
+       would find it there */
+    atomic_fetch_add(&ms__fd_low_closing, 1);
+    while (atomic_load(&ms__fd_low_held)) sched_yield();
 }
 /* The child's live tables: the other threads are gone, so none is inside an UNTRACK (its
    `removing` flag up) or an insert (a slot it claimed still BUSY). Left so, the child's next
@@ -15976,6 +16009,8 @@ static void ms__live_after_fork(memscope_tracker *t) {
     }
 }
 static void ms__fork_release(int child) {
+    if (child) { atomic_store(&ms__fd_low_held, 0); atomic_store(&ms__fd_low_closing, 0); } /* (other threads' counts) */
+    else atomic_fetch_sub(&ms__fd_low_closing, 1);
     pthread_mutex_unlock(&ms__slab_lock);
     if (child) ms__mon_fork_child(); /* unlocks too */
     else ms__mon_fork_parent();
@@ -16619,12 +16654,15 @@ static void ms__stream_aside(const char *path) {
 static int ms__stream_fd_ok(ms__stream *s) {
     struct stat st;
     if (fstat(s->out->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino) return 1;
+    ms__fd_low_begin();
     int fd = open(s->path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino && lseek(fd, 0, SEEK_END) >= 0) {
         s->out->fd = ms__fd_high(fd); /* (the old number is the program's now: left alone) */
+        ms__fd_low_end();
         return 1;
     }
     if (fd >= 0) close(fd);
+    ms__fd_low_end();
     s->out->err = 0;
     s->out->len = 0;
     ms__stream_fail(s, ESTALE, "writing (the program closed its descriptor, and the file was removed or replaced)");
@@ -16645,15 +16683,17 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     const char *slash = strrchr(s->path, '/');
     size_t dirlen = slash ? (size_t)(slash - s->path) + 1 : 0;
     int fd = -1, e = 0;
+    ms__fd_low_begin();
     for (int i = 0; i < MS__TMP_TRIES && fd < 0; i++) {
         snprintf(s->tmp, sizeof s->tmp, "%.*s.%s.tmp-%016llx", (int)dirlen, s->path, s->path + dirlen, (unsigned long long)ms__tmp_random());
         fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
         e = errno;
         if (fd < 0 && e != EEXIST) break;
     }
+    fd = ms__fd_high(fd);
+    ms__fd_low_end();
     if (fd < 0) { ms__stream_fail(s, e, "making"); return 0; }
     struct stat st;
-    fd = ms__fd_high(fd);
     if (fstat(fd, &st) == 0) { s->dev = st.st_dev; s->ino = st.st_ino; }
     s->out = s->outmem;
     s->out->fd = fd;
@@ -17500,6 +17540,35 @@ static MS__NOINLINE void ms__hook_alloc(void *p, size_t size, int fn, const uint
 }
 
 static void ms__hook_signal_now(int sig);
+
+/* The program's close(), dup2() and dup3() onto a number below 48 wait while memscope moves a
+   descriptor of its own from there (ms__fd_low_begin); 1 when counted in. */
+static int ms__fd_low_wait(int fd) {
+    if (fd < 0 || fd >= 48 || ms__fd_low_self) return 0;
+    atomic_fetch_add(&ms__fd_low_closing, 1);
+    while (atomic_load(&ms__fd_low_held)) sched_yield();
+    return 1;
+}
+extern int __close(int fd);
+extern int __dup2(int fd, int fd2);
+int close(int fd) {
+    int w = ms__fd_low_wait(fd);
+    int r = __close(fd);
+    if (w) atomic_fetch_sub(&ms__fd_low_closing, 1);
+    return r;
+}
+int dup2(int fd, int fd2) {
+    int w = ms__fd_low_wait(fd2);
+    int r = __dup2(fd, fd2);
+    if (w) atomic_fetch_sub(&ms__fd_low_closing, 1);
+    return r;
+}
+int dup3(int fd, int fd2, int flags) {
+    int w = ms__fd_low_wait(fd2);
+    int r = (int)syscall(SYS_dup3, fd, fd2, flags);
+    if (w) atomic_fetch_sub(&ms__fd_low_closing, 1);
+    return r;
+}
 
 static inline void ms__hook_free(void *p) {
     memscope_tracker *t = atomic_load_explicit(&ms__hook_t, MS__ACQUIRE);

@@ -701,6 +701,51 @@ static int bound_child(void) {
     return ok ? 0 : 1;
 }
 
+/* memscope's descriptors pass through a low number (open, then moved to 48+): a program's stale
+   close() of that number (a shell closes each pipe end twice) waits for the move instead of
+   closing memscope's file, so memscope never moves or closes a pipe the program made next */
+static atomic_int fd_stop;
+static atomic_long fd_opens, fd_wrong;
+static void *fd_opener(void *arg) {
+    (void)arg;
+    while (!atomic_load(&fd_stop)) {
+        int fd = ms__open_high("/proc/self/comm", O_RDONLY);
+        if (fd < 0) continue;
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) atomic_fetch_add(&fd_wrong, 1);
+        close(fd);
+        atomic_fetch_add(&fd_opens, 1);
+    }
+    return NULL;
+}
+static void test_low_descriptors_not_crossed(void **state) {
+    (void)state;
+    pthread_t th;
+    atomic_store(&fd_stop, 0);
+    assert_int_equal(pthread_create(&th, NULL, fd_opener, NULL), 0);
+    long rounds = 0, lost = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        close(p[1]);
+        close(p[1]); /* stale: EBADF, unless memscope's open took the number meanwhile */
+        struct stat st;
+        if (fstat(p[0], &st) != 0 || !S_ISFIFO(st.st_mode)) lost++;
+        close(p[0]);
+        rounds++;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+    } while ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9 < 1.5);
+    atomic_store(&fd_stop, 1);
+    pthread_join(th, NULL);
+    print_message("%ld pipes closed twice while memscope opened %ld files: %ld read ends lost, %ld of memscope's files not its own\n",
+                  rounds, (long)atomic_load(&fd_opens), lost, (long)atomic_load(&fd_wrong));
+    assert_true(rounds > 1000 && atomic_load(&fd_opens) > 1000);
+    assert_int_equal(lost, 0);
+    assert_int_equal(atomic_load(&fd_wrong), 0);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--sampling-child")) return sampling_child();
     if (argc > 1 && !strcmp(argv[1], "--bound-child")) return bound_child();
@@ -727,6 +772,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_free_of_unrecorded_block),
         cmocka_unit_test(test_untrack_then_free_counts_once),
         cmocka_unit_test(test_event_bound_switch),
+        cmocka_unit_test(test_low_descriptors_not_crossed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
