@@ -150,7 +150,9 @@
      - Whole-program full capture into a .msb, and a TRACK tracker that keeps every
        TRACK and auto-exports to a .msb, stream it while the program runs (README
        "Streaming: what survives what"); other files are written whole.
-     - Whole-program mode: glibc's malloc family only; see README "Whole-program mode".
+     - Whole-program mode: glibc's malloc family only (and close, dup2 and dup3,
+       wrapped to keep the program off memscope's own descriptors); see README
+       "Whole-program mode".
 
    REVISION HISTORY
      0.13.1 Shorter ends and cheaper walks for processes with deep stacks: the writer
