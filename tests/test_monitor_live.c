@@ -55,9 +55,32 @@ static void wait_samples(uint64_t n) {
     }
 }
 
+/* Every monitored tracker a test makes is kept here until done() destroys it; a test that
+   fails before that leaves it to cleanup(), so that the next test starts with no monitor
+   running (a failed assertion returns from the test at once). */
+static memscope_tracker *kept[8];
+static memscope_tracker *keep(memscope_tracker *t) {
+    for (size_t i = 0; t && i < sizeof kept / sizeof kept[0]; i++)
+        if (!kept[i]) { kept[i] = t; break; }
+    return t;
+}
+static void done(memscope_tracker *t) {
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (kept[i] == t) kept[i] = NULL;
+    memscope_destroy(t);
+}
+static int cleanup(void **state) {
+    (void)state;
+    int left = 0;
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (kept[i]) { memscope_destroy(kept[i]); kept[i] = NULL; left++; }
+    if (left) print_message("cleanup: destroyed %d tracker(s) a failed test left\n", left);
+    return memscope_set_monitor_config(memscope_monitor_default()) == MEMSCOPE_OK ? 0 : -1;
+}
+
 static memscope_tracker *monitored(uint32_t interval_ms) {
     set_interval(interval_ms);
-    memscope_tracker *t = memscope_with_system_monitoring(memscope_new());
+    memscope_tracker *t = keep(memscope_with_system_monitoring(memscope_new()));
     assert_non_null(t);
     wait_samples(1);
     return t;
@@ -95,7 +118,7 @@ static void test_no_monitoring_means_unavailable(void **state) {
     assert_int_equal(r.system_snapshot_count, 0);
     assert_null(r.system_snapshots);
     memscope_report_free(&r);
-    memscope_destroy(t);
+    done(t);
     s = memscope_current_system_snapshot(NULL);
     assert_int_equal(s.available, 0);
     assert_null(memscope_with_system_monitoring(NULL));
@@ -147,7 +170,7 @@ static void test_first_sample_has_no_rates(void **state) {
     /* a GPU-less machine reports no GPU, never a 0 % GPU */
     if (s2->gpu_count == 0) assert_int_equal(s2->available & (MEMSCOPE_METRIC_GPU_USAGE | MEMSCOPE_METRIC_GPU_MEMORY), 0);
     memscope_report_free(&r);
-    memscope_destroy(t);
+    done(t);
 }
 
 /* ---- CPU ---- */
@@ -184,7 +207,7 @@ static void test_cpu_busy_thread_is_one_core(void **state) {
     print_message("busy thread: %.1f %% of one core over %d samples\n", mean, n);
     assert_true(mean >= 80.0 && mean <= 120.0);
     memscope_report_free(&r);
-    memscope_destroy(t);
+    done(t);
 }
 
 /* ---- RSS ---- */
@@ -223,7 +246,7 @@ static void test_rss_tracks_statm_and_growth(void **state) {
     assert_true(after.minor_faults_per_sec > 0 || after.available & MEMSCOPE_METRIC_PAGE_FAULTS);
     UNTRACK(t, p);
     free(p);
-    memscope_destroy(t);
+    done(t);
 }
 
 /* ---- threads ---- */
@@ -238,7 +261,7 @@ static void *held(void *arg) {
 static void test_thread_count_rises_exactly(void **state) {
     (void)state;
     memscope_tracker *t = monitored(20);
-    memscope_tracker *t2 = memscope_with_system_monitoring(memscope_new()); /* shares the thread */
+    memscope_tracker *t2 = keep(memscope_with_system_monitoring(memscope_new())); /* shares the thread */
     wait_samples(1);
     size_t c0 = memscope_current_system_snapshot(t).thread_count;
     enum { N = 5 };
@@ -257,9 +280,9 @@ static void test_thread_count_rises_exactly(void **state) {
     assert_int_equal(c1, c0 + N);
     assert_int_equal(c1b, c1);
     assert_int_equal(c2, c0);
-    memscope_destroy(t2);
+    done(t2);
     assert_true(memscope_get_monitor_stats().running); /* t still monitors */
-    memscope_destroy(t);
+    done(t);
     assert_false(memscope_get_monitor_stats().running);
 }
 
@@ -300,7 +323,7 @@ static void test_disk_write_rate(void **state) {
     for (size_t i = 0; i < 3 && truth < 60 * MB; i++) { truth = write_64mb(dirs[i]); used = dirs[i]; }
     if (truth < 60 * MB) {
         print_message("skipped: no disk-backed filesystem among the test folder, /var/tmp, /tmp\n");
-        memscope_destroy(t);
+        done(t);
         skip();
     }
     wait_samples(2);
@@ -322,7 +345,7 @@ static void test_disk_write_rate(void **state) {
     assert_true(max_bps > 0);
     assert_true(integral >= 0.9 * (double)truth);
     memscope_report_free(&r);
-    memscope_destroy(t);
+    done(t);
 }
 
 /* ---- network: a veth pair between two network namespaces ---- */
@@ -392,7 +415,7 @@ static int net_client(void) {
     if (write(down[1], &c, 1) != 1) return 25;
     if (read(up[0], &c, 1) != 1) return 26; /* listening */
 
-    memscope_tracker *t = memscope_with_system_monitoring(memscope_new());
+    memscope_tracker *t = keep(memscope_with_system_monitoring(memscope_new()));
     uint64_t s0 = memscope_get_monitor_stats().samples;
     while (memscope_get_monitor_stats().samples < s0 + 2) { struct timespec ts = {0, 2000000}; nanosleep(&ts, NULL); }
     memscope_system_snapshot b = memscope_current_system_snapshot(t);
@@ -441,7 +464,7 @@ static int net_client(void) {
            NET_SEND, (unsigned long long)tx, (unsigned long long)max_tx, NET_BACK, (unsigned long long)rx,
            (unsigned long long)max_rx);
     fflush(stdout);
-    memscope_destroy(t);
+    done(t);
     close(s);
     int st = 0;
     waitpid(g, &st, 0);
@@ -531,7 +554,7 @@ static void test_fork_child_gets_its_own_monitor(void **state) {
         memscope_report r = memscope_analyze(t);
         if (!rc && r.system_snapshot_count == 0) rc = 7;
         memscope_report_free(&r);
-        memscope_destroy(t);
+        done(t);
         if (!rc && memscope_get_monitor_stats().running) rc = 8;
         free(q);
         _exit(rc);
@@ -549,7 +572,7 @@ static void test_fork_child_gets_its_own_monitor(void **state) {
     pthread_barrier_destroy(&hold);
     UNTRACK(t, p);
     free(p);
-    memscope_destroy(t);
+    done(t);
 }
 
 /* ---- the ring ---- */
@@ -561,7 +584,7 @@ static void test_ring_bound_counts_dropped(void **state) {
     c.max_snapshots = 5;
     assert_int_equal(memscope_set_monitor_config(c), MEMSCOPE_OK);
     uint64_t s_enable = memscope_get_monitor_stats().samples;
-    memscope_tracker *t = memscope_with_system_monitoring(memscope_new());
+    memscope_tracker *t = keep(memscope_with_system_monitoring(memscope_new()));
     wait_samples(12);
     uint64_t before = memscope_get_monitor_stats().samples;
     memscope_report r = memscope_analyze(t);
@@ -595,7 +618,7 @@ static void test_ring_bound_counts_dropped(void **state) {
         "all(k in d['system_snapshots'][0] for k in ('cpu_usage_percent','thread_count','disk_read_bps','network_tx_bps','gpu_memory_total','system_cpu_percent','peak_rss_bytes','memory_limit_bytes'))",
     };
     assert_int_equal(mst_json_check(path, checks, sizeof checks / sizeof checks[0]), 0);
-    memscope_destroy(t);
+    done(t);
     assert_int_equal(memscope_set_monitor_config(memscope_monitor_default()), MEMSCOPE_OK);
 }
 
@@ -605,13 +628,13 @@ static void test_auto_export_takes_closing_sample(void **state) {
     set_interval(1000); /* long: without the closing sample there would be one snapshot */
     char path[MST_PATH_MAX];
     mst_out_path(path, sizeof path, "auto", "closing.json");
-    memscope_tracker *t = memscope_with_auto_export(memscope_with_system_monitoring(memscope_new()), path);
+    memscope_tracker *t = keep(memscope_with_auto_export(memscope_with_system_monitoring(memscope_new()), path));
     double limit = now_s() + 10;
     while (memscope_current_system_snapshot(t).available == 0) /* the first sample, no more */
         if (now_s() > limit) fail_msg("no first sample in 10 s");
     struct timespec ts = {0, 30000000};
     nanosleep(&ts, NULL);
-    memscope_destroy(t);
+    done(t);
     const char *checks[] = {
         "len(d['system_snapshots']) == 2",
         "d['system_snapshots'][1]['available'] & 1",
@@ -631,7 +654,7 @@ static void test_interval_change_applies_while_asleep(void **state) {
     double dt = now_s() - t0;
     print_message("3 samples %.0f ms after switching from 2000 ms to 10 ms\n", dt * 1000);
     assert_true(dt < 1.0);
-    memscope_destroy(t);
+    done(t);
     set_interval(100);
 }
 
@@ -661,19 +684,19 @@ static void test_global_tracker_env_monitor(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_monitoring_means_unavailable),
-        cmocka_unit_test(test_config_validation),
-        cmocka_unit_test(test_first_sample_has_no_rates),
-        cmocka_unit_test(test_cpu_busy_thread_is_one_core),
-        cmocka_unit_test(test_rss_tracks_statm_and_growth),
-        cmocka_unit_test(test_thread_count_rises_exactly),
-        cmocka_unit_test(test_disk_write_rate),
-        cmocka_unit_test(test_network_over_veth),
-        cmocka_unit_test(test_fork_child_gets_its_own_monitor),
-        cmocka_unit_test(test_ring_bound_counts_dropped),
-        cmocka_unit_test(test_auto_export_takes_closing_sample),
-        cmocka_unit_test(test_interval_change_applies_while_asleep),
-        cmocka_unit_test(test_global_tracker_env_monitor),
+        cmocka_unit_test_teardown(test_no_monitoring_means_unavailable, cleanup),
+        cmocka_unit_test_teardown(test_config_validation, cleanup),
+        cmocka_unit_test_teardown(test_first_sample_has_no_rates, cleanup),
+        cmocka_unit_test_teardown(test_cpu_busy_thread_is_one_core, cleanup),
+        cmocka_unit_test_teardown(test_rss_tracks_statm_and_growth, cleanup),
+        cmocka_unit_test_teardown(test_thread_count_rises_exactly, cleanup),
+        cmocka_unit_test_teardown(test_disk_write_rate, cleanup),
+        cmocka_unit_test_teardown(test_network_over_veth, cleanup),
+        cmocka_unit_test_teardown(test_fork_child_gets_its_own_monitor, cleanup),
+        cmocka_unit_test_teardown(test_ring_bound_counts_dropped, cleanup),
+        cmocka_unit_test_teardown(test_auto_export_takes_closing_sample, cleanup),
+        cmocka_unit_test_teardown(test_interval_change_applies_while_asleep, cleanup),
+        cmocka_unit_test_teardown(test_global_tracker_env_monitor, cleanup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
