@@ -398,9 +398,10 @@ static void print_by_stack(memscope_tracker *t, size_t top) {
             uint64_t v = *(const uint64_t *)((const char *)w + sections[k].off);
             if (!v) break;
             if (!w->stack_id) continue;
-            if (k == 0) printf("  %" PRIu64 " calls, %s allocated\n", w->allocations, human(b1, sizeof b1, (double)w->allocated_bytes));
-            else if (k == 1) printf("  %s live at the peak, from %" PRIu64 " calls\n", human(b1, sizeof b1, (double)w->peak_bytes), w->allocations);
-            else printf("  %" PRIu64 " temporary of %" PRIu64 " calls\n", w->temporary, w->allocations);
+            const char *word = w->allocations == 1 ? "call" : "calls";
+            if (k == 0) printf("  %" PRIu64 " %s, %s allocated\n", w->allocations, word, human(b1, sizeof b1, (double)w->allocated_bytes));
+            else if (k == 1) printf("  %s live at the peak, from %" PRIu64 " %s\n", human(b1, sizeof b1, (double)w->peak_bytes), w->allocations, word);
+            else printf("  %" PRIu64 " temporary of %" PRIu64 " %s\n", w->temporary, w->allocations, word);
             print_stack(t, w->stack_id);
             shown++;
         }
