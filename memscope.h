@@ -11042,6 +11042,7 @@ enum { MS__MSB_META = 1, MS__MSB_STRINGS, MS__MSB_SITES, MS__MSB_STACKS, MS__MSB
        MS__MSB_INLINED, MS__MSB_EXIT };
 #define MS__MSB_BLOCK 65536u
 #define MS__MSB_CACHE 7
+_Static_assert(MS__MSB_CACHE == 7, "ms__msb_event shifts the address cache slot by slot");
 /* Address prediction (section flag 2, 1.2): the last address of each size class, class =
    (size + 23) / 16 up to 255: glibc's bins of 16 bytes, whose blocks an allocator hands out
    again last-freed first, so an allocation mostly lands where the last block of its class was. */
@@ -11515,8 +11516,17 @@ static void ms__msb_event(ms__out *o, void *ctx, uint32_t site, const memscope_e
         if (!is_free) w->site_stack[site] = ev->stack_id;
     }
     unsigned from = slot < MS__MSB_CACHE ? slot : MS__MSB_CACHE - 1;
-    for (unsigned i = from; i > 0; i--) w->cache[i] = w->cache[i - 1];
-    w->cache[0] = ev->address;
+    { /* slots 1..from take the one before: six selects, no loop whose length varies */
+        uint64_t *c = w->cache;
+        const uint64_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6];
+        c[1] = from >= 1 ? c0 : c1;
+        c[2] = from >= 2 ? c1 : c2;
+        c[3] = from >= 3 ? c2 : c3;
+        c[4] = from >= 4 ? c3 : c4;
+        c[5] = from >= 5 ? c4 : c5;
+        c[6] = from >= 6 ? c5 : c6;
+        c[0] = ev->address;
+    }
     w->cls[cls] = ev->address;
     if (d) {
         if (!is_free) {
@@ -16685,15 +16695,15 @@ static int ms__stream_open(memscope_tracker *t, ms__stream *s) {
     const char *slash = strrchr(s->path, '/');
     size_t dirlen = slash ? (size_t)(slash - s->path) + 1 : 0;
     int fd = -1, e = 0;
-    ms__fd_low_begin();
     for (int i = 0; i < MS__TMP_TRIES && fd < 0; i++) {
         snprintf(s->tmp, sizeof s->tmp, "%.*s.%s.tmp-%016llx", (int)dirlen, s->path, s->path + dirlen, (unsigned long long)ms__tmp_random());
+        ms__fd_low_begin(); /* (each try alone: a program's close waits for one open and its move) */
         fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
         e = errno;
+        fd = ms__fd_high(fd);
+        ms__fd_low_end();
         if (fd < 0 && e != EEXIST) break;
     }
-    fd = ms__fd_high(fd);
-    ms__fd_low_end();
     if (fd < 0) { ms__stream_fail(s, e, "making"); return 0; }
     struct stat st;
     if (fstat(fd, &st) == 0) { s->dev = st.st_dev; s->ino = st.st_ino; }
@@ -17553,23 +17563,22 @@ static int ms__fd_low_wait(int fd) {
 }
 extern int __close(int fd);
 extern int __dup2(int fd, int fd2);
-int close(int fd) {
-    int w = ms__fd_low_wait(fd);
-    int r = __close(fd);
+/* Counts the call out again (w: ms__fd_low_wait's answer); returns r. */
+static int ms__fd_low_done(int w, int r) {
     if (w) atomic_fetch_sub(&ms__fd_low_closing, 1);
     return r;
+}
+int close(int fd) {
+    int w = ms__fd_low_wait(fd);
+    return ms__fd_low_done(w, __close(fd));
 }
 int dup2(int fd, int fd2) {
     int w = ms__fd_low_wait(fd2);
-    int r = __dup2(fd, fd2);
-    if (w) atomic_fetch_sub(&ms__fd_low_closing, 1);
-    return r;
+    return ms__fd_low_done(w, __dup2(fd, fd2));
 }
 int dup3(int fd, int fd2, int flags) {
     int w = ms__fd_low_wait(fd2);
-    int r = (int)syscall(SYS_dup3, fd, fd2, flags);
-    if (w) atomic_fetch_sub(&ms__fd_low_closing, 1);
-    return r;
+    return ms__fd_low_done(w, (int)syscall(SYS_dup3, fd, fd2, flags));
 }
 
 static inline void ms__hook_free(void *p) {
