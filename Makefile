@@ -216,6 +216,10 @@ matrix:
 	  $(B)/matrix/late_include_time >/dev/null; echo "   late_include_time (no -pthread): ok"; \
 	  $$cc $(STRICT) -DMEMSCOPE_HOOK_MALLOC -I. tests/matrix/late_include.c -o $(B)/matrix/late_include_hook $(LIBS); \
 	  $(B)/matrix/late_include_hook >/dev/null; echo "   late_include with -DMEMSCOPE_HOOK_MALLOC: ok"; \
+	  $$cc $(STRICT) -DMEMSCOPE_HOOK_MALLOC -I. -c memscope.c -o $(B)/matrix/impl_hook.o; \
+	  $$cc $(STRICT) -I. -c tests/matrix/own_close.c -o $(B)/matrix/own_close.o; \
+	  $$cc $(B)/matrix/impl_hook.o $(B)/matrix/own_close.o -o $(B)/matrix/own_close $(LIBS); \
+	  $(B)/matrix/own_close; echo "   own_close (its own close and dup2 beside -DMEMSCOPE_HOOK_MALLOC: they link and are called): ok"; \
 	  rm -rf $(B)/matrix/no_json; mkdir -p $(B)/matrix/no_json; \
 	  $$cc $(STRICT) -DMEMSCOPE_NO_JSON -I. tests/matrix/no_json.c -o $(B)/matrix/no_json-bin $(LIBS); \
 	  $(B)/matrix/no_json-bin $(B)/matrix/no_json tests/fuzz/corpus/json-valid.json >/dev/null; \

@@ -151,8 +151,9 @@
        TRACK and auto-exports to a .msb, stream it while the program runs (README
        "Streaming: what survives what"); other files are written whole.
      - Whole-program mode: glibc's malloc family only (and close, dup2 and dup3,
-       wrapped to keep the program off memscope's own descriptors); see README
-       "Whole-program mode".
+       wrapped to keep the program off memscope's own descriptors; as weak symbols, so
+       a program built with MEMSCOPE_HOOK_MALLOC that defines its own keeps it and goes
+       without that protection); see README "Whole-program mode".
 
    REVISION HISTORY
      0.13.1 Shorter ends and cheaper walks for processes with deep stacks: the writer
@@ -17563,20 +17564,24 @@ static int ms__fd_low_wait(int fd) {
 }
 extern int __close(int fd);
 extern int __dup2(int fd, int fd2);
+/* Weak: a program built with MEMSCOPE_HOOK_MALLOC that defines its own close (dup2, dup3)
+   keeps it, and links (it then goes without this wait); a preloaded library's are found first
+   either way. */
+#define MS__WRAP_WEAK __attribute__((weak))
 /* Counts the call out again (w: ms__fd_low_wait's answer); returns r. */
 static int ms__fd_low_done(int w, int r) {
     if (w) atomic_fetch_sub(&ms__fd_low_closing, 1);
     return r;
 }
-int close(int fd) {
+MS__WRAP_WEAK int close(int fd) {
     int w = ms__fd_low_wait(fd);
     return ms__fd_low_done(w, __close(fd));
 }
-int dup2(int fd, int fd2) {
+MS__WRAP_WEAK int dup2(int fd, int fd2) {
     int w = ms__fd_low_wait(fd2);
     return ms__fd_low_done(w, __dup2(fd, fd2));
 }
-int dup3(int fd, int fd2, int flags) {
+MS__WRAP_WEAK int dup3(int fd, int fd2, int flags) {
     int w = ms__fd_low_wait(fd2);
     return ms__fd_low_done(w, (int)syscall(SYS_dup3, fd, fd2, flags));
 }
