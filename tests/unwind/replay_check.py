@@ -12,7 +12,8 @@ want = {1001: ["leaf", "pa", "main"], 1002: ["leaf", "pb", "main"],
         2001: ["leaf2", "mid", "xa", "main"], 2002: ["leaf2", "mid", "xb", "main"],
         4001: ["leafr", "ra", "main"], 4002: ["leafr", "rb", "main"],
         5001: ["leaf", "pa", "via", "main"], 5002: ["leaf", "pb", "via", "main"],
-        6001: ["fpx", "qa", "via2", "main"], 6002: ["fpx", "qb", "via2", "main"]}
+        6001: ["fpx", "qa", "via2", "main"], 6002: ["fpx", "qb", "via2", "main"],
+        7001: ["leafy", "fpy", "qc", "via2", "main"], 7002: ["leafy", "fpy", "qd", "via2", "main"]}
 for k in range(1, 9):
     want[3000 + k] = ["leaf3"] + ["rec"] * k + ["main"]
 seen = {s: 0 for s in want}

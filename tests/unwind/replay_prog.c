@@ -28,6 +28,15 @@
  *     return address lies. Every word that walk read then holds what it read, and only the
  *     rbp at the start tells the two apart: the replay must compare it (a walk that computed
  *     a CFA from the start's rbp depends on it). The test counts the calls set up this way.
+ *   - qc and qd (the same way from via2: sizes 7001 and 7002) call fpy, which has a frame
+ *     pointer as fpx has, and which calls leafy: leafy keeps six values in the callee-saved
+ *     registers across its malloc, so it saves fpy's rbp in its frame and computes no CFA
+ *     from rbp; fpy's CFA is computed from the rbp that leafy's step restores. leafy starts
+ *     from the same ip and sp under both, qd plants the return address into qc as qb does,
+ *     and leafy's registers make the start's rbp differ at every call anyway (a walk that
+ *     never reads it need not compare it): the only word that tells the two walks apart is
+ *     the rbp leafy saved, in a frame below the first: the replay must compare the saved
+ *     rbp of a step whose rbp a later step used. The test counts these calls too.
  *
  * The test (tests/unwind/run.sh, job replay) checks in the JSON report that every one of
  * those allocations has the stack its size says, frame by frame.
@@ -120,6 +129,46 @@ CHAIN void qb(size_t n)
     fpx(n, 1);
     KEEP(pad);
 }
+/* fpy under qc, then under qd: as fpx under qa and qb, one frame further from malloc */
+static unsigned long g_fp_c, g_buf_c, g_ra_c;
+static volatile unsigned long g_planted_y;
+CHAIN unsigned long leafy(size_t n, unsigned long a, unsigned long b, unsigned long c, unsigned long d,
+                          unsigned long e)
+{
+    void *p = malloc(n);
+    KEEP(p);
+    g_keep = p;
+    free(p);
+    return a * 3u + b * 5u + c * 7u + d * 11u + e * 13u + (unsigned long)n;
+}
+CHAIN void fpy(size_t n, int under_d)
+{
+    unsigned long x = (unsigned long)__builtin_frame_address(0);
+    size_t gap = 4096;
+    if (under_d && g_fp_c > x && g_fp_c - x < 2048) gap -= (size_t)(g_fp_c - x);
+    volatile char *buf = (volatile char *)__builtin_alloca(gap);
+    buf[0] = 13;
+    if (!under_d) {
+        g_fp_c = x;
+        g_buf_c = (unsigned long)buf;
+        g_ra_c = (unsigned long)__builtin_return_address(0);
+    } else if ((unsigned long)buf == g_buf_c) {
+        g_planted_y++;
+    }
+    unsigned long v = (unsigned long)n * 2654435761u + g_sum;
+    g_sum += leafy(n, v, v ^ 3u, v + 11u, v * 7u, v >> 7);
+    KEEP(buf);
+}
+CHAIN void qc(size_t n) { volatile char pad[32]; pad[0] = 14; fpy(n, 0); KEEP(pad); }
+CHAIN void qd(size_t n)
+{
+    volatile unsigned long pad[160];
+    pad[0] = 15;
+    unsigned long at = g_fp_c + sizeof(void *), lo = (unsigned long)&pad[0];
+    if (g_fp_c && at >= lo && at < lo + sizeof pad && (at - lo) % sizeof pad[0] == 0) pad[(at - lo) / sizeof pad[0]] = g_ra_c;
+    fpy(n, 1);
+    KEEP(pad);
+}
 static volatile int g_two = 2; /* (a loop of two calls the compiler cannot unroll into two) */
 CHAIN void via2(void (*f)(size_t), size_t n) { volatile char pad[32]; pad[0] = 12; f(n); KEEP(pad); }
 
@@ -144,7 +193,9 @@ int main(void)
         rb(4002, (unsigned long)i * 40503u + 17u);
         for (int k = 0; k < 2; k++) via(k ? pb : pa, 5001u + (unsigned)k);
         for (int k = 0; k < g_two; k++) via2(k ? qb : qa, 6001u + (unsigned)k); /* one call site */
+        for (int k = 0; k < g_two; k++) via2(k ? qd : qc, 7001u + (unsigned)k);
     }
     printf("replay_prog: %d rounds; fpx under qb from the same state as under qa: %lu\n", ROUNDS, (unsigned long)g_planted);
+    printf("replay_prog: leafy under qd from the same state as under qc: %lu\n", (unsigned long)g_planted_y);
     return 0;
 }

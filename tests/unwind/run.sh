@@ -24,7 +24,9 @@
 #    walk when malloc is called again from the same state, and a walk joins the previous one
 #    where it reaches one of its frames in the same state; the program makes that state repeat
 #    under other callers (once with only the start's rbp different, which a walk that computed
-#    a CFA from it must compare), and replay_check.py checks every allocation's stack.
+#    a CFA from it must compare; once with only an rbp saved in the first frame different,
+#    which a later step computed a CFA from), and replay_check.py checks every allocation's
+#    stack.
 # Everything is built into build/test-out/unwind/; two builds run at a time (UNWIND_JOBS).
 # Prints "ok   ..." / "FAIL ..." lines (and "note: ..."), then "N passed, M failed"; exits
 # nonzero on any failure. Run from anywhere. Needs gcc, g++, clang, clang++, python3, make.
@@ -141,7 +143,14 @@ replay() {
   else
     echo "ok   $L: fpx under qb started from qa's state $same times of 2000 (only the start's rbp differs)"
   fi
-  python3 "$T/replay_check.py" "$d/replay.json" 2000 "$L: pa/pb, xa/xb, rec's, via's and qa/qb's allocations each have their own stack"
+  # and leafy's under qd from qc's (else the saved-rbp case tests nothing)
+  same=$(sed -n 's/.*leafy under qd from the same state as under qc: \([0-9]*\).*/\1/p' "$d/run.out")
+  if [ "${same:-0}" -lt 1000 ]; then
+    echo "FAIL $L: leafy under qd started from qc's state ${same:-0} times of 2000 (see $d/run.out)"
+  else
+    echo "ok   $L: leafy under qd started from qc's state $same times of 2000 (only the rbp leafy saved differs)"
+  fi
+  python3 "$T/replay_check.py" "$d/replay.json" 2000 "$L: pa/pb, xa/xb, rec's, via's, qa/qb's and qc/qd's allocations each have their own stack"
 }
 
 # the product, for the end-to-end test (nothing to do under `make unwind-test`); before the
