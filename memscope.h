@@ -156,6 +156,12 @@
        without that protection); see README "Whole-program mode".
 
    REVISION HISTORY
+     0.13.2 Whole-program mode's close, dup2 and dup3 are weak symbols (a program built
+            with MEMSCOPE_HOOK_MALLOC that defines its own links and keeps it), and a
+            program's close waits for one of memscope's opens at a time. The encoder
+            shifts its address cache without a loop of varying length. Tests: the
+            replay of a walk where only an rbp saved in its first frame differs;
+            test_monitor_live no longer cascades after a failed case.
      0.13.1 Shorter ends and cheaper walks for processes with deep stacks: the writer
             caches 4096 frames' names (was 512) with their strings' numbers in the
             file, and a stack walk joins the thread's previous walk where it reaches
@@ -304,8 +310,8 @@
 
 #define MEMSCOPE_VERSION_MAJOR 0
 #define MEMSCOPE_VERSION_MINOR 13
-#define MEMSCOPE_VERSION_PATCH 1
-#define MEMSCOPE_VERSION_STRING "0.13.1"
+#define MEMSCOPE_VERSION_PATCH 2
+#define MEMSCOPE_VERSION_STRING "0.13.2"
 
 /* The implementation needs GNU declarations (dladdr, pthread_getattr_np); set the
    feature macro before the first system header of this file. */

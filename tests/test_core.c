@@ -104,7 +104,7 @@ static void test_with_functions_configure_in_place_and_return_t(void **state) {
 static void test_version_string_matches_macro(void **state) {
     (void)state;
     assert_string_equal(memscope_version_string(), MEMSCOPE_VERSION_STRING);
-    assert_string_equal(MEMSCOPE_VERSION_STRING, "0.13.1");
+    assert_string_equal(MEMSCOPE_VERSION_STRING, "0.13.2");
     char numbers[32]; /* the numeric macros say the same version */
     snprintf(numbers, sizeof numbers, "%d.%d.%d", MEMSCOPE_VERSION_MAJOR, MEMSCOPE_VERSION_MINOR, MEMSCOPE_VERSION_PATCH);
     assert_string_equal(numbers, MEMSCOPE_VERSION_STRING);
