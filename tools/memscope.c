@@ -540,6 +540,39 @@ static int peek_msb(const char *path, peek *pk) {
     return meta ? 0 : -1;
 }
 
+/* A process's state letter and start time (clock ticks after boot) from /proc/PID/stat;
+   0 when there is no such process. */
+static int proc_state(uint64_t pid, char *state, unsigned long long *start) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%" PRIu64 "/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* after the command name, which may hold anything */
+    if (!p) return 0;
+    /* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime
+       cstime priority nice threads itrealvalue starttime" */
+    unsigned long long v = 0;
+    char st = 0;
+    int k = sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &st, &v);
+    if (k != 2) return 0;
+    *state = st;
+    *start = v;
+    return 1;
+}
+/* Whether the process that writes a file (its pid) still runs: a process of that pid, not a
+   zombie, started no earlier than this command (a pid used again since by another process
+   that started later is not told apart). */
+static unsigned long long self_start;
+static int still_running(uint64_t pid) {
+    char st = 0;
+    unsigned long long start = 0;
+    if (!pid || !proc_state(pid, &st, &start)) return 0;
+    return st != 'Z' && st != 'X' && start >= self_start;
+}
+
 /* The files of one run besides the program's own: its children's (NAME.PID.EXT, or %p
    expanded) and those of images that exec'd (NAME.exec-N.EXT), written since `since`.
    Printed as one index when there is more than the program's file. */
@@ -578,12 +611,19 @@ static void print_index(const char *pattern, const char *own, const struct times
     if (others) {
         qsort(names, m, sizeof *names, by_name);
         fprintf(stderr, "memscope: %zu files written by this run (program, pid, parent pid):\n", m);
+        size_t running = 0;
         for (size_t i = 0; i < m; i++) {
             peek pk;
             if (peek_msb(names[i], &pk) != 0) { fprintf(stderr, "  %s\n", names[i]); continue; }
+            int live = !pk.complete && pk.streamed && still_running(pk.pid);
+            running += (size_t)live;
             fprintf(stderr, "  %s  %s %" PRIu64 " (parent %" PRIu64 ")%s\n", names[i], pk.program[0] ? pk.program : "?", pk.pid,
-                    pk.ppid, pk.complete ? "" : pk.streamed ? ", did not end normally (killed, crashed, _exit or exec)" : ", incomplete");
+                    pk.ppid, pk.complete ? "" : live ? ", still running (its file grows until it ends)"
+                                      : pk.streamed ? ", did not end normally (killed, crashed, _exit or exec)" : ", incomplete");
         }
+        if (running)
+            fprintf(stderr, "memscope: %zu of these processes outlived the program and still run; `memscope report` reads "
+                            "their files as they are now, with a warning\n", running);
     }
     free(names);
     globfree(&gl);
@@ -879,6 +919,7 @@ static int run(int argc, char **argv) {
     for (size_t k = 0; k < NFORWARDED; k++) sigaddset(&fwd, forwarded[k]);
     sigprocmask(SIG_BLOCK, &fwd, &old); /* none lost or left unforwarded between fork and handlers */
     fflush(NULL);
+    { char st; proc_state((uint64_t)getpid(), &st, &self_start); } /* (what still_running compares) */
     pid_t pid = fork();
     if (pid < 0) return fail("fork: %s", strerror(errno));
     if (pid == 0) {

@@ -254,6 +254,20 @@ ok=$?; check "posix_spawn, vfork: each child's file holds its 2 blocks of 12345 
 n=$(ls "$D" | grep -c '\.msb$')
 check "posix_spawn, vfork: no other file ($n files)" $(( n != 3 ))
 
+# ---- 8b. a child that outlives the program: the index says it still runs (not that it did not
+# end normally); its file is complete once it ends
+D=$OUT/outlive; mkdir -p "$D"
+$M run -o "$D/o.%p.msb" -- $P outlive 1500 > "$D/pids" 2> "$D/run.err"; rc=$?
+ch=$(sed -n 's/^child //p' "$D/pids")
+grep -q "^  .*/o\.$ch\.msb  prog $ch (parent [0-9]*), still running (its file grows until it ends)$" "$D/run.err" &&
+  grep -q "^memscope: 1 of these processes outlived the program and still run; " "$D/run.err" &&
+  ! grep -q "did not end normally" "$D/run.err"
+ok=$?; check "outliving child: the index names its file as still running (status $rc; $(grep -c 'still running' "$D/run.err") such lines)" $ok
+for i in $(seq 100); do [ -d "/proc/$ch" ] || break; sleep 0.05; done
+load "$D/o.$ch.msb"; rc=$?
+[ $rc = 0 ] && [ ! -s "$D/o.$ch.msb.err" ] && [ "$(count alloc 12345 "$D/o.$ch.msb")" = 3 ]
+ok=$?; check "outliving child: once it ended, its file is complete with its 3 blocks (report $rc, $(count alloc 12345 "$D/o.$ch.msb") blocks)" $ok
+
 # ---- 9. a file read while the program still writes it, then complete at its end
 F=$OUT/grow.msb; L=$OUT/grow.log
 $M run -o "$F" -- $P progress 1500 "$L" 2> "$OUT/grow.run.err" & runner=$!
