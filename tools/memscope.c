@@ -573,6 +573,16 @@ static int still_running(uint64_t pid) {
     return st != 'Z' && st != 'X' && start >= self_start;
 }
 
+/* Whether a file of the run is that of an image that exec'd (NAME.exec-N.EXT, ext: the
+   extension's length): its pid may run on as another image, but this one ended. */
+static int exec_image_file(const char *path, size_t ext) {
+    size_t n = strlen(path);
+    if (n <= ext) return 0;
+    const char *end = path + n - ext, *q = end;
+    while (q > path && q[-1] >= '0' && q[-1] <= '9') q--;
+    return q < end && (size_t)(q - path) >= 6 && memcmp(q - 6, ".exec-", 6) == 0;
+}
+
 /* The files of one run besides the program's own: its children's (NAME.PID.EXT, or %p
    expanded) and those of images that exec'd (NAME.exec-N.EXT), written since `since`.
    Printed as one index when there is more than the program's file. */
@@ -615,7 +625,7 @@ static void print_index(const char *pattern, const char *own, const struct times
         for (size_t i = 0; i < m; i++) {
             peek pk;
             if (peek_msb(names[i], &pk) != 0) { fprintf(stderr, "  %s\n", names[i]); continue; }
-            int live = !pk.complete && pk.streamed && still_running(pk.pid);
+            int live = !pk.complete && pk.streamed && !exec_image_file(names[i], ext) && still_running(pk.pid);
             running += (size_t)live;
             fprintf(stderr, "  %s  %s %" PRIu64 " (parent %" PRIu64 ")%s\n", names[i], pk.program[0] ? pk.program : "?", pk.pid,
                     pk.ppid, pk.complete ? "" : live ? ", still running (its file grows until it ends)"

@@ -195,15 +195,23 @@ int main(int argc, char **argv) {
         waitpid(pid, &st, 0);
         return 0;
     }
-    if (!strcmp(mode, "outlive")) { /* a child that outlives its parent by about n ms */
+    if (!strcmp(mode, "outlive")) { /* a child that outlives its parent by about n ms (with
+                                         "exec": it execs first, the new image outliving it) */
         leak(1);
         fflush(stdout);
         pid_t pid = fork();
+        if (pid == 0 && argc > 3 && !strcmp(argv[3], "exec")) {
+            leak(2);
+            sleep_ms(150); /* (its file made: what a stream holds is what returned 100 ms before) */
+            execl(argv[0], argv[0], "outlived", argv[2], (char *)NULL);
+            return 6;
+        }
         if (pid == 0) { leak(2); sleep_ms(n); leak(1); return 0; }
         printf("child %ld\n", (long)pid);
         sleep_ms(300); /* (its file made meanwhile: a stream's file appears at its first block) */
         return 0;
     }
+    if (!strcmp(mode, "outlived")) { leak(1); sleep_ms(n); leak(2); return 0; }
     if (!strcmp(mode, "threads")) {
         pthread_t th[4];
         for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, worker, &n);

@@ -267,6 +267,18 @@ for i in $(seq 100); do [ -d "/proc/$ch" ] || break; sleep 0.05; done
 load "$D/o.$ch.msb"; rc=$?
 [ $rc = 0 ] && [ ! -s "$D/o.$ch.msb.err" ] && [ "$(count alloc 12345 "$D/o.$ch.msb")" = 3 ]
 ok=$?; check "outliving child: once it ended, its file is complete with its 3 blocks (report $rc, $(count alloc 12345 "$D/o.$ch.msb") blocks)" $ok
+# the same child exec'd first: the image before the exec ended (its file is not "still running"),
+# the image after it runs on
+D=$OUT/outlive-exec; mkdir -p "$D"
+$M run -o "$D/o.%p.msb" -- $P outlive 1500 exec > "$D/pids" 2> "$D/run.err"; rc=$?
+ch=$(sed -n 's/^child //p' "$D/pids")
+grep -q "^  .*/o\.$ch\.exec-1\.msb  prog $ch (parent [0-9]*), did not end normally (killed, crashed, _exit or exec)$" "$D/run.err" &&
+  grep -q "^  .*/o\.$ch\.msb  prog $ch (parent [0-9]*), still running (its file grows until it ends)$" "$D/run.err" &&
+  grep -q "^memscope: 1 of these processes outlived the program and still run; " "$D/run.err"
+ok=$?; check "outliving child that exec'd: the image before the exec is not named as running, the one after it is (status $rc)" $ok
+[ "$(grep -c ', still running' "$D/run.err")" = 1 ]
+ok=$?; check "outliving child that exec'd: one file named as running ($(grep -c ', still running' "$D/run.err"))" $ok
+for i in $(seq 100); do [ -d "/proc/$ch" ] || break; sleep 0.05; done
 
 # ---- 9. a file read while the program still writes it, then complete at its end
 F=$OUT/grow.msb; L=$OUT/grow.log
